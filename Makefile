@@ -1,0 +1,31 @@
+# The two README commands: `make demo` and `make test`. Both install what they need on first use.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+DEMO_DIR ?= demo-city
+PYTEST_ARGS ?=
+
+.PHONY: demo test system bench clean
+
+$(STAMP): pyproject.toml
+	@bash scripts/setup-system.sh
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install -q --upgrade pip >/dev/null
+	@$(PY) -m pip install -q -e '.[test]'
+	@touch $(STAMP)
+
+system:
+	@bash scripts/setup-system.sh
+
+demo: $(STAMP) system
+	@$(VENV)/bin/oa demo $(DEMO_DIR) $(if $(SERVE),--serve,)
+
+test: $(STAMP) system
+	@$(PY) -m pytest -n 2 -q $(PYTEST_ARGS)
+
+bench: $(STAMP) system
+	@$(PY) bench/hook.py
+
+clean:
+	rm -rf $(VENV) $(DEMO_DIR) site

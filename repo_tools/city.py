@@ -1,0 +1,301 @@
+"""A city workspace (ARCHITECTURE.md "The city workspace"): its paths, its creation, and the
+registry operations of the e-government office (register units and people)."""
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import stat
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from . import eventlog, keys, timeutil
+from .gitrepo import Signer, clean_env, commit_and_push, git, list_tree
+from .messages import Refused
+from .registry import (EGOV, ROLES, KeyRecord, Person, Registry, Seal, Unit, dump, dump_seals)
+
+PROJECT_HOOKS = Path(__file__).resolve().parent.parent / "hooks"
+AUTHORITY = "authority"
+
+
+@dataclass(frozen=True)
+class City:
+    """Paths of one city's whole system."""
+    root: Path
+
+    @classmethod
+    def at(cls, root: str | Path) -> "City":
+        city = cls(Path(root).resolve())
+        if not (city.root / "registry.git").is_dir():
+            raise Refused("not-found", what="城市目录", name=str(root),
+                          remedy="请先运行 `oa init CITY`，或用 --city / OA_CITY 指定城市目录。")
+        return city
+
+    @property
+    def registry_repo(self) -> Path:
+        return self.root / "registry.git"
+
+    def unit_repo(self, unit: str) -> Path:
+        return self.root / "units" / f"{unit}.git"
+
+    @property
+    def server_gnupg(self) -> Path:
+        return self.root / "server" / "gnupg"
+
+    @property
+    def server_config(self) -> Path:
+        return self.root / "server" / "config.yaml"
+
+    @property
+    def log_file(self) -> Path:
+        return self.root / "log" / "events.jsonl"
+
+    def person_gnupg(self, user: str) -> Path:
+        return self.root / "people" / user / "gnupg"
+
+    def seal_gnupg(self, seal_id: str) -> Path:
+        return self.root / "seals" / seal_id / "gnupg"
+
+    @property
+    def authority_gnupg(self) -> Path:
+        return self.root / "authority" / "gnupg"
+
+    @property
+    def site_dir(self) -> Path:
+        return self.root / "site"
+
+    def authority_fingerprint(self) -> str:
+        return str(yaml.safe_load(self.server_config.read_text())["authority"])
+
+    def registry(self) -> Registry:
+        return Registry.load(self.registry_repo)
+
+    def log(self, event: str, **fields: object) -> dict:
+        return eventlog.append(self.log_file, event, **fields)
+
+    # Signers ---------------------------------------------------------------------------
+    def signer(self, user: str, registry: Registry | None = None) -> Signer:
+        """The signer for a person whose private key lives in this city (demo and tests)."""
+        if user == AUTHORITY:
+            return Signer(self.authority_gnupg, self.authority_fingerprint(), "城市电子政务根密钥",
+                          "authority@oa.local")
+        reg = registry or self.registry()
+        person = reg.person(user)
+        if person is None:
+            raise Refused("not-found", what="人员", name=user, remedy="请先由电子政务办公室用 `oa user add` 登记。")
+        key = person.current_key()
+        if key is None:
+            raise Refused("usage", detail=f"{user} 没有有效的数字证书。", remedy="请用 `oa cert issue` 补发证书。")
+        return Signer(self.person_gnupg(user), key.fingerprint, person.name, person.email)
+
+    def seal_signer(self, seal: Seal, unit_name: str) -> Signer:
+        return Signer(self.seal_gnupg(seal.id), seal.key.fingerprint, f"{unit_name}电子印章",
+                      f"seal-{seal.unit}@oa.local")
+
+    def gnupg_homes(self) -> list[Path]:
+        homes = [self.server_gnupg, self.authority_gnupg]
+        for base in (self.root / "people", self.root / "seals"):
+            if base.is_dir():
+                homes += [d / "gnupg" for d in base.iterdir() if (d / "gnupg").is_dir()]
+        return homes
+
+    def stop_agents(self) -> None:
+        """Stop every gpg-agent started for this city's keyrings."""
+        for home in self.gnupg_homes():
+            keys.stop_agent(home)
+
+    # Registry changes --------------------------------------------------------------------
+    def change_registry(self, actor: str, changes: dict[str, bytes | None], message: str) -> str:
+        """A signed commit on the registry by `actor`, pushed through the registry's hook."""
+        return commit_and_push(self.registry_repo, self.signer(actor), changes, message)
+
+
+def _install_hooks(repo: Path, city: City, kind: str, unit: str | None = None) -> None:
+    env = clean_env()
+    git("config", "oa.city", str(city.root), cwd=repo, env=env)
+    git("config", "oa.kind", kind, cwd=repo, env=env)
+    git("config", "oa.python", sys.executable, cwd=repo, env=env)
+    if unit:
+        git("config", "oa.unit", unit, cwd=repo, env=env)
+    git("config", "receive.certNonceSeed", secrets.token_hex(32), cwd=repo, env=env)
+    git("config", "receive.certNonceSlop", "0", cwd=repo, env=env)
+    # Pushed objects wait in quarantine until the hook accepts; refused pushes leave nothing.
+    git("config", "receive.denyDeletes", "false", cwd=repo, env=env)
+    git("config", "receive.advertisePushOptions", "true", cwd=repo, env=env)
+    git("config", "gc.pruneExpire", "never", cwd=repo, env=env)
+    for name in ("pre-receive", "post-receive"):
+        target = repo / "hooks" / name
+        shutil.copyfile(PROJECT_HOOKS / name, target)
+        target.chmod(target.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+
+
+def _new_bare(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    git("init", "-q", "--bare", "--initial-branch=main", str(path), env=clean_env())
+
+
+def _person_record(city: City, user: str, name: str, unit: str, roles: list[str],
+                   key_file: Path | None) -> tuple[Person, str]:
+    """Make or import the person's key; return the record and the armored public key."""
+    email = f"{user}@{unit}.oa.local"
+    if key_file is not None:
+        armored = key_file.read_text(encoding="utf-8")
+        fprs = keys.fingerprints_in(armored)
+        if len(fprs) != 1:
+            raise Refused("usage", detail=f"{key_file} 应当恰好包含一把公钥，实际 {len(fprs)} 把。",
+                          remedy="请导出单独一把公钥（gpg --armor --export 指纹）。")
+        fingerprint = fprs[0]
+    else:
+        fingerprint = keys.generate(city.person_gnupg(user), name, email)
+        armored = keys.export_public(city.person_gnupg(user), fingerprint)
+    record = KeyRecord(fingerprint=fingerprint, valid_from=timeutil.iso(timeutil.now()))
+    return Person(id=user, name=name, unit=unit, roles=roles, keys=[record], email=email), armored
+
+
+def _validate_id(kind: str, value: str) -> None:
+    import re
+    if not re.fullmatch(r"[a-z][a-z0-9-]{0,31}", value):
+        raise Refused("usage", detail=f"{kind}标识“{value}”无效。",
+                      remedy="标识用小写字母开头，只含小写字母、数字和连字符，最长 32 个字符。")
+
+
+def init(root: str | Path, admin: str = "admin", admin_name: str = "电子政务办管理员",
+         egov_name: str = "六安市电子政务办公室") -> City:
+    """Create a new city: authority key, server keyring, registry, unit egov and its first admin."""
+    root = Path(root).resolve()
+    if (root / "registry.git").exists():
+        raise Refused("exists", what="城市", name=str(root))
+    _validate_id("人员", admin)
+    city = City(root)
+    for sub in ("units", "people", "seals", "log", "server", "authority"):
+        (root / sub).mkdir(parents=True, exist_ok=True)
+    authority_fpr = keys.generate(city.authority_gnupg, "城市电子政务根密钥", "authority@oa.local")
+    keys.import_keys(city.server_gnupg, keys.export_public(city.authority_gnupg, authority_fpr))
+    city.server_config.write_text(yaml.safe_dump({"authority": authority_fpr}))
+    _new_bare(city.registry_repo)
+    _install_hooks(city.registry_repo, city, "registry")
+    city.log_file.touch()
+    person, armored = _person_record(city, admin, admin_name, EGOV, ["admin"], None)
+    egov = Unit(id=EGOV, name=egov_name, codes=["六电政"], level="department", admins=[admin],
+                created_at=timeutil.iso(timeutil.now()), fonds="EGOV")
+    authority_pub = keys.export_public(city.authority_gnupg, authority_fpr)
+    city.change_registry(AUTHORITY, {
+        f"units/{EGOV}.yaml": dump(egov),
+        f"people/{admin}.yaml": dump(person),
+        f"keys/{person.keys[0].fingerprint}.asc": armored.encode(),
+        f"keys/{authority_fpr}.asc": authority_pub.encode(),
+    }, f"建立城市登记系统：单位 {EGOV}，管理员 {admin}")
+    _new_bare(city.unit_repo(EGOV))
+    _install_hooks(city.unit_repo(EGOV), city, "unit", EGOV)
+    _first_unit_commit(city, egov, admin)
+    return city
+
+
+def _require_egov_admin(city: City, reg: Registry, actor: str) -> None:
+    if actor != AUTHORITY and not reg.is_egov_admin(actor):
+        raise Refused("registry-writer", user=actor)
+
+
+def _first_unit_commit(city: City, unit: Unit, actor: str) -> None:
+    readme = (f"# {unit.name}\n\n单位标识：`{unit.id}`\n\n机关代字：{'、'.join(unit.codes)}\n\n"
+              "本仓库保存本单位的公文（documents/）与信息（bulletins/）。\n").encode()
+    settings = yaml.safe_dump({"unit": unit.id, "name": unit.name, "codes": unit.codes},
+                              allow_unicode=True, sort_keys=False).encode()
+    commit_and_push(city.unit_repo(unit.id), city.signer(actor),
+                    {"README.md": readme, ".oa/unit.yaml": settings}, f"建立单位仓库：{unit.name}")
+
+
+def add_unit(city: City, actor: str, unit_id: str, name: str, codes: list[str],
+             level: str = "department", required_approvals: int = 1, fonds: str = "") -> Unit:
+    """Register a unit, create its bare repository with hooks, its first commit, and its seal."""
+    _validate_id("单位", unit_id)
+    reg = city.registry()
+    _require_egov_admin(city, reg, actor)
+    if unit_id in reg.units:
+        raise Refused("exists", what="单位", name=unit_id)
+    if reg.unit_by_name(name):
+        raise Refused("exists", what="单位名称", name=name)
+    unit = Unit(id=unit_id, name=name, codes=list(codes), level=level,
+                required_approvals=required_approvals, created_at=timeutil.iso(timeutil.now()),
+                fonds=fonds or unit_id.upper()[:4])
+    seal_id = f"{unit_id}-1"
+    seal_fpr = keys.generate(city.seal_gnupg(seal_id), f"{name}电子印章", f"seal-{unit_id}@oa.local")
+    seal = Seal(id=seal_id, unit=unit_id,
+                key=KeyRecord(fingerprint=seal_fpr, valid_from=timeutil.iso(timeutil.now()),
+                              approved_by=[actor]))
+    armored = keys.export_public(city.seal_gnupg(seal_id), seal_fpr)
+    city.change_registry(actor, {
+        f"units/{unit_id}.yaml": dump(unit),
+        f"seals/{unit_id}.yaml": dump_seals([seal]),
+        f"keys/{seal_fpr}.asc": armored.encode(),
+    }, f"登记单位 {unit_id}（{name}），机关代字 {'、'.join(codes)}，颁发电子印章 {seal_id}")
+    repo = city.unit_repo(unit_id)
+    _new_bare(repo)
+    _install_hooks(repo, city, "unit", unit_id)
+    _first_unit_commit(city, unit, actor)
+    return unit
+
+
+def add_user(city: City, actor: str, user: str, name: str, unit_id: str, roles: list[str],
+             key_file: Path | None = None) -> Person:
+    """Register a person with their roles and key (generated here unless a public key is given)."""
+    _validate_id("人员", user)
+    reg = city.registry()
+    _require_egov_admin(city, reg, actor)
+    if user in reg.people or user == AUTHORITY:
+        raise Refused("exists", what="人员", name=user)
+    unit = reg.unit(unit_id)
+    if unit is None:
+        raise Refused("not-found", what="单位", name=unit_id, remedy="请先用 `oa unit add` 登记该单位。")
+    bad = [r for r in roles if r not in ROLES]
+    if bad:
+        raise Refused("usage", detail=f"未知角色：{'、'.join(bad)}。", remedy=f"可用角色：{'、'.join(ROLES)}。")
+    if "admin" in roles and len([a for a in unit.admins if a in reg.people]) >= 2:
+        raise Refused("usage", detail=f"单位 {unit_id} 已有两名系统管理员（第七条：每单位1-2名）。",
+                      remedy="如需更换，请先撤销一名管理员。")
+    person, armored = _person_record(city, user, name, unit_id, roles, key_file)
+    changes: dict[str, bytes | None] = {
+        f"people/{user}.yaml": dump(person),
+        f"keys/{person.keys[0].fingerprint}.asc": armored.encode(),
+    }
+    if "admin" in roles:
+        unit.admins = [*unit.admins, user]
+        changes[f"units/{unit_id}.yaml"] = dump(unit)
+    city.change_registry(actor, changes, f"登记人员 {user}（{name}），单位 {unit_id}，角色 {'、'.join(roles)}")
+    return person
+
+
+def refresh_server_keyring(city: City, registry_rev: str = "refs/heads/main") -> int:
+    """Import into the server keyring every public key the registry holds; return how many."""
+    files = list_tree(city.registry_repo, registry_rev, "keys", env=clean_env())
+    if not files:
+        return 0
+    from .gitrepo import ObjectReader
+    known = set(keyring_fingerprints(city.server_gnupg))
+    wanted = {path[5:-4]: blob for path, blob in files.items() if path.endswith(".asc")}
+    missing = [blob for fpr, blob in wanted.items() if fpr.upper() not in known]
+    if not missing:
+        return 0
+    with ObjectReader(city.registry_repo, env=clean_env()) as reader:
+        armored = "\n".join((reader.blob(b) or b"").decode() for b in missing)
+    keys.import_keys(city.server_gnupg, armored)
+    return len(missing)
+
+
+def keyring_fingerprints(home: Path) -> list[str]:
+    return [k["fingerprint"].upper() for k in keys.keyring(home).list_keys()]
+
+
+def city_from_env(explicit: str | None) -> City:
+    root = explicit or os.environ.get("OA_CITY")
+    if not root:
+        try:
+            root = git("config", "oa.city").strip() or None
+        except Exception:
+            root = None
+    if not root:
+        raise Refused("usage", detail="没有指定城市目录。", remedy="请用 --city、环境变量 OA_CITY，或在 `oa clone` 的工作副本中运行。")
+    return City.at(root)

@@ -1,0 +1,30 @@
+"""The `oa` command line: thin over the library. Each concern registers its commands here."""
+from __future__ import annotations
+
+import click
+
+from .context import Context
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--city", "city_arg", envvar="OA_CITY", default=None, help="城市目录（或 OA_CITY）")
+@click.option("--as", "user_arg", envvar="OA_USER", default=None, help="操作人（或 OA_USER）")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出数据")
+@click.pass_context
+def oa(click_ctx: click.Context, city_arg: str | None, user_arg: str | None, as_json: bool) -> None:
+    """六安市协同办公系统：基于 Git 的公文与信息系统。"""
+    click_ctx.obj = Context(city_arg, user_arg, as_json)
+
+
+def _register() -> None:
+    from . import city_commands, demo_commands
+    for module in (city_commands, demo_commands):
+        for command in module.COMMANDS:
+            oa.add_command(command)
+
+
+_register()
+
+
+def main() -> None:
+    oa(prog_name="oa")

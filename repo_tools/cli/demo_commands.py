@@ -1,0 +1,21 @@
+"""`oa demo`: the whole flow on the sample city from `content/`, then the site."""
+from __future__ import annotations
+
+import click
+
+from .context import Context, pass_ctx, refusals_exit
+
+
+@click.command("demo")
+@click.argument("directory", default="demo-city", type=click.Path(file_okay=False))
+@click.option("--serve", is_flag=True, help="演示完成后持续提供网站服务")
+@click.option("--fresh/--keep", default=True, help="先删除已有的演示城市")
+@pass_ctx
+@refusals_exit
+def demo_cmd(ctx: Context, directory: str, serve: bool, fresh: bool) -> None:
+    """在示例城市上运行全流程，然后生成网站。"""
+    from ..demo import run_demo
+    run_demo(directory, serve=serve, fresh=fresh)
+
+
+COMMANDS = [demo_cmd]

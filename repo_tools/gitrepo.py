@@ -1,0 +1,310 @@
+"""Git access: running git, reading objects through one long-lived cat-file, and writing
+signed commits that reach a bare repository only through a real (signed) push.
+
+GitPython is used where a porcelain-level object is handy (clones); the hot paths of the
+hook talk to `git cat-file --batch` directly, one process per push, as git's own hooks do.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Mapping
+
+ZERO = "0" * 40
+
+
+class GitError(RuntimeError):
+    """A git command failed; carries git's own stderr for the operator."""
+
+
+def clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Environment for a git child without the variables a hook or caller may have leaked."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("GIT_") or k in ("GIT_AUTHOR_DATE", "GIT_COMMITTER_DATE")}
+    env.setdefault("LANG", "C.UTF-8")
+    if extra:
+        env.update(extra)
+    return env
+
+
+def git(*args: str, cwd: str | Path | None = None, env: Mapping[str, str] | None = None,
+        input: bytes | None = None, check: bool = True) -> str:
+    """Run git and return stdout as text; raise GitError with stderr when it fails."""
+    proc = subprocess.run(["git", *args], cwd=cwd, env=dict(env) if env is not None else None,
+                          input=input, capture_output=True)
+    if check and proc.returncode != 0:
+        raise GitError(f"git {' '.join(args)}: {proc.stderr.decode('utf-8', 'replace').strip()}"
+                       f"{' ' + proc.stdout.decode('utf-8', 'replace').strip() if proc.stdout else ''}")
+    return proc.stdout.decode("utf-8", "replace")
+
+
+def rev_parse(repo: str | Path, rev: str, env: Mapping[str, str] | None = None) -> str | None:
+    """The object id a revision names, or None when it does not exist."""
+    out = subprocess.run(["git", "rev-parse", "--verify", "--quiet", rev],
+                         cwd=repo, env=dict(env) if env is not None else None, capture_output=True)
+    if out.returncode != 0:
+        return None
+    return out.stdout.decode().strip() or None
+
+
+class ObjectReader:
+    """One `git cat-file --batch` process per use: reads any number of objects cheaply."""
+
+    def __init__(self, repo: str | Path, env: Mapping[str, str] | None = None) -> None:
+        self._proc = subprocess.Popen(["git", "cat-file", "--batch"], cwd=repo,
+                                      env=dict(env) if env is not None else None,
+                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+
+    def read(self, rev: str) -> tuple[str, str, bytes] | None:
+        """(oid, type, content) of a revision or object id, or None when missing."""
+        assert self._proc.stdin and self._proc.stdout
+        self._proc.stdin.write(rev.encode() + b"\n")
+        self._proc.stdin.flush()
+        header = self._proc.stdout.readline().decode().strip()
+        if header.endswith(" missing") or header.endswith(" ambiguous") or not header:
+            return None
+        oid, otype, size = header.split()
+        data = self._proc.stdout.read(int(size))
+        self._proc.stdout.read(1)
+        return oid, otype, data
+
+    def blob(self, rev: str) -> bytes | None:
+        got = self.read(rev)
+        return got[2] if got and got[1] == "blob" else None
+
+    def close(self) -> None:
+        if self._proc.stdin:
+            self._proc.stdin.close()
+        self._proc.wait()
+
+    def __enter__(self) -> "ObjectReader":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+@dataclass(frozen=True)
+class ParsedCommit:
+    """The fields of a raw commit object the rules need."""
+    oid: str
+    tree: str
+    parents: tuple[str, ...]
+    author: str
+    committer: str
+    message: str
+    signature: bytes | None
+    payload: bytes  # the bytes the signature covers
+
+
+def split_signed_object(raw: bytes, header: bytes = b"gpgsig") -> tuple[bytes, bytes | None]:
+    """Split a commit or tag into (signed payload, armored signature) as git does."""
+    if header == b"gpgsig":
+        lines = raw.split(b"\n")
+        out: list[bytes] = []
+        sig: list[bytes] = []
+        in_headers, in_sig = True, False
+        for line in lines:
+            if in_headers and line == b"":
+                in_headers = False
+                in_sig = False
+                out.append(line)
+                continue
+            if in_headers and line.startswith(b"gpgsig "):
+                in_sig = True
+                sig.append(line[len(b"gpgsig "):])
+                continue
+            if in_headers and in_sig and line.startswith(b" "):
+                sig.append(line[1:])
+                continue
+            in_sig = False
+            out.append(line)
+        return b"\n".join(out), (b"\n".join(sig) + b"\n") if sig else None
+    marker = b"-----BEGIN PGP SIGNATURE-----"
+    pos = raw.find(marker)
+    if pos < 0:
+        return raw, None
+    return raw[:pos], raw[pos:]
+
+
+def parse_commit(oid: str, raw: bytes) -> ParsedCommit:
+    payload, sig = split_signed_object(raw)
+    head, _, message = payload.partition(b"\n\n")
+    tree, author, committer = "", "", ""
+    parents: list[str] = []
+    for line in head.split(b"\n"):
+        key, _, value = line.partition(b" ")
+        if key == b"tree":
+            tree = value.decode()
+        elif key == b"parent":
+            parents.append(value.decode())
+        elif key == b"author":
+            author = value.decode("utf-8", "replace")
+        elif key == b"committer":
+            committer = value.decode("utf-8", "replace")
+    return ParsedCommit(oid, tree, tuple(parents), author, committer,
+                        message.decode("utf-8", "replace"), sig, payload)
+
+
+@dataclass(frozen=True)
+class ParsedTag:
+    oid: str
+    object: str
+    type: str
+    tag: str
+    tagger: str
+    message: str
+    signature: bytes | None
+    payload: bytes
+
+
+def parse_tag(oid: str, raw: bytes) -> ParsedTag:
+    payload, sig = split_signed_object(raw, b"tag")
+    head, _, message = payload.partition(b"\n\n")
+    fields: dict[str, str] = {}
+    for line in head.split(b"\n"):
+        key, _, value = line.partition(b" ")
+        fields[key.decode()] = value.decode("utf-8", "replace")
+    return ParsedTag(oid, fields.get("object", ""), fields.get("type", ""), fields.get("tag", ""),
+                     fields.get("tagger", ""), message.decode("utf-8", "replace"), sig, payload)
+
+
+def list_tree(repo: str | Path, rev: str, path: str = "", env: Mapping[str, str] | None = None
+              ) -> dict[str, str]:
+    """Map of path -> blob id for every file under `path` at `rev` (empty when absent)."""
+    args = ["ls-tree", "-r", "-z", rev]
+    if path:
+        args += ["--", path]
+    try:
+        out = git(*args, cwd=repo, env=env)
+    except GitError:
+        return {}
+    result: dict[str, str] = {}
+    for entry in out.split("\0"):
+        if not entry:
+            continue
+        meta, _, name = entry.partition("\t")
+        parts = meta.split()
+        if parts[1] == "blob":
+            result[name] = parts[2]
+    return result
+
+
+@dataclass
+class Signer:
+    """Who signs: a GnuPG home holding the secret key and the key's fingerprint."""
+    gnupghome: Path
+    fingerprint: str
+    name: str
+    email: str
+
+    def git_env(self) -> dict[str, str]:
+        return {"GNUPGHOME": str(self.gnupghome)}
+
+    def git_config(self) -> list[str]:
+        return ["-c", f"user.name={self.name}", "-c", f"user.email={self.email}",
+                "-c", f"user.signingkey={self.fingerprint}", "-c", "gpg.program=gpg",
+                "-c", "gpg.format=openpgp"]
+
+
+class PushRefused(RuntimeError):
+    """The server hook refused a push; `message` is what the hook said (Chinese)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def hook_message(stderr: str) -> str:
+    """The hook's own lines from a push's stderr (git prefixes them with 'remote: ')."""
+    lines = [line[len("remote: "):] if line.startswith("remote: ") else line
+             for line in stderr.splitlines()]
+    kept = [line.rstrip() for line in lines
+            if line.strip() and not line.startswith(("To ", " ! [", "error: failed to push",
+                                                     "hint:"))]
+    return "\n".join(kept)
+
+
+def push(workdir: str | Path, remote: str, refspecs: Iterable[str], signer: Signer,
+         extra_env: Mapping[str, str] | None = None) -> None:
+    """A signed push (push certificate) from a working repository; raise PushRefused on refusal."""
+    env = clean_env({**signer.git_env(), **(extra_env or {})})
+    proc = subprocess.run(["git", *signer.git_config(), "push", "--signed=yes", "--porcelain",
+                           remote, *refspecs], cwd=workdir, env=env, capture_output=True)
+    if proc.returncode != 0:
+        raise PushRefused(hook_message(proc.stderr.decode("utf-8", "replace")) or
+                          proc.stdout.decode("utf-8", "replace"))
+
+
+class Scratch:
+    """A throw-away clone of a bare repository used to write signed commits and push them back.
+
+    Commits are built with plumbing on a temporary index (no checkout), so writing one file
+    into a large repository costs what the file costs.
+    """
+
+    def __init__(self, bare: str | Path, signer: Signer, branch: str = "main") -> None:
+        self.bare = str(bare)
+        self.signer = signer
+        self.dir = Path(tempfile.mkdtemp(prefix="oa-w"))
+        self.env = clean_env(signer.git_env())
+        git("init", "-q", "--bare", str(self.dir), env=self.env)
+        # Borrow the server's objects instead of copying them: the scratch repo is short-lived.
+        alt = Path(self.bare, "objects").resolve()
+        (self.dir / "objects" / "info" / "alternates").write_text(f"{alt}\n")
+        self.base = rev_parse(self.bare, f"refs/heads/{branch}", env=clean_env())
+
+    def commit(self, changes: Mapping[str, bytes | None], message: str, parent: str | None = "base",
+               parents: list[str] | None = None, base_tree: str | None = None) -> str:
+        """Write a signed commit applying `changes` (path -> content, None deletes) on the base."""
+        index = self.dir / "oa-index"
+        env = {**self.env, "GIT_INDEX_FILE": str(index)}
+        if index.exists():
+            index.unlink()
+        start = base_tree or (self.base if parent == "base" else parent)
+        if start:
+            git("read-tree", start, cwd=self.dir, env=env)
+        for path, content in changes.items():
+            if content is None:
+                git("update-index", "--force-remove", "--", path, cwd=self.dir, env=env)
+                continue
+            oid = git("hash-object", "-w", "--stdin", cwd=self.dir, env=env, input=content).strip()
+            git("update-index", "--add", "--cacheinfo", f"100644,{oid},{path}", cwd=self.dir, env=env)
+        tree = git("write-tree", cwd=self.dir, env=env).strip()
+        if parents is None:
+            parents = [p for p in [self.base if parent == "base" else parent] if p]
+        args = ["commit-tree", f"-S{self.signer.fingerprint}", tree]
+        for p in parents:
+            args += ["-p", p]
+        return git(*self.signer.git_config(), *args, "-m", message, cwd=self.dir, env=env).strip()
+
+    def tag(self, name: str, target: str, message: str) -> str:
+        """Write a signed annotated tag object (not yet pushed); return the tag object id."""
+        git(*self.signer.git_config(), "tag", "-s", "-f", "-m", message, name, target,
+            cwd=self.dir, env=self.env)
+        return git("rev-parse", f"refs/tags/{name}", cwd=self.dir, env=self.env).strip()
+
+    def push(self, refspecs: Iterable[str]) -> None:
+        push(self.dir, self.bare, refspecs, self.signer)
+
+    def close(self) -> None:
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def __enter__(self) -> "Scratch":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def commit_and_push(bare: str | Path, signer: Signer, changes: Mapping[str, bytes | None],
+                    message: str, branch: str = "main") -> str:
+    """Commit `changes` on `branch` of a bare repo as `signer` and push it through the hook."""
+    with Scratch(bare, signer, branch) as scratch:
+        oid = scratch.commit(changes, message)
+        scratch.push([f"{oid}:refs/heads/{branch}"])
+        return oid

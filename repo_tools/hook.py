@@ -1,0 +1,126 @@
+"""Entry points of the Git hooks (`python -m repo_tools.hook pre-receive|post-receive|pre-commit`).
+
+The shims in `hooks/` only exec this module; all logic lives here and in `policy`.
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from . import timeutil
+from .city import City, refresh_server_keyring
+from .gitrepo import git
+from .push import Push, RefUpdate, hook_env
+from .registry import Registry
+
+HEADER = "━━ 推送被拒绝（服务器规则检查未通过）：本次推送的内容均未被接受 ━━"
+
+
+def _config(key: str, env: dict[str, str]) -> str:
+    return git("config", "--get", key, env=env, check=False).strip()
+
+
+def _open_push(lines: list[str]) -> Push:
+    env = hook_env()
+    repo = Path(env.get("GIT_DIR", ".")).resolve()
+    city = City(Path(_config("oa.city", env)))
+    kind = _config("oa.kind", env)
+    unit = _config("oa.unit", env) or None
+    updates = [RefUpdate(*line.split()) for line in lines if line.strip()]
+    registry = Registry.load(city.registry_repo)
+    return Push(city=city, repo=repo, kind=kind, unit=unit, updates=updates, registry=registry,
+                now=timeutil.now(), env=env)
+
+
+def _pending_file(push: Push) -> Path | None:
+    cert = push.env.get("GIT_PUSH_CERT")
+    return push.repo / "oa-pending" / f"{cert}.json" if cert else None
+
+
+def pre_receive(lines: list[str]) -> int:
+    from .policy import rules_for
+    push = _open_push(lines)
+    try:
+        refusals = rules_for(push.kind)(push)
+        if refusals:
+            print(HEADER, file=sys.stderr)
+            for item in refusals:
+                print(item.text(), file=sys.stderr)
+            print(f"共 {len(refusals)} 项问题。", file=sys.stderr)
+            return 1
+        pending = _pending_file(push)
+        if pending is not None:
+            pending.parent.mkdir(exist_ok=True)
+            objects = [c.oid for c in push.new_commits] + [t.oid for _, t in push.new_tags]
+            pending.write_text(json.dumps({"objects": objects, "pusher": push.pusher_id,
+                                           "checked_at": timeutil.iso(push.now)}))
+        return 0
+    finally:
+        push.close()
+
+
+def post_receive(lines: list[str]) -> int:
+    push = _open_push(lines)
+    try:
+        pending = _pending_file(push)
+        info = json.loads(pending.read_text()) if pending and pending.exists() else {}
+        cert = push.certificate
+        check = push.certificate_check
+        push.city.log(
+            "push", repo=push.unit or "registry", repo_kind=push.kind,
+            updates=[{"ref": u.ref, "old": u.old, "new": u.new} for u in push.updates],
+            pusher=info.get("pusher") or push.pusher_id,
+            key=check.fingerprint if check else None,
+            certificate_id=cert.oid if cert else None,
+            certificate=cert.text if cert else None,
+            objects=info.get("objects", []),
+        )
+        if pending and pending.exists():
+            pending.unlink()
+        if push.kind == "registry":
+            refresh_server_keyring(push.city)
+        return 0
+    finally:
+        push.close()
+
+
+def pre_commit() -> int:
+    """Client side: the same content rules on the staged files, for fast feedback."""
+    from .policy.content import check_file
+    names = subprocess.run(["git", "diff", "--cached", "--name-only", "-z", "--diff-filter=ACMR"],
+                           capture_output=True).stdout.decode().split("\0")
+    found = []
+    for name in filter(None, names):
+        data = subprocess.run(["git", "show", f":{name}"], capture_output=True).stdout
+        found += check_file(name, data)
+    found += _document_checks(names)
+    if found:
+        print("━━ 提交被拒绝（本地检查未通过；服务器会做同样的检查）━━", file=sys.stderr)
+        for item in found:
+            print(item.text(), file=sys.stderr)
+        return 1
+    return 0
+
+
+def _document_checks(names: list[str]) -> list:
+    """Document rules on staged documents, when the documents module is present."""
+    return []
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = argv if argv is not None else sys.argv[1:]
+    which = argv[0] if argv else ""
+    if which == "pre-receive":
+        return pre_receive(sys.stdin.read().splitlines())
+    if which == "post-receive":
+        return post_receive(sys.stdin.read().splitlines())
+    if which == "pre-commit":
+        return pre_commit()
+    print(f"未知的钩子：{which}", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,124 @@
+"""OpenPGP keys through python-gnupg: Ed25519 key generation, import/export, detached
+signatures and their verification against one named keyring (never the caller's default)."""
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import gnupg
+
+# A Unix socket path longer than this fails (sun_path is 108 bytes with the NUL).
+MAX_SOCKET_PATH = 107
+
+
+class KeyError_(RuntimeError):
+    """A key operation failed (generation, import, signing)."""
+
+
+def keyring(home: str | Path) -> gnupg.GPG:
+    """A python-gnupg handle bound to one GnuPG home, speaking UTF-8 (names are Chinese)."""
+    home = Path(home)
+    home.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(home, 0o700)
+    if len(str(home / "S.gpg-agent.browser")) > MAX_SOCKET_PATH:
+        raise KeyError_(f"GnuPG 目录路径过长，gpg-agent 无法创建套接字：{home}（请使用更短的城市目录路径）")
+    gpg = gnupg.GPG(gnupghome=str(home))
+    gpg.encoding = "utf-8"
+    return gpg
+
+
+@dataclass(frozen=True)
+class Verification:
+    """Outcome of checking one signature: whether it is cryptographically good, and by which key."""
+    valid: bool
+    fingerprint: str | None  # primary key fingerprint of the signer
+    status: str
+
+    @property
+    def key_known(self) -> bool:
+        return self.fingerprint is not None
+
+
+def generate(home: str | Path, name: str, email: str) -> str:
+    """Create an Ed25519 signing key without passphrase in `home`; return its fingerprint.
+
+    Demo and tests only: in production a person makes their own key on their own machine.
+    """
+    gpg = keyring(home)
+    spec = gpg.gen_key_input(key_type="EDDSA", key_curve="ed25519", key_usage="sign",
+                             name_real=name, name_email=email, expire_date=0, no_protection=True)
+    result = gpg.gen_key(spec)
+    if not result.fingerprint:
+        raise KeyError_(f"无法生成密钥：{result.stderr[-400:]}")
+    return str(result.fingerprint)
+
+
+def export_public(home: str | Path, fingerprint: str) -> str:
+    armored = keyring(home).export_keys(fingerprint)
+    if not armored:
+        raise KeyError_(f"密钥环中没有公钥 {fingerprint}")
+    return str(armored)
+
+
+def export_secret(home: str | Path, fingerprint: str) -> str:
+    return str(keyring(home).export_keys(fingerprint, secret=True, expect_passphrase=False))
+
+
+def import_keys(home: str | Path, armored: str) -> list[str]:
+    """Import armored key material; return the primary fingerprints it held."""
+    result = keyring(home).import_keys(armored)
+    fprs = sorted({f for f in result.fingerprints if f})
+    if not fprs:
+        raise KeyError_("文件中没有可导入的 OpenPGP 公钥")
+    return fprs
+
+
+def fingerprints_in(armored: str) -> list[str]:
+    """Primary fingerprints of armored public keys, without importing them anywhere."""
+    proc = subprocess.run(["gpg", "--batch", "--with-colons", "--import-options", "show-only",
+                           "--import"], input=armored.encode(), capture_output=True)
+    out: list[str] = []
+    expect_fpr = False
+    for line in proc.stdout.decode().splitlines():
+        fields = line.split(":")
+        if fields[0] == "pub":
+            expect_fpr = True
+        elif fields[0] == "fpr" and expect_fpr:
+            out.append(fields[9])
+            expect_fpr = False
+    return out
+
+
+def sign_detached(home: str | Path, fingerprint: str, data: bytes) -> str:
+    """An armored detached signature over `data` by the key `fingerprint`."""
+    sig = keyring(home).sign(data, keyid=fingerprint, detach=True, binary=False)
+    if not sig.data:
+        raise KeyError_(f"签名失败：{sig.stderr[-400:]}")
+    return sig.data.decode()
+
+
+def verify_detached(home: str | Path, data: bytes, signature: bytes | str) -> Verification:
+    """Check `signature` over `data` with the keyring in `home` only."""
+    import tempfile
+    gpg = keyring(home)
+    if isinstance(signature, str):
+        signature = signature.encode()
+    with tempfile.NamedTemporaryFile(suffix=".asc") as sigfile:
+        sigfile.write(signature)
+        sigfile.flush()
+        result = gpg.verify_data(sigfile.name, data)
+    fpr = getattr(result, "pubkey_fingerprint", None) or None
+    if not result.valid:
+        # An unknown key yields NO_PUBKEY: keep the key id out of `fingerprint` on purpose.
+        return Verification(False, fpr if fpr and result.status != "no public key" else None,
+                            str(result.status or "invalid"))
+    return Verification(True, fpr, "good")
+
+
+def stop_agent(home: str | Path) -> None:
+    """Stop the gpg-agent this GnuPG home started, so nothing is left running."""
+    if Path(home).is_dir():
+        subprocess.run(["gpgconf", "--kill", "all"], env={**os.environ, "GNUPGHOME": str(home)},
+                       capture_output=True)

@@ -1,0 +1,29 @@
+"""The rules the server hook applies, composed per kind of repository. Each rule is a small
+function `Push -> refusals`; adding a requirement means adding one function to a list here."""
+from __future__ import annotations
+
+from .base import AllOf, Refusal, Rule, refusal
+from .content import files_allowed
+from .identity import (certificate_present, certificate_verified, pusher_in_unit,
+                       pusher_registered, registry_writer)
+from .refs import main_append_only, registry_main_only, unit_ref_namespaces
+from .registry_rules import records_valid
+from .signatures import commits_signed, tags_signed
+
+IDENTITY: list[Rule] = [certificate_present, certificate_verified, pusher_registered]
+
+UNIT_RULES: list[Rule] = [
+    *IDENTITY, pusher_in_unit, unit_ref_namespaces, main_append_only,
+    commits_signed, tags_signed, files_allowed,
+]
+
+REGISTRY_RULES: list[Rule] = [
+    *IDENTITY, registry_writer, registry_main_only, main_append_only, commits_signed, records_valid,
+]
+
+
+def rules_for(kind: str) -> AllOf:
+    return AllOf(UNIT_RULES if kind == "unit" else REGISTRY_RULES if kind == "registry" else [])
+
+
+__all__ = ["AllOf", "Refusal", "Rule", "refusal", "rules_for", "UNIT_RULES", "REGISTRY_RULES"]

@@ -1,0 +1,37 @@
+"""The registry's own content rules: records parse, and a key file holds the key it names."""
+from __future__ import annotations
+
+from typing import Iterator
+
+import yaml
+
+from .. import keys
+from ..push import Push
+from ..registry import ROLES, person_from_dict, seal_from_dict, unit_from_dict
+from .base import Refusal, refusal
+
+
+def records_valid(push: Push) -> Iterator[Refusal]:
+    for changed in push.changed_files:
+        if changed.blob is None:
+            continue
+        data = push.blob(changed.blob)
+        path = changed.path
+        try:
+            if path.startswith("keys/"):
+                if keys.fingerprints_in(data.decode()) != [path[5:-4].upper()]:
+                    yield refusal("registry-invalid", path, path=path, detail="公钥文件的指纹与文件名不符")
+                continue
+            record = yaml.safe_load(data.decode("utf-8"))
+            if path.startswith("units/"):
+                unit_from_dict(record)
+            elif path.startswith("people/"):
+                person = person_from_dict(record)
+                bad = [r for r in person.roles if r not in ROLES]
+                if bad:
+                    yield refusal("registry-invalid", path, path=path, detail=f"未知角色 {bad}")
+            elif path.startswith("seals/"):
+                for seal in record.get("seals", []):
+                    seal_from_dict(seal)
+        except Exception as exc:  # noqa: BLE001 - any parse failure makes the record invalid
+            yield refusal("registry-invalid", path, path=path, detail=str(exc)[:200])

@@ -1,0 +1,227 @@
+"""What a push brings, as the server hook sees it: the ref updates, the push certificate and
+who signed it (verified with the server keyring), and only the objects the push adds.
+
+Everything is computed lazily and once, so a rule that needs nothing costs nothing, and the
+cost of a push follows what it adds, never the repository's history.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cached_property
+from pathlib import Path
+
+from . import keys
+from .city import AUTHORITY, City
+from .gitrepo import ZERO, ObjectReader, ParsedCommit, ParsedTag, git, parse_commit, parse_tag
+from .registry import KeyHolder, Registry
+
+
+@dataclass(frozen=True)
+class RefUpdate:
+    old: str
+    new: str
+    ref: str
+
+    @property
+    def is_create(self) -> bool:
+        return self.old == ZERO
+
+    @property
+    def is_delete(self) -> bool:
+        return self.new == ZERO
+
+
+@dataclass(frozen=True)
+class PushCertificate:
+    """A parsed push certificate (git's `certificate version 0.1`)."""
+    oid: str
+    text: str
+    payload: bytes
+    signature: bytes | None
+    pusher_key: str | None
+    pushee: str
+    nonce: str
+    updates: tuple[RefUpdate, ...]
+
+    @classmethod
+    def parse(cls, oid: str, raw: bytes) -> "PushCertificate":
+        marker = b"-----BEGIN PGP SIGNATURE-----"
+        pos = raw.find(marker)
+        payload, signature = (raw[:pos], raw[pos:]) if pos >= 0 else (raw, None)
+        head, _, body = payload.decode("utf-8", "replace").partition("\n\n")
+        fields: dict[str, str] = {}
+        for line in head.splitlines():
+            key, _, value = line.partition(" ")
+            fields[key] = value
+        updates = []
+        for line in body.splitlines():
+            parts = line.split(" ", 2)
+            if len(parts) == 3 and len(parts[0]) == 40:
+                updates.append(RefUpdate(*parts))
+        pusher = fields.get("pusher", "").split(" ")[0] or None
+        return cls(oid, raw.decode("utf-8", "replace"), payload, signature, pusher,
+                   fields.get("pushee", ""), fields.get("nonce", ""), tuple(updates))
+
+
+@dataclass(frozen=True)
+class ChangedFile:
+    """A file a new commit adds or modifies (blob is None when the commit deletes it)."""
+    commit: str
+    path: str
+    blob: str | None
+    status: str
+
+
+@dataclass(frozen=True)
+class SignatureCheck:
+    """A signature verified with the server keyring and looked up in the registry."""
+    valid: bool
+    fingerprint: str | None
+    holder: KeyHolder | None
+    detail: str
+
+
+class SignatureVerifier:
+    """Verifies OpenPGP signatures with one keyring (the server's), caching by object id."""
+
+    def __init__(self, gnupghome: Path, registry: Registry, authority_fpr: str) -> None:
+        self.home = gnupghome
+        self.registry = registry
+        self.authority_fpr = authority_fpr.upper()
+        self._cache: dict[str, SignatureCheck] = {}
+
+    def check(self, oid: str, payload: bytes, signature: bytes | None) -> SignatureCheck:
+        if oid in self._cache:
+            return self._cache[oid]
+        if signature is None:
+            result = SignatureCheck(False, None, None, "没有签名")
+        else:
+            got = keys.verify_detached(self.home, payload, signature)
+            holder = self.registry.key_holder(got.fingerprint) if got.fingerprint else None
+            if not got.valid:
+                result = SignatureCheck(False, got.fingerprint, holder,
+                                        "签名密钥未登记" if not got.key_known else f"签名校验失败（{got.status}）")
+            else:
+                result = SignatureCheck(True, got.fingerprint, holder, "签名有效")
+        self._cache[oid] = result
+        return result
+
+
+@dataclass
+class Push:
+    """One push as the pre- or post-receive hook sees it."""
+    city: City
+    repo: Path
+    kind: str                      # "unit" or "registry"
+    unit: str | None
+    updates: list[RefUpdate]
+    registry: Registry             # the registry as it stood before this push
+    now: datetime
+    env: dict[str, str] = field(default_factory=dict)   # git env for reading (quarantine)
+
+    def __post_init__(self) -> None:
+        self.reader = ObjectReader(self.repo, env=self.env)
+        self.verifier = SignatureVerifier(self.city.server_gnupg, self.registry,
+                                          self.city.authority_fingerprint())
+
+    def close(self) -> None:
+        self.reader.close()
+
+    # The push certificate ----------------------------------------------------------------
+    @cached_property
+    def certificate(self) -> PushCertificate | None:
+        oid = self.env.get("GIT_PUSH_CERT", "")
+        if not oid:
+            return None
+        got = self.reader.read(oid)
+        if got is None:
+            return None
+        return PushCertificate.parse(oid, got[2])
+
+    @cached_property
+    def certificate_check(self) -> SignatureCheck | None:
+        cert = self.certificate
+        if cert is None:
+            return None
+        return self.verifier.check("cert:" + cert.oid, cert.payload, cert.signature)
+
+    @property
+    def nonce_status(self) -> str:
+        return self.env.get("GIT_PUSH_CERT_NONCE_STATUS", "")
+
+    @cached_property
+    def pusher_id(self) -> str | None:
+        """The registered person (or the city authority) whose key signed the certificate."""
+        check = self.certificate_check
+        if check is None or not check.valid or check.fingerprint is None:
+            return None
+        if check.fingerprint.upper() == self.verifier.authority_fpr:
+            return AUTHORITY
+        if check.holder and check.holder.kind == "person":
+            return check.holder.id
+        return None
+
+    # New objects ---------------------------------------------------------------------------
+    @cached_property
+    def new_commits(self) -> list[ParsedCommit]:
+        """Commits this push adds to the repository, oldest first."""
+        tips = [u.new for u in self.updates if not u.is_delete]
+        if not tips:
+            return []
+        out = git("rev-list", "--reverse", "--topo-order", *tips, "--not", "--all",
+                  cwd=self.repo, env=self.env)
+        commits = []
+        for oid in out.split():
+            got = self.reader.read(oid)
+            if got and got[1] == "commit":
+                commits.append(parse_commit(oid, got[2]))
+        return commits
+
+    @cached_property
+    def new_tags(self) -> list[tuple[RefUpdate, ParsedTag]]:
+        """Annotated tag objects the push points refs at."""
+        found = []
+        for update in self.updates:
+            if update.is_delete:
+                continue
+            got = self.reader.read(update.new)
+            if got and got[1] == "tag":
+                found.append((update, parse_tag(got[0], got[2])))
+        return found
+
+    @cached_property
+    def changed_files(self) -> list[ChangedFile]:
+        """Files added or modified by each new commit, against its first parent."""
+        files: list[ChangedFile] = []
+        for commit in self.new_commits:
+            base = commit.parents[0] if commit.parents else None
+            args = ["diff-tree", "-r", "-z", "--no-renames", "--no-commit-id"]
+            args += [base, commit.oid] if base else ["--root", commit.oid]
+            out = git(*args, cwd=self.repo, env=self.env)
+            parts = out.split("\0")
+            i = 0
+            while i + 1 < len(parts):
+                meta, path = parts[i], parts[i + 1]
+                i += 2
+                if not meta.startswith(":"):
+                    continue
+                fields = meta[1:].split()
+                status = fields[4]
+                blob = None if status == "D" else fields[3]
+                if fields[1] in ("160000", "120000") and blob:  # gitlinks and symlinks: keep path only
+                    files.append(ChangedFile(commit.oid, path, None, status + "L"))
+                    continue
+                files.append(ChangedFile(commit.oid, path, blob, status))
+        return files
+
+    def blob(self, oid: str) -> bytes:
+        return self.reader.blob(oid) or b""
+
+
+def hook_env() -> dict[str, str]:
+    """The environment git gave the hook (with the quarantine), minus the pusher's GnuPG home."""
+    env = dict(os.environ)
+    env.pop("GNUPGHOME", None)
+    return env
