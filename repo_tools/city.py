@@ -299,3 +299,23 @@ def city_from_env(explicit: str | None) -> City:
     if not root:
         raise Refused("usage", detail="没有指定城市目录。", remedy="请用 --city、环境变量 OA_CITY，或在 `oa clone` 的工作副本中运行。")
     return City.at(root)
+
+
+def set_person_status(city: City, actor: str, user: str, status: str, reason: str = "") -> Person:
+    """Disable or re-enable an account (Art. 14): the e-gov office or the person's unit admin."""
+    reg = city.registry()
+    person = reg.person(user)
+    if person is None:
+        raise Refused("not-found", what="人员", name=user, remedy="请检查用户标识（oa user list）。")
+    unit = reg.unit(person.unit)
+    is_unit_admin = unit is not None and actor in unit.admins
+    if not (reg.is_egov_admin(actor) or actor == AUTHORITY or is_unit_admin):
+        raise Refused("role-required", user=actor, role="单位管理员", action="停用或启用账户")
+    person.status = status  # type: ignore[assignment]
+    verb = "停用" if status == "disabled" else "启用"
+    # The registry accepts commits from the e-gov office only; a unit admin's request is
+    # executed by the authority on the admin's behalf and says so in the message.
+    signer = actor if reg.is_egov_admin(actor) else AUTHORITY
+    city.change_registry(signer, {f"people/{user}.yaml": dump(person)},
+                         f"{verb}账户 {user}（{person.name}）：{reason or '未注明原因'}（经办：{actor}）")
+    return person

@@ -111,6 +111,28 @@ def user_list(ctx: Context, unit_id: str | None) -> None:
     Console().print(table)
 
 
+@user_group.command("disable")
+@click.argument("user_id")
+@click.option("--reason", default="")
+@pass_ctx
+@refusals_exit
+def user_disable(ctx: Context, user_id: str, reason: str) -> None:
+    """停用账户（第十四条）。"""
+    city_mod.set_person_status(ctx.city, ctx.user, user_id, "disabled", reason)
+    emit(ctx, {"user": user_id, "status": "disabled"}, f"已停用账户 {user_id}")
+
+
+@user_group.command("enable")
+@click.argument("user_id")
+@click.option("--reason", default="")
+@pass_ctx
+@refusals_exit
+def user_enable(ctx: Context, user_id: str, reason: str) -> None:
+    """重新启用账户（第十四条：由单位系统管理员重新启用）。"""
+    city_mod.set_person_status(ctx.city, ctx.user, user_id, "active", reason)
+    emit(ctx, {"user": user_id, "status": "active"}, f"已启用账户 {user_id}")
+
+
 @click.command("clone")
 @click.argument("unit_id")
 @click.argument("directory", type=click.Path(file_okay=False))

@@ -1,0 +1,118 @@
+"""Real cities for tests: real bare repositories, real hooks, real gpg keys, real pushes.
+
+Building a city costs a few seconds (keys, registry commits), so each test worker builds one
+sample city once and every test gets its own copy of it (keyrings, repositories and log),
+relocated so that its hooks and clones point at the copy.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from repo_tools import city as city_mod
+from repo_tools.city import City
+from repo_tools.gitrepo import clean_env, git
+from repo_tools.clone import clone
+
+# (unit id, name, agency codes, level)
+UNITS = [
+    ("lagov", "六安市人民政府办公室", ["六政办", "六政办秘"], "city"),
+    ("jyj", "六安市教育局", ["六教"], "department"),
+    ("czj", "六安市财政局", ["六财"], "department"),
+]
+# (user id, name, unit, roles)
+PEOPLE = [
+    ("zhang", "张明", "lagov", ["author"]),
+    ("li", "李华", "lagov", ["reviewer"]),
+    ("wang", "王芳", "lagov", ["reviewer"]),
+    ("zhao", "赵强", "lagov", ["seal-custodian"]),
+    ("qian", "钱丽", "lagov", ["clerk"]),
+    ("sun", "孙伟", "lagov", ["archivist"]),
+    ("zhou", "周杰", "lagov", ["admin"]),
+    ("wu", "吴静", "jyj", ["author", "reviewer"]),
+    ("zheng", "郑伟", "jyj", ["clerk", "seal-custodian"]),
+    ("feng", "冯刚", "czj", ["author"]),
+    ("chen", "陈红", "czj", ["clerk"]),
+]
+
+
+def build_sample_city(root: Path) -> City:
+    city = city_mod.init(root)
+    for unit_id, name, codes, level in UNITS:
+        city_mod.add_unit(city, "admin", unit_id, name, codes, level)
+    for user, name, unit, roles in PEOPLE:
+        city_mod.add_user(city, "admin", user, name, unit, roles)
+    city.stop_agents()
+    return city
+
+
+def short_tmpdir(prefix: str = "oa") -> Path:
+    """A short directory under /tmp: gpg-agent sockets must fit in 107 bytes."""
+    return Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
+
+
+def copy_city(template: City, target: Path) -> City:
+    """A private copy of a city whose repositories' hooks point at the copy."""
+    shutil.copytree(template.root, target, symlinks=True,
+                    ignore=shutil.ignore_patterns("S.gpg-agent*", "*.lock"))
+    city = City(target.resolve())
+    for repo in [city.registry_repo, *(city.root / "units").glob("*.git")]:
+        git("config", "oa.city", str(city.root), cwd=repo, env=clean_env())
+    return city
+
+
+@dataclass
+class Workspace:
+    """A test's city plus helpers to act in it as its people do."""
+    city: City
+    base: Path
+
+    def clone(self, unit: str, user: str) -> Path:
+        target = self.base / f"w-{user}-{unit}"
+        n = 1
+        while target.exists():
+            n += 1
+            target = self.base / f"w-{user}-{unit}-{n}"
+        return clone(self.city, unit, target, user)
+
+    def commit(self, work: Path, files: dict[str, bytes | str], message: str = "提交",
+               sign: bool = True, verify: bool = False) -> str:
+        for rel, content in files.items():
+            path = work / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(content.encode() if isinstance(content, str) else content)
+        run(["git", "add", "-A"], work)
+        args = ["git", "commit", "-q", "-m", message]
+        if not verify:
+            args.append("--no-verify")  # let the server be the judge in push tests
+        if not sign:
+            args.append("--no-gpg-sign")
+        run(args, work)
+        return run(["git", "rev-parse", "HEAD"], work).stdout.strip()
+
+    def push(self, work: Path, refspec: str = "HEAD:refs/heads/draft/test", *extra: str,
+             signed: bool = True) -> subprocess.CompletedProcess[str]:
+        args = ["git", "push", "--porcelain"]
+        if not signed:
+            args.append("--no-signed")
+        return run([*args, *extra, "origin", refspec], work, check=False)
+
+    def snapshot(self) -> dict[str, object]:
+        """Everything a refused push must leave untouched: refs, registry and the log."""
+        refs = {}
+        for repo in [self.city.registry_repo, *(self.city.root / "units").glob("*.git")]:
+            refs[repo.name] = git("for-each-ref", "--format=%(objectname) %(refname)", cwd=repo,
+                                  env=clean_env())
+        return {"refs": refs, "log": self.city.log_file.read_bytes()}
+
+
+def run(args: list[str], cwd: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_") and k != "GNUPGHOME"}
+    proc = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"{' '.join(args)} failed: {proc.stdout}\n{proc.stderr}")
+    return proc
