@@ -209,7 +209,8 @@ def _first_unit_commit(city: City, unit: Unit, actor: str) -> None:
 
 
 def add_unit(city: City, actor: str, unit_id: str, name: str, codes: list[str],
-             level: str = "department", required_approvals: int = 1, fonds: str = "") -> Unit:
+             level: str = "department", required_approvals: int = 1, fonds: str = "",
+             number_floors: dict[str, int] | None = None) -> Unit:
     """Register a unit, create its bare repository with hooks, its first commit, and its seal."""
     _validate_id("单位", unit_id)
     reg = city.registry()
@@ -220,7 +221,7 @@ def add_unit(city: City, actor: str, unit_id: str, name: str, codes: list[str],
         raise Refused("exists", what="单位名称", name=name)
     unit = Unit(id=unit_id, name=name, codes=list(codes), level=level,
                 required_approvals=required_approvals, created_at=timeutil.iso(timeutil.now()),
-                fonds=fonds or unit_id.upper()[:4])
+                fonds=fonds or unit_id.upper()[:4], number_floors=dict(number_floors or {}))
     seal_id = f"{unit_id}-1"
     seal_fpr = keys.generate(city.seal_gnupg(seal_id), f"{name}电子印章", f"seal-{unit_id}@oa.local")
     seal = Seal(id=seal_id, unit=unit_id,

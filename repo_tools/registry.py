@@ -89,6 +89,9 @@ class Unit:
     status: Literal["active", "deregistered"] = "active"
     created_at: str = ""
     fonds: str = ""  # 全宗号 for archives
+    # Numbers already used on paper before the unit joined the system, per "<code>〔<year>〕":
+    # the next number allocated for that code and year is one more (e.g. {"六政办秘〔2013〕": 26}).
+    number_floors: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

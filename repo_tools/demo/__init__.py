@@ -1,0 +1,35 @@
+"""`oa demo`: the whole flow on the sample city from `content/`, chapter by chapter, then
+the site. Each concern contributes one chapter module; they run in the order of CHAPTERS."""
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+from .state import DemoState
+
+CHAPTERS = ["foundation"]
+
+
+def run_demo(directory: str | Path, serve: bool = False, fresh: bool = True) -> DemoState:
+    import importlib
+    root = Path(directory).resolve()
+    if fresh and root.exists():
+        state_city = root / "city"
+        if state_city.exists():
+            from ..city import City
+            City(state_city).stop_agents()
+        shutil.rmtree(root)
+    state = DemoState.start(root)
+    started = time.monotonic()
+    try:
+        for name in CHAPTERS:
+            module = importlib.import_module(f".{name}", __name__)
+            module.run(state)
+        state.summary(time.monotonic() - started)
+        if serve:
+            from ..site import serve as serve_site  # type: ignore[attr-defined]
+            serve_site(state.city.site_dir)
+    finally:
+        state.city.stop_agents()
+    return state

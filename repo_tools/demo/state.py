@@ -1,0 +1,67 @@
+"""What the demo's chapters share: the city, the clones, the console, and the facts one chapter
+leaves for the next (e.g. where the sealed regulation is)."""
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from rich.console import Console
+from rich.markup import escape
+
+from ..city import City
+
+CONTENT = Path(__file__).resolve().parent.parent.parent / "content"
+
+
+@dataclass
+class DemoState:
+    root: Path
+    city: City
+    console: Console
+    content: Path = CONTENT
+    facts: dict[str, Any] = field(default_factory=dict)
+    lines: list[str] = field(default_factory=list)
+
+    @classmethod
+    def start(cls, root: Path) -> "DemoState":
+        root.mkdir(parents=True, exist_ok=True)
+        return cls(root=root, city=City(root / "city"), console=Console(highlight=False))
+
+    @property
+    def sample(self) -> dict[str, Any]:
+        return yaml.safe_load((self.content / "city.yaml").read_text(encoding="utf-8"))
+
+    def chapter(self, title: str) -> None:
+        self.console.rule(f"[bold]{title}")
+
+    def ok(self, text: str) -> None:
+        self.console.print(f"[green]✓[/] {escape(text)}")
+
+    def refused(self, text: str, detail: str = "") -> None:
+        self.console.print(f"[red]✗ 被拒绝（符合预期）[/] {escape(text)}")
+        for line in detail.strip().splitlines():
+            self.console.print(f"    [dim]{escape(line)}[/]")
+
+    def fact(self, text: str) -> None:
+        self.lines.append(text)
+
+    def work_dir(self, name: str) -> Path:
+        return self.root / "work" / name
+
+    def git(self, work: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_") and k != "GNUPGHOME"}
+        proc = subprocess.run(["git", *args], cwd=work, env=env, capture_output=True, text=True)
+        if check and proc.returncode != 0:
+            raise RuntimeError(f"git {' '.join(args)}: {proc.stderr}")
+        return proc
+
+    def summary(self, seconds: float) -> None:
+        self.console.rule("[bold]演示小结")
+        for line in self.lines:
+            self.console.print(f"• {escape(line)}")
+        self.console.print(f"城市目录：{self.city.root}")
+        self.console.print(f"用时 {seconds:.1f} 秒")

@@ -1,0 +1,60 @@
+"""Front matter: the YAML block between `---` lines at the top of a document or bulletin.
+
+Reading returns (metadata, body). Writing changes only the named keys, so that the sealing
+merge can fill `number` and `sealed_on` while every other byte of the file stays as signed.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import yaml
+
+FENCE = re.compile(r"\A---[ \t]*\r?\n(.*?)(?:\r?\n)---[ \t]*(?:\r?\n|\Z)", re.S)
+
+
+class FrontMatterError(ValueError):
+    """The file has no readable front matter."""
+
+
+def split(text: str) -> tuple[dict[str, Any], str]:
+    """(metadata, body) of a Markdown file with YAML front matter."""
+    match = FENCE.match(text)
+    if not match:
+        raise FrontMatterError("文件开头缺少 YAML 前置元数据（以 --- 开始和结束）")
+    try:
+        meta = yaml.safe_load(match.group(1)) or {}
+    except yaml.YAMLError as exc:
+        raise FrontMatterError(f"前置元数据不是有效的 YAML：{exc}") from exc
+    if not isinstance(meta, dict):
+        raise FrontMatterError("前置元数据必须是“键: 值”的映射")
+    return meta, text[match.end():]
+
+
+def join(meta: dict[str, Any], body: str) -> str:
+    block = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, default_flow_style=False)
+    return f"---\n{block}---\n{body if body.startswith(chr(10)) else chr(10) + body}"
+
+
+def set_fields(text: str, fields: dict[str, Any]) -> str:
+    """Set top-level scalar keys in the front matter, touching no other line."""
+    match = FENCE.match(text)
+    if not match:
+        raise FrontMatterError("文件开头缺少 YAML 前置元数据（以 --- 开始和结束）")
+    lines = match.group(1).split("\n")
+    for key, value in fields.items():
+        rendered = f"{key}: {_scalar(value)}"
+        pattern = re.compile(rf"^{re.escape(key)}\s*:")
+        for i, line in enumerate(lines):
+            if pattern.match(line):
+                lines[i] = rendered
+                break
+        else:
+            lines.append(rendered)
+    block = "\n".join(lines)
+    return f"---\n{block}\n---\n" + text[match.end():]
+
+
+def _scalar(value: Any) -> str:
+    dumped = yaml.safe_dump(value, allow_unicode=True, default_flow_style=True).strip()
+    return dumped[:-4].strip() if dumped.endswith("\n...") else dumped.removesuffix("...").strip()
