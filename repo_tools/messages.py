@@ -60,6 +60,18 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
                      "请另存为不含宏的格式（.docx、.xlsx、.pdf）后重新提交。"),
     "malware": ("第四十条", "{path}：检出病毒特征（{detail}）。", "请删除该文件，并对本机进行病毒查杀。"),
     "no-rules": ("第十三条", "该仓库没有配置任何检查规则，为安全起见拒绝一切推送。", "请联系电子政务办公室检查服务器配置。"),
+    # --- documents (issue 3): add entries here ---
+
+    # --- review and seal (issue 4): add entries here ---
+
+    # --- keys, certificates and seals over time (issue 5): add entries here ---
+
+    # --- archives (issue 6): add entries here ---
+
+    # --- site (issue 7): add entries here ---
+
+    # --- transmission and receipt (issue 8): add entries here ---
+
     # command line
     "not-found": ("第七条", "{what}“{name}”不存在。", "{remedy}"),
     "role-required": ("第十三条", "{user} 没有“{role}”角色，不能{action}。", "请联系本单位系统管理员分配权限。"),

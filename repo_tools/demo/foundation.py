@@ -42,6 +42,9 @@ def run(state: DemoState) -> None:
     state.git(work, "add", "-A")
     state.git(work, "commit", "-q", "-m", "信息：市协同办公系统今日起试运行")
     state.git(work, "push", "-q", "origin", "HEAD:refs/heads/draft/bulletins")
+    state.facts.setdefault("drafts", []).append(
+        {"kind": "bulletin", "unit": "lagov", "author": author, "clone": work, "branch": "draft/bulletins",
+         "paths": ["bulletins/政务动态/2013-03-26-oa-trial-run"]})
     state.ok(f"{author} 签名提交并签名推送信息草稿（照片 {_size(work)} 字节，≤ 500 KB），钩子通过")
 
     big = Image.frombytes("RGB", (520, 520), os.urandom(520 * 520 * 3))
