@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from . import timeutil
@@ -40,6 +41,7 @@ def _pending_file(push: Push) -> Path | None:
 
 
 def pre_receive(lines: list[str]) -> int:
+    started = time.perf_counter()
     from .policy import rules_for
     push = _open_push(lines)
     try:
@@ -56,9 +58,18 @@ def pre_receive(lines: list[str]) -> int:
             objects = [c.oid for c in push.new_commits] + [t.oid for _, t in push.new_tags]
             pending.write_text(json.dumps({"objects": objects, "pusher": push.pusher_id,
                                            "checked_at": timeutil.iso(push.now)}))
+        _record_timing(push, time.perf_counter() - started)
         return 0
     finally:
         push.close()
+
+
+def _record_timing(push: Push, seconds: float) -> None:
+    """For bench/hook.py: the hook's own duration, written only inside the city's bench folder."""
+    bench = push.city.root / "server" / "bench"
+    if bench.is_dir():
+        with (bench / "pre-receive.times").open("a") as handle:
+            handle.write(f"{seconds:.4f}\n")
 
 
 def post_receive(lines: list[str]) -> int:
