@@ -158,8 +158,7 @@ def _objects(repo: Path, target: str | None) -> tuple[list[str], list[tuple[str,
     """Commits (oldest first) and (tag object id, ref) pairs to verify for a revision or all."""
     env = clean_env()
     if target:
-        args = [target] if ".." in target else [target]
-        commits = git("rev-list", "--reverse", "--topo-order", *args, cwd=repo, env=env).split()
+        commits = git("rev-list", "--reverse", "--topo-order", target, cwd=repo, env=env).split()
         oid = rev_parse(repo, target, env=env) if ".." not in target else None
         tags: list[tuple[str, str]] = []
         if oid and git("cat-file", "-t", oid, cwd=repo, env=env).strip() == "tag":
