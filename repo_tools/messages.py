@@ -65,6 +65,23 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
     # --- review and seal (issue 4): add entries here ---
 
     # --- keys, certificates and seals over time (issue 5): add entries here ---
+    "seal-font-missing": ("第十八条", "找不到绘制印章图样所需的宋体字体（Noto Serif CJK SC）。",
+                          "请安装 Debian 软件包 fonts-noto-cjk（scripts/setup-system.sh 会安装），然后重试。"),
+    "approval-missing": ("第十九、二十五条", "登记文件 {path} 的变更没有附带经批准的书面申请（requests/）。",
+                         "证书与印章的新办、变更、注销须由本单位负责人或系统管理员审批签字（--approved-by），再由电子政务办公室办理。"),
+    "approval-invalid": ("第十九、二十五条", "申请 {request} 的审批签名无效：{detail}。",
+                         "请由本单位负责人或系统管理员用本人有效的数字证书对申请签名。"),
+    "approval-not-leader": ("第十九、二十五条", "{approver} 不是单位“{unit}”的负责人或系统管理员，不能审批申请 {request}。",
+                            "请由该单位负责人或系统管理员审批；如单位尚未登记负责人或管理员，请先登记。"),
+    "approval-self": ("第十九、二十五条", "{approver} 不能审批本人的申请 {request}。", "请由本单位其他负责人或系统管理员审批。"),
+    "key-history": ("第二十五条", "{path}：不允许改写证书或印章的历史（{detail}）。",
+                    "证书与印章的生效、作废时间一经登记不可更改；如有错误，请登记新的变更。"),
+    "seal-one-active": ("第二十一条", "单位“{unit}”同时有 {count} 枚有效电子印章。", "每个单位只能有一枚有效电子印章；请先作废旧印章（oa seal rotate）。"),
+    "destruction-witness": ("第二十条", "印章 {seal} 的销毁记录缺少有效签名：{detail}。",
+                            "销毁电子印章须市政府办公室、市电子政务办公室和印章所属单位的相关人员各自签名（oa seal destroy 单位 --as 本人）。"),
+    "seal-state": ("第二十一条", "印章 {seal}：{detail}。", "{remedy}"),
+    "cert-state": ("第二十五条", "{user} 的数字证书：{detail}。", "{remedy}"),
+    "verify-failed": ("第四十一条", "验证未通过：{count} 项问题。", "请查看报告中标为无效的签名及其原因。"),
 
     # --- archives (issue 6): add entries here ---
 

@@ -162,8 +162,8 @@ class Registry:
                 if path.startswith("keys/") and path.endswith(".asc"):
                     reg.key_files[path[5:-4]] = blob
                     continue
-                if not path.endswith(".yaml"):
-                    continue
+                if not path.endswith(".yaml") or path.startswith("requests/"):
+                    continue  # applications are read by the registry rule, not by every load
                 data = reader.blob(blob)
                 if data is None:
                     continue

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .base import AllOf, Refusal, Rule, refusal
 from .content import files_allowed
+from .lifecycle import lifecycle_approved
 from .identity import (certificate_present, certificate_verified, pusher_in_unit,
                        pusher_registered, registry_writer)
 from .refs import main_append_only, registry_main_only, unit_ref_namespaces
@@ -19,6 +20,7 @@ UNIT_RULES: list[Rule] = [
 
 REGISTRY_RULES: list[Rule] = [
     *IDENTITY, registry_writer, registry_main_only, main_append_only, commits_signed, records_valid,
+    lifecycle_approved,
 ]
 
 

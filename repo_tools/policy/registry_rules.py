@@ -22,6 +22,10 @@ def records_valid(push: Push) -> Iterator[Refusal]:
                 if keys.fingerprints_in(data.decode()) != [path[5:-4].upper()]:
                     yield refusal("registry-invalid", path, path=path, detail="公钥文件的指纹与文件名不符")
                 continue
+            if path.startswith("requests/") and path.endswith(".asc"):
+                if not data.startswith(b"-----BEGIN PGP SIGNATURE-----"):
+                    yield refusal("registry-invalid", path, path=path, detail="不是 OpenPGP 签名")
+                continue
             record = yaml.safe_load(data.decode("utf-8"))
             if path.startswith("units/"):
                 unit_from_dict(record)

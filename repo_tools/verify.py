@@ -1,0 +1,434 @@
+"""Verification that lasts (Art. 17, 24, 41): every commit, annotated tag and push certificate of
+a unit, judged from the repositories, the registry and the event log alone.
+
+A signature counts when the server keyring (built from the registry, never the caller's)
+verifies it, the registry says its key belongs to this unit's person or to this unit's seal,
+and the key's window `valid_from <= trusted time < revoked_at` (and before `compromised_since`)
+holds at the signature's *trusted time*: the log time of the push that first brought the object.
+A later revocation does not void what was signed before it.
+
+Results are cached per object in `CITY/server/verify-cache/`, under a key that includes the
+registry commit and the trusted time: any registry change (a revocation, a compromise date)
+leads to a fresh judgement, so a cached result can never turn an invalid signature valid.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Iterable
+
+from . import eventlog, frontmatter, keys, timeutil
+from .city import City
+from .gitrepo import ObjectReader, clean_env, git, parse_commit, parse_tag, rev_parse
+from .messages import Refused
+from .push import PushCertificate
+from .registry import ROLE_NAMES, KeyHolder, KeyRecord, Registry
+
+UNKNOWN = "unknown"
+CACHE_VERSION = "1"
+REASON_TEXT = {"lost": "遗失", "compromised": "泄露", "left": "离职", "replaced": "更换", "damaged": "损坏",
+               "custodian-change": "更换保管人", "unit-change": "单位变更", "destroyed": "销毁"}
+
+
+@dataclass
+class Finding:
+    """The judgement of one signed object."""
+    kind: str                 # commit, tag, push-certificate
+    id: str
+    summary: str
+    signer: str | None        # person id or seal id
+    signer_name: str | None
+    key: str | None
+    role: str | None
+    trusted_time: str         # ISO time, or "unknown"
+    valid: bool
+    reason: str
+    ref: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _window_problem(key: KeyRecord, moment: datetime) -> str | None:
+    """Why `key` could not sign at `moment`, or None when it could."""
+    if key.valid_at(moment):
+        return None
+    start = timeutil.parse(key.valid_from)
+    if start is not None and moment < start:
+        return f"签名时（{timeutil.iso(moment)}）证书尚未生效（自 {key.valid_from} 起）"
+    compromised = timeutil.parse(key.compromised_since)
+    if compromised is not None and moment >= compromised:
+        return f"密钥自 {key.compromised_since} 起视为泄露，此后的签名一律无效"
+    reason = REASON_TEXT.get(key.reason or "", key.reason or "未注明原因")
+    return f"密钥已于 {key.revoked_at} 作废（{reason}），晚于作废时间的签名无效"
+
+
+def role_of(reg: Registry, holder: KeyHolder) -> str:
+    if holder.kind == "seal":
+        seal = reg.seal(holder.id)
+        custodian = f"，保管人 {seal.custodian}" if seal and seal.custodian else ""
+        return f"电子印章 {holder.id}{custodian}"
+    person = reg.person(holder.id)
+    roles = person.roles if person else []
+    return "、".join(ROLE_NAMES.get(r, r) for r in roles) or "人员"
+
+
+def judge(reg: Registry, unit: str, holder: KeyHolder | None, moment: datetime | None,
+          setup: bool = False, inbox: bool = False) -> tuple[bool, str]:
+    """Whether a cryptographically good signature by `holder` counts for `unit` at `moment`."""
+    if holder is None:
+        return False, "签名密钥未在登记系统中登记"
+    if moment is None:
+        return False, "可信时间未知：事件日志中没有带来该对象的推送记录，无法确定签名时密钥是否有效"
+    if holder.kind == "seal":
+        if holder.unit != unit:
+            other = reg.unit(holder.unit)
+            return False, f"这是“{other.name if other else holder.unit}”的电子印章，不是本单位的印章"
+    else:
+        person = reg.person(holder.id)
+        in_unit = person is not None and person.unit == unit
+        if not in_unit and not (setup and reg.is_egov_admin(holder.id)) and not inbox:
+            other = reg.unit(holder.unit)
+            return False, f"签名人 {holder.name} 属于“{other.name if other else holder.unit}”，不是本单位人员"
+    problem = _window_problem(holder.key, moment)
+    if problem:
+        return False, problem
+    return True, "有效"
+
+
+class Verifier:
+    """Checks signatures with the server keyring and judges them against one registry state,
+    caching each judgement on disk by object id, registry commit and trusted time."""
+
+    def __init__(self, city: City, reg: Registry | None = None) -> None:
+        self.city = city
+        self.reg = reg or city.registry()
+        self.cache_dir = city.root / "server" / "verify-cache"
+        self.hits = 0
+        self.misses = 0
+
+    def _cache_file(self, kind: str, unit: str, oid: str, trusted: str) -> Path:
+        key = "|".join([CACHE_VERSION, self.reg.commit or "", kind, unit, oid, trusted])
+        digest = hashlib.sha256(key.encode()).hexdigest()
+        return self.cache_dir / digest[:2] / f"{digest}.json"
+
+    def finding(self, kind: str, unit: str, oid: str, trusted: str | None, summary: str,
+                payload: bytes, signature: bytes | None, setup: bool = False, inbox: bool = False,
+                ref: str | None = None) -> Finding:
+        trusted_text = trusted or UNKNOWN
+        path = self._cache_file(kind, unit, oid, trusted_text)
+        if path.exists():
+            try:
+                data = json.loads(path.read_text(encoding="utf-8"))
+                self.hits += 1
+                data["ref"] = ref
+                return Finding(**data)
+            except (json.JSONDecodeError, TypeError):
+                pass
+        self.misses += 1
+        found = self._judge(kind, unit, oid, trusted, summary, payload, signature, setup, inbox, ref)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(found.to_dict(), ensure_ascii=False), encoding="utf-8")
+        tmp.replace(path)
+        return found
+
+    def _judge(self, kind: str, unit: str, oid: str, trusted: str | None, summary: str, payload: bytes,
+               signature: bytes | None, setup: bool, inbox: bool, ref: str | None) -> Finding:
+        base = dict(kind=kind, id=oid, summary=summary, trusted_time=trusted or UNKNOWN, ref=ref)
+        if signature is None:
+            return Finding(**base, signer=None, signer_name=None, key=None, role=None, valid=False,
+                           reason="没有签名")
+        got = keys.verify_detached(self.city.server_gnupg, payload, signature)
+        holder = self.reg.key_holder(got.fingerprint) if got.fingerprint else None
+        who = dict(signer=holder.id if holder else None, signer_name=holder.name if holder else None,
+                   key=got.fingerprint, role=role_of(self.reg, holder) if holder else None)
+        if not got.valid:
+            why = "签名密钥未登记（服务器密钥环中没有）" if not got.key_known else f"签名校验失败（{got.status}）"
+            return Finding(**base, **who, valid=False, reason=why)
+        ok, why = judge(self.reg, unit, holder, timeutil.parse(trusted) if trusted else None, setup, inbox)
+        return Finding(**base, **who, valid=ok, reason=why)
+
+
+# Units and objects -----------------------------------------------------------------------------
+def _objects(repo: Path, target: str | None) -> tuple[list[str], list[tuple[str, str]]]:
+    """Commits (oldest first) and (tag object id, ref) pairs to verify for a revision or all."""
+    env = clean_env()
+    if target:
+        commits = git("rev-list", "--reverse", "--topo-order", target, cwd=repo, env=env).split()
+        oid = rev_parse(repo, target, env=env) if ".." not in target else None
+        tags: list[tuple[str, str]] = []
+        if oid and git("cat-file", "-t", oid, cwd=repo, env=env).strip() == "tag":
+            tags.append((oid, target))
+        return commits, tags
+    commits = git("rev-list", "--reverse", "--topo-order", "--all", cwd=repo, env=env).split()
+    tags = []
+    for line in git("for-each-ref", "--format=%(objectname) %(objecttype) %(refname)", cwd=repo, env=env).splitlines():
+        oid, otype, ref = line.split(" ", 2)
+        if otype == "tag":
+            tags.append((oid, ref))
+    return commits, tags
+
+
+def _push_findings(verifier: Verifier, unit: str, entries: Iterable[dict[str, Any]]) -> list[Finding]:
+    out = []
+    for entry in entries:
+        cert_id = entry.get("certificate_id")
+        text = entry.get("certificate")
+        refs = [u.get("ref", "") for u in entry.get("updates", [])]
+        summary = "推送 " + "、".join(refs)
+        if not text:
+            out.append(Finding("push-certificate", f"log:{entry.get('seq')}", summary, None, None, None, None,
+                               entry.get("time", UNKNOWN), False, "该推送没有推送证书"))
+            continue
+        cert = PushCertificate.parse(cert_id or "", text.encode("utf-8"))
+        setup = refs == ["refs/heads/main"] and all(u.get("old") == "0" * 40 for u in entry.get("updates", []))
+        inbox = bool(refs) and all(r.startswith("refs/inbox/") for r in refs)
+        out.append(verifier.finding("push-certificate", unit, cert_id or f"log:{entry.get('seq')}",
+                                    entry.get("time"), summary, cert.payload, cert.signature,
+                                    setup=setup, inbox=inbox))
+    return out
+
+
+def unit_findings(verifier: Verifier, unit: str, target: str | None = None,
+                  times: dict[str, str] | None = None) -> list[Finding]:
+    """Every commit and annotated tag of the unit (or of `target`), and every push certificate."""
+    city = verifier.city
+    repo = city.unit_repo(unit)
+    times = times if times is not None else eventlog.trusted_times(city.log_file, unit)
+    commits, tags = _objects(repo, target)
+    found: list[Finding] = []
+    with ObjectReader(repo, env=clean_env()) as reader:
+        for oid in commits:
+            got = reader.read(oid)
+            if got is None:
+                continue
+            commit = parse_commit(oid, got[2])
+            summary = commit.message.strip().splitlines()[0] if commit.message.strip() else ""
+            found.append(verifier.finding("commit", unit, oid, times.get(oid), summary, commit.payload,
+                                          commit.signature, setup=not commit.parents))
+        for oid, ref in tags:
+            got = reader.read(oid)
+            if got is None:
+                continue
+            tag = parse_tag(oid, got[2])
+            summary = f"标签 {tag.tag}：" + (tag.message.strip().splitlines()[0] if tag.message.strip() else "")
+            found.append(verifier.finding("tag", unit, oid, times.get(oid), summary, tag.payload, tag.signature,
+                                          inbox=ref.startswith("refs/inbox/"), ref=ref))
+    if target is None:
+        entries = [e for e in eventlog.read(city.log_file) if e.get("type") == "push" and e.get("repo") == unit]
+        found += _push_findings(verifier, unit, entries)
+    return found
+
+
+# Documents ----------------------------------------------------------------------------------
+def _trailers(message: str) -> list[tuple[str, str]]:
+    out = []
+    for line in message.strip().splitlines():
+        key, sep, value = line.partition(": ")
+        if sep and key and " " not in key.strip():
+            out.append((key.strip(), value.strip()))
+    return out
+
+
+def _sealing_merge(repo: Path, reader: ObjectReader, index_path: str) -> tuple[Any, list[tuple[str, str]]] | None:
+    """The latest merge on main's first-parent line that seals `index_path`."""
+    env = clean_env()
+    out = git("log", "--first-parent", "--merges", "--format=%H", "refs/heads/main", "--", index_path,
+              cwd=repo, env=env, check=False).split()
+    for oid in out:
+        got = reader.read(oid)
+        if got is None:
+            continue
+        commit = parse_commit(oid, got[2])
+        trailers = _trailers(commit.message)
+        if any(k == "Sealed-Document" and v.split(" ", 1)[0] == index_path for k, v in trailers):
+            return commit, trailers
+    return None
+
+
+def document_report(city: City, unit_id: str, doc_dir: str, verifier: Verifier | None = None,
+                    times: dict[str, str] | None = None) -> dict[str, Any]:
+    """Number, seal, seal validity at its trusted time and the approvals with their opinions of one
+    document on the unit's main (contract for the site; see BRIEF "Verification")."""
+    verifier = verifier or Verifier(city)
+    reg = verifier.reg
+    doc_dir = doc_dir.rstrip("/").removesuffix("/index.md")
+    index_path = f"{doc_dir}/index.md"
+    repo = city.unit_repo(unit_id)
+    times = times if times is not None else eventlog.trusted_times(city.log_file, unit_id)
+    report: dict[str, Any] = {"unit": unit_id, "path": doc_dir, "number": None, "sealed": False, "seal": None,
+                              "seal_valid": False, "sealed_at": None, "merge": None, "approvals": [],
+                              "problems": [], "ok": False}
+    problems: list[str] = report["problems"]
+    with ObjectReader(repo, env=clean_env()) as reader:
+        data = reader.blob(f"refs/heads/main:{index_path}")
+        if data is None:
+            problems.append(f"main 上没有 {index_path}")
+            return report
+        meta, _ = frontmatter.split(data.decode("utf-8", "replace"))
+        number = str(meta.get("number") or "") or None
+        report["number"] = number
+        found = _sealing_merge(repo, reader, index_path)
+        if found is None:
+            problems.append("没有找到为该公文盖章的合并提交（Sealed-Document）")
+            return report
+        merge, trailers = found
+        report["sealed"] = True
+        report["merge"] = merge.oid
+        sealed_numbers = [v.split(" ", 1)[1] for k, v in trailers
+                          if k == "Sealed-Document" and v.split(" ", 1)[0] == index_path and " " in v]
+        if number and sealed_numbers and sealed_numbers[0] != number:
+            problems.append(f"文号 {number} 与盖章记录的文号 {sealed_numbers[0]} 不符")
+        if not number:
+            problems.append("公文没有文号")
+        now_tree = rev_parse(repo, f"refs/heads/main:{doc_dir}", env=clean_env())
+        sealed_tree = rev_parse(repo, f"{merge.oid}:{doc_dir}", env=clean_env())
+        if now_tree != sealed_tree:
+            problems.append("公文在盖章之后被改动，main 上的内容与盖章时不一致")
+        seal_ids = [v for k, v in trailers if k == "Seal"]
+        judged = verifier.finding("commit", unit_id, merge.oid, times.get(merge.oid),
+                                  merge.message.strip().splitlines()[0] if merge.message.strip() else "",
+                                  merge.payload, merge.signature)
+        report["sealed_at"] = None if judged.trusted_time == UNKNOWN else judged.trusted_time
+        holder = reg.key_holder(judged.key) if judged.key else None
+        if holder is not None and holder.kind == "seal":
+            seal = reg.seal(holder.id)
+            report["seal"] = {"id": holder.id, "unit": holder.unit,
+                              "custodian": seal.custodian if seal else None, "fingerprint": holder.key.fingerprint}
+        seal_valid = judged.valid and holder is not None and holder.kind == "seal"
+        if holder is not None and holder.kind != "seal":
+            problems.append(f"合并提交由个人密钥（{holder.name}）签名，不是本单位电子印章")
+        elif not judged.valid:
+            problems.append(f"印章签名无效：{judged.reason}")
+        if seal_ids and holder is not None and holder.kind == "seal" and seal_ids[0] != holder.id:
+            problems.append(f"合并记录写明印章 {seal_ids[0]}，实际签名的是 {holder.id}")
+            seal_valid = False
+        report["seal_valid"] = seal_valid
+        mr_head = merge.parents[1] if len(merge.parents) > 1 else None
+        valid_approvals = 0
+        for key, value in trailers:
+            if key != "Approval":
+                continue
+            ref, _, tag_oid = value.partition(" ")
+            reviewer = ref.rstrip("/").rsplit("/", 1)[-1]
+            entry = {"reviewer": reviewer, "name": reg.person(reviewer).name if reg.person(reviewer) else reviewer,
+                     "verdict": None, "opinion": "", "trusted_time": None, "valid": False, "ref": ref,
+                     "tag": tag_oid}
+            got = reader.read(tag_oid.strip()) if tag_oid.strip() else None
+            if got is None or got[1] != "tag":
+                problems.append(f"审批 {ref} 的签名标签 {tag_oid[:10]} 不存在")
+                report["approvals"].append(entry)
+                continue
+            tag = parse_tag(got[0], got[2])
+            first, _, rest = tag.message.partition("\n")
+            entry["verdict"] = first.strip()
+            entry["opinion"] = rest.strip()
+            judged_tag = verifier.finding("tag", unit_id, tag.oid, times.get(tag.oid), f"审批 {ref}",
+                                          tag.payload, tag.signature, ref=ref)
+            entry["trusted_time"] = None if judged_tag.trusted_time == UNKNOWN else judged_tag.trusted_time
+            ok = judged_tag.valid
+            if not ok:
+                problems.append(f"审批 {ref} 无效：{judged_tag.reason}")
+            elif judged_tag.signer != reviewer:
+                ok = False
+                problems.append(f"审批 {ref} 由 {judged_tag.signer} 签名，不是 {reviewer}")
+            elif entry["verdict"] != "approve":
+                ok = False
+                problems.append(f"审批 {ref} 的结论是“{entry['verdict']}”，不是同意")
+            elif mr_head and tag.object != mr_head:
+                ok = False
+                problems.append(f"审批 {ref} 针对的不是被合并的版本（{tag.object[:10]}）")
+            entry["valid"] = ok
+            valid_approvals += ok
+            report["approvals"].append(entry)
+        unit = reg.unit(unit_id)
+        required = unit.required_approvals if unit else 1
+        if valid_approvals < required:
+            problems.append(f"有效审批 {valid_approvals} 个，少于本单位要求的 {required} 个")
+    report["ok"] = report["sealed"] and report["seal_valid"] and not problems
+    return report
+
+
+def documents_on_main(city: City, unit_id: str) -> list[str]:
+    from .gitrepo import list_tree
+    files = list_tree(city.unit_repo(unit_id), "refs/heads/main", "documents", env=clean_env())
+    return sorted(p[:-len("/index.md")] for p in files if p.endswith("/index.md"))
+
+
+def _units_for(city: City, reg: Registry, unit_id: str | None) -> list[str]:
+    if unit_id:
+        if reg.unit(unit_id) is None:
+            raise Refused("not-found", what="单位", name=unit_id, remedy="请检查单位标识（oa unit list）。")
+        return [unit_id]
+    here = git("config", "--get", "oa.unit", check=False).strip()
+    if here and reg.unit(here) is not None:
+        return [here]
+    return [u for u in reg.units if city.unit_repo(u).is_dir()]
+
+
+def verify(city: City, unit_id: str | None = None, target: str | None = None) -> dict[str, Any]:
+    """The full report for one unit (or all): findings per object and per document; `ok` only
+    when every signature counts and every document holds."""
+    verifier = Verifier(city)
+    reg = verifier.reg
+    units = []
+    for unit in _units_for(city, reg, unit_id):
+        repo = city.unit_repo(unit)
+        times = eventlog.trusted_times(city.log_file, unit)
+        doc_paths: list[str] | None = None
+        rev_target = target
+        if target is not None:
+            path = target.rstrip("/").removesuffix("/index.md")
+            if rev_parse(repo, f"refs/heads/main:{path}/index.md", env=clean_env()):
+                doc_paths, rev_target = [path], None
+            elif rev_parse(repo, target, env=clean_env()) is None and ".." not in target:
+                raise Refused("not-found", what="修订或路径", name=target,
+                              remedy="请给出本单位仓库中的修订（如 main、提交号、A..B）或 main 上的公文目录。")
+        if doc_paths is None:
+            findings = unit_findings(verifier, unit, rev_target, times)
+            doc_paths = documents_on_main(city, unit) if target is None else []
+        else:
+            findings = []
+        documents = [document_report(city, unit, p, verifier, times) for p in doc_paths]
+        ok = all(f.valid for f in findings) and all(d["ok"] for d in documents)
+        units.append({"unit": unit, "name": reg.units[unit].name, "ok": ok,
+                      "objects": [f.to_dict() for f in findings], "documents": documents})
+    return {"ok": all(u["ok"] for u in units), "registry": reg.commit, "checked_at": timeutil.iso(timeutil.now()),
+            "units": units, "cache": {"hits": verifier.hits, "misses": verifier.misses}}
+
+
+KIND_NAMES = {"commit": "提交", "tag": "标签", "push-certificate": "推送证书"}
+
+
+def render_text(report: dict[str, Any]) -> str:
+    """The report for people (Chinese)."""
+    lines: list[str] = []
+    for unit in report["units"]:
+        lines.append(f"━━ {unit['name']}（{unit['unit']}）：{'全部有效' if unit['ok'] else '存在问题'} ━━")
+        for f in unit["objects"]:
+            mark = "✓" if f["valid"] else "✗"
+            who = f"{f['signer_name'] or '（未知）'}" + (f"〔{f['role']}〕" if f["role"] else "")
+            time = "未知" if f["trusted_time"] == UNKNOWN else f["trusted_time"]
+            lines.append(f"{mark} {KIND_NAMES.get(f['kind'], f['kind'])} {f['id'][:10]} {f['summary'][:40]}")
+            lines.append(f"    签名人：{who}  密钥：{f['key'] or '—'}  可信时间：{time}")
+            if not f["valid"]:
+                lines.append(f"    原因：{f['reason']}")
+        for d in unit["documents"]:
+            mark = "✓" if d["ok"] else "✗"
+            lines.append(f"{mark} 公文 {d['path']}  文号：{d['number'] or '（无）'}")
+            if d["seal"]:
+                lines.append(f"    印章：{d['seal']['id']}（保管人 {d['seal']['custodian'] or '未指定'}）"
+                             f" {'有效' if d['seal_valid'] else '无效'}，盖章时间 {d['sealed_at'] or '未知'}")
+            for a in d["approvals"]:
+                lines.append(f"    审批：{a['name']}（{a['reviewer']}）{a['verdict']}：{a['opinion'] or '（无意见）'}"
+                             f" {'有效' if a['valid'] else '无效'}")
+            for p in d["problems"]:
+                lines.append(f"    问题：{p}")
+    bad = sum(1 for u in report["units"] for f in u["objects"] if not f["valid"]) + \
+        sum(1 for u in report["units"] for d in u["documents"] if not d["ok"])
+    lines.append("结论：全部签名与公文验证通过。" if report["ok"] else f"结论：验证未通过，{bad} 项问题。")
+    return "\n".join(lines)
