@@ -442,3 +442,24 @@ def check_folder(kind: str, folder: str, index: bytes | None, names: set[str], u
     if kind == "document":
         return check_document(path, text, names, unit, on_main, today, registry)
     return check_bulletin(path, text, names, unit, today)
+
+
+# Checking a working clone (`oa doc check`, the pre-commit hook) -----------------------------
+def kind_of(relpath: str, text: str) -> str:
+    """"document" or "bulletin": by the folder when it follows the layout, else by the keys."""
+    found = folder_of(relpath)
+    if found:
+        return found[0]
+    try:
+        meta, _ = split_front_matter(text)
+    except frontmatter.FrontMatterError:
+        return "document"
+    return "bulletin" if "column" in meta and "type" not in meta else "document"
+
+
+def check_index(relpath: str, text: str, names: set[str], unit: Unit, on_main: bool,
+                today: date, registry: Registry | None = None) -> list[Refusal]:
+    """The rules on one index.md at `relpath` (relative to the repository's root)."""
+    if kind_of(relpath, text) == "bulletin":
+        return check_bulletin(relpath, text, names, unit, today)
+    return check_document(relpath, text, names, unit, on_main, today, registry)
