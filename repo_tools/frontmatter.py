@@ -24,7 +24,7 @@ def split(text: str) -> tuple[dict[str, Any], str]:
         raise FrontMatterError("文件开头缺少 YAML 前置元数据（以 --- 开始和结束）")
     try:
         meta = yaml.safe_load(match.group(1)) or {}
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, ValueError) as exc:  # ValueError: an impossible date (2013-02-30)
         raise FrontMatterError(f"前置元数据不是有效的 YAML：{exc}") from exc
     if not isinstance(meta, dict):
         raise FrontMatterError("前置元数据必须是“键: 值”的映射")

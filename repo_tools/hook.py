@@ -116,8 +116,18 @@ def pre_commit() -> int:
 
 
 def _document_checks(names: list[str]) -> list:
-    """Document rules on staged documents, when the documents module is present."""
-    return []
+    """Document rules on the staged documents and bulletins (in an `oa clone` work tree)."""
+    from .worktree_check import check_staged
+    city_dir = git("config", "--get", "oa.city", check=False).strip()
+    unit_id = git("config", "--get", "oa.unit", check=False).strip()
+    if not city_dir or not unit_id or not (Path(city_dir) / "registry.git").is_dir():
+        return []
+    registry = Registry.load(City(Path(city_dir)).registry_repo)
+    unit = registry.unit(unit_id)
+    if unit is None:
+        return []
+    root = Path(git("rev-parse", "--show-toplevel").strip())
+    return check_staged(root, unit, registry)
 
 
 def main(argv: list[str] | None = None) -> int:

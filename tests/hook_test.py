@@ -206,7 +206,8 @@ def test_classified_marking_refused(ws: Workspace, files: dict[str, str]) -> Non
 def test_words_about_secrecy_are_not_markings(ws: Workspace) -> None:
     work = ws.clone("lagov", "zhang")
     ws.commit(work, {"documents/2026/x/index.md":
-                     "---\ntitle: 某通知\n---\n\n不得泄露国家秘密，涉密公文按纸质形式运行。\n"})
+                     "---\ntype: 通知\ntitle: 关于某事的通知\nrecipients: [各县区人民政府]\ndate: 2026-01-05\n---\n\n"
+                     "不得泄露国家秘密，涉密公文按纸质形式运行。\n"})
     assert_accepted(ws.push(work))
 
 

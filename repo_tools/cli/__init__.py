@@ -17,8 +17,14 @@ def oa(click_ctx: click.Context, city_arg: str | None, user_arg: str | None, as_
 
 
 def _register() -> None:
-    from . import city_commands, demo_commands, keys_commands
-    for module in (city_commands, demo_commands, keys_commands):
+    from . import city_commands, demo_commands, document_commands, keys_commands
+    modules = (
+        city_commands,
+        demo_commands,
+        document_commands,
+        keys_commands,
+    )
+    for module in modules:
         for command in module.COMMANDS:
             oa.add_command(command)
 

@@ -8,7 +8,11 @@ from pathlib import Path
 
 from .state import DemoState
 
-CHAPTERS = ["foundation", "keys"]
+CHAPTERS = [
+    "foundation",
+    "documents",
+    "keys",
+]
 
 
 def run_demo(directory: str | Path, serve: bool = False, fresh: bool = True) -> DemoState:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .base import AllOf, Refusal, Rule, refusal
 from .content import files_allowed
+from .documents import documents_valid
 from .lifecycle import lifecycle_approved
 from .identity import (certificate_present, certificate_verified, pusher_in_unit,
                        pusher_registered, registry_writer)
@@ -14,12 +15,23 @@ from .signatures import commits_signed, tags_signed
 IDENTITY: list[Rule] = [certificate_present, certificate_verified, pusher_registered]
 
 UNIT_RULES: list[Rule] = [
-    *IDENTITY, pusher_in_unit, unit_ref_namespaces, main_append_only,
-    commits_signed, tags_signed, files_allowed,
+    *IDENTITY,
+    pusher_in_unit,
+    unit_ref_namespaces,
+    main_append_only,
+    commits_signed,
+    tags_signed,
+    files_allowed,
+    documents_valid,
 ]
 
 REGISTRY_RULES: list[Rule] = [
-    *IDENTITY, registry_writer, registry_main_only, main_append_only, commits_signed, records_valid,
+    *IDENTITY,
+    registry_writer,
+    registry_main_only,
+    main_append_only,
+    commits_signed,
+    records_valid,
     lifecycle_approved,
 ]
 

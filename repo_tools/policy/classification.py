@@ -42,7 +42,7 @@ def check_text(path: str, text: str) -> Iterator[Refusal]:
         block = text.split("\n---", 1)[0][3:]
         try:
             meta = yaml.safe_load(block)
-        except yaml.YAMLError:
+        except (yaml.YAMLError, ValueError):  # ValueError: a date like 2013-02-30
             return
         if isinstance(meta, dict):
             for key in FRONT_MATTER_KEYS:

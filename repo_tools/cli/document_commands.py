@@ -1,0 +1,142 @@
+"""`oa doc new`, `oa doc check`, `oa doc render`: drafting, checking and printing 公文."""
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+
+from .. import documents, drafting, worktree_check
+from ..gitrepo import git
+from ..messages import Refused
+from ..registry import Registry, Unit
+from .context import Context, emit, pass_ctx, refusals_exit
+
+
+def _clone_root() -> Path:
+    root = worktree_check.toplevel(Path.cwd())
+    if root is None:
+        raise Refused("usage", detail="当前目录不在工作副本中。", remedy="请在 `oa clone` 得到的工作副本中运行。")
+    return root
+
+
+def _unit(ctx: Context, unit_id: str | None) -> tuple[Unit, Registry]:
+    unit_id = unit_id or git("config", "--get", "oa.unit", check=False).strip() or None
+    if not unit_id:
+        raise Refused("usage", detail="没有指定单位。", remedy="请在 `oa clone` 的工作副本中运行，或用 --unit 指定单位。")
+    registry = ctx.city.registry()
+    unit = registry.unit(unit_id)
+    if unit is None:
+        raise Refused("not-found", what="单位", name=unit_id, remedy="请检查单位标识（oa unit list）。")
+    return unit, registry
+
+
+@click.group("doc")
+def doc_group() -> None:
+    """公文：拟稿、检查、打印（条例第八、九条，GB/T 9704-2012）。"""
+
+
+@doc_group.command("new")
+@click.option("--type", "doc_type", required=True, type=click.Choice(documents.TYPES), help="文种")
+@click.option("--title", required=True, help="标题：发文机关＋事由＋文种")
+@click.option("--to", "recipients", multiple=True, help="主送机关，可多次给出")
+@click.option("--cc", multiple=True, help="抄送机关，可多次给出")
+@click.option("--urgency", type=click.Choice(documents.URGENCIES), default=None, help="紧急程度")
+@click.option("--attach", "attachments", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="附件文件，可多次给出（复制到 attachments/ 并列入附件说明）")
+@click.option("--signer", multiple=True, help="签发人（上行文必填；联合行文可多次给出）")
+@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), default=None, help="成文日期（默认今天）")
+@click.option("--slug", default=None, help="目录名（小写字母、数字、连字符；默认按日期、文种和标题生成）")
+@click.option("--unit", "unit_id", default=None, help="单位（默认为工作副本的单位）")
+@pass_ctx
+@refusals_exit
+def doc_new(ctx: Context, doc_type: str, title: str, recipients: tuple[str, ...], cc: tuple[str, ...],
+            urgency: str | None, attachments: tuple[str, ...], signer: tuple[str, ...], day: object,
+            slug: str | None, unit_id: str | None) -> None:
+    """按模板新建公文草稿：documents/<年>/<目录>/index.md。"""
+    root = _clone_root()
+    unit, registry = _unit(ctx, unit_id)
+    when: date | None = day.date() if day is not None else None  # type: ignore[attr-defined]
+    folder = drafting.new_document(root, unit, doc_type, title, list(recipients), list(cc), urgency,
+                                   [Path(a) for a in attachments], list(signer), when, slug)
+    _count, found = worktree_check.check_on_disk([folder], unit, registry, on_main=False)
+    rel = folder.relative_to(root).as_posix()
+    if ctx.json:
+        emit(ctx, {"path": rel, "index": f"{rel}/index.md", "todo": [f.text() for f in found]})
+        return
+    click.echo(f"已建立草稿 {rel}/index.md（{unit.name}，{doc_type}）")
+    if found:
+        click.echo("尚待完善（`oa doc check` 通过后再提交）：")
+        for item in found:
+            click.echo(item.text())
+
+
+@doc_group.command("check")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@click.option("--unit", "unit_id", default=None, help="单位（默认为工作副本的单位）")
+@click.option("--ref", "ref", type=click.Choice(["auto", "main", "draft"]), default="auto", show_default=True,
+              help="按 main（须有发文字号）还是草稿（不得有发文字号）检查；auto：与 origin/main 相同者按 main")
+@pass_ctx
+@refusals_exit
+def doc_check(ctx: Context, paths: tuple[str, ...], unit_id: str | None, ref: str) -> None:
+    """检查公文和信息：与服务器钩子相同的规则、相同的提示。"""
+    unit, registry = _unit(ctx, unit_id)
+    if paths:
+        targets = [Path(p) for p in paths]
+    else:
+        root = _clone_root()
+        targets = [p for p in (root / "documents", root / "bulletins") if p.is_dir()]
+    on_main = None if ref == "auto" else ref == "main"
+    count, found = worktree_check.check_on_disk(targets, unit, registry, on_main=on_main)
+    if ctx.json:
+        emit(ctx, {"checked": count, "ok": not found,
+                   "refusals": [{"rule": f.rule, "article": f.article, "where": f.where, "message": f.message,
+                                 "remedy": f.remedy} for f in found]})
+    elif found:
+        for item in found:
+            click.echo(item.text(), err=True)
+        click.echo(f"共检查 {count} 份，发现 {len(found)} 项问题。", err=True)
+    else:
+        click.echo(f"✓ 共检查 {count} 份公文和信息，全部符合规则。")
+    if found:
+        sys.exit(1)
+
+
+@doc_group.command("render")
+@click.argument("path", type=click.Path(exists=True))
+@click.option("--pdf", "out", required=True, type=click.Path(dir_okay=False), help="输出的 PDF 文件")
+@pass_ctx
+@refusals_exit
+def doc_render(ctx: Context, path: str, out: str) -> None:
+    """按 GB/T 9704 版式输出公文的打印件（PDF，A4）。"""
+    from ..render import render_pdf
+    folder = Path(path)
+    folder = folder.parent if folder.is_file() else folder
+    unit_name = None
+    try:
+        unit, _registry = _unit(ctx, None)
+        unit_name = unit.name
+    except Refused:
+        unit_name = None  # outside a clone: the 印发机关 of the document names the issuer
+    target = render_pdf(folder, out, unit_name, _seal_svg(ctx, folder, unit_name))
+    emit(ctx, {"pdf": str(target)}, f"已输出打印件 {target}")
+
+
+def _seal_svg(ctx: Context, folder: Path, unit_name: str | None) -> str | None:
+    """The seal image, for sealed documents only, when the seal image module is present."""
+    try:
+        meta, _ = documents.split_front_matter((folder / "index.md").read_text(encoding="utf-8"))
+    except Exception:  # noqa: BLE001 - the renderer reports unreadable documents itself
+        return None
+    if not meta.get("number") or not unit_name:
+        return None
+    try:
+        from ..seal_image import seal_svg  # type: ignore[import-not-found]
+        unit, _ = _unit(ctx, None)
+        return str(seal_svg(unit.name, unit.level))
+    except Exception:  # noqa: BLE001 - no seal image module yet, or no unit: print without it
+        return None
+
+
+COMMANDS = [doc_group]
