@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .base import AllOf, Refusal, Rule, refusal
 from .content import files_allowed
+from .deliveries import deliveries_valid, inbox_create_only, receipts_valid
 from .identity import (certificate_present, certificate_verified, pusher_in_unit,
                        pusher_registered, registry_writer)
 from .refs import main_append_only, registry_main_only, unit_ref_namespaces
@@ -15,6 +16,7 @@ IDENTITY: list[Rule] = [certificate_present, certificate_verified, pusher_regist
 UNIT_RULES: list[Rule] = [
     *IDENTITY, pusher_in_unit, unit_ref_namespaces, main_append_only,
     commits_signed, tags_signed, files_allowed,
+    inbox_create_only, deliveries_valid, receipts_valid,
 ]
 
 REGISTRY_RULES: list[Rule] = [
