@@ -452,3 +452,26 @@ def test_sealing_commit_follows_the_trailer_and_tightens(ws: Workspace, monkeypa
         scratch.push([f"{oid}:refs/heads/main"])
     sealed, why = transmit.sealed_document(ws.city, "lagov", DOC_DIR)
     assert sealed is None and "电子印章" in why
+
+
+# The demo chapter --------------------------------------------------------------------------
+def test_demo_chapter_sends_registers_returns_and_resends(ws: Workspace) -> None:
+    import io
+
+    from rich.console import Console
+
+    from repo_tools.demo import transmit as chapter
+    from repo_tools.demo.state import DemoState
+
+    out = io.StringIO()
+    state = DemoState(root=ws.base, city=ws.city, console=Console(file=out, width=200))
+    chapter.run(state)
+    assert "跳过" in out.getvalue()  # nothing sealed yet: the chapter says so and does nothing
+    merge = publish(ws)
+    state.facts["sealed"] = [{"unit": "lagov", "path": DOC_DIR, "number": "六政办秘〔2013〕27号", "merge": merge}]
+    chapter.run(state)
+    text = out.getvalue()
+    assert "被拒绝（符合预期）" in text and "退文" in text and "重发" in text
+    rows = state.facts["deliveries"]
+    assert sorted(r["status"] for r in rows) == ["registered", "registered", "returned"]
+    assert eventlog.verify(ws.city.log_file) == []

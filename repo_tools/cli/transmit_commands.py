@@ -95,12 +95,20 @@ def sent_cmd(ctx: Context, as_json: bool) -> None:
     if ctx.json:
         emit(ctx, rows)
         return
-    table = Table("编号", "文号", "标题", "接收单位", "紧急", "传输时间", "签收时间", "签收人", "状态", "理由",
-                  title=f"发文登记簿：{reg.units[person.unit].name}")
+    Console().print(sent_table(rows, f"发文登记簿：{reg.units[person.unit].name}"))
+
+
+def sent_table(rows: list[dict[str, Any]], title: str) -> Table:
+    """The sender's view: each delivery with its receipt, registration or return."""
+    table = Table("编号", "文号", "接收单位", "紧急", "传输时间", "签收时间", "签收人", "状态", "理由或收文编号",
+                  title=title)
     for r in rows:
-        table.add_row(r["id"], r["number"], r["title"], r["to_name"], _urgency(r["urgency"]), _time(r["sent_at"]),
-                      _time(r["received_at"]), r["received_by"] or "—", _status(r), r["reason"] or "")
-    Console().print(table)
+        note = r["reason"] or r["register_label"] or ""
+        if r.get("resend_of"):
+            note = f"重发 {r['resend_of']}；{note}" if note else f"重发 {r['resend_of']}"
+        table.add_row(r["id"], r["number"], r["to_name"], _urgency(r["urgency"]), _time(r["sent_at"]),
+                      _time(r["received_at"]), r["received_by"] or "—", _status(r), note)
+    return table
 
 
 @click.group("inbox")
@@ -120,15 +128,21 @@ def inbox_list(ctx: Context, as_json: bool) -> None:
     if ctx.json:
         emit(ctx, rows)
         return
-    table = Table("编号", "来文单位", "文号", "标题", "紧急", "传输时间", "签收时间", "状态", "收文编号",
-                  title=f"收文箱：{ctx.city.registry().units[unit].name}")
+    Console().print(inbox_table(rows, f"收文箱：{ctx.city.registry().units[unit].name}"))
+    if not rows:
+        click.echo("收文箱为空。")
+
+
+def inbox_table(rows: list[dict[str, Any]], title: str) -> Table:
+    """The receiver's view: unopened first, urgency marked, overdue flagged."""
+    table = Table("编号", "来文单位", "文号", "标题", "紧急", "传输时间", "签收时间", "状态", "收文编号或理由",
+                  title=title)
     for r in rows:
         flag = " [bold red]超期[/]" if r["overdue"] else ""
         table.add_row(r["id"], r["from_name"], r["number"], r["title"], _urgency(r["urgency"]),
-                      _time(r["sent_at"]), _time(r["received_at"]), _status(r) + flag, r["register_label"] or "")
-    Console().print(table)
-    if not rows:
-        click.echo("收文箱为空。")
+                      _time(r["sent_at"]), _time(r["received_at"]), _status(r) + flag,
+                      r["register_label"] or r["reason"] or "")
+    return table
 
 
 def _pdf_printer() -> Any:
