@@ -90,7 +90,7 @@ def normalize_path(path: str) -> str:
 def sealing_commit(repo: str | Path, doc_dir: str) -> str | None:
     """The commit on `main` that sealed the document now at `doc_dir`, or None.
 
-    It is the last first-parent commit of `main` that changed `<doc_dir>/index.md`; it counts
+    It is the last first-parent commit of `main` that changed the folder `<doc_dir>`; it counts
     when its message carries `Sealed-Document: <doc_dir>/index.md <number>` with the number
     the document now bears. Transitional (REQUIRE_SEAL_TRAILER False): a commit without such
     trailers counts when the document on main has a number. The lead tightens it by setting
@@ -100,7 +100,7 @@ def sealing_commit(repo: str | Path, doc_dir: str) -> str | None:
     doc_dir = normalize_path(doc_dir)
     index = f"{doc_dir}/index.md"
     try:
-        oid = git("log", "--first-parent", "-1", "--format=%H", "refs/heads/main", "--", index,
+        oid = git("log", "--first-parent", "-1", "--format=%H", "refs/heads/main", "--", doc_dir,
                   cwd=repo, env=env).strip()
     except GitError:
         return None

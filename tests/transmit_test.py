@@ -5,16 +5,15 @@ from __future__ import annotations
 import json
 import shutil
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from fixtures import Workspace, run
 from repo_tools import city as city_mod
-from repo_tools import eventlog, timeutil, transmit
+from repo_tools import eventlog, keys, timeutil, transmit
 from repo_tools.cli import oa
-from repo_tools.gitrepo import PushRefused, Scratch, clean_env, git, push as signed_push
+from repo_tools.gitrepo import PushRefused, Scratch, clean_env, git, parse_commit, push as signed_push
 from repo_tools.messages import Refused
 
 DOC_DIR = "documents/2013/oa-measures"
@@ -99,8 +98,10 @@ def test_send_delivers_exact_sealed_tree_to_each_named_unit_and_logs(ws: Workspa
         assert refs(ws, delivery.to_unit, "refs/inbox/") == {f"refs/inbox/lagov/{delivery.id}": delivery.commit}
         assert git("rev-parse", f"{delivery.commit}:document", cwd=repo, env=clean_env()).strip() == sealed_tree
         assert git("log", "--format=%P", "-1", delivery.commit, cwd=repo, env=clean_env()).strip() == ""
-        assert git("verify-commit", delivery.commit, cwd=repo,
-                   env=clean_env({"GNUPGHOME": str(ws.city.server_gnupg)}), check=False) is not None
+        raw = git("cat-file", "commit", delivery.commit, cwd=repo, env=clean_env()).encode()
+        parsed = parse_commit(delivery.commit, raw)
+        checked = keys.verify_detached(ws.city.server_gnupg, parsed.payload, parsed.signature)
+        assert checked.valid and ws.city.registry().key_holder(checked.fingerprint).id == "zhao"
         row = delivery.as_json()
         assert row["status"] == "sent" and row["received_at"] is None and row["sender"] == "zhao"
         assert row["number"] == "六政办秘〔2013〕27号" and row["urgency"] == "加急"
@@ -475,3 +476,20 @@ def test_demo_chapter_sends_registers_returns_and_resends(ws: Workspace) -> None
     rows = state.facts["deliveries"]
     assert sorted(r["status"] for r in rows) == ["registered", "registered", "returned"]
     assert eventlog.verify(ws.city.log_file) == []
+
+
+def test_receipt_ref_must_bring_a_handling_step(ws: Workspace) -> None:
+    publish(ws)
+    delivery = transmit.send(ws.city, "zhao", DOC_DIR, to=["jyj"]).deliveries[0]
+    before = ws.snapshot()
+    with pytest.raises(PushRefused) as exc:
+        push_as(ws, "zheng", "jyj", [f"{delivery.commit}:refs/receipts/lagov/{delivery.id}"])
+    assert_push_refused(ws, before, exc, "receipt-invalid")
+
+
+def test_document_changed_on_main_after_sealing_is_not_sealed_once_trailers_are_required(
+        ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    publish(ws)
+    ws.land("lagov", "zhang", {f"{DOC_DIR}/attachments/办法.txt": "改动过的附件\n"})
+    monkeypatch.setattr(transmit, "REQUIRE_SEAL_TRAILER", True)
+    assert transmit.sealing_commit(ws.city.unit_repo("lagov"), DOC_DIR) is None

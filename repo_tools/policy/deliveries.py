@@ -167,6 +167,9 @@ def _check_receipt(push: Push, update: RefUpdate) -> Iterator[Refusal]:
                 cwd=push.repo, env=push.env).split()
     old_len = 0 if update.is_create else len(
         git("rev-list", "--first-parent", update.old, "--not", delivery, cwd=push.repo, env=push.env).split())
+    if len(chain) <= old_len:
+        yield refusal("receipt-invalid", ref, ref=ref, detail="推送没有带来新的办理记录")
+        return
     actions: list[str] = []
     if old_len:
         for path in _handling_files(push, update.old):
