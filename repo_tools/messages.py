@@ -134,6 +134,29 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
     # --- site (issue 7): add entries here ---
 
     # --- transmission and receipt (issue 8): add entries here ---
+    "transmit-not-sealed": ("第二十八条", "{path} 不是已盖章发布的公文：{detail}，不能发送。",
+                            "请先经审核并由印章保管人盖章合并到 main（oa review merge），再用 `oa send` 发送。"),
+    "transmit-no-recipient": ("第二十八条", "{path} 的主送、抄送机关中没有已登记的接收单位{detail}。",
+                              "请用 --to 单位标识 指定接收单位（oa unit list 查看）。"),
+    "transmit-no-clerk": ("第二十七条", "单位 {names} 没有登记收文员，不能接收公文（第二十七条：每个单位须设收文员账户）。",
+                          "请该单位管理员向电子政务办公室登记收文员（oa user add --role clerk），或用 --to 只发送给其他单位。"),
+    "inbox-immutable": ("第二十九条", "收文引用 {ref} 只能新建一次，任何人都不能更新或删除。",
+                        "需要重发时，请发文单位用 `oa send --resend 编号` 生成新的传输。"),
+    "delivery-malformed": ("第二十八条", "传输 {ref} 格式不正确：{detail}。",
+                           "请用 `oa send` 发送公文，不要手工构造传输。"),
+    "delivery-not-sealed": ("第二十八条", "传输 {ref} 与发文单位 main 上已盖章的公文不一致：{detail}。",
+                            "只能原样发送已盖章的公文；请用 `oa send` 重新发送。"),
+    "delivery-sender-role": ("第二十八条", "{user}（{name}）不是“{unit}”的收文员或印章保管人，不能代表该单位发文。",
+                             "请由发文单位的收文员或印章保管人用 `oa send` 发送。"),
+    "delivery-signer": ("第十五条", "传输 {ref} 的提交不是由推送人 {user} 本人签名。",
+                        "发送人须用本人数字证书签名传输提交，并本人签名推送。"),
+    "receipt-clerk": ("第二十七条", "{user} 不是本单位的{role}，不能签收、登记、退回或请求重发公文。",
+                      "请由本单位收文员办理。"),
+    "receipt-invalid": ("第二十九条", "收文记录 {ref} 无效：{detail}。",
+                        "请用 `oa inbox open/register/return/resend-request` 办理，不要手工推送。"),
+    "delivery-state": ("第二十九条", "传输 {id} 当前状态为“{status}”，不能{action}。", "{remedy}"),
+    "pdf-unavailable": ("第二十九条", "本版本尚未提供 PDF 打印（缺少 repo_tools.render）。",
+                        "请先在终端查看（不加 --pdf）；打印模块合并后即可用 --pdf 输出纸质件。"),
 
     # command line
     "not-found": ("第七条", "{what}“{name}”不存在。", "{remedy}"),

@@ -12,6 +12,7 @@ CHAPTERS = [
     "foundation",
     "documents",
     "keys",
+    "transmit",
 ]
 
 

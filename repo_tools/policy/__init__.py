@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .base import AllOf, Refusal, Rule, refusal
 from .content import files_allowed
+from .deliveries import deliveries_valid, inbox_create_only, receipts_valid
 from .documents import documents_valid
 from .lifecycle import lifecycle_approved
 from .identity import (certificate_present, certificate_verified, pusher_in_unit,
@@ -23,6 +24,9 @@ UNIT_RULES: list[Rule] = [
     tags_signed,
     files_allowed,
     documents_valid,
+    inbox_create_only,
+    deliveries_valid,
+    receipts_valid,
 ]
 
 REGISTRY_RULES: list[Rule] = [

@@ -96,8 +96,13 @@ def pusher_in_unit(push: Push) -> Iterator[Refusal]:
 
 
 def _other_unit_may(push: Push, ref: str, pusher_unit: str) -> bool:
-    """Refs a member of another unit may write here: none yet (deliveries will use refs/inbox)."""
-    return False
+    """Refs a member of another unit may write here: only CREATE refs/inbox/<their unit>/<id>
+    (a delivery, Art. 27-28); never update or delete one. `policy.deliveries` checks the rest."""
+    prefix = f"refs/inbox/{pusher_unit}/"
+    rest = ref[len(prefix):]
+    if not ref.startswith(prefix) or not rest or "/" in rest:
+        return False
+    return all(u.is_create for u in push.updates if u.ref == ref)
 
 
 def registry_writer(push: Push) -> Iterator[Refusal]:

@@ -1,0 +1,495 @@
+"""Transmission and receipt through real pushes: sending sealed documents, the receiving hook,
+receipt on first open, registration, return and resend (Art. 27-29)."""
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import timedelta
+
+import pytest
+from click.testing import CliRunner
+
+from fixtures import Workspace, run
+from repo_tools import city as city_mod
+from repo_tools import eventlog, keys, timeutil, transmit
+from repo_tools.cli import oa
+from repo_tools.gitrepo import PushRefused, Scratch, clean_env, git, parse_commit, push as signed_push
+from repo_tools.messages import Refused
+
+DOC_DIR = "documents/2013/oa-measures"
+DOC = """---
+type: 通知
+title: 六安市人民政府办公室关于印发六安市协同办公系统管理办法（试行）的通知
+number: 六政办秘〔2013〕27号
+urgency: 加急
+recipients:
+  - 六安市教育局
+  - 各县区人民政府
+cc:
+  - 六安市财政局
+date: 2013-03-21
+sealed_on: 2013-03-21
+---
+
+现将《六安市协同办公系统管理办法（试行）》印发给你们，请认真贯彻执行。
+"""
+
+
+def publish(ws: Workspace, text: str = DOC, doc_dir: str = DOC_DIR) -> str:
+    """A sealed document on lagov's main (today through ws.land; see transmit.sealing_commit)."""
+    return ws.land("lagov", "zhang", {f"{doc_dir}/index.md": text, f"{doc_dir}/attachments/办法.txt": "第一条……\n"})
+
+
+def refs(ws: Workspace, unit: str, prefix: str) -> dict[str, str]:
+    out = git("for-each-ref", "--format=%(refname) %(objectname)", prefix, cwd=ws.city.unit_repo(unit),
+              env=clean_env())
+    return dict(line.split(" ") for line in out.splitlines())
+
+
+def events(ws: Workspace, kind: str) -> list[dict]:
+    return [e for e in eventlog.read(ws.city.log_file) if e["type"] == kind]
+
+
+def assert_push_refused(ws: Workspace, before: dict, exc: pytest.ExceptionInfo, rule: str) -> None:
+    assert f"[{rule}｜" in exc.value.message, exc.value.message
+    assert ws.snapshot() == before, "a refused push changed refs, registry or log"
+
+
+def hand_delivery(ws: Workspace, pusher: str, to: str, *, from_unit: str = "lagov", signer_user: str | None = None,
+                  record: dict | None = None, tree: str | None = None, ref: str | None = None) -> str:
+    """Build a delivery by hand (as a forger would) and push it signed by `pusher`."""
+    city = ws.city
+    reg = city.registry()
+    sealed, _ = transmit.sealed_document(city, from_unit, DOC_DIR, reg)
+    work = transmit._sending_workdir(city, from_unit, to)
+    try:
+        if tree == "altered":
+            env = clean_env()
+            blob = git("hash-object", "-w", "--stdin", cwd=work, env=env,
+                       input=DOC.replace("认真贯彻执行", "参照执行").encode()).strip()
+            tree = git("mktree", cwd=work, env=env, input=f"100644 blob {blob}\tindex.md\n".encode()).strip()
+        doc_tree = tree or (sealed.tree if sealed else "")
+        base = transmit.delivery_record(reg, sealed, to, pusher) if sealed else {}
+        full = {**base, "document_tree": doc_tree, **(record or {})}
+        commit = transmit.build_delivery(city, city.signer(signer_user or pusher), from_unit, to, full, doc_tree, work)
+        signed_push(work, str(city.unit_repo(to)), [f"{commit}:{ref or f'refs/inbox/{from_unit}/{commit[:12]}'}"],
+                    city.signer(pusher))
+        return commit
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def push_as(ws: Workspace, user: str, unit: str, refspecs: list[str]) -> None:
+    """A signed push by `user` from a scratch repository borrowing `unit`'s objects."""
+    with Scratch(ws.city.unit_repo(unit), ws.city.signer(user)) as scratch:
+        scratch.push(refspecs)
+
+
+# Sending ---------------------------------------------------------------------------------
+def test_send_delivers_exact_sealed_tree_to_each_named_unit_and_logs(ws: Workspace) -> None:
+    publish(ws)
+    result = transmit.send(ws.city, "zhao", DOC_DIR)
+    assert sorted(d.to_unit for d in result.deliveries) == ["czj", "jyj"]
+    assert result.unmatched == ["各县区人民政府"]  # reported, not silently dropped
+    sealed_tree = git("rev-parse", f"refs/heads/main:{DOC_DIR}", cwd=ws.city.unit_repo("lagov"),
+                      env=clean_env()).strip()
+    for delivery in result.deliveries:
+        repo = ws.city.unit_repo(delivery.to_unit)
+        assert refs(ws, delivery.to_unit, "refs/inbox/") == {f"refs/inbox/lagov/{delivery.id}": delivery.commit}
+        assert git("rev-parse", f"{delivery.commit}:document", cwd=repo, env=clean_env()).strip() == sealed_tree
+        assert git("log", "--format=%P", "-1", delivery.commit, cwd=repo, env=clean_env()).strip() == ""
+        raw = git("cat-file", "commit", delivery.commit, cwd=repo, env=clean_env()).encode()
+        parsed = parse_commit(delivery.commit, raw)
+        checked = keys.verify_detached(ws.city.server_gnupg, parsed.payload, parsed.signature)
+        assert checked.valid and ws.city.registry().key_holder(checked.fingerprint).id == "zhao"
+        row = delivery.as_json()
+        assert row["status"] == "sent" and row["received_at"] is None and row["sender"] == "zhao"
+        assert row["number"] == "六政办秘〔2013〕27号" and row["urgency"] == "加急"
+        assert timeutil.parse(row["sent_at"]).utcoffset() == timedelta(hours=8)
+        push_event = next(e for e in events(ws, "push") if delivery.commit in e["objects"])
+        assert push_event["repo"] == delivery.to_unit and push_event["pusher"] == "zhao"
+        assert row["sent_at"] == push_event["time"]  # transmission time = the delivery push's log time
+    assert {e["to"] for e in events(ws, "delivery-sent")} == {"jyj", "czj"}
+    assert eventlog.verify(ws.city.log_file) == []
+
+
+def test_draft_not_on_main_cannot_be_sent(ws: Workspace) -> None:
+    work = ws.clone("lagov", "zhang")
+    ws.commit(work, {f"{DOC_DIR}/index.md": DOC})
+    assert ws.push(work, "HEAD:refs/heads/draft/oa-measures").returncode == 0
+    before = ws.snapshot()
+    with pytest.raises(Refused) as exc:
+        transmit.send(ws.city, "zhao", DOC_DIR)
+    assert exc.value.rule == "transmit-not-sealed"
+    assert ws.snapshot() == before
+
+
+def test_document_on_main_without_number_cannot_be_sent(ws: Workspace) -> None:
+    publish(ws, DOC.replace("number: 六政办秘〔2013〕27号\n", ""))
+    before = ws.snapshot()
+    with pytest.raises(Refused) as exc:
+        transmit.send(ws.city, "qian", DOC_DIR)
+    assert exc.value.rule == "transmit-not-sealed"
+    assert ws.snapshot() == before
+
+
+def test_author_without_clerk_or_custodian_role_cannot_send(ws: Workspace) -> None:
+    publish(ws)
+    before = ws.snapshot()
+    with pytest.raises(Refused) as exc:
+        transmit.send(ws.city, "zhang", DOC_DIR)
+    assert exc.value.rule == "role-required"
+    # and the receiving hook refuses the same delivery built by hand
+    with pytest.raises(PushRefused) as pushed:
+        hand_delivery(ws, "zhang", "jyj")
+    assert_push_refused(ws, before, pushed, "delivery-sender-role")
+
+
+def test_clerk_of_sending_unit_may_send(ws: Workspace) -> None:
+    publish(ws)
+    result = transmit.send(ws.city, "qian", DOC_DIR, to=["jyj"])
+    assert [d.to_unit for d in result.deliveries] == ["jyj"] and result.unmatched == []
+
+
+def test_delivery_whose_content_differs_from_sealed_document_is_refused(ws: Workspace) -> None:
+    publish(ws)
+    before = ws.snapshot()
+    with pytest.raises(PushRefused) as exc:
+        hand_delivery(ws, "zhao", "jyj", tree="altered")
+    assert_push_refused(ws, before, exc, "delivery-not-sealed")
+    with pytest.raises(PushRefused) as exc:
+        hand_delivery(ws, "zhao", "jyj", record={"number": "六政办秘〔2013〕99号"})
+    assert_push_refused(ws, before, exc, "delivery-not-sealed")
+    with pytest.raises(PushRefused) as exc:
+        hand_delivery(ws, "zhao", "jyj", record={"to": "czj"})
+    assert_push_refused(ws, before, exc, "delivery-malformed")
+
+
+def test_delivery_of_a_draft_pushed_by_hand_is_refused(ws: Workspace) -> None:
+    publish(ws)
+    work = ws.clone("lagov", "zhang")
+    ws.commit(work, {f"{DOC_DIR}/index.md": DOC.replace("认真贯彻执行", "试行")})
+    assert ws.push(work, "HEAD:refs/heads/draft/x").returncode == 0
+    draft_tree = run(["git", "rev-parse", f"HEAD:{DOC_DIR}"], work).stdout.strip()
+    before = ws.snapshot()
+    with pytest.raises(PushRefused) as exc:
+        hand_delivery(ws, "zhao", "jyj", tree=draft_tree)
+    assert_push_refused(ws, before, exc, "delivery-not-sealed")
+
+
+def test_delivery_signed_by_someone_else_than_the_pusher_is_refused(ws: Workspace) -> None:
+    publish(ws)
+    before = ws.snapshot()
+    with pytest.raises(PushRefused) as exc:
+        hand_delivery(ws, "zhao", "jyj", signer_user="qian")
+    assert "[commit-other-unit｜" in exc.value.message
+    assert_push_refused(ws, before, exc, "delivery-signer")
+
+
+def test_other_unit_member_pushes_nowhere_but_own_inbox_prefix(ws: Workspace) -> None:
+    publish(ws)
+    delivery = transmit.send(ws.city, "zhao", DOC_DIR, to=["jyj"]).deliveries[0]
+    lagov_main = git("rev-parse", "refs/heads/main", cwd=ws.city.unit_repo("lagov"), env=clean_env()).strip()
+    before = ws.snapshot()
+    # a branch in another unit's repository
+    with pytest.raises(PushRefused) as exc:
+        push_as(ws, "zhao", "jyj", [f"{delivery.commit}:refs/heads/x"])
+    assert_push_refused(ws, before, exc, "pusher-other-unit")
+    # another unit's inbox prefix
+    with pytest.raises(PushRefused) as exc:
+        hand_delivery(ws, "zhao", "jyj", ref="refs/inbox/czj/000000000000")
+    assert_push_refused(ws, before, exc, "pusher-other-unit")
+    # a receipt
+    with pytest.raises(PushRefused) as exc:
+        push_as(ws, "zhao", "jyj", [f"{delivery.commit}:refs/receipts/lagov/{delivery.id}"])
+    assert_push_refused(ws, before, exc, "pusher-other-unit")
+    # updating or deleting its own delivery
+    with pytest.raises(PushRefused) as exc:
+        with Scratch(ws.city.unit_repo("jyj"), ws.city.signer("zhao")) as scratch:
+            (scratch.dir / "objects/info/alternates").write_text(
+                f"{ws.city.unit_repo('jyj').resolve()}/objects\n{ws.city.unit_repo('lagov').resolve()}/objects\n")
+            scratch.push([f"+{lagov_main}:{delivery.ref}"])
+    assert_push_refused(ws, before, exc, "inbox-immutable")
+    with pytest.raises(PushRefused) as exc:
+        push_as(ws, "zhao", "jyj", [f":{delivery.ref}"])
+    assert_push_refused(ws, before, exc, "inbox-immutable")
+
+
+def test_nobody_updates_or_deletes_a_delivery_not_even_the_receiving_unit(ws: Workspace) -> None:
+    publish(ws)
+    delivery = transmit.send(ws.city, "zhao", DOC_DIR, to=["jyj"]).deliveries[0]
+    before = ws.snapshot()
+    with pytest.raises(PushRefused) as exc:
+        push_as(ws, "zheng", "jyj", [f":{delivery.ref}"])
+    assert_push_refused(ws, before, exc, "inbox-immutable")
+    jyj_main = git("rev-parse", "refs/heads/main", cwd=ws.city.unit_repo("jyj"), env=clean_env()).strip()
+    with pytest.raises(PushRefused) as exc:
+        push_as(ws, "zheng", "jyj", [f"+{jyj_main}:{delivery.ref}"])
+    assert_push_refused(ws, before, exc, "inbox-immutable")
+    transmit.open_delivery(ws.city, "zheng", delivery.id)
+    before = ws.snapshot()
+    with pytest.raises(PushRefused) as exc:
+        push_as(ws, "zheng", "jyj", [f":refs/receipts/lagov/{delivery.id}"])
+    assert_push_refused(ws, before, exc, "receipt-invalid")
+
+
+def test_unit_without_clerk_cannot_be_sent_to(ws: Workspace) -> None:
+    city_mod.add_unit(ws.city, "admin", "jaq", "金安区人民政府", ["金政"], "county")
+    city_mod.add_user(ws.city, "admin", "luo", "罗毅", "jaq", ["author"])
+    publish(ws, DOC.replace("各县区人民政府", "金安区人民政府"))
+    before = ws.snapshot()
+    with pytest.raises(Refused) as exc:
+        transmit.send(ws.city, "zhao", DOC_DIR)
+    assert exc.value.rule == "transmit-no-clerk" and "金安区人民政府" in exc.value.message
+    assert ws.snapshot() == before  # nothing sent to anyone
+    with pytest.raises(PushRefused) as pushed:
+        hand_delivery(ws, "zhao", "jaq")
+    assert_push_refused(ws, before, pushed, "transmit-no-clerk")
+    # leaving it out with --to works
+    assert [d.to_unit for d in transmit.send(ws.city, "zhao", DOC_DIR, to=["jyj"]).deliveries] == ["jyj"]
+
+
+def test_unknown_recipient_names_only_is_refused_with_the_names(ws: Workspace) -> None:
+    publish(ws, DOC.replace("  - 六安市教育局\n", "").replace("  - 六安市财政局\n", "  - 某某局\n"))
+    with pytest.raises(Refused) as exc:
+        transmit.send(ws.city, "zhao", DOC_DIR)
+    assert exc.value.rule == "transmit-no-recipient" and "各县区人民政府" in exc.value.message
+
+
+# Receiving -------------------------------------------------------------------------------
+def test_only_a_clerk_of_the_receiving_unit_opens_registers_or_returns(ws: Workspace) -> None:
+    publish(ws)
+    delivery = transmit.send(ws.city, "zhao", DOC_DIR, to=["jyj"]).deliveries[0]
+    before = ws.snapshot()
+    for action in (lambda u: transmit.open_delivery(ws.city, u, delivery.id),
+                   lambda u: transmit.register(ws.city, u, delivery.id),
+                   lambda u: transmit.answer(ws.city, u, delivery.id, "returned", "格式不符")):
+        with pytest.raises(Refused) as exc:
+            action("wu")  # author and reviewer of jyj, not its clerk
+        assert exc.value.rule == "role-required"
+        with pytest.raises(Refused) as exc:
+            action("qian")  # the clerk of another unit (the sender's)
+        assert exc.value.rule == "not-found"
+    assert ws.snapshot() == before
+    # the hook refuses a receipt pushed by a non-clerk member of the receiving unit
+    with pytest.raises(PushRefused) as pushed:
+        with Scratch(ws.city.unit_repo("jyj"), ws.city.signer("wu")) as scratch:
+            commit = scratch.commit({"handling/1-received.yaml": b"action: received\nby: wu\n"}, "签收",
+                                    parent=delivery.commit)
+            scratch.push([f"{commit}:refs/receipts/lagov/{delivery.id}"])
+    assert_push_refused(ws, before, pushed, "receipt-clerk")
+
+
+def test_receipt_time_is_first_open_and_later_opens_change_nothing(ws: Workspace) -> None:
+    publish(ws)
+    delivery = transmit.send(ws.city, "zhao", DOC_DIR, to=["jyj"]).deliveries[0]
+    opened, first = transmit.open_delivery(ws.city, "zheng", delivery.id[:6])
+    assert first and opened.status == "received"
+    row = opened.as_json()
+    receipt = opened.step("received")
+    push_event = next(e for e in events(ws, "push") if receipt.commit in e["objects"])
+    assert row["received_at"] == push_event["time"] and row["received_by"] == "zheng"
+    assert push_event["pusher"] == "zheng"
+    assert [e["id"] for e in events(ws, "delivery-received")] == [delivery.id]
+    meta, body, files = transmit.document_of(ws.city, opened)
+    assert meta["number"] == "六政办秘〔2013〕27号" and "认真贯彻执行" in body
+    assert files == ["attachments/办法.txt"]
+    before = ws.snapshot()
+    again, first_again = transmit.open_delivery(ws.city, "zheng", delivery.id)
+    assert not first_again and again.as_json()["received_at"] == row["received_at"]
+    assert ws.snapshot() == before  # no new object, ref or log line
+
+
+def test_handling_steps_are_checked_by_the_hook(ws: Workspace) -> None:
+    publish(ws)
+    delivery = transmit.send(ws.city, "zhao", DOC_DIR, to=["jyj"]).deliveries[0]
+    before = ws.snapshot()
+    with pytest.raises(PushRefused) as exc:  # registering before the receipt
+        with Scratch(ws.city.unit_repo("jyj"), ws.city.signer("zheng")) as scratch:
+            commit = scratch.commit({"handling/1-registered.yaml":
+                                     b"action: registered\nby: zheng\nregister: {year: 2026, number: 1}\n"},
+                                    "登记", parent=delivery.commit)
+            scratch.push([f"{commit}:refs/receipts/lagov/{delivery.id}"])
+    assert_push_refused(ws, before, exc, "receipt-invalid")
+    with pytest.raises(PushRefused) as exc:  # a receipt for a delivery that does not exist
+        with Scratch(ws.city.unit_repo("jyj"), ws.city.signer("zheng")) as scratch:
+            commit = scratch.commit({"handling/1-received.yaml": b"action: received\nby: zheng\n"}, "签收",
+                                    parent=delivery.commit)
+            scratch.push([f"{commit}:refs/receipts/lagov/0123456789ab"])
+    assert_push_refused(ws, before, exc, "receipt-invalid")
+
+
+def test_register_gives_the_years_receipt_numbers_in_order(ws: Workspace) -> None:
+    publish(ws)
+    first = transmit.send(ws.city, "zhao", DOC_DIR, to=["jyj"]).deliveries[0]
+    with pytest.raises(Refused) as exc:  # check (open) first, then register
+        transmit.register(ws.city, "zheng", first.id)
+    assert exc.value.rule == "delivery-state"
+    transmit.open_delivery(ws.city, "zheng", first.id)
+    registered = transmit.register(ws.city, "zheng", first.id).as_json()
+    year = timeutil.now().year
+    assert registered["status"] == "registered" and registered["register_label"] == f"收〔{year}〕1号"
+    with pytest.raises(Refused) as exc:
+        transmit.answer(ws.city, "zheng", first.id, "returned", "已登记后不能退文")
+    assert exc.value.rule == "delivery-state"
+    second = transmit.send(ws.city, "zhao", DOC_DIR, to=["jyj"]).deliveries[0]
+    transmit.open_delivery(ws.city, "zheng", second.id)
+    before = ws.snapshot()
+    with pytest.raises(PushRefused) as pushed:  # a second delivery may not reuse number 1
+        tip = refs(ws, "jyj", "refs/receipts/")[f"refs/receipts/lagov/{second.id}"]
+        with Scratch(ws.city.unit_repo("jyj"), ws.city.signer("zheng")) as scratch:
+            commit = scratch.commit({"handling/2-registered.yaml":
+                                     f"action: registered\nby: zheng\nregister: {{year: {year}, number: 1}}\n".encode()},
+                                    "登记", parent=tip)
+            scratch.push([f"{commit}:refs/receipts/lagov/{second.id}"])
+    assert_push_refused(ws, before, pushed, "receipt-invalid")
+    assert transmit.register(ws.city, "zheng", second.id).as_json()["register_label"] == f"收〔{year}〕2号"
+
+
+def test_sender_sees_receipt_registration_return_and_resend(ws: Workspace) -> None:
+    publish(ws)
+    sent = {d.to_unit: d for d in transmit.send(ws.city, "zhao", DOC_DIR).deliveries}
+    transmit.open_delivery(ws.city, "zheng", sent["jyj"].id)
+    transmit.register(ws.city, "zheng", sent["jyj"].id)
+    transmit.open_delivery(ws.city, "chen", sent["czj"].id)
+    with pytest.raises(Refused):
+        transmit.answer(ws.city, "chen", sent["czj"].id, "returned", "  ")
+    transmit.answer(ws.city, "chen", sent["czj"].id, "returned", "主送机关有误，本局不是主送单位")
+    view = {row["to"]: row for row in (d.as_json() for d in transmit.sent_by(ws.city, "lagov"))}
+    assert view["jyj"]["status"] == "registered" and view["jyj"]["received_by"] == "zheng"
+    assert view["jyj"]["received_at"] and view["jyj"]["register_label"]
+    assert view["czj"]["status"] == "returned" and view["czj"]["reason"] == "主送机关有误，本局不是主送单位"
+    with pytest.raises(Refused) as exc:  # registered: nothing to resend
+        transmit.send(ws.city, "zhao", None, resend=sent["jyj"].id)
+    assert exc.value.rule == "delivery-state"
+    again = transmit.send(ws.city, "zhao", None, resend=sent["czj"].id).deliveries
+    assert [(d.to_unit, d.record["resend_of"]) for d in again] == [("czj", sent["czj"].id)]
+    transmit.open_delivery(ws.city, "chen", again[0].id)
+    transmit.answer(ws.city, "chen", again[0].id, "resend-requested", "附件无法打开")
+    rows = [d.as_json() for d in transmit.sent_by(ws.city, "lagov")]
+    assert [r["status"] for r in rows if r["to"] == "czj"] == ["returned", "resend-requested"]
+    types = {e["type"] for e in eventlog.read(ws.city.log_file)}
+    assert {"delivery-sent", "delivery-received", "delivery-registered", "delivery-returned",
+            "delivery-resend-requested"} <= types
+    assert eventlog.verify(ws.city.log_file) == []
+    books = transmit.registers(ws.city, "lagov")
+    assert len(books["outgoing"]) == 3 and books["incoming"] == []
+    incoming = transmit.registers(ws.city, "jyj")["incoming"]
+    assert incoming[0]["register_label"] and incoming[0]["status_name"] == "已登记"
+
+
+def test_inbox_lists_unopened_first_marks_urgency_and_flags_overdue(ws: Workspace) -> None:
+    publish(ws)
+    publish(ws, DOC.replace("加急", "特急").replace("27号", "28号"), "documents/2013/urgent")
+    a = transmit.send(ws.city, "zhao", DOC_DIR, to=["jyj"]).deliveries[0]
+    b = transmit.send(ws.city, "zhao", "documents/2013/urgent", to=["jyj"]).deliveries[0]
+    transmit.open_delivery(ws.city, "zheng", a.id)
+    _, listed = transmit.inbox(ws.city, "zheng")
+    assert [d.id for d in listed] == [b.id, a.id]
+    urgent = listed[0]
+    sent = timeutil.parse(urgent.sent_at)
+    assert not urgent.overdue(sent + timedelta(hours=23)) and urgent.overdue(sent + timedelta(hours=25))
+    normal = listed[1]
+    assert not normal.overdue(sent + timedelta(days=2)) and normal.overdue(sent + timedelta(days=4))
+
+
+# The command line --------------------------------------------------------------------------
+def test_cli_json_and_exit_statuses(ws: Workspace) -> None:
+    publish(ws)
+    runner = CliRunner()
+    base = ["--city", str(ws.city.root)]
+    out = runner.invoke(oa, [*base, "--as", "zhang", "send", DOC_DIR])
+    assert out.exit_code == 1 and "role-required" in out.output
+    out = runner.invoke(oa, [*base, "--as", "zhao", "send", DOC_DIR, "--json"])
+    assert out.exit_code == 0, out.output
+    sent = json.loads(out.output)
+    assert sent["unmatched"] == ["各县区人民政府"] and len(sent["sent"]) == 2
+    ident = next(r["id"] for r in sent["sent"] if r["to"] == "jyj")
+    out = runner.invoke(oa, [*base, "--as", "zheng", "inbox", "list", "--json"])
+    rows = json.loads(out.output)
+    keys = {"id", "from", "to", "number", "title", "urgency", "sent_at", "received_at", "received_by",
+            "status", "reason"}
+    assert keys <= set(rows[0]) and rows[0]["received_at"] is None and rows[0]["status"] == "sent"
+    out = runner.invoke(oa, [*base, "--as", "zheng", "inbox", "open", ident])
+    assert out.exit_code == 0 and "六政办秘〔2013〕27号" in out.output and "已签收" in out.output
+    out = runner.invoke(oa, [*base, "--as", "zheng", "inbox", "open", ident, "--pdf", str(ws.base / "x.pdf")])
+    assert out.exit_code in (0, 1)
+    if out.exit_code == 1:
+        assert "pdf-unavailable" in out.output
+    out = runner.invoke(oa, [*base, "--as", "zheng", "inbox", "register", ident])
+    assert out.exit_code == 0 and "收〔" in out.output
+    out = runner.invoke(oa, [*base, "--as", "zheng", "inbox", "return", ident])
+    assert out.exit_code == 2  # --reason is required: a usage error
+    out = runner.invoke(oa, [*base, "--as", "zhao", "sent", "--json"])
+    view = {r["to"]: r for r in json.loads(out.output)}
+    assert view["jyj"]["status"] == "registered" and view["czj"]["status"] == "sent"
+    assert timeutil.parse(view["jyj"]["received_at"]).utcoffset() == timedelta(hours=8)
+    out = runner.invoke(oa, [*base, "log", "verify"])
+    assert out.exit_code == 0
+
+
+# The sealing merge's trailer ----------------------------------------------------------------
+def test_sealing_commit_follows_the_trailer_and_tightens(ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    landed = publish(ws)
+    repo = ws.city.unit_repo("lagov")
+    assert transmit.sealing_commit(repo, DOC_DIR) == landed
+    monkeypatch.setattr(transmit, "REQUIRE_SEAL_TRAILER", True)
+    assert transmit.sealing_commit(repo, DOC_DIR) is None
+    # a merge signed by the unit's seal, naming the document in its trailer, counts
+    reg = ws.city.registry()
+    seal = reg.active_seal("lagov")
+    text = DOC.replace("27号", "30号")
+    with Scratch(repo, ws.city.seal_signer(seal, reg.units["lagov"].name)) as scratch:
+        oid = scratch.commit({f"{DOC_DIR}/index.md": text.encode()},
+                             f"盖章合并\n\nSealed-Document: {DOC_DIR}/index.md 六政办秘〔2013〕30号\nSeal: {seal.id}\n")
+        signed_push(scratch.dir, str(repo), [f"{oid}:refs/heads/main"], ws.city.signer("zhao"))
+    assert transmit.sealing_commit(repo, DOC_DIR) == oid
+    sealed, why = transmit.sealed_document(ws.city, "lagov", DOC_DIR)
+    assert sealed is not None and sealed.by_trailer and sealed.number == "六政办秘〔2013〕30号", why
+    # a trailer on a commit signed by a person is not a seal
+    with Scratch(repo, ws.city.signer("zhao")) as scratch:
+        oid = scratch.commit({f"{DOC_DIR}/index.md": DOC.replace("27号", "31号").encode()},
+                             f"伪造\n\nSealed-Document: {DOC_DIR}/index.md 六政办秘〔2013〕31号\n")
+        scratch.push([f"{oid}:refs/heads/main"])
+    sealed, why = transmit.sealed_document(ws.city, "lagov", DOC_DIR)
+    assert sealed is None and "电子印章" in why
+
+
+# The demo chapter --------------------------------------------------------------------------
+def test_demo_chapter_sends_registers_returns_and_resends(ws: Workspace) -> None:
+    import io
+
+    from rich.console import Console
+
+    from repo_tools.demo import transmit as chapter
+    from repo_tools.demo.state import DemoState
+
+    out = io.StringIO()
+    state = DemoState(root=ws.base, city=ws.city, console=Console(file=out, width=200))
+    chapter.run(state)
+    assert "跳过" in out.getvalue()  # nothing sealed yet: the chapter says so and does nothing
+    merge = publish(ws)
+    state.facts["sealed"] = [{"unit": "lagov", "path": DOC_DIR, "number": "六政办秘〔2013〕27号", "merge": merge}]
+    chapter.run(state)
+    text = out.getvalue()
+    assert "被拒绝（符合预期）" in text and "退文" in text and "重发" in text
+    rows = state.facts["deliveries"]
+    assert sorted(r["status"] for r in rows) == ["registered", "registered", "returned"]
+    assert eventlog.verify(ws.city.log_file) == []
+
+
+def test_receipt_ref_must_bring_a_handling_step(ws: Workspace) -> None:
+    publish(ws)
+    delivery = transmit.send(ws.city, "zhao", DOC_DIR, to=["jyj"]).deliveries[0]
+    before = ws.snapshot()
+    with pytest.raises(PushRefused) as exc:
+        push_as(ws, "zheng", "jyj", [f"{delivery.commit}:refs/receipts/lagov/{delivery.id}"])
+    assert_push_refused(ws, before, exc, "receipt-invalid")
+
+
+def test_document_changed_on_main_after_sealing_is_not_sealed_once_trailers_are_required(
+        ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    publish(ws)
+    ws.land("lagov", "zhang", {f"{DOC_DIR}/attachments/办法.txt": "改动过的附件\n"})
+    monkeypatch.setattr(transmit, "REQUIRE_SEAL_TRAILER", True)
+    assert transmit.sealing_commit(ws.city.unit_repo("lagov"), DOC_DIR) is None
