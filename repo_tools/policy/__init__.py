@@ -2,6 +2,7 @@
 function `Push -> refusals`; adding a requirement means adding one function to a list here."""
 from __future__ import annotations
 
+from .archives import RULES as ARCHIVE_RULES
 from .base import AllOf, Refusal, Rule, refusal
 from .content import files_allowed
 from .identity import (certificate_present, certificate_verified, pusher_in_unit,
@@ -15,6 +16,7 @@ IDENTITY: list[Rule] = [certificate_present, certificate_verified, pusher_regist
 UNIT_RULES: list[Rule] = [
     *IDENTITY, pusher_in_unit, unit_ref_namespaces, main_append_only,
     commits_signed, tags_signed, files_allowed,
+    *ARCHIVE_RULES,
 ]
 
 REGISTRY_RULES: list[Rule] = [
