@@ -285,7 +285,8 @@ def test_verify_passes_on_a_good_package(ws: Workspace, archived: archive_mod.Pa
 def _tamper(ws: Workspace, change: dict[str, bytes | None]) -> None:
     """Rewrite main behind the hook's back, as a disk-level intruder would."""
     repo = ws.city.unit_repo("lagov")
-    env = {**clean_env(), "GIT_INDEX_FILE": str(ws.base / "tamper-index")}
+    (ws.base / "tamper-wt").mkdir()
+    env = {**clean_env(), "GIT_INDEX_FILE": str(ws.base / "tamper-index"), "GIT_WORK_TREE": str(ws.base / "tamper-wt")}
     git("read-tree", "refs/heads/main", cwd=repo, env=env)
     for path, data in change.items():
         if data is None:
@@ -371,9 +372,8 @@ def test_access_register_cannot_be_rewritten_or_forged(ws: Workspace, archived: 
     ws.commit(work, {"archive/access/2026/forged.json": json.dumps(forged, ensure_ascii=False)})
     assert_refused(ws, before, ws.push(work, "HEAD:refs/heads/archive-register"), "archive-register-invalid")
     assert_refused(ws, before, ws.push(work, ":refs/heads/archive-register"), "archive-register-invalid")
-    run(["git", "reset", "-q", "--hard", "HEAD~2"], work)
-    ws.commit(work, {"archive/access/2026/x.json": json.dumps({**forged, "调阅人": "li"}, ensure_ascii=False)},
-              "登记")
+    run(["git", "reset", "-q", "--hard", "HEAD~1"], work)
+    run(["git", "commit", "-q", "--amend", "-m", "改写他人的调阅登记"], work)
     assert_refused(ws, before, ws.push(work, "+HEAD:refs/heads/archive-register"), "archive-register-invalid")
 
 

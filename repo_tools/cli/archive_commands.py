@@ -165,7 +165,7 @@ def archive_stats(ctx: Context, year: int, svg_out: str | None) -> None:
 
 
 def _print_stats(data: dict[str, Any]) -> None:
-    console = Console()
+    console = Console(width=max(Console().width, 140))
     names = data["retention_names"]
     table = Table("单位", "全宗号", "件数", "文件", "字节", "永久", "定期30年", "定期10年", "调阅",
                   title=f"{data['year']} 年度电子档案统计")
