@@ -365,9 +365,14 @@ class Provenance:
                  approvals: list[dict[str, Any]]) -> list[dict[str, Any]]:
         out = git("log", "--reverse", "--format=%H%x1f%an%x1f%aI%x1f%P%x1f%s", rev, "--", item.source,
                   cwd=self.repo, env=clean_env())
+        lines = out.splitlines()
+        if publishing and not any(line.startswith(publishing) for line in lines):
+            # A merge whose tree equals its MR head is simplified away by `git log -- path`.
+            lines += git("log", "-1", "--format=%H%x1f%an%x1f%aI%x1f%P%x1f%s", publishing,
+                         cwd=self.repo, env=clean_env()).splitlines()
         entries: list[dict[str, Any]] = []
         first = True
-        for line in out.splitlines():
+        for line in lines:
             oid, author, when, parents, subject = (line.split("\x1f") + [""] * 5)[:5]
             if oid == publishing:
                 action = "用印签发" if item.kind == "document" else "发布"

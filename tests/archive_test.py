@@ -34,7 +34,7 @@ date: 2013-03-21
 LETTER = """---
 type: 函
 title: 六安市人民政府办公室关于商请提供协同办公系统联系人的函
-number: 六政办函〔2013〕3号
+number: 六政办〔2013〕3号
 recipients: [六安市教育局]
 date: 2013-04-02
 ---
@@ -65,7 +65,6 @@ def land_2013(ws: Workspace) -> None:
         "documents/2013/oa-measures/index.md": NOTICE,
         "documents/2013/oa-measures/attachments/measures.txt": "第一条 为规范协同办公系统的使用管理……\n",
         "documents/2013/contact-letter/index.md": LETTER,
-        "documents/2013/draft/index.md": DRAFT,
         "bulletins/政务动态/2013-03-26-oa-trial-run/index.md": BULLETIN,
     }, "发布 2013 年公文与信息")
 
@@ -95,11 +94,16 @@ def archived(ws: Workspace) -> archive_mod.Package:
 
 
 # Archiving -----------------------------------------------------------------------------------
-def test_archive_gathers_sealed_documents_and_bulletins_with_references(ws: Workspace,
-                                                                        archived: archive_mod.Package) -> None:
+def test_archive_gathers_sealed_documents_and_bulletins_with_references(ws: Workspace) -> None:
+    land_2013(ws)
+    work = ws.clone("lagov", "zhang")
+    ws.commit(work, {"documents/2013/draft/index.md": DRAFT})
+    assert ws.push(work, "HEAD:refs/heads/draft/unsealed").returncode == 0
+    archived = archive_mod.archive(ws.city, "lagov", 2013, "sun")
+    assert archived is not None
     rows = {row["source"]: row for row in archived.rows}
     assert set(rows) == {"documents/2013/oa-measures", "documents/2013/contact-letter",
-                         "bulletins/政务动态/2013-03-26-oa-trial-run"}  # the unnumbered draft stays out
+                         "bulletins/政务动态/2013-03-26-oa-trial-run"}  # drafts off main stay out
     # A notice that issues rules is permanent; a letter and a bulletin are kept 10 years.
     assert rows["documents/2013/oa-measures"]["档号"] == "LAGO-WS·2013-Y-0001"
     assert rows["documents/2013/contact-letter"]["保管期限"] == "D10"
@@ -127,6 +131,43 @@ def test_archive_gathers_sealed_documents_and_bulletins_with_references(ws: Work
     assert archive_mod.archive(ws.city, "lagov", 2013, "sun") is None
     logged = [e for e in eventlog.read(ws.city.log_file) if e["type"] == "archive"]
     assert logged and logged[-1]["tag"] == "refs/tags/archive/2013"
+
+
+def test_metadata_records_seal_and_approvals_of_the_sealing_merge(ws: Workspace) -> None:
+    """A merge following the contract of issue 4 (trailers Merge-Request, Approval, Sealed-Document,
+    Seal; signed by the unit seal) gives the item its 印章, 审批 and 电子签名."""
+    from repo_tools import gitrepo
+    author = ws.clone("lagov", "zhang")
+    mr_head = ws.commit(author, {"documents/2013/oa-measures/index.md": NOTICE}, "拟稿：协同办公系统使用管理办法")
+    assert ws.push(author, "HEAD:refs/heads/mr/1").returncode == 0
+    reviewer = ws.clone("lagov", "li")
+    run(["git", "fetch", "-q", "origin", "mr/1"], reviewer)
+    run(["git", "tag", "-s", "-m", "approve\n\n同意印发。", "rv", mr_head], reviewer)
+    assert ws.push(reviewer, "refs/tags/rv:refs/reviews/1/li").returncode == 0
+    tag_oid = run(["git", "rev-parse", "rv"], reviewer).stdout.strip()
+    registry = ws.city.registry()
+    seal = registry.active_seal("lagov")
+    assert seal is not None
+    sealer = ws.city.seal_signer(seal, "六安市人民政府办公室")
+    message = (f"用印：六政办秘〔2013〕27号\n\nMerge-Request: 1\nApproval: refs/reviews/1/li {tag_oid}\n"
+               f"Sealed-Document: documents/2013/oa-measures/index.md 六政办秘〔2013〕27号\nSeal: {seal.id}\n")
+    with Scratch(ws.city.unit_repo("lagov"), sealer) as scratch:
+        merge = scratch.commit({}, message, parents=[scratch.base, mr_head], base_tree=mr_head)
+        gitrepo.push(scratch.dir, str(ws.city.unit_repo("lagov")), [f"{merge}:refs/heads/main"],
+                     ws.city.signer("zhao"))
+    package = archive_mod.archive(ws.city, "lagov", 2013, "sun")
+    assert package is not None
+    repo = ws.city.unit_repo("lagov")
+    meta = json.loads(git("show", f"refs/heads/main:{package.path}/items/{package.rows[0]['档号']}/metadata.json",
+                          cwd=repo, env=clean_env()))
+    assert meta["印章"]["印章标识"] == seal.id and meta["印章"]["签名结果"] == "有效"
+    assert meta["审批"][0]["审核人"] == "li" and meta["审批"][0]["意见"] == "同意印发。"
+    assert meta["审批"][0]["意见类型"] == "approve" and meta["审批"][0]["可信时间"]
+    assert {s["用途"] for s in meta["电子签名"]} == {"用印签发", "审核意见"}
+    assert all(s["有效"] for s in meta["电子签名"])
+    assert meta["可信时间"]["合并请求"] == "1"
+    assert [e["业务行为"] for e in meta["业务行为"]] == ["拟稿", "审核", "用印签发", "归档"]
+    assert archive_checks.verify(ws.city, "lagov", 2013)["ok"]
 
 
 def test_later_batch_gets_its_own_tag_and_continues_numbering(ws: Workspace,

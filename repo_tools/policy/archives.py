@@ -98,10 +98,9 @@ def is_archive_commit(push: Push, commit: ParsedCommit) -> bool:
 
 def archive_tags(push: Push) -> Iterator[Refusal]:
     """Archive tags: created once, by an archivist, signed, over a package that matches."""
-    main_after = _main_after(push)
-    for update in push.updates:
-        if not update.ref.startswith(ARCHIVE_TAGS):
-            continue
+    tag_updates = [u for u in push.updates if u.ref.startswith(ARCHIVE_TAGS)]
+    main_after = _main_after(push) if tag_updates else None
+    for update in tag_updates:
         where = update.ref
         name = update.ref.removeprefix("refs/tags/")
         if not update.is_create:
@@ -201,10 +200,10 @@ def archive_on_main(push: Push) -> Iterator[Refusal]:
             continue
         sources_at: dict[str, dict[str, str]] = {}
         for commit in _first_parent_line(push, update):
-            parent = commit.parents[0] if commit.parents else None
-            changes = _diff(push, parent, commit.oid)
-            if parent is None:
+            if not commit.parents:
                 continue
+            parent = commit.parents[0]
+            changes = _diff(push, parent, commit.oid)
             if parent not in sources_at:
                 sources_at[parent] = _archived_sources(push, parent)
             sources = sources_at[parent]
