@@ -70,7 +70,8 @@ def export(city: City, unit_id: str, year: int, out_dir: str | Path) -> dict[str
             files = {p[len(package.path) + 1:]: b for p, b in list_tree(repo, MAIN, package.path,
                                                                         env=clean_env()).items()}
             tag_oid = rev_parse(repo, f"refs/tags/{package.tag}", env=clean_env())
-            tag_raw = reader.read(tag_oid)[2] if tag_oid and reader.read(tag_oid) else b""
+            got = reader.read(tag_oid) if tag_oid else None
+            tag_raw = got[2] if got else b""
             declared = re.search(rb"^Manifest-SHA256:\s*([0-9a-f]{64})\s*$", tag_raw, re.M)
             write(f"data/tags/{package.tag.replace('/', '-')}.tag", tag_raw)
             recorded = parse_manifest(reader.blob(files[MANIFEST]) or b"") if MANIFEST in files else {}
