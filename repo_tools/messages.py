@@ -130,6 +130,31 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
     "verify-failed": ("第四十一条", "验证未通过：{count} 项问题。", "请查看报告中标为无效的签名及其原因。"),
 
     # --- archives (issue 6): add entries here ---
+    "archive-tag-archivist": ("第三十四条", "归档标签 {tag} 必须由本单位档案员签名并推送，{who} 不是本单位的档案员。",
+                              "请由本单位档案员运行 `oa archive 年度` 归档。"),
+    "archive-tag-unsigned": ("第三十六条", "归档标签 {tag} 不是签名的附注标签：{detail}。",
+                             "归档标签须由档案员签名（`oa archive 年度` 会自动签名）。"),
+    "archive-tag-immutable": ("第三十六条", "归档标签 {tag} 已存在，不得移动或删除。",
+                              "已归档的档案不可更改；如需补充，请归档新的批次。"),
+    "archive-tag-name": ("第三十六条", "归档标签名 {tag} 无效。",
+                         "归档标签为 archive/年度（第一批）或 archive/年度-批次号（后续批次），如 archive/2013、archive/2013-2。"),
+    "archive-manifest-mismatch": ("第三十六条", "归档标签 {tag} 所指提交中的档案包 {package} 与其 SHA-256 清单不符：{detail}。",
+                                  "请重新运行 `oa archive 年度` 生成档案包；不得手工改动档案包。"),
+    "archive-package-writer": ("第三十四条", "提交 {commit} 在 archive/ 下写入档案包，但它不是档案员的归档提交：{detail}。",
+                               "档案包只能由本单位档案员用 `oa archive 年度` 生成，且只能新增文件。"),
+    "archive-package-changed": ("第三十六条", "提交 {commit} 改动或删除了已归档的档案包文件 {path}。",
+                                "档案包一经归档不可更改。"),
+    "archive-item-changed": ("第三十六条", "提交 {commit} 改动了已归档文件 {path}（档号 {reference}）。",
+                             "已归档的公文和信息不可更改；如需更正，请另行发文并在正文中引用原文件。"),
+    "archive-register-invalid": ("第三十七条", "调阅登记 {ref} 的提交 {commit} 无效：{detail}。",
+                                 "调阅登记只能追加，由调阅人本人签名；请使用 `oa archive access 档号 --reason 事由`。"),
+    "archive-item-unknown": ("第三十七条", "档号“{item}”不在任何已归档的档案包中。", "请用 `oa archive register` 或归档文件目录核对档号。"),
+    "archive-access-other-unit": ("第三十七条", "{user} 不属于立档单位“{unit}”，不能直接调阅其档案。",
+                                  "请向该单位档案员提出调阅申请，由其登记调阅。"),
+    "archive-schedule-invalid": ("第三十五条", "保管期限表 {path} 无效：{detail}。",
+                                 "保管期限只能是 Y（永久）、D30（定期30年）或 D10（定期10年）；请修正后经审核合并。"),
+    "archive-fonds-invalid": ("第三十五条", "单位“{unit}”的全宗号“{fonds}”无效（应为 1-4 位字母或数字）。",
+                              "请由电子政务办公室在登记系统中为该单位设置全宗号。"),
 
     # --- site (issue 7): add entries here ---
 

@@ -17,13 +17,15 @@ def oa(click_ctx: click.Context, city_arg: str | None, user_arg: str | None, as_
 
 
 def _register() -> None:
-    from . import city_commands, demo_commands, document_commands, keys_commands, transmit_commands
+    from . import (archive_commands, city_commands, demo_commands, document_commands, keys_commands,
+                   transmit_commands)
     modules = (
         city_commands,
         demo_commands,
         document_commands,
         keys_commands,
         transmit_commands,
+        archive_commands,
     )
     for module in modules:
         for command in module.COMMANDS:

@@ -13,6 +13,7 @@ CHAPTERS = [
     "documents",
     "keys",
     "transmit",
+    "archive",
 ]
 
 

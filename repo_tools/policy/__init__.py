@@ -2,6 +2,7 @@
 function `Push -> refusals`; adding a requirement means adding one function to a list here."""
 from __future__ import annotations
 
+from .archives import RULES as ARCHIVE_RULES
 from .base import AllOf, Refusal, Rule, refusal
 from .content import files_allowed
 from .deliveries import deliveries_valid, inbox_create_only, receipts_valid
@@ -27,6 +28,7 @@ UNIT_RULES: list[Rule] = [
     inbox_create_only,
     deliveries_valid,
     receipts_valid,
+    *ARCHIVE_RULES,
 ]
 
 REGISTRY_RULES: list[Rule] = [
