@@ -7,14 +7,16 @@ from .content import files_allowed
 from .identity import (certificate_present, certificate_verified, pusher_in_unit,
                        pusher_registered, registry_writer)
 from .refs import main_append_only, registry_main_only, unit_ref_namespaces
+from .merges import main_merges
 from .registry_rules import records_valid
+from .reviews import review_refs
 from .signatures import commits_signed, tags_signed
 
 IDENTITY: list[Rule] = [certificate_present, certificate_verified, pusher_registered]
 
 UNIT_RULES: list[Rule] = [
     *IDENTITY, pusher_in_unit, unit_ref_namespaces, main_append_only,
-    commits_signed, tags_signed, files_allowed,
+    commits_signed, tags_signed, files_allowed, review_refs, main_merges,
 ]
 
 REGISTRY_RULES: list[Rule] = [
