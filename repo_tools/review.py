@@ -424,8 +424,6 @@ def open_request(city: City, unit: str, actor: str, branch: str | None = None, t
 def _verdict(city: City, unit: str, n: int, actor: str, verdict: str, opinion: str) -> str:
     reg = city.registry()
     person = _unit_member(city, reg, unit, actor)
-    if person.unit != unit or "reviewer" not in person.roles or person.status != "active":
-        raise Refused("review-role", user=actor, unit=unit, n=n)
     if not opinion.strip():
         raise Refused("review-verdict", ref=f"{REVIEWS}{n}/{actor}", detail="缺少审核意见（意见不能为空）")
     with ReviewView.of(city, unit, reg) as view:
@@ -440,6 +438,8 @@ def _verdict(city: City, unit: str, n: int, actor: str, verdict: str, opinion: s
     if actor == request.author or actor in committers:
         why = "发起人" if actor == request.author else "提交人"
         raise Refused("review-self", user=actor, name=person.name, n=n, why=why)
+    if person.unit != unit or "reviewer" not in person.roles or person.status != "active":
+        raise Refused("review-role", user=actor, unit=unit, n=n)
     signer = city.signer(actor, reg)
     with Scratch(city.unit_repo(unit), signer) as scratch:
         tag = scratch.tag(f"reviews/{n}/{actor}", head, verdict_message(verdict, opinion))

@@ -120,10 +120,13 @@ def test_verdict_refs_belong_to_their_reviewer(ws: Workspace) -> None:
     assert_refused(ws, before, ws.push(li, f"{head}:refs/reviews/{n}/li"), "review-not-tag")
     hand_tag(li, n, head, "looks fine")
     assert_refused(ws, before, ws.push(li, f"+v:refs/reviews/{n}/li"), "review-verdict")
-    # The author (no reviewer role) and a reviewer of another unit cannot approve either.
+    # Someone without the reviewer role cannot approve; nor can the author, reviewer or not.
+    with pytest.raises(Refused) as refused:
+        review.approve(ws.city, "lagov", n, "zhao", "同意。")
+    assert refused.value.rule == "review-role"
     with pytest.raises(Refused) as refused:
         review.approve(ws.city, "lagov", n, "zhang", "同意。")
-    assert refused.value.rule == "review-role"
+    assert refused.value.rule == "review-self"
     # A proper verdict is accepted; only li can move or delete it.
     review.approve(ws.city, "lagov", n, "li", "同意发布。")
     wang = ws.clone("lagov", "wang")

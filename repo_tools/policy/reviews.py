@@ -69,12 +69,12 @@ def _verdict_update(push: Push, update: RefUpdate) -> Iterator[Refusal]:
     if verdict.signer != reviewer:
         yield refusal("review-signer", ref, ref=ref, signer=verdict.signer or "未登记或无效的密钥",
                       reviewer=reviewer)
+    elif reviewer in excluded:
+        why = "发起人" if reviewer == request.author else "提交人"
+        yield refusal("review-self", ref, user=reviewer, name=person.name if person else reviewer, n=n, why=why)
     elif person is None or person.unit != push.unit or "reviewer" not in person.roles \
             or person.status != "active":
         yield refusal("review-role", ref, user=reviewer, unit=push.unit, n=n)
-    elif reviewer in excluded:
-        why = "发起人" if reviewer == request.author else "提交人"
-        yield refusal("review-self", ref, user=reviewer, name=person.name, n=n, why=why)
     if verdict.verdict is None:
         yield refusal("review-verdict", ref, ref=ref, detail=verdict.problem)
     if verdict.target != head:
