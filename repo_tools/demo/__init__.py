@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .state import DemoState
 
-CHAPTERS = ["foundation"]
+CHAPTERS = ["foundation", "review"]
 
 
 def run_demo(directory: str | Path, serve: bool = False, fresh: bool = True) -> DemoState:
