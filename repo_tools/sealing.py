@@ -8,6 +8,7 @@ their personal key. The ref update on `main` is the lock: a merge that lost the 
 from __future__ import annotations
 
 import re
+import subprocess
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -64,14 +65,14 @@ class MergeResult:
 
 def _merge_tree(scratch: Scratch, n: int, main: str, head: str) -> str:
     """The tree of main and the request head merged (= the head's tree when it is up to date)."""
-    try:
-        out = git("merge-tree", "--write-tree", "--name-only", "--no-messages", main, head,
-                  cwd=scratch.dir, env=scratch.env)
-    except GitError as exc:
-        lines = str(exc).split()
-        raise Refused("merge-conflict", n=n, detail="冲突文件：" + "、".join(
-            x for x in lines if "/" in x and not x.startswith("git"))[:300] or str(exc)[:200]) from None
-    return out.split("\n", 1)[0].strip()
+    proc = subprocess.run(["git", "merge-tree", "--write-tree", "--name-only", "--no-messages", main, head],
+                          cwd=scratch.dir, env=scratch.env, capture_output=True, text=True)
+    if proc.returncode == 1:
+        files = sorted({line for line in proc.stdout.split("\n\n")[0].splitlines()[1:] if line})
+        raise Refused("merge-conflict", n=n, detail="冲突文件：" + "、".join(files))
+    if proc.returncode != 0:
+        raise GitError(f"git merge-tree: {proc.stderr.strip()}")
+    return proc.stdout.split("\n", 1)[0].strip()
 
 
 def merge(city: City, unit: str, n: int, actor: str, code: str | None = None) -> MergeResult:

@@ -221,3 +221,16 @@ def test_two_custodians_merging_in_parallel(ws: Workspace) -> None:
     first_parents = git("rev-list", "--first-parent", "--merges", "refs/heads/main",
                         cwd=ws.city.unit_repo("lagov"), env=clean_env()).split()
     assert len(first_parents) == 4
+
+
+def test_conflicting_request_refused_with_what_to_do(ws: Workspace) -> None:
+    path = "bulletins/政务动态/2026-11-20-x/index.md"
+    _, first = approved(ws, {path: BULLETIN})
+    _, second = approved(ws, {path: BULLETIN.replace("有关事项", "其他事项")})
+    sealing.merge(ws.city, "lagov", first, "wang")
+    before = ws.snapshot()
+    with pytest.raises(Refused) as refused:
+        sealing.merge(ws.city, "lagov", second, "wang")
+    assert refused.value.rule == "merge-conflict" and "main 合入草稿分支" in refused.value.remedy
+    assert "2026-11-20-x/index.md" in refused.value.message
+    assert ws.snapshot() == before
