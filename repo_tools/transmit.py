@@ -60,7 +60,7 @@ HANDLING_LIMITS: dict[str | None, timedelta] = {
 # The sealing merge (issue 4) names each document it seals in a trailer. Until every path to
 # `main` is the sealing merge, a numbered document on main counts as sealed without one;
 # set this to True (the lead) once review lands, and the trailer becomes required.
-REQUIRE_SEAL_TRAILER = False
+REQUIRE_SEAL_TRAILER = True
 SEALED_TRAILER = re.compile(r"^Sealed-Document:\s*(\S+)\s+(\S+)\s*$", re.M)
 ID_PATTERN = re.compile(r"^[0-9a-f]{%d}$" % ID_LENGTH)
 

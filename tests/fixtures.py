@@ -30,13 +30,16 @@ PEOPLE = [
     ("li", "李华", "lagov", ["reviewer"]),
     ("wang", "王芳", "lagov", ["reviewer"]),
     ("zhao", "赵强", "lagov", ["seal-custodian"]),
+    ("ma", "马骏", "lagov", ["seal-custodian"]),
     ("qian", "钱丽", "lagov", ["clerk"]),
     ("sun", "孙伟", "lagov", ["archivist"]),
     ("zhou", "周杰", "lagov", ["admin"]),
     ("wu", "吴静", "jyj", ["author", "reviewer"]),
     ("zheng", "郑伟", "jyj", ["clerk", "seal-custodian"]),
+    ("he", "何敏", "jyj", ["reviewer"]),
     ("feng", "冯刚", "czj", ["author"]),
-    ("chen", "陈红", "czj", ["clerk"]),
+    ("chen", "陈红", "czj", ["clerk", "seal-custodian"]),
+    ("han", "韩梅", "czj", ["reviewer"]),
 ]
 
 
@@ -105,13 +108,44 @@ class Workspace:
         """Put files on a unit's `main` the way the system allows; return the new main commit.
 
         Every test that needs published content (site, archive, transmission) calls this one
-        function, so it follows whatever path `main` requires: today a direct signed push.
+        function, so it follows whatever path `main` requires: a merge request by `author`,
+        approvals by as many of the unit's reviewers as the unit requires, then the merge: by a
+        seal custodian under the unit seal when documents are touched (each document gets the
+        next 发文字号; a `number` already in a draft is dropped and only its agency code kept),
+        else by a reviewer with their personal key.
         """
+        from repo_tools import frontmatter, numbering, review, sealing
         work = self.clone(unit, author)
+        run(["git", "checkout", "-q", "-b", f"draft/land-{work.name}"], work)
+        code = None
+        files = dict(files)
+        for rel, content in files.items():
+            if rel.startswith("documents/") and rel.endswith("/index.md"):
+                text = content.decode() if isinstance(content, bytes) else content
+                try:
+                    meta, _ = frontmatter.split(text)
+                except frontmatter.FrontMatterError:
+                    continue
+                preset = numbering.parse(str(meta.get("number") or ""))
+                if meta.get("number"):
+                    code = code or (preset.code if preset else None)
+                    files[rel] = _drop_key(text, "number")
         self.commit(work, files, message)
-        proc = self.push(work, "HEAD:refs/heads/main")
-        assert proc.returncode == 0, proc.stderr
-        return run(["git", "rev-parse", "HEAD"], work).stdout.strip()
+        n = review.open_request(self.city, unit, author, title=message, workdir=work)
+        reg = self.city.registry()
+        unit_rec = reg.unit(unit)
+        assert unit_rec is not None
+        reviewers = [p.id for p in reg.with_role(unit, "reviewer") if p.id != author]
+        assert len(reviewers) >= unit_rec.required_approvals, f"{unit} has too few reviewers"
+        for reviewer in reviewers[:max(unit_rec.required_approvals, 1)]:
+            review.approve(self.city, unit, n, reviewer, "同意。")
+        if any(rel.startswith("documents/") for rel in files):
+            merger = next(p.id for p in reg.with_role(unit, "seal-custodian"))
+        else:
+            merger = reviewers[0]
+        if code is not None and code not in unit_rec.codes:
+            code = None
+        return sealing.merge(self.city, unit, n, merger, code=code).merge
 
     def snapshot(self) -> dict[str, object]:
         """Everything a refused push must leave untouched: refs, registry and the log."""
@@ -120,6 +154,13 @@ class Workspace:
             refs[repo.name] = git("for-each-ref", "--format=%(objectname) %(refname)", cwd=repo,
                                   env=clean_env())
         return {"refs": refs, "log": self.city.log_file.read_bytes()}
+
+
+def _drop_key(text: str, key: str) -> str:
+    """The text without one top-level front-matter key (its line)."""
+    head, sep, rest = text.partition("\n---")
+    lines = [line for line in head.split("\n") if not line.startswith(f"{key}:")]
+    return "\n".join(lines) + sep + rest
 
 
 def run(args: list[str], cwd: Path, check: bool = True) -> subprocess.CompletedProcess[str]:

@@ -237,9 +237,8 @@ def test_shebang_script_and_eicar_and_macro_refused(ws: Workspace) -> None:
 
 
 def test_main_cannot_be_deleted_or_rewritten(ws: Workspace) -> None:
+    ws.land("lagov", "zhang", {"a.md": "一\n"})
     work = ws.clone("lagov", "zhang")
-    ws.commit(work, {"a.md": "一\n"})
-    assert_accepted(ws.push(work, "HEAD:refs/heads/main"))
     before = ws.snapshot()
     assert_refused(ws, before, ws.push(work, ":refs/heads/main"), "main-delete")
     run(["git", "reset", "-q", "--hard", "HEAD~1"], work)

@@ -18,11 +18,12 @@ def oa(click_ctx: click.Context, city_arg: str | None, user_arg: str | None, as_
 
 def _register() -> None:
     from . import (archive_commands, city_commands, demo_commands, document_commands, keys_commands,
-                   transmit_commands)
+                   review_commands, transmit_commands)
     modules = (
         city_commands,
         demo_commands,
         document_commands,
+        review_commands,
         keys_commands,
         transmit_commands,
         archive_commands,

@@ -11,6 +11,7 @@ from .state import DemoState
 CHAPTERS = [
     "foundation",
     "documents",
+    "review",
     "keys",
     "transmit",
     "archive",

@@ -11,7 +11,9 @@ from .lifecycle import lifecycle_approved
 from .identity import (certificate_present, certificate_verified, pusher_in_unit,
                        pusher_registered, registry_writer)
 from .refs import main_append_only, registry_main_only, unit_ref_namespaces
+from .merges import main_merges
 from .registry_rules import records_valid
+from .reviews import review_refs
 from .signatures import commits_signed, tags_signed
 
 IDENTITY: list[Rule] = [certificate_present, certificate_verified, pusher_registered]
@@ -24,6 +26,8 @@ UNIT_RULES: list[Rule] = [
     commits_signed,
     tags_signed,
     files_allowed,
+    review_refs,
+    main_merges,
     documents_valid,
     inbox_create_only,
     deliveries_valid,

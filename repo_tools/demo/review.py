@@ -1,0 +1,126 @@
+"""Chapter: every draft through review: merge request, signed opinions of two reviewers, and the
+merge: the regulation notice sealed by the custodian as 六政办秘〔2013〕27号; a self-approval refused."""
+from __future__ import annotations
+
+import shutil
+
+from .. import review, sealing
+from ..clone import clone
+from ..messages import Refused
+from .state import DemoState
+
+REGULATION = "documents/2013/oa-measures"
+REGULATION_CODE = "六政办秘"
+OPINIONS = {
+    "document": ["同意。文稿符合《党政机关公文处理工作条例》和 GB/T 9704-2012 的要求，建议印发。",
+                 "同意印发。请印章保管人盖章后按主送机关发送。"],
+    "bulletin": ["同意发布。", "内容属实，照片符合要求，同意发布。"],
+}
+# Used only when no documents chapter has drafted the regulation notice.
+STAND_IN = """---
+type: 通知
+title: 六安市人民政府办公室关于印发《六安市协同办公系统管理办法（试行）》的通知
+recipients: [各县区人民政府, 市政府各部门]
+date: 2013-03-21
+---
+
+各县区人民政府，市政府各部门：
+
+《六安市协同办公系统管理办法（试行）》已经市政府同意，现印发给你们，请认真贯彻执行。
+"""
+
+
+def _regulation_draft(state: DemoState) -> dict:
+    """Draft the regulation notice when no earlier chapter did (content/ or a stand-in)."""
+    author = "zhangm"
+    work = clone(state.city, "lagov", state.work_dir(f"{author}-notice"), author)
+    state.git(work, "checkout", "-q", "-b", "draft/oa-measures")
+    target = work / REGULATION
+    source = state.content / "documents" / "lagov" / "2013" / "oa-measures"
+    if source.is_dir():
+        shutil.copytree(source, target)
+    else:
+        target.mkdir(parents=True)
+        (target / "index.md").write_text(STAND_IN, encoding="utf-8")
+    state.git(work, "add", "-A")
+    state.git(work, "commit", "-q", "-m", "公文草稿：关于印发《六安市协同办公系统管理办法（试行）》的通知")
+    state.git(work, "push", "-q", "origin", "HEAD:refs/heads/draft/oa-measures")
+    return {"kind": "document", "unit": "lagov", "author": author, "clone": work,
+            "branch": "draft/oa-measures", "paths": [REGULATION], "code": REGULATION_CODE}
+
+
+def _self_approval_by_git(state: DemoState, draft: dict, n: int) -> None:
+    """The same self-approval made with plain git and pushed: the server hook refuses it."""
+    work, author = draft["clone"], draft["author"]
+    state.git(work, "fetch", "-q", "origin", f"refs/heads/mr/{n}")
+    state.git(work, "tag", "-s", "-f", "-m", "approve\n\n同意。", "self-approval", "FETCH_HEAD")
+    proc = state.git(work, "push", "origin", f"self-approval:refs/reviews/{n}/{author}", check=False)
+    state.git(work, "tag", "-d", "self-approval")
+    if proc.returncode == 0 or "[review-self｜" not in proc.stderr:
+        raise RuntimeError("服务器本应拒绝拟稿人自己签名的同意意见")
+    detail = "\n".join(line.removeprefix("remote: ").rstrip() for line in proc.stderr.splitlines()
+                       if "✗" in line or "处理办法" in line)
+    state.refused(f"{author} 用 git 直接推送自己签名的同意意见 refs/reviews/{n}/{author}", detail)
+
+
+def run(state: DemoState) -> None:
+    city = state.city
+    state.chapter("三、审核与盖章：合并请求 → 审核人签名意见 → 印章保管人以单位电子印章合并")
+    drafts = list(state.facts.get("drafts", []))
+    if not any(REGULATION in d.get("paths", []) for d in drafts):
+        drafts.append(_regulation_draft(state))
+        state.facts["drafts"] = drafts
+    reg = city.registry()
+    sealed: list[dict] = state.facts.setdefault("sealed", [])
+    shown_self = False
+    for draft in drafts:
+        unit, author = draft["unit"], draft["author"]
+        n = review.open_request(city, unit, author, branch=draft["branch"])
+        draft["request"] = n
+        title = review.show(city, unit, n)["title"]
+        state.ok(f"{author} 发起合并请求 !{n}（{unit}）：{title}")
+        if not shown_self:
+            try:
+                review.approve(city, unit, n, author, "同意。")
+                raise RuntimeError("拟稿人自己审核本应被拒绝")
+            except Refused as refused:
+                state.refused(f"{author} 试图审核自己的合并请求 !{n}", refused.text())
+            _self_approval_by_git(state, draft, n)
+            shown_self = True
+            state.fact("拟稿人不能审核自己的稿件（本地命令与服务器钩子都拒绝）")
+        unit_rec = reg.unit(unit)
+        assert unit_rec is not None
+        reviewers = [p.id for p in reg.with_role(unit, "reviewer") if p.id != author]
+        wanted = max(unit_rec.required_approvals, 1)
+        if len(reviewers) < wanted:
+            state.ok(f"!{n} 等待审核：单位 {unit} 需要 {wanted} 名审核人，现有 {len(reviewers)} 名可审核")
+            continue
+        opinions = OPINIONS["document" if draft["kind"] == "document" else "bulletin"]
+        for i, reviewer in enumerate(reviewers[:max(wanted, min(2, len(reviewers)))]):
+            opinion = opinions[i % len(opinions)]
+            review.approve(city, unit, n, reviewer, opinion)
+            state.ok(f"{reg.people[reviewer].name}（{reviewer}）签名同意 !{n}：{opinion}")
+        documents = review.show(city, unit, n)["documents"]
+        if documents:
+            custodian = next(p.id for p in reg.with_role(unit, "seal-custodian"))
+            code = draft.get("code") or (REGULATION_CODE if REGULATION in documents else None)
+            result = sealing.merge(city, unit, n, custodian, code=code)
+            for item in result.sealed:
+                sealed.append({"unit": unit, "path": item["path"], "number": item["number"],
+                               "merge": result.merge})
+                state.ok(f"{reg.people[custodian].name}（印章保管人）以电子印章 {result.seal} 盖章合并："
+                         f"{item['number']}　{item['path']}")
+        else:
+            merger = reviewers[0]
+            result = sealing.merge(city, unit, n, merger)
+            state.ok(f"{reg.people[merger].name}（审核人）以本人密钥合并 !{n}，信息进入 main 待发布")
+    regulation = next((s for s in sealed if s["path"] == REGULATION), None)
+    if regulation is None:
+        raise RuntimeError("管理办法通知未能盖章")
+    state.fact(f"管理办法通知经两名审核人签名同意，由印章保管人以单位电子印章签发为 {regulation['number']}")
+    pending = [r for r in review.requests(city, "lagov") if r["state"] != "merged"]
+    if pending:
+        state.fact(f"lagov 尚有 {len(pending)} 个合并请求待审核")
+
+
+__all__ = ["run"]
