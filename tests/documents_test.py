@@ -284,23 +284,27 @@ def test_deleting_a_listed_attachment_is_refused(ws: Workspace) -> None:
 
 
 def test_main_needs_numbers_and_refuses_duplicates(ws: Workspace) -> None:
+    from forged_merges import hand_merge
+    from repo_tools import review
     work = ws.clone("lagov", "zhang")
     ws.commit(work, {"documents/2013/a/index.md": text_of(NOTICE)})
     before = ws.snapshot()
     proc = ws.push(work, "HEAD:refs/heads/main")
     assert proc.returncode != 0 and "[doc-number-missing｜" in proc.stderr
     assert ws.snapshot() == before
-    ws.commit(work, {"documents/2013/a/index.md": text_of(with_(NOTICE, number="六政办〔2013〕1号"))})
-    assert ws.push(work, "HEAD:refs/heads/main").returncode == 0
-    other = with_(NOTICE, title="六安市人民政府办公室关于另一事项的通知", number="六政办〔2013〕1号")
+    ws.land("lagov", "zhang", {"documents/2013/a/index.md": text_of(NOTICE)})
+    other = with_(NOTICE, title="六安市人民政府办公室关于另一事项的通知")
+    work = ws.clone("lagov", "zhang")
     ws.commit(work, {"documents/2013/b/index.md": text_of(other)})
+    assert ws.push(work, "HEAD:refs/heads/draft/b").returncode == 0
+    n = review.open_request(ws.city, "lagov", "zhang", branch="draft/b")
+    review.approve(ws.city, "lagov", n, "li", "同意。")
     before = ws.snapshot()
-    proc = ws.push(work, "HEAD:refs/heads/main")
-    assert proc.returncode != 0 and "[doc-number-duplicate｜" in proc.stderr
-    assert "documents/2013/a/index.md" in proc.stderr
+    refusal = hand_merge(ws, "lagov", n, "zhao", "zhao", seal_key=True,
+                         numbers={"documents/2013/b/index.md": "六政办〔2013〕1号"})
+    assert "[doc-number-duplicate｜" in refusal
+    assert "documents/2013/a/index.md" in refusal
     assert ws.snapshot() == before
-    ws.commit(work, {"documents/2013/b/index.md": text_of(with_(other, number="六政办〔2013〕2号"))})
-    assert ws.push(work, "HEAD:refs/heads/main").returncode == 0
 
 
 def test_pre_commit_hook_runs_the_document_rules(ws: Workspace) -> None:
