@@ -17,8 +17,8 @@ def oa(click_ctx: click.Context, city_arg: str | None, user_arg: str | None, as_
 
 
 def _register() -> None:
-    from . import city_commands, demo_commands
-    for module in (city_commands, demo_commands):
+    from . import city_commands, demo_commands, site_commands
+    for module in (city_commands, demo_commands, site_commands):
         for command in module.COMMANDS:
             oa.add_command(command)
 

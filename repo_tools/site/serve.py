@@ -1,0 +1,26 @@
+"""`oa serve`: the built site over HTTP on localhost (Python's http.server).
+
+The handler serves the site folder by its path, not its resolved target, so every request
+follows the symbolic link: after a publish, the next request sees the new generation."""
+from __future__ import annotations
+
+import functools
+import http.server
+from pathlib import Path
+
+
+def make_server(site_dir: Path, port: int = 8000, host: str = "127.0.0.1") -> http.server.ThreadingHTTPServer:
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site_dir))
+    return http.server.ThreadingHTTPServer((host, port), handler)
+
+
+def serve(site_dir: Path | str, port: int = 8000, host: str = "127.0.0.1") -> None:
+    """Serve until interrupted (Ctrl-C)."""
+    server = make_server(Path(site_dir), port, host)
+    print(f"网站地址：http://{host}:{server.server_address[1]}/  （按 Ctrl-C 停止）", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
