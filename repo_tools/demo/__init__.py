@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .state import DemoState
 
-CHAPTERS = ["foundation"]
+CHAPTERS = ["foundation", "site"]
 
 
 def run_demo(directory: str | Path, serve: bool = False, fresh: bool = True) -> DemoState:
@@ -28,7 +28,7 @@ def run_demo(directory: str | Path, serve: bool = False, fresh: bool = True) -> 
             module.run(state)
         state.summary(time.monotonic() - started)
         if serve:
-            from ..site import serve as serve_site  # type: ignore[attr-defined]
+            from ..site import serve as serve_site
             serve_site(state.city.site_dir)
     finally:
         state.city.stop_agents()

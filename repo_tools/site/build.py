@@ -141,6 +141,8 @@ def build_site(city: City, out: Path | str | None = None, audience: str = "all",
     except BaseException:
         publication.discard(generation)
         raise
+    publication.prune(keep=generation)  # after the swap: the new site is already live
+    timer.mark("prune")
     return BuildReport(publication.out, generation, audience, fresh, len(items), rendered, removed,
                        search_mode, timer.marks)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import pickle
 import shutil
+import subprocess
 import time
 from pathlib import Path
 from typing import Any
@@ -52,7 +53,10 @@ class Publication:
         target = self.store / name
         live = self.live()
         if incremental and live is not None:
-            shutil.copytree(live, target, copy_function=os.link, symlinks=True)
+            # cp -al: one C process linking every file, far faster than a Python tree walk
+            if subprocess.run(["cp", "-al", str(live), str(target)], capture_output=True).returncode != 0:
+                shutil.rmtree(target, ignore_errors=True)
+                shutil.copytree(live, target, copy_function=os.link, symlinks=True)
         else:
             target.mkdir()
         return target
@@ -71,7 +75,6 @@ class Publication:
             link.unlink()
         os.symlink(os.path.relpath(generation, self.out.parent), link)
         os.replace(link, self.out)
-        self.prune(keep=generation)
 
     def discard(self, generation: Path) -> None:
         shutil.rmtree(generation, ignore_errors=True)
