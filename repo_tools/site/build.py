@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +21,7 @@ from . import adapters, search
 from .audience import build_readers, parse_build_audience, visible
 from .collect import Item, UnitContent, collect_unit, read_blob, read_bodies
 from .pages import PagePlan, digest, entry, listings
-from .publish import Publication
+from .publish import SLOTS, Publication
 from .thumbnails import IMAGE_SUFFIXES, thumbnail
 
 PROJECT = Path(__file__).resolve().parent.parent.parent
@@ -40,6 +41,12 @@ class SiteState:
     thumbs: dict[str, dict[str, str]] = field(default_factory=dict)  # item url -> {image: thumb}
     base_index: dict[str, str] = field(default_factory=dict)   # searchable url -> key (base bundle)
     delta_index: dict[str, str] = field(default_factory=dict)  # searchable url -> key (delta bundle)
+    epoch: str = ""                                            # a full build starts a new epoch
+    journal: dict[int, set[str]] = field(default_factory=dict)  # generation -> site paths it changed
+
+    @property
+    def generation(self) -> int:
+        return self.sequence
 
 
 @dataclass
@@ -54,6 +61,7 @@ class BuildReport:
     removed: list[str]
     search: str
     seconds: dict[str, float]
+    replayed: int = 0          # paths replayed into the slot from the journal (-1: full copy)
 
     @property
     def address(self) -> str:
@@ -96,7 +104,7 @@ def build_site(city: City, out: Path | str | None = None, audience: str = "all",
     salt = _salt(audience)
     previous = None if full else publication.load_state()
     fresh = previous is None or previous.salt != salt
-    state: SiteState = SiteState(salt) if fresh else previous
+    state: SiteState = SiteState(salt, epoch=os.urandom(8).hex()) if fresh else previous
     sequence = state.sequence + 1
     arrival = 0 if fresh else sequence
 
@@ -123,28 +131,37 @@ def build_site(city: City, out: Path | str | None = None, audience: str = "all",
     read_bodies(city, [p.item for p in to_render if p.item is not None], bodies)
     timer.mark("plan")
 
-    generation = publication.prepare(incremental=not fresh)
+    generation = publication.prepare(incremental=not fresh, live_state=previous)
+    timer.mark("prepare")
+    changed: set[str] = set()
     try:
         for url in removed:
-            _remove_page(generation, url, url.startswith(("documents/", "bulletins/")))
+            item_page = url.startswith(("documents/", "bulletins/"))
+            _remove_page(generation, url, item_page)
+            changed.add(url.rstrip("/") if item_page else f"{url}index.html")
             state.thumbs.pop(url, None)
-        assets = _write_assets(city, generation, items, state)
+        assets = _write_assets(city, generation, items, state, changed)
         timer.mark("assets")
-        rendered = _render(generation, publication.store, to_render, {"audience": audience})
+        extra = {"audience": audience, "official_css": (TEMPLATES / "assets" / "official.css").exists()}
+        rendered, written = _render(generation, publication.store, to_render, extra)
+        changed.update(written)
         timer.mark("render")
         search_mode = _search(generation, plans, state, fresh, removed)
+        if search_mode != "unchanged":
+            changed.update({search.BASE, search.DELTA, "assets/search-config.js"})
         timer.mark("search")
+        journal = {g: paths for g, paths in state.journal.items() if g > sequence - 2 * SLOTS}
+        if not fresh:
+            journal[sequence] = changed
         new_state = SiteState(salt, sequence, units, {p.url: p.key for p in plans}, assets, state.thumbs,
-                              state.base_index, state.delta_index)
+                              state.base_index, state.delta_index, state.epoch, journal)
         publication.publish(generation, new_state)
         timer.mark("publish")
     except BaseException:
         publication.discard(generation)
         raise
-    publication.prune(keep=generation)  # after the swap: the new site is already live
-    timer.mark("prune")
     return BuildReport(publication.out, generation, audience, fresh, len(items), rendered, removed,
-                       search_mode, timer.marks)
+                       search_mode, timer.marks, publication.replayed)
 
 
 def _item_plan(city: City, registry: Any, item: Item, salt: str, registry_head: str,
@@ -201,7 +218,8 @@ def _atomic_write(path: Path, data: bytes) -> None:
     tmp.replace(path)  # a new inode: the live generation's hard link keeps the old bytes
 
 
-def _write_assets(city: City, generation: Path, items: list[Item], state: SiteState) -> dict[str, str]:
+def _write_assets(city: City, generation: Path, items: list[Item], state: SiteState,
+                  changed: set[str]) -> dict[str, str]:
     """Attachments and images of every visible item; only new or changed blobs are written."""
     assets: dict[str, str] = {}
     thumbs = state.thumbs
@@ -213,20 +231,24 @@ def _write_assets(city: City, generation: Path, items: list[Item], state: SiteSt
                 continue
             data = read_blob(city, item.unit, oid)
             _atomic_write(generation / rel, data)
+            changed.add(rel)
             if item.kind == "bulletin" and Path(name).suffix.lower() in IMAGE_SUFFIXES:
                 small = thumbnail(data)
                 if small is not None:
                     thumb = f"thumbs/{Path(name).stem}.jpg"
                     _atomic_write(generation / item.url / thumb, small)
+                    changed.add(f"{item.url}{thumb}")
                     thumbs.setdefault(item.url, {})[name] = thumb
                     assets[f"{item.url}{thumb}"] = oid
     for rel in state.assets:
         if rel not in assets:
             (generation / rel).unlink(missing_ok=True)
+            changed.add(rel)
     return assets
 
 
-def _render(generation: Path, store: Path, plans: list[PagePlan], extra: dict[str, Any]) -> list[str]:
+def _render(generation: Path, store: Path, plans: list[PagePlan], extra: dict[str, Any]
+            ) -> tuple[list[str], set[str]]:
     """Run MkDocs over the given page plans only, writing into the generation folder."""
     docs = store / "docs"
     docs.mkdir(parents=True, exist_ok=True)
@@ -241,7 +263,7 @@ def _render(generation: Path, store: Path, plans: list[PagePlan], extra: dict[st
         mkdocs_build(config, dirty=True)
     finally:
         logger.setLevel(level)
-    return list(plugin.rendered)
+    return list(plugin.rendered), set(plugin.written)
 
 
 def _search(generation: Path, plans: list[PagePlan], state: SiteState, fresh: bool,

@@ -49,12 +49,14 @@ class SitePlugin(BasePlugin):  # type: ignore[type-arg]
     def __init__(self) -> None:
         self.plans: list[PagePlan] = []
         self.rendered: list[str] = []
+        self.written: set[str] = set()  # site paths this build wrote (the publication's journal)
         self.extra: dict[str, Any] = {}
         self._by_src: dict[str, PagePlan] = {}
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
         self._by_src = {}
         self.rendered = []
+        self.written = set()
         for plan in self.plans:
             head = f"---\ntemplate: {plan.template}\ntitle: {json.dumps(plan.title, ensure_ascii=False)}\n---\n"
             files.append(File.generated(config, plan.src_uri, content=head))
@@ -67,8 +69,10 @@ class SitePlugin(BasePlugin):  # type: ignore[type-arg]
         for file in files.static_pages():
             if file.is_modified():
                 _unlink(file.abs_dest_path)
+                self.written.add(file.dest_uri)
         for name in config.theme.static_templates:
             _unlink(Path(config.site_dir) / name)
+            self.written.add(name)
         return env
 
     def on_page_markdown(self, markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
@@ -84,4 +88,5 @@ class SitePlugin(BasePlugin):  # type: ignore[type-arg]
     def on_post_page(self, output: str, page: Page, config: MkDocsConfig) -> str:
         _unlink(page.file.abs_dest_path)
         self.rendered.append(page.file.src_uri)
+        self.written.add(page.file.dest_uri)
         return output
