@@ -3,6 +3,7 @@ the pages whose content key changed, index them for search, and publish atomical
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import time
@@ -124,7 +125,7 @@ def build_site(city: City, out: Path | str | None = None, audience: str = "all",
     seal_cache: dict[str, str] = {}
     plans = [_item_plan(city, registry, i, salt, registry_head, unit_names, bodies, seal_cache, state)
              for i in items]
-    plans += listings(items, unit_names, salt)
+    plans += listings(items, unit_names, salt + digest(unit_names))
     wanted = {p.url: p for p in plans}
     to_render = [p for p in plans if state.pages.get(p.url) != p.key]
     removed = [url for url in state.pages if url not in wanted]
@@ -143,10 +144,23 @@ def build_site(city: City, out: Path | str | None = None, audience: str = "all",
         assets = _write_assets(city, generation, items, state, changed)
         timer.mark("assets")
         extra = {"audience": audience, "official_css": (TEMPLATES / "assets" / "official.css").exists()}
-        rendered, written = _render(generation, publication.store, to_render, extra)
+        indexer = search.StreamingIndex(generation) if fresh else None
+        try:
+            rendered, written = _render(generation, publication.store, to_render, extra, indexer)
+            if indexer is not None:
+                indexer.finish()
+        except BaseException:
+            if indexer is not None:
+                indexer.abort()
+            raise
         changed.update(written)
         timer.mark("render")
-        search_mode = _search(generation, plans, state, fresh, removed)
+        if indexer is not None:  # the base index was streamed while rendering
+            state.base_index, state.delta_index = {p.url: p.key for p in plans if p.searchable}, {}
+            search.write_search_config(generation, has_delta=False)
+            search_mode = "base"
+        else:
+            search_mode = _search(generation, plans, state, fresh, removed)
         if search_mode != "unchanged":
             changed.update({search.BASE, search.DELTA, "assets/search-config.js"})
         timer.mark("search")
@@ -171,7 +185,8 @@ def _item_plan(city: City, registry: Any, item: Item, salt: str, registry_head: 
     unit_name = unit_names.get(item.unit, item.unit)
     level = getattr(unit, "level", "department")
     if item.kind == "document":
-        key = digest(salt, "document", item.tree, item.meta, item.published_at, unit_name, level, registry_head)
+        # The folder's tree id covers index.md (so the metadata) and every attachment and image.
+        key = _key(salt, "document", item.tree, item.published_at, unit_name, level, registry_head)
 
         def context() -> dict[str, Any]:
             body_html = to_safe_html(bodies[item.source])
@@ -189,7 +204,7 @@ def _item_plan(city: City, registry: Any, item: Item, salt: str, registry_head: 
                     "published_at": item.published_at}
         return PagePlan(item.url, "document.html", item.title, key, context, item, searchable=True)
 
-    key = digest(salt, "bulletin", item.tree, item.meta, item.published_at, unit_name)
+    key = _key(salt, "bulletin", item.tree, item.published_at, unit_name, json.dumps(state.thumbs.get(item.url)))
 
     def bulletin_context() -> dict[str, Any]:
         body_html = to_safe_html(bodies[item.source])
@@ -199,6 +214,11 @@ def _item_plan(city: City, registry: Any, item: Item, salt: str, registry_head: 
                 "unit_id": item.unit, "unit_name": unit_name, "published_at": item.published_at,
                 "images": [n for n in sorted(item.files) if Path(n).suffix.lower() in IMAGE_SUFFIXES]}
     return PagePlan(item.url, "bulletin.html", item.title, key, bulletin_context, item, searchable=True)
+
+
+def _key(*parts: object) -> str:
+    """A content key from short strings (cheap: computed for every item on every build)."""
+    return hashlib.sha256("\x1f".join(map(str, parts)).encode()).hexdigest()[:32]
 
 
 def _remove_page(generation: Path, url: str, whole_folder: bool) -> None:
@@ -247,8 +267,8 @@ def _write_assets(city: City, generation: Path, items: list[Item], state: SiteSt
     return assets
 
 
-def _render(generation: Path, store: Path, plans: list[PagePlan], extra: dict[str, Any]
-            ) -> tuple[list[str], set[str]]:
+def _render(generation: Path, store: Path, plans: list[PagePlan], extra: dict[str, Any],
+            indexer: search.StreamingIndex | None = None) -> tuple[list[str], set[str]]:
     """Run MkDocs over the given page plans only, writing into the generation folder."""
     docs = store / "docs"
     docs.mkdir(parents=True, exist_ok=True)
@@ -256,6 +276,8 @@ def _render(generation: Path, store: Path, plans: list[PagePlan], extra: dict[st
     plugin = config.plugins["oa-site"]
     plugin.plans = plans
     plugin.extra = extra
+    plugin.indexer = indexer
+    plugin.searchable = {p.src_uri for p in plans if p.searchable}
     logger = logging.getLogger("mkdocs")
     level = logger.level
     logger.setLevel(logging.ERROR)  # the "dirty build" warning is expected: we choose the pages

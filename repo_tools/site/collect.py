@@ -13,10 +13,13 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from .. import eventlog, frontmatter
 from ..city import City
 from ..gitrepo import ObjectReader, clean_env, git, rev_parse
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 DOCUMENT_INDEX = re.compile(r"^documents/(\d{4})/([^/]+)/index\.md$")
 BULLETIN_INDEX = re.compile(r"^bulletins/([^/]+)/(\d{4}-\d{2}-\d{2})-([^/]+)/index\.md$")
 
@@ -82,11 +85,14 @@ def _plain(value: Any) -> Any:
 def parse_source(data: bytes) -> tuple[dict[str, Any], str]:
     """(metadata, Markdown body); a file without readable front matter still gets a page."""
     text = data.decode("utf-8", "replace")
-    try:
-        meta, body = frontmatter.split(text)
-    except frontmatter.FrontMatterError:
+    match = frontmatter.FENCE.match(text)
+    if not match:
         return {}, text
-    return _plain(meta), body
+    try:  # libyaml when present: the full build parses every item once
+        meta = yaml.load(match.group(1), Loader=_LOADER) or {}
+    except yaml.YAMLError:
+        return {}, text
+    return (_plain(meta) if isinstance(meta, dict) else {}), text[match.end():]
 
 
 @dataclass

@@ -58,17 +58,25 @@ class Listing:
         pages = max(1, -(-count // PER_PAGE))
         out: list[PagePlan] = []
         for k in range(1, pages + 1):
-            chunk = [entry(i, unit_names) for i in reversed(self.items[(k - 1) * PER_PAGE: k * PER_PAGE])]
-            ctx = {"listing_title": self.title, "entries": chunk, "page": k, "pages_known": k < pages,
-                   "base": self.base, "older": k - 1 if k > 1 else None, "newer": k + 1 if k < pages else None}
-            out.append(PagePlan(f"{self.base}page/{k}/", "listing.html", f"{self.title}（第{k}页）",
-                                digest(salt, "listing", ctx), _const(ctx)))
-        latest = [entry(i, unit_names) for i in reversed(self.items[-PER_PAGE:])]
+            chunk = self.items[(k - 1) * PER_PAGE: k * PER_PAGE]
+            ctx = {"listing_title": self.title, "page": k, "base": self.base,
+                   "older": k - 1 if k > 1 else None, "newer": k + 1 if k < pages else None}
+            # The key is made from the items' ids, not from rendered entries: cheap for every page.
+            key = digest(salt, "listing", ctx, [i.source + (i.published_at or "") for i in chunk])
+            out.append(PagePlan(f"{self.base}page/{k}/", "listing.html", f"{self.title}（第{k}页）", key,
+                                _entries(ctx, chunk, unit_names)))
+        latest = self.items[-PER_PAGE:]
         span = list(range(pages, max(0, pages - PAGER_SPAN), -1))
-        front = {"listing_title": self.title, "entries": latest, "page": None, "base": self.base,
+        front = {"listing_title": self.title, "page": None, "base": self.base,
                  "total": count, "recent_pages": span, "first_page": 1 if pages > PAGER_SPAN else None}
-        out.append(PagePlan(self.base, "listing.html", self.title, digest(salt, "front", front), _const(front)))
+        key = digest(salt, "front", front, [i.source + (i.published_at or "") for i in latest])
+        out.append(PagePlan(self.base, "listing.html", self.title, key, _entries(front, latest, unit_names)))
         return out
+
+
+def _entries(ctx: dict[str, Any], items: list[Item], unit_names: dict[str, str]
+             ) -> Callable[[], dict[str, Any]]:
+    return lambda: {**ctx, "entries": [entry(i, unit_names) for i in reversed(items)]}
 
 
 def _const(ctx: dict[str, Any]) -> Callable[[], dict[str, Any]]:

@@ -65,6 +65,15 @@ class Publication:
         except Exception:  # missing or unreadable: that slot only costs a full copy
             return None
 
+    @staticmethod
+    def _read_mark(slot: Path) -> tuple[str, int]:
+        """(epoch, generation) a slot holds, from its small mark file; ("", -1) when unknown."""
+        try:
+            epoch, generation = slot.with_suffix(".mark").read_text().split()
+            return epoch, int(generation)
+        except (OSError, ValueError):
+            return "", -1
+
     def load_state(self) -> Any:
         live = self.live()
         return self._read_state(live) if live is not None else None
@@ -74,17 +83,19 @@ class Publication:
         self.store.mkdir(parents=True, exist_ok=True)
         live = self.live()
         candidates = [self.slot(n) for n in range(SLOTS) if self.slot(n).resolve() != (live or Path("/-"))]
-        states = {c: self._read_state(c) for c in candidates}
-        target = min(candidates, key=lambda c: getattr(states[c], "generation", -1))
-        old = states[target]
+        marks = {c: self._read_mark(c) for c in candidates}
+        target = min(candidates, key=lambda c: marks[c][1])
+        epoch, generation = marks[target]
         target.with_suffix(".state").unlink(missing_ok=True)  # a half-built slot is never trusted
+        target.with_suffix(".mark").unlink(missing_ok=True)
         if not incremental or live is None or live_state is None:
             _remove(target)
             target.mkdir()
             return target
-        missed = range(getattr(old, "generation", -1) + 1, live_state.generation + 1)
+        missed = range(generation + 1, live_state.generation + 1)
         journal = getattr(live_state, "journal", {})
-        if old is None or not target.is_dir() or any(g not in journal for g in missed):
+        if (generation < 0 or epoch != live_state.epoch or not target.is_dir()
+                or any(g not in journal for g in missed)):
             _remove(target)
             _link_tree(live, target)  # once: the slot was unknown or too far behind
             self.replayed = -1
@@ -104,6 +115,7 @@ class Publication:
         with tmp_state.open("wb") as handle:
             pickle.dump(state, handle, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp_state, slot.with_suffix(".state"))
+        slot.with_suffix(".mark").write_text(f"{state.epoch} {state.generation}\n")
         if self.out.exists() and not self.out.is_symlink():
             # A plain folder from elsewhere: moved aside once, then every later swap is atomic.
             aside = self.store / "replaced"
@@ -117,5 +129,5 @@ class Publication:
 
     def discard(self, slot: Path) -> None:
         """After a failed build: the slot keeps no state, so it is rebuilt from scratch later."""
-        slot.with_suffix(".state").unlink(missing_ok=True)
-        slot.with_suffix(".state.tmp").unlink(missing_ok=True)
+        for suffix in (".state", ".state.tmp", ".mark"):
+            slot.with_suffix(suffix).unlink(missing_ok=True)
