@@ -144,23 +144,10 @@ def build_site(city: City, out: Path | str | None = None, audience: str = "all",
         assets = _write_assets(city, generation, items, state, changed)
         timer.mark("assets")
         extra = {"audience": audience, "official_css": (TEMPLATES / "assets" / "official.css").exists()}
-        indexer = search.StreamingIndex(generation) if fresh else None
-        try:
-            rendered, written = _render(generation, publication.store, to_render, extra, indexer)
-            if indexer is not None:
-                indexer.finish()
-        except BaseException:
-            if indexer is not None:
-                indexer.abort()
-            raise
+        rendered, written = _render(generation, publication.store, to_render, extra)
         changed.update(written)
         timer.mark("render")
-        if indexer is not None:  # the base index was streamed while rendering
-            state.base_index, state.delta_index = {p.url: p.key for p in plans if p.searchable}, {}
-            search.write_search_config(generation, has_delta=False)
-            search_mode = "base"
-        else:
-            search_mode = _search(generation, plans, state, fresh, removed)
+        search_mode = _search(generation, plans, state, fresh, removed)
         if search_mode != "unchanged":
             changed.update({search.BASE, search.DELTA, "assets/search-config.js"})
         timer.mark("search")
@@ -267,8 +254,8 @@ def _write_assets(city: City, generation: Path, items: list[Item], state: SiteSt
     return assets
 
 
-def _render(generation: Path, store: Path, plans: list[PagePlan], extra: dict[str, Any],
-            indexer: search.StreamingIndex | None = None) -> tuple[list[str], set[str]]:
+def _render(generation: Path, store: Path, plans: list[PagePlan], extra: dict[str, Any]
+            ) -> tuple[list[str], set[str]]:
     """Run MkDocs over the given page plans only, writing into the generation folder."""
     docs = store / "docs"
     docs.mkdir(parents=True, exist_ok=True)
@@ -276,8 +263,6 @@ def _render(generation: Path, store: Path, plans: list[PagePlan], extra: dict[st
     plugin = config.plugins["oa-site"]
     plugin.plans = plans
     plugin.extra = extra
-    plugin.indexer = indexer
-    plugin.searchable = {p.src_uri for p in plans if p.searchable}
     logger = logging.getLogger("mkdocs")
     level = logger.level
     logger.setLevel(logging.ERROR)  # the "dirty build" warning is expected: we choose the pages

@@ -51,8 +51,6 @@ class SitePlugin(BasePlugin):  # type: ignore[type-arg]
         self.rendered: list[str] = []
         self.written: set[str] = set()  # site paths this build wrote (the publication's journal)
         self.extra: dict[str, Any] = {}
-        self.indexer: Any = None  # a search.StreamingIndex on full builds
-        self.searchable: set[str] = set()
         self._by_src: dict[str, PagePlan] = {}
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
@@ -90,7 +88,5 @@ class SitePlugin(BasePlugin):  # type: ignore[type-arg]
     def on_post_page(self, output: str, page: Page, config: MkDocsConfig) -> str:
         _unlink(page.file.abs_dest_path)
         self.rendered.append(page.file.src_uri)
-        if self.indexer is not None and page.file.src_uri in self.searchable:
-            self.indexer.add(page.file.src_uri[: -len("index.md")], output)
         self.written.add(page.file.dest_uri)
         return output

@@ -12,9 +12,7 @@ import asyncio
 import json
 import re
 import shutil
-import threading
 from pathlib import Path
-from typing import Any
 
 from pagefind.index import IndexConfig, PagefindIndex
 
@@ -99,50 +97,3 @@ def write_search_config(site: Path, has_delta: bool) -> None:
     tmp.write_text(f"window.OA_SEARCH_MERGE = {json.dumps(merge)};\n", encoding="utf-8")
     tmp.replace(target)
 
-
-class StreamingIndex:
-    """A base index fed page by page while MkDocs renders (full builds): Pagefind indexes in its
-    own process on the other core, so indexing overlaps rendering instead of following it."""
-
-    def __init__(self, site: Path) -> None:
-        self.site = site
-        self.fresh = site / f".{BASE}.new"
-        shutil.rmtree(self.fresh, ignore_errors=True)
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.thread.start()
-        self.pending: list[Any] = []
-        self.index: PagefindIndex = self._call(self._open())
-
-    async def _open(self) -> PagefindIndex:
-        return await PagefindIndex(IndexConfig(output_path=str(self.fresh))).__aenter__()
-
-    def _call(self, coro: Any) -> Any:
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result()
-
-    def add(self, url: str, html: str) -> None:
-        """Queue one page (`url` is the site path, e.g. "documents/u/2013/x/")."""
-        self.pending.append(asyncio.run_coroutine_threadsafe(
-            self.index.add_html_file(content=html, url=f"/{url}"), self.loop))
-
-    def finish(self) -> None:
-        """Wait for every page, write the bundle and swap it into the site."""
-        try:
-            for future in self.pending:
-                future.result()
-            self._call(self.index.__aexit__(None, None, None))
-        finally:
-            self.loop.call_soon_threadsafe(self.loop.stop)
-            self.thread.join()
-            self.loop.close()
-        _replace(self.site, BASE, self.fresh)
-        drop_delta(self.site)
-
-    def abort(self) -> None:
-        try:
-            self._call(self.index.__aexit__(RuntimeError, RuntimeError("abort"), None))
-        except Exception:
-            pass
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join()
-        shutil.rmtree(self.fresh, ignore_errors=True)
