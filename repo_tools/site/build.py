@@ -148,8 +148,10 @@ def build_site(city: City, out: Path | str | None = None, audience: str = "all",
         changed.update(written)
         timer.mark("render")
         search_mode = _search(generation, plans, state, fresh, removed)
+        if search_mode == "base":
+            changed.add(search.BASE)
         if search_mode != "unchanged":
-            changed.update({search.BASE, search.DELTA, "assets/search-config.js"})
+            changed.update({search.DELTA, "assets/search-config.js"})
         timer.mark("search")
         journal = {g: paths for g, paths in state.journal.items() if g > sequence - 2 * SLOTS}
         if not fresh:
