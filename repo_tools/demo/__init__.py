@@ -15,6 +15,7 @@ CHAPTERS = [
     "keys",
     "transmit",
     "archive",
+    "site",
 ]
 
 
@@ -35,7 +36,7 @@ def run_demo(directory: str | Path, serve: bool = False, fresh: bool = True) -> 
             module.run(state)
         state.summary(time.monotonic() - started)
         if serve:
-            from ..site import serve as serve_site  # type: ignore[attr-defined]
+            from ..site import serve as serve_site
             serve_site(state.city.site_dir)
     finally:
         state.city.stop_agents()

@@ -1,0 +1,52 @@
+"""Who may read an item (Art. 32: the publisher chooses who may view).
+
+Front matter `audience` is `all` (the default) or a list of `unit:<id>` / `user:<id>`. A build is
+made for one audience: `all`, `unit:<id>` or `user:<id>`. An item that is not for `all` goes only
+into builds for an audience it names; a build for a person also carries what their unit may see.
+Anything unreadable counts as restricted to nobody, so a typo never publishes widely.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ..messages import Refused
+
+ENTRY = re.compile(r"^(unit|user):[a-z][a-z0-9-]{0,31}$")
+
+
+def item_audience(meta: dict[str, Any]) -> frozenset[str] | None:
+    """None for everyone; otherwise the set of audiences named (possibly empty: nobody)."""
+    value = meta.get("audience", "all")
+    if value is None or value == "all" or value == ["all"]:
+        return None
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list):
+        return frozenset()
+    return frozenset(str(v).strip() for v in value if ENTRY.match(str(v).strip()))
+
+
+def parse_build_audience(text: str) -> str:
+    """Validate `--audience`: all, unit:ID or user:ID."""
+    text = (text or "all").strip()
+    if text == "all" or ENTRY.match(text):
+        return text
+    raise Refused("usage", detail=f"读者范围“{text}”无效。", remedy="请使用 all、unit:单位标识 或 user:用户标识。")
+
+
+def build_readers(audience: str, registry: Any) -> frozenset[str]:
+    """The audience names a build satisfies (a person also reads as a member of their unit)."""
+    if audience == "all":
+        return frozenset()
+    names = {audience}
+    if audience.startswith("user:"):
+        person = registry.person(audience[5:]) if registry is not None else None
+        if person is not None:
+            names.add(f"unit:{person.unit}")
+    return frozenset(names)
+
+
+def visible(meta: dict[str, Any], readers: frozenset[str]) -> bool:
+    named = item_audience(meta)
+    return named is None or bool(named & readers)

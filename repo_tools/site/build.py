@@ -1,0 +1,295 @@
+"""`oa site build`: collect what one audience may read, plan every page, render with MkDocs only
+the pages whose content key changed, index them for search, and publish atomically."""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mkdocs.commands.build import build as mkdocs_build
+from mkdocs.config import load_config
+
+from .. import eventlog
+from ..city import City
+from ..gitrepo import clean_env, rev_parse
+from ..markup import to_safe_html
+from . import adapters, search
+from .audience import build_readers, parse_build_audience, visible
+from .collect import Item, UnitContent, collect_unit, read_blob, read_bodies
+from .pages import PagePlan, digest, entry, listings
+from .publish import SLOTS, Publication
+from .thumbnails import IMAGE_SUFFIXES, thumbnail
+
+PROJECT = Path(__file__).resolve().parent.parent.parent
+MKDOCS_YML = PROJECT / "mkdocs.yml"
+TEMPLATES = PROJECT / "site_templates"
+FORMAT = 3  # bump when the meaning of the saved state changes
+
+
+@dataclass
+class SiteState:
+    """What the live generation was built from; the next build compares against it."""
+    salt: str
+    sequence: int = 0
+    units: dict[str, UnitContent] = field(default_factory=dict)
+    pages: dict[str, str] = field(default_factory=dict)        # url -> content key
+    assets: dict[str, str] = field(default_factory=dict)       # file path in site -> blob id
+    thumbs: dict[str, dict[str, str]] = field(default_factory=dict)  # item url -> {image: thumb}
+    base_index: dict[str, str] = field(default_factory=dict)   # searchable url -> key (base bundle)
+    delta_index: dict[str, str] = field(default_factory=dict)  # searchable url -> key (delta bundle)
+    epoch: str = ""                                            # a full build starts a new epoch
+    journal: dict[int, set[str]] = field(default_factory=dict)  # generation -> site paths it changed
+
+    @property
+    def generation(self) -> int:
+        return self.sequence
+
+
+@dataclass
+class BuildReport:
+    """What a build did (the tests and the benchmark read it)."""
+    out: Path
+    generation: Path
+    audience: str
+    full: bool
+    items: int
+    rendered: list[str]
+    removed: list[str]
+    search: str
+    seconds: dict[str, float]
+    replayed: int = 0          # paths replayed into the slot from the journal (-1: full copy)
+
+    @property
+    def address(self) -> str:
+        return str(self.out)
+
+
+def _salt(audience: str) -> str:
+    """Changes of templates, of this package or of the seams re-render every page."""
+    h = hashlib.sha256(f"{FORMAT}|{audience}|{adapters.HAS_OFFICIAL_FORM}".encode())
+    for folder in (TEMPLATES, Path(__file__).parent):
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                h.update(path.name.encode())
+                h.update(path.read_bytes())
+    if MKDOCS_YML.exists():
+        h.update(MKDOCS_YML.read_bytes())
+    return h.hexdigest()[:24]
+
+
+class _Timer:
+    def __init__(self) -> None:
+        self.marks: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def mark(self, name: str) -> None:
+        now = time.perf_counter()
+        self.marks[name] = round(now - self._last, 3)
+        self._last = now
+
+
+def build_site(city: City, out: Path | str | None = None, audience: str = "all",
+               full: bool = False) -> BuildReport:
+    """Build the site that `audience` may read into `out` (default: the city's site folder)."""
+    timer = _Timer()
+    audience = parse_build_audience(audience)
+    registry = city.registry()
+    registry_head = rev_parse(city.registry_repo, "refs/heads/main", env=clean_env()) or ""
+    readers = build_readers(audience, registry)
+    publication = Publication(Path(out) if out else city.site_dir)
+    salt = _salt(audience)
+    previous = None if full else publication.load_state()
+    fresh = previous is None or previous.salt != salt
+    state: SiteState = SiteState(salt, epoch=os.urandom(8).hex()) if fresh else previous
+    sequence = state.sequence + 1
+    arrival = 0 if fresh else sequence
+
+    bodies: dict[str, str] = {}
+    times: dict[str, str] | None = None
+    units: dict[str, UnitContent] = {}
+    for unit_id in sorted(registry.units):
+        old = state.units.get(unit_id)
+        head = rev_parse(city.unit_repo(unit_id), "refs/heads/main", env=clean_env())
+        if old is None or old.head != head:
+            times = times if times is not None else eventlog.trusted_times(city.log_file)
+        units[unit_id] = collect_unit(city, unit_id, old, arrival, bodies, times)
+    unit_names = {u: registry.units[u].name for u in registry.units}
+    items = [i for content in units.values() for i in content.items if visible(i.meta, readers)]
+    timer.mark("collect")
+
+    seal_cache: dict[str, str] = {}
+    plans = [_item_plan(city, registry, i, salt, registry_head, unit_names, bodies, seal_cache, state)
+             for i in items]
+    plans += listings(items, unit_names, salt + digest(unit_names))
+    wanted = {p.url: p for p in plans}
+    to_render = [p for p in plans if state.pages.get(p.url) != p.key]
+    removed = [url for url in state.pages if url not in wanted]
+    read_bodies(city, [p.item for p in to_render if p.item is not None], bodies)
+    timer.mark("plan")
+
+    generation = publication.prepare(incremental=not fresh, live_state=previous)
+    timer.mark("prepare")
+    changed: set[str] = set()
+    try:
+        for url in removed:
+            item_page = url.startswith(("documents/", "bulletins/"))
+            _remove_page(generation, url, item_page)
+            changed.add(url.rstrip("/") if item_page else f"{url}index.html")
+            state.thumbs.pop(url, None)
+        assets = _write_assets(city, generation, items, state, changed)
+        timer.mark("assets")
+        extra = {"audience": audience, "official_css": (TEMPLATES / "assets" / "official.css").exists()}
+        rendered, written = _render(generation, publication.store, to_render, extra)
+        changed.update(written)
+        timer.mark("render")
+        search_mode = _search(generation, plans, state, fresh, removed)
+        if search_mode == "base":
+            changed.add(search.BASE)
+        if search_mode != "unchanged":
+            changed.update({search.DELTA, "assets/search-config.js"})
+        timer.mark("search")
+        journal = {g: paths for g, paths in state.journal.items() if g > sequence - 2 * SLOTS}
+        if not fresh:
+            journal[sequence] = changed
+        new_state = SiteState(salt, sequence, units, {p.url: p.key for p in plans}, assets, state.thumbs,
+                              state.base_index, state.delta_index, state.epoch, journal)
+        publication.publish(generation, new_state)
+        timer.mark("publish")
+    except BaseException:
+        publication.discard(generation)
+        raise
+    return BuildReport(publication.out, generation, audience, fresh, len(items), rendered, removed,
+                       search_mode, timer.marks, publication.replayed)
+
+
+def _item_plan(city: City, registry: Any, item: Item, salt: str, registry_head: str,
+               unit_names: dict[str, str], bodies: dict[str, str], seal_cache: dict[str, str],
+               state: SiteState) -> PagePlan:
+    unit = registry.units.get(item.unit)
+    unit_name = unit_names.get(item.unit, item.unit)
+    level = getattr(unit, "level", "department")
+    if item.kind == "document":
+        # The folder's tree id covers index.md (so the metadata) and every attachment and image.
+        key = _key(salt, "document", item.tree, item.published_at, unit_name, level, registry_head)
+
+        def context() -> dict[str, Any]:
+            body_html = to_safe_html(bodies[item.source])
+            report = adapters.document_report(city, item.unit, item.folder, item.meta)
+            seal = None
+            if report.get("sealed"):
+                if unit_name not in seal_cache:
+                    seal_cache[unit_name] = adapters.seal_svg(unit_name, level)
+                seal = seal_cache[unit_name]
+            links = {str(a.get("file")): str(a.get("file")) for a in item.meta.get("attachments") or []
+                     if isinstance(a, dict) and str(a.get("file")) in item.files}
+            official = adapters.official_html(item.meta, body_html, unit_name, seal, links)
+            return {"item": entry(item, unit_names), "meta": item.meta, "official": official,
+                    "report": report, "unit_id": item.unit, "unit_name": unit_name,
+                    "published_at": item.published_at}
+        return PagePlan(item.url, "document.html", item.title, key, context, item, searchable=True)
+
+    key = _key(salt, "bulletin", item.tree, item.published_at, unit_name, json.dumps(state.thumbs.get(item.url)))
+
+    def bulletin_context() -> dict[str, Any]:
+        body_html = to_safe_html(bodies[item.source])
+        for name, thumb in state.thumbs.get(item.url, {}).items():
+            body_html = body_html.replace(f'src="{name}"', f'src="{thumb}"')
+        return {"item": entry(item, unit_names), "meta": item.meta, "body": body_html,
+                "unit_id": item.unit, "unit_name": unit_name, "published_at": item.published_at,
+                "images": [n for n in sorted(item.files) if Path(n).suffix.lower() in IMAGE_SUFFIXES]}
+    return PagePlan(item.url, "bulletin.html", item.title, key, bulletin_context, item, searchable=True)
+
+
+def _key(*parts: object) -> str:
+    """A content key from short strings (cheap: computed for every item on every build)."""
+    return hashlib.sha256("\x1f".join(map(str, parts)).encode()).hexdigest()[:32]
+
+
+def _remove_page(generation: Path, url: str, whole_folder: bool) -> None:
+    """Remove a page that is no longer in the build (its assets go with an item page)."""
+    import shutil
+    folder = generation / url
+    if whole_folder:
+        shutil.rmtree(folder, ignore_errors=True)
+    else:
+        (folder / "index.html").unlink(missing_ok=True)
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)  # a new inode: the live generation's hard link keeps the old bytes
+
+
+def _write_assets(city: City, generation: Path, items: list[Item], state: SiteState,
+                  changed: set[str]) -> dict[str, str]:
+    """Attachments and images of every visible item; only new or changed blobs are written."""
+    assets: dict[str, str] = {}
+    thumbs = state.thumbs
+    for item in items:
+        for name, oid in item.files.items():
+            rel = f"{item.url}{name}"
+            assets[rel] = oid
+            if state.assets.get(rel) == oid and (generation / rel).exists():
+                continue
+            data = read_blob(city, item.unit, oid)
+            _atomic_write(generation / rel, data)
+            changed.add(rel)
+            if item.kind == "bulletin" and Path(name).suffix.lower() in IMAGE_SUFFIXES:
+                small = thumbnail(data)
+                if small is not None:
+                    thumb = f"thumbs/{Path(name).stem}.jpg"
+                    _atomic_write(generation / item.url / thumb, small)
+                    changed.add(f"{item.url}{thumb}")
+                    thumbs.setdefault(item.url, {})[name] = thumb
+                    assets[f"{item.url}{thumb}"] = oid
+    for rel in state.assets:
+        if rel not in assets:
+            (generation / rel).unlink(missing_ok=True)
+            changed.add(rel)
+    return assets
+
+
+def _render(generation: Path, store: Path, plans: list[PagePlan], extra: dict[str, Any]
+            ) -> tuple[list[str], set[str]]:
+    """Run MkDocs over the given page plans only, writing into the generation folder."""
+    docs = store / "docs"
+    docs.mkdir(parents=True, exist_ok=True)
+    config = load_config(config_file=str(MKDOCS_YML), site_dir=str(generation), docs_dir=str(docs))
+    plugin = config.plugins["oa-site"]
+    plugin.plans = plans
+    plugin.extra = extra
+    logger = logging.getLogger("mkdocs")
+    level = logger.level
+    logger.setLevel(logging.ERROR)  # the "dirty build" warning is expected: we choose the pages
+    try:
+        mkdocs_build(config, dirty=True)
+    finally:
+        logger.setLevel(level)
+    return list(plugin.rendered), set(plugin.written)
+
+
+def _search(generation: Path, plans: list[PagePlan], state: SiteState, fresh: bool,
+            removed: list[str]) -> str:
+    """Keep the search bundles in step with the pages (see search.py for base and delta)."""
+    searchable = {p.url: p.key for p in plans if p.searchable}
+    in_base = state.base_index
+    changed_base = any(searchable.get(u) != k for u, k in in_base.items())
+    added = {u: k for u, k in searchable.items() if u not in in_base}
+    if fresh or changed_base or len(added) > search.DELTA_LIMIT or not (generation / search.BASE).exists():
+        search.build_base(generation)
+        state.base_index, state.delta_index = dict(searchable), {}
+        search.write_search_config(generation, has_delta=False)
+        return "base"
+    if added == state.delta_index and ((generation / search.DELTA).exists() or not added):
+        return "unchanged"
+    search.build_delta(generation, sorted(added))
+    state.delta_index = added
+    search.write_search_config(generation, has_delta=bool(added))
+    return "delta"

@@ -1,0 +1,204 @@
+"""What the site is made of: every published document and bulletin on each unit's `main`, read
+straight from the bare repositories (one `ls-tree` and one `cat-file --batch` per changed unit),
+with the trusted time at which each first reached `main`.
+
+A unit whose `main` has not moved since the last build is not read again: the previous build's
+items are reused, so collecting costs what changed, not what the city holds.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .. import eventlog, frontmatter
+from ..city import City
+from ..gitrepo import ObjectReader, clean_env, git, rev_parse
+
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+DOCUMENT_INDEX = re.compile(r"^documents/(\d{4})/([^/]+)/index\.md$")
+BULLETIN_INDEX = re.compile(r"^bulletins/([^/]+)/(\d{4}-\d{2}-\d{2})-([^/]+)/index\.md$")
+
+
+@dataclass
+class Item:
+    """One published document or bulletin, as the site needs it (the body is read on demand)."""
+    kind: str                     # "document" | "bulletin"
+    unit: str
+    folder: str                   # folder in the unit's repository
+    source: str                   # blob id of index.md
+    tree: str                     # tree id of the folder: changes whenever anything in it changes
+    meta: dict[str, Any]
+    files: dict[str, str] = field(default_factory=dict)   # name relative to folder -> blob id
+    published_at: str | None = None                      # trusted time of the commit that added it
+    arrival: int = 0                                      # build sequence that first saw it
+
+    @property
+    def url(self) -> str:
+        """Site path of the item's page (directory URL, no leading slash)."""
+        if self.kind == "document":
+            _, year, slug = self.folder.split("/", 2)
+            return f"documents/{self.unit}/{year}/{slug}/"
+        _, column, name = self.folder.split("/", 2)
+        return f"bulletins/{self.unit}/{column}/{name}/"
+
+    @property
+    def title(self) -> str:
+        return str(self.meta.get("title") or self.folder.rsplit("/", 1)[-1])
+
+    @property
+    def year(self) -> str:
+        return self.folder.split("/")[1] if self.kind == "document" else str(self.meta.get("date", ""))[:4]
+
+    @property
+    def column(self) -> str:
+        return self.folder.split("/")[1] if self.kind == "bulletin" else ""
+
+    @property
+    def type(self) -> str:
+        return str(self.meta.get("type") or "")
+
+    @property
+    def date(self) -> str:
+        return str(self.meta.get("date") or "")
+
+    def order_key(self) -> tuple[int, str, str, str]:
+        """Arrival order: listings append at their end, so older listing pages never change."""
+        return (self.arrival, self.published_at or "", self.date, f"{self.unit}/{self.folder}")
+
+
+def _plain(value: Any) -> Any:
+    """YAML values made JSON-safe (dates as ISO strings), so page hashes are stable."""
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def parse_source(data: bytes) -> tuple[dict[str, Any], str]:
+    """(metadata, Markdown body); a file without readable front matter still gets a page."""
+    text = data.decode("utf-8", "replace")
+    match = frontmatter.FENCE.match(text)
+    if not match:
+        return {}, text
+    try:  # libyaml when present: the full build parses every item once
+        meta = yaml.load(match.group(1), Loader=_LOADER) or {}
+    except yaml.YAMLError:
+        return {}, text
+    return (_plain(meta) if isinstance(meta, dict) else {}), text[match.end():]
+
+
+@dataclass
+class UnitContent:
+    head: str | None
+    items: list[Item]
+
+
+def _tree_listing(repo: Path, rev: str) -> tuple[dict[str, str], dict[str, str]]:
+    """(blobs, trees): path -> object id for everything under documents/ and bulletins/."""
+    out = git("ls-tree", "-r", "-t", "-z", rev, "--", "documents", "bulletins", cwd=repo, env=clean_env())
+    blobs: dict[str, str] = {}
+    trees: dict[str, str] = {}
+    for entry in out.split("\0"):
+        if not entry:
+            continue
+        meta, _, name = entry.partition("\t")
+        _, kind, oid = meta.split()
+        (blobs if kind == "blob" else trees)[name] = oid
+    return blobs, trees
+
+
+def _added_at(repo: Path, old: str | None, new: str, times: dict[str, str]) -> dict[str, str]:
+    """index.md path -> trusted time of the first-parent `main` commit that added it."""
+    rng = f"{old}..{new}" if old else new
+    out = git("log", "--first-parent", "-m", "--diff-filter=A", "--name-only", "--format=%x01%H", rng,
+              "--", "documents", "bulletins", cwd=repo, env=clean_env())
+    found: dict[str, str] = {}
+    commit = ""
+    for line in out.splitlines():
+        if line.startswith("\x01"):
+            commit = line[1:]
+        elif line.endswith("/index.md") and commit in times:
+            found[line] = times[commit]  # log is newest first: the oldest addition wins last
+    return found
+
+
+def collect_unit(city: City, unit: str, previous: UnitContent | None, arrival: int,
+                 bodies: dict[str, str], times: dict[str, str] | None) -> UnitContent:
+    """The unit's items at `main`; unchanged folders keep their previous record.
+
+    `bodies` receives the Markdown body of every index.md read here (new or changed items).
+    """
+    repo = city.unit_repo(unit)
+    head = rev_parse(repo, "refs/heads/main", env=clean_env())
+    if head is None:
+        return UnitContent(None, [])
+    if previous is not None and previous.head == head:
+        return previous
+    blobs, trees = _tree_listing(repo, head)
+    known = {item.folder: item for item in previous.items} if previous else {}
+    times = times if times is not None else eventlog.trusted_times(city.log_file, unit)
+    added = _added_at(repo, previous.head if previous else None, head, times)
+    items: list[Item] = []
+    to_read: list[tuple[str, str, str]] = []
+    for path, oid in blobs.items():
+        if DOCUMENT_INDEX.match(path):
+            kind = "document"
+        elif BULLETIN_INDEX.match(path):
+            kind = "bulletin"
+        else:
+            continue
+        to_read.append((kind, path[: -len("/index.md")], oid))
+    files_of: dict[str, dict[str, str]] = {folder: {} for _, folder, _ in to_read}
+    for path, oid in blobs.items():
+        if path.endswith("/index.md") and path[: -len("/index.md")] in files_of:
+            continue
+        parts = path.split("/")
+        if len(parts) >= 4:
+            folder = "/".join(parts[:3])
+            if folder in files_of:
+                files_of[folder]["/".join(parts[3:])] = oid
+    with ObjectReader(repo, env=clean_env()) as reader:
+        for kind, folder, oid in to_read:
+            old = known.get(folder)
+            if old is not None and old.source == oid:
+                meta, published, seen = old.meta, old.published_at, old.arrival
+            else:
+                meta, body = parse_source(reader.blob(oid) or b"")
+                bodies[oid] = body
+                published = old.published_at if old else None
+                seen = old.arrival if old else arrival
+            published = added.get(f"{folder}/index.md", published)
+            items.append(Item(kind, unit, folder, oid, trees.get(folder, oid), meta, files_of[folder],
+                              published, seen))
+    return UnitContent(head, items)
+
+
+def read_body(city: City, item: Item) -> str:
+    """The Markdown body of one item (for pages re-rendered without a fresh read)."""
+    with ObjectReader(city.unit_repo(item.unit), env=clean_env()) as reader:
+        return parse_source(reader.blob(item.source) or b"")[1]
+
+
+def read_bodies(city: City, items: list[Item], bodies: dict[str, str]) -> None:
+    """Fill `bodies` for the given items, one cat-file process per unit."""
+    by_unit: dict[str, list[Item]] = {}
+    for item in items:
+        if item.source not in bodies:
+            by_unit.setdefault(item.unit, []).append(item)
+    for unit, wanted in by_unit.items():
+        with ObjectReader(city.unit_repo(unit), env=clean_env()) as reader:
+            for item in wanted:
+                bodies[item.source] = parse_source(reader.blob(item.source) or b"")[1]
+
+
+def read_blob(city: City, unit: str, oid: str) -> bytes:
+    with ObjectReader(city.unit_repo(unit), env=clean_env()) as reader:
+        return reader.blob(oid) or b""

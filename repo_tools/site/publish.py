@@ -1,0 +1,133 @@
+"""Atomic publishing: the site's address is a symbolic link to one of a few *slots* (complete
+site folders); a build writes a slot nobody is reading and one `rename` of the link publishes
+it. Readers see the old site or the new one, never a mix; a failed build leaves the old site.
+
+Slots rotate (SLOTS of them), so a reader still on the previous site is never written under.
+An incremental build brings the oldest slot up to the live site by replaying the *journal* of
+the generations it missed (the paths each build changed; unchanged files become hard links to
+the live ones), then writes its own changes. The cost is what changed, not the size of the site.
+The builder never writes a file in place: it removes or renames over it, so a file shared
+by hard links with the live site keeps its old bytes there.
+"""
+from __future__ import annotations
+
+import os
+import pickle
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+SLOTS = 3
+
+
+def _remove(path: Path) -> None:
+    if path.is_symlink() or path.is_file():
+        path.unlink()
+    elif path.is_dir():
+        shutil.rmtree(path)
+
+
+def _link_tree(src: Path, dst: Path) -> None:
+    """dst becomes a hard-link copy of src (file or folder)."""
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    if src.is_dir():
+        if subprocess.run(["cp", "-al", str(src), str(dst)], capture_output=True).returncode != 0:
+            shutil.copytree(src, dst, copy_function=os.link, symlinks=True)
+    else:
+        os.link(src, dst)
+
+
+class Publication:
+    """The slots behind one published site folder `out`."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = Path(os.path.abspath(out))
+        self.store = self.out.parent / f".{self.out.name}.builds"
+        self.replayed = 0
+
+    def slot(self, n: int) -> Path:
+        return self.store / f"slot-{n}"
+
+    def live(self) -> Path | None:
+        """The slot `out` points at, if it is one of ours."""
+        if not self.out.is_symlink():
+            return None
+        target = Path(os.path.realpath(self.out))
+        return target if target.is_dir() and target.parent == self.store.resolve() else None
+
+    @staticmethod
+    def _read_state(slot: Path) -> Any:
+        path = slot.with_suffix(".state")
+        try:
+            with path.open("rb") as handle:
+                return pickle.load(handle)
+        except Exception:  # missing or unreadable: that slot only costs a full copy
+            return None
+
+    @staticmethod
+    def _read_mark(slot: Path) -> tuple[str, int]:
+        """(epoch, generation) a slot holds, from its small mark file; ("", -1) when unknown."""
+        try:
+            epoch, generation = slot.with_suffix(".mark").read_text().split()
+            return epoch, int(generation)
+        except (OSError, ValueError):
+            return "", -1
+
+    def load_state(self) -> Any:
+        live = self.live()
+        return self._read_state(live) if live is not None else None
+
+    def prepare(self, incremental: bool, live_state: Any) -> Path:
+        """A slot to build into: the live site's content (incremental), or empty."""
+        self.store.mkdir(parents=True, exist_ok=True)
+        live = self.live()
+        candidates = [self.slot(n) for n in range(SLOTS) if self.slot(n).resolve() != (live or Path("/-"))]
+        marks = {c: self._read_mark(c) for c in candidates}
+        target = min(candidates, key=lambda c: marks[c][1])
+        epoch, generation = marks[target]
+        target.with_suffix(".state").unlink(missing_ok=True)  # a half-built slot is never trusted
+        target.with_suffix(".mark").unlink(missing_ok=True)
+        if not incremental or live is None or live_state is None:
+            _remove(target)
+            target.mkdir()
+            return target
+        missed = range(generation + 1, live_state.generation + 1)
+        journal = getattr(live_state, "journal", {})
+        if (generation < 0 or epoch != live_state.epoch or not target.is_dir()
+                or any(g not in journal for g in missed)):
+            _remove(target)
+            _link_tree(live, target)  # once: the slot was unknown or too far behind
+            self.replayed = -1
+            return target
+        paths = sorted(set().union(*(journal[g] for g in missed))) if missed else []
+        for rel in paths:
+            dst, src = target / rel, live / rel
+            _remove(dst)
+            if src.exists():
+                _link_tree(src, dst)
+        self.replayed = len(paths)
+        return target
+
+    def publish(self, slot: Path, state: Any) -> None:
+        """Save the slot's state, then switch `out` to it with one atomic rename."""
+        tmp_state = slot.with_suffix(".state.tmp")
+        with tmp_state.open("wb") as handle:
+            pickle.dump(state, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp_state, slot.with_suffix(".state"))
+        slot.with_suffix(".mark").write_text(f"{state.epoch} {state.generation}\n")
+        if self.out.exists() and not self.out.is_symlink():
+            # A plain folder from elsewhere: moved aside once, then every later swap is atomic.
+            aside = self.store / "replaced"
+            _remove(aside)
+            os.replace(self.out, aside)
+        link = self.store / f".link-{os.getpid()}"
+        if link.is_symlink():
+            link.unlink()
+        os.symlink(os.path.relpath(slot, self.out.parent), link)
+        os.replace(link, self.out)
+
+    def discard(self, slot: Path) -> None:
+        """After a failed build: the slot keeps no state, so it is rebuilt from scratch later."""
+        for suffix in (".state", ".state.tmp", ".mark"):
+            slot.with_suffix(suffix).unlink(missing_ok=True)

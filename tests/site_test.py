@@ -1,0 +1,253 @@
+"""The intranet site, built from a real city with content landed through the real hooks."""
+from __future__ import annotations
+
+import os
+import re
+import threading
+import urllib.request
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from repo_tools.cli import oa
+from repo_tools.site import build_site
+from repo_tools.site.pages import PER_PAGE
+from repo_tools.site.serve import make_server
+
+REGULATION = """---
+type: 通知
+title: 关于印发六安市协同办公系统使用管理办法（试行）的通知
+number: 六政办秘〔2013〕27号
+recipients: [各县区人民政府, 市政府各部门]
+cc: [市委办公室]
+date: 2013-03-21
+sealed_on: 2013-03-21
+attachments:
+  - {title: 六安市协同办公系统使用管理办法（试行）, file: attachments/measures.txt}
+---
+
+为加快推进电子政务建设，提高行政效能，现将《六安市协同办公系统使用管理办法（试行）》印发给你们，请认真贯彻执行。
+"""
+
+SECRET_TITLE = "教育局内部工作安排绝密无关词甲乙"
+RESTRICTED = f"""---
+type: 通知
+title: {SECRET_TITLE}
+date: 2013-04-01
+audience: [unit:jyj]
+---
+
+仅限教育局阅读的安排，内含词语丙丁戊。
+"""
+
+BULLETIN = """---
+title: 市协同办公系统今日起试运行
+column: 政务动态
+date: 2013-03-26
+---
+
+市协同办公系统自2013年3月26日起开始试运行。
+"""
+
+
+def doc(title: str, date: str = "2013-05-01", extra: str = "", body: str = "正文。") -> str:
+    return f"---\ntype: 通知\ntitle: {title}\ndate: {date}\n{extra}---\n\n{body}\n"
+
+
+def all_text(site: Path) -> str:
+    """Every built file (names and bytes) as one text, to search for leaks."""
+    chunks = []
+    for path in site.rglob("*"):
+        chunks.append(str(path.relative_to(site)))
+        if path.is_file():
+            chunks.append(path.read_bytes().decode("utf-8", "replace"))
+    return "\n".join(chunks)
+
+
+@pytest.fixture
+def published(ws):  # type: ignore[no-untyped-def]
+    ws.land("lagov", "zhang", {
+        "documents/2013/oa-measures/index.md": REGULATION,
+        "documents/2013/oa-measures/attachments/measures.txt": "第一条 为规范协同办公系统的使用管理。\n",
+        "bulletins/政务动态/2013-03-26-oa-trial-run/index.md": BULLETIN,
+    })
+    ws.land("jyj", "wu", {"documents/2013/internal-plan/index.md": RESTRICTED})
+    return ws
+
+
+def test_document_page_has_official_form_seal_and_verification(published, tmp_path):  # type: ignore[no-untyped-def]
+    report = build_site(published.city, tmp_path / "site")
+    site = tmp_path / "site"
+    page = (site / "documents/lagov/2013/oa-measures/index.html").read_text(encoding="utf-8")
+    assert "六政办秘〔2013〕27号" in page
+    assert "关于印发六安市协同办公系统使用管理办法（试行）的通知" in page
+    assert 'class="verification-panel"' in page
+    assert "<svg" in page  # the seal image of a sealed document
+    assert 'href="attachments/measures.txt"' in page
+    assert (site / "documents/lagov/2013/oa-measures/attachments/measures.txt").read_text(encoding="utf-8")
+    bulletin = (site / "bulletins/lagov/政务动态/2013-03-26-oa-trial-run/index.html").read_text(encoding="utf-8")
+    assert "今日起试运行" in bulletin
+    assert report.search == "base" and (site / "_pagefind" / "pagefind.js").exists()
+    for listing in ("", "units/lagov/", "years/2013/", "types/通知/", "columns/政务动态/"):
+        assert "oa-measures" in (site / listing / "index.html").read_text(encoding="utf-8") or \
+            "2013-03-26-oa-trial-run" in (site / listing / "index.html").read_text(encoding="utf-8")
+
+
+def test_restricted_item_leaks_into_no_other_build(published, tmp_path):  # type: ignore[no-untyped-def]
+    for audience in ("all", "unit:czj", "user:feng", "unit:lagov"):
+        out = tmp_path / audience.replace(":", "-")
+        build_site(published.city, out, audience=audience)
+        text = all_text(out)
+        assert "oa-measures" in text  # the public document is there
+        assert SECRET_TITLE not in text and "丙丁戊" not in text and "internal-plan" not in text, audience
+    for audience in ("unit:jyj", "user:wu"):
+        out = tmp_path / audience.replace(":", "-")
+        build_site(published.city, out, audience=audience)
+        assert SECRET_TITLE in (out / "documents/jyj/2013/internal-plan/index.html").read_text(encoding="utf-8")
+        assert SECRET_TITLE in (out / "units/jyj/index.html").read_text(encoding="utf-8")
+
+
+def test_user_markdown_is_sanitized(ws, tmp_path):  # type: ignore[no-untyped-def]
+    body = ('<script>alert(1)</script>\n\n<iframe src="x"></iframe>\n\n<img src="a.png" onerror="alert(2)">\n\n'
+            '[点我](javascript:alert(3))\n\n正文保留。')
+    ws.land("lagov", "zhang", {"documents/2013/evil/index.md": doc("恶意内容测试", body=body),
+                                "bulletins/政务动态/2013-05-01-evil/index.md":
+                                    "---\ntitle: 恶意信息\ncolumn: 政务动态\ndate: 2013-05-01\n---\n\n" + body})
+    build_site(ws.city, tmp_path / "site")
+    for rel in ("documents/lagov/2013/evil/index.html", "bulletins/lagov/政务动态/2013-05-01-evil/index.html"):
+        page = (tmp_path / "site" / rel).read_text(encoding="utf-8")
+        assert "正文保留" in page
+        content = page.split("<main", 1)[1]
+        assert "alert(" not in content and "<iframe" not in content and "onerror" not in content
+        assert "javascript:" not in content
+
+
+EXTERNAL = re.compile(rb"""(?:https?:)?//(?!127\.0\.0\.1|localhost|www\.w3\.org/(?:2000/svg|1999/xlink))[a-z0-9.-]+\.[a-z]{2,}""",
+                      re.I)
+
+
+def test_no_built_file_references_an_external_url(published, tmp_path):  # type: ignore[no-untyped-def]
+    site = tmp_path / "site"
+    build_site(published.city, site)
+    offenders = []
+    for path in site.rglob("*"):
+        if path.is_file() and path.suffix in (".html", ".css", ".js", ".json", ".xml", ".txt", ".svg"):
+            for match in EXTERNAL.finditer(path.read_bytes()):
+                offenders.append(f"{path.relative_to(site)}: {match.group(0)!r}")
+    assert not offenders, offenders[:20]
+
+
+def test_listings_are_paginated_and_old_pages_stay_put(ws, tmp_path):  # type: ignore[no-untyped-def]
+    count = PER_PAGE * 2 + 3
+    ws.land("czj", "feng", {f"documents/2013/d{n:03d}/index.md": doc(f"财政文件第{n}号") for n in range(count)})
+    report = build_site(ws.city, tmp_path / "site")
+    site = tmp_path / "site"
+    front = (site / "units/czj/index.html").read_text(encoding="utf-8")
+    assert front.count('class="entry entry-document"') == PER_PAGE
+    assert f"共 {count} 项" in front
+    pages = sorted(p.name for p in (site / "units/czj/page").iterdir())
+    assert pages == ["1", "2", "3"]
+    third = (site / "units/czj/page/3/index.html").read_text(encoding="utf-8")
+    assert third.count('class="entry entry-document"') == 3
+    assert report.full
+    # One more document: only the last page (and the listing fronts, home) change.
+    ws.land("czj", "feng", {"documents/2013/zz-new/index.md": doc("新增文件")})
+    again = build_site(ws.city, tmp_path / "site")
+    assert not again.full
+    assert "units/czj/page/1/index.md" not in again.rendered
+    assert "units/czj/page/3/index.md" in again.rendered
+    assert "新增文件" in (site / "units/czj/page/3/index.html").read_text(encoding="utf-8")
+
+
+def test_incremental_build_renders_only_what_changed(published, tmp_path):  # type: ignore[no-untyped-def]
+    site = tmp_path / "site"
+    first = build_site(published.city, site)
+    assert "documents/lagov/2013/oa-measures/index.md" in first.rendered
+    same = build_site(published.city, site)
+    assert same.rendered == [] and same.search == "unchanged"
+    old_generation = Path(os.path.realpath(site))
+    old_page = (site / "documents/lagov/2013/oa-measures/index.html").read_bytes()
+    published.land("jyj", "wu", {"documents/2013/new-one/index.md": doc("教育局新通知")})
+    after = build_site(published.city, site)
+    assert sorted(after.rendered) == sorted([
+        "documents/jyj/2013/new-one/index.md", "index.md", "units/index.md", "units/jyj/index.md",
+        "units/jyj/page/1/index.md", "years/index.md", "years/2013/index.md", "years/2013/page/1/index.md",
+        "types/index.md", "types/通知/index.md", "types/通知/page/1/index.md"])
+    assert after.search == "delta"
+    assert (site / "_pagefind_delta" / "pagefind-entry.json").exists()
+    assert "_pagefind_delta" in (site / "assets/search-config.js").read_text()
+    assert (site / "documents/lagov/2013/oa-measures/index.html").read_bytes() == old_page
+    assert Path(os.path.realpath(site)) != old_generation
+    # The previous generation was never written into (hard links are replaced, not rewritten).
+    assert "教育局新通知" not in (old_generation / "index.html").read_text(encoding="utf-8")
+
+
+def test_failed_build_leaves_the_old_site(published, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+    site = tmp_path / "site"
+    build_site(published.city, site)
+    live = os.path.realpath(site)
+    before = all_text(site)
+    published.land("lagov", "zhang", {"documents/2013/later/index.md": doc("后来的通知")})
+    from repo_tools.site import build as build_mod
+
+    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("模拟构建失败")
+    monkeypatch.setattr(build_mod.search, "build_delta", broken)
+    monkeypatch.setattr(build_mod.search, "build_base", broken)
+    with pytest.raises(RuntimeError):
+        build_site(published.city, site)
+    assert os.path.realpath(site) == live
+    assert all_text(site) == before
+    monkeypatch.undo()
+    report = build_site(published.city, site)  # the next build catches up from the old state
+    assert "documents/lagov/2013/later/index.md" in report.rendered
+
+
+def test_bad_audience_is_a_usage_error_and_cli_builds(published, tmp_path):  # type: ignore[no-untyped-def]
+    runner = CliRunner()
+    bad = runner.invoke(oa, ["--city", str(published.city.root), "site", "build", "--audience", "jyj"])
+    assert bad.exit_code == 1 and "读者范围" in bad.output
+    out = tmp_path / "cli-site"
+    good = runner.invoke(oa, ["--city", str(published.city.root), "site", "build", "--out", str(out)])
+    assert good.exit_code == 0, good.output
+    assert (out / "index.html").exists()
+
+
+def test_serve_follows_the_published_site(published, tmp_path):  # type: ignore[no-untyped-def]
+    site = tmp_path / "site"
+    build_site(published.city, site)
+    server = make_server(site, 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}/"
+        assert "oa-measures" in urllib.request.urlopen(base).read().decode()
+        published.land("lagov", "zhang", {"documents/2013/served/index.md": doc("服务中发布的通知")})
+        build_site(published.city, site)
+        assert "服务中发布的通知" in urllib.request.urlopen(base).read().decode()
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _pages(site: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(site)): p.read_bytes() for p in site.rglob("*")
+            if p.is_file() and not str(p.relative_to(site)).startswith(("_pagefind", "assets/search-config"))}
+
+
+def test_rotating_slots_match_a_full_build(published, tmp_path):  # type: ignore[no-untyped-def]
+    """Builds into rotating slots (journal replay) give the same site as one full build."""
+    site = tmp_path / "site"
+    build_site(published.city, site)
+    replays = []
+    for n in range(4):
+        files = {f"documents/2013/step-{n}/index.md": doc(f"第{n}步的通知")}
+        if n == 2:  # a change to an existing page and an image in a bulletin
+            files["bulletins/政务动态/2013-03-26-oa-trial-run/index.md"] = BULLETIN.replace("试运行。", "试运行，运行平稳。")
+        published.land("lagov", "zhang", files)
+        replays.append(build_site(published.city, site).replayed)
+    assert replays[0] == -1 and all(r >= 0 for r in replays[2:])  # later slots catch up by replay
+    full = tmp_path / "full"
+    build_site(published.city, full, full=True)
+    assert _pages(site) == _pages(full)
