@@ -123,7 +123,8 @@ def build_site(city: City, out: Path | str | None = None, audience: str = "all",
     timer.mark("collect")
 
     seal_cache: dict[str, str] = {}
-    plans = [_item_plan(city, registry, i, salt, registry_head, unit_names, bodies, seal_cache, state)
+    verification = adapters.Verification(city)
+    plans = [_item_plan(verification, registry, i, salt, registry_head, unit_names, bodies, seal_cache, state)
              for i in items]
     plans += listings(items, unit_names, salt + digest(unit_names))
     wanted = {p.url: p for p in plans}
@@ -167,7 +168,7 @@ def build_site(city: City, out: Path | str | None = None, audience: str = "all",
                        search_mode, timer.marks, publication.replayed)
 
 
-def _item_plan(city: City, registry: Any, item: Item, salt: str, registry_head: str,
+def _item_plan(verification: adapters.Verification, registry: Any, item: Item, salt: str, registry_head: str,
                unit_names: dict[str, str], bodies: dict[str, str], seal_cache: dict[str, str],
                state: SiteState) -> PagePlan:
     unit = registry.units.get(item.unit)
@@ -179,11 +180,11 @@ def _item_plan(city: City, registry: Any, item: Item, salt: str, registry_head: 
 
         def context() -> dict[str, Any]:
             body_html = to_safe_html(bodies[item.source])
-            report = adapters.document_report(city, item.unit, item.folder, item.meta)
+            report = verification.report(item.unit, item.folder)
             seal = None
             if report.get("sealed"):
                 if unit_name not in seal_cache:
-                    seal_cache[unit_name] = adapters.seal_svg(unit_name, level)
+                    seal_cache[unit_name] = adapters.seal_svg(unit_name, str(level))
                 seal = seal_cache[unit_name]
             links = {str(a.get("file")): str(a.get("file")) for a in item.meta.get("attachments") or []
                      if isinstance(a, dict) and str(a.get("file")) in item.files}
