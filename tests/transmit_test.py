@@ -545,8 +545,8 @@ def test_verify_names_signer_trusted_time_and_key_validity_of_each_delivery_and_
     transmit.register(ws.city, "zheng", sent["jyj"].id)
     transmit.open_delivery(ws.city, "chen", sent["czj"].id)
     transmit.answer(ws.city, "chen", sent["czj"].id, "returned", "主送机关有误")
-    # a later ordinary revocation does not void what the clerk signed before it
-    certificates.revoke(ws.city, "admin", "zheng", "left", "zhou")
+    # a later ordinary revocation does not void what the sender signed before it
+    certificates.revoke(ws.city, "admin", "zhao", "left", "zhou")
     report = verify.verify(ws.city, "jyj")
     unit = report["units"][0]
     assert unit["ok"] and report["ok"], verify.render_text(report)
