@@ -230,9 +230,6 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
     "receipt-invalid": ("第二十九条", "收文记录 {ref} 无效：{detail}。",
                         "请用 `oa inbox open/register/return/resend-request` 办理，不要手工推送。"),
     "delivery-state": ("第二十九条", "传输 {id} 当前状态为“{status}”，不能{action}。", "{remedy}"),
-    "pdf-unavailable": ("第二十九条", "本版本尚未提供 PDF 打印（缺少 repo_tools.render）。",
-                        "请先在终端查看（不加 --pdf）；打印模块合并后即可用 --pdf 输出纸质件。"),
-
     # command line
     "not-found": ("第七条", "{what}“{name}”不存在。", "{remedy}"),
     "role-required": ("第十三条", "{user} 没有“{role}”角色，不能{action}。", "请联系本单位系统管理员分配权限。"),

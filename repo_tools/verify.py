@@ -200,6 +200,8 @@ def unit_findings(verifier: Verifier, unit: str, target: str | None = None,
     repo = city.unit_repo(unit)
     times = times if times is not None else eventlog.trusted_times(city.log_file, unit)
     commits, tags = _objects(repo, target)
+    delivered = set(git("for-each-ref", "--format=%(objectname)", "refs/inbox/", cwd=repo,
+                        env=clean_env()).split())
     found: list[Finding] = []
     with ObjectReader(repo, env=clean_env()) as reader:
         for oid in commits:
@@ -208,8 +210,11 @@ def unit_findings(verifier: Verifier, unit: str, target: str | None = None,
                 continue
             commit = parse_commit(oid, got[2])
             summary = commit.message.strip().splitlines()[0] if commit.message.strip() else ""
+            # A delivery is signed by a person of the sending unit; `delivery_report` judges
+            # that signer strictly (sending unit, role, key at the transmission time).
             found.append(verifier.finding("commit", unit, oid, times.get(oid), summary, commit.payload,
-                                          commit.signature, setup=not commit.parents))
+                                          commit.signature, setup=not commit.parents,
+                                          inbox=oid in delivered and not commit.parents))
         for oid, ref in tags:
             got = reader.read(oid)
             if got is None:
@@ -353,6 +358,95 @@ def document_report(city: City, unit_id: str, doc_dir: str, verifier: Verifier |
     return report
 
 
+# Deliveries and receipts (Art. 27-29) --------------------------------------------------------
+def _signed_step(verifier: Verifier, reader: ObjectReader, kind: str, unit: str, oid: str,
+                 trusted: str | None, summary: str, roles: tuple[str, ...], expected: str | None
+                 ) -> tuple[dict[str, Any], list[str]]:
+    """Who signed one delivery or handling commit, at what trusted time, whether the key was
+    valid then for `unit`, and whether the signer held one of `roles` (and is `expected`)."""
+    got = reader.read(oid)
+    payload, signature = (b"", None)
+    if got is not None:
+        commit = parse_commit(oid, got[2])
+        payload, signature = commit.payload, commit.signature
+    judged = verifier.finding(kind, unit, oid, trusted, summary, payload, signature)
+    entry = {"commit": oid, "signer": judged.signer, "signer_name": judged.signer_name, "key": judged.key,
+             "trusted_time": None if judged.trusted_time == UNKNOWN else judged.trusted_time,
+             "valid": judged.valid, "reason": judged.reason}
+    problems: list[str] = []
+    if not judged.valid:
+        problems.append(f"{summary}：签名无效（{judged.reason}）")
+    else:
+        person = verifier.reg.person(judged.signer or "")
+        if person is None or not any(r in person.roles for r in roles):
+            entry["valid"] = False
+            role = "或".join(ROLE_NAMES[r] for r in roles)
+            entry["reason"] = f"签名人不是{role}"
+            problems.append(f"{summary}：签名人 {judged.signer_name} 不是{role}")
+        elif expected and judged.signer != expected:
+            entry["valid"] = False
+            entry["reason"] = f"记录写明经办人 {expected}，签名人却是 {judged.signer}"
+            problems.append(f"{summary}：{entry['reason']}")
+    return entry, problems
+
+
+def delivery_report(city: City, delivery: Any, verifier: Verifier | None = None,
+                    times: dict[str, str] | None = None) -> dict[str, Any]:
+    """One delivery as the receiving repository holds it: the sender's signature (a clerk or
+    seal custodian of the sending unit, key valid at the transmission time), the delivered tree
+    against the sealing merge on the sender's main, and every handling step (a clerk of the
+    receiving unit, key valid at the step's trusted time)."""
+    from . import transmit
+    verifier = verifier or Verifier(city)
+    times = times if times is not None else eventlog.trusted_times(city.log_file)
+    record = delivery.record
+    from_unit, to_unit = delivery.from_unit, delivery.to_unit
+    repo = city.unit_repo(to_unit)
+    report: dict[str, Any] = {"id": delivery.id, "from": from_unit, "to": to_unit,
+                              "number": record.get("number"), "title": record.get("title"),
+                              "status": delivery.status, "resend_of": record.get("resend_of"),
+                              "sealing_commit": record.get("sealing_commit"), "document_matches_seal": False,
+                              "problems": [], "ok": False}
+    problems: list[str] = report["problems"]
+    with ObjectReader(repo, env=clean_env()) as reader:
+        sender, found = _signed_step(verifier, reader, "delivery", from_unit, delivery.commit,
+                                     times.get(delivery.commit), f"传输 {delivery.id}",
+                                     transmit.SENDER_ROLES, str(record.get("sender") or "") or None)
+        report["sent"] = {**sender, "action": "sent"}
+        problems += found
+        steps = []
+        for step in delivery.handling:
+            entry, found = _signed_step(verifier, reader, "handling", to_unit, step.commit,
+                                        times.get(step.commit),
+                                        f"传输 {delivery.id} 第 {step.step} 步（{transmit.ACTION_VERBS.get(step.action, step.action)}）",
+                                        ("clerk",), step.by or None)
+            steps.append({"step": step.step, "action": step.action, "by": step.by, **entry})
+            problems += found
+        report["handling"] = steps
+    delivered = rev_parse(repo, f"{delivery.commit}:{transmit.DOCUMENT}", env=clean_env())
+    sealing = str(record.get("sealing_commit") or "")
+    path = str(record.get("path") or "")
+    sealed_tree = rev_parse(city.unit_repo(from_unit), f"{sealing}:{path}", env=clean_env()) \
+        if sealing and path and city.unit_repo(from_unit).is_dir() else None
+    report["document_matches_seal"] = bool(delivered and delivered == sealed_tree)
+    if not report["document_matches_seal"]:
+        problems.append(f"传输 {delivery.id} 的公文与发文单位盖章合并 {sealing[:10]} 中的 {path} 不一致")
+    report["ok"] = not problems
+    return report
+
+
+def delivery_reports(city: City, unit_id: str, verifier: Verifier | None = None
+                     ) -> dict[str, list[dict[str, Any]]]:
+    """Deliveries the unit received (`received`) and sent (`sent`), each judged by `delivery_report`."""
+    from . import transmit
+    verifier = verifier or Verifier(city)
+    times = eventlog.trusted_times(city.log_file)
+    return {"received": [delivery_report(city, d, verifier, times)
+                         for d in transmit.deliveries_in(city, unit_id, times=times)],
+            "sent": [delivery_report(city, d, verifier, times)
+                     for d in transmit.sent_by(city, unit_id, times=times)]}
+
+
 def documents_on_main(city: City, unit_id: str) -> list[str]:
     from .gitrepo import list_tree
     files = list_tree(city.unit_repo(unit_id), "refs/heads/main", "documents", env=clean_env())
@@ -394,9 +488,12 @@ def verify(city: City, unit_id: str | None = None, target: str | None = None) ->
         else:
             findings = []
         documents = [document_report(city, unit, p, verifier, times) for p in doc_paths]
-        ok = all(f.valid for f in findings) and all(d["ok"] for d in documents)
+        deliveries = delivery_reports(city, unit, verifier) if target is None else {"received": [], "sent": []}
+        ok = all(f.valid for f in findings) and all(d["ok"] for d in documents) \
+            and all(d["ok"] for rows in deliveries.values() for d in rows)
         units.append({"unit": unit, "name": reg.units[unit].name, "ok": ok,
-                      "objects": [f.to_dict() for f in findings], "documents": documents})
+                      "objects": [f.to_dict() for f in findings], "documents": documents,
+                      "deliveries": deliveries})
     return {"ok": all(u["ok"] for u in units), "registry": reg.commit, "checked_at": timeutil.iso(timeutil.now()),
             "units": units, "cache": {"hits": verifier.hits, "misses": verifier.misses}}
 
@@ -428,7 +525,21 @@ def render_text(report: dict[str, Any]) -> str:
                              f" {'有效' if a['valid'] else '无效'}")
             for p in d["problems"]:
                 lines.append(f"    问题：{p}")
+        for direction, title in (("sent", "发出"), ("received", "收到")):
+            for d in unit.get("deliveries", {}).get(direction, []):
+                mark = "✓" if d["ok"] else "✗"
+                peer = d["to"] if direction == "sent" else d["from"]
+                lines.append(f"{mark} {title}传输 {d['id']} {d['number']}（{'接收' if direction == 'sent' else '发文'}单位 {peer}）"
+                             f"  内容与盖章版本{'一致' if d['document_matches_seal'] else '不一致'}")
+                for step in [d["sent"], *d["handling"]]:
+                    verb = {"sent": "发送", "received": "签收", "registered": "登记", "returned": "退文",
+                            "resend-requested": "请求重发"}.get(step["action"], step["action"])
+                    lines.append(f"    {verb}：{step['signer_name'] or '（未知）'}（{step['signer'] or '—'}）"
+                                 f" 可信时间 {step['trusted_time'] or '未知'} 密钥 {'当时有效' if step['valid'] else '无效：' + step['reason']}")
+                for p in d["problems"]:
+                    lines.append(f"    问题：{p}")
     bad = sum(1 for u in report["units"] for f in u["objects"] if not f["valid"]) + \
-        sum(1 for u in report["units"] for d in u["documents"] if not d["ok"])
+        sum(1 for u in report["units"] for d in u["documents"] if not d["ok"]) + \
+        sum(1 for u in report["units"] for rows in u.get("deliveries", {}).values() for d in rows if not d["ok"])
     lines.append("结论：全部签名与公文验证通过。" if report["ok"] else f"结论：验证未通过，{bad} 项问题。")
     return "\n".join(lines)

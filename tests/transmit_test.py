@@ -8,13 +8,16 @@ from datetime import timedelta
 
 import pytest
 from click.testing import CliRunner
+from pypdf import PdfReader
 
 from fixtures import Workspace, run
+from forged_merges import hand_merge
 from repo_tools import city as city_mod
-from repo_tools import eventlog, keys, timeutil, transmit
+from repo_tools import eventlog, keys, review, sealing, timeutil, transmit
 from repo_tools.cli import oa
 from repo_tools.gitrepo import PushRefused, Scratch, clean_env, git, parse_commit, push as signed_push
 from repo_tools.messages import Refused
+from repo_tools.registry import dump
 
 DOC_DIR = "documents/2013/oa-measures"
 DOC = """---
@@ -28,15 +31,35 @@ recipients:
 cc:
   - 六安市财政局
 date: 2013-03-21
-sealed_on: 2013-03-21
+attachments:
+  - title: 六安市协同办公系统管理办法（试行）
+    file: attachments/办法.txt
 ---
 
 现将《六安市协同办公系统管理办法（试行）》印发给你们，请认真贯彻执行。
 """
+DRAFT = DOC.replace("number: 六政办秘〔2013〕27号\n", "")  # as drafted: sealing gives the number
+
+
+def approved_request(ws: Workspace, files: dict[str, str], message: str = "草稿") -> int:
+    """A merge request of lagov by zhang, approved by li (not merged)."""
+    work = ws.clone("lagov", "zhang")
+    run(["git", "checkout", "-q", "-b", f"draft/{work.name}"], work)
+    ws.commit(work, files, message)
+    n = review.open_request(ws.city, "lagov", "zhang", title=message, workdir=work)
+    review.approve(ws.city, "lagov", n, "li", "同意。")
+    return n
 
 
 def publish(ws: Workspace, text: str = DOC, doc_dir: str = DOC_DIR) -> str:
-    """A sealed document on lagov's main (today through ws.land; see transmit.sealing_commit)."""
+    """A document sealed on lagov's main through review and the sealing merge (ws.land): the
+    draft's `number` only chooses the agency code; lagov's paper numbers end at 26 (floor), so
+    the first notice gets 六政办秘〔2013〕27号 as in the sample content."""
+    reg = ws.city.registry()
+    unit = reg.units["lagov"]
+    if unit.number_floors.get("六政办秘〔2013〕") != 26:
+        unit.number_floors = {**unit.number_floors, "六政办秘〔2013〕": 26}
+        ws.city.change_registry("admin", {"units/lagov.yaml": dump(unit)}, "纸质发文已用到 26 号")
     return ws.land("lagov", "zhang", {f"{doc_dir}/index.md": text, f"{doc_dir}/attachments/办法.txt": "第一条……\n"})
 
 
@@ -115,7 +138,7 @@ def test_send_delivers_exact_sealed_tree_to_each_named_unit_and_logs(ws: Workspa
 
 def test_draft_not_on_main_cannot_be_sent(ws: Workspace) -> None:
     work = ws.clone("lagov", "zhang")
-    ws.commit(work, {f"{DOC_DIR}/index.md": DOC})
+    ws.commit(work, {f"{DOC_DIR}/index.md": DRAFT, f"{DOC_DIR}/attachments/办法.txt": "第一条……\n"})
     assert ws.push(work, "HEAD:refs/heads/draft/oa-measures").returncode == 0
     before = ws.snapshot()
     with pytest.raises(Refused) as exc:
@@ -125,8 +148,13 @@ def test_draft_not_on_main_cannot_be_sent(ws: Workspace) -> None:
 
 
 def test_document_on_main_without_number_cannot_be_sent(ws: Workspace) -> None:
-    publish(ws, DOC.replace("number: 六政办秘〔2013〕27号\n", ""))
+    # The only way onto main is the sealing merge, which numbers the document; a merge made by
+    # hand that leaves the number out is refused by the hook, so nothing unsealed can be sent.
+    n = approved_request(ws, {f"{DOC_DIR}/index.md": DRAFT, f"{DOC_DIR}/attachments/办法.txt": "第一条……\n"})
     before = ws.snapshot()
+    refused = hand_merge(ws, "lagov", n, "zhao", "zhao", seal_key=True)
+    assert refused, "a merge of a document without a number was accepted"
+    assert ws.snapshot() == before
     with pytest.raises(Refused) as exc:
         transmit.send(ws.city, "qian", DOC_DIR)
     assert exc.value.rule == "transmit-not-sealed"
@@ -168,7 +196,8 @@ def test_delivery_whose_content_differs_from_sealed_document_is_refused(ws: Work
 def test_delivery_of_a_draft_pushed_by_hand_is_refused(ws: Workspace) -> None:
     publish(ws)
     work = ws.clone("lagov", "zhang")
-    ws.commit(work, {f"{DOC_DIR}/index.md": DOC.replace("认真贯彻执行", "试行")})
+    ws.commit(work, {f"{DOC_DIR}/index.md": DRAFT.replace("认真贯彻执行", "试行"),
+                     f"{DOC_DIR}/attachments/办法.txt": "第一条……\n"})
     assert ws.push(work, "HEAD:refs/heads/draft/x").returncode == 0
     draft_tree = run(["git", "rev-parse", f"HEAD:{DOC_DIR}"], work).stdout.strip()
     before = ws.snapshot()
@@ -412,10 +441,13 @@ def test_cli_json_and_exit_statuses(ws: Workspace) -> None:
     assert keys <= set(rows[0]) and rows[0]["received_at"] is None and rows[0]["status"] == "sent"
     out = runner.invoke(oa, [*base, "--as", "zheng", "inbox", "open", ident])
     assert out.exit_code == 0 and "六政办秘〔2013〕27号" in out.output and "已签收" in out.output
-    out = runner.invoke(oa, [*base, "--as", "zheng", "inbox", "open", ident, "--pdf", str(ws.base / "x.pdf")])
-    assert out.exit_code in (0, 1)
-    if out.exit_code == 1:
-        assert "pdf-unavailable" in out.output
+    pdf = ws.base / "x.pdf"
+    out = runner.invoke(oa, [*base, "--as", "zheng", "inbox", "open", ident, "--pdf", str(pdf)])
+    assert out.exit_code == 0, out.output
+    text = "".join(page.extract_text() for page in PdfReader(str(pdf)).pages)
+    compact = "".join(text.split())
+    assert "六政办秘〔2013〕27号" in compact and "认真贯彻执行" in compact
+    assert "六安市人民政府办公室" in compact
     out = runner.invoke(oa, [*base, "--as", "zheng", "inbox", "register", ident])
     assert out.exit_code == 0 and "收〔" in out.output
     out = runner.invoke(oa, [*base, "--as", "zheng", "inbox", "return", ident])
@@ -429,30 +461,32 @@ def test_cli_json_and_exit_statuses(ws: Workspace) -> None:
 
 
 # The sealing merge's trailer ----------------------------------------------------------------
-def test_sealing_commit_follows_the_trailer_and_tightens(ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_sealing_commit_is_the_seal_signed_merge_named_in_the_trailer(ws: Workspace) -> None:
     landed = publish(ws)
     repo = ws.city.unit_repo("lagov")
+    message = git("log", "-1", "--format=%B", landed, cwd=repo, env=clean_env())
+    assert f"Sealed-Document: {DOC_DIR}/index.md 六政办秘〔2013〕27号" in message
     assert transmit.sealing_commit(repo, DOC_DIR) == landed
-    monkeypatch.setattr(transmit, "REQUIRE_SEAL_TRAILER", True)
-    assert transmit.sealing_commit(repo, DOC_DIR) is None
-    # a merge signed by the unit's seal, naming the document in its trailer, counts
-    reg = ws.city.registry()
-    seal = reg.active_seal("lagov")
-    text = DOC.replace("27号", "30号")
-    with Scratch(repo, ws.city.seal_signer(seal, reg.units["lagov"].name)) as scratch:
-        oid = scratch.commit({f"{DOC_DIR}/index.md": text.encode()},
-                             f"盖章合并\n\nSealed-Document: {DOC_DIR}/index.md 六政办秘〔2013〕30号\nSeal: {seal.id}\n")
-        signed_push(scratch.dir, str(repo), [f"{oid}:refs/heads/main"], ws.city.signer("zhao"))
-    assert transmit.sealing_commit(repo, DOC_DIR) == oid
     sealed, why = transmit.sealed_document(ws.city, "lagov", DOC_DIR)
-    assert sealed is not None and sealed.by_trailer and sealed.number == "六政办秘〔2013〕30号", why
-    # a trailer on a commit signed by a person is not a seal
-    with Scratch(repo, ws.city.signer("zhao")) as scratch:
-        oid = scratch.commit({f"{DOC_DIR}/index.md": DOC.replace("27号", "31号").encode()},
-                             f"伪造\n\nSealed-Document: {DOC_DIR}/index.md 六政办秘〔2013〕31号\n")
-        scratch.push([f"{oid}:refs/heads/main"])
-    sealed, why = transmit.sealed_document(ws.city, "lagov", DOC_DIR)
-    assert sealed is None and "电子印章" in why
+    assert sealed is not None and sealed.by_trailer and sealed.sealing_commit == landed, why
+    assert sealed.number == "六政办秘〔2013〕27号"
+    # a merge naming another document in its trailer is not this document's sealing merge
+    other = "documents/2013/other"
+    landed_other = publish(ws, DOC.replace("27号", "28号"), other)
+    assert transmit.sealing_commit(repo, other) == landed_other
+    assert transmit.sealing_commit(repo, DOC_DIR) == landed
+    # a "sealing" merge signed by a person, not by the unit's seal, never reaches main
+    forged = "documents/2013/forged"
+    n = approved_request(ws, {f"{forged}/index.md": DRAFT, f"{forged}/attachments/办法.txt": "第一条……\n"})
+    before = ws.snapshot()
+    refused = hand_merge(ws, "lagov", n, "zhao", "zhao", seal_key=False,
+                         numbers={f"{forged}/index.md": "六政办秘〔2013〕31号"})
+    assert refused and ws.snapshot() == before
+    assert transmit.sealing_commit(repo, forged) is None
+    with pytest.raises(Refused) as exc:
+        transmit.send(ws.city, "zhao", forged, to=["jyj"])
+    assert exc.value.rule == "transmit-not-sealed"
+    assert transmit.sealing_commit(repo, DOC_DIR) == landed
 
 
 # The demo chapter --------------------------------------------------------------------------
@@ -487,9 +521,74 @@ def test_receipt_ref_must_bring_a_handling_step(ws: Workspace) -> None:
     assert_push_refused(ws, before, exc, "receipt-invalid")
 
 
-def test_document_changed_on_main_after_sealing_is_not_sealed_once_trailers_are_required(
-        ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_document_cannot_change_on_main_after_sealing(ws: Workspace) -> None:
+    landed = publish(ws)
+    work = ws.clone("lagov", "zhang")
+    run(["git", "checkout", "-q", "-b", "draft/change"], work)
+    ws.commit(work, {f"{DOC_DIR}/attachments/办法.txt": "改动过的附件\n"})
+    before = ws.snapshot()
+    proc = ws.push(work, "HEAD:refs/heads/draft/change")  # a sealed document is no draft any more
+    assert proc.returncode != 0 and "[doc-number-draft｜" in proc.stderr, proc.stderr
+    assert ws.snapshot() == before
+    assert transmit.sealing_commit(ws.city.unit_repo("lagov"), DOC_DIR) == landed
+    sealed, why = transmit.sealed_document(ws.city, "lagov", DOC_DIR)
+    assert sealed is not None and sealed.sealing_commit == landed, why
+
+
+# Verification of deliveries and receipts (oa verify) ----------------------------------------------
+def test_verify_names_signer_trusted_time_and_key_validity_of_each_delivery_and_step(ws: Workspace) -> None:
+    from repo_tools import certificates, verify
+
     publish(ws)
-    ws.land("lagov", "zhang", {f"{DOC_DIR}/attachments/办法.txt": "改动过的附件\n"})
-    monkeypatch.setattr(transmit, "REQUIRE_SEAL_TRAILER", True)
-    assert transmit.sealing_commit(ws.city.unit_repo("lagov"), DOC_DIR) is None
+    sent = {d.to_unit: d for d in transmit.send(ws.city, "zhao", DOC_DIR).deliveries}
+    transmit.open_delivery(ws.city, "zheng", sent["jyj"].id)
+    transmit.register(ws.city, "zheng", sent["jyj"].id)
+    transmit.open_delivery(ws.city, "chen", sent["czj"].id)
+    transmit.answer(ws.city, "chen", sent["czj"].id, "returned", "主送机关有误")
+    # a later ordinary revocation does not void what the sender signed before it
+    certificates.revoke(ws.city, "admin", "zhao", "left", "zhou")
+    report = verify.verify(ws.city, "jyj")
+    unit = report["units"][0]
+    assert unit["ok"] and report["ok"], verify.render_text(report)
+    [received] = unit["deliveries"]["received"]
+    assert received["id"] == sent["jyj"].id and received["document_matches_seal"] and received["ok"]
+    assert received["sent"]["signer"] == "zhao" and received["sent"]["valid"]
+    push_time = next(e for e in events(ws, "push") if sent["jyj"].commit in e["objects"])["time"]
+    assert received["sent"]["trusted_time"] == push_time
+    assert [(s["action"], s["signer"], s["valid"]) for s in received["handling"]] == \
+        [("received", "zheng", True), ("registered", "zheng", True)]
+    for step in received["handling"]:
+        assert step["trusted_time"] == next(e for e in events(ws, "push") if step["commit"] in e["objects"])["time"]
+    # the generic object list accepts the delivery commit (signed by the sender, not a jyj member)
+    delivery_finding = next(f for f in unit["objects"] if f["id"] == sent["jyj"].commit)
+    assert delivery_finding["valid"] and delivery_finding["signer"] == "zhao"
+    # the sender sees the same judgement for each unit it sent to
+    lagov = verify.verify(ws.city, "lagov")["units"][0]
+    rows = {d["to"]: d for d in lagov["deliveries"]["sent"]}
+    assert set(rows) == {"jyj", "czj"} and all(d["ok"] for d in rows.values())
+    assert [s["action"] for s in rows["czj"]["handling"]] == ["received", "returned"]
+    assert rows["czj"]["handling"][1]["signer"] == "chen"
+    text = verify.render_text(verify.verify(ws.city, "jyj"))
+    assert f"收到传输 {sent['jyj'].id}" in text and "签收：郑伟（zheng）" in text and "登记：郑伟（zheng）" in text
+    # CLI: the same in `oa verify --unit U --json`
+    out = CliRunner().invoke(oa, ["--city", str(ws.city.root), "verify", "--unit", "czj", "--json"])
+    assert out.exit_code == 0, out.output
+    czj = json.loads(out.output)["units"][0]
+    assert [d["id"] for d in czj["deliveries"]["received"]] == [sent["czj"].id]
+
+
+def test_verify_refuses_a_delivery_signed_with_a_key_compromised_before_it_was_sent(ws: Workspace) -> None:
+    from repo_tools import certificates, verify
+
+    publish(ws)
+    delivery = transmit.send(ws.city, "zhao", DOC_DIR, to=["jyj"]).deliveries[0]
+    transmit.open_delivery(ws.city, "zheng", delivery.id)
+    assert verify.verify(ws.city, "jyj")["ok"]
+    certificates.revoke(ws.city, "admin", "zhao", "compromised", "zhou", compromised_since=delivery.sent_at)
+    report = verify.verify(ws.city, "jyj")
+    [received] = report["units"][0]["deliveries"]["received"]
+    assert not report["ok"] and not received["ok"] and not received["sent"]["valid"]
+    assert "泄露" in received["sent"]["reason"]
+    assert received["handling"][0]["valid"]  # the clerk's receipt itself still counts
+    out = CliRunner().invoke(oa, ["--city", str(ws.city.root), "verify", "--unit", "jyj"])
+    assert out.exit_code == 1 and f"收到传输 {delivery.id}" in out.output and "泄露" in out.output

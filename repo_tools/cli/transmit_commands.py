@@ -1,8 +1,6 @@
 """`oa send`, `oa sent`, `oa inbox ...`: transmission and receipt (Art. 27-29)."""
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import shutil
 import tempfile
 from pathlib import Path
@@ -13,7 +11,7 @@ from rich.console import Console
 from rich.markdown import Markdown
 from rich.table import Table
 
-from .. import timeutil, transmit
+from .. import render, seal_image, timeutil, transmit
 from ..gitrepo import git
 from ..messages import Refused
 from .context import Context, emit, pass_ctx, refusals_exit
@@ -145,17 +143,6 @@ def inbox_table(rows: list[dict[str, Any]], title: str) -> Table:
     return table
 
 
-def _pdf_printer() -> Any:
-    """The print-form renderer when `repo_tools.render` is installed, else None."""
-    if importlib.util.find_spec("repo_tools.render") is None:
-        return None
-    render = importlib.import_module("repo_tools.render")
-    for name in ("document_pdf", "render_pdf", "pdf"):
-        if callable(getattr(render, name, None)):
-            return getattr(render, name)
-    return None
-
-
 def show_document(console: Console, row: dict[str, Any], meta: dict[str, Any], body: str,
                   files: list[str]) -> None:
     """The document in its official form, as far as a terminal allows (GB/T 9704 order)."""
@@ -193,6 +180,15 @@ def show_document(console: Console, row: dict[str, Any], meta: dict[str, Any], b
         console.print(f"[dim]随文文件：{'、'.join(files)}[/]")
 
 
+def print_delivery(ctx: Context, row: dict[str, Any], folder: Path, out: Path) -> Path:
+    """The delivered document's print form (Art. 29(3): a printed copy counts as paper) with the
+    sending unit's seal image: the delivery only exists because the sealing merge was verified."""
+    sender = ctx.city.registry().unit(row["from"])
+    name = sender.name if sender else row["from_name"]
+    seal = seal_image.seal_svg(name, sender.level) if sender else None
+    return render.render_pdf(folder, out, unit_name=name, seal_svg=seal)
+
+
 @inbox_group.command("open")
 @click.argument("ident")
 @click.option("--pdf", "pdf_out", type=click.Path(dir_okay=False), default=None, help="打印为 PDF（纸质件）")
@@ -202,9 +198,6 @@ def show_document(console: Console, row: dict[str, Any], meta: dict[str, Any], b
 def inbox_open(ctx: Context, ident: str, pdf_out: str | None, as_json: bool) -> None:
     """查看公文；收文员首次打开即签收（签收时间 = 首次打开的时间）。"""
     _json_flag(ctx, as_json)
-    printer = _pdf_printer() if pdf_out else None
-    if pdf_out and printer is None:
-        raise Refused("pdf-unavailable")
     delivery, first = transmit.open_delivery(ctx.city, ctx.user, ident)
     row = delivery.as_json()
     meta, body, files = transmit.document_of(ctx.city, delivery)
@@ -212,7 +205,7 @@ def inbox_open(ctx: Context, ident: str, pdf_out: str | None, as_json: bool) -> 
         folder = Path(tempfile.mkdtemp(prefix="oa-p"))
         try:
             transmit.export_document(ctx.city, delivery, folder)
-            printer(folder, Path(pdf_out), unit_name=row["from_name"])
+            print_delivery(ctx, row, folder, Path(pdf_out))
         finally:
             shutil.rmtree(folder, ignore_errors=True)
     if ctx.json:
