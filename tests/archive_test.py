@@ -372,6 +372,19 @@ def test_missing_or_altered_file_fails_verify_and_bag(ws: Workspace, archived: a
         bagit.Bag(str(out)).validate()
 
 
+def test_document_changed_on_main_after_sealing_fails_authenticity(ws: Workspace,
+                                                                   archived: archive_mod.Package) -> None:
+    """The 真实性 check asks `verify.document_report`: a sealed document altered on main behind
+    the hook's back is no longer what the seal signed."""
+    assert archive_checks.verify(ws.city, "lagov", 2013)["checks"]["真实性"]["ok"]
+    path = "documents/2013/oa-measures/index.md"
+    text = git("show", f"refs/heads/main:{path}", cwd=ws.city.unit_repo("lagov"), env=clean_env())
+    _tamper(ws, {path: text.replace("认真", "切实").encode()})
+    report = archive_checks.verify(ws.city, "lagov", 2013)
+    assert not report["checks"]["真实性"]["ok"]
+    assert any("盖章之后被改动" in p for p in report["checks"]["真实性"]["problems"]), report
+
+
 def test_good_export_validates_and_tampered_bag_does_not(ws: Workspace, archived: archive_mod.Package) -> None:
     out = ws.base / "bag"
     done = oa(ws, "archive", "export", "2013", str(out), "--unit", "lagov")
