@@ -310,6 +310,26 @@ def test_change_to_archive_package_refused(ws: Workspace, archived: archive_mod.
     assert_refused(ws, before, ws.push(work, "HEAD:refs/heads/main"), "archive-package-writer")
 
 
+def test_archivist_commit_beyond_the_package_is_no_archive_commit(ws: Workspace) -> None:
+    """Review-free archivist authority covers only a new package: an archivist's commit that also
+    touches main outside `archive/<year>/<batch>/` must come through review like any other."""
+    land_2013(ws)
+    package = archive_mod.build_package(ws.city, "lagov", 2013, "sun")
+    assert package is not None
+    before = ws.snapshot()
+    with Scratch(ws.city.unit_repo("lagov"), ws.city.signer("sun")) as scratch:
+        commit = scratch.commit({**package.files, "bulletins/政务动态/2013-03-27-x/index.md":
+                                 BULLETIN.replace("2013-03-26", "2013-03-27").encode()}, package.commit_message)
+        with pytest.raises(PushRefused) as refused:
+            scratch.push([f"{commit}:refs/heads/main"])
+    assert "[merge-not-merge｜" in refused.value.message
+    assert ws.snapshot() == before
+    with Scratch(ws.city.unit_repo("lagov"), ws.city.signer("sun")) as scratch:
+        commit = scratch.commit(package.files, package.commit_message)
+        scratch.push([f"{commit}:refs/heads/main"])  # the package alone passes the main rule
+    assert refs(ws)["refs/heads/main"] == commit
+
+
 def test_package_written_by_non_archivist_refused(ws: Workspace) -> None:
     work = ws.clone("lagov", "zhang")
     ws.commit(work, {"archive/2013/1/catalogue.json": "{}\n"})
