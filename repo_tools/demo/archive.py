@@ -32,7 +32,8 @@ def run(state: DemoState) -> None:
             state.ok(f"{registry.units[unit_id].name}：{YEAR} 年度没有待归档的文件")
             continue
         done.append(package)
-        refs = "、".join(f"{row['档号']}（{row['保管期限']}）" for row in package.rows)
+        refs = "、".join(f"{row['档号']}（{RETENTION_NAMES.get(row['保管期限'], row['保管期限'])}）"
+                        for row in package.rows)
         state.ok(f"{archivists[0].name}（档案员）归档 {registry.units[unit_id].name} {YEAR} 年度 "
                  f"{len(package.rows)} 件：{refs}；签名标签 refs/tags/{package.tag}")
     if not done:
@@ -85,7 +86,7 @@ def _regulation(state: DemoState, done: list[Package]) -> tuple[Package, dict]: 
             if row is not None:
                 if sealed.get("number") and row["文号"] != sealed["number"]:
                     raise RuntimeError(f"归档的文号 {row['文号']} 与用印的文号 {sealed['number']} 不符")
-                state.ok(f"已用印的《{row['题名']}》（{row['文号']}）归档为 {row['档号']}（{row['保管期限']}）")
+                state.ok(f"已用印的《{row['题名']}》（{row['文号']}）归档为 {row['档号']}（{RETENTION_NAMES.get(row['保管期限'], row['保管期限'])}）")
                 return package, row
     raise RuntimeError("已用印的 2013 年公文没有进入归档包")
 
