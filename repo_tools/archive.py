@@ -30,6 +30,7 @@ from .city import City
 from .gitrepo import ObjectReader, Scratch, Signer, clean_env, git, list_tree, parse_commit, parse_tag
 from .messages import Refused
 from .registry import Registry
+from .verify import Verifier, document_report
 
 MAIN = "refs/heads/main"
 TAG_NAME = re.compile(r"^archive/(?P<year>\d{4})(?:-(?P<batch>[1-9]\d*))?$")
@@ -252,9 +253,10 @@ class Provenance:
         self.repo = city.unit_repo(unit_id)
         self.registry = registry or city.registry()
         self.verifier = SignatureVerifier(city.server_gnupg, self.registry, city.authority_fingerprint())
-        self.times = eventlog.trusted_times(city.log_file)
+        self.times = eventlog.trusted_times(city.log_file, unit_id)
         self.reader = ObjectReader(self.repo, env=clean_env())
         self._algos: dict[str, str] = {}
+        self._verifier: Verifier | None = None
 
     def close(self) -> None:
         self.reader.close()
@@ -311,55 +313,80 @@ class Provenance:
         return out or None
 
     def describe(self, item: Item, rev: str = MAIN) -> dict[str, Any]:
-        """电子签名, 印章, 审批, 可信时间 and 业务行为 of an item."""
-        commit_oid = self.publishing_commit(item.source, rev)
+        """电子签名, 印章, 审批, 可信时间 and 业务行为 of an item.
+
+        A document's seal and approvals are what `verify.document_report` finds on its sealing
+        merge (one reading of the issue-4 trailers for the whole system); a bulletin's publishing
+        commit is signed by a reviewer's personal key and has no seal."""
+        sealed = self.document_report(item) if item.kind == "document" else None
+        commit_oid = (sealed or {}).get("merge") or self.publishing_commit(item.source, rev)
         signatures: list[dict[str, Any]] = []
         seal: dict[str, Any] | None = None
         approvals: list[dict[str, Any]] = []
-        history: list[dict[str, Any]] = []
         trailers: dict[str, list[str]] = {}
         if commit_oid:
             got = self.reader.read(commit_oid)
             commit = parse_commit(commit_oid, got[2]) if got else None
             trailers = _trailers(commit.message) if commit else {}
-            main_sig = self.signature(commit_oid, "用印签发" if trailers.get("Seal") else "发布")
-            signatures.append(main_sig)
-            seal = self._seal(trailers, main_sig)
-            for entry in trailers.get("Approval", []):
-                ref, _, tag_oid = entry.partition(" ")
-                approvals.append(self._approval(ref, tag_oid.strip()))
-                signatures.append(self.signature(tag_oid.strip(), "审核意见"))
+            signatures.append(self.signature(commit_oid, "用印签发" if trailers.get("Seal") else "发布"))
+        if sealed is not None:
+            seal = self._seal(sealed)
+            approvals = [self._approval(entry) for entry in sealed["approvals"]]
+        else:
+            approvals = [self._approval_from_trailer(entry) for entry in trailers.get("Approval", [])]
+        signatures += [self.signature(a["签名对象"], "审核意见") for a in approvals if a["签名对象"]]
         history = self._history(item, rev, commit_oid, approvals)
         return {"commit": commit_oid, "signatures": signatures, "seal": seal, "approvals": approvals,
                 "history": history, "trusted_time": self.times.get(commit_oid or ""),
                 "merge_request": (trailers.get("Merge-Request") or [None])[0]}
 
-    def _seal(self, trailers: dict[str, list[str]], sig: dict[str, Any]) -> dict[str, Any] | None:
-        seal_id = (trailers.get("Seal") or [None])[0]
-        if seal_id is None and sig.get("签名人类别") == "电子印章":
-            seal_id = sig.get("签名人标识")
-        if seal_id is None:
-            return None
-        seal = self.registry.seal(seal_id)
-        if seal is None:
-            return {"印章标识": seal_id, "登记": "登记系统中没有该印章"}
-        custodian = self.registry.person(seal.custodian) if seal.custodian else None
-        unit = self.registry.unit(seal.unit)
-        return {"印章标识": seal.id, "单位": unit.name if unit else seal.unit, "证书": seal.key.fingerprint,
-                "保管人": seal.custodian, "保管人姓名": custodian.name if custodian else None,
-                "印章状态": seal.status, "签名结果": sig.get("签名结果")}
+    def document_report(self, item: Item) -> dict[str, Any]:
+        """The verification module's report on a document on main (BRIEF "Verification")."""
+        return document_report(self.city, self.unit_id, item.source, verifier=self.verifier_for_documents(),
+                               times=self.times)
 
-    def _approval(self, ref: str, tag_oid: str) -> dict[str, Any]:
+    def verifier_for_documents(self) -> Verifier:
+        """One `verify.Verifier` (judging against this registry state) for every document report."""
+        if self._verifier is None:
+            self._verifier = Verifier(self.city, self.registry)
+        return self._verifier
+
+    def _seal(self, report: dict[str, Any]) -> dict[str, Any] | None:
+        """印章 from the document report: which seal, whose custody, and whether it held."""
+        found = report.get("seal")
+        if not found:
+            return None if not report.get("sealed") else {
+                "印章标识": None, "签名结果": "；".join(report["problems"]) or "合并提交不是由电子印章签名"}
+        seal = self.registry.seal(found["id"])
+        custodian = self.registry.person(found["custodian"]) if found.get("custodian") else None
+        unit = self.registry.unit(found["unit"])
+        return {"印章标识": found["id"], "单位": unit.name if unit else found["unit"], "证书": found["fingerprint"],
+                "保管人": found.get("custodian"), "保管人姓名": custodian.name if custodian else None,
+                "印章状态": seal.status if seal else "登记系统中没有该印章", "用印时间": report.get("sealed_at"),
+                "签名结果": "有效" if report["seal_valid"] else "；".join(report["problems"]) or "无效",
+                "核验问题": list(report["problems"])}
+
+    @staticmethod
+    def _approval(entry: dict[str, Any]) -> dict[str, Any]:
+        return {"审核人": entry["reviewer"], "姓名": entry.get("name"), "意见类型": entry.get("verdict") or "",
+                "意见": entry.get("opinion") or "", "审核标签": entry.get("ref"), "签名对象": entry.get("tag"),
+                "可信时间": entry.get("trusted_time"), "有效": bool(entry.get("valid"))}
+
+    def _approval_from_trailer(self, value: str) -> dict[str, Any]:
+        """An approval named by a bulletin's publishing merge (no document report for bulletins)."""
+        ref, _, tag_oid = value.partition(" ")
+        tag_oid = tag_oid.strip()
         reviewer = ref.rstrip("/").rsplit("/", 1)[-1]
         person = self.registry.person(reviewer)
-        got = self.reader.read(tag_oid)
+        got = self.reader.read(tag_oid) if tag_oid else None
         verdict, opinion = "", ""
         if got and got[1] == "tag":
-            lines = parse_tag(tag_oid, got[2]).message.split("\n")
-            verdict = lines[0].strip()
-            opinion = "\n".join(lines[2:]).strip() if len(lines) > 2 else ""
+            first, _, rest = parse_tag(tag_oid, got[2]).message.partition("\n")
+            verdict, opinion = first.strip(), rest.strip()
+        signed = self.signature(tag_oid, "审核意见") if tag_oid else {"有效": False}
         return {"审核人": reviewer, "姓名": person.name if person else None, "意见类型": verdict,
-                "意见": opinion, "审核标签": ref, "签名对象": tag_oid, "可信时间": self.times.get(tag_oid)}
+                "意见": opinion, "审核标签": ref, "签名对象": tag_oid, "可信时间": self.times.get(tag_oid),
+                "有效": bool(signed["有效"]) and verdict == "approve"}
 
     def _history(self, item: Item, rev: str, publishing: str | None,
                  approvals: list[dict[str, Any]]) -> list[dict[str, Any]]:

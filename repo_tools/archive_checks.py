@@ -22,6 +22,7 @@ from .archive import (CATALOGUE, MAIN, MANIFEST, PackageInfo, Provenance, packag
                       parse_manifest, sha256)
 from .city import City
 from .gitrepo import ObjectReader, clean_env, list_tree, parse_tag, rev_parse
+from .verify import document_report
 
 CHECKS = ("真实性", "完整性", "可用性", "安全性")
 REQUIRED = ("题名", "责任者", "日期", "文种")
@@ -184,7 +185,7 @@ def _check_item(city: City, unit: str, package: PackageInfo, row: dict[str, Any]
     if meta:
         _check_metadata(where, reference, row, meta, contents, reader, report)
         _check_signatures(where, meta, provenance, report)
-        _check_document_report(city, unit, row, meta, report)
+        _check_document_report(city, unit, row, meta, report, provenance)
     for rel, blob_id in sorted(contents.items()):
         data = reader.blob(blob_id) or b""
         _check_usable(f"{where}/{rel}", rel, data, report)
@@ -249,23 +250,20 @@ def _check_signatures(where: str, meta: dict[str, Any], provenance: Provenance, 
 
 
 def _check_document_report(city: City, unit: str, row: dict[str, Any], meta: dict[str, Any],
-                           report: Report) -> None:
-    """The verification module's own report on a sealed document, when it is installed."""
+                           report: Report, provenance: Provenance) -> None:
+    """真实性 of a sealed document as the verification module sees it today: its seal valid at its
+    trusted time, its approvals, and its folder on main unchanged since sealing."""
     if row.get("类别") != "document":
         return
-    try:
-        from .verify import document_report  # type: ignore[attr-defined]
-    except ImportError:
-        return
-    try:
-        found = document_report(city, unit, str(row.get("source")))
-    except Exception as exc:  # noqa: BLE001 - a failing verifier is a finding, not a crash
-        report.warn("真实性", f"{unit}:{row.get('档号')}：核验模块未能核验（{exc}）")
-        return
+    found = document_report(city, unit, str(row.get("source")), verifier=provenance.verifier_for_documents(),
+                            times=provenance.times)
     report.count("真实性")
-    if not found.get("ok", False):
-        for problem in found.get("problems") or ["核验未通过"]:
-            report.fail("真实性", f"{unit}:{row.get('档号')}：{problem}")
+    for problem in found["problems"] or ([] if found["ok"] else ["核验未通过"]):
+        report.fail("真实性", f"{unit}:{row.get('档号')}：{problem}")
+    recorded = (meta.get("印章") or {}).get("印章标识")
+    seal = found.get("seal") or {}
+    if recorded and seal.get("id") and recorded != seal["id"]:
+        report.fail("真实性", f"{unit}:{row.get('档号')}：元数据记录的印章 {recorded} 与合并提交的印章 {seal['id']} 不符")
 
 
 ARCHIVAL_TEXT = (".md", ".txt", ".csv", ".json", ".xml", ".yaml", ".yml", ".html")

@@ -7,7 +7,8 @@ so and stops (it never publishes anything itself)."""
 from __future__ import annotations
 
 from .. import archive_checks, archive_export
-from ..archive import archive
+from ..archive import Package, archive
+from ..archive_reference import RETENTION_NAMES
 from ..archive_access import access, register
 from ..archive_stats import stats
 from ..archive_stats_svg import render
@@ -31,7 +32,8 @@ def run(state: DemoState) -> None:
             state.ok(f"{registry.units[unit_id].name}：{YEAR} 年度没有待归档的文件")
             continue
         done.append(package)
-        refs = "、".join(f"{row['档号']}（{row['保管期限']}）" for row in package.rows)
+        refs = "、".join(f"{row['档号']}（{RETENTION_NAMES.get(row['保管期限'], row['保管期限'])}）"
+                        for row in package.rows)
         state.ok(f"{archivists[0].name}（档案员）归档 {registry.units[unit_id].name} {YEAR} 年度 "
                  f"{len(package.rows)} 件：{refs}；签名标签 refs/tags/{package.tag}")
     if not done:
@@ -48,14 +50,13 @@ def run(state: DemoState) -> None:
         raise RuntimeError("四性检测未通过：" + "；".join(problems[:5]))
     state.ok(f"四性检测通过：{summary}")
 
-    first = done[0]
+    first, item = _regulation(state, done)
     out = state.root / "export" / f"{first.unit}-{YEAR}"
     result = archive_export.export(city, first.unit, YEAR, out)
     if not result["valid"]:
         raise RuntimeError("导出的 BagIt 包未通过校验：" + "；".join(result["errors"][:5]))
     state.ok(f"导出 BagIt 移交包 {out}（{result['files']} 个文件），bagit 校验通过")
 
-    item = first.rows[0]
     reader = next((p for p in registry.members(first.unit) if "author" in p.roles and p.status == "active"), None)
     if reader is not None:
         access(city, reader.id, item["档号"], "起草修订稿时参考原文")
@@ -67,9 +68,27 @@ def run(state: DemoState) -> None:
     data = stats(city, YEAR)
     chart = state.root / f"archive-stats-{YEAR}.svg"
     chart.write_text(render(data), encoding="utf-8")
-    state.ok(f"{YEAR} 年度统计：{data['items']} 件，{data['bytes']} 字节，调阅 {data['accesses']} 次；统计图 {chart}")
+    kinds = "、".join(f"{k} {v} 件" for k, v in data["by_type"].items())
+    terms = "、".join(f"{RETENTION_NAMES.get(k, k)} {v} 件" for k, v in data["by_retention"].items())
+    state.ok(f"{YEAR} 年度统计：{data['items']} 件（{kinds}；{terms}），{data['bytes']} 字节，"
+             f"调阅 {data['accesses']} 次；统计图 {chart}")
     state.fact(f"{YEAR} 年度已归档 {data['items']} 件（签名标签 "
                f"{'、'.join('refs/tags/' + p.tag for p in done)}），四性检测通过，BagIt 移交包校验通过")
+
+
+def _regulation(state: DemoState, done: list[Package]) -> tuple[Package, dict]:  # type: ignore[type-arg]
+    """The package and row holding the sealed regulation of 2013 (the review chapter's
+    `facts["sealed"]`); it is the item the chapter exports, consults and shows."""
+    for sealed in state.facts.get("sealed", []):
+        for package in done:
+            row = next((r for r in package.rows if package.unit == sealed.get("unit")
+                        and r["source"] == sealed.get("path")), None)
+            if row is not None:
+                if sealed.get("number") and row["文号"] != sealed["number"]:
+                    raise RuntimeError(f"归档的文号 {row['文号']} 与用印的文号 {sealed['number']} 不符")
+                state.ok(f"已用印的《{row['题名']}》（{row['文号']}）归档为 {row['档号']}（{RETENTION_NAMES.get(row['保管期限'], row['保管期限'])}）")
+                return package, row
+    raise RuntimeError("已用印的 2013 年公文没有进入归档包")
 
 
 def _show_refusal(state: DemoState, unit: str, user: str, item: dict) -> None:  # type: ignore[type-arg]
