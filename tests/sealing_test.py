@@ -107,7 +107,7 @@ def test_merge_without_approvals_by_hand_with_plain_git_refused(ws: Workspace) -
 def test_approval_by_the_author_does_not_count_in_a_hand_merge(ws: Workspace) -> None:
     # wu (jyj) is author and reviewer; a self-approval can only exist if forged around the
     # hook, so the merge rule must also refuse to rely on it: name wu's (missing) verdict.
-    _, n = approved(ws, {"bulletins/通知公告/2026-11-20-x/index.md": BULLETIN}, "jyj", "wu", "he")
+    _, n = approved(ws, {"bulletins/政务动态/2026-11-20-x/index.md": BULLETIN}, "jyj", "wu", "he")
     before = ws.snapshot()
     refused = hand_merge(ws, "jyj", n, signer="he", pusher="he", approvals=["wu"])
     assert "[merge-approval-invalid｜" in refused and "[merge-approvals-missing｜" in refused
@@ -180,7 +180,7 @@ def test_preset_number_in_draft_refused(ws: Workspace) -> None:
 
 
 def test_bulletin_merged_by_the_author_refused(ws: Workspace) -> None:
-    _, n = approved(ws, {"bulletins/通知公告/2026-11-20-x/index.md": BULLETIN}, "jyj", "wu", "he")
+    _, n = approved(ws, {"bulletins/政务动态/2026-11-20-x/index.md": BULLETIN}, "jyj", "wu", "he")
     with pytest.raises(Refused) as refused:
         sealing.merge(ws.city, "jyj", n, "wu")
     assert refused.value.rule == "merge-reviewer-required"
