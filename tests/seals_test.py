@@ -54,6 +54,25 @@ def test_designate_custodian_then_rotate(ws: Workspace) -> None:
     assert reg.key_holder(new.key.fingerprint).id == "lagov-2"
 
 
+def test_only_the_designated_custodian_seals(ws: Workspace) -> None:
+    # No custodian designated: any seal custodian of the unit may seal (ma here).
+    assert sealing.merge(ws.city, "lagov", approved_request(ws, "doc-1"), "ma").seal == "lagov-1"
+    seals.issue(ws.city, "admin", "lagov", "zhao", approved_by="zhou")  # zhao is now the custodian
+    n = approved_request(ws, "doc-2")
+    before = ws.snapshot()
+    with pytest.raises(Refused) as exc:
+        sealing.merge(ws.city, "lagov", n, "ma")
+    assert exc.value.rule == "merge-custodian-designated" and "zhao" in exc.value.message
+    assert ws.snapshot() == before
+    # The same merge made by hand under the seal and pushed by ma: the hook refuses it too.
+    refused = hand_merge(ws, "lagov", n, signer="", pusher="ma", seal_key=True,
+                         numbers={"documents/2013/doc-2/index.md": "六政办〔2013〕2号"})
+    assert "[merge-custodian-designated｜" in refused and "[merge-custodian-required｜" not in refused
+    assert ws.snapshot() == before
+    result = sealing.merge(ws.city, "lagov", n, "zhao")
+    assert main_of(ws) == result.merge and result.sealed[0]["number"] == "六政办〔2013〕2号"
+
+
 def test_seal_change_needs_approval_at_the_registry_hook(ws: Workspace) -> None:
     reg = ws.city.registry()
     seal = reg.active_seal("lagov")
