@@ -142,6 +142,9 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
                             "请由印章保管人用 `oa review merge N` 盖章合并。"),
     "merge-custodian-required": ("第二十一条", "{user} 不是单位“{unit}”的印章保管人，不能盖章签发公文。",
                                  "请由本单位印章保管人合并（oa review merge N）。"),
+    "merge-custodian-designated": ("第二十一条", "电子印章 {seal} 的指定保管人是 {custodian}，{user} 不能用它盖章签发公文。",
+                                   "请由指定保管人 {custodian} 合并（oa review merge N）；更换保管人请用 "
+                                   "`oa seal rotate 单位 --custodian 用户 --reason custodian-change`。"),
     "merge-reviewer-required": ("第三十条", "只含信息的合并请求须由本单位审核人（非拟稿人）以本人密钥合并：{detail}。",
                                 "请由本单位其他审核人合并（oa review merge N）。"),
     "merge-no-seal": ("第十七条", "单位“{unit}”没有现行电子印章，不能签发公文。", "请电子政务办公室为本单位颁发电子印章。"),

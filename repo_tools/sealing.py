@@ -119,6 +119,8 @@ def merge(city: City, unit: str, n: int, actor: str, code: str | None = None) ->
             seal = reg.active_seal(unit)
             if seal is None:
                 raise Refused("merge-no-seal", unit=unit_rec.name)
+            if seal.custodian and seal.custodian != actor:
+                raise Refused("merge-custodian-designated", seal=seal.id, custodian=seal.custodian, user=actor)
             signer = city.seal_signer(seal, unit_rec.name)
         else:
             if "reviewer" not in person.roles or person.unit != unit or person.status != "active":

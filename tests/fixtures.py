@@ -140,7 +140,9 @@ class Workspace:
         for reviewer in reviewers[:max(unit_rec.required_approvals, 1)]:
             review.approve(self.city, unit, n, reviewer, "同意。")
         if any(rel.startswith("documents/") for rel in files):
-            merger = next(p.id for p in reg.with_role(unit, "seal-custodian"))
+            seal = reg.active_seal(unit)
+            merger = (seal.custodian if seal and seal.custodian else None) or \
+                next(p.id for p in reg.with_role(unit, "seal-custodian"))
         else:
             merger = reviewers[0]
         if code is not None and code not in unit_rec.codes:

@@ -11,9 +11,11 @@ from repo_tools.review import ReviewView, document_folders
 
 def hand_merge(ws: Workspace, unit: str, n: int, signer: str, pusher: str, *, seal_key: bool = False,
                numbers: dict[str, str] | None = None, extra: dict[str, bytes | None] | None = None,
-               approvals: list[str] | None = None, sealed_on: date | None = None) -> str:
+               approvals: list[str] | None = None, sealed_on: date | None = None,
+               seal_id: str | None = None) -> str:
     """Build a merge of request n on main with plumbing and push it; return the hook's refusal
-    text, or "" when the push was accepted."""
+    text, or "" when the push was accepted. `seal_id` picks a seal other than the active one
+    (a revoked or destroyed seal) for `seal_key`."""
     city = ws.city
     reg = city.registry()
     repo = city.unit_repo(unit)
@@ -22,7 +24,7 @@ def hand_merge(ws: Workspace, unit: str, n: int, signer: str, pusher: str, *, se
     main = rev_parse(repo, "refs/heads/main", env=clean_env())
     head = rev_parse(repo, f"refs/heads/mr/{n}", env=clean_env())
     assert main and head
-    seal = reg.active_seal(unit)
+    seal = reg.seal(seal_id) if seal_id else reg.active_seal(unit)
     assert seal is not None
     sign = city.seal_signer(seal, unit_rec.name) if seal_key else city.signer(signer)
     with ReviewView.of(city, unit) as view:

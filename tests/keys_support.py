@@ -1,13 +1,14 @@
-"""Helpers for the key and seal tests: a sealing merge built by hand following the BRIEF
-contract (until `repo_tools.sealing` lands), and an object placed on the server *without* a
-push through the hook (a restored backup, a tampered server) to test what verification says."""
+"""Helpers for the key and seal tests: a document sealed the real way (`review` and
+`sealing.merge`), a sealing merge built by hand for the tests that need an invalid one (another
+unit's seal), and an object placed on the server *without* a push through the hook (a restored
+backup, a tampered server) to test what verification says."""
 from __future__ import annotations
 
 import subprocess
 from dataclasses import dataclass
 
-from fixtures import Workspace
-from repo_tools import eventlog
+from fixtures import Workspace, run
+from repo_tools import eventlog, frontmatter, review, sealing, timeutil
 from repo_tools.gitrepo import Scratch, Signer, clean_env, git, push, rev_parse
 
 DOC = """---
@@ -59,11 +60,12 @@ def seal_signer(ws: Workspace, unit: str, seal_id: str | None = None) -> Signer:
 
 def merge_commit(ws: Workspace, unit: str, signer: Signer, head: str, tags: dict[str, str], path: str,
                  number: str, seal_id: str, n: int = 1) -> tuple[Scratch, str]:
-    """Write (not push) a sealing merge signed by `signer`; the caller pushes and closes."""
+    """Write (not push) a sealing merge by hand, signed by `signer`; the caller pushes and closes.
+    Only for merges a test needs to be invalid: valid ones come from `seal_document`."""
     scratch = Scratch(ws.city.unit_repo(unit), signer)
     index = f"{path}/index.md"
     text = git("cat-file", "blob", f"{head}:{index}", cwd=scratch.dir, env=scratch.env)
-    sealed = text.replace("date: 2013-03-21\n", f"date: 2013-03-21\nnumber: {number}\nsealed_on: 2013-03-21\n")
+    sealed = frontmatter.set_fields(text, {"number": number, "sealed_on": timeutil.today()})
     trailers = [f"Merge-Request: {n}"] + [f"Approval: refs/reviews/{n}/{r} {t}" for r, t in tags.items()]
     trailers += [f"Sealed-Document: {index} {number}", f"Seal: {seal_id}"]
     message = f"盖章合并：{number}\n\n" + "\n".join(trailers)
@@ -73,21 +75,18 @@ def merge_commit(ws: Workspace, unit: str, signer: Signer, head: str, tags: dict
 
 
 def seal_document(ws: Workspace, unit: str = "lagov", author: str = "zhang", reviewers: tuple[str, ...] = ("li",),
-                  custodian: str = "zhao", number: str = "六政办〔2013〕1号", n: int = 1,
-                  path: str = "documents/2013/oa-measures", seal_id: str | None = None) -> Sealed:
-    """Open, approve and seal a document through the real hooks; returns what was made."""
-    head = open_request(ws, unit, author, path, n)
-    tags = {r: approve(ws, unit, r, head, n) for r in reviewers}
-    signer = seal_signer(ws, unit, seal_id)
-    reg = ws.city.registry()
-    holder = reg.key_holder(signer.fingerprint)
-    assert holder is not None
-    scratch, oid = merge_commit(ws, unit, signer, head, tags, path, number, holder.id, n)
-    try:
-        push(scratch.dir, scratch.bare, [f"{oid}:refs/heads/main"], ws.city.signer(custodian))
-    finally:
-        scratch.close()
-    return Sealed(oid, head, tags, path, number)
+                  custodian: str = "zhao", path: str = "documents/2013/oa-measures",
+                  opinion: str = "同意印发。") -> Sealed:
+    """Draft, open, approve and seal a document the real way (`oa review merge`); returns what was made."""
+    work = ws.clone(unit, author)
+    run(["git", "checkout", "-q", "-b", f"draft/{work.name}"], work)
+    ws.commit(work, {f"{path}/index.md": DOC}, "拟稿：办法")
+    n = review.open_request(ws.city, unit, author, title="拟稿：办法", workdir=work)
+    tags = {r: review.approve(ws.city, unit, n, r, opinion) for r in reviewers}
+    result = sealing.merge(ws.city, unit, n, custodian)
+    head = rev_parse(ws.city.unit_repo(unit), f"refs/heads/mr/{n}", env=clean_env())
+    assert head is not None and [s["index"] for s in result.sealed] == [f"{path}/index.md"]
+    return Sealed(result.merge, head, tags, path, result.sealed[0]["number"])
 
 
 def place_without_hook(ws: Workspace, unit: str, source: str, oid: str, ref: str, log: bool = True) -> None:

@@ -86,7 +86,7 @@ def test_two_authors_opening_at_once_get_distinct_numbers(ws: Workspace) -> None
 
 def test_author_cannot_approve_own_request(ws: Workspace) -> None:
     # wu is both author and reviewer of jyj
-    work, n = draft(ws, "jyj", "wu", {"bulletins/通知公告/2026-11-20-x/index.md": BULLETIN})
+    work, n = draft(ws, "jyj", "wu", {"bulletins/政务动态/2026-11-20-x/index.md": BULLETIN})
     before = ws.snapshot()
     with pytest.raises(Refused) as refused:
         review.approve(ws.city, "jyj", n, "wu", "同意。")
@@ -98,11 +98,11 @@ def test_author_cannot_approve_own_request(ws: Workspace) -> None:
 
 
 def test_committer_cannot_approve(ws: Workspace) -> None:
-    work, n = draft(ws, "jyj", "wu", {"bulletins/通知公告/2026-11-20-x/index.md": BULLETIN})
+    work, n = draft(ws, "jyj", "wu", {"bulletins/政务动态/2026-11-20-x/index.md": BULLETIN})
     helper = ws.clone("jyj", "he")
     run(["git", "fetch", "-q", "origin", f"refs/heads/mr/{n}"], helper)
     run(["git", "checkout", "-q", "-b", "fix", "FETCH_HEAD"], helper)
-    ws.commit(helper, {"bulletins/通知公告/2026-11-20-x/index.md": BULLETIN + "\n补充。\n"}, "补充")
+    ws.commit(helper, {"bulletins/政务动态/2026-11-20-x/index.md": BULLETIN + "\n补充。\n"}, "补充")
     assert ws.push(helper, f"HEAD:refs/heads/mr/{n}").returncode == 0
     with pytest.raises(Refused) as refused:
         review.approve(ws.city, "jyj", n, "he", "同意。")

@@ -20,8 +20,8 @@ OA = str(Path(sys.executable).parent / "oa")
 BULLETIN = "---\ntitle: 市政府召开常务会议\ncolumn: 政务动态\ndate: 2026-11-20\n---\n\n会议研究了有关事项。\n"
 
 
-def notice(title: str, day: str = "2026-03-21") -> str:
-    return (f"---\ntype: 通知\ntitle: {title}\nnumber:\nrecipients: [各县区人民政府]\ndate: {day}\n---\n\n"
+def notice(title: str, day: str = "2026-03-21", attachments: str = "") -> str:
+    return (f"---\ntype: 通知\ntitle: {title}\nnumber:\nrecipients: [各县区人民政府]\ndate: {day}\n{attachments}---\n\n"
             "各县区人民政府：\n\n现将有关事项通知如下。\n")
 
 
@@ -44,7 +44,8 @@ def show_file(ws: Workspace, path: str, unit: str = "lagov") -> str:
 
 
 def test_seal_merge_numbers_signs_and_logs(ws: Workspace) -> None:
-    _, n = approved(ws, {"documents/2026/safety/index.md": notice("关于开展安全检查的通知"),
+    listed = "attachments:\n  - {title: 检查名单, file: attachments/list.csv}\n"
+    _, n = approved(ws, {"documents/2026/safety/index.md": notice("关于开展安全检查的通知", attachments=listed),
                          "documents/2026/safety/attachments/list.csv": "单位,人数\n"})
     with pytest.raises(Refused) as refused:
         sealing.merge(ws.city, "lagov", n, "li")
@@ -76,7 +77,7 @@ def test_number_floor_and_chosen_code(ws: Workspace) -> None:
     assert unit is not None
     unit.number_floors = {"六政办秘〔2013〕": 26}
     ws.city.change_registry("admin", {"units/lagov.yaml": dump(unit)}, "纸质发文已用到 26 号")
-    _, n = approved(ws, {"documents/2013/oa-measures/index.md": notice("六安市协同办公系统管理办法（试行）", "2013-03-21")})
+    _, n = approved(ws, {"documents/2013/oa-measures/index.md": notice("关于印发《六安市协同办公系统管理办法（试行）》的通知", "2013-03-21")})
     with pytest.raises(Refused) as refused:
         sealing.merge(ws.city, "lagov", n, "zhao", code="六教")
     assert refused.value.rule == "seal-code-foreign"
@@ -107,7 +108,7 @@ def test_merge_without_approvals_by_hand_with_plain_git_refused(ws: Workspace) -
 def test_approval_by_the_author_does_not_count_in_a_hand_merge(ws: Workspace) -> None:
     # wu (jyj) is author and reviewer; a self-approval can only exist if forged around the
     # hook, so the merge rule must also refuse to rely on it: name wu's (missing) verdict.
-    _, n = approved(ws, {"bulletins/通知公告/2026-11-20-x/index.md": BULLETIN}, "jyj", "wu", "he")
+    _, n = approved(ws, {"bulletins/政务动态/2026-11-20-x/index.md": BULLETIN}, "jyj", "wu", "he")
     before = ws.snapshot()
     refused = hand_merge(ws, "jyj", n, signer="he", pusher="he", approvals=["wu"])
     assert "[merge-approval-invalid｜" in refused and "[merge-approvals-missing｜" in refused
@@ -172,15 +173,25 @@ def test_bad_numbers_refused(ws: Workspace, number: str, rule: str) -> None:
 
 
 def test_preset_number_in_draft_refused(ws: Workspace) -> None:
+    # A number is only ever written by the sealing merge: a draft carrying one never reaches the
+    # server (documents rule on every branch), so it can never be approved and sealed either.
     text = notice("关于开展安全检查的通知").replace("number:\n", "number: 六政办〔2026〕9号\n")
-    _, n = approved(ws, {"documents/2026/safety/index.md": text})
-    with pytest.raises(Refused) as refused:
-        sealing.merge(ws.city, "lagov", n, "zhao")
-    assert refused.value.rule == "seal-number-preset"
+    work = ws.clone("lagov", "zhang")
+    run(["git", "checkout", "-q", "-b", "draft/safety"], work)
+    ws.commit(work, {"documents/2026/safety/index.md": text}, "草稿")
+    before = ws.snapshot()
+    proc = ws.push(work, "HEAD:refs/heads/draft/safety")
+    assert proc.returncode != 0 and "[doc-number-draft｜" in proc.stderr, proc.stderr
+    assert ws.snapshot() == before
+    # Without the number the same draft is accepted and sealing gives it the next number.
+    ws.commit(work, {"documents/2026/safety/index.md": notice("关于开展安全检查的通知")}, "删去发文字号")
+    n = review.open_request(ws.city, "lagov", "zhang", title="草稿", workdir=work)
+    review.approve(ws.city, "lagov", n, "li", "同意。")
+    assert sealing.merge(ws.city, "lagov", n, "zhao").sealed[0]["number"] == "六政办〔2026〕1号"
 
 
 def test_bulletin_merged_by_the_author_refused(ws: Workspace) -> None:
-    _, n = approved(ws, {"bulletins/通知公告/2026-11-20-x/index.md": BULLETIN}, "jyj", "wu", "he")
+    _, n = approved(ws, {"bulletins/政务动态/2026-11-20-x/index.md": BULLETIN}, "jyj", "wu", "he")
     with pytest.raises(Refused) as refused:
         sealing.merge(ws.city, "jyj", n, "wu")
     assert refused.value.rule == "merge-reviewer-required"

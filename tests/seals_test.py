@@ -8,25 +8,33 @@ import pytest
 from click.testing import CliRunner
 
 from fixtures import Workspace
-from keys_support import main_of, merge_commit, open_request, approve, seal_document, seal_signer
-from repo_tools import seals
+from forged_merges import hand_merge
+from fixtures import run
+from keys_support import DOC, main_of, seal_document
+from repo_tools import review, sealing, seals
 from repo_tools.cli import oa
 from repo_tools.gitrepo import PushRefused, push
 from repo_tools.messages import Refused
 from repo_tools.registry import dump_seals
 
 
-def try_seal(ws: Workspace, seal_id: str, n: int = 2, custodian: str = "zhao") -> str:
-    """Try to push a sealing merge signed with `seal_id`; return the merge or raise PushRefused."""
-    head = open_request(ws, "lagov", "zhang", f"documents/2013/doc-{n}", n)
-    tags = {"li": approve(ws, "lagov", "li", head, n)}
-    scratch, oid = merge_commit(ws, "lagov", seal_signer(ws, "lagov", seal_id), head, tags,
-                                f"documents/2013/doc-{n}", f"六政办〔2013〕{n}号", seal_id, n)
-    try:
-        push(scratch.dir, scratch.bare, [f"{oid}:refs/heads/main"], ws.city.signer(custodian))
-    finally:
-        scratch.close()
-    return oid
+def approved_request(ws: Workspace, slug: str) -> int:
+    """zhang drafts documents/2013/<slug> and opens a request; li approves it. Returns n."""
+    work = ws.clone("lagov", "zhang")
+    run(["git", "checkout", "-q", "-b", f"draft/{slug}"], work)
+    ws.commit(work, {f"documents/2013/{slug}/index.md": DOC}, "拟稿")
+    n = review.open_request(ws.city, "lagov", "zhang", title="拟稿", workdir=work)
+    review.approve(ws.city, "lagov", n, "li", "同意印发。")
+    return n
+
+
+def try_seal(ws: Workspace, seal_id: str, slug: str = "doc-2", custodian: str = "zhao") -> str:
+    """Push an otherwise valid sealing merge signed with `seal_id` (not necessarily the active
+    seal: `oa review merge` only ever uses that one, so this merge is made by hand); return the
+    hook's refusal text, "" when accepted."""
+    n = approved_request(ws, slug)
+    return hand_merge(ws, "lagov", n, signer="", pusher=custodian, seal_key=True, seal_id=seal_id,
+                      numbers={f"documents/2013/{slug}/index.md": "六政办〔2013〕9号"})
 
 
 def test_designate_custodian_then_rotate(ws: Workspace) -> None:
@@ -44,6 +52,25 @@ def test_designate_custodian_then_rotate(ws: Workspace) -> None:
     assert old.status == "revoked" and old.key.revoked_at == new.key.valid_from and old.key.reason == "damaged"
     assert reg.active_seal("lagov").id == "lagov-2" and reg.active_seal("lagov").custodian == "zhao"
     assert reg.key_holder(new.key.fingerprint).id == "lagov-2"
+
+
+def test_only_the_designated_custodian_seals(ws: Workspace) -> None:
+    # No custodian designated: any seal custodian of the unit may seal (ma here).
+    assert sealing.merge(ws.city, "lagov", approved_request(ws, "doc-1"), "ma").seal == "lagov-1"
+    seals.issue(ws.city, "admin", "lagov", "zhao", approved_by="zhou")  # zhao is now the custodian
+    n = approved_request(ws, "doc-2")
+    before = ws.snapshot()
+    with pytest.raises(Refused) as exc:
+        sealing.merge(ws.city, "lagov", n, "ma")
+    assert exc.value.rule == "merge-custodian-designated" and "zhao" in exc.value.message
+    assert ws.snapshot() == before
+    # The same merge made by hand under the seal and pushed by ma: the hook refuses it too.
+    refused = hand_merge(ws, "lagov", n, signer="", pusher="ma", seal_key=True,
+                         numbers={"documents/2013/doc-2/index.md": "六政办〔2013〕2号"})
+    assert "[merge-custodian-designated｜" in refused and "[merge-custodian-required｜" not in refused
+    assert ws.snapshot() == before
+    result = sealing.merge(ws.city, "lagov", n, "zhao")
+    assert main_of(ws) == result.merge and result.sealed[0]["number"] == "六政办〔2013〕2号"
 
 
 def test_seal_change_needs_approval_at_the_registry_hook(ws: Workspace) -> None:
@@ -72,23 +99,21 @@ def test_revoked_seal_cannot_seal_but_earlier_seal_stays(ws: Workspace) -> None:
     sealed = seal_document(ws)
     assert main_of(ws) == sealed.merge
     seals.rotate(ws.city, "admin", "lagov", "lost", approved_by="zhou", custodian="zhao")
+    n = approved_request(ws, "doc-2")
     before = ws.snapshot()
-    with pytest.raises(PushRefused) as exc:
-        try_seal(ws, "lagov-1", n=2)
-    assert "[commit-key-invalid｜" in exc.value.message
-    after = ws.snapshot()
-    # only the MR and its approval were added, main is unchanged
-    assert main_of(ws) == sealed.merge and after["refs"]["registry.git"] == before["refs"]["registry.git"]
-    oid = try_seal(ws, "lagov-2", n=3)
-    assert main_of(ws) == oid
+    refused = hand_merge(ws, "lagov", n, signer="", pusher="zhao", seal_key=True, seal_id="lagov-1",
+                         numbers={"documents/2013/doc-2/index.md": "六政办〔2013〕2号"})
+    assert "[commit-key-invalid｜" in refused
+    assert ws.snapshot() == before and main_of(ws) == sealed.merge
+    result = sealing.merge(ws.city, "lagov", n, "zhao")  # the new seal lagov-2 seals it
+    assert main_of(ws) == result.merge and result.seal == "lagov-2"
+    assert result.sealed[0]["number"] == "六政办〔2013〕2号"
 
 
 def test_revoke_seal(ws: Workspace) -> None:
     seal = seals.revoke(ws.city, "admin", "lagov", "compromised", approved_by="zhou")
     assert ws.city.registry().active_seal("lagov") is None and seal.key.revoked_at
-    with pytest.raises(PushRefused) as exc:
-        try_seal(ws, "lagov-1")
-    assert "[commit-key-invalid｜" in exc.value.message
+    assert "[commit-key-invalid｜" in try_seal(ws, "lagov-1")
 
 
 def test_destruction_needs_all_three_parties(ws: Workspace) -> None:
@@ -138,9 +163,7 @@ def test_destroyed_seal_cannot_seal(ws: Workspace) -> None:
         seals.destroy(ws.city, witness, "lagov")
     assert ws.city.registry().seal("lagov-1").status == "destroyed"
     main = main_of(ws)
-    with pytest.raises(PushRefused) as exc:
-        try_seal(ws, "lagov-1", n=2)
-    assert "commit-key-invalid" in exc.value.message
+    assert "[commit-key-invalid｜" in try_seal(ws, "lagov-1")
     assert main_of(ws) == main
 
 

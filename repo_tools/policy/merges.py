@@ -2,8 +2,8 @@
 28, 30): every new commit on main's first-parent chain is a merge of an approved request whose
 trailers name valid, current approvals of eligible reviewers, enough of them and no current
 rejection; a merge that issues documents is signed by the unit's active seal key and pushed by a
-seal custodian; the merge changes nothing but the allocated number and seal date of the
-documents it seals; numbers are well formed, of the unit's own codes, and unique on `main`.
+seal custodian (the seal's designated custodian when the seal record names one, Art. 21); the
+merge changes nothing but the allocated number and seal date of the documents it seals; numbers are well formed, of the unit's own codes, and unique on `main`.
 
 Uniqueness is checked against the numbers on the old `main` (`numbering.numbers_on`), which
 reads every document's front matter: fine for now; a number index kept beside `main`
@@ -173,6 +173,8 @@ def _check_merge(push: Push, oid: str, previous: str, numbers: _Numbers) -> Iter
         pusher = push.registry.person(push.pusher_id or "")
         if pusher is None or pusher.unit != unit.id or "seal-custodian" not in pusher.roles:
             yield refusal("merge-custodian-required", where, user=push.pusher_id or "（未知）", unit=unit.name)
+        elif seal.custodian and pusher.id != seal.custodian:
+            yield refusal("merge-custodian-designated", where, seal=seal.id, custodian=seal.custodian, user=pusher.id)
     else:
         holder = check.holder if check.valid else None
         person = push.registry.person(holder.id) if holder and holder.kind == "person" else None
