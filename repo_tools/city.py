@@ -312,6 +312,11 @@ def set_person_status(city: City, actor: str, user: str, status: str, reason: st
     is_unit_admin = unit is not None and actor in unit.admins
     if not (reg.is_egov_admin(actor) or actor == AUTHORITY or is_unit_admin):
         raise Refused("role-required", user=actor, role="单位管理员", action="停用或启用账户")
+    if status == "active":
+        from . import lockout
+        lockout.unlock(city, user, actor)
+        if person.status == "active":
+            return person  # only a lock-out to lift; the registry already says active
     person.status = status  # type: ignore[assignment]
     verb = "停用" if status == "disabled" else "启用"
     # The registry accepts commits from the e-gov office only; a unit admin's request is

@@ -46,6 +46,7 @@ def pre_receive(lines: list[str]) -> int:
     push = _open_push(lines)
     try:
         refusals = rules_for(push.kind)(push)
+        _count_authentication(push, refusals)
         if refusals:
             print(HEADER, file=sys.stderr)
             for item in refusals:
@@ -62,6 +63,22 @@ def pre_receive(lines: list[str]) -> int:
         return 0
     finally:
         push.close()
+
+
+def _count_authentication(push: Push, refusals: list) -> None:
+    """Art. 14: consecutive failed authentications by a registered person lock the account."""
+    from . import lockout
+    check = push.certificate_check
+    holder = check.holder if check else None
+    if holder is None or holder.kind != "person":
+        return
+    failed = [r for r in refusals if r.rule in ("pusher-key-invalid", "push-cert-invalid")]
+    if failed:
+        if lockout.record_failure(push.city, holder.id, failed[0].message):
+            print(f"账户 {holder.id} 因连续 {lockout.MAX_FAILURES} 次认证失败已被锁定（第十四条）。",
+                  file=sys.stderr)
+    elif not refusals:
+        lockout.record_success(push.city.root, holder.id)
 
 
 def _record_timing(push: Push, seconds: float) -> None:

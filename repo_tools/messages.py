@@ -21,6 +21,8 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
                         "请联系本单位系统管理员重新启用账户。"),
     "pusher-key-invalid": ("第二十五条", "推送所用密钥 {key} 在推送时不是 {user} 的有效证书（{detail}）。",
                            "请使用当前有效的数字证书；证书丢失或作废请申请补发。"),
+    "pusher-locked": ("第十四条", "账户 {user}（{name}）因连续 {failures} 次认证失败已被锁定。",
+                      "请联系本单位系统管理员核实后用 `oa user enable {user}` 重新启用。"),
     "pusher-other-unit": ("第十三条", "{user}（{name}）属于单位“{pusher_unit}”，无权向单位“{unit}”的仓库推送。",
                           "只能向本单位仓库推送；向其他单位发文请使用 `oa send`。"),
     "commit-unsigned": ("第三条", "提交 {commit} 没有签名。",

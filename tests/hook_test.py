@@ -296,3 +296,29 @@ def test_oa_log_verify_exit_status(ws: Workspace) -> None:
         handle.write('{"seq": 999, "type": "forged"}\n')
     bad = subprocess.run([*oa, "log", "verify"], capture_output=True, text=True)
     assert bad.returncode == 1 and "第" in bad.stderr
+
+
+def test_repeated_failed_authentication_locks_the_account_until_an_admin_enables_it(ws: Workspace) -> None:
+    from repo_tools import certificates, lockout
+    work = ws.clone("lagov", "zhang")
+    ws.commit(work, {"a.md": "正文\n"})
+    old_key = ws.city.signer("zhang").fingerprint
+    certificates.issue(ws.city, "admin", "zhang", approved_by="zhou")  # the old key is replaced now
+    for _ in range(lockout.MAX_FAILURES - 1):
+        before = ws.snapshot()
+        assert_refused(ws, before, ws.push(work), "pusher-key-invalid")  # still signs with the old key
+        assert not lockout.is_locked(ws.city.root, "zhang")
+    last = ws.push(work)
+    assert last.returncode != 0 and "已被锁定" in last.stderr
+    assert lockout.is_locked(ws.city.root, "zhang")
+    assert any(e["type"] == "account-locked" and e["person"] == "zhang" for e in eventlog.read(ws.city.log_file))
+    # With the new key the account is still locked until the unit admin re-enables it.
+    new_key = ws.city.signer("zhang").fingerprint
+    assert new_key != old_key
+    run(["git", "config", "user.signingkey", new_key], work)
+    run(["git", "commit", "-q", "--amend", "--no-edit", "--no-verify"], work)
+    before = ws.snapshot()
+    assert_refused(ws, before, ws.push(work), "pusher-locked")
+    city_mod.set_person_status(ws.city, "zhou", "zhang", "active", "核实为本人")
+    assert not lockout.is_locked(ws.city.root, "zhang")
+    assert_accepted(ws.push(work))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from .. import lockout
 from ..city import AUTHORITY
 from ..push import Push
 from ..registry import ROLE_NAMES
@@ -57,7 +58,10 @@ def pusher_registered(push: Push) -> Iterator[Refusal]:
         return
     person = push.registry.person(holder.id)
     assert person is not None
-    if person.status != "active":
+    if lockout.is_locked(push.city.root, person.id):
+        yield refusal("pusher-locked", "推送证书", user=person.id, name=person.name,
+                      failures=lockout.MAX_FAILURES)
+    elif person.status != "active":
         yield refusal("pusher-inactive", "推送证书", user=person.id, name=person.name,
                       status=STATUS_NAMES.get(person.status, person.status))
     elif not holder.key.valid_at(push.now):
