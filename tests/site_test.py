@@ -22,7 +22,6 @@ number: 六政办秘〔2013〕27号
 recipients: [各县区人民政府, 市政府各部门]
 cc: [市委办公室]
 date: 2013-03-21
-sealed_on: 2013-03-21
 attachments:
   - {title: 六安市协同办公系统使用管理办法（试行）, file: attachments/measures.txt}
 ---
@@ -30,10 +29,11 @@ attachments:
 为加快推进电子政务建设，提高行政效能，现将《六安市协同办公系统使用管理办法（试行）》印发给你们，请认真贯彻执行。
 """
 
-SECRET_TITLE = "教育局内部工作安排绝密无关词甲乙"
+SECRET_TITLE = "关于教育局内部工作安排绝密无关词甲乙的通知"
 RESTRICTED = f"""---
 type: 通知
 title: {SECRET_TITLE}
+recipients: [局机关各科室]
 date: 2013-04-01
 audience: [unit:jyj]
 ---
@@ -52,7 +52,19 @@ date: 2013-03-26
 
 
 def doc(title: str, date: str = "2013-05-01", extra: str = "", body: str = "正文。") -> str:
-    return f"---\ntype: 通知\ntitle: {title}\ndate: {date}\n{extra}---\n\n{body}\n"
+    """A valid 通知 draft whose title contains `title` (no number: the sealing merge gives it one)."""
+    return (f"---\ntype: 通知\ntitle: 关于{title}的通知\nrecipients: [市政府各部门]\ndate: {date}\n{extra}---\n\n"
+            f"{body}\n")
+
+
+def sealed_number(ws, unit: str, doc_dir: str) -> str:  # type: ignore[no-untyped-def]
+    """The 发文字号 the sealing merge wrote into a document on the unit's main."""
+    from repo_tools import frontmatter
+    from repo_tools.gitrepo import clean_env, git
+    text = git("show", f"refs/heads/main:{doc_dir}/index.md", cwd=ws.city.unit_repo(unit), env=clean_env())
+    meta, _ = frontmatter.split(text)
+    assert meta.get("number") and meta.get("sealed_on"), meta
+    return str(meta["number"])
 
 
 def all_text(site: Path) -> str:
@@ -80,10 +92,22 @@ def test_document_page_has_official_form_seal_and_verification(published, tmp_pa
     report = build_site(published.city, tmp_path / "site")
     site = tmp_path / "site"
     page = (site / "documents/lagov/2013/oa-measures/index.html").read_text(encoding="utf-8")
-    assert "六政办秘〔2013〕27号" in page
+    number = sealed_number(published, "lagov", "documents/2013/oa-measures")
+    assert number.startswith("六政办秘〔2013〕")  # the code of the draft's intended number, kept by land
+    assert number in page
     assert "关于印发六安市协同办公系统使用管理办法（试行）的通知" in page
     assert 'class="verification-panel"' in page
     assert "<svg" in page  # the seal image of a sealed document
+    panel = page.split('class="verification-panel"', 1)[1]
+    # The real report of repo_tools.verify: seal valid, the approval with its opinion, trusted times.
+    assert "✓ 验证通过" in panel and "印章有效" in panel and "lagov-1" in panel
+    assert "李华" in panel and "<q>同意。</q>" in panel and "签名有效" in panel
+    assert re.search(r"盖章时间（可信时间）</dt><dd>2\d{3}-\d\d-\d\d \d\d:\d\d:\d\d", panel)
+    assert "（无审核记录）" not in panel and "—" not in panel.split("<h3>审核意见")[1].split("</ul>")[0]
+    # One source of truth for the GB/T 9704 layout: official.css, linked and copied.
+    assert 'assets/official.css"' in page and (site / "assets/official.css").exists()
+    assert ".official-document" not in (site / "assets/site.css").read_text(encoding="utf-8").replace(
+        ".document-sheet .official-document", "")
     assert 'href="attachments/measures.txt"' in page
     assert (site / "documents/lagov/2013/oa-measures/attachments/measures.txt").read_text(encoding="utf-8")
     bulletin = (site / "bulletins/lagov/政务动态/2013-03-26-oa-trial-run/index.html").read_text(encoding="utf-8")

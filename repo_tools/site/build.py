@@ -144,7 +144,7 @@ def build_site(city: City, out: Path | str | None = None, audience: str = "all",
             state.thumbs.pop(url, None)
         assets = _write_assets(city, generation, items, state, changed)
         timer.mark("assets")
-        extra = {"audience": audience, "official_css": (TEMPLATES / "assets" / "official.css").exists()}
+        extra = {"audience": audience}
         rendered, written = _render(generation, publication.store, to_render, extra)
         changed.update(written)
         timer.mark("render")
