@@ -135,7 +135,7 @@ def test_restricted_item_leaks_into_no_other_build(published, tmp_path):  # type
 def test_user_markdown_is_sanitized(ws, tmp_path):  # type: ignore[no-untyped-def]
     body = ('<script>alert(1)</script>\n\n<iframe src="x"></iframe>\n\n<img src="a.png" onerror="alert(2)">\n\n'
             '[点我](javascript:alert(3))\n\n正文保留。')
-    ws.land("lagov", "zhang", {"documents/2013/evil/index.md": doc("恶意内容测试", body=body),
+    ws.land("lagov", "zhang", {"documents/2013/evil/index.md": doc("<b>粗体</b>恶意内容测试", body=body),
                                 "bulletins/政务动态/2013-05-01-evil/index.md":
                                     "---\ntitle: 恶意信息\ncolumn: 政务动态\ndate: 2013-05-01\n---\n\n" + body})
     build_site(ws.city, tmp_path / "site")
@@ -145,6 +145,10 @@ def test_user_markdown_is_sanitized(ws, tmp_path):  # type: ignore[no-untyped-de
         content = page.split("<main", 1)[1]
         assert "alert(" not in content and "<iframe" not in content and "onerror" not in content
         assert "javascript:" not in content
+    # Front matter is text too: a title is escaped in its page, in listings and in the home page.
+    for rel in ("documents/lagov/2013/evil/index.html", "index.html", "units/lagov/index.html"):
+        content = (tmp_path / "site" / rel).read_text(encoding="utf-8").split("<main", 1)[1]
+        assert "<b>粗体" not in content and "&lt;b&gt;粗体" in content, rel
 
 
 EXTERNAL = re.compile(rb"""(?:https?:)?//(?!127\.0\.0\.1|localhost|www\.w3\.org/(?:2000/svg|1999/xlink))[a-z0-9.-]+\.[a-z]{2,}""",
@@ -275,3 +279,55 @@ def test_rotating_slots_match_a_full_build(published, tmp_path):  # type: ignore
     full = tmp_path / "full"
     build_site(published.city, full, full=True)
     assert _pages(site) == _pages(full)
+
+
+LAGOV_ONLY_TITLE = "关于办公室内部值班安排己庚辛的通知"
+
+
+def test_unit_registers_only_in_that_units_build(published, tmp_path):  # type: ignore[no-untyped-def]
+    from repo_tools import transmit
+    transmit.send(published.city, "zhao", "documents/2013/oa-measures", to=["jyj"])
+    title = "关于印发六安市协同办公系统使用管理办法（试行）的通知"
+    jyj = tmp_path / "jyj"
+    build_site(published.city, jyj, audience="unit:jyj")
+    incoming = (jyj / "registers/index.html").read_text(encoding="utf-8")
+    received = incoming.split("收文登记簿</h2>", 1)[1].split("发文登记簿</h2>", 1)[0]
+    assert title in received and "六安市人民政府办公室" in received
+    assert "登记簿" in (jyj / "index.html").read_text(encoding="utf-8")  # linked from the header
+    lagov = tmp_path / "lagov"
+    build_site(published.city, lagov, audience="unit:lagov")
+    sent = (lagov / "registers/index.html").read_text(encoding="utf-8").split("发文登记簿</h2>", 1)[1]
+    assert title in sent and "六安市教育局" in sent
+    for audience in ("all", "user:wu", "unit:czj"):
+        out = tmp_path / audience.replace(":", "-")
+        build_site(published.city, out, audience=audience)
+        if audience == "unit:czj":  # a unit's own (empty) registers, nothing of others'
+            page = (out / "registers/index.html").read_text(encoding="utf-8")
+            assert "六安市教育局" not in page and title not in page
+            continue
+        assert not (out / "registers").exists(), audience
+        assert "登记簿" not in all_text(out), audience
+
+
+def test_archive_catalogue_and_chart_keep_restricted_titles_out(ws, tmp_path):  # type: ignore[no-untyped-def]
+    from repo_tools import archive
+    ws.land("lagov", "zhang", {
+        "documents/2013/oa-measures/index.md": REGULATION,
+        "documents/2013/oa-measures/attachments/measures.txt": "第一条 为规范协同办公系统的使用管理。\n",
+        "documents/2013/duty/index.md": doc("办公室内部值班安排己庚辛", extra="audience: [unit:lagov]\n"),
+    })
+    package = archive.archive(ws.city, "lagov", 2013, "sun")
+    assert package is not None and len(package.rows) == 2
+    public = tmp_path / "all"
+    build_site(ws.city, public)
+    catalogue = (public / "archive/lagov/2013/index.html").read_text(encoding="utf-8")
+    assert "关于印发六安市协同办公系统使用管理办法（试行）的通知" in catalogue
+    assert all(row["档号"] in catalogue for row in package.rows)  # every item is listed by its 档号
+    assert "（限定范围，不公开题名）" in catalogue
+    assert "己庚辛" not in all_text(public)  # nowhere in the all-staff build
+    chart = (public / "archive/stats/2013/index.html").read_text(encoding="utf-8")
+    assert "<svg" in chart and "2013 年度电子档案统计" in chart and "<script" not in chart.split("<main", 1)[1]
+    assert "archive/lagov/2013/" in (public / "archive/index.html").read_text(encoding="utf-8")
+    own = tmp_path / "lagov"
+    build_site(ws.city, own, audience="unit:lagov")
+    assert LAGOV_ONLY_TITLE in (own / "archive/lagov/2013/index.html").read_text(encoding="utf-8")
