@@ -12,7 +12,7 @@ import pytest
 from repo_tools.site import build_site
 from repo_tools.site.serve import make_server
 
-from site_test import REGULATION  # noqa: E402  (tests/ is on sys.path via conftest)
+from site_test import REGULATION, sealed_number  # noqa: E402  (tests/ is on sys.path via conftest)
 
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
 SCREENSHOT = Path(__file__).resolve().parent.parent / "docs" / "document-page.png"
@@ -27,7 +27,7 @@ def test_search_open_document_see_seal_and_verification(ws, tmp_path):  # type: 
     ws.land("lagov", "zhang", {
         "documents/2013/oa-measures/index.md": REGULATION,
         "documents/2013/oa-measures/attachments/measures.txt": "第一条 为规范协同办公系统的使用管理。\n",
-        "documents/2013/other/index.md": "---\ntype: 函\ntitle: 关于借用会议室的函\ndate: 2013-04-02\n---\n\n请予支持。\n",
+        "documents/2013/other/index.md": "---\ntype: 函\ntitle: 关于借用会议室的函\nrecipients: [六安市财政局]\ndate: 2013-04-02\n---\n\n请予支持。\n",
     })
     site = tmp_path / "site"
     build_site(ws.city, site)
@@ -57,7 +57,8 @@ def test_search_open_document_see_seal_and_verification(ws, tmp_path):  # type: 
             assert box is not None and box["width"] > 50
             panel = page.locator(".verification-panel")
             assert panel.is_visible() and "验证信息" in panel.inner_text()
-            assert "六政办秘〔2013〕27号" in page.locator(".official-document").inner_text()
+            assert sealed_number(ws, "lagov", "documents/2013/oa-measures") in \
+                page.locator(".official-document").inner_text()
             SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(SCREENSHOT), full_page=True)
             context.close()

@@ -22,7 +22,6 @@ number: 六政办秘〔2013〕27号
 recipients: [各县区人民政府, 市政府各部门]
 cc: [市委办公室]
 date: 2013-03-21
-sealed_on: 2013-03-21
 attachments:
   - {title: 六安市协同办公系统使用管理办法（试行）, file: attachments/measures.txt}
 ---
@@ -30,10 +29,11 @@ attachments:
 为加快推进电子政务建设，提高行政效能，现将《六安市协同办公系统使用管理办法（试行）》印发给你们，请认真贯彻执行。
 """
 
-SECRET_TITLE = "教育局内部工作安排绝密无关词甲乙"
+SECRET_TITLE = "关于教育局内部工作安排绝密无关词甲乙的通知"
 RESTRICTED = f"""---
 type: 通知
 title: {SECRET_TITLE}
+recipients: [局机关各科室]
 date: 2013-04-01
 audience: [unit:jyj]
 ---
@@ -52,7 +52,19 @@ date: 2013-03-26
 
 
 def doc(title: str, date: str = "2013-05-01", extra: str = "", body: str = "正文。") -> str:
-    return f"---\ntype: 通知\ntitle: {title}\ndate: {date}\n{extra}---\n\n{body}\n"
+    """A valid 通知 draft whose title contains `title` (no number: the sealing merge gives it one)."""
+    return (f"---\ntype: 通知\ntitle: 关于{title}的通知\nrecipients: [市政府各部门]\ndate: {date}\n{extra}---\n\n"
+            f"{body}\n")
+
+
+def sealed_number(ws, unit: str, doc_dir: str) -> str:  # type: ignore[no-untyped-def]
+    """The 发文字号 the sealing merge wrote into a document on the unit's main."""
+    from repo_tools import frontmatter
+    from repo_tools.gitrepo import clean_env, git
+    text = git("show", f"refs/heads/main:{doc_dir}/index.md", cwd=ws.city.unit_repo(unit), env=clean_env())
+    meta, _ = frontmatter.split(text)
+    assert meta.get("number") and meta.get("sealed_on"), meta
+    return str(meta["number"])
 
 
 def all_text(site: Path) -> str:
@@ -80,10 +92,22 @@ def test_document_page_has_official_form_seal_and_verification(published, tmp_pa
     report = build_site(published.city, tmp_path / "site")
     site = tmp_path / "site"
     page = (site / "documents/lagov/2013/oa-measures/index.html").read_text(encoding="utf-8")
-    assert "六政办秘〔2013〕27号" in page
+    number = sealed_number(published, "lagov", "documents/2013/oa-measures")
+    assert number.startswith("六政办秘〔2013〕")  # the code of the draft's intended number, kept by land
+    assert number in page
     assert "关于印发六安市协同办公系统使用管理办法（试行）的通知" in page
     assert 'class="verification-panel"' in page
     assert "<svg" in page  # the seal image of a sealed document
+    panel = page.split('class="verification-panel"', 1)[1]
+    # The real report of repo_tools.verify: seal valid, the approval with its opinion, trusted times.
+    assert "✓ 验证通过" in panel and "印章有效" in panel and "lagov-1" in panel
+    assert "李华" in panel and "<q>同意。</q>" in panel and "签名有效" in panel
+    assert re.search(r"盖章时间（可信时间）</dt><dd>2\d{3}-\d\d-\d\d \d\d:\d\d:\d\d", panel)
+    assert "（无审核记录）" not in panel and "—" not in panel.split("<h3>审核意见")[1].split("</ul>")[0]
+    # One source of truth for the GB/T 9704 layout: official.css, linked and copied.
+    assert 'assets/official.css"' in page and (site / "assets/official.css").exists()
+    assert ".official-document" not in (site / "assets/site.css").read_text(encoding="utf-8").replace(
+        ".document-sheet .official-document", "")
     assert 'href="attachments/measures.txt"' in page
     assert (site / "documents/lagov/2013/oa-measures/attachments/measures.txt").read_text(encoding="utf-8")
     bulletin = (site / "bulletins/lagov/政务动态/2013-03-26-oa-trial-run/index.html").read_text(encoding="utf-8")
@@ -111,7 +135,7 @@ def test_restricted_item_leaks_into_no_other_build(published, tmp_path):  # type
 def test_user_markdown_is_sanitized(ws, tmp_path):  # type: ignore[no-untyped-def]
     body = ('<script>alert(1)</script>\n\n<iframe src="x"></iframe>\n\n<img src="a.png" onerror="alert(2)">\n\n'
             '[点我](javascript:alert(3))\n\n正文保留。')
-    ws.land("lagov", "zhang", {"documents/2013/evil/index.md": doc("恶意内容测试", body=body),
+    ws.land("lagov", "zhang", {"documents/2013/evil/index.md": doc("<b>粗体</b>恶意内容测试", body=body),
                                 "bulletins/政务动态/2013-05-01-evil/index.md":
                                     "---\ntitle: 恶意信息\ncolumn: 政务动态\ndate: 2013-05-01\n---\n\n" + body})
     build_site(ws.city, tmp_path / "site")
@@ -121,6 +145,10 @@ def test_user_markdown_is_sanitized(ws, tmp_path):  # type: ignore[no-untyped-de
         content = page.split("<main", 1)[1]
         assert "alert(" not in content and "<iframe" not in content and "onerror" not in content
         assert "javascript:" not in content
+    # Front matter is text too: a title is escaped in its page, in listings and in the home page.
+    for rel in ("documents/lagov/2013/evil/index.html", "index.html", "units/lagov/index.html"):
+        content = (tmp_path / "site" / rel).read_text(encoding="utf-8").split("<main", 1)[1]
+        assert "<b>粗体" not in content and "&lt;b&gt;粗体" in content, rel
 
 
 EXTERNAL = re.compile(rb"""(?:https?:)?//(?!127\.0\.0\.1|localhost|www\.w3\.org/(?:2000/svg|1999/xlink))[a-z0-9.-]+\.[a-z]{2,}""",
@@ -251,3 +279,55 @@ def test_rotating_slots_match_a_full_build(published, tmp_path):  # type: ignore
     full = tmp_path / "full"
     build_site(published.city, full, full=True)
     assert _pages(site) == _pages(full)
+
+
+LAGOV_ONLY_TITLE = "关于办公室内部值班安排己庚辛的通知"
+
+
+def test_unit_registers_only_in_that_units_build(published, tmp_path):  # type: ignore[no-untyped-def]
+    from repo_tools import transmit
+    transmit.send(published.city, "zhao", "documents/2013/oa-measures", to=["jyj"])
+    title = "关于印发六安市协同办公系统使用管理办法（试行）的通知"
+    jyj = tmp_path / "jyj"
+    build_site(published.city, jyj, audience="unit:jyj")
+    incoming = (jyj / "registers/index.html").read_text(encoding="utf-8")
+    received = incoming.split("收文登记簿</h2>", 1)[1].split("发文登记簿</h2>", 1)[0]
+    assert title in received and "六安市人民政府办公室" in received
+    assert "登记簿" in (jyj / "index.html").read_text(encoding="utf-8")  # linked from the header
+    lagov = tmp_path / "lagov"
+    build_site(published.city, lagov, audience="unit:lagov")
+    sent = (lagov / "registers/index.html").read_text(encoding="utf-8").split("发文登记簿</h2>", 1)[1]
+    assert title in sent and "六安市教育局" in sent
+    for audience in ("all", "user:wu", "unit:czj"):
+        out = tmp_path / audience.replace(":", "-")
+        build_site(published.city, out, audience=audience)
+        if audience == "unit:czj":  # a unit's own (empty) registers, nothing of others'
+            page = (out / "registers/index.html").read_text(encoding="utf-8")
+            assert "六安市教育局" not in page and title not in page
+            continue
+        assert not (out / "registers").exists(), audience
+        assert "登记簿" not in all_text(out), audience
+
+
+def test_archive_catalogue_and_chart_keep_restricted_titles_out(ws, tmp_path):  # type: ignore[no-untyped-def]
+    from repo_tools import archive
+    ws.land("lagov", "zhang", {
+        "documents/2013/oa-measures/index.md": REGULATION,
+        "documents/2013/oa-measures/attachments/measures.txt": "第一条 为规范协同办公系统的使用管理。\n",
+        "documents/2013/duty/index.md": doc("办公室内部值班安排己庚辛", extra="audience: [unit:lagov]\n"),
+    })
+    package = archive.archive(ws.city, "lagov", 2013, "sun")
+    assert package is not None and len(package.rows) == 2
+    public = tmp_path / "all"
+    build_site(ws.city, public)
+    catalogue = (public / "archive/lagov/2013/index.html").read_text(encoding="utf-8")
+    assert "关于印发六安市协同办公系统使用管理办法（试行）的通知" in catalogue
+    assert all(row["档号"] in catalogue for row in package.rows)  # every item is listed by its 档号
+    assert "（限定范围，不公开题名）" in catalogue
+    assert "己庚辛" not in all_text(public)  # nowhere in the all-staff build
+    chart = (public / "archive/stats/2013/index.html").read_text(encoding="utf-8")
+    assert "<svg" in chart and "2013 年度电子档案统计" in chart and "<script" not in chart.split("<main", 1)[1]
+    assert "archive/lagov/2013/" in (public / "archive/index.html").read_text(encoding="utf-8")
+    own = tmp_path / "lagov"
+    build_site(ws.city, own, audience="unit:lagov")
+    assert LAGOV_ONLY_TITLE in (own / "archive/lagov/2013/index.html").read_text(encoding="utf-8")

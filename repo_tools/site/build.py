@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from markupsafe import Markup
 from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
 
@@ -23,6 +24,7 @@ from .audience import build_readers, parse_build_audience, visible
 from .collect import Item, UnitContent, collect_unit, read_blob, read_bodies
 from .pages import PagePlan, digest, entry, listings
 from .publish import SLOTS, Publication
+from .records import archive_plans, register_plans
 from .thumbnails import IMAGE_SUFFIXES, thumbnail
 
 PROJECT = Path(__file__).resolve().parent.parent.parent
@@ -127,6 +129,7 @@ def build_site(city: City, out: Path | str | None = None, audience: str = "all",
     plans = [_item_plan(verification, registry, i, salt, registry_head, unit_names, bodies, seal_cache, state)
              for i in items]
     plans += listings(items, unit_names, salt + digest(unit_names))
+    plans += register_plans(city, audience, salt) + archive_plans(city, readers, salt)
     wanted = {p.url: p for p in plans}
     to_render = [p for p in plans if state.pages.get(p.url) != p.key]
     removed = [url for url in state.pages if url not in wanted]
@@ -144,7 +147,7 @@ def build_site(city: City, out: Path | str | None = None, audience: str = "all",
             state.thumbs.pop(url, None)
         assets = _write_assets(city, generation, items, state, changed)
         timer.mark("assets")
-        extra = {"audience": audience, "official_css": (TEMPLATES / "assets" / "official.css").exists()}
+        extra = {"audience": audience}
         rendered, written = _render(generation, publication.store, to_render, extra)
         changed.update(written)
         timer.mark("render")
@@ -189,7 +192,7 @@ def _item_plan(verification: adapters.Verification, registry: Any, item: Item, s
             links = {str(a.get("file")): str(a.get("file")) for a in item.meta.get("attachments") or []
                      if isinstance(a, dict) and str(a.get("file")) in item.files}
             official = adapters.official_html(item.meta, body_html, unit_name, seal, links)
-            return {"item": entry(item, unit_names), "meta": item.meta, "official": official,
+            return {"item": entry(item, unit_names), "meta": item.meta, "official": Markup(official),
                     "report": report, "unit_id": item.unit, "unit_name": unit_name,
                     "published_at": item.published_at}
         return PagePlan(item.url, "document.html", item.title, key, context, item, searchable=True)
@@ -200,7 +203,7 @@ def _item_plan(verification: adapters.Verification, registry: Any, item: Item, s
         body_html = to_safe_html(bodies[item.source])
         for name, thumb in state.thumbs.get(item.url, {}).items():
             body_html = body_html.replace(f'src="{name}"', f'src="{thumb}"')
-        return {"item": entry(item, unit_names), "meta": item.meta, "body": body_html,
+        return {"item": entry(item, unit_names), "meta": item.meta, "body": Markup(body_html),
                 "unit_id": item.unit, "unit_name": unit_name, "published_at": item.published_at,
                 "images": [n for n in sorted(item.files) if Path(n).suffix.lower() in IMAGE_SUFFIXES]}
     return PagePlan(item.url, "bulletin.html", item.title, key, bulletin_context, item, searchable=True)

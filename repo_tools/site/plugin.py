@@ -64,6 +64,9 @@ class SitePlugin(BasePlugin):  # type: ignore[type-arg]
         return files
 
     def on_env(self, env: Any, config: MkDocsConfig, files: Files) -> Any:
+        # Titles, opinions and register cells are user text: escape everything; only the HTML
+        # we made safe ourselves (official form, sanitized body, seal and chart SVG) is Markup.
+        env.autoescape = True
         env.filters["chinese_day"] = chinese_day
         env.filters["chinese_time"] = chinese_time
         for file in files.static_pages():

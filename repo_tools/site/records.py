@@ -1,0 +1,83 @@
+"""The site's record pages: a unit's own 收文登记簿 and 发文登记簿 (unit builds only), the archive
+catalogue by unit and year (第三十七条) and the yearly statistics chart (第三十八条).
+
+The registers name what other units sent and to whom: they go only into the build for that unit
+(`--audience unit:ID`), never into the all-staff build. In the catalogue, a row whose item the
+build's readers may not see keeps only its 档号: its title and number stay out of the site.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from markupsafe import Markup
+
+from ..archive_reference import RETENTION_NAMES, RETENTION_ORDER
+from ..archive_stats import catalogue_pages
+from ..archive_stats_svg import stats_svg
+from ..city import City
+from ..transmit import registers
+from .audience import visible
+from .pages import PagePlan, _const, digest
+
+HIDDEN_TITLE = "（限定范围，不公开题名）"
+CATALOGUE_COLUMNS = [("档号", "档号"), ("文号", "文号"), ("责任者", "责任者"), ("题名", "题名"), ("日期", "日期"),
+                     ("文种", "文种"), ("备注", "备注")]
+
+
+def register_plans(city: City, audience: str, salt: str) -> list[PagePlan]:
+    """The registers page of the unit a `unit:ID` build is for; nothing for any other build."""
+    if not audience.startswith("unit:"):
+        return []
+    unit = audience[5:]
+    if unit not in city.registry().units:
+        return []
+    data = registers(city, unit)
+    ctx = {"listing_title": "收文登记簿与发文登记簿", "unit": unit,
+           "incoming": _table(data["columns"]["incoming"], data["incoming"]),
+           "outgoing": _table(data["columns"]["outgoing"], data["outgoing"])}
+    return [PagePlan("registers/", "registers.html", ctx["listing_title"], digest(salt, "registers", ctx), _const(ctx))]
+
+
+def archive_plans(city: City, readers: frozenset[str], salt: str) -> list[PagePlan]:
+    """The archive index, one catalogue page per unit and year, one statistics chart per year."""
+    plans: list[PagePlan] = []
+    catalogues = []
+    years: set[int] = set()
+    for page in catalogue_pages(city):
+        rows = [_shown(row, readers) for row in page["rows"]]
+        sections = []
+        for code in RETENTION_ORDER:
+            part = [r for r in rows if r.get("保管期限") == code]
+            if part:
+                sections.append({"name": f"{RETENTION_NAMES[code]}（{code}）",
+                                 "table": _table(CATALOGUE_COLUMNS, part)})
+        url = f"archive/{page['unit']}/{page['year']}/"
+        ctx = {"listing_title": page["title"], "unit_name": page["unit_name"], "year": page["year"],
+               "total": len(rows), "tags": [t.removeprefix("refs/tags/") for t in page["tags"]], "sections": sections}
+        plans.append(PagePlan(url, "catalogue.html", page["title"], digest(salt, "catalogue", ctx), _const(ctx)))
+        catalogues.append({"url": url, "name": page["title"], "count": len(rows)})
+        years.add(int(page["year"]))
+    charts = []
+    for year in sorted(years, reverse=True):
+        svg = stats_svg(city, year)
+        url = f"archive/stats/{year}/"
+        title = f"{year} 年度电子档案统计"
+        ctx = {"listing_title": title, "svg": Markup(svg), "year": year}
+        plans.append(PagePlan(url, "archive_stats.html", title, digest(salt, "stats", ctx), _const(ctx)))
+        charts.append({"url": url, "name": title})
+    index = {"listing_title": "档案目录与统计", "catalogues": catalogues, "charts": charts}
+    plans.append(PagePlan("archive/", "archive.html", index["listing_title"], digest(salt, "archive", index),
+                          _const(index)))
+    return plans
+
+
+def _shown(row: dict[str, Any], readers: frozenset[str]) -> dict[str, Any]:
+    """A catalogue row as this build may show it."""
+    if visible({"audience": row.get("audience", "all")}, readers):
+        return row
+    return {**row, "题名": HIDDEN_TITLE, "文号": "", "备注": ""}
+
+
+def _table(columns: list[tuple[str, str]], rows: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"headings": [h for _, h in columns],
+            "rows": [["" if row.get(k) is None else str(row.get(k)) for k, _ in columns] for row in rows]}
