@@ -16,6 +16,12 @@ from . import keys, timeutil
 from .messages import Refused
 from .registry import Registry
 
+
+def require_executor(reg: Registry, actor: str) -> None:
+    """Certificates and seals are issued, revoked and destroyed by an e-gov admin (Art. 19, 25)."""
+    if not reg.is_egov_admin(actor):
+        raise Refused("registry-writer", user=actor)
+
 ACTIONS = ("cert-issue", "cert-revoke", "seal-issue", "seal-rotate", "seal-revoke", "seal-destroy")
 REQUEST_DIR = "requests"
 

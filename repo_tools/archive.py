@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from . import archive_reference, archive_retention, eventlog, frontmatter, keys, numbering, timeutil
+from .frontmatter import json_safe
 from .archive_reference import RETENTION_NAMES, RETENTION_ORDER, ArchiveReference
 from .city import City
 from .gitrepo import ObjectReader, Scratch, Signer, clean_env, git, list_tree, parse_commit, parse_tag
@@ -447,14 +448,6 @@ def _listing(value: Any) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list) else [str(value)]
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
 
 
 def item_metadata(item: Item, ref: ArchiveReference, unit_name: str, unit_id: str, item_dir: str,
@@ -483,9 +476,9 @@ def item_metadata(item: Item, ref: ArchiveReference, unit_name: str, unit_id: st
             "日期": item.date, "文种": item.doc_type, "紧急程度": meta.get("urgency") or None,
             "主送": _listing(meta.get("recipients")), "抄送": _listing(meta.get("cc")),
             "密级": "非密（涉密文件不进入本系统，第二条）", "签发人": _listing(meta.get("signer")),
-            "附件": _plain(meta.get("attachments") or []), "附注": meta.get("notes") or None,
-            "印发机关": meta.get("printed_by") or None, "印发日期": _plain(meta.get("printed_on")),
-            "用印日期": _plain(meta.get("sealed_on")), "栏目": meta.get("column") or None,
+            "附件": json_safe(meta.get("attachments") or []), "附注": meta.get("notes") or None,
+            "印发机关": meta.get("printed_by") or None, "印发日期": json_safe(meta.get("printed_on")),
+            "用印日期": json_safe(meta.get("sealed_on")), "栏目": meta.get("column") or None,
         },
         "形式特征": {"件数": 1, "页数": None, "语种": "汉语（zh-CN）",
                      "稿本": "正本（定稿，用印签发后）" if item.kind == "document" else "正本（审核发布后）",
@@ -498,9 +491,9 @@ def item_metadata(item: Item, ref: ArchiveReference, unit_name: str, unit_id: st
         "业务行为": history,
         "存储位置": {"档案包": item_dir.rsplit("/items/", 1)[0], "条目": item_dir, "原始位置": item.source,
                      "发布提交": provenance["commit"]},
-        "权限管理": {"阅读范围": _plain(meta.get("audience") or "all"),
+        "权限管理": {"阅读范围": json_safe(meta.get("audience") or "all"),
                      "调阅": "每次调阅须登记（第三十七条）：oa archive access 档号 --reason 事由"},
-        "前置元数据": _plain(meta),
+        "前置元数据": json_safe(meta),
         "元素编号": ELEMENT_IDS,
     }
 
@@ -589,7 +582,7 @@ def build_package(city: City, unit_id: str, year: int, actor: str) -> Package | 
                          "备注": "信息" if item.kind == "bulletin" else "",
                          "保管期限": ref.retention, "文种": item.doc_type, "类别": item.kind,
                          "source": item.source, "item_dir": rel_dir,
-                         "audience": _plain(item.meta.get("audience") or "all"),
+                         "audience": json_safe(item.meta.get("audience") or "all"),
                          "bytes": sum(len(d) for d in contents[item.source].values()),
                          "files": len(contents[item.source])})
     finally:

@@ -6,18 +6,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import keys, timeutil
-from .applications import Application, approved_files, new_id
-from .city import City
+from . import timeutil
+from .applications import require_executor, Application, approved_files, new_id
+from .city import City, person_key
 from .messages import Refused
 from .registry import KeyRecord, Person, Registry, dump
 
 REASONS = {"lost": "遗失", "compromised": "泄露", "left": "离职", "replaced": "更换"}
-
-
-def _require_executor(reg: Registry, actor: str) -> None:
-    if not reg.is_egov_admin(actor):
-        raise Refused("registry-writer", user=actor)
 
 
 def _person(reg: Registry, user: str) -> Person:
@@ -31,7 +26,7 @@ def issue(city: City, actor: str, user: str, approved_by: str, key_file: Path | 
     """Issue a certificate: a new key (made in the city unless `key_file` holds the person's
     public key); a key still valid is ended at the same moment with reason 'replaced'."""
     reg = city.registry()
-    _require_executor(reg, actor)
+    require_executor(reg, actor)
     person = _person(reg, user)
     now = timeutil.iso(timeutil.now())
     app = Application(id=new_id("cert-issue", user), action="cert-issue", subject=user, unit=person.unit,
@@ -39,16 +34,8 @@ def issue(city: City, actor: str, user: str, approved_by: str, key_file: Path | 
                       approver=approved_by, executed_by=actor, created_at=now)
     from .applications import check_approver
     check_approver(reg, app, approved_by)
-    if key_file is not None:
-        armored = Path(key_file).read_text(encoding="utf-8")
-        fprs = keys.fingerprints_in(armored)
-        if len(fprs) != 1:
-            raise Refused("usage", detail=f"{key_file} 应当恰好包含一把公钥，实际 {len(fprs)} 把。",
-                          remedy="请导出单独一把公钥（gpg --armor --export 指纹）。")
-        fingerprint = fprs[0]
-    else:
-        fingerprint = keys.generate(city.person_gnupg(user), person.name, person.email or f"{user}@oa.local")
-        armored = keys.export_public(city.person_gnupg(user), fingerprint)
+    fingerprint, armored = person_key(city, user, person.name, person.email or f"{user}@oa.local",
+                                      Path(key_file) if key_file is not None else None)
     if reg.key_holder(fingerprint) is not None:
         raise Refused("exists", what="公钥", name=fingerprint)
     for old in person.keys:
@@ -79,7 +66,7 @@ def revoke(city: City, actor: str, user: str, reason: str, approved_by: str,
     if reason not in REASONS:
         raise Refused("usage", detail=f"未知的注销原因“{reason}”。", remedy=f"可用原因：{'、'.join(REASONS)}。")
     reg = city.registry()
-    _require_executor(reg, actor)
+    require_executor(reg, actor)
     person = _person(reg, user)
     now_dt = timeutil.now()
     candidates = [k for k in person.keys if k.revoked_at is None and

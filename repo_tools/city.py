@@ -137,10 +137,9 @@ def _new_bare(path: Path) -> None:
     git("init", "-q", "--bare", "--initial-branch=main", str(path), env=clean_env())
 
 
-def _person_record(city: City, user: str, name: str, unit: str, roles: list[str],
-                   key_file: Path | None) -> tuple[Person, str]:
-    """Make or import the person's key; return the record and the armored public key."""
-    email = f"{user}@{unit}.oa.local"
+def person_key(city: City, user: str, name: str, email: str, key_file: Path | None) -> tuple[str, str]:
+    """(fingerprint, armored public key): imported from the person's own file, or made here
+    (demo and tests: in production a person makes their own key)."""
     if key_file is not None:
         armored = key_file.read_text(encoding="utf-8")
         fprs = keys.fingerprints_in(armored)
@@ -151,6 +150,14 @@ def _person_record(city: City, user: str, name: str, unit: str, roles: list[str]
     else:
         fingerprint = keys.generate(city.person_gnupg(user), name, email)
         armored = keys.export_public(city.person_gnupg(user), fingerprint)
+    return fingerprint, armored
+
+
+def _person_record(city: City, user: str, name: str, unit: str, roles: list[str],
+                   key_file: Path | None) -> tuple[Person, str]:
+    """Make or import the person's key; return the record and the armored public key."""
+    email = f"{user}@{unit}.oa.local"
+    fingerprint, armored = person_key(city, user, name, email, key_file)
     record = KeyRecord(fingerprint=fingerprint, valid_from=timeutil.iso(timeutil.now()))
     return Person(id=user, name=name, unit=unit, roles=roles, keys=[record], email=email), armored
 

@@ -31,6 +31,18 @@ def split(text: str) -> tuple[dict[str, Any], str]:
     return meta, text[match.end():]
 
 
+def json_safe(value: Any) -> Any:
+    """Front-matter values made JSON-safe (dates as ISO strings), for metadata and stable hashes."""
+    from datetime import date, datetime
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [json_safe(v) for v in value]
+    return value
+
+
 def join(meta: dict[str, Any], body: str) -> str:
     block = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, default_flow_style=False)
     return f"---\n{block}---\n{body if body.startswith(chr(10)) else chr(10) + body}"

@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 
 from . import keys, timeutil
-from .applications import Application, approved_files, check_approver, new_id, record_path, sign, signature_path
+from .applications import require_executor, Application, approved_files, check_approver, new_id, record_path, sign, signature_path
 from .city import AUTHORITY, City
 from .gitrepo import ObjectReader, clean_env
 from .messages import Refused
@@ -56,11 +56,6 @@ def destruction_complete(reg: Registry, seal: Seal, witnesses: list[str], office
 def witness_party(reg: Registry, seal: Seal, witness: str, office: str) -> bool:
     person = reg.person(witness)
     return person is not None and person.unit in (office, EGOV, seal.unit)
-
-
-def _require_executor(reg: Registry, actor: str) -> None:
-    if not reg.is_egov_admin(actor):
-        raise Refused("registry-writer", user=actor)
 
 
 def _unit_name(reg: Registry, unit_id: str) -> str:
@@ -109,7 +104,7 @@ def _application(action: str, unit_id: str, subject: str, reason: str, approver:
 def issue(city: City, actor: str, unit_id: str, custodian: str, approved_by: str) -> Seal:
     """Designate the custodian of the unit's active seal, or issue a new seal when it has none."""
     reg = city.registry()
-    _require_executor(reg, actor)
+    require_executor(reg, actor)
     _unit_name(reg, unit_id)
     _check_custodian(reg, unit_id, custodian)
     now = timeutil.iso(timeutil.now())
@@ -144,7 +139,7 @@ def rotate(city: City, actor: str, unit_id: str, reason: str, approved_by: str,
     """Replace the unit's active seal (loss, damage, change of custodian): a new key, and the
     old one revoked at that same moment; earlier seals stay valid."""
     reg = city.registry()
-    _require_executor(reg, actor)
+    require_executor(reg, actor)
     active = reg.active_seal(unit_id)
     if active is None:
         raise Refused("seal-state", seal=unit_id, detail="没有有效印章可以更换",
@@ -169,7 +164,7 @@ def rotate(city: City, actor: str, unit_id: str, reason: str, approved_by: str,
 def revoke(city: City, actor: str, unit_id: str, reason: str, approved_by: str) -> Seal:
     """Revoke the unit's active seal now; nothing new can be sealed with it."""
     reg = city.registry()
-    _require_executor(reg, actor)
+    require_executor(reg, actor)
     active = reg.active_seal(unit_id)
     if active is None:
         raise Refused("seal-state", seal=unit_id, detail="没有有效印章可以作废", remedy="请用 `oa seal list` 查看印章状态。")

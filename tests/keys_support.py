@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from fixtures import Workspace, run
 from repo_tools import eventlog, frontmatter, review, sealing, timeutil
-from repo_tools.gitrepo import Scratch, Signer, clean_env, git, push, rev_parse
+from repo_tools.gitrepo import Scratch, Signer, clean_env, git, rev_parse
 
 DOC = """---
 type: 通知

@@ -13,7 +13,7 @@ from fixtures import run
 from keys_support import DOC, main_of, seal_document
 from repo_tools import review, sealing, seals
 from repo_tools.cli import oa
-from repo_tools.gitrepo import PushRefused, push
+from repo_tools.gitrepo import PushRefused
 from repo_tools.messages import Refused
 from repo_tools.registry import dump_seals
 

@@ -13,7 +13,7 @@ from pypdf import PdfReader
 from fixtures import Workspace, run
 from forged_merges import hand_merge
 from repo_tools import city as city_mod
-from repo_tools import eventlog, keys, review, sealing, timeutil, transmit
+from repo_tools import eventlog, keys, review, timeutil, transmit
 from repo_tools.cli import oa
 from repo_tools.gitrepo import PushRefused, Scratch, clean_env, git, parse_commit, push as signed_push
 from repo_tools.messages import Refused

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from .. import eventlog, frontmatter
+from ..frontmatter import json_safe
 from ..city import City
 from ..gitrepo import ObjectReader, clean_env, git, rev_parse
 
@@ -71,15 +71,6 @@ class Item:
         return (self.arrival, self.published_at or "", self.date, f"{self.unit}/{self.folder}")
 
 
-def _plain(value: Any) -> Any:
-    """YAML values made JSON-safe (dates as ISO strings), so page hashes are stable."""
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
 
 
 def parse_source(data: bytes) -> tuple[dict[str, Any], str]:
@@ -92,7 +83,7 @@ def parse_source(data: bytes) -> tuple[dict[str, Any], str]:
         meta = yaml.load(match.group(1), Loader=_LOADER) or {}
     except yaml.YAMLError:
         return {}, text
-    return (_plain(meta) if isinstance(meta, dict) else {}), text[match.end():]
+    return (json_safe(meta) if isinstance(meta, dict) else {}), text[match.end():]
 
 
 @dataclass
