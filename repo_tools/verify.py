@@ -13,12 +13,13 @@ leads to a fresh judgement, so a cached result can never turn an invalid signatu
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from . import eventlog, frontmatter, keys, timeutil
 from .city import City
@@ -109,6 +110,29 @@ class Verifier:
         self.cache_dir = city.root / "server" / "verify-cache"
         self.hits = 0
         self.misses = 0
+        self._sealing: dict[Path, dict[str, str]] = {}
+        self._readers: dict[Path, ObjectReader] = {}
+
+    @contextlib.contextmanager
+    def reader(self, repo: Path) -> Iterator[ObjectReader]:
+        """One long-lived `cat-file --batch` per repository for all of this verifier's reports."""
+        if repo not in self._readers:
+            self._readers[repo] = ObjectReader(repo, env=clean_env())
+        yield self._readers[repo]
+
+    def close(self) -> None:
+        for reader in self._readers.values():
+            reader.close()
+        self._readers.clear()
+
+    def __del__(self) -> None:
+        self.close()
+
+    def sealing_index(self, repo: Path) -> dict[str, str]:
+        """The unit's sealing merges by document, walked once per verifier (see `sealing_index`)."""
+        if repo not in self._sealing:
+            self._sealing[repo] = sealing_index(repo)
+        return self._sealing[repo]
 
     def _cache_file(self, kind: str, unit: str, oid: str, trusted: str) -> Path:
         key = "|".join([CACHE_VERSION, self.reg.commit or "", kind, unit, oid, trusted])
@@ -239,20 +263,31 @@ def _trailers(message: str) -> list[tuple[str, str]]:
     return out
 
 
-def _sealing_merge(repo: Path, reader: ObjectReader, index_path: str) -> tuple[Any, list[tuple[str, str]]] | None:
+def sealing_index(repo: Path) -> dict[str, str]:
+    """index.md path -> the latest merge on main's first-parent line whose trailers seal it.
+
+    One walk of main per unit, shared by every document report of a verifier, so reporting on
+    all documents of a unit costs one history walk, not one per document."""
+    out = git("log", "--first-parent", "--merges", "--format=%H%x00%B%x01", "refs/heads/main",
+              cwd=repo, env=clean_env(), check=False)
+    index: dict[str, str] = {}
+    for record in out.split("\x01"):
+        oid, _, body = record.strip().partition("\x00")
+        for key, value in _trailers(body):
+            if key == "Sealed-Document":
+                index.setdefault(value.split(" ", 1)[0], oid)  # newest first: keep the latest
+    return index
+
+
+def _sealing_merge(repo: Path, reader: ObjectReader, index_path: str,
+                   index: dict[str, str]) -> tuple[Any, list[tuple[str, str]]] | None:
     """The latest merge on main's first-parent line that seals `index_path`."""
-    env = clean_env()
-    out = git("log", "--first-parent", "--merges", "--format=%H", "refs/heads/main", "--", index_path,
-              cwd=repo, env=env, check=False).split()
-    for oid in out:
-        got = reader.read(oid)
-        if got is None:
-            continue
-        commit = parse_commit(oid, got[2])
-        trailers = _trailers(commit.message)
-        if any(k == "Sealed-Document" and v.split(" ", 1)[0] == index_path for k, v in trailers):
-            return commit, trailers
-    return None
+    oid = index.get(index_path)
+    got = reader.read(oid) if oid else None
+    if got is None:
+        return None
+    commit = parse_commit(oid, got[2])
+    return commit, _trailers(commit.message)
 
 
 def document_report(city: City, unit_id: str, doc_dir: str, verifier: Verifier | None = None,
@@ -269,7 +304,7 @@ def document_report(city: City, unit_id: str, doc_dir: str, verifier: Verifier |
                               "seal_valid": False, "sealed_at": None, "merge": None, "approvals": [],
                               "problems": [], "ok": False}
     problems: list[str] = report["problems"]
-    with ObjectReader(repo, env=clean_env()) as reader:
+    with verifier.reader(repo) as reader:
         data = reader.blob(f"refs/heads/main:{index_path}")
         if data is None:
             problems.append(f"main 上没有 {index_path}")
@@ -277,7 +312,7 @@ def document_report(city: City, unit_id: str, doc_dir: str, verifier: Verifier |
         meta, _ = frontmatter.split(data.decode("utf-8", "replace"))
         number = str(meta.get("number") or "") or None
         report["number"] = number
-        found = _sealing_merge(repo, reader, index_path)
+        found = _sealing_merge(repo, reader, index_path, verifier.sealing_index(repo))
         if found is None:
             problems.append("没有找到为该公文盖章的合并提交（Sealed-Document）")
             return report
