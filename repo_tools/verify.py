@@ -337,8 +337,11 @@ def document_report(city: City, unit_id: str, doc_dir: str, verifier: Verifier |
         holder = reg.key_holder(judged.key) if judged.key else None
         if holder is not None and holder.kind == "seal":
             seal = reg.seal(holder.id)
+            keeper = reg.person(seal.custodian) if seal and seal.custodian else None
             report["seal"] = {"id": holder.id, "unit": holder.unit,
-                              "custodian": seal.custodian if seal else None, "fingerprint": holder.key.fingerprint}
+                              "custodian": seal.custodian if seal else None,
+                              "custodian_name": keeper.name if keeper else None,
+                              "fingerprint": holder.key.fingerprint}
         seal_valid = judged.valid and holder is not None and holder.kind == "seal"
         if holder is not None and holder.kind != "seal":
             problems.append(f"合并提交由个人密钥（{holder.name}）签名，不是本单位电子印章")

@@ -35,6 +35,9 @@ def test_sealed_document_report(ws: Workspace) -> None:
     assert all(a["trusted_time"] for a in report["approvals"]) and report["approvals"][0]["name"] == "李华"
     full = verify(ws.city, "lagov")
     assert full["ok"] and lagov(full)["documents"][0]["number"] == sealed.number
+    seals.issue(ws.city, "admin", "lagov", custodian="zhao", approved_by="zhou")
+    keeper = document_report(ws.city, "lagov", sealed.path)["seal"]
+    assert (keeper["custodian"], keeper["custodian_name"]) == ("zhao", "赵强")
 
 
 def test_seal_valid_after_rotation_and_reviewer_leaving(ws: Workspace) -> None:
