@@ -57,10 +57,7 @@ ACTION_VERBS = {"received": "签收", "registered": "登记", "returned": "退�
 HANDLING_LIMITS: dict[str | None, timedelta] = {
     "特急": timedelta(hours=24), "加急": timedelta(days=3), None: timedelta(days=7),
 }
-# The sealing merge (issue 4) names each document it seals in a trailer. Until every path to
-# `main` is the sealing merge, a numbered document on main counts as sealed without one;
-# set this to True (the lead) once review lands, and the trailer becomes required.
-REQUIRE_SEAL_TRAILER = True
+# The sealing merge names each document it seals in a trailer; only such a merge seals.
 SEALED_TRAILER = re.compile(r"^Sealed-Document:\s*(\S+)\s+(\S+)\s*$", re.M)
 ID_PATTERN = re.compile(r"^[0-9a-f]{%d}$" % ID_LENGTH)
 
@@ -76,7 +73,6 @@ class SealedDocument:
     sealing_commit: str
     meta: dict[str, Any]
     body: str
-    by_trailer: bool          # found through a `Sealed-Document:` trailer of a sealing merge
 
 
 def normalize_path(path: str) -> str:
@@ -92,9 +88,7 @@ def sealing_commit(repo: str | Path, doc_dir: str) -> str | None:
 
     It is the last first-parent commit of `main` that changed the folder `<doc_dir>`; it counts
     when its message carries `Sealed-Document: <doc_dir>/index.md <number>` with the number
-    the document now bears. Transitional (REQUIRE_SEAL_TRAILER False): a commit without such
-    trailers counts when the document on main has a number. The lead tightens it by setting
-    REQUIRE_SEAL_TRAILER = True once the review branch lands.
+    the document now bears.
     """
     env = clean_env()
     doc_dir = normalize_path(doc_dir)
@@ -113,14 +107,7 @@ def sealing_commit(repo: str | Path, doc_dir: str) -> str | None:
     trailers = SEALED_TRAILER.findall(message)
     if any(path == index and num == number for path, num in trailers):
         return oid
-    if REQUIRE_SEAL_TRAILER:
-        return None
-    return oid
-
-
-def _has_trailer(repo: str | Path, commit: str, doc_dir: str) -> bool:
-    message = git("log", "-1", "--format=%B", commit, cwd=repo, env=clean_env())
-    return any(path == f"{doc_dir}/index.md" for path, _ in SEALED_TRAILER.findall(message))
+    return None
 
 
 def _number_on_main(repo: str | Path, index: str) -> str | None:
@@ -159,12 +146,10 @@ def sealed_document(city: City, unit: str, doc_dir: str, registry: Registry | No
     commit = sealing_commit(repo, doc_dir)
     if commit is None:
         return None, "main 上找不到盖章合并（Sealed-Document）"
-    by_trailer = _has_trailer(repo, commit, doc_dir)
-    if by_trailer:
-        problem = _seal_signature_problem(city, unit, repo, commit, registry)
-        if problem:
-            return None, problem
-    return SealedDocument(unit, doc_dir, number, tree, commit, meta, body, by_trailer), ""
+    problem = _seal_signature_problem(city, unit, repo, commit, registry)
+    if problem:
+        return None, problem
+    return SealedDocument(unit, doc_dir, number, tree, commit, meta, body), ""
 
 
 def _seal_signature_problem(city: City, unit: str, repo: Path, commit: str,
