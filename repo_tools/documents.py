@@ -154,7 +154,7 @@ BULLETIN_KEYS = tuple(BulletinMeta.model_fields)
 
 
 # Loading ---------------------------------------------------------------------------------
-class _Loader(yaml.SafeLoader):
+class _Loader(frontmatter.LOADER):  # type: ignore[misc,valid-type]
     """Safe YAML whose impossible dates (2013-02-30) stay strings, so the rule can name them."""
 
 

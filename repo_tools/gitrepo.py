@@ -76,6 +76,11 @@ class ObjectReader:
         got = self.read(rev)
         return got[2] if got and got[1] == "blob" else None
 
+    def oid(self, rev: str) -> str | None:
+        """The object id a revision names (like `rev_parse`, without a process per call)."""
+        got = self.read(rev)
+        return got[0] if got else None
+
     def close(self) -> None:
         if self._proc.stdin:
             self._proc.stdin.close()

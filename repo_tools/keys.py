@@ -2,6 +2,7 @@
 signatures and their verification against one named keyring (never the caller's default)."""
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 from dataclasses import dataclass
@@ -24,7 +25,14 @@ def keyring(home: str | Path) -> gnupg.GPG:
     os.chmod(home, 0o700)
     if len(str(home / "S.gpg-agent.browser")) > MAX_SOCKET_PATH:
         raise KeyError_(f"GnuPG 目录路径过长，gpg-agent 无法创建套接字：{home}（请使用更短的城市目录路径）")
-    gpg = gnupg.GPG(gnupghome=str(home))
+    return _handle(str(home))
+
+
+@functools.lru_cache(maxsize=256)
+def _handle(home: str) -> gnupg.GPG:
+    """One handle per home: making one runs `gpg --version`, which doubled the cost of checking a
+    signature (a site build checks thousands)."""
+    gpg = gnupg.GPG(gnupghome=home)
     gpg.encoding = "utf-8"
     return gpg
 

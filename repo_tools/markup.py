@@ -17,9 +17,21 @@ ALLOWED_ATTRIBUTES = {
 URL_SCHEMES = {"http", "https", "mailto"}
 
 
+_CONVERTER: markdown.Markdown | None = None
+
+
 def to_safe_html(text: str) -> str:
-    """Markdown to sanitized HTML (tables and footnotes allowed; raw HTML is cleaned, not trusted)."""
-    html = markdown.markdown(text, extensions=["tables", "fenced_code", "sane_lists"], output_format="html")
+    """Markdown to sanitized HTML (tables and footnotes allowed; raw HTML is cleaned, not trusted).
+
+    One converter is kept and reset between texts: building a Markdown instance costs more than
+    converting a typical document, and a site build converts every document."""
+    global _CONVERTER
+    if _CONVERTER is None:
+        _CONVERTER = markdown.Markdown(extensions=["tables", "fenced_code", "sane_lists"], output_format="html")
+    try:
+        html = _CONVERTER.convert(text)
+    finally:
+        _CONVERTER.reset()
     return sanitize(html)
 
 

@@ -10,11 +10,14 @@ A later revocation does not void what was signed before it.
 Results are cached per object in `CITY/server/verify-cache/`, under a key that includes the
 registry commit and the trusted time: any registry change (a revocation, a compromise date)
 leads to a fresh judgement, so a cached result can never turn an invalid signature valid.
+Below that, gpg's own verdict on the exact signed bytes is cached for good (`signatures/`): it
+cannot change, so a registry change costs a fresh judgement, not a gpg run per signature.
 """
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 import json
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -110,6 +113,7 @@ class Verifier:
         self.cache_dir = city.root / "server" / "verify-cache"
         self.hits = 0
         self.misses = 0
+        self.gpg_runs = 0  # signatures gpg actually checked (the rest came from `signatures/`)
         self._sealing: dict[Path, dict[str, str]] = {}
         self._readers: dict[Path, ObjectReader] = {}
 
@@ -155,10 +159,28 @@ class Verifier:
         self.misses += 1
         found = self._judge(kind, unit, oid, trusted, summary, payload, signature, setup, inbox, ref)
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")  # site builds judge in several processes
         tmp.write_text(json.dumps(found.to_dict(), ensure_ascii=False), encoding="utf-8")
         tmp.replace(path)
         return found
+
+    def _signature(self, payload: bytes, signature: bytes) -> keys.Verification:
+        """gpg's verdict over these exact bytes with the server keyring. Kept once the key was
+        known (the keyring only gains keys); an unknown key is asked again next time."""
+        digest = hashlib.sha256(b"\0".join([CACHE_VERSION.encode(), payload, signature])).hexdigest()
+        path = self.cache_dir / "signatures" / digest[:2] / f"{digest}.json"
+        try:
+            return keys.Verification(**json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, json.JSONDecodeError, TypeError):
+            pass
+        got = keys.verify_detached(self.city.server_gnupg, payload, signature)
+        self.gpg_runs += 1
+        if got.key_known:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(asdict(got)), encoding="utf-8")
+            tmp.replace(path)
+        return got
 
     def _judge(self, kind: str, unit: str, oid: str, trusted: str | None, summary: str, payload: bytes,
                signature: bytes | None, setup: bool, inbox: bool, ref: str | None) -> Finding:
@@ -166,7 +188,7 @@ class Verifier:
         if signature is None:
             return Finding(**base, signer=None, signer_name=None, key=None, role=None, valid=False,
                            reason="没有签名")
-        got = keys.verify_detached(self.city.server_gnupg, payload, signature)
+        got = self._signature(payload, signature)
         holder = self.reg.key_holder(got.fingerprint) if got.fingerprint else None
         who = dict(signer=holder.id if holder else None, signer_name=holder.name if holder else None,
                    key=got.fingerprint, role=role_of(self.reg, holder) if holder else None)
@@ -291,9 +313,13 @@ def _sealing_merge(repo: Path, reader: ObjectReader, index_path: str,
 
 
 def document_report(city: City, unit_id: str, doc_dir: str, verifier: Verifier | None = None,
-                    times: dict[str, str] | None = None) -> dict[str, Any]:
+                    times: dict[str, str] | None = None, meta: dict[str, Any] | None = None
+                    ) -> dict[str, Any]:
     """Number, seal, seal validity at its trusted time and the approvals with their opinions of one
-    document on the unit's main (contract for the site; see BRIEF "Verification")."""
+    document on the unit's main (contract for the site; see BRIEF "Verification").
+
+    `meta`: the front matter of the document on main when the caller has already read it (the site
+    has), so a full build parses each document once."""
     verifier = verifier or Verifier(city)
     reg = verifier.reg
     doc_dir = doc_dir.rstrip("/").removesuffix("/index.md")
@@ -305,11 +331,12 @@ def document_report(city: City, unit_id: str, doc_dir: str, verifier: Verifier |
                               "problems": [], "ok": False}
     problems: list[str] = report["problems"]
     with verifier.reader(repo) as reader:
-        data = reader.blob(f"refs/heads/main:{index_path}")
-        if data is None:
-            problems.append(f"main 上没有 {index_path}")
-            return report
-        meta, _ = frontmatter.split(data.decode("utf-8", "replace"))
+        if meta is None:
+            data = reader.blob(f"refs/heads/main:{index_path}")
+            if data is None:
+                problems.append(f"main 上没有 {index_path}")
+                return report
+            meta, _ = frontmatter.split(data.decode("utf-8", "replace"))
         number = str(meta.get("number") or "") or None
         report["number"] = number
         found = _sealing_merge(repo, reader, index_path, verifier.sealing_index(repo))
@@ -325,8 +352,8 @@ def document_report(city: City, unit_id: str, doc_dir: str, verifier: Verifier |
             problems.append(f"文号 {number} 与盖章记录的文号 {sealed_numbers[0]} 不符")
         if not number:
             problems.append("公文没有文号")
-        now_tree = rev_parse(repo, f"refs/heads/main:{doc_dir}", env=clean_env())
-        sealed_tree = rev_parse(repo, f"{merge.oid}:{doc_dir}", env=clean_env())
+        now_tree = reader.oid(f"refs/heads/main:{doc_dir}")
+        sealed_tree = reader.oid(f"{merge.oid}:{doc_dir}")
         if now_tree != sealed_tree:
             problems.append("公文在盖章之后被改动，main 上的内容与盖章时不一致")
         seal_ids = [v for k, v in trailers if k == "Seal"]

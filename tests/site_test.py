@@ -221,8 +221,7 @@ def test_failed_build_leaves_the_old_site(published, tmp_path, monkeypatch):  # 
 
     def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise RuntimeError("模拟构建失败")
-    monkeypatch.setattr(build_mod.search, "build_delta", broken)
-    monkeypatch.setattr(build_mod.search, "build_base", broken)
+    monkeypatch.setattr(build_mod.search, "index_bundle", broken)
     with pytest.raises(RuntimeError):
         build_site(published.city, site)
     assert os.path.realpath(site) == live
@@ -331,3 +330,35 @@ def test_archive_catalogue_and_chart_keep_restricted_titles_out(ws, tmp_path):  
     own = tmp_path / "lagov"
     build_site(ws.city, own, audience="unit:lagov")
     assert LAGOV_ONLY_TITLE in (own / "archive/lagov/2013/index.html").read_text(encoding="utf-8")
+
+
+def _bundle_text(site: Path, name: str) -> str:
+    """The text of every page a search bundle holds (Pagefind's fragments are gzipped JSON)."""
+    import gzip
+    return "".join(gzip.decompress(p.read_bytes()).decode("utf-8", "replace").replace("\u200b", "")
+                   for p in (site / name / "fragment").iterdir())
+
+
+def test_a_changed_page_remakes_only_its_own_search_bundle(published, tmp_path):  # type: ignore[no-untyped-def]
+    site = tmp_path / "site"
+    assert build_site(published.city, site).search == "base"
+    # The pages are split between two base bundles, indexed side by side; the search page merges them.
+    assert "试运行" in _bundle_text(site, "_pagefind")
+    assert "协同办公系统使用管理办法" in _bundle_text(site, "_pagefind_1")
+    assert "/_pagefind_1/" in (site / "assets/search-config.js").read_text(encoding="utf-8")
+    before = Path(os.path.realpath(site))
+    published.land("lagov", "zhang", {"bulletins/政务动态/2013-03-26-oa-trial-run/index.md":
+                                      BULLETIN.replace("试运行。", "试运行，运行平稳。")})
+    after = build_site(published.city, site)
+    assert after.search == "base" and "运行平稳" in _bundle_text(site, "_pagefind")
+    # The other bundle was not remade: its files are still the previous generation's (hard links).
+    entry = "_pagefind_1/pagefind-entry.json"
+    assert (site / entry).stat().st_ino == (before / entry).stat().st_ino
+
+
+def test_a_city_with_nothing_published_still_has_a_search_page(ws, tmp_path):  # type: ignore[no-untyped-def]
+    site = tmp_path / "site"
+    report = build_site(ws.city, site)
+    assert report.items == 0 and (site / "_pagefind/pagefind-ui.js").exists()
+    assert not (site / "_pagefind_1").exists()
+    assert "OA_SEARCH_MERGE = []" in (site / "assets/search-config.js").read_text(encoding="utf-8")

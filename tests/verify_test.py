@@ -130,6 +130,11 @@ def test_cache_is_used_and_never_outlives_a_registry_change(ws: Workspace) -> No
                       approver="zhou", executed_by="admin", created_at=seal.key.revoked_at)
     ws.city.change_registry("admin", {"seals/lagov.yaml": dump_seals(reg.seals["lagov"]),
                                       **approved_files(ws.city, reg, app)}, "印章泄露")
+    # every object is judged afresh against the new registry, but gpg's verdicts on the same bytes
+    # are not asked again (only the registry's own new commit is new to gpg)
+    third = Verifier(ws.city)
+    findings = unit_findings(third, "lagov")
+    assert third.misses == len(findings) and third.gpg_runs == 0
     report = document_report(ws.city, "lagov", sealed.path)
     assert not report["seal_valid"] and any("泄露" in p for p in report["problems"])
     assert not verify(ws.city, "lagov")["ok"]

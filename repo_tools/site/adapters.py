@@ -3,6 +3,7 @@
 the trusted times, so a full build reads the log once, not once per document."""
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from .. import eventlog
@@ -19,14 +20,15 @@ class Verification:
     def __init__(self, city: Any) -> None:
         self.city = city
         self._verifier: Verifier | None = None
+        self._pid = os.getpid()
         self._times: dict[str, dict[str, str]] = {}
 
-    def report(self, unit_id: str, doc_dir: str) -> dict[str, Any]:
-        if self._verifier is None:
-            self._verifier = Verifier(self.city)
+    def report(self, unit_id: str, doc_dir: str, meta: dict[str, Any] | None = None) -> dict[str, Any]:
+        if self._verifier is None or self._pid != os.getpid():  # a forked worker makes its own
+            self._verifier, self._pid = Verifier(self.city), os.getpid()
         if unit_id not in self._times:
             self._times[unit_id] = eventlog.trusted_times(self.city.log_file, unit_id)
-        return document_report(self.city, unit_id, doc_dir, self._verifier, self._times[unit_id])
+        return document_report(self.city, unit_id, doc_dir, self._verifier, self._times[unit_id], meta)
 
 
 def official_html(meta: dict[str, Any], body_html: str, unit_name: str, seal: str | None,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import os
 import time
 from dataclasses import dataclass, field
@@ -12,8 +11,6 @@ from pathlib import Path
 from typing import Any
 
 from markupsafe import Markup
-from mkdocs.commands.build import build as mkdocs_build
-from mkdocs.config import load_config
 
 from .. import eventlog
 from ..city import City
@@ -25,12 +22,11 @@ from .collect import Item, UnitContent, collect_unit, read_blob, read_bodies
 from .pages import PagePlan, digest, entry, listings
 from .publish import SLOTS, Publication
 from .records import archive_plans, register_plans
+from .rendering import MKDOCS_YML, render_and_index
 from .thumbnails import IMAGE_SUFFIXES, thumbnail
 
-PROJECT = Path(__file__).resolve().parent.parent.parent
-MKDOCS_YML = PROJECT / "mkdocs.yml"
-TEMPLATES = PROJECT / "site_templates"
-FORMAT = 3  # bump when the meaning of the saved state changes
+TEMPLATES = MKDOCS_YML.parent / "site_templates"
+FORMAT = 4  # bump when the meaning of the saved state changes
 
 
 @dataclass
@@ -42,7 +38,7 @@ class SiteState:
     pages: dict[str, str] = field(default_factory=dict)        # url -> content key
     assets: dict[str, str] = field(default_factory=dict)       # file path in site -> blob id
     thumbs: dict[str, dict[str, str]] = field(default_factory=dict)  # item url -> {image: thumb}
-    base_index: dict[str, str] = field(default_factory=dict)   # searchable url -> key (base bundle)
+    search_shards: list[dict[str, str]] = field(default_factory=list)  # per base bundle: url -> key
     delta_index: dict[str, str] = field(default_factory=dict)  # searchable url -> key (delta bundle)
     epoch: str = ""                                            # a full build starts a new epoch
     journal: dict[int, set[str]] = field(default_factory=dict)  # generation -> site paths it changed
@@ -148,20 +144,21 @@ def build_site(city: City, out: Path | str | None = None, audience: str = "all",
         assets = _write_assets(city, generation, items, state, changed)
         timer.mark("assets")
         extra = {"audience": audience}
-        rendered, written = _render(generation, publication.store, to_render, extra)
-        changed.update(written)
-        timer.mark("render")
-        search_mode = _search(generation, plans, state, fresh, removed)
-        if search_mode == "base":
-            changed.add(search.BASE)
-        if search_mode != "unchanged":
-            changed.update({search.DELTA, "assets/search-config.js"})
+        searchable = {p.url: p.key for p in plans if p.searchable}
+        search_plan = search.plan(searchable, state.search_shards, state.delta_index, generation, fresh)
+        # Rendering and (re)making base search bundles run together, in workers on big builds.
+        done = render_and_index(generation, publication.store, to_render, extra, search_plan)
+        changed.update(done.written)
+        rendered = done.pages
+        timer.mark("render+index")
+        _update_delta(generation, search_plan, state, changed)
         timer.mark("search")
+        search_mode = search_plan.mode
         journal = {g: paths for g, paths in state.journal.items() if g > sequence - 2 * SLOTS}
         if not fresh:
             journal[sequence] = changed
         new_state = SiteState(salt, sequence, units, {p.url: p.key for p in plans}, assets, state.thumbs,
-                              state.base_index, state.delta_index, state.epoch, journal)
+                              search_plan.shards, state.delta_index, state.epoch, journal)
         publication.publish(generation, new_state)
         timer.mark("publish")
     except BaseException:
@@ -183,7 +180,7 @@ def _item_plan(verification: adapters.Verification, registry: Any, item: Item, s
 
         def context() -> dict[str, Any]:
             body_html = to_safe_html(bodies[item.source])
-            report = verification.report(item.unit, item.folder)
+            report = verification.report(item.unit, item.folder, item.meta)
             seal = None
             if report.get("sealed"):
                 if unit_name not in seal_cache:
@@ -260,40 +257,15 @@ def _write_assets(city: City, generation: Path, items: list[Item], state: SiteSt
     return assets
 
 
-def _render(generation: Path, store: Path, plans: list[PagePlan], extra: dict[str, Any]
-            ) -> tuple[list[str], set[str]]:
-    """Run MkDocs over the given page plans only, writing into the generation folder."""
-    docs = store / "docs"
-    docs.mkdir(parents=True, exist_ok=True)
-    config = load_config(config_file=str(MKDOCS_YML), site_dir=str(generation), docs_dir=str(docs))
-    plugin = config.plugins["oa-site"]
-    plugin.plans = plans
-    plugin.extra = extra
-    logger = logging.getLogger("mkdocs")
-    level = logger.level
-    logger.setLevel(logging.ERROR)  # the "dirty build" warning is expected: we choose the pages
-    try:
-        mkdocs_build(config, dirty=True)
-    finally:
-        logger.setLevel(level)
-    return list(plugin.rendered), set(plugin.written)
-
-
-def _search(generation: Path, plans: list[PagePlan], state: SiteState, fresh: bool,
-            removed: list[str]) -> str:
-    """Keep the search bundles in step with the pages (see search.py for base and delta)."""
-    searchable = {p.url: p.key for p in plans if p.searchable}
-    in_base = state.base_index
-    changed_base = any(searchable.get(u) != k for u, k in in_base.items())
-    added = {u: k for u, k in searchable.items() if u not in in_base}
-    if fresh or changed_base or len(added) > search.DELTA_LIMIT or not (generation / search.BASE).exists():
-        search.build_base(generation)
-        state.base_index, state.delta_index = dict(searchable), {}
-        search.write_search_config(generation, has_delta=False)
-        return "base"
-    if added == state.delta_index and ((generation / search.DELTA).exists() or not added):
-        return "unchanged"
-    search.build_delta(generation, sorted(added))
-    state.delta_index = added
-    search.write_search_config(generation, has_delta=bool(added))
-    return "delta"
+def _update_delta(generation: Path, search_plan: search.SearchPlan, state: SiteState,
+                  changed: set[str]) -> None:
+    """Remake the delta bundle of pages added since the base bundles, and the search page's list
+    of bundles to merge (see search.py)."""
+    if search_plan.delta is not None:
+        search.index_bundle(generation, sorted(search_plan.delta), search.DELTA)
+        state.delta_index = dict(search_plan.delta)
+        changed.add(search.DELTA)
+    if search_plan.mode != "unchanged":
+        merge = [search.bundle(n) for n, shard in enumerate(search_plan.shards) if n and shard]
+        search.write_search_config(generation, merge + ([search.DELTA] if state.delta_index else []))
+        changed.add("assets/search-config.js")

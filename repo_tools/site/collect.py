@@ -19,7 +19,6 @@ from ..frontmatter import json_safe
 from ..city import City
 from ..gitrepo import ObjectReader, clean_env, git, rev_parse
 
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 DOCUMENT_INDEX = re.compile(r"^documents/(\d{4})/([^/]+)/index\.md$")
 BULLETIN_INDEX = re.compile(r"^bulletins/([^/]+)/(\d{4}-\d{2}-\d{2})-([^/]+)/index\.md$")
 
@@ -79,8 +78,8 @@ def parse_source(data: bytes) -> tuple[dict[str, Any], str]:
     match = frontmatter.FENCE.match(text)
     if not match:
         return {}, text
-    try:  # libyaml when present: the full build parses every item once
-        meta = yaml.load(match.group(1), Loader=_LOADER) or {}
+    try:
+        meta = yaml.load(match.group(1), Loader=frontmatter.LOADER) or {}  # noqa: S506 - a safe loader
     except yaml.YAMLError:
         return {}, text
     return (json_safe(meta) if isinstance(meta, dict) else {}), text[match.end():]

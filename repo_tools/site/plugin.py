@@ -1,17 +1,19 @@
 """The MkDocs plugin through which the site is built: MkDocs runs its own life cycle and this
 plugin feeds it (STYLE.md: the build's life cycle is the extension API).
 
-- `on_files` adds one generated page per plan that must be (re)rendered; unchanged pages are not
-  handed to MkDocs at all, so an incremental build costs what changed.
-- `on_page_markdown` empties the Markdown: bodies were already turned into sanitized HTML
-  (`markup.to_safe_html`) and laid out by the plans, so MkDocs' Markdown pass has nothing to do.
+- `on_config` gives MkDocs an empty navigation: the site's listings are its own pages, and MkDocs'
+  default navigation nests every page path (the templates never show it).
+- `on_files` adds one generated page per plan that must be (re)rendered, as a `PlanPage`; unchanged
+  pages are not handed to MkDocs at all, so an incremental build costs what changed.
+- `PlanPage` skips MkDocs' Markdown pass: bodies were already turned into sanitized HTML
+  (`markup.to_safe_html`) and laid out by the plans, so there is no source to read and nothing to
+  convert (a Markdown instance per page was a fifth of a full build).
 - `on_page_context` gives the template the plan's data.
 - `on_env` / `on_post_page` remove an output file before MkDocs rewrites it: the output folder
   shares unchanged files (hard links) with the published site, and MkDocs writes in place.
 """
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any
@@ -43,6 +45,24 @@ def chinese_time(value: Any) -> str:
     return parsed.astimezone(timeutil.CST).strftime("%Y-%m-%d %H:%M:%S") if parsed else "—"
 
 
+class PlanPage(Page):
+    """A page whose HTML comes from its plan: its template and title are known, its Markdown empty."""
+
+    def __init__(self, plan: PagePlan, file: File, config: MkDocsConfig) -> None:
+        super().__init__(plan.title, file, config)
+        self.plan = plan
+
+    def read_source(self, config: MkDocsConfig) -> None:
+        self.markdown = ""
+        self.meta = {"template": self.plan.template, "title": self.plan.title}
+
+    def render(self, config: MkDocsConfig, files: Files) -> None:
+        self.content = ""
+        self.toc = []  # type: ignore[assignment]
+        self.present_anchor_ids = set()
+        self.links_to_anchors = {}
+
+
 class SitePlugin(BasePlugin):  # type: ignore[type-arg]
     """Holds the plans of one build; `repo_tools.site.build` sets `plans` before MkDocs runs."""
 
@@ -51,16 +71,22 @@ class SitePlugin(BasePlugin):  # type: ignore[type-arg]
         self.rendered: list[str] = []
         self.written: set[str] = set()  # site paths this build wrote (the publication's journal)
         self.extra: dict[str, Any] = {}
-        self._by_src: dict[str, PagePlan] = {}
+        self.pages_only = False  # a worker's build: only its pages (see rendering.py)
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        config.nav = []
+        return config
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
-        self._by_src = {}
         self.rendered = []
         self.written = set()
+        if self.pages_only:  # static files and the 404 page are the main build's
+            files = Files([])
+            config.theme.static_templates.clear()
         for plan in self.plans:
-            head = f"---\ntemplate: {plan.template}\ntitle: {json.dumps(plan.title, ensure_ascii=False)}\n---\n"
-            files.append(File.generated(config, plan.src_uri, content=head))
-            self._by_src[plan.src_uri] = plan
+            file = File.generated(config, plan.src_uri, content="")
+            PlanPage(plan, file, config)  # sets file.page, so MkDocs uses it
+            files.append(file)
         return files
 
     def on_env(self, env: Any, config: MkDocsConfig, files: Files) -> Any:
@@ -78,11 +104,9 @@ class SitePlugin(BasePlugin):  # type: ignore[type-arg]
             self.written.add(name)
         return env
 
-    def on_page_markdown(self, markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
-        return ""
-
     def on_page_context(self, context: Any, page: Page, config: MkDocsConfig, nav: Any) -> Any:
-        plan = self._by_src[page.file.src_uri]
+        assert isinstance(page, PlanPage)
+        plan = page.plan
         context.update(plan.context())
         context["plan"] = plan
         context["site_extra"] = self.extra

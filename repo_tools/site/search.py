@@ -1,39 +1,89 @@
 """Search with Pagefind (its extended binary segments Chinese; the index is split into fragments
 that a reader's browser loads on demand, so a first query downloads a small part of it).
 
-Pagefind cannot update an index in place, so the site keeps two: a *base* index of every page,
-made on a full build, and a small *delta* index of the pages added since, remade on each
-incremental build and merged by the browser (`mergeIndex`). When the delta grows past
-DELTA_LIMIT pages, or a page of the base changes or disappears, the base is remade.
+Pagefind cannot update an index in place, so the searchable pages are kept in a few bundles that
+the browser merges (`mergeIndex`):
+- SHARDS *base* bundles that together hold every page when they were made. A full build splits the
+  pages between them and indexes them side by side, each in the worker process that rendered its
+  pages (Pagefind's own writing is mostly on one core; two bundles keep both cores busy). When a
+  page of a bundle changes or disappears, only that bundle is remade.
+- one small *delta* bundle of the pages added since, remade on each incremental build. When it
+  grows past DELTA_LIMIT pages, the pages are split again and every base bundle is remade.
+`_pagefind` (shard 0) also carries Pagefind's UI files, so it always exists.
 """
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
-from pagefind.index import IndexConfig, PagefindIndex
+from pagefind.service import get_executable
 
 BASE = "_pagefind"
 DELTA = "_pagefind_delta"
+SHARDS = 2
 DELTA_LIMIT = 300
 GLOB = "{documents,bulletins}/**/index.html"
+PLACEHOLDER = "search/index.html"  # indexed only when nothing is published: Pagefind needs a page
 
 
-async def _index_directory(site: Path, out: Path) -> None:
-    config = IndexConfig(output_path=str(out))
-    async with PagefindIndex(config) as index:
-        await index.add_directory(path=str(site), glob=GLOB)
+class SearchIndexError(RuntimeError):
+    """Pagefind could not index the site (the build is discarded; the live site stays)."""
 
 
-async def _index_pages(site: Path, urls: list[str], out: Path) -> None:
-    config = IndexConfig(output_path=str(out))
-    async with PagefindIndex(config) as index:
-        for url in urls:
-            html = (site / url / "index.html").read_text(encoding="utf-8")
-            await index.add_html_file(content=html, url=f"/{url}")
+def bundle(shard: int) -> str:
+    """The folder of a base bundle in the site."""
+    return BASE if shard == 0 else f"{BASE}_{shard}"
+
+
+@dataclass
+class SearchPlan:
+    """What this build does to the search bundles, decided before any page is rendered."""
+    shards: list[dict[str, str]]      # the base bundles after this build: url -> content key
+    rebuild: list[int]                # base bundles remade from their pages
+    delta: dict[str, str] | None      # pages of the new delta bundle; None: the delta stays as it is
+
+    @property
+    def mode(self) -> str:
+        if self.rebuild:
+            return "base"
+        return "unchanged" if self.delta is None else "delta"
+
+    def shard_of(self) -> dict[str, int]:
+        return {url: n for n, shard in enumerate(self.shards) for url in shard}
+
+
+def plan(searchable: dict[str, str], shards: list[dict[str, str]], delta: dict[str, str],
+         site: Path, fresh: bool) -> SearchPlan:
+    """Which bundles to remake, from the pages' content keys and the last build's bundles."""
+    in_base = {url for shard in shards for url in shard}
+    added = {u: k for u, k in searchable.items() if u not in in_base}
+    missing = any(shard and not (site / bundle(n)).exists() for n, shard in enumerate(shards))
+    if fresh or len(shards) != SHARDS or len(added) > DELTA_LIMIT or missing or not (site / BASE).exists():
+        urls = sorted(searchable)
+        split = [{u: searchable[u] for u in urls[n::SHARDS]} for n in range(SHARDS)]
+        return SearchPlan(split, list(range(SHARDS)), {})
+    kept = [{u: searchable[u] for u in shard if u in searchable} for shard in shards]
+    rebuild = [n for n, shard in enumerate(shards) if any(searchable.get(u) != k for u, k in shard.items())]
+    unchanged = added == delta and ((site / DELTA).exists() or not added)
+    return SearchPlan(kept, rebuild, None if unchanged else added)
+
+
+def _pagefind(site: Path, out: Path, glob: str = GLOB) -> None:
+    """Run Pagefind's command line over `site`. Not its Python API: that API's service client
+    waits 0.1 s for every reply (a 300-page delta took 30 s), and its service indexes one page at
+    a time where the command line parses pages on every core."""
+    binary = get_executable()
+    if binary is None:
+        raise SearchIndexError("找不到 Pagefind 程序：请运行 make 安装依赖（pagefind[extended]）")
+    done = subprocess.run([str(binary), "--site", str(site), "--glob", glob,
+                           "--output-path", str(out), "--silent"], capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SearchIndexError(f"Pagefind 建立搜索索引失败：{done.stderr.strip() or done.stdout.strip()}")
 
 
 UNUSED = ("pagefind-component-ui.css", "pagefind-component-ui.js", "pagefind-modular-ui.css",
@@ -41,59 +91,66 @@ UNUSED = ("pagefind-component-ui.css", "pagefind-component-ui.js", "pagefind-mod
 CREDIT = re.compile(r" ?<https?://[^>\"]+>")
 
 
-def _offline(bundle: Path) -> None:
+def _offline(folder: Path) -> None:
     """Keep the bundle free of outside addresses: drop the UI variants the site does not use,
     credit links in the UI's translations, and use localhost as the URL *parse base* that
     pagefind.js hard-codes (it is never fetched; only the path part is kept)."""
     for name in UNUSED:
-        (bundle / name).unlink(missing_ok=True)
-    for path in bundle.glob("*.js"):
+        (folder / name).unlink(missing_ok=True)
+    for path in folder.glob("*.js"):
         text = path.read_text(encoding="utf-8")
         fixed = CREDIT.sub("", text.replace("https://example.com", "http://localhost"))
         if fixed != text:
             path.write_text(fixed, encoding="utf-8")
 
 
-def _replace(site: Path, name: str, fresh: Path) -> None:
-    """Swap a bundle folder in a generation (rename; never writes into shared files)."""
-    _offline(fresh)
-    target = site / name
-    if target.exists():
-        shutil.rmtree(target)
-    fresh.rename(target)
-
-
-def build_base(site: Path) -> None:
-    """Index every document and bulletin page of the generation folder `site`."""
-    fresh = site / f".{BASE}.new"
-    shutil.rmtree(fresh, ignore_errors=True)
-    asyncio.run(_index_directory(site, fresh))
-    _replace(site, BASE, fresh)
-    drop_delta(site)
-
-
-def build_delta(site: Path, urls: list[str]) -> None:
-    """Index only the pages `urls` (added since the base) into the delta bundle."""
-    if not urls:
-        drop_delta(site)
+def index_bundle(site: Path, urls: list[str], name: str) -> None:
+    """(Re)make the bundle `name` of the generation folder `site` from the pages `urls` (already
+    rendered there). A bundle with no pages is removed, except `_pagefind`, which the search page
+    loads: it then indexes a page with no text."""
+    if not urls and name != BASE:
+        drop(site, name)
         return
-    fresh = site / f".{DELTA}.new"
+    fresh = site / f".{name}.new"
     shutil.rmtree(fresh, ignore_errors=True)
-    asyncio.run(_index_pages(site, urls, fresh))
-    _replace(site, DELTA, fresh)
+    with tempfile.TemporaryDirectory(prefix=f".{name}-src-", dir=site.parent) as tmp:
+        # Hard links of just these pages at their own paths, so Pagefind gives them their URLs.
+        for url in urls:
+            target = Path(tmp) / url / "index.html"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                _link(site / url / "index.html", target)
+            except FileNotFoundError as exc:
+                raise SearchIndexError(f"要建立索引的页面不存在：{url}") from exc
+        if not urls:
+            stub = Path(tmp) / PLACEHOLDER
+            stub.parent.mkdir(parents=True, exist_ok=True)
+            stub.write_text('<!doctype html><html lang="zh-CN"><body><main data-pagefind-body>'
+                            '<h1>暂无已发布的公文和信息</h1></main></body></html>', encoding="utf-8")
+        _pagefind(Path(tmp), fresh, GLOB if urls else PLACEHOLDER)
+    _offline(fresh)
+    drop(site, name)
+    fresh.rename(site / name)
 
 
-def drop_delta(site: Path) -> None:
-    if (site / DELTA).exists():
-        shutil.rmtree(site / DELTA)
+def _link(source: Path, target: Path) -> None:
+    try:
+        target.hardlink_to(source)
+    except OSError:  # another file system: copy
+        shutil.copyfile(source, target)
 
 
-def write_search_config(site: Path, has_delta: bool) -> None:
-    """assets/search-config.js: which bundles the search page merges (replaced, not rewritten)."""
-    merge = [{"bundlePath": f"/{DELTA}/"}] if has_delta else []
+def drop(site: Path, name: str) -> None:
+    if (site / name).exists():
+        shutil.rmtree(site / name)
+
+
+def write_search_config(site: Path, merge: list[str]) -> None:
+    """assets/search-config.js: the bundles the search page merges into `_pagefind`'s (replaced,
+    not rewritten in place)."""
+    bundles = [{"bundlePath": f"/{name}/"} for name in merge]
     target = site / "assets" / "search-config.js"
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_suffix(".tmp")
-    tmp.write_text(f"window.OA_SEARCH_MERGE = {json.dumps(merge)};\n", encoding="utf-8")
+    tmp.write_text(f"window.OA_SEARCH_MERGE = {json.dumps(bundles)};\n", encoding="utf-8")
     tmp.replace(target)
-
