@@ -25,7 +25,9 @@ test: $(STAMP) system
 	@$(PY) -m pytest -n 2 -q $(PYTEST_ARGS)
 
 bench: $(STAMP) system
+	@$(PY) -m pip install -q -e '.[test,bench]'
 	@$(PY) bench/hook.py
+	@$(PY) bench/site.py --docs 10000 --bulletins 2000 --also 1000 --browser --peers
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) site

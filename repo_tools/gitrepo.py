@@ -58,6 +58,7 @@ class ObjectReader:
         self._proc = subprocess.Popen(["git", "cat-file", "--batch"], cwd=repo,
                                       env=dict(env) if env is not None else None,
                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        self._owner = os.getpid()  # a forked site worker inherits this object, not the process
 
     def read(self, rev: str) -> tuple[str, str, bytes] | None:
         """(oid, type, content) of a revision or object id, or None when missing."""
@@ -82,6 +83,8 @@ class ObjectReader:
         return got[0] if got else None
 
     def close(self) -> None:
+        if os.getpid() != self._owner:  # a forked copy: the `git cat-file` is its parent's to end
+            return
         if self._proc.stdin:
             self._proc.stdin.close()
         self._proc.wait()

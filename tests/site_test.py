@@ -226,6 +226,12 @@ def test_failed_build_leaves_the_old_site(published, tmp_path, monkeypatch):  # 
         build_site(published.city, site)
     assert os.path.realpath(site) == live
     assert all_text(site) == before
+    # A full build fails inside a forked worker: the error comes back with its cause, same outcome.
+    from repo_tools.site.rendering import WorkerError
+    with pytest.raises(WorkerError, match="模拟构建失败"):
+        build_site(published.city, site, full=True)
+    assert os.path.realpath(site) == live
+    assert all_text(site) == before
     monkeypatch.undo()
     report = build_site(published.city, site)  # the next build catches up from the old state
     assert "documents/lagov/2013/later/index.md" in report.rendered
@@ -362,3 +368,22 @@ def test_a_city_with_nothing_published_still_has_a_search_page(ws, tmp_path):  #
     assert report.items == 0 and (site / "_pagefind/pagefind-ui.js").exists()
     assert not (site / "_pagefind_1").exists()
     assert "OA_SEARCH_MERGE = []" in (site / "assets/search-config.js").read_text(encoding="utf-8")
+
+
+def test_large_bulletin_photo_gets_a_thumbnail_and_is_not_rendered_again(ws, tmp_path):  # type: ignore[no-untyped-def]
+    import io
+
+    from PIL import Image
+    photo = io.BytesIO()
+    Image.new("RGB", (1600, 900), (180, 30, 30)).save(photo, "JPEG", quality=60)
+    folder = "bulletins/政务动态/2013-03-26-photo"
+    ws.land("lagov", "zhang", {f"{folder}/index.md": BULLETIN.replace("试运行。", "试运行。\n\n![现场照片](photo.jpg)"),
+                               f"{folder}/photo.jpg": photo.getvalue()})
+    site = tmp_path / "site"
+    build_site(ws.city, site)
+    page_dir = site / "bulletins/lagov/政务动态/2013-03-26-photo"
+    page = (page_dir / "index.html").read_text(encoding="utf-8")
+    assert 'src="thumbs/photo.jpg"' in page and (page_dir / "photo.jpg").read_bytes() == photo.getvalue()
+    with Image.open(page_dir / "thumbs/photo.jpg") as thumb:
+        assert thumb.width == 800
+    assert build_site(ws.city, site).rendered == []  # nothing changed: nothing is rendered again

@@ -3,7 +3,6 @@ the pages whose content key changed, index them for search, and publish atomical
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import time
 from dataclasses import dataclass, field
@@ -194,7 +193,10 @@ def _item_plan(verification: adapters.Verification, registry: Any, item: Item, s
                     "published_at": item.published_at}
         return PagePlan(item.url, "document.html", item.title, key, context, item, searchable=True)
 
-    key = _key(salt, "bulletin", item.tree, item.published_at, unit_name, json.dumps(state.thumbs.get(item.url)))
+    # The thumbnails are made from the images, which the folder's tree id covers (and the salt covers
+    # how they are made), so they need no part in the key: with them in it, a bulletin with a photo
+    # was rendered again by the first rebuild after it arrived.
+    key = _key(salt, "bulletin", item.tree, item.published_at, unit_name)
 
     def bulletin_context() -> dict[str, Any]:
         body_html = to_safe_html(bodies[item.source])
