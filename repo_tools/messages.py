@@ -131,6 +131,8 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
     "review-merged": ("第三十条", "合并请求 !{n} 已由提交 {merge} 合并，不能再表态。", "如需更正，请另开合并请求。"),
     "mr-delete": ("第八条", "不允许删除 {ref}：合并请求的编号不得重复使用，审核记录须完整保留。",
                   "不再需要的合并请求请由审核人驳回（oa review reject N）。"),
+    "mr-merged": ("第三十条", "合并请求 !{n} 已经合并进 main，不能再向它推送：新的修改没有经过审核和盖章。",
+                  "请从最新的 main 新建草稿分支修改，再用 `oa review open` 发起新的合并请求。"),
     "mr-request-tag": ("第三条", "{ref} 是合并请求的发起记录：{detail}。", "请用 `oa review open` 发起合并请求。"),
     "merge-not-merge": ("第三十条", "main 上的新提交 {commit} 不是经审核的合并：{detail}。",
                         "内容只能经合并请求（oa review open）审核通过后，用 `oa review merge N` 进入 main。"),

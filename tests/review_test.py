@@ -221,3 +221,17 @@ def test_command_line_flow(ws: Workspace) -> None:
     data = yaml.safe_load(git("show", "refs/heads/main:bulletins/政务动态/2026-11-20-x/index.md",
                               cwd=ws.city.unit_repo("lagov"), env=clean_env()).split("---")[1])
     assert data["title"] == "市政府召开常务会议"
+
+
+def test_merged_request_takes_no_more_commits(ws: Workspace) -> None:
+    work, n = draft(ws, "lagov", "zhang", {"bulletins/政务动态/2026-11-20-x/index.md": BULLETIN})
+    # before the merge the author may still revise the request
+    ws.commit(work, {"bulletins/政务动态/2026-11-20-x/index.md": BULLETIN + "\n二稿。\n"}, "二稿")
+    assert ws.push(work, f"HEAD:refs/heads/mr/{n}").returncode == 0
+    review.approve(ws.city, "lagov", n, "li", "同意。")
+    sealing.merge(ws.city, "lagov", n, "wang")
+    ws.commit(work, {"bulletins/政务动态/2026-11-20-x/index.md": BULLETIN + "\n合并后偷偷改的。\n"}, "三稿")
+    before = ws.snapshot()
+    proc = ws.push(work, f"HEAD:refs/heads/mr/{n}")
+    assert_refused(ws, before, proc, "mr-merged")
+    assert "oa review open" in proc.stderr

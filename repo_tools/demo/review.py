@@ -63,6 +63,25 @@ def _self_approval_by_git(state: DemoState, draft: dict, n: int) -> None:
     state.refused(f"{author} 用 git 直接推送自己签名的同意意见 refs/reviews/{n}/{author}", detail)
 
 
+def _push_after_merge(state: DemoState, draft: dict) -> None:
+    """The author adds a change to the merged request: the hook refuses it (it was never reviewed)."""
+    work, n, author = draft["clone"], draft["request"], draft["author"]
+    state.git(work, "fetch", "-q", "origin", f"refs/heads/mr/{n}")
+    state.git(work, "checkout", "-q", "-b", "after-merge", "FETCH_HEAD")
+    index = work / REGULATION / "index.md"
+    index.write_text(index.read_text(encoding="utf-8") + "\n盖章后补写的一句话。\n", encoding="utf-8")
+    state.git(work, "commit", "-q", "-am", "盖章后修改管理办法通知")
+    proc = state.git(work, "push", "origin", f"HEAD:refs/heads/mr/{n}", check=False)
+    state.git(work, "checkout", "-q", "-")
+    state.git(work, "branch", "-q", "-D", "after-merge")
+    if proc.returncode == 0 or "[mr-merged｜" not in proc.stderr:
+        raise RuntimeError("服务器本应拒绝向已合并的合并请求推送")
+    detail = "\n".join(line.removeprefix("remote: ").rstrip() for line in proc.stderr.splitlines()
+                       if "✗" in line or "处理办法" in line)
+    state.refused(f"{author} 在盖章合并之后继续向 !{n} 推送修改", detail)
+    state.fact("已合并的合并请求不再接受推送：盖章后的公文不能在审核记录之下被改动")
+
+
 def run(state: DemoState) -> None:
     city = state.city
     state.chapter("三、审核与盖章：合并请求 → 审核人签名意见 → 印章保管人以单位电子印章合并")
@@ -118,6 +137,9 @@ def run(state: DemoState) -> None:
     if regulation is None:
         raise RuntimeError("管理办法通知未能盖章")
     state.fact(f"管理办法通知经两名审核人签名同意，由印章保管人以单位电子印章签发为 {regulation['number']}")
+    regulation_draft = next(d for d in drafts if REGULATION in d.get("paths", []))
+    if regulation_draft.get("clone") is not None and regulation_draft.get("request") is not None:
+        _push_after_merge(state, regulation_draft)
     pending = [r for r in review.requests(city, "lagov") if r["state"] != "merged"]
     if pending:
         state.fact(f"lagov 尚有 {len(pending)} 个合并请求待审核")

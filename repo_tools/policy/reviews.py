@@ -2,7 +2,8 @@
 `refs/reviews/<n>/<reviewer>` is a tag signed by that reviewer of this unit, on the current
 head of request n, written, moved or deleted by that reviewer alone; never by the request's
 author or anyone who committed to it. Request refs are never deleted (numbers are not reused),
-and the request tag `refs/tags/mr/<n>` is created once by the person who opened it."""
+the request tag `refs/tags/mr/<n>` is created once by the person who opened it, and a merged
+request's branch takes no more commits."""
 from __future__ import annotations
 
 import subprocess
@@ -93,7 +94,12 @@ def _request_update(push: Push, update: RefUpdate) -> Iterator[Refusal]:
         yield refusal("mr-delete", ref, ref=ref)
         return
     if not ref.startswith(MR_TAG):
-        return  # the request branch: members of the unit update it (pusher_in_unit applies)
+        # The request branch: members of the unit update it (pusher_in_unit applies) until it is
+        # merged. After that, new commits there would sit under approvals and a seal they never had.
+        main = review_view(push).ref("refs/heads/main")
+        if not update.is_create and main and is_ancestor(push, update.old, main):
+            yield refusal("mr-merged", ref, n=ref.rsplit("/", 1)[-1])
+        return
     if not update.is_create:
         yield refusal("mr-request-tag", ref, ref=ref, detail="只能创建一次，不能移动")
         return
