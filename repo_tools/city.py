@@ -276,6 +276,27 @@ def add_user(city: City, actor: str, user: str, name: str, unit_id: str, roles: 
     return person
 
 
+def set_unit_leader(city: City, actor: str, unit_id: str, user: str) -> Unit:
+    """Name the unit's leader (负责人), who approves its certificate and seal applications
+    together with its admins (Art. 19, 25). Only an active person of the unit can be named."""
+    reg = city.registry()
+    _require_egov_admin(city, reg, actor)
+    unit = reg.unit(unit_id)
+    if unit is None:
+        raise Refused("not-found", what="单位", name=unit_id, remedy="请先用 `oa unit add` 登记该单位。")
+    person = reg.person(user)
+    if person is None or person.unit != unit_id:
+        raise Refused("not-found", what=f"单位 {unit_id} 的人员", name=user,
+                      remedy=f"负责人须是本单位人员：请先用 `oa user add {user} --unit {unit_id}` 登记。")
+    if person.status != "active":
+        raise Refused("usage", detail=f"{user}（{person.name}）的账号状态为 {person.status}，不能担任负责人。",
+                      remedy=f"请先恢复该账号（oa user enable {user}），或指定其他在岗人员。")
+    unit.leader = user
+    city.change_registry(actor, {f"units/{unit_id}.yaml": dump(unit)},
+                         f"指定单位 {unit_id}（{unit.name}）负责人：{user}（{person.name}）")
+    return unit
+
+
 def refresh_server_keyring(city: City, registry_rev: str = "refs/heads/main") -> int:
     """Import into the server keyring every public key the registry holds; return how many."""
     files = list_tree(city.registry_repo, registry_rev, "keys", env=clean_env())

@@ -322,3 +322,29 @@ def test_repeated_failed_authentication_locks_the_account_until_an_admin_enables
     city_mod.set_person_status(ws.city, "zhou", "zhang", "active", "核实为本人")
     assert not lockout.is_locked(ws.city.root, "zhang")
     assert_accepted(ws.push(work))
+
+
+def test_unit_leader_is_named_by_egov_and_must_belong_to_the_unit(ws: Workspace) -> None:
+    from repo_tools.applications import approvers_of
+    from repo_tools.gitrepo import PushRefused, commit_and_push
+    from repo_tools.messages import Refused
+    from repo_tools.registry import dump
+    assert approvers_of(ws.city.registry(), "jyj") == []  # nobody could approve jyj's applications
+    before = ws.snapshot()
+    with pytest.raises(Refused) as outsider:
+        city_mod.set_unit_leader(ws.city, "admin", "jyj", "zhang")  # zhang belongs to lagov
+    assert "本单位人员" in outsider.value.text()
+    with pytest.raises(Refused):
+        city_mod.set_unit_leader(ws.city, "wu", "jyj", "wu")  # only the e-government office's admins
+    assert ws.snapshot() == before
+    # The server refuses a unit record that names an outsider, even one committed by hand.
+    unit = ws.city.registry().unit("jyj")
+    assert unit is not None
+    unit.leader = "zhang"
+    with pytest.raises(PushRefused) as refused:
+        commit_and_push(ws.city.registry_repo, ws.city.signer("admin"), {"units/jyj.yaml": dump(unit)}, "手工指定")
+    assert "[registry-invalid｜" in refused.value.message and "zhang" in refused.value.message
+    assert ws.snapshot() == before
+    city_mod.set_unit_leader(ws.city, "admin", "jyj", "wu")
+    assert ws.city.registry().unit("jyj").leader == "wu"  # type: ignore[union-attr]
+    assert approvers_of(ws.city.registry(), "jyj") == ["wu"]

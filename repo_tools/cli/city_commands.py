@@ -51,20 +51,31 @@ def unit_add(ctx: Context, unit_id: str, name: str, codes: tuple[str, ...], leve
          f"已登记单位 {unit.id}（{unit.name}），机关代字：{'、'.join(unit.codes)}")
 
 
+@unit_group.command("set-leader")
+@click.argument("unit_id")
+@click.argument("user_id")
+@pass_ctx
+@refusals_exit
+def unit_set_leader(ctx: Context, unit_id: str, user_id: str) -> None:
+    """指定单位负责人（与系统管理员一同审批本单位的证书和印章申请，第十九、二十五条）。"""
+    unit = city_mod.set_unit_leader(ctx.city, ctx.user, unit_id, user_id)
+    emit(ctx, {"unit": unit.id, "leader": unit.leader}, f"已指定单位 {unit.id}（{unit.name}）负责人：{unit.leader}")
+
+
 @unit_group.command("list")
 @pass_ctx
 @refusals_exit
 def unit_list(ctx: Context) -> None:
     """列出已登记的单位。"""
     reg = ctx.city.registry()
-    rows = [{"id": u.id, "name": u.name, "codes": u.codes, "status": u.status,
+    rows = [{"id": u.id, "name": u.name, "codes": u.codes, "status": u.status, "leader": u.leader,
              "members": len(reg.members(u.id))} for u in reg.units.values()]
     if ctx.json:
         emit(ctx, rows)
         return
-    table = Table("单位", "名称", "机关代字", "人数", "状态")
+    table = Table("单位", "名称", "机关代字", "负责人", "人数", "状态")
     for r in rows:
-        table.add_row(r["id"], r["name"], "、".join(r["codes"]), str(r["members"]), r["status"])
+        table.add_row(r["id"], r["name"], "、".join(r["codes"]), r["leader"] or "—", str(r["members"]), r["status"])
     Console().print(table)
 
 

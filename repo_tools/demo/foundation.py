@@ -29,6 +29,11 @@ def run(state: DemoState) -> None:
     for person in sample["people"]:
         city_mod.add_user(city, admin, person["id"], person["name"], person["unit"], person["roles"])
     state.ok(f"登记 {len(sample['people'])} 名人员，各自生成 Ed25519 数字证书，公钥进入服务器密钥环")
+    leaders = {u["id"]: u["leader"] for u in sample["units"] if u.get("leader")}
+    for unit_id, leader in leaders.items():
+        city_mod.set_unit_leader(city, admin, unit_id, leader)
+    if leaders:
+        state.ok("指定单位负责人（审批本单位证书和印章申请）：" + "、".join(f"{u} {p}" for u, p in leaders.items()))
     state.fact(f"城市：{len(sample['units']) + 1} 个单位、{len(sample['people']) + 1} 名人员，每次登记都是签名提交")
 
     state.chapter("二、信息：拟稿人提交带照片的信息，服务器钩子逐项检查")

@@ -1,4 +1,5 @@
-"""The registry's own content rules: records parse, and a key file holds the key it names."""
+"""The registry's own content rules: records parse, a key file holds the key it names, and a
+unit's leader is a person of that unit."""
 from __future__ import annotations
 
 from typing import Iterator
@@ -12,6 +13,14 @@ from .base import Refusal, refusal
 
 
 def records_valid(push: Push) -> Iterator[Refusal]:
+    people = dict(push.registry.people)  # as they will be: this push may add the leader too
+    for changed in push.changed_files:
+        if changed.blob is not None and changed.path.startswith("people/"):
+            try:
+                person = person_from_dict(yaml.safe_load(push.blob(changed.blob).decode("utf-8")))
+                people[person.id] = person
+            except Exception:  # noqa: BLE001 - reported below as an invalid record
+                pass
     for changed in push.changed_files:
         if changed.blob is None:
             continue
@@ -28,7 +37,11 @@ def records_valid(push: Push) -> Iterator[Refusal]:
                 continue
             record = yaml.safe_load(data.decode("utf-8"))
             if path.startswith("units/"):
-                unit_from_dict(record)
+                unit = unit_from_dict(record)
+                leader = people.get(unit.leader) if unit.leader else None
+                if unit.leader and (leader is None or leader.unit != unit.id):
+                    yield refusal("registry-invalid", path, path=path,
+                                  detail=f"单位负责人 {unit.leader} 不是本单位（{unit.id}）登记的人员")
             elif path.startswith("people/"):
                 person = person_from_dict(record)
                 bad = [r for r in person.roles if r not in ROLES]
