@@ -3,7 +3,8 @@
 A full build of a large city renders every document page and indexes it for search. Both are
 CPU-bound and MkDocs renders on one core, so the pages of each search bundle are rendered *and*
 indexed by their own worker process, while this process renders the listings, static files and
-recent pages. Small builds stay in one process.
+recent pages. A build that remakes no bundle and renders few pages (the usual incremental one)
+stays in one process.
 
 Workers are forked by hand rather than with multiprocessing or concurrent.futures: the page plans
 hold closures (they cannot be pickled for a spawned process), and a forked pool worker keeps
