@@ -103,6 +103,15 @@ def judge(reg: Registry, unit: str, holder: KeyHolder | None, moment: datetime |
     return True, "有效"
 
 
+def _store(path: Path, record: dict[str, Any]) -> None:
+    """Write one cache record whole (a reader sees it complete or not at all); the temporary name
+    carries the process id because a site build judges in several processes at once."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+    tmp.replace(path)
+
+
 class Verifier:
     """Checks signatures with the server keyring and judges them against one registry state,
     caching each judgement on disk by object id, registry commit and trusted time."""
@@ -158,10 +167,7 @@ class Verifier:
                 pass
         self.misses += 1
         found = self._judge(kind, unit, oid, trusted, summary, payload, signature, setup, inbox, ref)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")  # site builds judge in several processes
-        tmp.write_text(json.dumps(found.to_dict(), ensure_ascii=False), encoding="utf-8")
-        tmp.replace(path)
+        _store(path, found.to_dict())
         return found
 
     def _signature(self, payload: bytes, signature: bytes) -> keys.Verification:
@@ -176,10 +182,7 @@ class Verifier:
         got = keys.verify_detached(self.city.server_gnupg, payload, signature)
         self.gpg_runs += 1
         if got.key_known:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(json.dumps(asdict(got)), encoding="utf-8")
-            tmp.replace(path)
+            _store(path, asdict(got))
         return got
 
     def _judge(self, kind: str, unit: str, oid: str, trusted: str | None, summary: str, payload: bytes,

@@ -8,19 +8,13 @@ import yaml
 
 from .. import keys
 from ..push import Push
-from ..registry import ROLES, person_from_dict, seal_from_dict, unit_from_dict
+from ..registry import ROLES, Unit, person_from_dict, seal_from_dict, unit_from_dict
 from .base import Refusal, refusal
 
 
 def records_valid(push: Push) -> Iterator[Refusal]:
-    people = dict(push.registry.people)  # as they will be: this push may add the leader too
-    for changed in push.changed_files:
-        if changed.blob is not None and changed.path.startswith("people/"):
-            try:
-                person = person_from_dict(yaml.safe_load(push.blob(changed.blob).decode("utf-8")))
-                people[person.id] = person
-            except Exception:  # noqa: BLE001 - reported below as an invalid record
-                pass
+    people = dict(push.registry.people)  # as they will be after this push (it may add the leader)
+    units: dict[str, Unit] = {}             # unit records of this push, checked once all are read
     for changed in push.changed_files:
         if changed.blob is None:
             continue
@@ -37,13 +31,10 @@ def records_valid(push: Push) -> Iterator[Refusal]:
                 continue
             record = yaml.safe_load(data.decode("utf-8"))
             if path.startswith("units/"):
-                unit = unit_from_dict(record)
-                leader = people.get(unit.leader) if unit.leader else None
-                if unit.leader and (leader is None or leader.unit != unit.id):
-                    yield refusal("registry-invalid", path, path=path,
-                                  detail=f"单位负责人 {unit.leader} 不是本单位（{unit.id}）登记的人员")
+                units[path] = unit_from_dict(record)
             elif path.startswith("people/"):
                 person = person_from_dict(record)
+                people[person.id] = person
                 bad = [r for r in person.roles if r not in ROLES]
                 if bad:
                     yield refusal("registry-invalid", path, path=path, detail=f"未知角色 {bad}")
@@ -52,3 +43,8 @@ def records_valid(push: Push) -> Iterator[Refusal]:
                     seal_from_dict(seal)
         except Exception as exc:  # noqa: BLE001 - any parse failure makes the record invalid
             yield refusal("registry-invalid", path, path=path, detail=str(exc)[:200])
+    for path, unit in units.items():
+        leader = people.get(unit.leader) if unit.leader else None
+        if unit.leader and (leader is None or leader.unit != unit.id):
+            yield refusal("registry-invalid", path, path=path,
+                          detail=f"单位负责人 {unit.leader} 不是本单位（{unit.id}）登记的人员")

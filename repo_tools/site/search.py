@@ -114,12 +114,13 @@ def index_bundle(site: Path, urls: list[str], name: str) -> None:
     fresh = site / f".{name}.new"
     shutil.rmtree(fresh, ignore_errors=True)
     with tempfile.TemporaryDirectory(prefix=f".{name}-src-", dir=site.parent) as tmp:
-        # Hard links of just these pages at their own paths, so Pagefind gives them their URLs.
+        # Hard links of just these pages at their own paths, so Pagefind gives them their URLs
+        # (the folder is beside the generation, on the same file system).
         for url in urls:
             target = Path(tmp) / url / "index.html"
             target.parent.mkdir(parents=True, exist_ok=True)
             try:
-                _link(site / url / "index.html", target)
+                target.hardlink_to(site / url / "index.html")
             except FileNotFoundError as exc:
                 raise SearchIndexError(f"要建立索引的页面不存在：{url}") from exc
         if not urls:
@@ -131,13 +132,6 @@ def index_bundle(site: Path, urls: list[str], name: str) -> None:
     _offline(fresh)
     drop(site, name)
     fresh.rename(site / name)
-
-
-def _link(source: Path, target: Path) -> None:
-    try:
-        target.hardlink_to(source)
-    except OSError:  # another file system: copy
-        shutil.copyfile(source, target)
 
 
 def drop(site: Path, name: str) -> None:
