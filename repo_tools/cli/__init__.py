@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from .context import Context
+from .context import Context, add_global_options
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -31,6 +31,7 @@ def _register() -> None:
     )
     for module in modules:
         for command in module.COMMANDS:
+            add_global_options(command)
             oa.add_command(command)
 
 
