@@ -99,6 +99,8 @@ def add_global_options(command: click.Command) -> None:
         command.params.append(click.Option(
             list(opts), is_flag=flag, default=False if flag else None, expose_value=False,
             is_eager=True, callback=_set_global(field), help=_GLOBAL_HELP[field]))
+    command.options_metavar = "[选项]"
     if isinstance(command, click.Group):
+        command.subcommand_metavar = "命令 [参数]..."
         for sub in command.commands.values():
             add_global_options(sub)
