@@ -116,6 +116,8 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
                     "请由本单位审核人审核，或请单位系统管理员分配“审核人”角色。"),
     "review-self": ("第三条", "{user}（{name}）是合并请求 !{n} 的{why}，不能审核自己的稿件。",
                     "请由本单位其他审核人审核。"),
+    "review-history": ("第三条", "审核意见 {ref} 不符合意见历史规则：{detail}。",
+                       "请用 `oa review approve/reject` 重新表态：原意见会自动保留在意见历史中。"),
     "review-ref-name": ("第三条", "审核引用 {ref} 不合规范：应为 refs/reviews/<编号>/<审核人用户标识>。",
                         "请用 `oa review approve N` 或 `oa review reject N` 表态。"),
     "review-not-own": ("第十五条", "{pusher} 不能写入或删除 {ref}：审核意见只能由 {reviewer} 本人签名、推送、更改或删除。",
