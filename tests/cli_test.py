@@ -149,3 +149,56 @@ def test_doc_render_refuses_when_the_seal_cannot_be_drawn(ws: Workspace, monkeyp
     assert bad.exit_code == 1
     assert "印章图样" in bad.output and "字体损坏" in bad.output
     assert not (ws.base / "bad.pdf").exists()
+
+
+# 3. `oa doc check` applies the server's content rules ------------------------------------------
+BULLETIN_TEXT = "---\ntitle: 市政府召开常务会议\ncolumn: 政务动态\ndate: 2026-11-20\n---\n\n会议研究了有关事项。\n"
+
+
+def _jpeg(size: int) -> bytes:
+    """A real JPEG of at least `size` bytes (noise does not compress)."""
+    import io
+    import random
+    from PIL import Image
+    side = 64
+    while True:
+        rng = random.Random(side)
+        img = Image.frombytes("RGB", (side, side), bytes(rng.getrandbits(8) for _ in range(side * side * 3)))
+        out = io.BytesIO()
+        img.save(out, "JPEG", quality=95)
+        if out.tell() >= size:
+            return out.getvalue()
+        side *= 2
+
+
+def test_doc_check_applies_the_hooks_content_rules(ws: Workspace) -> None:
+    work = ws.clone("lagov", "zhang")
+    folder = "bulletins/政务动态/2026-11-20-meeting"
+    big = _jpeg(607_569)
+    assert len(big) > 512_000
+    ws.commit(work, {f"{folder}/index.md": BULLETIN_TEXT + "\n![会场](photo.jpg)\n", f"{folder}/photo.jpg": big,
+                     f"{folder}/notes.txt": "密级：机密\n"})
+    checked = oa("doc", "check", folder, "--city", str(ws.city.root), cwd=work)
+    assert checked.returncode == 1, checked.stdout + checked.stderr
+    assert "[image-too-large" in checked.stderr and f"{folder}/photo.jpg" in checked.stderr
+    assert "[classified" in checked.stderr
+    # the image itself: its own rules, not "missing front matter"
+    one = oa("doc", "check", f"{folder}/photo.jpg", "--city", str(ws.city.root), cwd=work)
+    assert one.returncode == 1
+    assert "[image-too-large" in one.stderr and "front matter" not in one.stderr and "前置" not in one.stderr
+    # the server says the same
+    before = ws.snapshot()
+    pushed = ws.push(work)
+    assert pushed.returncode != 0 and "image-too-large" in pushed.stderr
+    assert ws.snapshot() == before
+
+
+def test_doc_check_accepts_a_folder_whose_files_pass(ws: Workspace) -> None:
+    work = ws.clone("lagov", "zhang")
+    folder = "bulletins/政务动态/2026-11-20-meeting"
+    ws.commit(work, {f"{folder}/index.md": BULLETIN_TEXT + "\n![会场](photo.jpg)\n",
+                     f"{folder}/photo.jpg": _jpeg(20_000)})
+    checked = oa("doc", "check", folder, "--city", str(ws.city.root), cwd=work)
+    assert checked.returncode == 0, checked.stderr
+    image = oa("doc", "check", f"{folder}/photo.jpg", "--city", str(ws.city.root), cwd=work)
+    assert image.returncode == 0, image.stderr

@@ -98,7 +98,7 @@ def doc_check(ctx: Context, paths: tuple[str, ...], unit_id: str | None, ref: st
             click.echo(item.text(), err=True)
         click.echo(f"共检查 {count} 份，发现 {len(found)} 项问题。", err=True)
     else:
-        click.echo(f"✓ 共检查 {count} 份公文和信息，全部符合规则。")
+        click.echo(f"✓ 共检查 {count} 份公文、信息或文件（含其中每个文件），全部符合规则。")
     if found:
         sys.exit(1)
 
