@@ -19,6 +19,7 @@ command -v fc-list >/dev/null 2>&1 || need+=(fontconfig)
 has_font "Noto Serif CJK" "$zh_fonts" || need+=(fonts-noto-cjk fontconfig)
 has_font "AR PL UKai" "$fonts" || need+=(fonts-arphic-ukai)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)  # the site's browser test (headless)
+command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)  # page images of the print form's test
 need_fang=0
 has_font "FandolFang" "$fonts" || need_fang=1
 
