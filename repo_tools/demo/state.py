@@ -14,8 +14,9 @@ from rich.console import Console
 from rich.markup import escape
 
 from ..city import City
+from repo_tools.resources import project_path
 
-CONTENT = Path(__file__).resolve().parent.parent.parent / "content"
+CONTENT = project_path("content")
 DIGITS = "零一二三四五六七八九"
 OLD_NUMBER = re.compile(r"^[一二三四五六七八九十]+、")
 
