@@ -27,13 +27,13 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
                           "只能向本单位仓库推送；向其他单位发文请使用 `oa send`。"),
     "commit-unsigned": ("第三条", "提交 {commit} 没有签名。",
                         "请用 `oa clone` 配置的工作副本重新提交（git commit -S），然后再推送。"),
-    "commit-bad-signature": ("第四十一条", "提交 {commit} 的签名无效：{detail}。",
+    "commit-bad-signature": ("第四十一条", "{commit} 的签名无效：{detail}。",
                              "签名已损坏或被伪造；请用本人登记的密钥重新签名提交。"),
-    "commit-unknown-key": ("第十五条", "提交 {commit} 由未登记的密钥 {key} 签名。",
+    "commit-unknown-key": ("第十五条", "{commit} 由未登记的密钥 {key} 签名。",
                            "请用本人登记的密钥重新签名提交（git commit --amend -S 或 git rebase --exec 'git commit --amend --no-edit -S'）。"),
-    "commit-key-invalid": ("第二十五条", "提交 {commit} 的签名密钥 {key}（{holder}）在推送时无效：{detail}。",
+    "commit-key-invalid": ("第二十五条", "{commit} 的签名密钥 {key}（{holder}）在推送时无效：{detail}。",
                            "请用当前有效的密钥重新签名提交。"),
-    "commit-other-unit": ("第十五条", "提交 {commit} 由 {holder} 签名，签名人不属于单位“{unit}”。",
+    "commit-other-unit": ("第十五条", "{commit} 由 {holder} 签名，签名人不属于单位“{unit}”。",
                           "只能由本单位人员或本单位电子印章签名；请用本人密钥重新签名。"),
     "tag-unsigned": ("第三条", "标签 {tag} 没有签名。", "请用 `git tag -s` 创建签名标签。"),
     # refs
@@ -116,6 +116,8 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
                     "请由本单位审核人审核，或请单位系统管理员分配“审核人”角色。"),
     "review-self": ("第三条", "{user}（{name}）是合并请求 !{n} 的{why}，不能审核自己的稿件。",
                     "请由本单位其他审核人审核。"),
+    "review-history": ("第三条", "审核意见 {ref} 不符合意见历史规则：{detail}。",
+                       "请用 `oa review approve/reject` 重新表态：原意见会自动保留在意见历史中。"),
     "review-ref-name": ("第三条", "审核引用 {ref} 不合规范：应为 refs/reviews/<编号>/<审核人用户标识>。",
                         "请用 `oa review approve N` 或 `oa review reject N` 表态。"),
     "review-not-own": ("第十五条", "{pusher} 不能写入或删除 {ref}：审核意见只能由 {reviewer} 本人签名、推送、更改或删除。",
@@ -205,7 +207,8 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
                              "已归档的公文和信息不可更改；如需更正，请另行发文并在正文中引用原文件。"),
     "archive-register-invalid": ("第三十七条", "调阅登记 {ref} 的提交 {commit} 无效：{detail}。",
                                  "调阅登记只能追加，由调阅人本人签名；请使用 `oa archive access 档号 --reason 事由`。"),
-    "archive-item-unknown": ("第三十七条", "档号“{item}”不在任何已归档的档案包中。", "请用 `oa archive register` 或归档文件目录核对档号。"),
+    "archive-item-unknown": ("第三十七条", "“{item}”不是任何已归档文件的档号、发文字号或路径。",
+                             "请给出档号、发文字号或公文目录（如 documents/2013/oa-measures），可在归档文件目录中核对。"),
     "archive-access-other-unit": ("第三十七条", "{user} 不属于立档单位“{unit}”，不能直接调阅其档案。",
                                   "请向该单位档案员提出调阅申请，由其登记调阅。"),
     "archive-schedule-invalid": ("第三十五条", "保管期限表 {path} 无效：{detail}。",
@@ -238,16 +241,20 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
                         "请用 `oa inbox open/register/return/resend-request` 办理，不要手工推送。"),
     "delivery-state": ("第二十九条", "传输 {id} 当前状态为“{status}”，不能{action}。", "{remedy}"),
     # command line
-    "not-found": ("第七条", "{what}“{name}”不存在。", "{remedy}"),
+    "not-found": ("", "{what}“{name}”不存在。", "{remedy}"),
     "role-required": ("第十三条", "{user} 没有“{role}”角色，不能{action}。", "请联系本单位系统管理员分配权限。"),
     "exists": ("第七条", "{what}“{name}”已存在。", "请换一个标识，或查看现有登记。"),
     "usage": ("", "{detail}", "{remedy}"),
+    "seal-image-failed": ("", "无法绘制 {number} 的电子印章图样（{detail}），没有输出打印件：盖章公文的打印件不能缺少印章。",
+                          "请检查本单位的登记信息（名称、级别）和字体安装（scripts/setup-system.sh）后重试。"),
 }
 
 
 def render(rule: str, **fields: object) -> tuple[str, str, str]:
     """(article, message, remedy) of a catalogue entry with its fields filled in."""
     article, message, remedy = CATALOGUE[rule]
+    if rule == "not-found":
+        article = NOT_FOUND_ARTICLES.get(str(fields.get("what", "")), "")
     return article, message.format(**fields), remedy.format(**fields)
 
 
@@ -262,3 +269,64 @@ class Refused(Exception):
     def text(self) -> str:
         where = f"（{self.article}）" if self.article else ""
         return f"拒绝 [{self.rule}]{where}：{self.message}\n  处理办法：{self.remedy}"
+
+
+# `not-found` cites an article only where one applies: a person or unit that is not registered
+# (Art. 7: no user names but the registry's; Art. 5-6: the e-gov office registers units).
+NOT_FOUND_ARTICLES: dict[str, str] = {"人员": "第七条", "单位": "第六条"}
+
+# click's own sentences (usage errors, --help boilerplate), by their English msgid: click looks
+# them up through gettext, and `repo_tools.cli.chinese` gives click this catalogue.
+CLICK_CATALOGUE: dict[str, str] = {
+    "Usage:": "用法：",
+    "Options": "选项",
+    "Commands": "命令",
+    "Positional arguments": "位置参数",
+    "Show this message and exit.": "显示本帮助并退出。",
+    "Show the version and exit.": "显示版本并退出。",
+    "Error: {message}": "错误：{message}",
+    "Try '{command} {option}' for help.": "请运行“{command} {option}”查看用法。",
+    "No such option {name!r}.": "没有选项“{name}”。",
+    "No such option: {name}": "没有选项“{name}”。",
+    "No such command {name!r}.": "没有命令“{name}”。",
+    "Missing command.": "缺少命令。",
+    "Missing argument": "缺少参数",
+    "Missing option": "缺少选项",
+    "Missing parameter": "缺少参数",
+    "Missing {param_type}": "缺少{param_type}",
+    "Missing parameter: {param_name}": "缺少参数：{param_name}",
+    "Invalid value: {message}": "取值无效：{message}",
+    "Invalid value for {param_hint}: {message}": "{param_hint} 的取值无效：{message}",
+    "Option {name!r} does not take a value.": "选项“{name}”不带取值。",
+    "Option {name!r} requires an argument.": "选项“{name}”需要一个取值。",
+    "Option {name!r} requires {nargs} arguments.": "选项“{name}”需要 {nargs} 个取值。",
+    "Got unexpected extra argument ({args})": "多余的参数（{args}）",
+    "Got unexpected extra arguments ({args})": "多余的参数（{args}）",
+    "Did you mean {possibility}?": "是不是 {possibility}？",
+    "(Did you mean one of: {possibilities}?)": "（是不是以下之一：{possibilities}？）",
+    "{value!r} is not {choice}.": "“{value}”不是 {choice}。",
+    "{value!r} is not one of {choices}.": "“{value}”不是 {choices} 之一。",
+    "{value!r} is not a valid {number_type}.": "“{value}”不是有效的{number_type}。",
+    "{value} is not in the range {range}.": "{value} 不在范围 {range} 内。",
+    "{value!r} does not match the format {format}.": "“{value}”不符合格式 {format}。",
+    "{value!r} does not match the formats {formats}.": "“{value}”不符合格式 {formats}。",
+    "{name} {filename!r} does not exist.": "{name}“{filename}”不存在。",
+    "{name} {filename!r} is a file.": "{name}“{filename}”是文件。",
+    "{name} {filename!r} is a directory.": "{name}“{filename}”是目录。",
+    "{name} {filename!r} is not readable.": "{name}“{filename}”不可读。",
+    "{name} {filename!r} is not writable.": "{name}“{filename}”不可写。",
+    "{name} {filename!r} is not executable.": "{name}“{filename}”不可执行。",
+    "Could not open file {filename!r}: {message}": "无法打开文件“{filename}”：{message}",
+    "Choose from:\n\t{choices}": "可选：\n\t{choices}",
+    "file": "文件",
+    "directory": "目录",
+    "path": "路径",
+    "required": "必填",
+    "default: {default}": "默认：{default}",
+    "env var: {var}": "环境变量：{var}",
+    "Aborted!": "已中止。",
+    "Do you want to continue?": "是否继续？",
+    "Confirm the action without prompting.": "不经询问直接确认。",
+    "unknown error": "未知错误",
+    "deprecated": "已弃用",
+}

@@ -23,6 +23,9 @@ ROLES = ("author", "reviewer", "seal-custodian", "clerk", "archivist", "admin")
 ROLE_NAMES = {"author": "拟稿人", "reviewer": "审核人", "seal-custodian": "印章保管人",
               "clerk": "收文员", "archivist": "档案员", "admin": "单位管理员"}
 EGOV = "egov"
+# How a person, unit or seal status reads in Chinese (the codes stay in the YAML and --json).
+STATUS_NAMES = {"active": "在用", "disabled": "已停用", "removed": "已注销", "locked": "已锁定",
+                "deregistered": "已撤销", "revoked": "已吊销", "destroyed": "已销毁"}
 
 
 @dataclass

@@ -18,12 +18,22 @@ from .messages import Refused
 LEADING_H1 = re.compile(r"\A\s*#\s+[^\n]*\n")
 
 
+TEXT_ATTACHMENTS = (".md", ".markdown", ".txt")
+
+
 def attachment_html(path: Path) -> str | None:
     """A text attachment (Markdown or plain text) as safe HTML for its own page; None otherwise."""
-    suffix = path.suffix.lower()
-    if suffix not in (".md", ".markdown", ".txt") or not path.is_file():
+    if path.suffix.lower() not in TEXT_ATTACHMENTS or not path.is_file():
         return None
-    text = path.read_text(encoding="utf-8", errors="replace")
+    return text_attachment_html(path.name, path.read_bytes())
+
+
+def text_attachment_html(name: str, data: bytes) -> str | None:
+    """The same, from the attachment's name and bytes (the site reads them from git)."""
+    suffix = Path(name).suffix.lower()
+    if suffix not in TEXT_ATTACHMENTS:
+        return None
+    text = data.decode("utf-8", errors="replace")
     if suffix == ".txt":
         return "".join(f"<p>{escape(line.strip())}</p>" for line in text.splitlines() if line.strip())
     # The attachment's title is printed by the form (centred on line 3); drop a repeated H1.

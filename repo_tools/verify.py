@@ -269,7 +269,11 @@ def unit_findings(verifier: Verifier, unit: str, target: str | None = None,
             if got is None:
                 continue
             tag = parse_tag(oid, got[2])
-            summary = f"标签 {tag.tag}：" + (tag.message.strip().splitlines()[0] if tag.message.strip() else "")
+            first = tag.message.strip().splitlines()[0] if tag.message.strip() else ""
+            if ref.startswith("refs/reviews/"):  # a verdict's first line is its code: show it in words
+                from .review import VERDICT_NAMES
+                first = VERDICT_NAMES.get(first, first)
+            summary = f"标签 {tag.tag}：{first}"
             found.append(verifier.finding("tag", unit, oid, times.get(oid), summary, tag.payload, tag.signature,
                                           inbox=ref.startswith("refs/inbox/"), ref=ref))
     if target is None:
@@ -571,6 +575,7 @@ KIND_NAMES = {"commit": "提交", "tag": "标签", "push-certificate": "推送�
 
 def render_text(report: dict[str, Any]) -> str:
     """The report for people (Chinese)."""
+    from .review import VERDICT_NAMES  # review judges with verify: import here, not at the top
     lines: list[str] = []
     for unit in report["units"]:
         lines.append(f"━━ {unit['name']}（{unit['unit']}）：{'全部有效' if unit['ok'] else '存在问题'} ━━")
@@ -589,7 +594,8 @@ def render_text(report: dict[str, Any]) -> str:
                 lines.append(f"    印章：{d['seal']['id']}（保管人 {d['seal']['custodian'] or '未指定'}）"
                              f" {'有效' if d['seal_valid'] else '无效'}，盖章时间 {d['sealed_at'] or '未知'}")
             for a in d["approvals"]:
-                lines.append(f"    审批：{a['name']}（{a['reviewer']}）{a['verdict']}：{a['opinion'] or '（无意见）'}"
+                verdict = VERDICT_NAMES.get(a["verdict"] or "", a["verdict"] or "")
+                lines.append(f"    审批：{a['name']}（{a['reviewer']}）{verdict}：{a['opinion'] or '（无意见）'}"
                              f" {'有效' if a['valid'] else '无效'}")
             for p in d["problems"]:
                 lines.append(f"    问题：{p}")

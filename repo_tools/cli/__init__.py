@@ -3,10 +3,15 @@ from __future__ import annotations
 
 import click
 
-from .context import Context
+from . import chinese
+from .context import Context, add_global_options
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+chinese.install()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]}, options_metavar="[选项]",
+             subcommand_metavar="命令 [参数]...")
 @click.option("--city", "city_arg", envvar="OA_CITY", default=None, help="城市目录（或 OA_CITY）")
 @click.option("--as", "user_arg", envvar="OA_USER", default=None, help="操作人（或 OA_USER）")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出数据")
@@ -31,6 +36,7 @@ def _register() -> None:
     )
     for module in modules:
         for command in module.COMMANDS:
+            add_global_options(command)
             oa.add_command(command)
 
 

@@ -10,7 +10,7 @@ from rich.table import Table
 from .. import city as city_mod
 from .. import eventlog
 from ..clone import clone as clone_unit
-from ..registry import ROLE_NAMES, ROLES
+from ..registry import ROLE_NAMES, ROLES, STATUS_NAMES
 from .context import Context, emit, pass_ctx, refusals_exit
 
 
@@ -75,7 +75,8 @@ def unit_list(ctx: Context) -> None:
         return
     table = Table("单位", "名称", "机关代字", "负责人", "人数", "状态")
     for r in rows:
-        table.add_row(r["id"], r["name"], "、".join(r["codes"]), r["leader"] or "—", str(r["members"]), r["status"])
+        table.add_row(r["id"], r["name"], "、".join(r["codes"]), r["leader"] or "—", str(r["members"]),
+                      STATUS_NAMES.get(r["status"], r["status"]))
     Console().print(table)
 
 
@@ -118,7 +119,8 @@ def user_list(ctx: Context, unit_id: str | None) -> None:
         return
     table = Table("人员", "姓名", "单位", "角色", "状态")
     for r in rows:
-        table.add_row(r["id"], r["name"], r["unit"], "、".join(ROLE_NAMES[x] for x in r["roles"]), r["status"])
+        table.add_row(r["id"], r["name"], r["unit"], "、".join(ROLE_NAMES[x] for x in r["roles"]),
+                      STATUS_NAMES.get(r["status"], r["status"]))
     Console().print(table)
 
 

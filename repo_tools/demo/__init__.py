@@ -2,7 +2,6 @@
 the site. Each concern contributes one chapter module; they run in the order of CHAPTERS."""
 from __future__ import annotations
 
-import shutil
 import time
 from pathlib import Path
 
@@ -19,16 +18,35 @@ CHAPTERS = [
 ]
 
 
+def keep_previous(root: Path) -> Path | None:
+    """Move an existing demo folder aside as `<name>.prev-<time>` (never delete work done in
+    it); return where it went, or None when there was nothing to keep."""
+    if not root.exists():
+        return None
+    state_city = root / "city"
+    if state_city.exists():
+        from ..city import City
+        City(state_city).stop_agents()
+    if root.is_dir() and not any(root.iterdir()):
+        root.rmdir()
+        return None
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    target = root.with_name(f"{root.name}.prev-{stamp}")
+    n = 1
+    while target.exists():
+        n += 1
+        target = root.with_name(f"{root.name}.prev-{stamp}-{n}")
+    root.rename(target)
+    return target
+
+
 def run_demo(directory: str | Path, serve: bool = False, fresh: bool = True) -> DemoState:
     import importlib
     root = Path(directory).resolve()
-    if fresh and root.exists():
-        state_city = root / "city"
-        if state_city.exists():
-            from ..city import City
-            City(state_city).stop_agents()
-        shutil.rmtree(root)
+    kept = keep_previous(root) if fresh else None
     state = DemoState.start(root)
+    if kept is not None:
+        state.console.print(f"[yellow]原有的演示目录已保留为 {kept}（没有删除；不再需要时可自行删除）[/]")
     started = time.monotonic()
     try:
         for name in CHAPTERS:

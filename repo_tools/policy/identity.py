@@ -73,7 +73,8 @@ def _key_state(key) -> str:  # type: ignore[no-untyped-def]
     if key.compromised_since:
         return f"自 {key.compromised_since} 起视为泄露"
     if key.revoked_at:
-        return f"已于 {key.revoked_at} 作废（{key.reason or '未注明原因'}）"
+        from ..verify import REASON_TEXT  # the reasons in words, as `oa verify` says them
+        return f"已于 {key.revoked_at} 作废（{REASON_TEXT.get(key.reason or '', key.reason or '未注明原因')}）"
     return f"自 {key.valid_from} 起才生效"
 
 

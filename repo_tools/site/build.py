@@ -15,6 +15,7 @@ from .. import eventlog
 from ..city import City
 from ..gitrepo import clean_env, rev_parse
 from ..markup import to_safe_html
+from ..render import TEXT_ATTACHMENTS, text_attachment_html
 from . import adapters, search
 from .audience import build_readers, parse_build_audience, visible
 from .collect import Item, UnitContent, collect_unit, read_blob, read_bodies
@@ -25,7 +26,7 @@ from .rendering import MKDOCS_YML, render_and_index
 from .thumbnails import IMAGE_SUFFIXES, thumbnail
 
 TEMPLATES = MKDOCS_YML.parent / "site_templates"
-FORMAT = 4  # bump when the meaning of the saved state changes
+FORMAT = 5  # bump when the meaning of the saved state changes
 
 
 @dataclass
@@ -121,7 +122,7 @@ def build_site(city: City, out: Path | str | None = None, audience: str = "all",
 
     seal_cache: dict[str, str] = {}
     verification = adapters.Verification(city)
-    plans = [_item_plan(verification, registry, i, salt, registry_head, unit_names, bodies, seal_cache, state)
+    plans = [_item_plan(verification, registry, i, salt, registry_head, unit_names, bodies, seal_cache, state, city)
              for i in items]
     plans += listings(items, unit_names, salt + digest(unit_names))
     plans += register_plans(city, audience, salt) + archive_plans(city, readers, salt)
@@ -169,7 +170,7 @@ def build_site(city: City, out: Path | str | None = None, audience: str = "all",
 
 def _item_plan(verification: adapters.Verification, registry: Any, item: Item, salt: str, registry_head: str,
                unit_names: dict[str, str], bodies: dict[str, str], seal_cache: dict[str, str],
-               state: SiteState) -> PagePlan:
+               state: SiteState, city: City) -> PagePlan:
     unit = registry.units.get(item.unit)
     unit_name = unit_names.get(item.unit, item.unit)
     level = getattr(unit, "level", "department")
@@ -187,7 +188,15 @@ def _item_plan(verification: adapters.Verification, registry: Any, item: Item, s
                 seal = seal_cache[unit_name]
             links = {str(a.get("file")): str(a.get("file")) for a in item.meta.get("attachments") or []
                      if isinstance(a, dict) and str(a.get("file")) in item.files}
-            official = adapters.official_html(item.meta, body_html, unit_name, seal, links)
+            # Text attachments (the 办法 of a notice) are shown on the page after the body, as the
+            # print form does: readers get them as UTF-8 HTML and search finds their words here.
+            pages = {}
+            for name in links:
+                if Path(name).suffix.lower() in TEXT_ATTACHMENTS:
+                    page = text_attachment_html(name, read_blob(city, item.unit, item.files[name]))
+                    if page is not None:
+                        pages[name] = page
+            official = adapters.official_html(item.meta, body_html, unit_name, seal, links, pages)
             return {"item": entry(item, unit_names), "meta": item.meta, "official": Markup(official),
                     "report": report, "unit_id": item.unit, "unit_name": unit_name,
                     "published_at": item.published_at}
@@ -239,7 +248,11 @@ def _write_assets(city: City, generation: Path, items: list[Item], state: SiteSt
         for name, oid in item.files.items():
             rel = f"{item.url}{name}"
             assets[rel] = oid
-            if state.assets.get(rel) == oid and (generation / rel).exists():
+            made = thumbs.get(item.url, {}).get(name) if item.kind == "bulletin" else None
+            if state.assets.get(rel) == oid and (generation / rel).exists() and \
+                    (made is None or (generation / item.url / made).exists()):
+                if made is not None:  # unchanged photo: its thumbnail stays an asset of this build
+                    assets[f"{item.url}{made}"] = oid
                 continue
             data = read_blob(city, item.unit, oid)
             _atomic_write(generation / rel, data)
