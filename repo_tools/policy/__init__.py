@@ -15,6 +15,7 @@ from .merges import main_merges
 from .registry_rules import records_valid
 from .reviews import review_refs
 from .signatures import commits_signed, tags_signed
+from .trees import trees_valid
 
 IDENTITY: list[Rule] = [certificate_present, certificate_verified, pusher_registered]
 
@@ -25,6 +26,7 @@ UNIT_RULES: list[Rule] = [
     main_append_only,
     commits_signed,
     tags_signed,
+    trees_valid,
     files_allowed,
     review_refs,
     main_merges,
@@ -41,6 +43,7 @@ REGISTRY_RULES: list[Rule] = [
     registry_main_only,
     main_append_only,
     commits_signed,
+    trees_valid,
     records_valid,
     lifecycle_approved,
 ]

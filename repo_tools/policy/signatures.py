@@ -82,9 +82,17 @@ def commits_signed(push: Push) -> Iterator[Refusal]:
 
 
 def tags_signed(push: Push) -> Iterator[Refusal]:
+    """Every new tag object, a tag that another tag points at included."""
+    checked = set()
     for update, tag in push.new_tags:
+        checked.add(tag.oid)
         check = push.verifier.check(tag.oid, tag.payload, tag.signature)
         yield from _judge(push, check, f"标签 {update.ref}", "tag-unsigned", tag=update.ref)
+    for ref, tag in push.new_objects.tags:
+        if tag.oid not in checked:
+            checked.add(tag.oid)
+            check = push.verifier.check(tag.oid, tag.payload, tag.signature)
+            yield from _judge(push, check, f"标签 {ref}（{tag.tag}）", "tag-unsigned", tag=f"{ref}（{tag.tag}）")
 
 
 __all__ = ["commits_signed", "tags_signed", "signer_allowed", "AUTHORITY"]
