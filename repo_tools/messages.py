@@ -65,12 +65,12 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
     # --- hardening (issue 14): every object a push brings ---
     "hook-error": ("第四十条", "服务器检查推送内容时出错（{detail}），为安全起见拒绝本次推送。",
                    "请检查推送的内容是否为正常的公文和附件；如反复出现，请联系电子政务办公室。"),
-    "object-broken": ("第四十条", "{where}：对象无法读取或格式错误（{detail}）。",
+    "object-broken": ("第四十条", "{place}：对象无法读取或格式错误（{detail}）。",
                       "请用标准的 Git 客户端重新提交；不要手工构造 Git 对象。"),
     "tree-entry": ("第四十条", "{path}：目录条目不允许（{detail}）。",
                    "请改用普通的文件名（不含 /、\\、控制字符，不以 .git 开头，不超过 255 字节），"
                    "删除符号链接和子模块后重新提交。"),
-    "tree-too-deep": ("第四十条", "{where}：目录层级 {depth} 层、最长路径 {length} 字节，超过上限"
+    "tree-too-deep": ("第四十条", "{place}：目录层级 {depth} 层、最长路径 {length} 字节，超过上限"
                       "（{max_depth} 层、{max_length} 字节）。", "请缩短目录层级和文件名后重新提交。"),
     "archive-bomb": ("第四十条", "{path}：压缩包{detail}，疑似“压缩炸弹”。",
                      "请提交未压缩或正常压缩的文件；大量材料请分成多个附件。"),

@@ -263,3 +263,252 @@ def test_city_repositories_have_fsck_on_and_reinstall_restores_it(ws: Workspace)
     assert repo in reinstall_hooks(ws.city)
     assert git("config", "receive.fsckObjects", cwd=repo, env=clean_env()).strip() == "true"
     assert git("config", "oa.unit", cwd=repo, env=clean_env()).strip() == "jyj"
+
+
+# Content screened through one push per class: each hostile variant must be named in the
+# refusal (so none hides behind another), and the controls of the same shape all pass.
+
+def push_files(ws: Workspace, files: dict[str, bytes]) -> tuple[dict, subprocess.CompletedProcess[str]]:
+    work = ws.clone("lagov", "zhang")
+    ws.commit(work, files)
+    before = ws.snapshot()
+    return before, ws.push(work)
+
+
+def refused_each(ws: Workspace, files: dict[str, bytes], rules: dict[str, str]) -> None:
+    before, proc = push_files(ws, files)
+    refused(ws, before, proc, None)
+    for path, rule in rules.items():
+        lines = [line for line in proc.stderr.splitlines() if path in line and f"[{rule}｜" in line]
+        assert lines, f"{path} not refused by {rule}:\n{proc.stderr}"
+
+
+# 5. Classification markings ----------------------------------------------------------------------
+
+MARKED_TEXTS = {
+    "spaced.md": "# 通知\n\n秘 密★1年\n",
+    "zero-width.md": "机\u200b密★长期\n",
+    "fullwidth.md": "密级：ＡＢ\n\n【机密】关于有关事项的通知\n",
+    "entity.md": "正文 &#26426;&#23494;★1年\n",
+    "traditional.md": "機密★1年\n",
+    "star-first.md": "★秘密\n",
+    "square.md": "[机密] 工作方案\n",
+    "hexagonal.md": "〔绝密〕\n",
+    "ideographic-space.md": "绝\u3000密★5年\n",
+}
+MARKED_BYTES = {
+    "utf16.txt": "会议通知\n秘密★1年\n".encode("utf-16"),
+    "utf16le-nobom.txt": "会议通知\n机密★1年\n".encode("utf-16-le"),
+    "gbk.txt": "会议通知\n机密★1年\n".encode("gbk"),
+    "gb18030.txt": "会议通知\n密级：秘密\n".encode("gb18030"),
+    "utf8bom.txt": "\ufeff机密★1年\n".encode(),
+}
+
+
+def test_markings_found_after_normalization_and_in_every_encoding(ws: Workspace) -> None:
+    base = "documents/2026/x/attachments/"
+    files = {base + k: v.encode() for k, v in MARKED_TEXTS.items()}
+    files |= {base + k: v for k, v in MARKED_BYTES.items()}
+    refused_each(ws, files, {base + k: "classified" for k in [*MARKED_TEXTS, *MARKED_BYTES]})
+
+
+@pytest.mark.parametrize("title", ["【秘密】关于某事的通知", "[机密]关于某事的通知", "〔绝密〕关于某事的通知",
+                                   "关于某事的通知（机密★1年）", "\\u673a\\u5bc6\u2605关于某事的通知"])
+def test_bracketed_marking_in_a_title_refused(ws: Workspace, title: str) -> None:
+    doc = (f'---\ntype: 通知\ntitle: "{title}"\nrecipients: [各县区人民政府]\ndate: 2026-01-05\n---\n\n正文。\n')
+    refused_each(ws, {"documents/2026/x/index.md": doc.encode()}, {"documents/2026/x/index.md": "classified"})
+
+
+@pytest.mark.parametrize("name", ["【秘密】方案.txt", "机 密方案.txt", "机\u200b密方案.txt", "秘密★1年-方案.txt",
+                                  "［机密］方案.txt", "機密方案.txt"])
+def test_marking_in_a_file_or_folder_name_refused(ws: Workspace, name: str) -> None:
+    refused_each(ws, {f"documents/2026/x/attachments/{name}": b"plain\n",
+                      f"documents/2026/y/{name.removesuffix('.txt')}/a.txt": b"plain\n"},
+                 {name: "classified", name.removesuffix(".txt"): "classified"})
+
+
+def test_prose_about_secrecy_of_the_same_shapes_accepted(ws: Workspace) -> None:
+    base = "documents/2026/x/attachments/"
+    prose = {
+        "prose.md": "不得泄露国家秘密，涉密公文按纸质形式运行。\n",
+        "levels.md": "国家秘密分为绝密级、机密级、秘密级。\n",
+        "bullet.md": "* 秘密载体管理要点\n* 商业机密保护\n",
+        "bold.md": "保守**国家秘密**是每个公民的义务。\n",
+        "field.md": "密级：非密\n",
+    }
+    files = {base + k: v.encode() for k, v in prose.items()}
+    files[base + "gbk.txt"] = "不得泄露国家秘密。\n".encode("gbk")
+    files[base + "utf16.txt"] = "涉密公文按纸质形式运行。\n".encode("utf-16")
+    files[base + "秘密花园读后感.txt"] = b"plain\n"
+    files[base + "保密须知.txt"] = b"plain\n"
+    _, proc = push_files(ws, files)
+    accepted(proc)
+
+
+# 4. Images by content ----------------------------------------------------------------------------
+
+SVG_NS = 'xmlns="http://www.w3.org/2000/svg"'
+
+
+def image(fmt: str, size: tuple[int, int] = (32, 32), noise: bool = False) -> bytes:
+    import io
+    import os
+    from PIL import Image
+    img = Image.frombytes("RGB", size, os.urandom(size[0] * size[1] * 3)) if noise \
+        else Image.new("RGB", size, (200, 30, 30))
+    out = io.BytesIO()
+    img.save(out, fmt, **({"sizes": [size]} if fmt == "ICO" else {}))
+    return out.getvalue()
+
+
+def ico_around(png: bytes) -> bytes:
+    """An icon file holding one PNG (ICO entries may be PNGs of any size)."""
+    header = b"\x00\x00\x01\x00\x01\x00"
+    entry = bytes([0, 0, 0, 0]) + (1).to_bytes(2, "little") + (32).to_bytes(2, "little") \
+        + len(png).to_bytes(4, "little") + (22).to_bytes(4, "little")
+    return header + entry + png
+
+
+ACTIVE_SVGS = {
+    "ns-prefix.svg": '<svg:svg xmlns:svg="http://www.w3.org/2000/svg"><svg:script>alert(1)</svg:script></svg:svg>',
+    "bom-prolog.txt": '\ufeff<?xml version="1.0"?>\n<!-- 注释 -->\n<!DOCTYPE svg>\n<svg %s><rect onLoad="x()"/></svg>' % SVG_NS,
+    "utf16.svg": None,  # filled below: UTF-16 encoded, with an external <use>
+    "gbk.bin": None,    # GBK declared, a script inside
+    "css-unquoted.svg": '<svg %s><style>rect{fill:url(http://evil.example/a)}</style></svg>' % SVG_NS,
+    "css-escaped.svg": '<svg %s><rect style="background:u\\rl(//evil.example/a)"/></svg>' % SVG_NS,
+    "css-import.svg": '<svg %s><style>@im\\70 ort "//evil.example/a.css";</style></svg>' % SVG_NS,
+    "xxe.svg": '<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY x SYSTEM "file:///etc/passwd">]><svg %s>&x;</svg>' % SVG_NS,
+    "foreign.svg": '<svg %s><foreignObject><p xmlns="http://www.w3.org/1999/xhtml">x</p></foreignObject></svg>' % SVG_NS,
+    "animate.svg": '<svg %s><a><set attributeName="href" to="javascript:alert(1)"/><text>x</text></a></svg>' % SVG_NS,
+}
+
+
+def test_active_svg_refused_whatever_its_prefix_encoding_or_name(ws: Workspace) -> None:
+    base = "bulletins/x/2026-01-05-a/"
+    files = {base + k: v.encode() for k, v in ACTIVE_SVGS.items() if v}
+    files[base + "utf16.svg"] = ('<svg %s xmlns:x="http://www.w3.org/1999/xlink"><use x:href="http://evil.example/a#b"/></svg>'
+                                 % SVG_NS).encode("utf-16")
+    files[base + "gbk.bin"] = ('<?xml version="1.0" encoding="GBK"?><svg %s><text>中文</text><script>x</script></svg>'
+                               % SVG_NS).encode("gbk")
+    refused_each(ws, files, {base + k: "svg-active" for k in ACTIVE_SVGS})
+
+
+def test_clean_svg_of_the_same_shapes_accepted(ws: Workspace) -> None:
+    base = "bulletins/x/2026-01-05-a/"
+    files = {
+        base + "ns-prefix.svg": b'<svg:svg xmlns:svg="http://www.w3.org/2000/svg"><svg:rect width="4"/></svg:svg>',
+        base + "bom-prolog.svg": ('\ufeff<?xml version="1.0"?>\n<!-- 注释 -->\n<svg %s><rect/></svg>' % SVG_NS).encode(),
+        base + "utf16.svg": ('<svg %s><defs><linearGradient id="g"/></defs><rect fill="url(#g)"/><use href="#g"/></svg>'
+                             % SVG_NS).encode("utf-16"),
+        base + "gbk.svg": ('<?xml version="1.0" encoding="GBK"?><svg %s><text>中文</text></svg>' % SVG_NS).encode("gbk"),
+        base + "css.svg": ('<svg %s><style>rect{fill:url("#g")}</style><rect style="fill:url(#g)"/></svg>' % SVG_NS).encode(),
+    }
+    _, proc = push_files(ws, files)
+    accepted(proc)
+
+
+@pytest.mark.parametrize("fmt", ["ICO", "WEBP", "BMP", "TIFF", "GIF", "AVIF", "JPEG2000"])
+def test_every_browser_image_format_is_bounded_whatever_its_name(ws: Workspace, fmt: str) -> None:
+    small = image(fmt)
+    big = image(fmt, (1000, 1000), noise=True) if fmt != "ICO" else ico_around(image("PNG", (600, 600), noise=True))
+    assert len(big) > 512_000, (fmt, len(big))
+    base = "bulletins/x/2026-01-05-a/"
+    refused_each(ws, {base + "big.txt": big, base + "broken.dat": small[:len(small) // 2]},
+                 {base + "big.txt": "image-too-large", base + "broken.dat": "image-broken"})
+
+
+def test_small_images_of_every_format_accepted(ws: Workspace) -> None:
+    base = "bulletins/x/2026-01-05-a/"
+    files = {f"{base}p.{fmt.lower()}": image(fmt) for fmt in ["ICO", "WEBP", "BMP", "TIFF", "GIF", "AVIF", "PNG", "JPEG"]}
+    _, proc = push_files(ws, files)
+    accepted(proc)
+
+
+def test_heif_and_jpeg_xl_recognized_and_bounded(ws: Workspace) -> None:
+    heif = b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + b"\x00" * 600_000
+    jxl = b"\xff\x0a" + b"\x00" * 600_000
+    base = "bulletins/x/2026-01-05-a/"
+    refused_each(ws, {base + "a.dat": heif, base + "b.dat": jxl},
+                 {base + "a.dat": "image-too-large", base + "b.dat": "image-too-large"})
+
+
+def test_page_disguised_as_an_image_refused(ws: Workspace) -> None:
+    base = "bulletins/x/2026-01-05-a/"
+    files = {base + "a.png": b"<html><body><script>alert(1)</script></body></html>",
+             base + "b.jpg": b"<!DOCTYPE html><p>x</p>",
+             base + "c.gif": ("<svg %s><script>x</script></svg>" % SVG_NS).encode(),
+             base + "d.ico": b"just some text\n"}
+    refused_each(ws, files, {base + "a.png": "active-content", base + "b.jpg": "active-content",
+                             base + "c.gif": "svg-active", base + "d.ico": "image-broken"})
+
+
+# 3. Containers -----------------------------------------------------------------------------------
+
+def zipped(members: dict[str, bytes | str], method: int = 8) -> bytes:
+    import io
+    import zipfile
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", method) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return out.getvalue()
+
+
+def docx(text: str, extra: dict[str, bytes | str] | None = None, content_type: str = "application/xml") -> bytes:
+    return zipped({
+        "[Content_Types].xml": f'<Types><Default Extension="xml" ContentType="{content_type}"/></Types>',
+        "word/document.xml": ('<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+                              f'<w:body><w:p><w:r><w:t>{text}</w:t></w:r></w:p></w:body></w:document>'),
+        **(extra or {}),
+    })
+
+
+def encrypted_zip() -> bytes:
+    data = bytearray(zipped({"a.txt": "x"}, method=0))
+    data[6] |= 1                              # local header: "encrypted"
+    central = data.find(b"PK\x01\x02")
+    data[central + 8] |= 1                    # central directory: "encrypted"
+    return bytes(data)
+
+
+def test_containers_are_inspected_inside(ws: Workspace) -> None:
+    import gzip
+    base = "documents/2026/x/attachments/"
+    files = {
+        "vba.docx": docx("正文", {"word/vbaProject.bin": b"\0" * 64}),
+        "macro-type.pptx": docx("正文", content_type="application/vnd.ms-powerpoint.presentation.macroEnabled.main+xml"),
+        "basic.odt": zipped({"mimetype": "application/vnd.oasis.opendocument.text", "Basic/Standard/M.xml": "<x/>"}),
+        "named-pdf.pdf": docx("正文", {"word/vbaProject.bin": b"\0" * 64}),  # by content, not by name
+        "eicar-nested.zip": zipped({"a.zip": zipped({"b/readme.txt": EICAR})}),
+        "exe.zip": zipped({"setup.exe": b"MZ" + b"\0" * 200}),
+        "elf.zip": zipped({"tools/run": Path("/bin/true").read_bytes()}),
+        "marked.docx": docx("机密★1年"),
+        "split-marking.docx": zipped({"word/document.xml": "<w:p><w:r><w:t>机</w:t></w:r><w:r><w:t>密★1年</w:t></w:r></w:p>"}),
+        "marked-member.zip": zipped({"【秘密】方案.txt": "x"}),
+        "eicar.gz": gzip.compress(EICAR),
+        "bomb.zip": zipped({"zeros.bin": b"\0" * (30 * 1024 * 1024)}),
+        "deep.zip": zipped({"1.zip": zipped({"2.zip": zipped({"3.zip": zipped({"4.zip": zipped({"x.txt": "x"})})})})}),
+        "locked.zip": encrypted_zip(),
+        "seven.dat": b"7z\xbc\xaf\x27\x1c" + b"\0" * 64,
+    }
+    rules = {"vba.docx": "macro-office", "macro-type.pptx": "macro-office", "basic.odt": "macro-office",
+             "named-pdf.pdf": "macro-office", "eicar-nested.zip": "malware", "exe.zip": "executable",
+             "elf.zip": "executable", "marked.docx": "classified", "split-marking.docx": "classified",
+             "marked-member.zip": "classified", "eicar.gz": "malware", "bomb.zip": "archive-bomb",
+             "deep.zip": "archive-bomb", "locked.zip": "archive-encrypted", "seven.dat": "archive-unsupported"}
+    refused_each(ws, {base + k: v for k, v in files.items()}, {base + k: v for k, v in rules.items()})
+
+
+def test_clean_containers_of_the_same_shapes_accepted(ws: Workspace) -> None:
+    import gzip
+    base = "documents/2026/x/attachments/"
+    files = {
+        "plain.docx": docx("关于做好有关工作的通知。不得泄露国家秘密。"),
+        "plain.pptx": docx("汇报", content_type="application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml"),
+        "plain.odt": zipped({"mimetype": "application/vnd.oasis.opendocument.text", "content.xml": "<office:text>正文</office:text>"}),
+        "nested.zip": zipped({"a.zip": zipped({"b/readme.txt": "说明"}), "c.docx": docx("正文")}),
+        "text.gz": gzip.compress("正文\n".encode()),
+        "ratio-ok.zip": zipped({"table.csv": "a,b\n1,2\n" * 1000}),
+    }
+    _, proc = push_files(ws, {base + k: v for k, v in files.items()})
+    accepted(proc)

@@ -13,7 +13,7 @@ from .base import Refusal, refusal
 def trees_valid(push: Push) -> Iterator[Refusal]:
     objects = push.new_objects
     for where, why in objects.broken:
-        yield refusal("object-broken", where, where=where, detail=why)
+        yield refusal("object-broken", where, place=where, detail=why)
     names_seen: dict[str, set[bytes]] = {}
     for at in objects.entries:
         problem = name_problem(at.entry.name) or mode_problem(at.entry)
@@ -26,5 +26,5 @@ def trees_valid(push: Push) -> Iterator[Refusal]:
     for root, where in objects.roots:
         longest, depth = objects.longest.get(root, (0, 0))
         if longest > MAX_PATH_BYTES or depth > MAX_DEPTH:
-            yield refusal("tree-too-deep", where or "/", where=where or "根目录", length=longest,
+            yield refusal("tree-too-deep", where or "/", place=where or "根目录", length=longest,
                           depth=depth, max_length=MAX_PATH_BYTES, max_depth=MAX_DEPTH)

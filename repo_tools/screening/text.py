@@ -42,17 +42,20 @@ def decode(data: bytes) -> str | None:
 
 
 def _utf16_without_bom(data: bytes) -> str | None:
-    """UTF-16 text without a mark: NUL in every other byte (ASCII) or none at all (CJK)."""
+    """UTF-16 text without a mark: its NULs (high bytes of ASCII) all fall on one parity."""
     head = data[:4096]
     even = head[0::2].count(0)
     odd = head[1::2].count(0)
-    if not head or max(even, odd) * 3 < len(head) // 2 or min(even, odd) * 10 > max(even, odd):
-        return None
+    if not head or min(even, odd) * 10 > max(even, odd):
+        return None  # NULs on both sides: binary
     encoding = "utf-16-le" if odd > even else "utf-16-be"
     try:
-        return data.decode(encoding)
+        text = data[:len(data) // 2 * 2].decode(encoding)
     except UnicodeDecodeError:
         return None
+    sample = text[:2048]
+    controls = sum(1 for ch in sample if ord(ch) < 0x20 and ch not in "\r\n\t\f")
+    return text if controls * 20 < max(len(sample), 1) else None
 
 
 def normalize(text: str) -> str:

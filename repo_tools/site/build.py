@@ -13,6 +13,7 @@ from markupsafe import Markup
 
 from .. import eventlog
 from ..city import City
+from .headers import published_name
 from ..gitrepo import clean_env, rev_parse
 from ..markup import to_safe_html
 from . import adapters, search
@@ -185,7 +186,8 @@ def _item_plan(verification: adapters.Verification, registry: Any, item: Item, s
                 if unit_name not in seal_cache:
                     seal_cache[unit_name] = adapters.seal_svg(unit_name, str(level))
                 seal = seal_cache[unit_name]
-            links = {str(a.get("file")): str(a.get("file")) for a in item.meta.get("attachments") or []
+            links = {str(a.get("file")): published_name(str(a.get("file")))
+                     for a in item.meta.get("attachments") or []
                      if isinstance(a, dict) and str(a.get("file")) in item.files}
             official = adapters.official_html(item.meta, body_html, unit_name, seal, links)
             return {"item": entry(item, unit_names), "meta": item.meta, "official": Markup(official),
@@ -237,7 +239,7 @@ def _write_assets(city: City, generation: Path, items: list[Item], state: SiteSt
     thumbs = state.thumbs
     for item in items:
         for name, oid in item.files.items():
-            rel = f"{item.url}{name}"
+            rel = f"{item.url}{published_name(name)}"  # an attachment x.html is published as x.html.txt
             assets[rel] = oid
             if state.assets.get(rel) == oid and (generation / rel).exists():
                 continue

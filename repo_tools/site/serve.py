@@ -8,8 +8,10 @@ import functools
 import http.server
 from pathlib import Path
 
+from .handler import SiteRequestHandler
 
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
+
+class QuietHandler(SiteRequestHandler):
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - http.server's name
         pass
 
@@ -17,7 +19,7 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
 def make_server(site_dir: Path, port: int = 8000, host: str = "127.0.0.1",
                 quiet: bool = True) -> http.server.ThreadingHTTPServer:
     """A server over the site folder (quiet: no access log, for tests and benchmarks)."""
-    base = QuietHandler if quiet else http.server.SimpleHTTPRequestHandler
+    base = QuietHandler if quiet else SiteRequestHandler
     handler = functools.partial(base, directory=str(site_dir))
     return http.server.ThreadingHTTPServer((host, port), handler)
 
