@@ -96,6 +96,23 @@ class SignatureVerifier:
         self.authority_fpr = authority_fpr.upper()
         self._cache: dict[str, SignatureCheck] = {}
 
+    def prefetch(self, objects: list[tuple[str, bytes, bytes | None]]) -> None:
+        """Verify many signatures in one gpg run (a push of 2,000 commits), filling the cache."""
+        from .openpgp.batch import verify_many
+        todo = [(oid, payload, sig) for oid, payload, sig in objects
+                if sig is not None and oid not in self._cache]
+        if len(todo) < 2:
+            return
+        for (oid, _, _), got in zip(todo, verify_many(self.home, [(p, s) for _, p, s in todo])):
+            self._cache[oid] = self._result(got)
+
+    def _result(self, got: "keys.Verification") -> SignatureCheck:
+        holder = self.registry.key_holder(got.fingerprint) if got.fingerprint else None
+        if not got.valid:
+            return SignatureCheck(False, got.fingerprint, holder,
+                                  "签名密钥未登记" if not got.key_known else f"签名校验失败（{got.status}）")
+        return SignatureCheck(True, got.fingerprint, holder, "签名有效")
+
     def check(self, oid: str, payload: bytes, signature: bytes | None) -> SignatureCheck:
         if oid in self._cache:
             return self._cache[oid]

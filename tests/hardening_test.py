@@ -512,3 +512,83 @@ def test_clean_containers_of_the_same_shapes_accepted(ws: Workspace) -> None:
     }
     _, proc = push_files(ws, {base + k: v for k, v in files.items()})
     accepted(proc)
+
+
+# 8. Flooding --------------------------------------------------------------------------------------
+
+def chain(raw: Raw, count: int, forge_at: int | None = None, unsigned_at: int | None = None) -> tuple[str, str | None]:
+    """`count` commits each adding a file; the one at `forge_at` carries a signature copied from
+    another commit (cryptographically bad), the one at `unsigned_at` none. Returns (tip, odd one)."""
+    parent = run(["git", "rev-parse", "HEAD"], raw.work).stdout.strip()
+    odd = None
+    base_tree = run(["git", "rev-parse", "HEAD^{tree}"], raw.work).stdout.strip()
+    for i in range(count):
+        tree = raw.tree(*[(m, n, o) for m, n, o in _entries(raw, base_tree)],
+                        ("40000", "bulk", raw.tree(("100644", f"{i}.txt", raw.obj(f"材料 {i}\n".encode())))))
+        if i == unsigned_at:
+            parent = run(["git", "-c", "commit.gpgSign=false", "commit-tree", tree, "-p", parent, "-m", f"材料 {i}"],
+                         raw.work).stdout.strip()
+            odd = parent
+            continue
+        signed = raw.commit(tree, f"材料 {i}", parent=parent)
+        if i == forge_at:
+            body = run(["git", "cat-file", "commit", signed], raw.work).stdout
+            signed = raw.obj(body.replace(f"材料 {i}", f"篡改 {i}").encode(), "commit")
+            odd = signed
+        parent = signed
+    return parent, odd
+
+
+def _entries(raw: Raw, tree: str) -> list[tuple[str, str, str]]:
+    out = []
+    for line in run(["git", "ls-tree", tree], raw.work).stdout.splitlines():
+        meta, _, name = line.partition("\t")
+        mode, _, oid = meta.split()
+        out.append((mode, name, oid))
+    return [e for e in out if e[1] != "bulk"]
+
+
+def test_many_signed_commits_checked_in_one_batch_and_accepted(ws: Workspace) -> None:
+    raw = Raw(ws)
+    tip, _ = chain(raw, 40)
+    accepted(raw.push(f"{tip}:refs/heads/draft/flood"))
+    repo = ws.city.unit_repo("lagov")
+    assert git("rev-parse", "refs/heads/draft/flood", cwd=repo, env=clean_env()).strip() == tip
+
+
+@pytest.mark.parametrize("where", [0, 17, 39])
+def test_one_forged_signature_among_many_is_found(ws: Workspace, where: int) -> None:
+    raw = Raw(ws)
+    tip, forged = chain(raw, 40, forge_at=where)
+    before = ws.snapshot()
+    proc = raw.push(f"{tip}:refs/heads/draft/flood")
+    refused(ws, before, proc, "commit-bad-signature")
+    assert forged is not None and forged[:10] in proc.stderr
+    assert proc.stderr.count("[commit-bad-signature｜") == 1  # the good ones around it stay good
+
+
+def test_unsigned_commit_among_many_is_found(ws: Workspace) -> None:
+    raw = Raw(ws)
+    tip, odd = chain(raw, 30, unsigned_at=12)
+    before = ws.snapshot()
+    proc = raw.push(f"{tip}:refs/heads/draft/flood")
+    refused(ws, before, proc, "commit-unsigned")
+    assert odd is not None and odd[:10] in proc.stderr and "[commit-bad-signature｜" not in proc.stderr
+
+
+def test_batch_verification_agrees_with_one_by_one(ws: Workspace) -> None:
+    """The batch path says exactly what python-gnupg says, for good, bad, doubled and foreign signatures."""
+    from repo_tools.gitrepo import parse_commit
+    from repo_tools.keys import verify_detached
+    from repo_tools.openpgp.batch import verify_many
+    raw = Raw(ws)
+    tip, _ = chain(raw, 3)
+    commits = [parse_commit(oid, run(["git", "cat-file", "commit", oid], raw.work).stdout.encode())
+               for oid in run(["git", "rev-list", "-3", tip], raw.work).stdout.split()]
+    a, b, c = commits
+    items = [(a.payload, a.signature), (b.payload, a.signature), (c.payload, c.signature),
+             (a.payload, a.signature + b.signature), (a.payload, b"-----BEGIN PGP SIGNATURE-----\n\nAAAA\n-----END PGP SIGNATURE-----\n"),
+             (b.payload, b.signature)]
+    home = ws.city.server_gnupg
+    assert [(v.valid, v.fingerprint) for v in verify_many(home, items)] == \
+        [(v.valid, v.fingerprint) for v in (verify_detached(home, p, s) for p, s in items)]

@@ -70,6 +70,8 @@ def _judge(push: Push, check: SignatureCheck, where: str, rule_unsigned: str,
 
 def commits_signed(push: Push) -> Iterator[Refusal]:
     from .deliveries import delivery_commit_allowed
+    push.verifier.prefetch([(c.oid, c.payload, c.signature) for c in push.new_commits]
+                           + [(t.oid, t.payload, t.signature) for _, t in push.new_tags])
     for commit in push.new_commits:
         check = push.verifier.check(commit.oid, commit.payload, commit.signature)
         # The one exception to "signed by this unit": a delivery signed by its sender (Art. 28).

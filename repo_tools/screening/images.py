@@ -124,8 +124,10 @@ def looks_active(data: bytes) -> str | None:
     text = decode(data[:65536])
     if text is None:
         return None
+    if re.match(r"\s*<!doctype\s+html", text.lstrip("\ufeff"), re.I):
+        return "HTML 网页"
     rest = _skip_prolog(text) or ""
-    if ACTIVE_START.match(rest):
+    if ACTIVE_START.match(rest) or re.match(r"<[A-Za-z][\w.:\-]*[\s/>]", rest):
         return "HTML/XML 网页"
     if re.search(r"<\s*script[\s>]", text[:4096], re.I):
         return "含脚本的网页"
