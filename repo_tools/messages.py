@@ -79,7 +79,7 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
     "archive-broken": ("第四十条", "{path}：压缩包无法读取（{detail}）。", "请重新导出或重新压缩后提交。"),
     "archive-unsupported": ("第四十条", "{path}：是服务器无法检查内部内容的压缩格式（{detail}）。",
                             "请改用 ZIP 格式，或直接提交其中的文件。"),
-    "active-content": ("第四十条", "{path}：{detail}，浏览器会把它当作网页或脚本执行。",
+    "active-content": ("第四十条", "{path}：{detail}，打开时浏览器或阅读器可能执行其中的脚本或程序。",
                        "请改用 PDF、图片（PNG/JPEG）或纯文本提交。"),
     # --- documents (issue 3): add entries here ---
     # 公文 and 信息 form: the sending unit answers for type, format and content (Art. 28(1));

@@ -50,7 +50,7 @@ class PushCertificate:
     updates: tuple[RefUpdate, ...]
 
     @classmethod
-    def parse(cls, oid: str, raw: bytes) -> "PushCertificate":
+    def parse(cls, oid: str, raw: bytes) -> PushCertificate:
         marker = b"-----BEGIN PGP SIGNATURE-----"
         pos = raw.find(marker)
         payload, signature = (raw[:pos], raw[pos:]) if pos >= 0 else (raw, None)
@@ -87,6 +87,14 @@ class SignatureCheck:
     detail: str
 
 
+def _failure(got: keys.Verification) -> str:
+    """Why a signature failed: an unregistered key, or a signature that does not verify (a
+    tampered object says "bad signature", not "unknown key")."""
+    if not got.key_known and got.status in ("no public key", "invalid", "signature error"):
+        return "签名密钥未登记"
+    return f"签名校验失败（{got.status}）"
+
+
 class SignatureVerifier:
     """Verifies OpenPGP signatures with one keyring (the server's), caching by object id."""
 
@@ -103,14 +111,13 @@ class SignatureVerifier:
                 if sig is not None and oid not in self._cache]
         if len(todo) < 2:
             return
-        for (oid, _, _), got in zip(todo, verify_many(self.home, [(p, s) for _, p, s in todo])):
+        for (oid, _, _), got in zip(todo, verify_many(self.home, [(p, s) for _, p, s in todo]), strict=True):
             self._cache[oid] = self._result(got)
 
-    def _result(self, got: "keys.Verification") -> SignatureCheck:
+    def _result(self, got: keys.Verification) -> SignatureCheck:
         holder = self.registry.key_holder(got.fingerprint) if got.fingerprint else None
         if not got.valid:
-            return SignatureCheck(False, got.fingerprint, holder,
-                                  "签名密钥未登记" if not got.key_known else f"签名校验失败（{got.status}）")
+            return SignatureCheck(False, got.fingerprint, holder, _failure(got))
         return SignatureCheck(True, got.fingerprint, holder, "签名有效")
 
     def check(self, oid: str, payload: bytes, signature: bytes | None) -> SignatureCheck:
@@ -122,8 +129,7 @@ class SignatureVerifier:
             got = keys.verify_detached(self.home, payload, signature)
             holder = self.registry.key_holder(got.fingerprint) if got.fingerprint else None
             if not got.valid:
-                result = SignatureCheck(False, got.fingerprint, holder,
-                                        "签名密钥未登记" if not got.key_known else f"签名校验失败（{got.status}）")
+                result = SignatureCheck(False, got.fingerprint, holder, _failure(got))
             else:
                 result = SignatureCheck(True, got.fingerprint, holder, "签名有效")
         self._cache[oid] = result
@@ -213,7 +219,7 @@ class Push:
         return found
 
     @cached_property
-    def new_objects(self) -> "NewObjects":
+    def new_objects(self) -> NewObjects:
         """Every object the push makes reachable (one walk): trees parsed, blobs with a path,
         tags followed to what they name (a blob only a tag reaches has the tag's ref as path)."""
         from .screening.objects import walk

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from fixtures import Workspace
+
 from repo_tools.gitrepo import clean_env, git
 from repo_tools.site import build_site
 from repo_tools.site.headers import CSP, published_name, response_headers
@@ -29,6 +29,7 @@ CLEAN_SVG = b'<svg xmlns="http://www.w3.org/2000/svg"><circle r="4" fill="red"/>
 
 def png() -> bytes:
     import io
+
     from PIL import Image
     out = io.BytesIO()
     Image.new("RGB", (8, 8), (9, 9, 9)).save(out, "PNG")

@@ -13,8 +13,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from fixtures import Workspace, run
+
 from repo_tools.gitrepo import clean_env, git
 
 EICAR = rb"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
@@ -353,6 +353,7 @@ SVG_NS = 'xmlns="http://www.w3.org/2000/svg"'
 def image(fmt: str, size: tuple[int, int] = (32, 32), noise: bool = False) -> bytes:
     import io
     import os
+
     from PIL import Image
     img = Image.frombytes("RGB", size, os.urandom(size[0] * size[1] * 3)) if noise \
         else Image.new("RGB", size, (200, 30, 30))
@@ -371,25 +372,24 @@ def ico_around(png: bytes) -> bytes:
 
 ACTIVE_SVGS = {
     "ns-prefix.svg": '<svg:svg xmlns:svg="http://www.w3.org/2000/svg"><svg:script>alert(1)</svg:script></svg:svg>',
-    "bom-prolog.txt": '\ufeff<?xml version="1.0"?>\n<!-- 注释 -->\n<!DOCTYPE svg>\n<svg %s><rect onLoad="x()"/></svg>' % SVG_NS,
+    "bom-prolog.txt": f'\ufeff<?xml version="1.0"?>\n<!-- 注释 -->\n<!DOCTYPE svg>\n<svg {SVG_NS}><rect onLoad="x()"/></svg>',
     "utf16.svg": None,  # filled below: UTF-16 encoded, with an external <use>
     "gbk.bin": None,    # GBK declared, a script inside
-    "css-unquoted.svg": '<svg %s><style>rect{fill:url(http://evil.example/a)}</style></svg>' % SVG_NS,
-    "css-escaped.svg": '<svg %s><rect style="background:u\\rl(//evil.example/a)"/></svg>' % SVG_NS,
-    "css-import.svg": '<svg %s><style>@im\\70 ort "//evil.example/a.css";</style></svg>' % SVG_NS,
-    "xxe.svg": '<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY x SYSTEM "file:///etc/passwd">]><svg %s>&x;</svg>' % SVG_NS,
-    "foreign.svg": '<svg %s><foreignObject><p xmlns="http://www.w3.org/1999/xhtml">x</p></foreignObject></svg>' % SVG_NS,
-    "animate.svg": '<svg %s><a><set attributeName="href" to="javascript:alert(1)"/><text>x</text></a></svg>' % SVG_NS,
+    "css-unquoted.svg": f'<svg {SVG_NS}><style>rect{{fill:url(http://evil.example/a)}}</style></svg>',
+    "css-escaped.svg": f'<svg {SVG_NS}><rect style="background:u\\rl(//evil.example/a)"/></svg>',
+    "css-import.svg": f'<svg {SVG_NS}><style>@im\\70 ort "//evil.example/a.css";</style></svg>',
+    "xxe.svg": f'<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY x SYSTEM "file:///etc/passwd">]><svg {SVG_NS}>&x;</svg>',
+    "foreign.svg": f'<svg {SVG_NS}><foreignObject><p xmlns="http://www.w3.org/1999/xhtml">x</p></foreignObject></svg>',
+    "animate.svg": f'<svg {SVG_NS}><a><set attributeName="href" to="javascript:alert(1)"/><text>x</text></a></svg>',
 }
 
 
 def test_active_svg_refused_whatever_its_prefix_encoding_or_name(ws: Workspace) -> None:
     base = "bulletins/x/2026-01-05-a/"
     files = {base + k: v.encode() for k, v in ACTIVE_SVGS.items() if v}
-    files[base + "utf16.svg"] = ('<svg %s xmlns:x="http://www.w3.org/1999/xlink"><use x:href="http://evil.example/a#b"/></svg>'
-                                 % SVG_NS).encode("utf-16")
-    files[base + "gbk.bin"] = ('<?xml version="1.0" encoding="GBK"?><svg %s><text>中文</text><script>x</script></svg>'
-                               % SVG_NS).encode("gbk")
+    files[base + "utf16.svg"] = (f'<svg {SVG_NS} xmlns:x="http://www.w3.org/1999/xlink"><use x:href="http://evil.example/a#b"/></svg>').encode("utf-16")
+    files[base + "gbk.bin"] = (f'<?xml version="1.0" encoding="GBK"?><svg {SVG_NS}><text>中文</text>'
+                               '<script>x</script></svg>').encode("gbk")
     refused_each(ws, files, {base + k: "svg-active" for k in ACTIVE_SVGS})
 
 
@@ -397,11 +397,11 @@ def test_clean_svg_of_the_same_shapes_accepted(ws: Workspace) -> None:
     base = "bulletins/x/2026-01-05-a/"
     files = {
         base + "ns-prefix.svg": b'<svg:svg xmlns:svg="http://www.w3.org/2000/svg"><svg:rect width="4"/></svg:svg>',
-        base + "bom-prolog.svg": ('\ufeff<?xml version="1.0"?>\n<!-- 注释 -->\n<svg %s><rect/></svg>' % SVG_NS).encode(),
-        base + "utf16.svg": ('<svg %s><defs><linearGradient id="g"/></defs><rect fill="url(#g)"/><use href="#g"/></svg>'
-                             % SVG_NS).encode("utf-16"),
-        base + "gbk.svg": ('<?xml version="1.0" encoding="GBK"?><svg %s><text>中文</text></svg>' % SVG_NS).encode("gbk"),
-        base + "css.svg": ('<svg %s><style>rect{fill:url("#g")}</style><rect style="fill:url(#g)"/></svg>' % SVG_NS).encode(),
+        base + "bom-prolog.svg": (f'\ufeff<?xml version="1.0"?>\n<!-- 注释 -->\n<svg {SVG_NS}><rect/></svg>').encode(),
+        base + "utf16.svg": (f'<svg {SVG_NS}><defs><linearGradient id="g"/></defs><rect fill="url(#g)"/>'
+                             '<use href="#g"/></svg>').encode("utf-16"),
+        base + "gbk.svg": (f'<?xml version="1.0" encoding="GBK"?><svg {SVG_NS}><text>中文</text></svg>').encode("gbk"),
+        base + "css.svg": (f'<svg {SVG_NS}><style>rect{{fill:url("#g")}}</style><rect style="fill:url(#g)"/></svg>').encode(),
     }
     _, proc = push_files(ws, files)
     accepted(proc)
@@ -436,7 +436,7 @@ def test_page_disguised_as_an_image_refused(ws: Workspace) -> None:
     base = "bulletins/x/2026-01-05-a/"
     files = {base + "a.png": b"<html><body><script>alert(1)</script></body></html>",
              base + "b.jpg": b"<!DOCTYPE html><p>x</p>",
-             base + "c.gif": ("<svg %s><script>x</script></svg>" % SVG_NS).encode(),
+             base + "c.gif": (f"<svg {SVG_NS}><script>x</script></svg>").encode(),
              base + "d.ico": b"just some text\n"}
     refused_each(ws, files, {base + "a.png": "active-content", base + "b.jpg": "active-content",
                              base + "c.gif": "svg-active", base + "d.ico": "image-broken"})
@@ -504,8 +504,10 @@ def test_clean_containers_of_the_same_shapes_accepted(ws: Workspace) -> None:
     base = "documents/2026/x/attachments/"
     files = {
         "plain.docx": docx("关于做好有关工作的通知。不得泄露国家秘密。"),
-        "plain.pptx": docx("汇报", content_type="application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml"),
-        "plain.odt": zipped({"mimetype": "application/vnd.oasis.opendocument.text", "content.xml": "<office:text>正文</office:text>"}),
+        "plain.pptx": docx("汇报", content_type="application/vnd.openxmlformats-officedocument."
+                                               "presentationml.presentation.main+xml"),
+        "plain.odt": zipped({"mimetype": "application/vnd.oasis.opendocument.text",
+                             "content.xml": "<office:text>正文</office:text>"}),
         "nested.zip": zipped({"a.zip": zipped({"b/readme.txt": "说明"}), "c.docx": docx("正文")}),
         "text.gz": gzip.compress("正文\n".encode()),
         "ratio-ok.zip": zipped({"table.csv": "a,b\n1,2\n" * 1000}),
@@ -544,7 +546,7 @@ def _entries(raw: Raw, tree: str) -> list[tuple[str, str, str]]:
     for line in run(["git", "ls-tree", tree], raw.work).stdout.splitlines():
         meta, _, name = line.partition("\t")
         mode, _, oid = meta.split()
-        out.append((mode, name, oid))
+        out.append((mode.lstrip("0"), name, oid))  # ls-tree pads tree modes; git stores "40000"
     return [e for e in out if e[1] != "bulk"]
 
 
@@ -587,8 +589,25 @@ def test_batch_verification_agrees_with_one_by_one(ws: Workspace) -> None:
                for oid in run(["git", "rev-list", "-3", tip], raw.work).stdout.split()]
     a, b, c = commits
     items = [(a.payload, a.signature), (b.payload, a.signature), (c.payload, c.signature),
-             (a.payload, a.signature + b.signature), (a.payload, b"-----BEGIN PGP SIGNATURE-----\n\nAAAA\n-----END PGP SIGNATURE-----\n"),
+             (a.payload, a.signature + b.signature),
+             (a.payload, b"-----BEGIN PGP SIGNATURE-----\n\nAAAA\n-----END PGP SIGNATURE-----\n"),
              (b.payload, b.signature)]
     home = ws.city.server_gnupg
     assert [(v.valid, v.fingerprint) for v in verify_many(home, items)] == \
         [(v.valid, v.fingerprint) for v in (verify_detached(home, p, s) for p, s in items)]
+
+
+def test_active_pdf_refused_and_plain_pdf_accepted(ws: Workspace) -> None:
+    import zlib
+    base = "documents/2026/x/attachments/"
+    hidden = (b"%PDF-1.5\n5 0 obj<</Type/ObjStm/Filter/FlateDecode>>stream\n"
+              + zlib.compress(b"<</S/Launch/F(cmd.exe)>>") + b"\nendstream\nendobj\n%%EOF")
+    files = {base + "js.pdf": b"%PDF-1.4\n1 0 obj<</OpenAction<</S/JavaScript/JS(app.alert(1))>>>>endobj\n%%EOF",
+             base + "hidden.pdf": hidden,
+             base + "zipped.zip": zipped({"a.pdf": b"%PDF-1.4\n<</EmbeddedFiles 2 0 R>>\n%%EOF"})}
+    refused_each(ws, files, {base + "js.pdf": "active-content", base + "hidden.pdf": "active-content",
+                             base + "zipped.zip▸a.pdf": "active-content"})
+    work = ws.clone("lagov", "zhang")
+    ws.commit(work, {base + "plain.pdf": b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\n%%EOF",
+                     base + "notes.zip": zipped({"a.pdf": b"%PDF-1.4\n<</Type/Catalog>>\n%%EOF"})})
+    accepted(ws.push(work, "HEAD:refs/heads/draft/ok"))

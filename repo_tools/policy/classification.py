@@ -11,8 +11,10 @@ fillers (spaces, dots, dashes, emphasis marks) between the characters of a marki
 """
 from __future__ import annotations
 
+import functools
 import re
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from ..screening.text import decode, forms
 from .base import Refusal, refusal
@@ -49,12 +51,20 @@ FRONT_MATTER_KEYS = ("classification", "密级", "secrecy", "security_level")
 def check_name(path: str, where: str | None = None) -> Iterator[Refusal]:
     where = where or path
     for part in path.split("/"):
-        for form in forms(part):
-            match = NAME_MARK.search(form)
-            if match:
-                yield refusal("classified", where, path=where,
-                              detail=f"文件名含密级标志“{match.group(0)}”")
-                return
+        found = name_marking(part)
+        if found:
+            yield refusal("classified", where, path=where, detail=f"文件名含密级标志“{found}”")
+            return
+
+
+@functools.lru_cache(maxsize=65536)  # every tree of a push lists mostly the same names
+def name_marking(part: str) -> str | None:
+    """The marking in one path component, or None."""
+    for form in forms(part):
+        match = NAME_MARK.search(form)
+        if match:
+            return match.group(0)
+    return None
 
 
 def marking_in(text: str) -> str | None:

@@ -101,6 +101,8 @@ def _inspect(where: str, data: bytes, depth: int, budget: Budget) -> None:
     if kind is None:
         if data.startswith(OLE):
             _ole(where, data, budget)
+        elif data[:1024].lstrip().startswith(b"%PDF-") or b"%PDF-" in data[:1024]:
+            _pdf(where, data, budget)
         return
     if depth >= MAX_DEPTH:
         budget.found.append(refusal("archive-bomb", where, path=where, detail=f"嵌套超过 {MAX_DEPTH} 层"))
@@ -191,9 +193,9 @@ def _office_markers(where: str, archive: zipfile.ZipFile, names: list[str], budg
 
 def _member(where: str, content: bytes, depth: int, budget: Budget) -> None:
     """One file inside a container: the rules for files, then its own members."""
+    from ..screening.text import decode
     from .classification import check_name, check_text
     from .content import EXECUTABLE_MAGIC, _is_pe
-    from ..screening.text import decode
     name = where.rsplit("▸", 1)[-1]
     budget.found.extend(check_name(name, where=where))
     if EICAR in content:
@@ -209,7 +211,7 @@ def _member(where: str, content: bytes, depth: int, budget: Budget) -> None:
     if content.startswith(OLE):
         _ole(where, content, budget)
         return
-    if container_kind(content):
+    if container_kind(content) or b"%PDF-" in content[:1024]:
         _inspect(where, content, depth, budget)
         return
     if ODF_SCRIPT.search(content):
@@ -232,19 +234,44 @@ def _ole(where: str, data: bytes, budget: Budget) -> None:
         budget.found.append(refusal("archive-encrypted", where, path=where, detail="加密的 Office 文档"))
 
 
+# PDF actions that run code, launch programs or carry files (a PDF is a container too).
+PDF_ACTIVE = re.compile(rb"/(?:JavaScript|JS|Launch|EmbeddedFiles?|RichMedia|SubmitForm|ImportData)(?![A-Za-z0-9])")
+PDF_STREAM = re.compile(rb"stream\r?\n")
+
+
+def _pdf(where: str, data: bytes, budget: Budget) -> None:
+    """Active PDF content: in the file's dictionaries and inside its Flate-compressed object
+    streams (inflated within the budget), where a generator may have put the catalogue."""
+    found = PDF_ACTIVE.search(data)
+    if found is None:
+        for match in PDF_STREAM.finditer(data):
+            if budget.inflated > MAX_UNCOMPRESSED:
+                break
+            engine = zlib.decompressobj()
+            try:
+                inner = engine.decompress(data[match.end():match.end() + 32 * 1024 * 1024], 8 * 1024 * 1024)
+            except zlib.error:
+                continue
+            budget.inflated += len(inner)
+            found = PDF_ACTIVE.search(inner)
+            if found:
+                break
+    if found:
+        name = found.group(0).decode("ascii", "replace")
+        budget.found.append(refusal("active-content", where, path=where,
+                                    detail=f"PDF 含脚本、启动程序或内嵌文件（{name}）"))
+
+
 def _decompress(where: str, kind: str, data: bytes, budget: Budget) -> bytes | None:
     """A single-stream compression, inflated no further than the budget allows."""
     limit = MAX_UNCOMPRESSED - budget.inflated
     try:
         if kind == "gzip":
-            engine = zlib.decompressobj(16 + zlib.MAX_WBITS)
-            out = engine.decompress(data, limit + 1)
+            out = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(data, limit + 1)
         elif kind == "bzip2":
-            engine = bz2.BZ2Decompressor()
-            out = engine.decompress(data, max_length=limit + 1)
+            out = bz2.BZ2Decompressor().decompress(data, max_length=limit + 1)
         else:
-            engine = lzma.LZMADecompressor()
-            out = engine.decompress(data, max_length=limit + 1)
+            out = lzma.LZMADecompressor().decompress(data, max_length=limit + 1)
     except (zlib.error, OSError, EOFError, lzma.LZMAError, ValueError) as exc:
         budget.found.append(refusal("archive-broken", where, path=where, detail=f"{kind}：{str(exc)[:100]}"))
         return None

@@ -50,7 +50,7 @@ def _judge(push: Push, check: SignatureCheck, where: str, rule_unsigned: str,
     if not check.valid:
         if check.detail == "没有签名":
             yield refusal(rule_unsigned, where, **names)
-        elif check.holder is None:
+        elif check.holder is None and not check.detail.startswith("签名校验失败"):
             yield refusal("commit-unknown-key", where, commit=where, key=check.fingerprint or "（未知）")
         else:
             yield refusal("commit-bad-signature", where, commit=where, detail=check.detail)

@@ -3,7 +3,7 @@
 submodules, no `.gitmodules`; and no tree or object git itself cannot read."""
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from ..push import Push
 from ..screening.names import MAX_DEPTH, MAX_PATH_BYTES, mode_problem, name_problem
@@ -14,15 +14,12 @@ def trees_valid(push: Push) -> Iterator[Refusal]:
     objects = push.new_objects
     for where, why in objects.broken:
         yield refusal("object-broken", where, place=where, detail=why)
-    names_seen: dict[str, set[bytes]] = {}
     for at in objects.entries:
         problem = name_problem(at.entry.name) or mode_problem(at.entry)
-        seen = names_seen.setdefault(at.tree, set())
-        if problem is None and at.entry.name in seen:
-            problem = "同一目录中出现两个同名条目"
-        seen.add(at.entry.name)
         if problem:
             yield refusal("tree-entry", at.path, path=at.path, detail=problem)
+    for path in objects.duplicates:
+        yield refusal("tree-entry", path, path=path, detail="同一目录中出现两个同名条目")
     for root, where in objects.roots:
         longest, depth = objects.longest.get(root, (0, 0))
         if longest > MAX_PATH_BYTES or depth > MAX_DEPTH:

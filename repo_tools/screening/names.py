@@ -8,6 +8,7 @@ document repository has no use for (control characters, Windows device names, ov
 """
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -37,6 +38,7 @@ def fold(name: str) -> str:
     return unicodedata.normalize("NFKC", kept).casefold().rstrip(" .")
 
 
+@functools.lru_cache(maxsize=65536)  # a flood of commits re-lists the same names in every tree
 def name_problem(raw: bytes) -> str | None:
     """Why this entry name is refused, or None."""
     if not raw:

@@ -7,8 +7,9 @@ Trees are parsed from their raw bytes (as `cat-file --batch` gives them) rather 
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping, Protocol
+from typing import Protocol
 
 from ..gitrepo import GitError, ParsedCommit, ParsedTag, git, parse_tag
 
@@ -75,6 +76,7 @@ class NewObjects:
     roots: list[tuple[str, str]] = field(default_factory=list)  # (root tree, where)
     longest: dict[str, tuple[int, int]] = field(default_factory=dict)  # tree -> (bytes, depth)
     broken: list[tuple[str, str]] = field(default_factory=list)  # (where, why)
+    duplicates: list[str] = field(default_factory=list)  # paths named twice in one tree
 
 
 def walk(reader: Reader, repo: object, env: Mapping[str, str], tips: Iterable[tuple[str, str]],
@@ -123,56 +125,76 @@ def _peel(reader: Reader, found: NewObjects, ref: str, oid: str) -> None:
 
 
 def _descend(reader: Reader, found: NewObjects) -> None:
-    """Parse each new tree once (a tree reused at many paths is read once: no tree bombs)."""
-    parsed: dict[str, list[TreeEntry]] = {}
+    """Parse each new tree once (a tree reused at many paths is read once: no tree bombs).
+
+    An entry identical to one already seen (same mode, name and object) is listed once: the
+    trees of a flood of commits repeat nearly all their entries, and a name is judged by what
+    it is, not by how often it occurs. Duplicate names inside one tree are listed apart."""
+    shape: dict[str, tuple[int, list[tuple[int, str]]]] = {}  # tree -> (longest own name, subtrees)
+    seen: set[tuple[bytes, bytes, str]] = set()
     queue: list[tuple[str, str]] = [(oid, prefix) for oid, prefix in found.roots if oid in found.oids]
+    new = found.oids
     while queue:
         oid, prefix = queue.pop()
-        if oid in parsed:
+        if oid in shape:
             continue
         got = reader.read(oid)
         if got is None or got[1] != "tree":
             found.broken.append((prefix or "/", f"树对象 {oid} 无法读取"))
-            parsed[oid] = []
+            shape[oid] = (0, [])
             continue
         try:
             entries = parse_tree(got[2])
         except MalformedTree as exc:
             found.broken.append((prefix or "/", f"树对象 {oid[:10]} 格式错误：{exc}"))
-            parsed[oid] = []
+            shape[oid] = (0, [])
             continue
-        parsed[oid] = entries
+        own = 0
+        kids: list[tuple[int, str]] = []
+        names: set[bytes] = set()
         for entry in entries:
-            path = prefix + display(entry.name)
-            found.entries.append(EntryAt(path, entry, oid))
-            if entry.oid not in found.oids:
+            size = len(entry.name)
+            own = max(own, size)
+            if entry.name in names:
+                found.duplicates.append(prefix + display(entry.name))
+            names.add(entry.name)
+            key = (entry.mode, entry.name, entry.oid)
+            if key not in seen:
+                seen.add(key)
+                found.entries.append(EntryAt(prefix + display(entry.name), entry, oid))
+            if entry.oid not in new:
                 continue
-            if entry.is_tree:
-                queue.append((entry.oid, path + "/"))
-            elif entry.mode.startswith(b"100"):
-                found.blobs.setdefault(entry.oid, path)
-    found.longest = _extent(parsed)
+            if entry.mode == TREE_MODE:
+                kids.append((size, entry.oid))
+                if entry.oid not in shape:
+                    queue.append((entry.oid, prefix + display(entry.name) + "/"))
+            elif entry.mode.startswith(b"100") and entry.oid not in found.blobs:
+                found.blobs[entry.oid] = prefix + display(entry.name)
+        shape[oid] = (own, kids)
+    found.longest = _extent(shape)
 
 
-def _extent(parsed: dict[str, list[TreeEntry]]) -> dict[str, tuple[int, int]]:
+def _extent(shape: dict[str, tuple[int, list[tuple[int, str]]]]) -> dict[str, tuple[int, int]]:
     """For each new tree, the longest path (bytes) and the depth below it, computed bottom-up
     over the object graph (iteratively: a hostile tree may be thousands of levels deep)."""
     done: dict[str, tuple[int, int]] = {}
-    for start in parsed:
+    for start in shape:
+        if start in done:
+            continue
         stack = [(start, False)]
         while stack:
             oid, expanded = stack.pop()
             if oid in done:
                 continue
-            children = [e for e in parsed.get(oid, []) if e.is_tree and e.oid in parsed]
+            own, kids = shape.get(oid, (0, []))
             if not expanded:
                 stack.append((oid, True))
-                stack.extend((e.oid, False) for e in children if e.oid not in done)
+                stack.extend((kid, False) for _, kid in kids if kid not in done and kid in shape)
                 continue
-            longest, depth = 0, 0
-            for entry in parsed.get(oid, []):
-                below = done.get(entry.oid, (0, 0)) if entry.is_tree else (0, 0)
-                longest = max(longest, len(entry.name) + (1 + below[0] if below[0] else 0))
+            longest, depth = own, 1 if own or kids else 0
+            for size, kid in kids:
+                below = done.get(kid, (0, 0))
+                longest = max(longest, size + 1 + below[0])
                 depth = max(depth, 1 + below[1])
             done[oid] = (longest, depth)
     return done

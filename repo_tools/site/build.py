@@ -13,13 +13,13 @@ from markupsafe import Markup
 
 from .. import eventlog
 from ..city import City
-from .confine import OutsideOutput, inside, site_relative, warn
-from .headers import published_name
 from ..gitrepo import clean_env, rev_parse
 from ..markup import to_safe_html
 from . import adapters, search
 from .audience import build_readers, parse_build_audience, visible
 from .collect import Item, UnitContent, collect_unit, read_blob, read_bodies
+from .confine import OutsideOutput, inside, site_relative, warn
+from .headers import published_name
 from .pages import PagePlan, digest, entry, listings
 from .publish import SLOTS, Publication
 from .records import archive_plans, register_plans

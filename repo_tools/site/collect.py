@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from .. import eventlog, frontmatter
-from ..frontmatter import json_safe
 from ..city import City
+from ..frontmatter import json_safe
 from ..gitrepo import ObjectReader, clean_env, git, rev_parse
 
 DOCUMENT_INDEX = re.compile(r"^documents/(\d{4})/([^/]+)/index\.md$")
