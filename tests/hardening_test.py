@@ -611,3 +611,27 @@ def test_active_pdf_refused_and_plain_pdf_accepted(ws: Workspace) -> None:
     ws.commit(work, {base + "plain.pdf": b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\n%%EOF",
                      base + "notes.zip": zipped({"a.pdf": b"%PDF-1.4\n<</Type/Catalog>>\n%%EOF"})})
     accepted(ws.push(work, "HEAD:refs/heads/draft/ok"))
+
+
+@pytest.mark.parametrize("how", ["commit", "tag", "ref"])
+def test_marking_in_a_message_or_ref_name_refused(ws: Workspace, how: str) -> None:
+    raw = Raw(ws)
+    tree = raw.file_tree("a.txt", PLAIN)
+    if how == "commit":
+        message = "拟稿：机\u200b密★1年 方案"
+        spec = f"{raw.commit(tree, message)}:refs/heads/draft/x"
+    elif how == "tag":
+        run(["git", "tag", "-s", "-m", "【秘密】意见", "t", raw.commit(tree)], raw.work)
+        spec = "refs/tags/t:refs/tags/t"
+    else:
+        spec = f"{raw.commit(tree)}:refs/heads/draft/机密方案"
+    before = ws.snapshot()
+    refused(ws, before, raw.push(spec), "classified")
+
+
+def test_prose_in_messages_and_ref_names_accepted(ws: Workspace) -> None:
+    raw = Raw(ws)
+    tree = raw.file_tree("a.txt", PLAIN)
+    first = raw.commit(tree, "拟稿：涉密公文按纸质形式运行")
+    run(["git", "tag", "-s", "-m", "同意。注意不得泄露国家秘密。", "t", first], raw.work)
+    accepted(raw.push(f"{raw.commit(tree, '修改：保守国家秘密')}:refs/heads/draft/保密须知", "refs/tags/t:refs/tags/t"))

@@ -16,6 +16,7 @@ from .registry_rules import records_valid
 from .reviews import review_refs
 from .signatures import commits_signed, tags_signed
 from .trees import trees_valid
+from .classification import messages_unmarked
 
 IDENTITY: list[Rule] = [certificate_present, certificate_verified, pusher_registered]
 
@@ -28,6 +29,7 @@ UNIT_RULES: list[Rule] = [
     tags_signed,
     trees_valid,
     files_allowed,
+    messages_unmarked,
     review_refs,
     main_merges,
     documents_valid,
@@ -44,6 +46,7 @@ REGISTRY_RULES: list[Rule] = [
     main_append_only,
     commits_signed,
     trees_valid,
+    messages_unmarked,
     records_valid,
     lifecycle_approved,
 ]

@@ -14,10 +14,13 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..screening.text import decode, forms
 from .base import Refusal, refusal
+
+if TYPE_CHECKING:
+    from ..push import Push
 
 # What may sit between the two characters of a marking without changing what a reader sees.
 _F = r"[\s·・•‧∙\-‐‑‒–—_~`'\"*.,，、。|/\\]*"
@@ -127,3 +130,23 @@ def check_classification(path: str, data: bytes) -> Iterator[Refusal]:
     if text is None:
         return
     yield from check_text(path, text)
+
+
+def messages_unmarked(push: Push) -> Iterator[Refusal]:
+    """Commit and tag messages and ref names are content too (review opinions are published):
+    no marking in any of them."""
+    for update in push.updates:
+        if not update.is_delete:
+            yield from check_name(update.ref.removeprefix("refs/"), where=update.ref)
+    for commit in push.new_commits:
+        found = marking_in(commit.message)
+        if found:
+            where = f"提交 {commit.oid[:10]} 的说明"
+            yield refusal("classified", where, path=where, detail=f"含密级标志“{found}”")
+    tags = {tag.oid: (ref, tag) for ref, tag in push.new_objects.tags}
+    tags.update({tag.oid: (update.ref, tag) for update, tag in push.new_tags})
+    for ref, tag in tags.values():
+        found = marking_in(tag.message)
+        if found:
+            where = f"标签 {ref} 的说明"
+            yield refusal("classified", where, path=where, detail=f"含密级标志“{found}”")

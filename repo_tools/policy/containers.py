@@ -31,7 +31,7 @@ EICAR = b"X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
 EXECUTABLE_EXTENSIONS = (".exe", ".dll", ".com", ".scr", ".pif", ".bat", ".cmd", ".ps1", ".psm1",
                          ".vbs", ".vbe", ".js", ".jse", ".wsf", ".wsh", ".hta", ".msi", ".msp",
                          ".jar", ".lnk", ".sh", ".apk", ".app", ".cpl", ".reg", ".sys", ".elf",
-                         ".so", ".dylib", ".class", ".scf", ".url", ".appref-ms", ".iso", ".img")
+                         ".so", ".dylib", ".class", ".dex", ".scf", ".url", ".appref-ms", ".iso", ".img")
 UNSUPPORTED: list[tuple[bytes, str]] = [
     (b"7z\xbc\xaf\x27\x1c", "7z"), (b"Rar!\x1a\x07", "RAR"), (b"MSCF\x00\x00\x00\x00", "CAB"),
     (b"\x28\xb5\x2f\xfd", "zstd"), (b"\x1f\x9d", "compress (.Z)"), (b"LZIP", "lzip"),
@@ -76,6 +76,8 @@ def container_kind(data: bytes) -> str | None:
     for magic, name in UNSUPPORTED:
         if data.startswith(magic):
             return name
+    if data[0x8001:0x8006] == b"CD001" or data[0x8801:0x8806] == b"CD001":
+        return "ISO 光盘镜像"
     if len(data) > 22 and b"PK\x05\x06" in data[-65558:] and _is_zip(data):
         return "zip"  # a zip appended to something else (self-extracting, polyglot)
     return None
