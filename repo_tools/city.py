@@ -127,10 +127,34 @@ def _install_hooks(repo: Path, city: City, kind: str, unit: str | None = None) -
     git("config", "receive.denyDeletes", "false", cwd=repo, env=env)
     git("config", "receive.advertisePushOptions", "true", cwd=repo, env=env)
     git("config", "gc.pruneExpire", "never", cwd=repo, env=env)
+    check_objects(repo)
     for name in ("pre-receive", "post-receive"):
         target = repo / "hooks" / name
         shutil.copyfile(PROJECT_HOOKS / name, target)
         target.chmod(target.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+
+
+# git's own object checks (malformed trees, '.git' look-alikes, bad .gitmodules) before any hook
+# runs; the hook checks the same again, so a repository configured by hand is no weaker.
+FSCK_CONFIG = {"receive.fsckObjects": "true", "transfer.fsckObjects": "true", "fetch.fsckObjects": "true"}
+
+
+def check_objects(repo: Path) -> None:
+    """Turn on git's object checks in one bare repository."""
+    for key, value in FSCK_CONFIG.items():
+        git("config", key, value, cwd=repo, env=clean_env())
+
+
+def reinstall_hooks(city: City) -> list[Path]:
+    """Install the current hooks and settings into every repository of an existing city."""
+    done = []
+    _install_hooks(city.registry_repo, city, "registry")
+    done.append(city.registry_repo)
+    for repo in sorted((city.root / "units").glob("*.git")):
+        unit = git("config", "--get", "oa.unit", cwd=repo, env=clean_env(), check=False).strip()
+        _install_hooks(repo, city, "unit", unit or repo.name[:-4])
+        done.append(repo)
+    return done
 
 
 def _new_bare(path: Path) -> None:

@@ -45,7 +45,11 @@ def pre_receive(lines: list[str]) -> int:
     from .policy import rules_for
     push = _open_push(lines)
     try:
-        refusals = rules_for(push.kind)(push)
+        try:
+            refusals = rules_for(push.kind)(push)
+        except Exception as exc:  # noqa: BLE001 - hostile input must be refused, never half-checked
+            from .policy.base import refusal
+            refusals = [refusal("hook-error", "服务器", detail=f"{type(exc).__name__}: {str(exc)[:300]}")]
         _count_authentication(push, refusals)
         if refusals:
             print(HEADER, file=sys.stderr)

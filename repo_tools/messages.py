@@ -62,6 +62,25 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
                      "请另存为不含宏的格式（.docx、.xlsx、.pdf）后重新提交。"),
     "malware": ("第四十条", "{path}：检出病毒特征（{detail}）。", "请删除该文件，并对本机进行病毒查杀。"),
     "no-rules": ("第十三条", "该仓库没有配置任何检查规则，为安全起见拒绝一切推送。", "请联系电子政务办公室检查服务器配置。"),
+    # --- hardening (issue 14): every object a push brings ---
+    "hook-error": ("第四十条", "服务器检查推送内容时出错（{detail}），为安全起见拒绝本次推送。",
+                   "请检查推送的内容是否为正常的公文和附件；如反复出现，请联系电子政务办公室。"),
+    "object-broken": ("第四十条", "{place}：对象无法读取或格式错误（{detail}）。",
+                      "请用标准的 Git 客户端重新提交；不要手工构造 Git 对象。"),
+    "tree-entry": ("第四十条", "{path}：目录条目不允许（{detail}）。",
+                   "请改用普通的文件名（不含 /、\\、控制字符，不以 .git 开头，不超过 255 字节），"
+                   "删除符号链接和子模块后重新提交。"),
+    "tree-too-deep": ("第四十条", "{place}：目录层级 {depth} 层、最长路径 {length} 字节，超过上限"
+                      "（{max_depth} 层、{max_length} 字节）。", "请缩短目录层级和文件名后重新提交。"),
+    "archive-bomb": ("第四十条", "{path}：压缩包{detail}，疑似“压缩炸弹”。",
+                     "请提交未压缩或正常压缩的文件；大量材料请分成多个附件。"),
+    "archive-encrypted": ("第四十条", "{path}：压缩包或文档已加密（{detail}），服务器无法检查其中的内容。",
+                          "请去掉密码后重新提交；需要保密的材料不得进入本系统（第二条）。"),
+    "archive-broken": ("第四十条", "{path}：压缩包无法读取（{detail}）。", "请重新导出或重新压缩后提交。"),
+    "archive-unsupported": ("第四十条", "{path}：是服务器无法检查内部内容的压缩格式（{detail}）。",
+                            "请改用 ZIP 格式，或直接提交其中的文件。"),
+    "active-content": ("第四十条", "{path}：{detail}，打开时浏览器或阅读器可能执行其中的脚本或程序。",
+                       "请改用 PDF、图片（PNG/JPEG）或纯文本提交。"),
     # --- documents (issue 3): add entries here ---
     # 公文 and 信息 form: the sending unit answers for type, format and content (Art. 28(1));
     # the elements follow 《党政机关公文处理工作条例》 and GB/T 9704-2012.

@@ -15,6 +15,8 @@ from .merges import main_merges
 from .registry_rules import records_valid
 from .reviews import review_refs
 from .signatures import commits_signed, tags_signed
+from .trees import trees_valid
+from .classification import messages_unmarked
 
 IDENTITY: list[Rule] = [certificate_present, certificate_verified, pusher_registered]
 
@@ -25,7 +27,9 @@ UNIT_RULES: list[Rule] = [
     main_append_only,
     commits_signed,
     tags_signed,
+    trees_valid,
     files_allowed,
+    messages_unmarked,
     review_refs,
     main_merges,
     documents_valid,
@@ -41,6 +45,8 @@ REGISTRY_RULES: list[Rule] = [
     registry_main_only,
     main_append_only,
     commits_signed,
+    trees_valid,
+    messages_unmarked,
     records_valid,
     lifecycle_approved,
 ]

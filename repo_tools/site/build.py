@@ -19,6 +19,8 @@ from ..render import TEXT_ATTACHMENTS, text_attachment_html
 from . import adapters, search
 from .audience import build_readers, parse_build_audience, visible
 from .collect import Item, UnitContent, collect_unit, read_blob, read_bodies
+from .confine import OutsideOutput, inside, site_relative, warn
+from .headers import published_name
 from .pages import PagePlan, digest, entry, listings
 from .publish import SLOTS, Publication
 from .records import archive_plans, register_plans
@@ -118,6 +120,7 @@ def build_site(city: City, out: Path | str | None = None, audience: str = "all",
         units[unit_id] = collect_unit(city, unit_id, old, arrival, bodies, times)
     unit_names = {u: registry.units[u].name for u in registry.units}
     items = [i for content in units.values() for i in content.items if visible(i.meta, readers)]
+    items = [i for i in items if _publishable(i)]
     timer.mark("collect")
 
     seal_cache: dict[str, str] = {}
@@ -186,7 +189,8 @@ def _item_plan(verification: adapters.Verification, registry: Any, item: Item, s
                 if unit_name not in seal_cache:
                     seal_cache[unit_name] = adapters.seal_svg(unit_name, str(level))
                 seal = seal_cache[unit_name]
-            links = {str(a.get("file")): str(a.get("file")) for a in item.meta.get("attachments") or []
+            links = {str(a.get("file")): asset_name(str(a.get("file")))
+                     for a in item.meta.get("attachments") or []
                      if isinstance(a, dict) and str(a.get("file")) in item.files}
             # Text attachments (the 办法 of a notice) are shown on the page after the body, as the
             # print form does: readers get them as UTF-8 HTML and search finds their words here.
@@ -200,7 +204,8 @@ def _item_plan(verification: adapters.Verification, registry: Any, item: Item, s
             return {"item": entry(item, unit_names), "meta": item.meta, "official": Markup(official),
                     "report": report, "unit_id": item.unit, "unit_name": unit_name,
                     "published_at": item.published_at}
-        return PagePlan(item.url, "document.html", item.title, key, context, item, searchable=True)
+        return PagePlan(item.url, "document.html", item.title, key, _guarded(item, context, unit_names, unit_name),
+                        item, searchable=True)
 
     # The thumbnails are made from the images, which the folder's tree id covers (and the salt covers
     # how they are made), so they need no part in the key: with them in it, a bulletin with a photo
@@ -213,8 +218,35 @@ def _item_plan(verification: adapters.Verification, registry: Any, item: Item, s
             body_html = body_html.replace(f'src="{name}"', f'src="{thumb}"')
         return {"item": entry(item, unit_names), "meta": item.meta, "body": Markup(body_html),
                 "unit_id": item.unit, "unit_name": unit_name, "published_at": item.published_at,
-                "images": [n for n in sorted(item.files) if Path(n).suffix.lower() in IMAGE_SUFFIXES]}
-    return PagePlan(item.url, "bulletin.html", item.title, key, bulletin_context, item, searchable=True)
+                "images": [asset_name(n) for n in sorted(item.files) if Path(n).suffix.lower() in IMAGE_SUFFIXES]}
+    return PagePlan(item.url, "bulletin.html", item.title, key,
+                    _guarded(item, bulletin_context, unit_names, unit_name), item, searchable=True)
+
+
+def _publishable(item: Item) -> bool:
+    """An item whose site path is safe (a legacy folder name may not be); else reported, skipped."""
+    try:
+        if site_relative(item.url) != item.url:
+            raise OutsideOutput(f"路径过长或含非法成分：{item.url[:80]}")
+    except OutsideOutput as exc:
+        warn(f"{item.unit}/{item.folder[:120]}", str(exc))
+        return False
+    return True
+
+
+def _guarded(item: Item, context: Any, unit_names: dict[str, str], unit_name: str) -> Any:
+    """The page's context, or, when the item cannot be rendered, a page saying so (the item is
+    reported by name; the build goes on)."""
+    def run() -> dict[str, Any]:
+        try:
+            return context()
+        except Exception as exc:  # noqa: BLE001 - one bad item must never stop the build
+            warn(f"{item.unit}/{item.folder[:120]}", f"{type(exc).__name__}: {str(exc)[:160]}")
+            notice = Markup("<p class=\"notice\">本条内容暂时无法显示，已通知系统管理员。</p>")
+            return {"item": entry(item, unit_names), "meta": {}, "official": notice, "body": notice,
+                    "report": {}, "images": [], "unit_id": item.unit, "unit_name": unit_name,
+                    "published_at": item.published_at}
+    return run
 
 
 def _key(*parts: object) -> str:
@@ -234,9 +266,15 @@ def _remove_page(generation: Path, url: str, whole_folder: bool) -> None:
 
 def _atomic_write(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
+    # A short temporary name: the final name may already be as long as the file system allows.
+    tmp = path.with_name(f".oa-{os.getpid()}-{hashlib.sha1(path.name.encode()).hexdigest()[:12]}.tmp")
     tmp.write_bytes(data)
     tmp.replace(path)  # a new inode: the live generation's hard link keeps the old bytes
+
+
+def asset_name(name: str) -> str:
+    """The site path (relative to its item's page) of a file from the item's folder."""
+    return site_relative(published_name(name))
 
 
 def _write_assets(city: City, generation: Path, items: list[Item], state: SiteState,
@@ -246,22 +284,35 @@ def _write_assets(city: City, generation: Path, items: list[Item], state: SiteSt
     thumbs = state.thumbs
     for item in items:
         for name, oid in item.files.items():
-            rel = f"{item.url}{name}"
+            try:  # an attachment x.html is published as x.html.txt; every path stays inside
+                rel = f"{item.url}{asset_name(name)}"
+                target = inside(generation, rel)
+            except OutsideOutput as exc:
+                warn(f"{item.unit}/{item.folder[:120]}/{name[:120]}", str(exc))
+                continue
             assets[rel] = oid
             made = thumbs.get(item.url, {}).get(name) if item.kind == "bulletin" else None
-            if state.assets.get(rel) == oid and (generation / rel).exists() and \
+            if state.assets.get(rel) == oid and target.exists() and \
                     (made is None or (generation / item.url / made).exists()):
                 if made is not None:  # unchanged photo: its thumbnail stays an asset of this build
                     assets[f"{item.url}{made}"] = oid
                 continue
             data = read_blob(city, item.unit, oid)
-            _atomic_write(generation / rel, data)
+            try:
+                _atomic_write(target, data)
+            except OSError as exc:
+                warn(f"{item.unit}/{item.folder[:120]}/{name[:120]}", f"无法写入：{exc.strerror}")
+                assets.pop(rel, None)
+                continue
             changed.add(rel)
             if item.kind == "bulletin" and Path(name).suffix.lower() in IMAGE_SUFFIXES:
-                small = thumbnail(data)
+                try:
+                    small = thumbnail(data)
+                except Exception:  # noqa: BLE001 - a thumbnail is a convenience, never a failure
+                    small = None
                 if small is not None:
-                    thumb = f"thumbs/{Path(name).stem}.jpg"
-                    _atomic_write(generation / item.url / thumb, small)
+                    thumb = site_relative(f"thumbs/{Path(name).stem}.jpg")
+                    _atomic_write(inside(generation, f"{item.url}{thumb}"), small)
                     changed.add(f"{item.url}{thumb}")
                     thumbs.setdefault(item.url, {})[name] = thumb
                     assets[f"{item.url}{thumb}"] = oid
