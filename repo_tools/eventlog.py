@@ -56,6 +56,21 @@ class LogProblem:
 
 
 def verify(log_file: Path) -> list[LogProblem]:
+    """Every break in the chain (a changed line, a removed or inserted one, a reordering) and in
+    the Merkle log: leaves against the stored tree and tiles, checkpoints and cosignatures
+    against the registry's keys (`repo_tools.log.audit`)."""
+    problems = verify_chain(log_file)
+    if not log_file.exists():
+        return problems
+    from .log import audit, policy
+    registry = log_file.parent.parent / "registry.git"
+    keys = policy.load(registry) if registry.is_dir() else None
+    for found in audit.audit(log_file, keys).problems:
+        problems.append(LogProblem((found.entry + 1) if found.entry is not None else 0, found.message))
+    return problems
+
+
+def verify_chain(log_file: Path) -> list[LogProblem]:
     """Every break in the chain: a changed line, a removed or inserted one, a reordering."""
     problems: list[LogProblem] = []
     prev, expected_seq = GENESIS, 1

@@ -237,6 +237,32 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
     "receipt-invalid": ("第二十九条", "收文记录 {ref} 无效：{detail}。",
                         "请用 `oa inbox open/register/return/resend-request` 办理，不要手工推送。"),
     "delivery-state": ("第二十九条", "传输 {id} 当前状态为“{status}”，不能{action}。", "{remedy}"),
+    # the witnessed event log (Art. 8, 41-43)
+    "witness-holder": ("第十二条", "{user} 不是单位“{unit}”在岗的系统管理员，不能运行该单位的见证。",
+                       "见证由本单位系统管理员用自己的见证密钥运行：`oa witness run --unit {unit} --as 管理员`。"),
+    "witness-unregistered": ("第七条", "单位“{unit}”没有登记见证密钥，或登记系统中没有日志公钥。",
+                             "请电子政务办公室用 `oa witness add --unit {unit} --holder 管理员` 登记见证密钥。"),
+    "witness-key-missing": ("第十二条", "找不到单位“{unit}”的见证私钥 {path}。",
+                            "请在保存见证状态的目录运行（--state DIR），或重新生成并登记见证密钥。"),
+    "witness-key-mismatch": ("第七条", "{path} 中的见证私钥与登记系统中单位“{unit}”的见证公钥不符。",
+                             "请使用登记的见证密钥；更换密钥须由电子政务办公室重新登记。"),
+    "witness-bad-checkpoint": ("第四十一条", "日志检查点无效：{detail}。",
+                               "请勿联署该检查点，立即报告电子政务办公室与本单位负责人（日志可能被篡改）。"),
+    "witness-truncated": ("第四十一条", "单位“{unit}”的见证拒绝联署：日志被截短。本见证已联署的检查点：{old}；"
+                          "日志现在发布的检查点：{new}，比已见证的少。",
+                          "已见证的条目不可删除：请保留本见证的状态文件作为证据，并报告电子政务办公室。"),
+    "witness-fork": ("第四十一条", "单位“{unit}”的见证拒绝联署：新检查点不是已见证检查点的延续（{detail}）。"
+                     "本见证已联署的检查点：{old}；日志现在发布的检查点：{new}。",
+                     "这说明日志被改写、删改或向不同见证出示了不同的历史：请保留本见证的状态文件作为证据，"
+                     "用 `oa log verify --checkpoint 该检查点文件` 核查，并报告电子政务办公室。"),
+    "cosignature-invalid": ("第四十一条", "单位“{unit}”的联署签名不能用登记的见证公钥验证。",
+                            "请用登记的见证密钥重新运行 `oa witness run`。"),
+    "cosignature-stale": ("第四十一条", "单位“{unit}”联署的不是日志当前的检查点（日志已有新条目）。",
+                          "请重新运行 `oa witness run` 联署最新检查点。"),
+    "proof-invalid": ("第四十一条", "日志证明无效：{detail}。",
+                      "请向发文单位或电子政务办公室重新索取证明（`oa log proof 对象`）。"),
+    "proof-missing": ("第四十一条", "事件日志中没有带来对象 {oid} 的推送记录。",
+                      "请确认对象标识（提交或标签的完整 ID），并确认它已推送到服务器。"),
     # command line
     "not-found": ("第七条", "{what}“{name}”不存在。", "{remedy}"),
     "role-required": ("第十三条", "{user} 没有“{role}”角色，不能{action}。", "请联系本单位系统管理员分配权限。"),

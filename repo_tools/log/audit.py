@@ -1,0 +1,160 @@
+"""`oa log verify`: every leaf, the stored tree, the published tiles, the checkpoint and its
+cosignatures, and consistency with every cosigned checkpoint the log has kept or the caller
+gives (a witness's own copy is the one an operator cannot rewrite). Problems name the entry and
+the checkpoint, in Chinese."""
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import note, store, tiles
+from .policy import LogPolicy
+from .tlog import HASH_SIZE, MemoryHashes, record_hash, tree_hash
+
+
+@dataclass(frozen=True)
+class Problem:
+    kind: str          # tree, tile, checkpoint, cosignature, truncation, rewrite, fork
+    entry: int | None  # leaf index (0-based, as in proofs); the line is entry + 1
+    message: str
+    checkpoint: str | None = None
+
+
+def _describe(cp: note.Checkpoint) -> str:
+    return f"{cp.size} 条、根哈希 {base64.b64encode(cp.root).decode()}"
+
+
+@dataclass
+class Audit:
+    leaves: int
+    problems: list[Problem]
+    checkpoints: int           # cosigned checkpoints checked
+    witnessed_size: int        # the largest checkpoint with the witness quorum that holds
+
+
+def _first_tile_difference(log_root: Path, computed: MemoryHashes, lo: int, hi: int) -> int | None:
+    """The first entry in [lo, hi) whose published level-0 tile hash differs from the log's."""
+    for n in range(lo // tiles.WIDTH, (hi - 1) // tiles.WIDTH + 1 if hi > lo else 0):
+        path = log_root / tiles.tile_path(0, n)
+        if not path.exists():
+            continue
+        data = path.read_bytes()
+        for i in range(len(data) // HASH_SIZE):
+            index = n * tiles.WIDTH + i
+            if lo <= index < hi and (index >= computed.size or
+                                     data[i * HASH_SIZE:(i + 1) * HASH_SIZE] != computed.hash(0, index)):
+                return index
+    return None
+
+
+def audit(log_file: Path, policy: LogPolicy | None, given: list[tuple[str, str]] = (),  # type: ignore[assignment]
+          update: bool = True) -> Audit:
+    """Check the whole log. `given`: (name, signed note text) of checkpoints from elsewhere."""
+    if update:
+        try:
+            store.update(log_file)
+        except OSError:
+            pass  # a reader without write access checks what is published
+    paths = store.LogPaths(log_file)
+    root = paths.root
+    data = log_file.read_bytes() if log_file.exists() else b""
+    complete = data[:data.rfind(b"\n") + 1] if b"\n" in data else b""
+    lines = complete[:-1].split(b"\n") if complete else []
+    computed = MemoryHashes()
+    for line in lines:
+        computed.append(record_hash(line))
+    n = computed.size
+    problems: list[Problem] = []
+
+    # The stored tree against the leaves.
+    tree = store.ReadTree(log_file)
+    try:
+        if tree.size != n:
+            problems.append(Problem("tree", min(tree.size, n),
+                                    f"Merkle 树记录 {tree.size} 条，日志有 {n} 条"))
+        for i in range(min(tree.size, n)):
+            try:
+                stored = tree.hashes.hash(0, i)
+            except (IndexError, OSError):
+                problems.append(Problem("tree", i, f"第 {i} 号条目没有存储的叶子哈希"))
+                break
+            if stored != computed.hash(0, i):
+                problems.append(Problem("rewrite", i, f"第 {i} 号条目（第 {i + 1} 行）与 Merkle 树中存储的叶子哈希不符：该条目被改动"))
+                break
+    finally:
+        tree.close()
+
+    # Published tiles against the leaves.
+    for level, index, width in tiles.tiles_for(n):
+        rel = tiles.tile_path(level, index, width)
+        path = root / rel
+        base = tiles.HEIGHT * level
+        want = b"".join(computed.hash(base, index * tiles.WIDTH + i) for i in range(width))
+        if not path.exists():
+            problems.append(Problem("tile", (index * tiles.WIDTH) << base, f"缺少瓦片 {rel}"))
+        elif path.read_bytes() != want:
+            got = path.read_bytes()
+            first = next((i for i in range(width) if got[i * HASH_SIZE:(i + 1) * HASH_SIZE] != want[i * HASH_SIZE:(i + 1) * HASH_SIZE]), 0)
+            entry = (index * tiles.WIDTH + first) << base
+            problems.append(Problem("tile", entry, f"瓦片 {rel} 与日志不符（自第 {entry} 号条目起）"))
+        if level == 0:
+            bundle = tiles.encode_entries(lines[index * tiles.WIDTH:index * tiles.WIDTH + width])
+            epath = root / tiles.tile_path("entries", index, width)
+            if bundle is not None and epath.exists() and epath.read_bytes() != bundle:
+                problems.append(Problem("tile", index * tiles.WIDTH, f"条目包 {tiles.tile_path('entries', index, width)} 与日志不符"))
+
+    # Checkpoints: the current one, the kept history, and any given.
+    candidates: list[tuple[str, str]] = []
+    if paths.checkpoint.exists():
+        candidates.append(("当前检查点 checkpoint", paths.checkpoint.read_text(encoding="utf-8")))
+    elif n:
+        problems.append(Problem("checkpoint", None, "没有发布的检查点（CITY/log/checkpoint）"))
+    if paths.history.is_dir():
+        for p in sorted(paths.history.iterdir(), key=lambda p: int(p.name) if p.name.isdigit() else -1):
+            if p.name.isdigit():
+                candidates.append((f"已联署检查点 checkpoints/{p.name}", p.read_text(encoding="utf-8")))
+    candidates += list(given)
+    checked, witnessed, ok_sizes, bad = 0, 0, [0], []
+    seen_roots: dict[int, tuple[bytes, str]] = {}
+    for name, text in candidates:
+        try:
+            signed = note.Note.parse(text)
+            cp = note.Checkpoint.parse(signed.text)
+        except note.NoteError as exc:
+            problems.append(Problem("checkpoint", None, f"{name} 格式错误：{exc}", name))
+            continue
+        checked += 1
+        if policy is not None and policy.log_key is not None:
+            if cp.origin != policy.log_key.name or not signed.signed_by(policy.log_key):
+                problems.append(Problem("checkpoint", None, f"{name}（{_describe(cp)}）没有日志密钥的有效签名", name))
+                continue
+            for s in signed.signatures:
+                unit = next((u for u, k in policy.witnesses.items() if k.name == s.name and k.key_id == s.key_id), None)
+                if unit is not None and note.check_cosignature(policy.witnesses[unit], signed.text, s) is None:
+                    problems.append(Problem("cosignature", None, f"{name} 上单位 {unit} 的联署签名无效", name))
+        if cp.size in seen_roots and seen_roots[cp.size][0] != cp.root:
+            problems.append(Problem("fork", None, f"分叉：{name}（{_describe(cp)}）与 {seen_roots[cp.size][1]} 条目数相同而根哈希不同", name))
+        seen_roots.setdefault(cp.size, (cp.root, name))
+        if cp.size > n:
+            problems.append(Problem("truncation", n, f"日志被截短：{name} 有 {cp.size} 条（{_describe(cp)}），"
+                                                     f"日志只剩 {n} 条，第 {n} 号及以后的条目被删除", name))
+            bad.append(cp.size)
+            continue
+        if tree_hash(cp.size, computed) != cp.root:
+            bad.append(cp.size)
+            problems.append(Problem("rewrite", None, f"日志与 {name}（{_describe(cp)}）不一致："
+                                                     f"前 {cp.size} 条中有条目被改写、删除、插入或调换（或日志分叉）", name))
+            continue
+        ok_sizes.append(cp.size)
+        if policy is not None and policy.witnessed(signed):
+            witnessed = max(witnessed, cp.size)
+    if bad:
+        lo = max([s for s in ok_sizes if s < min(bad)] or [0])
+        hi = min(bad)
+        first = _first_tile_difference(root, computed, lo, min(hi, n))
+        where = f"第 {first} 号条目（第 {first + 1} 行）与原先发布的瓦片不符" if first is not None else \
+            f"改动位于第 {lo} 至 {min(hi, n) - 1} 号条目之间"
+        problems.append(Problem("rewrite" if hi <= n else "truncation", first if first is not None else lo,
+                                f"定位：{where}（最后一致的检查点 {lo} 条，第一个不一致的检查点 {hi} 条）"))
+    return Audit(n, problems, checked, witnessed)
