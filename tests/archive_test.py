@@ -84,6 +84,7 @@ def land_2013(ws: Workspace) -> None:
         "documents/2013/contact-letter/index.md": LETTER,
         "bulletins/政务动态/2013-03-26-oa-trial-run/index.md": BULLETIN,
     }, "发布 2013 年公文与信息")
+    ws.witness()  # the units' witnesses cosign: the seals' trusted times count
 
 
 def refs(ws: Workspace, unit: str = "lagov") -> dict[str, str]:
@@ -159,6 +160,7 @@ def test_metadata_records_seal_and_approvals_of_the_sealing_merge(ws: Workspace)
     merge = ws.land("lagov", "zhang", {"documents/2013/oa-measures/index.md": NOTICE,
                                        "documents/2013/oa-measures/attachments/measures.txt": MEASURES},
                     "拟稿：协同办公系统使用管理办法")
+    ws.witness()
     seal = ws.city.registry().active_seal("lagov")
     assert seal is not None
     sealed = document_report(ws.city, "lagov", "documents/2013/oa-measures")

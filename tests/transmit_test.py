@@ -547,6 +547,7 @@ def test_verify_names_signer_trusted_time_and_key_validity_of_each_delivery_and_
     transmit.answer(ws.city, "chen", sent["czj"].id, "returned", "主送机关有误")
     # a later ordinary revocation does not void what the sender signed before it
     certificates.revoke(ws.city, "admin", "zhao", "left", "zhou")
+    ws.witness()
     report = verify.verify(ws.city, "jyj")
     unit = report["units"][0]
     assert unit["ok"] and report["ok"], verify.render_text(report)
@@ -583,6 +584,7 @@ def test_verify_refuses_a_delivery_signed_with_a_key_compromised_before_it_was_s
     publish(ws)
     delivery = transmit.send(ws.city, "zhao", DOC_DIR, to=["jyj"]).deliveries[0]
     transmit.open_delivery(ws.city, "zheng", delivery.id)
+    ws.witness()
     assert verify.verify(ws.city, "jyj")["ok"]
     certificates.revoke(ws.city, "admin", "zhao", "compromised", "zhou", compromised_since=delivery.sent_at)
     report = verify.verify(ws.city, "jyj")

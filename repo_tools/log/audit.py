@@ -34,18 +34,25 @@ class Audit:
 
 
 def _first_tile_difference(log_root: Path, computed: MemoryHashes, lo: int, hi: int) -> int | None:
-    """The first entry in [lo, hi) whose published level-0 tile hash differs from the log's."""
+    """The first entry in [lo, hi) whose hash in any published level-0 tile (full or partial,
+    all immutable once written) differs from the log's now: the exact entry rewritten."""
+    first: int | None = None
     for n in range(lo // tiles.WIDTH, (hi - 1) // tiles.WIDTH + 1 if hi > lo else 0):
-        path = log_root / tiles.tile_path(0, n)
-        if not path.exists():
-            continue
-        data = path.read_bytes()
-        for i in range(len(data) // HASH_SIZE):
-            index = n * tiles.WIDTH + i
-            if lo <= index < hi and (index >= computed.size or
-                                     data[i * HASH_SIZE:(i + 1) * HASH_SIZE] != computed.hash(0, index)):
-                return index
-    return None
+        full = log_root / tiles.tile_path(0, n)
+        partials = full.with_name(full.name + ".p")
+        for path in [full, *(sorted(partials.iterdir()) if partials.is_dir() else [])]:
+            if not path.is_file():
+                continue
+            data = path.read_bytes()
+            for i in range(len(data) // HASH_SIZE):
+                index = n * tiles.WIDTH + i
+                if lo <= index < hi and (index >= computed.size or
+                                         data[i * HASH_SIZE:(i + 1) * HASH_SIZE] != computed.hash(0, index)):
+                    first = index if first is None else min(first, index)
+                    break
+        if first is not None:
+            return first
+    return first
 
 
 def audit(log_file: Path, policy: LogPolicy | None, given: list[tuple[str, str]] = (),  # type: ignore[assignment]
