@@ -467,7 +467,8 @@ def document_report(city: City, unit_id: str, doc_dir: str, verifier: Verifier |
             report["approvals"].append(entry)
         unit = reg.unit(unit_id)
         required = unit.required_approvals if unit else 1
-        if valid_approvals < required:
+        waiting = sum(1 for a in report["approvals"] if a.get("pending"))
+        if valid_approvals < required and valid_approvals + waiting < required:
             problems.append(f"有效审批 {valid_approvals} 个，少于本单位要求的 {required} 个")
     report["ok"] = report["sealed"] and report["seal_valid"] and not problems
     return report

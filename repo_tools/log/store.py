@@ -76,7 +76,10 @@ class FileHashes:
 
     def close(self) -> None:
         for handle in self._read.values():
-            handle.close()
+            try:
+                handle.close()
+            except OSError:
+                pass  # a forked worker's copy of a handle its parent already closed
         self._read.clear()
 
 
