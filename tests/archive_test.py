@@ -415,6 +415,15 @@ def test_good_export_validates_and_tampered_bag_does_not(ws: Workspace, archived
     bag.validate()
     assert bag.info["External-Identifier"] == "refs/tags/archive/2013"
     assert any(p.endswith("metadata.json") for p in bag.payload_entries())
+    # each item carries the log's offline proof of its sealing (or publishing) push, witnessed
+    from repo_tools.log import policy, proof
+    keys = policy.load(ws.city.registry_repo)
+    items = sorted(p.name for p in out.glob("data/archive/2013/1/items/*"))
+    proofs = sorted(p.stem for p in out.glob("data/proofs/*.tlog-proof"))
+    assert proofs == items and (out / "data/keys/log/log/key.pub").exists()
+    for path in out.glob("data/proofs/*.tlog-proof"):
+        checked = proof.check(path.read_text(encoding="utf-8"), keys)
+        assert checked.ok and checked.witnessed, checked.problems
     victim = next(out.glob("data/archive/2013/1/items/*/content/index.md"))
     victim.write_text(victim.read_text(encoding="utf-8") + "改动\n", encoding="utf-8")
     with pytest.raises(bagit.BagValidationError):

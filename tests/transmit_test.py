@@ -448,6 +448,11 @@ def test_cli_json_and_exit_statuses(ws: Workspace) -> None:
     compact = "".join(text.split())
     assert "六政办秘〔2013〕27号" in compact and "认真贯彻执行" in compact
     assert "六安市人民政府办公室" in compact
+    # the log's offline proofs of the sealing and the delivery travel with the print form
+    attached = PdfReader(str(pdf)).attachments
+    assert {"sealing.tlog-proof", "transmission.tlog-proof"} <= set(attached)
+    assert attached["sealing.tlog-proof"][0].startswith(b"c2sp.org/tlog-proof@v1\n")
+    assert (ws.base / "x.transmission.tlog-proof").read_bytes() == attached["transmission.tlog-proof"][0]
     out = runner.invoke(oa, [*base, "--as", "zheng", "inbox", "register", ident])
     assert out.exit_code == 0 and "收〔" in out.output
     out = runner.invoke(oa, [*base, "--as", "zheng", "inbox", "return", ident])
