@@ -145,6 +145,10 @@ class Verifier:
         if unit not in self._entries:
             self._entries[unit] = store.object_entries(self.city.log_file, unit)
         entry = self._entries[unit].get(oid)
+        if entry is None:  # e.g. a delivery, which the sender's push brought into the receiver's repository
+            if "" not in self._entries:
+                self._entries[""] = store.object_entries(self.city.log_file)
+            entry = self._entries[""].get(oid)
         leaf = entry.leaf if entry is not None else None
         if leaf is None and oid.startswith("log:") and oid[4:].isdigit():
             leaf = int(oid[4:]) - 1  # a push without certificate, named by its sequence number

@@ -64,7 +64,7 @@ class TlogProof:
 def make(log_file: Path, policy: LogPolicy, oid: str, unit: str | None = None) -> TlogProof:
     """The proof for the push that first brought `oid`: against the newest quorum-cosigned
     checkpoint that holds it, else against the current checkpoint (then it is still 待见证)."""
-    entry = store.object_entry(log_file, oid, unit)
+    entry = store.object_entry(log_file, oid, unit) or store.object_entry(log_file, oid)
     if entry is None:
         raise Refused("proof-missing", oid=oid)
     store.update(log_file)
