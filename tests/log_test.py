@@ -179,3 +179,89 @@ def test_cosignature_v1_round_trip_and_refusals() -> None:
     assert note.Note(other, (sig,)).cosignature_by(witness.verifier) is None
     assert hashlib.sha256(b"").digest() == EMPTY_ROOT
     assert json.dumps(note.Verifier.parse(witness.verifier.text()).alg) == "4"
+
+
+# The server's log in a real city ------------------------------------------------------------
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from fixtures import Workspace  # noqa: E402
+
+from repo_tools import eventlog  # noqa: E402
+from repo_tools.log import audit, policy  # noqa: E402
+
+
+def _published(ws: Workspace) -> tuple[note.Note, note.Checkpoint]:
+    signed = note.Note.parse((ws.city.root / "log" / "checkpoint").read_text(encoding="utf-8"))
+    return signed, note.Checkpoint.parse(signed.text)
+
+
+def test_every_append_is_a_leaf_in_signed_checkpoint_tiles_and_index(ws: Workspace) -> None:
+    log = ws.city.log_file
+    lines = log.read_bytes().split(b"\n")[:-1]
+    signed, cp = _published(ws)
+    keys = policy.load(ws.city.registry_repo)
+    assert keys.log_key is not None and signed.signed_by(keys.log_key) and cp.size == len(lines)
+    assert cp.origin.startswith("oa.") and cp.origin.endswith("/log")
+    # the leaf is the line's exact bytes without its newline; the published tiles give the root
+    assert tree_hash(cp.size, tiles.TileReader(log.parent, cp.size)) == cp.root == \
+        _naive_root([record_hash(line) for line in lines])
+    assert tiles.decode_entries((log.parent / tiles.tile_path("entries", 0, len(lines))).read_bytes()) == lines
+    # trusted times come from the index, and agree with a scan of the whole log
+    scanned: dict[str, str] = {}
+    for entry in eventlog.read(log):
+        if entry.get("type") == "push" and entry.get("repo") == "lagov":
+            for oid in entry.get("objects", []):
+                scanned.setdefault(oid, entry["time"])
+    indexed = eventlog.trusted_times(log, "lagov")
+    assert scanned and all(indexed[oid] == t for oid, t in scanned.items())
+    oid = next(iter(scanned))
+    found = eventlog.object_entry(log, oid, "lagov")
+    assert found is not None and oid in json.loads(lines[found.leaf])["objects"]
+    assert eventlog.object_entry(log, "0" * 40) is None
+    assert audit.audit(log, keys).problems == []
+
+
+def test_a_crash_between_append_and_checkpoint_loses_nothing(ws: Workspace) -> None:
+    log = ws.city.log_file
+    _, before = _published(ws)
+    oid = "ab" * 20
+    crash = ("import os, sys\nfrom pathlib import Path\nfrom repo_tools.log import store\n"
+             "store._update_locked = lambda paths: os._exit(9)\n"
+             "from repo_tools import eventlog\n"
+             "eventlog.append(Path(sys.argv[1]), 'push', repo='lagov', objects=[sys.argv[2]])\n")
+    proc = subprocess.run([sys.executable, "-c", crash, str(log), oid])
+    assert proc.returncode == 9
+    assert json.loads(log.read_bytes().split(b"\n")[-2])["objects"] == [oid]  # the line is on disk
+    assert _published(ws)[1] == before                                        # the checkpoint is not
+    found = eventlog.object_entry(log, oid, "lagov")
+    assert found is not None and found.leaf == before.size  # readers see it before the index catches up
+    with (log.parent / "store" / "hashes" / "00").open("ab") as handle:
+        handle.write(b"half a hash")  # and a derived write cut short
+    ws.city.log("note", text="下一条")
+    _, after = _published(ws)
+    assert after.size == before.size + 2
+    assert audit.audit(log, policy.load(ws.city.registry_repo)).problems == []
+    # a line without its newline was never acknowledged: the next append drops it
+    with log.open("ab") as handle:
+        handle.write(b'{"seq": 99')
+    ws.city.log("note", text="再下一条")
+    assert eventlog.verify(log) == []
+    assert _published(ws)[1].size == before.size + 3
+    ws.witness()  # both witnesses accept: consistent with what they had (from the template city)
+
+
+def test_log_refuses_to_sign_a_checkpoint_that_drops_what_it_signed(ws: Workspace) -> None:
+    log = ws.city.log_file
+    _, before = _published(ws)
+    lines = log.read_bytes().split(b"\n")[:-1]
+    log.write_bytes(b"\n".join(lines[:-1]) + b"\n")  # the last entry deleted by hand
+    ws.city.log("note", text="之后")
+    _, after = _published(ws)
+    assert after == before  # no new checkpoint inconsistent with the signed one
+    problems = audit.audit(log, policy.load(ws.city.registry_repo)).problems
+    assert any(p.kind == "rewrite" for p in problems), problems
+    out = subprocess.run([str(Path(sys.executable).parent / "oa"), "--city", str(ws.city.root), "log", "verify"],
+                         capture_output=True, text=True)
+    assert out.returncode == 1 and "不一致" in out.stderr

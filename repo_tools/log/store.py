@@ -270,6 +270,14 @@ class Tree:
         current = read_checkpoint(self.paths)
         if current is not None and current.text == text:
             return current
+        if current is not None and current.signed_by(signer.verifier):
+            # A log never signs two inconsistent checkpoints: if events.jsonl no longer extends
+            # what was signed (lines removed or changed), keep the old checkpoint and say so.
+            old = note.Checkpoint.parse(current.text)
+            if old.size > self.size or self.root(old.size) != old.root:
+                print(f"事件日志与已签名的检查点（{old.size} 条）不一致：不签署新检查点；"
+                      "请运行 `oa log verify` 查明被改动的条目。", file=sys.stderr)
+                return current
         cosigned = self.paths.history / str(self.size)
         if cosigned.exists():
             try:
