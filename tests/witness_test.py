@@ -231,3 +231,23 @@ def test_offline_proof_checks_with_the_registry_keys_alone(ws: Workspace) -> Non
     bad.write_text("\n".join(lines))
     refused = oa(ws, "verify", "--proof", str(bad), sealed.merge)
     assert refused.returncode == 1 and "包含证明不成立" in refused.stdout
+
+
+def test_registry_keeps_the_log_key_and_checks_witness_keys(ws: Workspace) -> None:
+    from repo_tools.gitrepo import PushRefused
+    before = ws.snapshot()
+    other = note.Signer.generate(checkpoint(ws).origin).verifier.text().encode()
+    with pytest.raises(PushRefused) as caught:
+        ws.city.change_registry("admin", {"log/key.pub": other}, "更换日志公钥")
+    assert "registry-log-key" in caught.value.message
+    wrong = note.Signer.generate("oa.x/witness/jyj", note.ALG_COSIGNATURE_V1).verifier.text().encode()
+    with pytest.raises(PushRefused) as caught:
+        ws.city.change_registry("admin", {"witnesses/jyj.pub": wrong}, "登记见证公钥")
+    assert "见证密钥名称应为" in caught.value.message
+    with pytest.raises(PushRefused) as caught:
+        ws.city.change_registry("admin", {"log/settings.yaml": b"witness_quorum: 0\n"}, "法定数")
+    assert "witness_quorum" in caught.value.message
+    assert ws.snapshot() == before
+    good = note.Signer.generate(witness.witness_name(checkpoint(ws).origin, "jyj"), note.ALG_COSIGNATURE_V1)
+    ws.city.change_registry("admin", {"witnesses/jyj.pub": (good.verifier.text() + "\n").encode()}, "登记见证公钥")
+    assert policy.load(ws.city.registry_repo).witnesses["jyj"] == good.verifier
