@@ -65,30 +65,44 @@ def audit(log_file: Path, policy: LogPolicy | None, given: list[tuple[str, str]]
             pass  # a reader without write access checks what is published
     paths = store.LogPaths(log_file)
     root = paths.root
-    data = log_file.read_bytes() if log_file.exists() else b""
-    complete = data[:data.rfind(b"\n") + 1] if b"\n" in data else b""
-    lines = complete[:-1].split(b"\n") if complete else []
     computed = MemoryHashes()
-    for line in lines:
-        computed.append(record_hash(line))
-    n = computed.size
     problems: list[Problem] = []
-
-    # The stored tree against the leaves.
     tree = store.ReadTree(log_file)
+    stored_ok = True
+    bundle: list[bytes] = []
+
+    def check_bundle(index: int, entries: list[bytes]) -> None:
+        data = tiles.encode_entries(entries)
+        path = root / tiles.tile_path("entries", index, len(entries))
+        if data is not None and path.exists() and path.read_bytes() != data:
+            problems.append(Problem("tile", index * tiles.WIDTH,
+                                    f"条目包 {tiles.tile_path('entries', index, len(entries))} 与日志不符"))
+
     try:
+        with (log_file.open("rb") if log_file.exists() else open("/dev/null", "rb")) as handle:
+            for raw in handle:
+                if not raw.endswith(b"\n"):
+                    break  # a line still being written (or never acknowledged)
+                line = raw[:-1]
+                i = computed.size
+                computed.append(record_hash(line))
+                if stored_ok and i < tree.size:
+                    try:
+                        if tree.hashes.hash(0, i) != computed.hash(0, i):
+                            problems.append(Problem("rewrite", i, f"第 {i} 号条目（第 {i + 1} 行）与 Merkle 树中存储的叶子哈希不符：该条目被改动"))
+                            stored_ok = False
+                    except (IndexError, OSError):
+                        problems.append(Problem("tree", i, f"第 {i} 号条目没有存储的叶子哈希"))
+                        stored_ok = False
+                bundle.append(line)
+                if len(bundle) == tiles.WIDTH:
+                    check_bundle(i // tiles.WIDTH, bundle)
+                    bundle = []
+        if bundle:
+            check_bundle(computed.size // tiles.WIDTH, bundle)
+        n = computed.size
         if tree.size != n:
-            problems.append(Problem("tree", min(tree.size, n),
-                                    f"Merkle 树记录 {tree.size} 条，日志有 {n} 条"))
-        for i in range(min(tree.size, n)):
-            try:
-                stored = tree.hashes.hash(0, i)
-            except (IndexError, OSError):
-                problems.append(Problem("tree", i, f"第 {i} 号条目没有存储的叶子哈希"))
-                break
-            if stored != computed.hash(0, i):
-                problems.append(Problem("rewrite", i, f"第 {i} 号条目（第 {i + 1} 行）与 Merkle 树中存储的叶子哈希不符：该条目被改动"))
-                break
+            problems.append(Problem("tree", min(tree.size, n), f"Merkle 树记录 {tree.size} 条，日志有 {n} 条"))
     finally:
         tree.close()
 
@@ -105,11 +119,6 @@ def audit(log_file: Path, policy: LogPolicy | None, given: list[tuple[str, str]]
             first = next((i for i in range(width) if got[i * HASH_SIZE:(i + 1) * HASH_SIZE] != want[i * HASH_SIZE:(i + 1) * HASH_SIZE]), 0)
             entry = (index * tiles.WIDTH + first) << base
             problems.append(Problem("tile", entry, f"瓦片 {rel} 与日志不符（自第 {entry} 号条目起）"))
-        if level == 0:
-            bundle = tiles.encode_entries(lines[index * tiles.WIDTH:index * tiles.WIDTH + width])
-            epath = root / tiles.tile_path("entries", index, width)
-            if bundle is not None and epath.exists() and epath.read_bytes() != bundle:
-                problems.append(Problem("tile", index * tiles.WIDTH, f"条目包 {tiles.tile_path('entries', index, width)} 与日志不符"))
 
     # Checkpoints: the current one, the kept history, and any given.
     candidates: list[tuple[str, str]] = []

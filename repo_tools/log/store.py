@@ -32,6 +32,7 @@ from . import note, tiles
 from .tlog import HASH_SIZE, node_hash, record_hash, tree_hash
 
 KEY_FILE = "log-key"
+BATCH_BYTES = 8 << 20  # catch-up reads events.jsonl this much at a time
 
 
 @dataclass(frozen=True)
@@ -155,22 +156,32 @@ class Tree:
         self.size, self.offset = 0, 0
 
     def sync(self) -> int:
-        """Hash every line not yet in the tree, index its objects; return the old size."""
+        """Hash every line not yet in the tree, index its objects; return the old size.
+        Works in batches so a long catch-up (a crash, a migration) stays in bounded memory."""
         old = self.size
         if not self._expected_lengths_ok():
             self._reset()
             old = 0
         if not self.paths.events.exists():
             return old
-        with self.paths.events.open("rb") as handle:
-            handle.seek(self.offset)
-            data = handle.read()
-        end = data.rfind(b"\n")
-        if end < 0:
-            return old
-        lines = data[:end].split(b"\n")
-        self.hashes.close()
         self.paths.level_file(0).parent.mkdir(parents=True, exist_ok=True)
+        with self.paths.events.open("rb") as handle:
+            while True:
+                handle.seek(self.offset)
+                data = handle.read(BATCH_BYTES)
+                end = data.rfind(b"\n")
+                if end < 0:
+                    if len(data) == BATCH_BYTES:  # one line longer than a batch
+                        data += handle.readline()
+                        end = data.rfind(b"\n")
+                    if end < 0:
+                        return old
+                self._add(data[:end].split(b"\n"))
+                if len(data) < BATCH_BYTES:
+                    return old
+
+    def _add(self, lines: list[bytes]) -> None:
+        self.hashes.close()
         appenders: dict[int, Any] = {}
         pending: dict[int, list[bytes]] = {}  # hashes written in this batch, by level
         rows: list[tuple[str, str, int, str]] = []
@@ -178,7 +189,7 @@ class Tree:
         position, size = self.offset, self.size
 
         def stored(level: int, index: int) -> bytes:
-            base = (self.size >> level)
+            base = self.size >> level
             if index >= base:
                 return pending[level][index - base]
             return self.hashes.hash(level, index)
@@ -197,13 +208,14 @@ class Tree:
                         break
                     value = node_hash(stored(level, index - 1), value)
                     level, index = level + 1, index >> 1
-                try:
-                    entry = json.loads(line)
-                except ValueError:
-                    entry = {}
-                if isinstance(entry, dict):
-                    unit = str(entry.get("repo") or "")
-                    rows += [(unit, oid, size, str(entry.get("time") or "")) for oid in indexed_objects(entry)]
+                if b'"push"' in line:  # only push entries bring objects
+                    try:
+                        entry = json.loads(line)
+                    except ValueError:
+                        entry = {}
+                    if isinstance(entry, dict):
+                        unit = str(entry.get("repo") or "")
+                        rows += [(unit, oid, size, str(entry.get("time") or "")) for oid in indexed_objects(entry)]
                 size += 1
         finally:
             for handle in appenders.values():
@@ -215,7 +227,6 @@ class Tree:
             self.db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
                                 [("size", size), ("offset", position)])
         self.size, self.offset = size, position
-        return old
 
     # Reading --------------------------------------------------------------------------------
     def root(self, size: int | None = None) -> bytes:
