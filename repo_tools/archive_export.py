@@ -110,7 +110,8 @@ def export(city: City, unit_id: str, year: int, out_dir: str | Path) -> dict[str
                     sealing[rel.rsplit("/", 2)[-2]] = _sealing_object(text)
     # The log's offline proof of each item's sealing (or publishing) push: with the registry's
     # log and witness keys it shows the trusted time without the city's servers.
-    from .log import policy as log_policy, proof as log_proof
+    from .log import policy as log_policy
+    from .log import proof as log_proof
     keys = log_policy.load(city.registry_repo)
     for reference, oid in sorted(sealing.items()):
         if oid is None:

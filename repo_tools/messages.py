@@ -273,6 +273,34 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
 }
 
 
+# What `oa log verify` reports about the Merkle log (repo_tools/log/audit.py), sentence by sentence.
+LOG_TEXT: dict[str, str] = {
+    "checkpoint": "{size} 条、根哈希 {root}",
+    "current-checkpoint": "当前检查点 checkpoint",
+    "kept-checkpoint": "已联署检查点 checkpoints/{size}",
+    "leaf-changed": "第 {entry} 号条目（第 {line} 行）与 Merkle 树中存储的叶子哈希不符：该条目被改动",
+    "leaf-missing": "第 {entry} 号条目没有存储的叶子哈希",
+    "tree-size": "Merkle 树记录 {stored} 条，日志有 {size} 条",
+    "bundle-mismatch": "条目包 {path} 与日志不符",
+    "tile-missing": "缺少瓦片 {path}",
+    "tile-mismatch": "瓦片 {path} 与日志不符（自第 {entry} 号条目起）",
+    "checkpoint-missing": "没有发布的检查点（CITY/log/checkpoint）",
+    "checkpoint-malformed": "{name} 格式错误：{detail}",
+    "checkpoint-unsigned": "{name}（{checkpoint}）没有日志密钥的有效签名",
+    "cosignature-bad": "{name} 上单位 {unit} 的联署签名无效",
+    "fork": "分叉：{name}（{checkpoint}）与 {other} 条目数相同而根哈希不同",
+    "truncated": "日志被截短：{name} 有 {size} 条（{checkpoint}），日志只剩 {have} 条，第 {have} 号及以后的条目被删除",
+    "inconsistent": "日志与 {name}（{checkpoint}）不一致：前 {size} 条中有条目被改写、删除、插入或调换（或日志分叉）",
+    "located-entry": "第 {entry} 号条目（第 {line} 行）与原先发布的瓦片不符",
+    "located-range": "改动位于第 {lo} 至 {hi} 号条目之间",
+    "located": "定位：{where}（最后一致的检查点 {lo} 条，第一个不一致的检查点 {hi} 条）",
+}
+
+
+def log_text(key: str, **fields: object) -> str:
+    return LOG_TEXT[key].format(**fields)
+
+
 def render(rule: str, **fields: object) -> tuple[str, str, str]:
     """(article, message, remedy) of a catalogue entry with its fields filled in."""
     article, message, remedy = CATALOGUE[rule]

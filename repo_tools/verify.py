@@ -58,7 +58,8 @@ class Finding:
 
     @property
     def pending(self) -> bool:
-        return bool(self.witness) and self.witness.get("status") == "pending"
+        witness = self.witness or {}
+        return witness.get("status") == "pending"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -202,7 +203,7 @@ class Verifier:
         if found is None:
             self.misses += 1
             found = self._judge(kind, unit, oid, trusted, summary, payload, signature, setup, inbox, ref)
-            if pending and found.valid:
+            if pending and found.valid and witness is not None:
                 found.valid = False
                 found.reason = witness.text()
             _store(path, {**found.to_dict(), "witness": None})
@@ -226,13 +227,13 @@ class Verifier:
 
     def _judge(self, kind: str, unit: str, oid: str, trusted: str | None, summary: str, payload: bytes,
                signature: bytes | None, setup: bool, inbox: bool, ref: str | None) -> Finding:
-        base = dict(kind=kind, id=oid, summary=summary, trusted_time=trusted or UNKNOWN, ref=ref)
+        base: dict[str, Any] = dict(kind=kind, id=oid, summary=summary, trusted_time=trusted or UNKNOWN, ref=ref)
         if signature is None:
             return Finding(**base, signer=None, signer_name=None, key=None, role=None, valid=False,
                            reason="没有签名")
         got = self._signature(payload, signature)
         holder = self.reg.key_holder(got.fingerprint) if got.fingerprint else None
-        who = dict(signer=holder.id if holder else None, signer_name=holder.name if holder else None,
+        who: dict[str, Any] = dict(signer=holder.id if holder else None, signer_name=holder.name if holder else None,
                    key=got.fingerprint, role=role_of(self.reg, holder) if holder else None)
         if not got.valid:
             why = "签名密钥未登记（服务器密钥环中没有）" if not got.key_known else f"签名校验失败（{got.status}）"

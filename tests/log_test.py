@@ -10,8 +10,17 @@ import random
 import pytest
 
 from repo_tools.log import note, tiles
-from repo_tools.log.tlog import (EMPTY_ROOT, MemoryHashes, check_record, check_tree, node_hash,
-                                 prove_record, prove_tree, record_hash, tree_hash)
+from repo_tools.log.tlog import (
+    EMPTY_ROOT,
+    MemoryHashes,
+    check_record,
+    check_tree,
+    node_hash,
+    prove_record,
+    prove_tree,
+    record_hash,
+    tree_hash,
+)
 
 # RFC 6962 reference inputs and tree heads (Certificate Transparency's test data, also used
 # by Go's tlog and transparency-dev's merkle packages).
@@ -148,8 +157,10 @@ def test_tile_paths_and_widths() -> None:
 # The example of golang.org/x/mod/sumdb/note (its documentation and tests).
 GO_SKEY = "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz"
 GO_VKEY = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"
-GO_TEXT = "If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n"
-GO_NOTE = GO_TEXT + "\n\u2014 PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n"
+GO_TEXT = ("If you think cryptography is the answer to your problem,\n"
+           "then you don't know what your problem is.\n")
+GO_NOTE = (GO_TEXT + "\n\u2014 PeterNeumann "
+           "x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n")
 
 
 def test_signed_note_known_answer() -> None:

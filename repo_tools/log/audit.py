@@ -8,6 +8,7 @@ import base64
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..messages import log_text as say
 from . import note, store, tiles
 from .policy import LogPolicy
 from .tlog import HASH_SIZE, MemoryHashes, record_hash, tree_hash
@@ -22,7 +23,7 @@ class Problem:
 
 
 def _describe(cp: note.Checkpoint) -> str:
-    return f"{cp.size} 条、根哈希 {base64.b64encode(cp.root).decode()}"
+    return say("checkpoint", size=cp.size, root=base64.b64encode(cp.root).decode())
 
 
 @dataclass
@@ -76,7 +77,7 @@ def audit(log_file: Path, policy: LogPolicy | None, given: list[tuple[str, str]]
         path = root / tiles.tile_path("entries", index, len(entries))
         if data is not None and path.exists() and path.read_bytes() != data:
             problems.append(Problem("tile", index * tiles.WIDTH,
-                                    f"条目包 {tiles.tile_path('entries', index, len(entries))} 与日志不符"))
+                                    say("bundle-mismatch", path=tiles.tile_path("entries", index, len(entries)))))
 
     try:
         with (log_file.open("rb") if log_file.exists() else open("/dev/null", "rb")) as handle:
@@ -89,10 +90,10 @@ def audit(log_file: Path, policy: LogPolicy | None, given: list[tuple[str, str]]
                 if stored_ok and i < tree.size:
                     try:
                         if tree.hashes.hash(0, i) != computed.hash(0, i):
-                            problems.append(Problem("rewrite", i, f"第 {i} 号条目（第 {i + 1} 行）与 Merkle 树中存储的叶子哈希不符：该条目被改动"))
+                            problems.append(Problem("rewrite", i, say("leaf-changed", entry=i, line=i + 1)))
                             stored_ok = False
                     except (IndexError, OSError):
-                        problems.append(Problem("tree", i, f"第 {i} 号条目没有存储的叶子哈希"))
+                        problems.append(Problem("tree", i, say("leaf-missing", entry=i)))
                         stored_ok = False
                 bundle.append(line)
                 if len(bundle) == tiles.WIDTH:
@@ -102,7 +103,7 @@ def audit(log_file: Path, policy: LogPolicy | None, given: list[tuple[str, str]]
             check_bundle(computed.size // tiles.WIDTH, bundle)
         n = computed.size
         if tree.size != n:
-            problems.append(Problem("tree", min(tree.size, n), f"Merkle 树记录 {tree.size} 条，日志有 {n} 条"))
+            problems.append(Problem("tree", min(tree.size, n), say("tree-size", stored=tree.size, size=n)))
     finally:
         tree.close()
 
@@ -113,23 +114,24 @@ def audit(log_file: Path, policy: LogPolicy | None, given: list[tuple[str, str]]
         base = tiles.HEIGHT * level
         want = b"".join(computed.hash(base, index * tiles.WIDTH + i) for i in range(width))
         if not path.exists():
-            problems.append(Problem("tile", (index * tiles.WIDTH) << base, f"缺少瓦片 {rel}"))
+            problems.append(Problem("tile", (index * tiles.WIDTH) << base, say("tile-missing", path=rel)))
         elif path.read_bytes() != want:
             got = path.read_bytes()
-            first = next((i for i in range(width) if got[i * HASH_SIZE:(i + 1) * HASH_SIZE] != want[i * HASH_SIZE:(i + 1) * HASH_SIZE]), 0)
+            first = next((i for i in range(width)
+                          if got[i * HASH_SIZE:(i + 1) * HASH_SIZE] != want[i * HASH_SIZE:(i + 1) * HASH_SIZE]), 0)
             entry = (index * tiles.WIDTH + first) << base
-            problems.append(Problem("tile", entry, f"瓦片 {rel} 与日志不符（自第 {entry} 号条目起）"))
+            problems.append(Problem("tile", entry, say("tile-mismatch", path=rel, entry=entry)))
 
     # Checkpoints: the current one, the kept history, and any given.
     candidates: list[tuple[str, str]] = []
     if paths.checkpoint.exists():
-        candidates.append(("当前检查点 checkpoint", paths.checkpoint.read_text(encoding="utf-8")))
+        candidates.append((say("current-checkpoint"), paths.checkpoint.read_text(encoding="utf-8")))
     elif n:
-        problems.append(Problem("checkpoint", None, "没有发布的检查点（CITY/log/checkpoint）"))
+        problems.append(Problem("checkpoint", None, say("checkpoint-missing")))
     if paths.history.is_dir():
         for p in sorted(paths.history.iterdir(), key=lambda p: int(p.name) if p.name.isdigit() else -1):
             if p.name.isdigit():
-                candidates.append((f"已联署检查点 checkpoints/{p.name}", p.read_text(encoding="utf-8")))
+                candidates.append((say("kept-checkpoint", size=p.name), p.read_text(encoding="utf-8")))
     candidates += list(given)
     checked, witnessed, ok_sizes, bad = 0, 0, [0], []
     seen_roots: dict[int, tuple[bytes, str]] = {}
@@ -138,29 +140,31 @@ def audit(log_file: Path, policy: LogPolicy | None, given: list[tuple[str, str]]
             signed = note.Note.parse(text)
             cp = note.Checkpoint.parse(signed.text)
         except note.NoteError as exc:
-            problems.append(Problem("checkpoint", None, f"{name} 格式错误：{exc}", name))
+            problems.append(Problem("checkpoint", None, say("checkpoint-malformed", name=name, detail=exc), name))
             continue
         checked += 1
         if policy is not None and policy.log_key is not None:
             if cp.origin != policy.log_key.name or not signed.signed_by(policy.log_key):
-                problems.append(Problem("checkpoint", None, f"{name}（{_describe(cp)}）没有日志密钥的有效签名", name))
+                problems.append(Problem("checkpoint", None,
+                                        say("checkpoint-unsigned", name=name, checkpoint=_describe(cp)), name))
                 continue
             for s in signed.signatures:
                 unit = next((u for u, k in policy.witnesses.items() if k.name == s.name and k.key_id == s.key_id), None)
                 if unit is not None and note.check_cosignature(policy.witnesses[unit], signed.text, s) is None:
-                    problems.append(Problem("cosignature", None, f"{name} 上单位 {unit} 的联署签名无效", name))
+                    problems.append(Problem("cosignature", None, say("cosignature-bad", name=name, unit=unit), name))
         if cp.size in seen_roots and seen_roots[cp.size][0] != cp.root:
-            problems.append(Problem("fork", None, f"分叉：{name}（{_describe(cp)}）与 {seen_roots[cp.size][1]} 条目数相同而根哈希不同", name))
+            problems.append(Problem("fork", None, say("fork", name=name, checkpoint=_describe(cp),
+                                                      other=seen_roots[cp.size][1]), name))
         seen_roots.setdefault(cp.size, (cp.root, name))
         if cp.size > n:
-            problems.append(Problem("truncation", n, f"日志被截短：{name} 有 {cp.size} 条（{_describe(cp)}），"
-                                                     f"日志只剩 {n} 条，第 {n} 号及以后的条目被删除", name))
+            problems.append(Problem("truncation", n, say("truncated", name=name, size=cp.size,
+                                                         checkpoint=_describe(cp), have=n), name))
             bad.append(cp.size)
             continue
         if tree_hash(cp.size, computed) != cp.root:
             bad.append(cp.size)
-            problems.append(Problem("rewrite", None, f"日志与 {name}（{_describe(cp)}）不一致："
-                                                     f"前 {cp.size} 条中有条目被改写、删除、插入或调换（或日志分叉）", name))
+            problems.append(Problem("rewrite", None, say("inconsistent", name=name, checkpoint=_describe(cp),
+                                                         size=cp.size), name))
             continue
         ok_sizes.append(cp.size)
         if policy is not None and policy.witnessed(signed):
@@ -168,9 +172,9 @@ def audit(log_file: Path, policy: LogPolicy | None, given: list[tuple[str, str]]
     if bad:
         lo = max([s for s in ok_sizes if s < min(bad)] or [0])
         hi = min(bad)
-        first = _first_tile_difference(root, computed, lo, min(hi, n))
-        where = f"第 {first} 号条目（第 {first + 1} 行）与原先发布的瓦片不符" if first is not None else \
-            f"改动位于第 {lo} 至 {min(hi, n) - 1} 号条目之间"
-        problems.append(Problem("rewrite" if hi <= n else "truncation", first if first is not None else lo,
-                                f"定位：{where}（最后一致的检查点 {lo} 条，第一个不一致的检查点 {hi} 条）"))
+        changed = _first_tile_difference(root, computed, lo, min(hi, n))
+        where = say("located-entry", entry=changed, line=changed + 1) if changed is not None else \
+            say("located-range", lo=lo, hi=min(hi, n) - 1)
+        problems.append(Problem("rewrite" if hi <= n else "truncation", changed if changed is not None else lo,
+                                say("located", where=where, lo=lo, hi=hi)))
     return Audit(n, problems, checked, witnessed)

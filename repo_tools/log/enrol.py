@@ -21,7 +21,7 @@ def log_key_files(city_root: Path, city_id: str, quorum: int = policy.DEFAULT_QU
             policy.SETTINGS: yaml.safe_dump({"witness_quorum": quorum}).encode()}
 
 
-def add_witness(city: "City", actor: str, unit: str, holder: str, state_dir: Path | None = None,
+def add_witness(city: City, actor: str, unit: str, holder: str, state_dir: Path | None = None,
                 key: str | None = None) -> note.Verifier:
     """Register `unit`'s witness key. With `key` (a verifier key the admin made on their own
     machine) only the public part is registered; without it, the key is made in the admin's

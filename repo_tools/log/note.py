@@ -60,7 +60,7 @@ class Verifier:
     public: bytes
 
     @classmethod
-    def parse(cls, vkey: str) -> "Verifier":
+    def parse(cls, vkey: str) -> Verifier:
         parts = vkey.strip().split("+", 2)
         if len(parts) != 3:
             raise NoteError("verifier key must be name+keyid+key")
@@ -97,7 +97,7 @@ class Signer:
     seed: bytes
 
     @classmethod
-    def generate(cls, name: str, alg: int = ALG_ED25519) -> "Signer":
+    def generate(cls, name: str, alg: int = ALG_ED25519) -> Signer:
         _check_name(name)
         from cryptography.hazmat.primitives.serialization import NoEncryption, PrivateFormat
         key = Ed25519PrivateKey.generate()
@@ -105,7 +105,7 @@ class Signer:
         return cls(name, alg, seed)
 
     @classmethod
-    def parse(cls, skey: str) -> "Signer":
+    def parse(cls, skey: str) -> Signer:
         parts = skey.strip().split("+", 4)
         if len(parts) != 5 or parts[:2] != ["PRIVATE", "KEY"]:
             raise NoteError("signer key must be PRIVATE+KEY+name+keyid+key")
@@ -151,7 +151,7 @@ class Note:
     signatures: tuple[Signature, ...]
 
     @classmethod
-    def parse(cls, message: str) -> "Note":
+    def parse(cls, message: str) -> Note:
         """Split a signed note into its text and signature lines (signatures not yet checked)."""
         if not message.endswith("\n"):
             raise NoteError("a note ends with a newline")
@@ -197,7 +197,7 @@ class Note:
                     return got
         return None
 
-    def with_signature(self, signature: Signature) -> "Note":
+    def with_signature(self, signature: Signature) -> Note:
         """This note with `signature` added, replacing an earlier one by the same key."""
         kept = tuple(s for s in self.signatures
                      if not (s.name == signature.name and s.key_id == signature.key_id))
@@ -240,7 +240,7 @@ class Checkpoint:
         return f"{self.origin}\n{self.size}\n{_b64(self.root)}\n"
 
     @classmethod
-    def parse(cls, text: str) -> "Checkpoint":
+    def parse(cls, text: str) -> Checkpoint:
         lines = text.split("\n")
         if len(lines) < 4 or lines[-1] != "" or not lines[0]:
             raise NoteError("a checkpoint is origin, size and root hash, one per line")

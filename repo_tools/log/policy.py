@@ -37,7 +37,7 @@ class LogPolicy:
                 and len(self.cosigners(signed)) >= self.quorum)
 
     @classmethod
-    def from_files(cls, files: dict[str, bytes]) -> "LogPolicy":
+    def from_files(cls, files: dict[str, bytes]) -> LogPolicy:
         log_key = note.Verifier.parse(files[LOG_KEY].decode()) if LOG_KEY in files else None
         witnesses = {}
         for path, data in files.items():

@@ -43,7 +43,7 @@ class TlogProof:
         return "\n".join(lines) + "\n\n" + self.checkpoint
 
     @classmethod
-    def parse(cls, text: str) -> "TlogProof":
+    def parse(cls, text: str) -> TlogProof:
         head, sep, checkpoint = text.partition("\n\n")
         lines = head.split("\n")
         if not sep or not lines or lines[0] != HEADER:

@@ -8,7 +8,8 @@ keep them in append-only per-level arrays, and a reader can fetch them from publ
 from __future__ import annotations
 
 import hashlib
-from typing import Protocol, Sequence
+from collections.abc import Sequence
+from typing import Protocol
 
 HASH_SIZE = 32
 EMPTY_ROOT = hashlib.sha256(b"").digest()

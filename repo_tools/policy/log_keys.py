@@ -3,7 +3,7 @@ removed (every checkpoint and proof ever issued is checked with it); a unit's wi
 cosigner key named for that unit beside the log; the quorum is a whole number of witnesses."""
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import yaml
 
