@@ -16,10 +16,10 @@ import binascii
 import hashlib
 import struct
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+if TYPE_CHECKING:  # imported when first used: the pre-receive hook loads this module, never signs
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 ALG_ED25519 = 0x01
 ALG_COSIGNATURE_V1 = 0x04
@@ -83,6 +83,8 @@ class Verifier:
         return f"{self.name}+{self.key_id.hex()}+{_b64(bytes([self.alg]) + self.public)}"
 
     def verify(self, message: bytes, signature: bytes) -> bool:
+        from cryptography.exceptions import InvalidSignature
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
         try:
             Ed25519PublicKey.from_public_bytes(self.public).verify(signature, message)
             return True
@@ -99,7 +101,8 @@ class Signer:
     @classmethod
     def generate(cls, name: str, alg: int = ALG_ED25519) -> Signer:
         _check_name(name)
-        from cryptography.hazmat.primitives.serialization import NoEncryption, PrivateFormat
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+        from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
         key = Ed25519PrivateKey.generate()
         seed = key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
         return cls(name, alg, seed)
@@ -120,10 +123,12 @@ class Signer:
 
     @property
     def _private(self) -> Ed25519PrivateKey:
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
         return Ed25519PrivateKey.from_private_bytes(self.seed)
 
     @property
     def verifier(self) -> Verifier:
+        from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
         public = self._private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
         return Verifier(self.name, _key_id(self.name, self.alg, public), self.alg, public)
 

@@ -19,18 +19,20 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import struct
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from filelock import FileLock
 
 from . import note, tiles
 from .tlog import HASH_SIZE, node_hash, record_hash, tree_hash
+
+if TYPE_CHECKING:
+    import sqlite3
 
 KEY_FILE = "log-key"
 BATCH_BYTES = 8 << 20  # catch-up reads events.jsonl this much at a time
@@ -86,6 +88,7 @@ class FileHashes:
 
 
 def _connect(paths: LogPaths) -> sqlite3.Connection:
+    import sqlite3  # not loaded by the pre-receive hook, which never touches the log
     paths.store.mkdir(parents=True, exist_ok=True)
     db = sqlite3.connect(paths.index, timeout=60)
     db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER)")
@@ -414,6 +417,7 @@ _TIMES_CACHE: dict[tuple[str, str | None], tuple[int, dict[str, str]]] = {}
 
 
 def _reader_db(paths: LogPaths) -> sqlite3.Connection | None:
+    import sqlite3
     if not paths.index.exists():
         return None
     return sqlite3.connect(f"file:{paths.index}?mode=ro", uri=True, timeout=60)
@@ -448,7 +452,7 @@ def _scan(paths: LogPaths, unit: str | None) -> dict[str, Entry]:
                      else "SELECT oid, leaf, time FROM objects ORDER BY leaf DESC")
             for oid, leaf, time in db.execute(query, (unit,) if unit is not None else ()):
                 out[oid] = Entry(leaf, time)
-        except sqlite3.OperationalError:
+        except Exception:  # noqa: BLE001 - sqlite3.OperationalError: an index being created
             size, offset, out = 0, 0, {}
         finally:
             db.close()
@@ -485,7 +489,7 @@ def object_entry(log_file: Path, oid: str, unit: str | None = None) -> Entry | N
             row = db.execute(query + " ORDER BY leaf LIMIT 1", (oid, unit) if unit is not None else (oid,)).fetchone()
             if row:
                 return Entry(int(row[0]), str(row[1]))
-        except sqlite3.OperationalError:
+        except Exception:  # noqa: BLE001 - sqlite3.OperationalError: an index being created
             size, offset = 0, 0
         finally:
             db.close()
