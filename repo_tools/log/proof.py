@@ -67,7 +67,10 @@ def make(log_file: Path, policy: LogPolicy, oid: str, unit: str | None = None) -
     entry = store.object_entry(log_file, oid, unit) or store.object_entry(log_file, oid)
     if entry is None:
         raise Refused("proof-missing", oid=oid)
-    store.update(log_file)
+    try:
+        store.update(log_file)
+    except OSError:
+        pass  # read-only: prove against what is stored
     tree = store.ReadTree(log_file)
     try:
         chosen: note.Note | None = None
