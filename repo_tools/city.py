@@ -214,7 +214,10 @@ def init(root: str | Path, admin: str = "admin", admin_name: str = "电子政务
     egov = Unit(id=EGOV, name=egov_name, codes=["六电政"], level="department", admins=[admin],
                 created_at=timeutil.iso(timeutil.now()), fonds="EGOV")
     authority_pub = keys.export_public(city.authority_gnupg, authority_fpr)
+    from .log import enrol
+    log_files = enrol.log_key_files(root, secrets.token_hex(4))  # before the first push is logged
     city.change_registry(AUTHORITY, {
+        **log_files,
         f"units/{EGOV}.yaml": dump(egov),
         f"people/{admin}.yaml": dump(person),
         f"keys/{person.keys[0].fingerprint}.asc": armored.encode(),

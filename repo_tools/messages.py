@@ -259,6 +259,34 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
     "receipt-invalid": ("第二十九条", "收文记录 {ref} 无效：{detail}。",
                         "请用 `oa inbox open/register/return/resend-request` 办理，不要手工推送。"),
     "delivery-state": ("第二十九条", "传输 {id} 当前状态为“{status}”，不能{action}。", "{remedy}"),
+    # the witnessed event log (Art. 8, 41-43)
+    "witness-holder": ("第十二条", "{user} 不是单位“{unit}”在岗的系统管理员，不能运行该单位的见证。",
+                       "见证由本单位系统管理员用自己的见证密钥运行：`oa witness run --unit {unit} --as 管理员`。"),
+    "witness-unregistered": ("第七条", "单位“{unit}”没有登记见证密钥，或登记系统中没有日志公钥。",
+                             "请电子政务办公室用 `oa witness add --unit {unit} --holder 管理员` 登记见证密钥。"),
+    "witness-key-missing": ("第十二条", "找不到单位“{unit}”的见证私钥 {path}。",
+                            "请在保存见证状态的目录运行（--state DIR），或重新生成并登记见证密钥。"),
+    "witness-key-mismatch": ("第七条", "{path} 中的见证私钥与登记系统中单位“{unit}”的见证公钥不符。",
+                             "请使用登记的见证密钥；更换密钥须由电子政务办公室重新登记。"),
+    "witness-bad-checkpoint": ("第四十一条", "日志检查点无效：{detail}。",
+                               "请勿联署该检查点，立即报告电子政务办公室与本单位负责人（日志可能被篡改）。"),
+    "witness-truncated": ("第四十一条", "单位“{unit}”的见证拒绝联署：日志被截短。本见证已联署的检查点：{old}；"
+                          "日志现在发布的检查点：{new}，比已见证的少。",
+                          "已见证的条目不可删除：请保留本见证的状态文件作为证据，并报告电子政务办公室。"),
+    "witness-fork": ("第四十一条", "单位“{unit}”的见证拒绝联署：新检查点不是已见证检查点的延续（{detail}）。"
+                     "本见证已联署的检查点：{old}；日志现在发布的检查点：{new}。",
+                     "这说明日志被改写、删改或向不同见证出示了不同的历史：请保留本见证的状态文件作为证据，"
+                     "用 `oa log verify --checkpoint 该检查点文件` 核查，并报告电子政务办公室。"),
+    "cosignature-invalid": ("第四十一条", "单位“{unit}”的联署签名不能用登记的见证公钥验证。",
+                            "请用登记的见证密钥重新运行 `oa witness run`。"),
+    "cosignature-stale": ("第四十一条", "单位“{unit}”联署的不是日志当前的检查点（日志已有新条目）。",
+                          "请重新运行 `oa witness run` 联署最新检查点。"),
+    "registry-log-key": ("第四十一条", "登记文件 {path}（日志公钥）一经登记不得更改或删除：以往的检查点和日志证明都要用它核验。",
+                         "如日志密钥泄露，请按安全事件处理并另行规划日志迁移，不要改写登记的公钥。"),
+    "proof-invalid": ("第四十一条", "日志证明无效：{detail}。",
+                      "请向发文单位或电子政务办公室重新索取证明（`oa log proof 对象`）。"),
+    "proof-missing": ("第四十一条", "事件日志中没有带来对象 {oid} 的推送记录。",
+                      "请确认对象标识（提交或标签的完整 ID），并确认它已推送到服务器。"),
     # command line
     "not-found": ("", "{what}“{name}”不存在。", "{remedy}"),
     "role-required": ("第十三条", "{user} 没有“{role}”角色，不能{action}。", "请联系本单位系统管理员分配权限。"),
@@ -267,6 +295,34 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
     "seal-image-failed": ("", "无法绘制 {number} 的电子印章图样（{detail}），没有输出打印件：盖章公文的打印件不能缺少印章。",
                           "请检查本单位的登记信息（名称、级别）和字体安装（scripts/setup-system.sh）后重试。"),
 }
+
+
+# What `oa log verify` reports about the Merkle log (repo_tools/log/audit.py), sentence by sentence.
+LOG_TEXT: dict[str, str] = {
+    "checkpoint": "{size} 条、根哈希 {root}",
+    "current-checkpoint": "当前检查点 checkpoint",
+    "kept-checkpoint": "已联署检查点 checkpoints/{size}",
+    "leaf-changed": "第 {entry} 号条目（第 {line} 行）与 Merkle 树中存储的叶子哈希不符：该条目被改动",
+    "leaf-missing": "第 {entry} 号条目没有存储的叶子哈希",
+    "tree-size": "Merkle 树记录 {stored} 条，日志有 {size} 条",
+    "bundle-mismatch": "条目包 {path} 与日志不符",
+    "tile-missing": "缺少瓦片 {path}",
+    "tile-mismatch": "瓦片 {path} 与日志不符（自第 {entry} 号条目起）",
+    "checkpoint-missing": "没有发布的检查点（CITY/log/checkpoint）",
+    "checkpoint-malformed": "{name} 格式错误：{detail}",
+    "checkpoint-unsigned": "{name}（{checkpoint}）没有日志密钥的有效签名",
+    "cosignature-bad": "{name} 上单位 {unit} 的联署签名无效",
+    "fork": "分叉：{name}（{checkpoint}）与 {other} 条目数相同而根哈希不同",
+    "truncated": "日志被截短：{name} 有 {size} 条（{checkpoint}），日志只剩 {have} 条，第 {have} 号及以后的条目被删除",
+    "inconsistent": "日志与 {name}（{checkpoint}）不一致：前 {size} 条中有条目被改写、删除、插入或调换（或日志分叉）",
+    "located-entry": "第 {entry} 号条目（第 {line} 行）与原先发布的瓦片不符",
+    "located-range": "改动位于第 {lo} 至 {hi} 号条目之间",
+    "located": "定位：{where}（最后一致的检查点 {lo} 条，第一个不一致的检查点 {hi} 条）",
+}
+
+
+def log_text(key: str, **fields: object) -> str:
+    return LOG_TEXT[key].format(**fields)
 
 
 def render(rule: str, **fields: object) -> tuple[str, str, str]:

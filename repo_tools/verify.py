@@ -32,6 +32,7 @@ from .push import PushCertificate
 from .registry import ROLE_NAMES, KeyHolder, KeyRecord, Registry
 
 UNKNOWN = "unknown"
+PENDING_TEXT = "待见证"
 CACHE_VERSION = "1"
 REASON_TEXT = {"lost": "遗失", "compromised": "泄露", "left": "离职", "replaced": "更换", "damaged": "损坏",
                "custodian-change": "更换保管人", "unit-change": "单位变更", "destroyed": "销毁"}
@@ -51,6 +52,14 @@ class Finding:
     valid: bool
     reason: str
     ref: str | None = None
+    # The log entry behind the trusted time and the witnessed checkpoint it lies in
+    # (`repo_tools.log.quorum.Witnessing`); status "pending" (待见证) is not counted yet.
+    witness: dict[str, Any] | None = None
+
+    @property
+    def pending(self) -> bool:
+        witness = self.witness or {}
+        return witness.get("status") == "pending"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -125,6 +134,26 @@ class Verifier:
         self.gpg_runs = 0  # signatures gpg actually checked (the rest came from `signatures/`)
         self._sealing: dict[Path, dict[str, str]] = {}
         self._readers: dict[Path, ObjectReader] = {}
+        self._quorum: Any = None
+        self._entries: dict[str, dict[str, Any]] = {}
+
+    def witnessing(self, unit: str, oid: str) -> Any:
+        """Whether the log entry that gives `oid` its trusted time is inside a checkpoint
+        cosigned by the city's witness quorum (`repo_tools.log.quorum`)."""
+        from .log import quorum, store
+        if self._quorum is None:
+            self._quorum = quorum.QuorumView(self.city.log_file, self.city.registry_repo)
+        if unit not in self._entries:
+            self._entries[unit] = store.object_entries(self.city.log_file, unit)
+        entry = self._entries[unit].get(oid)
+        if entry is None:  # e.g. a delivery, which the sender's push brought into the receiver's repository
+            if "" not in self._entries:
+                self._entries[""] = store.object_entries(self.city.log_file)
+            entry = self._entries[""].get(oid)
+        leaf = entry.leaf if entry is not None else None
+        if leaf is None and oid.startswith("log:") and oid[4:].isdigit():
+            leaf = int(oid[4:]) - 1  # a push without certificate, named by its sequence number
+        return self._quorum.status(oid, leaf)
 
     @contextlib.contextmanager
     def reader(self, repo: Path) -> Iterator[ObjectReader]:
@@ -137,6 +166,9 @@ class Verifier:
         for reader in self._readers.values():
             reader.close()
         self._readers.clear()
+        if self._quorum is not None:
+            self._quorum.close()
+            self._quorum = None
 
     def __del__(self) -> None:
         self.close()
@@ -155,19 +187,27 @@ class Verifier:
     def finding(self, kind: str, unit: str, oid: str, trusted: str | None, summary: str,
                 payload: bytes, signature: bytes | None, setup: bool = False, inbox: bool = False,
                 ref: str | None = None) -> Finding:
-        trusted_text = trusted or UNKNOWN
+        witness = self.witnessing(unit, oid) if trusted else None
+        pending = witness is not None and not witness.witnessed
+        trusted_text = (trusted or UNKNOWN) + ("|pending" if pending else "")
         path = self._cache_file(kind, unit, oid, trusted_text)
+        found: Finding | None = None
         if path.exists():
             try:
                 data = json.loads(path.read_text(encoding="utf-8"))
                 self.hits += 1
                 data["ref"] = ref
-                return Finding(**data)
+                found = Finding(**data)
             except (json.JSONDecodeError, TypeError):
-                pass
-        self.misses += 1
-        found = self._judge(kind, unit, oid, trusted, summary, payload, signature, setup, inbox, ref)
-        _store(path, found.to_dict())
+                found = None
+        if found is None:
+            self.misses += 1
+            found = self._judge(kind, unit, oid, trusted, summary, payload, signature, setup, inbox, ref)
+            if pending and found.valid and witness is not None:
+                found.valid = False
+                found.reason = witness.text()
+            _store(path, {**found.to_dict(), "witness": None})
+        found.witness = witness.to_dict() if witness is not None else None
         return found
 
     def _signature(self, payload: bytes, signature: bytes) -> keys.Verification:
@@ -187,19 +227,24 @@ class Verifier:
 
     def _judge(self, kind: str, unit: str, oid: str, trusted: str | None, summary: str, payload: bytes,
                signature: bytes | None, setup: bool, inbox: bool, ref: str | None) -> Finding:
-        base = dict(kind=kind, id=oid, summary=summary, trusted_time=trusted or UNKNOWN, ref=ref)
+        base: dict[str, Any] = dict(kind=kind, id=oid, summary=summary, trusted_time=trusted or UNKNOWN, ref=ref)
         if signature is None:
             return Finding(**base, signer=None, signer_name=None, key=None, role=None, valid=False,
                            reason="没有签名")
         got = self._signature(payload, signature)
         holder = self.reg.key_holder(got.fingerprint) if got.fingerprint else None
-        who = dict(signer=holder.id if holder else None, signer_name=holder.name if holder else None,
+        who: dict[str, Any] = dict(signer=holder.id if holder else None, signer_name=holder.name if holder else None,
                    key=got.fingerprint, role=role_of(self.reg, holder) if holder else None)
         if not got.valid:
             why = "签名密钥未登记（服务器密钥环中没有）" if not got.key_known else f"签名校验失败（{got.status}）"
             return Finding(**base, **who, valid=False, reason=why)
         ok, why = judge(self.reg, unit, holder, timeutil.parse(trusted) if trusted else None, setup, inbox)
         return Finding(**base, **who, valid=ok, reason=why)
+
+
+def _pending_only(found: Finding) -> bool:
+    """The signature holds but its trusted time awaits the witness quorum (待见证)."""
+    return not found.valid and found.pending and found.reason.startswith(PENDING_TEXT)
 
 
 # Units and objects -----------------------------------------------------------------------------
@@ -335,7 +380,7 @@ def document_report(city: City, unit_id: str, doc_dir: str, verifier: Verifier |
     times = times if times is not None else eventlog.trusted_times(city.log_file, unit_id)
     report: dict[str, Any] = {"unit": unit_id, "path": doc_dir, "number": None, "sealed": False, "seal": None,
                               "seal_valid": False, "sealed_at": None, "merge": None, "approvals": [],
-                              "problems": [], "ok": False}
+                              "problems": [], "ok": False, "witness": None, "pending": False}
     problems: list[str] = report["problems"]
     with verifier.reader(repo) as reader:
         if meta is None:
@@ -368,6 +413,8 @@ def document_report(city: City, unit_id: str, doc_dir: str, verifier: Verifier |
                                   merge.message.strip().splitlines()[0] if merge.message.strip() else "",
                                   merge.payload, merge.signature)
         report["sealed_at"] = None if judged.trusted_time == UNKNOWN else judged.trusted_time
+        report["witness"] = judged.witness
+        report["pending"] = _pending_only(judged)
         holder = reg.key_holder(judged.key) if judged.key else None
         if holder is not None and holder.kind == "seal":
             seal = reg.seal(holder.id)
@@ -379,6 +426,8 @@ def document_report(city: City, unit_id: str, doc_dir: str, verifier: Verifier |
         seal_valid = judged.valid and holder is not None and holder.kind == "seal"
         if holder is not None and holder.kind != "seal":
             problems.append(f"合并提交由个人密钥（{holder.name}）签名，不是本单位电子印章")
+        elif report["pending"]:
+            problems.append(judged.reason)
         elif not judged.valid:
             problems.append(f"印章签名无效：{judged.reason}")
         if seal_ids and holder is not None and holder.kind == "seal" and seal_ids[0] != holder.id:
@@ -407,8 +456,11 @@ def document_report(city: City, unit_id: str, doc_dir: str, verifier: Verifier |
             judged_tag = verifier.finding("tag", unit_id, tag.oid, times.get(tag.oid), f"审批 {ref}",
                                           tag.payload, tag.signature, ref=ref)
             entry["trusted_time"] = None if judged_tag.trusted_time == UNKNOWN else judged_tag.trusted_time
+            entry["pending"] = _pending_only(judged_tag)
             ok = judged_tag.valid
-            if not ok:
+            if entry["pending"]:
+                problems.append(f"审批 {ref} {judged_tag.reason}")
+            elif not ok:
                 problems.append(f"审批 {ref} 无效：{judged_tag.reason}")
             elif judged_tag.signer != reviewer:
                 ok = False
@@ -424,7 +476,8 @@ def document_report(city: City, unit_id: str, doc_dir: str, verifier: Verifier |
             report["approvals"].append(entry)
         unit = reg.unit(unit_id)
         required = unit.required_approvals if unit else 1
-        if valid_approvals < required:
+        waiting = sum(1 for a in report["approvals"] if a.get("pending"))
+        if valid_approvals < required and valid_approvals + waiting < required:
             problems.append(f"有效审批 {valid_approvals} 个，少于本单位要求的 {required} 个")
     report["ok"] = report["sealed"] and report["seal_valid"] and not problems
     return report
@@ -591,8 +644,16 @@ def render_text(report: dict[str, Any]) -> str:
             mark = "✓" if d["ok"] else "✗"
             lines.append(f"{mark} 公文 {d['path']}  文号：{d['number'] or '（无）'}")
             if d["seal"]:
+                state = "有效" if d["seal_valid"] else ("待见证" if d.get("pending") else "无效")
                 lines.append(f"    印章：{d['seal']['id']}（保管人 {d['seal']['custodian'] or '未指定'}）"
-                             f" {'有效' if d['seal_valid'] else '无效'}，盖章时间 {d['sealed_at'] or '未知'}")
+                             f" {state}，盖章时间 {d['sealed_at'] or '未知'}")
+            if d.get("witness"):
+                w = d["witness"]
+                if w["status"] == "witnessed":
+                    lines.append(f"    见证：日志第 {w['entry']} 号条目，在 {w['checkpoint_size']} 条的检查点内，"
+                                 f"见证单位 {'、'.join(w['cosigners'])}")
+                else:
+                    lines.append(f"    见证：待见证（日志第 {w['entry']} 号条目，需 {w['quorum']} 个见证单位联署）")
             for a in d["approvals"]:
                 verdict = VERDICT_NAMES.get(a["verdict"] or "", a["verdict"] or "")
                 lines.append(f"    审批：{a['name']}（{a['reviewer']}）{verdict}：{a['opinion'] or '（无意见）'}"

@@ -448,6 +448,11 @@ def test_cli_json_and_exit_statuses(ws: Workspace) -> None:
     compact = "".join(text.split())
     assert "六政办秘〔2013〕27号" in compact and "认真贯彻执行" in compact
     assert "六安市人民政府办公室" in compact
+    # the log's offline proofs of the sealing and the delivery travel with the print form
+    attached = PdfReader(str(pdf)).attachments
+    assert {"sealing.tlog-proof", "transmission.tlog-proof"} <= set(attached)
+    assert attached["sealing.tlog-proof"][0].startswith(b"c2sp.org/tlog-proof@v1\n")
+    assert (ws.base / "x.transmission.tlog-proof").read_bytes() == attached["transmission.tlog-proof"][0]
     out = runner.invoke(oa, [*base, "--as", "zheng", "inbox", "register", ident])
     assert out.exit_code == 0 and "收〔" in out.output
     out = runner.invoke(oa, [*base, "--as", "zheng", "inbox", "return", ident])
@@ -547,6 +552,7 @@ def test_verify_names_signer_trusted_time_and_key_validity_of_each_delivery_and_
     transmit.answer(ws.city, "chen", sent["czj"].id, "returned", "主送机关有误")
     # a later ordinary revocation does not void what the sender signed before it
     certificates.revoke(ws.city, "admin", "zhao", "left", "zhou")
+    ws.witness()
     report = verify.verify(ws.city, "jyj")
     unit = report["units"][0]
     assert unit["ok"] and report["ok"], verify.render_text(report)
@@ -583,6 +589,7 @@ def test_verify_refuses_a_delivery_signed_with_a_key_compromised_before_it_was_s
     publish(ws)
     delivery = transmit.send(ws.city, "zhao", DOC_DIR, to=["jyj"]).deliveries[0]
     transmit.open_delivery(ws.city, "zheng", delivery.id)
+    ws.witness()
     assert verify.verify(ws.city, "jyj")["ok"]
     certificates.revoke(ws.city, "admin", "zhao", "compromised", "zhou", compromised_since=delivery.sent_at)
     report = verify.verify(ws.city, "jyj")

@@ -159,26 +159,89 @@ def clone_cmd(ctx: Context, unit_id: str, directory: str) -> None:
 
 @click.group("log")
 def log_group() -> None:
-    """事件日志（哈希链）。"""
+    """事件日志（见证的 Merkle 树：签名检查点、各单位见证联署、离线证明）。"""
 
 
 @log_group.command("verify")
+@click.option("--checkpoint", "checkpoints", multiple=True, type=click.Path(dir_okay=False, exists=True),
+              help="另行核对的已联署检查点文件（如见证单位保存的 <单位>.checkpoint），可多次给出")
 @pass_ctx
 @refusals_exit
-def log_verify(ctx: Context) -> None:
-    """检查事件日志的哈希链：任何改动、删除或调换的行都会被发现。"""
+def log_verify(ctx: Context, checkpoints: tuple[str, ...]) -> None:
+    """检查整个事件日志：每个条目、Merkle 树、瓦片、检查点签名与联署，及与各已联署检查点的一致性。"""
+    from ..log import audit, policy
     city = ctx.city
-    problems = eventlog.verify(city.log_file)
-    count = sum(1 for _ in eventlog.read(city.log_file)) if not problems else None
+    chain = eventlog.verify_chain(city.log_file)
+    given = [(f"检查点文件 {p}", Path(p).read_text(encoding="utf-8")) for p in checkpoints]
+    result = audit.audit(city.log_file, policy.load(city.registry_repo), given)
+    ok = not chain and not result.problems
     if ctx.json:
-        emit(ctx, {"ok": not problems, "problems": [p.__dict__ for p in problems], "events": count})
-    elif problems:
-        for p in problems:
+        emit(ctx, {"ok": ok, "events": result.leaves, "witnessed_size": result.witnessed_size,
+                   "checkpoints": result.checkpoints,
+                   "problems": [p.__dict__ for p in chain] + [p.__dict__ for p in result.problems]})
+    elif not ok:
+        for p in chain:
             click.echo(f"✗ 第 {p.line} 行：{p.message}", err=True)
+        for q in result.problems:
+            click.echo(f"✗ {q.message}", err=True)
     else:
-        click.echo(f"✓ 事件日志完整：{count} 条事件，哈希链无断裂。")
-    if problems:
+        click.echo(f"✓ 事件日志完整：{result.leaves} 条事件；Merkle 树、瓦片与 {result.checkpoints} 个检查点一致；"
+                   f"经见证法定数联署的最大检查点 {result.witnessed_size} 条。")
+    if not ok:
         raise SystemExit(1)
 
 
-COMMANDS = [init_cmd, unit_group, user_group, clone_cmd, log_group]
+@log_group.command("proof")
+@click.argument("oid")
+@click.option("--unit", "unit_id", default=None, help="只看该单位仓库的推送")
+@click.option("--out", "out", default=None, type=click.Path(dir_okay=False), help="写入文件（默认输出到屏幕）")
+@pass_ctx
+@refusals_exit
+def log_proof(ctx: Context, oid: str, unit_id: str | None, out: str | None) -> None:
+    """为带来该对象的推送写出离线证明（c2sp.org/tlog-proof@v1），可用 `oa verify --proof` 核验。"""
+    from ..log import policy, proof
+    city = ctx.city
+    made = proof.make(city.log_file, policy.load(city.registry_repo), oid, unit_id)
+    text = made.encode()
+    if out:
+        Path(out).write_text(text, encoding="utf-8")
+        click.echo(f"已写出日志证明 {out}：第 {made.index} 号条目")
+    else:
+        click.echo(text, nl=False)
+
+
+@click.group("witness")
+def witness_group() -> None:
+    """日志见证：各单位管理员用本单位的见证密钥联署检查点。"""
+
+
+@witness_group.command("add")
+@click.option("--unit", "unit_id", required=True)
+@click.option("--holder", required=True, help="保管见证密钥的本单位系统管理员")
+@click.option("--key", "key", default=None, help="管理员自己生成的见证公钥（不给则在其目录中生成，供演示和测试）")
+@pass_ctx
+@refusals_exit
+def witness_add(ctx: Context, unit_id: str, holder: str, key: str | None) -> None:
+    """登记单位的日志见证公钥（电子政务办公室）。"""
+    from ..log import enrol
+    verifier = enrol.add_witness(ctx.city, ctx.user, unit_id, holder, key=key)
+    emit(ctx, {"unit": unit_id, "key": verifier.text()}, f"已登记单位 {unit_id} 的见证公钥：{verifier.text()}")
+
+
+@witness_group.command("run")
+@click.option("--unit", "unit_id", required=True)
+@click.option("--state", "state_dir", default=None, type=click.Path(file_okay=False),
+              help="见证的私钥与状态所在目录（默认：管理员本人目录下的 witness/）")
+@pass_ctx
+@refusals_exit
+def witness_run(ctx: Context, unit_id: str, state_dir: str | None) -> None:
+    """读取最新检查点和所需瓦片，核验日志签名与一致性证明，保存状态后联署。"""
+    from ..log import witness
+    city = ctx.city
+    done = witness.run(city.root, city.registry_repo, unit_id, ctx.user, Path(state_dir) if state_dir else None)
+    emit(ctx, done.__dict__ | {"root": done.root.hex()},
+         f"✓ 单位 {unit_id} 已联署检查点：{done.size} 条（此前见证到 {done.old_size} 条；"
+         f"一致性证明 {done.proof_hashes} 个哈希，读取瓦片 {done.tiles_fetched} 个）")
+
+
+COMMANDS = [init_cmd, unit_group, user_group, clone_cmd, log_group, witness_group]

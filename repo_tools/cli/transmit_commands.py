@@ -186,7 +186,27 @@ def print_delivery(ctx: Context, row: dict[str, Any], folder: Path, out: Path) -
     sender = ctx.city.registry().unit(row["from"])
     name = sender.name if sender else row["from_name"]
     seal = seal_image.seal_svg(name, sender.level) if sender else None
-    return render.render_pdf(folder, out, unit_name=name, seal_svg=seal)
+    proofs = delivery_proofs(ctx, row)
+    for file_name, data in proofs.items():  # beside the PDF too, for readers without attachments
+        out.with_name(f"{out.stem}.{file_name}").write_bytes(data)
+    return render.render_pdf(folder, out, unit_name=name, seal_svg=seal, attachments=proofs)
+
+
+def delivery_proofs(ctx: Context, row: dict[str, Any]) -> dict[str, bytes]:
+    """The log's offline proofs (tlog-proof) of the sealing push and of the delivery push."""
+    from ..log import policy, proof
+    keys = policy.load(ctx.city.registry_repo)
+    wanted = {"sealing.tlog-proof": (row.get("sealing_commit"), row.get("from")),
+              "transmission.tlog-proof": (row.get("commit"), row.get("from"))}
+    out: dict[str, bytes] = {}
+    for file_name, (oid, unit) in wanted.items():
+        if not oid:
+            continue
+        try:
+            out[file_name] = proof.make(ctx.city.log_file, keys, str(oid), str(unit) if unit else None).encode().encode()
+        except Refused:
+            continue
+    return out
 
 
 @inbox_group.command("open")
@@ -205,7 +225,8 @@ def inbox_open(ctx: Context, ident: str, pdf_out: str | None, as_json: bool) -> 
         folder = Path(tempfile.mkdtemp(prefix="oa-p"))
         try:
             transmit.export_document(ctx.city, delivery, folder)
-            print_delivery(ctx, row, folder, Path(pdf_out))
+            print_delivery(ctx, {**row, "commit": delivery.commit,
+                                 "sealing_commit": delivery.record.get("sealing_commit")}, folder, Path(pdf_out))
         finally:
             shutil.rmtree(folder, ignore_errors=True)
     if ctx.json:

@@ -14,8 +14,12 @@ CHAPTERS = [
     "keys",
     "transmit",
     "archive",
+    "log",
     "site",
 ]
+# Chapters after which the units' witnesses cosign the log (every chapter that pushes), so the
+# trusted times the next chapter verifies are witnessed.
+WITNESSED_AFTER = {"foundation", "documents", "review", "keys", "transmit", "archive"}
 
 
 def keep_previous(root: Path) -> Path | None:
@@ -52,6 +56,8 @@ def run_demo(directory: str | Path, serve: bool = False, fresh: bool = True) -> 
         for name in CHAPTERS:
             module = importlib.import_module(f".{name}", __name__)
             module.run(state)
+            if name in WITNESSED_AFTER:
+                state.witness()
         state.summary(time.monotonic() - started)
         if serve:
             from ..site import serve as serve_site

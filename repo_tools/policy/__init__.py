@@ -8,6 +8,7 @@ from .content import files_allowed
 from .deliveries import deliveries_valid, inbox_create_only, receipts_valid
 from .documents import documents_valid
 from .lifecycle import lifecycle_approved
+from .log_keys import log_keys_valid
 from .identity import (certificate_present, certificate_verified, pusher_in_unit,
                        pusher_registered, registry_writer)
 from .refs import main_append_only, registry_main_only, unit_ref_namespaces
@@ -48,6 +49,7 @@ REGISTRY_RULES: list[Rule] = [
     trees_valid,
     messages_unmarked,
     records_valid,
+    log_keys_valid,
     lifecycle_approved,
 ]
 

@@ -179,7 +179,8 @@ def _item_plan(verification: adapters.Verification, registry: Any, item: Item, s
     level = getattr(unit, "level", "department")
     if item.kind == "document":
         # The folder's tree id covers index.md (so the metadata) and every attachment and image.
-        key = _key(salt, "document", item.tree, item.published_at, unit_name, level, registry_head)
+        key = _key(salt, "document", item.tree, item.published_at, unit_name, level, registry_head,
+                   verification.witness_mark(item.unit, item.folder))
 
         def context() -> dict[str, Any]:
             body_html = to_safe_html(bodies[item.source])
