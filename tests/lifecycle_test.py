@@ -291,3 +291,70 @@ def test_cli_unit_commands(ws: Workspace) -> None:
     got = runner.invoke(oa, [*base, "unit", "deregister", "czj", "--archives-to", "jyj", "--approved-by", "han"])
     assert got.exit_code == 0, got.output
     assert json.loads(got.output)["archives_to"] == "jyj"
+
+
+# History stays true (verification at the registry of the time) --------------------------------
+def _doc_ok(ws: Workspace, unit: str, path: str) -> dict:
+    report = document_report(ws.city, unit, path)
+    assert report["ok"], report["problems"]
+    return report
+
+
+def test_approval_by_a_person_who_later_moved_still_verifies(ws: Workspace) -> None:
+    sealed = seal_document(ws, "lagov", "zhang", ("li",), "zhao")
+    lifecycle.move(ws.city, "admin", "li", "jyj")
+    lifecycle.remove(ws.city, "admin", "zhao", "left", approved_by="zhou")
+    report = _doc_ok(ws, "lagov", sealed.path)
+    assert [(a["reviewer"], a["name"], a["valid"]) for a in report["approvals"]] == [("li", "李华", True)]
+    assert report["seal"]["custodian"] is None or report["seal"]["custodian"] == "zhao"
+    full = verify(ws.city, "lagov")
+    assert full["ok"], [f for f in full["units"][0]["objects"] if not f["valid"]]
+    # A signature li makes after the move is judged as jyj's: not valid for lagov.
+    from repo_tools.verify import Verifier, judge
+    v = Verifier(ws.city)
+    reg_now = v.registry_then(None, timeutil.iso(timeutil.now()))
+    holder = reg_now.key_holder(reg_now.person("li").keys[0].fingerprint)
+    assert judge(reg_now, "lagov", holder, timeutil.now())[0] is False
+
+
+def test_documents_sealed_before_rename_merge_and_deregistration_verify(ws: Workspace) -> None:
+    leaders(ws)
+    jyj = seal_document(ws, "jyj", "wu", ("he",), "zheng", path="documents/2013/jyj-notice")
+    czj = seal_document(ws, "czj", "feng", ("han",), "chen", path="documents/2013/czj-notice")
+    lifecycle.rename(ws.city, "admin", "jyj", "六安市教育和体育局", timeutil.iso(timeutil.now()), approved_by="he")
+    report = _doc_ok(ws, "jyj", jyj.path)
+    assert report["unit_name"] == "六安市教育局"  # the name in force when it was sealed
+    lifecycle.merge(ws.city, "admin", ["jyj", "czj"], "zhou", new_id_="jcj", new_name="六安市教育财政局",
+                    codes=["六教财"])
+    for unit, sealed in (("jyj", jyj), ("czj", czj)):
+        report = _doc_ok(ws, unit, sealed.path)
+        assert report["seal_valid"] and report["approvals"][0]["valid"]
+    full = verify(ws.city)
+    bad = [(u["unit"], f["summary"], f["reason"]) for u in full["units"] for f in u["objects"] if not f["valid"]]
+    assert full["ok"], bad
+    assert full["registry_commits"]["ok"] and len(full["registry_commits"]["objects"]) > 10
+
+
+def test_document_page_names_the_unit_as_it_was(ws: Workspace) -> None:
+    """Renamed from a date after sealing: the report (and the site) keep the name of that time."""
+    from repo_tools.registry import Unit
+    unit = Unit(id="x", name="新名", codes=[], names=[{"name": "旧名", "from": "2013-01-01"},
+                                                      {"name": "新名", "from": "2020-01-01"}])
+    assert unit.name_on("2013-03-21T10:00:00+08:00") == "旧名" and unit.name_on("2021-01-01") == "新名"
+    assert unit.name_on(None) == "新名"
+
+
+def test_verify_flags_a_registry_commit_by_someone_not_entitled(ws: Workspace) -> None:
+    from repo_tools.gitrepo import Scratch
+    record = registry_file(ws, "people/li.yaml")
+    record["roles"] = ["reviewer", "author"]
+    with Scratch(ws.city.registry_repo, ws.city.signer("li")) as scratch:
+        oid = scratch.commit({"people/li.yaml": yaml.safe_dump(record, allow_unicode=True).encode()}, "越权改登记")
+        git("fetch", "-q", str(scratch.dir), f"{oid}:refs/heads/main", cwd=ws.city.registry_repo, env=clean_env())
+    ws.city.log("push", repo="registry", repo_kind="registry",
+                updates=[{"ref": "refs/heads/main", "old": "0" * 40, "new": oid}], pusher=None, key=None,
+                certificate_id=None, certificate=None, objects=[oid])
+    report = verify(ws.city)
+    wrong = [f for f in report["registry_commits"]["objects"] if not f["valid"]]
+    assert [f["id"] for f in wrong] == [oid] and "无权修改登记系统" in wrong[0]["reason"]
+    assert report["ok"] is False

@@ -56,29 +56,35 @@ def rename(city: City, actor: str, unit_id: str, name: str, from_date: str, appr
     unit = _active_unit(reg, unit_id)
     if unit_id == EGOV:
         raise Refused("unit-state", unit=unit.name, detail="电子政务办公室的登记不能用本命令变更", remedy="请直接修改城市配置。")
-    day = timeutil.parse(from_date)
-    if day is None or day.date() > timeutil.today():
-        raise Refused("usage", detail=f"生效日期“{from_date}”无效或在将来。", remedy="请给出 YYYY-MM-DD 格式、不晚于今天的日期。")
+    try:
+        day = timeutil.parse(from_date)
+    except ValueError:
+        day = None
+    if day is None or day > timeutil.now():
+        raise Refused("usage", detail=f"生效日期“{from_date}”无效或在将来。",
+                      remedy="请给出不晚于今天的日期（YYYY-MM-DD，或带时区的 ISO 8601 时间）。")
+    effective = timeutil.iso(day) if "T" in from_date else day.date().isoformat()
     other = reg.unit_by_name(name)
     if other is not None or not name.strip():
         raise Refused("exists", what="单位名称", name=name)
     names = _names(unit)
-    if len(names) > 1 and names[-1]["from"] > day.date().isoformat():
+    last = timeutil.parse(names[-1]["from"]) if len(names) > 1 else None
+    if last is not None and last > day:
         raise Refused("usage", detail=f"生效日期 {from_date} 早于上一名称的生效日期 {names[-1]['from']}。",
                       remedy="名称按时间先后登记，请给出更晚的日期。")
     now = timeutil.iso(timeutil.now())
     app = Application(id=new_id("unit-rename", unit_id), action="unit-rename", subject=unit_id, unit=unit_id,
                       path=f"units/{unit_id}.yaml", fingerprints=[], reason=f"单位名称变更为{name}",
                       approver=approved_by, executed_by=actor, created_at=now,
-                      details={"old_name": unit.name, "name": name, "from": day.date().isoformat(),
+                      details={"old_name": unit.name, "name": name, "from": effective,
                                "covers": [f"units/{unit_id}.yaml"]})
     old = unit.name
-    unit.names = [*names, {"name": name, "from": day.date().isoformat()}]
+    unit.names = [*names, {"name": name, "from": effective}]
     unit.name = name
     changes = {f"units/{unit_id}.yaml": dump(unit), **approved_files(city, reg, app)}
-    city.change_registry(actor, changes, f"单位名称变更：{unit_id} 由“{old}”变更为“{name}”，自 {day.date()} 起"
+    city.change_registry(actor, changes, f"单位名称变更：{unit_id} 由“{old}”变更为“{name}”，自 {effective} 起"
                                          f"（审批：{approved_by}，经办：{actor}，申请 {app.id}）")
-    city.log("unit", action="rename", unit=unit_id, old_name=old, name=name, effective=day.date().isoformat(),
+    city.log("unit", action="rename", unit=unit_id, old_name=old, name=name, effective=effective,
              approved_by=approved_by, by=actor, request=app.id)
     return unit
 
