@@ -158,8 +158,9 @@ class Verifier:
         return self._sealing[repo]
 
     def _cache_file(self, kind: str, unit: str, oid: str, trusted: str) -> Path:
-        then = self.registry_then(oid, None if trusted == UNKNOWN else trusted).commit or ""
-        key = "|".join([CACHE_VERSION, self.reg.commit or "", then, kind, unit, oid, trusted])
+        # The registry in force for `oid` (`registry_then`) follows from the append-only log and
+        # the trusted time, so the key needs no more than the current registry and that time.
+        key = "|".join([CACHE_VERSION, self.reg.commit or "", kind, unit, oid, trusted])
         digest = hashlib.sha256(key.encode()).hexdigest()
         return self.cache_dir / digest[:2] / f"{digest}.json"
 

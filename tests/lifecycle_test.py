@@ -98,6 +98,31 @@ def test_registry_hook_accepts_unit_admin_settings_and_people(ws: Workspace) -> 
     assert exc.value.rule == "role-required"
 
 
+def test_unit_settings_by_own_admin_only(ws: Workspace) -> None:
+    unit = lifecycle.set_settings(ws.city, "zhou", "lagov", ["六政办", "六政办函"], 2)
+    assert ws.city.registry().unit("lagov").codes == ["六政办", "六政办函"] and unit.required_approvals == 2
+    before = ws.snapshot()
+    with pytest.raises(Refused) as exc:
+        lifecycle.set_settings(ws.city, "zhou", "jyj", ["六教"], 2)
+    assert exc.value.rule == "registry-scope"
+    with pytest.raises(Refused) as exc:
+        lifecycle.set_settings(ws.city, "li", "lagov", None, 3)
+    assert exc.value.rule == "role-required"
+    assert ws.snapshot() == before
+
+
+def test_hook_refuses_rewritten_person_history(ws: Workspace) -> None:
+    lifecycle.set_roles(ws.city, "zhou", "li", ["reviewer", "clerk"])
+    record = registry_file(ws, "people/li.yaml")
+    record["history"] = []
+    before = ws.snapshot()
+    with pytest.raises(PushRefused) as exc:
+        ws.city.change_registry("zhou", {"people/li.yaml": yaml.safe_dump(record, allow_unicode=True).encode()},
+                                "抹去任职历史")
+    assert "[key-history｜" in exc.value.message
+    assert ws.snapshot() == before
+
+
 def test_move_keeps_the_person_and_refuses_unit_admins(ws: Workspace) -> None:
     with pytest.raises(Refused) as exc:
         lifecycle.move(ws.city, "zhou", "li", "jyj")

@@ -274,3 +274,17 @@ def unit_merge(ctx: Context, unit_ids: tuple[str, ...], into: str | None, new_id
                            new_name=name, codes=list(codes), level=level)
     emit(ctx, {"unit": unit.id, "name": unit.name, "merged_from": unit.merged_from},
          f"合并完成：{unit.id}（{unit.name}），并入 {'、'.join(unit.merged_from)}")
+
+
+@unit_group.command("settings")
+@click.argument("unit_id")
+@click.option("--code", "codes", multiple=True, help="机关代字（给出即整体替换，可多次给出）")
+@click.option("--required-approvals", type=int, default=None, help="公文盖章前须有的审核同意人数")
+@pass_ctx
+@refusals_exit
+def unit_settings(ctx: Context, unit_id: str, codes: tuple[str, ...], required_approvals: int | None) -> None:
+    """设置本单位的机关代字和审批人数（第十二条：本单位系统管理员或电子政务办公室）。"""
+    from .. import lifecycle
+    unit = lifecycle.set_settings(ctx.city, ctx.user, unit_id, list(codes) or None, required_approvals)
+    emit(ctx, {"unit": unit.id, "codes": unit.codes, "required_approvals": unit.required_approvals},
+         f"单位 {unit.id}：机关代字 {'、'.join(unit.codes)}，审批人数 {unit.required_approvals}")

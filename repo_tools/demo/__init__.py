@@ -15,6 +15,7 @@ CHAPTERS = [
     "keys",
     "transmit",
     "archive",
+    "lifecycle",
     "site",
 ]
 

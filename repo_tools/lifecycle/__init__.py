@@ -4,7 +4,7 @@ any moment (`history`), against which verification judges old signatures."""
 from __future__ import annotations
 
 from .people import move, remove, require_manager, set_roles
-from .units import ARCHIVES, deregister, merge, rename, repository_readers
+from .units import ARCHIVES, deregister, merge, rename, repository_readers, set_settings
 
 __all__ = ["ARCHIVES", "deregister", "merge", "move", "remove", "rename", "repository_readers",
-           "require_manager", "set_roles"]
+           "require_manager", "set_roles", "set_settings"]

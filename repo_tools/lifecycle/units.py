@@ -274,7 +274,27 @@ def merge(city: City, actor: str, units: list[str], approved_by: str, into: str 
     return survivor
 
 
-def name_history(unit: Unit) -> list[dict[str, str]]:
-    return _names(unit)
+def set_settings(city: City, actor: str, unit_id: str, codes: list[str] | None = None,
+                 required_approvals: int | None = None) -> Unit:
+    """Art. 12: the unit's admin (or the e-gov office) sets its agency codes (机关代字) and how
+    many approvals its documents need."""
+    from .people import require_manager
+    reg = city.registry()
+    require_manager(reg, actor, unit_id, f"修改单位 {unit_id} 的机关代字或审批人数")
+    unit = _active_unit(reg, unit_id)
+    if codes is not None:
+        cleaned = [c.strip() for c in codes if c.strip()]
+        if not cleaned:
+            raise Refused("usage", detail="机关代字不能为空。", remedy="请至少给出一个 --code。")
+        unit.codes = list(dict.fromkeys(cleaned))
+    if required_approvals is not None:
+        if required_approvals < 1:
+            raise Refused("usage", detail="审批人数至少为 1。", remedy="请给出 --required-approvals 1 或更多。")
+        unit.required_approvals = required_approvals
+    city.change_registry(actor, {f"units/{unit_id}.yaml": dump(unit)},
+                         f"单位 {unit_id} 设置：机关代字 {'、'.join(unit.codes)}，审批人数 {unit.required_approvals}（经办：{actor}）")
+    city.log("unit", action="settings", unit=unit_id, codes=unit.codes,
+             required_approvals=unit.required_approvals, by=actor)
+    return unit
 
 

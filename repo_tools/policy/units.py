@@ -176,6 +176,8 @@ def _person_change(push: Push, path: str, old_data: bytes | None, new_data: byte
     if before.status == "removed" and old_data != new_data:
         yield refusal("user-removed-final", path, user=user, removed_at=before.removed_at or "已注销")
         return
+    if after.history[:len(before.history)] != before.history:
+        yield refusal("key-history", path, path=path, detail="人员的任职历史（history）被改动")
     if after.status == "removed":
         live = [k.fingerprint for k in after.keys if k.revoked_at is None]
         if live:
