@@ -76,8 +76,10 @@ def run(state: DemoState) -> None:
     proc = state.git(work, "push", "origin", "HEAD:refs/heads/draft/after", check=False)
     if proc.returncode == 0:
         raise RuntimeError("已注销单位的仓库本应拒绝推送")
-    detail = "\n".join(line.removeprefix("remote: ").rstrip() for line in proc.stderr.splitlines()
-                       if "unit-deregistered" in line or "处理办法" in line)
+    lines = [line.removeprefix("remote: ").rstrip() for line in proc.stderr.splitlines()]
+    start = next((i for i, line in enumerate(lines) if "unit-deregistered" in line), 0)
+    end = next((i for i in range(start, len(lines)) if "处理办法" in lines[i]), start)
+    detail = "\n".join(lines[start:end + 1])
     state.refused("向已注销单位的仓库推送", detail)
 
     # Art. 44-45: a fault, the one-hour response, the paper notice after two hours.
