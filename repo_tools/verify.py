@@ -386,11 +386,15 @@ def document_report(city: City, unit_id: str, doc_dir: str, verifier: Verifier |
         named = verifier.reg.unit(unit_id)
         report["unit_name"] = named.name_on(report["sealed_at"]) if named else unit_id
         if holder is not None and holder.kind == "seal":
-            seal = reg.seal(holder.id)
-            keeper = reg.person(seal.custodian) if seal and seal.custodian else None
+            seal_then, seal_now = reg.seal(holder.id), verifier.reg.seal(holder.id)
+            # The custodian at sealing time (Art. 21); a seal designated only later shows its
+            # current custodian, and `custodian_at_sealing` says there was none then.
+            custodian = (seal_then.custodian if seal_then else None) or (seal_now.custodian if seal_now else None)
+            keeper = reg.person(custodian) or verifier.reg.person(custodian) if custodian else None
             report["seal"] = {"id": holder.id, "unit": holder.unit,
-                              "custodian": seal.custodian if seal else None,
+                              "custodian": custodian,
                               "custodian_name": keeper.name if keeper else None,
+                              "custodian_at_sealing": seal_then.custodian if seal_then else None,
                               "fingerprint": holder.key.fingerprint}
         seal_valid = judged.valid and holder is not None and holder.kind == "seal"
         if holder is not None and holder.kind != "seal":

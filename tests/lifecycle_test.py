@@ -383,3 +383,27 @@ def test_verify_flags_a_registry_commit_by_someone_not_entitled(ws: Workspace) -
     wrong = [f for f in report["registry_commits"]["objects"] if not f["valid"]]
     assert [f["id"] for f in wrong] == [oid] and "无权修改登记系统" in wrong[0]["reason"]
     assert report["ok"] is False
+
+
+def test_hook_refuses_another_units_application(ws: Workspace) -> None:
+    """An application approved by lagov's admin cannot cover jyj's rename, nor revoke jyj's people."""
+    from repo_tools import applications
+    from repo_tools.applications import Application
+    reg = ws.city.registry()
+    unit = reg.unit("jyj")
+    unit.names = [{"name": unit.name, "from": unit.created_at[:10]}, {"name": "借名局", "from": unit.created_at[:10]}]
+    unit.name = "借名局"
+    person = reg.person("wu")
+    person.keys[0].revoked_at, person.keys[0].reason = timeutil.iso(timeutil.now()), "deregistered"
+    app = Application(id="x-unit-rename-lagov", action="unit-rename", subject="lagov", unit="lagov",
+                      path="units/lagov.yaml", fingerprints=[person.keys[0].fingerprint], approver="zhou",
+                      executed_by="admin", created_at=timeutil.iso(timeutil.now()),
+                      details={"covers": ["units/jyj.yaml", "people/wu.yaml"]})
+    files = applications.approved_files(ws.city, reg, app)
+    before = ws.snapshot()
+    with pytest.raises(PushRefused) as exc:
+        ws.city.change_registry("admin", {"units/jyj.yaml": dump(unit), "people/wu.yaml": dump(person), **files},
+                                "借用他单位的申请")
+    assert "[unit-change-application｜第九条]" in exc.value.message
+    assert "[approval-not-leader｜" in exc.value.message
+    assert ws.snapshot() == before

@@ -83,6 +83,11 @@ def _approved(push: Push, commit: str, path: str, changed: set[str], apps: list[
         yield refusal("approval-missing", path, path=path)
         return
     if app.action.startswith("unit-"):
+        details = app.details or {}
+        involved = {*details.get("merged", []), details.get("new"), details.get("into")} - {None}             if app.action == "unit-merge" else {app.unit}
+        if unit not in involved:  # a unit's application revokes only its own seals and people
+            yield refusal("approval-not-leader", path, approver=app.approver, unit=unit, request=app.id)
+            return
         ok, why = _signature_ok(push, commit, app, app.approver, data)
         if not ok:
             yield refusal("approval-invalid", path, request=app.id, detail=why)

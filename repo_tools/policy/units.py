@@ -70,7 +70,10 @@ def _unit_app_problem(push: Push, commit: str, app: Application, data: bytes) ->
     if not app.approver:
         return "申请没有审批人"
     reg = push.registry
-    if app.action in ("unit-rename", "unit-deregister") or app.action == "unit-merge" and "into" in app.details:
+    new_unit = app.action == "unit-merge" and bool(app.details.get("new"))
+    if app.action == "unit-merge" and not new_unit and app.details.get("into") != app.unit:
+        return "合并申请须由沿用名称的单位（--into）提出"
+    if not new_unit:
         if app.approver not in approvers_of(reg, app.unit):
             unit = reg.unit(app.unit)
             return f"{app.approver} 不是“{unit.name if unit else app.unit}”的负责人或系统管理员"
@@ -99,7 +102,12 @@ def _unit_change(push: Push, commit: str, path: str, old: Unit | None, new: Unit
         return
 
     def approved(change: str, actions: tuple[str, ...]) -> Iterator[Refusal]:
-        covering = _covered(apps, path, actions)
+        # The application must be about this unit: its own rename or deregistration, or a merger
+        # that names it (a new unit only under a merger that registers exactly it).
+        covering = [a for a in _covered(apps, path, actions)
+                    if (a.action in ("unit-rename", "unit-deregister") and a.unit == unit_id)
+                    or (a.action == "unit-merge" and (unit_id in a.details.get("merged", []) if old is not None
+                                                      else a.details.get("new") == unit_id))]
         if not covering:
             yield refusal("unit-change-application", path, unit=new.name, change=change, detail="没有申请记录")
             return
