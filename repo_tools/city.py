@@ -280,12 +280,22 @@ def add_user(city: City, actor: str, user: str, name: str, unit_id: str, roles: 
     """Register a person with their roles and key (generated here unless a public key is given)."""
     _validate_id("人员", user)
     reg = city.registry()
-    _require_egov_admin(city, reg, actor)
+    if not (actor == AUTHORITY or reg.is_egov_admin(actor)):
+        # Art. 12: a unit admin registers their own unit's people; admins are the e-gov office's.
+        from .lifecycle import require_manager
+        require_manager(reg, actor, unit_id, f"在单位 {unit_id} 登记人员")
+        if "admin" in roles:
+            own = reg.unit(unit_id)
+            raise Refused("registry-scope", user=actor, unit=own.name if own else unit_id,
+                          detail="登记系统管理员（第六条第五项由电子政务办公室办理）")
     if user in reg.people or user == AUTHORITY:
-        raise Refused("exists", what="人员", name=user)
+        raise Refused("user-id-reused" if reg.people.get(user) and reg.people[user].status == "removed"
+                      else "exists", what="人员", name=user, user=user, detail="该人员已注销，记录保留")
     unit = reg.unit(unit_id)
     if unit is None:
         raise Refused("not-found", what="单位", name=unit_id, remedy="请先用 `oa unit add` 登记该单位。")
+    if unit.status != "active":
+        raise Refused("unit-state", unit=unit.name, detail=f"已于 {unit.deregistered_at} 注销", remedy="请选择现有的单位。")
     bad = [r for r in roles if r not in ROLES]
     if bad:
         raise Refused("usage", detail=f"未知角色：{'、'.join(bad)}。", remedy=f"可用角色：{'、'.join(ROLES)}。")
@@ -375,9 +385,8 @@ def set_person_status(city: City, actor: str, user: str, status: str, reason: st
             return person  # only a lock-out to lift; the registry already says active
     person.status = status  # type: ignore[assignment]
     verb = "停用" if status == "disabled" else "启用"
-    # The registry accepts commits from the e-gov office only; a unit admin's request is
-    # executed by the authority on the admin's behalf and says so in the message.
-    signer = actor if reg.is_egov_admin(actor) else AUTHORITY
+    # Art. 12: a unit admin signs their own unit's change; the registry hook holds them to it.
+    signer = actor if reg.is_egov_admin(actor) or reg.is_unit_admin(actor, person.unit) else AUTHORITY
     city.change_registry(signer, {f"people/{user}.yaml": dump(person)},
                          f"{verb}账户 {user}（{person.name}）：{reason or '未注明原因'}（经办：{actor}）")
     return person

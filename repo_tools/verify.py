@@ -33,9 +33,10 @@ from .registry import ROLE_NAMES, KeyHolder, KeyRecord, Registry
 
 UNKNOWN = "unknown"
 PENDING_TEXT = "待见证"
-CACHE_VERSION = "1"
+CACHE_VERSION = "2"  # 2: judged against the registry as it stood at the trusted time
 REASON_TEXT = {"lost": "遗失", "compromised": "泄露", "left": "离职", "replaced": "更换", "damaged": "损坏",
-               "custodian-change": "更换保管人", "unit-change": "单位变更", "destroyed": "销毁"}
+               "custodian-change": "更换保管人", "unit-change": "单位变更", "destroyed": "销毁",
+               "deregistered": "单位注销"}
 
 
 @dataclass
@@ -136,6 +137,7 @@ class Verifier:
         self._readers: dict[Path, ObjectReader] = {}
         self._quorum: Any = None
         self._entries: dict[str, dict[str, Any]] = {}
+        self._history: Any = None
 
     def witnessing(self, unit: str, oid: str) -> Any:
         """Whether the log entry that gives `oid` its trusted time is inside a checkpoint
@@ -154,6 +156,14 @@ class Verifier:
         if leaf is None and oid.startswith("log:") and oid[4:].isdigit():
             leaf = int(oid[4:]) - 1  # a push without certificate, named by its sequence number
         return self._quorum.status(oid, leaf)
+
+    def registry_then(self, oid: str | None, trusted: str | None) -> Registry:
+        """The registry as it stood when `oid` arrived (`lifecycle.history`): membership, names,
+        roles and custodianship are judged as they were then (Art. 9)."""
+        if self._history is None:
+            from .lifecycle.history import RegistryHistory
+            self._history = RegistryHistory.of_city(self.city, self.reg)
+        return self._history.at(oid, timeutil.parse(trusted) if trusted else None)
 
     @contextlib.contextmanager
     def reader(self, repo: Path) -> Iterator[ObjectReader]:
@@ -180,6 +190,8 @@ class Verifier:
         return self._sealing[repo]
 
     def _cache_file(self, kind: str, unit: str, oid: str, trusted: str) -> Path:
+        # The registry in force for `oid` (`registry_then`) follows from the append-only log and
+        # the trusted time, so the key needs no more than the current registry and that time.
         key = "|".join([CACHE_VERSION, self.reg.commit or "", kind, unit, oid, trusted])
         digest = hashlib.sha256(key.encode()).hexdigest()
         return self.cache_dir / digest[:2] / f"{digest}.json"
@@ -232,13 +244,15 @@ class Verifier:
             return Finding(**base, signer=None, signer_name=None, key=None, role=None, valid=False,
                            reason="没有签名")
         got = self._signature(payload, signature)
-        holder = self.reg.key_holder(got.fingerprint) if got.fingerprint else None
+        from .lifecycle.history import holder_then
+        then = self.registry_then(oid, trusted)
+        holder = holder_then(self.reg, then, got.fingerprint)
         who: dict[str, Any] = dict(signer=holder.id if holder else None, signer_name=holder.name if holder else None,
-                   key=got.fingerprint, role=role_of(self.reg, holder) if holder else None)
+                   key=got.fingerprint, role=role_of(then, holder) if holder else None)
         if not got.valid:
             why = "签名密钥未登记（服务器密钥环中没有）" if not got.key_known else f"签名校验失败（{got.status}）"
             return Finding(**base, **who, valid=False, reason=why)
-        ok, why = judge(self.reg, unit, holder, timeutil.parse(trusted) if trusted else None, setup, inbox)
+        ok, why = judge(then, unit, holder, timeutil.parse(trusted) if trusted else None, setup, inbox)
         return Finding(**base, **who, valid=ok, reason=why)
 
 
@@ -378,7 +392,8 @@ def document_report(city: City, unit_id: str, doc_dir: str, verifier: Verifier |
     index_path = f"{doc_dir}/index.md"
     repo = city.unit_repo(unit_id)
     times = times if times is not None else eventlog.trusted_times(city.log_file, unit_id)
-    report: dict[str, Any] = {"unit": unit_id, "path": doc_dir, "number": None, "sealed": False, "seal": None,
+    report: dict[str, Any] = {"unit": unit_id, "unit_name": None, "path": doc_dir, "number": None,
+                              "sealed": False, "seal": None,
                               "seal_valid": False, "sealed_at": None, "merge": None, "approvals": [],
                               "problems": [], "ok": False, "witness": None, "pending": False}
     problems: list[str] = report["problems"]
@@ -415,13 +430,22 @@ def document_report(city: City, unit_id: str, doc_dir: str, verifier: Verifier |
         report["sealed_at"] = None if judged.trusted_time == UNKNOWN else judged.trusted_time
         report["witness"] = judged.witness
         report["pending"] = _pending_only(judged)
-        holder = reg.key_holder(judged.key) if judged.key else None
+        # Names, custodian and required approvals as they were when the seal was applied (Art. 9).
+        reg = verifier.registry_then(merge.oid, report["sealed_at"])
+        from .lifecycle.history import holder_then
+        holder = holder_then(verifier.reg, reg, judged.key)
+        named = verifier.reg.unit(unit_id)
+        report["unit_name"] = named.name_on(report["sealed_at"]) if named else unit_id
         if holder is not None and holder.kind == "seal":
-            seal = reg.seal(holder.id)
-            keeper = reg.person(seal.custodian) if seal and seal.custodian else None
+            seal_then, seal_now = reg.seal(holder.id), verifier.reg.seal(holder.id)
+            # The custodian at sealing time (Art. 21); a seal designated only later shows its
+            # current custodian, and `custodian_at_sealing` says there was none then.
+            custodian = (seal_then.custodian if seal_then else None) or (seal_now.custodian if seal_now else None)
+            keeper = reg.person(custodian) or verifier.reg.person(custodian) if custodian else None
             report["seal"] = {"id": holder.id, "unit": holder.unit,
-                              "custodian": seal.custodian if seal else None,
+                              "custodian": custodian,
                               "custodian_name": keeper.name if keeper else None,
+                              "custodian_at_sealing": seal_then.custodian if seal_then else None,
                               "fingerprint": holder.key.fingerprint}
         seal_valid = judged.valid and holder is not None and holder.kind == "seal"
         if holder is not None and holder.kind != "seal":
@@ -502,7 +526,7 @@ def _signed_step(verifier: Verifier, reader: ObjectReader, kind: str, unit: str,
     if not judged.valid:
         problems.append(f"{summary}：签名无效（{judged.reason}）")
     else:
-        person = verifier.reg.person(judged.signer or "")
+        person = verifier.registry_then(oid, trusted).person(judged.signer or "")
         if person is None or not any(r in person.roles for r in roles):
             entry["valid"] = False
             role = "或".join(ROLE_NAMES[r] for r in roles)
@@ -572,6 +596,59 @@ def delivery_reports(city: City, unit_id: str, verifier: Verifier | None = None
                      for d in transmit.sent_by(city, unit_id, times=times)]}
 
 
+def registry_findings(verifier: Verifier) -> list[Finding]:
+    """Every commit of the registry itself: signed by the city authority, or by a person who was,
+    in the registry just before that commit, an e-gov admin or a unit admin (Art. 6, 12), with a
+    key valid at the commit's trusted time. (What each admin may change is the hook's rule.)"""
+    from .lifecycle.history import holder_then
+    city = verifier.city
+    repo = city.registry_repo
+    verifier.registry_then(None, None)  # builds the history
+    history = verifier._history
+    times = eventlog.trusted_times(city.log_file, "registry")
+    authority = city.authority_fingerprint().upper()
+    out: list[Finding] = []
+    commits = git("rev-list", "--reverse", "--topo-order", "refs/heads/main", cwd=repo, env=clean_env(),
+                  check=False).split()
+    with verifier.reader(repo) as reader:
+        for oid in commits:
+            got = reader.read(oid)
+            if got is None:
+                continue
+            commit = parse_commit(oid, got[2])
+            summary = commit.message.strip().splitlines()[0] if commit.message.strip() else ""
+            trusted = times.get(oid)
+            base = dict(kind="registry-commit", id=oid, summary=summary, trusted_time=trusted or UNKNOWN, ref=None)
+            if commit.signature is None:
+                out.append(Finding(**base, signer=None, signer_name=None, key=None, role=None, valid=False,
+                                   reason="没有签名"))
+                continue
+            sig = verifier._signature(commit.payload, commit.signature)
+            fpr = (sig.fingerprint or "").upper()
+            if sig.valid and fpr == authority:
+                out.append(Finding(**base, signer="authority", signer_name="城市电子政务根密钥", key=fpr,
+                                   role="根密钥", valid=True, reason="有效"))
+                continue
+            before = history.load(commit.parents[0]) if commit.parents else Registry(None)
+            holder = holder_then(verifier.reg, before, fpr)
+            who = dict(signer=holder.id if holder else None, signer_name=holder.name if holder else None,
+                       key=sig.fingerprint, role=role_of(before, holder) if holder else None)
+            moment = timeutil.parse(trusted) if trusted else None
+            if not sig.valid:
+                why = "签名密钥未登记" if not sig.key_known else f"签名校验失败（{sig.status}）"
+                out.append(Finding(**base, **who, valid=False, reason=why))
+            elif holder is None or holder.kind != "person" or not (
+                    before.is_egov_admin(holder.id) or before.is_unit_admin(holder.id)):
+                out.append(Finding(**base, **who, valid=False,
+                                   reason="签名人当时不是电子政务办公室或单位的系统管理员，无权修改登记系统"))
+            elif moment is None:
+                out.append(Finding(**base, **who, valid=False, reason="可信时间未知：事件日志中没有带来该提交的推送"))
+            else:
+                problem = _window_problem(holder.key, moment)
+                out.append(Finding(**base, **who, valid=problem is None, reason=problem or "有效"))
+    return out
+
+
 def documents_on_main(city: City, unit_id: str) -> list[str]:
     from .gitrepo import list_tree
     files = list_tree(city.unit_repo(unit_id), "refs/heads/main", "documents", env=clean_env())
@@ -619,11 +696,17 @@ def verify(city: City, unit_id: str | None = None, target: str | None = None) ->
         units.append({"unit": unit, "name": reg.units[unit].name, "ok": ok,
                       "objects": [f.to_dict() for f in findings], "documents": documents,
                       "deliveries": deliveries})
-    return {"ok": all(u["ok"] for u in units), "registry": reg.commit, "checked_at": timeutil.iso(timeutil.now()),
-            "units": units, "cache": {"hits": verifier.hits, "misses": verifier.misses}}
+    registry: dict[str, Any] | None = None
+    if unit_id is None and target is None:
+        found = registry_findings(verifier)
+        registry = {"ok": all(f.valid for f in found), "objects": [f.to_dict() for f in found]}
+    ok = all(u["ok"] for u in units) and (registry is None or registry["ok"])
+    return {"ok": ok, "registry": reg.commit, "checked_at": timeutil.iso(timeutil.now()),
+            "units": units, "registry_commits": registry,
+            "cache": {"hits": verifier.hits, "misses": verifier.misses}}
 
 
-KIND_NAMES = {"commit": "提交", "tag": "标签", "push-certificate": "推送证书"}
+KIND_NAMES = {"commit": "提交", "tag": "标签", "push-certificate": "推送证书", "registry-commit": "登记系统提交"}
 
 
 def render_text(report: dict[str, Any]) -> str:
@@ -673,7 +756,15 @@ def render_text(report: dict[str, Any]) -> str:
                                  f" 可信时间 {step['trusted_time'] or '未知'} 密钥 {'当时有效' if step['valid'] else '无效：' + step['reason']}")
                 for p in d["problems"]:
                     lines.append(f"    问题：{p}")
-    bad = sum(1 for u in report["units"] for f in u["objects"] if not f["valid"]) + \
+    registry = report.get("registry_commits")
+    if registry is not None:
+        wrong = [f for f in registry["objects"] if not f["valid"]]
+        lines.append(f"━━ 登记系统：{len(registry['objects'])} 个提交，"
+                     f"{'全部由当时有权的管理员签名' if not wrong else str(len(wrong)) + ' 个有问题'} ━━")
+        for f in wrong:
+            lines.append(f"✗ 登记系统提交 {f['id'][:10]} {f['summary'][:40]}：{f['reason']}")
+    bad = len([f for f in (registry or {}).get("objects", []) if not f["valid"]]) + \
+        sum(1 for u in report["units"] for f in u["objects"] if not f["valid"]) + \
         sum(1 for u in report["units"] for d in u["documents"] if not d["ok"]) + \
         sum(1 for u in report["units"] for rows in u.get("deliveries", {}).values() for d in rows if not d["ok"])
     lines.append("结论：全部签名与公文验证通过。" if report["ok"] else f"结论：验证未通过，{bad} 项问题。")

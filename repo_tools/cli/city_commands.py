@@ -245,3 +245,111 @@ def witness_run(ctx: Context, unit_id: str, state_dir: str | None) -> None:
 
 
 COMMANDS = [init_cmd, unit_group, user_group, clone_cmd, log_group, witness_group]
+
+
+# Units and people over their whole life (Art. 7, 9, 12, 14) ---------------------------------
+@user_group.command("set-roles")
+@click.argument("user_id")
+@click.option("--role", "roles", multiple=True, required=True, type=click.Choice(ROLES))
+@pass_ctx
+@refusals_exit
+def user_set_roles(ctx: Context, user_id: str, roles: tuple[str, ...]) -> None:
+    """调整人员的角色（第十二条：本单位系统管理员或电子政务办公室）。"""
+    from .. import lifecycle
+    person = lifecycle.set_roles(ctx.city, ctx.user, user_id, list(roles))
+    emit(ctx, {"user": person.id, "unit": person.unit, "roles": person.roles},
+         f"已调整 {person.id}（{person.name}）的角色：{'、'.join(ROLE_NAMES[r] for r in person.roles)}")
+
+
+@user_group.command("move")
+@click.argument("user_id")
+@click.option("--to", "to_unit", required=True, help="调入单位")
+@click.option("--role", "roles", multiple=True, type=click.Choice(ROLES), help="在新单位的角色（默认沿用，系统管理员除外）")
+@pass_ctx
+@refusals_exit
+def user_move(ctx: Context, user_id: str, to_unit: str, roles: tuple[str, ...]) -> None:
+    """人员调动到另一单位（电子政务办公室办理；此前的签名仍按原单位验证）。"""
+    from .. import lifecycle
+    person = lifecycle.move(ctx.city, ctx.user, user_id, to_unit, list(roles) or None)
+    emit(ctx, {"user": person.id, "unit": person.unit, "roles": person.roles},
+         f"已将 {person.id}（{person.name}）调往 {person.unit}，角色：{'、'.join(ROLE_NAMES[r] for r in person.roles)}")
+
+
+@user_group.command("remove")
+@click.argument("user_id")
+@click.option("--reason", default="left", show_default=True, help="注销原因（如 left 离职）")
+@click.option("--approved-by", default=None, help="审批人：本单位负责人或系统管理员（默认：经办的单位管理员本人）")
+@pass_ctx
+@refusals_exit
+def user_remove(ctx: Context, user_id: str, reason: str, approved_by: str | None) -> None:
+    """注销人员：证书同时注销（记录时间与原因），登记记录与历史保留，用户标识永不再用（第七条）。"""
+    from .. import lifecycle
+    person = lifecycle.remove(ctx.city, ctx.user, user_id, reason, approved_by)
+    emit(ctx, {"user": person.id, "status": person.status, "removed_at": person.removed_at},
+         f"已注销人员 {person.id}（{person.name}），{person.removed_at}；其证书同时注销，记录保留")
+
+
+@unit_group.command("rename")
+@click.argument("unit_id")
+@click.option("--name", required=True, help="新名称")
+@click.option("--from", "from_date", required=True, help="新名称的生效日期（YYYY-MM-DD）")
+@click.option("--approved-by", required=True, help="审批人：该单位负责人或系统管理员（书面申请）")
+@pass_ctx
+@refusals_exit
+def unit_rename(ctx: Context, unit_id: str, name: str, from_date: str, approved_by: str) -> None:
+    """单位名称变更（第九条第一项）：标识与历史不变，登记新名称及其生效日期。"""
+    from .. import lifecycle
+    unit = lifecycle.rename(ctx.city, ctx.user, unit_id, name, from_date, approved_by)
+    emit(ctx, {"unit": unit.id, "name": unit.name, "names": unit.names},
+         f"单位 {unit.id} 自 {unit.names[-1]['from']} 起名称为“{unit.name}”")
+
+
+@unit_group.command("deregister")
+@click.argument("unit_id")
+@click.option("--archives-to", required=True, help="档案移交：接收单位标识，或 archives（档案馆）")
+@click.option("--approved-by", required=True, help="审批人：该单位负责人或系统管理员（书面申请）")
+@click.option("--reason", default="", help="注销原因")
+@pass_ctx
+@refusals_exit
+def unit_deregister(ctx: Context, unit_id: str, archives_to: str, approved_by: str, reason: str) -> None:
+    """注销单位（第九条第二项）：名称停用，印章、证书和人员注销，仓库按单位要求移交并只读。"""
+    from .. import lifecycle
+    unit = lifecycle.deregister(ctx.city, ctx.user, unit_id, archives_to, approved_by, reason)
+    emit(ctx, {"unit": unit.id, "status": unit.status, "archives_to": unit.archives_to,
+               "deregistered_at": unit.deregistered_at},
+         f"已注销单位 {unit.id}（{unit.name}），档案移交 {unit.archives_to}，仓库只读")
+
+
+@unit_group.command("merge")
+@click.argument("unit_ids", nargs=-1, required=True)
+@click.option("--into", default=None, help="沿用其名称的单位（参与合并的单位之一）")
+@click.option("--new", "new_id", default=None, help="启用新名称时新单位的标识")
+@click.option("--name", default=None, help="新单位名称（与 --new 一起）")
+@click.option("--code", "codes", multiple=True, help="新单位的机关代字（与 --new 一起）")
+@click.option("--level", default="department", type=click.Choice(["city", "county", "township", "department"]))
+@click.option("--approved-by", required=True,
+              help="审批人：--into 时为沿用名称单位的负责人或管理员；--new 时为上级主管部门的负责人或管理员")
+@pass_ctx
+@refusals_exit
+def unit_merge(ctx: Context, unit_ids: tuple[str, ...], into: str | None, new_id: str | None, name: str | None,
+               codes: tuple[str, ...], level: str, approved_by: str) -> None:
+    """单位合并（第九条第三项）：沿用一个单位名称或启用经上级批准的新名称，其余单位注销。"""
+    from .. import lifecycle
+    unit = lifecycle.merge(ctx.city, ctx.user, list(unit_ids), approved_by, into=into, new_id_=new_id,
+                           new_name=name, codes=list(codes), level=level)
+    emit(ctx, {"unit": unit.id, "name": unit.name, "merged_from": unit.merged_from},
+         f"合并完成：{unit.id}（{unit.name}），并入 {'、'.join(unit.merged_from)}")
+
+
+@unit_group.command("settings")
+@click.argument("unit_id")
+@click.option("--code", "codes", multiple=True, help="机关代字（给出即整体替换，可多次给出）")
+@click.option("--required-approvals", type=int, default=None, help="公文盖章前须有的审核同意人数")
+@pass_ctx
+@refusals_exit
+def unit_settings(ctx: Context, unit_id: str, codes: tuple[str, ...], required_approvals: int | None) -> None:
+    """设置本单位的机关代字和审批人数（第十二条：本单位系统管理员或电子政务办公室）。"""
+    from .. import lifecycle
+    unit = lifecycle.set_settings(ctx.city, ctx.user, unit_id, list(codes) or None, required_approvals)
+    emit(ctx, {"unit": unit.id, "codes": unit.codes, "required_approvals": unit.required_approvals},
+         f"单位 {unit.id}：机关代字 {'、'.join(unit.codes)}，审批人数 {unit.required_approvals}")

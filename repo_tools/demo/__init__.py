@@ -15,6 +15,7 @@ CHAPTERS = [
     "transmit",
     "archive",
     "log",
+    "lifecycle",
     "site",
 ]
 # Chapters after which the units' witnesses cosign the log (every chapter that pushes), so the

@@ -23,7 +23,10 @@ def signer_allowed(push: Push, check: SignatureCheck) -> tuple[bool, str]:
     if not holder.key.valid_at(push.now):
         return False, _key_state(holder.key)
     if push.kind == "registry":
-        ok = holder.kind == "person" and push.registry.is_egov_admin(holder.id)
+        # A unit admin may sign registry commits too; `delegation.registry_scope` holds them to
+        # their own unit (Art. 12).
+        ok = holder.kind == "person" and (push.registry.is_egov_admin(holder.id)
+                                          or push.registry.is_unit_admin(holder.id))
         return ok, "other-unit"
     if holder.kind == "person":
         person = push.registry.person(holder.id)

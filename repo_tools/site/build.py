@@ -103,6 +103,12 @@ def build_site(city: City, out: Path | str | None = None, audience: str = "all",
     readers = build_readers(audience, registry)
     publication = Publication(Path(out) if out else city.site_dir)
     salt = _salt(audience)
+    # Art. 44-45: while a fault is open every page carries its banner, so the open incidents
+    # are part of every page's key (a fresh build when one opens, changes state or closes).
+    from ..incident import open_incidents
+    incidents = open_incidents(city)
+    if incidents:
+        salt = hashlib.sha256(("|".join([salt, *[f"{i['id']}:{i['status']}" for i in incidents]])).encode()).hexdigest()[:24]
     previous = None if full else publication.load_state()
     fresh = previous is None or previous.salt != salt
     state: SiteState = SiteState(salt, epoch=os.urandom(8).hex()) if fresh else previous
@@ -146,7 +152,7 @@ def build_site(city: City, out: Path | str | None = None, audience: str = "all",
             state.thumbs.pop(url, None)
         assets = _write_assets(city, generation, items, state, changed)
         timer.mark("assets")
-        extra = {"audience": audience}
+        extra = {"audience": audience, "incidents": incidents}
         searchable = {p.url: p.key for p in plans if p.searchable}
         search_plan = search.plan(searchable, state.search_shards, state.delta_index, generation, fresh)
         # Rendering and (re)making base search bundles run together, in workers on big builds.
@@ -176,6 +182,8 @@ def _item_plan(verification: adapters.Verification, registry: Any, item: Item, s
                state: SiteState, city: City) -> PagePlan:
     unit = registry.units.get(item.unit)
     unit_name = unit_names.get(item.unit, item.unit)
+    if unit is not None and unit.names:  # Art. 9: the name the unit carried when it published this
+        unit_name = unit.name_on(item.published_at)
     level = getattr(unit, "level", "department")
     if item.kind == "document":
         # The folder's tree id covers index.md (so the metadata) and every attachment and image.
