@@ -77,8 +77,15 @@ def _count_authentication(push: Push, refusals: list) -> None:
         if lockout.record_failure(push.city, holder.id, failed[0].message):
             print(f"账户 {holder.id} 因连续 {lockout.MAX_FAILURES} 次认证失败已被锁定（第十四条）。",
                   file=sys.stderr)
+            _refresh_access(push)
     elif not refusals:
         lockout.record_success(push.city.root, holder.id)
+
+
+def _refresh_access(push: Push) -> None:
+    """A served city: SSH access follows the registry (and lock-outs) in this same push."""
+    from .server import access
+    access.refresh(push.city.root)
 
 
 def _record_timing(push: Push, seconds: float) -> None:
@@ -109,6 +116,7 @@ def post_receive(lines: list[str]) -> int:
             pending.unlink()
         if push.kind == "registry":
             refresh_server_keyring(push.city)
+            _refresh_access(push)
         return 0
     finally:
         push.close()
