@@ -331,6 +331,9 @@ def city_from_env(explicit: str | None) -> City:
             root = None
     if not root:
         raise Refused("usage", detail="没有指定城市目录。", remedy="请用 --city、环境变量 OA_CITY，或在 `oa clone` 的工作副本中运行。")
+    from .server import remote  # a clone over SSH: the city is the person's mirrors of the server
+    if remote.is_remote(Path(root)):
+        return remote.sync(root)
     return City.at(root)
 
 

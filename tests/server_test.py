@@ -24,6 +24,7 @@ from repo_tools import keys
 from repo_tools.messages import Refused, render
 from repo_tools.server import service
 from repo_tools.server.layout import ServiceLayout
+from repo_tools.server.remote import RemoteCity
 from repo_tools.server.setup import install_interpreter, setup
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="需要 root：测试要建立 Unix 账户并运行 sshd")
@@ -99,8 +100,9 @@ def _oa_as(python: Path, person: Person, *args: str, served: Served | None = Non
     return subprocess.run(cmd, capture_output=True, text=True)
 
 
-PEOPLE = [("ssa", "lagov", "甲作者", ["author", "reviewer", "seal-custodian"]),
-          ("ssb", "jyj", "乙收文", ["author", "clerk"])]
+PEOPLE = [("ssa", "lagov", "甲作者", ["author", "seal-custodian"]),
+          ("ssb", "jyj", "乙收文", ["author", "clerk"]),
+          ("ssc", "lagov", "丙审核", ["reviewer"])]
 
 
 @pytest.fixture(scope="module")
@@ -135,6 +137,7 @@ def served() -> Iterator[Served]:
         city_mod.add_unit(city, "admin", "jyj", "六安市教育局", ["六教"], "department")
         for pid, unit, name, roles in PEOPLE:
             city_mod.add_user(city, "admin", pid, name, unit, roles, key_file=people[pid].home / "key.asc")
+        city_mod.add_user(city, "admin", "jyjadm", "丁管理", "jyj", ["admin"])  # approves jyj's applications
         city.stop_agents()
         port = _free_port()
         setup(root, account=account, port=port, listen="127.0.0.1", hand_over=base / "keys")
@@ -142,6 +145,18 @@ def served() -> Iterator[Served]:
         known = base / "known_hosts"
         known.write_text(f"[127.0.0.1]:{port} {(layout.host_key.with_suffix('.pub')).read_text()}")
         os.chmod(known, 0o644)
+        # The custodian keeps the unit's seal key in their own GnuPG home (never on the server).
+        seal_home = base / "keys" / "seals" / "lagov-1" / "gnupg"
+        seal_fpr = keys.keyring(seal_home).list_keys(secret=True)[0]["fingerprint"]
+        secret = keys.export_secret(seal_home, seal_fpr)
+        keys.stop_agent(seal_home)
+        a = people["ssa"]
+        (a.home / "seal.asc").write_text(secret)
+        os.chown(a.home / "seal.asc", pwd.getpwnam(a.account).pw_uid, -1)
+        got = subprocess.run(["/usr/sbin/runuser", "-u", a.account, "--", "env", f"GNUPGHOME={a.gnupghome}",
+                              "gpg", "--batch", "--import", str(a.home / "seal.asc")], capture_output=True)
+        assert got.returncode == 0, got.stderr
+        (a.home / "seal.asc").unlink()
         service.start(root)
         yield Served(root, base, account, port, python, people, known)
     finally:
@@ -252,3 +267,71 @@ def test_a_key_without_auth_subkey_cannot_be_registered(ws) -> None:  # type: ig
     finally:
         keys.stop_agent(home)
         shutil.rmtree(home, ignore_errors=True)
+
+
+def _oa(served: Served, person: Person, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    code = "import sys; from repo_tools.cli import main; sys.argv[0] = 'oa'; main()"
+    return served.run(person, str(served.python), "-c", code, *args, cwd=cwd)
+
+
+def test_review_and_sealing_merge_over_ssh(served: Served) -> None:
+    a, c = served.people["ssa"], served.people["ssc"]
+    wa, wc = a.home / "w-rev", c.home / "w-rev"
+    for person, work in ((a, wa), (c, wc)):
+        got = _oa(served, person, "--as", person.id, "clone", served.url("lagov"), str(work), cwd=person.home)
+        assert got.returncode == 0, got.stderr
+    assert served.git(a, "checkout", "-qb", "draft/notice", cwd=wa).returncode == 0
+    made = _oa(served, a, "doc", "new", "--type", "通知", "--title", "六安市人民政府办公室关于测试远程办理的通知",
+               "--to", "六安市教育局", "--slug", "ssh-notice", cwd=wa)
+    assert made.returncode == 0, made.stderr
+    served.git(a, "add", "-A", cwd=wa)
+    assert served.git(a, "commit", "-qm", "起草：远程办理通知", cwd=wa).returncode == 0, "commit"
+    opened = _oa(served, a, "--json", "review", "open", cwd=wa)
+    assert opened.returncode == 0, opened.stderr
+    n = str(yaml.safe_load(opened.stdout)["n"])
+    approved = _oa(served, c, "review", "approve", n, "--opinion", "同意。", cwd=wc)
+    assert approved.returncode == 0, approved.stderr
+    merged = _oa(served, a, "review", "merge", n, cwd=wa)
+    assert merged.returncode == 0, merged.stderr
+    main = served.git(a, "ls-remote", served.url("lagov"), "refs/heads/main").stdout.split()[0]
+    show = served.git(a, "fetch", "-q", "origin", cwd=wa)
+    assert show.returncode == 0
+    body = served.git(a, "show", f"{main}:documents/{_year()}/ssh-notice/index.md", cwd=wa).stdout
+    assert "number: 六政办〔" in body
+
+
+@dataclass(frozen=True)
+class _Office(RemoteCity):
+    """Two people's machines in one test process: each signs with their own GnuPG home."""
+    homes: tuple[tuple[str, Path], ...] = ()
+
+    def person_gnupg(self, user: str) -> Path:
+        return dict(self.homes).get(user, self.gnupghome)
+
+
+def _year() -> int:
+    from datetime import date
+    return date.today().year
+
+
+def test_revoking_a_certificate_ends_ssh_access_at_once(served: Served) -> None:
+    b = served.people["ssb"]
+    assert served.git(b, "ls-remote", served.url("jyj")).returncode == 0
+    # The e-gov admin works from their own machine too: the admin's key was handed over.
+    admin = Person("admin", "root", served.base / "adm", served.base / "keys" / "people" / "admin" / "gnupg")
+    admin.home.mkdir(exist_ok=True)
+    from repo_tools import certificates
+    from repo_tools.server.identity import enable_ssh
+    from repo_tools.server.remote import prepare
+    fpr = keys.keyring(admin.gnupghome).list_keys(secret=True)[0]["fingerprint"]
+    sock = enable_ssh(admin.gnupghome, fpr)
+    ssh = f"SSH_AUTH_SOCK={sock} ssh -p {served.port} -o UserKnownHostsFile={served.known_hosts} -o BatchMode=yes"
+    prepare(admin.home / "city", served.url("egov"), admin.gnupghome, ssh, [])
+    # jyj's admin approves on their own machine: their signature is made with their own key.
+    homes = (("jyjadm", served.base / "keys" / "people" / "jyjadm" / "gnupg"),)
+    city = _Office(admin.home / "city", gnupghome=admin.gnupghome, ssh=ssh, homes=homes)
+    before = served.log_lines()
+    certificates.revoke(city, "admin", "ssb", "compromised", approved_by="jyjadm")
+    assert served.log_lines() == before + 1
+    got = served.git(b, "ls-remote", served.url("jyj"))
+    assert got.returncode != 0 and "Permission denied" in got.stderr
