@@ -9,6 +9,11 @@ command -v gpgconf >/dev/null 2>&1 || need+=(gnupg)
 fc-list :lang=zh 2>/dev/null | grep -qi "Noto Serif CJK" || need+=(fonts-noto-cjk fontconfig)
 fc-list 2>/dev/null | grep -qi "AR PL UKai" || need+=(fonts-arphic-ukai)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)  # the site's browser test (headless)
+# The city as a service (oa server): OpenSSH, gitolite3, and Debian's python3 venv for the hooks.
+[ -x /usr/sbin/sshd ] || need+=(openssh-server)
+command -v ssh >/dev/null 2>&1 || need+=(openssh-client)
+command -v gitolite >/dev/null 2>&1 || need+=(gitolite3)
+/usr/bin/python3 -c "import ensurepip, venv" >/dev/null 2>&1 || need+=(python3-venv)
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
   echo "安装系统软件包: ${need[*]}"

@@ -38,6 +38,10 @@ def certificate_verified(push: Push) -> Iterator[Refusal]:
         return
     if push.nonce_status != "OK":
         yield refusal("push-cert-nonce", "推送证书", detail=push.nonce_status or "缺失")
+    elif push.nonce_problem:  # git's OK is not trusted: re-derived from the repository's seed
+        yield refusal("push-cert-nonce", "推送证书", detail=push.nonce_problem)
+    if push.pushee_problem:
+        yield refusal("push-cert-pushee", "推送证书", detail=push.pushee_problem)
     cert = push.certificate
     assert cert is not None
     if set(cert.updates) != set(push.updates):
