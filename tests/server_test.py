@@ -335,3 +335,15 @@ def test_revoking_a_certificate_ends_ssh_access_at_once(served: Served) -> None:
     assert served.log_lines() == before + 1
     got = served.git(b, "ls-remote", served.url("jyj"))
     assert got.returncode != 0 and "Permission denied" in got.stderr
+
+
+def test_nonce_made_with_the_pushers_own_seed_is_refused_and_the_real_one_accepted(ws) -> None:  # type: ignore[no-untyped-def]
+    """With a path transport the pusher runs receive-pack: a seed of their choosing makes git
+    report the nonce OK. The hook re-derives it from the repository's own seed."""
+    work = ws.clone("lagov", "zhang")
+    ws.commit(work, {"notes/a.md": "草稿\n"})
+    before = ws.snapshot()
+    forged = ws.push(work, "HEAD:refs/heads/draft/forged", "--receive-pack=git -c receive.certNonceSeed=mine receive-pack")
+    assert forged.returncode != 0 and "push-cert-nonce" in forged.stderr and "不是本仓库签发的随机数" in forged.stderr
+    assert ws.snapshot() == before
+    assert ws.push(work, "HEAD:refs/heads/draft/honest").returncode == 0
