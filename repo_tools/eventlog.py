@@ -108,7 +108,8 @@ def trusted_times(log_file: Path, unit: str | None = None) -> dict[str, str]:
     """Object id -> log time of the push that first brought it to the server."""
     times: dict[str, str] = {}
     for entry in read(log_file):
-        if entry.get("type") != "push" or (unit is not None and entry.get("repo") != unit):
+        # A delivery reaches the receiving repository by the service's placement, not a push.
+        if entry.get("type") not in ("push", "delivery-placed") or (unit is not None and entry.get("repo") != unit):
             continue
         for oid in entry.get("objects", []):
             times.setdefault(oid, entry["time"])

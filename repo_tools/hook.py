@@ -82,6 +82,16 @@ def _count_authentication(push: Push, refusals: list) -> None:
         lockout.record_success(push.city.root, holder.id)
 
 
+def _deliver(push: Push) -> None:
+    """The service's courier: place what this push sent, reflect what it handled, retry."""
+    from .server import courier
+    done = courier.after_push(push.city, push.kind, push.unit, [u.ref for u in push.updates if not u.is_delete],
+                              Registry.load(push.city.registry_repo))
+    if done.queued and any(u.ref.startswith(courier.OUTBOX) for u in push.updates):
+        print(f"已进入发件箱排队：{len(done.queued)} 件（接收单位尚未登记收文员，第二十七条；登记后由服务器自动投递）。",
+              file=sys.stderr)
+
+
 def _refresh_access(push: Push) -> None:
     """A served city: SSH access follows the registry (and lock-outs) in this same push."""
     from .server import access
@@ -117,6 +127,7 @@ def post_receive(lines: list[str]) -> int:
         if push.kind == "registry":
             refresh_server_keyring(push.city)
             _refresh_access(push)
+        _deliver(push)
         return 0
     finally:
         push.close()

@@ -72,6 +72,19 @@ def server_status(ctx: Context, city_dir: str) -> None:
         raise SystemExit(1)
 
 
+@server_group.command("deliver")
+@click.argument("city_dir", type=click.Path(file_okay=False, exists=True))
+@pass_ctx
+@refusals_exit
+def server_deliver(ctx: Context, city_dir: str) -> None:
+    """重试投递：把发件箱中排队的传输投到对方收件箱，把对方的办理情况回传发文单位。"""
+    from ..city import City
+    from ..server.courier import catch_up
+    done = catch_up(City.at(city_dir))
+    emit(ctx, {"placed": done.placed, "queued": done.queued, "reflected": done.reflected},
+         f"已投递 {len(done.placed)} 件，仍排队 {len(done.queued)} 件，回传办理情况 {len(done.reflected)} 件")
+
+
 @user_group.command("keygen")
 @click.option("--name", required=True, help="本人姓名")
 @click.option("--email", default="", help="电子邮件（可选）")

@@ -104,13 +104,9 @@ def pusher_in_unit(push: Push) -> Iterator[Refusal]:
 
 
 def _other_unit_may(push: Push, ref: str, pusher_unit: str) -> bool:
-    """Refs a member of another unit may write here: only CREATE refs/inbox/<their unit>/<id>
-    (a delivery, Art. 27-28); never update or delete one. `policy.deliveries` checks the rest."""
-    prefix = f"refs/inbox/{pusher_unit}/"
-    rest = ref[len(prefix):]
-    if not ref.startswith(prefix) or not rest or "/" in rest:
-        return False
-    return all(u.is_create for u in push.updates if u.ref == ref)
+    """Refs a member of another unit may write here: none. A delivery goes to the sender's own
+    outbox and the service places it (Art. 27-28): no person writes another unit's repository."""
+    return False
 
 
 def registry_writer(push: Push) -> Iterator[Refusal]:
