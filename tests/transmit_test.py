@@ -237,15 +237,6 @@ def test_nobody_writes_another_units_repository_not_even_a_delivery(ws: Workspac
                     f"{ws.city.unit_repo('jyj').resolve()}/objects\n{ws.city.unit_repo('lagov').resolve()}/objects\n")
                 scratch.push([refspec])
         assert_push_refused(ws, before, exc, "pusher-other-unit")
-    # the old way, a delivery pushed straight into the receiver's inbox, is gone
-    with pytest.raises(PushRefused) as exc:
-        work = transmit._sending_workdir(ws.city, "lagov", "jyj")
-        try:
-            signed_push(work, str(ws.city.unit_repo("jyj")), [f"{delivery.commit}:refs/inbox/lagov/{delivery.id}"],
-                        ws.city.signer("zhao"))
-        finally:
-            shutil.rmtree(work, ignore_errors=True)
-    assert_push_refused(ws, before, exc, "pusher-other-unit")
     # its own outbox entry is never updated or deleted, and replies are the service's
     with pytest.raises(PushRefused) as exc:
         push_as(ws, "zhao", "lagov", [f"+{lagov_main}:refs/outbox/jyj/{delivery.id}"])
