@@ -347,3 +347,29 @@ def test_nonce_made_with_the_pushers_own_seed_is_refused_and_the_real_one_accept
     assert forged.returncode != 0 and "push-cert-nonce" in forged.stderr and "不是本仓库签发的随机数" in forged.stderr
     assert ws.snapshot() == before
     assert ws.push(work, "HEAD:refs/heads/draft/honest").returncode == 0
+
+
+def test_a_delivery_crosses_units_only_through_the_service(served: Served) -> None:
+    """The custodian sends the notice sealed over SSH (test_review_and_sealing_merge_over_ssh)
+    from their own clone; jyj's clerk receives it in theirs; the receipt comes back."""
+    a, b = served.people["ssa"], served.people["ssb"]
+    wa, wb = a.home / "w-rev", b.home / "w-inbox"
+    if not (wa / ".git").is_dir():
+        pytest.skip("needs the document sealed by test_review_and_sealing_merge_over_ssh")
+    got = _oa(served, b, "--as", "ssb", "clone", served.url("jyj"), str(wb), cwd=b.home)
+    assert got.returncode == 0, got.stderr
+    sent = _oa(served, a, "--json", "send", f"documents/{_year()}/ssh-notice", "--to", "jyj", cwd=wa)
+    assert sent.returncode == 0, sent.stderr
+    ident = yaml.safe_load(sent.stdout)["sent"][0]["id"]
+    # The sender pushed only to its own repository; the service placed it in jyj's inbox.
+    own = served.git(a, "ls-remote", served.url("lagov"), f"refs/outbox/jyj/{ident}").stdout
+    assert ident in own
+    inbox = _oa(served, b, "--json", "inbox", "list", cwd=wb)
+    assert inbox.returncode == 0, inbox.stderr
+    rows = yaml.safe_load(inbox.stdout)
+    assert [r["id"] for r in rows] == [ident] and rows[0]["from"] == "lagov" and rows[0]["status"] == "sent"
+    opened = _oa(served, b, "inbox", "open", ident, cwd=wb)
+    assert opened.returncode == 0, opened.stderr
+    back = _oa(served, a, "--json", "sent", cwd=wa)
+    row = next(r for r in yaml.safe_load(back.stdout) if r["id"] == ident)
+    assert row["status"] == "received" and row["received_by"] == "ssb"
