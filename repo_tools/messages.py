@@ -252,6 +252,8 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
                     "请用 sudo 或 root 身份重新运行。"),
     "server-missing-package": ("", "缺少系统软件：{names}。",
                                "请先安装（Debian：apt-get install {packages}，或运行 scripts/setup-system.sh）。"),
+    "server-path-closed": ("", "服务账户无法进入城市目录：上级目录 {paths} 不允许其他账户通过。",
+                           "请把城市放在其他账户可通过（o+x）的目录下，例如 /srv/城市名，再运行 `oa server setup`。"),
     "server-not-set-up": ("", "城市 {city} 尚未配置为服务。", "请先以 root 运行 `oa server setup {city}`。"),
     "key-no-auth": ("第二十四条", "公钥 {key} 没有认证（auth）子密钥，无法作为 SSH 登录身份。",
                     "请在本人电脑上用 `oa user keygen --name 姓名 --out 文件.asc` 生成密钥（含签名、认证、加密子密钥），再登记其公钥。"),

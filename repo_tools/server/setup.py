@@ -264,6 +264,9 @@ def setup(root: str | Path, account: str = "oa", port: int = 22, listen: str = "
     require_packages()
     city = City.at(root)
     layout = ServiceLayout(city.root)
+    closed = [str(p) for p in city.root.parents if not (p.stat().st_mode & 0o001)]
+    if closed:  # the account must reach its city: every parent directory must let others pass
+        raise Refused("server-path-closed", paths="、".join(closed))
     handover = Path(hand_over) if hand_over else city.root.parent / f"{city.root.name}-keys"
     moved = hand_over_private_keys(city, handover)
     ensure_account(account, layout.home)
