@@ -314,29 +314,6 @@ def _year() -> int:
     return date.today().year
 
 
-def test_revoking_a_certificate_ends_ssh_access_at_once(served: Served) -> None:
-    b = served.people["ssb"]
-    assert served.git(b, "ls-remote", served.url("jyj")).returncode == 0
-    # The e-gov admin works from their own machine too: the admin's key was handed over.
-    admin = Person("admin", "root", served.base / "adm", served.base / "keys" / "people" / "admin" / "gnupg")
-    admin.home.mkdir(exist_ok=True)
-    from repo_tools import certificates
-    from repo_tools.server.identity import enable_ssh
-    from repo_tools.server.remote import prepare
-    fpr = keys.keyring(admin.gnupghome).list_keys(secret=True)[0]["fingerprint"]
-    sock = enable_ssh(admin.gnupghome, fpr)
-    ssh = f"SSH_AUTH_SOCK={sock} ssh -p {served.port} -o UserKnownHostsFile={served.known_hosts} -o BatchMode=yes"
-    prepare(admin.home / "city", served.url("egov"), admin.gnupghome, ssh, [])
-    # jyj's admin approves on their own machine: their signature is made with their own key.
-    homes = (("jyjadm", served.base / "keys" / "people" / "jyjadm" / "gnupg"),)
-    city = _Office(admin.home / "city", gnupghome=admin.gnupghome, ssh=ssh, homes=homes)
-    before = served.log_lines()
-    certificates.revoke(city, "admin", "ssb", "compromised", approved_by="jyjadm")
-    assert served.log_lines() == before + 1
-    got = served.git(b, "ls-remote", served.url("jyj"))
-    assert got.returncode != 0 and "Permission denied" in got.stderr
-
-
 def test_nonce_made_with_the_pushers_own_seed_is_refused_and_the_real_one_accepted(ws) -> None:  # type: ignore[no-untyped-def]
     """With a path transport the pusher runs receive-pack: a seed of their choosing makes git
     report the nonce OK. The hook re-derives it from the repository's own seed."""
@@ -373,3 +350,32 @@ def test_a_delivery_crosses_units_only_through_the_service(served: Served) -> No
     back = _oa(served, a, "--json", "sent", cwd=wa)
     row = next(r for r in yaml.safe_load(back.stdout) if r["id"] == ident)
     assert row["status"] == "received" and row["received_by"] == "ssb"
+
+
+def test_revoking_a_certificate_ends_ssh_access_at_once(served: Served) -> None:
+    b = served.people["ssb"]
+    assert served.git(b, "ls-remote", served.url("jyj")).returncode == 0
+    # The e-gov admin works from their own machine too: the admin's key was handed over.
+    admin = Person("admin", "root", served.base / "adm", served.base / "keys" / "people" / "admin" / "gnupg")
+    admin.home.mkdir(exist_ok=True)
+    from repo_tools import certificates
+    from repo_tools.server.identity import enable_ssh
+    from repo_tools.server.remote import prepare
+    fpr = keys.keyring(admin.gnupghome).list_keys(secret=True)[0]["fingerprint"]
+    sock = enable_ssh(admin.gnupghome, fpr)
+    ssh = f"SSH_AUTH_SOCK={sock} ssh -p {served.port} -o UserKnownHostsFile={served.known_hosts} -o BatchMode=yes"
+    prepare(admin.home / "city", served.url("egov"), admin.gnupghome, ssh, [])
+    # jyj's admin approves on their own machine: their signature is made with their own key.
+    homes = (("jyjadm", served.base / "keys" / "people" / "jyjadm" / "gnupg"),)
+    city = _Office(admin.home / "city", gnupghome=admin.gnupghome, ssh=ssh, homes=homes)
+    before = served.log_lines()
+    certificates.revoke(city, "admin", "ssb", "compromised", approved_by="jyjadm")
+    assert served.log_lines() == before + 1
+    got = served.git(b, "ls-remote", served.url("jyj"))
+    assert got.returncode != 0 and "Permission denied" in got.stderr
+    # Disabling a person (Art. 14) ends their SSH access in that same registry push as well.
+    c = served.people["ssc"]
+    assert served.git(c, "ls-remote", served.url("lagov")).returncode == 0
+    city_mod.set_person_status(city, "admin", "ssc", "disabled", "离岗")
+    got = served.git(c, "ls-remote", served.url("lagov"))
+    assert got.returncode != 0 and "Permission denied" in got.stderr

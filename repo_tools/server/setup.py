@@ -119,10 +119,13 @@ def install_interpreter(venv: Path, app: Path) -> Path:
     package = Path(__file__).resolve().parent.parent
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
     shutil.copytree(package, app / "repo_tools", ignore=ignore)
-    shutil.copytree(PROJECT_HOOKS, app / "hooks", ignore=ignore)
-    templates = package.parent / "site_templates"
-    if templates.is_dir():
-        shutil.copytree(templates, app / "site_templates", ignore=ignore)
+    from ..resources import PARTS, project_path
+    for part in PARTS:  # hooks, templates, sample content: beside the package, as in a checkout
+        source = project_path(part)
+        if source.is_dir():
+            shutil.copytree(source, app / part, ignore=ignore)
+        elif source.exists():
+            shutil.copy2(source, app / part)
     (target / "oa-app.pth").write_text(f"{app}\n")
     if version == "%d.%d" % sys.version_info[:2]:
         source = _site_packages()
