@@ -138,6 +138,7 @@ def served() -> Iterator[Served]:
         for pid, unit, name, roles in PEOPLE:
             city_mod.add_user(city, "admin", pid, name, unit, roles, key_file=people[pid].home / "key.asc")
         city_mod.add_user(city, "admin", "jyjadm", "丁管理", "jyj", ["admin"])  # approves jyj's applications
+        city_mod.add_unit(city, "admin", "jaq", "金安区人民政府", ["金政"], "county")  # no clerk yet
         city.stop_agents()
         port = _free_port()
         setup(root, account=account, port=port, listen="127.0.0.1", hand_over=base / "keys")
@@ -352,19 +353,58 @@ def test_a_delivery_crosses_units_only_through_the_service(served: Served) -> No
     assert row["status"] == "received" and row["received_by"] == "ssb"
 
 
-def test_revoking_a_certificate_ends_ssh_access_at_once(served: Served) -> None:
-    b = served.people["ssb"]
-    assert served.git(b, "ls-remote", served.url("jyj")).returncode == 0
-    # The e-gov admin works from their own machine too: the admin's key was handed over.
+def _admin_city(served: Served) -> tuple[Person, RemoteCity]:
+    """The e-gov admin on their own machine: the admin's key was handed over by set-up."""
+    from repo_tools.server.identity import enable_ssh
+    from repo_tools.server.remote import prepare, sync
     admin = Person("admin", "root", served.base / "adm", served.base / "keys" / "people" / "admin" / "gnupg")
     admin.home.mkdir(exist_ok=True)
-    from repo_tools import certificates
-    from repo_tools.server.identity import enable_ssh
-    from repo_tools.server.remote import prepare
     fpr = keys.keyring(admin.gnupghome).list_keys(secret=True)[0]["fingerprint"]
     sock = enable_ssh(admin.gnupghome, fpr)
     ssh = f"SSH_AUTH_SOCK={sock} ssh -p {served.port} -o UserKnownHostsFile={served.known_hosts} -o BatchMode=yes"
-    prepare(admin.home / "city", served.url("egov"), admin.gnupghome, ssh, [])
+    if (admin.home / "city").exists():
+        return admin, sync(admin.home / "city")
+    return admin, prepare(admin.home / "city", served.url("egov"), admin.gnupghome, ssh, [])
+
+
+def _service_refs(served: Served, unit: str, prefix: str) -> str:
+    """What the service's repository holds (read by root, the operator, for the assertion)."""
+    return subprocess.run(["git", "-c", "safe.directory=*", "--git-dir", str(served.root / "units" / f"{unit}.git"),
+                           "for-each-ref", "--format=%(refname)", prefix], capture_output=True, text=True).stdout
+
+
+def test_a_queued_delivery_arrives_when_the_receiver_gains_a_clerk(served: Served) -> None:
+    a = served.people["ssa"]
+    wa = a.home / "w-rev"
+    if not (wa / ".git").is_dir():
+        pytest.skip("needs the document sealed by test_review_and_sealing_merge_over_ssh")
+    sent = _oa(served, a, "--json", "send", f"documents/{_year()}/ssh-notice", "--to", "jaq", cwd=wa)
+    assert sent.returncode == 0, sent.stderr
+    row = yaml.safe_load(sent.stdout)["sent"][0]
+    assert row["queued"] is True and yaml.safe_load(sent.stdout)["queued"] == ["jaq"]
+    assert _service_refs(served, "jaq", "refs/inbox/") == ""  # Art. 27: no clerk, nothing placed
+    # The e-gov office registers jaq's clerk (a registry push over SSH): the service places it.
+    admin, city = _admin_city(served)
+    home = short_tmpdir("oaq")
+    try:
+        fpr = keys.generate(home, "金安收文", "clerk@jaq.oa.local")
+        (home / "k.asc").write_text(keys.export_public(home, fpr))
+        city_mod.add_user(city, "admin", "jaqclerk", "金安收文", "jaq", ["clerk"], key_file=home / "k.asc")
+    finally:
+        keys.stop_agent(home)
+        shutil.rmtree(home, ignore_errors=True)
+    assert _service_refs(served, "jaq", "refs/inbox/").split() == [f"refs/inbox/lagov/{row['id']}"]
+    back = _oa(served, a, "--json", "sent", cwd=wa)
+    mine = [r for r in yaml.safe_load(back.stdout) if r["id"] == row["id"]]
+    assert len(mine) == 1 and mine[0]["queued"] is False
+
+
+def test_revoking_a_certificate_ends_ssh_access_at_once(served: Served) -> None:
+    b = served.people["ssb"]
+    assert served.git(b, "ls-remote", served.url("jyj")).returncode == 0
+    from repo_tools import certificates
+    admin, mirror = _admin_city(served)
+    ssh = mirror.ssh
     # jyj's admin approves on their own machine: their signature is made with their own key.
     homes = (("jyjadm", served.base / "keys" / "people" / "jyjadm" / "gnupg"),)
     city = _Office(admin.home / "city", gnupghome=admin.gnupghome, ssh=ssh, homes=homes)
