@@ -118,7 +118,8 @@ def _install_hooks(repo: Path, city: City, kind: str, unit: str | None = None) -
     env = clean_env()
     git("config", "oa.city", str(city.root), cwd=repo, env=env)
     git("config", "oa.kind", kind, cwd=repo, env=env)
-    git("config", "oa.python", sys.executable, cwd=repo, env=env)
+    served = city.root / "server" / "venv" / "bin" / "python"  # a served city's own interpreter
+    git("config", "oa.python", str(served if served.exists() else sys.executable), cwd=repo, env=env)
     if unit:
         git("config", "oa.unit", unit, cwd=repo, env=env)
     git("config", "receive.certNonceSeed", secrets.token_hex(32), cwd=repo, env=env)
@@ -172,6 +173,9 @@ def person_key(city: City, user: str, name: str, email: str, key_file: Path | No
             raise Refused("usage", detail=f"{key_file} 应当恰好包含一把公钥，实际 {len(fprs)} 把。",
                           remedy="请导出单独一把公钥（gpg --armor --export 指纹）。")
         fingerprint = fprs[0]
+        if "a" not in keys.capabilities_in(armored):
+            # The authentication subkey is the person's SSH login: one identity per person.
+            raise Refused("key-no-auth", key=fingerprint)
     else:
         fingerprint = keys.generate(city.person_gnupg(user), name, email)
         armored = keys.export_public(city.person_gnupg(user), fingerprint)
@@ -365,6 +369,9 @@ def city_from_env(explicit: str | None) -> City:
             root = None
     if not root:
         raise Refused("usage", detail="没有指定城市目录。", remedy="请用 --city、环境变量 OA_CITY，或在 `oa clone` 的工作副本中运行。")
+    from .server import remote  # a clone over SSH: the city is the person's mirrors of the server
+    if remote.is_remote(Path(root)):
+        return remote.sync(root)
     return City.at(root)
 
 

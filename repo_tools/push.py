@@ -6,6 +6,8 @@ cost of a push follows what it adds, never the repository's history.
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,6 +22,10 @@ from .registry import KeyHolder, Registry
 
 if TYPE_CHECKING:
     from .screening.objects import NewObjects
+
+
+# How old a push certificate's nonce may be (seconds): receive-pack issued it moments ago.
+NONCE_WINDOW = 300
 
 
 @dataclass(frozen=True)
@@ -177,6 +183,58 @@ class Push:
     @property
     def nonce_status(self) -> str:
         return self.env.get("GIT_PUSH_CERT_NONCE_STATUS", "")
+
+    @cached_property
+    def nonce_problem(self) -> str:
+        """Why the certificate's nonce is not one this repository issued just now ('' if it is).
+
+        Re-derived here, never taken from GIT_PUSH_CERT_NONCE_STATUS: with a path transport the
+        pusher runs receive-pack and can hand it any seed (`-c receive.certNonceSeed=...`).
+        git's nonce is `<stamp>-HMAC-SHA1(key "<path>:<stamp>", message seed)`, the seed read here from the
+        repository's own config file, the path one receive-pack was given."""
+        cert = self.certificate
+        if cert is None:
+            return "缺失"
+        stamp_text, _, mac = cert.nonce.partition("-")
+        if not stamp_text.isdigit() or len(mac) != 40:
+            return "格式不对"
+        if abs(self.now.timestamp() - int(stamp_text)) > NONCE_WINDOW:
+            return "已过期（可能是重放的旧证书）"
+        seed = git("config", "--file", str(self.repo / "config"), "--get", "receive.certNonceSeed",
+                   check=False).strip()
+        if not seed:
+            return "服务器仓库没有设置 receive.certNonceSeed"
+        paths = {cert.pushee, str(self.repo), str(self.repo) + "/"}
+        base, name = os.environ.get("GL_REPO_BASE"), os.environ.get("GL_REPO")
+        if base and name:  # gitolite-shell hands receive-pack '$GL_REPO_BASE/$repo.git'
+            paths.add(f"{base}/{name}.git")
+        for path in paths:
+            # git keys the HMAC with "<path>:<stamp>" and hashes the seed (receive-pack.c).
+            digest = hmac.new(f"{path}:{stamp_text}".encode(), seed.encode(), hashlib.sha1).hexdigest()
+            if hmac.compare_digest(digest, mac):
+                return ""
+        return "不是本仓库签发的随机数"
+
+    @cached_property
+    def pushee_problem(self) -> str:
+        """Why the certificate was not made for this repository ('' if it was): a certificate
+        signed for another unit's repository must not be replayed here."""
+        cert = self.certificate
+        if cert is None:
+            return ""
+        pushee = cert.pushee.rstrip("/")
+        if not pushee:
+            return "证书没有写明推送目标（pushee）"
+        if "://" in pushee or (":" in pushee and not pushee.startswith("/")):
+            last = pushee.rsplit("/", 1)[-1].split(":")[-1]
+            name = last[:-4] if last.endswith(".git") else last
+            want = self.unit if self.kind == "unit" else "registry"
+            return "" if name == want else f"证书的推送目标是 {cert.pushee}"
+        try:
+            same = Path(pushee).resolve() == self.repo.resolve()
+        except OSError:
+            same = False
+        return "" if same else f"证书的推送目标是 {cert.pushee}"
 
     @cached_property
     def pusher_id(self) -> str | None:

@@ -272,11 +272,14 @@ def _objects(repo: Path, target: str | None) -> tuple[list[str], list[tuple[str,
         if oid and git("cat-file", "-t", oid, cwd=repo, env=env).strip() == "tag":
             tags.append((oid, target))
         return commits, tags
-    commits = git("rev-list", "--reverse", "--topo-order", "--all", cwd=repo, env=env).split()
+    # refs/replies/ holds the receiving unit's handling steps, copied back by the service: they
+    # are that unit's objects, judged in its delivery reports, not this unit's.
+    commits = git("rev-list", "--reverse", "--topo-order", "--exclude=refs/replies/*", "--all",
+                  cwd=repo, env=env).split()
     tags = []
     for line in git("for-each-ref", "--format=%(objectname) %(objecttype) %(refname)", cwd=repo, env=env).splitlines():
         oid, otype, ref = line.split(" ", 2)
-        if otype == "tag":
+        if otype == "tag" and not ref.startswith("refs/replies/"):
             tags.append((oid, ref))
     return commits, tags
 
@@ -550,7 +553,7 @@ def delivery_report(city: City, delivery: Any, verifier: Verifier | None = None,
     times = times if times is not None else eventlog.trusted_times(city.log_file)
     record = delivery.record
     from_unit, to_unit = delivery.from_unit, delivery.to_unit
-    repo = city.unit_repo(to_unit)
+    repo = getattr(delivery, "repo", None) or city.unit_repo(to_unit)
     report: dict[str, Any] = {"id": delivery.id, "from": from_unit, "to": to_unit,
                               "number": record.get("number"), "title": record.get("title"),
                               "status": delivery.status, "resend_of": record.get("resend_of"),

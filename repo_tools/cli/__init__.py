@@ -23,7 +23,7 @@ def oa(click_ctx: click.Context, city_arg: str | None, user_arg: str | None, as_
 
 def _register() -> None:
     from . import (archive_commands, city_commands, demo_commands, document_commands, incident_commands,
-                   keys_commands, review_commands, site_commands, transmit_commands)
+                   keys_commands, review_commands, server_commands, site_commands, transmit_commands)
     modules = (
         city_commands,
         demo_commands,
@@ -34,6 +34,7 @@ def _register() -> None:
         archive_commands,
         site_commands,
         incident_commands,
+        server_commands,
     )
     for module in modules:
         for command in module.COMMANDS:

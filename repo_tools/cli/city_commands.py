@@ -152,8 +152,12 @@ def user_enable(ctx: Context, user_id: str, reason: str) -> None:
 @pass_ctx
 @refusals_exit
 def clone_cmd(ctx: Context, unit_id: str, directory: str) -> None:
-    """取得本单位仓库的工作副本（提交与推送均以本人密钥签名）。"""
-    target = clone_unit(ctx.city, unit_id, directory, ctx.user)
+    """取得本单位仓库的工作副本（提交与推送均以本人密钥签名）；UNIT 也可以是 ssh://oa@主机[:端口]/单位。"""
+    if unit_id.startswith("ssh://"):
+        from ..server.remote import clone_over_ssh
+        target = clone_over_ssh(unit_id, directory, ctx.user)
+    else:
+        target = clone_unit(ctx.city, unit_id, directory, ctx.user)
     emit(ctx, {"directory": str(target)}, f"已克隆到 {target}（以 {ctx.user} 的身份签名提交与推送）")
 
 

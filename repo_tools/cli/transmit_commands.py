@@ -66,7 +66,8 @@ def send_cmd(ctx: Context, path: str | None, to: tuple[str, ...], resend: str | 
     result = transmit.send(ctx.city, ctx.user, _repo_relative(path) if path else None, to, resend)
     rows = [d.as_json() for d in result.deliveries]
     if ctx.json:
-        emit(ctx, {"sent": rows, "unmatched": result.unmatched, "skipped": result.skipped})
+        emit(ctx, {"sent": rows, "unmatched": result.unmatched, "skipped": result.skipped,
+                   "queued": result.queued})
         return
     for name in result.unmatched:
         click.echo(f"! 主送或抄送中的“{name}”不是已登记的单位，未发送（如需发送请用 --to 指定）。", err=True)
@@ -74,6 +75,10 @@ def send_cmd(ctx: Context, path: str | None, to: tuple[str, ...], resend: str | 
         click.echo(f"! 不向本单位（{unit}）发送。", err=True)
     for row in rows:
         extra = f"（重发 {row['resend_of']}）" if row.get("resend_of") else ""
+        if row.get("queued"):
+            click.echo(f"… 已进入发件箱 {row['number']}《{row['title']}》→ {row['to_name']}：传输编号 {row['id']}。"
+                       "对方尚未登记收文员（第二十七条），登记后由服务器自动投递。")
+            continue
         click.echo(f"✓ 已发送 {row['number']}《{row['title']}》→ {row['to_name']}：传输编号 {row['id']}，"
                    f"传输时间 {_time(row['sent_at'])}{extra}")
 

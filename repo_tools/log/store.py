@@ -103,9 +103,15 @@ def _meta(db: sqlite3.Connection) -> tuple[int, int]:
     return int(rows.get("size", 0)), int(rows.get("offset", 0))
 
 
+# Entries that bring objects to a repository: a person's push, and the service placing a
+# delivery in the receiving unit's inbox (the delivery's trusted time in that repository).
+BRINGING = ("push", "delivery-placed")
+
+
 def indexed_objects(entry: dict[str, Any]) -> list[str]:
-    """The ids a push entry brings: its commits and tags, and its push certificate."""
-    if entry.get("type") != "push":
+    """The ids an entry brings: a push's commits and tags and its push certificate, or the
+    commit a delivery placed."""
+    if entry.get("type") not in BRINGING:
         return []
     ids = [str(o) for o in entry.get("objects", []) or []]
     if entry.get("certificate_id"):
@@ -212,7 +218,7 @@ class Tree:
                         break
                     value = node_hash(stored(level, index - 1), value)
                     level, index = level + 1, index >> 1
-                if b'"push"' in line:  # only push entries bring objects
+                if b'"push"' in line or b'"delivery-placed"' in line:  # only these bring objects
                     try:
                         entry = json.loads(line)
                     except ValueError:
