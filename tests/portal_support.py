@@ -129,6 +129,7 @@ class Client:
         response = conn.getresponse()
         payload = response.read()
         got = {k.lower(): v for k, v in response.getheaders()}
+        got["set-cookie"] = "\n".join(v for k, v in response.getheaders() if k.lower() == "set-cookie")
         for header, value in response.getheaders():
             if header.lower() == "set-cookie":
                 cookie = SimpleCookie()

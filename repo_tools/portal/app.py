@@ -226,7 +226,7 @@ def create_app(city: City, site: Path | None = None, idle_minutes: float = 30.0,
         target = "/password" if outcome.must_change else _safe_next(str(form.get("next") or "/"))
         response = RedirectResponse(target, status_code=303)
         portal.set_session(response, outcome.session)
-        response.delete_cookie(LOGIN_COOKIE, path="/login")
+        response.delete_cookie(LOGIN_COOKIE, path="/login", httponly=True, samesite="strict")
         return response
 
     def _csrf_refused(back: str) -> Response:
@@ -268,7 +268,7 @@ def create_app(city: City, site: Path | None = None, idle_minutes: float = 30.0,
             portal.accounts.end_session(reader.session.sid)
             city.log("portal-logout", person=reader.user)
         response = RedirectResponse("/login?bye=1", status_code=303)
-        response.delete_cookie(SESSION_COOKIE, path="/")
+        response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
         return response
 
     def _decoded_path(request: Request) -> str | None:
