@@ -9,6 +9,7 @@ command -v gpgconf >/dev/null 2>&1 || need+=(gnupg)
 fc-list :lang=zh 2>/dev/null | grep -qi "Noto Serif CJK" || need+=(fonts-noto-cjk fontconfig)
 fc-list 2>/dev/null | grep -qi "AR PL UKai" || need+=(fonts-arphic-ukai)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)  # the site's browser test (headless)
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)  # the portal's production front
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
   echo "安装系统软件包: ${need[*]}"

@@ -39,15 +39,17 @@ def _serve(ctx: Context, port: int, host: str, idle_minutes: float) -> None:
               help="门户（oa portal）的地址和端口")
 @click.option("--state", type=click.Path(file_okay=False), default=None,
               help="nginx 的 pid、日志和临时文件目录（默认与配置文件同目录）")
+@click.option("--user", "run_as", default=None, help="nginx 以 root 启动时工作进程的用户（须能读取网站目录）")
 @pass_ctx
 @refusals_exit
-def nginx_config_cmd(ctx: Context, out: str | None, listen: int, portal_address: str, state: str | None) -> None:
+def nginx_config_cmd(ctx: Context, out: str | None, listen: int, portal_address: str, state: str | None,
+                     run_as: str | None) -> None:
     """写出 nginx 配置：nginx 直接提供网站文件，每个请求先询问门户该读者能否阅读（auth_request）。"""
     from ..portal.nginx import write_config
     city = ctx.city
     target = Path(out) if out else city.root / "server" / "nginx" / "nginx.conf"
     folder = Path(state) if state else target.parent
-    path = write_config(city.site_dir, target, folder, listen, portal_address)
+    path = write_config(city.site_dir, target, folder, listen, portal_address, run_as=run_as)
     emit(ctx, {"config": str(path), "listen": listen, "portal": portal_address, "state": str(folder)},
          f"已写出 nginx 配置：{path}\n启动：先运行 `oa portal --port {portal_address.rsplit(':', 1)[-1]}`，"
          f"再运行 `nginx -p {folder} -c {path}`；读者访问 http://127.0.0.1:{listen}/")

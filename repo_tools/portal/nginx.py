@@ -18,8 +18,9 @@ MIME_TYPES = Path("/etc/nginx/mime.types")
 
 
 def nginx_config(site: Path, state: Path, listen: int = 8443, portal: str = "127.0.0.1:8080",
-                 host: str = "127.0.0.1") -> str:
-    """The configuration text. `site`: the base site folder (its parent holds the overlays)."""
+                 host: str = "127.0.0.1", run_as: str | None = None) -> str:
+    """The configuration text. `site`: the base site folder (its parent holds the overlays);
+    `run_as`: the workers' user when nginx starts as root (it must be able to read the site)."""
     site = Path(site).absolute()
     state = Path(state).absolute()
     root = site.parent
@@ -33,7 +34,9 @@ def nginx_config(site: Path, state: Path, listen: int = 8443, portal: str = "127
       proxy_set_header Connection "";
       proxy_set_header Host $http_host;
       proxy_set_header X-Forwarded-For $remote_addr;'''
+    user = f"user {run_as};" if run_as else ""
     return f'''# Written by `oa portal nginx-config`: nginx serves the files, the portal decides who reads them.
+{user}
 worker_processes 1;
 pid {state}/nginx.pid;
 error_log {state}/error.log warn;
@@ -59,6 +62,7 @@ http {{
     root {root};
     merge_slashes off;      # a double slash reaches the portal, which refuses it
     disable_symlinks if_not_owner from=$document_root;
+    error_page 404 /__oa_404;   # every 404 is the site's own page, in Chinese
     location = /login {{
 {proxy}
     }}
@@ -112,11 +116,12 @@ http {{
 '''
 
 
-def write_config(site: Path, out: Path, state: Path, listen: int, portal: str, host: str = "127.0.0.1") -> Path:
+def write_config(site: Path, out: Path, state: Path, listen: int, portal: str, host: str = "127.0.0.1",
+                 run_as: str | None = None) -> Path:
     """Write the configuration and make the state folders nginx will use."""
     for name in ("tmp/body", "tmp/proxy", "tmp/fastcgi", "tmp/uwsgi", "tmp/scgi"):
         (Path(state) / name).mkdir(parents=True, exist_ok=True)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(nginx_config(site, state, listen, portal, host), encoding="utf-8")
+    out.write_text(nginx_config(site, state, listen, portal, host, run_as), encoding="utf-8")
     return out
