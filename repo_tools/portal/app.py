@@ -47,6 +47,7 @@ ABSOLUTE_MAX = 12 * 3600      # a signed cookie older than this is refused even 
 LOGIN_FORM_MAX = 3600          # a login form older than this must be reloaded
 TOUCH_EVERY = 15               # seconds: how often a request refreshes the session's last use
 AUTH_PATH = "/_portal/auth"
+PUBLIC_PREFIX = "/assets/"      # the base's styles and scripts: no content, needed by the login form
 for suffix, kind in {".js": "text/javascript", ".mjs": "text/javascript", ".css": "text/css",
                      ".json": "application/json", ".wasm": "application/wasm", ".svg": "image/svg+xml",
                      ".pf_fragment": "application/octet-stream", ".pf_index": "application/octet-stream",
@@ -200,7 +201,12 @@ def create_app(city: City, site: Path | None = None, idle_minutes: float = 30.0,
 
     def _login_page(request: Request, refusal: Refused | None, status: int, user_value: str = "",
                     next_value: str | None = None) -> Response:
-        nonce = secrets.token_urlsafe(24)
+        # One nonce per browser while its form cookie lives: a second tab (or any GET of the
+        # form) must not invalidate the form already shown.
+        try:
+            nonce = str(portal.login_signer.loads(request.cookies.get(LOGIN_COOKIE, ""), max_age=LOGIN_FORM_MAX // 2))
+        except BadSignature:
+            nonce = secrets.token_urlsafe(24)
         notice = "您已退出登录。" if request.query_params.get("bye") else None
         response = portal.page("login.html", status, title="登录", csrf=portal.login_token(nonce), refusal=refusal,
                                notice=notice, user_value=user_value,
@@ -302,7 +308,8 @@ def create_app(city: City, site: Path | None = None, idle_minutes: float = 30.0,
     async def site_file(request: Request) -> Response:
         reader = portal.reader(request)
         if not isinstance(reader, Reader):
-            return _login_redirect(request)
+            public = _public_asset(_decoded_path(request))
+            return public if public is not None else _login_redirect(request)
         if reader.must_change:
             return RedirectResponse("/password", status_code=303)
         path = _decoded_path(request)
@@ -320,6 +327,18 @@ def create_app(city: City, site: Path | None = None, idle_minutes: float = 30.0,
             media += "; charset=utf-8"
         headers = {**response_headers(found.relative), "Cache-Control": "private, no-cache"}
         return FileResponse(found.real, media_type=media, headers=headers)
+
+    def _public_asset(path: str | None) -> Response | None:
+        """The site's own styles and scripts (assets/, no content) are served before login, so
+        the login form has its style; everything else waits for the login."""
+        if path is None or not path.startswith(PUBLIC_PREFIX):
+            return None
+        found = files.resolve([portal.site], path)
+        if found is None:
+            return portal.not_found()
+        media = mimetypes.guess_type(found.real.name)[0] or "application/octet-stream"
+        return FileResponse(found.real, media_type=media + ("; charset=utf-8" if media.startswith("text/") else ""),
+                            headers=response_headers(found.relative))
 
     async def nginx_auth(request: Request) -> Response:
         """For nginx's `auth_request`: 204 with the root that holds the file (X-OA-Root, relative

@@ -94,6 +94,10 @@ http {{
       alias {site}/404.html;
 {security}
     }}
+    location ^~ /assets/ {{   # the site's styles and scripts (no content): the login form needs them
+      root {site};
+{security}
+    }}
     location @oa_login {{
 {security}
       return 303 $oa_location;

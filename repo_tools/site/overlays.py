@@ -93,7 +93,7 @@ def entries_json(items: list[Item], unit_names: dict[str, str]) -> bytes:
 
 
 def search_config(kind: str) -> bytes:
-    bundle = {"bundlePath": f"/{prefix(kind)}_pagefind/"}
+    bundle = {"bundlePath": f"/{prefix(kind)}_pagefind/", "baseUrl": "/"}  # results keep their own URLs
     return (f"window.OA_SEARCH_MERGE = (window.OA_SEARCH_MERGE || []).concat([{json.dumps(bundle)}]);\n"
             ).encode("utf-8")
 
