@@ -16,6 +16,7 @@ CHAPTERS = [
     "transmit",
     "archive",
     "site",
+    "portal",
 ]
 
 
@@ -35,9 +36,11 @@ def run_demo(directory: str | Path, serve: bool = False, fresh: bool = True) -> 
             module = importlib.import_module(f".{name}", __name__)
             module.run(state)
         state.summary(time.monotonic() - started)
-        if serve:
-            from ..site import serve as serve_site
-            serve_site(state.city.site_dir)
+        if serve:  # the reading portal over the sample city (logins printed by its chapter)
+            from ..portal import serve as serve_portal
+            for user, password in state.facts.get("portal_logins", []):
+                state.console.print(f"门户登录：用户 {user}  初始密码 {password}（首次登录须修改）")
+            serve_portal(state.city, 8080)
     finally:
         state.city.stop_agents()
     return state
