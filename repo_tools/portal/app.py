@@ -28,6 +28,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
@@ -226,7 +227,8 @@ def create_app(city: City, site: Path | None = None, idle_minutes: float = 30.0,
         if not valid:
             return _csrf_refused("/login")
         user, password = str(form.get("user") or ""), str(form.get("password") or "")
-        outcome = auth.login(city, portal.registry.get(), portal.accounts, user, password)
+        # argon2 is slow on purpose: off the event loop, so other readers are not held up.
+        outcome = await run_in_threadpool(auth.login, city, portal.registry.get(), portal.accounts, user, password)
         if outcome.session is None:
             return _login_page(request, outcome.refusal, 401, user_value=user[:64], next_value=str(form.get("next") or ""))
         target = "/password" if outcome.must_change else _safe_next(str(form.get("next") or "/"))
@@ -256,8 +258,8 @@ def create_app(city: City, site: Path | None = None, idle_minutes: float = 30.0,
         if not _checked(reader, form):
             return _csrf_refused("/password")
         try:
-            session = auth.change_password(city, portal.accounts, reader.user, str(form.get("old") or ""),
-                                           str(form.get("new") or ""))
+            session = await run_in_threadpool(auth.change_password, city, portal.accounts, reader.user,
+                                              str(form.get("old") or ""), str(form.get("new") or ""))
         except Refused as refusal:
             return portal.page("password.html", 400, reader=reader, title="修改密码", refusal=refusal,
                                must_change=reader.must_change)
@@ -321,7 +323,7 @@ def create_app(city: City, site: Path | None = None, idle_minutes: float = 30.0,
                 return RedirectResponse(quote(redirect, safe="/"), status_code=301)
             return portal.not_found()
         if found.relative == "index.html" and found.root == portal.site and request.method == "GET":
-            return _home(reader, found, request)
+            return await run_in_threadpool(_home, reader, found, request)  # reads the repositories
         media = mimetypes.guess_type(found.real.name)[0] or "application/octet-stream"
         if media.startswith("text/") or media in ("application/json", "text/javascript"):
             media += "; charset=utf-8"
