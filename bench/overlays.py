@@ -11,14 +11,13 @@ in one unit (only that unit's overlay should be rebuilt).
 from __future__ import annotations
 
 import argparse
+import importlib.util  # noqa: E402
 import random
 import shutil
 import sys
 import tempfile
 import time
 from pathlib import Path
-
-import importlib.util  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 # bench/site.py's content generators (loaded by path: `site` is also a standard module's name)

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from portal_support import PERSON_SECRET, UNIT_SECRET, UNIT_URL, sample_city
 
 from repo_tools import lockout

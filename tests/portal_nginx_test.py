@@ -9,7 +9,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from portal_support import PERSON_URL, PUBLIC_TITLE, PUBLIC_URL, UNIT_SECRET, UNIT_URL, Client, sample_city, text
 
 from repo_tools.portal.nginx import write_config
@@ -41,7 +40,7 @@ def front(sample, tmp_path_factory):  # type: ignore[no-untyped-def]
                 break
             except OSError:
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"nginx 未能启动：{proc.stderr.read().decode() if proc.stderr else ''}")
+                    raise RuntimeError(f"nginx 未能启动：{proc.stderr.read().decode() if proc.stderr else ''}") from None
                 time.sleep(0.1)
         try:
             yield listen, sample

@@ -5,10 +5,10 @@ from __future__ import annotations
 import http.client
 import re
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from pathlib import Path
-from typing import Iterator
 from urllib.parse import urlencode
 
 from fixtures import Workspace, copy_city, run, short_tmpdir

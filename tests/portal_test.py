@@ -11,9 +11,18 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
-from portal_support import (PASSWORD, PERSON_SECRET, PERSON_URL, PUBLIC_TITLE, PUBLIC_URL, UNIT_SECRET, UNIT_URL,
-                            Client, chinese, sample_city, text)
+from portal_support import (
+    PERSON_SECRET,
+    PERSON_URL,
+    PUBLIC_TITLE,
+    PUBLIC_URL,
+    UNIT_SECRET,
+    UNIT_URL,
+    Client,
+    chinese,
+    sample_city,
+    text,
+)
 
 from repo_tools import eventlog, lockout
 from repo_tools.cli import oa

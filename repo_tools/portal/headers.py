@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 
 try:  # written by the hardening work; absent on older trees
-    from ..site.headers import response_headers as _site_headers  # type: ignore[import-not-found]
+    from ..site.headers import response_headers as _site_headers
 except ImportError:  # pragma: no cover - depends on the tree
     _site_headers = None
 

@@ -29,7 +29,7 @@ def nginx_config(site: Path, state: Path, listen: int = 8443, portal: str = "127
       add_header Content-Security-Policy "{CSP}" always;
       add_header Referrer-Policy same-origin always;
       add_header X-Frame-Options DENY always;'''
-    proxy = f'''      proxy_pass http://oa_portal;
+    proxy = '''      proxy_pass http://oa_portal;
       proxy_http_version 1.1;
       proxy_set_header Connection "";
       proxy_set_header Host $http_host;

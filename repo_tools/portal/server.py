@@ -36,7 +36,7 @@ class PortalServer:
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
-    def start(self) -> "PortalServer":
+    def start(self) -> PortalServer:
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.thread.start()
         deadline = time.monotonic() + 20
@@ -52,7 +52,7 @@ class PortalServer:
             self.thread.join(timeout=10)
         self.app.state.portal.accounts.close()
 
-    def __enter__(self) -> "PortalServer":
+    def __enter__(self) -> PortalServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

@@ -95,15 +95,15 @@ def entries_json(items: list[Item], unit_names: dict[str, str]) -> bytes:
 def search_config(kind: str) -> bytes:
     bundle = {"bundlePath": f"/{prefix(kind)}_pagefind/", "baseUrl": "/"}  # results keep their own URLs
     return (f"window.OA_SEARCH_MERGE = (window.OA_SEARCH_MERGE || []).concat([{json.dumps(bundle)}]);\n"
-            ).encode("utf-8")
+            ).encode()
 
 
 def _overlay_salt(base_salt: str, audience: str) -> str:
     return hashlib.sha256(f"overlay|{base_salt}|{audience}".encode()).hexdigest()[:24]
 
 
-def build_overlays(ctx: "_Context", site: Path, units: dict[str, UnitContent], full: bool,
-                   base_salt: str) -> dict[str, "BuildReport | None"]:
+def build_overlays(ctx: _Context, site: Path, units: dict[str, UnitContent], full: bool,
+                   base_salt: str) -> dict[str, BuildReport | None]:
     """Build every overlay that has items; remove those that have none any more.
     Returns overlay folder name -> its build report (None: unchanged, not touched)."""
     from .build import SiteState, _generate, _item_plan, _Timer
@@ -117,7 +117,7 @@ def build_overlays(ctx: "_Context", site: Path, units: dict[str, UnitContent], f
         salt = _overlay_salt(base_salt, audience)
         previous = None if full else publication.load_state()
         fresh = previous is None or previous.salt != salt or publication.live() is None
-        state: SiteState = SiteState(salt, epoch=os.urandom(8).hex()) if fresh else previous
+        state: SiteState = SiteState(salt, epoch=os.urandom(8).hex()) if fresh or previous is None else previous
         plans = [_item_plan(ctx, i, salt, state) for i in items]
         plans += _listing_plans(items, ctx.unit_names, salt, kind)
         extra_files = {f"{prefix(kind)}entries.json": entries_json(items, ctx.unit_names),
