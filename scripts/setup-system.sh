@@ -25,6 +25,7 @@ command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)  # page images of t
 command -v ssh >/dev/null 2>&1 || need+=(openssh-client)
 command -v gitolite >/dev/null 2>&1 || need+=(gitolite3)
 /usr/bin/python3 -c "import ensurepip, venv" >/dev/null 2>&1 || need+=(python3-venv)
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)  # the portal's production front
 need_fang=0
 has_font "FandolFang" "$fonts" || need_fang=1
 

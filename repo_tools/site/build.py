@@ -63,6 +63,8 @@ class BuildReport:
     search: str
     seconds: dict[str, float]
     replayed: int = 0          # paths replayed into the slot from the journal (-1: full copy)
+    overlays: dict[str, "BuildReport | None"] = field(default_factory=dict)  # overlay -> its build
+                                                                             # (None: unchanged)
 
     @property
     def address(self) -> str:
@@ -94,8 +96,11 @@ class _Timer:
 
 
 def build_site(city: City, out: Path | str | None = None, audience: str = "all",
-               full: bool = False) -> BuildReport:
-    """Build the site that `audience` may read into `out` (default: the city's site folder)."""
+               full: bool = False, overlays: bool | None = None) -> BuildReport:
+    """Build the site that `audience` may read into `out` (default: the city's site folder).
+
+    The `all` build is the shared base; by default it also builds the overlays (overlays.py):
+    per unit and per person, only the items restricted to them, beside `out` in `<out>-overlays/`."""
     timer = _Timer()
     audience = parse_build_audience(audience)
     registry = city.registry()
@@ -107,13 +112,11 @@ def build_site(city: City, out: Path | str | None = None, audience: str = "all",
     # are part of every page's key (a fresh build when one opens, changes state or closes).
     from ..incident import open_incidents
     incidents = open_incidents(city)
-    if incidents:
-        salt = hashlib.sha256(("|".join([salt, *[f"{i['id']}:{i['status']}" for i in incidents]])).encode()).hexdigest()[:24]
+    salt = _with_incidents(salt, incidents)
     previous = None if full else publication.load_state()
     fresh = previous is None or previous.salt != salt
     state: SiteState = SiteState(salt, epoch=os.urandom(8).hex()) if fresh else previous
-    sequence = state.sequence + 1
-    arrival = 0 if fresh else sequence
+    arrival = 0 if fresh else state.sequence + 1
 
     bodies: dict[str, str] = {}
     times: dict[str, str] | None = None
@@ -129,16 +132,57 @@ def build_site(city: City, out: Path | str | None = None, audience: str = "all",
     items = [i for i in items if _publishable(i)]
     timer.mark("collect")
 
-    seal_cache: dict[str, str] = {}
     verification = adapters.Verification(city)
-    plans = [_item_plan(verification, registry, i, salt, registry_head, unit_names, bodies, seal_cache, state, city)
-             for i in items]
+    context = _Context(city, registry, registry_head, unit_names, bodies, verification, incidents)
+    plans = [_item_plan(context, i, salt, state) for i in items]
     plans += listings(items, unit_names, salt + digest(unit_names))
     plans += register_plans(city, audience, salt) + archive_plans(city, readers, salt)
+    report = _generate(context, publication, previous, state, fresh, salt, items, plans, {"audience": audience},
+                       timer, units)
+    if overlays is None:
+        overlays = audience == "all"
+    if overlays:
+        from .overlays import build_overlays
+        report.overlays = build_overlays(context, publication.out, units, full,
+                                         _with_incidents(_salt("overlay"), incidents))
+        timer.mark("overlays")
+    return report
+
+
+@dataclass
+class _Context:
+    """What every page plan of one build shares (the base and each overlay)."""
+    city: City
+    registry: Any
+    registry_head: str
+    unit_names: dict[str, str]
+    bodies: dict[str, str]
+    verification: adapters.Verification
+    incidents: list[dict[str, Any]] = field(default_factory=list)
+    seal_cache: dict[str, str] = field(default_factory=dict)
+
+
+def _with_incidents(salt: str, incidents: list[dict[str, Any]]) -> str:
+    """The open incidents are part of every page's key: their banner is on every page."""
+    if not incidents:
+        return salt
+    marks = [salt, *[f"{i['id']}:{i['status']}" for i in incidents]]
+    return hashlib.sha256("|".join(marks).encode()).hexdigest()[:24]
+
+
+def _generate(context: _Context, publication: Publication, previous: SiteState | None, state: SiteState,
+              fresh: bool, salt: str, items: list[Item], plans: list[PagePlan], extra: dict[str, Any],
+              timer: "_Timer", units: dict[str, UnitContent], bundle_at: str | None = None,
+              extra_files: dict[str, bytes] | None = None) -> BuildReport:
+    """Render what changed of `plans` into a slot, index it for search and publish it atomically.
+    `bundle_at`: an overlay's single search bundle (None: the base's shards and delta);
+    `extra_files`: site path -> bytes of small generated files (an overlay's entries)."""
+    city = context.city
+    sequence = state.sequence + 1
     wanted = {p.url: p for p in plans}
     to_render = [p for p in plans if state.pages.get(p.url) != p.key]
     removed = [url for url in state.pages if url not in wanted]
-    read_bodies(city, [p.item for p in to_render if p.item is not None], bodies)
+    read_bodies(city, [p.item for p in to_render if p.item is not None], context.bodies)
     timer.mark("plan")
 
     generation = publication.prepare(incremental=not fresh, live_state=previous)
@@ -151,35 +195,47 @@ def build_site(city: City, out: Path | str | None = None, audience: str = "all",
             changed.add(url.rstrip("/") if item_page else f"{url}index.html")
             state.thumbs.pop(url, None)
         assets = _write_assets(city, generation, items, state, changed)
+        for rel, data in (extra_files or {}).items():
+            key = hashlib.sha256(data).hexdigest()
+            if state.assets.get(rel) != key or not (generation / rel).exists():
+                _atomic_write(generation / rel, data)
+                changed.add(rel)
+            assets[rel] = key
         timer.mark("assets")
-        extra = {"audience": audience, "incidents": incidents}
+        extra = {**extra, "incidents": context.incidents}
         searchable = {p.url: p.key for p in plans if p.searchable}
-        search_plan = search.plan(searchable, state.search_shards, state.delta_index, generation, fresh)
+        if bundle_at is None:
+            search_plan = search.plan(searchable, state.search_shards, state.delta_index, generation, fresh)
+        else:  # an overlay is small: its one bundle is remade whenever one of its pages changes
+            same = not fresh and state.search_shards == [searchable] and (generation / bundle_at).exists()
+            search_plan = search.SearchPlan([searchable], [] if same else [0], None)
         # Rendering and (re)making base search bundles run together, in workers on big builds.
-        done = render_and_index(generation, publication.store, to_render, extra, search_plan)
+        done = render_and_index(generation, publication.store, to_render, extra, search_plan, bundle_at)
         changed.update(done.written)
         rendered = done.pages
         timer.mark("render+index")
-        _update_delta(generation, search_plan, state, changed)
+        if bundle_at is None:
+            _update_delta(generation, search_plan, state, changed)
         timer.mark("search")
         search_mode = search_plan.mode
         journal = {g: paths for g, paths in state.journal.items() if g > sequence - 2 * SLOTS}
         if not fresh:
             journal[sequence] = changed
-        new_state = SiteState(salt, sequence, units, {p.url: p.key for p in plans}, assets, state.thumbs,
+        new_state = SiteState(state.salt, sequence, units, {p.url: p.key for p in plans}, assets, state.thumbs,
                               search_plan.shards, state.delta_index, state.epoch, journal)
         publication.publish(generation, new_state)
         timer.mark("publish")
     except BaseException:
         publication.discard(generation)
         raise
-    return BuildReport(publication.out, generation, audience, fresh, len(items), rendered, removed,
-                       search_mode, timer.marks, publication.replayed)
+    return BuildReport(publication.out, generation, str(extra.get("audience")), fresh, len(items), rendered,
+                       removed, search_mode, timer.marks, publication.replayed)
 
 
-def _item_plan(verification: adapters.Verification, registry: Any, item: Item, salt: str, registry_head: str,
-               unit_names: dict[str, str], bodies: dict[str, str], seal_cache: dict[str, str],
-               state: SiteState, city: City) -> PagePlan:
+def _item_plan(ctx: _Context, item: Item, salt: str, state: SiteState) -> PagePlan:
+    verification, registry, registry_head = ctx.verification, ctx.registry, ctx.registry_head
+    unit_names, bodies, seal_cache = ctx.unit_names, ctx.bodies, ctx.seal_cache
+    city = ctx.city
     unit = registry.units.get(item.unit)
     unit_name = unit_names.get(item.unit, item.unit)
     if unit is not None and unit.names:  # Art. 9: the name the unit carried when it published this
