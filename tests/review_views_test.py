@@ -6,9 +6,10 @@ from __future__ import annotations
 import json
 
 from fixtures import Workspace, run
+from review_test import BULLETIN, assert_refused, draft, hand_tag, mr_head, oa
+
 from repo_tools import certificates, review, sealing
 from repo_tools.gitrepo import clean_env, git
-from review_test import BULLETIN, assert_refused, draft, hand_tag, mr_head, oa
 
 
 def test_views_judge_at_trusted_time_after_revocation(ws: Workspace) -> None:
