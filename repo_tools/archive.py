@@ -427,7 +427,7 @@ def file_format(name: str, data: bytes) -> str:
     if image:
         return {"JPEG": "JPEG（image/jpeg）", "PNG": "PNG（image/png）", "GIF": "GIF（image/gif）",
                 "TIFF": "TIFF（image/tiff）", "BMP": "BMP（image/bmp）", "WebP": "WebP（image/webp）",
-                "SVG": "SVG（image/svg+xml）"}[image]
+                "SVG": "SVG（image/svg+xml）"}.get(image, f"{image}（图像）")
     if data.startswith(b"%PDF-"):
         return "PDF（application/pdf）"
     lower = name.lower()

@@ -65,9 +65,12 @@ def document_html(doc_dir: Path, unit_name: str | None = None, seal_svg: str | N
 
 
 def render_pdf(doc_dir: str | Path, out: str | Path, unit_name: str | None = None,
-               seal_svg: str | None = None) -> Path:
-    """Write the document's print form to `out` (PDF, A4) and return the path."""
-    from weasyprint import HTML
+               seal_svg: str | None = None, attachments: dict[str, bytes] | None = None) -> Path:
+    """Write the document's print form to `out` (PDF, A4) and return the path; `attachments`
+    (name -> bytes, e.g. the log's offline proofs) are embedded as PDF file attachments."""
+    import io
+
+    from weasyprint import HTML, Attachment
 
     folder = Path(doc_dir).resolve()
     if folder.name == "index.md":
@@ -75,7 +78,10 @@ def render_pdf(doc_dir: str | Path, out: str | Path, unit_name: str | None = Non
     _meta, page = document_html(folder, unit_name, seal_svg)
     target = Path(out)
     target.parent.mkdir(parents=True, exist_ok=True)
-    HTML(string=page, base_url=folder.as_uri() + "/", url_fetcher=_local_fetcher(folder)).write_pdf(target)
+    embedded = [Attachment(file_obj=io.BytesIO(data), name=name, description=name)
+                for name, data in (attachments or {}).items()]
+    HTML(string=page, base_url=folder.as_uri() + "/", url_fetcher=_local_fetcher(folder)).write_pdf(
+        target, attachments=embedded)
     return target
 
 

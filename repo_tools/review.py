@@ -29,7 +29,7 @@ from typing import Mapping
 from . import eventlog, timeutil
 from .verify import judge
 from .city import City
-from .gitrepo import (ZERO, ObjectReader, PushRefused, Scratch, Signer, clean_env, git,
+from .gitrepo import (ZERO, ObjectReader, PushRefused, Scratch, Signer, clean_env, git, refresh_mirror, upstream_of,
                       hook_message, parse_commit, parse_tag, rev_parse)
 from .messages import Refused
 from .push import SignatureVerifier
@@ -381,11 +381,13 @@ def _push(workdir: Path, remote: str, refspecs: list[str], options: list[str],
     """A signed push with extra options (leases, --atomic); raise PushRefused on refusal."""
     env = clean_env(signer.git_env() if signer else None)
     config = signer.git_config() if signer else []
-    proc = subprocess.run(["git", *config, "push", "--signed=yes", "--porcelain", *options, remote,
+    url, ssh = upstream_of(remote)  # a served city: the server, through the person's mirror
+    proc = subprocess.run(["git", *ssh, *config, "push", "--signed=yes", "--porcelain", *options, url,
                            *refspecs], cwd=workdir, env=env, capture_output=True)
     if proc.returncode != 0:
         raise PushRefused(hook_message(proc.stderr.decode("utf-8", "replace")) or
                           proc.stdout.decode("utf-8", "replace"))
+    refresh_mirror(remote)
 
 
 def open_request(city: City, unit: str, actor: str, branch: str | None = None, title: str | None = None,

@@ -20,6 +20,12 @@ has_font "Noto Serif CJK" "$zh_fonts" || need+=(fonts-noto-cjk fontconfig)
 has_font "AR PL UKai" "$fonts" || need+=(fonts-arphic-ukai)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)  # the site's browser test (headless)
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)  # page images of the print form's test
+# The city as a service (oa server): OpenSSH, gitolite3, and Debian's python3 venv for the hooks.
+[ -x /usr/sbin/sshd ] || need+=(openssh-server)
+command -v ssh >/dev/null 2>&1 || need+=(openssh-client)
+command -v gitolite >/dev/null 2>&1 || need+=(gitolite3)
+/usr/bin/python3 -c "import ensurepip, venv" >/dev/null 2>&1 || need+=(python3-venv)
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)  # the portal's production front
 need_fang=0
 has_font "FandolFang" "$fonts" || need_fang=1
 

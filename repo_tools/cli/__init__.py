@@ -22,8 +22,9 @@ def oa(click_ctx: click.Context, city_arg: str | None, user_arg: str | None, as_
 
 
 def _register() -> None:
-    from . import (archive_commands, city_commands, demo_commands, document_commands, keys_commands,
-                   review_commands, site_commands, transmit_commands)
+    from . import (archive_commands, city_commands, demo_commands, document_commands, incident_commands,
+                   keys_commands, portal_commands, review_commands, server_commands, site_commands,
+                   transmit_commands)
     modules = (
         city_commands,
         demo_commands,
@@ -33,6 +34,9 @@ def _register() -> None:
         transmit_commands,
         archive_commands,
         site_commands,
+        incident_commands,
+        server_commands,
+        portal_commands,
     )
     for module in modules:
         for command in module.COMMANDS:

@@ -23,8 +23,9 @@ class Context:
     user_arg: str | None
     json: bool
 
-    @property
+    @functools.cached_property
     def city(self) -> City:
+        # Once per command: a clone over SSH syncs its mirrors when the city is opened.
         return city_from_env(self.city_arg)
 
     @property

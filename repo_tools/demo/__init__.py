@@ -14,8 +14,14 @@ CHAPTERS = [
     "keys",
     "transmit",
     "archive",
+    "log",
+    "lifecycle",
     "site",
+    "portal",
 ]
+# Chapters after which the units' witnesses cosign the log (every chapter that pushes), so the
+# trusted times the next chapter verifies are witnessed.
+WITNESSED_AFTER = {"foundation", "documents", "review", "keys", "transmit", "archive"}
 
 
 def keep_previous(root: Path) -> Path | None:
@@ -52,10 +58,14 @@ def run_demo(directory: str | Path, serve: bool = False, fresh: bool = True) -> 
         for name in CHAPTERS:
             module = importlib.import_module(f".{name}", __name__)
             module.run(state)
+            if name in WITNESSED_AFTER:
+                state.witness()
         state.summary(time.monotonic() - started)
-        if serve:
-            from ..site import serve as serve_site
-            serve_site(state.city.site_dir)
+        if serve:  # the reading portal over the sample city (logins printed by its chapter)
+            from ..portal import serve as serve_portal
+            for user, password in state.facts.get("portal_logins", []):
+                state.console.print(f"门户登录：用户 {user}  初始密码 {password}（首次登录须修改）")
+            serve_portal(state.city, 8080)
     finally:
         state.city.stop_agents()
     return state

@@ -74,6 +74,22 @@ class DemoState:
             raise RuntimeError(f"git {' '.join(args)}: {proc.stderr}")
         return proc
 
+    def witness(self) -> None:
+        """Each registered unit's witness cosigns the log's newest checkpoint: a separate
+        `oa witness run` process as the unit's admin, with the admin's own key and state."""
+        import sys
+        oa = str(Path(sys.executable).parent / "oa")
+        done = []
+        for item in self.sample.get("witnesses", []):
+            proc = subprocess.run([oa, "--city", str(self.city.root), "--as", item["holder"], "witness", "run",
+                                   "--unit", item["unit"]], capture_output=True, text=True)
+            if proc.returncode != 0:
+                raise RuntimeError(f"见证单位 {item['unit']} 拒绝联署：{proc.stderr}")
+            done.append(item["unit"])
+        if done:
+            size = (self.city.root / "log" / "checkpoint").read_text(encoding="utf-8").split("\n")[1]
+            self.ok(f"见证单位 {'、'.join(done)} 各自核验一致性证明并联署检查点（{size} 条）")
+
     def summary(self, seconds: float) -> None:
         self.console.rule("[bold]演示小结")
         for line in self.lines:

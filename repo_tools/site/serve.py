@@ -8,19 +8,12 @@ import functools
 import http.server
 from pathlib import Path
 
-
-# Text is served with its charset: a browser guessing the encoding of a Markdown attachment
-# shows mojibake. (http.server sends `text/plain` and `text/markdown` without one.)
-TEXT_TYPES = {".md": "text/markdown; charset=utf-8", ".markdown": "text/markdown; charset=utf-8",
-              ".txt": "text/plain; charset=utf-8", ".csv": "text/csv; charset=utf-8",
-              ".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8",
-              ".js": "text/javascript; charset=utf-8", ".json": "application/json; charset=utf-8",
-              ".xml": "application/xml; charset=utf-8", ".svg": "image/svg+xml; charset=utf-8"}
+from .handler import SiteRequestHandler
 
 
-class SiteHandler(http.server.SimpleHTTPRequestHandler):
-    """The site's files with their charset, and the site's own 404 page for a missing one."""
-    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, **TEXT_TYPES}
+class SiteHandler(SiteRequestHandler):
+    """The site's files with the site's headers, and the site's own 404 page for a missing one
+    (never Python's English error page)."""
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         page = Path(self.directory) / "404.html"
