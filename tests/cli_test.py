@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from fixtures import Workspace
+
 from repo_tools.gitrepo import git
 
 OA = str(Path(sys.executable).parent / "oa")
@@ -108,6 +109,7 @@ def test_site_build_for_an_unknown_audience_is_refused(ws: Workspace) -> None:
 
 def test_archive_access_by_path_or_number(ws: Workspace) -> None:
     from archive_test import land_2013
+
     from repo_tools import archive as archive_mod
     from repo_tools import archive_access
     land_2013(ws)
@@ -127,11 +129,12 @@ def test_archive_access_by_path_or_number(ws: Workspace) -> None:
 
 
 def test_doc_render_refuses_when_the_seal_cannot_be_drawn(ws: Workspace, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from archive_test import land_2013
     from click.testing import CliRunner
     from fixtures import run
+
     from repo_tools import seal_image
     from repo_tools.cli import oa as oa_cli
-    from archive_test import land_2013
     land_2013(ws)
     work = ws.clone("lagov", "zhang")
     run(["git", "pull", "-q", "origin", "main"], work)
@@ -159,6 +162,7 @@ def _jpeg(size: int) -> bytes:
     """A real JPEG of at least `size` bytes (noise does not compress)."""
     import io
     import random
+
     from PIL import Image
     side = 64
     while True:

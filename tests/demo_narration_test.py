@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from fixtures import Workspace
 from rich.console import Console
 
-from fixtures import Workspace
 from repo_tools import certificates
 from repo_tools.city import City
 from repo_tools.demo.state import DemoState, chinese_numeral

@@ -76,7 +76,8 @@ def test_titles_break_between_words_only(tmp_path: Path) -> None:
     joined = "".join(lines[:2])
     assert joined == title, lines
     assert len(lines[0]) in allowed
-    assert official_form.title_segments("关于电子公文交换平台建设的通知") == ["关于", "电子", "公文", "交换", "平台", "建设", "的通知"]
+    assert official_form.title_segments("关于电子公文交换平台建设的通知") == \
+        ["关于", "电子", "公文", "交换", "平台", "建设", "的通知"]
     html = official_form.title_html("关于<b>的通知")
     assert "<b>" not in html and "&lt;b&gt;" in html
 

@@ -6,15 +6,15 @@ import io
 import threading
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 from PIL import Image
+from site_test import BULLETIN, REGULATION, _bundle_text, doc
 
 from repo_tools.site import build_site
 from repo_tools.site.serve import make_server
-from site_test import BULLETIN, REGULATION, _bundle_text, doc
 
-MEASURES_MD = "# 六安市协同办公系统使用管理办法（试行）\n\n**第一条** 为规范协同办公系统的使用管理，特制定本办法，其中写有独特词语甲骨文字。\n"
+MEASURES_MD = ("# 六安市协同办公系统使用管理办法（试行）\n\n"
+               "**第一条** 为规范协同办公系统的使用管理，特制定本办法，其中写有独特词语甲骨文字。\n")
 
 
 def _photo() -> bytes:
@@ -81,8 +81,9 @@ def test_words_of_a_text_attachment_find_the_document(ws, tmp_path):  # type: ig
 
 
 def test_short_cells_and_fingerprints_do_not_wrap(ws, tmp_path):  # type: ignore[no-untyped-def]
-    from repo_tools import archive
     from archive_test import land_2013
+
+    from repo_tools import archive
     land_2013(ws)
     archive.archive(ws.city, "lagov", 2013, "sun")
     site = tmp_path / "site"

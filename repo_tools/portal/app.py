@@ -176,6 +176,12 @@ class Portal:
         return Response(body, status_code=404, media_type="text/html; charset=utf-8", headers=page_headers())
 
 
+def _head(path: Path) -> bytes:
+    """The first bytes of a file (a text file's charset is named from them)."""
+    with open(path, "rb") as handle:
+        return handle.read(4096)
+
+
 def _safe_next(value: str | None) -> str:
     """Only a path of this site (no scheme, no `//host`, no backslash) may follow the login."""
     value = (value or "/").strip()
@@ -327,8 +333,8 @@ def create_app(city: City, site: Path | None = None, idle_minutes: float = 30.0,
         media = mimetypes.guess_type(found.real.name)[0] or "application/octet-stream"
         if media.startswith("text/") or media in ("application/json", "text/javascript"):
             media += "; charset=utf-8"
-        headers = {**response_headers(found.relative), "Cache-Control": "private, no-cache"}
-        return FileResponse(found.real, media_type=media, headers=headers)
+        headers = {**response_headers(found.relative, _head(found.real)), "Cache-Control": "private, no-cache"}
+        return FileResponse(found.real, media_type=media, headers=headers)  # headers' Content-Type wins
 
     def _public_asset(path: str | None) -> Response | None:
         """The site's own styles and scripts (assets/, no content) are served before login, so
@@ -340,7 +346,7 @@ def create_app(city: City, site: Path | None = None, idle_minutes: float = 30.0,
             return portal.not_found()
         media = mimetypes.guess_type(found.real.name)[0] or "application/octet-stream"
         return FileResponse(found.real, media_type=media + ("; charset=utf-8" if media.startswith("text/") else ""),
-                            headers=response_headers(found.relative))
+                            headers=response_headers(found.relative, _head(found.real)))
 
     async def nginx_auth(request: Request) -> Response:
         """For nginx's `auth_request`: 204 with the root that holds the file (X-OA-Root, relative
