@@ -329,6 +329,7 @@ def test_approval_by_a_person_who_later_moved_still_verifies(ws: Workspace) -> N
     sealed = seal_document(ws, "lagov", "zhang", ("li",), "zhao")
     lifecycle.move(ws.city, "admin", "li", "jyj")
     lifecycle.remove(ws.city, "admin", "zhao", "left", approved_by="zhou")
+    ws.witness()  # trusted times need the witnesses' quorum
     report = _doc_ok(ws, "lagov", sealed.path)
     assert [(a["reviewer"], a["name"], a["valid"]) for a in report["approvals"]] == [("li", "李华", True)]
     assert report["seal"]["custodian"] is None or report["seal"]["custodian"] == "zhao"
@@ -347,10 +348,12 @@ def test_documents_sealed_before_rename_merge_and_deregistration_verify(ws: Work
     jyj = seal_document(ws, "jyj", "wu", ("he",), "zheng", path="documents/2013/jyj-notice")
     czj = seal_document(ws, "czj", "feng", ("han",), "chen", path="documents/2013/czj-notice")
     lifecycle.rename(ws.city, "admin", "jyj", "六安市教育和体育局", timeutil.iso(timeutil.now()), approved_by="he")
+    ws.witness()
     report = _doc_ok(ws, "jyj", jyj.path)
     assert report["unit_name"] == "六安市教育局"  # the name in force when it was sealed
     lifecycle.merge(ws.city, "admin", ["jyj", "czj"], "zhou", new_id_="jcj", new_name="六安市教育财政局",
                     codes=["六教财"])
+    ws.witness()
     for unit, sealed in (("jyj", jyj), ("czj", czj)):
         report = _doc_ok(ws, unit, sealed.path)
         assert report["seal_valid"] and report["approvals"][0]["valid"]

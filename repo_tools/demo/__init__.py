@@ -21,7 +21,7 @@ CHAPTERS = [
 ]
 # Chapters after which the units' witnesses cosign the log (every chapter that pushes), so the
 # trusted times the next chapter verifies are witnessed.
-WITNESSED_AFTER = {"foundation", "documents", "review", "keys", "transmit", "archive"}
+WITNESSED_AFTER = {"foundation", "documents", "review", "keys", "transmit", "archive", "lifecycle"}
 
 
 def keep_previous(root: Path) -> Path | None:

@@ -95,7 +95,8 @@ def run(state: DemoState) -> None:
     incident.resolve(city, admin, fault.id)
     state.ok(f"故障 {fault.id} 排除，站点横幅随之撤下")
 
-    # History stays true.
+    # History stays true (the witnesses first cosign this chapter's pushes: trusted time needs them).
+    state.witness()
     sealed = state.facts.get("sealed", [])
     for item in sealed:
         report = document_report(city, item["unit"], item["path"])
