@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Mapping
@@ -33,9 +33,12 @@ MR_TAG = "refs/tags/mr/"
 REVIEWS = "refs/reviews/"
 REVIEW_REF = re.compile(r"^refs/reviews/(?P<n>[1-9]\d*)/(?P<reviewer>[a-z][a-z0-9-]{0,31})$")
 MR_REF = re.compile(r"^refs/(heads|tags)/mr/(?P<n>[1-9]\d*)$")
-VERDICTS = ("approve", "reject")
-VERDICT_NAMES = {"approve": "同意", "reject": "驳回"}
-TRAILER = re.compile(r"^(Merge-Request|Approval|Sealed-Document|Seal):[ \t]*(.+?)\s*$", re.M)
+VERDICTS = ("approve", "reject", "countersign", "sign-off", "check")   # the 发文 steps: workflow/steps.py
+VERDICT_NAMES = {"approve": "同意", "reject": "驳回", "countersign": "会签", "sign-off": "签发", "check": "复核"}
+TRAILER = re.compile(r"^(Merge-Request|Approval|Sealed-Document|Seal|Sign-Off|Countersign|Check):[ \t]*(.+?)\s*$",
+                     re.M)
+# Signed fields of a 签发 / 会签 verdict, after its opinion: `Date:` (成文日期), `Delegation:`, `Unit:`
+FIELD_LINE = re.compile(r"^(Date|Delegation|Unit|Head):[ \t]*\S")
 
 
 def parse_verdict(message: str) -> tuple[str, str]:
@@ -43,10 +46,13 @@ def parse_verdict(message: str) -> tuple[str, str]:
     first, _, rest = message.partition("\n")
     verdict = first.strip()
     if verdict not in VERDICTS:
-        raise ValueError(f"首行应为 approve 或 reject，实为“{verdict[:40]}”")
+        raise ValueError(f"首行应为 {' 或 '.join(VERDICTS)}，实为“{verdict[:40]}”")
     if rest and not rest.startswith("\n") and rest.strip():
         raise ValueError("首行之后应空一行再写审核意见")
-    opinion = rest.strip()
+    lines = rest.strip().split("\n")
+    while len(lines) > 1 and FIELD_LINE.match(lines[-1]):
+        lines.pop()  # the step's signed fields (workflow.steps.verdict_fields reads them)
+    opinion = "\n".join(lines).strip()
     if not opinion:
         raise ValueError("缺少审核意见（意见不能为空）")
     return verdict, opinion
@@ -63,12 +69,14 @@ class MergeTrailers:
     approvals: list[tuple[str, str]]          # (ref, tag object id)
     sealed: list[tuple[str, str]]             # (path of index.md, number)
     seal: str | None
+    steps: list[tuple[str, str, str]] = field(default_factory=list)   # (Sign-Off|Countersign|Check, ref, tag)
 
     @classmethod
     def parse(cls, message: str) -> "MergeTrailers":
         request, seal = None, None
         approvals: list[tuple[str, str]] = []
         sealed: list[tuple[str, str]] = []
+        steps: list[tuple[str, str, str]] = []
         for key, value in TRAILER.findall(message):
             if key == "Merge-Request" and value.isdigit():
                 request = int(value)
@@ -80,7 +88,10 @@ class MergeTrailers:
                 sealed.append((path.strip(), number.strip()))
             elif key == "Seal":
                 seal = value
-        return cls(request, approvals, sealed, seal)
+            elif key in ("Sign-Off", "Countersign", "Check"):
+                ref, _, oid = value.rpartition(" ")
+                steps.append((key, ref.strip(), oid.strip()))
+        return cls(request, approvals, sealed, seal, steps)
 
 
 @dataclass
@@ -271,9 +282,9 @@ class ReviewView:
             problem = problem or "引用名称不合规范"
         elif signer != reviewer:
             problem = problem or f"签名人不是 {reviewer} 本人（或其证书无效）"
-        elif person is None or person.unit != self.unit or person.status != "active" \
-                or "reviewer" not in person.roles:
-            problem = problem or f"{reviewer} 不是本单位在职的审核人"
+        elif verdict in ("approve", "reject") and (person is None or person.unit != self.unit
+                                                   or person.status != "active" or "reviewer" not in person.roles):
+            problem = problem or f"{reviewer} 不是本单位在职的审核人"  # other steps: workflow.steps judges who
         elif reviewer in excluded:
             problem = problem or f"{reviewer} 是本合并请求的拟稿人或提交人"
         return Verdict(reviewer, ref, tag.oid, tag.object, verdict, opinion, signer, not problem,

@@ -15,6 +15,7 @@ from .merges import main_merges
 from .registry_rules import records_valid
 from .reviews import review_refs
 from .signatures import commits_signed, tags_signed
+from .workflow import countersign_outbox, delegation_refs, unit_workflow_settings
 
 IDENTITY: list[Rule] = [certificate_present, certificate_verified, pusher_registered]
 
@@ -27,6 +28,8 @@ UNIT_RULES: list[Rule] = [
     tags_signed,
     files_allowed,
     review_refs,
+    countersign_outbox,
+    delegation_refs,
     main_merges,
     documents_valid,
     inbox_create_only,
@@ -42,6 +45,7 @@ REGISTRY_RULES: list[Rule] = [
     main_append_only,
     commits_signed,
     records_valid,
+    unit_workflow_settings,
     lifecycle_approved,
 ]
 
