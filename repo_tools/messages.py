@@ -265,6 +265,8 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
                            "请用 `oa delegate --to 用户 --from 日期 --until 日期` 重新委托。"),
     "delegation-immutable": ("第八条", "委托记录 {ref} 只能新建一次，不能更改或删除。",
                              "要提前结束委托，请负责人撤销（oa delegate --revoke 编号）。"),
+    "doc-joint-unit": ("第二十一条", "{path}：联合发文单位 {units} 不是已登记的其他单位。",
+                       "joint 列出会签单位的单位标识（oa unit list），不含主办单位本身。"),
     "merge-step-missing": ("第三十条", "合并请求 !{n} 缺少{step}：{detail}。",
                            "请按 核稿 → 会签 → 签发 → 复核 的顺序办理后再盖章（oa review show {n}）。"),
     "merge-signer-typed": ("第九条", "{path}：{detail}。",

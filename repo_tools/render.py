@@ -30,8 +30,8 @@ def attachment_html(path: Path) -> str | None:
     return markup.to_safe_html(LEADING_H1.sub("", text, count=1))
 
 
-def document_html(doc_dir: Path, unit_name: str | None = None, seal_svg: str | None = None
-                  ) -> tuple[dict[str, Any], str]:
+def document_html(doc_dir: Path, unit_name: str | None = None, seal_svg: str | None = None,
+                  co_issuers: list[tuple[str, str | None]] | None = None) -> tuple[dict[str, Any], str]:
     """(front matter, standalone HTML page) of the document in `doc_dir`."""
     index = doc_dir / "index.md"
     if not index.is_file():
@@ -47,7 +47,7 @@ def document_html(doc_dir: Path, unit_name: str | None = None, seal_svg: str | N
                     pages[str(item["file"])] = page
     name = unit_name or str(meta.get("printed_by") or "")
     fragment = official_form.render_official_html(meta, markup.to_safe_html(body), name, seal_svg,
-                                                  attachment_pages=pages)
+                                                  attachment_pages=pages, co_issuers=co_issuers)
     title = escape(str(meta.get("title") or ""))
     page = (f'<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8"><title>{title}</title>'
             f"<style>{official_form.stylesheet()}</style></head><body>{fragment}</body></html>")
@@ -55,14 +55,14 @@ def document_html(doc_dir: Path, unit_name: str | None = None, seal_svg: str | N
 
 
 def render_pdf(doc_dir: str | Path, out: str | Path, unit_name: str | None = None,
-               seal_svg: str | None = None) -> Path:
+               seal_svg: str | None = None, co_issuers: list[tuple[str, str | None]] | None = None) -> Path:
     """Write the document's print form to `out` (PDF, A4) and return the path."""
     from weasyprint import HTML
 
     folder = Path(doc_dir).resolve()
     if folder.name == "index.md":
         folder = folder.parent
-    _meta, page = document_html(folder, unit_name, seal_svg)
+    _meta, page = document_html(folder, unit_name, seal_svg, co_issuers)
     target = Path(out)
     target.parent.mkdir(parents=True, exist_ok=True)
     HTML(string=page, base_url=folder.as_uri() + "/", url_fetcher=_local_fetcher(folder)).write_pdf(target)

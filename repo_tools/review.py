@@ -539,8 +539,13 @@ def show(city: City, unit: str, n: int) -> dict:
         changed = view.changed_paths(base, request.head)
         reg = view.registry
         state = "merged" if merged else "rejected" if status.rejections else "open"
+        from .workflow.steps import judge as judge_workflow  # 核稿 → 会签 → 签发 → 复核, judged once
+        flow = judge_workflow(view, n, request.head, base, status)
+        judged = {s.ref: s for s in flow.steps}
         verdicts = []
         for v in status.verdicts:
+            if v.ref in judged:  # a 会签, 签发 or 复核: who may take it is the workflow's judgement
+                v.valid, v.problem, v.current = judged[v.ref].valid, judged[v.ref].problem, judged[v.ref].current
             person = reg.person(v.reviewer)
             verdicts.append({
                 "reviewer": v.reviewer, "name": person.name if person else "", "verdict": v.verdict,
@@ -555,7 +560,11 @@ def show(city: City, unit: str, n: int) -> dict:
             "verdicts": verdicts, "approvals": len(status.approvals), "required": status.required,
             "merge": merged[0] if merged else None,
             "sealed": [{"path": p, "number": num} for p, num in merged[1].sealed] if merged else [],
-            "missing": [] if merged else status.missing(),
+            "missing": [] if merged else (flow.missing(reg) if flow.documents else status.missing()),
+            "steps": [{"step": s.kind, "user": s.user, "name": s.display_name, "unit": s.unit,
+                       "opinion": s.opinion, "date": s.fields.get("Date"), "valid": s.valid,
+                       "current": s.current, "problem": s.problem, "on_behalf_of": s.on_behalf_of,
+                       "signed_at": s.trusted_at.isoformat() if s.trusted_at else None} for s in flow.steps],
         }
 
 

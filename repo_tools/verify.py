@@ -330,7 +330,7 @@ def document_report(city: City, unit_id: str, doc_dir: str, verifier: Verifier |
     repo = city.unit_repo(unit_id)
     times = times if times is not None else eventlog.trusted_times(city.log_file, unit_id)
     report: dict[str, Any] = {"unit": unit_id, "path": doc_dir, "number": None, "sealed": False, "seal": None,
-                              "seal_valid": False, "sealed_at": None, "merge": None, "approvals": [],
+                              "seal_valid": False, "sealed_at": None, "merge": None, "approvals": [], "steps": [],
                               "problems": [], "ok": False}
     problems: list[str] = report["problems"]
     with verifier.reader(repo) as reader:
@@ -418,6 +418,12 @@ def document_report(city: City, unit_id: str, doc_dir: str, verifier: Verifier |
             entry["valid"] = ok
             valid_approvals += ok
             report["approvals"].append(entry)
+        from .workflow.report import issued_steps  # 会签, 签发, 复核 (repo_tools/workflow/)
+        report["steps"], step_problems = issued_steps(verifier, reader, reg, unit_id, trailers, times, mr_head,
+                                                      city.log_file)
+        problems += step_problems
+        if not any(s["step"] == "sign-off" for s in report["steps"]):
+            problems.append("没有签发记录（Sign-Off）：公文未经负责人签名签发")
         unit = reg.unit(unit_id)
         required = unit.required_approvals if unit else 1
         if valid_approvals < required:

@@ -18,7 +18,7 @@ def oa(click_ctx: click.Context, city_arg: str | None, user_arg: str | None, as_
 
 def _register() -> None:
     from . import (archive_commands, city_commands, demo_commands, document_commands, keys_commands,
-                   review_commands, site_commands, transmit_commands)
+                   review_commands, site_commands, transmit_commands, workflow_commands)
     modules = (
         city_commands,
         demo_commands,
@@ -28,6 +28,7 @@ def _register() -> None:
         transmit_commands,
         archive_commands,
         site_commands,
+        workflow_commands,
     )
     for module in modules:
         for command in module.COMMANDS:

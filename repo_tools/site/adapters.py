@@ -32,9 +32,10 @@ class Verification:
 
 
 def official_html(meta: dict[str, Any], body_html: str, unit_name: str, seal: str | None,
-                  attachment_links: dict[str, str]) -> str:
-    """The document in the GB/T 9704 layout (an HTML fragment)."""
-    return render_official_html(meta, body_html, unit_name, seal_svg=seal, attachment_links=attachment_links)
+                  attachment_links: dict[str, str], co_issuers: list[tuple[str, str | None]] | None = None) -> str:
+    """The document in the GB/T 9704 layout (an HTML fragment); `co_issuers` for joint documents."""
+    return render_official_html(meta, body_html, unit_name, seal_svg=seal, attachment_links=attachment_links,
+                                co_issuers=co_issuers)
 
 
 __all__ = ["Verification", "official_html", "seal_svg"]

@@ -187,7 +187,9 @@ def _item_plan(verification: adapters.Verification, registry: Any, item: Item, s
                 seal = seal_cache[unit_name]
             links = {str(a.get("file")): str(a.get("file")) for a in item.meta.get("attachments") or []
                      if isinstance(a, dict) and str(a.get("file")) in item.files}
-            official = adapters.official_html(item.meta, body_html, unit_name, seal, links)
+            from ..workflow.signature_block import co_issuers  # 联合行文: every unit's name and seal
+            joint = co_issuers(registry, item.meta, bool(report.get("sealed")), item.unit)
+            official = adapters.official_html(item.meta, body_html, unit_name, seal, links, joint)
             return {"item": entry(item, unit_names), "meta": item.meta, "official": Markup(official),
                     "report": report, "unit_id": item.unit, "unit_name": unit_name,
                     "published_at": item.published_at}
