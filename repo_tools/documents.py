@@ -4,8 +4,10 @@ One place validates a document: `check_document` (and `check_bulletin`) takes th
 and the list of files in its folder, so the server hook (reading git objects), the client's
 pre-commit hook (reading the index) and `oa doc check` (reading the disk) all say the same words.
 
-Front matter keys are those of ARCHITECTURE.md "Content in a unit repository", plus one:
-`upward: true` marks a 上行文 whose superior the system cannot recognise by itself.
+Front matter keys are those of ARCHITECTURE.md "Content in a unit repository", plus two:
+`upward: true` marks a 上行文 whose superior the system cannot recognise by itself, and
+`joint: [unit ids]` names the co-issuing units of a 联合行文 (each 会签s it; repo_tools/workflow/).
+`signer` and `date` of a sealed document are written by the seal from the 签发 signature.
 A document is upward (上行文, so it needs a 签发人) when it is a 请示, when it carries
 `upward: true`, or when one of its recipients is a superior of the sending unit: a registered
 unit of a higher level (city above county and department, county and department above township),

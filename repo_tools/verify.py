@@ -252,13 +252,21 @@ def unit_findings(verifier: Verifier, unit: str, target: str | None = None,
     delivered = set(git("for-each-ref", "--format=%(objectname)", "refs/inbox/", cwd=repo,
                         env=clean_env()).split())
     found: list[Finding] = []
+    from .workflow import report as workflow_report  # 会签件 and 会签 (repo_tools/workflow/)
+    from .workflow.trusted import times_of
     with ObjectReader(repo, env=clean_env()) as reader:
+        service = workflow_report.service_commits(repo, reader)
         for oid in commits:
             got = reader.read(oid)
             if got is None:
                 continue
             commit = parse_commit(oid, got[2])
             summary = commit.message.strip().splitlines()[0] if commit.message.strip() else ""
+            if oid in service:
+                found.append(Finding("commit", oid, summary, None, "城市公文服务", None, "会签件",
+                                     times.get(oid, UNKNOWN), True,
+                                     "服务送达的会签件：不签名，只装主办单位合并请求中的联合发文，会签由会签人签名"))
+                continue
             # A delivery is signed by a person of the sending unit; `delivery_report` judges
             # that signer strictly (sending unit, role, key at the transmission time).
             found.append(verifier.finding("commit", unit, oid, times.get(oid), summary, commit.payload,
@@ -270,6 +278,11 @@ def unit_findings(verifier: Verifier, unit: str, target: str | None = None,
                 continue
             tag = parse_tag(oid, got[2])
             summary = f"标签 {tag.tag}：" + (tag.message.strip().splitlines()[0] if tag.message.strip() else "")
+            co_unit = workflow_report.countersign_unit(tag.message) if ref.startswith("refs/reviews/") else None
+            if co_unit and co_unit != unit:  # a 会签, signed for the co-issuing unit, pushed there
+                when = times.get(oid) or next((t.isoformat() for t in times_of(city.log_file, [oid]).values()), None)
+                found.append(verifier.finding("tag", co_unit, oid, when, summary, tag.payload, tag.signature, ref=ref))
+                continue
             found.append(verifier.finding("tag", unit, oid, times.get(oid), summary, tag.payload, tag.signature,
                                           inbox=ref.startswith("refs/inbox/"), ref=ref))
     if target is None:

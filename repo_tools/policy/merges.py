@@ -3,7 +3,9 @@
 trailers name valid, current approvals of eligible reviewers, enough of them and no current
 rejection; a merge that issues documents is signed by the unit's active seal key and pushed by a
 seal custodian (the seal's designated custodian when the seal record names one, Art. 21); the
-merge changes nothing but the allocated number and seal date of the documents it seals; numbers are well formed, of the unit's own codes, and unique on `main`.
+merge changes nothing but the allocated number and seal date of the documents it seals and the 签发人
+and 成文日期 of the 签发 (policy/workflow.py: the 会签, 签发 and 复核 it names are current and valid);
+numbers are well formed, of the unit's own codes, and unique on `main`.
 
 Uniqueness is checked against the numbers on the old `main` (`numbering.numbers_on`), which
 reads every document's front matter: fine for now; a number index kept beside `main`

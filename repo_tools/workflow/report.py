@@ -98,3 +98,37 @@ def issued_steps(verifier: Any, reader: ObjectReader, reg: Registry, unit_id: st
 
 
 __all__ = ["issued_steps"]
+
+
+def countersign_unit(message: str) -> str | None:
+    """The co-issuing unit a 会签 tag is signed for (its `Unit:` field), else None."""
+    if message.split("\n", 1)[0].strip() != "countersign":
+        return None
+    return verdict_fields(message).get("Unit")
+
+
+def service_commits(repo: Path, reader: ObjectReader) -> set[str]:
+    """The 会签件 commits in a unit repository: made by the service, unsigned by design (no push
+    can bring an unsigned commit: policy/signatures.py), reached from refs/countersign/ or as
+    the object of a 会签 tag under refs/reviews/."""
+    from ..gitrepo import clean_env, git
+    found: set[str] = set()
+    out = git("for-each-ref", "--format=%(objectname) %(objecttype) %(refname)", "refs/countersign/",
+              "refs/reviews/", cwd=repo, env=clean_env())
+    for line in out.splitlines():
+        oid, otype, ref = line.split(" ", 2)
+        if ref.startswith("refs/countersign/") and otype == "commit":
+            found.add(oid)
+        elif otype == "tag":
+            got = reader.read(oid)
+            if got and countersign_unit(parse_tag(oid, got[2]).message):
+                found.add(parse_tag(oid, got[2]).object)
+    return {o for o in found if _is_countersign_request(reader, o)}
+
+
+def _is_countersign_request(reader: ObjectReader, oid: str) -> bool:
+    got = reader.read(oid)
+    if not got or got[1] != "commit":
+        return False
+    commit = parse_commit(oid, got[2])
+    return not commit.parents and "\nCountersign-Request: " in commit.message
