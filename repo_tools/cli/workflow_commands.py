@@ -58,11 +58,12 @@ def check_cmd(ctx: Context, n: int, opinion: str, unit_id: str | None) -> None:
 @click.argument("n", type=int)
 @click.option("--opinion", required=True, help="会签意见")
 @click.option("--unit", "from_unit", default=None, help="主办单位（默认：唯一送达此编号会签件的单位）")
+@click.option("--date", "on", default=None, help="会签日期（默认：当天）")
 @pass_ctx
 @refusals_exit
-def countersign_cmd(ctx: Context, n: int, opinion: str, from_unit: str | None) -> None:
+def countersign_cmd(ctx: Context, n: int, opinion: str, from_unit: str | None, on: str | None) -> None:
     """会签：联合发文单位负责人在本单位仓库签名会签，由服务送达主办单位。"""
-    tag = acting.countersign(ctx.city, ctx.user, n, opinion, from_unit)
+    tag = acting.countersign(ctx.city, ctx.user, n, opinion, from_unit, on=_day(on, "会签日期"))
     emit(ctx, {"n": n, "from": from_unit, "verdict": "countersign", "user": ctx.user, "tag": tag},
          f"已签名会签合并请求 !{n}（标签 {tag[:10]}），服务将送达主办单位")
 

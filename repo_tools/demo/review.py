@@ -117,16 +117,16 @@ def _issuing_steps(state: DemoState, draft: dict, unit: str, n: int, custodian: 
         head = view.ref(f"refs/heads/mr/{n}")
         assert head is not None
         flow = steps.judge(view, n, head, view.ref("refs/heads/main"))
+    typed = [d.meta["date"] for d in flow.documents if hasattr(d.meta.get("date"), "year")]
+    on = max(typed) if typed else None
     for co in flow.countersigns_missing:
         co_rec = reg.unit(co)
         leader = co_rec.leader if co_rec else None
         if not leader:
             continue
-        acting.countersign(city, leader, n, "同意联合印发。", from_unit=unit)
+        acting.countersign(city, leader, n, "同意联合印发。", from_unit=unit, on=on)
         state.ok(f"{reg.people[leader].name}（{co_rec.name}负责人）在本单位仓库签名会签 !{n}，"
                  f"服务送达 {unit} 的 refs/reviews/{n}/{leader}")
-    typed = [d.meta["date"] for d in flow.documents if hasattr(d.meta.get("date"), "year")]
-    on = max(typed) if typed else None
     busy = flow.status.committers | {v.reviewer for v in flow.status.approvals}
     signer = next((p for p in allowed_signers(unit_rec, [d.type for d in flow.documents]) if p not in busy), None)
     deputy = next((u.get("delegate_to") for u in state.sample["units"] if u["id"] == unit), None)
@@ -149,7 +149,7 @@ def _issuing_steps(state: DemoState, draft: dict, unit: str, n: int, custodian: 
 
 def run(state: DemoState) -> None:
     city = state.city
-    state.chapter("三、审核与盖章：合并请求 → 审核人签名意见 → 印章保管人以单位电子印章合并")
+    state.chapter("三、发文：合并请求 → 核稿 → 会签 → 签发 → 复核 → 印章保管人以单位电子印章盖章")
     drafts = list(state.facts.get("drafts", []))
     if not any(REGULATION in d.get("paths", []) for d in drafts):
         drafts.append(_regulation_draft(state))

@@ -221,7 +221,7 @@ def unit_workflow_settings(push: Push) -> Iterator[Refusal]:
         except Exception:  # noqa: BLE001 - records_valid reports unreadable records
             continue
     for path, unit in units:
-        problems = settings_problems(unit, people)
+        problems = settings_problems(unit, people, push.registry.unit(unit.id))
         if problems:
             yield refusal("workflow-settings-invalid", path, unit=unit.name, detail="；".join(problems))
 

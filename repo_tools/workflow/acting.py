@@ -132,7 +132,8 @@ def pending_countersigns(city: City, unit: str) -> list[dict]:
     return rows
 
 
-def countersign(city: City, actor: str, n: int, opinion: str, from_unit: str | None = None) -> str:
+def countersign(city: City, actor: str, n: int, opinion: str, from_unit: str | None = None,
+                on: date | None = None) -> str:
     """会签: the co-issuing unit's leader signs the 会签件 the service placed in their own unit's
     repository and pushes it there (refs/outbox-countersign/<from>/<n>/<actor>); the service
     carries it to the drafting unit's refs/reviews/<n>/<actor>."""
@@ -153,7 +154,10 @@ def countersign(city: City, actor: str, n: int, opinion: str, from_unit: str | N
     if actor not in allowed_signers(unit, []):
         raise Refused("workflow-signer", user=actor, unit=unit.name, n=n,
                       allowed="、".join(allowed_signers(unit, [])) or "无")
-    fields = {"Date": timeutil.today().isoformat(), "Unit": own, "Head": request["head"] or ""}
+    today = timeutil.today()
+    if on is not None and on > today:
+        raise Refused("workflow-date", day=on.isoformat(), today=today.isoformat())
+    fields = {"Date": (on or today).isoformat(), "Unit": own, "Head": request["head"] or ""}
     return _push_tag(city, own, actor, f"countersign/{request['from']}/{n}", request["commit"],
                      step_message("countersign", opinion, fields),
                      f"{OUTBOX_COUNTERSIGN}{request['from']}/{n}/{actor}")

@@ -10,6 +10,7 @@ The defaults match a small bureau: the leader alone signs off, no 复核 require
 """
 from __future__ import annotations
 
+import copy
 from typing import Iterable
 
 from ..city import AUTHORITY, City
@@ -30,8 +31,18 @@ def allowed_signers(unit: Unit, doc_types: Iterable[str]) -> list[str]:
     return sorted(allowed or set())
 
 
-def settings_problems(unit: Unit, people: dict[str, Person]) -> list[str]:
-    """What is wrong with a unit record's workflow settings (empty when they are sound)."""
+def named_signers(unit: Unit) -> set[str]:
+    named = set(unit.signers) if isinstance(unit.signers, list) else set()
+    if isinstance(unit.signers_for, dict):
+        for who in unit.signers_for.values():
+            named |= set(who) if isinstance(who, list) else set()
+    return {str(u) for u in named}
+
+
+def settings_problems(unit: Unit, people: dict[str, Person], before: Unit | None = None) -> list[str]:
+    """What is wrong with a unit record's workflow settings (empty when they are sound). With the
+    record `before` the change, only newly named signers must be active people of the unit: a
+    signer who left later stays in the record harmlessly (a 签发 checks the person at its time)."""
     from ..documents import TYPES
     found: list[str] = []
     if not isinstance(unit.required_approvals, int) or isinstance(unit.required_approvals, bool) \
@@ -50,7 +61,10 @@ def settings_problems(unit: Unit, people: dict[str, Person]) -> list[str]:
             found.append(f"signers_for 中“{kind}”的签发人应为列表")
             continue
         named += who
+    kept = named_signers(before) if before is not None else set()
     for user in dict.fromkeys(named):
+        if str(user) in kept:
+            continue
         person = people.get(str(user))
         if person is None or person.unit != unit.id:
             found.append(f"签发人 {user} 不是本单位（{unit.id}）登记的人员")
@@ -70,6 +84,7 @@ def set_workflow(city: City, actor: str, unit_id: str, approvals: int | None = N
         raise Refused("not-found", what="单位", name=unit_id, remedy="请检查单位标识（oa unit list）。")
     if actor != AUTHORITY and not reg.is_egov_admin(actor) and actor not in unit.admins:
         raise Refused("workflow-settings-writer", user=actor, unit=unit.name)
+    before = copy.deepcopy(unit)
     if approvals is not None:
         unit.required_approvals = approvals
     if signers is not None:
@@ -78,7 +93,7 @@ def set_workflow(city: City, actor: str, unit_id: str, approvals: int | None = N
         unit.signers_for = {k: list(dict.fromkeys(v)) for k, v in signers_for.items() if v}
     if check is not None:
         unit.check_required = check
-    problems = settings_problems(unit, reg.people)
+    problems = settings_problems(unit, reg.people, before)
     if problems:
         raise Refused("workflow-settings-invalid", unit=unit.name, detail="；".join(problems))
     city.change_registry(actor, {f"units/{unit_id}.yaml": dump(unit)},
