@@ -16,8 +16,9 @@ from . import eventlog, keys, timeutil
 from .gitrepo import Signer, clean_env, commit_and_push, git, list_tree
 from .messages import Refused
 from .registry import (EGOV, ROLES, KeyRecord, Person, Registry, Seal, Unit, dump, dump_seals)
+from repo_tools.resources import project_path
 
-PROJECT_HOOKS = Path(__file__).resolve().parent.parent / "hooks"
+PROJECT_HOOKS = project_path("hooks")
 AUTHORITY = "authority"
 
 

@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from . import timeutil
+from repo_tools.resources import project_path
 
-CSS_PATH = Path(__file__).resolve().parent.parent / "site_templates" / "assets" / "official.css"
+CSS_PATH = project_path("site_templates") / "assets" / "official.css"
 
 
 def _day(value: Any) -> str:

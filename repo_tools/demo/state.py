@@ -13,8 +13,9 @@ from rich.console import Console
 from rich.markup import escape
 
 from ..city import City
+from repo_tools.resources import project_path
 
-CONTENT = Path(__file__).resolve().parent.parent.parent / "content"
+CONTENT = project_path("content")
 
 
 @dataclass

@@ -28,9 +28,9 @@ from mkdocs.config import load_config
 
 from . import search
 from .pages import PagePlan
+from repo_tools.resources import project_path
 
-PROJECT = Path(__file__).resolve().parent.parent.parent
-MKDOCS_YML = PROJECT / "mkdocs.yml"
+MKDOCS_YML = project_path("mkdocs.yml")
 PARALLEL_MIN = 400  # fewer pages than this (and no bundle to remake): one process is quicker
 
 
