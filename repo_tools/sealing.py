@@ -19,7 +19,8 @@ from .gitrepo import GitError, PushRefused, Scratch, clean_env, git, rev_parse
 from .messages import Refused
 from .review import MR_BRANCH, ReviewView, _push, document_folders
 from .workflow.issuing import signed_fields, typed_signer_problem
-from .workflow.steps import Workflow, judge as judge_workflow
+from .workflow.steps import Workflow
+from .workflow.steps import judge as judge_workflow
 
 SEALED_KEYS = ("number", "sealed_on", "signer", "date")  # signer, date: from the 签发 (workflow/issuing.py)
 MAX_ATTEMPTS = 30

@@ -6,9 +6,9 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-
 from fixtures import Workspace, run
 from forged_merges import hand_merge
+
 from repo_tools import city as city_mod
 from repo_tools import frontmatter, review, sealing, timeutil
 from repo_tools.gitrepo import PushRefused, clean_env, commit_and_push, git, rev_parse
@@ -74,6 +74,7 @@ def test_workflow_settings_are_validated_by_command_and_hook(ws: Workspace) -> N
     assert "[workflow-settings-invalid｜" in hooked.value.message and "feng" in hooked.value.message
     assert ws.snapshot() == before
     from click.testing import CliRunner
+
     from repo_tools.cli import oa
     result = CliRunner().invoke(oa, ["--city", str(ws.city.root), "--as", "admin", "unit", "set-workflow", "lagov",
                                      "--approvals", "2", "--signers", "lu", "--signers-for", "请示=wang", "--check"])
@@ -309,6 +310,7 @@ def test_joint_document_needs_the_co_issuers_countersign_through_the_service(ws:
 # The print form's signature block -------------------------------------------------------------
 def _pdf(tmp: Path, meta_extra: str, co: list[tuple[str, str | None]] | None) -> list[str]:
     from pypdf import PdfReader
+
     from repo_tools import render
     from repo_tools.seal_image import seal_svg
     folder = tmp / "doc"

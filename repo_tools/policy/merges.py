@@ -13,19 +13,19 @@ reads every document's front matter: fine for now; a number index kept beside `m
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, timedelta
-from typing import Iterator
 
 from .. import frontmatter, numbering
 from ..gitrepo import GitError, git, parse_commit
 from ..push import Push
 from ..review import MR_BRANCH, REVIEW_REF, MergeTrailers, document_folders
 from ..sealing import document_year, seal_edit_problem
+from ..workflow.steps import judge as judge_workflow
 from .archives import is_archive_commit
 from .base import Refusal, refusal
 from .reviews import is_ancestor, review_view
 from .workflow import merge_signed_fields, merge_steps
-from ..workflow.steps import judge as judge_workflow
 
 
 def _short(oid: str) -> str:

@@ -13,22 +13,22 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import date
-from typing import Any, Iterator
+from typing import Any
 
 import yaml
 
 from .. import frontmatter
-from ..gitrepo import parse_commit, parse_tag
+from ..gitrepo import parse_tag
 from ..push import Push, RefUpdate
-from ..registry import unit_from_dict, person_from_dict
+from ..registry import person_from_dict, unit_from_dict
 from ..review import MergeTrailers, ReviewView, Verdict
 from ..workflow import delegation as delegation_mod
 from ..workflow.acting import order_missing
 from ..workflow.issuing import signed_fields, typed_signer_problem
 from ..workflow.settings import allowed_signers, settings_problems
-from ..workflow.steps import (COUNTERSIGN_REF, OUTBOX_COUNTERSIGN, Workflow, countersign_head, judge,
-                              verdict_fields)
+from ..workflow.steps import COUNTERSIGN_REF, OUTBOX_COUNTERSIGN, Workflow, countersign_head, judge, verdict_fields
 from .base import Refusal, refusal
 
 OUTBOX_REF = re.compile(r"^refs/outbox-countersign/(?P<from>[a-z][a-z0-9-]{0,31})/(?P<n>[1-9]\d*)/"

@@ -13,8 +13,7 @@ from ..messages import Refused
 from ..review import MR_BRANCH, REVIEWS, ReviewView
 from . import delegation as delegation_mod
 from .settings import allowed_signers
-from .steps import (COUNTERSIGN_REF, OUTBOX_COUNTERSIGN, STEP_NAMES, Workflow, countersign_head, judge,
-                    log_file_of, step_message)
+from .steps import COUNTERSIGN_REF, OUTBOX_COUNTERSIGN, STEP_NAMES, Workflow, countersign_head, judge, log_file_of, step_message
 
 
 def _open(city: City, unit: str, n: int, actor: str) -> tuple[ReviewView, str, Workflow]:

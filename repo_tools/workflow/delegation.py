@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..city import City
-from ..gitrepo import Scratch, parse_tag, rev_parse, clean_env
+from ..gitrepo import Scratch, clean_env, parse_tag, rev_parse
 from ..messages import Refused
 from ..registry import Unit
 from .trusted import times_of
@@ -63,7 +63,7 @@ def parse_grant(message: str) -> tuple[str | None, date | None, date | None]:
     return fields.get("To"), day("From"), day("Until")
 
 
-def find(view: "ReviewView", ident: str) -> Grant | None:
+def find(view: ReviewView, ident: str) -> Grant | None:
     """The grant `ident` in the unit repository, with its revocation (None when there is none)."""
     if not ID.match(ident):
         return None
@@ -84,7 +84,7 @@ def find(view: "ReviewView", ident: str) -> Grant | None:
                  revocation, revoked_by)
 
 
-def in_force_problem(view: "ReviewView", unit: Unit, grant: Grant | None, user: str, moment: datetime,
+def in_force_problem(view: ReviewView, unit: Unit, grant: Grant | None, user: str, moment: datetime,
                      log_file: Path) -> str:
     """Why the grant does not let `user` sign off at `moment` (empty when it does)."""
     if grant is None:

@@ -11,7 +11,7 @@ The defaults match a small bureau: the leader alone signs off, no 复核 require
 from __future__ import annotations
 
 import copy
-from typing import Iterable
+from collections.abc import Iterable
 
 from ..city import AUTHORITY, City
 from ..messages import Refused
