@@ -297,6 +297,11 @@ def test_joint_document_needs_the_co_issuers_countersign_through_the_service(ws:
     shown = review.show(ws.city, "lagov", n)
     assert [m.split("：")[0] for m in shown["missing"]] == ["签发"]
     acting.sign_off(ws.city, "lagov", n, "lu", "同意印发。")
+    # out of order: a 会签 made again after the 签发 makes the 签发 wait for a new one
+    acting.countersign(ws.city, "gu", n, "同意联合印发（再次确认）。", from_unit="lagov")
+    assert [m.split("：")[0] for m in review.show(ws.city, "lagov", n)["missing"]] == ["会签"]
+    acting.sign_off(ws.city, "lagov", n, "lu", "同意印发。")
+    placed = rev_parse(ws.city.unit_repo("lagov"), f"refs/reviews/{n}/gu", env=clean_env())
     result = sealing.merge(ws.city, "lagov", n, "zhao")
     body = git("log", "-1", "--format=%B", result.merge, cwd=ws.city.unit_repo("lagov"), env=clean_env())
     assert f"Countersign: refs/reviews/{n}/gu {placed}" in body

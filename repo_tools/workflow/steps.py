@@ -144,8 +144,9 @@ class Workflow:
     def countersigns_missing(self) -> list[str]:
         return [u for u in self.joint if u not in self.countersigns]
 
-    def missing(self, registry: Registry) -> list[str]:
-        """What still stands before the seal, in the order of the steps (Chinese, for people)."""
+    def missing(self, registry: Registry, for_new_sign_off: bool = False) -> list[str]:
+        """What still stands before the seal, in the order of the steps (Chinese, for people).
+        `for_new_sign_off`: a 会签 taken after an earlier 签发 counts for the 签发 about to be made."""
         out: list[str] = []
         have, need = len(self.status.approvals), self.status.required
         if have < need:
@@ -154,7 +155,8 @@ class Workflow:
             out.append(f"驳回：{v.reviewer} 的意见“{v.opinion}”（请修改后重新提交）")
         if not self.documents:
             return out
-        for unit_id in self.countersigns_missing:
+        signed = {s.unit for s in self.steps if s.kind == "countersign" and s.counts} if for_new_sign_off else set()
+        for unit_id in [u for u in self.countersigns_missing if u not in signed]:
             unit = registry.unit(unit_id)
             out.append(f"会签：{unit.name if unit else unit_id}（{unit_id}）负责人尚未会签当前版本")
         if self.sign_off is None:
@@ -279,13 +281,19 @@ def judge(view: ReviewView, n: int, head: str, base: str | None, status: Status 
         found = [s for s in counting if s.kind == kind]
         return max(found, key=lambda s: s.trusted_at or view.now) if found else None
 
+    sign_off = latest("sign-off")
+
+    def when(step: Step) -> datetime:
+        return step.trusted_at or view.now
+
+    # Order (核稿 → 会签 → 签发 → 复核): a 会签 later than the 签发, or a 复核 earlier than it, is out
+    # of order and does not count (the step is taken again in order).
     countersigns: dict[str, Step] = {}
     for s in counting:
-        if s.kind == "countersign" and s.unit in joint:
+        if s.kind == "countersign" and s.unit in joint and (sign_off is None or when(s) <= when(sign_off)):
             countersigns.setdefault(s.unit, s)
-    sign_off = latest("sign-off")
-    check = next((s for s in counting if s.kind == "check" and (sign_off is None or s.user != sign_off.user)),
-                 None)
+    check = next((s for s in counting if s.kind == "check" and sign_off is not None and s.user != sign_off.user
+                  and when(s) >= when(sign_off)), None)
     return Workflow(n, head, unit, documents, status, joint, countersigns, sign_off, check, steps)
 
 
