@@ -138,8 +138,8 @@ class Workspace:
                     meta, _ = frontmatter.split(text)
                 except frontmatter.FrontMatterError:
                     continue
-                if isinstance(meta.get("date"), date):
-                    dates.append(meta["date"])
+                if _as_date(meta.get("date")):
+                    dates.append(_as_date(meta.get("date")))
                 preset = numbering.parse(str(meta.get("number") or ""))
                 if meta.get("number"):
                     code = code or (preset.code if preset else None)
@@ -187,8 +187,8 @@ def signed_off(city: City, unit: str, n: int, on: date | None = None, signer: st
     if not flow.documents:
         return
     if on is None:
-        typed = [d.meta["date"] for d in flow.documents if isinstance(d.meta.get("date"), date)]
-        on = max(typed) if typed else None
+        typed = [_as_date(d.meta.get("date")) for d in flow.documents]
+        on = max((t for t in typed if t), default=None)
     signer = signer or next(p for p in allowed_signers(flow.unit, [d.type for d in flow.documents])
                             if p not in flow.status.committers)
     acting.sign_off(city, unit, n, signer, "同意印发。", on=on)
@@ -196,6 +196,16 @@ def signed_off(city: City, unit: str, n: int, on: date | None = None, signer: st
         reg = city.registry()
         checker = next(p.id for p in reg.with_role(unit, "seal-custodian") if p.id not in flow.status.committers)
         acting.check(city, unit, n, checker)
+
+
+def _as_date(value: object) -> date | None:
+    """A typed `date` (YAML date or ISO string), else None."""
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        return None
 
 
 def _drop_key(text: str, key: str) -> str:

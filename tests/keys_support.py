@@ -7,7 +7,7 @@ from __future__ import annotations
 import subprocess
 from dataclasses import dataclass
 
-from fixtures import Workspace, run
+from fixtures import Workspace, run, signed_off
 from repo_tools import eventlog, frontmatter, review, sealing, timeutil
 from repo_tools.gitrepo import Scratch, Signer, clean_env, git, rev_parse
 
