@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEMO_DIR ?= demo-city
 PYTEST_ARGS ?=
 
-.PHONY: demo test system bench clean
+.PHONY: demo test system bench clean screenshot
 
 $(STAMP): pyproject.toml
 	@bash scripts/setup-system.sh
@@ -23,6 +23,10 @@ demo: $(STAMP) system
 
 test: $(STAMP) system
 	@$(PY) -m pytest -n 2 -q $(PYTEST_ARGS)
+
+# Refresh the README's docs/document-page.png (the tests themselves never write into the tree).
+screenshot: $(STAMP) system
+	@OA_REFRESH_SCREENSHOT=1 $(PY) -m pytest -n 0 -q tests/site_browser_test.py
 
 bench: $(STAMP) system
 	@$(PY) -m pip install -q -e '.[test,bench]'

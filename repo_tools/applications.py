@@ -22,7 +22,10 @@ def require_executor(reg: Registry, actor: str) -> None:
     if not reg.is_egov_admin(actor):
         raise Refused("registry-writer", user=actor)
 
-ACTIONS = ("cert-issue", "cert-revoke", "seal-issue", "seal-rotate", "seal-revoke", "seal-destroy")
+ACTIONS = ("cert-issue", "cert-revoke", "seal-issue", "seal-rotate", "seal-revoke", "seal-destroy",
+           # Art. 9: a unit's change of name, its deregistration, a merger. One application
+           # covers every registry file the change touches (`details["covers"]`).
+           "unit-rename", "unit-deregister", "unit-merge")
 REQUEST_DIR = "requests"
 
 

@@ -434,7 +434,7 @@ def file_format(name: str, data: bytes) -> str:
     if image:
         return {"JPEG": "JPEG（image/jpeg）", "PNG": "PNG（image/png）", "GIF": "GIF（image/gif）",
                 "TIFF": "TIFF（image/tiff）", "BMP": "BMP（image/bmp）", "WebP": "WebP（image/webp）",
-                "SVG": "SVG（image/svg+xml）"}[image]
+                "SVG": "SVG（image/svg+xml）"}.get(image, f"{image}（图像）")
     if data.startswith(b"%PDF-"):
         return "PDF（application/pdf）"
     lower = name.lower()
@@ -544,6 +544,8 @@ class Package:
 
 
 def require_archivist(registry: Registry, actor: str, unit_id: str) -> None:
+    if registry.unit(unit_id) is None:  # "no such unit" first: a role in a unit that is not there says nothing
+        raise Refused("not-found", what="单位", name=unit_id, remedy="请检查单位标识（oa unit list）。")
     person = registry.person(actor)
     if person is None or person.unit != unit_id or "archivist" not in person.roles or person.status != "active":
         raise Refused("role-required", user=actor, role="档案员", action=f"为单位 {unit_id} 归档")
@@ -644,8 +646,28 @@ def unit_of_actor(city: City, actor: str) -> str:
     return person.unit
 
 
-def find_item(city: City, reference: str) -> tuple[str, PackageInfo, dict[str, Any]] | None:
-    """(unit, package, catalogue row) of an archived item by its 档号, on any unit's main."""
+def find_item(city: City, reference: str, prefer_unit: str | None = None
+              ) -> tuple[str, PackageInfo, dict[str, Any]] | None:
+    """(unit, package, catalogue row) of an archived item by its 档号, on any unit's main; failing
+    that, by the document's 发文字号 or its path (`documents/2013/x`, `.../index.md`, with or
+    without a leading `<unit>/`), looked up first in `prefer_unit` (the reader's own unit)."""
+    found = _find_by_reference(city, reference)
+    if found is not None:
+        return found
+    wanted = reference.strip().removesuffix("/index.md").strip("/")
+    units = sorted(city.registry().units, key=lambda u: u != prefer_unit)
+    for unit_id in units:
+        if not city.unit_repo(unit_id).exists():
+            continue
+        rel = wanted.removeprefix(f"{unit_id}/")
+        for package in packages(city, unit_id, None):
+            for row in package.rows:
+                if wanted and (row.get("文号") == wanted or row.get("source") == rel):
+                    return unit_id, package, row
+    return None
+
+
+def _find_by_reference(city: City, reference: str) -> tuple[str, PackageInfo, dict[str, Any]] | None:
     parsed = archive_reference.parse(reference)
     registry = city.registry()
     for unit in registry.units.values():

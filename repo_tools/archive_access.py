@@ -24,12 +24,13 @@ def access(city: City, reader_id: str, reference: str, reason: str) -> dict[str,
     """Register one consultation of the item `reference` (档号) by `reader_id`; return the record."""
     if not reason.strip():
         raise Refused("usage", detail="调阅须写明事由（--reason）。", remedy="例如 --reason \"起草修订稿参考\"。")
-    found = find_item(city, reference)
+    registry = city.registry()
+    person = registry.person(reader_id)
+    found = find_item(city, reference, prefer_unit=person.unit if person else None)
     if found is None:
         raise Refused("archive-item-unknown", item=reference)
     unit_id, package, row = found
-    registry = city.registry()
-    person = registry.person(reader_id)
+    reference = str(row.get("档号"))  # the register always names the 档号, however it was asked for
     unit = registry.unit(unit_id)
     if person is None or person.unit != unit_id or person.status != "active":
         raise Refused("archive-access-other-unit", user=reader_id, unit=unit.name if unit else unit_id)

@@ -11,6 +11,7 @@ with stock gpg without the system.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -29,14 +30,30 @@ data/archive/<年度>/<批次>/       档案包：items/<档号>/content/ 为原
                                   catalogue.md 为归档文件目录，manifest-sha256.txt 为归档时的 SHA-256 清单
 data/tags/*.tag                   档案员签名的归档标签（Git 附注标签对象），其中记有清单的 SHA-256
 data/keys/*.asc                   登记系统中的签名公钥（个人证书与电子印章）
+data/proofs/<档号>.tlog-proof      事件日志的离线证明（c2sp.org/tlog-proof@v1）：该件用印（或发布）推送在日志中的
+                                  条目、包含路径及经各单位见证联署的检查点，用以证明可信时间
+data/keys/log/                    日志公钥、各单位见证公钥与见证法定数（登记系统 log/、witnesses/）
 
 核验方法：用 bagit 校验本包；用 gpg 导入 keys/ 中的公钥后核验标签签名（标签对象去掉签名部分即为签名内容）；
-再核对 manifest-sha256.txt 的 SHA-256 与标签所记一致。
+再核对 manifest-sha256.txt 的 SHA-256 与标签所记一致；用 `oa verify --proof 证明文件 对象` 核验日志证明。
 """
 
 
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def _sealing_object(metadata: str) -> str | None:
+    """The commit whose push gave the item its trusted time (用印签发, else 发布)."""
+    try:
+        data = json.loads(metadata)
+    except ValueError:
+        return None
+    for role in ("用印签发", "发布"):
+        for signature in data.get("电子签名", []) or []:
+            if isinstance(signature, dict) and signature.get("用途") == role and signature.get("对象"):
+                return str(signature["对象"])
+    return None
 
 
 def export(city: City, unit_id: str, year: int, out_dir: str | Path) -> dict[str, Any]:
@@ -53,6 +70,7 @@ def export(city: City, unit_id: str, year: int, out_dir: str | Path) -> dict[str
     repo = city.unit_repo(unit_id)
     manifest: dict[str, str] = {}      # bag path -> sha256 expected
     fingerprints: set[str] = set()
+    sealing: dict[str, str | None] = {}   # 档号 -> the item's sealing or publishing commit
     payload_bytes, payload_files = 0, 0
 
     def write(rel: str, data: bytes, expected: str | None = None) -> None:
@@ -87,7 +105,26 @@ def export(city: City, unit_id: str, year: int, out_dir: str | Path) -> dict[str
                 write(f"{base}/{rel}", reader.blob(blob) or b"", recorded.get(rel))
             for rel, blob in files.items():
                 if rel.endswith("/metadata.json"):
-                    fingerprints |= set(re.findall(r'"证书": "([0-9A-F]{40})"', (reader.blob(blob) or b"").decode()))
+                    text = (reader.blob(blob) or b"").decode()
+                    fingerprints |= set(re.findall(r'"证书": "([0-9A-F]{40})"', text))
+                    sealing[rel.rsplit("/", 2)[-2]] = _sealing_object(text)
+    # The log's offline proof of each item's sealing (or publishing) push: with the registry's
+    # log and witness keys it shows the trusted time without the city's servers.
+    from .log import policy as log_policy
+    from .log import proof as log_proof
+    keys = log_policy.load(city.registry_repo)
+    for reference, oid in sorted(sealing.items()):
+        if oid is None:
+            continue
+        try:
+            made = log_proof.make(city.log_file, keys, oid, unit_id)
+        except Refused:
+            continue
+        write(f"data/proofs/{reference}.tlog-proof", made.encode().encode())
+    for path, blob in {**list_tree(city.registry_repo, MAIN, "log", env=clean_env()),
+                       **list_tree(city.registry_repo, MAIN, "witnesses", env=clean_env())}.items():
+        with ObjectReader(city.registry_repo, env=clean_env()) as reader:
+            write(f"data/keys/log/{path}", reader.blob(blob) or b"")
     with ObjectReader(city.registry_repo, env=clean_env()) as reader:
         for fpr in sorted(fingerprints):
             blob = registry.key_files.get(fpr)

@@ -118,7 +118,8 @@ def _install_hooks(repo: Path, city: City, kind: str, unit: str | None = None) -
     env = clean_env()
     git("config", "oa.city", str(city.root), cwd=repo, env=env)
     git("config", "oa.kind", kind, cwd=repo, env=env)
-    git("config", "oa.python", sys.executable, cwd=repo, env=env)
+    served = city.root / "server" / "venv" / "bin" / "python"  # a served city's own interpreter
+    git("config", "oa.python", str(served if served.exists() else sys.executable), cwd=repo, env=env)
     if unit:
         git("config", "oa.unit", unit, cwd=repo, env=env)
     git("config", "receive.certNonceSeed", secrets.token_hex(32), cwd=repo, env=env)
@@ -127,10 +128,34 @@ def _install_hooks(repo: Path, city: City, kind: str, unit: str | None = None) -
     git("config", "receive.denyDeletes", "false", cwd=repo, env=env)
     git("config", "receive.advertisePushOptions", "true", cwd=repo, env=env)
     git("config", "gc.pruneExpire", "never", cwd=repo, env=env)
+    check_objects(repo)
     for name in ("pre-receive", "post-receive"):
         target = repo / "hooks" / name
         shutil.copyfile(PROJECT_HOOKS / name, target)
         target.chmod(target.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+
+
+# git's own object checks (malformed trees, '.git' look-alikes, bad .gitmodules) before any hook
+# runs; the hook checks the same again, so a repository configured by hand is no weaker.
+FSCK_CONFIG = {"receive.fsckObjects": "true", "transfer.fsckObjects": "true", "fetch.fsckObjects": "true"}
+
+
+def check_objects(repo: Path) -> None:
+    """Turn on git's object checks in one bare repository."""
+    for key, value in FSCK_CONFIG.items():
+        git("config", key, value, cwd=repo, env=clean_env())
+
+
+def reinstall_hooks(city: City) -> list[Path]:
+    """Install the current hooks and settings into every repository of an existing city."""
+    done = []
+    _install_hooks(city.registry_repo, city, "registry")
+    done.append(city.registry_repo)
+    for repo in sorted((city.root / "units").glob("*.git")):
+        unit = git("config", "--get", "oa.unit", cwd=repo, env=clean_env(), check=False).strip()
+        _install_hooks(repo, city, "unit", unit or repo.name[:-4])
+        done.append(repo)
+    return done
 
 
 def _new_bare(path: Path) -> None:
@@ -148,6 +173,9 @@ def person_key(city: City, user: str, name: str, email: str, key_file: Path | No
             raise Refused("usage", detail=f"{key_file} 应当恰好包含一把公钥，实际 {len(fprs)} 把。",
                           remedy="请导出单独一把公钥（gpg --armor --export 指纹）。")
         fingerprint = fprs[0]
+        if "a" not in keys.capabilities_in(armored):
+            # The authentication subkey is the person's SSH login: one identity per person.
+            raise Refused("key-no-auth", key=fingerprint)
     else:
         fingerprint = keys.generate(city.person_gnupg(user), name, email)
         armored = keys.export_public(city.person_gnupg(user), fingerprint)
@@ -190,7 +218,10 @@ def init(root: str | Path, admin: str = "admin", admin_name: str = "电子政务
     egov = Unit(id=EGOV, name=egov_name, codes=["六电政"], level="department", admins=[admin],
                 created_at=timeutil.iso(timeutil.now()), fonds="EGOV")
     authority_pub = keys.export_public(city.authority_gnupg, authority_fpr)
+    from .log import enrol
+    log_files = enrol.log_key_files(root, secrets.token_hex(4))  # before the first push is logged
     city.change_registry(AUTHORITY, {
+        **log_files,
         f"units/{EGOV}.yaml": dump(egov),
         f"people/{admin}.yaml": dump(person),
         f"keys/{person.keys[0].fingerprint}.asc": armored.encode(),
@@ -253,12 +284,22 @@ def add_user(city: City, actor: str, user: str, name: str, unit_id: str, roles: 
     """Register a person with their roles and key (generated here unless a public key is given)."""
     _validate_id("人员", user)
     reg = city.registry()
-    _require_egov_admin(city, reg, actor)
+    if not (actor == AUTHORITY or reg.is_egov_admin(actor)):
+        # Art. 12: a unit admin registers their own unit's people; admins are the e-gov office's.
+        from .lifecycle import require_manager
+        require_manager(reg, actor, unit_id, f"在单位 {unit_id} 登记人员")
+        if "admin" in roles:
+            own = reg.unit(unit_id)
+            raise Refused("registry-scope", user=actor, unit=own.name if own else unit_id,
+                          detail="登记系统管理员（第六条第五项由电子政务办公室办理）")
     if user in reg.people or user == AUTHORITY:
-        raise Refused("exists", what="人员", name=user)
+        raise Refused("user-id-reused" if reg.people.get(user) and reg.people[user].status == "removed"
+                      else "exists", what="人员", name=user, user=user, detail="该人员已注销，记录保留")
     unit = reg.unit(unit_id)
     if unit is None:
         raise Refused("not-found", what="单位", name=unit_id, remedy="请先用 `oa unit add` 登记该单位。")
+    if unit.status != "active":
+        raise Refused("unit-state", unit=unit.name, detail=f"已于 {unit.deregistered_at} 注销", remedy="请选择现有的单位。")
     bad = [r for r in roles if r not in ROLES]
     if bad:
         raise Refused("usage", detail=f"未知角色：{'、'.join(bad)}。", remedy=f"可用角色：{'、'.join(ROLES)}。")
@@ -328,6 +369,9 @@ def city_from_env(explicit: str | None) -> City:
             root = None
     if not root:
         raise Refused("usage", detail="没有指定城市目录。", remedy="请用 --city、环境变量 OA_CITY，或在 `oa clone` 的工作副本中运行。")
+    from .server import remote  # a clone over SSH: the city is the person's mirrors of the server
+    if remote.is_remote(Path(root)):
+        return remote.sync(root)
     return City.at(root)
 
 
@@ -348,9 +392,8 @@ def set_person_status(city: City, actor: str, user: str, status: str, reason: st
             return person  # only a lock-out to lift; the registry already says active
     person.status = status  # type: ignore[assignment]
     verb = "停用" if status == "disabled" else "启用"
-    # The registry accepts commits from the e-gov office only; a unit admin's request is
-    # executed by the authority on the admin's behalf and says so in the message.
-    signer = actor if reg.is_egov_admin(actor) else AUTHORITY
+    # Art. 12: a unit admin signs their own unit's change; the registry hook holds them to it.
+    signer = actor if reg.is_egov_admin(actor) or reg.is_unit_admin(actor, person.unit) else AUTHORITY
     city.change_registry(signer, {f"people/{user}.yaml": dump(person)},
                          f"{verb}账户 {user}（{person.name}）：{reason or '未注明原因'}（经办：{actor}）")
     return person

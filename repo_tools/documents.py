@@ -174,16 +174,7 @@ _Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
 
 def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
     """(metadata, body) like `frontmatter.split`, keeping impossible dates as text."""
-    match = frontmatter.FENCE.match(text)
-    if not match:
-        raise frontmatter.FrontMatterError("文件开头缺少 YAML 前置元数据（以 --- 开始和结束）")
-    try:
-        meta = yaml.load(match.group(1), Loader=_Loader) or {}  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        raise frontmatter.FrontMatterError(f"前置元数据不是有效的 YAML：{exc}") from exc
-    if not isinstance(meta, dict):
-        raise frontmatter.FrontMatterError("前置元数据必须是“键: 值”的映射")
-    return meta, text[match.end():]
+    return frontmatter.split(text, loader=_Loader)
 
 
 def _load(path: str, text: str, model: type[BaseModel]) -> tuple[BaseModel | None, str, list[Refusal]]:

@@ -1,18 +1,19 @@
-"""The city's event log (Art. 8, 11, 41-43): one JSON object per line, each carrying the SHA-256
-of the previous line, appended under a file lock and flushed to disk, so that any edited,
-removed or reordered line is detected by `oa log verify`."""
+"""The city's event log (Art. 8, 11, 41-43): one JSON object per line, appended under a file lock
+and flushed to disk. Each line's exact bytes (without the newline) are a leaf of the log's
+Merkle tree (`repo_tools/log/`), whose checkpoints the log key signs and the units' witnesses
+cosign; each line also keeps the SHA-256 of the previous one (`prev`, `hash`), so a break is
+named line by line. This module is the façade the rest of the system calls."""
 from __future__ import annotations
 
 import hashlib
 import json
-import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
-
-from filelock import FileLock
+from typing import Any
 
 from . import timeutil
+from .log import store
 
 GENESIS = "0" * 64
 
@@ -23,32 +24,11 @@ def _digest(entry: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def _last_entry(path: Path) -> dict[str, Any] | None:
-    """The last line of the log, read from the end so appending stays O(1) in the log's size."""
-    if not path.exists() or path.stat().st_size == 0:
-        return None
-    with path.open("rb") as handle:
-        handle.seek(0, os.SEEK_END)
-        end = handle.tell()
-        block = 4096
-        data = b""
-        pos = end
-        while pos > 0:
-            step = min(block, pos)
-            pos -= step
-            handle.seek(pos)
-            data = handle.read(step) + data
-            if data.rstrip(b"\n").count(b"\n") >= 1:
-                break
-        line = data.rstrip(b"\n").split(b"\n")[-1]
-    return json.loads(line)
-
-
 def append(log_file: Path, event: str, **fields: Any) -> dict[str, Any]:
-    """Append one event; its `time` is the server's clock now (the trusted time)."""
-    log_file.parent.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(log_file) + ".lock"):
-        last = _last_entry(log_file)
+    """Append one event; its `time` is the server's clock now (the trusted time). The line is
+    on disk (fsynced) before the tree, tiles and checkpoint are brought up to date."""
+    def make(last_line: bytes | None) -> tuple[bytes, dict[str, Any]]:
+        last = json.loads(last_line) if last_line else None
         entry: dict[str, Any] = {
             "seq": (last["seq"] + 1) if last else 1,
             "time": fields.pop("time", None) or timeutil.iso(timeutil.now()),
@@ -57,12 +37,8 @@ def append(log_file: Path, event: str, **fields: Any) -> dict[str, Any]:
             "prev": last["hash"] if last else GENESIS,
         }
         entry["hash"] = _digest(entry)
-        line = json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n"
-        with log_file.open("a", encoding="utf-8") as handle:
-            handle.write(line)
-            handle.flush()
-            os.fsync(handle.fileno())
-    return entry
+        return (json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8"), entry
+    return store.append_line(log_file, make)
 
 
 def read(log_file: Path) -> Iterator[dict[str, Any]]:
@@ -81,6 +57,21 @@ class LogProblem:
 
 
 def verify(log_file: Path) -> list[LogProblem]:
+    """Every break in the chain (a changed line, a removed or inserted one, a reordering) and in
+    the Merkle log: leaves against the stored tree and tiles, checkpoints and cosignatures
+    against the registry's keys (`repo_tools.log.audit`)."""
+    problems = verify_chain(log_file)
+    if not log_file.exists():
+        return problems
+    from .log import audit, policy
+    registry = log_file.parent.parent / "registry.git"
+    keys = policy.load(registry) if registry.is_dir() else None
+    for found in audit.audit(log_file, keys).problems:
+        problems.append(LogProblem((found.entry + 1) if found.entry is not None else 0, found.message))
+    return problems
+
+
+def verify_chain(log_file: Path) -> list[LogProblem]:
     """Every break in the chain: a changed line, a removed or inserted one, a reordering."""
     problems: list[LogProblem] = []
     prev, expected_seq = GENESIS, 1
@@ -105,11 +96,12 @@ def verify(log_file: Path) -> list[LogProblem]:
 
 
 def trusted_times(log_file: Path, unit: str | None = None) -> dict[str, str]:
-    """Object id -> log time of the push that first brought it to the server."""
-    times: dict[str, str] = {}
-    for entry in read(log_file):
-        if entry.get("type") != "push" or (unit is not None and entry.get("repo") != unit):
-            continue
-        for oid in entry.get("objects", []):
-            times.setdefault(oid, entry["time"])
-    return times
+    """Object id -> log time of the push that first brought it to the server (from the log's
+    object index, never a scan of the log). The server's own rules use this time directly;
+    readers' verification also asks for a witness quorum (`repo_tools.log.quorum`)."""
+    return store.trusted_times(log_file, unit)
+
+
+def object_entry(log_file: Path, oid: str, unit: str | None = None) -> store.Entry | None:
+    """One object's first log entry (leaf index and time), by index lookup."""
+    return store.object_entry(log_file, oid, unit)

@@ -16,19 +16,41 @@ LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 FENCE = re.compile(r"\A---[ \t]*\r?\n(.*?)(?:\r?\n)---[ \t]*(?:\r?\n|\Z)", re.S)
 
 
+# Anchors and aliases let a few lines expand to gigabytes ("billion laughs") in whoever walks
+# the result (the site's JSON, the hook's schema): front matter has no use for them.
+ALIAS_HINT = re.compile(r"[&*][^\s,\[\]{}]")
+MAX_BLOCK = 64 * 1024
+
+
+def _has_alias(block: str) -> bool:
+    try:
+        return any(isinstance(token, (yaml.AliasToken, yaml.AnchorToken)) for token in yaml.scan(block))
+    except yaml.YAMLError:
+        return False  # the loader reports the error
+
+
 class FrontMatterError(ValueError):
     """The file has no readable front matter."""
 
 
-def split(text: str) -> tuple[dict[str, Any], str]:
-    """(metadata, body) of a Markdown file with YAML front matter."""
+def split(text: str, loader: Any = None) -> tuple[dict[str, Any], str]:
+    """(metadata, body) of a Markdown file with YAML front matter.
+
+    The one loader of front matter: the hook's rules, `oa doc check` and the site all read a
+    file through here (`loader`: a SafeLoader subclass, e.g. one keeping impossible dates as text)."""
     match = FENCE.match(text)
     if not match:
         raise FrontMatterError("文件开头缺少 YAML 前置元数据（以 --- 开始和结束）")
+    block = match.group(1)
+    if len(block) > MAX_BLOCK:
+        raise FrontMatterError(f"前置元数据过长（{len(block)} 字符，上限 {MAX_BLOCK}）")
+    if ALIAS_HINT.search(block) and _has_alias(block):
+        raise FrontMatterError("前置元数据不得使用 YAML 锚点和别名（& 和 *）")
     try:
-        meta = yaml.load(match.group(1), Loader=LOADER) or {}  # noqa: S506 - a safe loader
-    except (yaml.YAMLError, ValueError) as exc:  # ValueError: an impossible date (2013-02-30)
-        raise FrontMatterError(f"前置元数据不是有效的 YAML：{exc}") from exc
+        meta = yaml.load(block, Loader=loader or LOADER) or {}  # noqa: S506 - a safe loader
+    except (yaml.YAMLError, ValueError, OverflowError, RecursionError) as exc:
+        # ValueError: an impossible date (2013-02-30) or an integer of thousands of digits
+        raise FrontMatterError(f"前置元数据不是有效的 YAML：{str(exc)[:200]}") from exc
     if not isinstance(meta, dict):
         raise FrontMatterError("前置元数据必须是“键: 值”的映射")
     return meta, text[match.end():]

@@ -237,15 +237,38 @@ def hook_message(stderr: str) -> str:
     return "\n".join(kept)
 
 
+def upstream_of(remote: str) -> tuple[str, list[str]]:
+    """Where a push to `remote` really goes: a person's local mirror of a served city's
+    repository (`oa clone ssh://...`) names the server's URL in `oa.upstream`, and the SSH
+    command that reaches it through the person's gpg-agent; anything else is pushed as is."""
+    config = Path(remote, "config")
+    if not config.is_file():
+        return remote, []
+    url = git("config", "--file", str(config), "--get", "oa.upstream", check=False).strip()
+    if not url:
+        return remote, []
+    ssh = git("config", "--file", str(config), "--get", "core.sshCommand", check=False).strip()
+    return url, (["-c", f"core.sshCommand={ssh}"] if ssh else [])
+
+
+def refresh_mirror(remote: str) -> None:
+    """After a push through a mirror, bring the server's refs back into it."""
+    url, config = upstream_of(remote)
+    if url != remote:
+        git(*config, "fetch", "-q", "--prune", url, "+refs/*:refs/*", cwd=remote, env=clean_env())
+
+
 def push(workdir: str | Path, remote: str, refspecs: Iterable[str], signer: Signer,
          extra_env: Mapping[str, str] | None = None) -> None:
     """A signed push (push certificate) from a working repository; raise PushRefused on refusal."""
     env = clean_env({**signer.git_env(), **(extra_env or {})})
-    proc = subprocess.run(["git", *signer.git_config(), "push", "--signed=yes", "--porcelain",
-                           remote, *refspecs], cwd=workdir, env=env, capture_output=True)
+    url, config = upstream_of(remote)
+    proc = subprocess.run(["git", *config, *signer.git_config(), "push", "--signed=yes", "--porcelain",
+                           url, *refspecs], cwd=workdir, env=env, capture_output=True)
     if proc.returncode != 0:
         raise PushRefused(hook_message(proc.stderr.decode("utf-8", "replace")) or
                           proc.stdout.decode("utf-8", "replace"))
+    refresh_mirror(remote)
 
 
 class Scratch:

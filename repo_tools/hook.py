@@ -45,7 +45,11 @@ def pre_receive(lines: list[str]) -> int:
     from .policy import rules_for
     push = _open_push(lines)
     try:
-        refusals = rules_for(push.kind)(push)
+        try:
+            refusals = rules_for(push.kind)(push)
+        except Exception as exc:  # noqa: BLE001 - hostile input must be refused, never half-checked
+            from .policy.base import refusal
+            refusals = [refusal("hook-error", "服务器", detail=f"{type(exc).__name__}: {str(exc)[:300]}")]
         _count_authentication(push, refusals)
         if refusals:
             print(HEADER, file=sys.stderr)
@@ -77,8 +81,25 @@ def _count_authentication(push: Push, refusals: list) -> None:
         if lockout.record_failure(push.city, holder.id, failed[0].message):
             print(f"账户 {holder.id} 因连续 {lockout.MAX_FAILURES} 次认证失败已被锁定（第十四条）。",
                   file=sys.stderr)
+            _refresh_access(push)
     elif not refusals:
         lockout.record_success(push.city.root, holder.id)
+
+
+def _deliver(push: Push) -> None:
+    """The service's courier: place what this push sent, reflect what it handled, retry."""
+    from .server import courier
+    done = courier.after_push(push.city, push.kind, push.unit, [u.ref for u in push.updates if not u.is_delete],
+                              Registry.load(push.city.registry_repo))
+    if done.queued and any(u.ref.startswith(courier.OUTBOX) for u in push.updates):
+        print(f"已进入发件箱排队：{len(done.queued)} 件（接收单位尚未登记收文员，第二十七条；登记后由服务器自动投递）。",
+              file=sys.stderr)
+
+
+def _refresh_access(push: Push) -> None:
+    """A served city: SSH access follows the registry (and lock-outs) in this same push."""
+    from .server import access
+    access.refresh(push.city.root)
 
 
 def _record_timing(push: Push, seconds: float) -> None:
@@ -110,6 +131,8 @@ def post_receive(lines: list[str]) -> int:
         _carry_countersigns(push)
         if push.kind == "registry":
             refresh_server_keyring(push.city)
+            _refresh_access(push)
+        _deliver(push)
         return 0
     finally:
         push.close()

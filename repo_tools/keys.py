@@ -55,12 +55,58 @@ def generate(home: str | Path, name: str, email: str) -> str:
     Demo and tests only: in production a person makes their own key on their own machine.
     """
     gpg = keyring(home)
+    # The authentication subkey is the person's SSH key (gpg-agent serves it): one identity.
     spec = gpg.gen_key_input(key_type="EDDSA", key_curve="ed25519", key_usage="sign",
+                             subkey_type="EDDSA", subkey_curve="ed25519", subkey_usage="auth",
                              name_real=name, name_email=email, expire_date=0, no_protection=True)
     result = gpg.gen_key(spec)
     if not result.fingerprint:
         raise KeyError_(f"无法生成密钥：{result.stderr[-400:]}")
     return str(result.fingerprint)
+
+
+def add_encryption_subkey(home: str | Path, fingerprint: str) -> None:
+    """Add a Curve25519 encryption subkey (a person's full key: sign, auth, encrypt)."""
+    keyring(home)
+    proc = subprocess.run(["gpg", "--batch", "--pinentry-mode", "loopback", "--passphrase", "",
+                           "--quick-add-key", fingerprint, "cv25519", "encr", "0"],
+                          env={**os.environ, "GNUPGHOME": str(home)}, capture_output=True)
+    if proc.returncode != 0:
+        raise KeyError_(f"无法添加加密子密钥：{proc.stderr.decode('utf-8', 'replace')[-400:]}")
+
+
+def capabilities_in(armored: str) -> set[str]:
+    """Usable capabilities (s, a, e, c) of an armored public key and its subkeys, not imported."""
+    proc = subprocess.run(["gpg", "--batch", "--with-colons", "--import-options", "show-only",
+                           "--import"], input=armored.encode(), capture_output=True)
+    found: set[str] = set()
+    for line in proc.stdout.decode().splitlines():
+        fields = line.split(":")
+        if fields[0] in ("pub", "sub") and len(fields) > 11 and fields[1] not in ("r", "e", "d", "i"):
+            found |= set(fields[11].lower())
+    return found
+
+
+def ssh_public_key(home: str | Path, fingerprint: str) -> str | None:
+    """The OpenSSH line of the key's authentication subkey (`gpg --export-ssh-key`), or None."""
+    proc = subprocess.run(["gpg", "--batch", "--export-ssh-key", fingerprint],
+                          env={**os.environ, "GNUPGHOME": str(home)}, capture_output=True)
+    line = proc.stdout.decode().strip()
+    return line if proc.returncode == 0 and line.startswith(("ssh-", "ecdsa-")) else None
+
+
+def auth_keygrip(home: str | Path, fingerprint: str) -> str | None:
+    """The keygrip of the key's authentication subkey (for gpg-agent's `sshcontrol`)."""
+    proc = subprocess.run(["gpg", "--batch", "--with-colons", "--with-keygrip", "--list-keys",
+                           fingerprint], env={**os.environ, "GNUPGHOME": str(home)}, capture_output=True)
+    auth = False
+    for line in proc.stdout.decode().splitlines():
+        fields = line.split(":")
+        if fields[0] in ("pub", "sub"):
+            auth = len(fields) > 11 and "a" in fields[11] and fields[1] not in ("r", "e")
+        elif fields[0] == "grp" and auth:
+            return fields[9]
+    return None
 
 
 def export_public(home: str | Path, fingerprint: str) -> str:

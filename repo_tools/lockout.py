@@ -68,3 +68,8 @@ def unlock(city: Any, person: str, actor: str) -> bool:
     if was:
         city.log("account-unlocked", person=person, by=actor)
     return was
+
+
+def failures(root: Path, person: str) -> int:
+    """Consecutive failures counted so far (the portal tells how many attempts are left)."""
+    return int(_load(root)["failures"].get(person, 0))

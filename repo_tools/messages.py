@@ -13,6 +13,8 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
                           "请使用登记在册的本人密钥签名推送；密钥丢失或更换请联系电子政务办公室。"),
     "push-cert-nonce": ("第十五条", "推送证书的随机数（nonce）无效：{detail}。",
                         "请重新推送；若反复出现，请联系单位系统管理员。"),
+    "push-cert-pushee": ("第十五条", "推送证书不是为本仓库签发的：{detail}。",
+                         "请勿转用为其他仓库签发的推送证书；直接向本仓库重新推送即可。"),
     "push-cert-mismatch": ("第八条", "推送证书中的引用更新与实际推送不符：{detail}。",
                            "请勿重放或改动推送证书，重新推送即可。"),
     "pusher-unknown": ("第七条", "推送证书的密钥 {key} 未在登记系统中登记。",
@@ -27,13 +29,13 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
                           "只能向本单位仓库推送；向其他单位发文请使用 `oa send`。"),
     "commit-unsigned": ("第三条", "提交 {commit} 没有签名。",
                         "请用 `oa clone` 配置的工作副本重新提交（git commit -S），然后再推送。"),
-    "commit-bad-signature": ("第四十一条", "提交 {commit} 的签名无效：{detail}。",
+    "commit-bad-signature": ("第四十一条", "{commit} 的签名无效：{detail}。",
                              "签名已损坏或被伪造；请用本人登记的密钥重新签名提交。"),
-    "commit-unknown-key": ("第十五条", "提交 {commit} 由未登记的密钥 {key} 签名。",
+    "commit-unknown-key": ("第十五条", "{commit} 由未登记的密钥 {key} 签名。",
                            "请用本人登记的密钥重新签名提交（git commit --amend -S 或 git rebase --exec 'git commit --amend --no-edit -S'）。"),
-    "commit-key-invalid": ("第二十五条", "提交 {commit} 的签名密钥 {key}（{holder}）在推送时无效：{detail}。",
+    "commit-key-invalid": ("第二十五条", "{commit} 的签名密钥 {key}（{holder}）在推送时无效：{detail}。",
                            "请用当前有效的密钥重新签名提交。"),
-    "commit-other-unit": ("第十五条", "提交 {commit} 由 {holder} 签名，签名人不属于单位“{unit}”。",
+    "commit-other-unit": ("第十五条", "{commit} 由 {holder} 签名，签名人不属于单位“{unit}”。",
                           "只能由本单位人员或本单位电子印章签名；请用本人密钥重新签名。"),
     "tag-unsigned": ("第三条", "标签 {tag} 没有签名。", "请用 `git tag -s` 创建签名标签。"),
     # refs
@@ -62,6 +64,25 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
                      "请另存为不含宏的格式（.docx、.xlsx、.pdf）后重新提交。"),
     "malware": ("第四十条", "{path}：检出病毒特征（{detail}）。", "请删除该文件，并对本机进行病毒查杀。"),
     "no-rules": ("第十三条", "该仓库没有配置任何检查规则，为安全起见拒绝一切推送。", "请联系电子政务办公室检查服务器配置。"),
+    # --- hardening (issue 14): every object a push brings ---
+    "hook-error": ("第四十条", "服务器检查推送内容时出错（{detail}），为安全起见拒绝本次推送。",
+                   "请检查推送的内容是否为正常的公文和附件；如反复出现，请联系电子政务办公室。"),
+    "object-broken": ("第四十条", "{place}：对象无法读取或格式错误（{detail}）。",
+                      "请用标准的 Git 客户端重新提交；不要手工构造 Git 对象。"),
+    "tree-entry": ("第四十条", "{path}：目录条目不允许（{detail}）。",
+                   "请改用普通的文件名（不含 /、\\、控制字符，不以 .git 开头，不超过 255 字节），"
+                   "删除符号链接和子模块后重新提交。"),
+    "tree-too-deep": ("第四十条", "{place}：目录层级 {depth} 层、最长路径 {length} 字节，超过上限"
+                      "（{max_depth} 层、{max_length} 字节）。", "请缩短目录层级和文件名后重新提交。"),
+    "archive-bomb": ("第四十条", "{path}：压缩包{detail}，疑似“压缩炸弹”。",
+                     "请提交未压缩或正常压缩的文件；大量材料请分成多个附件。"),
+    "archive-encrypted": ("第四十条", "{path}：压缩包或文档已加密（{detail}），服务器无法检查其中的内容。",
+                          "请去掉密码后重新提交；需要保密的材料不得进入本系统（第二条）。"),
+    "archive-broken": ("第四十条", "{path}：压缩包无法读取（{detail}）。", "请重新导出或重新压缩后提交。"),
+    "archive-unsupported": ("第四十条", "{path}：是服务器无法检查内部内容的压缩格式（{detail}）。",
+                            "请改用 ZIP 格式，或直接提交其中的文件。"),
+    "active-content": ("第四十条", "{path}：{detail}，打开时浏览器或阅读器可能执行其中的脚本或程序。",
+                       "请改用 PDF、图片（PNG/JPEG）或纯文本提交。"),
     # --- documents (issue 3): add entries here ---
     # 公文 and 信息 form: the sending unit answers for type, format and content (Art. 28(1));
     # the elements follow 《党政机关公文处理工作条例》 and GB/T 9704-2012.
@@ -116,6 +137,8 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
                     "请由本单位审核人审核，或请单位系统管理员分配“审核人”角色。"),
     "review-self": ("第三条", "{user}（{name}）是合并请求 !{n} 的{why}，不能审核自己的稿件。",
                     "请由本单位其他审核人审核。"),
+    "review-history": ("第三条", "审核意见 {ref} 不符合意见历史规则：{detail}。",
+                       "请用 `oa review approve/reject` 重新表态：原意见会自动保留在意见历史中。"),
     "review-ref-name": ("第三条", "审核引用 {ref} 不合规范：应为 refs/reviews/<编号>/<审核人用户标识>。",
                         "请用 `oa review approve N` 或 `oa review reject N` 表态。"),
     "review-not-own": ("第十五条", "{pusher} 不能写入或删除 {ref}：审核意见只能由 {reviewer} 本人签名、推送、更改或删除。",
@@ -205,7 +228,8 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
                              "已归档的公文和信息不可更改；如需更正，请另行发文并在正文中引用原文件。"),
     "archive-register-invalid": ("第三十七条", "调阅登记 {ref} 的提交 {commit} 无效：{detail}。",
                                  "调阅登记只能追加，由调阅人本人签名；请使用 `oa archive access 档号 --reason 事由`。"),
-    "archive-item-unknown": ("第三十七条", "档号“{item}”不在任何已归档的档案包中。", "请用 `oa archive register` 或归档文件目录核对档号。"),
+    "archive-item-unknown": ("第三十七条", "“{item}”不是任何已归档文件的档号、发文字号或路径。",
+                             "请给出档号、发文字号或公文目录（如 documents/2013/oa-measures），可在归档文件目录中核对。"),
     "archive-access-other-unit": ("第三十七条", "{user} 不属于立档单位“{unit}”，不能直接调阅其档案。",
                                   "请向该单位档案员提出调阅申请，由其登记调阅。"),
     "archive-schedule-invalid": ("第三十五条", "保管期限表 {path} 无效：{detail}。",
@@ -222,6 +246,10 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
                               "请用 --to 单位标识 指定接收单位（oa unit list 查看）。"),
     "transmit-no-clerk": ("第二十七条", "单位 {names} 没有登记收文员，不能接收公文（第二十七条：每个单位须设收文员账户）。",
                           "请该单位管理员向电子政务办公室登记收文员（oa user add --role clerk），或用 --to 只发送给其他单位。"),
+    "inbox-service-only": ("第二十七条", "{ref} 由服务器投递或回传，任何人都不能直接推送。",
+                           "发文请推送到本单位的 refs/outbox/<接收单位>/<编号>（`oa send` 会这样做），由服务器投递到对方收件箱。"),
+    "outbox-immutable": ("第二十八条", "发件箱引用 {ref} 只能新建一次，任何人都不能更新或删除。",
+                         "如需重发，请用 `oa send --resend 编号`。"),
     "inbox-immutable": ("第二十九条", "收文引用 {ref} 只能新建一次，任何人都不能更新或删除。",
                         "需要重发时，请发文单位用 `oa send --resend 编号` 生成新的传输。"),
     "delivery-malformed": ("第二十八条", "传输 {ref} 格式不正确：{detail}。",
@@ -273,17 +301,132 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
                            "签发人由签发的签名确定：请删去或改正稿件中的 signer，重新提交后再签发。"),
     "merge-signed-field": ("第九条", "{path}：合并写入的{field}为“{value}”，与签发签名确定的“{expected}”不一致。",
                            "签发人和成文日期由签发签名确定，请用 `oa review merge N` 合并。"),
+    # the witnessed event log (Art. 8, 41-43)
+    "witness-holder": ("第十二条", "{user} 不是单位“{unit}”在岗的系统管理员，不能运行该单位的见证。",
+                       "见证由本单位系统管理员用自己的见证密钥运行：`oa witness run --unit {unit} --as 管理员`。"),
+    "witness-unregistered": ("第七条", "单位“{unit}”没有登记见证密钥，或登记系统中没有日志公钥。",
+                             "请电子政务办公室用 `oa witness add --unit {unit} --holder 管理员` 登记见证密钥。"),
+    "witness-key-missing": ("第十二条", "找不到单位“{unit}”的见证私钥 {path}。",
+                            "请在保存见证状态的目录运行（--state DIR），或重新生成并登记见证密钥。"),
+    "witness-key-mismatch": ("第七条", "{path} 中的见证私钥与登记系统中单位“{unit}”的见证公钥不符。",
+                             "请使用登记的见证密钥；更换密钥须由电子政务办公室重新登记。"),
+    "witness-bad-checkpoint": ("第四十一条", "日志检查点无效：{detail}。",
+                               "请勿联署该检查点，立即报告电子政务办公室与本单位负责人（日志可能被篡改）。"),
+    "witness-truncated": ("第四十一条", "单位“{unit}”的见证拒绝联署：日志被截短。本见证已联署的检查点：{old}；"
+                          "日志现在发布的检查点：{new}，比已见证的少。",
+                          "已见证的条目不可删除：请保留本见证的状态文件作为证据，并报告电子政务办公室。"),
+    "witness-fork": ("第四十一条", "单位“{unit}”的见证拒绝联署：新检查点不是已见证检查点的延续（{detail}）。"
+                     "本见证已联署的检查点：{old}；日志现在发布的检查点：{new}。",
+                     "这说明日志被改写、删改或向不同见证出示了不同的历史：请保留本见证的状态文件作为证据，"
+                     "用 `oa log verify --checkpoint 该检查点文件` 核查，并报告电子政务办公室。"),
+    "cosignature-invalid": ("第四十一条", "单位“{unit}”的联署签名不能用登记的见证公钥验证。",
+                            "请用登记的见证密钥重新运行 `oa witness run`。"),
+    "cosignature-stale": ("第四十一条", "单位“{unit}”联署的不是日志当前的检查点（日志已有新条目）。",
+                          "请重新运行 `oa witness run` 联署最新检查点。"),
+    "registry-log-key": ("第四十一条", "登记文件 {path}（日志公钥）一经登记不得更改或删除：以往的检查点和日志证明都要用它核验。",
+                         "如日志密钥泄露，请按安全事件处理并另行规划日志迁移，不要改写登记的公钥。"),
+    "proof-invalid": ("第四十一条", "日志证明无效：{detail}。",
+                      "请向发文单位或电子政务办公室重新索取证明（`oa log proof 对象`）。"),
+    "proof-missing": ("第四十一条", "事件日志中没有带来对象 {oid} 的推送记录。",
+                      "请确认对象标识（提交或标签的完整 ID），并确认它已推送到服务器。"),
+    # --- units and people over their whole life, faults (issue 18) ---
+    "registry-scope": ("第六、十二条", "{user} 是单位“{unit}”的系统管理员，只能管理本单位的人员、角色、机关代字、审批人数、收文员和档案员；不能{detail}。",
+                       "其他单位的事项请由该单位系统管理员办理；单位登记、更名、注销和系统管理员的登记由电子政务办公室办理（第六条）。"),
+    "user-id-reused": ("第七条", "用户标识“{user}”曾经使用过（{detail}），不得重复使用。",
+                       "不得乱设、私设用户名：请为新人员另取一个从未用过的用户标识。"),
+    "user-removed-final": ("第七条", "人员 {user} 已注销（{removed_at}），其登记记录只作历史保存，不能再更改。",
+                           "如该人员重新使用系统，请登记一个新的用户标识。"),
+    "user-remove-keys": ("第二十五条", "人员 {user} 注销时仍有有效的数字证书 {key}。",
+                         "注销人员须同时注销其全部数字证书（`oa user remove` 会一并办理）。"),
+    "record-id-path": ("第七条", "登记文件 {path} 中的标识“{id}”与文件名不符。",
+                       "人员与单位的标识须与文件名一致（people/<用户>.yaml、units/<单位>.yaml）。"),
+    "unit-change-application": ("第九条", "单位“{unit}”的{change}没有附带经批准的书面申请（{detail}）。",
+                                "单位名称变更、注销与合并须向电子政务办公室提出书面申请，由单位负责人或系统管理员签字"
+                                "（合并后启用新名称的，由上级主管部门签署意见）；请用 `oa unit rename/deregister/merge --approved-by` 办理。"),
+    "unit-superior-required": ("第九条", "合并后启用新名称“{name}”须由上级主管部门签署意见：{detail}。",
+                               "请由上级主管部门（{superior}）的负责人或系统管理员审批（--approved-by 其用户标识）。"),
+    "unit-deregistered": ("第九条", "单位“{unit}”已于 {at} 注销，其仓库只读，不再接受任何推送{handover}。",
+                          "如需查阅其公文与档案，请联系接收单位或档案馆；新的公文请在现有单位的仓库中办理。"),
+    "unit-state": ("第九条", "单位“{unit}”：{detail}。", "{remedy}"),
+    "incident-role": ("第四十四条", "{user} 不能{action}：{detail}。", "{remedy}"),
+    "incident-state": ("第四十五条", "故障 {id}：{detail}。", "{remedy}"),
+    "incident-not-found": ("第四十四条", "故障编号“{id}”不存在。", "请用 `oa incident list` 查看故障登记。"),
+    # the city as a service (Art. 11, 13, 24-26)
+    "ssh-denied": ("第十一条", "没有可访问的仓库，或您无权访问。",
+                   "只能访问本单位的仓库和登记系统；如需权限，请联系本单位系统管理员。"),
+    "ssh-git-only": ("第十三条", "本服务只接受 Git 的拉取与推送，不提供命令行。",
+                     "请用 `oa clone ssh://...` 建立工作副本后用 git 或 oa 操作。"),
+    "server-root": ("", "`oa server {action}` 须由 root 运行：它要建立服务账户、改变城市目录的属主并运行 sshd。",
+                    "请用 sudo 或 root 身份重新运行。"),
+    "server-missing-package": ("", "缺少系统软件：{names}。",
+                               "请先安装（Debian：apt-get install {packages}，或运行 scripts/setup-system.sh）。"),
+    "server-path-closed": ("", "服务账户无法进入城市目录：上级目录 {paths} 不允许其他账户通过。",
+                           "请把城市放在其他账户可通过（o+x）的目录下，例如 /srv/城市名，再运行 `oa server setup`。"),
+    "server-not-set-up": ("", "城市 {city} 尚未配置为服务。", "请先以 root 运行 `oa server setup {city}`。"),
+    "key-no-auth": ("第二十四条", "公钥 {key} 没有认证（auth）子密钥，无法作为 SSH 登录身份。",
+                    "请在本人电脑上用 `oa user keygen --name 姓名 --out 文件.asc` 生成密钥（含签名、认证、加密子密钥），再登记其公钥。"),
+    "clone-url": ("", "无法识别的仓库地址 {url}。", "地址形如 ssh://oa@主机[:端口]/单位标识。"),
+    # the reading portal (Art. 14, 16, 32)
+    "portal-login-failed": ("第十四条", "用户标识或密码不正确。",
+                            "请检查后重新输入（连续 5 次错误将锁定账户，本账户还可尝试 {left} 次）；"
+                            "尚未设置密码或忘记密码，请联系本单位系统管理员用 `oa user reset-password` 设置初始密码。"),
+    "portal-locked": ("第十四条", "账户 {user} 因连续 {failures} 次认证失败已被锁定。",
+                      "请联系本单位系统管理员核实身份后用 `oa user enable {user}` 重新启用，再重新登录。"),
+    "portal-disabled": ("第十四条", "账户 {user} 当前状态为“{status}”，不能登录。",
+                        "请联系本单位系统管理员重新启用账户。"),
+    "portal-csrf": ("第四十条", "表单校验码缺失或不正确，本次提交未被处理（可能来自其他网站的伪造请求）。",
+                    "请回到本系统页面重新打开表单后再提交。"),
+    "portal-session-ended": ("第十四条", "登录已失效（已退出、密码已更改或账户已锁定、停用）。",
+                             "请重新登录。"),
+    "portal-session-idle": ("第十六条", "超过 {minutes} 分钟未操作，登录已自动失效。", "请重新登录。"),
+    "portal-old-password": ("第十四条", "原密码不正确，密码未更改。", "请输入当前使用的密码（首次登录时即初始密码）。"),
+    "portal-weak-password": ("第十四条", "新密码不符合要求：{detail}。",
+                             "请设置至少 10 位、同时包含字母和数字、且不同于原密码的新密码。"),
+    "portal-reset-role": ("第十四条", "{user} 不是“{target}”所在单位的系统管理员，也不是电子政务办公室管理员，不能重置其密码。",
+                          "请由该单位系统管理员或电子政务办公室管理员办理。"),
     # command line
-    "not-found": ("第七条", "{what}“{name}”不存在。", "{remedy}"),
+    "not-found": ("", "{what}“{name}”不存在。", "{remedy}"),
     "role-required": ("第十三条", "{user} 没有“{role}”角色，不能{action}。", "请联系本单位系统管理员分配权限。"),
     "exists": ("第七条", "{what}“{name}”已存在。", "请换一个标识，或查看现有登记。"),
     "usage": ("", "{detail}", "{remedy}"),
+    "seal-image-failed": ("", "无法绘制 {number} 的电子印章图样（{detail}），没有输出打印件：盖章公文的打印件不能缺少印章。",
+                          "请检查本单位的登记信息（名称、级别）和字体安装（scripts/setup-system.sh）后重试。"),
 }
+
+
+# What `oa log verify` reports about the Merkle log (repo_tools/log/audit.py), sentence by sentence.
+LOG_TEXT: dict[str, str] = {
+    "checkpoint": "{size} 条、根哈希 {root}",
+    "current-checkpoint": "当前检查点 checkpoint",
+    "kept-checkpoint": "已联署检查点 checkpoints/{size}",
+    "leaf-changed": "第 {entry} 号条目（第 {line} 行）与 Merkle 树中存储的叶子哈希不符：该条目被改动",
+    "leaf-missing": "第 {entry} 号条目没有存储的叶子哈希",
+    "tree-size": "Merkle 树记录 {stored} 条，日志有 {size} 条",
+    "bundle-mismatch": "条目包 {path} 与日志不符",
+    "tile-missing": "缺少瓦片 {path}",
+    "tile-mismatch": "瓦片 {path} 与日志不符（自第 {entry} 号条目起）",
+    "checkpoint-missing": "没有发布的检查点（CITY/log/checkpoint）",
+    "checkpoint-malformed": "{name} 格式错误：{detail}",
+    "checkpoint-unsigned": "{name}（{checkpoint}）没有日志密钥的有效签名",
+    "cosignature-bad": "{name} 上单位 {unit} 的联署签名无效",
+    "fork": "分叉：{name}（{checkpoint}）与 {other} 条目数相同而根哈希不同",
+    "truncated": "日志被截短：{name} 有 {size} 条（{checkpoint}），日志只剩 {have} 条，第 {have} 号及以后的条目被删除",
+    "inconsistent": "日志与 {name}（{checkpoint}）不一致：前 {size} 条中有条目被改写、删除、插入或调换（或日志分叉）",
+    "located-entry": "第 {entry} 号条目（第 {line} 行）与原先发布的瓦片不符",
+    "located-range": "改动位于第 {lo} 至 {hi} 号条目之间",
+    "located": "定位：{where}（最后一致的检查点 {lo} 条，第一个不一致的检查点 {hi} 条）",
+}
+
+
+def log_text(key: str, **fields: object) -> str:
+    return LOG_TEXT[key].format(**fields)
 
 
 def render(rule: str, **fields: object) -> tuple[str, str, str]:
     """(article, message, remedy) of a catalogue entry with its fields filled in."""
     article, message, remedy = CATALOGUE[rule]
+    if rule == "not-found":
+        article = NOT_FOUND_ARTICLES.get(str(fields.get("what", "")), "")
     return article, message.format(**fields), remedy.format(**fields)
 
 
@@ -298,3 +441,64 @@ class Refused(Exception):
     def text(self) -> str:
         where = f"（{self.article}）" if self.article else ""
         return f"拒绝 [{self.rule}]{where}：{self.message}\n  处理办法：{self.remedy}"
+
+
+# `not-found` cites an article only where one applies: a person or unit that is not registered
+# (Art. 7: no user names but the registry's; Art. 5-6: the e-gov office registers units).
+NOT_FOUND_ARTICLES: dict[str, str] = {"人员": "第七条", "单位": "第六条"}
+
+# click's own sentences (usage errors, --help boilerplate), by their English msgid: click looks
+# them up through gettext, and `repo_tools.cli.chinese` gives click this catalogue.
+CLICK_CATALOGUE: dict[str, str] = {
+    "Usage:": "用法：",
+    "Options": "选项",
+    "Commands": "命令",
+    "Positional arguments": "位置参数",
+    "Show this message and exit.": "显示本帮助并退出。",
+    "Show the version and exit.": "显示版本并退出。",
+    "Error: {message}": "错误：{message}",
+    "Try '{command} {option}' for help.": "请运行“{command} {option}”查看用法。",
+    "No such option {name!r}.": "没有选项“{name}”。",
+    "No such option: {name}": "没有选项“{name}”。",
+    "No such command {name!r}.": "没有命令“{name}”。",
+    "Missing command.": "缺少命令。",
+    "Missing argument": "缺少参数",
+    "Missing option": "缺少选项",
+    "Missing parameter": "缺少参数",
+    "Missing {param_type}": "缺少{param_type}",
+    "Missing parameter: {param_name}": "缺少参数：{param_name}",
+    "Invalid value: {message}": "取值无效：{message}",
+    "Invalid value for {param_hint}: {message}": "{param_hint} 的取值无效：{message}",
+    "Option {name!r} does not take a value.": "选项“{name}”不带取值。",
+    "Option {name!r} requires an argument.": "选项“{name}”需要一个取值。",
+    "Option {name!r} requires {nargs} arguments.": "选项“{name}”需要 {nargs} 个取值。",
+    "Got unexpected extra argument ({args})": "多余的参数（{args}）",
+    "Got unexpected extra arguments ({args})": "多余的参数（{args}）",
+    "Did you mean {possibility}?": "是不是 {possibility}？",
+    "(Did you mean one of: {possibilities}?)": "（是不是以下之一：{possibilities}？）",
+    "{value!r} is not {choice}.": "“{value}”不是 {choice}。",
+    "{value!r} is not one of {choices}.": "“{value}”不是 {choices} 之一。",
+    "{value!r} is not a valid {number_type}.": "“{value}”不是有效的{number_type}。",
+    "{value} is not in the range {range}.": "{value} 不在范围 {range} 内。",
+    "{value!r} does not match the format {format}.": "“{value}”不符合格式 {format}。",
+    "{value!r} does not match the formats {formats}.": "“{value}”不符合格式 {formats}。",
+    "{name} {filename!r} does not exist.": "{name}“{filename}”不存在。",
+    "{name} {filename!r} is a file.": "{name}“{filename}”是文件。",
+    "{name} {filename!r} is a directory.": "{name}“{filename}”是目录。",
+    "{name} {filename!r} is not readable.": "{name}“{filename}”不可读。",
+    "{name} {filename!r} is not writable.": "{name}“{filename}”不可写。",
+    "{name} {filename!r} is not executable.": "{name}“{filename}”不可执行。",
+    "Could not open file {filename!r}: {message}": "无法打开文件“{filename}”：{message}",
+    "Choose from:\n\t{choices}": "可选：\n\t{choices}",
+    "file": "文件",
+    "directory": "目录",
+    "path": "路径",
+    "required": "必填",
+    "default: {default}": "默认：{default}",
+    "env var: {var}": "环境变量：{var}",
+    "Aborted!": "已中止。",
+    "Do you want to continue?": "是否继续？",
+    "Confirm the action without prompting.": "不经询问直接确认。",
+    "unknown error": "未知错误",
+    "deprecated": "已弃用",
+}

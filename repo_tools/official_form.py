@@ -9,6 +9,7 @@ pressing on them, 附注, the attachments each on a new page, then the 版记 (�
 """
 from __future__ import annotations
 
+import re
 from datetime import date
 from html import escape
 from pathlib import Path
@@ -36,6 +37,38 @@ def _names(value: Any) -> list[str]:
     if isinstance(value, str):
         return [value] if value.strip() else []
     return [str(v) for v in value if str(v).strip()]
+
+
+# Where a title may break (GB/T 9704 7.3.3: 回行时词意完整): before 关于 and after it, after the verb
+# that follows it, before the 的 of the 文种 at the end, at punctuation, and after the words titles
+# are made of. Written out as rules because a dictionary segmenter would cost a second per build.
+DOC_TYPES = "决议|决定|命令|公报|公告|通告|意见|通知|通报|报告|请示|批复|议案|函|纪要"
+TITLE_WORDS = ("人民政府", "政府", "办公室", "委员会", "系统", "办法", "规定", "条例", "细则", "方案", "意见",
+               "计划", "规划", "工作", "管理", "单位", "部门", "机关", "中小学", "学校", "经费", "安排", "问题",
+               "情况", "会议", "活动", "实施", "建设", "发展", "使用", "接入", "信息", "公文", "文件", "电子",
+               "交换", "传输", "平台", "服务", "事项", "印发", "转发", "批转", "发布", "公布", "下达", "同意",
+               "商请", "提供", "全市", "全省", "全县", "试运行")
+_BREAK_BEFORE = re.compile(rf"关于|[（(《「]|的(?=(?:{DOC_TYPES})$)")
+_BREAK_AFTER = re.compile(r"关于|[、，；：）)》」]|(?<=[\u4e00-\u9fff]{2})[省市县区镇乡](?=[\u4e00-\u9fff]{2})|"
+                          + "|".join(sorted(TITLE_WORDS, key=len, reverse=True)))
+LONG_SEGMENT = 12  # a longer run without a break point may still wrap anywhere rather than overflow
+
+
+def title_segments(title: str) -> list[str]:
+    """The title cut at the points where a line may end without splitting a word."""
+    points = {m.start() for m in _BREAK_BEFORE.finditer(title)}
+    points |= {m.end() for m in _BREAK_AFTER.finditer(title)}
+    cuts = sorted(p for p in points if 0 < p < len(title))
+    return [title[a:b] for a, b in zip([0, *cuts], [*cuts, len(title)]) if title[a:b]]
+
+
+def title_html(title: str) -> str:
+    """The title as unbreakable segments with break opportunities (<wbr>) between them."""
+    parts = []
+    for segment in title_segments(title):
+        cls = "od-seg od-seg-long" if len(segment) > LONG_SEGMENT else "od-seg"
+        parts.append(f'<span class="{cls}">{escape(segment)}</span>')
+    return "<wbr>".join(parts)
 
 
 def issuer_heading(doc_type: str, unit_name: str) -> str:
@@ -86,7 +119,7 @@ def render_official_html(meta: dict[str, Any], body_html: str, unit_name: str, s
     out.append(f'<p class="od-number-line">{number_html}{signer_html}</p>')
     out.append('<hr class="od-red-rule">')
     out.append("</header>")
-    out.append(f'<h1 class="od-title">{escape(str(meta.get("title") or ""))}</h1>')
+    out.append(f'<h1 class="od-title">{title_html(str(meta.get("title") or ""))}</h1>')
     recipients = _names(meta.get("recipients"))
     if recipients:
         out.append(f'<p class="od-recipients">{escape("，".join(recipients))}：</p>')
@@ -123,7 +156,7 @@ def render_official_html(meta: dict[str, Any], body_html: str, unit_name: str, s
             continue
         label = f"附件{i}" if len(attachments) > 1 else "附件"
         out.append(f'<section class="od-attachment"><p class="od-attachment-number">{label}</p>'
-                   f'<h2 class="od-attachment-title">{escape(str(item.get("title", "")))}</h2>'
+                   f'<h2 class="od-attachment-title">{title_html(str(item.get("title", "")))}</h2>'
                    f'<div class="od-body">{page}</div></section>')
     cc = _names(meta.get("cc"))
     printed_by = str(meta.get("printed_by") or unit_name)

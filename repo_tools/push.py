@@ -6,16 +6,26 @@ cost of a push follows what it adds, never the repository's history.
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import keys
 from .city import AUTHORITY, City
 from .gitrepo import ZERO, ObjectReader, ParsedCommit, ParsedTag, git, parse_commit, parse_tag
 from .registry import KeyHolder, Registry
+
+if TYPE_CHECKING:
+    from .screening.objects import NewObjects
+
+
+# How old a push certificate's nonce may be (seconds): receive-pack issued it moments ago.
+NONCE_WINDOW = 300
 
 
 @dataclass(frozen=True)
@@ -46,7 +56,7 @@ class PushCertificate:
     updates: tuple[RefUpdate, ...]
 
     @classmethod
-    def parse(cls, oid: str, raw: bytes) -> "PushCertificate":
+    def parse(cls, oid: str, raw: bytes) -> PushCertificate:
         marker = b"-----BEGIN PGP SIGNATURE-----"
         pos = raw.find(marker)
         payload, signature = (raw[:pos], raw[pos:]) if pos >= 0 else (raw, None)
@@ -83,6 +93,14 @@ class SignatureCheck:
     detail: str
 
 
+def _failure(got: keys.Verification) -> str:
+    """Why a signature failed: an unregistered key, or a signature that does not verify (a
+    tampered object says "bad signature", not "unknown key")."""
+    if not got.key_known and got.status in ("no public key", "invalid", "signature error"):
+        return "签名密钥未登记"
+    return f"签名校验失败（{got.status}）"
+
+
 class SignatureVerifier:
     """Verifies OpenPGP signatures with one keyring (the server's), caching by object id."""
 
@@ -91,6 +109,22 @@ class SignatureVerifier:
         self.registry = registry
         self.authority_fpr = authority_fpr.upper()
         self._cache: dict[str, SignatureCheck] = {}
+
+    def prefetch(self, objects: list[tuple[str, bytes, bytes | None]]) -> None:
+        """Verify many signatures in one gpg run (a push of 2,000 commits), filling the cache."""
+        from .openpgp.batch import verify_many
+        todo = [(oid, payload, sig) for oid, payload, sig in objects
+                if sig is not None and oid not in self._cache]
+        if len(todo) < 2:
+            return
+        for (oid, _, _), got in zip(todo, verify_many(self.home, [(p, s) for _, p, s in todo]), strict=True):
+            self._cache[oid] = self._result(got)
+
+    def _result(self, got: keys.Verification) -> SignatureCheck:
+        holder = self.registry.key_holder(got.fingerprint) if got.fingerprint else None
+        if not got.valid:
+            return SignatureCheck(False, got.fingerprint, holder, _failure(got))
+        return SignatureCheck(True, got.fingerprint, holder, "签名有效")
 
     def check(self, oid: str, payload: bytes, signature: bytes | None) -> SignatureCheck:
         if oid in self._cache:
@@ -101,8 +135,7 @@ class SignatureVerifier:
             got = keys.verify_detached(self.home, payload, signature)
             holder = self.registry.key_holder(got.fingerprint) if got.fingerprint else None
             if not got.valid:
-                result = SignatureCheck(False, got.fingerprint, holder,
-                                        "签名密钥未登记" if not got.key_known else f"签名校验失败（{got.status}）")
+                result = SignatureCheck(False, got.fingerprint, holder, _failure(got))
             else:
                 result = SignatureCheck(True, got.fingerprint, holder, "签名有效")
         self._cache[oid] = result
@@ -152,6 +185,58 @@ class Push:
         return self.env.get("GIT_PUSH_CERT_NONCE_STATUS", "")
 
     @cached_property
+    def nonce_problem(self) -> str:
+        """Why the certificate's nonce is not one this repository issued just now ('' if it is).
+
+        Re-derived here, never taken from GIT_PUSH_CERT_NONCE_STATUS: with a path transport the
+        pusher runs receive-pack and can hand it any seed (`-c receive.certNonceSeed=...`).
+        git's nonce is `<stamp>-HMAC-SHA1(key "<path>:<stamp>", message seed)`, the seed read here from the
+        repository's own config file, the path one receive-pack was given."""
+        cert = self.certificate
+        if cert is None:
+            return "缺失"
+        stamp_text, _, mac = cert.nonce.partition("-")
+        if not stamp_text.isdigit() or len(mac) != 40:
+            return "格式不对"
+        if abs(self.now.timestamp() - int(stamp_text)) > NONCE_WINDOW:
+            return "已过期（可能是重放的旧证书）"
+        seed = git("config", "--file", str(self.repo / "config"), "--get", "receive.certNonceSeed",
+                   check=False).strip()
+        if not seed:
+            return "服务器仓库没有设置 receive.certNonceSeed"
+        paths = {cert.pushee, str(self.repo), str(self.repo) + "/"}
+        base, name = os.environ.get("GL_REPO_BASE"), os.environ.get("GL_REPO")
+        if base and name:  # gitolite-shell hands receive-pack '$GL_REPO_BASE/$repo.git'
+            paths.add(f"{base}/{name}.git")
+        for path in paths:
+            # git keys the HMAC with "<path>:<stamp>" and hashes the seed (receive-pack.c).
+            digest = hmac.new(f"{path}:{stamp_text}".encode(), seed.encode(), hashlib.sha1).hexdigest()
+            if hmac.compare_digest(digest, mac):
+                return ""
+        return "不是本仓库签发的随机数"
+
+    @cached_property
+    def pushee_problem(self) -> str:
+        """Why the certificate was not made for this repository ('' if it was): a certificate
+        signed for another unit's repository must not be replayed here."""
+        cert = self.certificate
+        if cert is None:
+            return ""
+        pushee = cert.pushee.rstrip("/")
+        if not pushee:
+            return "证书没有写明推送目标（pushee）"
+        if "://" in pushee or (":" in pushee and not pushee.startswith("/")):
+            last = pushee.rsplit("/", 1)[-1].split(":")[-1]
+            name = last[:-4] if last.endswith(".git") else last
+            want = self.unit if self.kind == "unit" else "registry"
+            return "" if name == want else f"证书的推送目标是 {cert.pushee}"
+        try:
+            same = Path(pushee).resolve() == self.repo.resolve()
+        except OSError:
+            same = False
+        return "" if same else f"证书的推送目标是 {cert.pushee}"
+
+    @cached_property
     def pusher_id(self) -> str | None:
         """The registered person (or the city authority) whose key signed the certificate."""
         check = self.certificate_check
@@ -192,28 +277,51 @@ class Push:
         return found
 
     @cached_property
+    def new_objects(self) -> NewObjects:
+        """Every object the push makes reachable (one walk): trees parsed, blobs with a path,
+        tags followed to what they name (a blob only a tag reaches has the tag's ref as path)."""
+        from .screening.objects import walk
+        tips = [(u.ref, u.new) for u in self.updates if not u.is_delete]
+        return walk(self.reader, self.repo, self.env, tips, self.new_commits)
+
+    @cached_property
     def changed_files(self) -> list[ChangedFile]:
-        """Files added or modified by each new commit, against its first parent."""
-        files: list[ChangedFile] = []
+        """Files added or modified by each new commit, against its first parent.
+
+        One `git diff-tree --stdin` for all commits (a push of 2,000 commits is one process)."""
+        if not self.new_commits:
+            return []
+        lines = []
         for commit in self.new_commits:
-            base = commit.parents[0] if commit.parents else None
-            args = ["diff-tree", "-r", "-z", "--no-renames", "--no-commit-id"]
-            args += [base, commit.oid] if base else ["--root", commit.oid]
-            out = git(*args, cwd=self.repo, env=self.env)
-            parts = out.split("\0")
-            i = 0
-            while i + 1 < len(parts):
-                meta, path = parts[i], parts[i + 1]
-                i += 2
-                if not meta.startswith(":"):
-                    continue
-                fields = meta[1:].split()
-                status = fields[4]
-                blob = None if status == "D" else fields[3]
-                if fields[1] in ("160000", "120000") and blob:  # gitlinks and symlinks: keep path only
-                    files.append(ChangedFile(commit.oid, path, None, status + "L"))
-                    continue
-                files.append(ChangedFile(commit.oid, path, blob, status))
+            # diff-tree's input line is "<commit> [<parent>]": against the first parent only.
+            lines.append(f"{commit.oid} {commit.parents[0]}" if commit.parents else commit.oid)
+        # check=False: a tree git cannot read is refused by `trees_valid`, not by a traceback.
+        out = git("diff-tree", "--stdin", "-r", "-z", "--no-renames", "--root", "--always",
+                  cwd=self.repo, env=self.env, input=("\n".join(lines) + "\n").encode(), check=False)
+        files: list[ChangedFile] = []
+        parts = out.split("\0")
+        commit_oid = ""
+        i = 0
+        while i < len(parts):
+            item = parts[i]
+            if not item.startswith(":"):
+                # A header: the commit's id (git prints it before that commit's entries).
+                words = item.strip().split()
+                if words:
+                    commit_oid = words[0]
+                i += 1
+                continue
+            if i + 1 >= len(parts):
+                break
+            meta, path = item, parts[i + 1]
+            i += 2
+            fields = meta[1:].split()
+            status = fields[4]
+            blob = None if status == "D" else fields[3]
+            if fields[1] in ("160000", "120000") and blob:  # gitlinks and symlinks: keep path only
+                files.append(ChangedFile(commit_oid, path, None, status + "L"))
+                continue
+            files.append(ChangedFile(commit_oid, path, blob, status))
         return files
 
     def blob(self, oid: str) -> bytes:

@@ -23,6 +23,9 @@ ROLES = ("author", "reviewer", "seal-custodian", "clerk", "archivist", "admin")
 ROLE_NAMES = {"author": "拟稿人", "reviewer": "审核人", "seal-custodian": "印章保管人",
               "clerk": "收文员", "archivist": "档案员", "admin": "单位管理员"}
 EGOV = "egov"
+# How a person, unit or seal status reads in Chinese (the codes stay in the YAML and --json).
+STATUS_NAMES = {"active": "在用", "disabled": "已停用", "removed": "已注销", "locked": "已锁定",
+                "deregistered": "已撤销", "revoked": "已吊销", "destroyed": "已销毁"}
 
 
 @dataclass
@@ -56,6 +59,9 @@ class Person:
     status: Literal["active", "disabled", "removed"] = "active"
     keys: list[KeyRecord] = field(default_factory=list)
     email: str = ""
+    # Membership over time (Art. 9, 12): each change of unit, roles or status, with its date.
+    history: list[dict[str, Any]] = field(default_factory=list)
+    removed_at: str | None = None
 
     def current_key(self) -> KeyRecord | None:
         live = [k for k in self.keys if k.revoked_at is None]
@@ -97,6 +103,26 @@ class Unit:
     signers: list[str] = field(default_factory=list)
     signers_for: dict[str, list[str]] = field(default_factory=dict)
     check_required: bool = False
+    # Art. 9: the names the unit carried, each {"name", "from"} (a date), oldest first; the
+    # unit's life ends with deregistration, its archives handed to a unit or to the archives.
+    names: list[dict[str, str]] = field(default_factory=list)
+    superior: str | None = None
+    merged_from: list[str] = field(default_factory=list)
+    merged_into: str | None = None
+    deregistered_at: str | None = None
+    archives_to: str | None = None
+
+    def name_on(self, moment: "datetime | str | None") -> str:
+        """The unit's name in force at `moment` (its current name when no rename is recorded)."""
+        when = timeutil.parse(moment) if moment is not None else None
+        if when is None or not self.names:
+            return self.name
+        chosen = self.names[0]["name"]
+        for entry in self.names:
+            start = timeutil.parse(str(entry.get("from")))
+            if start is not None and start <= when:
+                chosen = entry["name"]
+        return chosen
 
 
 @dataclass(frozen=True)
@@ -119,7 +145,8 @@ def _load_yaml(data: bytes) -> dict[str, Any]:
 def person_from_dict(data: dict[str, Any]) -> Person:
     keys = [KeyRecord(**k) for k in data.get("keys", [])]
     return Person(id=data["id"], name=data["name"], unit=data["unit"], roles=list(data.get("roles", [])),
-                  status=data.get("status", "active"), keys=keys, email=data.get("email", ""))
+                  status=data.get("status", "active"), keys=keys, email=data.get("email", ""),
+                  history=list(data.get("history", [])), removed_at=data.get("removed_at"))
 
 
 def seal_from_dict(data: dict[str, Any]) -> Seal:
@@ -202,6 +229,14 @@ class Registry:
         person = self.people.get(person_id)
         return bool(person and person.unit == EGOV and person.status == "active"
                     and "admin" in person.roles)
+
+    def is_unit_admin(self, person_id: str, unit_id: str | None = None) -> bool:
+        """An active admin of a unit (of `unit_id` when given): Art. 7, 12."""
+        person = self.people.get(person_id)
+        return bool(person and person.status == "active" and "admin" in person.roles
+                    and (unit_id is None or person.unit == unit_id)
+                    and self.units.get(person.unit) is not None
+                    and self.units[person.unit].status == "active")
 
     def active_seal(self, unit_id: str) -> Seal | None:
         live = [s for s in self.seals.get(unit_id, []) if s.status == "active"]

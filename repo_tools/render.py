@@ -18,12 +18,22 @@ from .messages import Refused
 LEADING_H1 = re.compile(r"\A\s*#\s+[^\n]*\n")
 
 
+TEXT_ATTACHMENTS = (".md", ".markdown", ".txt")
+
+
 def attachment_html(path: Path) -> str | None:
     """A text attachment (Markdown or plain text) as safe HTML for its own page; None otherwise."""
-    suffix = path.suffix.lower()
-    if suffix not in (".md", ".markdown", ".txt") or not path.is_file():
+    if path.suffix.lower() not in TEXT_ATTACHMENTS or not path.is_file():
         return None
-    text = path.read_text(encoding="utf-8", errors="replace")
+    return text_attachment_html(path.name, path.read_bytes())
+
+
+def text_attachment_html(name: str, data: bytes) -> str | None:
+    """The same, from the attachment's name and bytes (the site reads them from git)."""
+    suffix = Path(name).suffix.lower()
+    if suffix not in TEXT_ATTACHMENTS:
+        return None
+    text = data.decode("utf-8", errors="replace")
     if suffix == ".txt":
         return "".join(f"<p>{escape(line.strip())}</p>" for line in text.splitlines() if line.strip())
     # The attachment's title is printed by the form (centred on line 3); drop a repeated H1.
@@ -55,9 +65,14 @@ def document_html(doc_dir: Path, unit_name: str | None = None, seal_svg: str | N
 
 
 def render_pdf(doc_dir: str | Path, out: str | Path, unit_name: str | None = None,
-               seal_svg: str | None = None, co_issuers: list[tuple[str, str | None]] | None = None) -> Path:
-    """Write the document's print form to `out` (PDF, A4) and return the path."""
-    from weasyprint import HTML
+               seal_svg: str | None = None, attachments: dict[str, bytes] | None = None,
+               co_issuers: list[tuple[str, str | None]] | None = None) -> Path:
+    """Write the document's print form to `out` (PDF, A4) and return the path; `attachments`
+    (name -> bytes, e.g. the log's offline proofs) are embedded as PDF file attachments;
+    `co_issuers` are the other units of a joint document with their seals."""
+    import io
+
+    from weasyprint import HTML, Attachment
 
     folder = Path(doc_dir).resolve()
     if folder.name == "index.md":
@@ -65,7 +80,10 @@ def render_pdf(doc_dir: str | Path, out: str | Path, unit_name: str | None = Non
     _meta, page = document_html(folder, unit_name, seal_svg, co_issuers)
     target = Path(out)
     target.parent.mkdir(parents=True, exist_ok=True)
-    HTML(string=page, base_url=folder.as_uri() + "/", url_fetcher=_local_fetcher(folder)).write_pdf(target)
+    embedded = [Attachment(file_obj=io.BytesIO(data), name=name, description=name)
+                for name, data in (attachments or {}).items()]
+    HTML(string=page, base_url=folder.as_uri() + "/", url_fetcher=_local_fetcher(folder)).write_pdf(
+        target, attachments=embedded)
     return target
 
 

@@ -6,7 +6,13 @@ the unit repository as refs and signed objects (as Gerrit's NoteDb does):
                                 message is the title and a `Branch:` line (created once, never moved)
     refs/reviews/<n>/<reviewer> the reviewer's latest verdict: a signed annotated tag on the MR
                                 head, message `approve|reject`, blank line, opinion (意见)
+    refs/reviews/<n>/_history/<reviewer>/<k>
+                                the reviewer's k-th replaced verdict, kept when a new one takes
+                                its place (created once, in the push that moves the verdict)
 
+Signatures are judged with `verify.judge`, the judgement `oa verify` and the site use, at the
+object's trusted time when the view has the log's times (the command line), else at `now` (the
+hook, which sees a push's new objects at their own trusted time, now).
 A verdict counts only while it points at the current MR head; a merged request is the one a
 merge on `main` names in its `Merge-Request: <n>` trailer. The same `ReviewView` serves the
 command line and the server hook, so both judge a request the same way.
@@ -21,8 +27,9 @@ from pathlib import Path
 from typing import Mapping
 
 from . import eventlog, timeutil
+from .verify import judge
 from .city import City
-from .gitrepo import (ZERO, ObjectReader, PushRefused, Scratch, Signer, clean_env, git,
+from .gitrepo import (ZERO, ObjectReader, PushRefused, Scratch, Signer, clean_env, git, refresh_mirror, upstream_of,
                       hook_message, parse_commit, parse_tag, rev_parse)
 from .messages import Refused
 from .push import SignatureVerifier
@@ -33,6 +40,8 @@ MR_TAG = "refs/tags/mr/"
 REVIEWS = "refs/reviews/"
 REVIEW_REF = re.compile(r"^refs/reviews/(?P<n>[1-9]\d*)/(?P<reviewer>[a-z][a-z0-9-]{0,31})$")
 MR_REF = re.compile(r"^refs/(heads|tags)/mr/(?P<n>[1-9]\d*)$")
+REVIEW_HISTORY_REF = re.compile(
+    r"^refs/reviews/(?P<n>[1-9]\d*)/_history/(?P<reviewer>[a-z][a-z0-9-]{0,31})/(?P<k>[1-9]\d*)$")
 VERDICTS = ("approve", "reject", "countersign", "sign-off", "check")   # the 发文 steps: workflow/steps.py
 VERDICT_NAMES = {"approve": "同意", "reject": "驳回", "countersign": "会签", "sign-off": "签发", "check": "复核"}
 TRAILER = re.compile(r"^(Merge-Request|Approval|Sealed-Document|Seal|Sign-Off|Countersign|Check):[ \t]*(.+?)\s*$",
@@ -156,7 +165,8 @@ class ReviewView:
 
     def __init__(self, repo: Path, unit: str, registry: Registry, verifier: SignatureVerifier,
                  reader: ObjectReader, env: Mapping[str, str], now: datetime | None = None,
-                 ref_overrides: Mapping[str, str] | None = None) -> None:
+                 ref_overrides: Mapping[str, str] | None = None,
+                 trusted: Mapping[str, str] | None = None) -> None:
         self.repo = repo
         self.unit = unit
         self.registry = registry
@@ -165,6 +175,7 @@ class ReviewView:
         self.env = dict(env)
         self.now = now or timeutil.now()
         self.ref_overrides = dict(ref_overrides or {})   # refs a push is updating: their new values
+        self.trusted = trusted                           # object id -> trusted time (the log's)
 
     @classmethod
     def of(cls, city: City, unit: str, registry: Registry | None = None) -> "ReviewView":
@@ -174,7 +185,7 @@ class ReviewView:
         if reg.unit(unit) is None or not repo.is_dir():
             raise Refused("not-found", what="单位", name=unit, remedy="请检查单位标识（oa unit list）。")
         return cls(repo, unit, reg, SignatureVerifier(city.server_gnupg, reg, city.authority_fingerprint()),
-                   ObjectReader(repo, env=env), env)
+                   ObjectReader(repo, env=env), env, trusted=eventlog.trusted_times(city.log_file, unit))
 
     def close(self) -> None:
         self.reader.close()
@@ -214,14 +225,19 @@ class ReviewView:
         return sorted(found)
 
     # Objects -----------------------------------------------------------------------------
+    def signed_at(self, oid: str) -> datetime:
+        """The moment a signature on `oid` is judged at: its trusted time when known, else now."""
+        known = timeutil.parse(self.trusted.get(oid)) if self.trusted is not None else None
+        return known or self.now
+
     def signer_of(self, oid: str, payload: bytes, signature: bytes | None) -> str | None:
-        """The registered person whose key (valid now) made a good signature, else None."""
+        """The registered person of this unit whose key made a good signature that counts at
+        the object's trusted time (the same judgement as `oa verify`), else None."""
         check = self.verifier.check(oid, payload, signature)
         if not check.valid or check.holder is None or check.holder.kind != "person":
             return None
-        if not check.holder.key.valid_at(self.now):
-            return None
-        return check.holder.id
+        counts, _why = judge(self.registry, self.unit, check.holder, self.signed_at(oid))
+        return check.holder.id if counts else None
 
     def request(self, n: int) -> Request:
         head = self.ref(f"{MR_BRANCH}{n}")
@@ -298,9 +314,23 @@ class ReviewView:
         if request.author:
             excluded.add(request.author)
         verdicts = [self.verdict(ref, oid, head, excluded)
-                    for ref, oid in sorted(self.refs(f"{REVIEWS}{n}/").items())]
+                    for ref, oid in sorted(self.refs(f"{REVIEWS}{n}/").items())
+                    if not REVIEW_HISTORY_REF.match(ref)]
         unit = self.registry.unit(self.unit)
         return Status(head, excluded, verdicts, unit.required_approvals if unit else 1)
+
+    def history(self, n: int, reviewer: str | None = None) -> list[tuple[str, int, str]]:
+        """(reviewer, k, tag id) of every replaced verdict on request n, oldest first."""
+        out = []
+        for ref, oid in self.refs(f"{REVIEWS}{n}/_history/").items():
+            match = REVIEW_HISTORY_REF.match(ref)
+            if match and (reviewer is None or match["reviewer"] == reviewer):
+                out.append((match["reviewer"], int(match["k"]), oid))
+        return sorted(out)
+
+    def merged_head(self, merge: str) -> str:
+        """The request head a merge on main brought in (its second parent)."""
+        return git("rev-parse", f"{merge}^2", cwd=self.repo, env=self.env).strip()
 
     def merges(self, main: str | None = None) -> dict[int, tuple[str, MergeTrailers]]:
         """Request number -> (merge commit, trailers) for every merge on main's first-parent chain."""
@@ -362,11 +392,13 @@ def _push(workdir: Path, remote: str, refspecs: list[str], options: list[str],
     """A signed push with extra options (leases, --atomic); raise PushRefused on refusal."""
     env = clean_env(signer.git_env() if signer else None)
     config = signer.git_config() if signer else []
-    proc = subprocess.run(["git", *config, "push", "--signed=yes", "--porcelain", *options, remote,
+    url, ssh = upstream_of(remote)  # a served city: the server, through the person's mirror
+    proc = subprocess.run(["git", *ssh, *config, "push", "--signed=yes", "--porcelain", *options, url,
                            *refspecs], cwd=workdir, env=env, capture_output=True)
     if proc.returncode != 0:
         raise PushRefused(hook_message(proc.stderr.decode("utf-8", "replace")) or
                           proc.stdout.decode("utf-8", "replace"))
+    refresh_mirror(remote)
 
 
 def open_request(city: City, unit: str, actor: str, branch: str | None = None, title: str | None = None,
@@ -432,7 +464,22 @@ def open_request(city: City, unit: str, actor: str, branch: str | None = None, t
     raise Refused("usage", detail="合并请求编号分配失败（并发过多）。", remedy="请稍后重试。")
 
 
-def _verdict(city: City, unit: str, n: int, actor: str, verdict: str, opinion: str) -> str:
+@dataclass(frozen=True)
+class Cast:
+    """A verdict just signed and pushed, and the earlier one it replaced (kept in the history)."""
+    tag: str
+    replaced: str | None = None        # the earlier verdict's tag id
+    history_ref: str | None = None     # where the earlier verdict is kept
+
+
+def cast(city: City, unit: str, n: int, actor: str, verdict: str, opinion: str) -> Cast:
+    """Sign and push `actor`'s verdict on request n's current head. An earlier verdict of the
+    same reviewer is not lost: the same atomic push keeps it under
+    `refs/reviews/<n>/_history/<reviewer>/<k>` (the hook refuses a move that does not)."""
+    return _verdict(city, unit, n, actor, verdict, opinion)
+
+
+def _verdict(city: City, unit: str, n: int, actor: str, verdict: str, opinion: str) -> Cast:
     reg = city.registry()
     person = _unit_member(city, reg, unit, actor)
     if not opinion.strip():
@@ -446,26 +493,32 @@ def _verdict(city: City, unit: str, n: int, actor: str, verdict: str, opinion: s
             raise Refused("review-merged", n=n, merge=merged[0][:10])
         request = view.request(n)
         committers = view.committers(head, view.ref("refs/heads/main"))
+        earlier = view.ref(f"{REVIEWS}{n}/{actor}")
+        kept = view.history(n, actor)
     if actor == request.author or actor in committers:
         why = "发起人" if actor == request.author else "提交人"
         raise Refused("review-self", user=actor, name=person.name, n=n, why=why)
     if person.unit != unit or "reviewer" not in person.roles or person.status != "active":
         raise Refused("review-role", user=actor, unit=unit, n=n)
     signer = city.signer(actor, reg)
+    history_ref = f"{REVIEWS}{n}/_history/{actor}/{(kept[-1][1] if kept else 0) + 1}" if earlier else None
     with Scratch(city.unit_repo(unit), signer) as scratch:
         tag = scratch.tag(f"reviews/{n}/{actor}", head, verdict_message(verdict, opinion))
-        scratch.push([f"+{tag}:{REVIEWS}{n}/{actor}"])
-    return tag
+        refspecs = [f"+{tag}:{REVIEWS}{n}/{actor}"]
+        if earlier and history_ref:
+            refspecs.append(f"{earlier}:{history_ref}")
+        scratch.push(refspecs)
+    return Cast(tag, earlier, history_ref)
 
 
 def approve(city: City, unit: str, n: int, actor: str, opinion: str) -> str:
     """Sign and push `actor`'s approval of request n's current head; return the tag id."""
-    return _verdict(city, unit, n, actor, "approve", opinion)
+    return cast(city, unit, n, actor, "approve", opinion).tag
 
 
 def reject(city: City, unit: str, n: int, actor: str, opinion: str) -> str:
     """Sign and push `actor`'s rejection of request n's current head; return the tag id."""
-    return _verdict(city, unit, n, actor, "reject", opinion)
+    return cast(city, unit, n, actor, "reject", opinion).tag
 
 
 def _opened_at(city: City, unit: str) -> dict[str, str]:
@@ -509,12 +562,14 @@ def requests(city: City, unit: str) -> list[dict]:
             if request.head is None:
                 continue
             merged = merges.get(n)
-            status = view.status(n, request.head, main if not merged else merged[0] + "^1")
+            # A merged request is judged on the head that was merged, against the main it joined.
+            head = view.merged_head(merged[0]) if merged else request.head
+            status = view.status(n, head, main if not merged else merged[0] + "^1")
             state = "merged" if merged else "rejected" if status.rejections else "open"
             since = opened.get(f"{MR_BRANCH}{n}")
             rows.append({
                 "n": n, "title": request.title, "author": request.author, "branch": request.branch,
-                "head": request.head, "state": state, "opened_at": since,
+                "head": head, "state": state, "opened_at": since,
                 "waiting": "" if merged else _waiting(since, now),
                 "approvals": len(status.approvals), "required": status.required,
                 "merge": merged[0] if merged else None,
@@ -535,8 +590,9 @@ def show(city: City, unit: str, n: int) -> dict:
         base = merged[0] + "^1" if merged else main
         if merged:
             base = git("rev-parse", base, cwd=view.repo, env=view.env).strip()
-        status = view.status(n, request.head, base)
-        changed = view.changed_paths(base, request.head)
+        head = view.merged_head(merged[0]) if merged else request.head
+        status = view.status(n, head, base)
+        changed = view.changed_paths(base, head)
         reg = view.registry
         state = "merged" if merged else "rejected" if status.rejections else "open"
         from .workflow.steps import judge as judge_workflow  # 核稿 → 会签 → 签发 → 复核, judged once
@@ -552,12 +608,27 @@ def show(city: City, unit: str, n: int) -> dict:
                 "opinion": v.opinion, "head": v.target, "current": v.current, "valid": v.valid,
                 "problem": v.problem, "tag": v.tag, "signed_at": v.tagger_date,
             })
+        history = []
+        for reviewer, k, oid in view.history(n):
+            got = view.reader.read(oid)
+            if got is None or got[1] != "tag":
+                continue
+            tag = parse_tag(got[0], got[2])
+            try:
+                verdict, opinion = parse_verdict(tag.message)
+            except ValueError:
+                verdict, opinion = None, tag.message.strip()
+            person = reg.person(reviewer)
+            history.append({"reviewer": reviewer, "name": person.name if person else "", "k": k,
+                            "verdict": verdict, "opinion": opinion, "head": tag.object, "tag": oid,
+                            "signed_at": _tagger_date(tag.tagger)})
         return {
             "n": n, "unit": unit, "title": request.title, "author": request.author,
-            "branch": request.branch, "head": request.head, "base": base, "state": state,
+            "branch": request.branch, "head": head, "base": base, "state": state,
             "committers": sorted(status.committers), "files": changed,
             "documents": document_folders(changed),
-            "verdicts": verdicts, "approvals": len(status.approvals), "required": status.required,
+            "verdicts": verdicts, "history": history,
+            "approvals": len(status.approvals), "required": status.required,
             "merge": merged[0] if merged else None,
             "sealed": [{"path": p, "number": num} for p, num in merged[1].sealed] if merged else [],
             "missing": [] if merged else (flow.missing(reg) if flow.documents else status.missing()),
@@ -568,5 +639,5 @@ def show(city: City, unit: str, n: int) -> dict:
         }
 
 
-__all__ = ["ReviewView", "MergeTrailers", "Verdict", "Status", "open_request", "approve", "reject",
+__all__ = ["ReviewView", "MergeTrailers", "Verdict", "Status", "Cast", "cast", "open_request", "approve", "reject",
            "requests", "show", "parse_verdict", "document_folders"]

@@ -6,9 +6,12 @@ parents whose tree is exactly
     delivery.yaml   the delivery record (from, to, number, sealing commit, sender, urgency, title)
     document/       the document's folder, the very tree object sealed on the sender's `main`
 
-pushed by the sender (clerk or seal custodian of the sending unit) to
-`refs/inbox/<from-unit>/<id>` in the receiving unit's repository. `<id>` is the first 12 hex
-digits of the delivery commit, so a ref name is bound to its content and needs no counter.
+pushed by the sender (clerk or seal custodian of the sending unit) to its **own** repository,
+`refs/outbox/<to-unit>/<id>`; the service (`server.courier`, in post-receive) places the same
+commit in the receiving repository at `refs/inbox/<from-unit>/<id>`, marks it placed with
+`refs/replies/<to-unit>/<id>` in the sender's repository and copies every later handling step
+there. No person reads or writes another unit's repository. `<id>` is the first 12 hex digits
+of the delivery commit, so a ref name is bound to its content and needs no counter.
 
 **Handling** (签收, 登记, 退文, 请求重发) is a chain of signed commits on
 `refs/receipts/<from-unit>/<id>` in the receiving repository, each by a clerk of that unit:
@@ -39,6 +42,8 @@ from .registry import Registry
 
 INBOX = "refs/inbox/"
 RECEIPTS = "refs/receipts/"
+OUTBOX = "refs/outbox/"
+REPLIES = "refs/replies/"
 RECORD = "delivery.yaml"
 DOCUMENT = "document"
 HANDLING = "handling"
@@ -193,6 +198,8 @@ class Delivery:
     sent_at: str | None
     handling: list[Handling] = field(default_factory=list)
     receipt_tip: str | None = None
+    repo: Path | None = None         # the repository it was read from (receiver's or sender's)
+    placed: bool = True              # False while queued in the sender's outbox
 
     @property
     def from_unit(self) -> str:
@@ -237,7 +244,7 @@ class Delivery:
             "register_number": registered.register.get("number") if registered else None,
             "register_label": registered.register.get("label") if registered else None,
             "resend_of": self.record.get("resend_of"),
-            "overdue": self.overdue(now),
+            "overdue": self.overdue(now), "queued": not self.placed,
             "commit": self.commit, "sealing_commit": self.record.get("sealing_commit"),
         }
 
@@ -270,7 +277,7 @@ def deliveries_in(city: City, unit: str, from_unit: str | None = None,
         for key, oid in sorted(inbox.items()):
             record = _read_record(reader, oid)
             delivery = Delivery(id=key.split("/", 1)[1], ref=INBOX + key, commit=oid, record=record,
-                                sent_at=times.get(oid))
+                                sent_at=times.get(oid), repo=repo)
             tip = receipts.get(key)
             if tip:
                 delivery.receipt_tip = tip
@@ -310,14 +317,31 @@ def _read_handling(repo: Path, reader: ObjectReader, delivery: str, tip: str,
 
 
 def sent_by(city: City, unit: str, times: dict[str, str] | None = None) -> list[Delivery]:
-    """Every delivery a unit has sent, read from each receiving unit's repository."""
+    """Every delivery a unit has sent, read from its own repository: the outbox, and the
+    receiver's handling steps the service copied back under refs/replies/."""
     times = times if times is not None else _log_times(city)
-    reg = city.registry()
+    repo = city.unit_repo(unit)
+    env = clean_env()
+    out = git("for-each-ref", "--format=%(objectname) %(refname)", OUTBOX, REPLIES, cwd=repo, env=env)
+    outbox: dict[str, str] = {}
+    replies: dict[str, str] = {}
+    for line in out.splitlines():
+        oid, ref = line.split(" ", 1)
+        if ref.startswith(OUTBOX):
+            outbox[ref[len(OUTBOX):]] = oid
+        else:
+            replies[ref[len(REPLIES):]] = oid
     found: list[Delivery] = []
-    for other in sorted(reg.units):
-        if other == unit or not city.unit_repo(other).is_dir():
-            continue
-        found += deliveries_in(city, other, from_unit=unit, times=times)
+    with ObjectReader(repo, env=env) as reader:
+        for key, oid in sorted(outbox.items()):
+            delivery = Delivery(id=key.split("/", 1)[1], ref=OUTBOX + key, commit=oid,
+                                record=_read_record(reader, oid), sent_at=times.get(oid), repo=repo,
+                                placed=key in replies)
+            tip = replies.get(key)
+            if tip and tip != oid:
+                delivery.receipt_tip = tip
+                delivery.handling = _read_handling(repo, reader, oid, tip, times)
+            found.append(delivery)
     return sorted(found, key=lambda d: d.sent_at or "")
 
 
@@ -402,9 +426,10 @@ def build_delivery(city: City, signer: Signer, from_unit: str, to: str, record: 
 
 
 def _sending_workdir(city: City, from_unit: str, to: str) -> Path:
+    """A scratch repository borrowing the sender's own objects (never the receiver's)."""
     work = Path(tempfile.mkdtemp(prefix="oa-s"))
     git("init", "-q", "--bare", str(work), env=clean_env())
-    alternates = [city.unit_repo(from_unit) / "objects", city.unit_repo(to) / "objects"]
+    alternates = [city.unit_repo(from_unit) / "objects"]
     (work / "objects" / "info" / "alternates").write_text(
         "".join(f"{p.resolve()}\n" for p in alternates))
     return work
@@ -412,12 +437,13 @@ def _sending_workdir(city: City, from_unit: str, to: str) -> Path:
 
 def push_delivery(city: City, signer: Signer, from_unit: str, to: str, record: dict[str, Any],
                   document_tree: str) -> str:
-    """Build and push one delivery; return its commit id."""
+    """Build one delivery and push it to the sender's own outbox; the service delivers it.
+    Return its commit id."""
     work = _sending_workdir(city, from_unit, to)
     try:
         commit = build_delivery(city, signer, from_unit, to, record, document_tree, work)
-        ref = f"{INBOX}{from_unit}/{commit[:ID_LENGTH]}"
-        signed_push(work, str(city.unit_repo(to)), [f"{commit}:{ref}"], signer)
+        ref = f"{OUTBOX}{to}/{commit[:ID_LENGTH]}"
+        signed_push(work, str(city.unit_repo(from_unit)), [f"{commit}:{ref}"], signer)
         return commit
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -428,6 +454,7 @@ class SendResult:
     deliveries: list[Delivery]
     unmatched: list[str]
     skipped: list[str]
+    queued: list[str] = field(default_factory=list)   # receivers with no clerk yet (Art. 27)
 
 
 def send(city: City, actor: str, path: str | None, to: Iterable[str] = (),
@@ -463,9 +490,9 @@ def send(city: City, actor: str, path: str | None, to: Iterable[str] = (),
     if not targets:
         detail = f"（未匹配的名称：{'、'.join(unmatched)}）" if unmatched else ""
         raise Refused("transmit-no-recipient", path=sealed.path, detail=detail)
-    no_clerk = [t for t in targets if not reg.with_role(t, "clerk")]
-    if no_clerk:
-        raise Refused("transmit-no-clerk", names="、".join(f"{reg.units[t].name}（{t}）" for t in no_clerk))
+    # A unit without a clerk cannot receive yet (Art. 27): its delivery waits in the outbox and
+    # the service places it once a clerk is registered.
+    queued = [t for t in targets if not reg.with_role(t, "clerk")]
     signer = city.signer(actor, reg)
     sent: list[Delivery] = []
     for target in targets:
@@ -475,8 +502,8 @@ def send(city: City, actor: str, path: str | None, to: Iterable[str] = (),
         city.log("delivery-sent", id=delivery_id, commit=commit, **{"from": unit}, to=target,
                  number=sealed.number, title=record["title"], urgency=record["urgency"], sender=actor,
                  sealing_commit=sealed.sealing_commit, resend_of=resend_of)
-        sent.append(next(d for d in deliveries_in(city, target, from_unit=unit) if d.commit == commit))
-    return SendResult(sent, unmatched, skipped)
+        sent.append(next(d for d in sent_by(city, unit) if d.commit == commit))
+    return SendResult(sent, unmatched, skipped, queued)
 
 
 # Receiving -------------------------------------------------------------------------------
@@ -596,7 +623,7 @@ def answer(city: City, actor: str, ident: str, action: str, reason: str) -> Deli
 
 def document_of(city: City, delivery: Delivery) -> tuple[dict[str, Any], str, list[str]]:
     """(front matter, body, other files) of the document a delivery carries."""
-    repo = city.unit_repo(delivery.to_unit)
+    repo = delivery.repo or city.unit_repo(delivery.to_unit)
     with ObjectReader(repo, env=clean_env()) as reader:
         data = reader.blob(f"{delivery.commit}:{DOCUMENT}/index.md") or b""
     meta, body = frontmatter.split(data.decode("utf-8"))
@@ -607,7 +634,7 @@ def document_of(city: City, delivery: Delivery) -> tuple[dict[str, Any], str, li
 
 def export_document(city: City, delivery: Delivery, target: Path) -> Path:
     """Write the delivered document folder to `target` (for printing)."""
-    repo = city.unit_repo(delivery.to_unit)
+    repo = delivery.repo or city.unit_repo(delivery.to_unit)
     with ObjectReader(repo, env=clean_env()) as reader:
         for path, blob in list_tree(repo, delivery.commit, DOCUMENT, env=clean_env()).items():
             out = target / path[len(DOCUMENT) + 1:]

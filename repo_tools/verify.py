@@ -32,9 +32,11 @@ from .push import PushCertificate
 from .registry import ROLE_NAMES, KeyHolder, KeyRecord, Registry
 
 UNKNOWN = "unknown"
-CACHE_VERSION = "1"
+PENDING_TEXT = "待见证"
+CACHE_VERSION = "2"  # 2: judged against the registry as it stood at the trusted time
 REASON_TEXT = {"lost": "遗失", "compromised": "泄露", "left": "离职", "replaced": "更换", "damaged": "损坏",
-               "custodian-change": "更换保管人", "unit-change": "单位变更", "destroyed": "销毁"}
+               "custodian-change": "更换保管人", "unit-change": "单位变更", "destroyed": "销毁",
+               "deregistered": "单位注销"}
 
 
 @dataclass
@@ -51,6 +53,14 @@ class Finding:
     valid: bool
     reason: str
     ref: str | None = None
+    # The log entry behind the trusted time and the witnessed checkpoint it lies in
+    # (`repo_tools.log.quorum.Witnessing`); status "pending" (待见证) is not counted yet.
+    witness: dict[str, Any] | None = None
+
+    @property
+    def pending(self) -> bool:
+        witness = self.witness or {}
+        return witness.get("status") == "pending"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -125,6 +135,35 @@ class Verifier:
         self.gpg_runs = 0  # signatures gpg actually checked (the rest came from `signatures/`)
         self._sealing: dict[Path, dict[str, str]] = {}
         self._readers: dict[Path, ObjectReader] = {}
+        self._quorum: Any = None
+        self._entries: dict[str, dict[str, Any]] = {}
+        self._history: Any = None
+
+    def witnessing(self, unit: str, oid: str) -> Any:
+        """Whether the log entry that gives `oid` its trusted time is inside a checkpoint
+        cosigned by the city's witness quorum (`repo_tools.log.quorum`)."""
+        from .log import quorum, store
+        if self._quorum is None:
+            self._quorum = quorum.QuorumView(self.city.log_file, self.city.registry_repo)
+        if unit not in self._entries:
+            self._entries[unit] = store.object_entries(self.city.log_file, unit)
+        entry = self._entries[unit].get(oid)
+        if entry is None:  # e.g. a delivery, which the sender's push brought into the receiver's repository
+            if "" not in self._entries:
+                self._entries[""] = store.object_entries(self.city.log_file)
+            entry = self._entries[""].get(oid)
+        leaf = entry.leaf if entry is not None else None
+        if leaf is None and oid.startswith("log:") and oid[4:].isdigit():
+            leaf = int(oid[4:]) - 1  # a push without certificate, named by its sequence number
+        return self._quorum.status(oid, leaf)
+
+    def registry_then(self, oid: str | None, trusted: str | None) -> Registry:
+        """The registry as it stood when `oid` arrived (`lifecycle.history`): membership, names,
+        roles and custodianship are judged as they were then (Art. 9)."""
+        if self._history is None:
+            from .lifecycle.history import RegistryHistory
+            self._history = RegistryHistory.of_city(self.city, self.reg)
+        return self._history.at(oid, timeutil.parse(trusted) if trusted else None)
 
     @contextlib.contextmanager
     def reader(self, repo: Path) -> Iterator[ObjectReader]:
@@ -137,6 +176,9 @@ class Verifier:
         for reader in self._readers.values():
             reader.close()
         self._readers.clear()
+        if self._quorum is not None:
+            self._quorum.close()
+            self._quorum = None
 
     def __del__(self) -> None:
         self.close()
@@ -148,6 +190,8 @@ class Verifier:
         return self._sealing[repo]
 
     def _cache_file(self, kind: str, unit: str, oid: str, trusted: str) -> Path:
+        # The registry in force for `oid` (`registry_then`) follows from the append-only log and
+        # the trusted time, so the key needs no more than the current registry and that time.
         key = "|".join([CACHE_VERSION, self.reg.commit or "", kind, unit, oid, trusted])
         digest = hashlib.sha256(key.encode()).hexdigest()
         return self.cache_dir / digest[:2] / f"{digest}.json"
@@ -155,19 +199,27 @@ class Verifier:
     def finding(self, kind: str, unit: str, oid: str, trusted: str | None, summary: str,
                 payload: bytes, signature: bytes | None, setup: bool = False, inbox: bool = False,
                 ref: str | None = None) -> Finding:
-        trusted_text = trusted or UNKNOWN
+        witness = self.witnessing(unit, oid) if trusted else None
+        pending = witness is not None and not witness.witnessed
+        trusted_text = (trusted or UNKNOWN) + ("|pending" if pending else "")
         path = self._cache_file(kind, unit, oid, trusted_text)
+        found: Finding | None = None
         if path.exists():
             try:
                 data = json.loads(path.read_text(encoding="utf-8"))
                 self.hits += 1
                 data["ref"] = ref
-                return Finding(**data)
+                found = Finding(**data)
             except (json.JSONDecodeError, TypeError):
-                pass
-        self.misses += 1
-        found = self._judge(kind, unit, oid, trusted, summary, payload, signature, setup, inbox, ref)
-        _store(path, found.to_dict())
+                found = None
+        if found is None:
+            self.misses += 1
+            found = self._judge(kind, unit, oid, trusted, summary, payload, signature, setup, inbox, ref)
+            if pending and found.valid and witness is not None:
+                found.valid = False
+                found.reason = witness.text()
+            _store(path, {**found.to_dict(), "witness": None})
+        found.witness = witness.to_dict() if witness is not None else None
         return found
 
     def _signature(self, payload: bytes, signature: bytes) -> keys.Verification:
@@ -187,19 +239,26 @@ class Verifier:
 
     def _judge(self, kind: str, unit: str, oid: str, trusted: str | None, summary: str, payload: bytes,
                signature: bytes | None, setup: bool, inbox: bool, ref: str | None) -> Finding:
-        base = dict(kind=kind, id=oid, summary=summary, trusted_time=trusted or UNKNOWN, ref=ref)
+        base: dict[str, Any] = dict(kind=kind, id=oid, summary=summary, trusted_time=trusted or UNKNOWN, ref=ref)
         if signature is None:
             return Finding(**base, signer=None, signer_name=None, key=None, role=None, valid=False,
                            reason="没有签名")
         got = self._signature(payload, signature)
-        holder = self.reg.key_holder(got.fingerprint) if got.fingerprint else None
-        who = dict(signer=holder.id if holder else None, signer_name=holder.name if holder else None,
-                   key=got.fingerprint, role=role_of(self.reg, holder) if holder else None)
+        from .lifecycle.history import holder_then
+        then = self.registry_then(oid, trusted)
+        holder = holder_then(self.reg, then, got.fingerprint)
+        who: dict[str, Any] = dict(signer=holder.id if holder else None, signer_name=holder.name if holder else None,
+                   key=got.fingerprint, role=role_of(then, holder) if holder else None)
         if not got.valid:
             why = "签名密钥未登记（服务器密钥环中没有）" if not got.key_known else f"签名校验失败（{got.status}）"
             return Finding(**base, **who, valid=False, reason=why)
-        ok, why = judge(self.reg, unit, holder, timeutil.parse(trusted) if trusted else None, setup, inbox)
+        ok, why = judge(then, unit, holder, timeutil.parse(trusted) if trusted else None, setup, inbox)
         return Finding(**base, **who, valid=ok, reason=why)
+
+
+def _pending_only(found: Finding) -> bool:
+    """The signature holds but its trusted time awaits the witness quorum (待见证)."""
+    return not found.valid and found.pending and found.reason.startswith(PENDING_TEXT)
 
 
 # Units and objects -----------------------------------------------------------------------------
@@ -213,11 +272,14 @@ def _objects(repo: Path, target: str | None) -> tuple[list[str], list[tuple[str,
         if oid and git("cat-file", "-t", oid, cwd=repo, env=env).strip() == "tag":
             tags.append((oid, target))
         return commits, tags
-    commits = git("rev-list", "--reverse", "--topo-order", "--all", cwd=repo, env=env).split()
+    # refs/replies/ holds the receiving unit's handling steps, copied back by the service: they
+    # are that unit's objects, judged in its delivery reports, not this unit's.
+    commits = git("rev-list", "--reverse", "--topo-order", "--exclude=refs/replies/*", "--all",
+                  cwd=repo, env=env).split()
     tags = []
     for line in git("for-each-ref", "--format=%(objectname) %(objecttype) %(refname)", cwd=repo, env=env).splitlines():
         oid, otype, ref = line.split(" ", 2)
-        if otype == "tag":
+        if otype == "tag" and not ref.startswith("refs/replies/"):
             tags.append((oid, ref))
     return commits, tags
 
@@ -277,7 +339,11 @@ def unit_findings(verifier: Verifier, unit: str, target: str | None = None,
             if got is None:
                 continue
             tag = parse_tag(oid, got[2])
-            summary = f"标签 {tag.tag}：" + (tag.message.strip().splitlines()[0] if tag.message.strip() else "")
+            first = tag.message.strip().splitlines()[0] if tag.message.strip() else ""
+            if ref.startswith("refs/reviews/"):  # a verdict's first line is its code: show it in words
+                from .review import VERDICT_NAMES
+                first = VERDICT_NAMES.get(first, first)
+            summary = f"标签 {tag.tag}：{first}"
             co_unit = workflow_report.countersign_unit(tag.message) if ref.startswith("refs/reviews/") else None
             if co_unit and co_unit != unit:  # a 会签, signed for the co-issuing unit, pushed there
                 when = times.get(oid) or next((t.isoformat() for t in times_of(city.log_file, [oid]).values()), None)
@@ -342,9 +408,10 @@ def document_report(city: City, unit_id: str, doc_dir: str, verifier: Verifier |
     index_path = f"{doc_dir}/index.md"
     repo = city.unit_repo(unit_id)
     times = times if times is not None else eventlog.trusted_times(city.log_file, unit_id)
-    report: dict[str, Any] = {"unit": unit_id, "path": doc_dir, "number": None, "sealed": False, "seal": None,
+    report: dict[str, Any] = {"unit": unit_id, "unit_name": None, "path": doc_dir, "number": None,
+                              "sealed": False, "seal": None,
                               "seal_valid": False, "sealed_at": None, "merge": None, "approvals": [], "steps": [],
-                              "problems": [], "ok": False}
+                              "problems": [], "ok": False, "witness": None, "pending": False}
     problems: list[str] = report["problems"]
     with verifier.reader(repo) as reader:
         if meta is None:
@@ -377,17 +444,30 @@ def document_report(city: City, unit_id: str, doc_dir: str, verifier: Verifier |
                                   merge.message.strip().splitlines()[0] if merge.message.strip() else "",
                                   merge.payload, merge.signature)
         report["sealed_at"] = None if judged.trusted_time == UNKNOWN else judged.trusted_time
-        holder = reg.key_holder(judged.key) if judged.key else None
+        report["witness"] = judged.witness
+        report["pending"] = _pending_only(judged)
+        # Names, custodian and required approvals as they were when the seal was applied (Art. 9).
+        reg = verifier.registry_then(merge.oid, report["sealed_at"])
+        from .lifecycle.history import holder_then
+        holder = holder_then(verifier.reg, reg, judged.key)
+        named = verifier.reg.unit(unit_id)
+        report["unit_name"] = named.name_on(report["sealed_at"]) if named else unit_id
         if holder is not None and holder.kind == "seal":
-            seal = reg.seal(holder.id)
-            keeper = reg.person(seal.custodian) if seal and seal.custodian else None
+            seal_then, seal_now = reg.seal(holder.id), verifier.reg.seal(holder.id)
+            # The custodian at sealing time (Art. 21); a seal designated only later shows its
+            # current custodian, and `custodian_at_sealing` says there was none then.
+            custodian = (seal_then.custodian if seal_then else None) or (seal_now.custodian if seal_now else None)
+            keeper = reg.person(custodian) or verifier.reg.person(custodian) if custodian else None
             report["seal"] = {"id": holder.id, "unit": holder.unit,
-                              "custodian": seal.custodian if seal else None,
+                              "custodian": custodian,
                               "custodian_name": keeper.name if keeper else None,
+                              "custodian_at_sealing": seal_then.custodian if seal_then else None,
                               "fingerprint": holder.key.fingerprint}
         seal_valid = judged.valid and holder is not None and holder.kind == "seal"
         if holder is not None and holder.kind != "seal":
             problems.append(f"合并提交由个人密钥（{holder.name}）签名，不是本单位电子印章")
+        elif report["pending"]:
+            problems.append(judged.reason)
         elif not judged.valid:
             problems.append(f"印章签名无效：{judged.reason}")
         if seal_ids and holder is not None and holder.kind == "seal" and seal_ids[0] != holder.id:
@@ -416,8 +496,11 @@ def document_report(city: City, unit_id: str, doc_dir: str, verifier: Verifier |
             judged_tag = verifier.finding("tag", unit_id, tag.oid, times.get(tag.oid), f"审批 {ref}",
                                           tag.payload, tag.signature, ref=ref)
             entry["trusted_time"] = None if judged_tag.trusted_time == UNKNOWN else judged_tag.trusted_time
+            entry["pending"] = _pending_only(judged_tag)
             ok = judged_tag.valid
-            if not ok:
+            if entry["pending"]:
+                problems.append(f"审批 {ref} {judged_tag.reason}")
+            elif not ok:
                 problems.append(f"审批 {ref} 无效：{judged_tag.reason}")
             elif judged_tag.signer != reviewer:
                 ok = False
@@ -439,7 +522,8 @@ def document_report(city: City, unit_id: str, doc_dir: str, verifier: Verifier |
             problems.append("没有签发记录（Sign-Off）：公文未经负责人签名签发")
         unit = reg.unit(unit_id)
         required = unit.required_approvals if unit else 1
-        if valid_approvals < required:
+        waiting = sum(1 for a in report["approvals"] if a.get("pending"))
+        if valid_approvals < required and valid_approvals + waiting < required:
             problems.append(f"有效审批 {valid_approvals} 个，少于本单位要求的 {required} 个")
     report["ok"] = report["sealed"] and report["seal_valid"] and not problems
     return report
@@ -464,7 +548,7 @@ def _signed_step(verifier: Verifier, reader: ObjectReader, kind: str, unit: str,
     if not judged.valid:
         problems.append(f"{summary}：签名无效（{judged.reason}）")
     else:
-        person = verifier.reg.person(judged.signer or "")
+        person = verifier.registry_then(oid, trusted).person(judged.signer or "")
         if person is None or not any(r in person.roles for r in roles):
             entry["valid"] = False
             role = "或".join(ROLE_NAMES[r] for r in roles)
@@ -488,7 +572,7 @@ def delivery_report(city: City, delivery: Any, verifier: Verifier | None = None,
     times = times if times is not None else eventlog.trusted_times(city.log_file)
     record = delivery.record
     from_unit, to_unit = delivery.from_unit, delivery.to_unit
-    repo = city.unit_repo(to_unit)
+    repo = getattr(delivery, "repo", None) or city.unit_repo(to_unit)
     report: dict[str, Any] = {"id": delivery.id, "from": from_unit, "to": to_unit,
                               "number": record.get("number"), "title": record.get("title"),
                               "status": delivery.status, "resend_of": record.get("resend_of"),
@@ -532,6 +616,59 @@ def delivery_reports(city: City, unit_id: str, verifier: Verifier | None = None
                          for d in transmit.deliveries_in(city, unit_id, times=times)],
             "sent": [delivery_report(city, d, verifier, times)
                      for d in transmit.sent_by(city, unit_id, times=times)]}
+
+
+def registry_findings(verifier: Verifier) -> list[Finding]:
+    """Every commit of the registry itself: signed by the city authority, or by a person who was,
+    in the registry just before that commit, an e-gov admin or a unit admin (Art. 6, 12), with a
+    key valid at the commit's trusted time. (What each admin may change is the hook's rule.)"""
+    from .lifecycle.history import holder_then
+    city = verifier.city
+    repo = city.registry_repo
+    verifier.registry_then(None, None)  # builds the history
+    history = verifier._history
+    times = eventlog.trusted_times(city.log_file, "registry")
+    authority = city.authority_fingerprint().upper()
+    out: list[Finding] = []
+    commits = git("rev-list", "--reverse", "--topo-order", "refs/heads/main", cwd=repo, env=clean_env(),
+                  check=False).split()
+    with verifier.reader(repo) as reader:
+        for oid in commits:
+            got = reader.read(oid)
+            if got is None:
+                continue
+            commit = parse_commit(oid, got[2])
+            summary = commit.message.strip().splitlines()[0] if commit.message.strip() else ""
+            trusted = times.get(oid)
+            base = dict(kind="registry-commit", id=oid, summary=summary, trusted_time=trusted or UNKNOWN, ref=None)
+            if commit.signature is None:
+                out.append(Finding(**base, signer=None, signer_name=None, key=None, role=None, valid=False,
+                                   reason="没有签名"))
+                continue
+            sig = verifier._signature(commit.payload, commit.signature)
+            fpr = (sig.fingerprint or "").upper()
+            if sig.valid and fpr == authority:
+                out.append(Finding(**base, signer="authority", signer_name="城市电子政务根密钥", key=fpr,
+                                   role="根密钥", valid=True, reason="有效"))
+                continue
+            before = history.load(commit.parents[0]) if commit.parents else Registry(None)
+            holder = holder_then(verifier.reg, before, fpr)
+            who = dict(signer=holder.id if holder else None, signer_name=holder.name if holder else None,
+                       key=sig.fingerprint, role=role_of(before, holder) if holder else None)
+            moment = timeutil.parse(trusted) if trusted else None
+            if not sig.valid:
+                why = "签名密钥未登记" if not sig.key_known else f"签名校验失败（{sig.status}）"
+                out.append(Finding(**base, **who, valid=False, reason=why))
+            elif holder is None or holder.kind != "person" or not (
+                    before.is_egov_admin(holder.id) or before.is_unit_admin(holder.id)):
+                out.append(Finding(**base, **who, valid=False,
+                                   reason="签名人当时不是电子政务办公室或单位的系统管理员，无权修改登记系统"))
+            elif moment is None:
+                out.append(Finding(**base, **who, valid=False, reason="可信时间未知：事件日志中没有带来该提交的推送"))
+            else:
+                problem = _window_problem(holder.key, moment)
+                out.append(Finding(**base, **who, valid=problem is None, reason=problem or "有效"))
+    return out
 
 
 def documents_on_main(city: City, unit_id: str) -> list[str]:
@@ -581,15 +718,22 @@ def verify(city: City, unit_id: str | None = None, target: str | None = None) ->
         units.append({"unit": unit, "name": reg.units[unit].name, "ok": ok,
                       "objects": [f.to_dict() for f in findings], "documents": documents,
                       "deliveries": deliveries})
-    return {"ok": all(u["ok"] for u in units), "registry": reg.commit, "checked_at": timeutil.iso(timeutil.now()),
-            "units": units, "cache": {"hits": verifier.hits, "misses": verifier.misses}}
+    registry: dict[str, Any] | None = None
+    if unit_id is None and target is None:
+        found = registry_findings(verifier)
+        registry = {"ok": all(f.valid for f in found), "objects": [f.to_dict() for f in found]}
+    ok = all(u["ok"] for u in units) and (registry is None or registry["ok"])
+    return {"ok": ok, "registry": reg.commit, "checked_at": timeutil.iso(timeutil.now()),
+            "units": units, "registry_commits": registry,
+            "cache": {"hits": verifier.hits, "misses": verifier.misses}}
 
 
-KIND_NAMES = {"commit": "提交", "tag": "标签", "push-certificate": "推送证书"}
+KIND_NAMES = {"commit": "提交", "tag": "标签", "push-certificate": "推送证书", "registry-commit": "登记系统提交"}
 
 
 def render_text(report: dict[str, Any]) -> str:
     """The report for people (Chinese)."""
+    from .review import VERDICT_NAMES  # review judges with verify: import here, not at the top
     lines: list[str] = []
     for unit in report["units"]:
         lines.append(f"━━ {unit['name']}（{unit['unit']}）：{'全部有效' if unit['ok'] else '存在问题'} ━━")
@@ -605,10 +749,19 @@ def render_text(report: dict[str, Any]) -> str:
             mark = "✓" if d["ok"] else "✗"
             lines.append(f"{mark} 公文 {d['path']}  文号：{d['number'] or '（无）'}")
             if d["seal"]:
+                state = "有效" if d["seal_valid"] else ("待见证" if d.get("pending") else "无效")
                 lines.append(f"    印章：{d['seal']['id']}（保管人 {d['seal']['custodian'] or '未指定'}）"
-                             f" {'有效' if d['seal_valid'] else '无效'}，盖章时间 {d['sealed_at'] or '未知'}")
+                             f" {state}，盖章时间 {d['sealed_at'] or '未知'}")
+            if d.get("witness"):
+                w = d["witness"]
+                if w["status"] == "witnessed":
+                    lines.append(f"    见证：日志第 {w['entry']} 号条目，在 {w['checkpoint_size']} 条的检查点内，"
+                                 f"见证单位 {'、'.join(w['cosigners'])}")
+                else:
+                    lines.append(f"    见证：待见证（日志第 {w['entry']} 号条目，需 {w['quorum']} 个见证单位联署）")
             for a in d["approvals"]:
-                lines.append(f"    审批：{a['name']}（{a['reviewer']}）{a['verdict']}：{a['opinion'] or '（无意见）'}"
+                verdict = VERDICT_NAMES.get(a["verdict"] or "", a["verdict"] or "")
+                lines.append(f"    审批：{a['name']}（{a['reviewer']}）{verdict}：{a['opinion'] or '（无意见）'}"
                              f" {'有效' if a['valid'] else '无效'}")
             for p in d["problems"]:
                 lines.append(f"    问题：{p}")
@@ -625,7 +778,15 @@ def render_text(report: dict[str, Any]) -> str:
                                  f" 可信时间 {step['trusted_time'] or '未知'} 密钥 {'当时有效' if step['valid'] else '无效：' + step['reason']}")
                 for p in d["problems"]:
                     lines.append(f"    问题：{p}")
-    bad = sum(1 for u in report["units"] for f in u["objects"] if not f["valid"]) + \
+    registry = report.get("registry_commits")
+    if registry is not None:
+        wrong = [f for f in registry["objects"] if not f["valid"]]
+        lines.append(f"━━ 登记系统：{len(registry['objects'])} 个提交，"
+                     f"{'全部由当时有权的管理员签名' if not wrong else str(len(wrong)) + ' 个有问题'} ━━")
+        for f in wrong:
+            lines.append(f"✗ 登记系统提交 {f['id'][:10]} {f['summary'][:40]}：{f['reason']}")
+    bad = len([f for f in (registry or {}).get("objects", []) if not f["valid"]]) + \
+        sum(1 for u in report["units"] for f in u["objects"] if not f["valid"]) + \
         sum(1 for u in report["units"] for d in u["documents"] if not d["ok"]) + \
         sum(1 for u in report["units"] for rows in u.get("deliveries", {}).values() for d in rows if not d["ok"])
     lines.append("结论：全部签名与公文验证通过。" if report["ok"] else f"结论：验证未通过，{bad} 项问题。")

@@ -1,6 +1,8 @@
 """The document rules on a working clone, for `oa doc check` and the client's pre-commit hook:
-the same `documents.check_index` the server hook applies, fed from the disk or the git index,
-with paths relative to the repository's root so every message reads exactly as the hook's."""
+the same `documents.check_index` the server hook applies, and the hook's content rules
+(`policy.content.check_file`: image size and decoding, file size, classification markings,
+executables) on every file of each folder, fed from the disk or the git index, with paths
+relative to the repository's root so every message reads exactly as the hook's."""
 from __future__ import annotations
 
 import subprocess
@@ -10,6 +12,7 @@ from pathlib import Path
 from . import documents, timeutil
 from .gitrepo import clean_env
 from .policy.base import Refusal
+from .policy.content import check_file
 from .registry import Registry, Unit
 
 
@@ -35,11 +38,13 @@ def is_sealed_copy(root: Path, relpath: str, data: bytes) -> bool:
 
 
 def find_indexes(paths: list[Path]) -> list[Path]:
-    """index.md files named or found under the given files and folders."""
+    """index.md files named or found under the given files and folders (a file named by the
+    user that is not an index.md is one of a folder's files, not a document: see `loose_files`)."""
     found: list[Path] = []
     for path in paths:
         if path.is_file():
-            found.append(path)
+            if path.name == "index.md" or path.suffix.lower() in (".md", ".markdown"):
+                found.append(path)
         elif (path / "index.md").is_file():
             found.append(path / "index.md")
         elif path.is_dir():
@@ -47,14 +52,36 @@ def find_indexes(paths: list[Path]) -> list[Path]:
     return found
 
 
+def loose_files(paths: list[Path]) -> list[Path]:
+    """Files named by the user that are not documents themselves (an image, an attachment)."""
+    return [p for p in paths if p.is_file() and p not in find_indexes([p])]
+
+
+def _relative(path: Path) -> str:
+    root = toplevel(path)
+    return path.relative_to(root).as_posix() if root else path.as_posix()
+
+
+def content_refusals(files: list[Path]) -> list[Refusal]:
+    """The hook's content rules on files on disk, each named as the hook names it."""
+    found: list[Refusal] = []
+    for path in files:
+        found += check_file(_relative(path), path.read_bytes())
+    return found
+
+
 def check_on_disk(paths: list[Path], unit: Unit, registry: Registry | None = None,
                   on_main: bool | None = None, today: date | None = None) -> tuple[int, list[Refusal]]:
-    """(number of files checked, refusals) for index.md files on disk.
+    """(number of documents, bulletins and loose files checked, refusals) for what is on disk:
+    the document rules on each index.md and the content rules on every file of its folder.
 
     `on_main` None decides per document: a document identical to origin/main's is sealed."""
     today = today or timeutil.today()
     found: list[Refusal] = []
-    indexes = find_indexes([p.resolve() for p in paths])
+    resolved = [p.resolve() for p in paths]
+    indexes = find_indexes(resolved)
+    loose = loose_files(resolved)
+    found += content_refusals(loose)
     for index in indexes:
         root = toplevel(index)
         relpath = index.relative_to(root).as_posix() if root else index.as_posix()
@@ -67,7 +94,9 @@ def check_on_disk(paths: list[Path], unit: Unit, registry: Registry | None = Non
         except UnicodeDecodeError:
             text = data.decode("utf-8", "replace")
         found += documents.check_index(relpath, text, names, unit, sealed, today, registry)
-    return len(indexes), found
+        if index.name == "index.md":
+            found += content_refusals(sorted(p for p in folder.rglob("*") if p.is_file() and ".git" not in p.parts))
+    return len(indexes) + len(loose), list(dict.fromkeys(found))  # one refusal once, as the hook says it
 
 
 def check_staged(root: Path, unit: Unit, registry: Registry | None = None,

@@ -84,6 +84,7 @@ def land_2013(ws: Workspace) -> None:
         "documents/2013/contact-letter/index.md": LETTER,
         "bulletins/政务动态/2013-03-26-oa-trial-run/index.md": BULLETIN,
     }, "发布 2013 年公文与信息")
+    ws.witness()  # the units' witnesses cosign: the seals' trusted times count
 
 
 def refs(ws: Workspace, unit: str = "lagov") -> dict[str, str]:
@@ -159,6 +160,7 @@ def test_metadata_records_seal_and_approvals_of_the_sealing_merge(ws: Workspace)
     merge = ws.land("lagov", "zhang", {"documents/2013/oa-measures/index.md": NOTICE,
                                        "documents/2013/oa-measures/attachments/measures.txt": MEASURES},
                     "拟稿：协同办公系统使用管理办法")
+    ws.witness()
     seal = ws.city.registry().active_seal("lagov")
     assert seal is not None
     sealed = document_report(ws.city, "lagov", "documents/2013/oa-measures")
@@ -414,6 +416,15 @@ def test_good_export_validates_and_tampered_bag_does_not(ws: Workspace, archived
     bag.validate()
     assert bag.info["External-Identifier"] == "refs/tags/archive/2013"
     assert any(p.endswith("metadata.json") for p in bag.payload_entries())
+    # each item carries the log's offline proof of its sealing (or publishing) push, witnessed
+    from repo_tools.log import policy, proof
+    keys = policy.load(ws.city.registry_repo)
+    items = sorted(p.name for p in out.glob("data/archive/2013/1/items/*"))
+    proofs = sorted(p.stem for p in out.glob("data/proofs/*.tlog-proof"))
+    assert proofs == items and (out / "data/keys/log/log/key.pub").exists()
+    for path in out.glob("data/proofs/*.tlog-proof"):
+        checked = proof.check(path.read_text(encoding="utf-8"), keys)
+        assert checked.ok and checked.witnessed, checked.problems
     victim = next(out.glob("data/archive/2013/1/items/*/content/index.md"))
     victim.write_text(victim.read_text(encoding="utf-8") + "改动\n", encoding="utf-8")
     with pytest.raises(bagit.BagValidationError):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 from dataclasses import dataclass
 from datetime import date
@@ -18,6 +19,7 @@ from repo_tools import city as city_mod
 from repo_tools.city import City
 from repo_tools.gitrepo import clean_env, git
 from repo_tools.clone import clone
+from repo_tools.log import enrol
 
 # (unit id, name, agency codes, level)
 UNITS = [
@@ -47,6 +49,8 @@ PEOPLE = [
     ("shi", "石磊", "czj", []),
 ]
 SIGNERS = {"lagov": ["lu"], "jyj": ["gu"], "czj": ["shi"]}
+# (unit, admin holding its witness key): two witnesses, the default quorum
+WITNESSES = [("egov", "admin"), ("lagov", "zhou")]
 
 
 def build_sample_city(root: Path) -> City:
@@ -58,6 +62,8 @@ def build_sample_city(root: Path) -> City:
     from repo_tools.workflow.settings import set_workflow
     for unit_id, signers in SIGNERS.items():
         set_workflow(city, "admin", unit_id, signers=signers)
+    for unit, holder in WITNESSES:
+        enrol.add_witness(city, "admin", unit, holder)
     city.stop_agents()
     return city
 
@@ -163,6 +169,20 @@ class Workspace:
         if code is not None and code not in unit_rec.codes:
             code = None
         return sealing.merge(self.city, unit, n, merger, code=code).merge
+
+    def witness(self, units: list[str] | None = None) -> list[subprocess.CompletedProcess[str]]:
+        """Each unit's witness cosigns the log's newest checkpoint, as the unit's admin does: a
+        separate `oa witness run` process with its own key and state (under the admin's
+        directory), reading only what the log publishes."""
+        done = []
+        for unit, holder in WITNESSES:
+            if units is not None and unit not in units:
+                continue
+            proc = run([str(Path(sys.executable).parent / "oa"), "--city", str(self.city.root), "--as", holder,
+                        "witness", "run", "--unit", unit], self.base, check=False)
+            assert proc.returncode == 0, proc.stdout + proc.stderr
+            done.append(proc)
+        return done
 
     def snapshot(self) -> dict[str, object]:
         """Everything a refused push must leave untouched: refs, registry and the log."""

@@ -255,14 +255,21 @@ def test_draft_branch_may_be_rewritten_and_deleted(ws: Workspace) -> None:
     assert_accepted(ws.push(work, ":refs/heads/draft/test"))
 
 
-def test_registry_accepts_only_egov_admins(ws: Workspace) -> None:
+def test_registry_accepts_only_admins_within_their_unit(ws: Workspace) -> None:
+    """Art. 6, 12: people who are no admin never write the registry; a unit admin (zhou of
+    lagov) never makes an admin (lifecycle_test has the full set of scope cases)."""
     from repo_tools.gitrepo import PushRefused, commit_and_push
     before = ws.snapshot()
     with pytest.raises(PushRefused) as refused:
-        commit_and_push(ws.city.registry_repo, ws.city.signer("zhou"),
-                        {"people/zhou.yaml": b"id: zhou\nname: x\nunit: lagov\nroles: [admin, reviewer]\n"},
+        commit_and_push(ws.city.registry_repo, ws.city.signer("li"),
+                        {"people/li.yaml": b"id: li\nname: x\nunit: lagov\nroles: [admin, reviewer]\n"},
                         "自行提权")
     assert "[registry-writer｜" in refused.value.message
+    with pytest.raises(PushRefused) as refused:
+        commit_and_push(ws.city.registry_repo, ws.city.signer("zhou"),
+                        {"people/li.yaml": b"id: li\nname: x\nunit: lagov\nroles: [admin, reviewer]\n"},
+                        "为他人提权")
+    assert "[registry-scope｜" in refused.value.message
     assert ws.snapshot() == before
 
 

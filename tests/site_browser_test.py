@@ -1,8 +1,11 @@
 """The site in a real browser: Debian's headless Chromium driven by Playwright (never a
 downloaded browser). Search a Chinese word from the regulation, open the document, and see
-the seal and the verification panel. Saves docs/document-page.png for the README."""
+the seal and the verification panel. The screenshot goes to the test's temporary folder; only
+`make screenshot` (OA_REFRESH_SCREENSHOT=1) copies it to docs/document-page.png for the README,
+so `make test` leaves the tracked tree as it was."""
 from __future__ import annotations
 
+import os
 import shutil
 import threading
 from pathlib import Path
@@ -34,6 +37,9 @@ def test_search_open_document_see_seal_and_verification(ws, tmp_path):  # type: 
     server = make_server(site, 0)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_address[1]}/"
+    tracked = SCREENSHOT.read_bytes() if SCREENSHOT.exists() else None
+    refresh = os.environ.get("OA_REFRESH_SCREENSHOT") == "1"
+    shot = tmp_path / "document-page.png"
     try:
         with sync_api.sync_playwright() as p:
             context = p.chromium.launch_persistent_context(
@@ -59,10 +65,15 @@ def test_search_open_document_see_seal_and_verification(ws, tmp_path):  # type: 
             assert panel.is_visible() and "验证信息" in panel.inner_text()
             assert sealed_number(ws, "lagov", "documents/2013/oa-measures") in \
                 page.locator(".official-document").inner_text()
-            SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(SCREENSHOT), full_page=True)
+            page.screenshot(path=str(shot), full_page=True)
             context.close()
             assert outside == [], outside  # works offline: nothing requested from another host
+        assert shot.read_bytes().startswith(b"\x89PNG")
+        if refresh:
+            SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(shot, SCREENSHOT)
+        else:  # a test writes only to temporary places
+            assert (SCREENSHOT.read_bytes() if SCREENSHOT.exists() else None) == tracked
     finally:
         server.shutdown()
         server.server_close()

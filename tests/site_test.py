@@ -85,6 +85,7 @@ def published(ws):  # type: ignore[no-untyped-def]
         "bulletins/政务动态/2013-03-26-oa-trial-run/index.md": BULLETIN,
     })
     ws.land("jyj", "wu", {"documents/2013/internal-plan/index.md": RESTRICTED})
+    ws.witness()
     return ws
 
 

@@ -96,7 +96,7 @@ def hand_delivery(ws: Workspace, pusher: str, to: str, *, from_unit: str = "lago
         base = transmit.delivery_record(reg, sealed, to, pusher) if sealed else {}
         full = {**base, "document_tree": doc_tree, **(record or {})}
         commit = transmit.build_delivery(city, city.signer(signer_user or pusher), from_unit, to, full, doc_tree, work)
-        signed_push(work, str(city.unit_repo(to)), [f"{commit}:{ref or f'refs/inbox/{from_unit}/{commit[:12]}'}"],
+        signed_push(work, str(city.unit_repo(from_unit)), [f"{commit}:{ref or f'refs/outbox/{to}/{commit[:12]}'}"],
                     city.signer(pusher))
         return commit
     finally:
@@ -130,8 +130,14 @@ def test_send_delivers_exact_sealed_tree_to_each_named_unit_and_logs(ws: Workspa
         assert row["status"] == "sent" and row["received_at"] is None and row["sender"] == "zhao"
         assert row["number"] == "六政办秘〔2013〕27号" and row["urgency"] == "加急"
         assert timeutil.parse(row["sent_at"]).utcoffset() == timedelta(hours=8)
+        # The sender pushed to its own outbox; the service placed the same commit in the inbox.
         push_event = next(e for e in events(ws, "push") if delivery.commit in e["objects"])
-        assert push_event["repo"] == delivery.to_unit and push_event["pusher"] == "zhao"
+        assert push_event["repo"] == "lagov" and push_event["pusher"] == "zhao"
+        assert push_event["updates"][0]["ref"] == f"refs/outbox/{delivery.to_unit}/{delivery.id}"
+        placed = [e for e in events(ws, "delivery-placed") if e["commit"] == delivery.commit]
+        assert len(placed) == 1 and placed[0]["repo"] == delivery.to_unit
+        assert refs(ws, "lagov", f"refs/replies/{delivery.to_unit}/") == {
+            f"refs/replies/{delivery.to_unit}/{delivery.id}": delivery.commit}
         assert row["sent_at"] == push_event["time"]  # transmission time = the delivery push's log time
     assert {e["to"] for e in events(ws, "delivery-sent")} == {"jyj", "czj"}
     assert eventlog.verify(ws.city.log_file) == []
@@ -168,7 +174,7 @@ def test_author_without_clerk_or_custodian_role_cannot_send(ws: Workspace) -> No
     with pytest.raises(Refused) as exc:
         transmit.send(ws.city, "zhang", DOC_DIR)
     assert exc.value.rule == "role-required"
-    # and the receiving hook refuses the same delivery built by hand
+    # and the sending unit's hook refuses the same delivery built by hand
     with pytest.raises(PushRefused) as pushed:
         hand_delivery(ws, "zhang", "jyj")
     assert_push_refused(ws, before, pushed, "delivery-sender-role")
@@ -192,6 +198,9 @@ def test_delivery_whose_content_differs_from_sealed_document_is_refused(ws: Work
     with pytest.raises(PushRefused) as exc:
         hand_delivery(ws, "zhao", "jyj", record={"to": "czj"})
     assert_push_refused(ws, before, exc, "delivery-malformed")
+    with pytest.raises(PushRefused) as exc:
+        hand_delivery(ws, "zhao", "lagov")
+    assert_push_refused(ws, before, exc, "delivery-malformed")
 
 
 def test_delivery_of_a_draft_pushed_by_hand_is_refused(ws: Workspace) -> None:
@@ -212,37 +221,33 @@ def test_delivery_signed_by_someone_else_than_the_pusher_is_refused(ws: Workspac
     before = ws.snapshot()
     with pytest.raises(PushRefused) as exc:
         hand_delivery(ws, "zhao", "jyj", signer_user="qian")
-    assert "[commit-other-unit｜" in exc.value.message
     assert_push_refused(ws, before, exc, "delivery-signer")
 
 
-def test_other_unit_member_pushes_nowhere_but_own_inbox_prefix(ws: Workspace) -> None:
+def test_nobody_writes_another_units_repository_not_even_a_delivery(ws: Workspace) -> None:
     publish(ws)
     delivery = transmit.send(ws.city, "zhao", DOC_DIR, to=["jyj"]).deliveries[0]
     lagov_main = git("rev-parse", "refs/heads/main", cwd=ws.city.unit_repo("lagov"), env=clean_env()).strip()
     before = ws.snapshot()
-    # a branch in another unit's repository
+    # a branch, an inbox entry or a receipt in another unit's repository
+    for refspec in (f"{delivery.commit}:refs/heads/x", f"{delivery.commit}:refs/inbox/lagov/{delivery.id[:-1]}0",
+                    f"{delivery.commit}:refs/receipts/lagov/{delivery.id}"):
+        with pytest.raises(PushRefused) as exc:
+            with Scratch(ws.city.unit_repo("jyj"), ws.city.signer("zhao")) as scratch:
+                (scratch.dir / "objects/info/alternates").write_text(
+                    f"{ws.city.unit_repo('jyj').resolve()}/objects\n{ws.city.unit_repo('lagov').resolve()}/objects\n")
+                scratch.push([refspec])
+        assert_push_refused(ws, before, exc, "pusher-other-unit")
+    # its own outbox entry is never updated or deleted, and replies are the service's
     with pytest.raises(PushRefused) as exc:
-        push_as(ws, "zhao", "jyj", [f"{delivery.commit}:refs/heads/x"])
-    assert_push_refused(ws, before, exc, "pusher-other-unit")
-    # another unit's inbox prefix
+        push_as(ws, "zhao", "lagov", [f"+{lagov_main}:refs/outbox/jyj/{delivery.id}"])
+    assert_push_refused(ws, before, exc, "outbox-immutable")
     with pytest.raises(PushRefused) as exc:
-        hand_delivery(ws, "zhao", "jyj", ref="refs/inbox/czj/000000000000")
-    assert_push_refused(ws, before, exc, "pusher-other-unit")
-    # a receipt
+        push_as(ws, "zhao", "lagov", [f":refs/outbox/jyj/{delivery.id}"])
+    assert_push_refused(ws, before, exc, "outbox-immutable")
     with pytest.raises(PushRefused) as exc:
-        push_as(ws, "zhao", "jyj", [f"{delivery.commit}:refs/receipts/lagov/{delivery.id}"])
-    assert_push_refused(ws, before, exc, "pusher-other-unit")
-    # updating or deleting its own delivery
-    with pytest.raises(PushRefused) as exc:
-        with Scratch(ws.city.unit_repo("jyj"), ws.city.signer("zhao")) as scratch:
-            (scratch.dir / "objects/info/alternates").write_text(
-                f"{ws.city.unit_repo('jyj').resolve()}/objects\n{ws.city.unit_repo('lagov').resolve()}/objects\n")
-            scratch.push([f"+{lagov_main}:{delivery.ref}"])
-    assert_push_refused(ws, before, exc, "inbox-immutable")
-    with pytest.raises(PushRefused) as exc:
-        push_as(ws, "zhao", "jyj", [f":{delivery.ref}"])
-    assert_push_refused(ws, before, exc, "inbox-immutable")
+        push_as(ws, "zhao", "lagov", [f"{lagov_main}:refs/replies/jyj/{'0' * 12}"])
+    assert_push_refused(ws, before, exc, "inbox-service-only")
 
 
 def test_nobody_updates_or_deletes_a_delivery_not_even_the_receiving_unit(ws: Workspace) -> None:
@@ -250,12 +255,12 @@ def test_nobody_updates_or_deletes_a_delivery_not_even_the_receiving_unit(ws: Wo
     delivery = transmit.send(ws.city, "zhao", DOC_DIR, to=["jyj"]).deliveries[0]
     before = ws.snapshot()
     with pytest.raises(PushRefused) as exc:
-        push_as(ws, "zheng", "jyj", [f":{delivery.ref}"])
-    assert_push_refused(ws, before, exc, "inbox-immutable")
+        push_as(ws, "zheng", "jyj", [f":{delivery.ref.replace('refs/outbox/jyj', 'refs/inbox/lagov')}"])
+    assert_push_refused(ws, before, exc, "inbox-service-only")
     jyj_main = git("rev-parse", "refs/heads/main", cwd=ws.city.unit_repo("jyj"), env=clean_env()).strip()
     with pytest.raises(PushRefused) as exc:
-        push_as(ws, "zheng", "jyj", [f"+{jyj_main}:{delivery.ref}"])
-    assert_push_refused(ws, before, exc, "inbox-immutable")
+        push_as(ws, "zheng", "jyj", [f"+{jyj_main}:refs/inbox/lagov/{delivery.id}"])
+    assert_push_refused(ws, before, exc, "inbox-service-only")
     transmit.open_delivery(ws.city, "zheng", delivery.id)
     before = ws.snapshot()
     with pytest.raises(PushRefused) as exc:
@@ -263,20 +268,31 @@ def test_nobody_updates_or_deletes_a_delivery_not_even_the_receiving_unit(ws: Wo
     assert_push_refused(ws, before, exc, "receipt-invalid")
 
 
-def test_unit_without_clerk_cannot_be_sent_to(ws: Workspace) -> None:
+def test_unit_without_clerk_gets_its_delivery_once_a_clerk_is_registered(ws: Workspace) -> None:
     city_mod.add_unit(ws.city, "admin", "jaq", "金安区人民政府", ["金政"], "county")
     city_mod.add_user(ws.city, "admin", "luo", "罗毅", "jaq", ["author"])
     publish(ws, DOC.replace("各县区人民政府", "金安区人民政府"))
-    before = ws.snapshot()
-    with pytest.raises(Refused) as exc:
-        transmit.send(ws.city, "zhao", DOC_DIR)
-    assert exc.value.rule == "transmit-no-clerk" and "金安区人民政府" in exc.value.message
-    assert ws.snapshot() == before  # nothing sent to anyone
-    with pytest.raises(PushRefused) as pushed:
-        hand_delivery(ws, "zhao", "jaq")
-    assert_push_refused(ws, before, pushed, "transmit-no-clerk")
-    # leaving it out with --to works
-    assert [d.to_unit for d in transmit.send(ws.city, "zhao", DOC_DIR, to=["jyj"]).deliveries] == ["jyj"]
+    result = transmit.send(ws.city, "zhao", DOC_DIR)
+    assert result.queued == ["jaq"] and sorted(d.to_unit for d in result.deliveries) == ["czj", "jaq", "jyj"]
+    waiting = next(d for d in result.deliveries if d.to_unit == "jaq")
+    assert waiting.as_json()["queued"] is True and waiting.as_json()["status"] == "sent"
+    assert refs(ws, "jaq", "refs/inbox/") == {}  # Art. 27: no clerk, nothing placed yet
+    # a later push elsewhere retries it, still without a clerk: still queued, nothing lost
+    assert ws.push(ws.clone("jyj", "wu"), "HEAD:refs/heads/draft/other").returncode == 0
+    assert refs(ws, "jaq", "refs/inbox/") == {}
+    # registering a clerk (a registry push) lets the service place it, exactly once
+    city_mod.add_user(ws.city, "admin", "xu", "徐静", "jaq", ["clerk"])
+    assert refs(ws, "jaq", "refs/inbox/") == {f"refs/inbox/lagov/{waiting.id}": waiting.commit}
+    from repo_tools.server import courier
+    again = courier.catch_up(ws.city)
+    assert again.placed == [] and again.queued == []
+    assert len([e for e in events(ws, "delivery-placed") if e["commit"] == waiting.commit]) == 1
+    sent = next(d for d in transmit.sent_by(ws.city, "lagov") if d.id == waiting.id)
+    assert sent.as_json()["queued"] is False
+    opened, first = transmit.open_delivery(ws.city, "xu", waiting.id)
+    assert first
+    back = next(d for d in transmit.sent_by(ws.city, "lagov") if d.id == waiting.id)
+    assert back.status == "received" and back.as_json()["received_by"] == "xu"
 
 
 def test_unknown_recipient_names_only_is_refused_with_the_names(ws: Workspace) -> None:
@@ -449,6 +465,11 @@ def test_cli_json_and_exit_statuses(ws: Workspace) -> None:
     compact = "".join(text.split())
     assert "六政办秘〔2013〕27号" in compact and "认真贯彻执行" in compact
     assert "六安市人民政府办公室" in compact
+    # the log's offline proofs of the sealing and the delivery travel with the print form
+    attached = PdfReader(str(pdf)).attachments
+    assert {"sealing.tlog-proof", "transmission.tlog-proof"} <= set(attached)
+    assert attached["sealing.tlog-proof"][0].startswith(b"c2sp.org/tlog-proof@v1\n")
+    assert (ws.base / "x.transmission.tlog-proof").read_bytes() == attached["transmission.tlog-proof"][0]
     out = runner.invoke(oa, [*base, "--as", "zheng", "inbox", "register", ident])
     assert out.exit_code == 0 and "收〔" in out.output
     out = runner.invoke(oa, [*base, "--as", "zheng", "inbox", "return", ident])
@@ -548,6 +569,7 @@ def test_verify_names_signer_trusted_time_and_key_validity_of_each_delivery_and_
     transmit.answer(ws.city, "chen", sent["czj"].id, "returned", "主送机关有误")
     # a later ordinary revocation does not void what the sender signed before it
     certificates.revoke(ws.city, "admin", "zhao", "left", "zhou")
+    ws.witness()
     report = verify.verify(ws.city, "jyj")
     unit = report["units"][0]
     assert unit["ok"] and report["ok"], verify.render_text(report)
@@ -584,6 +606,7 @@ def test_verify_refuses_a_delivery_signed_with_a_key_compromised_before_it_was_s
     publish(ws)
     delivery = transmit.send(ws.city, "zhao", DOC_DIR, to=["jyj"]).deliveries[0]
     transmit.open_delivery(ws.city, "zheng", delivery.id)
+    ws.witness()
     assert verify.verify(ws.city, "jyj")["ok"]
     certificates.revoke(ws.city, "admin", "zhao", "compromised", "zhou", compromised_since=delivery.sent_at)
     report = verify.verify(ws.city, "jyj")

@@ -25,6 +25,7 @@ def lagov(report: dict) -> dict:
 
 def test_sealed_document_report(ws: Workspace) -> None:
     sealed = seal_document(ws, reviewers=("li", "wang"))
+    ws.witness()
     report = document_report(ws.city, "lagov", sealed.path)
     assert report["ok"], report["problems"]
     assert report["number"] == sealed.number and report["sealed"] and report["seal_valid"]
@@ -44,6 +45,7 @@ def test_seal_valid_after_rotation_and_reviewer_leaving(ws: Workspace) -> None:
     sealed = seal_document(ws)
     seals.rotate(ws.city, "admin", "lagov", "damaged", approved_by="zhou", custodian="zhao")
     certificates.revoke(ws.city, "admin", "li", "left", approved_by="zhou")
+    ws.witness()
     report = document_report(ws.city, "lagov", sealed.path)
     assert report["ok"] and report["seal_valid"], report["problems"]
     assert verify(ws.city, "lagov")["ok"]
@@ -66,6 +68,7 @@ def test_another_units_seal_is_not_this_units_seal(ws: Workspace) -> None:
         place_without_hook(ws, "lagov", str(scratch.dir), oid, "refs/heads/main")
     finally:
         scratch.close()
+    ws.witness()
     report = document_report(ws.city, "lagov", "documents/2013/oa-measures")
     assert report["sealed"] and not report["seal_valid"] and not report["ok"]
     assert any("六安市教育局" in p and "不是本单位的印章" in p for p in report["problems"]), report["problems"]
@@ -84,6 +87,7 @@ def test_unknown_trusted_time_is_reported(ws: Workspace) -> None:
 
 def test_exit_status_and_json_match_the_findings(ws: Workspace) -> None:
     seal_document(ws)
+    ws.witness()
     runner = CliRunner()
     base = ["--city", str(ws.city.root)]
     result = runner.invoke(oa, [*base, "verify", "--unit", "lagov", "--json"])
@@ -113,6 +117,7 @@ def test_exit_status_and_json_match_the_findings(ws: Workspace) -> None:
 
 def test_cache_is_used_and_never_outlives_a_registry_change(ws: Workspace) -> None:
     sealed = seal_document(ws)
+    ws.witness()
     first = Verifier(ws.city)
     unit_findings(first, "lagov")
     assert first.misses > 0

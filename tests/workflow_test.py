@@ -324,7 +324,8 @@ def _pdf(tmp: Path, meta_extra: str, co: list[tuple[str, str | None]] | None) ->
         "---\ntype: 通知\ntitle: 六安市人民政府办公室关于开展安全检查的通知\nnumber: 六政办〔2026〕1号\n"
         f"recipients: [市政府各部门]\ndate: 2026-12-01\n{meta_extra}---\n\n市政府各部门：\n\n请认真开展安全检查。\n",
         encoding="utf-8")
-    out = render.render_pdf(folder, tmp / "out.pdf", "六安市人民政府办公室", seal_svg("六安市人民政府办公室", "city"), co)
+    out = render.render_pdf(folder, tmp / "out.pdf", "六安市人民政府办公室", seal_svg("六安市人民政府办公室", "city"),
+                             co_issuers=co)
     return [page.extract_text().replace(" ", "") for page in PdfReader(str(out)).pages]
 
 

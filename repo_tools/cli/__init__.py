@@ -3,10 +3,15 @@ from __future__ import annotations
 
 import click
 
-from .context import Context
+from . import chinese
+from .context import Context, add_global_options
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+chinese.install()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]}, options_metavar="[选项]",
+             subcommand_metavar="命令 [参数]...")
 @click.option("--city", "city_arg", envvar="OA_CITY", default=None, help="城市目录（或 OA_CITY）")
 @click.option("--as", "user_arg", envvar="OA_USER", default=None, help="操作人（或 OA_USER）")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出数据")
@@ -17,8 +22,9 @@ def oa(click_ctx: click.Context, city_arg: str | None, user_arg: str | None, as_
 
 
 def _register() -> None:
-    from . import (archive_commands, city_commands, demo_commands, document_commands, keys_commands,
-                   review_commands, site_commands, transmit_commands, workflow_commands)
+    from . import (archive_commands, city_commands, demo_commands, document_commands, incident_commands,
+                   keys_commands, portal_commands, review_commands, server_commands, site_commands,
+                   transmit_commands, workflow_commands)
     modules = (
         city_commands,
         demo_commands,
@@ -28,10 +34,14 @@ def _register() -> None:
         transmit_commands,
         archive_commands,
         site_commands,
+        incident_commands,
+        server_commands,
+        portal_commands,
         workflow_commands,
     )
     for module in modules:
         for command in module.COMMANDS:
+            add_global_options(command)
             oa.add_command(command)
 
 

@@ -9,6 +9,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from ..archive_reference import RETENTION_NAMES
 from .context import Context, emit, pass_ctx, refusals_exit
 
 
@@ -59,7 +60,8 @@ def archive_run(ctx: Context, year: int, unit: str | None) -> None:
         return
     table = Table("序号", "档号", "文号", "题名", "日期", "保管期限", title=f"{year} 年度第 {package.batch} 批归档文件目录")
     for row in package.rows:
-        table.add_row(str(row["序号"]), row["档号"], row["文号"], row["题名"], row["日期"], row["保管期限"])
+        table.add_row(str(row["序号"]), row["档号"], row["文号"], row["题名"], row["日期"],
+                      RETENTION_NAMES.get(row["保管期限"], row["保管期限"]))
     Console().print(table)
     click.echo(f"已归档 {len(package.rows)} 件：{package.path}，签名标签 refs/tags/{package.tag}"
                f"（清单 SHA-256 {package.manifest_sha256[:16]}…）")

@@ -23,8 +23,9 @@ class Context:
     user_arg: str | None
     json: bool
 
-    @property
+    @functools.cached_property
     def city(self) -> City:
+        # Once per command: a clone over SSH syncs its mirrors when the city is opened.
         return city_from_env(self.city_arg)
 
     @property
@@ -67,3 +68,40 @@ def refusals_exit(func: Callable[..., Any]) -> Callable[..., Any]:
             click.echo(f"操作失败：{exc}", err=True)
             sys.exit(1)
     return wrapper
+
+
+# The global options, as (option strings, Context field, is a flag). They are accepted before the
+# subcommand (on `oa`) and after it (on every command): the README writes `oa clone U DIR --as X`.
+GLOBAL_OPTIONS: tuple[tuple[tuple[str, ...], str, bool], ...] = (
+    (("--city",), "city_arg", False),
+    (("--as",), "user_arg", False),
+    (("--json",), "json", True),
+)
+_GLOBAL_HELP = {"city_arg": "城市目录（或 OA_CITY）", "user_arg": "操作人（或 OA_USER）", "json": "以 JSON 输出数据"}
+
+
+def _set_global(field: str) -> Callable[[click.Context, click.Parameter, Any], None]:
+    def callback(click_ctx: click.Context, _param: click.Parameter, value: Any) -> None:
+        if value is None or value is False:
+            return
+        shared = click_ctx.find_object(Context)
+        if shared is not None:
+            setattr(shared, field, value)
+    return callback
+
+
+def add_global_options(command: click.Command) -> None:
+    """Give a command (and, for a group, every command under it) the global options, unless it
+    declares one itself; their values land on the shared Context the `oa` group made."""
+    taken = {opt for param in command.params for opt in getattr(param, "opts", [])}
+    for opts, field, flag in GLOBAL_OPTIONS:
+        if any(opt in taken for opt in opts):
+            continue
+        command.params.append(click.Option(
+            list(opts), is_flag=flag, default=False if flag else None, expose_value=False,
+            is_eager=True, callback=_set_global(field), help=_GLOBAL_HELP[field]))
+    command.options_metavar = "[选项]"
+    if isinstance(command, click.Group):
+        command.subcommand_metavar = "命令 [参数]..."
+        for sub in command.commands.values():
+            add_global_options(sub)

@@ -98,7 +98,7 @@ def doc_check(ctx: Context, paths: tuple[str, ...], unit_id: str | None, ref: st
             click.echo(item.text(), err=True)
         click.echo(f"共检查 {count} 份，发现 {len(found)} 项问题。", err=True)
     else:
-        click.echo(f"✓ 共检查 {count} 份公文和信息，全部符合规则。")
+        click.echo(f"✓ 共检查 {count} 份公文、信息或文件（含其中每个文件），全部符合规则。")
     if found:
         sys.exit(1)
 
@@ -137,19 +137,22 @@ def _co_issuers(ctx: Context, folder: Path, sealed: bool) -> list[tuple[str, str
 
 
 def _seal_svg(ctx: Context, folder: Path, unit_name: str | None) -> str | None:
-    """The seal image, for sealed documents only, when the seal image module is present."""
+    """The seal image, for sealed documents printed in their unit's clone. A sealed document
+    whose seal cannot be drawn is refused: a print without its seal would pass for the original."""
     try:
         meta, _ = documents.split_front_matter((folder / "index.md").read_text(encoding="utf-8"))
     except Exception:  # noqa: BLE001 - the renderer reports unreadable documents itself
         return None
     if not meta.get("number") or not unit_name:
         return None
+    from ..seal_image import seal_svg
+    unit, _ = _unit(ctx, None)
     try:
-        from ..seal_image import seal_svg  # type: ignore[import-not-found]
-        unit, _ = _unit(ctx, None)
         return str(seal_svg(unit.name, unit.level))
-    except Exception:  # noqa: BLE001 - no seal image module yet, or no unit: print without it
-        return None
+    except Refused:
+        raise
+    except Exception as exc:  # noqa: BLE001 - whatever broke, no PDF without the seal
+        raise Refused("seal-image-failed", number=meta.get("number"), detail=f"{type(exc).__name__}: {exc}") from exc
 
 
 COMMANDS = [doc_group]

@@ -145,12 +145,23 @@ def seal_image_cmd(ctx: Context, unit_id: str, out: str) -> None:
 @click.option("--unit", "unit_id", default=None, help="单位（默认：工作副本所属单位，或全部单位）")
 @click.argument("target", required=False)
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出报告")
+@click.option("--proof", "proof_file", default=None, type=click.Path(dir_okay=False, exists=True),
+              help="离线日志证明文件（c2sp.org/tlog-proof@v1）：只用登记系统的公钥核验")
 @pass_ctx
 @refusals_exit
-def verify_cmd(ctx: Context, unit_id: str | None, target: str | None, as_json: bool) -> None:
+def verify_cmd(ctx: Context, unit_id: str | None, target: str | None, as_json: bool,
+               proof_file: str | None) -> None:
     """验证报告：每个提交、标签和推送证书的签名人、密钥、角色、可信时间与有效性；每份公文的文号、印章与审批意见。"""
     from .. import verify
     ctx.json = ctx.json or as_json
+    if proof_file is not None:
+        from ..log import policy, proof
+        result = proof.check(Path(proof_file).read_text(encoding="utf-8"),
+                             policy.load(ctx.city.registry_repo), target)
+        emit(ctx, {**result.__dict__}, proof.render(result))
+        if not (result.ok and result.witnessed):
+            sys.exit(1)
+        return
     report = verify.verify(ctx.city, unit_id, target)
     if ctx.json:
         emit(ctx, report)

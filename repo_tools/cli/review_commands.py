@@ -97,6 +97,10 @@ def show_cmd(ctx: Context, n: int, unit_id: str | None) -> None:
         verdict = review_mod.VERDICT_NAMES.get(v["verdict"] or "", "格式错误")
         extra = f"；无效：{v['problem']}" if v["problem"] else ""
         lines.append(f"  {mark} {v['name'] or v['reviewer']}（{v['reviewer']}）{verdict}，{when}{extra}：{v['opinion']}")
+    for h in data.get("history", []):
+        verdict = review_mod.VERDICT_NAMES.get(h["verdict"] or "", "格式错误")
+        lines.append(f"  · 此前意见：{h['name'] or h['reviewer']}（{h['reviewer']}）{verdict}，"
+                     f"版本 {h['head'][:10]}，{h['signed_at']}（已由其后来的意见取代）：{h['opinion']}")
     lines.append(f"  同意：{data['approvals']}/{data['required']}")
     for item in data["missing"]:
         lines.append(f"  尚缺：{item}")
@@ -107,11 +111,15 @@ def show_cmd(ctx: Context, n: int, unit_id: str | None) -> None:
 
 def _verdict(ctx: Context, n: int, opinion: str, unit_id: str | None, verdict: str) -> None:
     unit = _unit(ctx, unit_id)
-    action = review_mod.approve if verdict == "approve" else review_mod.reject
-    tag = action(ctx.city, unit, n, ctx.user, opinion)
+    done = review_mod.cast(ctx.city, unit, n, ctx.user, verdict, opinion)
+    tag = done.tag
+    text = f"已签名{review_mod.VERDICT_NAMES[verdict]}合并请求 !{n}：refs/reviews/{n}/{ctx.user}（标签 {tag[:10]}）"
+    if done.replaced:
+        text += (f"\n  注意：这一意见取代了您此前对 !{n} 的意见（标签 {done.replaced[:10]}），"
+                 f"原意见保留在 {done.history_ref}，`oa review show {n}` 可见。")
     emit(ctx, {"n": n, "unit": unit, "verdict": verdict, "reviewer": ctx.user, "tag": tag,
-               "ref": f"refs/reviews/{n}/{ctx.user}"},
-         f"已签名{review_mod.VERDICT_NAMES[verdict]}合并请求 !{n}：refs/reviews/{n}/{ctx.user}（标签 {tag[:10]}）")
+               "ref": f"refs/reviews/{n}/{ctx.user}", "replaced": done.replaced, "history_ref": done.history_ref},
+         text)
 
 
 @review_group.command("approve")

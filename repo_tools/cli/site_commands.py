@@ -26,11 +26,15 @@ def build_cmd(ctx: Context, out: str | None, audience: str, full: bool) -> None:
     report = build_site(ctx.city, Path(out) if out else None, audience=audience, full=full)
     data = {"out": str(report.out), "audience": report.audience, "full": report.full, "items": report.items,
             "rendered": len(report.rendered), "removed": len(report.removed), "search": report.search,
-            "seconds": report.seconds}
+            "seconds": report.seconds,
+            "overlays": {name: (None if r is None else len(r.rendered)) for name, r in report.overlays.items()}}
     kind = "全量" if report.full else "增量"
     emit(ctx, data, f"网站已发布（{kind}生成，读者范围 {report.audience}）：{report.out}\n"
                     f"共 {report.items} 项内容，本次生成 {len(report.rendered)} 个页面，"
-                    f"用时 {sum(report.seconds.values()):.2f} 秒。\n用 `oa serve` 在本机浏览。")
+                    f"用时 {sum(report.seconds.values()):.2f} 秒。\n"
+                    + (f"限定范围叠加层 {len(report.overlays)} 个（本次重新生成 "
+                       f"{sum(1 for r in report.overlays.values() if r is not None)} 个）。\n" if report.overlays else "")
+                    + "用 `oa serve` 在本机浏览全员内容，或用 `oa portal` 登录阅读本人范围的内容。")
 
 
 @click.command("serve")

@@ -66,7 +66,8 @@ def send_cmd(ctx: Context, path: str | None, to: tuple[str, ...], resend: str | 
     result = transmit.send(ctx.city, ctx.user, _repo_relative(path) if path else None, to, resend)
     rows = [d.as_json() for d in result.deliveries]
     if ctx.json:
-        emit(ctx, {"sent": rows, "unmatched": result.unmatched, "skipped": result.skipped})
+        emit(ctx, {"sent": rows, "unmatched": result.unmatched, "skipped": result.skipped,
+                   "queued": result.queued})
         return
     for name in result.unmatched:
         click.echo(f"! 主送或抄送中的“{name}”不是已登记的单位，未发送（如需发送请用 --to 指定）。", err=True)
@@ -74,6 +75,10 @@ def send_cmd(ctx: Context, path: str | None, to: tuple[str, ...], resend: str | 
         click.echo(f"! 不向本单位（{unit}）发送。", err=True)
     for row in rows:
         extra = f"（重发 {row['resend_of']}）" if row.get("resend_of") else ""
+        if row.get("queued"):
+            click.echo(f"… 已进入发件箱 {row['number']}《{row['title']}》→ {row['to_name']}：传输编号 {row['id']}。"
+                       "对方尚未登记收文员（第二十七条），登记后由服务器自动投递。")
+            continue
         click.echo(f"✓ 已发送 {row['number']}《{row['title']}》→ {row['to_name']}：传输编号 {row['id']}，"
                    f"传输时间 {_time(row['sent_at'])}{extra}")
 
@@ -186,7 +191,27 @@ def print_delivery(ctx: Context, row: dict[str, Any], folder: Path, out: Path) -
     sender = ctx.city.registry().unit(row["from"])
     name = sender.name if sender else row["from_name"]
     seal = seal_image.seal_svg(name, sender.level) if sender else None
-    return render.render_pdf(folder, out, unit_name=name, seal_svg=seal)
+    proofs = delivery_proofs(ctx, row)
+    for file_name, data in proofs.items():  # beside the PDF too, for readers without attachments
+        out.with_name(f"{out.stem}.{file_name}").write_bytes(data)
+    return render.render_pdf(folder, out, unit_name=name, seal_svg=seal, attachments=proofs)
+
+
+def delivery_proofs(ctx: Context, row: dict[str, Any]) -> dict[str, bytes]:
+    """The log's offline proofs (tlog-proof) of the sealing push and of the delivery push."""
+    from ..log import policy, proof
+    keys = policy.load(ctx.city.registry_repo)
+    wanted = {"sealing.tlog-proof": (row.get("sealing_commit"), row.get("from")),
+              "transmission.tlog-proof": (row.get("commit"), row.get("from"))}
+    out: dict[str, bytes] = {}
+    for file_name, (oid, unit) in wanted.items():
+        if not oid:
+            continue
+        try:
+            out[file_name] = proof.make(ctx.city.log_file, keys, str(oid), str(unit) if unit else None).encode().encode()
+        except Refused:
+            continue
+    return out
 
 
 @inbox_group.command("open")
@@ -205,7 +230,8 @@ def inbox_open(ctx: Context, ident: str, pdf_out: str | None, as_json: bool) -> 
         folder = Path(tempfile.mkdtemp(prefix="oa-p"))
         try:
             transmit.export_document(ctx.city, delivery, folder)
-            print_delivery(ctx, row, folder, Path(pdf_out))
+            print_delivery(ctx, {**row, "commit": delivery.commit,
+                                 "sealing_commit": delivery.record.get("sealing_commit")}, folder, Path(pdf_out))
         finally:
             shutil.rmtree(folder, ignore_errors=True)
     if ctx.json:

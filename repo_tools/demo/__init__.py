@@ -2,7 +2,6 @@
 the site. Each concern contributes one chapter module; they run in the order of CHAPTERS."""
 from __future__ import annotations
 
-import shutil
 import time
 from pathlib import Path
 
@@ -15,29 +14,58 @@ CHAPTERS = [
     "keys",
     "transmit",
     "archive",
+    "log",
+    "lifecycle",
     "site",
+    "portal",
 ]
+# Chapters after which the units' witnesses cosign the log (every chapter that pushes), so the
+# trusted times the next chapter verifies are witnessed.
+WITNESSED_AFTER = {"foundation", "documents", "review", "keys", "transmit", "archive"}
+
+
+def keep_previous(root: Path) -> Path | None:
+    """Move an existing demo folder aside as `<name>.prev-<time>` (never delete work done in
+    it); return where it went, or None when there was nothing to keep."""
+    if not root.exists():
+        return None
+    state_city = root / "city"
+    if state_city.exists():
+        from ..city import City
+        City(state_city).stop_agents()
+    if root.is_dir() and not any(root.iterdir()):
+        root.rmdir()
+        return None
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    target = root.with_name(f"{root.name}.prev-{stamp}")
+    n = 1
+    while target.exists():
+        n += 1
+        target = root.with_name(f"{root.name}.prev-{stamp}-{n}")
+    root.rename(target)
+    return target
 
 
 def run_demo(directory: str | Path, serve: bool = False, fresh: bool = True) -> DemoState:
     import importlib
     root = Path(directory).resolve()
-    if fresh and root.exists():
-        state_city = root / "city"
-        if state_city.exists():
-            from ..city import City
-            City(state_city).stop_agents()
-        shutil.rmtree(root)
+    kept = keep_previous(root) if fresh else None
     state = DemoState.start(root)
+    if kept is not None:
+        state.console.print(f"[yellow]原有的演示目录已保留为 {kept}（没有删除；不再需要时可自行删除）[/]")
     started = time.monotonic()
     try:
         for name in CHAPTERS:
             module = importlib.import_module(f".{name}", __name__)
             module.run(state)
+            if name in WITNESSED_AFTER:
+                state.witness()
         state.summary(time.monotonic() - started)
-        if serve:
-            from ..site import serve as serve_site
-            serve_site(state.city.site_dir)
+        if serve:  # the reading portal over the sample city (logins printed by its chapter)
+            from ..portal import serve as serve_portal
+            for user, password in state.facts.get("portal_logins", []):
+                state.console.print(f"门户登录：用户 {user}  初始密码 {password}（首次登录须修改）")
+            serve_portal(state.city, 8080)
     finally:
         state.city.stop_agents()
     return state

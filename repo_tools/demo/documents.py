@@ -87,6 +87,8 @@ def run(state: DemoState) -> None:
                "草稿不带发文字号，盖章时编号")
 
     _refused_document(state, clones.get("jyj"))
+    from .hardening import hostile_push
+    hostile_push(state, clones.get("jyj"))
 
     lagov_work = clones.get("lagov")
     if lagov_work is not None:

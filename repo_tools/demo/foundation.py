@@ -41,6 +41,10 @@ def run(state: DemoState) -> None:
             state.ok(f"设置 {unit['name']} 发文流程：核稿 {unit.get('required_approvals', 1)} 人，负责人签发"
                      f"{'，盖章前复核' if unit.get('check_required') else ''}")
     state.fact(f"城市：{len(sample['units']) + 1} 个单位、{len(sample['people']) + 1} 名人员，每次登记都是签名提交")
+    from ..log import enrol
+    for item in sample.get("witnesses", []):
+        enrol.add_witness(city, admin, item["unit"], item["holder"])
+        state.ok(f"登记单位 {item['unit']} 的日志见证公钥（私钥与见证状态由管理员 {item['holder']} 自己保管）")
 
     state.chapter("二、信息：拟稿人提交带照片的信息，服务器钩子逐项检查")
     author = next(p["id"] for p in sample["people"] if p["unit"] == "lagov" and "author" in p["roles"])

@@ -38,7 +38,7 @@ def run(state: DemoState) -> None:
     sealed = [s for s in state.facts.get("sealed", []) if s.get("unit") == "lagov"]
     for item in sealed:
         report = document_report(city, "lagov", item["path"])
-        state.ok(f"盖章公文 {report['number']}：印章 {report['seal']['id'] if report['seal'] else '—'}"
+        state.ok(f"盖章公文 {report['number']}：印章 {report['seal']['id'] if report['seal'] else '—'} "
                  f"{'有效' if report['seal_valid'] else '无效'}")
 
     author = _person(state, "lagov", "author")
@@ -66,7 +66,8 @@ def run(state: DemoState) -> None:
     state.ok(f"oa verify --unit lagov：{len(unit['objects'])} 个签名对象，{len(bad)} 个无效；"
              f"{len(unit['documents'])} 份公文")
     for doc in unit["documents"]:
-        approvals = "；".join(f"{a['name']}：{a['opinion'] or a['verdict']}" for a in doc["approvals"])
+        approvals = "；".join(f"{a['name']}：{(a['opinion'] or a['verdict'] or '').rstrip('。；')}"
+                             for a in doc["approvals"])
         state.ok(f"  {doc['number']} 印章 {doc['seal']['id'] if doc['seal'] else '—'} "
                  f"{'有效' if doc['seal_valid'] else '无效'}，审批：{approvals or '—'}")
         if doc["path"] in {s["path"] for s in sealed} and not doc["seal_valid"]:

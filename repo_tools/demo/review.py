@@ -145,6 +145,12 @@ def _issuing_steps(state: DemoState, draft: dict, unit: str, n: int, custodian: 
         checker = next(p.id for p in reg.with_role(unit, "seal-custodian") if p.id != signer)
         acting.check(city, unit, n, checker)
         state.ok(f"{reg.people[checker].name}（印章保管人）签名复核 !{n}：复核无误，同意用印")
+def _changed_opinion(state: DemoState, unit: str, n: int, reviewer: str) -> None:
+    """A reviewer signs a second opinion: it takes the first one's place, and the first is kept."""
+    done = review.cast(state.city, unit, n, reviewer, "approve", "同意发布（已核对照片说明）。")
+    name = state.city.registry().people[reviewer].name
+    state.ok(f"{name}（{reviewer}）再次签名表态 !{n}：新意见取代原意见，原意见保留在 {done.history_ref}，"
+             f"`oa review show {n}` 两条都可见")
 
 
 def run(state: DemoState) -> None:
@@ -192,6 +198,8 @@ def run(state: DemoState) -> None:
             opinion = opinions[i % len(opinions)]
             review.approve(city, unit, n, reviewer, opinion)
             state.ok(f"{reg.people[reviewer].name}（{reviewer}）签名同意 !{n}：{opinion}")
+        if draft is drafts[0]:
+            _changed_opinion(state, unit, n, reviewers[0])
         documents = review.show(city, unit, n)["documents"]
         if documents:
             custodian = next(p.id for p in reg.with_role(unit, "seal-custodian"))

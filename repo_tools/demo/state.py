@@ -3,6 +3,7 @@ leaves for the next (e.g. where the sealed regulation is)."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,16 @@ from ..city import City
 from repo_tools.resources import project_path
 
 CONTENT = project_path("content")
+DIGITS = "零一二三四五六七八九"
+OLD_NUMBER = re.compile(r"^[一二三四五六七八九十]+、")
+
+
+def chinese_numeral(n: int) -> str:
+    """1 → 一, 10 → 十, 12 → 十二, 20 → 二十 (chapter numbers)."""
+    tens, ones = divmod(n, 10)
+    if tens == 0:
+        return DIGITS[ones]
+    return (DIGITS[tens] if tens > 1 else "") + "十" + (DIGITS[ones] if ones else "")
 
 
 @dataclass
@@ -26,6 +37,7 @@ class DemoState:
     content: Path = CONTENT
     facts: dict[str, Any] = field(default_factory=dict)
     lines: list[str] = field(default_factory=list)
+    chapters: int = 0
 
     @classmethod
     def start(cls, root: Path) -> "DemoState":
@@ -37,7 +49,9 @@ class DemoState:
         return yaml.safe_load((self.content / "city.yaml").read_text(encoding="utf-8"))
 
     def chapter(self, title: str) -> None:
-        self.console.rule(f"[bold]{title}")
+        """A chapter heading, numbered in the order the chapters run (whatever a title says)."""
+        self.chapters += 1
+        self.console.rule(f"[bold]{chinese_numeral(self.chapters)}、{OLD_NUMBER.sub('', title)}")
 
     def ok(self, text: str) -> None:
         self.console.print(f"[green]✓[/] {escape(text)}")
@@ -59,6 +73,22 @@ class DemoState:
         if check and proc.returncode != 0:
             raise RuntimeError(f"git {' '.join(args)}: {proc.stderr}")
         return proc
+
+    def witness(self) -> None:
+        """Each registered unit's witness cosigns the log's newest checkpoint: a separate
+        `oa witness run` process as the unit's admin, with the admin's own key and state."""
+        import sys
+        oa = str(Path(sys.executable).parent / "oa")
+        done = []
+        for item in self.sample.get("witnesses", []):
+            proc = subprocess.run([oa, "--city", str(self.city.root), "--as", item["holder"], "witness", "run",
+                                   "--unit", item["unit"]], capture_output=True, text=True)
+            if proc.returncode != 0:
+                raise RuntimeError(f"见证单位 {item['unit']} 拒绝联署：{proc.stderr}")
+            done.append(item["unit"])
+        if done:
+            size = (self.city.root / "log" / "checkpoint").read_text(encoding="utf-8").split("\n")[1]
+            self.ok(f"见证单位 {'、'.join(done)} 各自核验一致性证明并联署检查点（{size} 条）")
 
     def summary(self, seconds: float) -> None:
         self.console.rule("[bold]演示小结")

@@ -57,7 +57,9 @@ def run(state: DemoState) -> None:
     for d in result.deliveries:
         row = d.as_json()
         state.ok(f"{sender} 发送 {row['number']}《{row['title']}》→ {row['to_name']}（传输编号 {row['id']}，"
-                 f"传输时间 {row['sent_at']}）：无父提交的签名传输，文件树与 main 上盖章版本相同，接收方钩子核对通过")
+                 f"传输时间 {row['sent_at']}）：无父提交的签名传输推送到本单位发件箱 {d.ref}，文件树与 main 上"
+                 f"盖章版本相同，本单位钩子核对通过；服务器把同一提交投递到对方收件箱 refs/inbox/{sender_unit}/{row['id']}"
+                 "（任何人都不读写其他单位的仓库）")
 
     opened, first = transmit.open_delivery(city, first_clerk, sent[first_unit].id)
     meta, body, files = transmit.document_of(city, opened)

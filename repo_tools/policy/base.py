@@ -47,5 +47,7 @@ class AllOf:
             return [refusal("no-rules", "服务器配置")]
         found: list[Refusal] = []
         for rule in self.rules:
-            found.extend(rule(push))
+            for item in rule(push):
+                if item not in found:  # one object reached twice (commit and tag) says it once
+                    found.append(item)
         return found

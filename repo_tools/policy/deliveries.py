@@ -1,11 +1,14 @@
-"""Deliveries and their handling in the receiving repository (Art. 27-29).
+"""Deliveries and their handling (Art. 27-29).
 
-`refs/inbox/<from>/<id>`: created once, never updated or deleted (by anyone), by a clerk or seal
-custodian of the sending unit, holding a parentless commit signed by that person whose
-`document/` tree is the very tree sealed on the sender's `main` and whose record is well formed.
+`refs/outbox/<to>/<id>` in the **sending** repository: created once, never updated or deleted,
+by a clerk or seal custodian of this unit, holding a parentless commit signed by that person
+whose `document/` tree is the very tree sealed on this unit's `main` and whose record is well
+formed. The service places it in the receiver's `refs/inbox/<from>/<id>` and copies the
+receiver's handling back to `refs/replies/<to>/<id>`: nobody pushes to either.
 
-`refs/receipts/<from>/<id>`: moved forward only, by clerks of this unit, one handling step per
-commit (签收 first, then one of 登记, 退文, 请求重发), each signed by the clerk who pushes it.
+`refs/receipts/<from>/<id>` in the receiving repository: moved forward only, by clerks of this
+unit, one handling step per commit (签收 first, then one of 登记, 退文, 请求重发), each signed by
+the clerk who pushes it.
 """
 from __future__ import annotations
 
@@ -22,40 +25,43 @@ from ..registry import ROLE_NAMES
 from .base import Refusal, refusal
 
 INBOX_REF = re.compile(r"^refs/inbox/([a-z][a-z0-9-]{0,31})/([0-9a-f]{12})$")
+OUTBOX_REF = re.compile(r"^refs/outbox/([a-z][a-z0-9-]{0,31})/([0-9a-f]{12})$")
+SERVICE_REFS = ("refs/inbox/", "refs/replies/")
 RECEIPT_REF = re.compile(r"^refs/receipts/([a-z][a-z0-9-]{0,31})/([0-9a-f]{12})$")
 HANDLING_FILE = re.compile(r"^handling/(\d+)-([a-z-]+)\.yaml$")
 
 
 def inbox_create_only(push: Push) -> Iterator[Refusal]:
-    """Nothing under refs/inbox/ or refs/receipts/ is ever deleted; inbox refs are never updated."""
+    """Inbox and replies are the service's; outbox refs are created once; receipts never deleted."""
     for update in push.updates:
-        if update.ref.startswith(transmit.INBOX) and not update.is_create:
-            yield refusal("inbox-immutable", update.ref, ref=update.ref)
+        if update.ref.startswith(SERVICE_REFS):
+            yield refusal("inbox-service-only", update.ref, ref=update.ref)
+        elif update.ref.startswith(transmit.OUTBOX) and not update.is_create:
+            yield refusal("outbox-immutable", update.ref, ref=update.ref)
         elif update.ref.startswith(transmit.RECEIPTS) and update.is_delete:
             yield refusal("receipt-invalid", update.ref, ref=update.ref, detail="收文记录不能删除")
 
 
 def deliveries_valid(push: Push) -> Iterator[Refusal]:
     for update in push.updates:
-        if update.ref.startswith(transmit.INBOX) and update.is_create:
+        if update.ref.startswith(transmit.OUTBOX) and update.is_create:
             yield from _check_delivery(push, update)
 
 
 def _check_delivery(push: Push, update: RefUpdate) -> Iterator[Refusal]:
     ref = update.ref
-    match = INBOX_REF.match(ref)
+    match = OUTBOX_REF.match(ref)
     if not match:
-        yield refusal("delivery-malformed", ref, ref=ref, detail="引用应为 refs/inbox/<发文单位>/<提交号前12位>")
+        yield refusal("delivery-malformed", ref, ref=ref, detail="引用应为 refs/outbox/<接收单位>/<提交号前12位>")
         return
-    from_unit, ident = match[1], match[2]
+    to_unit, ident = match[1], match[2]
+    from_unit = push.unit or ""
     reg = push.registry
-    if from_unit == push.unit or reg.unit(from_unit) is None:
-        yield refusal("delivery-malformed", ref, ref=ref, detail=f"发文单位“{from_unit}”无效")
+    target = reg.unit(to_unit)
+    if to_unit == from_unit or target is None or target.status != "active":
+        yield refusal("delivery-malformed", ref, ref=ref, detail=f"接收单位“{to_unit}”无效")
         return
-    here = reg.unit(push.unit or "")
-    if not reg.with_role(push.unit or "", "clerk"):
-        yield refusal("transmit-no-clerk", ref, names=f"{here.name if here else push.unit}（{push.unit}）")
-        return
+    # A receiver without a clerk (Art. 27) is no refusal: the delivery waits in the outbox.
     pusher = push.pusher_id
     person = reg.person(pusher or "")
     sender_unit = reg.unit(from_unit)
@@ -99,7 +105,7 @@ def _check_delivery(push: Push, update: RefUpdate) -> Iterator[Refusal]:
                       detail="；".join(filter(None, [f"缺少 {'、'.join(missing)}" if missing else "",
                                                       f"未知字段 {'、'.join(unknown)}" if unknown else ""])))
         return
-    wrong = [k for k, want in (("from", from_unit), ("to", push.unit), ("sender", pusher),
+    wrong = [k for k, want in (("from", from_unit), ("to", to_unit), ("sender", pusher),
                                ("document_tree", entries[transmit.DOCUMENT][1])) if record.get(k) != want]
     if wrong:
         yield refusal("delivery-malformed", ref, ref=ref, detail=f"记录中的 {'、'.join(wrong)} 与实际不符")
@@ -265,16 +271,6 @@ def _is_ancestor(push: Push, old: str, new: str) -> bool:
 
 
 def delivery_commit_allowed(push: Push, commit_oid: str, holder_id: str | None) -> bool:
-    """The one case where a commit signed by another unit's member is accepted here: the
-    parentless delivery commit a person of unit <u> pushes themselves to refs/inbox/<u>/<id>."""
-    if holder_id is None or holder_id != push.pusher_id:
-        return False
-    person = push.registry.person(holder_id)
-    if person is None or person.status != "active":
-        return False
-    for update in push.updates:
-        match = INBOX_REF.match(update.ref)
-        if match and update.is_create and update.new == commit_oid and match[1] == person.unit:
-            commit = next((c for c in push.new_commits if c.oid == commit_oid), None)
-            return commit is not None and not commit.parents
+    """No commit signed by another unit's member is ever pushed here: deliveries go to the
+    sender's own outbox and the service places them (kept for `policy.signatures`)."""
     return False

@@ -38,6 +38,10 @@ def certificate_verified(push: Push) -> Iterator[Refusal]:
         return
     if push.nonce_status != "OK":
         yield refusal("push-cert-nonce", "推送证书", detail=push.nonce_status or "缺失")
+    elif push.nonce_problem:  # git's OK is not trusted: re-derived from the repository's seed
+        yield refusal("push-cert-nonce", "推送证书", detail=push.nonce_problem)
+    if push.pushee_problem:
+        yield refusal("push-cert-pushee", "推送证书", detail=push.pushee_problem)
     cert = push.certificate
     assert cert is not None
     if set(cert.updates) != set(push.updates):
@@ -73,7 +77,8 @@ def _key_state(key) -> str:  # type: ignore[no-untyped-def]
     if key.compromised_since:
         return f"自 {key.compromised_since} 起视为泄露"
     if key.revoked_at:
-        return f"已于 {key.revoked_at} 作废（{key.reason or '未注明原因'}）"
+        from ..verify import REASON_TEXT  # the reasons in words, as `oa verify` says them
+        return f"已于 {key.revoked_at} 作废（{REASON_TEXT.get(key.reason or '', key.reason or '未注明原因')}）"
     return f"自 {key.valid_from} 起才生效"
 
 
@@ -100,13 +105,9 @@ def pusher_in_unit(push: Push) -> Iterator[Refusal]:
 
 
 def _other_unit_may(push: Push, ref: str, pusher_unit: str) -> bool:
-    """Refs a member of another unit may write here: only CREATE refs/inbox/<their unit>/<id>
-    (a delivery, Art. 27-28); never update or delete one. `policy.deliveries` checks the rest."""
-    prefix = f"refs/inbox/{pusher_unit}/"
-    rest = ref[len(prefix):]
-    if not ref.startswith(prefix) or not rest or "/" in rest:
-        return False
-    return all(u.is_create for u in push.updates if u.ref == ref)
+    """Refs a member of another unit may write here: none. A delivery goes to the sender's own
+    outbox and the service places it (Art. 27-28): no person writes another unit's repository."""
+    return False
 
 
 def registry_writer(push: Push) -> Iterator[Refusal]:

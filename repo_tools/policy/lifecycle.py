@@ -70,12 +70,27 @@ def _approved(push: Push, commit: str, path: str, changed: set[str], apps: list[
     """One application in this commit covers the change and carries a valid leader's approval."""
     covering = [(a, d) for a, d in apps if a.path == path and a.action.startswith(prefix)
                 and changed <= {f.upper() for f in a.fingerprints}]
+    # A unit's deregistration or merger (Art. 9) revokes its seals and its people's certificates
+    # under one application; who may approve it is checked by `policy.units`.
+    covering += [(a, d) for a, d in apps if a.action.startswith("unit-")
+                 and path in (a.details or {}).get("covers", [])
+                 and changed <= {f.upper() for f in a.fingerprints}]
     if not covering:
         yield refusal("approval-missing", path, path=path)
         return
     app, data = covering[0]
     if not app.approver:
         yield refusal("approval-missing", path, path=path)
+        return
+    if app.action.startswith("unit-"):
+        details = app.details or {}
+        involved = {*details.get("merged", []), details.get("new"), details.get("into")} - {None}             if app.action == "unit-merge" else {app.unit}
+        if unit not in involved:  # a unit's application revokes only its own seals and people
+            yield refusal("approval-not-leader", path, approver=app.approver, unit=unit, request=app.id)
+            return
+        ok, why = _signature_ok(push, commit, app, app.approver, data)
+        if not ok:
+            yield refusal("approval-invalid", path, request=app.id, detail=why)
         return
     if app.unit != unit:
         yield refusal("approval-not-leader", path, approver=app.approver, unit=unit, request=app.id)

@@ -10,7 +10,8 @@ import subprocess
 from typing import Iterator
 
 from ..push import Push, RefUpdate
-from ..review import MR_BRANCH, MR_REF, MR_TAG, REVIEW_REF, REVIEWS, ReviewView
+from ..gitrepo import ZERO
+from ..review import MR_BRANCH, MR_REF, MR_TAG, REVIEW_HISTORY_REF, REVIEW_REF, REVIEWS, ReviewView
 from .base import Refusal, refusal
 
 
@@ -32,7 +33,9 @@ def is_ancestor(push: Push, old: str, new: str) -> bool:
 
 def review_refs(push: Push) -> Iterator[Refusal]:
     for update in push.updates:
-        if update.ref.startswith(REVIEWS):
+        if REVIEW_HISTORY_REF.match(update.ref):
+            yield from _history_update(push, update)
+        elif update.ref.startswith(REVIEWS):
             yield from _verdict_update(push, update)
         elif update.ref.startswith((MR_BRANCH, MR_TAG)):
             yield from _request_update(push, update)
@@ -50,6 +53,12 @@ def _verdict_update(push: Push, update: RefUpdate) -> Iterator[Refusal]:
         return
     if update.is_delete:
         return
+    if not update.is_create and not any(
+            REVIEW_HISTORY_REF.match(u.ref) and u.new == update.old for u in push.updates):
+        # A new opinion must not erase the old one (Art. 3: signed opinions count as handwritten).
+        yield refusal("review-history", ref, ref=ref,
+                      detail=f"改变意见时须在同一次推送中把原意见 {update.old[:10]} 保留到 "
+                             f"refs/reviews/<编号>/_history/{reviewer}/<序号>")
     got = push.reader.read(update.new)
     if got is None or got[1] != "tag":
         kind = {"commit": "提交（轻量标签）", "tree": "目录树", "blob": "文件"}.get(got[1] if got else "", "未知对象")
@@ -94,6 +103,26 @@ def _verdict_update(push: Push, update: RefUpdate) -> Iterator[Refusal]:
         yield refusal("review-stale-head", ref, ref=ref, n=n, target=verdict.target[:10], head=head[:10])
     elif main and is_ancestor(push, head, main):
         yield refusal("review-merged", ref, n=n, merge="main")
+
+
+def _history_update(push: Push, update: RefUpdate) -> Iterator[Refusal]:
+    """A replaced verdict kept for the record: created once by its reviewer, in the push that
+    moves the reviewer's verdict away from exactly that tag; never moved or deleted."""
+    match = REVIEW_HISTORY_REF.match(update.ref)
+    assert match is not None
+    n, reviewer = match["n"], match["reviewer"]
+    if push.pusher_id != reviewer:
+        yield refusal("review-not-own", update.ref, pusher=push.pusher_id or "（未知）", ref=update.ref,
+                      reviewer=reviewer)
+        return
+    if not update.is_create:
+        yield refusal("review-history", update.ref, ref=update.ref, detail="意见历史只能新建，不能移动或删除")
+        return
+    verdict_ref = f"{REVIEWS}{n}/{reviewer}"
+    moved = next((u for u in push.updates if u.ref == verdict_ref), None)
+    if moved is None or moved.old == ZERO or moved.old != update.new:
+        yield refusal("review-history", update.ref, ref=update.ref,
+                      detail=f"只能保存本次推送中被取代的 {verdict_ref} 原意见")
 
 
 def _request_update(push: Push, update: RefUpdate) -> Iterator[Refusal]:

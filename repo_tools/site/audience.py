@@ -39,6 +39,12 @@ def build_readers(audience: str, registry: Any) -> frozenset[str]:
     """The audience names a build satisfies (a person also reads as a member of their unit)."""
     if audience == "all":
         return frozenset()
+    if registry is not None:  # a build for nobody registered is a typo, not an empty site
+        kind, _, ident = audience.partition(":")
+        if kind == "unit" and registry.unit(ident) is None:
+            raise Refused("not-found", what="单位", name=ident, remedy="请检查单位标识（oa unit list）。")
+        if kind == "user" and registry.person(ident) is None:
+            raise Refused("not-found", what="人员", name=ident, remedy="请检查用户标识（oa user list）。")
     names = {audience}
     if audience.startswith("user:"):
         person = registry.person(audience[5:]) if registry is not None else None

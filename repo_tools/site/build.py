@@ -15,9 +15,12 @@ from .. import eventlog
 from ..city import City
 from ..gitrepo import clean_env, rev_parse
 from ..markup import to_safe_html
+from ..render import TEXT_ATTACHMENTS, text_attachment_html
 from . import adapters, search
 from .audience import build_readers, parse_build_audience, visible
 from .collect import Item, UnitContent, collect_unit, read_blob, read_bodies
+from .confine import OutsideOutput, inside, site_relative, warn
+from .headers import published_name
 from .pages import PagePlan, digest, entry, listings
 from .publish import SLOTS, Publication
 from .records import archive_plans, register_plans
@@ -25,7 +28,7 @@ from .rendering import MKDOCS_YML, render_and_index
 from .thumbnails import IMAGE_SUFFIXES, thumbnail
 
 TEMPLATES = MKDOCS_YML.parent / "site_templates"
-FORMAT = 4  # bump when the meaning of the saved state changes
+FORMAT = 5  # bump when the meaning of the saved state changes
 
 
 @dataclass
@@ -60,6 +63,8 @@ class BuildReport:
     search: str
     seconds: dict[str, float]
     replayed: int = 0          # paths replayed into the slot from the journal (-1: full copy)
+    overlays: dict[str, "BuildReport | None"] = field(default_factory=dict)  # overlay -> its build
+                                                                             # (None: unchanged)
 
     @property
     def address(self) -> str:
@@ -91,8 +96,11 @@ class _Timer:
 
 
 def build_site(city: City, out: Path | str | None = None, audience: str = "all",
-               full: bool = False) -> BuildReport:
-    """Build the site that `audience` may read into `out` (default: the city's site folder)."""
+               full: bool = False, overlays: bool | None = None) -> BuildReport:
+    """Build the site that `audience` may read into `out` (default: the city's site folder).
+
+    The `all` build is the shared base; by default it also builds the overlays (overlays.py):
+    per unit and per person, only the items restricted to them, beside `out` in `<out>-overlays/`."""
     timer = _Timer()
     audience = parse_build_audience(audience)
     registry = city.registry()
@@ -100,11 +108,15 @@ def build_site(city: City, out: Path | str | None = None, audience: str = "all",
     readers = build_readers(audience, registry)
     publication = Publication(Path(out) if out else city.site_dir)
     salt = _salt(audience)
+    # Art. 44-45: while a fault is open every page carries its banner, so the open incidents
+    # are part of every page's key (a fresh build when one opens, changes state or closes).
+    from ..incident import open_incidents
+    incidents = open_incidents(city)
+    salt = _with_incidents(salt, incidents)
     previous = None if full else publication.load_state()
     fresh = previous is None or previous.salt != salt
     state: SiteState = SiteState(salt, epoch=os.urandom(8).hex()) if fresh else previous
-    sequence = state.sequence + 1
-    arrival = 0 if fresh else sequence
+    arrival = 0 if fresh else state.sequence + 1
 
     bodies: dict[str, str] = {}
     times: dict[str, str] | None = None
@@ -117,18 +129,60 @@ def build_site(city: City, out: Path | str | None = None, audience: str = "all",
         units[unit_id] = collect_unit(city, unit_id, old, arrival, bodies, times)
     unit_names = {u: registry.units[u].name for u in registry.units}
     items = [i for content in units.values() for i in content.items if visible(i.meta, readers)]
+    items = [i for i in items if _publishable(i)]
     timer.mark("collect")
 
-    seal_cache: dict[str, str] = {}
     verification = adapters.Verification(city)
-    plans = [_item_plan(verification, registry, i, salt, registry_head, unit_names, bodies, seal_cache, state)
-             for i in items]
+    context = _Context(city, registry, registry_head, unit_names, bodies, verification, incidents)
+    plans = [_item_plan(context, i, salt, state) for i in items]
     plans += listings(items, unit_names, salt + digest(unit_names))
     plans += register_plans(city, audience, salt) + archive_plans(city, readers, salt)
+    report = _generate(context, publication, previous, state, fresh, salt, items, plans, {"audience": audience},
+                       timer, units)
+    if overlays is None:
+        overlays = audience == "all"
+    if overlays:
+        from .overlays import build_overlays
+        report.overlays = build_overlays(context, publication.out, units, full,
+                                         _with_incidents(_salt("overlay"), incidents))
+        timer.mark("overlays")
+    return report
+
+
+@dataclass
+class _Context:
+    """What every page plan of one build shares (the base and each overlay)."""
+    city: City
+    registry: Any
+    registry_head: str
+    unit_names: dict[str, str]
+    bodies: dict[str, str]
+    verification: adapters.Verification
+    incidents: list[dict[str, Any]] = field(default_factory=list)
+    seal_cache: dict[str, str] = field(default_factory=dict)
+
+
+def _with_incidents(salt: str, incidents: list[dict[str, Any]]) -> str:
+    """The open incidents are part of every page's key: their banner is on every page."""
+    if not incidents:
+        return salt
+    marks = [salt, *[f"{i['id']}:{i['status']}" for i in incidents]]
+    return hashlib.sha256("|".join(marks).encode()).hexdigest()[:24]
+
+
+def _generate(context: _Context, publication: Publication, previous: SiteState | None, state: SiteState,
+              fresh: bool, salt: str, items: list[Item], plans: list[PagePlan], extra: dict[str, Any],
+              timer: "_Timer", units: dict[str, UnitContent], bundle_at: str | None = None,
+              extra_files: dict[str, bytes] | None = None) -> BuildReport:
+    """Render what changed of `plans` into a slot, index it for search and publish it atomically.
+    `bundle_at`: an overlay's single search bundle (None: the base's shards and delta);
+    `extra_files`: site path -> bytes of small generated files (an overlay's entries)."""
+    city = context.city
+    sequence = state.sequence + 1
     wanted = {p.url: p for p in plans}
     to_render = [p for p in plans if state.pages.get(p.url) != p.key]
     removed = [url for url in state.pages if url not in wanted]
-    read_bodies(city, [p.item for p in to_render if p.item is not None], bodies)
+    read_bodies(city, [p.item for p in to_render if p.item is not None], context.bodies)
     timer.mark("plan")
 
     generation = publication.prepare(incremental=not fresh, live_state=previous)
@@ -141,41 +195,56 @@ def build_site(city: City, out: Path | str | None = None, audience: str = "all",
             changed.add(url.rstrip("/") if item_page else f"{url}index.html")
             state.thumbs.pop(url, None)
         assets = _write_assets(city, generation, items, state, changed)
+        for rel, data in (extra_files or {}).items():
+            key = hashlib.sha256(data).hexdigest()
+            if state.assets.get(rel) != key or not (generation / rel).exists():
+                _atomic_write(generation / rel, data)
+                changed.add(rel)
+            assets[rel] = key
         timer.mark("assets")
-        extra = {"audience": audience}
+        extra = {**extra, "incidents": context.incidents}
         searchable = {p.url: p.key for p in plans if p.searchable}
-        search_plan = search.plan(searchable, state.search_shards, state.delta_index, generation, fresh)
+        if bundle_at is None:
+            search_plan = search.plan(searchable, state.search_shards, state.delta_index, generation, fresh)
+        else:  # an overlay is small: its one bundle is remade whenever one of its pages changes
+            same = not fresh and state.search_shards == [searchable] and (generation / bundle_at).exists()
+            search_plan = search.SearchPlan([searchable], [] if same else [0], None)
         # Rendering and (re)making base search bundles run together, in workers on big builds.
-        done = render_and_index(generation, publication.store, to_render, extra, search_plan)
+        done = render_and_index(generation, publication.store, to_render, extra, search_plan, bundle_at)
         changed.update(done.written)
         rendered = done.pages
         timer.mark("render+index")
-        _update_delta(generation, search_plan, state, changed)
+        if bundle_at is None:
+            _update_delta(generation, search_plan, state, changed)
         timer.mark("search")
         search_mode = search_plan.mode
         journal = {g: paths for g, paths in state.journal.items() if g > sequence - 2 * SLOTS}
         if not fresh:
             journal[sequence] = changed
-        new_state = SiteState(salt, sequence, units, {p.url: p.key for p in plans}, assets, state.thumbs,
+        new_state = SiteState(state.salt, sequence, units, {p.url: p.key for p in plans}, assets, state.thumbs,
                               search_plan.shards, state.delta_index, state.epoch, journal)
         publication.publish(generation, new_state)
         timer.mark("publish")
     except BaseException:
         publication.discard(generation)
         raise
-    return BuildReport(publication.out, generation, audience, fresh, len(items), rendered, removed,
-                       search_mode, timer.marks, publication.replayed)
+    return BuildReport(publication.out, generation, str(extra.get("audience")), fresh, len(items), rendered,
+                       removed, search_mode, timer.marks, publication.replayed)
 
 
-def _item_plan(verification: adapters.Verification, registry: Any, item: Item, salt: str, registry_head: str,
-               unit_names: dict[str, str], bodies: dict[str, str], seal_cache: dict[str, str],
-               state: SiteState) -> PagePlan:
+def _item_plan(ctx: _Context, item: Item, salt: str, state: SiteState) -> PagePlan:
+    verification, registry, registry_head = ctx.verification, ctx.registry, ctx.registry_head
+    unit_names, bodies, seal_cache = ctx.unit_names, ctx.bodies, ctx.seal_cache
+    city = ctx.city
     unit = registry.units.get(item.unit)
     unit_name = unit_names.get(item.unit, item.unit)
+    if unit is not None and unit.names:  # Art. 9: the name the unit carried when it published this
+        unit_name = unit.name_on(item.published_at)
     level = getattr(unit, "level", "department")
     if item.kind == "document":
         # The folder's tree id covers index.md (so the metadata) and every attachment and image.
-        key = _key(salt, "document", item.tree, item.published_at, unit_name, level, registry_head)
+        key = _key(salt, "document", item.tree, item.published_at, unit_name, level, registry_head,
+                   verification.witness_mark(item.unit, item.folder))
 
         def context() -> dict[str, Any]:
             body_html = to_safe_html(bodies[item.source])
@@ -185,15 +254,25 @@ def _item_plan(verification: adapters.Verification, registry: Any, item: Item, s
                 if unit_name not in seal_cache:
                     seal_cache[unit_name] = adapters.seal_svg(unit_name, str(level))
                 seal = seal_cache[unit_name]
-            links = {str(a.get("file")): str(a.get("file")) for a in item.meta.get("attachments") or []
+            links = {str(a.get("file")): asset_name(str(a.get("file")))
+                     for a in item.meta.get("attachments") or []
                      if isinstance(a, dict) and str(a.get("file")) in item.files}
+            # Text attachments (the 办法 of a notice) are shown on the page after the body, as the
+            # print form does: readers get them as UTF-8 HTML and search finds their words here.
+            pages = {}
+            for name in links:
+                if Path(name).suffix.lower() in TEXT_ATTACHMENTS:
+                    page = text_attachment_html(name, read_blob(city, item.unit, item.files[name]))
+                    if page is not None:
+                        pages[name] = page
             from ..workflow.signature_block import co_issuers  # 联合行文: every unit's name and seal
             joint = co_issuers(registry, item.meta, bool(report.get("sealed")), item.unit)
-            official = adapters.official_html(item.meta, body_html, unit_name, seal, links, joint)
+            official = adapters.official_html(item.meta, body_html, unit_name, seal, links, pages, joint)
             return {"item": entry(item, unit_names), "meta": item.meta, "official": Markup(official),
                     "report": report, "unit_id": item.unit, "unit_name": unit_name,
                     "published_at": item.published_at}
-        return PagePlan(item.url, "document.html", item.title, key, context, item, searchable=True)
+        return PagePlan(item.url, "document.html", item.title, key, _guarded(item, context, unit_names, unit_name),
+                        item, searchable=True)
 
     # The thumbnails are made from the images, which the folder's tree id covers (and the salt covers
     # how they are made), so they need no part in the key: with them in it, a bulletin with a photo
@@ -206,8 +285,35 @@ def _item_plan(verification: adapters.Verification, registry: Any, item: Item, s
             body_html = body_html.replace(f'src="{name}"', f'src="{thumb}"')
         return {"item": entry(item, unit_names), "meta": item.meta, "body": Markup(body_html),
                 "unit_id": item.unit, "unit_name": unit_name, "published_at": item.published_at,
-                "images": [n for n in sorted(item.files) if Path(n).suffix.lower() in IMAGE_SUFFIXES]}
-    return PagePlan(item.url, "bulletin.html", item.title, key, bulletin_context, item, searchable=True)
+                "images": [asset_name(n) for n in sorted(item.files) if Path(n).suffix.lower() in IMAGE_SUFFIXES]}
+    return PagePlan(item.url, "bulletin.html", item.title, key,
+                    _guarded(item, bulletin_context, unit_names, unit_name), item, searchable=True)
+
+
+def _publishable(item: Item) -> bool:
+    """An item whose site path is safe (a legacy folder name may not be); else reported, skipped."""
+    try:
+        if site_relative(item.url) != item.url:
+            raise OutsideOutput(f"路径过长或含非法成分：{item.url[:80]}")
+    except OutsideOutput as exc:
+        warn(f"{item.unit}/{item.folder[:120]}", str(exc))
+        return False
+    return True
+
+
+def _guarded(item: Item, context: Any, unit_names: dict[str, str], unit_name: str) -> Any:
+    """The page's context, or, when the item cannot be rendered, a page saying so (the item is
+    reported by name; the build goes on)."""
+    def run() -> dict[str, Any]:
+        try:
+            return context()
+        except Exception as exc:  # noqa: BLE001 - one bad item must never stop the build
+            warn(f"{item.unit}/{item.folder[:120]}", f"{type(exc).__name__}: {str(exc)[:160]}")
+            notice = Markup("<p class=\"notice\">本条内容暂时无法显示，已通知系统管理员。</p>")
+            return {"item": entry(item, unit_names), "meta": {}, "official": notice, "body": notice,
+                    "report": {}, "images": [], "unit_id": item.unit, "unit_name": unit_name,
+                    "published_at": item.published_at}
+    return run
 
 
 def _key(*parts: object) -> str:
@@ -227,9 +333,15 @@ def _remove_page(generation: Path, url: str, whole_folder: bool) -> None:
 
 def _atomic_write(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
+    # A short temporary name: the final name may already be as long as the file system allows.
+    tmp = path.with_name(f".oa-{os.getpid()}-{hashlib.sha1(path.name.encode()).hexdigest()[:12]}.tmp")
     tmp.write_bytes(data)
     tmp.replace(path)  # a new inode: the live generation's hard link keeps the old bytes
+
+
+def asset_name(name: str) -> str:
+    """The site path (relative to its item's page) of a file from the item's folder."""
+    return site_relative(published_name(name))
 
 
 def _write_assets(city: City, generation: Path, items: list[Item], state: SiteState,
@@ -239,18 +351,35 @@ def _write_assets(city: City, generation: Path, items: list[Item], state: SiteSt
     thumbs = state.thumbs
     for item in items:
         for name, oid in item.files.items():
-            rel = f"{item.url}{name}"
+            try:  # an attachment x.html is published as x.html.txt; every path stays inside
+                rel = f"{item.url}{asset_name(name)}"
+                target = inside(generation, rel)
+            except OutsideOutput as exc:
+                warn(f"{item.unit}/{item.folder[:120]}/{name[:120]}", str(exc))
+                continue
             assets[rel] = oid
-            if state.assets.get(rel) == oid and (generation / rel).exists():
+            made = thumbs.get(item.url, {}).get(name) if item.kind == "bulletin" else None
+            if state.assets.get(rel) == oid and target.exists() and \
+                    (made is None or (generation / item.url / made).exists()):
+                if made is not None:  # unchanged photo: its thumbnail stays an asset of this build
+                    assets[f"{item.url}{made}"] = oid
                 continue
             data = read_blob(city, item.unit, oid)
-            _atomic_write(generation / rel, data)
+            try:
+                _atomic_write(target, data)
+            except OSError as exc:
+                warn(f"{item.unit}/{item.folder[:120]}/{name[:120]}", f"无法写入：{exc.strerror}")
+                assets.pop(rel, None)
+                continue
             changed.add(rel)
             if item.kind == "bulletin" and Path(name).suffix.lower() in IMAGE_SUFFIXES:
-                small = thumbnail(data)
+                try:
+                    small = thumbnail(data)
+                except Exception:  # noqa: BLE001 - a thumbnail is a convenience, never a failure
+                    small = None
                 if small is not None:
-                    thumb = f"thumbs/{Path(name).stem}.jpg"
-                    _atomic_write(generation / item.url / thumb, small)
+                    thumb = site_relative(f"thumbs/{Path(name).stem}.jpg")
+                    _atomic_write(inside(generation, f"{item.url}{thumb}"), small)
                     changed.add(f"{item.url}{thumb}")
                     thumbs.setdefault(item.url, {})[name] = thumb
                     assets[f"{item.url}{thumb}"] = oid

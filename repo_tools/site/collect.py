@@ -12,11 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .. import eventlog, frontmatter
-from ..frontmatter import json_safe
 from ..city import City
+from ..frontmatter import json_safe
 from ..gitrepo import ObjectReader, clean_env, git, rev_parse
 
 DOCUMENT_INDEX = re.compile(r"^documents/(\d{4})/([^/]+)/index\.md$")
@@ -73,16 +71,18 @@ class Item:
 
 
 def parse_source(data: bytes) -> tuple[dict[str, Any], str]:
-    """(metadata, Markdown body); a file without readable front matter still gets a page."""
+    """(metadata, Markdown body); a file without readable front matter still gets a page.
+
+    The same loader as the hook (`frontmatter.split`), so the site reads what the hook judged."""
     text = data.decode("utf-8", "replace")
-    match = frontmatter.FENCE.match(text)
-    if not match:
+    try:
+        meta, body = frontmatter.split(text)
+    except frontmatter.FrontMatterError:
         return {}, text
     try:
-        meta = yaml.load(match.group(1), Loader=frontmatter.LOADER) or {}  # noqa: S506 - a safe loader
-    except yaml.YAMLError:
+        return json_safe(meta), body
+    except (RecursionError, ValueError, OverflowError):
         return {}, text
-    return (json_safe(meta) if isinstance(meta, dict) else {}), text[match.end():]
 
 
 @dataclass

@@ -35,14 +35,20 @@ def _unlink(path: str | Path) -> None:
 
 
 def chinese_day(value: Any) -> str:
-    """'2013-03-21' -> '2013年3月21日' (templates)."""
-    parsed = timeutil.parse(str(value)[:10]) if value else None
-    return timeutil.chinese_date(parsed.date()) if parsed else ""
+    """'2013-03-21' -> '2013年3月21日' (templates); a date that is no date is shown as written."""
+    try:
+        parsed = timeutil.parse(str(value)[:10]) if value else None
+        return timeutil.chinese_date(parsed.date()) if parsed else ""
+    except (ValueError, OverflowError, TypeError):
+        return str(value)[:40]
 
 
 def chinese_time(value: Any) -> str:
-    parsed = timeutil.parse(str(value)) if value else None
-    return parsed.astimezone(timeutil.CST).strftime("%Y-%m-%d %H:%M:%S") if parsed else "—"
+    try:
+        parsed = timeutil.parse(str(value)) if value else None
+        return parsed.astimezone(timeutil.CST).strftime("%Y-%m-%d %H:%M:%S") if parsed else "—"
+    except (ValueError, OverflowError, TypeError):
+        return str(value)[:40]
 
 
 class PlanPage(Page):

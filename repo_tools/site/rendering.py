@@ -124,8 +124,15 @@ def _shard_task(shard: _Shard, generation: Path, store: Path, extra: dict[str, A
 
 
 def render_and_index(generation: Path, store: Path, plans: list[PagePlan], extra: dict[str, Any],
-                     search_plan: search.SearchPlan) -> Rendered:
-    """Render `plans` and remake the base search bundles the plan names (not the delta)."""
+                     search_plan: search.SearchPlan, bundle_at: str | None = None) -> Rendered:
+    """Render `plans` and remake the base search bundles the plan names (not the delta).
+    `bundle_at`: an overlay's one bundle, made here in this process (an overlay is small)."""
+    if bundle_at is not None:
+        done = render_pages(generation, store, plans, extra)
+        if search_plan.rebuild:
+            search.index_bundle(generation, sorted(search_plan.shards[0]), bundle_at)
+            done.written.add(bundle_at)
+        return done
     owner = search_plan.shard_of()
     rebuild = set(search_plan.rebuild)
     shards = {n: _Shard(n, [], sorted(search_plan.shards[n]) if n in rebuild else None)

@@ -111,9 +111,10 @@ def index_bundle(site: Path, urls: list[str], name: str) -> None:
     if not urls and name != BASE:
         drop(site, name)
         return
-    fresh = site / f".{name}.new"
+    flat = name.replace("/", "-")  # an overlay's bundle lives in a subfolder (overlays.py)
+    fresh = site / f".{flat}.new"
     shutil.rmtree(fresh, ignore_errors=True)
-    with tempfile.TemporaryDirectory(prefix=f".{name}-src-", dir=site.parent) as tmp:
+    with tempfile.TemporaryDirectory(prefix=f".{flat}-src-", dir=site.parent) as tmp:
         # Hard links of just these pages at their own paths, so Pagefind gives them their URLs
         # (the folder is beside the generation, on the same file system).
         for url in urls:
@@ -131,6 +132,7 @@ def index_bundle(site: Path, urls: list[str], name: str) -> None:
         _pagefind(Path(tmp), fresh, GLOB if urls else PLACEHOLDER)
     _offline(fresh)
     drop(site, name)
+    (site / name).parent.mkdir(parents=True, exist_ok=True)
     fresh.rename(site / name)
 
 

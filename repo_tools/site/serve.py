@@ -8,8 +8,28 @@ import functools
 import http.server
 from pathlib import Path
 
+from .handler import SiteRequestHandler
 
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
+
+class SiteHandler(SiteRequestHandler):
+    """The site's files with the site's headers, and the site's own 404 page for a missing one
+    (never Python's English error page)."""
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        page = Path(self.directory) / "404.html"
+        if code != 404 or not page.is_file():
+            super().send_error(code, message, explain)
+            return
+        body = page.read_bytes()
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+
+class QuietHandler(SiteHandler):
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - http.server's name
         pass
 
@@ -17,7 +37,7 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
 def make_server(site_dir: Path, port: int = 8000, host: str = "127.0.0.1",
                 quiet: bool = True) -> http.server.ThreadingHTTPServer:
     """A server over the site folder (quiet: no access log, for tests and benchmarks)."""
-    base = QuietHandler if quiet else http.server.SimpleHTTPRequestHandler
+    base = QuietHandler if quiet else SiteHandler
     handler = functools.partial(base, directory=str(site_dir))
     return http.server.ThreadingHTTPServer((host, port), handler)
 

@@ -1,0 +1,94 @@
+"""The site build with overlays vs the single-audience build, same city, same run.
+
+    .venv/bin/python bench/overlays.py --docs 1000 --units 100 --restricted 0.1
+
+A city of `--units` units holding `--docs` documents; a fraction `--restricted` of them is
+restricted to its own unit (`audience: [unit:<id>]`), so every unit has an overlay. Measured:
+the full build of the base alone (`overlays=False`, the single-audience build of before), the
+full build of base + overlays, a no-op rebuild, and a rebuild after one new restricted document
+in one unit (only that unit's overlay should be rebuilt).
+"""
+from __future__ import annotations
+
+import argparse
+import importlib.util  # noqa: E402
+import random
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# bench/site.py's content generators (loaded by path: `site` is also a standard module's name)
+_spec = importlib.util.spec_from_file_location("bench_site", Path(__file__).resolve().parent / "site.py")
+assert _spec is not None and _spec.loader is not None
+bench_site = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(bench_site)
+body, document_md, fast_import = bench_site.body, bench_site.document_md, bench_site.fast_import
+
+from repo_tools import city as city_mod  # noqa: E402
+from repo_tools.site import build_site  # noqa: E402
+
+
+def make_city(root: Path, docs: int, units: int, restricted: float):  # type: ignore[no-untyped-def]
+    city = city_mod.init(root)
+    rng = random.Random(7)
+    for u in range(units):
+        city_mod.add_unit(city, "admin", f"u{u:03d}", f"六安市第{u + 1}单位", [f"六{u + 1}单"])
+    for u in range(units):
+        unit = f"u{u:03d}"
+        files = {}
+        for n in range(u, docs, units):
+            year = 2010 + n % 10
+            text = document_md(n, rng, year, f"六安市第{u + 1}单位")
+            if rng.random() < restricted:
+                text = text.replace("\n---\n", f"\naudience: [unit:{unit}]\n---\n", 1)
+            files[f"documents/{year}/doc-{n:05d}/index.md"] = text
+        if not any("audience" in t for t in files.values()):  # every unit gets one restricted item
+            files["documents/2019/own/index.md"] = (f"---\ntype: 通知\ntitle: 关于本单位内部事项的通知\n"
+                                                    f"recipients: [各科室]\ndate: 2019-01-02\naudience: [unit:{unit}]\n"
+                                                    f"---\n\n{body(rng)}\n")
+        fast_import(city.unit_repo(unit), files, f"基准测试内容：{unit}")
+    city.stop_agents()
+    return city
+
+
+def timed(func, *args, **kwargs):  # type: ignore[no-untyped-def]
+    start = time.perf_counter()
+    result = func(*args, **kwargs)
+    return round(time.perf_counter() - start, 2), result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--docs", type=int, default=1000)
+    parser.add_argument("--units", type=int, default=100)
+    parser.add_argument("--restricted", type=float, default=0.1)
+    args = parser.parse_args()
+    base = Path(tempfile.mkdtemp(prefix="oabo", dir="/tmp"))
+    try:
+        t_gen, city = timed(make_city, base / "c", args.docs, args.units, args.restricted)
+        t_single, single = timed(build_site, city, base / "single", overlays=False)
+        t_full, full = timed(build_site, city, base / "site")
+        t_noop, noop = timed(build_site, city, base / "site")
+        fast_import(city.unit_repo("u001"), {"documents/2019/new-one/index.md": (
+            "---\ntype: 通知\ntitle: 关于新增内部事项的通知\nrecipients: [各科室]\ndate: 2019-03-01\n"
+            "audience: [unit:u001]\n---\n\n新增。\n")}, "基准测试：新增一件限定范围的公文")
+        t_inc, inc = timed(build_site, city, base / "site")
+        rebuilt = sorted(n for n, r in inc.overlays.items() if r is not None)
+        restricted = sum(r.items for r in full.overlays.values() if r is not None)
+        print(f"{args.docs} documents in {args.units} units ({restricted} restricted, {len(full.overlays)} overlays); "
+              f"city made in {t_gen} s")
+        print("| build | seconds |")
+        print("|---|---|")
+        print(f"| single-audience build (base only, {single.items} items) | {t_single} |")
+        print(f"| base + {len(full.overlays)} overlays, full | {t_full} |")
+        print(f"| no-op rebuild (base + overlays) | {t_noop} |")
+        print(f"| one new restricted document in u001 (rebuilt: {', '.join(rebuilt)}) | {t_inc} |")
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,72 @@
+"""`oa portal`, `oa portal nginx-config` and `oa user reset-password`: the reading portal."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .city_commands import user_group
+from .context import Context, emit, pass_ctx, refusals_exit
+
+
+@click.group("portal", invoke_without_command=True)
+@click.option("--port", default=8080, show_default=True, type=int, help="端口")
+@click.option("--host", default="127.0.0.1", show_default=True, help="监听地址")
+@click.option("--idle-minutes", default=30.0, show_default=True, type=float, help="无操作多少分钟后登录失效")
+@click.pass_context
+def portal_group(click_ctx: click.Context, port: int, host: str, idle_minutes: float) -> None:
+    """阅读门户：读者用用户标识和密码登录，只看到本人读者范围内的内容（第十四、十六、三十二条）。"""
+    if click_ctx.invoked_subcommand is not None:
+        return
+    ctx: Context = click_ctx.obj
+    _serve(ctx, port, host, idle_minutes)
+
+
+@refusals_exit
+def _serve(ctx: Context, port: int, host: str, idle_minutes: float) -> None:
+    from ..portal import serve
+    city = ctx.city
+    if not (city.site_dir / "index.html").exists():
+        raise click.UsageError(f"{city.site_dir} 中没有网站，请先运行 `oa site build`。")
+    serve(city, port, host, idle_minutes)
+
+
+@portal_group.command("nginx-config")
+@click.option("--out", "out", type=click.Path(dir_okay=False), default=None,
+              help="配置文件（默认：城市目录下的 server/nginx/nginx.conf）")
+@click.option("--listen", default=8443, show_default=True, type=int, help="nginx 监听的端口")
+@click.option("--portal", "portal_address", default="127.0.0.1:8080", show_default=True,
+              help="门户（oa portal）的地址和端口")
+@click.option("--state", type=click.Path(file_okay=False), default=None,
+              help="nginx 的 pid、日志和临时文件目录（默认与配置文件同目录）")
+@click.option("--user", "run_as", default=None, help="nginx 以 root 启动时工作进程的用户（须能读取网站目录）")
+@pass_ctx
+@refusals_exit
+def nginx_config_cmd(ctx: Context, out: str | None, listen: int, portal_address: str, state: str | None,
+                     run_as: str | None) -> None:
+    """写出 nginx 配置：nginx 直接提供网站文件，每个请求先询问门户该读者能否阅读（auth_request）。"""
+    from ..portal.nginx import write_config
+    city = ctx.city
+    target = Path(out) if out else city.root / "server" / "nginx" / "nginx.conf"
+    folder = Path(state) if state else target.parent
+    path = write_config(city.site_dir, target, folder, listen, portal_address, run_as=run_as)
+    emit(ctx, {"config": str(path), "listen": listen, "portal": portal_address, "state": str(folder)},
+         f"已写出 nginx 配置：{path}\n启动：先运行 `oa portal --port {portal_address.rsplit(':', 1)[-1]}`，"
+         f"再运行 `nginx -p {folder} -c {path}`；读者访问 http://127.0.0.1:{listen}/")
+
+
+@user_group.command("reset-password")
+@click.argument("user_id")
+@click.option("--initial", default=None, help="初始密码（不指定则随机生成并显示）")
+@pass_ctx
+@refusals_exit
+def reset_password_cmd(ctx: Context, user_id: str, initial: str | None) -> None:
+    """设置初始密码（第十四条）：由本单位系统管理员或电子政务办公室管理员办理，本人首次登录时须修改。"""
+    from ..portal.auth import reset_password
+    password = reset_password(ctx.city, ctx.user, user_id, initial)
+    emit(ctx, {"user": user_id, "initial_password": password, "must_change": True},
+         f"已为 {user_id} 设置初始密码：{password}\n请当面或以其他安全方式告知本人；本人首次登录阅读门户时须修改密码，"
+         f"原有登录已全部失效。")
+
+
+COMMANDS = [portal_group]

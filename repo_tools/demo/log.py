@@ -1,0 +1,66 @@
+"""Chapter: the witnessed event log. `oa log verify`, an offline proof of the regulation's
+sealing push checked with the registry's keys alone, and what the witnesses do when the
+operator rewrites history (on a copy of the log, so the demo city stays intact)."""
+from __future__ import annotations
+
+import json
+import shutil
+
+from ..log import audit, policy, proof, store, witness
+from ..messages import Refused
+from .state import DemoState
+
+
+def run(state: DemoState) -> None:
+    city = state.city
+    state.chapter("事件日志：Merkle 树、签名检查点、各单位见证联署与离线证明")
+    keys = policy.load(city.registry_repo)
+    checked = audit.audit(city.log_file, keys)
+    if checked.problems:
+        raise RuntimeError("事件日志检查未通过：" + "；".join(p.message for p in checked.problems))
+    state.ok(f"oa log verify：{checked.leaves} 条事件，Merkle 树、瓦片与 {checked.checkpoints} 个检查点一致；"
+             f"经 {keys.quorum} 个见证单位联署的最大检查点 {checked.witnessed_size} 条")
+    sealed = [s for s in state.facts.get("sealed", []) if s.get("unit") == "lagov"]
+    if sealed:
+        made = proof.make(city.log_file, keys, sealed[0]["merge"], "lagov")
+        out = state.root / "regulation.tlog-proof"
+        out.write_text(made.encode(), encoding="utf-8")
+        result = proof.check(out.read_text(encoding="utf-8"), keys, sealed[0]["merge"])
+        state.ok(f"oa log proof：{sealed[0].get('number', '')} 的盖章推送 → {out}")
+        state.ok("oa verify --proof：" + proof.render(result))
+    _tampering(state)
+    state.fact("事件日志是经各单位见证联署的 Merkle 树：改写、删除或分叉都会被见证单位和 oa log verify 发现")
+
+
+def _tampering(state: DemoState) -> None:
+    """The operator rewrites an old entry and recomputes everything, on a copy of the log."""
+    city = state.city
+    holder = next((w for w in state.sample.get("witnesses", []) if w["unit"] == "lagov"), None)
+    if holder is None:
+        return
+    lab = state.root / "tamper-lab"
+    if lab.exists():
+        shutil.rmtree(lab)
+    shutil.copytree(city.root / "log", lab / "log", ignore=shutil.ignore_patterns("*.lock"))
+    (lab / "server").mkdir(parents=True)
+    shutil.copy(city.root / "server" / store.KEY_FILE, lab / "server" / store.KEY_FILE)
+    shutil.copytree(witness.default_state_dir(city.root, holder["holder"]), lab / "witness")
+    events = lab / "log" / "events.jsonl"
+    lines = events.read_bytes().split(b"\n")
+    entry = json.loads(lines[2])
+    entry["time"] = "2012-01-01T00:00:00+08:00"
+    lines[2] = json.dumps(entry, ensure_ascii=False, sort_keys=True).encode()
+    events.write_bytes(b"\n".join(lines))
+    for derived in ("store", "tile", "checkpoint", "checkpoints"):
+        path = lab / "log" / derived
+        shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
+    store.update(events)  # the operator's server recomputes the tree and signs a new checkpoint
+    try:
+        witness.run(lab, city.registry_repo, "lagov", holder["holder"], lab / "witness")
+        raise RuntimeError("见证单位本应拒绝改写过的日志")
+    except Refused as exc:
+        state.refused("运维人员改写第 2 号条目的时间并重算整棵树后，请 lagov 的见证联署", exc.text())
+    given = [("lagov 见证保存的检查点", (lab / "witness" / "lagov.checkpoint").read_text(encoding="utf-8"))]
+    found = audit.audit(events, policy.load(city.registry_repo), given)
+    state.refused("oa log verify --checkpoint lagov.checkpoint（改写后的日志）",
+                  "\n".join(p.message for p in found.problems))

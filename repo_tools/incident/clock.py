@@ -1,0 +1,206 @@
+"""Faults of the system (Art. 44-45) and their clocks.
+
+State lives in the event log and nowhere else: each step (open, respond, resolve, notice) is
+one `incident` event, and an incident is the replay of its events. The log is append-only,
+witnessed and already where every other step of the city is recorded; the registry is the
+wrong place (it is for who may do what, and during a fault it may be what is broken), and a
+separate state file could be edited without trace.
+
+The clocks run from `since` (when the fault was reported): a response is due within one hour,
+and two hours after `since` an unresolved fault is escalated, which calls for the paper notice
+to every unit (`notice`). Status is computed from the clock at the moment of asking (`now`),
+which the library takes as a parameter so that tests set times instead of sleeping.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from filelock import FileLock
+
+from .. import eventlog, timeutil
+from ..city import City
+from ..messages import Refused
+from ..registry import EGOV, Registry
+
+RESPOND_WITHIN = timedelta(hours=1)   # Art. 44: 1小时内作出回响
+ESCALATE_AFTER = timedelta(hours=2)   # Art. 45: 2小时内仍未排除故障
+STATUSES = ("open", "responded", "escalated", "resolved")
+STATUS_NAMES = {"open": "待响应", "responded": "已响应", "escalated": "已超过2小时（改用纸质）", "resolved": "已排除"}
+EVENT = "incident"
+
+
+@dataclass
+class Incident:
+    """One fault, as its events in the log tell it."""
+    id: str
+    summary: str
+    since: datetime
+    opened_by: str
+    opened_at: datetime
+    responded_at: datetime | None = None
+    responded_by: str | None = None
+    resolved_at: datetime | None = None
+    resolved_by: str | None = None
+    notices: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def respond_by(self) -> datetime:
+        return self.since + RESPOND_WITHIN
+
+    @property
+    def escalate_at(self) -> datetime:
+        return self.since + ESCALATE_AFTER
+
+    def status(self, now: datetime | None = None) -> str:
+        """The status at `now`: resolved once resolved; escalated from two hours after `since`
+        while unresolved; responded once responded; else open."""
+        moment = now or timeutil.now()
+        if self.resolved_at is not None and self.resolved_at <= moment:
+            return "resolved"
+        if moment >= self.escalate_at:
+            return "escalated"
+        if self.responded_at is not None and self.responded_at <= moment:
+            return "responded"
+        return "open"
+
+    def as_json(self, now: datetime | None = None) -> dict[str, Any]:
+        """The contract's shape (ARCHITECTURE.md, `oa incident list --json`), plus who acted."""
+        moment = now or timeutil.now()
+
+        def iso(value: datetime | None) -> str | None:
+            return timeutil.iso(value) if value is not None else None
+        status = self.status(moment)
+        late = (self.responded_at is None and moment >= self.respond_by) or \
+            (self.responded_at is not None and self.responded_at > self.respond_by)
+        return {"id": self.id, "summary": self.summary, "since": iso(self.since),
+                "respond_by": iso(self.respond_by), "escalate_at": iso(self.escalate_at),
+                "responded_at": iso(self.responded_at), "resolved_at": iso(self.resolved_at),
+                "status": status, "status_name": STATUS_NAMES[status], "response_overdue": late,
+                "opened_by": self.opened_by, "responded_by": self.responded_by, "resolved_by": self.resolved_by,
+                "notices": list(self.notices)}
+
+
+def incidents(city: City) -> list[Incident]:
+    """Every incident, replayed from the log (oldest first)."""
+    found: dict[str, Incident] = {}
+    for entry in eventlog.read(city.log_file):
+        if entry.get("type") != EVENT:
+            continue
+        ident = str(entry.get("id"))
+        at = timeutil.parse(entry.get("at")) or timeutil.parse(entry.get("time"))
+        action = entry.get("action")
+        if action == "open":
+            since = timeutil.parse(entry.get("since")) or at
+            assert since is not None and at is not None
+            found[ident] = Incident(ident, str(entry.get("summary", "")), since, str(entry.get("by")), at)
+            continue
+        incident = found.get(ident)
+        if incident is None:
+            continue
+        if action == "respond" and incident.responded_at is None:
+            incident.responded_at, incident.responded_by = at, entry.get("by")
+        elif action == "resolve" and incident.resolved_at is None:
+            incident.resolved_at, incident.resolved_by = at, entry.get("by")
+        elif action == "notice":
+            incident.notices.append({"at": entry.get("at"), "by": entry.get("by"), "file": entry.get("file"),
+                                     "sha256": entry.get("sha256"), "units": entry.get("units", []),
+                                     "waiting": entry.get("waiting", 0)})
+    return list(found.values())
+
+
+def find(city: City, ident: str) -> Incident:
+    for incident in incidents(city):
+        if incident.id == str(ident):
+            return incident
+    raise Refused("incident-not-found", id=ident)
+
+
+def _may_report(reg: Registry, actor: str) -> bool:
+    """Art. 44: a unit's system admin or the e-gov office reports a fault."""
+    person = reg.person(actor)
+    return bool(person and person.status == "active" and (person.unit == EGOV or reg.is_unit_admin(actor)))
+
+
+def _is_office(reg: Registry, actor: str) -> bool:
+    """Art. 44-45: the e-gov office responds, resolves and notifies the units."""
+    person = reg.person(actor)
+    return bool(person and person.status == "active" and person.unit == EGOV)
+
+
+def _require_office(reg: Registry, actor: str, action: str) -> None:
+    if not _is_office(reg, actor):
+        raise Refused("incident-role", user=actor, action=action, detail="这是市电子政务办公室的职责（第四十四、四十五条）",
+                      remedy="请由电子政务办公室人员办理；本单位发现故障请用 `oa incident open` 报告。")
+
+
+def _lock(city: City) -> FileLock:
+    return FileLock(str(city.root / "server" / "incident.lock"))
+
+
+def open_incident(city: City, actor: str, summary: str, since: str | datetime | None = None,
+                  now: datetime | None = None) -> Incident:
+    """Report a fault. `since`: when it was reported (default now); the clocks run from it."""
+    moment = now or timeutil.now()
+    reg = city.registry()
+    if not _may_report(reg, actor):
+        raise Refused("incident-role", user=actor, action="报告故障", detail="只有各单位系统管理员或电子政务办公室可以登记故障",
+                      remedy="请告知本单位系统管理员，由其报告（第七条、第四十四条）。")
+    if not summary.strip():
+        raise Refused("usage", detail="故障说明不能为空。", remedy="请用 --summary 写明现象，例如“公文无法推送”。")
+    try:
+        start = timeutil.parse(since) if since is not None else moment
+    except ValueError:
+        start = None
+    if start is None or start > moment:
+        raise Refused("usage", detail=f"故障报告时间“{since}”无效或在将来。",
+                      remedy="请给出 ISO 8601 时间，例如 2026-12-01T09:00:00+08:00。")
+    with _lock(city):
+        ident = str(len(incidents(city)) + 1)
+        city.log(EVENT, action="open", id=ident, summary=summary.strip(), since=timeutil.iso(start),
+                 at=timeutil.iso(moment), by=actor)
+    return find(city, ident)
+
+
+def respond(city: City, actor: str, ident: str, now: datetime | None = None) -> Incident:
+    """The e-gov office's response (Art. 44: within one hour)."""
+    moment = now or timeutil.now()
+    _require_office(city.registry(), actor, "响应故障")
+    with _lock(city):
+        incident = find(city, ident)
+        if incident.status(moment) == "resolved":
+            raise Refused("incident-state", id=ident, detail="已经排除", remedy="无需再响应。")
+        if incident.responded_at is not None:
+            raise Refused("incident-state", id=ident, detail=f"已于 {timeutil.iso(incident.responded_at)} 响应",
+                          remedy="排除后请用 `oa incident resolve` 登记。")
+        if moment < incident.since:
+            raise Refused("incident-state", id=ident, detail="响应时间早于故障报告时间", remedy="请检查时间。")
+        city.log(EVENT, action="respond", id=ident, at=timeutil.iso(moment), by=actor)
+    return find(city, ident)
+
+
+def resolve(city: City, actor: str, ident: str, now: datetime | None = None) -> Incident:
+    """The fault is cleared; the clocks stop."""
+    moment = now or timeutil.now()
+    _require_office(city.registry(), actor, "登记故障排除")
+    with _lock(city):
+        incident = find(city, ident)
+        if incident.resolved_at is not None:
+            raise Refused("incident-state", id=ident, detail=f"已于 {timeutil.iso(incident.resolved_at)} 排除",
+                          remedy="无需再次登记。")
+        if moment < incident.since:
+            raise Refused("incident-state", id=ident, detail="排除时间早于故障报告时间", remedy="请检查时间。")
+        city.log(EVENT, action="resolve", id=ident, at=timeutil.iso(moment), by=actor)
+    return find(city, ident)
+
+
+def open_incidents(city: City, now: datetime | None = None) -> list[dict[str, Any]]:
+    """Incidents not resolved at `now`, in the JSON shape of `oa incident list --json` (for the
+    site's banner and the portal)."""
+    moment = now or timeutil.now()
+    return [i.as_json(moment) for i in incidents(city) if i.status(moment) != "resolved"]
+
+
+__all__ = ["Incident", "incidents", "find", "open_incident", "respond", "resolve", "open_incidents",
+           "RESPOND_WITHIN", "ESCALATE_AFTER", "STATUSES", "STATUS_NAMES"]

@@ -1,0 +1,138 @@
+"""Art. 45: two hours without a fix, the e-gov office notifies every unit on paper so that work
+goes on. The notice is a 函 in the GB/T 9704 layout (the same official form `oa doc render`
+prints), followed by a printable copy of every delivery still waiting in an inbox (not yet
+opened, or opened but not registered), so that receiving clerks can handle them on paper."""
+from __future__ import annotations
+
+import hashlib
+import shutil
+import tempfile
+from datetime import datetime
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from .. import markup, official_form, render, seal_image, timeutil, transmit
+from ..city import City
+from ..messages import Refused
+from ..registry import EGOV
+from .clock import EVENT, Incident, _lock, _require_office, find
+
+WAITING = ("sent", "received")
+STATUS_WORDS = {"sent": "未签收", "received": "已签收未登记"}
+
+
+def waiting_deliveries(city: City) -> list[tuple[str, transmit.Delivery]]:
+    """(receiving unit, delivery) for every delivery not yet opened or registered."""
+    reg = city.registry()
+    found = []
+    for unit_id, unit in sorted(reg.units.items()):
+        if unit.status != "active" or not city.unit_repo(unit_id).is_dir():
+            continue
+        for delivery in transmit.deliveries_in(city, unit_id):
+            if delivery.status in WAITING:
+                found.append((unit_id, delivery))
+    return found
+
+
+def notice_meta(city: City, incident: Incident, moment: datetime, waiting: int) -> tuple[dict[str, Any], str, str]:
+    """(front matter, Markdown body, issuing office's name) of the notice."""
+    reg = city.registry()
+    office = reg.unit(EGOV)
+    office_name = office.name if office else "市电子政务办公室"
+    code = office.codes[0] if office and office.codes else "电政"
+    recipients = [u.name for uid, u in sorted(reg.units.items()) if uid != EGOV and u.status == "active"]
+    cst = timeutil.CST
+
+    def clock(value: datetime) -> str:
+        local = value.astimezone(cst)
+        return f"{timeutil.chinese_date(local.date())}{local.hour}时{local.minute:02d}分"
+    body = (
+        f"{clock(incident.since)}，协同办公系统发生故障：{incident.summary}。"
+        f"电子政务办公室已组织有关单位查明原因、排除故障，但至 {clock(incident.escalate_at)} 仍未排除，"
+        "系统不能正常运行。根据《六安市协同办公系统使用管理办法（试行）》第四十五条，现将有关事项函告如下：\n\n"
+        "一、自即日起至故障排除，各单位的公文、信息和材料改用纸质书面方式报送和处理，"
+        "按原有公文处理程序签收、登记、办理，不得延误。\n\n"
+        f"二、系统中尚待签收或登记的传输共 {waiting} 件，其打印件附后，请各收文单位按纸质来文签收登记；"
+        "故障排除后，由收文员在系统中补办签收和登记。\n\n"
+        "三、本情况已同时报告市政府办公室。故障排除后，电子政务办公室另行通知恢复系统运行。\n\n"
+        f"（故障编号：{incident.id}；报告时间：{timeutil.iso(incident.since)}）"
+    )
+    meta: dict[str, Any] = {
+        "type": "函", "title": "关于协同办公系统故障期间改用纸质方式处理公文的函",
+        "number": f"{code}〔{moment.astimezone(cst).year}〕故{incident.id}号",
+        "recipients": recipients or ["各使用单位"], "date": moment.astimezone(cst).date(),
+        "cc": ["市政府办公室"], "printed_by": office_name, "printed_on": moment.astimezone(cst).date(),
+        "notes": "本函为系统故障期间的纸质通知，加盖公章后印发",
+    }
+    return meta, body, office_name
+
+
+def _waiting_table(rows: list[tuple[str, transmit.Delivery]], names: dict[str, str]) -> str:
+    """The list of waiting deliveries as a Markdown table (the notice's own page)."""
+    lines = ["| 序号 | 收文单位 | 来文单位 | 文号 | 标题 | 发送时间 | 状态 |", "|---|---|---|---|---|---|---|"]
+    for n, (unit, d) in enumerate(rows, 1):
+        cells = [str(n), names.get(unit, unit), names.get(d.from_unit, d.from_unit), str(d.record.get("number") or ""),
+                 str(d.record.get("title") or ""), (d.sent_at or "")[:16].replace("T", " "), STATUS_WORDS[d.status]]
+        lines.append("| " + " | ".join(c.replace("|", "｜") for c in cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _pdf(page: str, folder: Path, out: Path) -> None:
+    from weasyprint import HTML
+    HTML(string=page, base_url=folder.as_uri() + "/", url_fetcher=render._local_fetcher(folder)).write_pdf(out)
+
+
+def write_notice(city: City, actor: str, ident: str, pdf: str | Path, now: datetime | None = None) -> dict[str, Any]:
+    """Write the paper notice (and the waiting deliveries' copies after it) to `pdf`; refused
+    unless the incident is escalated at `now`. Logged with the file's SHA-256."""
+    from pypdf import PdfReader, PdfWriter
+
+    moment = now or timeutil.now()
+    reg = city.registry()
+    _require_office(reg, actor, "印发纸质故障通知")
+    incident = find(city, ident)
+    status = incident.status(moment)
+    if status != "escalated":
+        raise Refused("incident-state", id=ident,
+                      detail=f"当前状态为“{status}”，纸质通知只在故障 2 小时内未排除（{timeutil.iso(incident.escalate_at)} 起）时印发",
+                      remedy="故障排除前请继续处理；到时仍未排除再运行 `oa incident notice`。")
+    rows = waiting_deliveries(city)
+    names = {uid: u.name for uid, u in reg.units.items()}
+    meta, body, office_name = notice_meta(city, incident, moment, len(rows))
+    meta["attachments"] = [{"title": "尚待签收或登记的传输清单", "file": "waiting.md"}]
+    target = Path(pdf)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="oa-notice-"))
+    try:
+        table = markup.to_safe_html(_waiting_table(rows, names)) if rows else "<p>无。</p>"
+        fragment = official_form.render_official_html(meta, markup.to_safe_html(body), office_name,
+                                                      attachment_pages={"waiting.md": table})
+        page = (f'<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8"><title>{escape(meta["title"])}</title>'
+                f"<style>{official_form.stylesheet()}</style></head><body>{fragment}</body></html>")
+        parts = [work / "notice.pdf"]
+        _pdf(page, work, parts[0])
+        for n, (unit, delivery) in enumerate(rows, 1):
+            folder = transmit.export_document(city, delivery, work / f"d{n}")
+            sender = reg.unit(delivery.from_unit)
+            name = sender.name if sender else str(delivery.record.get("from_name") or delivery.from_unit)
+            seal = seal_image.seal_svg(name, sender.level) if sender else None
+            parts.append(render.render_pdf(folder, work / f"d{n}.pdf", unit_name=name, seal_svg=seal))
+        writer = PdfWriter()
+        for part in parts:
+            writer.append(PdfReader(str(part)))
+        with target.open("wb") as handle:
+            writer.write(handle)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    digest = hashlib.sha256(target.read_bytes()).hexdigest()
+    units = [u for u in meta["recipients"]]
+    with _lock(city):
+        city.log(EVENT, action="notice", id=ident, at=timeutil.iso(moment), by=actor, file=target.name,
+                 sha256=digest, units=units, waiting=len(rows))
+    return {"id": ident, "pdf": str(target), "sha256": digest, "units": units, "waiting": len(rows),
+            "deliveries": [{"unit": u, "id": d.id, "number": d.record.get("number"), "status": d.status}
+                           for u, d in rows]}
+
+
+__all__ = ["write_notice", "waiting_deliveries", "notice_meta"]

@@ -1,0 +1,53 @@
+"""Registering the log key and the units' witnesses in the registry (e-government office)."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import yaml
+
+from ..messages import Refused
+from . import note, policy, store, witness
+
+if TYPE_CHECKING:
+    from ..city import City
+
+
+def log_key_files(city_root: Path, city_id: str, quorum: int = policy.DEFAULT_QUORUM) -> dict[str, bytes]:
+    """Make the log key (private part in CITY/server/log-key) and return the registry files
+    that publish it with the city's witness quorum."""
+    verifier = store.create_log_key(city_root, f"oa.{city_id}/log")
+    return {policy.LOG_KEY: (verifier.text() + "\n").encode(),
+            policy.SETTINGS: yaml.safe_dump({"witness_quorum": quorum}).encode()}
+
+
+def add_witness(city: City, actor: str, unit: str, holder: str, state_dir: Path | None = None,
+                key: str | None = None) -> note.Verifier:
+    """Register `unit`'s witness key. With `key` (a verifier key the admin made on their own
+    machine) only the public part is registered; without it, the key is made in the admin's
+    own directory (demo and tests), never under CITY/server."""
+    reg = city.registry()
+    if actor != "authority" and not reg.is_egov_admin(actor):
+        raise Refused("registry-writer", user=actor)
+    if reg.unit(unit) is None:
+        raise Refused("not-found", what="单位", name=unit, remedy="请先用 `oa unit add` 登记该单位。")
+    person = reg.person(holder)
+    if person is None or person.unit != unit or "admin" not in person.roles:
+        raise Refused("witness-holder", user=holder, unit=unit)
+    keys = policy.load(city.registry_repo)
+    if keys.log_key is None:
+        raise Refused("witness-unregistered", unit=unit)
+    if key is not None:
+        try:
+            verifier = note.Verifier.parse(key)
+        except note.NoteError as exc:
+            raise Refused("usage", detail=f"见证公钥格式不对：{exc}。",
+                          remedy="见证公钥形如 名称+8位十六进制+base64，由 `oa witness keygen` 生成。") from None
+        if verifier.alg != note.ALG_COSIGNATURE_V1:
+            raise Refused("usage", detail="见证公钥必须是联署密钥（类型 0x04）。", remedy="请用 `oa witness keygen` 生成。")
+    else:
+        verifier = witness.create_key(state_dir or witness.default_state_dir(city.root, holder),
+                                      keys.log_key.name, unit)
+    city.change_registry(actor, {f"{policy.WITNESSES}{unit}.pub": (verifier.text() + "\n").encode()},
+                         f"登记单位 {unit} 的日志见证公钥（保管人：{holder}）")
+    return verifier

@@ -1,0 +1,131 @@
+"""`oa portal nginx-config`: nginx (Debian) in front for production. nginx serves the site's files
+itself (sendfile, keep-alive, many readers) and asks the portal only who may read what
+(`auth_request` to the internal /_portal/auth): the portal names the root that holds the file
+for this reader, or refuses (403, answered as the site's 404 page, so existence is not revealed),
+or sends the reader to the login form. /login, /password, /logout and the home page (which shows
+the reader's waiting work) are proxied to the portal.
+
+The configuration is a whole nginx.conf with its own pid, log and temp paths (`state`), so it
+runs as an ordinary user beside a system nginx: `nginx -p STATE -c FILE`.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from .headers import CSP
+
+MIME_TYPES = Path("/etc/nginx/mime.types")
+
+
+def nginx_config(site: Path, state: Path, listen: int = 8443, portal: str = "127.0.0.1:8080",
+                 host: str = "127.0.0.1", run_as: str | None = None) -> str:
+    """The configuration text. `site`: the base site folder (its parent holds the overlays);
+    `run_as`: the workers' user when nginx starts as root (it must be able to read the site)."""
+    site = Path(site).absolute()
+    state = Path(state).absolute()
+    root = site.parent
+    mime = f"include {MIME_TYPES};" if MIME_TYPES.exists() else ""
+    security = f'''      add_header X-Content-Type-Options nosniff always;
+      add_header Content-Security-Policy "{CSP}" always;
+      add_header Referrer-Policy same-origin always;
+      add_header X-Frame-Options DENY always;'''
+    proxy = '''      proxy_pass http://oa_portal;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host $http_host;
+      proxy_set_header X-Forwarded-For $remote_addr;'''
+    user = f"user {run_as};" if run_as else ""
+    return f'''# Written by `oa portal nginx-config`: nginx serves the files, the portal decides who reads them.
+{user}
+worker_processes 1;
+pid {state}/nginx.pid;
+error_log {state}/error.log warn;
+events {{ worker_connections 512; }}
+http {{
+  {mime}
+  types {{ application/wasm wasm; text/javascript js mjs; application/json json;
+          application/octet-stream pf_fragment pf_index pf_meta pagefind; }}
+  default_type application/octet-stream;
+  charset utf-8;
+  charset_types text/css text/javascript application/json text/plain text/xml;
+  access_log {state}/access.log;
+  client_body_temp_path {state}/tmp/body;
+  proxy_temp_path {state}/tmp/proxy;
+  fastcgi_temp_path {state}/tmp/fastcgi;
+  uwsgi_temp_path {state}/tmp/uwsgi;
+  scgi_temp_path {state}/tmp/scgi;
+  sendfile on;
+  server_tokens off;
+  upstream oa_portal {{ server {portal}; keepalive 16; }}
+  server {{
+    listen {host}:{listen};
+    root {root};
+    merge_slashes off;      # a double slash reaches the portal, which refuses it
+    disable_symlinks if_not_owner from=$document_root;
+    error_page 404 /__oa_404;   # every 404 is the site's own page, in Chinese
+    location = /login {{
+{proxy}
+    }}
+    location = /password {{
+{proxy}
+    }}
+    location = /logout {{
+{proxy}
+    }}
+    location = / {{         # the home page carries the reader's waiting work
+{proxy}
+    }}
+    location = /index.html {{
+{proxy}
+    }}
+    location = /_portal/auth {{
+      internal;
+      proxy_pass http://oa_portal/_portal/auth;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_pass_request_body off;
+      proxy_set_header Content-Length "";
+      proxy_set_header X-Original-URI $request_uri;
+      proxy_set_header Host $http_host;
+    }}
+    location = /__oa_404 {{
+      internal;
+      default_type "text/html; charset=utf-8";
+      alias {site}/404.html;
+{security}
+    }}
+    location ^~ /assets/ {{   # the site's styles and scripts (no content): the login form needs them
+      root {site};
+{security}
+    }}
+    location @oa_login {{
+{security}
+      return 303 $oa_location;
+    }}
+    location / {{
+      auth_request /_portal/auth;
+      auth_request_set $oa_root $upstream_http_x_oa_root;
+      auth_request_set $oa_index $upstream_http_x_oa_index;
+      auth_request_set $oa_location $upstream_http_x_oa_location;
+      auth_request_set $oa_disposition $upstream_http_x_oa_disposition;
+      error_page 401 = @oa_login;
+      error_page 403 404 =404 /__oa_404;
+{security}
+      add_header Content-Disposition $oa_disposition always;
+      add_header Cache-Control "private, no-cache" always;
+      try_files /$oa_root$uri$oa_index =404;
+    }}
+  }}
+}}
+'''
+
+
+def write_config(site: Path, out: Path, state: Path, listen: int, portal: str, host: str = "127.0.0.1",
+                 run_as: str | None = None) -> Path:
+    """Write the configuration and make the state folders nginx will use."""
+    for name in ("tmp/body", "tmp/proxy", "tmp/fastcgi", "tmp/uwsgi", "tmp/scgi"):
+        (Path(state) / name).mkdir(parents=True, exist_ok=True)
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(nginx_config(site, state, listen, portal, host, run_as), encoding="utf-8")
+    return out

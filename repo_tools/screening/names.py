@@ -1,0 +1,79 @@
+"""What a tree entry may be called and what it may be (Art. 40): names that any checkout on
+Linux, Windows (NTFS, 8.3 short names) or macOS (HFS+ ignores some code points) would turn into
+`.git`, `..` or another path are refused, as are symlinks, submodules and modes git never writes.
+
+git's own `fsck` knows most of this (`receive.fsckObjects` is on as well); the hook checks again
+because it must not depend on a repository's configuration, and adds what fsck allows but a
+document repository has no use for (control characters, Windows device names, overlong names).
+"""
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+
+from .objects import TreeEntry
+
+MAX_NAME_BYTES = 255     # ext4, NTFS and APFS all stop here
+MAX_PATH_BYTES = 4096    # PATH_MAX on Linux
+MAX_DEPTH = 64           # documents/<year>/<slug>/attachments/... needs a handful
+
+# Regular file, executable file (its content is screened like any other: an executable is
+# refused by content, and a stray x bit from a USB stick must not block a 公文) and directory.
+ALLOWED_MODES = {b"100644": "文件", b"100755": "文件", b"40000": "目录"}
+MODE_NAMES = {b"120000": "符号链接", b"160000": "子模块（gitlink）"}
+
+# Code points HFS+ ignores in names (git's is_hfs_dotgit list), besides every format character.
+HFS_IGNORED = {0x200C, 0x200D, 0x200E, 0x200F, 0x202A, 0x202B, 0x202C, 0x202D, 0x202E,
+               0x206A, 0x206B, 0x206C, 0x206D, 0x206E, 0x206F, 0xFEFF}
+WINDOWS_DEVICES = re.compile(r"^(con|prn|aux|nul|clock\$|conin\$|conout\$|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$")
+# 8.3 short names NTFS may give .git or .gitmodules (git's is_ntfs_dotgit / dotgitmodules).
+SHORT_NAMES = re.compile(r"^(git|gitmod|gi7eba|gi250a|gi7d29|gi1fbd)~[0-9]+$")
+
+
+def fold(name: str) -> str:
+    """The name as a case-insensitive, normalizing file system would see it."""
+    kept = "".join(ch for ch in name
+                   if ord(ch) not in HFS_IGNORED and unicodedata.category(ch) != "Cf")
+    return unicodedata.normalize("NFKC", kept).casefold().rstrip(" .")
+
+
+@functools.lru_cache(maxsize=65536)  # a flood of commits re-lists the same names in every tree
+def name_problem(raw: bytes) -> str | None:
+    """Why this entry name is refused, or None."""
+    if not raw:
+        return "名称为空"
+    if len(raw) > MAX_NAME_BYTES:
+        return f"名称长 {len(raw)} 字节，超过 {MAX_NAME_BYTES} 字节"
+    if b"/" in raw or b"\\" in raw:
+        return "名称中含有路径分隔符（/ 或 \\）"
+    if any(b < 0x20 or b == 0x7F for b in raw):
+        return "名称中含有控制字符"
+    try:
+        name = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return "名称不是有效的 UTF-8 文字"
+    if name in (".", ".."):
+        return f"名称“{name}”指向目录本身或上级目录"
+    folded = fold(name)
+    if folded in ("", ".", "..") or set(folded) <= {"."}:
+        return f"名称“{name}”在某些系统上等同于“{folded or '空'}”"
+    if folded.startswith(".git") or SHORT_NAMES.match(folded):
+        return f"名称“{name}”在某些系统上等同于 Git 的控制文件（.git…）"
+    if ":" in name:
+        return "名称中含有冒号（Windows 上是数据流分隔符）"
+    if name != name.rstrip(" ."):
+        return "名称以空格或句点结尾（Windows 会去掉它们，改变文件名）"
+    if WINDOWS_DEVICES.match(folded):
+        return f"名称“{name}”是 Windows 的设备名"
+    return None
+
+
+def mode_problem(entry: TreeEntry) -> str | None:
+    """Why this entry's mode is refused, or None."""
+    if entry.mode in ALLOWED_MODES:
+        return None
+    what = MODE_NAMES.get(entry.mode)
+    if what:
+        return f"是{what}，文档仓库中不允许"
+    return f"模式 {entry.mode.decode('ascii', 'replace')} 不是普通文件或目录"

@@ -1,0 +1,181 @@
+"""A served city as a person's machine sees it: no file of the server, only what SSH gives them.
+
+`oa clone ssh://oa@HOST[:PORT]/UNIT DIR --as USER` keeps, inside the clone's `.git/oa-city/`,
+a small city of mirrors that every `oa` command reads like a city directory:
+
+    registry.git        mirror of the registry (every registered person reads it)
+    units/<unit>.git    mirror of the person's own unit
+    server/gnupg/       a keyring of the registry's public keys (signatures are checked with it)
+    server/config.yaml  the authority's fingerprint: the signer of the registry's first commit
+    log/events.jsonl    the published event log (`oa-log` over the same SSH)
+
+Each mirror names the server in `oa.upstream`; `gitrepo.push` sends pushes there (signed, with a
+push certificate, through the person's gpg-agent) and fetches the result back. Signing keys are
+the person's own GnuPG home (a seal custodian holds the seal's key there too).
+"""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..city import City, refresh_server_keyring
+from ..gitrepo import clean_env, git
+from ..messages import Refused
+from .layout import REGISTRY_REPO
+from .shell import LOG_COMMAND
+
+URL = re.compile(r"^ssh://(?:(?P<account>[a-z_][a-z0-9_-]*)@)?(?P<host>[A-Za-z0-9.:\[\]-]+?)"
+                 r"(?::(?P<port>\d+))?/(?P<unit>[a-z][a-z0-9-]*?)(?:\.git)?/?$")
+SETTINGS = "oa-remote.yaml"
+
+
+@dataclass(frozen=True)
+class ServerAddress:
+    account: str
+    host: str
+    port: int
+
+    @classmethod
+    def parse(cls, url: str) -> tuple["ServerAddress", str]:
+        match = URL.match(url)
+        if not match:
+            raise Refused("clone-url", url=url)
+        return cls(match["account"] or "oa", match["host"], int(match["port"] or 22)), match["unit"]
+
+    def url(self, repo: str) -> str:
+        return f"ssh://{self.account}@{self.host}:{self.port}/{repo}"
+
+    def ssh_command(self, known_hosts: str | None = None) -> str:
+        parts = ["ssh", "-p", str(self.port), "-o", "BatchMode=yes"]
+        if known_hosts:
+            parts += ["-o", f"UserKnownHostsFile={known_hosts}"]
+        return " ".join(parts)
+
+
+@dataclass(frozen=True)
+class RemoteCity(City):
+    """A city of mirrors (see the module docstring); signing keys live in `gnupghome`."""
+    gnupghome: Path = Path()
+    ssh: str = "ssh"
+
+    def person_gnupg(self, user: str) -> Path:
+        return self.gnupghome
+
+    def seal_gnupg(self, seal_id: str) -> Path:
+        return self.gnupghome
+
+    def stop_agents(self) -> None:
+        """The person's agent is theirs: it keeps running."""
+
+    def log(self, event: str, **fields: object) -> dict:
+        """The server logs every push itself; a person cannot write the city's log."""
+        return {"event": event, **fields}
+
+
+def _settings(root: Path) -> dict[str, Any]:
+    return dict(yaml.safe_load((root / SETTINGS).read_text()) or {})
+
+
+def _env(city: RemoteCity) -> dict[str, str]:
+    return clean_env({"GNUPGHOME": str(city.gnupghome)})
+
+
+def _mirror(city: RemoteCity, address: ServerAddress, repo: str, target: Path) -> None:
+    env = _env(city)
+    url = address.url(repo)
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        git("-c", f"core.sshCommand={city.ssh}", "clone", "-q", "--mirror", url, str(target), env=env)
+        git("config", "oa.upstream", url, cwd=target, env=env)
+        git("config", "core.sshCommand", city.ssh, cwd=target, env=env)
+    else:
+        git("-c", f"core.sshCommand={city.ssh}", "fetch", "-q", "--prune", url, "+refs/*:refs/*",
+            cwd=target, env=env)
+
+
+def _authority(city: RemoteCity) -> str:
+    """The signer of the registry's first commit (made by `oa init` with the authority key)."""
+    env = clean_env({"GNUPGHOME": str(city.server_gnupg)})
+    first = git("rev-list", "--max-parents=0", "refs/heads/main", cwd=city.registry_repo, env=env).split()[-1]
+    return git("log", "-1", "--format=%GP", first, cwd=city.registry_repo, env=env).strip()
+
+
+def sync(root: str | Path) -> RemoteCity:
+    """Bring the mirrors, the keyring and the log up to date; return the city to act on."""
+    root = Path(root)
+    settings = _settings(root)
+    address = ServerAddress(settings["account"], settings["host"], int(settings["port"]))
+    city = RemoteCity(root.resolve(), gnupghome=Path(settings["gnupghome"]), ssh=settings["ssh"])
+    for sub in ("units", "log", "server"):
+        (root / sub).mkdir(parents=True, exist_ok=True)
+    _mirror(city, address, REGISTRY_REPO, city.registry_repo)
+    for unit in settings.get("units", []):
+        _mirror(city, address, unit, city.unit_repo(unit))
+    refresh_server_keyring(city)
+    if not city.server_config.exists():
+        city.server_config.write_text(yaml.safe_dump({"authority": _authority(city)}))
+    log = subprocess.run(["sh", "-c", f"{city.ssh} -p {address.port} {address.account}@{address.host} {LOG_COMMAND}"],
+                         capture_output=True, env={**os.environ, "GNUPGHOME": str(city.gnupghome)})
+    if log.returncode == 0:
+        city.log_file.write_bytes(log.stdout)
+    return city
+
+
+def prepare(root: str | Path, url: str, gnupghome: Path, ssh: str, units: list[str]) -> RemoteCity:
+    """Write the mirror city's settings and fetch everything once."""
+    root = Path(root)
+    address, _ = ServerAddress.parse(url)
+    root.mkdir(parents=True, exist_ok=True)
+    (root / SETTINGS).write_text(yaml.safe_dump({
+        "account": address.account, "host": address.host, "port": address.port,
+        "gnupghome": str(gnupghome), "ssh": ssh, "units": units}))
+    return sync(root)
+
+
+def is_remote(root: Path) -> bool:
+    return (root / SETTINGS).is_file()
+
+
+def clone_over_ssh(url: str, directory: str | Path, user: str, gnupghome: Path | None = None) -> Path:
+    """`oa clone ssh://...`: a working clone that signs commits, tags and pushes as `user` with
+    their own key, and reaches the server through their gpg-agent's SSH socket."""
+    import stat
+    import sys
+
+    from ..city import PROJECT_HOOKS
+    from .identity import agent_ssh_socket
+    address, unit = ServerAddress.parse(url)
+    home = Path(gnupghome or os.environ.get("GNUPGHOME") or Path.home() / ".gnupg")
+    base = os.environ.get("GIT_SSH_COMMAND") or "ssh"
+    ssh = f"SSH_AUTH_SOCK={agent_ssh_socket(home)} {base}"
+    target = Path(directory).resolve()
+    if target.exists() and any(target.iterdir()):
+        raise Refused("exists", what="目录", name=str(target))
+    env = clean_env({"GNUPGHOME": str(home)})
+    git("-c", f"core.sshCommand={ssh}", "clone", "-q", address.url(unit), str(target), env=env)
+    city = prepare(target / ".git" / "oa-city", url, home, ssh, [unit])
+    signer = city.signer(user)
+    wrapper = target / ".git" / "oa-gpg"
+    wrapper.write_text(f'#!/bin/sh\nGNUPGHOME="{home}" exec gpg "$@"\n')
+    wrapper.chmod(0o755)
+    settings = {
+        "user.name": signer.name, "user.email": signer.email, "user.signingkey": signer.fingerprint,
+        "commit.gpgSign": "true", "tag.gpgSign": "true", "push.gpgSign": "true",
+        "gpg.program": str(wrapper), "gpg.format": "openpgp", "core.sshCommand": ssh,
+        "oa.city": str(city.root), "oa.user": user, "oa.unit": unit, "oa.python": sys.executable,
+        "oa.remote": address.url(unit),
+        "remote.origin.fetch": "+refs/heads/*:refs/remotes/origin/*",
+    }
+    for key, value in settings.items():
+        git("config", key, value, cwd=target, env=env)
+    git("config", "--add", "remote.origin.fetch", "+refs/reviews/*:refs/reviews/*", cwd=target, env=env)
+    hook = target / ".git" / "hooks" / "pre-commit"
+    hook.write_bytes((PROJECT_HOOKS / "pre-commit").read_bytes())
+    hook.chmod(hook.stat().st_mode | stat.S_IXUSR)
+    return target

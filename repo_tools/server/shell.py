@@ -1,0 +1,70 @@
+"""The forced command of every key (`python -m repo_tools.server.shell CITY USER`), in front of
+gitolite-shell: a person may run Git's fetch and push and the city's read-only log command,
+nothing else; every refusal is the same single Chinese line, which names no repository, so a
+person learns nothing about repositories they cannot reach (not even whether they exist).
+
+gitolite's own refusal ("FATAL: R any <repo> <user> DENIED by fallthru") names the repository
+and is English; we ask gitolite the same question first (`gitolite access`) and answer it
+ourselves, then hand the allowed request to gitolite-shell unchanged.
+"""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from .. import lockout
+from ..messages import render
+from .access import GITOLITE_SHELL
+from .layout import ADMIN_NAME
+
+GIT_COMMAND = re.compile(r"^(git-upload-pack|git-receive-pack) '/?([A-Za-z0-9][A-Za-z0-9_-]*?)(?:\.git)?/?'$")
+LOG_COMMAND = "oa-log"
+
+
+def refuse(rule: str = "ssh-denied") -> int:
+    """One line on stderr, exit 1 (git prints it after `remote:`-less `fatal:` lines)."""
+    article, message, remedy = render(rule)
+    print(f"拒绝（{article}）：{message}{remedy}", file=sys.stderr)
+    return 1
+
+
+def allowed(repo: str, user: str, mode: str) -> bool:
+    proc = subprocess.run(["gitolite", "access", "-q", repo, user, mode, "any"],
+                          capture_output=True, env={**os.environ, "PATH": f"/usr/share/gitolite3:{os.environ.get('PATH', '/usr/bin:/bin')}"})
+    return proc.returncode == 0
+
+
+def serve_log(root: Path) -> int:
+    """The published event log, read-only, for clones that verify without the city's files."""
+    log = root / "log" / "events.jsonl"
+    with log.open("rb") as handle:
+        while chunk := handle.read(1 << 16):
+            sys.stdout.buffer.write(chunk)
+    sys.stdout.flush()
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) < 2:
+        return refuse()
+    root, user = Path(argv[0]), argv[1]
+    command = os.environ.get("SSH_ORIGINAL_COMMAND", "")
+    if user != ADMIN_NAME and lockout.is_locked(root, user):
+        return refuse()
+    if command == LOG_COMMAND:
+        return serve_log(root) if allowed("registry", user, "R") else refuse()
+    match = GIT_COMMAND.match(command)
+    if not match:
+        return refuse("ssh-git-only")
+    verb, repo = match.groups()
+    if not allowed(repo, user, "W" if verb == "git-receive-pack" else "R"):
+        return refuse()
+    os.execv(GITOLITE_SHELL, [GITOLITE_SHELL, user])
+    return 1  # not reached
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

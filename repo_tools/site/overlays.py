@@ -1,0 +1,157 @@
+"""Overlays: the restricted parts of the site, built beside the shared base (Art. 32).
+
+The base (`oa site build`, audience `all`) holds everything every reader may see. Each item whose
+front matter names `unit:<id>` or `user:<id>` goes into that unit's or that person's *overlay*
+instead, a small site of its own in `<site>-overlays/unit-<id>/` or `.../user-<id>/`:
+- the item pages (with their attachments and images) at the same URLs they would have in a site
+  for everyone, so links and search results need no rewriting;
+- a listing of the overlay's items at `restricted/unit/` (or `restricted/user/`), and
+  `restricted/<kind>/entries.json`, from which the base's listing pages merge the reader's
+  restricted entries into their own in the browser (assets/overlay.js);
+- its own Pagefind bundle `restricted/<kind>/_pagefind/` and `restricted/<kind>/search-config.js`,
+  which adds that bundle to the search page's `mergeIndex`.
+
+A reader's site is the base with their unit's and their own overlays laid over it (the portal
+resolves a path in the personal overlay, then the unit's, then the base). Overlays exist only for
+units and people that have restricted items, so the build follows the content, not the number of
+people; an overlay whose pages are unchanged is not touched, and each has its own slots, state
+and journal (publish.py), so a change rebuilds only the overlays it concerns.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .audience import item_audience
+from .collect import Item, UnitContent
+from .pages import Listing, PagePlan, digest, entry
+from .publish import Publication
+
+if TYPE_CHECKING:
+    from .build import BuildReport, _Context
+
+KINDS = {"unit": "本单位限定范围的公文和信息", "user": "发给本人的公文和信息"}
+
+
+def overlay_root(site: Path) -> Path:
+    """The folder that holds every overlay of the site published at `site`."""
+    site = Path(os.path.abspath(site))
+    return site.parent / f"{site.name}-overlays"
+
+
+def overlay_name(audience: str) -> str:
+    """`unit:jyj` -> `unit-jyj` (the folder of that overlay)."""
+    kind, _, ident = audience.partition(":")
+    return f"{kind}-{ident}"
+
+
+def prefix(kind: str) -> str:
+    """The site path of an overlay's own listing, entries and search bundle."""
+    return f"restricted/{kind}/"
+
+
+def reader_overlays(site: Path, person: str, unit: str | None) -> list[Path]:
+    """The overlay folders a person reads, personal first (they may not exist)."""
+    root = overlay_root(site)
+    found = [root / overlay_name(f"user:{person}")]
+    if unit:
+        found.append(root / overlay_name(f"unit:{unit}"))
+    return found
+
+
+def groups(units: dict[str, UnitContent]) -> dict[str, list[Item]]:
+    """audience (`unit:X` / `user:Y`) -> the items restricted to it; an item naming two audiences
+    is in both overlays; one naming nobody valid is in none."""
+    found: dict[str, list[Item]] = {}
+    for content in units.values():
+        for item in content.items:
+            named = item_audience(item.meta)
+            for audience in sorted(named or ()):
+                found.setdefault(audience, []).append(item)
+    return found
+
+
+def listing_bases(item: Item) -> list[str]:
+    """The base's listing pages an item would be on (the browser merges it into their front pages)."""
+    bases = ["", f"units/{item.unit}/"]
+    if item.kind == "document":
+        bases += [f"years/{item.year}/", f"types/{item.type or '其他'}/"]
+    else:
+        bases.append(f"columns/{item.column}/")
+    return bases
+
+
+def entries_json(items: list[Item], unit_names: dict[str, str]) -> bytes:
+    """Newest first, each with the listings it belongs to."""
+    ordered = sorted(items, key=Item.order_key, reverse=True)
+    rows = [{**entry(i, unit_names), "lists": listing_bases(i)} for i in ordered]
+    return json.dumps({"entries": rows}, ensure_ascii=False, sort_keys=True).encode("utf-8")
+
+
+def search_config(kind: str) -> bytes:
+    bundle = {"bundlePath": f"/{prefix(kind)}_pagefind/", "baseUrl": "/"}  # results keep their own URLs
+    return (f"window.OA_SEARCH_MERGE = (window.OA_SEARCH_MERGE || []).concat([{json.dumps(bundle)}]);\n"
+            ).encode()
+
+
+def _overlay_salt(base_salt: str, audience: str) -> str:
+    return hashlib.sha256(f"overlay|{base_salt}|{audience}".encode()).hexdigest()[:24]
+
+
+def build_overlays(ctx: _Context, site: Path, units: dict[str, UnitContent], full: bool,
+                   base_salt: str) -> dict[str, BuildReport | None]:
+    """Build every overlay that has items; remove those that have none any more.
+    Returns overlay folder name -> its build report (None: unchanged, not touched)."""
+    from .build import SiteState, _generate, _item_plan, _Timer
+    root = overlay_root(site)
+    root.mkdir(parents=True, exist_ok=True)
+    reports: dict[str, BuildReport | None] = {}
+    for audience, items in sorted(groups(units).items()):
+        kind = audience.partition(":")[0]
+        name = overlay_name(audience)
+        publication = Publication(root / name)
+        salt = _overlay_salt(base_salt, audience)
+        previous = None if full else publication.load_state()
+        fresh = previous is None or previous.salt != salt or publication.live() is None
+        state: SiteState = SiteState(salt, epoch=os.urandom(8).hex()) if fresh or previous is None else previous
+        plans = [_item_plan(ctx, i, salt, state) for i in items]
+        plans += _listing_plans(items, ctx.unit_names, salt, kind)
+        extra_files = {f"{prefix(kind)}entries.json": entries_json(items, ctx.unit_names),
+                       f"{prefix(kind)}search-config.js": search_config(kind)}
+        keys = {p.url: p.key for p in plans}
+        files_key = {rel: hashlib.sha256(data).hexdigest() for rel, data in extra_files.items()}
+        if not fresh and keys == state.pages and all(state.assets.get(r) == k for r, k in files_key.items()):
+            reports[name] = None
+            continue
+        reports[name] = _generate(ctx, publication, previous, state, fresh, salt, items, plans,
+                                  {"audience": audience, "overlay": kind}, _Timer(), {},
+                                  bundle_at=f"{prefix(kind)}_pagefind", extra_files=extra_files)
+    for path in root.iterdir():
+        if not path.name.startswith(".") and path.name not in reports:
+            _drop_overlay(root, path.name)
+    return reports
+
+
+def _listing_plans(items: list[Item], unit_names: dict[str, str], salt: str, kind: str) -> list[PagePlan]:
+    ordered = sorted(items, key=Item.order_key)
+    return Listing(prefix(kind), KINDS[kind], ordered).plans(unit_names, salt + digest(unit_names))
+
+
+def _drop_overlay(root: Path, name: str) -> None:
+    """An audience with no restricted items left: its overlay goes, link first (readers then
+    get the base only), then its slots."""
+    link = root / name
+    if link.is_symlink() or link.is_file():
+        link.unlink()
+    elif link.is_dir():
+        shutil.rmtree(link)
+    shutil.rmtree(root / f".{name}.builds", ignore_errors=True)
+
+
+def describe(reports: dict[str, Any]) -> str:
+    built = [n for n, r in reports.items() if r is not None]
+    return f"{len(reports)} 个限定范围叠加层（本次重新生成 {len(built)} 个）"

@@ -1,0 +1,110 @@
+"""Production layout: real nginx (Debian) started by the test on 127.0.0.1 with its own prefix,
+pid and temp paths, serving the files itself and asking the portal who may read them."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from portal_support import PERSON_URL, PUBLIC_TITLE, PUBLIC_URL, UNIT_SECRET, UNIT_URL, Client, sample_city, text
+
+from repo_tools.portal.nginx import write_config
+from repo_tools.portal.server import PortalServer, free_port
+
+NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+pytestmark = pytest.mark.skipif(NGINX is None, reason="没有安装 nginx（scripts/setup-system.sh 会安装）")
+
+
+@pytest.fixture(scope="module")
+def sample(template_city):  # type: ignore[no-untyped-def]
+    yield from sample_city(template_city)
+
+
+@pytest.fixture(scope="module")
+def front(sample, tmp_path_factory):  # type: ignore[no-untyped-def]
+    """The portal on one free port and nginx in front of it on another; both stopped after."""
+    state = tmp_path_factory.mktemp("nginx")
+    with PortalServer(sample.city) as portal:
+        listen = free_port()
+        conf = write_config(sample.city.site_dir, state / "nginx.conf", state, listen, f"127.0.0.1:{portal.port}",
+                            run_as="root" if os.geteuid() == 0 else None)
+        proc = subprocess.Popen([NGINX, "-p", str(state), "-c", str(conf), "-e", str(state / "error.log"),
+                                 "-g", "daemon off;"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                Client("127.0.0.1", listen).get("/login")
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"nginx 未能启动：{proc.stderr.read().decode() if proc.stderr else ''}") from None
+                time.sleep(0.1)
+        try:
+            yield listen, sample
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+
+
+def reader(front, user: str) -> Client:  # type: ignore[no-untyped-def]
+    listen, sample = front
+    c = Client("127.0.0.1", listen)
+    status, headers, _ = c.login(user, sample.passwords[user])
+    assert status == 303, status
+    if headers["location"] == "/password":
+        new = f"Nginx{user}2026"
+        status, _, _ = c.post("/password", {"old": sample.passwords[user], "new": new, "csrf_token": c.csrf("/password")})
+        assert status == 303
+        sample.passwords[user] = new
+    return c
+
+
+def test_nginx_serves_the_files_the_portal_allows(front):  # type: ignore[no-untyped-def]
+    wu = reader(front, "wu")
+    status, headers, page = wu.get(PUBLIC_URL)
+    assert status == 200 and PUBLIC_TITLE in text(page)
+    assert headers["server"] == "nginx"  # the file came from nginx, not through the portal
+    assert headers["x-content-type-options"] == "nosniff" and "default-src" in headers["content-security-policy"]
+    status, _, page = wu.get(UNIT_URL)
+    assert status == 200 and UNIT_SECRET in text(page)
+    assert wu.get("/restricted/unit/_pagefind/pagefind-entry.json")[0] == 200
+    status, _, page = wu.get("/")
+    assert status == 200 and "待办事项" in text(page)  # the home page, composed by the portal
+    status, headers, _ = wu.get(UNIT_URL.rstrip("/"))
+    assert status == 303 and headers["location"].endswith(UNIT_URL)
+
+
+def test_nginx_answers_404_for_what_the_reader_may_not_see(front):  # type: ignore[no-untyped-def]
+    feng = reader(front, "feng")
+    assert feng.get(PERSON_URL)[0] == 200
+    for path in (UNIT_URL, UNIT_URL + "index.html", "/restricted/unit/_pagefind/pagefind-entry.json",
+                 "/documents/lagov/2013/oa-measures/..%2F..%2F..%2Fjyj/2013/supervision/",
+                 "/documents/lagov/2013/oa-measures/%2e%2e/%2e%2e/%2e%2e/jyj/2013/supervision/",
+                 "//documents/jyj/2013/supervision/", "/documents%5cjyj/2013/supervision/",
+                 "/DOCUMENTS/JYJ/2013/SUPERVISION/", "/site-overlays/unit-jyj/documents/jyj/2013/supervision/",
+                 "/site/index.html", "/server/portal/portal.sqlite", "/server/lockouts.json", "/_portal/auth",
+                 "/%2e%2e/etc/passwd", "/documents/jyj/2013/supervision/index.html%00"):
+        status, headers, page = feng.get(path)
+        assert status in (400, 404), (path, status)
+        assert UNIT_SECRET not in text(page)
+        if status == 404:
+            assert "页面不存在" in text(page), path
+
+
+def test_nginx_without_a_session_sends_to_login(front):  # type: ignore[no-untyped-def]
+    listen, sample = front
+    anonymous = Client("127.0.0.1", listen)
+    status, headers, _ = anonymous.get(PUBLIC_URL)
+    assert status == 303 and "/login?next=/documents/lagov/" in headers["location"]
+    status, _, page = anonymous.get("/login")
+    assert status == 200 and 'name="csrf_token"' in text(page)
+    status, _, page = anonymous.post("/login", {"user": "wu", "password": "x"})
+    assert status == 403 and "表单校验码" in text(page)
+    wu = reader(front, "wu")
+    status, _, _ = wu.post("/logout", {"csrf_token": wu.csrf("/password")})
+    assert status == 303
+    status, headers, _ = wu.get(UNIT_URL)
+    assert status == 303 and "/login" in headers["location"]

@@ -1,0 +1,421 @@
+"""The city as a service: a real sshd on 127.0.0.1, real gitolite3, real gpg-agents serving each
+person's authentication subkey, and real Unix accounts for the people (created here, removed
+after). The served city is built once for the module; every test acts on it over SSH."""
+from __future__ import annotations
+
+import os
+import pwd
+import secrets
+import shlex
+import shutil
+import socket
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+import yaml
+
+from fixtures import short_tmpdir
+
+from repo_tools import city as city_mod
+from repo_tools import keys
+from repo_tools.messages import Refused, render
+from repo_tools.server import service
+from repo_tools.server.layout import ServiceLayout
+from repo_tools.server.remote import RemoteCity
+from repo_tools.server.setup import install_interpreter, setup
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="需要 root：测试要建立 Unix 账户并运行 sshd")
+
+PROJECT = Path(__file__).resolve().parent.parent
+DENIED = "拒绝（{0}）：{1}{2}".format(*render("ssh-denied"))
+GIT_ONLY = "拒绝（{0}）：{1}{2}".format(*render("ssh-git-only"))
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Person:
+    """A registered person with their own Unix account, GnuPG home and gpg-agent."""
+    id: str
+    account: str
+    home: Path
+    gnupghome: Path
+    fingerprint: str = ""
+
+
+@dataclass
+class Served:
+    root: Path
+    base: Path
+    account: str
+    port: int
+    python: Path
+    people: dict[str, Person]
+    known_hosts: Path
+
+    def url(self, repo: str) -> str:
+        return f"ssh://{self.account}@127.0.0.1:{self.port}/{repo}"
+
+    def env(self, person: Person) -> dict[str, str]:
+        sock = person.gnupghome / "S.gpg-agent.ssh"
+        ssh = (f"ssh -p {self.port} -o UserKnownHostsFile={self.known_hosts} -o StrictHostKeyChecking=yes "
+               "-o BatchMode=yes -o IdentitiesOnly=no -o IdentityFile=none")
+        return {"HOME": str(person.home), "GNUPGHOME": str(person.gnupghome), "SSH_AUTH_SOCK": str(sock),
+                "GIT_SSH_COMMAND": ssh, "LANG": "C.UTF-8", "PATH": "/usr/bin:/bin",
+                "GIT_TERMINAL_PROMPT": "0"}
+
+    def run(self, person: Person, *args: str, cwd: Path | None = None, input: bytes | None = None
+            ) -> subprocess.CompletedProcess[str]:
+        """Run a command as the person's own Unix account, with their agent."""
+        env = self.env(person)
+        cmd = ["/usr/sbin/runuser", "-u", person.account, "--", "env", *[f"{k}={v}" for k, v in env.items()], *args]
+        return subprocess.run(cmd, cwd=cwd or person.home, capture_output=True, text=True)
+
+    def ssh(self, person: Person, *args: str) -> subprocess.CompletedProcess[str]:
+        return self.run(person, "sh", "-c", self.env(person)["GIT_SSH_COMMAND"] + " "
+                        + " ".join(shlex.quote(a) for a in args))
+
+    def git(self, person: Person, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+        return self.run(person, "git", *args, cwd=cwd)
+
+    def log_lines(self) -> int:
+        return len((self.root / "log" / "events.jsonl").read_bytes().splitlines())
+
+
+def _oa_as(python: Path, person: Person, *args: str, served: Served | None = None) -> subprocess.CompletedProcess[str]:
+    env = {"HOME": str(person.home), "GNUPGHOME": str(person.gnupghome), "LANG": "C.UTF-8",
+           "PATH": "/usr/bin:/bin"}
+    if served:
+        env = served.env(person)
+    code = "import sys; from repo_tools.cli import main; sys.argv[0] = 'oa'; main()"
+    cmd = ["/usr/sbin/runuser", "-u", person.account, "--", "env", *[f"{k}={v}" for k, v in env.items()],
+           str(python), "-c", code, *args]
+    return subprocess.run(cmd, capture_output=True, text=True)
+
+
+PEOPLE = [("ssa", "lagov", "甲作者", ["author", "seal-custodian"]),
+          ("ssb", "jyj", "乙收文", ["author", "clerk"]),
+          ("ssc", "lagov", "丙审核", ["reviewer"])]
+
+
+@pytest.fixture(scope="module")
+def served() -> Iterator[Served]:
+    if not (Path("/usr/sbin/sshd").exists() and Path("/usr/bin/gitolite").exists()):
+        subprocess.run(["bash", str(PROJECT / "scripts" / "setup-system.sh")], check=True)
+    base = short_tmpdir("oas")
+    os.chmod(base, 0o755)
+    tag = secrets.token_hex(2)
+    account = f"oasvc{tag}"
+    people: dict[str, Person] = {}
+    created: list[str] = []
+    root = base / "c"
+    try:
+        # People's own `oa`: Debian's python, readable by every account (not root's pyenv).
+        python = install_interpreter(base / "cv", base / "ca")
+        subprocess.run(["chmod", "-R", "go+rX", str(base / "cv"), str(base / "ca")], check=True)
+        for pid, unit, name, roles in PEOPLE:
+            acct = f"{pid}{tag}"
+            home = base / pid
+            subprocess.run(["useradd", "--create-home", "--home-dir", str(home), "--shell", "/bin/sh", acct],
+                           check=True, capture_output=True)
+            created.append(acct)
+            person = Person(pid, acct, home, home / "g")
+            done = _oa_as(python, person, "--json", "user", "keygen", "--name", name,
+                          "--out", str(home / "key.asc"), "--gnupghome", str(person.gnupghome))
+            assert done.returncode == 0, done.stderr
+            person.fingerprint = yaml.safe_load(done.stdout)["fingerprint"]
+            people[pid] = person
+        city = city_mod.init(root)
+        city_mod.add_unit(city, "admin", "lagov", "六安市人民政府办公室", ["六政办"], "city")
+        city_mod.add_unit(city, "admin", "jyj", "六安市教育局", ["六教"], "department")
+        for pid, unit, name, roles in PEOPLE:
+            city_mod.add_user(city, "admin", pid, name, unit, roles, key_file=people[pid].home / "key.asc")
+        city_mod.add_user(city, "admin", "jyjadm", "丁管理", "jyj", ["admin"])  # approves jyj's applications
+        city_mod.add_unit(city, "admin", "jaq", "金安区人民政府", ["金政"], "county")  # no clerk yet
+        city.stop_agents()
+        port = _free_port()
+        setup(root, account=account, port=port, listen="127.0.0.1", hand_over=base / "keys")
+        layout = ServiceLayout(root)
+        known = base / "known_hosts"
+        known.write_text(f"[127.0.0.1]:{port} {(layout.host_key.with_suffix('.pub')).read_text()}")
+        os.chmod(known, 0o644)
+        # The custodian keeps the unit's seal key in their own GnuPG home (never on the server).
+        seal_home = base / "keys" / "seals" / "lagov-1" / "gnupg"
+        seal_fpr = keys.keyring(seal_home).list_keys(secret=True)[0]["fingerprint"]
+        secret = keys.export_secret(seal_home, seal_fpr)
+        keys.stop_agent(seal_home)
+        a = people["ssa"]
+        (a.home / "seal.asc").write_text(secret)
+        os.chown(a.home / "seal.asc", pwd.getpwnam(a.account).pw_uid, -1)
+        got = subprocess.run(["/usr/sbin/runuser", "-u", a.account, "--", "env", f"GNUPGHOME={a.gnupghome}",
+                              "gpg", "--batch", "--import", str(a.home / "seal.asc")], capture_output=True)
+        assert got.returncode == 0, got.stderr
+        (a.home / "seal.asc").unlink()
+        service.start(root)
+        yield Served(root, base, account, port, python, people, known)
+    finally:
+        if root.exists() and ServiceLayout(root).is_served():
+            try:
+                service.stop(root)
+            except Refused:
+                pass
+        for person in people.values():
+            subprocess.run(["/usr/sbin/runuser", "-u", person.account, "--", "env", f"GNUPGHOME={person.gnupghome}",
+                            "gpgconf", "--kill", "all"], capture_output=True)
+        for acct in created:
+            subprocess.run(["pkill", "-u", acct], capture_output=True)  # only this test's own accounts
+            subprocess.run(["userdel", "-r", acct], capture_output=True)
+        if (base / "keys").exists():
+            for home in (base / "keys").glob("*/*/gnupg"):
+                keys.stop_agent(home)
+        subprocess.run(["userdel", account], capture_output=True)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def test_status_says_what_runs_in_chinese(served: Served) -> None:
+    report = service.status(served.root)
+    assert report.ok, report.text()
+    assert "sshd 运行中" in report.text() and "服务器不保存任何个人或印章私钥" in report.text()
+    assert not list((served.root / "people").glob("*/gnupg"))
+
+
+def test_member_clones_and_pushes_signed_over_ssh(served: Served) -> None:
+    a = served.people["ssa"]
+    work = a.home / "w-push"
+    got = served.git(a, "clone", "-q", served.url("lagov"), str(work))
+    assert got.returncode == 0, got.stderr
+    for key, value in (("user.signingkey", a.fingerprint), ("user.name", "甲作者"),
+                       ("user.email", "ssa@lagov.oa.local"), ("commit.gpgSign", "true")):
+        served.git(a, "config", key, value, cwd=work)
+    (work / "note.md").write_text("草稿\n")
+    os.chown(work / "note.md", pwd.getpwnam(a.account).pw_uid, -1)
+    served.git(a, "add", "note.md", cwd=work)
+    assert served.git(a, "commit", "-qm", "草稿", cwd=work).returncode == 0
+    before = served.log_lines()
+    pushed = served.git(a, "push", "--signed", "origin", "HEAD:refs/heads/draft/ssh", cwd=work)
+    assert pushed.returncode == 0, pushed.stderr
+    assert served.log_lines() == before + 1
+    # The refusal of an unsigned push arrives over SSH in Chinese, and nothing changes.
+    unsigned = served.git(a, "push", "origin", "HEAD:refs/heads/draft/unsigned", cwd=work)
+    assert unsigned.returncode != 0 and "推送被拒绝" in unsigned.stderr and "推送证书" in unsigned.stderr
+    refs = served.git(a, "ls-remote", served.url("lagov"))
+    assert "draft/ssh" in refs.stdout and "draft/unsigned" not in refs.stdout
+    assert served.log_lines() == before + 1
+
+
+def test_other_unit_learns_nothing(served: Served) -> None:
+    b = served.people["ssb"]
+    results = [served.git(b, "clone", "-q", served.url(repo), str(b.home / f"x-{repo}"))
+               for repo in ("lagov", "nosuchunit")]
+    fetch = served.git(b, "ls-remote", served.url("lagov"))
+    push = served.ssh(b, f"{served.account}@127.0.0.1", "git-receive-pack '/lagov'")
+    for got in (*results, fetch, push):
+        assert got.returncode != 0
+        assert DENIED in got.stderr
+        assert "lagov" not in got.stderr and "nosuchunit" not in got.stderr and "FATAL" not in got.stderr
+    assert results[0].stderr.replace("x-lagov", "x") == results[1].stderr.replace("x-nosuchunit", "x")
+    assert not (b.home / "x-lagov").exists()
+    # Their own unit and the registry are readable.
+    assert served.git(b, "ls-remote", served.url("jyj")).returncode == 0
+    assert served.git(b, "ls-remote", served.url("registry")).returncode == 0
+    assert DENIED in served.ssh(b, f"{served.account}@127.0.0.1", "git-receive-pack '/registry'").stderr
+
+
+def test_no_shell_and_no_command_but_git(served: Served) -> None:
+    b = served.people["ssb"]
+    for command in ("", "id", "sh -c id", "git-upload-pack '/jyj'; id", "info", "help"):
+        got = served.ssh(b, f"{served.account}@127.0.0.1", *([command] if command else []))
+        assert got.returncode != 0
+        assert f"uid=" not in got.stdout
+        assert GIT_ONLY in got.stderr or DENIED in got.stderr
+    # No forwarding: a stdio forward to the server's own sshd port is refused by the server.
+    forward = served.run(b, "sh", "-c", served.env(b)["GIT_SSH_COMMAND"]
+                         + f" -W 127.0.0.1:{served.port} {served.account}@127.0.0.1 </dev/null")
+    assert forward.returncode != 0 and "SSH-2.0" not in forward.stdout
+    assert "prohibited" in forward.stderr or "open failed" in forward.stderr
+
+
+def test_no_file_of_the_city_is_readable_by_a_person(served: Served) -> None:
+    a = served.people["ssa"]
+    for path in (served.root, served.root / "log" / "events.jsonl", served.root / "registry.git" / "config",
+                 served.root / "server" / "gnupg", served.root / "units" / "lagov.git" / "HEAD"):
+        got = served.run(a, "cat", str(path))
+        assert got.returncode != 0 and "ermission denied" in got.stderr, path
+    info = served.root.stat()
+    assert info.st_uid == pwd.getpwnam(served.account).pw_uid and (info.st_mode & 0o077) == 0
+
+
+def test_a_key_without_auth_subkey_cannot_be_registered(ws) -> None:  # type: ignore[no-untyped-def]
+    home = short_tmpdir("oak")
+    try:
+        subprocess.run(["gpg", "--batch", "--passphrase", "", "--quick-gen-key", "无认证 <n@x>", "ed25519", "sign", "0"],
+                       env={**os.environ, "GNUPGHOME": str(home)}, check=True, capture_output=True)
+        fpr = keys.keyring(home).list_keys()[0]["fingerprint"]
+        key_file = home / "k.asc"
+        key_file.write_text(keys.export_public(home, fpr))
+        before = ws.city.registry().commit
+        with pytest.raises(Refused) as caught:
+            city_mod.add_user(ws.city, "admin", "noauth", "无认证", "jyj", ["author"], key_file=key_file)
+        assert caught.value.rule == "key-no-auth"
+        assert ws.city.registry().commit == before
+    finally:
+        keys.stop_agent(home)
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def _oa(served: Served, person: Person, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    code = "import sys; from repo_tools.cli import main; sys.argv[0] = 'oa'; main()"
+    return served.run(person, str(served.python), "-c", code, *args, cwd=cwd)
+
+
+def test_review_and_sealing_merge_over_ssh(served: Served) -> None:
+    a, c = served.people["ssa"], served.people["ssc"]
+    wa, wc = a.home / "w-rev", c.home / "w-rev"
+    for person, work in ((a, wa), (c, wc)):
+        got = _oa(served, person, "--as", person.id, "clone", served.url("lagov"), str(work), cwd=person.home)
+        assert got.returncode == 0, got.stderr
+    assert served.git(a, "checkout", "-qb", "draft/notice", cwd=wa).returncode == 0
+    made = _oa(served, a, "doc", "new", "--type", "通知", "--title", "六安市人民政府办公室关于测试远程办理的通知",
+               "--to", "六安市教育局", "--slug", "ssh-notice", cwd=wa)
+    assert made.returncode == 0, made.stderr
+    served.git(a, "add", "-A", cwd=wa)
+    assert served.git(a, "commit", "-qm", "起草：远程办理通知", cwd=wa).returncode == 0, "commit"
+    opened = _oa(served, a, "--json", "review", "open", cwd=wa)
+    assert opened.returncode == 0, opened.stderr
+    n = str(yaml.safe_load(opened.stdout)["n"])
+    approved = _oa(served, c, "review", "approve", n, "--opinion", "同意。", cwd=wc)
+    assert approved.returncode == 0, approved.stderr
+    merged = _oa(served, a, "review", "merge", n, cwd=wa)
+    assert merged.returncode == 0, merged.stderr
+    main = served.git(a, "ls-remote", served.url("lagov"), "refs/heads/main").stdout.split()[0]
+    show = served.git(a, "fetch", "-q", "origin", cwd=wa)
+    assert show.returncode == 0
+    body = served.git(a, "show", f"{main}:documents/{_year()}/ssh-notice/index.md", cwd=wa).stdout
+    assert "number: 六政办〔" in body
+
+
+@dataclass(frozen=True)
+class _Office(RemoteCity):
+    """Two people's machines in one test process: each signs with their own GnuPG home."""
+    homes: tuple[tuple[str, Path], ...] = ()
+
+    def person_gnupg(self, user: str) -> Path:
+        return dict(self.homes).get(user, self.gnupghome)
+
+
+def _year() -> int:
+    from datetime import date
+    return date.today().year
+
+
+def test_nonce_made_with_the_pushers_own_seed_is_refused_and_the_real_one_accepted(ws) -> None:  # type: ignore[no-untyped-def]
+    """With a path transport the pusher runs receive-pack: a seed of their choosing makes git
+    report the nonce OK. The hook re-derives it from the repository's own seed."""
+    work = ws.clone("lagov", "zhang")
+    ws.commit(work, {"notes/a.md": "草稿\n"})
+    before = ws.snapshot()
+    forged = ws.push(work, "HEAD:refs/heads/draft/forged", "--receive-pack=git -c receive.certNonceSeed=mine receive-pack")
+    assert forged.returncode != 0 and "push-cert-nonce" in forged.stderr and "不是本仓库签发的随机数" in forged.stderr
+    assert ws.snapshot() == before
+    assert ws.push(work, "HEAD:refs/heads/draft/honest").returncode == 0
+
+
+def test_a_delivery_crosses_units_only_through_the_service(served: Served) -> None:
+    """The custodian sends the notice sealed over SSH (test_review_and_sealing_merge_over_ssh)
+    from their own clone; jyj's clerk receives it in theirs; the receipt comes back."""
+    a, b = served.people["ssa"], served.people["ssb"]
+    wa, wb = a.home / "w-rev", b.home / "w-inbox"
+    if not (wa / ".git").is_dir():
+        pytest.skip("needs the document sealed by test_review_and_sealing_merge_over_ssh")
+    got = _oa(served, b, "--as", "ssb", "clone", served.url("jyj"), str(wb), cwd=b.home)
+    assert got.returncode == 0, got.stderr
+    sent = _oa(served, a, "--json", "send", f"documents/{_year()}/ssh-notice", "--to", "jyj", cwd=wa)
+    assert sent.returncode == 0, sent.stderr
+    ident = yaml.safe_load(sent.stdout)["sent"][0]["id"]
+    # The sender pushed only to its own repository; the service placed it in jyj's inbox.
+    own = served.git(a, "ls-remote", served.url("lagov"), f"refs/outbox/jyj/{ident}").stdout
+    assert ident in own
+    inbox = _oa(served, b, "--json", "inbox", "list", cwd=wb)
+    assert inbox.returncode == 0, inbox.stderr
+    rows = yaml.safe_load(inbox.stdout)
+    assert [r["id"] for r in rows] == [ident] and rows[0]["from"] == "lagov" and rows[0]["status"] == "sent"
+    opened = _oa(served, b, "inbox", "open", ident, cwd=wb)
+    assert opened.returncode == 0, opened.stderr
+    back = _oa(served, a, "--json", "sent", cwd=wa)
+    row = next(r for r in yaml.safe_load(back.stdout) if r["id"] == ident)
+    assert row["status"] == "received" and row["received_by"] == "ssb"
+
+
+def _admin_city(served: Served) -> tuple[Person, RemoteCity]:
+    """The e-gov admin on their own machine: the admin's key was handed over by set-up."""
+    from repo_tools.server.identity import enable_ssh
+    from repo_tools.server.remote import prepare, sync
+    admin = Person("admin", "root", served.base / "adm", served.base / "keys" / "people" / "admin" / "gnupg")
+    admin.home.mkdir(exist_ok=True)
+    fpr = keys.keyring(admin.gnupghome).list_keys(secret=True)[0]["fingerprint"]
+    sock = enable_ssh(admin.gnupghome, fpr)
+    ssh = f"SSH_AUTH_SOCK={sock} ssh -p {served.port} -o UserKnownHostsFile={served.known_hosts} -o BatchMode=yes"
+    if (admin.home / "city").exists():
+        return admin, sync(admin.home / "city")
+    return admin, prepare(admin.home / "city", served.url("egov"), admin.gnupghome, ssh, [])
+
+
+def _service_refs(served: Served, unit: str, prefix: str) -> str:
+    """What the service's repository holds (read by root, the operator, for the assertion)."""
+    return subprocess.run(["git", "-c", "safe.directory=*", "--git-dir", str(served.root / "units" / f"{unit}.git"),
+                           "for-each-ref", "--format=%(refname)", prefix], capture_output=True, text=True).stdout
+
+
+def test_a_queued_delivery_arrives_when_the_receiver_gains_a_clerk(served: Served) -> None:
+    a = served.people["ssa"]
+    wa = a.home / "w-rev"
+    if not (wa / ".git").is_dir():
+        pytest.skip("needs the document sealed by test_review_and_sealing_merge_over_ssh")
+    sent = _oa(served, a, "--json", "send", f"documents/{_year()}/ssh-notice", "--to", "jaq", cwd=wa)
+    assert sent.returncode == 0, sent.stderr
+    row = yaml.safe_load(sent.stdout)["sent"][0]
+    assert row["queued"] is True and yaml.safe_load(sent.stdout)["queued"] == ["jaq"]
+    assert _service_refs(served, "jaq", "refs/inbox/") == ""  # Art. 27: no clerk, nothing placed
+    # The e-gov office registers jaq's clerk (a registry push over SSH): the service places it.
+    admin, city = _admin_city(served)
+    home = short_tmpdir("oaq")
+    try:
+        fpr = keys.generate(home, "金安收文", "clerk@jaq.oa.local")
+        (home / "k.asc").write_text(keys.export_public(home, fpr))
+        city_mod.add_user(city, "admin", "jaqclerk", "金安收文", "jaq", ["clerk"], key_file=home / "k.asc")
+    finally:
+        keys.stop_agent(home)
+        shutil.rmtree(home, ignore_errors=True)
+    assert _service_refs(served, "jaq", "refs/inbox/").split() == [f"refs/inbox/lagov/{row['id']}"]
+    back = _oa(served, a, "--json", "sent", cwd=wa)
+    mine = [r for r in yaml.safe_load(back.stdout) if r["id"] == row["id"]]
+    assert len(mine) == 1 and mine[0]["queued"] is False
+
+
+def test_revoking_a_certificate_ends_ssh_access_at_once(served: Served) -> None:
+    b = served.people["ssb"]
+    assert served.git(b, "ls-remote", served.url("jyj")).returncode == 0
+    from repo_tools import certificates
+    admin, mirror = _admin_city(served)
+    ssh = mirror.ssh
+    # jyj's admin approves on their own machine: their signature is made with their own key.
+    homes = (("jyjadm", served.base / "keys" / "people" / "jyjadm" / "gnupg"),)
+    city = _Office(admin.home / "city", gnupghome=admin.gnupghome, ssh=ssh, homes=homes)
+    before = served.log_lines()
+    certificates.revoke(city, "admin", "ssb", "compromised", approved_by="jyjadm")
+    assert served.log_lines() == before + 1
+    got = served.git(b, "ls-remote", served.url("jyj"))
+    assert got.returncode != 0 and "Permission denied" in got.stderr
+    # Disabling a person (Art. 14) ends their SSH access in that same registry push as well.
+    c = served.people["ssc"]
+    assert served.git(c, "ls-remote", served.url("lagov")).returncode == 0
+    city_mod.set_person_status(city, "admin", "ssc", "disabled", "离岗")
+    got = served.git(c, "ls-remote", served.url("lagov"))
+    assert got.returncode != 0 and "Permission denied" in got.stderr
