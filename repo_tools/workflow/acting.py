@@ -38,9 +38,19 @@ def _open(city: City, unit: str, n: int, actor: str) -> tuple[ReviewView, str, W
 
 
 def _push_tag(city: City, unit: str, actor: str, name: str, target: str, message: str, ref: str) -> str:
+    """Push a step's tag; a verdict it replaces under refs/reviews is kept in the same atomic push
+    under refs/reviews/<n>/_history/<user>/<k>, as every changed opinion is (review.cast)."""
+    refspecs: list[str] = []
+    if ref.startswith(REVIEWS):
+        n = int(ref[len(REVIEWS):].split("/", 1)[0])
+        with ReviewView.of(city, unit) as view:
+            earlier = view.ref(ref)
+            kept = view.history(n, actor)
+        if earlier:
+            refspecs.append(f"{earlier}:{REVIEWS}{n}/_history/{actor}/{(kept[-1][1] if kept else 0) + 1}")
     with Scratch(city.unit_repo(unit), city.signer(actor)) as scratch:
         tag = scratch.tag(name, target, message)
-        scratch.push([f"+{tag}:{ref}"])
+        scratch.push([f"+{tag}:{ref}", *refspecs])
     return tag
 
 

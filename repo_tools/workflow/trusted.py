@@ -37,10 +37,22 @@ def _lines_backwards(path: Path) -> Iterable[bytes]:
 
 
 def times_of(log_file: Path, oids: Iterable[str]) -> dict[str, datetime]:
-    """Object id -> trusted time, for those of `oids` the log has seen."""
+    """Object id -> trusted time, for those of `oids` the log has seen: from the Merkle log's
+    object index where it has them, else by reading the log backwards."""
     wanted = {o for o in oids if o}
     found: dict[str, datetime] = {}
     if not wanted or not log_file.exists():
+        return found
+    try:
+        from ..eventlog import object_entry
+        for oid in list(wanted):
+            entry = object_entry(log_file, oid)
+            moment = timeutil.parse(entry.time) if entry else None
+            if moment is not None:
+                found[oid] = moment
+    except Exception:  # noqa: BLE001 - no index (an older log): the scan below answers
+        found = {}
+    if len(found) == len(wanted):
         return found
     for raw in _lines_backwards(log_file):
         if not any(o.encode() in raw for o in wanted):
