@@ -230,13 +230,14 @@ class ReviewView:
         known = timeutil.parse(self.trusted.get(oid)) if self.trusted is not None else None
         return known or self.now
 
-    def signer_of(self, oid: str, payload: bytes, signature: bytes | None) -> str | None:
+    def signer_of(self, oid: str, payload: bytes, signature: bytes | None, unit: str | None = None) -> str | None:
         """The registered person of this unit whose key made a good signature that counts at
         the object's trusted time (the same judgement as `oa verify`), else None."""
         check = self.verifier.check(oid, payload, signature)
         if not check.valid or check.holder is None or check.holder.kind != "person":
             return None
-        counts, _why = judge(self.registry, self.unit, check.holder, self.signed_at(oid))
+        # `unit`: a 会签 is signed by a person of the co-issuing unit it names (workflow/steps.py)
+        counts, _why = judge(self.registry, unit or self.unit, check.holder, self.signed_at(oid))
         return check.holder.id if counts else None
 
     def request(self, n: int) -> Request:
@@ -292,7 +293,11 @@ class ReviewView:
             problem = ""
         except ValueError as exc:
             verdict, opinion, problem = None, tag.message.strip(), str(exc)
-        signer = self.signer_of(tag.oid, tag.payload, tag.signature)
+        signer_unit = None
+        if verdict == "countersign":
+            from .workflow.steps import verdict_fields
+            signer_unit = verdict_fields(tag.message).get("Unit") or None
+        signer = self.signer_of(tag.oid, tag.payload, tag.signature, signer_unit)
         person = self.registry.person(reviewer)
         if not match:
             problem = problem or "引用名称不合规范"
