@@ -273,7 +273,7 @@ def test_joint_document_needs_the_co_issuers_countersign_through_the_service(ws:
         acting.sign_off(ws.city, "lagov", n, "lu", "同意印发。")
     assert early.value.rule == "workflow-order" and "会签" in early.value.text()
     # a 会签 cannot be pushed into the drafting unit's repository, by anyone
-    assert "[workflow-countersign-route｜" in git_step(ws, "lagov", "li", n, "countersign", "同意。",
+    assert "[workflow-countersign-route｜" in git_step(ws, "lagov", "wang", n, "countersign", "同意。",
                                                       {"Date": TODAY.isoformat(), "Unit": "jyj"})
     # nor by someone of the co-issuer who is not its leader or deputy
     with pytest.raises(Refused) as not_leader:

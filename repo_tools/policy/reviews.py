@@ -77,7 +77,9 @@ def _verdict_update(push: Push, update: RefUpdate) -> Iterator[Refusal]:
     verdict = view.verdict(ref, update.new, head, excluded)
     person = push.registry.person(reviewer)
     if verdict.verdict not in (None, "approve", "reject"):
-        if verdict.signer != reviewer:
+        if verdict.verdict == "countersign":  # only the service places a 会签 here
+            yield refusal("workflow-countersign-route", ref, ref=ref)
+        elif verdict.signer != reviewer:
             yield refusal("review-signer", ref, ref=ref, signer=verdict.signer or "未登记或无效的密钥",
                           reviewer=reviewer)
         elif verdict.target != head and verdict.verdict != "countersign":
