@@ -336,8 +336,15 @@ class Provenance:
         else:
             approvals = [self._approval_from_trailer(entry) for entry in trailers.get("Approval", [])]
         signatures += [self.signature(a["签名对象"], "审核意见") for a in approvals if a["签名对象"]]
+        steps = [_issuing_step(s) for s in (sealed or {}).get("steps", [])]  # 会签, 签发, 复核
+        signatures += [self.signature(s["签名对象"], s["步骤"]) for s in steps if s["签名对象"] and s["步骤"] != "会签"]
         history = self._history(item, rev, commit_oid, approvals)
+        history += [{"业务状态": "现行文件", "业务行为": s["步骤"], "行为时间": s["可信时间"],
+                     "行为人": s["姓名"] + ("（代）" if s["受委托于"] else ""),
+                     "行为依据": s["意见"], "对象": s["签名对象"]} for s in steps]
+        history.sort(key=lambda e: str(e.get("行为时间") or ""))
         return {"commit": commit_oid, "signatures": signatures, "seal": seal, "approvals": approvals,
+                "steps": steps,
                 "history": history, "trusted_time": self.times.get(commit_oid or ""),
                 "merge_request": (trailers.get("Merge-Request") or [None])[0]}
 
@@ -487,6 +494,7 @@ def item_metadata(item: Item, ref: ArchiveReference, unit_name: str, unit_id: st
         "电子签名": provenance["signatures"],
         "印章": provenance["seal"],
         "审批": provenance["approvals"],
+        "发文流程": provenance.get("steps", []),
         "可信时间": {"发布": provenance["trusted_time"], "合并请求": provenance["merge_request"]},
         "业务行为": history,
         "存储位置": {"档案包": item_dir.rsplit("/items/", 1)[0], "条目": item_dir, "原始位置": item.source,
@@ -677,3 +685,11 @@ def _find_by_reference(city: City, reference: str) -> tuple[str, PackageInfo, di
 __all__ = ["archive", "build_package", "publish_package", "gather", "packages", "read_packages",
            "archived_sources", "tag_name", "package_of_tag", "package_path", "Package", "PackageInfo",
            "Path", "find_item", "unit_of_actor"]
+
+
+def _issuing_step(entry: dict[str, Any]) -> dict[str, Any]:
+    """A 会签, 签发 or 复核 of the sealing merge as archive metadata (业务行为 with its signature)."""
+    return {"步骤": entry["step_name"], "人员": entry["user"], "姓名": entry["name"], "单位": entry.get("unit_name"),
+            "意见": entry.get("opinion") or "", "成文日期": entry.get("date"), "可信时间": entry.get("trusted_time"),
+            "受委托于": entry.get("on_behalf_name"), "委托编号": entry.get("delegation"),
+            "签名标签": entry.get("ref"), "签名对象": entry.get("tag"), "有效": bool(entry.get("valid"))}

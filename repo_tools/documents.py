@@ -4,8 +4,10 @@ One place validates a document: `check_document` (and `check_bulletin`) takes th
 and the list of files in its folder, so the server hook (reading git objects), the client's
 pre-commit hook (reading the index) and `oa doc check` (reading the disk) all say the same words.
 
-Front matter keys are those of ARCHITECTURE.md "Content in a unit repository", plus one:
-`upward: true` marks a 上行文 whose superior the system cannot recognise by itself.
+Front matter keys are those of ARCHITECTURE.md "Content in a unit repository", plus two:
+`upward: true` marks a 上行文 whose superior the system cannot recognise by itself, and
+`joint: [unit ids]` names the co-issuing units of a 联合行文 (each 会签s it; repo_tools/workflow/).
+`signer` and `date` of a sealed document are written by the seal from the 签发 signature.
 A document is upward (上行文, so it needs a 签发人) when it is a 请示, when it carries
 `upward: true`, or when one of its recipients is a superior of the sending unit: a registered
 unit of a higher level (city above county and department, county and department above township),
@@ -41,7 +43,7 @@ FIELD_NAMES = {
     "type": "文种", "title": "标题", "number": "发文字号", "urgency": "紧急程度", "recipients": "主送机关",
     "cc": "抄送机关", "signer": "签发人", "date": "成文日期", "attachments": "附件说明", "notes": "附注",
     "printed_by": "印发机关", "printed_on": "印发日期", "audience": "阅读范围", "sealed_on": "盖章日期",
-    "upward": "上行文标记", "column": "栏目",
+    "upward": "上行文标记", "column": "栏目", "joint": "联合发文单位",
 }
 FIELD_REMEDIES = {
     "date": "请写成真实的日期，如 date: 2013-03-21。",
@@ -53,6 +55,7 @@ FIELD_REMEDIES = {
     "audience": "请写 all（默认），或由 unit:单位标识、user:用户标识 组成的列表。",
     "signer": "请写签发人姓名；联合行文写成姓名列表。",
     "upward": "请写 true 或 false。",
+    "joint": "请写联合发文单位的单位标识列表，如 joint: [jyj, czj]（主办单位不必写）。",
     "type": "请写文种，如 type: 通知。",
     "title": "请写标题，如 title: 六安市人民政府办公室关于……的通知。",
     "column": "请写栏目名称，如 column: 政务动态。",
@@ -107,6 +110,7 @@ class DocumentMeta(BaseModel):
     audience: Literal["all"] | list[str] = "all"
     sealed_on: Any = None
     upward: bool = False
+    joint: list[str] = []   # 联合行文: the co-issuing units' ids (each 会签s: repo_tools/workflow/)
 
     @field_validator("date")
     @classmethod
@@ -323,6 +327,10 @@ def check_document(path_of_index_md: str, text: str, folder_files: set[str], uni
     why = upward_reason(meta, unit, registry)
     if why and not [s for s in meta.signers if s.strip()]:
         found.append(refusal("doc-signer-missing", path, path=path, why=why))
+    if registry is not None:
+        unknown = [u for u in meta.joint if registry.unit(u) is None or u == unit.id]
+        if unknown:
+            found.append(refusal("doc-joint-unit", path, path=path, units="、".join(unknown)))
     if meta.urgency is not None and meta.urgency not in URGENCIES:
         found.append(refusal("doc-urgency", path, path=path, value=meta.urgency))
     if meta.date > today:

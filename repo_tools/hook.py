@@ -128,6 +128,7 @@ def post_receive(lines: list[str]) -> int:
         )
         if pending and pending.exists():
             pending.unlink()
+        _carry_countersigns(push)
         if push.kind == "registry":
             refresh_server_keyring(push.city)
             _refresh_access(push)
@@ -135,6 +136,16 @@ def post_receive(lines: list[str]) -> int:
         return 0
     finally:
         push.close()
+
+
+def _carry_countersigns(push: Push) -> None:
+    """The service carries 会签 between units (workflow/countersign_delivery.py); a failure is
+    reported and retried by the next push, never a reason to lose this one."""
+    try:
+        from .workflow.countersign_delivery import after_push
+        after_push(push.city, push.kind, push.unit, push.updates)
+    except Exception as exc:  # noqa: BLE001 - the push is already accepted and logged
+        print(f"会签件送达失败（将在下次推送时重试）：{exc}", file=sys.stderr)
 
 
 def pre_commit() -> int:

@@ -84,11 +84,14 @@ def issuer_heading(doc_type: str, unit_name: str) -> str:
 
 def render_official_html(meta: dict[str, Any], body_html: str, unit_name: str, seal_svg: str | None = None,
                          attachment_links: dict[str, str] | None = None,
-                         attachment_pages: dict[str, str] | None = None) -> str:
+                         attachment_pages: dict[str, str] | None = None,
+                         co_issuers: list[tuple[str, str | None]] | None = None) -> str:
     """The document in the GB/T 9704 layout.
 
     `attachment_links` maps an attachment's `file` to the URL the page links it with;
-    `attachment_pages` maps a `file` to safe HTML printed as that attachment's own page."""
+    `attachment_pages` maps a `file` to safe HTML printed as that attachment's own page;
+    `co_issuers` lists the other units of a joint document (联合行文), each (name, seal image),
+    in the order of its `joint`: their names and seals stand in one row after the drafting unit's."""
     links = attachment_links or {}
     pages = attachment_pages or {}
     doc_type = str(meta.get("type") or "")
@@ -134,13 +137,16 @@ def render_official_html(meta: dict[str, Any], body_html: str, unit_name: str, s
             else:
                 out.append(f'<p class="od-attachment-more">{prefix}{label}</p>')
         out.append("</div>")
-    out.append('<div class="od-signature"><div class="od-sign-block">')
-    out.append(f'<p class="od-sign-name">{escape(unit_name)}</p>')
-    if meta.get("date"):
-        out.append(f'<p class="od-date">{escape(_day(meta["date"]))}</p>')
-    if seal_svg:
-        out.append(f'<div class="od-seal" aria-label="{escape(unit_name)}电子印章">{seal_svg}</div>')
-    out.append("</div></div>")
+    if co_issuers:
+        out.append(joint_signature_html([(unit_name, seal_svg), *co_issuers], meta.get("date")))
+    else:
+        out.append('<div class="od-signature"><div class="od-sign-block">')
+        out.append(f'<p class="od-sign-name">{escape(unit_name)}</p>')
+        if meta.get("date"):
+            out.append(f'<p class="od-date">{escape(_day(meta["date"]))}</p>')
+        if seal_svg:
+            out.append(f'<div class="od-seal" aria-label="{escape(unit_name)}电子印章">{seal_svg}</div>')
+        out.append("</div></div>")
     notes = str(meta.get("notes") or "").strip()
     if notes:
         out.append(f'<p class="od-notes">（{escape(notes.strip("（）()"))}）</p>')
@@ -162,6 +168,24 @@ def render_official_html(meta: dict[str, Any], body_html: str, unit_name: str, s
                f'<span class="od-printed-on">{escape(_day(printed_on)) + "印发" if printed_on else ""}</span></p>')
     out.append("</footer></article>")
     return "\n".join(out)
+
+
+def joint_signature_html(units: list[tuple[str, str | None]], day: Any) -> str:
+    """GB/T 9704 7.3.5.2, 联合行文: every issuing unit's 署名 in one row, the lead unit first, each
+    seal upright pressing on its own name, the seals aligned, not touching; one 成文日期 (the last
+    signer's) below them, right-indented four characters."""
+    out = ['<div class="od-signature od-joint"><div class="od-seal-row">']
+    for name, seal in units:
+        out.append('<div class="od-sign-unit">')
+        out.append(f'<p class="od-sign-name">{escape(name)}</p>')
+        if seal:
+            out.append(f'<div class="od-seal" aria-label="{escape(name)}电子印章">{seal}</div>')
+        out.append("</div>")
+    out.append("</div>")
+    if day:
+        out.append(f'<p class="od-date">{escape(_day(day))}</p>')
+    out.append("</div>")
+    return "".join(out)
 
 
 def stylesheet() -> str:

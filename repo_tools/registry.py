@@ -98,6 +98,11 @@ class Unit:
     # Numbers already used on paper before the unit joined the system, per "<code>〔<year>〕":
     # the next number allocated for that code and year is one more (e.g. {"六政办秘〔2013〕": 26}).
     number_floors: dict[str, int] = field(default_factory=dict)
+    # 发文 workflow (Art. 12, repo_tools/workflow/settings.py): who may 签发 besides the leader
+    # (for every 文种, or per 文种 where named), and whether a 复核 must precede the seal.
+    signers: list[str] = field(default_factory=list)
+    signers_for: dict[str, list[str]] = field(default_factory=dict)
+    check_required: bool = False
     # Art. 9: the names the unit carried, each {"name", "from"} (a date), oldest first; the
     # unit's life ends with deregistration, its archives handed to a unit or to the archives.
     names: list[dict[str, str]] = field(default_factory=list)

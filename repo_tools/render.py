@@ -40,8 +40,8 @@ def text_attachment_html(name: str, data: bytes) -> str | None:
     return markup.to_safe_html(LEADING_H1.sub("", text, count=1))
 
 
-def document_html(doc_dir: Path, unit_name: str | None = None, seal_svg: str | None = None
-                  ) -> tuple[dict[str, Any], str]:
+def document_html(doc_dir: Path, unit_name: str | None = None, seal_svg: str | None = None,
+                  co_issuers: list[tuple[str, str | None]] | None = None) -> tuple[dict[str, Any], str]:
     """(front matter, standalone HTML page) of the document in `doc_dir`."""
     index = doc_dir / "index.md"
     if not index.is_file():
@@ -57,7 +57,7 @@ def document_html(doc_dir: Path, unit_name: str | None = None, seal_svg: str | N
                     pages[str(item["file"])] = page
     name = unit_name or str(meta.get("printed_by") or "")
     fragment = official_form.render_official_html(meta, markup.to_safe_html(body), name, seal_svg,
-                                                  attachment_pages=pages)
+                                                  attachment_pages=pages, co_issuers=co_issuers)
     title = escape(str(meta.get("title") or ""))
     page = (f'<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8"><title>{title}</title>'
             f"<style>{official_form.stylesheet()}</style></head><body>{fragment}</body></html>")
@@ -65,9 +65,11 @@ def document_html(doc_dir: Path, unit_name: str | None = None, seal_svg: str | N
 
 
 def render_pdf(doc_dir: str | Path, out: str | Path, unit_name: str | None = None,
-               seal_svg: str | None = None, attachments: dict[str, bytes] | None = None) -> Path:
+               seal_svg: str | None = None, attachments: dict[str, bytes] | None = None,
+               co_issuers: list[tuple[str, str | None]] | None = None) -> Path:
     """Write the document's print form to `out` (PDF, A4) and return the path; `attachments`
-    (name -> bytes, e.g. the log's offline proofs) are embedded as PDF file attachments."""
+    (name -> bytes, e.g. the log's offline proofs) are embedded as PDF file attachments;
+    `co_issuers` are the other units of a joint document with their seals."""
     import io
 
     from weasyprint import HTML, Attachment
@@ -75,7 +77,7 @@ def render_pdf(doc_dir: str | Path, out: str | Path, unit_name: str | None = Non
     folder = Path(doc_dir).resolve()
     if folder.name == "index.md":
         folder = folder.parent
-    _meta, page = document_html(folder, unit_name, seal_svg)
+    _meta, page = document_html(folder, unit_name, seal_svg, co_issuers)
     target = Path(out)
     target.parent.mkdir(parents=True, exist_ok=True)
     embedded = [Attachment(file_obj=io.BytesIO(data), name=name, description=name)

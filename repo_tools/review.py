@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Mapping
@@ -42,9 +42,12 @@ REVIEW_REF = re.compile(r"^refs/reviews/(?P<n>[1-9]\d*)/(?P<reviewer>[a-z][a-z0-
 MR_REF = re.compile(r"^refs/(heads|tags)/mr/(?P<n>[1-9]\d*)$")
 REVIEW_HISTORY_REF = re.compile(
     r"^refs/reviews/(?P<n>[1-9]\d*)/_history/(?P<reviewer>[a-z][a-z0-9-]{0,31})/(?P<k>[1-9]\d*)$")
-VERDICTS = ("approve", "reject")
-VERDICT_NAMES = {"approve": "同意", "reject": "驳回"}
-TRAILER = re.compile(r"^(Merge-Request|Approval|Sealed-Document|Seal):[ \t]*(.+?)\s*$", re.M)
+VERDICTS = ("approve", "reject", "countersign", "sign-off", "check")   # the 发文 steps: workflow/steps.py
+VERDICT_NAMES = {"approve": "同意", "reject": "驳回", "countersign": "会签", "sign-off": "签发", "check": "复核"}
+TRAILER = re.compile(r"^(Merge-Request|Approval|Sealed-Document|Seal|Sign-Off|Countersign|Check):[ \t]*(.+?)\s*$",
+                     re.M)
+# Signed fields of a 签发 / 会签 verdict, after its opinion: `Date:` (成文日期), `Delegation:`, `Unit:`
+FIELD_LINE = re.compile(r"^(Date|Delegation|Unit|Head):[ \t]*\S")
 
 
 def parse_verdict(message: str) -> tuple[str, str]:
@@ -52,10 +55,13 @@ def parse_verdict(message: str) -> tuple[str, str]:
     first, _, rest = message.partition("\n")
     verdict = first.strip()
     if verdict not in VERDICTS:
-        raise ValueError(f"首行应为 approve 或 reject，实为“{verdict[:40]}”")
+        raise ValueError(f"首行应为 {' 或 '.join(VERDICTS)}，实为“{verdict[:40]}”")
     if rest and not rest.startswith("\n") and rest.strip():
         raise ValueError("首行之后应空一行再写审核意见")
-    opinion = rest.strip()
+    lines = rest.strip().split("\n")
+    while len(lines) > 1 and FIELD_LINE.match(lines[-1]):
+        lines.pop()  # the step's signed fields (workflow.steps.verdict_fields reads them)
+    opinion = "\n".join(lines).strip()
     if not opinion:
         raise ValueError("缺少审核意见（意见不能为空）")
     return verdict, opinion
@@ -72,12 +78,14 @@ class MergeTrailers:
     approvals: list[tuple[str, str]]          # (ref, tag object id)
     sealed: list[tuple[str, str]]             # (path of index.md, number)
     seal: str | None
+    steps: list[tuple[str, str, str]] = field(default_factory=list)   # (Sign-Off|Countersign|Check, ref, tag)
 
     @classmethod
     def parse(cls, message: str) -> "MergeTrailers":
         request, seal = None, None
         approvals: list[tuple[str, str]] = []
         sealed: list[tuple[str, str]] = []
+        steps: list[tuple[str, str, str]] = []
         for key, value in TRAILER.findall(message):
             if key == "Merge-Request" and value.isdigit():
                 request = int(value)
@@ -89,7 +97,10 @@ class MergeTrailers:
                 sealed.append((path.strip(), number.strip()))
             elif key == "Seal":
                 seal = value
-        return cls(request, approvals, sealed, seal)
+            elif key in ("Sign-Off", "Countersign", "Check"):
+                ref, _, oid = value.rpartition(" ")
+                steps.append((key, ref.strip(), oid.strip()))
+        return cls(request, approvals, sealed, seal, steps)
 
 
 @dataclass
@@ -219,13 +230,14 @@ class ReviewView:
         known = timeutil.parse(self.trusted.get(oid)) if self.trusted is not None else None
         return known or self.now
 
-    def signer_of(self, oid: str, payload: bytes, signature: bytes | None) -> str | None:
+    def signer_of(self, oid: str, payload: bytes, signature: bytes | None, unit: str | None = None) -> str | None:
         """The registered person of this unit whose key made a good signature that counts at
         the object's trusted time (the same judgement as `oa verify`), else None."""
         check = self.verifier.check(oid, payload, signature)
         if not check.valid or check.holder is None or check.holder.kind != "person":
             return None
-        counts, _why = judge(self.registry, self.unit, check.holder, self.signed_at(oid))
+        # `unit`: a 会签 is signed by a person of the co-issuing unit it names (workflow/steps.py)
+        counts, _why = judge(self.registry, unit or self.unit, check.holder, self.signed_at(oid))
         return check.holder.id if counts else None
 
     def request(self, n: int) -> Request:
@@ -281,15 +293,19 @@ class ReviewView:
             problem = ""
         except ValueError as exc:
             verdict, opinion, problem = None, tag.message.strip(), str(exc)
-        signer = self.signer_of(tag.oid, tag.payload, tag.signature)
+        signer_unit = None
+        if verdict == "countersign":
+            from .workflow.steps import verdict_fields
+            signer_unit = verdict_fields(tag.message).get("Unit") or None
+        signer = self.signer_of(tag.oid, tag.payload, tag.signature, signer_unit)
         person = self.registry.person(reviewer)
         if not match:
             problem = problem or "引用名称不合规范"
         elif signer != reviewer:
             problem = problem or f"签名人不是 {reviewer} 本人（或其证书无效）"
-        elif person is None or person.unit != self.unit or person.status != "active" \
-                or "reviewer" not in person.roles:
-            problem = problem or f"{reviewer} 不是本单位在职的审核人"
+        elif verdict in ("approve", "reject") and (person is None or person.unit != self.unit
+                                                   or person.status != "active" or "reviewer" not in person.roles):
+            problem = problem or f"{reviewer} 不是本单位在职的审核人"  # other steps: workflow.steps judges who
         elif reviewer in excluded:
             problem = problem or f"{reviewer} 是本合并请求的拟稿人或提交人"
         return Verdict(reviewer, ref, tag.oid, tag.object, verdict, opinion, signer, not problem,
@@ -584,8 +600,13 @@ def show(city: City, unit: str, n: int) -> dict:
         changed = view.changed_paths(base, head)
         reg = view.registry
         state = "merged" if merged else "rejected" if status.rejections else "open"
+        from .workflow.steps import judge as judge_workflow  # 核稿 → 会签 → 签发 → 复核, judged once
+        flow = judge_workflow(view, n, request.head, base, status)
+        judged = {s.ref: s for s in flow.steps}
         verdicts = []
         for v in status.verdicts:
+            if v.ref in judged:  # a 会签, 签发 or 复核: who may take it is the workflow's judgement
+                v.valid, v.problem, v.current = judged[v.ref].valid, judged[v.ref].problem, judged[v.ref].current
             person = reg.person(v.reviewer)
             verdicts.append({
                 "reviewer": v.reviewer, "name": person.name if person else "", "verdict": v.verdict,
@@ -615,7 +636,11 @@ def show(city: City, unit: str, n: int) -> dict:
             "approvals": len(status.approvals), "required": status.required,
             "merge": merged[0] if merged else None,
             "sealed": [{"path": p, "number": num} for p, num in merged[1].sealed] if merged else [],
-            "missing": [] if merged else status.missing(),
+            "missing": [] if merged else (flow.missing(reg) if flow.documents else status.missing()),
+            "steps": [{"step": s.kind, "user": s.user, "name": s.display_name, "unit": s.unit,
+                       "opinion": s.opinion, "date": s.fields.get("Date"), "valid": s.valid,
+                       "current": s.current, "problem": s.problem, "on_behalf_of": s.on_behalf_of,
+                       "signed_at": s.trusted_at.isoformat() if s.trusted_at else None} for s in flow.steps],
         }
 
 

@@ -18,8 +18,11 @@ from .city import City
 from .gitrepo import GitError, PushRefused, Scratch, clean_env, git, rev_parse
 from .messages import Refused
 from .review import MR_BRANCH, ReviewView, _push, document_folders
+from .workflow.issuing import signed_fields, typed_signer_problem
+from .workflow.steps import Workflow
+from .workflow.steps import judge as judge_workflow
 
-SEALED_KEYS = ("number", "sealed_on")
+SEALED_KEYS = ("number", "sealed_on", "signer", "date")  # signer, date: from the 签发 (workflow/issuing.py)
 MAX_ATTEMPTS = 30
 
 
@@ -36,20 +39,43 @@ def document_year(meta: dict, index_path: str) -> int | None:
     return None
 
 
-def _without_sealed_keys(text: str) -> str:
-    """The text with the front-matter lines of `number` and `sealed_on` taken out."""
+def _without_sealed_keys(text: str, keys: tuple[str, ...] = SEALED_KEYS) -> str:
+    """The text with the front-matter lines of the keys the seal writes taken out (with the
+    indented or `- ` continuation lines of a block value)."""
     match = frontmatter.FENCE.match(text)
     if not match:
         return text
-    keep = [line for line in match.group(1).split("\n")
-            if not re.match(rf"^({'|'.join(SEALED_KEYS)})\s*:", line)]
+    keep, skipping = [], False
+    for line in match.group(1).split("\n"):
+        if re.match(rf"^({'|'.join(keys)})\s*:", line):
+            skipping = True
+            continue
+        if skipping and (line[:1] in (" ", "\t", "-") and line.strip()):
+            continue
+        skipping = False
+        keep.append(line)
     return "\n".join(keep) + "\0" + text[match.end():]
+
+
+def _drop_block_value(text: str, key: str) -> str:
+    """The text with a block-style value of `key` (a typed `signer:` list) reduced to its key line,
+    so that `frontmatter.set_fields` can replace it."""
+    match = frontmatter.FENCE.match(text)
+    if not match:
+        return text
+    out, skipping = [], False
+    for line in match.group(1).split("\n"):
+        if skipping and line[:1] in (" ", "\t", "-") and line.strip():
+            continue
+        skipping = bool(re.match(rf"^{key}\s*:", line))
+        out.append(line)
+    return "---\n" + "\n".join(out) + "\n---\n" + text[match.end():]
 
 
 def seal_edit_problem(before: str, after: str) -> str | None:
     """Why `after` is not `before` with only `number` and `sealed_on` set (None when it is)."""
     if _without_sealed_keys(before) != _without_sealed_keys(after):
-        return "除发文字号和盖章日期外，公文内容被改动"
+        return "除发文字号和盖章日期外（以及由签发确定的签发人、成文日期），公文内容被改动"
     return None
 
 
@@ -103,6 +129,7 @@ def merge(city: City, unit: str, n: int, actor: str, code: str | None = None) ->
             status = view.status(n, head, main)
             folders = document_folders(view.changed_paths(main, head))
             title = view.request(n).title
+            flow = judge_workflow(view, n, head, main, status) if folders else None
         if status.rejections:
             first = status.rejections[0]
             raise Refused("merge-rejected", n=n, reviewer=first.reviewer, opinion=first.opinion)
@@ -122,6 +149,8 @@ def merge(city: City, unit: str, n: int, actor: str, code: str | None = None) ->
             if seal.custodian and seal.custodian != actor:
                 raise Refused("merge-custodian-designated", seal=seal.id, custodian=seal.custodian, user=actor)
             signer = city.seal_signer(seal, unit_rec.name)
+            if flow is not None:
+                _require_steps(n, flow, reg)
         else:
             if "reviewer" not in person.roles or person.unit != unit or person.status != "active":
                 raise Refused("merge-reviewer-required", detail=f"{actor} 不是本单位审核人")
@@ -130,8 +159,8 @@ def merge(city: City, unit: str, n: int, actor: str, code: str | None = None) ->
             signer = actor_signer
         with Scratch(repo, signer) as scratch:
             tree = _merge_tree(scratch, n, main, head)
-            changes, sealed = _seal_documents(repo, scratch, unit_rec, folders, tree, main, code)
-            message = _message(n, title, approvals, sealed, seal.id if seal else None)
+            changes, sealed = _seal_documents(repo, scratch, unit_rec, folders, tree, main, code, flow, reg)
+            message = _message(n, title, approvals, sealed, seal.id if seal else None, flow)
             oid = scratch.commit(changes, message, parents=[main, head], base_tree=tree)
             try:
                 _push(scratch.dir, str(repo), [f"{oid}:refs/heads/main"],
@@ -148,9 +177,21 @@ def merge(city: City, unit: str, n: int, actor: str, code: str | None = None) ->
     raise Refused("usage", detail=f"main 持续变动，{MAX_ATTEMPTS} 次尝试均未能合并。", remedy="请稍后重试。")
 
 
+def _require_steps(n: int, flow: Workflow, reg) -> None:  # type: ignore[no-untyped-def]
+    """The 会签, 签发 and 复核 a document needs before the seal, in order; the first missing is named."""
+    missing = [m for m in flow.missing(reg) if not m.startswith(("核稿", "驳回"))]
+    if missing:
+        raise Refused("merge-step-missing", n=n, step=missing[0].split("：", 1)[0], detail="；".join(missing))
+    for doc in flow.documents:
+        problem = typed_signer_problem(doc.meta, flow)
+        if problem:
+            raise Refused("merge-signer-typed", path=doc.index, detail=problem)
+
+
 def _seal_documents(repo: Path, scratch: Scratch, unit, folders: list[str], tree: str, main: str,  # type: ignore[no-untyped-def]
-                    code: str | None) -> tuple[dict[str, bytes], list[dict]]:
-    """Allocate a number for each document and write it and the seal date into its front matter."""
+                    code: str | None, flow: Workflow | None = None, reg=None) -> tuple[dict[str, bytes], list[dict]]:
+    """Allocate a number for each document and write it, the seal date, and the 签发人 and 成文日期
+    of the signatures into its front matter."""
     changes: dict[str, bytes] = {}
     sealed: list[dict] = []
     allocated: dict[tuple[str, int], int] = {}
@@ -167,7 +208,8 @@ def _seal_documents(repo: Path, scratch: Scratch, unit, folders: list[str], tree
             raise Refused("seal-number-invalid", path=index, number="", detail=f"无法编号：{exc}") from None
         if meta.get("number"):
             raise Refused("seal-number-preset", path=index, number=meta["number"])
-        year = document_year(meta, index)
+        signed = signed_fields(raw, meta, flow, unit, reg, index) if flow is not None else {}
+        year = document_year({**meta, **signed}, index)
         if year is None:
             raise Refused("seal-number-invalid", path=index, number="", detail="无法确定年份（缺少成文日期 date）")
         key = (chosen, year)
@@ -177,17 +219,25 @@ def _seal_documents(repo: Path, scratch: Scratch, unit, folders: list[str], tree
             floor = unit.number_floors.get(f"{chosen}〔{year}〕", 0)
             allocated[key] = numbering.next_number(repo, chosen, year, rev=main, floor=floor).n
         number = str(numbering.DocumentNumber(chosen, year, allocated[key]))
-        changes[index] = frontmatter.set_fields(raw, {"number": number, "sealed_on": today}).encode("utf-8")
+        text = _drop_block_value(raw, "signer") if "signer" in signed else raw
+        changes[index] = frontmatter.set_fields(text, {"number": number, "sealed_on": today, **signed}).encode("utf-8")
         sealed.append({"path": folder, "index": index, "number": number})
     return changes, sealed
 
 
-def _message(n: int, title: str, approvals: list, sealed: list[dict], seal: str | None) -> str:  # type: ignore[type-arg]
+def _message(n: int, title: str, approvals: list, sealed: list[dict], seal: str | None,  # type: ignore[type-arg]
+             flow: Workflow | None = None) -> str:
     head = f"合并请求 !{n}：{title}" if title else f"合并请求 !{n}"
     if sealed:
         head += "（盖章签发：" + "、".join(s["number"] for s in sealed) + "）"
     lines = [head, "", f"Merge-Request: {n}"]
     lines += [f"Approval: {v.ref} {v.tag}" for v in approvals]
+    if flow is not None:
+        lines += [f"Countersign: {s.ref} {s.tag}" for u, s in flow.countersigns.items()]
+        if flow.sign_off:
+            lines.append(f"Sign-Off: {flow.sign_off.ref} {flow.sign_off.tag}")
+        if flow.check and flow.unit.check_required:
+            lines.append(f"Check: {flow.check.ref} {flow.check.tag}")
     lines += [f"Sealed-Document: {s['index']} {s['number']}" for s in sealed]
     if seal:
         lines.append(f"Seal: {seal}")

@@ -314,13 +314,21 @@ def unit_findings(verifier: Verifier, unit: str, target: str | None = None,
     delivered = set(git("for-each-ref", "--format=%(objectname)", "refs/inbox/", cwd=repo,
                         env=clean_env()).split())
     found: list[Finding] = []
+    from .workflow import report as workflow_report  # 会签件 and 会签 (repo_tools/workflow/)
+    from .workflow.trusted import times_of
     with ObjectReader(repo, env=clean_env()) as reader:
+        service = workflow_report.service_commits(repo, reader)
         for oid in commits:
             got = reader.read(oid)
             if got is None:
                 continue
             commit = parse_commit(oid, got[2])
             summary = commit.message.strip().splitlines()[0] if commit.message.strip() else ""
+            if oid in service:
+                found.append(Finding("commit", oid, summary, None, "城市公文服务", None, "会签件",
+                                     times.get(oid, UNKNOWN), True,
+                                     "服务送达的会签件：不签名，只装主办单位合并请求中的联合发文，会签由会签人签名"))
+                continue
             # A delivery is signed by a person of the sending unit; `delivery_report` judges
             # that signer strictly (sending unit, role, key at the transmission time).
             found.append(verifier.finding("commit", unit, oid, times.get(oid), summary, commit.payload,
@@ -336,6 +344,11 @@ def unit_findings(verifier: Verifier, unit: str, target: str | None = None,
                 from .review import VERDICT_NAMES
                 first = VERDICT_NAMES.get(first, first)
             summary = f"标签 {tag.tag}：{first}"
+            co_unit = workflow_report.countersign_unit(tag.message) if ref.startswith("refs/reviews/") else None
+            if co_unit and co_unit != unit:  # a 会签, signed for the co-issuing unit, pushed there
+                when = times.get(oid) or next((t.isoformat() for t in times_of(city.log_file, [oid]).values()), None)
+                found.append(verifier.finding("tag", co_unit, oid, when, summary, tag.payload, tag.signature, ref=ref))
+                continue
             found.append(verifier.finding("tag", unit, oid, times.get(oid), summary, tag.payload, tag.signature,
                                           inbox=ref.startswith("refs/inbox/"), ref=ref))
     if target is None:
@@ -397,7 +410,7 @@ def document_report(city: City, unit_id: str, doc_dir: str, verifier: Verifier |
     times = times if times is not None else eventlog.trusted_times(city.log_file, unit_id)
     report: dict[str, Any] = {"unit": unit_id, "unit_name": None, "path": doc_dir, "number": None,
                               "sealed": False, "seal": None,
-                              "seal_valid": False, "sealed_at": None, "merge": None, "approvals": [],
+                              "seal_valid": False, "sealed_at": None, "merge": None, "approvals": [], "steps": [],
                               "problems": [], "ok": False, "witness": None, "pending": False}
     problems: list[str] = report["problems"]
     with verifier.reader(repo) as reader:
@@ -501,6 +514,12 @@ def document_report(city: City, unit_id: str, doc_dir: str, verifier: Verifier |
             entry["valid"] = ok
             valid_approvals += ok
             report["approvals"].append(entry)
+        from .workflow.report import issued_steps  # 会签, 签发, 复核 (repo_tools/workflow/)
+        report["steps"], step_problems = issued_steps(verifier, reader, reg, unit_id, trailers, times, mr_head,
+                                                      city.log_file)
+        problems += step_problems
+        if not any(s["step"] == "sign-off" for s in report["steps"]):
+            problems.append("没有签发记录（Sign-Off）：公文未经负责人签名签发")
         unit = reg.unit(unit_id)
         required = unit.required_approvals if unit else 1
         waiting = sum(1 for a in report["approvals"] if a.get("pending"))

@@ -175,12 +175,13 @@ def test_metadata_records_seal_and_approvals_of_the_sealing_merge(ws: Workspace)
     assert meta["印章"]["保管人"] == seal.custodian
     assert meta["审批"][0]["审核人"] == reviewer and meta["审批"][0]["意见"] == "同意。"
     assert meta["审批"][0]["意见类型"] == "approve" and meta["审批"][0]["可信时间"]
-    assert {s["用途"] for s in meta["电子签名"]} == {"用印签发", "审核意见"}
+    assert {s["用途"] for s in meta["电子签名"]} == {"用印签发", "审核意见", "签发"}
     assert all(s["有效"] for s in meta["电子签名"])
     assert meta["可信时间"]["合并请求"] == git("log", "-1", "--format=%(trailers:key=Merge-Request,valueonly)",
                                            merge, cwd=repo, env=clean_env()).strip()
     assert meta["内容描述"]["文件编号"] == sealed["number"]
-    assert [e["业务行为"] for e in meta["业务行为"]] == ["拟稿", "审核", "用印签发", "归档"]
+    assert [e["业务行为"] for e in meta["业务行为"]] == ["拟稿", "审核", "签发", "用印签发", "归档"]
+    assert [(s["步骤"], s["姓名"], s["意见"], s["有效"]) for s in meta["发文流程"]] == [("签发", "陆远", "同意印发。", True)]
     assert archive_checks.verify(ws.city, "lagov", 2013)["ok"]
 
 

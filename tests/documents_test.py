@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from fixtures import Workspace, run
+from fixtures import Workspace, run, signed_off
 from repo_tools import documents, drafting, worktree_check
 from repo_tools.registry import Registry, Unit, unit_from_dict
 
@@ -299,6 +299,7 @@ def test_main_needs_numbers_and_refuses_duplicates(ws: Workspace) -> None:
     assert ws.push(work, "HEAD:refs/heads/draft/b").returncode == 0
     n = review.open_request(ws.city, "lagov", "zhang", branch="draft/b")
     review.approve(ws.city, "lagov", n, "li", "同意。")
+    signed_off(ws.city, "lagov", n)
     before = ws.snapshot()
     refusal = hand_merge(ws, "lagov", n, "zhao", "zhao", seal_key=True,
                          numbers={"documents/2013/b/index.md": "六政办〔2013〕1号"})

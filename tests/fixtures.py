@@ -12,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from repo_tools import city as city_mod
@@ -42,7 +43,12 @@ PEOPLE = [
     ("feng", "冯刚", "czj", ["author"]),
     ("chen", "陈红", "czj", ["clerk", "seal-custodian"]),
     ("han", "韩梅", "czj", ["reviewer"]),
+    # deputies who may 签发 (Unit.signers); leaders stay unnamed so tests of naming one start clean
+    ("lu", "陆远", "lagov", []),
+    ("gu", "顾兵", "jyj", []),
+    ("shi", "石磊", "czj", []),
 ]
+SIGNERS = {"lagov": ["lu"], "jyj": ["gu"], "czj": ["shi"]}
 # (unit, admin holding its witness key): two witnesses, the default quorum
 WITNESSES = [("egov", "admin"), ("lagov", "zhou")]
 
@@ -53,6 +59,9 @@ def build_sample_city(root: Path) -> City:
         city_mod.add_unit(city, "admin", unit_id, name, codes, level)
     for user, name, unit, roles in PEOPLE:
         city_mod.add_user(city, "admin", user, name, unit, roles)
+    from repo_tools.workflow.settings import set_workflow
+    for unit_id, signers in SIGNERS.items():
+        set_workflow(city, "admin", unit_id, signers=signers)
     for unit, holder in WITNESSES:
         enrol.add_witness(city, "admin", unit, holder)
     city.stop_agents()
@@ -115,15 +124,18 @@ class Workspace:
 
         Every test that needs published content (site, archive, transmission) calls this one
         function, so it follows whatever path `main` requires: a merge request by `author`,
-        approvals by as many of the unit's reviewers as the unit requires, then the merge: by a
-        seal custodian under the unit seal when documents are touched (each document gets the
-        next 发文字号; a `number` already in a draft is dropped and only its agency code kept),
-        else by a reviewer with their personal key.
+        approvals by as many of the unit's reviewers as the unit requires, for documents the
+        签发 by the unit's first permitted signer (成文日期: the latest typed `date`, so sample
+        years stay) and the 复核 where the unit requires it, then the merge: by a seal custodian
+        under the unit seal when documents are touched (each document gets the next 发文字号; a
+        `number` already in a draft is dropped and only its agency code kept), else by a
+        reviewer with their personal key.
         """
         from repo_tools import frontmatter, numbering, review, sealing
         work = self.clone(unit, author)
         run(["git", "checkout", "-q", "-b", f"draft/land-{work.name}"], work)
         code = None
+        dates: list = []
         files = dict(files)
         for rel, content in files.items():
             if rel.startswith("documents/") and rel.endswith("/index.md"):
@@ -132,6 +144,8 @@ class Workspace:
                     meta, _ = frontmatter.split(text)
                 except frontmatter.FrontMatterError:
                     continue
+                if _as_date(meta.get("date")):
+                    dates.append(_as_date(meta.get("date")))
                 preset = numbering.parse(str(meta.get("number") or ""))
                 if meta.get("number"):
                     code = code or (preset.code if preset else None)
@@ -146,6 +160,7 @@ class Workspace:
         for reviewer in reviewers[:max(unit_rec.required_approvals, 1)]:
             review.approve(self.city, unit, n, reviewer, "同意。")
         if any(rel.startswith("documents/") for rel in files):
+            signed_off(self.city, unit, n, on=max(dates) if dates else None)
             seal = reg.active_seal(unit)
             merger = (seal.custodian if seal and seal.custodian else None) or \
                 next(p.id for p in reg.with_role(unit, "seal-custodian"))
@@ -176,6 +191,41 @@ class Workspace:
             refs[repo.name] = git("for-each-ref", "--format=%(objectname) %(refname)", cwd=repo,
                                   env=clean_env())
         return {"refs": refs, "log": self.city.log_file.read_bytes()}
+
+
+def signed_off(city: City, unit: str, n: int, on: date | None = None, signer: str | None = None) -> None:
+    """The steps after 核稿 that a document needs before the seal: the 签发 by the unit's first
+    permitted signer (成文日期 `on`, by default the latest `date` typed in the request's documents,
+    so that sample years stay) and the 复核 where the unit requires it."""
+    from repo_tools.review import MR_BRANCH, ReviewView
+    from repo_tools.workflow import acting, steps
+    from repo_tools.workflow.settings import allowed_signers
+    with ReviewView.of(city, unit) as view:
+        head = view.ref(f"{MR_BRANCH}{n}")
+        assert head is not None
+        flow = steps.judge(view, n, head, view.ref("refs/heads/main"))
+    if not flow.documents:
+        return
+    if on is None:
+        typed = [_as_date(d.meta.get("date")) for d in flow.documents]
+        on = max((t for t in typed if t), default=None)
+    signer = signer or next(p for p in allowed_signers(flow.unit, [d.type for d in flow.documents])
+                            if p not in flow.status.committers)
+    acting.sign_off(city, unit, n, signer, "同意印发。", on=on)
+    if flow.unit.check_required:
+        reg = city.registry()
+        checker = next(p.id for p in reg.with_role(unit, "seal-custodian") if p.id not in flow.status.committers)
+        acting.check(city, unit, n, checker)
+
+
+def _as_date(value: object) -> date | None:
+    """A typed `date` (YAML date or ISO string), else None."""
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        return None
 
 
 def _drop_key(text: str, key: str) -> str:

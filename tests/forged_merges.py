@@ -7,6 +7,8 @@ from fixtures import Workspace
 from repo_tools import frontmatter, timeutil
 from repo_tools.gitrepo import PushRefused, Scratch, clean_env, git, push, rev_parse
 from repo_tools.review import ReviewView, document_folders
+from repo_tools.workflow import steps
+from repo_tools.workflow.issuing import signed_fields
 
 
 def hand_merge(ws: Workspace, unit: str, n: int, signer: str, pusher: str, *, seal_key: bool = False,
@@ -31,9 +33,14 @@ def hand_merge(ws: Workspace, unit: str, n: int, signer: str, pusher: str, *, se
         status = view.status(n, head, main)
         refs = view.refs(f"refs/reviews/{n}/")
         folders = document_folders(view.changed_paths(main, head))
+        flow = steps.judge(view, n, head, main, status) if folders else None
     chosen = approvals if approvals is not None else [v.reviewer for v in status.verdicts if v.verdict == "approve"]
     lines = ["手工合并", "", f"Merge-Request: {n}"]
     lines += [f"Approval: refs/reviews/{n}/{r} {refs.get(f'refs/reviews/{n}/{r}', '0' * 40)}" for r in chosen]
+    if flow is not None:  # the later steps as the real merge names them (policy/workflow.py judges them)
+        lines += [f"Countersign: {s.ref} {s.tag}" for s in flow.countersigns.values()]
+        lines += [f"Sign-Off: {flow.sign_off.ref} {flow.sign_off.tag}"] if flow.sign_off else []
+        lines += [f"Check: {flow.check.ref} {flow.check.tag}"] if flow.check and unit_rec.check_required else []
     with Scratch(repo, sign) as scratch:
         tree = git("merge-tree", "--write-tree", main, head, cwd=scratch.dir, env=scratch.env).split()[0]
         changes: dict[str, bytes | None] = {}
@@ -43,8 +50,11 @@ def hand_merge(ws: Workspace, unit: str, n: int, signer: str, pusher: str, *, se
             if number is None:
                 continue
             text = git("cat-file", "-p", f"{tree}:{index}", cwd=scratch.dir, env=scratch.env)
+            signed = {}
+            if flow is not None and flow.sign_off is not None:
+                signed = signed_fields(text, frontmatter.split(text)[0], flow, unit_rec, reg, index)
             changes[index] = frontmatter.set_fields(
-                text, {"number": number, "sealed_on": sealed_on or timeutil.today()}).encode()
+                text, {"number": number, "sealed_on": sealed_on or timeutil.today(), **signed}).encode()
             lines.append(f"Sealed-Document: {index} {number}")
         if folders:
             lines.append(f"Seal: {seal.id}")

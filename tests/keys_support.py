@@ -7,7 +7,7 @@ from __future__ import annotations
 import subprocess
 from dataclasses import dataclass
 
-from fixtures import Workspace, run
+from fixtures import Workspace, run, signed_off
 from repo_tools import eventlog, frontmatter, review, sealing, timeutil
 from repo_tools.gitrepo import Scratch, Signer, clean_env, git, rev_parse
 
@@ -83,6 +83,7 @@ def seal_document(ws: Workspace, unit: str = "lagov", author: str = "zhang", rev
     ws.commit(work, {f"{path}/index.md": DOC}, "拟稿：办法")
     n = review.open_request(ws.city, unit, author, title="拟稿：办法", workdir=work)
     tags = {r: review.approve(ws.city, unit, n, r, opinion) for r in reviewers}
+    signed_off(ws.city, unit, n)
     result = sealing.merge(ws.city, unit, n, custodian)
     head = rev_parse(ws.city.unit_repo(unit), f"refs/heads/mr/{n}", env=clean_env())
     assert head is not None and [s["index"] for s in result.sealed] == [f"{path}/index.md"]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from fixtures import Workspace, run
+from fixtures import Workspace, run, signed_off
 from forged_merges import hand_merge
 from repo_tools import eventlog, frontmatter, numbering, review, sealing
 from repo_tools.gitrepo import clean_env, git, parse_commit
@@ -32,6 +32,7 @@ def approved(ws: Workspace, files: dict[str, str], unit: str = "lagov", author: 
     ws.commit(work, files, "草稿")
     n = review.open_request(ws.city, unit, author, title="草稿", workdir=work)
     review.approve(ws.city, unit, n, reviewer, "同意。")
+    signed_off(ws.city, unit, n)
     return work, n
 
 
@@ -187,6 +188,7 @@ def test_preset_number_in_draft_refused(ws: Workspace) -> None:
     ws.commit(work, {"documents/2026/safety/index.md": notice("关于开展安全检查的通知")}, "删去发文字号")
     n = review.open_request(ws.city, "lagov", "zhang", title="草稿", workdir=work)
     review.approve(ws.city, "lagov", n, "li", "同意。")
+    signed_off(ws.city, "lagov", n)
     assert sealing.merge(ws.city, "lagov", n, "zhao").sealed[0]["number"] == "六政办〔2026〕1号"
 
 

@@ -7,7 +7,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from fixtures import Workspace
+from fixtures import Workspace, signed_off
 from forged_merges import hand_merge
 from fixtures import run
 from keys_support import DOC, main_of, seal_document
@@ -25,6 +25,7 @@ def approved_request(ws: Workspace, slug: str) -> int:
     ws.commit(work, {f"documents/2013/{slug}/index.md": DOC}, "拟稿")
     n = review.open_request(ws.city, "lagov", "zhang", title="拟稿", workdir=work)
     review.approve(ws.city, "lagov", n, "li", "同意印发。")
+    signed_off(ws.city, "lagov", n)
     return n
 
 

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 from pypdf import PdfReader
 
-from fixtures import Workspace, run
+from fixtures import Workspace, run, signed_off
 from forged_merges import hand_merge
 from repo_tools import city as city_mod
 from repo_tools import eventlog, keys, review, timeutil, transmit
@@ -48,6 +48,7 @@ def approved_request(ws: Workspace, files: dict[str, str], message: str = "草�
     ws.commit(work, files, message)
     n = review.open_request(ws.city, "lagov", "zhang", title=message, workdir=work)
     review.approve(ws.city, "lagov", n, "li", "同意。")
+    signed_off(ws.city, "lagov", n)
     return n
 
 

@@ -24,7 +24,7 @@ def oa(click_ctx: click.Context, city_arg: str | None, user_arg: str | None, as_
 def _register() -> None:
     from . import (archive_commands, city_commands, demo_commands, document_commands, incident_commands,
                    keys_commands, portal_commands, review_commands, server_commands, site_commands,
-                   transmit_commands)
+                   transmit_commands, workflow_commands)
     modules = (
         city_commands,
         demo_commands,
@@ -37,6 +37,7 @@ def _register() -> None:
         incident_commands,
         server_commands,
         portal_commands,
+        workflow_commands,
     )
     for module in modules:
         for command in module.COMMANDS:

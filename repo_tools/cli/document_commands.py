@@ -119,8 +119,21 @@ def doc_render(ctx: Context, path: str, out: str) -> None:
         unit_name = unit.name
     except Refused:
         unit_name = None  # outside a clone: the 印发机关 of the document names the issuer
-    target = render_pdf(folder, out, unit_name, _seal_svg(ctx, folder, unit_name))
+    seal = _seal_svg(ctx, folder, unit_name)
+    target = render_pdf(folder, out, unit_name, seal, _co_issuers(ctx, folder, seal is not None))
     emit(ctx, {"pdf": str(target)}, f"已输出打印件 {target}")
+
+
+def _co_issuers(ctx: Context, folder: Path, sealed: bool) -> list[tuple[str, str | None]] | None:
+    """The other units of a joint document with their seals (联合行文), when the city is known."""
+    try:
+        meta, _ = documents.split_front_matter((folder / "index.md").read_text(encoding="utf-8"))
+        if not meta.get("joint"):
+            return None
+        from ..workflow.signature_block import co_issuers
+        return co_issuers(ctx.city.registry(), meta, sealed)
+    except Exception:  # noqa: BLE001 - no city here: print the drafting unit alone
+        return None
 
 
 def _seal_svg(ctx: Context, folder: Path, unit_name: str | None) -> str | None:

@@ -20,6 +20,7 @@ from .reviews import review_refs
 from .signatures import commits_signed, tags_signed
 from .trees import trees_valid
 from .classification import messages_unmarked
+from .workflow import countersign_outbox, delegation_refs, unit_workflow_settings
 
 IDENTITY: list[Rule] = [certificate_present, certificate_verified, pusher_registered]
 
@@ -35,6 +36,8 @@ UNIT_RULES: list[Rule] = [
     files_allowed,
     messages_unmarked,
     review_refs,
+    countersign_outbox,
+    delegation_refs,
     main_merges,
     documents_valid,
     inbox_create_only,
@@ -53,6 +56,7 @@ REGISTRY_RULES: list[Rule] = [
     messages_unmarked,
     records_valid,
     log_keys_valid,
+    unit_workflow_settings,
     lifecycle_approved,
     unit_lifecycle,
 ]

@@ -3,7 +3,9 @@
 trailers name valid, current approvals of eligible reviewers, enough of them and no current
 rejection; a merge that issues documents is signed by the unit's active seal key and pushed by a
 seal custodian (the seal's designated custodian when the seal record names one, Art. 21); the
-merge changes nothing but the allocated number and seal date of the documents it seals; numbers are well formed, of the unit's own codes, and unique on `main`.
+merge changes nothing but the allocated number and seal date of the documents it seals and the 签发人
+and 成文日期 of the 签发 (policy/workflow.py: the 会签, 签发 and 复核 it names are current and valid);
+numbers are well formed, of the unit's own codes, and unique on `main`.
 
 Uniqueness is checked against the numbers on the old `main` (`numbering.numbers_on`), which
 reads every document's front matter: fine for now; a number index kept beside `main`
@@ -11,17 +13,19 @@ reads every document's front matter: fine for now; a number index kept beside `m
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, timedelta
-from typing import Iterator
 
 from .. import frontmatter, numbering
 from ..gitrepo import GitError, git, parse_commit
 from ..push import Push
 from ..review import MR_BRANCH, REVIEW_REF, MergeTrailers, document_folders
 from ..sealing import document_year, seal_edit_problem
+from ..workflow.steps import judge as judge_workflow
 from .archives import is_archive_commit
 from .base import Refusal, refusal
 from .reviews import is_ancestor, review_view
+from .workflow import merge_signed_fields, merge_steps
 
 
 def _short(oid: str) -> str:
@@ -69,12 +73,47 @@ def _text(push: Push, tree: str, path: str) -> str | None:
 
 
 def _check_merge(push: Push, oid: str, previous: str, numbers: _Numbers) -> Iterator[Refusal]:
+    """One new commit on main's first-parent chain: composed of the small rules below."""
     where = f"main 上的提交 {_short(oid)}"
     got = push.reader.read(oid)
     assert got is not None
     commit = parse_commit(oid, got[2])
     if commit.parents == (previous,) and is_archive_commit(push, commit):
         return  # review-free archivist authority; policy/archives.py checks the package itself
+    shape = list(_merge_shape(push, where, commit, previous))
+    if shape:
+        yield from shape
+        return
+    trailers = MergeTrailers.parse(commit.message)
+    assert trailers.request is not None
+    n, (p1, p2) = trailers.request, commit.parents
+    view = review_view(push)
+    unit = push.registry.unit(push.unit or "")
+    assert unit is not None
+    status = view.status(n, p2, p1)
+    yield from _merge_approvals(where, n, trailers, status, view.refs(f"refs/reviews/{n}/"), unit.required_approvals)
+    try:
+        expected = git("merge-tree", "--write-tree", "--no-messages", p1, p2,
+                       cwd=push.repo, env=push.env).split("\n", 1)[0].strip()
+    except GitError:
+        yield refusal("merge-conflict", where, n=n, detail="合并请求与原 main 无法自动合并")
+        return
+    folders = document_folders(view.changed_paths(p1, p2))
+    flow = judge_workflow(view, n, p2, p1, status) if folders else None
+    yield from _merge_tree(push, where, oid, commit.tree, expected, folders, trailers, flow)
+    for path, number in trailers.sealed:
+        yield from _check_number(push, where, unit, folders, expected, commit.tree, path, number, numbers)
+    if flow is not None:
+        yield from merge_steps(where, n, trailers, flow, push.registry)
+    if folders or trailers.sealed:
+        yield from _merge_sealed_by(push, where, oid, commit, unit, trailers)
+    else:
+        yield from _merge_by_reviewer(push, where, oid, commit, unit, status)
+
+
+def _merge_shape(push: Push, where: str, commit, previous: str) -> Iterator[Refusal]:  # type: ignore[no-untyped-def]
+    """A merge: first parent the old main, second the request's current head, named by its trailer."""
+    oid = commit.oid
     if len(commit.parents) != 2:
         yield refusal("merge-not-merge", where, commit=_short(oid),
                       detail="不是合并提交（应有两个父提交：原 main 与审核通过的合并请求）")
@@ -83,26 +122,21 @@ def _check_merge(push: Push, oid: str, previous: str, numbers: _Numbers) -> Iter
     if p1 != previous:
         yield refusal("merge-not-merge", where, commit=_short(oid), detail="第一父提交应为原 main")
         return
-    trailers = MergeTrailers.parse(commit.message)
-    if trailers.request is None:
+    n = MergeTrailers.parse(commit.message).request
+    if n is None:
         yield refusal("merge-not-merge", where, commit=_short(oid), detail="合并说明缺少“Merge-Request: 编号”行")
         return
-    n = trailers.request
-    view = review_view(push)
-    head = view.ref(f"{MR_BRANCH}{n}")
+    head = review_view(push).ref(f"{MR_BRANCH}{n}")
     if head is None:
         yield refusal("review-mr-missing", where, n=n)
-        return
-    if p2 != head:
+    elif p2 != head:
         yield refusal("merge-not-merge", where, commit=_short(oid),
                       detail=f"第二父提交 {_short(p2)} 不是合并请求 !{n} 的当前版本 {_short(head)}")
-        return
-    unit = push.registry.unit(push.unit or "")
-    assert unit is not None
-    status = view.status(n, p2, p1)
-    current_refs = view.refs(f"refs/reviews/{n}/")
 
-    # Approvals named by the trailers --------------------------------------------------------
+
+def _merge_approvals(where: str, n: int, trailers: MergeTrailers, status, current_refs: dict[str, str],  # type: ignore[no-untyped-def]
+                     required: int) -> Iterator[Refusal]:
+    """The 核稿 the merge names: valid, current approvals, enough of them, no current rejection."""
     relied: set[str] = set()
     for ref, tag in trailers.approvals:
         match = REVIEW_REF.match(ref)
@@ -124,66 +158,69 @@ def _check_merge(push: Push, oid: str, previous: str, numbers: _Numbers) -> Iter
                           detail=f"针对旧版本 {_short(verdict.target)}，已失效")
         else:
             relied.add(verdict.reviewer)
-    if len(relied) < unit.required_approvals:
-        yield refusal("merge-approvals-missing", where, n=n, have=len(relied), need=unit.required_approvals,
+    if len(relied) < required:
+        yield refusal("merge-approvals-missing", where, n=n, have=len(relied), need=required,
                       detail="（合并说明中每个“Approval: refs/reviews/编号/审核人 标签”行须为有效的当前同意）")
     for verdict in status.rejections:
         yield refusal("merge-rejected", where, n=n, reviewer=verdict.reviewer, opinion=verdict.opinion)
 
-    # The tree: the approved content, plus only the numbers and seal dates ----------------------
-    try:
-        expected = git("merge-tree", "--write-tree", "--no-messages", p1, p2,
-                       cwd=push.repo, env=push.env).split("\n", 1)[0].strip()
-    except GitError:
-        yield refusal("merge-conflict", where, n=n, detail="合并请求与原 main 无法自动合并")
-        return
-    folders = document_folders(view.changed_paths(p1, p2))
+
+def _merge_tree(push: Push, where: str, oid: str, tree: str, expected: str, folders: list[str],  # type: ignore[no-untyped-def]
+                trailers: MergeTrailers, flow) -> Iterator[Refusal]:
+    """The tree: the approved content plus only what the seal writes (number, seal date, and the
+    签发人 and 成文日期 of the signatures), every document of the request sealed."""
     sealed = dict(trailers.sealed)
     differing = [p for p in git("diff-tree", "-r", "--no-renames", "--name-only", "-z", expected,
-                                commit.tree, cwd=push.repo, env=push.env).split("\0") if p]
+                                tree, cwd=push.repo, env=push.env).split("\0") if p]
     for path in differing:
         if path not in sealed:
             yield refusal("merge-tree-changed", where, commit=_short(oid), path=path,
                           detail="该文件与审核通过的版本不同")
             continue
-        before, after = _text(push, expected, path), _text(push, commit.tree, path)
+        before, after = _text(push, expected, path), _text(push, tree, path)
         problem = seal_edit_problem(before or "", after or "") if before and after else "文件被增删"
         if problem:
             yield refusal("merge-tree-changed", where, commit=_short(oid), path=path, detail=problem)
+        elif flow is not None:
+            yield from merge_signed_fields(push, where, flow, path, before, after)
     for folder in folders:
         index = f"{folder}/index.md"
         if _text(push, expected, index) is not None and index not in sealed:
             yield refusal("seal-document-unsealed", where, path=index)
-    for path, number in trailers.sealed:
-        yield from _check_number(push, where, unit, folders, expected, commit.tree, path, number, numbers)
 
-    # Who merged and with which key ------------------------------------------------------------
+
+def _merge_sealed_by(push: Push, where: str, oid: str, commit, unit, trailers: MergeTrailers  # type: ignore[no-untyped-def]
+                     ) -> Iterator[Refusal]:
+    """A merge that issues documents is signed by the unit's active seal and pushed by its custodian."""
     check = push.verifier.check(oid, commit.payload, commit.signature)
-    if folders or trailers.sealed:
-        seal = push.registry.active_seal(unit.id)
-        if seal is None:
-            yield refusal("merge-no-seal", where, unit=unit.name)
-            return
-        if not check.valid or (check.fingerprint or "").upper() != seal.key.fingerprint.upper() \
-                or not seal.key.valid_at(push.now):
-            signer = check.holder.name if check.holder else (check.fingerprint or "无签名")
-            yield refusal("merge-seal-required", where, commit=_short(oid), seal=seal.id, signer=signer)
-        elif trailers.seal != seal.id:
-            yield refusal("merge-not-merge", where, commit=_short(oid), detail=f"合并说明应有“Seal: {seal.id}”行")
-        pusher = push.registry.person(push.pusher_id or "")
-        if pusher is None or pusher.unit != unit.id or "seal-custodian" not in pusher.roles:
-            yield refusal("merge-custodian-required", where, user=push.pusher_id or "（未知）", unit=unit.name)
-        elif seal.custodian and pusher.id != seal.custodian:
-            yield refusal("merge-custodian-designated", where, seal=seal.id, custodian=seal.custodian, user=pusher.id)
-    else:
-        holder = check.holder if check.valid else None
-        person = push.registry.person(holder.id) if holder and holder.kind == "person" else None
-        if person is None or person.unit != unit.id or "reviewer" not in person.roles \
-                or person.status != "active":
-            yield refusal("merge-reviewer-required", where,
-                          detail=f"签名人 {holder.name if holder else '未知'} 不是本单位审核人")
-        elif person.id in status.committers:
-            yield refusal("merge-reviewer-required", where, detail=f"{person.id} 是本合并请求的拟稿人或提交人")
+    seal = push.registry.active_seal(unit.id)
+    if seal is None:
+        yield refusal("merge-no-seal", where, unit=unit.name)
+        return
+    if not check.valid or (check.fingerprint or "").upper() != seal.key.fingerprint.upper() \
+            or not seal.key.valid_at(push.now):
+        signer = check.holder.name if check.holder else (check.fingerprint or "无签名")
+        yield refusal("merge-seal-required", where, commit=_short(oid), seal=seal.id, signer=signer)
+    elif trailers.seal != seal.id:
+        yield refusal("merge-not-merge", where, commit=_short(oid), detail=f"合并说明应有“Seal: {seal.id}”行")
+    pusher = push.registry.person(push.pusher_id or "")
+    if pusher is None or pusher.unit != unit.id or "seal-custodian" not in pusher.roles:
+        yield refusal("merge-custodian-required", where, user=push.pusher_id or "（未知）", unit=unit.name)
+    elif seal.custodian and pusher.id != seal.custodian:
+        yield refusal("merge-custodian-designated", where, seal=seal.id, custodian=seal.custodian, user=pusher.id)
+
+
+def _merge_by_reviewer(push: Push, where: str, oid: str, commit, unit, status) -> Iterator[Refusal]:  # type: ignore[no-untyped-def]
+    """A merge of bulletins only is signed by a reviewer of the unit who did not write it."""
+    check = push.verifier.check(oid, commit.payload, commit.signature)
+    holder = check.holder if check.valid else None
+    person = push.registry.person(holder.id) if holder and holder.kind == "person" else None
+    if person is None or person.unit != unit.id or "reviewer" not in person.roles \
+            or person.status != "active":
+        yield refusal("merge-reviewer-required", where,
+                      detail=f"签名人 {holder.name if holder else '未知'} 不是本单位审核人")
+    elif person.id in status.committers:
+        yield refusal("merge-reviewer-required", where, detail=f"{person.id} 是本合并请求的拟稿人或提交人")
 
 
 def _check_number(push: Push, where: str, unit, folders: list[str], expected: str, tree: str,  # type: ignore[no-untyped-def]
@@ -216,7 +253,7 @@ def _check_number(push: Push, where: str, unit, folders: list[str], expected: st
     if not isinstance(sealed_on, date) or not (today - timedelta(days=1) <= sealed_on <= today):
         yield refusal("seal-number-invalid", where, path=path, number=number,
                       detail=f"盖章日期 sealed_on 应为盖章当天（{today.isoformat()}），实为“{sealed_on}”")
-    year = document_year(meta_before, path)
+    year = document_year(meta_after, path)  # the 成文日期 the seal wrote from the 签发
     if year is not None and parsed.year != year:
         yield refusal("seal-number-invalid", where, path=path, number=number,
                       detail=f"年份应为成文日期的年份 {year}")

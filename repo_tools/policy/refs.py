@@ -38,7 +38,8 @@ def registry_main_only(push: Push) -> Iterator[Refusal]:
 def unit_ref_namespaces(push: Push) -> Iterator[Refusal]:
     """Unit repositories carry branches, review verdicts, archive tags and inbox deliveries."""
     allowed = ("refs/heads/", "refs/reviews/", "refs/tags/", "refs/outbox/", "refs/receipts/",
-               "refs/inbox/", "refs/replies/")  # the last two are the service's: policy.deliveries refuses
+               "refs/inbox/", "refs/replies/",  # the last two are the service's: policy.deliveries refuses
+               "refs/delegations/", "refs/outbox-countersign/")  # workflow: 委托, 会签 on its way
     for update in push.updates:
         if not update.ref.startswith(allowed):
             yield refusal("ref-forbidden", update.ref, ref=update.ref,

@@ -76,6 +76,20 @@ def _verdict_update(push: Push, update: RefUpdate) -> Iterator[Refusal]:
         excluded.add(request.author)
     verdict = view.verdict(ref, update.new, head, excluded)
     person = push.registry.person(reviewer)
+    if verdict.verdict not in (None, "approve", "reject"):
+        if verdict.verdict == "countersign":  # only the service places a 会签 here
+            yield refusal("workflow-countersign-route", ref, ref=ref)
+        elif verdict.signer != reviewer:
+            yield refusal("review-signer", ref, ref=ref, signer=verdict.signer or "未登记或无效的密钥",
+                          reviewer=reviewer)
+        elif verdict.target != head and verdict.verdict != "countersign":
+            yield refusal("review-stale-head", ref, ref=ref, n=n, target=verdict.target[:10], head=head[:10])
+        elif main and is_ancestor(push, head, main):
+            yield refusal("review-merged", ref, n=n, merge="main")
+        else:
+            from .workflow import step_update  # the 发文 steps' own rules
+            yield from step_update(push, view, verdict, n, head, main)
+        return
     if verdict.signer != reviewer:
         yield refusal("review-signer", ref, ref=ref, signer=verdict.signer or "未登记或无效的密钥",
                       reviewer=reviewer)

@@ -44,10 +44,12 @@ class Verification:
 
 
 def official_html(meta: dict[str, Any], body_html: str, unit_name: str, seal: str | None,
-                  attachment_links: dict[str, str], attachment_pages: dict[str, str] | None = None) -> str:
-    """The document in the GB/T 9704 layout (an HTML fragment), text attachments on their pages."""
+                  attachment_links: dict[str, str], attachment_pages: dict[str, str] | None = None,
+                  co_issuers: list[tuple[str, str | None]] | None = None) -> str:
+    """The document in the GB/T 9704 layout (an HTML fragment), text attachments on their pages;
+    `co_issuers` for joint documents."""
     return render_official_html(meta, body_html, unit_name, seal_svg=seal, attachment_links=attachment_links,
-                                attachment_pages=attachment_pages)
+                                attachment_pages=attachment_pages, co_issuers=co_issuers)
 
 
 __all__ = ["Verification", "official_html", "seal_svg"]

@@ -265,7 +265,9 @@ def _item_plan(ctx: _Context, item: Item, salt: str, state: SiteState) -> PagePl
                     page = text_attachment_html(name, read_blob(city, item.unit, item.files[name]))
                     if page is not None:
                         pages[name] = page
-            official = adapters.official_html(item.meta, body_html, unit_name, seal, links, pages)
+            from ..workflow.signature_block import co_issuers  # 联合行文: every unit's name and seal
+            joint = co_issuers(registry, item.meta, bool(report.get("sealed")), item.unit)
+            official = adapters.official_html(item.meta, body_html, unit_name, seal, links, pages, joint)
             return {"item": entry(item, unit_names), "meta": item.meta, "official": Markup(official),
                     "report": report, "unit_id": item.unit, "unit_name": unit_name,
                     "published_at": item.published_at}
