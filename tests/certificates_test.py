@@ -125,6 +125,7 @@ def test_revocation_keeps_earlier_signatures_and_refuses_later_pushes(ws: Worksp
     assert "[commit-key-invalid｜" in proc.stderr
     assert ws.snapshot() == before
 
+    ws.witness()  # the early push (and the revocation) enter a cosigned checkpoint: trusted time counts
     report = verify(ws.city, "lagov")
     assert findings(report)[early]["valid"], findings(report)[early]
     assert report["ok"]
@@ -160,6 +161,7 @@ def test_compromised_since_voids_later_signatures_only(ws: Workspace) -> None:
     assert ws.push(work, "HEAD:refs/heads/draft/one").returncode == 0
     second = ws.commit(work, {"a.md": "二\n"}, "第二次")
     assert ws.push(work, "HEAD:refs/heads/draft/two").returncode == 0
+    ws.witness()  # both pushes enter a cosigned checkpoint: their trusted times count
     since = trusted_time(ws, second)
     assert trusted_time(ws, first) < since
     before_report = verify(ws.city, "lagov")

@@ -209,8 +209,11 @@ def signed_off(city: City, unit: str, n: int, on: date | None = None, signer: st
     if on is None:
         typed = [_as_date(d.meta.get("date")) for d in flow.documents]
         on = max((t for t in typed if t), default=None)
+    # Not someone who approved (核稿) this request: a person's one ref per request would be replaced
+    # by the 签发 tag, and the approval the 签发 needs would be gone with it.
+    approvers = {v.reviewer for v in flow.status.approvals}
     signer = signer or next(p for p in allowed_signers(flow.unit, [d.type for d in flow.documents])
-                            if p not in flow.status.committers)
+                            if p not in flow.status.committers and p not in approvers)
     acting.sign_off(city, unit, n, signer, "同意印发。", on=on)
     if flow.unit.check_required:
         reg = city.registry()
