@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from datetime import date
 from html import escape
-from pathlib import Path
 from typing import Any
 
 from . import timeutil

@@ -233,7 +233,7 @@ def test_no_shell_and_no_command_but_git(served: Served) -> None:
     for command in ("", "id", "sh -c id", "git-upload-pack '/jyj'; id", "info", "help"):
         got = served.ssh(b, f"{served.account}@127.0.0.1", *([command] if command else []))
         assert got.returncode != 0
-        assert f"uid=" not in got.stdout
+        assert "uid=" not in got.stdout
         assert GIT_ONLY in got.stderr or DENIED in got.stderr
     # No forwarding: a stdio forward to the server's own sshd port is refused by the server.
     forward = served.run(b, "sh", "-c", served.env(b)["GIT_SSH_COMMAND"]

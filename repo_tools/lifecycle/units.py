@@ -11,7 +11,6 @@ access is granted (`repository_readers`)."""
 from __future__ import annotations
 
 import hashlib
-from datetime import date
 from pathlib import Path
 
 from .. import keys, timeutil

@@ -11,7 +11,7 @@ from .delegation import registry_scope
 from .lifecycle import lifecycle_approved
 from .log_keys import log_keys_valid
 from .identity import (certificate_present, certificate_verified, pusher_in_unit,
-                       pusher_registered, registry_writer)
+                       pusher_registered)
 from .units import unit_in_service, unit_lifecycle
 from .refs import main_append_only, registry_main_only, unit_ref_namespaces
 from .merges import main_merges

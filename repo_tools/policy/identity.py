@@ -110,14 +110,5 @@ def _other_unit_may(push: Push, ref: str, pusher_unit: str) -> bool:
     return False
 
 
-def registry_writer(push: Push) -> Iterator[Refusal]:
-    """Only the city authority or an active e-gov admin changes the registry (Art. 5-6)."""
-    pusher = push.pusher_id
-    if pusher is None:
-        return
-    if pusher != AUTHORITY and not push.registry.is_egov_admin(pusher):
-        yield refusal("registry-writer", "推送", user=pusher)
-
-
 def role_names(roles: list[str]) -> str:
     return "、".join(ROLE_NAMES.get(r, r) for r in roles)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import keys, lockout, timeutil
-from ..registry import EGOV, Person, Registry
+from ..registry import Person, Registry
 from .layout import ADMIN_NAME, REGISTRY_REPO, RESERVED, ServiceLayout
 
 GITOLITE_SHELL = "/usr/share/gitolite3/gitolite-shell"
