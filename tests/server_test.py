@@ -102,7 +102,8 @@ def _oa_as(python: Path, person: Person, *args: str, served: Served | None = Non
 
 PEOPLE = [("ssa", "lagov", "甲作者", ["author", "seal-custodian"]),
           ("ssb", "jyj", "乙收文", ["author", "clerk"]),
-          ("ssc", "lagov", "丙审核", ["reviewer"])]
+          ("ssc", "lagov", "丙审核", ["reviewer"]),
+          ("ssd", "lagov", "戊主任", ["reviewer"])]  # the unit's leader: signs documents off (签发)
 
 
 @pytest.fixture(scope="module")
@@ -137,6 +138,7 @@ def served() -> Iterator[Served]:
         city_mod.add_unit(city, "admin", "jyj", "六安市教育局", ["六教"], "department")
         for pid, unit, name, roles in PEOPLE:
             city_mod.add_user(city, "admin", pid, name, unit, roles, key_file=people[pid].home / "key.asc")
+        city_mod.set_unit_leader(city, "admin", "lagov", "ssd")
         city_mod.add_user(city, "admin", "jyjadm", "丁管理", "jyj", ["admin"])  # approves jyj's applications
         city_mod.add_unit(city, "admin", "jaq", "金安区人民政府", ["金政"], "county")  # no clerk yet
         city.stop_agents()
@@ -276,9 +278,9 @@ def _oa(served: Served, person: Person, *args: str, cwd: Path) -> subprocess.Com
 
 
 def test_review_and_sealing_merge_over_ssh(served: Served) -> None:
-    a, c = served.people["ssa"], served.people["ssc"]
-    wa, wc = a.home / "w-rev", c.home / "w-rev"
-    for person, work in ((a, wa), (c, wc)):
+    a, c, d = served.people["ssa"], served.people["ssc"], served.people["ssd"]
+    wa, wc, wd = a.home / "w-rev", c.home / "w-rev", d.home / "w-rev"
+    for person, work in ((a, wa), (c, wc), (d, wd)):
         got = _oa(served, person, "--as", person.id, "clone", served.url("lagov"), str(work), cwd=person.home)
         assert got.returncode == 0, got.stderr
     assert served.git(a, "checkout", "-qb", "draft/notice", cwd=wa).returncode == 0
@@ -292,6 +294,8 @@ def test_review_and_sealing_merge_over_ssh(served: Served) -> None:
     n = str(yaml.safe_load(opened.stdout)["n"])
     approved = _oa(served, c, "review", "approve", n, "--opinion", "同意。", cwd=wc)
     assert approved.returncode == 0, approved.stderr
+    signed = _oa(served, d, "review", "sign-off", n, "--opinion", "同意印发。", cwd=wd)
+    assert signed.returncode == 0, signed.stderr
     merged = _oa(served, a, "review", "merge", n, cwd=wa)
     assert merged.returncode == 0, merged.stderr
     main = served.git(a, "ls-remote", served.url("lagov"), "refs/heads/main").stdout.split()[0]
