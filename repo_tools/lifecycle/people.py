@@ -11,6 +11,7 @@ from ..applications import Application, approved_files, approvers_of, new_id
 from ..city import AUTHORITY, City
 from ..messages import Refused
 from ..registry import ROLES, Person, Registry, Unit, dump
+from .units import active_unit
 
 
 def _person(reg: Registry, user: str) -> Person:
@@ -23,13 +24,7 @@ def _person(reg: Registry, user: str) -> Person:
 
 
 def _unit(reg: Registry, unit_id: str) -> Unit:
-    unit = reg.unit(unit_id)
-    if unit is None:
-        raise Refused("not-found", what="单位", name=unit_id, remedy="请检查单位标识（oa unit list）。")
-    if unit.status != "active":
-        raise Refused("unit-state", unit=unit.name, detail=f"已于 {unit.deregistered_at} 注销",
-                      remedy="请选择现有的单位。")
-    return unit
+    return active_unit(reg, unit_id, remedy="请选择现有的单位。")
 
 
 def require_manager(reg: Registry, actor: str, unit_id: str, detail: str) -> None:

@@ -30,13 +30,13 @@ def _require_egov(reg: Registry, actor: str) -> None:
         raise Refused("registry-writer", user=actor)
 
 
-def _active_unit(reg: Registry, unit_id: str) -> Unit:
+def active_unit(reg: Registry, unit_id: str, remedy: str = "已注销的单位不能再办理变更。") -> Unit:
+    """The registered, not deregistered unit `unit_id`; `remedy` says what to do about a deregistered one."""
     unit = reg.unit(unit_id)
     if unit is None:
         raise Refused("not-found", what="单位", name=unit_id, remedy="请检查单位标识（oa unit list）。")
     if unit.status != "active":
-        raise Refused("unit-state", unit=unit.name, detail=f"已于 {unit.deregistered_at} 注销",
-                      remedy="已注销的单位不能再办理变更。")
+        raise Refused("unit-state", unit=unit.name, detail=f"已于 {unit.deregistered_at} 注销", remedy=remedy)
     return unit
 
 
@@ -52,7 +52,7 @@ def rename(city: City, actor: str, unit_id: str, name: str, from_date: str, appr
     from `from_date`, so the name in force on any date stays known."""
     reg = city.registry()
     _require_egov(reg, actor)
-    unit = _active_unit(reg, unit_id)
+    unit = active_unit(reg, unit_id)
     if unit_id == EGOV:
         raise Refused("unit-state", unit=unit.name, detail="电子政务办公室的登记不能用本命令变更", remedy="请直接修改城市配置。")
     try:
@@ -128,7 +128,7 @@ def _archives_target(reg: Registry, unit_id: str, archives_to: str) -> str:
         return ARCHIVES
     if archives_to == unit_id:
         raise Refused("usage", detail="档案不能移交给被注销的单位自己。", remedy="请给出接收单位的标识，或 archives（档案馆）。")
-    _active_unit(reg, archives_to)
+    active_unit(reg, archives_to)
     return archives_to
 
 
@@ -138,7 +138,7 @@ def deregister(city: City, actor: str, unit_id: str, archives_to: str, approved_
     the repository is handed over as the unit asked (to `archives_to`: a unit id or `archives`)."""
     reg = city.registry()
     _require_egov(reg, actor)
-    unit = _active_unit(reg, unit_id)
+    unit = active_unit(reg, unit_id)
     if unit_id == EGOV:
         raise Refused("unit-state", unit=unit.name, detail="电子政务办公室不能注销", remedy="请选择其他单位。")
     target = _archives_target(reg, unit_id, archives_to)
@@ -199,7 +199,7 @@ def merge(city: City, actor: str, units: list[str], approved_by: str, into: str 
     _require_egov(reg, actor)
     merging = list(dict.fromkeys(units))
     for unit_id in merging:
-        _active_unit(reg, unit_id)
+        active_unit(reg, unit_id)
     if EGOV in merging:
         raise Refused("unit-state", unit=EGOV, detail="电子政务办公室不能合并", remedy="请选择其他单位。")
     if (into is None) == (new_id_ is None):
@@ -280,7 +280,7 @@ def set_settings(city: City, actor: str, unit_id: str, codes: list[str] | None =
     from .people import require_manager
     reg = city.registry()
     require_manager(reg, actor, unit_id, f"修改单位 {unit_id} 的机关代字或审批人数")
-    unit = _active_unit(reg, unit_id)
+    unit = active_unit(reg, unit_id)
     if codes is not None:
         cleaned = [c.strip() for c in codes if c.strip()]
         if not cleaned:
