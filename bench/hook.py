@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from repo_tools import city as city_mod  # noqa: E402
-from repo_tools.clone import clone  # noqa: E402
+from repo_tools.git.clone import clone  # noqa: E402
 
 DOC = """---
 type: 通知
@@ -117,7 +117,7 @@ def python_start() -> float:
     times = []
     for _ in range(5):
         started = time.perf_counter()
-        subprocess.run([sys.executable, "-c", "import repo_tools.hook, repo_tools.policy"], check=True)
+        subprocess.run([sys.executable, "-c", "import repo_tools.hook.entry, repo_tools.hook.rules"], check=True)
         times.append(time.perf_counter() - started)
     return statistics.median(times)
 

@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from repo_tools import city as city_mod  # noqa: E402
-from repo_tools.clone import clone  # noqa: E402
+from repo_tools.git.clone import clone  # noqa: E402
 
 
 def env() -> dict[str, str]:

@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from repo_tools import city as city_mod  # noqa: E402
 from repo_tools.city import City  # noqa: E402
-from repo_tools.gitrepo import clean_env, rev_parse  # noqa: E402
+from repo_tools.git.repo import clean_env, rev_parse  # noqa: E402
 
 UNITS = 10
 PLAIN_MAX = 2000  # larger cities skip the plain mkdocs peer (hours) and prune Material's navigation

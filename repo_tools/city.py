@@ -12,10 +12,12 @@ from pathlib import Path
 
 import yaml
 
-from . import eventlog, keys, timeutil
-from .gitrepo import Signer, clean_env, commit_and_push, git, list_tree
-from .messages import Refused
-from .registry import (EGOV, ROLES, KeyRecord, Person, Registry, Seal, Unit, dump, dump_seals)
+from repo_tools.log import eventlog
+from repo_tools.identity import keys
+from repo_tools import timeutil
+from repo_tools.git.repo import Signer, clean_env, commit_and_push, git, list_tree
+from repo_tools.messages import Refused
+from repo_tools.registry.records import EGOV, ROLES, KeyRecord, Person, Registry, Seal, Unit, dump, dump_seals
 from repo_tools.resources import project_path
 
 PROJECT_HOOKS = project_path("hooks")
@@ -218,7 +220,7 @@ def init(root: str | Path, admin: str = "admin", admin_name: str = "电子政务
     egov = Unit(id=EGOV, name=egov_name, codes=["六电政"], level="department", admins=[admin],
                 created_at=timeutil.iso(timeutil.now()), fonds="EGOV")
     authority_pub = keys.export_public(city.authority_gnupg, authority_fpr)
-    from .log import enrol
+    from repo_tools.log import enrol
     log_files = enrol.log_key_files(root, secrets.token_hex(4))  # before the first push is logged
     city.change_registry(AUTHORITY, {
         **log_files,
@@ -286,7 +288,7 @@ def add_user(city: City, actor: str, user: str, name: str, unit_id: str, roles: 
     reg = city.registry()
     if not (actor == AUTHORITY or reg.is_egov_admin(actor)):
         # Art. 12: a unit admin registers their own unit's people; admins are the e-gov office's.
-        from .lifecycle import require_manager
+        from repo_tools.lifecycle import require_manager
         require_manager(reg, actor, unit_id, f"在单位 {unit_id} 登记人员")
         if "admin" in roles:
             own = reg.unit(unit_id)
@@ -344,7 +346,7 @@ def refresh_server_keyring(city: City, registry_rev: str = "refs/heads/main") ->
     files = list_tree(city.registry_repo, registry_rev, "keys", env=clean_env())
     if not files:
         return 0
-    from .gitrepo import ObjectReader
+    from repo_tools.git.repo import ObjectReader
     known = set(keyring_fingerprints(city.server_gnupg))
     wanted = {path[5:-4]: blob for path, blob in files.items() if path.endswith(".asc")}
     missing = [blob for fpr, blob in wanted.items() if fpr.upper() not in known]
@@ -369,7 +371,7 @@ def city_from_env(explicit: str | None) -> City:
             root = None
     if not root:
         raise Refused("usage", detail="没有指定城市目录。", remedy="请用 --city、环境变量 OA_CITY，或在 `oa clone` 的工作副本中运行。")
-    from .server import remote  # a clone over SSH: the city is the person's mirrors of the server
+    from repo_tools.server import remote  # a clone over SSH: the city is the person's mirrors of the server
     if remote.is_remote(Path(root)):
         return remote.sync(root)
     return City.at(root)
@@ -386,7 +388,7 @@ def set_person_status(city: City, actor: str, user: str, status: str, reason: st
     if not (reg.is_egov_admin(actor) or actor == AUTHORITY or is_unit_admin):
         raise Refused("role-required", user=actor, role="单位管理员", action="停用或启用账户")
     if status == "active":
-        from . import lockout
+        from repo_tools.identity import lockout
         lockout.unlock(city, user, actor)
         if person.status == "active":
             return person  # only a lock-out to lift; the registry already says active

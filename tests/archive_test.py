@@ -12,11 +12,17 @@ import bagit
 import pytest
 
 from fixtures import Workspace, _drop_key, run
-from repo_tools import archive as archive_mod
-from repo_tools import archive_access, archive_checks, archive_export, archive_reference, archive_stats
-from repo_tools import eventlog
-from repo_tools.archive_stats_svg import stats_svg
-from repo_tools.gitrepo import PushRefused, Scratch, clean_env, git
+from repo_tools.archive import packages as archive_mod
+from repo_tools.archive import (
+    access as archive_access,
+    checks as archive_checks,
+    export as archive_export,
+    reference as archive_reference,
+    stats as archive_stats,
+)
+from repo_tools.log import eventlog
+from repo_tools.archive.stats_svg import stats_svg
+from repo_tools.git.repo import PushRefused, Scratch, clean_env, git
 from repo_tools.messages import Refused
 
 NOTICE = """---
@@ -72,7 +78,7 @@ def draft(text: str) -> str:
 
 def main_number(ws: Workspace, doc_dir: str, unit: str = "lagov") -> str:
     """The number the sealing merge gave a document on main."""
-    from repo_tools import frontmatter
+    from repo_tools.documents import frontmatter
     text = git("show", f"refs/heads/main:{doc_dir}/index.md", cwd=ws.city.unit_repo(unit), env=clean_env())
     return str(frontmatter.split(text)[0]["number"])
 
@@ -156,7 +162,7 @@ def test_archive_gathers_sealed_documents_and_bulletins_with_references(ws: Work
 def test_metadata_records_seal_and_approvals_of_the_sealing_merge(ws: Workspace) -> None:
     """The real sealing merge (issue 4: MR, signed approvals, merge signed by the unit seal) gives
     the item its 印章, 审批 and 电子签名, as `verify.document_report` reads them."""
-    from repo_tools.verify import document_report
+    from repo_tools.verify.report import document_report
     merge = ws.land("lagov", "zhang", {"documents/2013/oa-measures/index.md": NOTICE,
                                        "documents/2013/oa-measures/attachments/measures.txt": MEASURES},
                     "拟稿：协同办公系统使用管理办法")
@@ -485,7 +491,7 @@ def test_stats_table_json_and_svg(ws: Workspace, archived: archive_mod.Package) 
     assert stats["units"][0]["unit"] == "lagov" and stats["bytes"] > 0
     svg = stats_svg(ws.city, 2013)
     assert svg.startswith("<svg") and "<script" not in svg and "永久" in svg
-    from repo_tools.policy.content import check_svg
+    from repo_tools.hook.rules.content import check_svg
     assert list(check_svg("stats.svg", svg.encode())) == []
     done = oa(ws, "--json", "archive", "stats", "2013")
     assert done.returncode == 0 and json.loads(done.stdout)["items"] == 3

@@ -7,7 +7,7 @@ from pathlib import Path
 from fixtures import Workspace
 from rich.console import Console
 
-from repo_tools import certificates
+from repo_tools.identity import certificates
 from repo_tools.city import City
 from repo_tools.demo.state import DemoState, chinese_numeral
 

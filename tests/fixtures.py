@@ -17,8 +17,8 @@ from pathlib import Path
 
 from repo_tools import city as city_mod
 from repo_tools.city import City
-from repo_tools.gitrepo import clean_env, git
-from repo_tools.clone import clone
+from repo_tools.git.repo import clean_env, git
+from repo_tools.git.clone import clone
 from repo_tools.log import enrol
 
 # (unit id, name, agency codes, level)
@@ -131,7 +131,9 @@ class Workspace:
         `number` already in a draft is dropped and only its agency code kept), else by a
         reviewer with their personal key.
         """
-        from repo_tools import frontmatter, numbering, review, sealing
+        from repo_tools.documents import frontmatter
+        from repo_tools.seal import numbering, sealing
+        from repo_tools.review import requests as review
         work = self.clone(unit, author)
         run(["git", "checkout", "-q", "-b", f"draft/land-{work.name}"], work)
         code = None
@@ -197,7 +199,7 @@ def signed_off(city: City, unit: str, n: int, on: date | None = None, signer: st
     """The steps after 核稿 that a document needs before the seal: the 签发 by the unit's first
     permitted signer (成文日期 `on`, by default the latest `date` typed in the request's documents,
     so that sample years stay) and the 复核 where the unit requires it."""
-    from repo_tools.review import MR_BRANCH, ReviewView
+    from repo_tools.review.requests import MR_BRANCH, ReviewView
     from repo_tools.workflow import acting, steps
     from repo_tools.workflow.settings import allowed_signers
     with ReviewView.of(city, unit) as view:

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from fixtures import Workspace
 
-from repo_tools.gitrepo import clean_env, git
+from repo_tools.git.repo import clean_env, git
 from repo_tools.site import build_site
 from repo_tools.site.headers import CSP, published_name, response_headers
 from repo_tools.site.serve import make_server

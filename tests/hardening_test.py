@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from fixtures import Workspace, run
 
-from repo_tools.gitrepo import clean_env, git
+from repo_tools.git.repo import clean_env, git
 
 EICAR = rb"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
 PLAIN = "会议纪要正文。\n".encode()
@@ -580,8 +580,8 @@ def test_unsigned_commit_among_many_is_found(ws: Workspace) -> None:
 
 def test_batch_verification_agrees_with_one_by_one(ws: Workspace) -> None:
     """The batch path says exactly what python-gnupg says, for good, bad, doubled and foreign signatures."""
-    from repo_tools.gitrepo import parse_commit
-    from repo_tools.keys import verify_detached
+    from repo_tools.git.repo import parse_commit
+    from repo_tools.identity.keys import verify_detached
     from repo_tools.openpgp.batch import verify_many
     raw = Raw(ws)
     tip, _ = chain(raw, 3)

@@ -12,8 +12,9 @@ from PIL import Image
 
 from fixtures import Workspace, run
 from repo_tools import city as city_mod
-from repo_tools import eventlog, keys
-from repo_tools.gitrepo import clean_env, git
+from repo_tools.log import eventlog
+from repo_tools.identity import keys
+from repo_tools.git.repo import clean_env, git
 
 BULLETIN = "---\ntitle: 市政府召开常务会议\ncolumn: 政务动态\ndate: 2026-11-20\n---\n\n会议研究了有关事项。\n"
 
@@ -258,7 +259,7 @@ def test_draft_branch_may_be_rewritten_and_deleted(ws: Workspace) -> None:
 def test_registry_accepts_only_admins_within_their_unit(ws: Workspace) -> None:
     """Art. 6, 12: people who are no admin never write the registry; a unit admin (zhou of
     lagov) never makes an admin (lifecycle_test has the full set of scope cases)."""
-    from repo_tools.gitrepo import PushRefused, commit_and_push
+    from repo_tools.git.repo import PushRefused, commit_and_push
     before = ws.snapshot()
     with pytest.raises(PushRefused) as refused:
         commit_and_push(ws.city.registry_repo, ws.city.signer("li"),
@@ -306,7 +307,7 @@ def test_oa_log_verify_exit_status(ws: Workspace) -> None:
 
 
 def test_repeated_failed_authentication_locks_the_account_until_an_admin_enables_it(ws: Workspace) -> None:
-    from repo_tools import certificates, lockout
+    from repo_tools.identity import certificates, lockout
     work = ws.clone("lagov", "zhang")
     ws.commit(work, {"a.md": "正文\n"})
     old_key = ws.city.signer("zhang").fingerprint
@@ -332,10 +333,10 @@ def test_repeated_failed_authentication_locks_the_account_until_an_admin_enables
 
 
 def test_unit_leader_is_named_by_egov_and_must_belong_to_the_unit(ws: Workspace) -> None:
-    from repo_tools.applications import approvers_of
-    from repo_tools.gitrepo import PushRefused, commit_and_push
+    from repo_tools.registry.applications import approvers_of
+    from repo_tools.git.repo import PushRefused, commit_and_push
     from repo_tools.messages import Refused
-    from repo_tools.registry import dump
+    from repo_tools.registry.records import dump
     assert approvers_of(ws.city.registry(), "jyj") == []  # nobody could approve jyj's applications
     before = ws.snapshot()
     with pytest.raises(Refused) as outsider:

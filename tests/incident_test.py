@@ -11,7 +11,8 @@ from click.testing import CliRunner
 
 from fixtures import Workspace
 from keys_support import seal_document
-from repo_tools import incident, timeutil, transmit
+from repo_tools import incident, timeutil
+from repo_tools.transmit import deliveries as transmit
 from repo_tools.cli import oa
 from repo_tools.messages import Refused
 

@@ -14,12 +14,12 @@ from keys_support import seal_document
 from repo_tools import city as city_mod
 from repo_tools import lifecycle, timeutil
 from repo_tools.cli import oa
-from repo_tools.gitrepo import PushRefused, clean_env, git
+from repo_tools.git.repo import PushRefused, clean_env, git
 from repo_tools.lifecycle import people as people_mod
 from repo_tools.lifecycle import units as units_mod
 from repo_tools.messages import Refused
-from repo_tools.registry import dump
-from repo_tools.verify import document_report, verify
+from repo_tools.registry.records import dump
+from repo_tools.verify.report import document_report, verify
 
 NOTE = "---\ntitle: 工作动态\ncolumn: 政务动态\ndate: 2013-03-20\n---\n\n正文。\n"
 
@@ -187,7 +187,7 @@ def test_hook_refuses_an_id_from_the_registry_history(ws: Workspace) -> None:
 
 
 def _feng(ws: Workspace):  # type: ignore[no-untyped-def]
-    from repo_tools.registry import KeyRecord, Person
+    from repo_tools.registry.records import KeyRecord, Person
     return Person(id="feng", name="冯新", unit="czj", roles=["author"],
                   keys=[KeyRecord(fingerprint="0" * 40, valid_from=timeutil.iso(timeutil.now()))])
 
@@ -336,7 +336,7 @@ def test_approval_by_a_person_who_later_moved_still_verifies(ws: Workspace) -> N
     full = verify(ws.city, "lagov")
     assert full["ok"], [f for f in full["units"][0]["objects"] if not f["valid"]]
     # A signature li makes after the move is judged as jyj's: not valid for lagov.
-    from repo_tools.verify import Verifier, judge
+    from repo_tools.verify.report import Verifier, judge
     v = Verifier(ws.city)
     reg_now = v.registry_then(None, timeutil.iso(timeutil.now()))
     holder = reg_now.key_holder(reg_now.person("li").keys[0].fingerprint)
@@ -365,7 +365,7 @@ def test_documents_sealed_before_rename_merge_and_deregistration_verify(ws: Work
 
 def test_document_page_names_the_unit_as_it_was(ws: Workspace) -> None:
     """Renamed from a date after sealing: the report (and the site) keep the name of that time."""
-    from repo_tools.registry import Unit
+    from repo_tools.registry.records import Unit
     unit = Unit(id="x", name="新名", codes=[], names=[{"name": "旧名", "from": "2013-01-01"},
                                                       {"name": "新名", "from": "2020-01-01"}])
     assert unit.name_on("2013-03-21T10:00:00+08:00") == "旧名" and unit.name_on("2021-01-01") == "新名"
@@ -373,7 +373,7 @@ def test_document_page_names_the_unit_as_it_was(ws: Workspace) -> None:
 
 
 def test_verify_flags_a_registry_commit_by_someone_not_entitled(ws: Workspace) -> None:
-    from repo_tools.gitrepo import Scratch
+    from repo_tools.git.repo import Scratch
     record = registry_file(ws, "people/li.yaml")
     record["roles"] = ["reviewer", "author"]
     with Scratch(ws.city.registry_repo, ws.city.signer("li")) as scratch:
@@ -390,8 +390,8 @@ def test_verify_flags_a_registry_commit_by_someone_not_entitled(ws: Workspace) -
 
 def test_hook_refuses_another_units_application(ws: Workspace) -> None:
     """An application approved by lagov's admin cannot cover jyj's rename, nor revoke jyj's people."""
-    from repo_tools import applications
-    from repo_tools.applications import Application
+    from repo_tools.registry import applications
+    from repo_tools.registry.applications import Application
     reg = ws.city.registry()
     unit = reg.unit("jyj")
     unit.names = [{"name": unit.name, "from": unit.created_at[:10]}, {"name": "借名局", "from": unit.created_at[:10]}]

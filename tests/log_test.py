@@ -199,7 +199,7 @@ from pathlib import Path  # noqa: E402
 
 from fixtures import Workspace  # noqa: E402
 
-from repo_tools import eventlog  # noqa: E402
+from repo_tools.log import eventlog  # noqa: E402
 from repo_tools.log import audit, policy  # noqa: E402
 
 

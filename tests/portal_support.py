@@ -13,7 +13,8 @@ from urllib.parse import urlencode
 
 from fixtures import Workspace, copy_city, run, short_tmpdir
 
-from repo_tools import review, transmit
+from repo_tools.review import requests as review
+from repo_tools.transmit import deliveries as transmit
 from repo_tools.city import City
 from repo_tools.portal.auth import reset_password
 from repo_tools.site import build_site

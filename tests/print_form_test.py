@@ -10,8 +10,8 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from repo_tools import official_form, render
-from repo_tools.seal_image import seal_svg
+from repo_tools.documents import official_form, render
+from repo_tools.seal.image import seal_svg
 
 CONTENT = Path(__file__).resolve().parent.parent / "content"
 NOTICE = CONTENT / "documents" / "lagov" / "2013" / "oa-measures"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pypdf import PdfReader
 
-from repo_tools import official_form, render
+from repo_tools.documents import official_form, render
 
 CONTENT = Path(__file__).resolve().parent.parent / "content"
 NOTICE = CONTENT / "documents" / "lagov" / "2013" / "oa-measures"

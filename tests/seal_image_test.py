@@ -7,8 +7,8 @@ import pytest
 from PIL import Image
 
 from repo_tools.messages import Refused
-from repo_tools.policy.content import check_file
-from repo_tools.seal_image import PNG_DPI, seal_png, seal_svg
+from repo_tools.hook.rules.content import check_file
+from repo_tools.seal.image import PNG_DPI, seal_png, seal_svg
 
 NAME = "六安市人民政府办公室"
 

@@ -20,7 +20,7 @@ import yaml
 from fixtures import short_tmpdir
 
 from repo_tools import city as city_mod
-from repo_tools import keys
+from repo_tools.identity import keys
 from repo_tools.messages import Refused, render
 from repo_tools.server import service
 from repo_tools.server.layout import ServiceLayout
@@ -406,7 +406,7 @@ def test_a_queued_delivery_arrives_when_the_receiver_gains_a_clerk(served: Serve
 def test_revoking_a_certificate_ends_ssh_access_at_once(served: Served) -> None:
     b = served.people["ssb"]
     assert served.git(b, "ls-remote", served.url("jyj")).returncode == 0
-    from repo_tools import certificates
+    from repo_tools.identity import certificates
     admin, mirror = _admin_city(served)
     ssh = mirror.ssh
     # jyj's admin approves on their own machine: their signature is made with their own key.

@@ -83,7 +83,7 @@ def test_words_of_a_text_attachment_find_the_document(ws, tmp_path):  # type: ig
 def test_short_cells_and_fingerprints_do_not_wrap(ws, tmp_path):  # type: ignore[no-untyped-def]
     from archive_test import land_2013
 
-    from repo_tools import archive
+    from repo_tools.archive import packages as archive
     land_2013(ws)
     archive.archive(ws.city, "lagov", 2013, "sun")
     site = tmp_path / "site"

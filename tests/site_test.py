@@ -59,8 +59,8 @@ def doc(title: str, date: str = "2013-05-01", extra: str = "", body: str = "正�
 
 def sealed_number(ws, unit: str, doc_dir: str) -> str:  # type: ignore[no-untyped-def]
     """The 发文字号 the sealing merge wrote into a document on the unit's main."""
-    from repo_tools import frontmatter
-    from repo_tools.gitrepo import clean_env, git
+    from repo_tools.documents import frontmatter
+    from repo_tools.git.repo import clean_env, git
     text = git("show", f"refs/heads/main:{doc_dir}/index.md", cwd=ws.city.unit_repo(unit), env=clean_env())
     meta, _ = frontmatter.split(text)
     assert meta.get("number") and meta.get("sealed_on"), meta
@@ -291,7 +291,7 @@ LAGOV_ONLY_TITLE = "关于办公室内部值班安排己庚辛的通知"
 
 
 def test_unit_registers_only_in_that_units_build(published, tmp_path):  # type: ignore[no-untyped-def]
-    from repo_tools import transmit
+    from repo_tools.transmit import deliveries as transmit
     transmit.send(published.city, "zhao", "documents/2013/oa-measures", to=["jyj"])
     title = "关于印发六安市协同办公系统使用管理办法（试行）的通知"
     jyj = tmp_path / "jyj"
@@ -316,7 +316,7 @@ def test_unit_registers_only_in_that_units_build(published, tmp_path):  # type: 
 
 
 def test_archive_catalogue_and_chart_keep_restricted_titles_out(ws, tmp_path):  # type: ignore[no-untyped-def]
-    from repo_tools import archive
+    from repo_tools.archive import packages as archive
     ws.land("lagov", "zhang", {
         "documents/2013/oa-measures/index.md": REGULATION,
         "documents/2013/oa-measures/attachments/measures.txt": "第一条 为规范协同办公系统的使用管理。\n",

@@ -13,11 +13,15 @@ from pypdf import PdfReader
 from fixtures import Workspace, run, signed_off
 from forged_merges import hand_merge
 from repo_tools import city as city_mod
-from repo_tools import eventlog, keys, review, timeutil, transmit
+from repo_tools.log import eventlog
+from repo_tools.identity import keys
+from repo_tools.review import requests as review
+from repo_tools import timeutil
+from repo_tools.transmit import deliveries as transmit
 from repo_tools.cli import oa
-from repo_tools.gitrepo import PushRefused, Scratch, clean_env, git, parse_commit, push as signed_push
+from repo_tools.git.repo import PushRefused, Scratch, clean_env, git, parse_commit, push as signed_push
 from repo_tools.messages import Refused
-from repo_tools.registry import dump
+from repo_tools.registry.records import dump
 
 DOC_DIR = "documents/2013/oa-measures"
 DOC = """---
@@ -559,7 +563,8 @@ def test_document_cannot_change_on_main_after_sealing(ws: Workspace) -> None:
 
 # Verification of deliveries and receipts (oa verify) ----------------------------------------------
 def test_verify_names_signer_trusted_time_and_key_validity_of_each_delivery_and_step(ws: Workspace) -> None:
-    from repo_tools import certificates, verify
+    from repo_tools.identity import certificates
+    from repo_tools.verify import report as verify
 
     publish(ws)
     sent = {d.to_unit: d for d in transmit.send(ws.city, "zhao", DOC_DIR).deliveries}
@@ -601,7 +606,8 @@ def test_verify_names_signer_trusted_time_and_key_validity_of_each_delivery_and_
 
 
 def test_verify_refuses_a_delivery_signed_with_a_key_compromised_before_it_was_sent(ws: Workspace) -> None:
-    from repo_tools import certificates, verify
+    from repo_tools.identity import certificates
+    from repo_tools.verify import report as verify
 
     publish(ws)
     delivery = transmit.send(ws.city, "zhao", DOC_DIR, to=["jyj"]).deliveries[0]

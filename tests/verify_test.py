@@ -10,13 +10,15 @@ from click.testing import CliRunner
 from fixtures import Workspace
 from keys_support import (approve, merge_commit, open_request, place_without_hook, seal_document, seal_signer,
                           stock_git)
-from repo_tools import certificates, seals, timeutil
-from repo_tools.applications import Application, approved_files
-from repo_tools.registry import dump_seals
+from repo_tools.identity import certificates
+from repo_tools.seal import seals
+from repo_tools import timeutil
+from repo_tools.registry.applications import Application, approved_files
+from repo_tools.registry.records import dump_seals
 from repo_tools.cli import oa
-from repo_tools.gitrepo import Scratch, clean_env, git
-from repo_tools.keyring_export import export
-from repo_tools.verify import Verifier, document_report, unit_findings, verify
+from repo_tools.git.repo import Scratch, clean_env, git
+from repo_tools.identity.keyring_export import export
+from repo_tools.verify.report import Verifier, document_report, unit_findings, verify
 
 
 def lagov(report: dict) -> dict:
@@ -58,7 +60,7 @@ def test_another_units_seal_is_not_this_units_seal(ws: Workspace) -> None:
     scratch, oid = merge_commit(ws, "lagov", seal_signer(ws, "jyj"), head, tags, "documents/2013/oa-measures",
                                 "六政办〔2013〕1号", "lagov-1")
     try:
-        from repo_tools.gitrepo import PushRefused, push
+        from repo_tools.git.repo import PushRefused, push
         try:
             push(scratch.dir, scratch.bare, [f"{oid}:refs/heads/main"], ws.city.signer("zhao"))
             raise AssertionError("the hook accepted another unit's seal")
@@ -160,10 +162,10 @@ def test_exported_keyring_verifies_with_stock_git(ws: Workspace) -> None:
         assert proc.returncode == 0, proc.stderr
     assert stock_git(["verify-commit", sealed.mr_head], bare, target).returncode == 0
     # a key the registry does not hold is unknown to the exported keyring
-    from repo_tools import keys
+    from repo_tools.identity import keys
     stranger = ws.base / "sg"
     fpr = keys.generate(stranger, "冒名者", "x@example.org")
-    from repo_tools.gitrepo import Signer
+    from repo_tools.git.repo import Signer
     with Scratch(bare, Signer(stranger, fpr, "冒名者", "x@example.org")) as scratch:
         forged = scratch.commit({"x.md": b"x\n"}, "伪造")
         assert stock_git(["verify-commit", forged], scratch.dir, target).returncode != 0

@@ -13,10 +13,10 @@ import pytest
 from fixtures import Workspace
 from keys_support import seal_document
 
-from repo_tools import eventlog
+from repo_tools.log import eventlog
 from repo_tools.log import note, policy, store, witness
 from repo_tools.messages import Refused
-from repo_tools.verify import document_report
+from repo_tools.verify.report import document_report
 
 OA = str(Path(sys.executable).parent / "oa")
 
@@ -233,7 +233,7 @@ def test_offline_proof_checks_with_the_registry_keys_alone(ws: Workspace) -> Non
 
 
 def test_registry_keeps_the_log_key_and_checks_witness_keys(ws: Workspace) -> None:
-    from repo_tools.gitrepo import PushRefused
+    from repo_tools.git.repo import PushRefused
     before = ws.snapshot()
     other = note.Signer.generate(checkpoint(ws).origin).verifier.text().encode()
     with pytest.raises(PushRefused) as caught:

@@ -10,10 +10,13 @@ from fixtures import Workspace, run
 from forged_merges import hand_merge
 
 from repo_tools import city as city_mod
-from repo_tools import frontmatter, review, sealing, timeutil
-from repo_tools.gitrepo import PushRefused, clean_env, commit_and_push, git, rev_parse
+from repo_tools.documents import frontmatter
+from repo_tools.review import requests as review
+from repo_tools.seal import sealing
+from repo_tools import timeutil
+from repo_tools.git.repo import PushRefused, clean_env, commit_and_push, git, rev_parse
 from repo_tools.messages import Refused
-from repo_tools.registry import dump
+from repo_tools.registry.records import dump
 from repo_tools.workflow import acting, delegation, settings
 from repo_tools.workflow.steps import step_message
 
@@ -126,7 +129,7 @@ def test_sign_off_is_required_ordered_and_by_a_permitted_person(ws: Workspace) -
     assert meta["date"] == signed_on and "signer" not in meta  # a downward 通知 prints no 签发人
     body = git("log", "-1", "--format=%B", result.merge, cwd=ws.city.unit_repo("lagov"), env=clean_env())
     assert f"Sign-Off: refs/reviews/{n}/lu " in body
-    from repo_tools.verify import document_report
+    from repo_tools.verify.report import document_report
     ws.witness()  # the units' witnesses cosign: trusted time needs the quorum
     report = document_report(ws.city, "lagov", "documents/2026/safety")
     assert report["ok"], report["problems"]
@@ -249,7 +252,7 @@ def test_delegation_period_revocation_and_the_deputy_shown_as_dai(ws: Workspace)
     acting.sign_off(ws.city, "lagov", n, "ma", "同意上报。")  # the grant in force is found
     sealing.merge(ws.city, "lagov", n, "zhao")
     assert main_meta(ws, path)["signer"] == "马骏（代）"
-    from repo_tools.verify import document_report
+    from repo_tools.verify.report import document_report
     ws.witness()  # the units' witnesses cosign: trusted time needs the quorum
     report = document_report(ws.city, "lagov", "documents/2026/funds")
     step = report["steps"][0]
@@ -307,7 +310,7 @@ def test_joint_document_needs_the_co_issuers_countersign_through_the_service(ws:
     result = sealing.merge(ws.city, "lagov", n, "zhao")
     body = git("log", "-1", "--format=%B", result.merge, cwd=ws.city.unit_repo("lagov"), env=clean_env())
     assert f"Countersign: refs/reviews/{n}/gu {placed}" in body
-    from repo_tools.verify import document_report
+    from repo_tools.verify.report import document_report
     ws.witness()  # the units' witnesses cosign: trusted time needs the quorum
     report = document_report(ws.city, "lagov", "documents/2026/joint")
     assert report["ok"], report["problems"]
@@ -319,8 +322,8 @@ def test_joint_document_needs_the_co_issuers_countersign_through_the_service(ws:
 def _pdf(tmp: Path, meta_extra: str, co: list[tuple[str, str | None]] | None) -> list[str]:
     from pypdf import PdfReader
 
-    from repo_tools import render
-    from repo_tools.seal_image import seal_svg
+    from repo_tools.documents import render
+    from repo_tools.seal.image import seal_svg
     folder = tmp / "doc"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "index.md").write_text(
@@ -333,8 +336,8 @@ def _pdf(tmp: Path, meta_extra: str, co: list[tuple[str, str | None]] | None) ->
 
 
 def test_print_form_signature_block_for_one_and_two_units(tmp_path: Path) -> None:
-    from repo_tools.official_form import render_official_html
-    from repo_tools.seal_image import seal_svg
+    from repo_tools.documents.official_form import render_official_html
+    from repo_tools.seal.image import seal_svg
     one = _pdf(tmp_path / "one", "", None)
     # the signature block (署名, 成文日期, seal) sits on the first page, below the body
     assert "请认真开展安全检查" in one[0] and "2026年12月1日" in one[0] and "六安市教育局" not in "".join(one)

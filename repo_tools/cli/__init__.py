@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import click
 
-from . import chinese
-from .context import Context, add_global_options
+from repo_tools.cli import chinese
+from repo_tools.cli.context import Context, add_global_options
 
 
 chinese.install()
@@ -22,9 +22,20 @@ def oa(click_ctx: click.Context, city_arg: str | None, user_arg: str | None, as_
 
 
 def _register() -> None:
-    from . import (archive_commands, city_commands, demo_commands, document_commands, incident_commands,
-                   keys_commands, portal_commands, review_commands, server_commands, site_commands,
-                   transmit_commands, workflow_commands)
+    from repo_tools.cli import (
+        archive_commands,
+        city_commands,
+        demo_commands,
+        document_commands,
+        incident_commands,
+        keys_commands,
+        portal_commands,
+        review_commands,
+        server_commands,
+        site_commands,
+        transmit_commands,
+        workflow_commands,
+    )
     modules = (
         city_commands,
         demo_commands,

@@ -9,8 +9,8 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from ..archive_reference import RETENTION_NAMES
-from .context import Context, emit, pass_ctx, refusals_exit
+from repo_tools.archive.reference import RETENTION_NAMES
+from repo_tools.cli.context import Context, emit, pass_ctx, refusals_exit
 
 
 class ArchiveGroup(click.Group):
@@ -28,7 +28,7 @@ class ArchiveGroup(click.Group):
 def _unit(ctx: Context, unit: str | None) -> str:
     if unit:
         return unit
-    from ..archive import unit_of_actor
+    from repo_tools.archive.packages import unit_of_actor
     return unit_of_actor(ctx.city, ctx.user)
 
 
@@ -44,7 +44,7 @@ def archive_group() -> None:
 @refusals_exit
 def archive_run(ctx: Context, year: int, unit: str | None) -> None:
     """归档 YEAR 年度已用印的公文和已发布的信息（档案员）。"""
-    from ..archive import archive
+    from repo_tools.archive.packages import archive
     unit_id = _unit(ctx, unit)
     package = archive(ctx.city, unit_id, year, ctx.user)
     if package is None:
@@ -74,7 +74,7 @@ def archive_run(ctx: Context, year: int, unit: str | None) -> None:
 @refusals_exit
 def archive_verify(ctx: Context, year: int | None, unit: str | None) -> None:
     """四性检测：真实性、完整性、可用性、安全性。任一项不通过则退出状态为 1。"""
-    from ..archive_checks import verify
+    from repo_tools.archive.checks import verify
     report = verify(ctx.city, unit, year)
     if ctx.json:
         emit(ctx, report)
@@ -102,7 +102,7 @@ def archive_verify(ctx: Context, year: int | None, unit: str | None) -> None:
 @refusals_exit
 def archive_export(ctx: Context, year: int, directory: str, unit: str | None) -> None:
     """导出 YEAR 年度的档案为 BagIt 包（RFC 8493），并用 bagit 校验。"""
-    from ..archive_export import export
+    from repo_tools.archive.export import export
     result = export(ctx.city, _unit(ctx, unit), year, directory)
     if ctx.json:
         emit(ctx, result)
@@ -123,7 +123,7 @@ def archive_export(ctx: Context, year: int, directory: str, unit: str | None) ->
 @refusals_exit
 def archive_access(ctx: Context, item: str, reason: str) -> None:
     """调阅登记：记录谁在何时因何调阅了哪一件档案（签名提交并记入事件日志）。"""
-    from ..archive_access import access
+    from repo_tools.archive.access import access
     record = access(ctx.city, ctx.user, item, reason)
     emit(ctx, record, f"已登记调阅：{record['档号']}《{record['题名']}》，调阅人 {record['姓名']}，事由：{record['事由']}"
                       f"\n  登记提交 {record['commit'][:10]}")
@@ -135,7 +135,7 @@ def archive_access(ctx: Context, item: str, reason: str) -> None:
 @refusals_exit
 def archive_register(ctx: Context, unit: str | None) -> None:
     """列出调阅登记。"""
-    from ..archive_access import register
+    from repo_tools.archive.access import register
     entries = register(ctx.city, unit)
     if ctx.json:
         emit(ctx, entries)
@@ -154,8 +154,8 @@ def archive_register(ctx: Context, unit: str | None) -> None:
 @refusals_exit
 def archive_stats(ctx: Context, year: int, svg_out: str | None) -> None:
     """年度统计（第三十八条）：按单位、文种、保管期限统计件数、大小和调阅次数。"""
-    from ..archive_stats import stats
-    from ..archive_stats_svg import render
+    from repo_tools.archive.stats import stats
+    from repo_tools.archive.stats_svg import render
     data = stats(ctx.city, year)
     if svg_out:
         with open(svg_out, "w", encoding="utf-8") as handle:

@@ -12,7 +12,7 @@ import importlib
 
 import click
 
-from ..messages import CLICK_CATALOGUE
+from repo_tools.messages import CLICK_CATALOGUE
 
 _CLICK_MODULES = ("core", "parser", "exceptions", "formatting", "types", "decorators", "termui", "utils")
 

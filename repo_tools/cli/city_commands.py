@@ -7,11 +7,11 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from .. import city as city_mod
-from .. import eventlog
-from ..clone import clone as clone_unit
-from ..registry import ROLE_NAMES, ROLES, STATUS_NAMES
-from .context import Context, emit, pass_ctx, refusals_exit
+from repo_tools import city as city_mod
+from repo_tools.log import eventlog
+from repo_tools.git.clone import clone as clone_unit
+from repo_tools.registry.records import ROLE_NAMES, ROLES, STATUS_NAMES
+from repo_tools.cli.context import Context, emit, pass_ctx, refusals_exit
 
 
 @click.command("init")
@@ -154,7 +154,7 @@ def user_enable(ctx: Context, user_id: str, reason: str) -> None:
 def clone_cmd(ctx: Context, unit_id: str, directory: str) -> None:
     """取得本单位仓库的工作副本（提交与推送均以本人密钥签名）；UNIT 也可以是 ssh://oa@主机[:端口]/单位。"""
     if unit_id.startswith("ssh://"):
-        from ..server.remote import clone_over_ssh
+        from repo_tools.server.remote import clone_over_ssh
         target = clone_over_ssh(unit_id, directory, ctx.user)
     else:
         target = clone_unit(ctx.city, unit_id, directory, ctx.user)
@@ -173,7 +173,7 @@ def log_group() -> None:
 @refusals_exit
 def log_verify(ctx: Context, checkpoints: tuple[str, ...]) -> None:
     """检查整个事件日志：每个条目、Merkle 树、瓦片、检查点签名与联署，及与各已联署检查点的一致性。"""
-    from ..log import audit, policy
+    from repo_tools.log import audit, policy
     city = ctx.city
     chain = eventlog.verify_chain(city.log_file)
     given = [(f"检查点文件 {p}", Path(p).read_text(encoding="utf-8")) for p in checkpoints]
@@ -203,7 +203,7 @@ def log_verify(ctx: Context, checkpoints: tuple[str, ...]) -> None:
 @refusals_exit
 def log_proof(ctx: Context, oid: str, unit_id: str | None, out: str | None) -> None:
     """为带来该对象的推送写出离线证明（c2sp.org/tlog-proof@v1），可用 `oa verify --proof` 核验。"""
-    from ..log import policy, proof
+    from repo_tools.log import policy, proof
     city = ctx.city
     made = proof.make(city.log_file, policy.load(city.registry_repo), oid, unit_id)
     text = made.encode()
@@ -227,7 +227,7 @@ def witness_group() -> None:
 @refusals_exit
 def witness_add(ctx: Context, unit_id: str, holder: str, key: str | None) -> None:
     """登记单位的日志见证公钥（电子政务办公室）。"""
-    from ..log import enrol
+    from repo_tools.log import enrol
     verifier = enrol.add_witness(ctx.city, ctx.user, unit_id, holder, key=key)
     emit(ctx, {"unit": unit_id, "key": verifier.text()}, f"已登记单位 {unit_id} 的见证公钥：{verifier.text()}")
 
@@ -240,7 +240,7 @@ def witness_add(ctx: Context, unit_id: str, holder: str, key: str | None) -> Non
 @refusals_exit
 def witness_run(ctx: Context, unit_id: str, state_dir: str | None) -> None:
     """读取最新检查点和所需瓦片，核验日志签名与一致性证明，保存状态后联署。"""
-    from ..log import witness
+    from repo_tools.log import witness
     city = ctx.city
     done = witness.run(city.root, city.registry_repo, unit_id, ctx.user, Path(state_dir) if state_dir else None)
     emit(ctx, done.__dict__ | {"root": done.root.hex()},
@@ -259,7 +259,7 @@ COMMANDS = [init_cmd, unit_group, user_group, clone_cmd, log_group, witness_grou
 @refusals_exit
 def user_set_roles(ctx: Context, user_id: str, roles: tuple[str, ...]) -> None:
     """调整人员的角色（第十二条：本单位系统管理员或电子政务办公室）。"""
-    from .. import lifecycle
+    from repo_tools import lifecycle
     person = lifecycle.set_roles(ctx.city, ctx.user, user_id, list(roles))
     emit(ctx, {"user": person.id, "unit": person.unit, "roles": person.roles},
          f"已调整 {person.id}（{person.name}）的角色：{'、'.join(ROLE_NAMES[r] for r in person.roles)}")
@@ -273,7 +273,7 @@ def user_set_roles(ctx: Context, user_id: str, roles: tuple[str, ...]) -> None:
 @refusals_exit
 def user_move(ctx: Context, user_id: str, to_unit: str, roles: tuple[str, ...]) -> None:
     """人员调动到另一单位（电子政务办公室办理；此前的签名仍按原单位验证）。"""
-    from .. import lifecycle
+    from repo_tools import lifecycle
     person = lifecycle.move(ctx.city, ctx.user, user_id, to_unit, list(roles) or None)
     emit(ctx, {"user": person.id, "unit": person.unit, "roles": person.roles},
          f"已将 {person.id}（{person.name}）调往 {person.unit}，角色：{'、'.join(ROLE_NAMES[r] for r in person.roles)}")
@@ -287,7 +287,7 @@ def user_move(ctx: Context, user_id: str, to_unit: str, roles: tuple[str, ...]) 
 @refusals_exit
 def user_remove(ctx: Context, user_id: str, reason: str, approved_by: str | None) -> None:
     """注销人员：证书同时注销（记录时间与原因），登记记录与历史保留，用户标识永不再用（第七条）。"""
-    from .. import lifecycle
+    from repo_tools import lifecycle
     person = lifecycle.remove(ctx.city, ctx.user, user_id, reason, approved_by)
     emit(ctx, {"user": person.id, "status": person.status, "removed_at": person.removed_at},
          f"已注销人员 {person.id}（{person.name}），{person.removed_at}；其证书同时注销，记录保留")
@@ -302,7 +302,7 @@ def user_remove(ctx: Context, user_id: str, reason: str, approved_by: str | None
 @refusals_exit
 def unit_rename(ctx: Context, unit_id: str, name: str, from_date: str, approved_by: str) -> None:
     """单位名称变更（第九条第一项）：标识与历史不变，登记新名称及其生效日期。"""
-    from .. import lifecycle
+    from repo_tools import lifecycle
     unit = lifecycle.rename(ctx.city, ctx.user, unit_id, name, from_date, approved_by)
     emit(ctx, {"unit": unit.id, "name": unit.name, "names": unit.names},
          f"单位 {unit.id} 自 {unit.names[-1]['from']} 起名称为“{unit.name}”")
@@ -317,7 +317,7 @@ def unit_rename(ctx: Context, unit_id: str, name: str, from_date: str, approved_
 @refusals_exit
 def unit_deregister(ctx: Context, unit_id: str, archives_to: str, approved_by: str, reason: str) -> None:
     """注销单位（第九条第二项）：名称停用，印章、证书和人员注销，仓库按单位要求移交并只读。"""
-    from .. import lifecycle
+    from repo_tools import lifecycle
     unit = lifecycle.deregister(ctx.city, ctx.user, unit_id, archives_to, approved_by, reason)
     emit(ctx, {"unit": unit.id, "status": unit.status, "archives_to": unit.archives_to,
                "deregistered_at": unit.deregistered_at},
@@ -338,7 +338,7 @@ def unit_deregister(ctx: Context, unit_id: str, archives_to: str, approved_by: s
 def unit_merge(ctx: Context, unit_ids: tuple[str, ...], into: str | None, new_id: str | None, name: str | None,
                codes: tuple[str, ...], level: str, approved_by: str) -> None:
     """单位合并（第九条第三项）：沿用一个单位名称或启用经上级批准的新名称，其余单位注销。"""
-    from .. import lifecycle
+    from repo_tools import lifecycle
     unit = lifecycle.merge(ctx.city, ctx.user, list(unit_ids), approved_by, into=into, new_id_=new_id,
                            new_name=name, codes=list(codes), level=level)
     emit(ctx, {"unit": unit.id, "name": unit.name, "merged_from": unit.merged_from},
@@ -353,7 +353,7 @@ def unit_merge(ctx: Context, unit_ids: tuple[str, ...], into: str | None, new_id
 @refusals_exit
 def unit_settings(ctx: Context, unit_id: str, codes: tuple[str, ...], required_approvals: int | None) -> None:
     """设置本单位的机关代字和审批人数（第十二条：本单位系统管理员或电子政务办公室）。"""
-    from .. import lifecycle
+    from repo_tools import lifecycle
     unit = lifecycle.set_settings(ctx.city, ctx.user, unit_id, list(codes) or None, required_approvals)
     emit(ctx, {"unit": unit.id, "codes": unit.codes, "required_approvals": unit.required_approvals},
          f"单位 {unit.id}：机关代字 {'、'.join(unit.codes)}，审批人数 {unit.required_approvals}")

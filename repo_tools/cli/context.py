@@ -11,10 +11,10 @@ from typing import Any, Callable
 
 import click
 
-from ..city import City, city_from_env
-from ..gitrepo import GitError, PushRefused, git
-from ..keys import KeyError_
-from ..messages import Refused
+from repo_tools.city import City, city_from_env
+from repo_tools.git.repo import GitError, PushRefused, git
+from repo_tools.identity.keys import KeyError_
+from repo_tools.messages import Refused
 
 
 @dataclass

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from .context import Context, pass_ctx, refusals_exit
+from repo_tools.cli.context import Context, pass_ctx, refusals_exit
 
 
 @click.command("demo")
@@ -15,7 +15,7 @@ from .context import Context, pass_ctx, refusals_exit
 @refusals_exit
 def demo_cmd(ctx: Context, directory: str, serve: bool, fresh: bool) -> None:
     """在示例城市上运行全流程，然后生成网站。"""
-    from ..demo import run_demo
+    from repo_tools.demo import run_demo
     run_demo(directory, serve=serve, fresh=fresh)
 
 

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import click
 
-from .. import documents, drafting, worktree_check
-from ..gitrepo import git
-from ..messages import Refused
-from ..registry import Registry, Unit
-from .context import Context, emit, pass_ctx, refusals_exit
+from repo_tools.documents import model as documents, drafting, worktree_check
+from repo_tools.git.repo import git
+from repo_tools.messages import Refused
+from repo_tools.registry.records import Registry, Unit
+from repo_tools.cli.context import Context, emit, pass_ctx, refusals_exit
 
 
 def _clone_root() -> Path:
@@ -110,7 +110,7 @@ def doc_check(ctx: Context, paths: tuple[str, ...], unit_id: str | None, ref: st
 @refusals_exit
 def doc_render(ctx: Context, path: str, out: str) -> None:
     """按 GB/T 9704 版式输出公文的打印件（PDF，A4）。"""
-    from ..render import render_pdf
+    from repo_tools.documents.render import render_pdf
     folder = Path(path)
     folder = folder.parent if folder.is_file() else folder
     unit_name = None
@@ -130,7 +130,7 @@ def _co_issuers(ctx: Context, folder: Path, sealed: bool) -> list[tuple[str, str
         meta, _ = documents.split_front_matter((folder / "index.md").read_text(encoding="utf-8"))
         if not meta.get("joint"):
             return None
-        from ..workflow.signature_block import co_issuers
+        from repo_tools.workflow.signature_block import co_issuers
         return co_issuers(ctx.city.registry(), meta, sealed)
     except Exception:  # noqa: BLE001 - no city here: print the drafting unit alone
         return None
@@ -145,7 +145,7 @@ def _seal_svg(ctx: Context, folder: Path, unit_name: str | None) -> str | None:
         return None
     if not meta.get("number") or not unit_name:
         return None
-    from ..seal_image import seal_svg
+    from repo_tools.seal.image import seal_svg
     unit, _ = _unit(ctx, None)
     try:
         return str(seal_svg(unit.name, unit.level))

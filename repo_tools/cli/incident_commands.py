@@ -5,8 +5,8 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from .. import incident, timeutil
-from .context import Context, emit, pass_ctx, refusals_exit
+from repo_tools import incident, timeutil
+from repo_tools.cli.context import Context, emit, pass_ctx, refusals_exit
 
 
 @click.group("incident")

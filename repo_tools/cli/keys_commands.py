@@ -7,8 +7,9 @@ from pathlib import Path
 
 import click
 
-from .. import certificates, seals
-from .context import Context, emit, pass_ctx, refusals_exit
+from repo_tools.identity import certificates
+from repo_tools.seal import seals
+from repo_tools.cli.context import Context, emit, pass_ctx, refusals_exit
 
 
 @click.group("cert")
@@ -129,8 +130,8 @@ def seal_list(ctx: Context, unit_id: str | None) -> None:
 @refusals_exit
 def seal_image_cmd(ctx: Context, unit_id: str, out: str) -> None:
     """按国发〔1999〕25号绘制单位印章图样（.svg 或 .png）。"""
-    from ..messages import Refused
-    from ..seal_image import seal_png, seal_svg
+    from repo_tools.messages import Refused
+    from repo_tools.seal.image import seal_png, seal_svg
     unit = ctx.city.registry().unit(unit_id)
     if unit is None:
         raise Refused("not-found", what="单位", name=unit_id, remedy="请检查单位标识（oa unit list）。")
@@ -152,10 +153,10 @@ def seal_image_cmd(ctx: Context, unit_id: str, out: str) -> None:
 def verify_cmd(ctx: Context, unit_id: str | None, target: str | None, as_json: bool,
                proof_file: str | None) -> None:
     """验证报告：每个提交、标签和推送证书的签名人、密钥、角色、可信时间与有效性；每份公文的文号、印章与审批意见。"""
-    from .. import verify
+    from repo_tools.verify import report as verify
     ctx.json = ctx.json or as_json
     if proof_file is not None:
-        from ..log import policy, proof
+        from repo_tools.log import policy, proof
         result = proof.check(Path(proof_file).read_text(encoding="utf-8"),
                              policy.load(ctx.city.registry_repo), target)
         emit(ctx, {**result.__dict__}, proof.render(result))
@@ -182,7 +183,7 @@ def keys_group() -> None:
 @refusals_exit
 def keys_export(ctx: Context, directory: str) -> None:
     """导出只含登记系统公钥的 GnuPG 目录：GNUPGHOME=目录 git verify-commit/verify-tag 即可验证。"""
-    from ..keyring_export import export
+    from repo_tools.identity.keyring_export import export
     count = export(ctx.city, Path(directory))
     emit(ctx, {"directory": str(Path(directory).resolve()), "keys": count},
          f"已导出 {count} 把登记公钥到 {Path(directory).resolve()}\n"

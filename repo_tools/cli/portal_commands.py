@@ -5,8 +5,8 @@ from pathlib import Path
 
 import click
 
-from .city_commands import user_group
-from .context import Context, emit, pass_ctx, refusals_exit
+from repo_tools.cli.city_commands import user_group
+from repo_tools.cli.context import Context, emit, pass_ctx, refusals_exit
 
 
 @click.group("portal", invoke_without_command=True)
@@ -24,7 +24,7 @@ def portal_group(click_ctx: click.Context, port: int, host: str, idle_minutes: f
 
 @refusals_exit
 def _serve(ctx: Context, port: int, host: str, idle_minutes: float) -> None:
-    from ..portal import serve
+    from repo_tools.portal import serve
     city = ctx.city
     if not (city.site_dir / "index.html").exists():
         raise click.UsageError(f"{city.site_dir} 中没有网站，请先运行 `oa site build`。")
@@ -45,7 +45,7 @@ def _serve(ctx: Context, port: int, host: str, idle_minutes: float) -> None:
 def nginx_config_cmd(ctx: Context, out: str | None, listen: int, portal_address: str, state: str | None,
                      run_as: str | None) -> None:
     """写出 nginx 配置：nginx 直接提供网站文件，每个请求先询问门户该读者能否阅读（auth_request）。"""
-    from ..portal.nginx import write_config
+    from repo_tools.portal.nginx import write_config
     city = ctx.city
     target = Path(out) if out else city.root / "server" / "nginx" / "nginx.conf"
     folder = Path(state) if state else target.parent
@@ -62,7 +62,7 @@ def nginx_config_cmd(ctx: Context, out: str | None, listen: int, portal_address:
 @refusals_exit
 def reset_password_cmd(ctx: Context, user_id: str, initial: str | None) -> None:
     """设置初始密码（第十四条）：由本单位系统管理员或电子政务办公室管理员办理，本人首次登录时须修改。"""
-    from ..portal.auth import reset_password
+    from repo_tools.portal.auth import reset_password
     password = reset_password(ctx.city, ctx.user, user_id, initial)
     emit(ctx, {"user": user_id, "initial_password": password, "must_change": True},
          f"已为 {user_id} 设置初始密码：{password}\n请当面或以其他安全方式告知本人；本人首次登录阅读门户时须修改密码，"

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from .city_commands import user_group
-from .context import Context, emit, pass_ctx, refusals_exit
+from repo_tools.cli.city_commands import user_group
+from repo_tools.cli.context import Context, emit, pass_ctx, refusals_exit
 
 
 @click.group("server")
@@ -26,7 +26,7 @@ def server_group() -> None:
 @refusals_exit
 def server_setup(ctx: Context, city_dir: str, account: str, port: int, listen: str, hand_over: str | None) -> None:
     """把城市配置为服务：服务账户、钩子解释器、gitolite3、本城市自己的 sshd。"""
-    from ..server.setup import setup
+    from repo_tools.server.setup import setup
     done = setup(city_dir, account=account, port=port, listen=listen, hand_over=hand_over)
     lines = [f"已把城市 {done['city']} 配置为服务：账户 {account}，端口 {port}，地址 {listen}",
              "  城市目录属于服务账户（0700），任何个人账户都不能读取。",
@@ -43,7 +43,7 @@ def server_setup(ctx: Context, city_dir: str, account: str, port: int, listen: s
 @refusals_exit
 def server_start(ctx: Context, city_dir: str) -> None:
     """启动本城市的 sshd。"""
-    from ..server.service import start
+    from repo_tools.server.service import start
     pid = start(city_dir)
     emit(ctx, {"pid": pid}, f"sshd 已运行（进程 {pid}）")
 
@@ -54,7 +54,7 @@ def server_start(ctx: Context, city_dir: str) -> None:
 @refusals_exit
 def server_stop(ctx: Context, city_dir: str) -> None:
     """停止本城市的 sshd。"""
-    from ..server.service import stop
+    from repo_tools.server.service import stop
     was = stop(city_dir)
     emit(ctx, {"stopped": was}, "sshd 已停止" if was else "sshd 本来就没有运行")
 
@@ -65,7 +65,7 @@ def server_stop(ctx: Context, city_dir: str) -> None:
 @refusals_exit
 def server_status(ctx: Context, city_dir: str) -> None:
     """服务在运行什么、哪里有问题。"""
-    from ..server.service import status
+    from repo_tools.server.service import status
     report = status(city_dir)
     emit(ctx, {"ok": report.ok, "running": report.running, "problems": report.problems}, report.text())
     if not report.ok:
@@ -78,8 +78,8 @@ def server_status(ctx: Context, city_dir: str) -> None:
 @refusals_exit
 def server_deliver(ctx: Context, city_dir: str) -> None:
     """重试投递：把发件箱中排队的传输投到对方收件箱，把对方的办理情况回传发文单位。"""
-    from ..city import City
-    from ..server.courier import catch_up
+    from repo_tools.city import City
+    from repo_tools.server.courier import catch_up
     done = catch_up(City.at(city_dir))
     emit(ctx, {"placed": done.placed, "queued": done.queued, "reflected": done.reflected},
          f"已投递 {len(done.placed)} 件，仍排队 {len(done.queued)} 件，回传办理情况 {len(done.reflected)} 件")
@@ -95,7 +95,7 @@ def server_deliver(ctx: Context, city_dir: str) -> None:
 @refusals_exit
 def user_keygen(ctx: Context, name: str, email: str, out: str, gnupghome: str | None, ssh: bool) -> None:
     """在本人电脑上生成密钥（签名主密钥 + 认证、加密子密钥），写出公钥交电子政务办公室登记。"""
-    from ..server.identity import enable_ssh, keygen
+    from repo_tools.server.identity import enable_ssh, keygen
     home = Path(gnupghome or os.environ.get("GNUPGHOME") or Path.home() / ".gnupg")
     fpr = keygen(home, name, email or f"{name}@oa.local", out)
     sock = enable_ssh(home, fpr) if ssh else None

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 
-from .context import Context, emit, pass_ctx, refusals_exit
+from repo_tools.cli.context import Context, emit, pass_ctx, refusals_exit
 
 
 @click.group("site")
@@ -22,7 +22,7 @@ def site_group() -> None:
 @refusals_exit
 def build_cmd(ctx: Context, out: str | None, audience: str, full: bool) -> None:
     """读取各单位 main 分支、登记系统和事件日志，生成并原子发布网站。"""
-    from ..site import build_site
+    from repo_tools.site import build_site
     report = build_site(ctx.city, Path(out) if out else None, audience=audience, full=full)
     data = {"out": str(report.out), "audience": report.audience, "full": report.full, "items": report.items,
             "rendered": len(report.rendered), "removed": len(report.removed), "search": report.search,
@@ -45,7 +45,7 @@ def build_cmd(ctx: Context, out: str | None, audience: str, full: bool) -> None:
 @refusals_exit
 def serve_cmd(ctx: Context, port: int, directory: str | None) -> None:
     """在本机（127.0.0.1）提供已生成的网站。"""
-    from ..site import serve
+    from repo_tools.site import serve
     site = Path(directory) if directory else ctx.city.site_dir
     if not (site / "index.html").exists():
         raise click.UsageError(f"{site} 中没有网站，请先运行 `oa site build`。")

@@ -11,10 +11,13 @@ from rich.console import Console
 from rich.markdown import Markdown
 from rich.table import Table
 
-from .. import render, seal_image, timeutil, transmit
-from ..gitrepo import git
-from ..messages import Refused
-from .context import Context, emit, pass_ctx, refusals_exit
+from repo_tools.documents import render
+from repo_tools.seal import image as seal_image
+from repo_tools import timeutil
+from repo_tools.transmit import deliveries as transmit
+from repo_tools.git.repo import git
+from repo_tools.messages import Refused
+from repo_tools.cli.context import Context, emit, pass_ctx, refusals_exit
 
 URGENCY_STYLE = {"特急": "bold white on red", "加急": "bold red"}
 
@@ -199,7 +202,7 @@ def print_delivery(ctx: Context, row: dict[str, Any], folder: Path, out: Path) -
 
 def delivery_proofs(ctx: Context, row: dict[str, Any]) -> dict[str, bytes]:
     """The log's offline proofs (tlog-proof) of the sealing push and of the delivery push."""
-    from ..log import policy, proof
+    from repo_tools.log import policy, proof
     keys = policy.load(ctx.city.registry_repo)
     wanted = {"sealing.tlog-proof": (row.get("sealing_commit"), row.get("from")),
               "transmission.tlog-proof": (row.get("commit"), row.get("from"))}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from .state import DemoState
+from repo_tools.demo.state import DemoState
 
 CHAPTERS = [
     "foundation",
@@ -31,7 +31,7 @@ def keep_previous(root: Path) -> Path | None:
         return None
     state_city = root / "city"
     if state_city.exists():
-        from ..city import City
+        from repo_tools.city import City
         City(state_city).stop_agents()
     if root.is_dir() and not any(root.iterdir()):
         root.rmdir()
@@ -62,7 +62,7 @@ def run_demo(directory: str | Path, serve: bool = False, fresh: bool = True) -> 
                 state.witness()
         state.summary(time.monotonic() - started)
         if serve:  # the reading portal over the sample city (logins printed by its chapter)
-            from ..portal import serve as serve_portal
+            from repo_tools.portal import serve as serve_portal
             for user, password in state.facts.get("portal_logins", []):
                 state.console.print(f"门户登录：用户 {user}  初始密码 {password}（首次登录须修改）")
             serve_portal(state.city, 8080)

@@ -6,14 +6,14 @@ The chapter archives only what earlier chapters put on `main`; when they have no
 so and stops (it never publishes anything itself)."""
 from __future__ import annotations
 
-from .. import archive_checks, archive_export
-from ..archive import Package, archive
-from ..archive_reference import RETENTION_NAMES
-from ..archive_access import access, register
-from ..archive_stats import stats
-from ..archive_stats_svg import render
-from ..gitrepo import PushRefused, Scratch, clean_env, git
-from .state import DemoState
+from repo_tools.archive import checks as archive_checks, export as archive_export
+from repo_tools.archive.packages import Package, archive
+from repo_tools.archive.reference import RETENTION_NAMES
+from repo_tools.archive.access import access, register
+from repo_tools.archive.stats import stats
+from repo_tools.archive.stats_svg import render
+from repo_tools.git.repo import PushRefused, Scratch, clean_env, git
+from repo_tools.demo.state import DemoState
 
 YEAR = 2013
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import yaml
 
-from ..clone import clone
-from ..render import render_pdf
-from .state import DemoState
+from repo_tools.git.clone import clone
+from repo_tools.documents.render import render_pdf
+from repo_tools.demo.state import DemoState
 
 OA = [sys.executable, "-c", "from repo_tools.cli import main; main()"]
 REGULATION = "oa-measures"
@@ -87,7 +87,7 @@ def run(state: DemoState) -> None:
                "草稿不带发文字号，盖章时编号")
 
     _refused_document(state, clones.get("jyj"))
-    from .hardening import hostile_push
+    from repo_tools.demo.hardening import hostile_push
     hostile_push(state, clones.get("jyj"))
 
     lagov_work = clones.get("lagov")

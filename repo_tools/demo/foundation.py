@@ -7,10 +7,10 @@ import shutil
 
 from PIL import Image
 
-from .. import city as city_mod
-from ..clone import clone
-from ..hook import HEADER
-from .state import DemoState
+from repo_tools import city as city_mod
+from repo_tools.git.clone import clone
+from repo_tools.hook.entry import HEADER
+from repo_tools.demo.state import DemoState
 
 
 def run(state: DemoState) -> None:
@@ -34,14 +34,14 @@ def run(state: DemoState) -> None:
         city_mod.set_unit_leader(city, admin, unit_id, leader)
     if leaders:
         state.ok("指定单位负责人（审批本单位证书和印章申请）：" + "、".join(f"{u} {p}" for u, p in leaders.items()))
-    from ..workflow.settings import set_workflow  # 发文 workflow settings (Art. 12)
+    from repo_tools.workflow.settings import set_workflow  # 发文 workflow settings (Art. 12)
     for unit in sample["units"]:
         if unit.get("signers") or unit.get("check_required"):
             set_workflow(city, admin, unit["id"], signers=unit.get("signers"), check=unit.get("check_required"))
             state.ok(f"设置 {unit['name']} 发文流程：核稿 {unit.get('required_approvals', 1)} 人，负责人签发"
                      f"{'，盖章前复核' if unit.get('check_required') else ''}")
     state.fact(f"城市：{len(sample['units']) + 1} 个单位、{len(sample['people']) + 1} 名人员，每次登记都是签名提交")
-    from ..log import enrol
+    from repo_tools.log import enrol
     for item in sample.get("witnesses", []):
         enrol.add_witness(city, admin, item["unit"], item["holder"])
         state.ok(f"登记单位 {item['unit']} 的日志见证公钥（私钥与见证状态由管理员 {item['holder']} 自己保管）")

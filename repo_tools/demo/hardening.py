@@ -9,7 +9,7 @@ import subprocess
 import zipfile
 from pathlib import Path
 
-from .state import DemoState
+from repo_tools.demo.state import DemoState
 
 
 def _macro_document() -> bytes:

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from .. import city as city_mod
-from .. import incident, lifecycle, timeutil, transmit
-from ..clone import clone
-from ..messages import Refused
-from ..verify import document_report, verify
-from .state import DemoState
+from repo_tools import city as city_mod
+from repo_tools import incident, lifecycle, timeutil
+from repo_tools.transmit import deliveries as transmit
+from repo_tools.git.clone import clone
+from repo_tools.messages import Refused
+from repo_tools.verify.report import document_report, verify
+from repo_tools.demo.state import DemoState
 
 NEW_UNITS = [("xxzx", "六安市信息中心", ["六信"]), ("dsj", "六安市数据资源局", ["六数"]),
              ("aiwei", "六安市爱国卫生运动委员会办公室", ["六爱卫"])]

@@ -10,13 +10,14 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
-from .. import review, sealing
-from ..clone import clone
-from ..portal.auth import reset_password
-from ..portal.server import PortalServer
-from ..site import build_site
-from ..site.overlays import overlay_root
-from .state import DemoState
+from repo_tools.review import requests as review
+from repo_tools.seal import sealing
+from repo_tools.git.clone import clone
+from repo_tools.portal.auth import reset_password
+from repo_tools.portal.server import PortalServer
+from repo_tools.site import build_site
+from repo_tools.site.overlays import overlay_root
+from repo_tools.demo.state import DemoState
 
 UNIT = "jyj"
 FOLDER = "bulletins/工作动态/2013-04-10-jyj-internal"
@@ -132,7 +133,7 @@ def run(state: DemoState) -> None:
                                                                   "csrf_token": attacker.csrf("/login")})
         state.refused(f"有人连续 5 次以错误密码登录 {outsider}：账户被锁定", re.sub(
             r"<[^>]+>", "", page.split('role="alert">', 1)[-1].split("</div>", 1)[0]))
-        from .. import city as city_mod
+        from repo_tools import city as city_mod
         city_mod.set_person_status(city, "admin", outsider, "active", "核实为本人后重新启用")
         state.ok(f"管理员 admin 用 `oa user enable {outsider}` 重新启用（登录失败、锁定、启用都记入事件日志）")
 

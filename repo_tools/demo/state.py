@@ -13,7 +13,7 @@ import yaml
 from rich.console import Console
 from rich.markup import escape
 
-from ..city import City
+from repo_tools.city import City
 from repo_tools.resources import project_path
 
 CONTENT = project_path("content")

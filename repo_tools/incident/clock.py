@@ -19,10 +19,11 @@ from typing import Any
 
 from filelock import FileLock
 
-from .. import eventlog, timeutil
-from ..city import City
-from ..messages import Refused
-from ..registry import EGOV, Registry
+from repo_tools.log import eventlog
+from repo_tools import timeutil
+from repo_tools.city import City
+from repo_tools.messages import Refused
+from repo_tools.registry.records import EGOV, Registry
 
 RESPOND_WITHIN = timedelta(hours=1)   # Art. 44: 1小时内作出回响
 ESCALATE_AFTER = timedelta(hours=2)   # Art. 45: 2小时内仍未排除故障

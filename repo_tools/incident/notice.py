@@ -12,11 +12,14 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from .. import markup, official_form, render, seal_image, timeutil, transmit
-from ..city import City
-from ..messages import Refused
-from ..registry import EGOV
-from .clock import EVENT, Incident, _lock, _require_office, find
+from repo_tools.documents import markup, official_form, render
+from repo_tools.seal import image as seal_image
+from repo_tools import timeutil
+from repo_tools.transmit import deliveries as transmit
+from repo_tools.city import City
+from repo_tools.messages import Refused
+from repo_tools.registry.records import EGOV
+from repo_tools.incident.clock import EVENT, Incident, _lock, _require_office, find
 
 WAITING = ("sent", "received")
 STATUS_WORDS = {"sent": "未签收", "received": "已签收未登记"}

@@ -3,8 +3,8 @@ rename/merge/deregister` and `oa user set-roles/move/remove`, and the registry a
 any moment (`history`), against which verification judges old signatures."""
 from __future__ import annotations
 
-from .people import move, remove, require_manager, set_roles
-from .units import ARCHIVES, deregister, merge, rename, repository_readers, set_settings
+from repo_tools.lifecycle.people import move, remove, require_manager, set_roles
+from repo_tools.lifecycle.units import ARCHIVES, deregister, merge, rename, repository_readers, set_settings
 
 __all__ = ["ARCHIVES", "deregister", "merge", "move", "remove", "rename", "repository_readers",
            "require_manager", "set_roles", "set_settings"]

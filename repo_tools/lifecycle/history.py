@@ -14,8 +14,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Iterable
 
-from .. import eventlog, timeutil
-from ..registry import KeyHolder, Registry
+from repo_tools.log import eventlog
+from repo_tools import timeutil
+from repo_tools.registry.records import KeyHolder, Registry
 
 
 @dataclass

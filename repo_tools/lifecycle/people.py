@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import timeutil
-from ..applications import Application, approved_files, approvers_of, new_id
-from ..city import AUTHORITY, City
-from ..messages import Refused
-from ..registry import ROLES, Person, Registry, Unit, dump
-from .units import active_unit
+from repo_tools import timeutil
+from repo_tools.registry.applications import Application, approved_files, approvers_of, new_id
+from repo_tools.city import AUTHORITY, City
+from repo_tools.messages import Refused
+from repo_tools.registry.records import ROLES, Person, Registry, Unit, dump
+from repo_tools.lifecycle.units import active_unit
 
 
 def _person(reg: Registry, user: str) -> Person:

@@ -13,13 +13,14 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from .. import keys, timeutil
-from ..applications import Application, approved_files, approvers_of, new_id
-from ..city import City, _first_unit_commit, _install_hooks, _new_bare, _validate_id
-from ..gitrepo import clean_env, git
-from ..messages import Refused
-from ..registry import EGOV, KeyRecord, Registry, Seal, Unit, dump, dump_seals
-from ..seals import government_office
+from repo_tools.identity import keys
+from repo_tools import timeutil
+from repo_tools.registry.applications import Application, approved_files, approvers_of, new_id
+from repo_tools.city import City, _first_unit_commit, _install_hooks, _new_bare, _validate_id
+from repo_tools.git.repo import clean_env, git
+from repo_tools.messages import Refused
+from repo_tools.registry.records import EGOV, KeyRecord, Registry, Seal, Unit, dump, dump_seals
+from repo_tools.seal.seals import government_office
 
 ARCHIVES = "archives"
 
@@ -277,7 +278,7 @@ def set_settings(city: City, actor: str, unit_id: str, codes: list[str] | None =
                  required_approvals: int | None = None) -> Unit:
     """Art. 12: the unit's admin (or the e-gov office) sets its agency codes (机关代字) and how
     many approvals its documents need."""
-    from .people import require_manager
+    from repo_tools.lifecycle.people import require_manager
     reg = city.registry()
     require_manager(reg, actor, unit_id, f"修改单位 {unit_id} 的机关代字或审批人数")
     unit = active_unit(reg, unit_id)

@@ -6,11 +6,11 @@ from typing import TYPE_CHECKING
 
 import yaml
 
-from ..messages import Refused
-from . import note, policy, store, witness
+from repo_tools.messages import Refused
+from repo_tools.log import note, policy, store, witness
 
 if TYPE_CHECKING:
-    from ..city import City
+    from repo_tools.city import City
 
 
 def log_key_files(city_root: Path, city_id: str, quorum: int = policy.DEFAULT_QUORUM) -> dict[str, bytes]:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import yaml
 
-from ..gitrepo import ObjectReader, clean_env, list_tree
-from . import note
+from repo_tools.git.repo import ObjectReader, clean_env, list_tree
+from repo_tools.log import note
 
 LOG_KEY = "log/key.pub"
 SETTINGS = "log/settings.yaml"

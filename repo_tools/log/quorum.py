@@ -9,8 +9,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import note, policy, store
-from .tlog import check_record, prove_record, record_hash, tree_hash
+from repo_tools.log import note, policy, store
+from repo_tools.log.tlog import check_record, prove_record, record_hash, tree_hash
 
 WITNESSED, PENDING = "witnessed", "pending"
 

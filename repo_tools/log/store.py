@@ -28,8 +28,8 @@ from typing import TYPE_CHECKING, Any
 
 from filelock import FileLock
 
-from . import note, tiles
-from .tlog import HASH_SIZE, node_hash, record_hash, tree_hash
+from repo_tools.log import note, tiles
+from repo_tools.log.tlog import HASH_SIZE, node_hash, record_hash, tree_hash
 
 if TYPE_CHECKING:
     import sqlite3

@@ -11,7 +11,7 @@ import os
 import struct
 from pathlib import Path
 
-from .tlog import HASH_SIZE, node_hash
+from repo_tools.log.tlog import HASH_SIZE, node_hash
 
 HEIGHT = 8
 WIDTH = 1 << HEIGHT

@@ -17,9 +17,9 @@ from pathlib import Path
 
 from filelock import FileLock
 
-from ..messages import Refused
-from . import note, policy, store, tiles
-from .tlog import EMPTY_ROOT, check_tree, prove_tree
+from repo_tools.messages import Refused
+from repo_tools.log import note, policy, store, tiles
+from repo_tools.log.tlog import EMPTY_ROOT, check_tree, prove_tree
 
 
 def witness_name(log_origin: str, unit: str) -> str:
@@ -100,7 +100,7 @@ def run(city_root: Path, registry_repo: Path, unit: str, holder: str, state_dir:
         now: int | None = None) -> Cosigned:
     """One witness round for `unit`; raises Refused (the log unchanged) when the log's newest
     checkpoint does not verify or does not extend the last one this witness cosigned."""
-    from ..registry import Registry
+    from repo_tools.registry.records import Registry
     reg = Registry.load(registry_repo)
     unit_rec = reg.unit(unit)
     if unit_rec is None:

@@ -20,7 +20,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from ..keys import Verification, verify_detached
+from repo_tools.identity.keys import Verification, verify_detached
 
 MAX_RESTARTS = 16
 NOT_CHECKED = "未校验：本次推送中已有多个签名无效"

@@ -2,6 +2,6 @@
 read exactly their audience of the site (the base plus their unit's and their own overlays)."""
 from __future__ import annotations
 
-from .server import PortalServer, serve
+from repo_tools.portal.server import PortalServer, serve
 
 __all__ = ["PortalServer", "serve"]

@@ -8,10 +8,10 @@ import string
 from dataclasses import dataclass
 from typing import Any
 
-from .. import lockout
-from ..city import AUTHORITY, City
-from ..messages import Refused
-from .accounts import Accounts, Session
+from repo_tools.identity import lockout
+from repo_tools.city import AUTHORITY, City
+from repo_tools.messages import Refused
+from repo_tools.portal.accounts import Accounts, Session
 
 MIN_LENGTH = 10
 STATUS_NAMES = {"disabled": "已停用", "removed": "已注销"}

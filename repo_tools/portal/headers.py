@@ -3,7 +3,7 @@
 `oa serve`, the portal and its nginx front answer alike."""
 from __future__ import annotations
 
-from ..site.headers import CSP, response_headers
+from repo_tools.site.headers import CSP, response_headers
 
 __all__ = ["CSP", "page_headers", "response_headers"]
 

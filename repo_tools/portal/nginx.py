@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .headers import CSP
+from repo_tools.portal.headers import CSP
 
 MIME_TYPES = Path("/etc/nginx/mime.types")
 

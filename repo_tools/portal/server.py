@@ -9,8 +9,8 @@ from pathlib import Path
 
 import uvicorn
 
-from ..city import City
-from .app import create_app
+from repo_tools.city import City
+from repo_tools.portal.app import create_app
 
 
 def free_port(host: str = "127.0.0.1") -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from .text import decode
+from repo_tools.screening.text import decode
 
 RASTER_MAGIC: list[tuple[bytes, str]] = [
     (b"\xff\xd8\xff", "JPEG"), (b"\x89PNG\r\n\x1a\n", "PNG"), (b"GIF87a", "GIF"), (b"GIF89a", "GIF"),

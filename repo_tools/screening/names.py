@@ -12,7 +12,7 @@ import functools
 import re
 import unicodedata
 
-from .objects import TreeEntry
+from repo_tools.screening.objects import TreeEntry
 
 MAX_NAME_BYTES = 255     # ext4, NTFS and APFS all stop here
 MAX_PATH_BYTES = 4096    # PATH_MAX on Linux

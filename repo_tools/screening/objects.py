@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from ..gitrepo import GitError, ParsedCommit, ParsedTag, git, parse_tag
+from repo_tools.git.repo import GitError, ParsedCommit, ParsedTag, git, parse_tag
 
 TREE_MODE = b"40000"
 MAX_TAG_CHAIN = 16  # a tag of a tag of ...: deeper than this is no document workflow

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from .text import decode
+from repo_tools.screening.text import decode
 
 ACTIVE_ELEMENTS = {"script", "foreignobject", "iframe", "embed", "object", "handler", "listener",
                    "audio", "video", "frame", "frameset", "applet", "base", "link", "meta", "form",

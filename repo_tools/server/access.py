@@ -20,9 +20,10 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import keys, lockout, timeutil
-from ..registry import Person, Registry
-from .layout import ADMIN_NAME, REGISTRY_REPO, RESERVED, ServiceLayout
+from repo_tools.identity import keys, lockout
+from repo_tools import timeutil
+from repo_tools.registry.records import Person, Registry
+from repo_tools.server.layout import ADMIN_NAME, REGISTRY_REPO, RESERVED, ServiceLayout
 
 GITOLITE_SHELL = "/usr/share/gitolite3/gitolite-shell"
 

@@ -20,9 +20,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..city import City
-from ..gitrepo import clean_env, git, rev_parse
-from ..registry import Registry
+from repo_tools.city import City
+from repo_tools.git.repo import clean_env, git, rev_parse
+from repo_tools.registry.records import Registry
 
 OUTBOX = "refs/outbox/"
 INBOX = "refs/inbox/"

@@ -7,7 +7,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from .. import keys
+from repo_tools.identity import keys
 
 
 def keygen(gnupghome: str | Path, name: str, email: str, out: str | Path) -> str:

@@ -24,11 +24,11 @@ from typing import Any
 
 import yaml
 
-from ..city import City, refresh_server_keyring
-from ..gitrepo import clean_env, git
-from ..messages import Refused
-from .layout import REGISTRY_REPO
-from .shell import LOG_COMMAND
+from repo_tools.city import City, refresh_server_keyring
+from repo_tools.git.repo import clean_env, git
+from repo_tools.messages import Refused
+from repo_tools.server.layout import REGISTRY_REPO
+from repo_tools.server.shell import LOG_COMMAND
 
 URL = re.compile(r"^ssh://(?:(?P<account>[a-z_][a-z0-9_-]*)@)?(?P<host>[A-Za-z0-9.:\[\]-]+?)"
                  r"(?::(?P<port>\d+))?/(?P<unit>[a-z][a-z0-9-]*?)(?:\.git)?/?$")
@@ -148,8 +148,8 @@ def clone_over_ssh(url: str, directory: str | Path, user: str, gnupghome: Path |
     import stat
     import sys
 
-    from ..city import PROJECT_HOOKS
-    from .identity import agent_ssh_socket
+    from repo_tools.city import PROJECT_HOOKS
+    from repo_tools.server.identity import agent_ssh_socket
     address, unit = ServerAddress.parse(url)
     home = Path(gnupghome or os.environ.get("GNUPGHOME") or Path.home() / ".gnupg")
     base = os.environ.get("GIT_SSH_COMMAND") or "ssh"

@@ -11,11 +11,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..city import City
-from ..messages import Refused
-from .access import run_as
-from .layout import ServiceLayout
-from .setup import SSHD, require_root
+from repo_tools.city import City
+from repo_tools.messages import Refused
+from repo_tools.server.access import run_as
+from repo_tools.server.layout import ServiceLayout
+from repo_tools.server.setup import SSHD, require_root
 
 
 def _layout(root: str | Path) -> tuple[City, ServiceLayout, dict]:

@@ -25,12 +25,12 @@ from pathlib import Path
 
 import yaml
 
-from .. import keys
-from ..city import PROJECT_HOOKS, City
-from ..gitrepo import clean_env, git
-from ..messages import Refused
-from . import access
-from .layout import ADMIN_NAME, ServiceLayout
+from repo_tools.identity import keys
+from repo_tools.city import PROJECT_HOOKS, City
+from repo_tools.git.repo import clean_env, git
+from repo_tools.messages import Refused
+from repo_tools.server import access
+from repo_tools.server.layout import ADMIN_NAME, ServiceLayout
 
 DEBIAN_PYTHON = "/usr/bin/python3"
 SSHD = "/usr/sbin/sshd"
@@ -119,7 +119,7 @@ def install_interpreter(venv: Path, app: Path) -> Path:
     package = Path(__file__).resolve().parent.parent
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
     shutil.copytree(package, app / "repo_tools", ignore=ignore)
-    from ..resources import PARTS, project_path
+    from repo_tools.resources import PARTS, project_path
     for part in PARTS:  # hooks, templates, sample content: beside the package, as in a checkout
         source = project_path(part)
         if source.is_dir():

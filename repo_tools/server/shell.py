@@ -15,10 +15,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .. import lockout
-from ..messages import render
-from .access import GITOLITE_SHELL
-from .layout import ADMIN_NAME
+from repo_tools.identity import lockout
+from repo_tools.messages import render
+from repo_tools.server.access import GITOLITE_SHELL
+from repo_tools.server.layout import ADMIN_NAME
 
 GIT_COMMAND = re.compile(r"^(git-upload-pack|git-receive-pack) '/?([A-Za-z0-9][A-Za-z0-9_-]*?)(?:\.git)?/?'$")
 LOG_COMMAND = "oa-log"

@@ -2,7 +2,7 @@
 bulletins in their columns, paginated listings, Chinese search, audiences, atomic publishing."""
 from __future__ import annotations
 
-from .build import BuildReport, build_site
-from .serve import serve
+from repo_tools.site.build import BuildReport, build_site
+from repo_tools.site.serve import serve
 
 __all__ = ["BuildReport", "build_site", "serve"]

@@ -6,10 +6,10 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from .. import eventlog
-from ..official_form import render_official_html
-from ..seal_image import seal_svg
-from ..verify import Verifier, document_report
+from repo_tools.log import eventlog
+from repo_tools.documents.official_form import render_official_html
+from repo_tools.seal.image import seal_svg
+from repo_tools.verify.report import Verifier, document_report
 
 HAS_OFFICIAL_FORM = True  # part of the page key: kept so old caches from before integration rebuild
 

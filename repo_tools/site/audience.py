@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..messages import Refused
+from repo_tools.messages import Refused
 
 ENTRY = re.compile(r"^(unit|user):[a-z][a-z0-9-]{0,31}$")
 

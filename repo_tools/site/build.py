@@ -11,21 +11,21 @@ from typing import Any
 
 from markupsafe import Markup
 
-from .. import eventlog
-from ..city import City
-from ..gitrepo import clean_env, rev_parse
-from ..markup import to_safe_html
-from ..render import TEXT_ATTACHMENTS, text_attachment_html
-from . import adapters, search
-from .audience import build_readers, parse_build_audience, visible
-from .collect import Item, UnitContent, collect_unit, read_blob, read_bodies
-from .confine import OutsideOutput, inside, site_relative, warn
-from .headers import published_name
-from .pages import PagePlan, digest, entry, listings
-from .publish import SLOTS, Publication
-from .records import archive_plans, register_plans
-from .rendering import MKDOCS_YML, render_and_index
-from .thumbnails import IMAGE_SUFFIXES, thumbnail
+from repo_tools.log import eventlog
+from repo_tools.city import City
+from repo_tools.git.repo import clean_env, rev_parse
+from repo_tools.documents.markup import to_safe_html
+from repo_tools.documents.render import TEXT_ATTACHMENTS, text_attachment_html
+from repo_tools.site import adapters, search
+from repo_tools.site.audience import build_readers, parse_build_audience, visible
+from repo_tools.site.collect import Item, UnitContent, collect_unit, read_blob, read_bodies
+from repo_tools.site.confine import OutsideOutput, inside, site_relative, warn
+from repo_tools.site.headers import published_name
+from repo_tools.site.pages import PagePlan, digest, entry, listings
+from repo_tools.site.publish import SLOTS, Publication
+from repo_tools.site.records import archive_plans, register_plans
+from repo_tools.site.rendering import MKDOCS_YML, render_and_index
+from repo_tools.site.thumbnails import IMAGE_SUFFIXES, thumbnail
 
 TEMPLATES = MKDOCS_YML.parent / "site_templates"
 FORMAT = 5  # bump when the meaning of the saved state changes
@@ -110,7 +110,7 @@ def build_site(city: City, out: Path | str | None = None, audience: str = "all",
     salt = _salt(audience)
     # Art. 44-45: while a fault is open every page carries its banner, so the open incidents
     # are part of every page's key (a fresh build when one opens, changes state or closes).
-    from ..incident import open_incidents
+    from repo_tools.incident import open_incidents
     incidents = open_incidents(city)
     salt = _with_incidents(salt, incidents)
     previous = None if full else publication.load_state()
@@ -142,7 +142,7 @@ def build_site(city: City, out: Path | str | None = None, audience: str = "all",
     if overlays is None:
         overlays = audience == "all"
     if overlays:
-        from .overlays import build_overlays
+        from repo_tools.site.overlays import build_overlays
         report.overlays = build_overlays(context, publication.out, units, full,
                                          _with_incidents(_salt("overlay"), incidents))
         timer.mark("overlays")
@@ -265,7 +265,7 @@ def _item_plan(ctx: _Context, item: Item, salt: str, state: SiteState) -> PagePl
                     page = text_attachment_html(name, read_blob(city, item.unit, item.files[name]))
                     if page is not None:
                         pages[name] = page
-            from ..workflow.signature_block import co_issuers  # 联合行文: every unit's name and seal
+            from repo_tools.workflow.signature_block import co_issuers  # 联合行文: every unit's name and seal
             joint = co_issuers(registry, item.meta, bool(report.get("sealed")), item.unit)
             official = adapters.official_html(item.meta, body_html, unit_name, seal, links, pages, joint)
             return {"item": entry(item, unit_names), "meta": item.meta, "official": Markup(official),

@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .. import eventlog, frontmatter
-from ..city import City
-from ..frontmatter import json_safe
-from ..gitrepo import ObjectReader, clean_env, git, rev_parse
+from repo_tools.log import eventlog
+from repo_tools.documents import frontmatter
+from repo_tools.city import City
+from repo_tools.documents.frontmatter import json_safe
+from repo_tools.git.repo import ObjectReader, clean_env, git, rev_parse
 
 DOCUMENT_INDEX = re.compile(r"^documents/(\d{4})/([^/]+)/index\.md$")
 BULLETIN_INDEX = re.compile(r"^bulletins/([^/]+)/(\d{4}-\d{2}-\d{2})-([^/]+)/index\.md$")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import http.server
 import os
 
-from .headers import response_headers
+from repo_tools.site.headers import response_headers
 
 
 class SiteRequestHandler(http.server.SimpleHTTPRequestHandler):

@@ -61,7 +61,7 @@ def is_repository_file(path: str) -> bool:
 
 def charset_of(head: bytes) -> str:
     """The charset of a text file from its first bytes (BOM, UTF-8, else GB18030)."""
-    from ..screening.text import BOMS
+    from repo_tools.screening.text import BOMS
     for bom, encoding in BOMS:
         if head.startswith(bom):
             return encoding.removesuffix("-le").removesuffix("-be")

@@ -26,13 +26,13 @@ import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .audience import item_audience
-from .collect import Item, UnitContent
-from .pages import Listing, PagePlan, digest, entry
-from .publish import Publication
+from repo_tools.site.audience import item_audience
+from repo_tools.site.collect import Item, UnitContent
+from repo_tools.site.pages import Listing, PagePlan, digest, entry
+from repo_tools.site.publish import Publication
 
 if TYPE_CHECKING:
-    from .build import BuildReport, _Context
+    from repo_tools.site.build import BuildReport, _Context
 
 KINDS = {"unit": "本单位限定范围的公文和信息", "user": "发给本人的公文和信息"}
 
@@ -106,7 +106,7 @@ def build_overlays(ctx: _Context, site: Path, units: dict[str, UnitContent], ful
                    base_salt: str) -> dict[str, BuildReport | None]:
     """Build every overlay that has items; remove those that have none any more.
     Returns overlay folder name -> its build report (None: unchanged, not touched)."""
-    from .build import SiteState, _generate, _item_plan, _Timer
+    from repo_tools.site.build import SiteState, _generate, _item_plan, _Timer
     root = overlay_root(site)
     root.mkdir(parents=True, exist_ok=True)
     reports: dict[str, BuildReport | None] = {}

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from .collect import Item
+from repo_tools.site.collect import Item
 
 PER_PAGE = 20
 HOME_LATEST = 10

@@ -23,8 +23,8 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
-from .. import timeutil
-from .pages import PagePlan
+from repo_tools import timeutil
+from repo_tools.site.pages import PagePlan
 
 
 def _unlink(path: str | Path) -> None:

@@ -11,13 +11,13 @@ from typing import Any
 
 from markupsafe import Markup
 
-from ..archive_reference import RETENTION_NAMES, RETENTION_ORDER
-from ..archive_stats import catalogue_pages
-from ..archive_stats_svg import stats_svg
-from ..city import City
-from ..transmit import registers
-from .audience import visible
-from .pages import PagePlan, _const, digest
+from repo_tools.archive.reference import RETENTION_NAMES, RETENTION_ORDER
+from repo_tools.archive.stats import catalogue_pages
+from repo_tools.archive.stats_svg import stats_svg
+from repo_tools.city import City
+from repo_tools.transmit.deliveries import registers
+from repo_tools.site.audience import visible
+from repo_tools.site.pages import PagePlan, _const, digest
 
 HIDDEN_TITLE = "（限定范围，不公开题名）"
 CATALOGUE_COLUMNS = [("档号", "档号"), ("文号", "文号"), ("责任者", "责任者"), ("题名", "题名"), ("日期", "日期"),

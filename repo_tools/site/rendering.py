@@ -26,8 +26,8 @@ from typing import Any, Callable
 from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
 
-from . import search
-from .pages import PagePlan
+from repo_tools.site import search
+from repo_tools.site.pages import PagePlan
 from repo_tools.resources import project_path
 
 MKDOCS_YML = project_path("mkdocs.yml")

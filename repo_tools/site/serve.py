@@ -8,7 +8,7 @@ import functools
 import http.server
 from pathlib import Path
 
-from .handler import SiteRequestHandler
+from repo_tools.site.handler import SiteRequestHandler
 
 
 class SiteHandler(SiteRequestHandler):

@@ -6,14 +6,23 @@ from __future__ import annotations
 
 from datetime import date
 
-from .. import timeutil
-from ..city import City
-from ..gitrepo import Scratch, git
-from ..messages import Refused
-from ..review import MR_BRANCH, REVIEWS, ReviewView
-from . import delegation as delegation_mod
-from .settings import allowed_signers
-from .steps import COUNTERSIGN_REF, OUTBOX_COUNTERSIGN, STEP_NAMES, Workflow, countersign_head, judge, log_file_of, step_message
+from repo_tools import timeutil
+from repo_tools.city import City
+from repo_tools.git.repo import Scratch, git
+from repo_tools.messages import Refused
+from repo_tools.review.requests import MR_BRANCH, REVIEWS, ReviewView
+from repo_tools.workflow import delegation as delegation_mod
+from repo_tools.workflow.settings import allowed_signers
+from repo_tools.workflow.steps import (
+    COUNTERSIGN_REF,
+    OUTBOX_COUNTERSIGN,
+    STEP_NAMES,
+    Workflow,
+    countersign_head,
+    judge,
+    log_file_of,
+    step_message,
+)
 
 
 def _open(city: City, unit: str, n: int, actor: str) -> tuple[ReviewView, str, Workflow]:

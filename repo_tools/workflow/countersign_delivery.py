@@ -17,10 +17,10 @@ from __future__ import annotations
 from collections import defaultdict
 from pathlib import Path
 
-from ..city import City
-from ..gitrepo import clean_env, git
-from ..review import MR_BRANCH, REVIEWS, ReviewView
-from .steps import COUNTERSIGN_REF, OUTBOX_COUNTERSIGN, request_documents
+from repo_tools.city import City
+from repo_tools.git.repo import clean_env, git
+from repo_tools.review.requests import MR_BRANCH, REVIEWS, ReviewView
+from repo_tools.workflow.steps import COUNTERSIGN_REF, OUTBOX_COUNTERSIGN, request_documents
 
 SERVICE = {"GIT_AUTHOR_NAME": "城市公文服务", "GIT_AUTHOR_EMAIL": "service@oa.local",
            "GIT_COMMITTER_NAME": "城市公文服务", "GIT_COMMITTER_EMAIL": "service@oa.local"}

@@ -17,14 +17,14 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..city import City
-from ..gitrepo import Scratch, clean_env, parse_tag, rev_parse
-from ..messages import Refused
-from ..registry import Unit
-from .trusted import times_of
+from repo_tools.city import City
+from repo_tools.git.repo import Scratch, clean_env, parse_tag, rev_parse
+from repo_tools.messages import Refused
+from repo_tools.registry.records import Unit
+from repo_tools.workflow.trusted import times_of
 
 if TYPE_CHECKING:
-    from ..review import ReviewView
+    from repo_tools.review.requests import ReviewView
 
 GRANTS = "refs/delegations/"
 REVOKED = "refs/delegations/revoked/"
@@ -157,7 +157,7 @@ def revoke(city: City, actor: str, ident: str) -> str:
 
 def grants(city: City, unit_id: str) -> list[dict]:
     """Every 委托 of a unit with its period and whether it was revoked (for `oa delegate --list`)."""
-    from ..review import ReviewView
+    from repo_tools.review.requests import ReviewView
     rows = []
     with ReviewView.of(city, unit_id) as view:
         for ref in sorted(view.refs(GRANTS)):

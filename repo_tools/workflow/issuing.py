@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..registry import Registry, Unit
-from .steps import Workflow
+from repo_tools.registry.records import Registry, Unit
+from repo_tools.workflow.steps import Workflow
 
 
 def _names(value: Any) -> list[str]:
@@ -37,7 +37,7 @@ def signed_fields(text: str, meta: dict[str, Any], flow: Workflow, unit: Unit, r
                   path: str) -> dict[str, Any]:
     """The front-matter values the seal writes from the signatures: `date` always, `signer` on
     upward documents and where one was typed (a list for joint documents)."""
-    from ..documents import load_document, upward_reason  # documents imports policy: load late
+    from repo_tools.documents.model import load_document, upward_reason  # documents imports policy: load late
     fields: dict[str, Any] = {"date": flow.document_date()}
     model, _, _ = load_document(text, path)
     upward = model is not None and upward_reason(model, unit, registry) is not None

@@ -6,11 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..gitrepo import ObjectReader, parse_commit, parse_tag
-from ..registry import Registry
-from .delegation import GRANTS, parse_grant
-from .steps import STEP_NAMES, verdict_fields
-from .trusted import times_of
+from repo_tools.git.repo import ObjectReader, parse_commit, parse_tag
+from repo_tools.registry.records import Registry
+from repo_tools.workflow.delegation import GRANTS, parse_grant
+from repo_tools.workflow.steps import STEP_NAMES, verdict_fields
+from repo_tools.workflow.trusted import times_of
 
 KEYS = {"Countersign": "countersign", "Sign-Off": "sign-off", "Check": "check"}
 
@@ -111,7 +111,7 @@ def service_commits(repo: Path, reader: ObjectReader) -> set[str]:
     """The 会签件 commits in a unit repository: made by the service, unsigned by design (no push
     can bring an unsigned commit: policy/signatures.py), reached from refs/countersign/ or as
     the object of a 会签 tag under refs/reviews/."""
-    from ..gitrepo import clean_env, git
+    from repo_tools.git.repo import clean_env, git
     found: set[str] = set()
     out = git("for-each-ref", "--format=%(objectname) %(objecttype) %(refname)", "refs/countersign/",
               "refs/reviews/", cwd=repo, env=clean_env())

@@ -13,9 +13,9 @@ from __future__ import annotations
 import copy
 from collections.abc import Iterable
 
-from ..city import AUTHORITY, City
-from ..messages import Refused
-from ..registry import Person, Registry, Unit, dump
+from repo_tools.city import AUTHORITY, City
+from repo_tools.messages import Refused
+from repo_tools.registry.records import Person, Registry, Unit, dump
 
 
 def allowed_signers(unit: Unit, doc_types: Iterable[str]) -> list[str]:
@@ -43,7 +43,7 @@ def settings_problems(unit: Unit, people: dict[str, Person], before: Unit | None
     """What is wrong with a unit record's workflow settings (empty when they are sound). With the
     record `before` the change, only newly named signers must be active people of the unit: a
     signer who left later stays in the record harmlessly (a 签发 checks the person at its time)."""
-    from ..documents import TYPES
+    from repo_tools.documents.model import TYPES
     found: list[str] = []
     if not isinstance(unit.required_approvals, int) or isinstance(unit.required_approvals, bool) \
             or not 0 <= unit.required_approvals <= 9:

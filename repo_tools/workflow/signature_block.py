@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..registry import Registry
+from repo_tools.registry.records import Registry
 
 
 def co_issuers(registry: Registry, meta: dict[str, Any], sealed: bool, own_unit: str | None = None
@@ -15,7 +15,7 @@ def co_issuers(registry: Registry, meta: dict[str, Any], sealed: bool, own_unit:
     joint = meta.get("joint") or []
     if not isinstance(joint, list):
         return []
-    from ..seal_image import seal_svg
+    from repo_tools.seal.image import seal_svg
     out: list[tuple[str, str | None]] = []
     for unit_id in joint:
         unit = registry.unit(str(unit_id))

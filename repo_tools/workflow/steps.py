@@ -24,13 +24,13 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from .. import frontmatter
-from ..gitrepo import parse_commit, parse_tag
-from ..registry import Registry, Unit
-from ..review import ReviewView, Status, Verdict, document_folders
-from . import delegation as delegation_mod
-from .settings import allowed_signers
-from .trusted import times_of
+from repo_tools.documents import frontmatter
+from repo_tools.git.repo import parse_commit, parse_tag
+from repo_tools.registry.records import Registry, Unit
+from repo_tools.review.requests import ReviewView, Status, Verdict, document_folders
+from repo_tools.workflow import delegation as delegation_mod
+from repo_tools.workflow.settings import allowed_signers
+from repo_tools.workflow.trusted import times_of
 
 STEP_NAMES = {"approve": "核稿", "reject": "驳回", "countersign": "会签", "sign-off": "签发", "check": "复核"}
 FIELD = re.compile(r"^(Date|Delegation|Unit|Head):[ \t]*(\S.*?)\s*$")

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 
-from .. import timeutil
+from repo_tools import timeutil
 
 BLOCK = 1 << 16
 
@@ -44,7 +44,7 @@ def times_of(log_file: Path, oids: Iterable[str]) -> dict[str, datetime]:
     if not wanted or not log_file.exists():
         return found
     try:
-        from ..eventlog import object_entry
+        from repo_tools.log.eventlog import object_entry
         for oid in list(wanted):
             entry = object_entry(log_file, oid)
             moment = timeutil.parse(entry.time) if entry else None

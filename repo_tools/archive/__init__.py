@@ -1,0 +1,1 @@
+"""archive: see the README's layout table."""

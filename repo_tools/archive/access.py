@@ -1,0 +1,90 @@
+"""调阅登记 (Art. 37): every consultation of an archived item is registered, who, what, when
+and why, as a commit signed by the reader on the unit's append-only branch
+`refs/heads/archive-register` (one file `archive/access/<year>/<time>-<user>.json` each) and
+as an `archive-access` event in the city's log. The time that counts is the trusted time of
+the push, never the reader's clock.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from repo_tools.log import eventlog
+from repo_tools import timeutil
+from repo_tools.archive.packages import find_item
+from repo_tools.city import City
+from repo_tools.git.repo import ObjectReader, Scratch, clean_env, git, parse_commit, rev_parse
+from repo_tools.messages import Refused
+from repo_tools.git.push import SignatureVerifier
+
+REGISTER_BRANCH = "archive-register"
+REGISTER_REF = f"refs/heads/{REGISTER_BRANCH}"
+
+
+def access(city: City, reader_id: str, reference: str, reason: str) -> dict[str, Any]:
+    """Register one consultation of the item `reference` (档号) by `reader_id`; return the record."""
+    if not reason.strip():
+        raise Refused("usage", detail="调阅须写明事由（--reason）。", remedy="例如 --reason \"起草修订稿参考\"。")
+    registry = city.registry()
+    person = registry.person(reader_id)
+    found = find_item(city, reference, prefer_unit=person.unit if person else None)
+    if found is None:
+        raise Refused("archive-item-unknown", item=reference)
+    unit_id, package, row = found
+    reference = str(row.get("档号"))  # the register always names the 档号, however it was asked for
+    unit = registry.unit(unit_id)
+    if person is None or person.unit != unit_id or person.status != "active":
+        raise Refused("archive-access-other-unit", user=reader_id, unit=unit.name if unit else unit_id)
+    moment = timeutil.now()
+    record = {"档号": reference, "题名": row.get("题名"), "文号": row.get("文号"),
+              "档案包": package.path, "归档标签": f"refs/tags/{package.tag}",
+              "调阅人": reader_id, "姓名": person.name, "单位": unit_id,
+              "事由": reason.strip(), "调阅时间（本机）": timeutil.iso(moment),
+              "依据": "第三十七条：做好电子档案调阅的登记工作"}
+    path = f"archive/access/{moment.year}/{moment.strftime('%Y%m%dT%H%M%S%f')}-{reader_id}.json"
+    data = (json.dumps(record, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    signer = city.signer(reader_id, registry)
+    with Scratch(city.unit_repo(unit_id), signer, branch=REGISTER_BRANCH) as scratch:
+        commit = scratch.commit({path: data}, f"调阅登记：{reference}（{person.name}）\n\n事由：{reason.strip()}\n")
+        scratch.push([f"{commit}:{REGISTER_REF}"])
+    city.log("archive-access", unit=unit_id, item=reference, reader=reader_id, reason=reason.strip(),
+             commit=commit, path=path)
+    return {**record, "commit": commit, "path": path}
+
+
+def register(city: City, unit_id: str | None = None) -> list[dict[str, Any]]:
+    """Every registered access (of one unit, or all), oldest first, with trusted times and
+    whether the reader's signature verifies."""
+    registry = city.registry()
+    verifier = SignatureVerifier(city.server_gnupg, registry, city.authority_fingerprint())
+    times = eventlog.trusted_times(city.log_file)
+    units = [unit_id] if unit_id else sorted(registry.units)
+    entries: list[dict[str, Any]] = []
+    for unit in units:
+        repo = city.unit_repo(unit)
+        if not repo.exists() or rev_parse(repo, REGISTER_REF, env=clean_env()) is None:
+            continue
+        out = git("log", "--reverse", "--format=%H", REGISTER_REF, cwd=repo, env=clean_env())
+        with ObjectReader(repo, env=clean_env()) as reader:
+            for oid in out.split():
+                got = reader.read(oid)
+                if got is None:
+                    continue
+                commit = parse_commit(oid, got[2])
+                check = verifier.check(oid, commit.payload, commit.signature)
+                parent = commit.parents[0] if commit.parents else None
+                args = ["diff-tree", "-r", "--name-only", "--no-commit-id", "-z"]
+                args += [parent, oid] if parent else ["--root", oid]
+                for path in filter(None, git(*args, cwd=repo, env=clean_env()).split("\0")):
+                    try:
+                        record = json.loads((reader.blob(f"{oid}:{path}") or b"").decode("utf-8"))
+                    except (UnicodeDecodeError, json.JSONDecodeError):
+                        continue
+                    entries.append({
+                        "unit": unit, "item": record.get("档号"), "title": record.get("题名"),
+                        "reader": record.get("调阅人"), "name": record.get("姓名"), "reason": record.get("事由"),
+                        "trusted_time": times.get(oid), "commit": oid, "path": path,
+                        "signature_valid": bool(check.valid and check.holder
+                                                and check.holder.id == record.get("调阅人")),
+                    })
+    return entries

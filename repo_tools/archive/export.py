@@ -1,0 +1,178 @@
+"""`oa archive export YEAR DIR`: a year's packages as a BagIt bag (RFC 8493) for transfer to the
+archives (GB/T 18894 移交).
+
+The bag's payload manifest carries the SHA-256 digests recorded when the package was archived
+(and, for the package manifest itself, the digest the signed archive tag names), never digests
+recomputed from the files being exported: a file that went missing or was altered in storage
+makes the bag fail validation, so the fixity travels with the records. The bag also holds the
+signed tag objects and the public keys from the registry, so a reader can check signatures
+with stock gpg without the system.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import bagit
+
+from repo_tools import timeutil
+from repo_tools.archive.packages import MAIN, MANIFEST, packages, parse_manifest
+from repo_tools.city import City
+from repo_tools.git.repo import ObjectReader, clean_env, list_tree, rev_parse
+from repo_tools.messages import Refused
+
+README = """本 BagIt 包（RFC 8493）是 {unit_name}（全宗号 {fonds}）{year} 年度电子档案的移交包。
+
+data/archive/<年度>/<批次>/       档案包：items/<档号>/content/ 为原件，metadata.json 为 DA/T 46 元数据，
+                                  catalogue.md 为归档文件目录，manifest-sha256.txt 为归档时的 SHA-256 清单
+data/tags/*.tag                   档案员签名的归档标签（Git 附注标签对象），其中记有清单的 SHA-256
+data/keys/*.asc                   登记系统中的签名公钥（个人证书与电子印章）
+data/proofs/<档号>.tlog-proof      事件日志的离线证明（c2sp.org/tlog-proof@v1）：该件用印（或发布）推送在日志中的
+                                  条目、包含路径及经各单位见证联署的检查点，用以证明可信时间
+data/keys/log/                    日志公钥、各单位见证公钥与见证法定数（登记系统 log/、witnesses/）
+
+核验方法：用 bagit 校验本包；用 gpg 导入 keys/ 中的公钥后核验标签签名（标签对象去掉签名部分即为签名内容）；
+再核对 manifest-sha256.txt 的 SHA-256 与标签所记一致；用 `oa verify --proof 证明文件 对象` 核验日志证明。
+"""
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _sealing_object(metadata: str) -> str | None:
+    """The commit whose push gave the item its trusted time (用印签发, else 发布)."""
+    try:
+        data = json.loads(metadata)
+    except ValueError:
+        return None
+    for role in ("用印签发", "发布"):
+        for signature in data.get("电子签名", []) or []:
+            if isinstance(signature, dict) and signature.get("用途") == role and signature.get("对象"):
+                return str(signature["对象"])
+    return None
+
+
+def export(city: City, unit_id: str, year: int, out_dir: str | Path) -> dict[str, Any]:
+    """Write the bag and validate it with the `bagit` package; report what was written."""
+    out = Path(out_dir)
+    if out.exists() and any(out.iterdir()):
+        raise Refused("exists", what="导出目录", name=str(out))
+    found = packages(city, unit_id, year)
+    if not found:
+        raise Refused("not-found", what="档案包", name=f"{unit_id} {year}",
+                      remedy="请先由档案员运行 `oa archive 年度` 归档。")
+    registry = city.registry()
+    unit = registry.unit(unit_id)
+    repo = city.unit_repo(unit_id)
+    manifest: dict[str, str] = {}      # bag path -> sha256 expected
+    fingerprints: set[str] = set()
+    sealing: dict[str, str | None] = {}   # 档号 -> the item's sealing or publishing commit
+    payload_bytes, payload_files = 0, 0
+
+    def write(rel: str, data: bytes, expected: str | None = None) -> None:
+        nonlocal payload_bytes, payload_files
+        target = out / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        manifest[rel] = expected or _sha256(data)
+        payload_bytes += len(data)
+        payload_files += 1
+
+    out.mkdir(parents=True, exist_ok=True)
+    with ObjectReader(repo, env=clean_env()) as reader:
+        for package in found:
+            files = {p[len(package.path) + 1:]: b for p, b in list_tree(repo, MAIN, package.path,
+                                                                        env=clean_env()).items()}
+            tag_oid = rev_parse(repo, f"refs/tags/{package.tag}", env=clean_env())
+            got = reader.read(tag_oid) if tag_oid else None
+            tag_raw = got[2] if got else b""
+            declared = re.search(rb"^Manifest-SHA256:\s*([0-9a-f]{64})\s*$", tag_raw, re.M)
+            write(f"data/tags/{package.tag.replace('/', '-')}.tag", tag_raw)
+            recorded = parse_manifest(reader.blob(files[MANIFEST]) or b"") if MANIFEST in files else {}
+            base = f"data/{package.path}"
+            if MANIFEST in files:
+                data = reader.blob(files[MANIFEST]) or b""
+                write(f"{base}/{MANIFEST}", data, declared.group(1).decode() if declared else None)
+            for rel in sorted(set(recorded) | set(files) - {MANIFEST}):
+                blob = files.get(rel)
+                if blob is None:
+                    manifest[f"{base}/{rel}"] = recorded[rel]  # listed, gone: the bag must say so
+                    continue
+                write(f"{base}/{rel}", reader.blob(blob) or b"", recorded.get(rel))
+            for rel, blob in files.items():
+                if rel.endswith("/metadata.json"):
+                    text = (reader.blob(blob) or b"").decode()
+                    fingerprints |= set(re.findall(r'"证书": "([0-9A-F]{40})"', text))
+                    sealing[rel.rsplit("/", 2)[-2]] = _sealing_object(text)
+    # The log's offline proof of each item's sealing (or publishing) push: with the registry's
+    # log and witness keys it shows the trusted time without the city's servers.
+    from repo_tools.log import policy as log_policy
+    from repo_tools.log import proof as log_proof
+    keys = log_policy.load(city.registry_repo)
+    for reference, oid in sorted(sealing.items()):
+        if oid is None:
+            continue
+        try:
+            made = log_proof.make(city.log_file, keys, oid, unit_id)
+        except Refused:
+            continue
+        write(f"data/proofs/{reference}.tlog-proof", made.encode().encode())
+    for path, blob in {**list_tree(city.registry_repo, MAIN, "log", env=clean_env()),
+                       **list_tree(city.registry_repo, MAIN, "witnesses", env=clean_env())}.items():
+        with ObjectReader(city.registry_repo, env=clean_env()) as reader:
+            write(f"data/keys/log/{path}", reader.blob(blob) or b"")
+    with ObjectReader(city.registry_repo, env=clean_env()) as reader:
+        for fpr in sorted(fingerprints):
+            blob = registry.key_files.get(fpr)
+            if blob:
+                write(f"data/keys/{fpr}.asc", reader.blob(blob) or b"")
+    write("data/README.txt", README.format(unit_name=unit.name if unit else unit_id,
+                                           fonds=unit.fonds if unit else "", year=year).encode())
+    _write_tag_files(out, manifest, payload_bytes, payload_files, unit.name if unit else unit_id, unit_id,
+                     year, found)
+    try:
+        bagit.Bag(str(out)).validate()
+        valid, errors = True, []
+    except bagit.BagValidationError as exc:
+        valid = False
+        errors = [str(d) for d in getattr(exc, "details", [])] or [str(exc)]
+    return {"unit": unit_id, "year": year, "bag": str(out.resolve()), "valid": valid, "errors": errors,
+            "files": payload_files, "bytes": payload_bytes, "packages": [p.path for p in found]}
+
+
+def _write_tag_files(out: Path, manifest: dict[str, str], payload_bytes: int, payload_files: int,
+                     unit_name: str, unit_id: str, year: int, found: list) -> None:  # type: ignore[type-arg]
+    tag_files: dict[str, bytes] = {}
+    tag_files["bagit.txt"] = b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
+    lines = [f"{digest}  {_encode(path)}\n" for path, digest in sorted(manifest.items())]
+    tag_files["manifest-sha256.txt"] = "".join(lines).encode("utf-8")
+    info = [("Source-Organization", unit_name), ("Organization-Address", f"单位标识 {unit_id}"),
+            ("External-Description", f"{unit_name} {year} 年度电子档案（GB/T 18894-2016 移交）"),
+            ("External-Identifier", f"refs/tags/{found[0].tag}"),
+            ("Bagging-Date", timeutil.today().isoformat()),
+            ("Bag-Software-Agent", f"repo-tools oa archive export (bagit {bagit.VERSION})"),
+            ("Payload-Oxum", f"{payload_bytes}.{payload_files}"),
+            ("Bag-Group-Identifier", ", ".join(f"refs/tags/{p.tag}" for p in found))]
+    tag_files["bag-info.txt"] = "".join(f"{k}: {v}\n" for k, v in info).encode("utf-8")
+    for name, data in tag_files.items():
+        (out / name).write_bytes(data)
+    tagmanifest = "".join(f"{_sha256(data)}  {name}\n" for name, data in sorted(tag_files.items()))
+    (out / "tagmanifest-sha256.txt").write_bytes(tagmanifest.encode("utf-8"))
+
+
+def _encode(path: str) -> str:
+    """RFC 8493 §2.1.3: percent-encode %, CR and LF in manifest paths."""
+    return path.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def validate(bag_dir: str | Path) -> tuple[bool, list[str]]:
+    """Validate a bag with the Library of Congress `bagit` package."""
+    try:
+        bagit.Bag(str(bag_dir)).validate()
+        return True, []
+    except bagit.BagValidationError as exc:
+        return False, [str(d) for d in getattr(exc, "details", [])] or [str(exc)]

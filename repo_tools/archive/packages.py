@@ -1,0 +1,709 @@
+"""Yearly archiving (Art. 34-36, GB/T 18894-2016, DA/T 46, DA/T 22): `oa archive YEAR`.
+
+An archivist gathers the unit's sealed documents (on `main`, with a number) and published
+bulletins of a year that no earlier package holds, gives each a 档号 and a retention period from
+the unit's schedule, and writes one package into the unit repository:
+
+    archive/<year>/<batch>/manifest-sha256.txt         SHA-256 of every other file of the package
+    archive/<year>/<batch>/catalogue.json|.md          归档文件目录 (and what the hook reads)
+    archive/<year>/<batch>/items/<档号>/metadata.json   DA/T 46 core metadata of one item
+    archive/<year>/<batch>/items/<档号>/content/...     the item's files, byte for byte
+
+The package is one signed commit by the archivist that only adds files, pushed straight to
+`main` together with a signed annotated tag `refs/tags/archive/<year>` (later batches:
+`archive/<year>-<batch>`: git cannot hold both `archive/2013` and `archive/2013/2`). The copies
+cost nothing: Git stores identical files once.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from repo_tools.archive import reference as archive_reference, retention as archive_retention
+from repo_tools.log import eventlog
+from repo_tools.documents import frontmatter
+from repo_tools.identity import keys
+from repo_tools.seal import numbering
+from repo_tools import timeutil
+from repo_tools.documents.frontmatter import json_safe
+from repo_tools.archive.reference import RETENTION_NAMES, RETENTION_ORDER, ArchiveReference
+from repo_tools.city import City
+from repo_tools.git.repo import (
+    ObjectReader,
+    Scratch,
+    Signer,
+    clean_env,
+    git,
+    list_tree,
+    parse_commit,
+    parse_tag,
+)
+from repo_tools.messages import Refused
+from repo_tools.registry.records import Registry
+from repo_tools.verify.report import Verifier, document_report
+
+MAIN = "refs/heads/main"
+TAG_NAME = re.compile(r"^archive/(?P<year>\d{4})(?:-(?P<batch>[1-9]\d*))?$")
+PACKAGE_FILE = re.compile(r"^archive/(?P<year>\d{4})/(?P<batch>[1-9]\d*)/(?P<rest>.+)$")
+MANIFEST = "manifest-sha256.txt"
+CATALOGUE = "catalogue.json"
+DOCUMENT_INDEX = re.compile(r"^documents/(?P<year>\d{4})/[^/]+/index\.md$")
+BULLETIN_INDEX = re.compile(r"^bulletins/[^/]+/(?P<year>\d{4})-\d{2}-\d{2}-[^/]+/index\.md$")
+SIGNATURE_RULE = ("OpenPGP 签名（RFC 4880），以城市登记系统中的公钥验证；签名时间为服务器事件日志中"
+                  "首次推送该对象的时间（可信时间），签名有效须密钥在该时间处于有效期内")
+ELEMENT_IDS = {"题名": "M22", "文件编号": "M31", "责任者": "M32", "日期": "M33", "文种": "M34",
+               "紧急程度": "M35", "主送": "M36", "抄送": "M37", "密级": "M38", "件数": "M42",
+               "页数": "M43", "语种": "M44", "稿本": "M45"}
+
+
+# Names ------------------------------------------------------------------------------------
+def tag_name(year: int, batch: int) -> str:
+    """The archive tag of a package (without `refs/tags/`)."""
+    return f"archive/{year}" if batch == 1 else f"archive/{year}-{batch}"
+
+
+def package_of_tag(name: str) -> tuple[int, int] | None:
+    """(year, batch) of an archive tag name (with or without `refs/tags/`), or None."""
+    match = TAG_NAME.match(name.removeprefix("refs/tags/"))
+    if not match:
+        return None
+    return int(match["year"]), int(match["batch"] or 1)
+
+
+def package_path(year: int, batch: int) -> str:
+    return f"archive/{year}/{batch}"
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def manifest_text(files: dict[str, bytes]) -> bytes:
+    """`<sha256>  <path>` per file (paths relative to the package), sorted: BagIt's form."""
+    lines = [f"{sha256(data)}  {path}\n" for path, data in sorted(files.items())]
+    return "".join(lines).encode("utf-8")
+
+
+def parse_manifest(data: bytes) -> dict[str, str]:
+    entries: dict[str, str] = {}
+    for line in data.decode("utf-8").splitlines():
+        if line.strip():
+            digest, _, path = line.partition("  ")
+            entries[path] = digest.strip().lower()
+    return entries
+
+
+# Reading packages from any revision (library and hook alike) ----------------------------------
+def tree_entries(reader: ObjectReader, spec: str) -> dict[str, tuple[str, str]]:
+    """name -> (mode, oid) of the tree at `spec` (`<rev>:<path>`), empty when absent."""
+    got = reader.read(spec)
+    if not got or got[1] != "tree":
+        return {}
+    raw, out, pos = got[2], {}, 0
+    while pos < len(raw):
+        space = raw.index(b" ", pos)
+        nul = raw.index(b"\0", space)
+        mode = raw[pos:space].decode()
+        name = raw[space + 1:nul].decode("utf-8", "surrogateescape")
+        out[name] = (mode, raw[nul + 1:nul + 21].hex())
+        pos = nul + 21
+    return out
+
+
+@dataclass
+class PackageInfo:
+    """One archive package as it stands on a revision."""
+    year: int
+    batch: int
+    catalogue: dict[str, Any]
+
+    @property
+    def path(self) -> str:
+        return package_path(self.year, self.batch)
+
+    @property
+    def tag(self) -> str:
+        return tag_name(self.year, self.batch)
+
+    @property
+    def rows(self) -> list[dict[str, Any]]:
+        return list(self.catalogue.get("rows", []))
+
+
+def read_packages(reader: ObjectReader, rev: str, year: int | None = None) -> list[PackageInfo]:
+    """Every package on `rev` (of one year when given), by year and batch."""
+    found: list[PackageInfo] = []
+    years = tree_entries(reader, f"{rev}:archive")
+    for name in sorted(years):
+        if not re.fullmatch(r"\d{4}", name) or (year is not None and int(name) != year):
+            continue
+        for batch in sorted(tree_entries(reader, f"{rev}:archive/{name}"), key=lambda b: (len(b), b)):
+            if not re.fullmatch(r"[1-9]\d*", batch):
+                continue
+            data = reader.blob(f"{rev}:archive/{name}/{batch}/{CATALOGUE}")
+            try:
+                catalogue = json.loads(data.decode("utf-8")) if data else {}
+            except (UnicodeDecodeError, json.JSONDecodeError):
+                catalogue = {}
+            found.append(PackageInfo(int(name), int(batch), catalogue if isinstance(catalogue, dict) else {}))
+    return found
+
+
+def archived_sources(reader: ObjectReader, rev: str) -> dict[str, str]:
+    """Source folder on `main` -> 档号, for every item archived on `rev`."""
+    sources: dict[str, str] = {}
+    for package in read_packages(reader, rev):
+        for row in package.rows:
+            if row.get("source"):
+                sources[str(row["source"]).rstrip("/")] = str(row.get("档号", ""))
+    return sources
+
+
+def packages(city: City, unit_id: str, year: int | None = None, rev: str = MAIN) -> list[PackageInfo]:
+    with ObjectReader(city.unit_repo(unit_id), env=clean_env()) as reader:
+        return read_packages(reader, rev, year)
+
+
+# Gathering -------------------------------------------------------------------------------------
+@dataclass
+class Item:
+    """A record to archive: a sealed document or a published bulletin, as it is on `main`."""
+    kind: str                       # "document" or "bulletin"
+    source: str                     # its folder on main
+    meta: dict[str, Any]
+    files: dict[str, str]           # path relative to the folder -> blob id
+    year: int
+    retention: str = "D30"
+    retention_basis: str = ""
+
+    @property
+    def doc_type(self) -> str:
+        return str(self.meta.get("type") or ("信息" if self.kind == "bulletin" else ""))
+
+    @property
+    def title(self) -> str:
+        return str(self.meta.get("title") or "")
+
+    @property
+    def number(self) -> str:
+        return str(self.meta.get("number") or "")
+
+    @property
+    def date(self) -> str:
+        value = self.meta.get("date")
+        return value.isoformat() if isinstance(value, (date, datetime)) else str(value or "")
+
+    def sort_key(self) -> tuple[int, str, str, str]:
+        return (RETENTION_ORDER.index(self.retention), self.date, self.number, self.source)
+
+
+def _item_year(meta: dict[str, Any], fallback: str) -> int:
+    value = meta.get("date")
+    if isinstance(value, (date, datetime)):
+        return value.year
+    try:
+        return int(str(value)[:4])
+    except ValueError:
+        return int(fallback)
+
+
+def gather(city: City, unit_id: str, year: int, rev: str = MAIN) -> list[Item]:
+    """The unit's sealed documents and published bulletins of `year` not yet archived."""
+    repo = city.unit_repo(unit_id)
+    env = clean_env()
+    tree = {p: b for p, b in list_tree(repo, rev, env=env).items()
+            if p.startswith(("documents/", "bulletins/"))}
+    items: list[Item] = []
+    with ObjectReader(repo, env=env) as reader:
+        done = archived_sources(reader, rev)
+        schedule = archive_retention.parse(reader.blob(f"{rev}:{archive_retention.SCHEDULE_PATH}"))
+        for path, blob in sorted(tree.items()):
+            doc = DOCUMENT_INDEX.match(path)
+            bulletin = BULLETIN_INDEX.match(path)
+            if not (doc or bulletin):
+                continue
+            folder = path.rsplit("/", 1)[0]
+            if folder in done:
+                continue
+            try:
+                meta, _ = frontmatter.split((reader.blob(blob) or b"").decode("utf-8"))
+            except (frontmatter.FrontMatterError, UnicodeDecodeError):
+                continue
+            kind = "document" if doc else "bulletin"
+            if kind == "document" and numbering.parse(str(meta.get("number") or "")) is None:
+                continue  # a draft that reached main without a number is not a sealed document
+            match = doc or bulletin
+            assert match is not None
+            if _item_year(meta, match["year"]) != year:
+                continue
+            files = {p[len(folder) + 1:]: b for p, b in tree.items() if p.startswith(folder + "/")}
+            item = Item(kind, folder, meta, files, year)
+            item.retention, item.retention_basis = schedule.retention_for(folder, kind, item.doc_type, item.title)
+            items.append(item)
+    return sorted(items, key=Item.sort_key)
+
+
+# Provenance: signatures, seal, approvals, history ------------------------------------------------
+def _trailers(message: str) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for line in message.splitlines():
+        match = re.match(r"^([A-Z][A-Za-z-]+):\s*(.+)$", line.strip())
+        if match:
+            found.setdefault(match[1], []).append(match[2].strip())
+    return found
+
+
+class Provenance:
+    """Reads who signed what and when, with the server keyring and the event log only."""
+
+    def __init__(self, city: City, unit_id: str, registry: Registry | None = None) -> None:
+        from repo_tools.git.push import SignatureVerifier
+        self.city = city
+        self.unit_id = unit_id
+        self.repo = city.unit_repo(unit_id)
+        self.registry = registry or city.registry()
+        self.verifier = SignatureVerifier(city.server_gnupg, self.registry, city.authority_fingerprint())
+        self.times = eventlog.trusted_times(city.log_file, unit_id)
+        self.reader = ObjectReader(self.repo, env=clean_env())
+        self._algos: dict[str, str] = {}
+        self._verifier: Verifier | None = None
+
+    def close(self) -> None:
+        self.reader.close()
+
+    def algorithm(self, fingerprint: str | None) -> str:
+        if not fingerprint:
+            return ""
+        if fingerprint not in self._algos:
+            names = {"1": "RSA", "17": "DSA", "19": "ECDSA", "22": "EdDSA"}
+            found = keys.keyring(self.city.server_gnupg).list_keys(keys=[fingerprint])
+            if found:
+                algo = names.get(str(found[0].get("algo")), str(found[0].get("algo")))
+                curve = found[0].get("curve") or ""
+                self._algos[fingerprint] = f"OpenPGP {algo}{' ' + curve if curve else ''}"
+            else:
+                self._algos[fingerprint] = "OpenPGP"
+        return self._algos[fingerprint]
+
+    def signature(self, oid: str, role: str) -> dict[str, Any]:
+        """电子签名 of one commit or tag: signer, key, algorithm, trusted time, result."""
+        got = self.reader.read(oid)
+        if got is None:
+            return {"对象": oid, "用途": role, "签名结果": "对象缺失", "有效": False}
+        if got[1] == "tag":
+            parsed = parse_tag(oid, got[2])
+        else:
+            parsed = parse_commit(oid, got[2])  # type: ignore[assignment]
+        check = self.verifier.check(oid, parsed.payload, parsed.signature)
+        trusted = self.times.get(oid)
+        holder = check.holder
+        moment = timeutil.parse(trusted) if trusted else None
+        valid = bool(check.valid and holder and moment and holder.key.valid_at(moment))
+        if not check.valid:
+            result = check.detail
+        elif holder is None:
+            result = "签名密钥未登记"
+        elif moment is None:
+            result = "签名正确，但事件日志中没有该对象的可信时间"
+        elif not valid:
+            result = "签名时密钥不在有效期内"
+        else:
+            result = "有效"
+        return {"对象": oid, "对象类型": got[1], "用途": role,
+                "签名人": holder.name if holder else None,
+                "签名人标识": holder.id if holder else None,
+                "签名人类别": ({"person": "个人证书", "seal": "电子印章"}[holder.kind] if holder else None),
+                "证书": check.fingerprint, "签名算法标识": self.algorithm(check.fingerprint),
+                "签名时间": trusted, "签名规则": SIGNATURE_RULE, "签名结果": result, "有效": valid}
+
+    def publishing_commit(self, folder: str, rev: str = MAIN) -> str | None:
+        """The commit on main's first-parent line that last brought the folder to its state."""
+        out = git("log", "-1", "--first-parent", "--format=%H", rev, "--", folder,
+                  cwd=self.repo, env=clean_env()).strip()
+        return out or None
+
+    def describe(self, item: Item, rev: str = MAIN) -> dict[str, Any]:
+        """电子签名, 印章, 审批, 可信时间 and 业务行为 of an item.
+
+        A document's seal and approvals are what `verify.document_report` finds on its sealing
+        merge (one reading of the issue-4 trailers for the whole system); a bulletin's publishing
+        commit is signed by a reviewer's personal key and has no seal."""
+        sealed = self.document_report(item) if item.kind == "document" else None
+        commit_oid = (sealed or {}).get("merge") or self.publishing_commit(item.source, rev)
+        signatures: list[dict[str, Any]] = []
+        seal: dict[str, Any] | None = None
+        approvals: list[dict[str, Any]] = []
+        trailers: dict[str, list[str]] = {}
+        if commit_oid:
+            got = self.reader.read(commit_oid)
+            commit = parse_commit(commit_oid, got[2]) if got else None
+            trailers = _trailers(commit.message) if commit else {}
+            signatures.append(self.signature(commit_oid, "用印签发" if trailers.get("Seal") else "发布"))
+        if sealed is not None:
+            seal = self._seal(sealed)
+            approvals = [self._approval(entry) for entry in sealed["approvals"]]
+        else:
+            approvals = [self._approval_from_trailer(entry) for entry in trailers.get("Approval", [])]
+        signatures += [self.signature(a["签名对象"], "审核意见") for a in approvals if a["签名对象"]]
+        steps = [_issuing_step(s) for s in (sealed or {}).get("steps", [])]  # 会签, 签发, 复核
+        signatures += [self.signature(s["签名对象"], s["步骤"]) for s in steps if s["签名对象"] and s["步骤"] != "会签"]
+        history = self._history(item, rev, commit_oid, approvals)
+        history += [{"业务状态": "现行文件", "业务行为": s["步骤"], "行为时间": s["可信时间"],
+                     "行为人": s["姓名"] + ("（代）" if s["受委托于"] else ""),
+                     "行为依据": s["意见"], "对象": s["签名对象"]} for s in steps]
+        history.sort(key=lambda e: str(e.get("行为时间") or ""))
+        return {"commit": commit_oid, "signatures": signatures, "seal": seal, "approvals": approvals,
+                "steps": steps,
+                "history": history, "trusted_time": self.times.get(commit_oid or ""),
+                "merge_request": (trailers.get("Merge-Request") or [None])[0]}
+
+    def document_report(self, item: Item) -> dict[str, Any]:
+        """The verification module's report on a document on main (BRIEF "Verification")."""
+        return document_report(self.city, self.unit_id, item.source, verifier=self.verifier_for_documents(),
+                               times=self.times)
+
+    def verifier_for_documents(self) -> Verifier:
+        """One `verify.Verifier` (judging against this registry state) for every document report."""
+        if self._verifier is None:
+            self._verifier = Verifier(self.city, self.registry)
+        return self._verifier
+
+    def _seal(self, report: dict[str, Any]) -> dict[str, Any] | None:
+        """印章 from the document report: which seal, whose custody, and whether it held."""
+        found = report.get("seal")
+        if not found:
+            return None if not report.get("sealed") else {
+                "印章标识": None, "签名结果": "；".join(report["problems"]) or "合并提交不是由电子印章签名"}
+        seal = self.registry.seal(found["id"])
+        custodian = self.registry.person(found["custodian"]) if found.get("custodian") else None
+        unit = self.registry.unit(found["unit"])
+        return {"印章标识": found["id"], "单位": unit.name if unit else found["unit"], "证书": found["fingerprint"],
+                "保管人": found.get("custodian"), "保管人姓名": custodian.name if custodian else None,
+                "印章状态": seal.status if seal else "登记系统中没有该印章", "用印时间": report.get("sealed_at"),
+                "签名结果": "有效" if report["seal_valid"] else "；".join(report["problems"]) or "无效",
+                "核验问题": list(report["problems"])}
+
+    @staticmethod
+    def _approval(entry: dict[str, Any]) -> dict[str, Any]:
+        return {"审核人": entry["reviewer"], "姓名": entry.get("name"), "意见类型": entry.get("verdict") or "",
+                "意见": entry.get("opinion") or "", "审核标签": entry.get("ref"), "签名对象": entry.get("tag"),
+                "可信时间": entry.get("trusted_time"), "有效": bool(entry.get("valid"))}
+
+    def _approval_from_trailer(self, value: str) -> dict[str, Any]:
+        """An approval named by a bulletin's publishing merge (no document report for bulletins)."""
+        ref, _, tag_oid = value.partition(" ")
+        tag_oid = tag_oid.strip()
+        reviewer = ref.rstrip("/").rsplit("/", 1)[-1]
+        person = self.registry.person(reviewer)
+        got = self.reader.read(tag_oid) if tag_oid else None
+        verdict, opinion = "", ""
+        if got and got[1] == "tag":
+            first, _, rest = parse_tag(tag_oid, got[2]).message.partition("\n")
+            verdict, opinion = first.strip(), rest.strip()
+        signed = self.signature(tag_oid, "审核意见") if tag_oid else {"有效": False}
+        return {"审核人": reviewer, "姓名": person.name if person else None, "意见类型": verdict,
+                "意见": opinion, "审核标签": ref, "签名对象": tag_oid, "可信时间": self.times.get(tag_oid),
+                "有效": bool(signed["有效"]) and verdict == "approve"}
+
+    def _history(self, item: Item, rev: str, publishing: str | None,
+                 approvals: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        out = git("log", "--reverse", "--format=%H%x1f%an%x1f%aI%x1f%P%x1f%s", rev, "--", item.source,
+                  cwd=self.repo, env=clean_env())
+        lines = out.splitlines()
+        if publishing and not any(line.startswith(publishing) for line in lines):
+            # A merge whose tree equals its MR head is simplified away by `git log -- path`.
+            lines += git("log", "-1", "--format=%H%x1f%an%x1f%aI%x1f%P%x1f%s", publishing,
+                         cwd=self.repo, env=clean_env()).splitlines()
+        entries: list[dict[str, Any]] = []
+        first = True
+        for line in lines:
+            oid, author, when, parents, subject = (line.split("\x1f") + [""] * 5)[:5]
+            if oid == publishing:
+                action = "用印签发" if item.kind == "document" else "发布"
+            elif len(parents.split()) > 1:
+                action = "合并"
+            else:
+                action = "拟稿" if first else "修改"
+            first = False
+            entries.append({"业务状态": "现行文件", "业务行为": action, "行为时间": self.times.get(oid) or when,
+                            "行为人": author, "行为依据": subject, "对象": oid})
+        for approval in approvals:
+            entries.append({"业务状态": "现行文件", "业务行为": "审核",
+                            "行为时间": approval.get("可信时间"), "行为人": approval.get("姓名") or approval["审核人"],
+                            "行为依据": f"{approval.get('意见类型')}：{approval.get('意见')}",
+                            "对象": approval["签名对象"]})
+        return sorted(entries, key=lambda e: str(e.get("行为时间") or ""))
+
+
+# Metadata --------------------------------------------------------------------------------------
+def file_format(name: str, data: bytes) -> str:
+    """格式信息: a format name by content first, then by extension."""
+    from repo_tools.hook.rules.content import image_format
+    image = image_format(data)
+    if image:
+        return {"JPEG": "JPEG（image/jpeg）", "PNG": "PNG（image/png）", "GIF": "GIF（image/gif）",
+                "TIFF": "TIFF（image/tiff）", "BMP": "BMP（image/bmp）", "WebP": "WebP（image/webp）",
+                "SVG": "SVG（image/svg+xml）"}.get(image, f"{image}（图像）")
+    if data.startswith(b"%PDF-"):
+        return "PDF（application/pdf）"
+    lower = name.lower()
+    if lower.endswith(".md"):
+        return "Markdown 文本（text/markdown; charset=UTF-8）"
+    if lower.endswith(".ofd"):
+        return "OFD（版式文档，GB/T 33190）"
+    if lower.endswith((".txt", ".csv", ".json", ".xml", ".yaml", ".yml")):
+        return f"文本（{lower.rsplit('.', 1)[-1]}; charset=UTF-8）"
+    if lower.endswith((".docx", ".xlsx", ".pptx")):
+        return f"Office Open XML（{lower.rsplit('.', 1)[-1]}）"
+    return f"其他（{lower.rsplit('.', 1)[-1] if '.' in lower else '无扩展名'}）"
+
+
+def _listing(value: Any) -> list[str]:
+    if value is None or value == "":
+        return []
+    return [str(v) for v in value] if isinstance(value, list) else [str(value)]
+
+
+
+
+def item_metadata(item: Item, ref: ArchiveReference, unit_name: str, unit_id: str, item_dir: str,
+                  contents: dict[str, bytes], provenance: dict[str, Any], archivist: dict[str, str],
+                  retention_basis: str) -> dict[str, Any]:
+    """DA/T 46 core metadata of one item, readable without the system."""
+    meta = item.meta
+    electronic = [{"计算机文件名": rel.rsplit("/", 1)[-1], "格式信息": file_format(rel, data),
+                   "计算机文件大小": len(data), "SHA-256": sha256(data),
+                   "存储位置": f"{item_dir}/content/{rel}", "原始位置": f"{item.source}/{rel}",
+                   "Git对象": item.files[rel]}
+                  for rel, data in sorted(contents.items())]
+    history = list(provenance["history"])
+    history.append({"业务状态": "归档", "业务行为": "归档", "行为时间": timeutil.iso(timeutil.now()),
+                    "行为人": archivist["name"], "行为依据": f"第三十四条；档号 {ref}"})
+    return {
+        "元数据方案": "DA/T 46-2009《文书类电子文件元数据方案》核心元素（元素编号见“元素编号”）",
+        "聚合层次": "件",
+        "来源": {"全宗名称": unit_name, "立档单位名称": unit_name, "全宗号": ref.fonds, "单位标识": unit_id},
+        "档号": {"档号": str(ref), "全宗号": ref.fonds, "门类代码": ref.category, "年度": ref.year,
+                 "保管期限": RETENTION_NAMES[ref.retention], "保管期限代码": ref.retention,
+                 "保管期限依据": retention_basis, "机构或问题": ref.org or None, "件号": ref.item},
+        "内容描述": {
+            "题名": item.title, "文件编号": item.number or None,
+            "责任者": _listing(meta.get("printed_by")) or [unit_name],
+            "日期": item.date, "文种": item.doc_type, "紧急程度": meta.get("urgency") or None,
+            "主送": _listing(meta.get("recipients")), "抄送": _listing(meta.get("cc")),
+            "密级": "非密（涉密文件不进入本系统，第二条）", "签发人": _listing(meta.get("signer")),
+            "附件": json_safe(meta.get("attachments") or []), "附注": meta.get("notes") or None,
+            "印发机关": meta.get("printed_by") or None, "印发日期": json_safe(meta.get("printed_on")),
+            "用印日期": json_safe(meta.get("sealed_on")), "栏目": meta.get("column") or None,
+        },
+        "形式特征": {"件数": 1, "页数": None, "语种": "汉语（zh-CN）",
+                     "稿本": "正本（定稿，用印签发后）" if item.kind == "document" else "正本（审核发布后）",
+                     "类别": "公文" if item.kind == "document" else "信息"},
+        "电子属性": electronic,
+        "电子签名": provenance["signatures"],
+        "印章": provenance["seal"],
+        "审批": provenance["approvals"],
+        "发文流程": provenance.get("steps", []),
+        "可信时间": {"发布": provenance["trusted_time"], "合并请求": provenance["merge_request"]},
+        "业务行为": history,
+        "存储位置": {"档案包": item_dir.rsplit("/items/", 1)[0], "条目": item_dir, "原始位置": item.source,
+                     "发布提交": provenance["commit"]},
+        "权限管理": {"阅读范围": json_safe(meta.get("audience") or "all"),
+                     "调阅": "每次调阅须登记（第三十七条）：oa archive access 档号 --reason 事由"},
+        "前置元数据": json_safe(meta),
+        "元素编号": ELEMENT_IDS,
+    }
+
+
+def catalogue_markdown(unit_name: str, year: int, batch: int, rows: list[dict[str, Any]]) -> str:
+    """归档文件目录 as a Markdown table (序号 档号 文号 责任者 题名 日期 密级 页数 备注)."""
+    lines = [f"# {unit_name} {year} 年度归档文件目录（第 {batch} 批）", "",
+             "| 序号 | 档号 | 文号 | 责任者 | 题名 | 日期 | 密级 | 页数 | 备注 |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for row in rows:
+        cells = [row["序号"], row["档号"], row["文号"], row["责任者"], row["题名"], row["日期"],
+                 row["密级"], row["页数"] or "", row["备注"]]
+        lines.append("| " + " | ".join(str(c).replace("|", "｜") for c in cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+# Building and publishing a package -------------------------------------------------------------
+@dataclass
+class Package:
+    """A package ready to commit: its files, names and messages."""
+    unit: str
+    year: int
+    batch: int
+    files: dict[str, bytes]
+    rows: list[dict[str, Any]]
+    manifest_sha256: str
+    commit_message: str
+    tag_message: str
+    commit: str | None = None
+    tag_object: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def path(self) -> str:
+        return package_path(self.year, self.batch)
+
+    @property
+    def tag(self) -> str:
+        return tag_name(self.year, self.batch)
+
+
+def require_archivist(registry: Registry, actor: str, unit_id: str) -> None:
+    if registry.unit(unit_id) is None:  # "no such unit" first: a role in a unit that is not there says nothing
+        raise Refused("not-found", what="单位", name=unit_id, remedy="请检查单位标识（oa unit list）。")
+    person = registry.person(actor)
+    if person is None or person.unit != unit_id or "archivist" not in person.roles or person.status != "active":
+        raise Refused("role-required", user=actor, role="档案员", action=f"为单位 {unit_id} 归档")
+
+
+def build_package(city: City, unit_id: str, year: int, actor: str) -> Package | None:
+    """The next package of `year` for the unit, or None when nothing is left to archive."""
+    registry = city.registry()
+    unit = registry.unit(unit_id)
+    if unit is None:
+        raise Refused("not-found", what="单位", name=unit_id, remedy="请检查单位标识（oa unit list）。")
+    if not archive_reference.valid_fonds(unit.fonds):
+        raise Refused("archive-fonds-invalid", unit=unit_id, fonds=unit.fonds)
+    items = gather(city, unit_id, year)
+    if not items:
+        return None
+    repo = city.unit_repo(unit_id)
+    person = registry.person(actor)
+    archivist = {"id": actor, "name": person.name if person else actor}
+    with ObjectReader(repo, env=clean_env()) as reader:
+        existing = read_packages(reader, MAIN, year)
+        schedule = archive_retention.parse(reader.blob(f"{MAIN}:{archive_retention.SCHEDULE_PATH}"))
+        contents = {item.source: {rel: reader.blob(blob) or b"" for rel, blob in item.files.items()}
+                    for item in items}
+    batch = max([p.batch for p in existing], default=0) + 1
+    used = [r for p in existing for r in (archive_reference.parse(str(row.get("档号", ""))) for row in p.rows) if r]
+    refs = archive_reference.allocate(unit.fonds, year, schedule.organization, [i.retention for i in items], used)
+    base = package_path(year, batch)
+    files: dict[str, bytes] = {}
+    rows: list[dict[str, Any]] = []
+    provenance = Provenance(city, unit_id, registry)
+    try:
+        for n, (item, ref) in enumerate(zip(items, refs), start=1):
+            rel_dir = f"items/{ref}"
+            item_dir = f"{base}/{rel_dir}"
+            described = provenance.describe(item)
+            metadata = item_metadata(item, ref, unit.name, unit_id, item_dir, contents[item.source],
+                                     described, archivist, item.retention_basis)
+            for rel, data in contents[item.source].items():
+                files[f"{rel_dir}/content/{rel}"] = data
+            files[f"{rel_dir}/metadata.json"] = (json.dumps(metadata, ensure_ascii=False, indent=2) + "\n").encode()
+            rows.append({"序号": n, "档号": str(ref), "文号": item.number, "责任者": unit.name,
+                         "题名": item.title, "日期": item.date, "密级": "", "页数": None,
+                         "备注": "信息" if item.kind == "bulletin" else "",
+                         "保管期限": ref.retention, "文种": item.doc_type, "类别": item.kind,
+                         "source": item.source, "item_dir": rel_dir,
+                         "audience": json_safe(item.meta.get("audience") or "all"),
+                         "bytes": sum(len(d) for d in contents[item.source].values()),
+                         "files": len(contents[item.source])})
+    finally:
+        provenance.close()
+    catalogue = {"unit": unit_id, "unit_name": unit.name, "fonds": unit.fonds, "year": year, "batch": batch,
+                 "tag": f"refs/tags/{tag_name(year, batch)}", "archivist": actor,
+                 "archivist_name": archivist["name"], "prepared_at": timeutil.iso(timeutil.now()),
+                 "standard": "GB/T 18894-2016；DA/T 22-2015；DA/T 46-2009", "rows": rows}
+    files[CATALOGUE] = (json.dumps(catalogue, ensure_ascii=False, indent=2) + "\n").encode()
+    files["catalogue.md"] = catalogue_markdown(unit.name, year, batch, rows).encode()
+    manifest = manifest_text(files)
+    digest = sha256(manifest)
+    files[MANIFEST] = manifest
+    title = f"归档：{unit.name} {year} 年度第 {batch} 批，{len(rows)} 件"
+    trailers = f"Archive-Package: {base}\nManifest-SHA256: {digest}\nItems: {len(rows)}\n"
+    return Package(unit=unit_id, year=year, batch=batch,
+                   files={f"{base}/{path}": data for path, data in files.items()}, rows=rows,
+                   manifest_sha256=digest,
+                   commit_message=f"{title}（档案员 {archivist['name']}）\n\n{trailers}",
+                   tag_message=f"{title}\n\n{trailers}")
+
+
+def publish_package(city: City, package: Package, signer: Signer) -> Package:
+    """Commit the package on `main` and tag it, both signed, in one push through the hook."""
+    with Scratch(city.unit_repo(package.unit), signer) as scratch:
+        commit = scratch.commit(package.files, package.commit_message)
+        tag_object = scratch.tag(package.tag, commit, package.tag_message)
+        scratch.push([f"{commit}:{MAIN}", f"refs/tags/{package.tag}:refs/tags/{package.tag}"])
+    package.commit, package.tag_object = commit, tag_object
+    return package
+
+
+def archive(city: City, unit_id: str, year: int, actor: str) -> Package | None:
+    """`oa archive YEAR`: build, sign, push and log the next package (None: nothing to archive)."""
+    registry = city.registry()
+    require_archivist(registry, actor, unit_id)
+    package = build_package(city, unit_id, year, actor)
+    if package is None:
+        return None
+    publish_package(city, package, city.signer(actor, registry))
+    city.log("archive", unit=unit_id, year=year, batch=package.batch, tag=f"refs/tags/{package.tag}",
+             commit=package.commit, tag_object=package.tag_object, archivist=actor,
+             items=[row["档号"] for row in package.rows], manifest_sha256=package.manifest_sha256)
+    return package
+
+
+def unit_of_actor(city: City, actor: str) -> str:
+    person = city.registry().person(actor)
+    if person is None:
+        raise Refused("not-found", what="人员", name=actor, remedy="请检查用户标识（oa user list）。")
+    return person.unit
+
+
+def find_item(city: City, reference: str, prefer_unit: str | None = None
+              ) -> tuple[str, PackageInfo, dict[str, Any]] | None:
+    """(unit, package, catalogue row) of an archived item by its 档号, on any unit's main; failing
+    that, by the document's 发文字号 or its path (`documents/2013/x`, `.../index.md`, with or
+    without a leading `<unit>/`), looked up first in `prefer_unit` (the reader's own unit)."""
+    found = _find_by_reference(city, reference)
+    if found is not None:
+        return found
+    wanted = reference.strip().removesuffix("/index.md").strip("/")
+    units = sorted(city.registry().units, key=lambda u: u != prefer_unit)
+    for unit_id in units:
+        if not city.unit_repo(unit_id).exists():
+            continue
+        rel = wanted.removeprefix(f"{unit_id}/")
+        for package in packages(city, unit_id, None):
+            for row in package.rows:
+                if wanted and (row.get("文号") == wanted or row.get("source") == rel):
+                    return unit_id, package, row
+    return None
+
+
+def _find_by_reference(city: City, reference: str) -> tuple[str, PackageInfo, dict[str, Any]] | None:
+    parsed = archive_reference.parse(reference)
+    registry = city.registry()
+    for unit in registry.units.values():
+        if parsed is not None and unit.fonds and unit.fonds != parsed.fonds:
+            continue
+        if not city.unit_repo(unit.id).exists():
+            continue
+        for package in packages(city, unit.id, parsed.year if parsed else None):
+            for row in package.rows:
+                if row.get("档号") == reference:
+                    return unit.id, package, row
+    return None
+
+
+__all__ = ["archive", "build_package", "publish_package", "gather", "packages", "read_packages",
+           "archived_sources", "tag_name", "package_of_tag", "package_path", "Package", "PackageInfo",
+           "Path", "find_item", "unit_of_actor"]
+
+
+def _issuing_step(entry: dict[str, Any]) -> dict[str, Any]:
+    """A 会签, 签发 or 复核 of the sealing merge as archive metadata (业务行为 with its signature)."""
+    return {"步骤": entry["step_name"], "人员": entry["user"], "姓名": entry["name"], "单位": entry.get("unit_name"),
+            "意见": entry.get("opinion") or "", "成文日期": entry.get("date"), "可信时间": entry.get("trusted_time"),
+            "受委托于": entry.get("on_behalf_name"), "委托编号": entry.get("delegation"),
+            "签名标签": entry.get("ref"), "签名对象": entry.get("tag"), "有效": bool(entry.get("valid"))}

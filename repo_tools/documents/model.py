@@ -1,0 +1,465 @@
+"""The 公文 and 信息 models and the rules every document must meet before it may be sealed.
+
+One place validates a document: `check_document` (and `check_bulletin`) takes the file's text
+and the list of files in its folder, so the server hook (reading git objects), the client's
+pre-commit hook (reading the index) and `oa doc check` (reading the disk) all say the same words.
+
+Front matter keys are those of ARCHITECTURE.md "Content in a unit repository", plus two:
+`upward: true` marks a 上行文 whose superior the system cannot recognise by itself, and
+`joint: [unit ids]` names the co-issuing units of a 联合行文 (each 会签s it; repo_tools/workflow/).
+`signer` and `date` of a sealed document are written by the seal from the 签发 signature.
+A document is upward (上行文, so it needs a 签发人) when it is a 请示, when it carries
+`upward: true`, or when one of its recipients is a superior of the sending unit: a registered
+unit of a higher level (city above county and department, county and department above township),
+or the people's government of the sender's own area (六安市教育局 -> 六安市人民政府).
+"""
+from __future__ import annotations
+
+import difflib
+import posixpath
+import re
+from datetime import date, datetime
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+
+from repo_tools.documents import frontmatter
+from repo_tools import timeutil
+from repo_tools.hook.rules.base import Refusal, refusal
+from repo_tools.hook.rules.classification import FRONT_MATTER_KEYS, check_text
+from repo_tools.registry.records import Registry, Unit
+
+# 《党政机关公文处理工作条例》第八条: the 15 types (命令 also written 令).
+TYPES = ("决议", "决定", "命令", "公报", "公告", "通告", "意见", "通知", "通报", "报告", "请示", "批复",
+         "议案", "函", "纪要")
+# Types addressed to someone: they carry a 主送机关. 决议, 公报, 公告, 通告, 命令, 纪要 are
+# published or recorded; 决定 and 意见 may be issued without one.
+NEED_RECIPIENTS = ("通知", "通报", "报告", "请示", "批复", "议案", "函")
+URGENCIES = ("特急", "加急")
+LEVEL_RANK = {"city": 3, "county": 2, "department": 2, "township": 1}
+ATTACHMENTS_DIR = "attachments/"
+
+FIELD_NAMES = {
+    "type": "文种", "title": "标题", "number": "发文字号", "urgency": "紧急程度", "recipients": "主送机关",
+    "cc": "抄送机关", "signer": "签发人", "date": "成文日期", "attachments": "附件说明", "notes": "附注",
+    "printed_by": "印发机关", "printed_on": "印发日期", "audience": "阅读范围", "sealed_on": "盖章日期",
+    "upward": "上行文标记", "column": "栏目", "joint": "联合发文单位",
+}
+FIELD_REMEDIES = {
+    "date": "请写成真实的日期，如 date: 2013-03-21。",
+    "printed_on": "请写成真实的日期，如 printed_on: 2013-03-21。",
+    "sealed_on": "sealed_on 由盖章合并写入，请勿手工填写。",
+    "recipients": "请写成列表，如 recipients: [六安市财政局]。",
+    "cc": "请写成列表，如 cc: [六安市财政局]。",
+    "attachments": "请写成列表，每项为 {title: 附件名称, file: attachments/文件名}。",
+    "audience": "请写 all（默认），或由 unit:单位标识、user:用户标识 组成的列表。",
+    "signer": "请写签发人姓名；联合行文写成姓名列表。",
+    "upward": "请写 true 或 false。",
+    "joint": "请写联合发文单位的单位标识列表，如 joint: [jyj, czj]（主办单位不必写）。",
+    "type": "请写文种，如 type: 通知。",
+    "title": "请写标题，如 title: 六安市人民政府办公室关于……的通知。",
+    "column": "请写栏目名称，如 column: 政务动态。",
+}
+AUDIENCE_ENTRY = re.compile(r"^(unit|user):[A-Za-z0-9_.-]+$")
+
+
+def _real_date(value: Any) -> Any:
+    """Dates are YAML dates or ISO strings of a real day; a time of day or a number is refused."""
+    if isinstance(value, datetime):
+        raise ValueError("应为日期，不带时间")
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError(f"“{value}”不是真实存在的日期") from None
+    raise ValueError(f"“{value}”不是日期（应写成 2013-03-21 的形式）")
+
+
+def _audience_value(value: Any) -> Any:
+    if value is None or value == "all":
+        return "all"
+    if isinstance(value, list) and value and all(isinstance(v, str) and AUDIENCE_ENTRY.match(v) for v in value):
+        return value
+    raise ValueError(f"“{value}”不是有效的阅读范围")
+
+
+class Attachment(BaseModel):
+    """One line of 附件说明: the attachment's name and its file, relative to the folder."""
+    model_config = ConfigDict(extra="forbid")
+    title: str
+    file: str
+
+
+class DocumentMeta(BaseModel):
+    """The front matter of a 公文 (GB/T 9704-2012 elements)."""
+    model_config = ConfigDict(extra="forbid")
+    type: str
+    title: str
+    number: str | None = None
+    urgency: str | None = None
+    recipients: list[str] = []
+    cc: list[str] = []
+    signer: str | list[str] | None = None
+    date: Any
+    attachments: list[Attachment] = []
+    notes: str | None = None
+    printed_by: str | None = None
+    printed_on: Any = None
+    audience: Literal["all"] | list[str] = "all"
+    sealed_on: Any = None
+    upward: bool = False
+    joint: list[str] = []   # 联合行文: the co-issuing units' ids (each 会签s: repo_tools/workflow/)
+
+    @field_validator("date")
+    @classmethod
+    def _date(cls, value: Any) -> Any:
+        return _real_date(value)
+
+    @field_validator("printed_on", "sealed_on")
+    @classmethod
+    def _optional_date(cls, value: Any) -> Any:
+        return None if value is None else _real_date(value)
+
+    @field_validator("audience", mode="before")
+    @classmethod
+    def _audience(cls, value: Any) -> Any:
+        return _audience_value(value)
+
+    @property
+    def signers(self) -> list[str]:
+        if self.signer is None:
+            return []
+        return [self.signer] if isinstance(self.signer, str) else list(self.signer)
+
+
+class BulletinMeta(BaseModel):
+    """The front matter of a 信息 (bulletin)."""
+    model_config = ConfigDict(extra="forbid")
+    title: str
+    column: str
+    date: Any
+    audience: Literal["all"] | list[str] = "all"
+
+    @field_validator("date")
+    @classmethod
+    def _date(cls, value: Any) -> Any:
+        return _real_date(value)
+
+    @field_validator("audience", mode="before")
+    @classmethod
+    def _audience(cls, value: Any) -> Any:
+        return _audience_value(value)
+
+
+DOCUMENT_KEYS = tuple(DocumentMeta.model_fields)
+BULLETIN_KEYS = tuple(BulletinMeta.model_fields)
+
+
+# Loading ---------------------------------------------------------------------------------
+class _Loader(frontmatter.LOADER):  # type: ignore[misc,valid-type]
+    """Safe YAML whose impossible dates (2013-02-30) stay strings, so the rule can name them."""
+
+
+def _timestamp(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)  # type: ignore[arg-type]
+    except ValueError:
+        return loader.construct_scalar(node)  # type: ignore[arg-type]
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
+
+
+def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
+    """(metadata, body) like `frontmatter.split`, keeping impossible dates as text."""
+    return frontmatter.split(text, loader=_Loader)
+
+
+def _load(path: str, text: str, model: type[BaseModel]) -> tuple[BaseModel | None, str, list[Refusal]]:
+    """(model or None, body, refusals) for a file's front matter against a model."""
+    try:
+        meta, body = split_front_matter(text)
+    except frontmatter.FrontMatterError as exc:
+        return None, "", [refusal("doc-frontmatter", path, path=path, detail=str(exc))]
+    found: list[Refusal] = []
+    known = tuple(model.model_fields)
+    for key in meta:
+        if key in known or key in FRONT_MATTER_KEYS:  # classification has its own rule
+            continue
+        close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
+        found.append(refusal("doc-unknown-key", path, path=path, key=key,
+                             hint=f"（是否想写“{close[0]}”？）" if close else "", known="、".join(known)))
+    clean = {k: v for k, v in meta.items() if k in known}
+    try:
+        return model.model_validate(clean), body, found
+    except ValidationError as exc:
+        seen: set[str] = set()
+        for error in exc.errors():
+            field = str(error["loc"][0]) if error["loc"] else "?"
+            if field in seen:
+                continue
+            seen.add(field)
+            name = FIELD_NAMES.get(field, field)
+            remedy = FIELD_REMEDIES.get(field, "请按模板（`oa doc new`）改正。")
+            if error["type"] == "missing":
+                found.append(refusal("doc-field-missing", path, path=path, field=field, name=name, remedy=remedy))
+            else:
+                found.append(refusal("doc-field", path, path=path, field=field, name=name,
+                                     detail=_explain(error), remedy=remedy))
+        return None, body, found
+
+
+def _explain(error: dict[str, Any]) -> str:
+    kind = error["type"]
+    if kind == "value_error":
+        return str(error.get("ctx", {}).get("error", error["msg"]))
+    if kind in ("string_type",):
+        return "应为文字"
+    if kind in ("list_type",):
+        return "应为列表"
+    if kind in ("bool_type", "bool_parsing"):
+        return "应为 true 或 false"
+    if kind == "extra_forbidden":
+        loc = ".".join(str(p) for p in error["loc"][1:])
+        return f"含有未知的键 {loc}（附件只有 title 和 file 两项）"
+    if kind in ("literal_error", "union_tag_invalid"):
+        return "取值无效"
+    return f"取值无效（{error['msg']}）"
+
+
+def load_document(text: str, path: str = "index.md") -> tuple[DocumentMeta | None, str, list[Refusal]]:
+    """Parse a document: (metadata, Markdown body, refusals of the schema)."""
+    meta, body, found = _load(path, text, DocumentMeta)
+    return meta, body, found  # type: ignore[return-value]
+
+
+def load_bulletin(text: str, path: str = "index.md") -> tuple[BulletinMeta | None, str, list[Refusal]]:
+    meta, body, found = _load(path, text, BulletinMeta)
+    return meta, body, found  # type: ignore[return-value]
+
+
+# 发文字号 ----------------------------------------------------------------------------------
+BRACKET_FORMS = [("[", "]", "方括号 []"), ("［", "］", "全角方括号［］"), ("(", ")", "圆括号 ()"),
+                 ("（", "）", "全角圆括号（）"), ("【", "】", "方头括号【】"), ("〔", "〕", "")]
+LOOSE_NUMBER = re.compile(r"^(?P<code>.+?)(?P<open>[\[［(（【〔])\s*(?P<year>\d{2,4})\s*(?P<close>[\]］)）】〕])"
+                          r"\s*(?P<di>第)?\s*(?P<n>\d+)\s*号$")
+
+
+def check_number(path: str, number: str, unit: Unit) -> list[Refusal]:
+    """A 发文字号 is `<code>〔<yyyy>〕<n>号` with one of the unit's own agency codes."""
+    from repo_tools.seal.numbering import parse
+    number = number.strip()
+    loose = LOOSE_NUMBER.match(number)
+    if loose is None:
+        return [refusal("doc-number-format", path, path=path, number=number)]
+    suggest = f"{loose['code'].strip()}〔{loose['year']}〕{int(loose['n'])}号"
+    found: list[Refusal] = []
+    if loose["open"] != "〔" or loose["close"] != "〕":
+        used = next((name for o, c, name in BRACKET_FORMS if loose["open"] == o and name), "其他括号")
+        found.append(refusal("doc-number-brackets", path, path=path, number=number, used=used, suggest=suggest))
+    if loose["di"]:
+        found.append(refusal("doc-number-di", path, path=path, number=number, suggest=suggest))
+    if loose["n"].startswith("0"):
+        found.append(refusal("doc-number-leading-zero", path, path=path, number=number, suggest=suggest))
+    if len(loose["year"]) != 4 or (not found and parse(number) is None):
+        found.append(refusal("doc-number-format", path, path=path, number=number))
+    code = loose["code"].strip()
+    if code not in unit.codes:
+        found.append(refusal("doc-number-code", path, path=path, number=number, code=code, unit=unit.name,
+                             codes="、".join(unit.codes)))
+    return found
+
+
+# Direction --------------------------------------------------------------------------------
+def superior_recipients(recipients: list[str], unit: Unit, registry: Registry | None) -> list[str]:
+    """Recipients that are superiors of the sending unit (see the module docstring)."""
+    found = []
+    mine = LEVEL_RANK.get(unit.level, 0)
+    for name in recipients:
+        other = registry.unit_by_name(name) if registry else None
+        if other is not None and other.id != unit.id and LEVEL_RANK.get(other.level, 0) > mine:
+            found.append(name)
+        elif name.endswith("人民政府") and name != unit.name and unit.name.startswith(name[:-4]) \
+                and len(name) > 4:
+            found.append(name)
+    return found
+
+
+def upward_reason(meta: DocumentMeta, unit: Unit, registry: Registry | None) -> str | None:
+    """Why the document is a 上行文, or None when it is not."""
+    if meta.type == "请示":
+        return "请示是上行文"
+    superiors = superior_recipients(meta.recipients, unit, registry)
+    if superiors:
+        return f"{meta.type}主送上级机关“{'、'.join(superiors)}”，是上行文"
+    if meta.upward:
+        return "本文标为上行文（upward: true）"
+    return None
+
+
+# The rules ----------------------------------------------------------------------------------
+def check_document(path_of_index_md: str, text: str, folder_files: set[str], unit: Unit,
+                   on_main: bool, today: date, registry: Registry | None = None) -> list[Refusal]:
+    """Every rule on one 公文. `folder_files` are the paths of the files in the document's
+    folder, relative to it (`index.md`, `attachments/办法.pdf`, ...); `on_main` says whether the
+    document is on `main` (sealed, so numbered) or on a draft or merge-request branch."""
+    path = path_of_index_md
+    found: list[Refusal] = list(check_text(path, text))
+    meta, _body, schema = load_document(text, path)
+    found += schema
+    if meta is None:
+        return found
+    if meta.type not in TYPES and not (meta.type == "令"):
+        found.append(refusal("doc-type", path, path=path, value=meta.type, known="、".join(TYPES)))
+    if not meta.title.strip():
+        found.append(refusal("doc-field", path, path=path, field="title", name="标题", detail="不能为空",
+                             remedy=FIELD_REMEDIES["title"]))
+    elif meta.type in TYPES and not _title_names_type(meta.title.strip(), meta.type):
+        found.append(refusal("doc-title-type", path, path=path, title=meta.title, type=meta.type))
+    found += _check_number_state(path, meta, unit, on_main)
+    if meta.type in NEED_RECIPIENTS and not [r for r in meta.recipients if r.strip()]:
+        found.append(refusal("doc-recipients-missing", path, path=path, type=meta.type))
+    if meta.type == "请示" and len(meta.recipients) > 1:
+        found.append(refusal("doc-request-recipients", path, path=path, count=len(meta.recipients),
+                             names="、".join(meta.recipients)))
+    why = upward_reason(meta, unit, registry)
+    if why and not [s for s in meta.signers if s.strip()]:
+        found.append(refusal("doc-signer-missing", path, path=path, why=why))
+    if registry is not None:
+        unknown = [u for u in meta.joint if registry.unit(u) is None or u == unit.id]
+        if unknown:
+            found.append(refusal("doc-joint-unit", path, path=path, units="、".join(unknown)))
+    if meta.urgency is not None and meta.urgency not in URGENCIES:
+        found.append(refusal("doc-urgency", path, path=path, value=meta.urgency))
+    if meta.date > today:
+        found.append(refusal("doc-date-future", path, path=path, name="成文日期", field="date",
+                             value=meta.date.isoformat(), today=today.isoformat()))
+    found += _check_attachments(path, meta, folder_files)
+    return found
+
+
+def _title_names_type(title: str, kind: str) -> bool:
+    if kind == "命令":
+        return title.endswith(("命令", "令"))
+    return title.endswith(kind)
+
+
+def _check_number_state(path: str, meta: DocumentMeta, unit: Unit, on_main: bool) -> list[Refusal]:
+    found: list[Refusal] = []
+    number = (meta.number or "").strip()
+    if not on_main:
+        if number:
+            found.append(refusal("doc-number-draft", path, path=path, name="发文字号", field="number", value=number))
+        if meta.sealed_on is not None:
+            found.append(refusal("doc-number-draft", path, path=path, name="盖章日期", field="sealed_on",
+                                 value=meta.sealed_on.isoformat()))
+        return found
+    if not number:
+        return [refusal("doc-number-missing", path, path=path)]
+    return check_number(path, number, unit)
+
+
+def _check_attachments(path: str, meta: DocumentMeta, folder_files: set[str]) -> list[Refusal]:
+    found: list[Refusal] = []
+    folder = posixpath.dirname(path) or "."
+    listed: set[str] = set()
+    for item in meta.attachments:
+        name = posixpath.normpath(item.file.strip())
+        if item.file.startswith("/") or name.startswith("..") or name in (".", ""):
+            found.append(refusal("doc-attachment-path", path, path=path, file=item.file))
+            continue
+        listed.add(name)
+        if name not in folder_files:
+            found.append(refusal("doc-attachment-missing", path, path=path, title=item.title, file=name,
+                                 folder=folder))
+    for name in sorted(folder_files):
+        if name.startswith(ATTACHMENTS_DIR) and name not in listed:
+            found.append(refusal("doc-attachment-unlisted", path, path=path, file=name))
+    return found
+
+
+def check_bulletin(path_of_index_md: str, text: str, folder_files: set[str], unit: Unit,
+                   today: date) -> list[Refusal]:
+    """Every rule on one 信息 at `bulletins/<column>/<yyyy-mm-dd>-<slug>/index.md`."""
+    path = path_of_index_md
+    found: list[Refusal] = list(check_text(path, text))
+    meta, _body, schema = load_bulletin(text, path)
+    found += schema
+    if meta is None:
+        return found
+    for field in ("title", "column"):
+        if not str(getattr(meta, field)).strip():
+            found.append(refusal("doc-field", path, path=path, field=field, name=FIELD_NAMES[field],
+                                 detail="不能为空", remedy=FIELD_REMEDIES[field]))
+    if meta.date > today:
+        found.append(refusal("doc-date-future", path, path=path, name="日期", field="date",
+                             value=meta.date.isoformat(), today=today.isoformat()))
+    parts = path.split("/")
+    if len(parts) >= 4 and parts[-4] == "bulletins":
+        column, folder = parts[-3], parts[-2]
+        if meta.column.strip() and column != meta.column.strip():
+            found.append(refusal("bulletin-folder", path, path=path, name="栏目", field="column",
+                                 value=meta.column, folder=column))
+        if re.match(r"^\d{4}-\d{2}-\d{2}", folder) and folder[:10] != meta.date.isoformat():
+            found.append(refusal("bulletin-folder", path, path=path, name="日期", field="date",
+                                 value=meta.date.isoformat(), folder=folder))
+    return found
+
+
+# Where documents and bulletins live ---------------------------------------------------------
+DOCUMENT_FOLDER = re.compile(r"^(documents/[^/]+/[^/]+)/")
+BULLETIN_FOLDER = re.compile(r"^(bulletins/[^/]+/[^/]+)/")
+
+
+def folder_of(path: str) -> tuple[str, str] | None:
+    """("document" | "bulletin", folder) for a path inside a document or bulletin folder."""
+    match = DOCUMENT_FOLDER.match(path)
+    if match:
+        return "document", match.group(1)
+    match = BULLETIN_FOLDER.match(path)
+    if match:
+        return "bulletin", match.group(1)
+    return None
+
+
+def check_folder(kind: str, folder: str, index: bytes | None, names: set[str], unit: Unit,
+                 on_main: bool, today: date | None = None, registry: Registry | None = None
+                 ) -> list[Refusal]:
+    """The rules on one folder given its index.md and the names of its files (relative to it).
+
+    A folder without index.md is not (yet) a document: nothing to check here."""
+    if index is None:
+        return []
+    today = today or timeutil.today()
+    path = f"{folder}/index.md"
+    try:
+        text = index.decode("utf-8")
+    except UnicodeDecodeError:
+        return [refusal("doc-frontmatter", path, path=path, detail="文件不是 UTF-8 编码的文本")]
+    if kind == "document":
+        return check_document(path, text, names, unit, on_main, today, registry)
+    return check_bulletin(path, text, names, unit, today)
+
+
+# Checking a working clone (`oa doc check`, the pre-commit hook) -----------------------------
+def kind_of(relpath: str, text: str) -> str:
+    """"document" or "bulletin": by the folder when it follows the layout, else by the keys."""
+    found = folder_of(relpath)
+    if found:
+        return found[0]
+    try:
+        meta, _ = split_front_matter(text)
+    except frontmatter.FrontMatterError:
+        return "document"
+    return "bulletin" if "column" in meta and "type" not in meta else "document"
+
+
+def check_index(relpath: str, text: str, names: set[str], unit: Unit, on_main: bool,
+                today: date, registry: Registry | None = None) -> list[Refusal]:
+    """The rules on one index.md at `relpath` (relative to the repository's root)."""
+    if kind_of(relpath, text) == "bulletin":
+        return check_bulletin(relpath, text, names, unit, today)
+    return check_document(relpath, text, names, unit, on_main, today, registry)

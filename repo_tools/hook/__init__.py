@@ -1,0 +1,1 @@
+"""hook: see the README's layout table."""

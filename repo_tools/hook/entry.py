@@ -1,0 +1,198 @@
+"""Entry points of the Git hooks (`python -m repo_tools.hook pre-receive|post-receive|pre-commit`).
+
+The shims in `hooks/` only exec this module; all logic lives here and in `policy`.
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from repo_tools import timeutil
+from repo_tools.city import City, refresh_server_keyring
+from repo_tools.git.repo import git
+from repo_tools.git.push import Push, RefUpdate, hook_env
+from repo_tools.registry.records import Registry
+
+HEADER = "━━ 推送被拒绝（服务器规则检查未通过）：本次推送的内容均未被接受 ━━"
+
+
+def _config(key: str, env: dict[str, str]) -> str:
+    return git("config", "--get", key, env=env, check=False).strip()
+
+
+def _open_push(lines: list[str]) -> Push:
+    env = hook_env()
+    repo = Path(env.get("GIT_DIR", ".")).resolve()
+    city = City(Path(_config("oa.city", env)))
+    kind = _config("oa.kind", env)
+    unit = _config("oa.unit", env) or None
+    updates = [RefUpdate(*line.split()) for line in lines if line.strip()]
+    registry = Registry.load(city.registry_repo)
+    return Push(city=city, repo=repo, kind=kind, unit=unit, updates=updates, registry=registry,
+                now=timeutil.now(), env=env)
+
+
+def _pending_file(push: Push) -> Path | None:
+    cert = push.env.get("GIT_PUSH_CERT")
+    return push.repo / "oa-pending" / f"{cert}.json" if cert else None
+
+
+def pre_receive(lines: list[str]) -> int:
+    started = time.perf_counter()
+    from repo_tools.hook.rules import rules_for
+    push = _open_push(lines)
+    try:
+        try:
+            refusals = rules_for(push.kind)(push)
+        except Exception as exc:  # noqa: BLE001 - hostile input must be refused, never half-checked
+            from repo_tools.hook.rules.base import refusal
+            refusals = [refusal("hook-error", "服务器", detail=f"{type(exc).__name__}: {str(exc)[:300]}")]
+        _count_authentication(push, refusals)
+        if refusals:
+            print(HEADER, file=sys.stderr)
+            for item in refusals:
+                print(item.text(), file=sys.stderr)
+            print(f"共 {len(refusals)} 项问题。", file=sys.stderr)
+            return 1
+        pending = _pending_file(push)
+        if pending is not None:
+            pending.parent.mkdir(exist_ok=True)
+            objects = [c.oid for c in push.new_commits] + [t.oid for _, t in push.new_tags]
+            pending.write_text(json.dumps({"objects": objects, "pusher": push.pusher_id,
+                                           "checked_at": timeutil.iso(push.now)}))
+        _record_timing(push, time.perf_counter() - started)
+        return 0
+    finally:
+        push.close()
+
+
+def _count_authentication(push: Push, refusals: list) -> None:
+    """Art. 14: consecutive failed authentications by a registered person lock the account."""
+    from repo_tools.identity import lockout
+    check = push.certificate_check
+    holder = check.holder if check else None
+    if holder is None or holder.kind != "person":
+        return
+    failed = [r for r in refusals if r.rule in ("pusher-key-invalid", "push-cert-invalid")]
+    if failed:
+        if lockout.record_failure(push.city, holder.id, failed[0].message):
+            print(f"账户 {holder.id} 因连续 {lockout.MAX_FAILURES} 次认证失败已被锁定（第十四条）。",
+                  file=sys.stderr)
+            _refresh_access(push)
+    elif not refusals:
+        lockout.record_success(push.city.root, holder.id)
+
+
+def _deliver(push: Push) -> None:
+    """The service's courier: place what this push sent, reflect what it handled, retry."""
+    from repo_tools.server import courier
+    done = courier.after_push(push.city, push.kind, push.unit, [u.ref for u in push.updates if not u.is_delete],
+                              Registry.load(push.city.registry_repo))
+    if done.queued and any(u.ref.startswith(courier.OUTBOX) for u in push.updates):
+        print(f"已进入发件箱排队：{len(done.queued)} 件（接收单位尚未登记收文员，第二十七条；登记后由服务器自动投递）。",
+              file=sys.stderr)
+
+
+def _refresh_access(push: Push) -> None:
+    """A served city: SSH access follows the registry (and lock-outs) in this same push."""
+    from repo_tools.server import access
+    access.refresh(push.city.root)
+
+
+def _record_timing(push: Push, seconds: float) -> None:
+    """For bench/hook.py: the hook's own duration, written only inside the city's bench folder."""
+    bench = push.city.root / "server" / "bench"
+    if bench.is_dir():
+        with (bench / "pre-receive.times").open("a") as handle:
+            handle.write(f"{seconds:.4f}\n")
+
+
+def post_receive(lines: list[str]) -> int:
+    push = _open_push(lines)
+    try:
+        pending = _pending_file(push)
+        info = json.loads(pending.read_text()) if pending and pending.exists() else {}
+        cert = push.certificate
+        check = push.certificate_check
+        push.city.log(
+            "push", repo=push.unit or "registry", repo_kind=push.kind,
+            updates=[{"ref": u.ref, "old": u.old, "new": u.new} for u in push.updates],
+            pusher=info.get("pusher") or push.pusher_id,
+            key=check.fingerprint if check else None,
+            certificate_id=cert.oid if cert else None,
+            certificate=cert.text if cert else None,
+            objects=info.get("objects", []),
+        )
+        if pending and pending.exists():
+            pending.unlink()
+        _carry_countersigns(push)
+        if push.kind == "registry":
+            refresh_server_keyring(push.city)
+            _refresh_access(push)
+        _deliver(push)
+        return 0
+    finally:
+        push.close()
+
+
+def _carry_countersigns(push: Push) -> None:
+    """The service carries 会签 between units (workflow/countersign_delivery.py); a failure is
+    reported and retried by the next push, never a reason to lose this one."""
+    try:
+        from repo_tools.workflow.countersign_delivery import after_push
+        after_push(push.city, push.kind, push.unit, push.updates)
+    except Exception as exc:  # noqa: BLE001 - the push is already accepted and logged
+        print(f"会签件送达失败（将在下次推送时重试）：{exc}", file=sys.stderr)
+
+
+def pre_commit() -> int:
+    """Client side: the same content rules on the staged files, for fast feedback."""
+    from repo_tools.hook.rules.content import check_file
+    names = subprocess.run(["git", "diff", "--cached", "--name-only", "-z", "--diff-filter=ACMR"],
+                           capture_output=True).stdout.decode().split("\0")
+    found = []
+    for name in filter(None, names):
+        data = subprocess.run(["git", "show", f":{name}"], capture_output=True).stdout
+        found += check_file(name, data)
+    found += _document_checks(names)
+    if found:
+        print("━━ 提交被拒绝（本地检查未通过；服务器会做同样的检查）━━", file=sys.stderr)
+        for item in found:
+            print(item.text(), file=sys.stderr)
+        return 1
+    return 0
+
+
+def _document_checks(names: list[str]) -> list:
+    """Document rules on the staged documents and bulletins (in an `oa clone` work tree)."""
+    from repo_tools.documents.worktree_check import check_staged
+    city_dir = git("config", "--get", "oa.city", check=False).strip()
+    unit_id = git("config", "--get", "oa.unit", check=False).strip()
+    if not city_dir or not unit_id or not (Path(city_dir) / "registry.git").is_dir():
+        return []
+    registry = Registry.load(City(Path(city_dir)).registry_repo)
+    unit = registry.unit(unit_id)
+    if unit is None:
+        return []
+    root = Path(git("rev-parse", "--show-toplevel").strip())
+    return check_staged(root, unit, registry)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = argv if argv is not None else sys.argv[1:]
+    which = argv[0] if argv else ""
+    if which == "pre-receive":
+        return pre_receive(sys.stdin.read().splitlines())
+    if which == "post-receive":
+        return post_receive(sys.stdin.read().splitlines())
+    if which == "pre-commit":
+        return pre_commit()
+    print(f"未知的钩子：{which}", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,273 @@
+"""Nothing reaches `main` without approval, and documents only under the seal (Art. 3, 17, 21,
+28, 30): every new commit on main's first-parent chain is a merge of an approved request whose
+trailers name valid, current approvals of eligible reviewers, enough of them and no current
+rejection; a merge that issues documents is signed by the unit's active seal key and pushed by a
+seal custodian (the seal's designated custodian when the seal record names one, Art. 21); the
+merge changes nothing but the allocated number and seal date of the documents it seals and the 签发人
+and 成文日期 of the 签发 (policy/workflow.py: the 会签, 签发 and 复核 it names are current and valid);
+numbers are well formed, of the unit's own codes, and unique on `main`.
+
+Uniqueness is checked against the numbers on the old `main` (`numbering.numbers_on`), which
+reads every document's front matter: fine for now; a number index kept beside `main`
+(e.g. a notes ref written by the post-receive hook) would make it proportional to the push.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, timedelta
+
+from repo_tools.documents import frontmatter
+from repo_tools.seal import numbering
+from repo_tools.git.repo import GitError, git, parse_commit
+from repo_tools.git.push import Push
+from repo_tools.review.requests import MR_BRANCH, REVIEW_REF, MergeTrailers, document_folders
+from repo_tools.seal.sealing import document_year, seal_edit_problem
+from repo_tools.workflow.steps import judge as judge_workflow
+from repo_tools.hook.rules.archives import is_archive_commit
+from repo_tools.hook.rules.base import Refusal, refusal
+from repo_tools.hook.rules.reviews import is_ancestor, review_view
+from repo_tools.hook.rules.workflow import merge_signed_fields, merge_steps
+
+
+def _short(oid: str) -> str:
+    return oid[:10]
+
+
+def main_merges(push: Push) -> Iterator[Refusal]:
+    for update in push.updates:
+        if update.ref != "refs/heads/main" or update.is_delete or update.is_create:
+            continue
+        if not is_ancestor(push, update.old, update.new):
+            continue  # main_append_only refuses rewrites
+        chain = git("rev-list", "--first-parent", "--reverse", f"{update.old}..{update.new}",
+                    cwd=push.repo, env=push.env).split()
+        numbers = _Numbers(push, update.old)
+        previous = update.old
+        for oid in chain:
+            yield from _check_merge(push, oid, previous, numbers)
+            previous = oid
+
+
+class _Numbers:
+    """Numbers already used: on the old main (read once, lazily) and by earlier merges here."""
+
+    def __init__(self, push: Push, old_main: str) -> None:
+        self.push = push
+        self.old_main = old_main
+        self._on_main: dict[str, numbering.DocumentNumber] | None = None
+        self.added: dict[numbering.DocumentNumber, str] = {}
+
+    def owner(self, number: numbering.DocumentNumber) -> str | None:
+        if self._on_main is None:
+            self._on_main = numbering.numbers_on(self.push.repo, self.old_main)
+        for path, used in self._on_main.items():
+            if used == number:
+                return path
+        return self.added.get(number)
+
+
+def _text(push: Push, tree: str, path: str) -> str | None:
+    got = push.reader.read(f"{tree}:{path}")
+    if got is None or got[1] != "blob":
+        return None
+    return got[2].decode("utf-8", "replace")
+
+
+def _check_merge(push: Push, oid: str, previous: str, numbers: _Numbers) -> Iterator[Refusal]:
+    """One new commit on main's first-parent chain: composed of the small rules below."""
+    where = f"main 上的提交 {_short(oid)}"
+    got = push.reader.read(oid)
+    assert got is not None
+    commit = parse_commit(oid, got[2])
+    if commit.parents == (previous,) and is_archive_commit(push, commit):
+        return  # review-free archivist authority; policy/archives.py checks the package itself
+    shape = list(_merge_shape(push, where, commit, previous))
+    if shape:
+        yield from shape
+        return
+    trailers = MergeTrailers.parse(commit.message)
+    assert trailers.request is not None
+    n, (p1, p2) = trailers.request, commit.parents
+    view = review_view(push)
+    unit = push.registry.unit(push.unit or "")
+    assert unit is not None
+    status = view.status(n, p2, p1)
+    yield from _merge_approvals(where, n, trailers, status, view.refs(f"refs/reviews/{n}/"), unit.required_approvals)
+    try:
+        expected = git("merge-tree", "--write-tree", "--no-messages", p1, p2,
+                       cwd=push.repo, env=push.env).split("\n", 1)[0].strip()
+    except GitError:
+        yield refusal("merge-conflict", where, n=n, detail="合并请求与原 main 无法自动合并")
+        return
+    folders = document_folders(view.changed_paths(p1, p2))
+    flow = judge_workflow(view, n, p2, p1, status) if folders else None
+    yield from _merge_tree(push, where, oid, commit.tree, expected, folders, trailers, flow)
+    for path, number in trailers.sealed:
+        yield from _check_number(push, where, unit, folders, expected, commit.tree, path, number, numbers)
+    if flow is not None:
+        yield from merge_steps(where, n, trailers, flow, push.registry)
+    if folders or trailers.sealed:
+        yield from _merge_sealed_by(push, where, oid, commit, unit, trailers)
+    else:
+        yield from _merge_by_reviewer(push, where, oid, commit, unit, status)
+
+
+def _merge_shape(push: Push, where: str, commit, previous: str) -> Iterator[Refusal]:  # type: ignore[no-untyped-def]
+    """A merge: first parent the old main, second the request's current head, named by its trailer."""
+    oid = commit.oid
+    if len(commit.parents) != 2:
+        yield refusal("merge-not-merge", where, commit=_short(oid),
+                      detail="不是合并提交（应有两个父提交：原 main 与审核通过的合并请求）")
+        return
+    p1, p2 = commit.parents
+    if p1 != previous:
+        yield refusal("merge-not-merge", where, commit=_short(oid), detail="第一父提交应为原 main")
+        return
+    n = MergeTrailers.parse(commit.message).request
+    if n is None:
+        yield refusal("merge-not-merge", where, commit=_short(oid), detail="合并说明缺少“Merge-Request: 编号”行")
+        return
+    head = review_view(push).ref(f"{MR_BRANCH}{n}")
+    if head is None:
+        yield refusal("review-mr-missing", where, n=n)
+    elif p2 != head:
+        yield refusal("merge-not-merge", where, commit=_short(oid),
+                      detail=f"第二父提交 {_short(p2)} 不是合并请求 !{n} 的当前版本 {_short(head)}")
+
+
+def _merge_approvals(where: str, n: int, trailers: MergeTrailers, status, current_refs: dict[str, str],  # type: ignore[no-untyped-def]
+                     required: int) -> Iterator[Refusal]:
+    """The 核稿 the merge names: valid, current approvals, enough of them, no current rejection."""
+    relied: set[str] = set()
+    for ref, tag in trailers.approvals:
+        match = REVIEW_REF.match(ref)
+        if not match or int(match["n"]) != n:
+            yield refusal("merge-approval-invalid", where, ref=ref, detail=f"不是合并请求 !{n} 的审核意见")
+            continue
+        if current_refs.get(ref) != tag:
+            yield refusal("merge-approval-invalid", where, ref=ref,
+                          detail="该审核人的最新意见不是这一个（已更改或不存在）")
+            continue
+        verdict = next((v for v in status.verdicts if v.ref == ref), None)
+        if verdict is None or not verdict.valid:
+            yield refusal("merge-approval-invalid", where, ref=ref,
+                          detail=verdict.problem if verdict else "不存在")
+        elif verdict.verdict != "approve":
+            yield refusal("merge-approval-invalid", where, ref=ref, detail="这是驳回意见，不是同意")
+        elif not verdict.current:
+            yield refusal("merge-approval-invalid", where, ref=ref,
+                          detail=f"针对旧版本 {_short(verdict.target)}，已失效")
+        else:
+            relied.add(verdict.reviewer)
+    if len(relied) < required:
+        yield refusal("merge-approvals-missing", where, n=n, have=len(relied), need=required,
+                      detail="（合并说明中每个“Approval: refs/reviews/编号/审核人 标签”行须为有效的当前同意）")
+    for verdict in status.rejections:
+        yield refusal("merge-rejected", where, n=n, reviewer=verdict.reviewer, opinion=verdict.opinion)
+
+
+def _merge_tree(push: Push, where: str, oid: str, tree: str, expected: str, folders: list[str],  # type: ignore[no-untyped-def]
+                trailers: MergeTrailers, flow) -> Iterator[Refusal]:
+    """The tree: the approved content plus only what the seal writes (number, seal date, and the
+    签发人 and 成文日期 of the signatures), every document of the request sealed."""
+    sealed = dict(trailers.sealed)
+    differing = [p for p in git("diff-tree", "-r", "--no-renames", "--name-only", "-z", expected,
+                                tree, cwd=push.repo, env=push.env).split("\0") if p]
+    for path in differing:
+        if path not in sealed:
+            yield refusal("merge-tree-changed", where, commit=_short(oid), path=path,
+                          detail="该文件与审核通过的版本不同")
+            continue
+        before, after = _text(push, expected, path), _text(push, tree, path)
+        problem = seal_edit_problem(before or "", after or "") if before and after else "文件被增删"
+        if problem:
+            yield refusal("merge-tree-changed", where, commit=_short(oid), path=path, detail=problem)
+        elif flow is not None:
+            yield from merge_signed_fields(push, where, flow, path, before, after)
+    for folder in folders:
+        index = f"{folder}/index.md"
+        if _text(push, expected, index) is not None and index not in sealed:
+            yield refusal("seal-document-unsealed", where, path=index)
+
+
+def _merge_sealed_by(push: Push, where: str, oid: str, commit, unit, trailers: MergeTrailers  # type: ignore[no-untyped-def]
+                     ) -> Iterator[Refusal]:
+    """A merge that issues documents is signed by the unit's active seal and pushed by its custodian."""
+    check = push.verifier.check(oid, commit.payload, commit.signature)
+    seal = push.registry.active_seal(unit.id)
+    if seal is None:
+        yield refusal("merge-no-seal", where, unit=unit.name)
+        return
+    if not check.valid or (check.fingerprint or "").upper() != seal.key.fingerprint.upper() \
+            or not seal.key.valid_at(push.now):
+        signer = check.holder.name if check.holder else (check.fingerprint or "无签名")
+        yield refusal("merge-seal-required", where, commit=_short(oid), seal=seal.id, signer=signer)
+    elif trailers.seal != seal.id:
+        yield refusal("merge-not-merge", where, commit=_short(oid), detail=f"合并说明应有“Seal: {seal.id}”行")
+    pusher = push.registry.person(push.pusher_id or "")
+    if pusher is None or pusher.unit != unit.id or "seal-custodian" not in pusher.roles:
+        yield refusal("merge-custodian-required", where, user=push.pusher_id or "（未知）", unit=unit.name)
+    elif seal.custodian and pusher.id != seal.custodian:
+        yield refusal("merge-custodian-designated", where, seal=seal.id, custodian=seal.custodian, user=pusher.id)
+
+
+def _merge_by_reviewer(push: Push, where: str, oid: str, commit, unit, status) -> Iterator[Refusal]:  # type: ignore[no-untyped-def]
+    """A merge of bulletins only is signed by a reviewer of the unit who did not write it."""
+    check = push.verifier.check(oid, commit.payload, commit.signature)
+    holder = check.holder if check.valid else None
+    person = push.registry.person(holder.id) if holder and holder.kind == "person" else None
+    if person is None or person.unit != unit.id or "reviewer" not in person.roles \
+            or person.status != "active":
+        yield refusal("merge-reviewer-required", where,
+                      detail=f"签名人 {holder.name if holder else '未知'} 不是本单位审核人")
+    elif person.id in status.committers:
+        yield refusal("merge-reviewer-required", where, detail=f"{person.id} 是本合并请求的拟稿人或提交人")
+
+
+def _check_number(push: Push, where: str, unit, folders: list[str], expected: str, tree: str,  # type: ignore[no-untyped-def]
+                  path: str, number: str, numbers: _Numbers) -> Iterator[Refusal]:
+    if not path.endswith("/index.md") or path.rsplit("/", 1)[0] not in folders:
+        yield refusal("merge-tree-changed", where, commit=where, path=path, detail="这份公文不属于本合并请求")
+        return
+    parsed = numbering.parse(number)
+    if parsed is None:
+        yield refusal("seal-number-invalid", where, path=path, number=number,
+                      detail="格式不对（应为 机关代字〔四位年份〕序号号，序号不加“第”、不补零）")
+        return
+    if parsed.code not in unit.codes:
+        yield refusal("seal-code-foreign", where, code=parsed.code, unit=unit.name, codes="、".join(unit.codes))
+        return
+    before, after = _text(push, expected, path), _text(push, tree, path)
+    try:
+        meta_before, _ = frontmatter.split(before or "")
+        meta_after, _ = frontmatter.split(after or "")
+    except frontmatter.FrontMatterError as exc:
+        yield refusal("seal-number-invalid", where, path=path, number=number, detail=f"无法读取前置元数据：{exc}")
+        return
+    if meta_before.get("number"):
+        yield refusal("seal-number-preset", where, path=path, number=meta_before["number"])
+    if str(meta_after.get("number") or "") != number:
+        yield refusal("seal-number-invalid", where, path=path, number=number,
+                      detail=f"与公文中填写的发文字号“{meta_after.get('number')}”不一致")
+    sealed_on = meta_after.get("sealed_on")
+    today = push.now.date()
+    if not isinstance(sealed_on, date) or not (today - timedelta(days=1) <= sealed_on <= today):
+        yield refusal("seal-number-invalid", where, path=path, number=number,
+                      detail=f"盖章日期 sealed_on 应为盖章当天（{today.isoformat()}），实为“{sealed_on}”")
+    year = document_year(meta_after, path)  # the 成文日期 the seal wrote from the 签发
+    if year is not None and parsed.year != year:
+        yield refusal("seal-number-invalid", where, path=path, number=number,
+                      detail=f"年份应为成文日期的年份 {year}")
+    floor = unit.number_floors.get(f"{parsed.code}〔{parsed.year}〕", 0)
+    if parsed.n <= floor:
+        yield refusal("seal-number-duplicate", where, path=path, number=number,
+                      detail=f"纸质公文已用到 {parsed.code}〔{parsed.year}〕{floor}号")
+        return
+    owner = numbers.owner(parsed)
+    if owner is not None:
+        yield refusal("seal-number-duplicate", where, path=path, number=number, detail=f"已被 {owner} 使用")
+        return
+    numbers.added[parsed] = path
+
+
+__all__ = ["main_merges"]

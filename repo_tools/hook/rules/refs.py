@@ -1,0 +1,49 @@
+"""What may happen to refs: `main` is never deleted nor rewritten (Art. 8); the registry
+keeps one branch."""
+from __future__ import annotations
+
+from typing import Iterator
+
+from repo_tools.git.repo import git
+from repo_tools.git.push import Push
+from repo_tools.hook.rules.base import Refusal, refusal
+
+PROTECTED = ("refs/heads/main",)
+
+
+def main_append_only(push: Push) -> Iterator[Refusal]:
+    for update in push.updates:
+        if update.ref not in PROTECTED:
+            continue
+        if update.is_delete:
+            yield refusal("main-delete", update.ref)
+        elif not update.is_create and not _is_ancestor(push, update.old, update.new):
+            yield refusal("main-rewrite", update.ref, old=update.old[:10], new=update.new[:10])
+
+
+def _is_ancestor(push: Push, old: str, new: str) -> bool:
+    import subprocess
+    proc = subprocess.run(["git", "merge-base", "--is-ancestor", old, new], cwd=push.repo,
+                          env=push.env, capture_output=True)
+    return proc.returncode == 0
+
+
+def registry_main_only(push: Push) -> Iterator[Refusal]:
+    for update in push.updates:
+        if update.ref != "refs/heads/main":
+            yield refusal("ref-forbidden", update.ref, ref=update.ref,
+                          detail="登记系统只有 main 分支。")
+
+
+def unit_ref_namespaces(push: Push) -> Iterator[Refusal]:
+    """Unit repositories carry branches, review verdicts, archive tags and inbox deliveries."""
+    allowed = ("refs/heads/", "refs/reviews/", "refs/tags/", "refs/outbox/", "refs/receipts/",
+               "refs/inbox/", "refs/replies/",  # the last two are the service's: policy.deliveries refuses
+               "refs/delegations/", "refs/outbox-countersign/")  # workflow: 委托, 会签 on its way
+    for update in push.updates:
+        if not update.ref.startswith(allowed):
+            yield refusal("ref-forbidden", update.ref, ref=update.ref,
+                          detail="请推送到 refs/heads/ 下的分支（例如 draft/我的草稿）。")
+
+
+__all__ = ["main_append_only", "registry_main_only", "unit_ref_namespaces", "git"]

@@ -1,0 +1,103 @@
+"""Every new commit and annotated tag is signed by an active registered key of this unit:
+a member's personal key or the unit's own seal key (Art. 3, 15, 41), checked with the server
+keyring at the push's trusted time."""
+from __future__ import annotations
+
+from typing import Iterator
+
+from repo_tools.city import AUTHORITY
+from repo_tools.git.push import Push, SignatureCheck
+from repo_tools.hook.rules.base import Refusal, refusal
+from repo_tools.hook.rules.identity import _key_state, unit_is_empty
+
+
+def _short(oid: str) -> str:
+    return oid[:10]
+
+
+def signer_allowed(push: Push, check: SignatureCheck) -> tuple[bool, str]:
+    """Whether a good signature's key may sign in this repository now; else why not."""
+    holder = check.holder
+    if holder is None:
+        return False, "unknown"
+    if not holder.key.valid_at(push.now):
+        return False, _key_state(holder.key)
+    if push.kind == "registry":
+        # A unit admin may sign registry commits too; `delegation.registry_scope` holds them to
+        # their own unit (Art. 12).
+        ok = holder.kind == "person" and (push.registry.is_egov_admin(holder.id)
+                                          or push.registry.is_unit_admin(holder.id))
+        return ok, "other-unit"
+    if holder.kind == "person":
+        person = push.registry.person(holder.id)
+        if person is None or person.status != "active":
+            return False, "账户已停用"
+        if person.unit == push.unit:
+            return True, ""
+        if push.registry.is_egov_admin(holder.id) and unit_is_empty(push):
+            return True, ""
+        return False, "other-unit"
+    seal = push.registry.seal(holder.id)
+    if seal is None or seal.unit != push.unit:
+        return False, "other-unit"
+    if seal.status != "active":
+        return False, f"印章已{'销毁' if seal.status == 'destroyed' else '作废'}"
+    return True, ""
+
+
+def _judge(push: Push, check: SignatureCheck, where: str, rule_unsigned: str,
+           **names: str) -> Iterator[Refusal]:
+    if check.fingerprint and check.fingerprint.upper() == push.verifier.authority_fpr \
+            and check.valid and push.kind == "registry":
+        return
+    if not check.valid:
+        if check.detail == "没有签名":
+            yield refusal(rule_unsigned, where, **names)
+        elif check.holder is None and not check.detail.startswith("签名校验失败"):
+            yield refusal("commit-unknown-key", where, commit=where, key=check.fingerprint or "（未知）")
+        else:
+            yield refusal("commit-bad-signature", where, commit=where, detail=check.detail)
+        return
+    ok, why = signer_allowed(push, check)
+    if ok:
+        return
+    if why == "unknown":
+        yield refusal("commit-unknown-key", where, commit=where, key=check.fingerprint)
+    elif why == "other-unit":
+        yield refusal("commit-other-unit", where, commit=where, holder=check.holder.name if check.holder else "",
+                      unit=push.unit or "登记系统")
+    else:
+        yield refusal("commit-key-invalid", where, commit=where, key=check.fingerprint,
+                      holder=check.holder.name if check.holder else "", detail=why)
+
+
+def commits_signed(push: Push) -> Iterator[Refusal]:
+    from repo_tools.hook.rules.deliveries import delivery_commit_allowed
+    push.verifier.prefetch([(c.oid, c.payload, c.signature) for c in push.new_commits]
+                           + [(t.oid, t.payload, t.signature) for _, t in push.new_tags])
+    for commit in push.new_commits:
+        check = push.verifier.check(commit.oid, commit.payload, commit.signature)
+        # The one exception to "signed by this unit": a delivery signed by its sender (Art. 28).
+        if check.valid and check.holder is not None and check.holder.kind == "person" \
+                and check.holder.key.valid_at(push.now) \
+                and delivery_commit_allowed(push, commit.oid, check.holder.id):
+            continue
+        yield from _judge(push, check, f"提交 {_short(commit.oid)}", "commit-unsigned",
+                          commit=_short(commit.oid))
+
+
+def tags_signed(push: Push) -> Iterator[Refusal]:
+    """Every new tag object, a tag that another tag points at included."""
+    checked = set()
+    for update, tag in push.new_tags:
+        checked.add(tag.oid)
+        check = push.verifier.check(tag.oid, tag.payload, tag.signature)
+        yield from _judge(push, check, f"标签 {update.ref}", "tag-unsigned", tag=update.ref)
+    for ref, tag in push.new_objects.tags:
+        if tag.oid not in checked:
+            checked.add(tag.oid)
+            check = push.verifier.check(tag.oid, tag.payload, tag.signature)
+            yield from _judge(push, check, f"标签 {ref}（{tag.tag}）", "tag-unsigned", tag=f"{ref}（{tag.tag}）")
+
+
+__all__ = ["commits_signed", "tags_signed", "signer_allowed", "AUTHORITY"]

@@ -1,0 +1,1 @@
+"""review: see the README's layout table."""

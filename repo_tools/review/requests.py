@@ -1,0 +1,662 @@
+"""Merge requests and signed review verdicts (Art. 3, 30): everything about a request lives in
+the unit repository as refs and signed objects (as Gerrit's NoteDb does):
+
+    refs/heads/mr/<n>           the request's branch (the author's work, updated by new pushes)
+    refs/tags/mr/<n>            the request itself: a tag signed by whoever opened it, whose
+                                message is the title and a `Branch:` line (created once, never moved)
+    refs/reviews/<n>/<reviewer> the reviewer's latest verdict: a signed annotated tag on the MR
+                                head, message `approve|reject`, blank line, opinion (意见)
+    refs/reviews/<n>/_history/<reviewer>/<k>
+                                the reviewer's k-th replaced verdict, kept when a new one takes
+                                its place (created once, in the push that moves the verdict)
+
+Signatures are judged with `verify.judge`, the judgement `oa verify` and the site use, at the
+object's trusted time when the view has the log's times (the command line), else at `now` (the
+hook, which sees a push's new objects at their own trusted time, now).
+A verdict counts only while it points at the current MR head; a merged request is the one a
+merge on `main` names in its `Merge-Request: <n>` trailer. The same `ReviewView` serves the
+command line and the server hook, so both judge a request the same way.
+"""
+from __future__ import annotations
+
+import re
+import subprocess
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Mapping
+
+from repo_tools.log import eventlog
+from repo_tools import timeutil
+from repo_tools.verify.report import judge
+from repo_tools.city import City
+from repo_tools.git.repo import (
+    ZERO,
+    ObjectReader,
+    PushRefused,
+    Scratch,
+    Signer,
+    clean_env,
+    git,
+    refresh_mirror,
+    upstream_of,
+    hook_message,
+    parse_commit,
+    parse_tag,
+    rev_parse,
+)
+from repo_tools.messages import Refused
+from repo_tools.git.push import SignatureVerifier
+from repo_tools.registry.records import Registry
+
+MR_BRANCH = "refs/heads/mr/"
+MR_TAG = "refs/tags/mr/"
+REVIEWS = "refs/reviews/"
+REVIEW_REF = re.compile(r"^refs/reviews/(?P<n>[1-9]\d*)/(?P<reviewer>[a-z][a-z0-9-]{0,31})$")
+MR_REF = re.compile(r"^refs/(heads|tags)/mr/(?P<n>[1-9]\d*)$")
+REVIEW_HISTORY_REF = re.compile(
+    r"^refs/reviews/(?P<n>[1-9]\d*)/_history/(?P<reviewer>[a-z][a-z0-9-]{0,31})/(?P<k>[1-9]\d*)$")
+VERDICTS = ("approve", "reject", "countersign", "sign-off", "check")   # the 发文 steps: workflow/steps.py
+VERDICT_NAMES = {"approve": "同意", "reject": "驳回", "countersign": "会签", "sign-off": "签发", "check": "复核"}
+TRAILER = re.compile(r"^(Merge-Request|Approval|Sealed-Document|Seal|Sign-Off|Countersign|Check):[ \t]*(.+?)\s*$",
+                     re.M)
+# Signed fields of a 签发 / 会签 verdict, after its opinion: `Date:` (成文日期), `Delegation:`, `Unit:`
+FIELD_LINE = re.compile(r"^(Date|Delegation|Unit|Head):[ \t]*\S")
+
+
+def parse_verdict(message: str) -> tuple[str, str]:
+    """(verdict, opinion) of a verdict tag's message; ValueError says what is wrong (Chinese)."""
+    first, _, rest = message.partition("\n")
+    verdict = first.strip()
+    if verdict not in VERDICTS:
+        raise ValueError(f"首行应为 {' 或 '.join(VERDICTS)}，实为“{verdict[:40]}”")
+    if rest and not rest.startswith("\n") and rest.strip():
+        raise ValueError("首行之后应空一行再写审核意见")
+    lines = rest.strip().split("\n")
+    while len(lines) > 1 and FIELD_LINE.match(lines[-1]):
+        lines.pop()  # the step's signed fields (workflow.steps.verdict_fields reads them)
+    opinion = "\n".join(lines).strip()
+    if not opinion:
+        raise ValueError("缺少审核意见（意见不能为空）")
+    return verdict, opinion
+
+
+def verdict_message(verdict: str, opinion: str) -> str:
+    return f"{verdict}\n\n{opinion.strip()}\n"
+
+
+@dataclass(frozen=True)
+class MergeTrailers:
+    """The trailers of a sealing merge's message (ARCHITECTURE.md "The sealing merge")."""
+    request: int | None
+    approvals: list[tuple[str, str]]          # (ref, tag object id)
+    sealed: list[tuple[str, str]]             # (path of index.md, number)
+    seal: str | None
+    steps: list[tuple[str, str, str]] = field(default_factory=list)   # (Sign-Off|Countersign|Check, ref, tag)
+
+    @classmethod
+    def parse(cls, message: str) -> "MergeTrailers":
+        request, seal = None, None
+        approvals: list[tuple[str, str]] = []
+        sealed: list[tuple[str, str]] = []
+        steps: list[tuple[str, str, str]] = []
+        for key, value in TRAILER.findall(message):
+            if key == "Merge-Request" and value.isdigit():
+                request = int(value)
+            elif key == "Approval":
+                ref, _, oid = value.rpartition(" ")
+                approvals.append((ref.strip(), oid.strip()))
+            elif key == "Sealed-Document":
+                path, _, number = value.rpartition(" ")
+                sealed.append((path.strip(), number.strip()))
+            elif key == "Seal":
+                seal = value
+            elif key in ("Sign-Off", "Countersign", "Check"):
+                ref, _, oid = value.rpartition(" ")
+                steps.append((key, ref.strip(), oid.strip()))
+        return cls(request, approvals, sealed, seal, steps)
+
+
+@dataclass
+class Verdict:
+    """One reviewer's latest verdict on a request, judged against the registry and the MR."""
+    reviewer: str
+    ref: str
+    tag: str
+    target: str
+    verdict: str | None
+    opinion: str
+    signer: str | None          # person id whose registered key signed the tag
+    valid: bool
+    problem: str = ""
+    current: bool = False       # points at the MR head under consideration
+    tagger_date: str = ""
+
+    def counts_as(self, verdict: str) -> bool:
+        return self.valid and self.current and self.verdict == verdict
+
+
+@dataclass
+class Request:
+    """What is known about a merge request, read from the repository."""
+    n: int
+    head: str | None
+    title: str
+    branch: str
+    author: str | None          # signer of refs/tags/mr/<n> (the person who opened it)
+    request_tag: str | None
+
+
+@dataclass
+class Status:
+    head: str
+    committers: set[str]
+    verdicts: list[Verdict]
+    required: int
+
+    @property
+    def approvals(self) -> list[Verdict]:
+        return [v for v in self.verdicts if v.counts_as("approve")]
+
+    @property
+    def rejections(self) -> list[Verdict]:
+        return [v for v in self.verdicts if v.counts_as("reject")]
+
+    def missing(self) -> list[str]:
+        """What still stands between the request and its merge (Chinese, for people)."""
+        out = []
+        have = len(self.approvals)
+        if have < self.required:
+            out.append(f"还需要 {self.required - have} 个审核人对当前版本的同意意见（已有 {have}/{self.required}）")
+        for v in self.rejections:
+            out.append(f"{v.reviewer} 驳回：{v.opinion}")
+        return out
+
+
+class ReviewView:
+    """Merge requests of one unit repository, read through one cat-file and judged with the
+    server keyring; the hook passes its quarantine environment, the command line the repo's."""
+
+    def __init__(self, repo: Path, unit: str, registry: Registry, verifier: SignatureVerifier,
+                 reader: ObjectReader, env: Mapping[str, str], now: datetime | None = None,
+                 ref_overrides: Mapping[str, str] | None = None,
+                 trusted: Mapping[str, str] | None = None) -> None:
+        self.repo = repo
+        self.unit = unit
+        self.registry = registry
+        self.verifier = verifier
+        self.reader = reader
+        self.env = dict(env)
+        self.now = now or timeutil.now()
+        self.ref_overrides = dict(ref_overrides or {})   # refs a push is updating: their new values
+        self.trusted = trusted                           # object id -> trusted time (the log's)
+
+    @classmethod
+    def of(cls, city: City, unit: str, registry: Registry | None = None) -> "ReviewView":
+        reg = registry or city.registry()
+        env = clean_env()
+        repo = city.unit_repo(unit)
+        if reg.unit(unit) is None or not repo.is_dir():
+            raise Refused("not-found", what="单位", name=unit, remedy="请检查单位标识（oa unit list）。")
+        return cls(repo, unit, reg, SignatureVerifier(city.server_gnupg, reg, city.authority_fingerprint()),
+                   ObjectReader(repo, env=env), env, trusted=eventlog.trusted_times(city.log_file, unit))
+
+    def close(self) -> None:
+        self.reader.close()
+
+    def __enter__(self) -> "ReviewView":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # Refs --------------------------------------------------------------------------------
+    def ref(self, name: str) -> str | None:
+        if name in self.ref_overrides:
+            value = self.ref_overrides[name]
+            return None if value == ZERO else value
+        return rev_parse(self.repo, name, env=self.env)
+
+    def refs(self, prefix: str) -> dict[str, str]:
+        out = git("for-each-ref", "--format=%(objectname) %(refname)", prefix, cwd=self.repo, env=self.env)
+        found = dict(reversed(line.split(" ", 1)) for line in out.splitlines() if line)
+        for name, value in self.ref_overrides.items():
+            if name.startswith(prefix):
+                if value == ZERO:
+                    found.pop(name, None)
+                else:
+                    found[name] = value
+        return found
+
+    def numbers(self) -> list[int]:
+        """Every request number in use (branches and request tags)."""
+        found = set()
+        for prefix in (MR_BRANCH, MR_TAG):
+            for name in self.refs(prefix):
+                match = MR_REF.match(name)
+                if match:
+                    found.add(int(match["n"]))
+        return sorted(found)
+
+    # Objects -----------------------------------------------------------------------------
+    def signed_at(self, oid: str) -> datetime:
+        """The moment a signature on `oid` is judged at: its trusted time when known, else now."""
+        known = timeutil.parse(self.trusted.get(oid)) if self.trusted is not None else None
+        return known or self.now
+
+    def signer_of(self, oid: str, payload: bytes, signature: bytes | None, unit: str | None = None) -> str | None:
+        """The registered person of this unit whose key made a good signature that counts at
+        the object's trusted time (the same judgement as `oa verify`), else None."""
+        check = self.verifier.check(oid, payload, signature)
+        if not check.valid or check.holder is None or check.holder.kind != "person":
+            return None
+        # `unit`: a 会签 is signed by a person of the co-issuing unit it names (workflow/steps.py)
+        counts, _why = judge(self.registry, unit or self.unit, check.holder, self.signed_at(oid))
+        return check.holder.id if counts else None
+
+    def request(self, n: int) -> Request:
+        head = self.ref(f"{MR_BRANCH}{n}")
+        tag_oid = self.ref(f"{MR_TAG}{n}")
+        title, branch, author = "", "", None
+        if tag_oid:
+            got = self.reader.read(tag_oid)
+            if got and got[1] == "tag":
+                tag = parse_tag(got[0], got[2])
+                author = self.signer_of(tag.oid, tag.payload, tag.signature)
+                lines = tag.message.strip().splitlines()
+                title = lines[0] if lines else ""
+                for line in lines[1:]:
+                    if line.startswith("Branch:"):
+                        branch = line.split(":", 1)[1].strip()
+        if not title and head:
+            got = self.reader.read(head)
+            if got and got[1] == "commit":
+                lines = parse_commit(head, got[2]).message.strip().splitlines()
+                title = lines[0] if lines else ""
+        return Request(n, head, title, branch, author, tag_oid)
+
+    def commits(self, head: str, base: str | None) -> list[str]:
+        """Commits of the request: reachable from its head, not from `base` (main)."""
+        args = ["rev-list", head] + (["--not", base] if base else [])
+        return git(*args, cwd=self.repo, env=self.env).split()
+
+    def committers(self, head: str, base: str | None) -> set[str]:
+        """People whose keys signed the request's commits (they cannot review it)."""
+        people = set()
+        for oid in self.commits(head, base):
+            got = self.reader.read(oid)
+            if not got:
+                continue
+            commit = parse_commit(oid, got[2])
+            check = self.verifier.check(oid, commit.payload, commit.signature)
+            if check.holder and check.holder.kind == "person":
+                people.add(check.holder.id)
+        return people
+
+    def verdict(self, ref: str, tag_oid: str, head: str | None, excluded: set[str]) -> Verdict:
+        """Judge one verdict tag: signature, reviewer role, eligibility, form, currency."""
+        match = REVIEW_REF.match(ref)
+        reviewer = match["reviewer"] if match else ref.rsplit("/", 1)[-1]
+        got = self.reader.read(tag_oid)
+        if not got or got[1] != "tag":
+            return Verdict(reviewer, ref, tag_oid, "", None, "", None, False, "不是签名的附注标签")
+        tag = parse_tag(got[0], got[2])
+        verdict: str | None
+        try:
+            verdict, opinion = parse_verdict(tag.message)
+            problem = ""
+        except ValueError as exc:
+            verdict, opinion, problem = None, tag.message.strip(), str(exc)
+        signer_unit = None
+        if verdict == "countersign":
+            from repo_tools.workflow.steps import verdict_fields
+            signer_unit = verdict_fields(tag.message).get("Unit") or None
+        signer = self.signer_of(tag.oid, tag.payload, tag.signature, signer_unit)
+        person = self.registry.person(reviewer)
+        if not match:
+            problem = problem or "引用名称不合规范"
+        elif signer != reviewer:
+            problem = problem or f"签名人不是 {reviewer} 本人（或其证书无效）"
+        elif verdict in ("approve", "reject") and (person is None or person.unit != self.unit
+                                                   or person.status != "active" or "reviewer" not in person.roles):
+            problem = problem or f"{reviewer} 不是本单位在职的审核人"  # other steps: workflow.steps judges who
+        elif reviewer in excluded:
+            problem = problem or f"{reviewer} 是本合并请求的拟稿人或提交人"
+        return Verdict(reviewer, ref, tag.oid, tag.object, verdict, opinion, signer, not problem,
+                       problem, current=head is not None and tag.object == head,
+                       tagger_date=_tagger_date(tag.tagger))
+
+    def status(self, n: int, head: str, base: str | None) -> Status:
+        """Every reviewer's latest verdict on request n, judged for the given head."""
+        request = self.request(n)
+        excluded = self.committers(head, base)
+        if request.author:
+            excluded.add(request.author)
+        verdicts = [self.verdict(ref, oid, head, excluded)
+                    for ref, oid in sorted(self.refs(f"{REVIEWS}{n}/").items())
+                    if not REVIEW_HISTORY_REF.match(ref)]
+        unit = self.registry.unit(self.unit)
+        return Status(head, excluded, verdicts, unit.required_approvals if unit else 1)
+
+    def history(self, n: int, reviewer: str | None = None) -> list[tuple[str, int, str]]:
+        """(reviewer, k, tag id) of every replaced verdict on request n, oldest first."""
+        out = []
+        for ref, oid in self.refs(f"{REVIEWS}{n}/_history/").items():
+            match = REVIEW_HISTORY_REF.match(ref)
+            if match and (reviewer is None or match["reviewer"] == reviewer):
+                out.append((match["reviewer"], int(match["k"]), oid))
+        return sorted(out)
+
+    def merged_head(self, merge: str) -> str:
+        """The request head a merge on main brought in (its second parent)."""
+        return git("rev-parse", f"{merge}^2", cwd=self.repo, env=self.env).strip()
+
+    def merges(self, main: str | None = None) -> dict[int, tuple[str, MergeTrailers]]:
+        """Request number -> (merge commit, trailers) for every merge on main's first-parent chain."""
+        main = main or self.ref("refs/heads/main")
+        if not main:
+            return {}
+        out = git("log", "--first-parent", "--merges", "--format=%H%x00%B%x01", main,
+                  cwd=self.repo, env=self.env)
+        found: dict[int, tuple[str, MergeTrailers]] = {}
+        for record in out.split("\x01"):
+            oid, _, body = record.strip("\n").partition("\x00")
+            trailers = MergeTrailers.parse(body)
+            if trailers.request is not None:
+                found.setdefault(trailers.request, (oid, trailers))
+        return found
+
+    def changed_paths(self, base: str | None, head: str) -> list[str]:
+        """Paths the request changes, against its merge base with `base`."""
+        if base is None:
+            return git("ls-tree", "-r", "--name-only", "-z", head, cwd=self.repo, env=self.env).split("\0")[:-1]
+        merge_base = git("merge-base", base, head, cwd=self.repo, env=self.env, check=False).strip()
+        if not merge_base:
+            merge_base = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"  # the empty tree
+        out = git("diff", "--name-only", "-z", "--no-renames", merge_base, head, cwd=self.repo, env=self.env)
+        return [p for p in out.split("\0") if p]
+
+
+def _tagger_date(tagger: str) -> str:
+    parts = tagger.rsplit(" ", 2)
+    try:
+        return timeutil.iso(datetime.fromtimestamp(int(parts[-2]), tz=timeutil.CST))
+    except (ValueError, IndexError):
+        return ""
+
+
+def document_folders(paths: list[str]) -> list[str]:
+    """The document folders (documents/<year>/<slug>) a list of paths touches."""
+    folders = set()
+    for path in paths:
+        parts = path.split("/")
+        if len(parts) >= 4 and parts[0] == "documents":
+            folders.add("/".join(parts[:3]))
+    return sorted(folders)
+
+
+# Acting -----------------------------------------------------------------------------------
+
+def _unit_member(city: City, reg: Registry, unit: str, user: str):  # type: ignore[no-untyped-def]
+    person = reg.person(user)
+    if person is None:
+        raise Refused("not-found", what="人员", name=user, remedy="请检查用户标识（oa user list）。")
+    if reg.unit(unit) is None:
+        raise Refused("not-found", what="单位", name=unit, remedy="请检查单位标识（oa unit list）。")
+    return person
+
+
+def _push(workdir: Path, remote: str, refspecs: list[str], options: list[str],
+          signer: Signer | None) -> None:
+    """A signed push with extra options (leases, --atomic); raise PushRefused on refusal."""
+    env = clean_env(signer.git_env() if signer else None)
+    config = signer.git_config() if signer else []
+    url, ssh = upstream_of(remote)  # a served city: the server, through the person's mirror
+    proc = subprocess.run(["git", *ssh, *config, "push", "--signed=yes", "--porcelain", *options, url,
+                           *refspecs], cwd=workdir, env=env, capture_output=True)
+    if proc.returncode != 0:
+        raise PushRefused(hook_message(proc.stderr.decode("utf-8", "replace")) or
+                          proc.stdout.decode("utf-8", "replace"))
+    refresh_mirror(remote)
+
+
+def open_request(city: City, unit: str, actor: str, branch: str | None = None, title: str | None = None,
+                 workdir: Path | None = None) -> int:
+    """Open a merge request from `branch` and return its number.
+
+    From a clone (`workdir`) the branch is the clone's (default: its current branch) and is
+    pushed from there; without one, `branch` must already be on the server. The number is
+    allocated by creating `refs/heads/mr/<n>` and `refs/tags/mr/<n>` atomically with the
+    expectation that neither exists: the ref update is the lock, a loser takes n+1.
+    """
+    reg = city.registry()
+    _unit_member(city, reg, unit, actor)
+    signer = city.signer(actor, reg)
+    repo = city.unit_repo(unit)
+    if workdir is not None:
+        branch = branch or git("rev-parse", "--abbrev-ref", "HEAD", cwd=workdir, env=clean_env()).strip()
+        head = rev_parse(workdir, branch, env=clean_env())
+    else:
+        if not branch:
+            raise Refused("usage", detail="没有指定要提交审核的分支。", remedy="请用 --branch 给出分支名。")
+        head = rev_parse(repo, f"refs/heads/{branch}", env=clean_env())
+    if head is None:
+        raise Refused("not-found", what="分支", name=str(branch), remedy="请先提交并推送草稿分支。")
+    with ReviewView.of(city, unit, reg) as view:
+        used = view.numbers()
+        if not title:
+            got = view.reader.read(head)
+            title = parse_commit(head, got[2]).message.strip().splitlines()[0] if got else str(branch)
+    n = (used[-1] if used else 0) + 1
+    message = f"{title}\n\nBranch: {branch}\n"
+    scratch = Scratch(repo, signer) if workdir is None else None
+    try:
+        for _ in range(100):
+            if scratch is not None:
+                tag = scratch.tag(f"mr/{n}", head, message)
+                where = scratch.dir
+                env_signer: Signer | None = signer
+            else:
+                assert workdir is not None
+                git("tag", "-s", "-f", "-m", message, f"mr/{n}", head, cwd=workdir, env=clean_env())
+                tag = git("rev-parse", f"refs/tags/mr/{n}", cwd=workdir, env=clean_env()).strip()
+                where, env_signer = workdir, None
+            try:
+                _push(where, str(repo), [f"{head}:{MR_BRANCH}{n}", f"{tag}:{MR_TAG}{n}"],
+                      ["--atomic", f"--force-with-lease={MR_BRANCH}{n}:", f"--force-with-lease={MR_TAG}{n}:"],
+                      env_signer)
+            except PushRefused:
+                taken = rev_parse(repo, f"{MR_BRANCH}{n}", env=clean_env()) or \
+                    rev_parse(repo, f"{MR_TAG}{n}", env=clean_env())
+                if workdir is not None:
+                    git("tag", "-d", f"mr/{n}", cwd=workdir, env=clean_env(), check=False)
+                if taken:
+                    n += 1
+                    continue
+                raise
+            if workdir is not None:
+                git("tag", "-d", f"mr/{n}", cwd=workdir, env=clean_env(), check=False)
+            return n
+    finally:
+        if scratch is not None:
+            scratch.close()
+    raise Refused("usage", detail="合并请求编号分配失败（并发过多）。", remedy="请稍后重试。")
+
+
+@dataclass(frozen=True)
+class Cast:
+    """A verdict just signed and pushed, and the earlier one it replaced (kept in the history)."""
+    tag: str
+    replaced: str | None = None        # the earlier verdict's tag id
+    history_ref: str | None = None     # where the earlier verdict is kept
+
+
+def cast(city: City, unit: str, n: int, actor: str, verdict: str, opinion: str) -> Cast:
+    """Sign and push `actor`'s verdict on request n's current head. An earlier verdict of the
+    same reviewer is not lost: the same atomic push keeps it under
+    `refs/reviews/<n>/_history/<reviewer>/<k>` (the hook refuses a move that does not)."""
+    return _verdict(city, unit, n, actor, verdict, opinion)
+
+
+def _verdict(city: City, unit: str, n: int, actor: str, verdict: str, opinion: str) -> Cast:
+    reg = city.registry()
+    person = _unit_member(city, reg, unit, actor)
+    if not opinion.strip():
+        raise Refused("review-verdict", ref=f"{REVIEWS}{n}/{actor}", detail="缺少审核意见（意见不能为空）")
+    with ReviewView.of(city, unit, reg) as view:
+        head = view.ref(f"{MR_BRANCH}{n}")
+        if head is None:
+            raise Refused("review-mr-missing", n=n)
+        merged = view.merges().get(n)
+        if merged:
+            raise Refused("review-merged", n=n, merge=merged[0][:10])
+        request = view.request(n)
+        committers = view.committers(head, view.ref("refs/heads/main"))
+        earlier = view.ref(f"{REVIEWS}{n}/{actor}")
+        kept = view.history(n, actor)
+    if actor == request.author or actor in committers:
+        why = "发起人" if actor == request.author else "提交人"
+        raise Refused("review-self", user=actor, name=person.name, n=n, why=why)
+    if person.unit != unit or "reviewer" not in person.roles or person.status != "active":
+        raise Refused("review-role", user=actor, unit=unit, n=n)
+    signer = city.signer(actor, reg)
+    history_ref = f"{REVIEWS}{n}/_history/{actor}/{(kept[-1][1] if kept else 0) + 1}" if earlier else None
+    with Scratch(city.unit_repo(unit), signer) as scratch:
+        tag = scratch.tag(f"reviews/{n}/{actor}", head, verdict_message(verdict, opinion))
+        refspecs = [f"+{tag}:{REVIEWS}{n}/{actor}"]
+        if earlier and history_ref:
+            refspecs.append(f"{earlier}:{history_ref}")
+        scratch.push(refspecs)
+    return Cast(tag, earlier, history_ref)
+
+
+def approve(city: City, unit: str, n: int, actor: str, opinion: str) -> str:
+    """Sign and push `actor`'s approval of request n's current head; return the tag id."""
+    return cast(city, unit, n, actor, "approve", opinion).tag
+
+
+def reject(city: City, unit: str, n: int, actor: str, opinion: str) -> str:
+    """Sign and push `actor`'s rejection of request n's current head; return the tag id."""
+    return cast(city, unit, n, actor, "reject", opinion).tag
+
+
+def _opened_at(city: City, unit: str) -> dict[str, str]:
+    """Ref name -> log time of the push that created it (the trusted opening time)."""
+    found: dict[str, str] = {}
+    for entry in eventlog.read(city.log_file):
+        if entry.get("type") != "push" or entry.get("repo") != unit:
+            continue
+        for update in entry.get("updates", []):
+            if update.get("ref", "").startswith(MR_BRANCH) and update.get("old") == ZERO:
+                found.setdefault(update["ref"], entry["time"])
+    return found
+
+
+def _waiting(since: str | None, until: datetime) -> str:
+    start = timeutil.parse(since)
+    if start is None:
+        return ""
+    seconds = max(0, int((until - start).total_seconds()))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if days:
+        return f"{days}天{hours}小时"
+    if hours:
+        return f"{hours}小时{minutes}分"
+    return f"{minutes}分钟"
+
+
+def requests(city: City, unit: str) -> list[dict]:
+    """Every merge request of a unit: number, title, author, state (open, merged, rejected),
+    opening time and waiting time, approvals on the current head."""
+    now = timeutil.now()
+    opened = _opened_at(city, unit)
+    rows = []
+    with ReviewView.of(city, unit) as view:
+        main = view.ref("refs/heads/main")
+        merges = view.merges(main)
+        for n in view.numbers():
+            request = view.request(n)
+            if request.head is None:
+                continue
+            merged = merges.get(n)
+            # A merged request is judged on the head that was merged, against the main it joined.
+            head = view.merged_head(merged[0]) if merged else request.head
+            status = view.status(n, head, main if not merged else merged[0] + "^1")
+            state = "merged" if merged else "rejected" if status.rejections else "open"
+            since = opened.get(f"{MR_BRANCH}{n}")
+            rows.append({
+                "n": n, "title": request.title, "author": request.author, "branch": request.branch,
+                "head": head, "state": state, "opened_at": since,
+                "waiting": "" if merged else _waiting(since, now),
+                "approvals": len(status.approvals), "required": status.required,
+                "merge": merged[0] if merged else None,
+                "numbers": [num for _, num in merged[1].sealed] if merged else [],
+            })
+    return rows
+
+
+def show(city: City, unit: str, n: int) -> dict:
+    """One request in full: the change, each verdict (who, what, opinion, on which head,
+    current or stale, valid or why not), and what is still missing before it can merge."""
+    with ReviewView.of(city, unit) as view:
+        request = view.request(n)
+        if request.head is None:
+            raise Refused("review-mr-missing", n=n)
+        main = view.ref("refs/heads/main")
+        merged = view.merges(main).get(n)
+        base = merged[0] + "^1" if merged else main
+        if merged:
+            base = git("rev-parse", base, cwd=view.repo, env=view.env).strip()
+        head = view.merged_head(merged[0]) if merged else request.head
+        status = view.status(n, head, base)
+        changed = view.changed_paths(base, head)
+        reg = view.registry
+        state = "merged" if merged else "rejected" if status.rejections else "open"
+        from repo_tools.workflow.steps import judge as judge_workflow  # 核稿 → 会签 → 签发 → 复核, judged once
+        flow = judge_workflow(view, n, request.head, base, status)
+        judged = {s.ref: s for s in flow.steps}
+        verdicts = []
+        for v in status.verdicts:
+            if v.ref in judged:  # a 会签, 签发 or 复核: who may take it is the workflow's judgement
+                v.valid, v.problem, v.current = judged[v.ref].valid, judged[v.ref].problem, judged[v.ref].current
+            person = reg.person(v.reviewer)
+            verdicts.append({
+                "reviewer": v.reviewer, "name": person.name if person else "", "verdict": v.verdict,
+                "opinion": v.opinion, "head": v.target, "current": v.current, "valid": v.valid,
+                "problem": v.problem, "tag": v.tag, "signed_at": v.tagger_date,
+            })
+        history = []
+        for reviewer, k, oid in view.history(n):
+            got = view.reader.read(oid)
+            if got is None or got[1] != "tag":
+                continue
+            tag = parse_tag(got[0], got[2])
+            try:
+                verdict, opinion = parse_verdict(tag.message)
+            except ValueError:
+                verdict, opinion = None, tag.message.strip()
+            person = reg.person(reviewer)
+            history.append({"reviewer": reviewer, "name": person.name if person else "", "k": k,
+                            "verdict": verdict, "opinion": opinion, "head": tag.object, "tag": oid,
+                            "signed_at": _tagger_date(tag.tagger)})
+        return {
+            "n": n, "unit": unit, "title": request.title, "author": request.author,
+            "branch": request.branch, "head": head, "base": base, "state": state,
+            "committers": sorted(status.committers), "files": changed,
+            "documents": document_folders(changed),
+            "verdicts": verdicts, "history": history,
+            "approvals": len(status.approvals), "required": status.required,
+            "merge": merged[0] if merged else None,
+            "sealed": [{"path": p, "number": num} for p, num in merged[1].sealed] if merged else [],
+            "missing": [] if merged else (flow.missing(reg) if flow.documents else status.missing()),
+            "steps": [{"step": s.kind, "user": s.user, "name": s.display_name, "unit": s.unit,
+                       "opinion": s.opinion, "date": s.fields.get("Date"), "valid": s.valid,
+                       "current": s.current, "problem": s.problem, "on_behalf_of": s.on_behalf_of,
+                       "signed_at": s.trusted_at.isoformat() if s.trusted_at else None} for s in flow.steps],
+        }
+
+
+__all__ = ["ReviewView", "MergeTrailers", "Verdict", "Status", "Cast", "cast", "open_request", "approve", "reject",
+           "requests", "show", "parse_verdict", "document_folders"]

@@ -1,0 +1,1 @@
+"""seal: see the README's layout table."""

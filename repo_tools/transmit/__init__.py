@@ -1,0 +1,1 @@
+"""transmit: see the README's layout table."""

@@ -1,0 +1,688 @@
+"""Transmission and receipt (公文传输, Art. 27-29; ARCHITECTURE.md "Transmission and receipt").
+
+A **delivery** carries one sealed document to one receiving unit: a signed commit with no
+parents whose tree is exactly
+
+    delivery.yaml   the delivery record (from, to, number, sealing commit, sender, urgency, title)
+    document/       the document's folder, the very tree object sealed on the sender's `main`
+
+pushed by the sender (clerk or seal custodian of the sending unit) to its **own** repository,
+`refs/outbox/<to-unit>/<id>`; the service (`server.courier`, in post-receive) places the same
+commit in the receiving repository at `refs/inbox/<from-unit>/<id>`, marks it placed with
+`refs/replies/<to-unit>/<id>` in the sender's repository and copies every later handling step
+there. No person reads or writes another unit's repository. `<id>` is the first 12 hex digits
+of the delivery commit, so a ref name is bound to its content and needs no counter.
+
+**Handling** (签收, 登记, 退文, 请求重发) is a chain of signed commits on
+`refs/receipts/<from-unit>/<id>` in the receiving repository, each by a clerk of that unit:
+the first commit's parent is the delivery commit, and commit *n* of the chain adds exactly one
+file `handling/<n>-<action>.yaml` to the delivery's tree. The ref only moves forward. So the
+receipt, the registration or the return are signed objects in the receiving repository, and
+their *trusted times* are the log times of the pushes that brought them: transmission time is
+the log time of the delivery push, receipt time the log time of the first open's push.
+"""
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, Iterable
+
+import yaml
+
+from repo_tools.log import eventlog
+from repo_tools.documents import frontmatter
+from repo_tools.identity import keys
+from repo_tools import timeutil
+from repo_tools.city import City
+from repo_tools.git.repo import (
+    GitError,
+    ObjectReader,
+    PushRefused,
+    Scratch,
+    Signer,
+    clean_env,
+    git,
+    list_tree,
+    parse_commit,
+    push as signed_push,
+    rev_parse,
+)
+from repo_tools.messages import Refused
+from repo_tools.registry.records import Registry
+
+INBOX = "refs/inbox/"
+RECEIPTS = "refs/receipts/"
+OUTBOX = "refs/outbox/"
+REPLIES = "refs/replies/"
+RECORD = "delivery.yaml"
+DOCUMENT = "document"
+HANDLING = "handling"
+ID_LENGTH = 12
+SENDER_ROLES = ("clerk", "seal-custodian")
+ACTIONS = ("received", "registered", "returned", "resend-requested")
+FINAL_ACTIONS = ("registered", "returned", "resend-requested")
+RECORD_KEYS = ("from", "from_name", "to", "to_name", "number", "title", "urgency", "type", "path",
+               "sealing_commit", "document_tree", "sender", "sender_name", "resend_of")
+REQUIRED_RECORD_KEYS = ("from", "to", "number", "title", "path", "sealing_commit", "document_tree", "sender")
+STATUS_NAMES = {"sent": "待签收", "received": "已签收", "registered": "已登记", "returned": "已退文",
+                "resend-requested": "请求重发"}
+ACTION_VERBS = {"received": "签收", "registered": "登记", "returned": "退文", "resend-requested": "请求重发"}
+# How long a delivery may wait unhandled (not yet registered, returned or answered) before
+# the inbox flags it as overdue (Art. 16: handle items promptly). Local practice, not a rule.
+HANDLING_LIMITS: dict[str | None, timedelta] = {
+    "特急": timedelta(hours=24), "加急": timedelta(days=3), None: timedelta(days=7),
+}
+# The sealing merge names each document it seals in a trailer; only such a merge seals.
+SEALED_TRAILER = re.compile(r"^Sealed-Document:\s*(\S+)\s+(\S+)\s*$", re.M)
+ID_PATTERN = re.compile(r"^[0-9a-f]{%d}$" % ID_LENGTH)
+
+
+# The sealed document on the sender's main ----------------------------------------------
+@dataclass(frozen=True)
+class SealedDocument:
+    """A document as sealed on a unit's `main`: where, its number, its tree and the seal commit."""
+    unit: str
+    path: str                 # documents/<year>/<slug>
+    number: str
+    tree: str                 # tree id of the folder on main
+    sealing_commit: str
+    meta: dict[str, Any]
+    body: str
+
+
+def normalize_path(path: str) -> str:
+    """`documents/2013/x`, `documents/2013/x/`, `documents/2013/x/index.md` → `documents/2013/x`."""
+    path = path.strip().replace("\\", "/").strip("/")
+    if path.endswith("/index.md"):
+        path = path[: -len("/index.md")]
+    return path
+
+
+def sealing_commit(repo: str | Path, doc_dir: str) -> str | None:
+    """The commit on `main` that sealed the document now at `doc_dir`, or None.
+
+    It is the last first-parent commit of `main` that changed the folder `<doc_dir>`; it counts
+    when its message carries `Sealed-Document: <doc_dir>/index.md <number>` with the number
+    the document now bears.
+    """
+    env = clean_env()
+    doc_dir = normalize_path(doc_dir)
+    index = f"{doc_dir}/index.md"
+    try:
+        oid = git("log", "--first-parent", "-1", "--format=%H", "refs/heads/main", "--", doc_dir,
+                  cwd=repo, env=env).strip()
+    except GitError:
+        return None
+    if not oid:
+        return None
+    number = _number_on_main(repo, index)
+    if not number:
+        return None
+    message = git("log", "-1", "--format=%B", oid, cwd=repo, env=env)
+    trailers = SEALED_TRAILER.findall(message)
+    if any(path == index and num == number for path, num in trailers):
+        return oid
+    return None
+
+
+def _number_on_main(repo: str | Path, index: str) -> str | None:
+    with ObjectReader(repo, env=clean_env()) as reader:
+        data = reader.blob(f"refs/heads/main:{index}")
+    if data is None:
+        return None
+    try:
+        meta, _ = frontmatter.split(data.decode("utf-8"))
+    except (frontmatter.FrontMatterError, UnicodeDecodeError):
+        return None
+    number = str(meta.get("number") or "").strip()
+    return number or None
+
+
+def sealed_document(city: City, unit: str, doc_dir: str, registry: Registry | None = None
+                    ) -> tuple[SealedDocument | None, str]:
+    """The sealed document at `doc_dir` on the unit's main, or (None, why not in Chinese)."""
+    repo = city.unit_repo(unit)
+    doc_dir = normalize_path(doc_dir)
+    env = clean_env()
+    tree = rev_parse(repo, f"refs/heads/main:{doc_dir}", env=env)
+    if tree is None or git("cat-file", "-t", tree, cwd=repo, env=env).strip() != "tree":
+        return None, "main 上没有该公文（草稿须经审核、盖章合并到 main 后才能发送）"
+    with ObjectReader(repo, env=env) as reader:
+        data = reader.blob(f"refs/heads/main:{doc_dir}/index.md")
+    if data is None:
+        return None, "该目录没有 index.md"
+    try:
+        meta, body = frontmatter.split(data.decode("utf-8"))
+    except (frontmatter.FrontMatterError, UnicodeDecodeError) as exc:
+        return None, f"index.md 无法读取：{exc}"
+    number = str(meta.get("number") or "").strip()
+    if not number:
+        return None, "该公文没有发文字号，尚未盖章"
+    commit = sealing_commit(repo, doc_dir)
+    if commit is None:
+        return None, "main 上找不到盖章合并（Sealed-Document）"
+    problem = _seal_signature_problem(city, unit, repo, commit, registry)
+    if problem:
+        return None, problem
+    return SealedDocument(unit, doc_dir, number, tree, commit, meta, body), ""
+
+
+def _seal_signature_problem(city: City, unit: str, repo: Path, commit: str,
+                            registry: Registry | None) -> str:
+    """Why the sealing merge is not signed by this unit's seal ('' when it is)."""
+    with ObjectReader(repo, env=clean_env()) as reader:
+        got = reader.read(commit)
+    if got is None:
+        return "盖章合并提交不存在"
+    parsed = parse_commit(commit, got[2])
+    if parsed.signature is None:
+        return "盖章合并没有签名"
+    checked = keys.verify_detached(city.server_gnupg, parsed.payload, parsed.signature)
+    reg = registry or city.registry()
+    holder = reg.key_holder(checked.fingerprint) if checked.valid and checked.fingerprint else None
+    if holder is None or holder.kind != "seal" or holder.unit != unit:
+        return "盖章合并不是由本单位电子印章签名"
+    return ""
+
+
+# Deliveries as the receiving repository holds them --------------------------------------
+@dataclass
+class Handling:
+    """One signed handling step on refs/receipts/<from>/<id>."""
+    step: int
+    action: str
+    by: str
+    commit: str
+    at: str | None                   # trusted time: log time of the push that brought it
+    reason: str = ""
+    register: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Delivery:
+    """A delivery with its handling so far, as sender and receiver both see it."""
+    id: str
+    ref: str
+    commit: str
+    record: dict[str, Any]
+    sent_at: str | None
+    handling: list[Handling] = field(default_factory=list)
+    receipt_tip: str | None = None
+    repo: Path | None = None         # the repository it was read from (receiver's or sender's)
+    placed: bool = True              # False while queued in the sender's outbox
+
+    @property
+    def from_unit(self) -> str:
+        return str(self.record.get("from", ""))
+
+    @property
+    def to_unit(self) -> str:
+        return str(self.record.get("to", ""))
+
+    @property
+    def status(self) -> str:
+        return self.handling[-1].action if self.handling else "sent"
+
+    def step(self, action: str) -> Handling | None:
+        return next((h for h in self.handling if h.action == action), None)
+
+    def overdue(self, now: datetime | None = None) -> bool:
+        """Waiting longer than its urgency allows without being registered or answered."""
+        if self.status not in ("sent", "received") or not self.sent_at:
+            return False
+        limit = HANDLING_LIMITS.get(self.record.get("urgency")) or HANDLING_LIMITS[None]
+        sent = timeutil.parse(self.sent_at)
+        return sent is not None and (now or timeutil.now()) - sent > limit
+
+    def as_json(self, now: datetime | None = None) -> dict[str, Any]:
+        """The contract's shape (ARCHITECTURE.md), plus the register and resend details."""
+        received = self.step("received")
+        final = next((h for h in reversed(self.handling) if h.action in FINAL_ACTIONS), None)
+        registered = self.step("registered")
+        return {
+            "id": self.id, "from": self.from_unit, "from_name": self.record.get("from_name"),
+            "to": self.to_unit, "to_name": self.record.get("to_name"),
+            "number": self.record.get("number"), "title": self.record.get("title"),
+            "urgency": self.record.get("urgency"), "type": self.record.get("type"),
+            "path": self.record.get("path"), "sender": self.record.get("sender"),
+            "sent_at": self.sent_at,
+            "received_at": received.at if received else None,
+            "received_by": received.by if received else None,
+            "status": self.status,
+            "reason": final.reason if final and final.action != "registered" else None,
+            "handled_at": final.at if final else None, "handled_by": final.by if final else None,
+            "register_number": registered.register.get("number") if registered else None,
+            "register_label": registered.register.get("label") if registered else None,
+            "resend_of": self.record.get("resend_of"),
+            "overdue": self.overdue(now), "queued": not self.placed,
+            "commit": self.commit, "sealing_commit": self.record.get("sealing_commit"),
+        }
+
+
+def _log_times(city: City) -> dict[str, str]:
+    return eventlog.trusted_times(city.log_file)
+
+
+def deliveries_in(city: City, unit: str, from_unit: str | None = None,
+                  times: dict[str, str] | None = None) -> list[Delivery]:
+    """Every delivery in a unit's inbox (optionally only those from one unit), with handling."""
+    repo = city.unit_repo(unit)
+    env = clean_env()
+    pattern = [f"{INBOX}{from_unit}/" if from_unit else INBOX,
+               f"{RECEIPTS}{from_unit}/" if from_unit else RECEIPTS]
+    out = git("for-each-ref", "--format=%(objectname) %(refname)", *pattern, cwd=repo, env=env)
+    inbox: dict[str, str] = {}
+    receipts: dict[str, str] = {}
+    for line in out.splitlines():
+        oid, ref = line.split(" ", 1)
+        if ref.startswith(INBOX):
+            inbox[ref[len(INBOX):]] = oid
+        else:
+            receipts[ref[len(RECEIPTS):]] = oid
+    if not inbox:
+        return []
+    times = times if times is not None else _log_times(city)
+    found: list[Delivery] = []
+    with ObjectReader(repo, env=env) as reader:
+        for key, oid in sorted(inbox.items()):
+            record = _read_record(reader, oid)
+            delivery = Delivery(id=key.split("/", 1)[1], ref=INBOX + key, commit=oid, record=record,
+                                sent_at=times.get(oid), repo=repo)
+            tip = receipts.get(key)
+            if tip:
+                delivery.receipt_tip = tip
+                delivery.handling = _read_handling(repo, reader, oid, tip, times)
+            found.append(delivery)
+    return found
+
+
+def _read_record(reader: ObjectReader, commit: str) -> dict[str, Any]:
+    data = reader.blob(f"{commit}:{RECORD}")
+    try:
+        record = yaml.safe_load((data or b"").decode("utf-8")) or {}
+    except (yaml.YAMLError, UnicodeDecodeError):
+        record = {}
+    return record if isinstance(record, dict) else {}
+
+
+def _read_handling(repo: Path, reader: ObjectReader, delivery: str, tip: str,
+                   times: dict[str, str]) -> list[Handling]:
+    chain = git("rev-list", "--reverse", "--first-parent", tip, "--not", delivery, cwd=repo,
+                env=clean_env()).split()
+    files = list_tree(repo, tip, HANDLING, env=clean_env())
+    by_step: dict[int, tuple[str, str]] = {}
+    for path, blob in files.items():
+        match = re.fullmatch(rf"{HANDLING}/(\d+)-([a-z-]+)\.yaml", path)
+        if match:
+            by_step[int(match[1])] = (match[2], blob)
+    steps: list[Handling] = []
+    for n, commit in enumerate(chain, start=1):
+        if n not in by_step:
+            break
+        action, blob = by_step[n]
+        data = yaml.safe_load((reader.blob(blob) or b"").decode("utf-8")) or {}
+        steps.append(Handling(n, action, str(data.get("by", "")), commit, times.get(commit),
+                              str(data.get("reason") or ""), dict(data.get("register") or {})))
+    return steps
+
+
+def sent_by(city: City, unit: str, times: dict[str, str] | None = None) -> list[Delivery]:
+    """Every delivery a unit has sent, read from its own repository: the outbox, and the
+    receiver's handling steps the service copied back under refs/replies/."""
+    times = times if times is not None else _log_times(city)
+    repo = city.unit_repo(unit)
+    env = clean_env()
+    out = git("for-each-ref", "--format=%(objectname) %(refname)", OUTBOX, REPLIES, cwd=repo, env=env)
+    outbox: dict[str, str] = {}
+    replies: dict[str, str] = {}
+    for line in out.splitlines():
+        oid, ref = line.split(" ", 1)
+        if ref.startswith(OUTBOX):
+            outbox[ref[len(OUTBOX):]] = oid
+        else:
+            replies[ref[len(REPLIES):]] = oid
+    found: list[Delivery] = []
+    with ObjectReader(repo, env=env) as reader:
+        for key, oid in sorted(outbox.items()):
+            delivery = Delivery(id=key.split("/", 1)[1], ref=OUTBOX + key, commit=oid,
+                                record=_read_record(reader, oid), sent_at=times.get(oid), repo=repo,
+                                placed=key in replies)
+            tip = replies.get(key)
+            if tip and tip != oid:
+                delivery.receipt_tip = tip
+                delivery.handling = _read_handling(repo, reader, oid, tip, times)
+            found.append(delivery)
+    return sorted(found, key=lambda d: d.sent_at or "")
+
+
+def inbox_order(deliveries: Iterable[Delivery]) -> list[Delivery]:
+    """Unopened first; within each group the most urgent, then the oldest."""
+    rank = {"特急": 0, "加急": 1}
+    return sorted(deliveries, key=lambda d: (d.status != "sent", rank.get(d.record.get("urgency"), 2),
+                                             d.sent_at or ""))
+
+
+def find(deliveries: Iterable[Delivery], ident: str) -> Delivery:
+    """The delivery whose id starts with `ident` (at least 4 characters, unambiguous)."""
+    ident = ident.strip().split("/")[-1]
+    matches = [d for d in deliveries if len(ident) >= 4 and d.id.startswith(ident)]
+    if len(matches) != 1:
+        raise Refused("not-found", what="传输", name=ident,
+                      remedy="请用 `oa inbox list` 或 `oa sent` 查看传输编号（至少 4 位，且不重复）。"
+                      if not matches else "编号有多个匹配，请多给几位。")
+    return matches[0]
+
+
+# Sending ---------------------------------------------------------------------------------
+def _require_role(reg: Registry, actor: str, roles: tuple[str, ...], action: str) -> str:
+    """The actor's unit when they are active and hold one of `roles`; else refuse."""
+    person = reg.person(actor)
+    if person is None:
+        raise Refused("not-found", what="人员", name=actor, remedy="请检查 --as 指定的用户标识。")
+    if person.status != "active" or not any(r in person.roles for r in roles):
+        from repo_tools.registry.records import ROLE_NAMES
+        raise Refused("role-required", user=actor, role="或".join(ROLE_NAMES[r] for r in roles), action=action)
+    return person.unit
+
+
+def recipients_of(reg: Registry, meta: dict[str, Any], own_unit: str) -> tuple[list[str], list[str]]:
+    """(registered unit ids named in 主送 and 抄送, names that match no registered unit)."""
+    units: list[str] = []
+    unmatched: list[str] = []
+    for key in ("recipients", "cc"):
+        names = meta.get(key) or []
+        if isinstance(names, str):
+            names = [names]
+        for name in names:
+            unit = reg.unit_by_name(str(name).strip())
+            if unit is None:
+                unmatched.append(str(name))
+            elif unit.id != own_unit and unit.id not in units:
+                units.append(unit.id)
+    return units, unmatched
+
+
+def delivery_record(reg: Registry, sealed: SealedDocument, to: str, sender: str,
+                    resend_of: str | None = None) -> dict[str, Any]:
+    from_unit = reg.unit(sealed.unit)
+    to_unit = reg.unit(to)
+    person = reg.person(sender)
+    return {
+        "from": sealed.unit, "from_name": from_unit.name if from_unit else sealed.unit,
+        "to": to, "to_name": to_unit.name if to_unit else to,
+        "number": sealed.number, "title": str(sealed.meta.get("title") or ""),
+        "urgency": sealed.meta.get("urgency") or None, "type": sealed.meta.get("type"),
+        "path": sealed.path, "sealing_commit": sealed.sealing_commit, "document_tree": sealed.tree,
+        "sender": sender, "sender_name": person.name if person else sender, "resend_of": resend_of,
+    }
+
+
+def dump_record(record: dict[str, Any]) -> bytes:
+    return yaml.safe_dump(record, allow_unicode=True, sort_keys=False).encode("utf-8")
+
+
+def build_delivery(city: City, signer: Signer, from_unit: str, to: str, record: dict[str, Any],
+                   document_tree: str, workdir: Path) -> str:
+    """Write the parentless signed delivery commit in `workdir` (objects of both repos borrowed)."""
+    env = clean_env(signer.git_env())
+    blob = git("hash-object", "-w", "--stdin", cwd=workdir, env=env, input=dump_record(record)).strip()
+    listing = f"100644 blob {blob}\t{RECORD}\n040000 tree {document_tree}\t{DOCUMENT}\n"
+    tree = git("mktree", cwd=workdir, env=env, input=listing.encode("utf-8")).strip()
+    message = f"公文传输：{record['number']}《{record['title']}》→ {record['to_name']}\n"
+    if record.get("resend_of"):
+        message += f"\n重发：{record['resend_of']}\n"
+    return git(*signer.git_config(), "commit-tree", f"-S{signer.fingerprint}", tree, "-m", message,
+               cwd=workdir, env=env).strip()
+
+
+def _sending_workdir(city: City, from_unit: str, to: str) -> Path:
+    """A scratch repository borrowing the sender's own objects (never the receiver's)."""
+    work = Path(tempfile.mkdtemp(prefix="oa-s"))
+    git("init", "-q", "--bare", str(work), env=clean_env())
+    alternates = [city.unit_repo(from_unit) / "objects"]
+    (work / "objects" / "info" / "alternates").write_text(
+        "".join(f"{p.resolve()}\n" for p in alternates))
+    return work
+
+
+def push_delivery(city: City, signer: Signer, from_unit: str, to: str, record: dict[str, Any],
+                  document_tree: str) -> str:
+    """Build one delivery and push it to the sender's own outbox; the service delivers it.
+    Return its commit id."""
+    work = _sending_workdir(city, from_unit, to)
+    try:
+        commit = build_delivery(city, signer, from_unit, to, record, document_tree, work)
+        ref = f"{OUTBOX}{to}/{commit[:ID_LENGTH]}"
+        signed_push(work, str(city.unit_repo(from_unit)), [f"{commit}:{ref}"], signer)
+        return commit
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+@dataclass
+class SendResult:
+    deliveries: list[Delivery]
+    unmatched: list[str]
+    skipped: list[str]
+    queued: list[str] = field(default_factory=list)   # receivers with no clerk yet (Art. 27)
+
+
+def send(city: City, actor: str, path: str | None, to: Iterable[str] = (),
+         resend: str | None = None) -> SendResult:
+    """Send a document sealed on the actor's unit's main to each receiving unit (Art. 28)."""
+    reg = city.registry()
+    unit = _require_role(reg, actor, SENDER_ROLES, "代表本单位发送公文")
+    targets = list(dict.fromkeys(to))
+    resend_of: str | None = None
+    if resend:
+        old = find(sent_by(city, unit), resend)
+        if old.status not in ("returned", "resend-requested"):
+            raise Refused("delivery-state", id=old.id, status=STATUS_NAMES[old.status], action="重发",
+                          remedy="只有被退文或对方请求重发的传输才需要重发。")
+        resend_of = old.id
+        path = path or str(old.record.get("path") or "")
+        targets = [old.to_unit]
+    if not path:
+        raise Refused("usage", detail="没有给出要发送的公文路径。", remedy="用法：oa send documents/<年>/<目录>")
+    sealed, why = sealed_document(city, unit, path, reg)
+    if sealed is None:
+        raise Refused("transmit-not-sealed", path=normalize_path(path), detail=why)
+    unmatched: list[str] = []
+    skipped: list[str] = []
+    if not targets:
+        targets, unmatched = recipients_of(reg, sealed.meta, unit)
+    for target in targets:
+        if reg.unit(target) is None or reg.units[target].status != "active":
+            raise Refused("not-found", what="单位", name=target, remedy="请检查单位标识（oa unit list）。")
+    if unit in targets:
+        targets.remove(unit)
+        skipped.append(unit)
+    if not targets:
+        detail = f"（未匹配的名称：{'、'.join(unmatched)}）" if unmatched else ""
+        raise Refused("transmit-no-recipient", path=sealed.path, detail=detail)
+    # A unit without a clerk cannot receive yet (Art. 27): its delivery waits in the outbox and
+    # the service places it once a clerk is registered.
+    queued = [t for t in targets if not reg.with_role(t, "clerk")]
+    signer = city.signer(actor, reg)
+    sent: list[Delivery] = []
+    for target in targets:
+        record = delivery_record(reg, sealed, target, actor, resend_of)
+        commit = push_delivery(city, signer, unit, target, record, sealed.tree)
+        delivery_id = commit[:ID_LENGTH]
+        city.log("delivery-sent", id=delivery_id, commit=commit, **{"from": unit}, to=target,
+                 number=sealed.number, title=record["title"], urgency=record["urgency"], sender=actor,
+                 sealing_commit=sealed.sealing_commit, resend_of=resend_of)
+        sent.append(next(d for d in sent_by(city, unit) if d.commit == commit))
+    return SendResult(sent, unmatched, skipped, queued)
+
+
+# Receiving -------------------------------------------------------------------------------
+def inbox(city: City, actor: str) -> tuple[str, list[Delivery]]:
+    """The actor's unit and its inbox (unopened first)."""
+    reg = city.registry()
+    person = reg.person(actor)
+    if person is None:
+        raise Refused("not-found", what="人员", name=actor, remedy="请检查 --as 指定的用户标识。")
+    return person.unit, inbox_order(deliveries_in(city, person.unit))
+
+
+def _handle(city: City, unit: str, actor: str, delivery: Delivery, action: str,
+            extra: dict[str, Any]) -> Delivery:
+    """Push the next handling commit onto refs/receipts/<from>/<id>; return the reloaded delivery."""
+    step = len(delivery.handling) + 1
+    content = {"action": action, "delivery": delivery.id, "by": actor, **extra}
+    changes = {f"{HANDLING}/{step}-{action}.yaml":
+               yaml.safe_dump(content, allow_unicode=True, sort_keys=False).encode("utf-8")}
+    parent = delivery.receipt_tip or delivery.commit
+    ref = f"{RECEIPTS}{delivery.from_unit}/{delivery.id}"
+    message = f"收文{ACTION_VERBS[action]}：{delivery.record.get('number')}《{delivery.record.get('title')}》"
+    if extra.get("reason"):
+        message += f"\n\n理由：{extra['reason']}\n"
+    with Scratch(city.unit_repo(unit), city.signer(actor)) as scratch:
+        commit = scratch.commit(changes, message, parent=parent)
+        scratch.push([f"{commit}:{ref}"])
+    return reload(city, unit, delivery.id)
+
+
+def reload(city: City, unit: str, delivery_id: str) -> Delivery:
+    return find(deliveries_in(city, unit), delivery_id)
+
+
+def _clerk_delivery(city: City, actor: str, ident: str, action: str) -> tuple[str, Delivery]:
+    reg = city.registry()
+    unit = _require_role(reg, actor, ("clerk",), action)
+    return unit, find(deliveries_in(city, unit), ident)
+
+
+def open_delivery(city: City, actor: str, ident: str) -> tuple[Delivery, bool]:
+    """Open a delivery; the first open by a clerk records the receipt (Art. 29). Returns
+    (delivery, True when this open recorded the receipt)."""
+    unit, delivery = _clerk_delivery(city, actor, ident, "签收公文")
+    if delivery.handling:
+        return delivery, False
+    try:
+        delivery = _handle(city, unit, actor, delivery, "received", {})
+    except PushRefused:
+        # Another clerk's first open won the race on the ref: theirs is the receipt.
+        delivery = reload(city, unit, delivery.id)
+        if not delivery.handling:
+            raise
+        return delivery, False
+    received = delivery.step("received")
+    assert received is not None
+    city.log("delivery-received", id=delivery.id, unit=unit, **{"from": delivery.from_unit},
+             number=delivery.record.get("number"), by=actor, commit=received.commit,
+             received_at=received.at)
+    return delivery, True
+
+
+def _require_status(delivery: Delivery, allowed: tuple[str, ...], action: str) -> None:
+    if delivery.status in allowed:
+        return
+    remedy = ("请先用 `oa inbox open 编号` 签收并查看公文。" if delivery.status == "sent"
+              else "该传输已办结，不能再次办理。")
+    raise Refused("delivery-state", id=delivery.id, status=STATUS_NAMES[delivery.status], action=action,
+                  remedy=remedy)
+
+
+def next_register_number(city: City, unit: str, year: int) -> int:
+    """The unit's next 收文 number for the year: one more than the highest registered."""
+    used = [h.register.get("number", 0) for d in deliveries_in(city, unit) for h in d.handling
+            if h.action == "registered" and h.register.get("year") == year]
+    return max([0, *[int(n) for n in used]]) + 1
+
+
+def register_label(year: int, number: int) -> str:
+    return f"收〔{year}〕{number}号"
+
+
+def register(city: City, actor: str, ident: str) -> Delivery:
+    """登记: the unit's 收文 number for the year, 来文单位, 文号, 标题, 紧急程度, 收文时间."""
+    unit, delivery = _clerk_delivery(city, actor, ident, "登记公文")
+    _require_status(delivery, ("received",), "登记")
+    year = timeutil.now().year
+    number = next_register_number(city, unit, year)
+    received = delivery.step("received")
+    entry = {"year": year, "number": number, "label": register_label(year, number),
+             "from_name": delivery.record.get("from_name"), "document_number": delivery.record.get("number"),
+             "title": delivery.record.get("title"), "urgency": delivery.record.get("urgency"),
+             "received_at": received.at if received else None}
+    delivery = _handle(city, unit, actor, delivery, "registered", {"register": entry})
+    step = delivery.step("registered")
+    city.log("delivery-registered", id=delivery.id, unit=unit, **{"from": delivery.from_unit},
+             number=delivery.record.get("number"), by=actor, register=entry["label"],
+             commit=step.commit if step else None)
+    return delivery
+
+
+def answer(city: City, actor: str, ident: str, action: str, reason: str) -> Delivery:
+    """退文 (`returned`) or 请求重发 (`resend-requested`), with the clerk's reason."""
+    assert action in ("returned", "resend-requested")
+    verb = ACTION_VERBS[action]
+    unit, delivery = _clerk_delivery(city, actor, ident, f"{verb}公文")
+    if not reason.strip():
+        raise Refused("usage", detail=f"{verb}必须写明理由。", remedy="请用 --reason 说明理由。")
+    _require_status(delivery, ("received",), verb)
+    delivery = _handle(city, unit, actor, delivery, action, {"reason": reason.strip()})
+    step = delivery.step(action)
+    city.log(f"delivery-{action}", id=delivery.id, unit=unit, **{"from": delivery.from_unit},
+             number=delivery.record.get("number"), by=actor, reason=reason.strip(),
+             commit=step.commit if step else None)
+    return delivery
+
+
+def document_of(city: City, delivery: Delivery) -> tuple[dict[str, Any], str, list[str]]:
+    """(front matter, body, other files) of the document a delivery carries."""
+    repo = delivery.repo or city.unit_repo(delivery.to_unit)
+    with ObjectReader(repo, env=clean_env()) as reader:
+        data = reader.blob(f"{delivery.commit}:{DOCUMENT}/index.md") or b""
+    meta, body = frontmatter.split(data.decode("utf-8"))
+    files = sorted(p[len(DOCUMENT) + 1:] for p in list_tree(repo, delivery.commit, DOCUMENT, env=clean_env())
+                   if p != f"{DOCUMENT}/index.md")
+    return meta, body, files
+
+
+def export_document(city: City, delivery: Delivery, target: Path) -> Path:
+    """Write the delivered document folder to `target` (for printing)."""
+    repo = delivery.repo or city.unit_repo(delivery.to_unit)
+    with ObjectReader(repo, env=clean_env()) as reader:
+        for path, blob in list_tree(repo, delivery.commit, DOCUMENT, env=clean_env()).items():
+            out = target / path[len(DOCUMENT) + 1:]
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_bytes(reader.blob(blob) or b"")
+    return target
+
+
+# For the site: the unit's own registers --------------------------------------------------
+INCOMING_COLUMNS = [("register_label", "收文编号"), ("from_name", "来文单位"), ("number", "文号"),
+                    ("title", "标题"), ("urgency", "紧急程度"), ("sent_at", "发送时间"),
+                    ("received_at", "收文时间"), ("received_by", "签收人"), ("status_name", "状态"),
+                    ("reason", "退文或重发理由")]
+OUTGOING_COLUMNS = [("number", "文号"), ("title", "标题"), ("to_name", "接收单位"), ("urgency", "紧急程度"),
+                    ("sender", "发送人"), ("sent_at", "发送时间"), ("received_at", "签收时间"),
+                    ("received_by", "签收人"), ("status_name", "状态"), ("reason", "退文或重发理由")]
+
+
+def registers(city: City, unit: str) -> dict[str, Any]:
+    """The unit's 收文登记簿 (`incoming`) and 发文登记簿 (`outgoing`), rows as in `oa inbox list
+    --json` plus `status_name`; `columns` gives each register's (key, Chinese heading) pairs.
+    Only for the unit's own site build: never put it in the all-staff build."""
+    times = _log_times(city)
+    now = timeutil.now()
+
+    def rows(found: list[Delivery]) -> list[dict[str, Any]]:
+        out = []
+        for d in found:
+            row = d.as_json(now)
+            row["status_name"] = STATUS_NAMES[row["status"]]
+            out.append(row)
+        return out
+
+    incoming = sorted(deliveries_in(city, unit, times=times),
+                      key=lambda d: (d.step("registered") is None, d.sent_at or ""))
+    return {"unit": unit, "incoming": rows(incoming), "outgoing": rows(sent_by(city, unit, times=times)),
+            "columns": {"incoming": INCOMING_COLUMNS, "outgoing": OUTGOING_COLUMNS}}

@@ -1,0 +1,1 @@
+"""verify: see the README's layout table."""

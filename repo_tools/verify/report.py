@@ -1,0 +1,796 @@
+"""Verification that lasts (Art. 17, 24, 41): every commit, annotated tag and push certificate of
+a unit, judged from the repositories, the registry and the event log alone.
+
+A signature counts when the server keyring (built from the registry, never the caller's)
+verifies it, the registry says its key belongs to this unit's person or to this unit's seal,
+and the key's window `valid_from <= trusted time < revoked_at` (and before `compromised_since`)
+holds at the signature's *trusted time*: the log time of the push that first brought the object.
+A later revocation does not void what was signed before it.
+
+Results are cached per object in `CITY/server/verify-cache/`, under a key that includes the
+registry commit and the trusted time: any registry change (a revocation, a compromise date)
+leads to a fresh judgement, so a cached result can never turn an invalid signature valid.
+Below that, gpg's own verdict on the exact signed bytes is cached for good (`signatures/`): it
+cannot change, so a registry change costs a fresh judgement, not a gpg run per signature.
+"""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import json
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from repo_tools.log import eventlog
+from repo_tools.documents import frontmatter
+from repo_tools.identity import keys
+from repo_tools import timeutil
+from repo_tools.city import City
+from repo_tools.git.repo import ObjectReader, clean_env, git, parse_commit, parse_tag, rev_parse
+from repo_tools.messages import Refused
+from repo_tools.git.push import PushCertificate
+from repo_tools.registry.records import ROLE_NAMES, KeyHolder, KeyRecord, Registry
+
+UNKNOWN = "unknown"
+PENDING_TEXT = "待见证"
+CACHE_VERSION = "2"  # 2: judged against the registry as it stood at the trusted time
+REASON_TEXT = {"lost": "遗失", "compromised": "泄露", "left": "离职", "replaced": "更换", "damaged": "损坏",
+               "custodian-change": "更换保管人", "unit-change": "单位变更", "destroyed": "销毁",
+               "deregistered": "单位注销"}
+
+
+@dataclass
+class Finding:
+    """The judgement of one signed object."""
+    kind: str                 # commit, tag, push-certificate
+    id: str
+    summary: str
+    signer: str | None        # person id or seal id
+    signer_name: str | None
+    key: str | None
+    role: str | None
+    trusted_time: str         # ISO time, or "unknown"
+    valid: bool
+    reason: str
+    ref: str | None = None
+    # The log entry behind the trusted time and the witnessed checkpoint it lies in
+    # (`repo_tools.log.quorum.Witnessing`); status "pending" (待见证) is not counted yet.
+    witness: dict[str, Any] | None = None
+
+    @property
+    def pending(self) -> bool:
+        witness = self.witness or {}
+        return witness.get("status") == "pending"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _window_problem(key: KeyRecord, moment: datetime) -> str | None:
+    """Why `key` could not sign at `moment`, or None when it could."""
+    if key.valid_at(moment):
+        return None
+    start = timeutil.parse(key.valid_from)
+    if start is not None and moment < start:
+        return f"签名时（{timeutil.iso(moment)}）证书尚未生效（自 {key.valid_from} 起）"
+    compromised = timeutil.parse(key.compromised_since)
+    if compromised is not None and moment >= compromised:
+        return f"密钥自 {key.compromised_since} 起视为泄露，此后的签名一律无效"
+    reason = REASON_TEXT.get(key.reason or "", key.reason or "未注明原因")
+    return f"密钥已于 {key.revoked_at} 作废（{reason}），晚于作废时间的签名无效"
+
+
+def role_of(reg: Registry, holder: KeyHolder) -> str:
+    if holder.kind == "seal":
+        seal = reg.seal(holder.id)
+        custodian = f"，保管人 {seal.custodian}" if seal and seal.custodian else ""
+        return f"电子印章 {holder.id}{custodian}"
+    person = reg.person(holder.id)
+    roles = person.roles if person else []
+    return "、".join(ROLE_NAMES.get(r, r) for r in roles) or "人员"
+
+
+def judge(reg: Registry, unit: str, holder: KeyHolder | None, moment: datetime | None,
+          setup: bool = False, inbox: bool = False) -> tuple[bool, str]:
+    """Whether a cryptographically good signature by `holder` counts for `unit` at `moment`."""
+    if holder is None:
+        return False, "签名密钥未在登记系统中登记"
+    if moment is None:
+        return False, "可信时间未知：事件日志中没有带来该对象的推送记录，无法确定签名时密钥是否有效"
+    if holder.kind == "seal":
+        if holder.unit != unit:
+            other = reg.unit(holder.unit)
+            return False, f"这是“{other.name if other else holder.unit}”的电子印章，不是本单位的印章"
+    else:
+        person = reg.person(holder.id)
+        in_unit = person is not None and person.unit == unit
+        if not in_unit and not (setup and reg.is_egov_admin(holder.id)) and not inbox:
+            other = reg.unit(holder.unit)
+            return False, f"签名人 {holder.name} 属于“{other.name if other else holder.unit}”，不是本单位人员"
+    problem = _window_problem(holder.key, moment)
+    if problem:
+        return False, problem
+    return True, "有效"
+
+
+def _store(path: Path, record: dict[str, Any]) -> None:
+    """Write one cache record whole (a reader sees it complete or not at all); the temporary name
+    carries the process id because a site build judges in several processes at once."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+    tmp.replace(path)
+
+
+class Verifier:
+    """Checks signatures with the server keyring and judges them against one registry state,
+    caching each judgement on disk by object id, registry commit and trusted time."""
+
+    def __init__(self, city: City, reg: Registry | None = None) -> None:
+        self.city = city
+        self.reg = reg or city.registry()
+        self.cache_dir = city.root / "server" / "verify-cache"
+        self.hits = 0
+        self.misses = 0
+        self.gpg_runs = 0  # signatures gpg actually checked (the rest came from `signatures/`)
+        self._sealing: dict[Path, dict[str, str]] = {}
+        self._readers: dict[Path, ObjectReader] = {}
+        self._quorum: Any = None
+        self._entries: dict[str, dict[str, Any]] = {}
+        self._history: Any = None
+
+    def witnessing(self, unit: str, oid: str) -> Any:
+        """Whether the log entry that gives `oid` its trusted time is inside a checkpoint
+        cosigned by the city's witness quorum (`repo_tools.log.quorum`)."""
+        from repo_tools.log import quorum, store
+        if self._quorum is None:
+            self._quorum = quorum.QuorumView(self.city.log_file, self.city.registry_repo)
+        if unit not in self._entries:
+            self._entries[unit] = store.object_entries(self.city.log_file, unit)
+        entry = self._entries[unit].get(oid)
+        if entry is None:  # e.g. a delivery, which the sender's push brought into the receiver's repository
+            if "" not in self._entries:
+                self._entries[""] = store.object_entries(self.city.log_file)
+            entry = self._entries[""].get(oid)
+        leaf = entry.leaf if entry is not None else None
+        if leaf is None and oid.startswith("log:") and oid[4:].isdigit():
+            leaf = int(oid[4:]) - 1  # a push without certificate, named by its sequence number
+        return self._quorum.status(oid, leaf)
+
+    def registry_then(self, oid: str | None, trusted: str | None) -> Registry:
+        """The registry as it stood when `oid` arrived (`lifecycle.history`): membership, names,
+        roles and custodianship are judged as they were then (Art. 9)."""
+        if self._history is None:
+            from repo_tools.lifecycle.history import RegistryHistory
+            self._history = RegistryHistory.of_city(self.city, self.reg)
+        return self._history.at(oid, timeutil.parse(trusted) if trusted else None)
+
+    @contextlib.contextmanager
+    def reader(self, repo: Path) -> Iterator[ObjectReader]:
+        """One long-lived `cat-file --batch` per repository for all of this verifier's reports."""
+        if repo not in self._readers:
+            self._readers[repo] = ObjectReader(repo, env=clean_env())
+        yield self._readers[repo]
+
+    def close(self) -> None:
+        for reader in self._readers.values():
+            reader.close()
+        self._readers.clear()
+        if self._quorum is not None:
+            self._quorum.close()
+            self._quorum = None
+
+    def __del__(self) -> None:
+        self.close()
+
+    def sealing_index(self, repo: Path) -> dict[str, str]:
+        """The unit's sealing merges by document, walked once per verifier (see `sealing_index`)."""
+        if repo not in self._sealing:
+            self._sealing[repo] = sealing_index(repo)
+        return self._sealing[repo]
+
+    def _cache_file(self, kind: str, unit: str, oid: str, trusted: str) -> Path:
+        # The registry in force for `oid` (`registry_then`) follows from the append-only log and
+        # the trusted time, so the key needs no more than the current registry and that time.
+        key = "|".join([CACHE_VERSION, self.reg.commit or "", kind, unit, oid, trusted])
+        digest = hashlib.sha256(key.encode()).hexdigest()
+        return self.cache_dir / digest[:2] / f"{digest}.json"
+
+    def finding(self, kind: str, unit: str, oid: str, trusted: str | None, summary: str,
+                payload: bytes, signature: bytes | None, setup: bool = False, inbox: bool = False,
+                ref: str | None = None) -> Finding:
+        witness = self.witnessing(unit, oid) if trusted else None
+        pending = witness is not None and not witness.witnessed
+        trusted_text = (trusted or UNKNOWN) + ("|pending" if pending else "")
+        path = self._cache_file(kind, unit, oid, trusted_text)
+        found: Finding | None = None
+        if path.exists():
+            try:
+                data = json.loads(path.read_text(encoding="utf-8"))
+                self.hits += 1
+                data["ref"] = ref
+                found = Finding(**data)
+            except (json.JSONDecodeError, TypeError):
+                found = None
+        if found is None:
+            self.misses += 1
+            found = self._judge(kind, unit, oid, trusted, summary, payload, signature, setup, inbox, ref)
+            if pending and found.valid and witness is not None:
+                found.valid = False
+                found.reason = witness.text()
+            _store(path, {**found.to_dict(), "witness": None})
+        found.witness = witness.to_dict() if witness is not None else None
+        return found
+
+    def _signature(self, payload: bytes, signature: bytes) -> keys.Verification:
+        """gpg's verdict over these exact bytes with the server keyring. Kept once the key was
+        known (the keyring only gains keys); an unknown key is asked again next time."""
+        digest = hashlib.sha256(b"\0".join([CACHE_VERSION.encode(), payload, signature])).hexdigest()
+        path = self.cache_dir / "signatures" / digest[:2] / f"{digest}.json"
+        try:
+            return keys.Verification(**json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, json.JSONDecodeError, TypeError):
+            pass
+        got = keys.verify_detached(self.city.server_gnupg, payload, signature)
+        self.gpg_runs += 1
+        if got.key_known:
+            _store(path, asdict(got))
+        return got
+
+    def _judge(self, kind: str, unit: str, oid: str, trusted: str | None, summary: str, payload: bytes,
+               signature: bytes | None, setup: bool, inbox: bool, ref: str | None) -> Finding:
+        base: dict[str, Any] = dict(kind=kind, id=oid, summary=summary, trusted_time=trusted or UNKNOWN, ref=ref)
+        if signature is None:
+            return Finding(**base, signer=None, signer_name=None, key=None, role=None, valid=False,
+                           reason="没有签名")
+        got = self._signature(payload, signature)
+        from repo_tools.lifecycle.history import holder_then
+        then = self.registry_then(oid, trusted)
+        holder = holder_then(self.reg, then, got.fingerprint)
+        who: dict[str, Any] = dict(signer=holder.id if holder else None, signer_name=holder.name if holder else None,
+                   key=got.fingerprint, role=role_of(then, holder) if holder else None)
+        if not got.valid:
+            why = "签名密钥未登记（服务器密钥环中没有）" if not got.key_known else f"签名校验失败（{got.status}）"
+            return Finding(**base, **who, valid=False, reason=why)
+        ok, why = judge(then, unit, holder, timeutil.parse(trusted) if trusted else None, setup, inbox)
+        return Finding(**base, **who, valid=ok, reason=why)
+
+
+def _pending_only(found: Finding) -> bool:
+    """The signature holds but its trusted time awaits the witness quorum (待见证)."""
+    return not found.valid and found.pending and found.reason.startswith(PENDING_TEXT)
+
+
+# Units and objects -----------------------------------------------------------------------------
+def _objects(repo: Path, target: str | None) -> tuple[list[str], list[tuple[str, str]]]:
+    """Commits (oldest first) and (tag object id, ref) pairs to verify for a revision or all."""
+    env = clean_env()
+    if target:
+        commits = git("rev-list", "--reverse", "--topo-order", target, cwd=repo, env=env).split()
+        oid = rev_parse(repo, target, env=env) if ".." not in target else None
+        tags: list[tuple[str, str]] = []
+        if oid and git("cat-file", "-t", oid, cwd=repo, env=env).strip() == "tag":
+            tags.append((oid, target))
+        return commits, tags
+    # refs/replies/ holds the receiving unit's handling steps, copied back by the service: they
+    # are that unit's objects, judged in its delivery reports, not this unit's.
+    commits = git("rev-list", "--reverse", "--topo-order", "--exclude=refs/replies/*", "--all",
+                  cwd=repo, env=env).split()
+    tags = []
+    for line in git("for-each-ref", "--format=%(objectname) %(objecttype) %(refname)", cwd=repo, env=env).splitlines():
+        oid, otype, ref = line.split(" ", 2)
+        if otype == "tag" and not ref.startswith("refs/replies/"):
+            tags.append((oid, ref))
+    return commits, tags
+
+
+def _push_findings(verifier: Verifier, unit: str, entries: Iterable[dict[str, Any]]) -> list[Finding]:
+    out = []
+    for entry in entries:
+        cert_id = entry.get("certificate_id")
+        text = entry.get("certificate")
+        refs = [u.get("ref", "") for u in entry.get("updates", [])]
+        summary = "推送 " + "、".join(refs)
+        if not text:
+            out.append(Finding("push-certificate", f"log:{entry.get('seq')}", summary, None, None, None, None,
+                               entry.get("time", UNKNOWN), False, "该推送没有推送证书"))
+            continue
+        cert = PushCertificate.parse(cert_id or "", text.encode("utf-8"))
+        setup = refs == ["refs/heads/main"] and all(u.get("old") == "0" * 40 for u in entry.get("updates", []))
+        inbox = bool(refs) and all(r.startswith("refs/inbox/") for r in refs)
+        out.append(verifier.finding("push-certificate", unit, cert_id or f"log:{entry.get('seq')}",
+                                    entry.get("time"), summary, cert.payload, cert.signature,
+                                    setup=setup, inbox=inbox))
+    return out
+
+
+def unit_findings(verifier: Verifier, unit: str, target: str | None = None,
+                  times: dict[str, str] | None = None) -> list[Finding]:
+    """Every commit and annotated tag of the unit (or of `target`), and every push certificate."""
+    city = verifier.city
+    repo = city.unit_repo(unit)
+    times = times if times is not None else eventlog.trusted_times(city.log_file, unit)
+    commits, tags = _objects(repo, target)
+    delivered = set(git("for-each-ref", "--format=%(objectname)", "refs/inbox/", cwd=repo,
+                        env=clean_env()).split())
+    found: list[Finding] = []
+    from repo_tools.workflow import report as workflow_report  # 会签件 and 会签 (repo_tools/workflow/)
+    from repo_tools.workflow.trusted import times_of
+    with ObjectReader(repo, env=clean_env()) as reader:
+        service = workflow_report.service_commits(repo, reader)
+        for oid in commits:
+            got = reader.read(oid)
+            if got is None:
+                continue
+            commit = parse_commit(oid, got[2])
+            summary = commit.message.strip().splitlines()[0] if commit.message.strip() else ""
+            if oid in service:
+                found.append(Finding("commit", oid, summary, None, "城市公文服务", None, "会签件",
+                                     times.get(oid, UNKNOWN), True,
+                                     "服务送达的会签件：不签名，只装主办单位合并请求中的联合发文，会签由会签人签名"))
+                continue
+            # A delivery is signed by a person of the sending unit; `delivery_report` judges
+            # that signer strictly (sending unit, role, key at the transmission time).
+            found.append(verifier.finding("commit", unit, oid, times.get(oid), summary, commit.payload,
+                                          commit.signature, setup=not commit.parents,
+                                          inbox=oid in delivered and not commit.parents))
+        for oid, ref in tags:
+            got = reader.read(oid)
+            if got is None:
+                continue
+            tag = parse_tag(oid, got[2])
+            first = tag.message.strip().splitlines()[0] if tag.message.strip() else ""
+            if ref.startswith("refs/reviews/"):  # a verdict's first line is its code: show it in words
+                from repo_tools.review.requests import VERDICT_NAMES
+                first = VERDICT_NAMES.get(first, first)
+            summary = f"标签 {tag.tag}：{first}"
+            co_unit = workflow_report.countersign_unit(tag.message) if ref.startswith("refs/reviews/") else None
+            if co_unit and co_unit != unit:  # a 会签, signed for the co-issuing unit, pushed there
+                when = times.get(oid) or next((t.isoformat() for t in times_of(city.log_file, [oid]).values()), None)
+                found.append(verifier.finding("tag", co_unit, oid, when, summary, tag.payload, tag.signature, ref=ref))
+                continue
+            found.append(verifier.finding("tag", unit, oid, times.get(oid), summary, tag.payload, tag.signature,
+                                          inbox=ref.startswith("refs/inbox/"), ref=ref))
+    if target is None:
+        entries = [e for e in eventlog.read(city.log_file) if e.get("type") == "push" and e.get("repo") == unit]
+        found += _push_findings(verifier, unit, entries)
+    return found
+
+
+# Documents ----------------------------------------------------------------------------------
+def _trailers(message: str) -> list[tuple[str, str]]:
+    out = []
+    for line in message.strip().splitlines():
+        key, sep, value = line.partition(": ")
+        if sep and key and " " not in key.strip():
+            out.append((key.strip(), value.strip()))
+    return out
+
+
+def sealing_index(repo: Path) -> dict[str, str]:
+    """index.md path -> the latest merge on main's first-parent line whose trailers seal it.
+
+    One walk of main per unit, shared by every document report of a verifier, so reporting on
+    all documents of a unit costs one history walk, not one per document."""
+    out = git("log", "--first-parent", "--merges", "--format=%H%x00%B%x01", "refs/heads/main",
+              cwd=repo, env=clean_env(), check=False)
+    index: dict[str, str] = {}
+    for record in out.split("\x01"):
+        oid, _, body = record.strip().partition("\x00")
+        for key, value in _trailers(body):
+            if key == "Sealed-Document":
+                index.setdefault(value.split(" ", 1)[0], oid)  # newest first: keep the latest
+    return index
+
+
+def _sealing_merge(repo: Path, reader: ObjectReader, index_path: str,
+                   index: dict[str, str]) -> tuple[Any, list[tuple[str, str]]] | None:
+    """The latest merge on main's first-parent line that seals `index_path`."""
+    oid = index.get(index_path)
+    got = reader.read(oid) if oid else None
+    if got is None:
+        return None
+    commit = parse_commit(oid, got[2])
+    return commit, _trailers(commit.message)
+
+
+def document_report(city: City, unit_id: str, doc_dir: str, verifier: Verifier | None = None,
+                    times: dict[str, str] | None = None, meta: dict[str, Any] | None = None
+                    ) -> dict[str, Any]:
+    """Number, seal, seal validity at its trusted time and the approvals with their opinions of one
+    document on the unit's main (contract for the site; see BRIEF "Verification").
+
+    `meta`: the front matter of the document on main when the caller has already read it (the site
+    has), so a full build parses each document once."""
+    verifier = verifier or Verifier(city)
+    reg = verifier.reg
+    doc_dir = doc_dir.rstrip("/").removesuffix("/index.md")
+    index_path = f"{doc_dir}/index.md"
+    repo = city.unit_repo(unit_id)
+    times = times if times is not None else eventlog.trusted_times(city.log_file, unit_id)
+    report: dict[str, Any] = {"unit": unit_id, "unit_name": None, "path": doc_dir, "number": None,
+                              "sealed": False, "seal": None,
+                              "seal_valid": False, "sealed_at": None, "merge": None, "approvals": [], "steps": [],
+                              "problems": [], "ok": False, "witness": None, "pending": False}
+    problems: list[str] = report["problems"]
+    with verifier.reader(repo) as reader:
+        if meta is None:
+            data = reader.blob(f"refs/heads/main:{index_path}")
+            if data is None:
+                problems.append(f"main 上没有 {index_path}")
+                return report
+            meta, _ = frontmatter.split(data.decode("utf-8", "replace"))
+        number = str(meta.get("number") or "") or None
+        report["number"] = number
+        found = _sealing_merge(repo, reader, index_path, verifier.sealing_index(repo))
+        if found is None:
+            problems.append("没有找到为该公文盖章的合并提交（Sealed-Document）")
+            return report
+        merge, trailers = found
+        report["sealed"] = True
+        report["merge"] = merge.oid
+        sealed_numbers = [v.split(" ", 1)[1] for k, v in trailers
+                          if k == "Sealed-Document" and v.split(" ", 1)[0] == index_path and " " in v]
+        if number and sealed_numbers and sealed_numbers[0] != number:
+            problems.append(f"文号 {number} 与盖章记录的文号 {sealed_numbers[0]} 不符")
+        if not number:
+            problems.append("公文没有文号")
+        now_tree = reader.oid(f"refs/heads/main:{doc_dir}")
+        sealed_tree = reader.oid(f"{merge.oid}:{doc_dir}")
+        if now_tree != sealed_tree:
+            problems.append("公文在盖章之后被改动，main 上的内容与盖章时不一致")
+        seal_ids = [v for k, v in trailers if k == "Seal"]
+        judged = verifier.finding("commit", unit_id, merge.oid, times.get(merge.oid),
+                                  merge.message.strip().splitlines()[0] if merge.message.strip() else "",
+                                  merge.payload, merge.signature)
+        report["sealed_at"] = None if judged.trusted_time == UNKNOWN else judged.trusted_time
+        report["witness"] = judged.witness
+        report["pending"] = _pending_only(judged)
+        # Names, custodian and required approvals as they were when the seal was applied (Art. 9).
+        reg = verifier.registry_then(merge.oid, report["sealed_at"])
+        from repo_tools.lifecycle.history import holder_then
+        holder = holder_then(verifier.reg, reg, judged.key)
+        named = verifier.reg.unit(unit_id)
+        report["unit_name"] = named.name_on(report["sealed_at"]) if named else unit_id
+        if holder is not None and holder.kind == "seal":
+            seal_then, seal_now = reg.seal(holder.id), verifier.reg.seal(holder.id)
+            # The custodian at sealing time (Art. 21); a seal designated only later shows its
+            # current custodian, and `custodian_at_sealing` says there was none then.
+            custodian = (seal_then.custodian if seal_then else None) or (seal_now.custodian if seal_now else None)
+            keeper = reg.person(custodian) or verifier.reg.person(custodian) if custodian else None
+            report["seal"] = {"id": holder.id, "unit": holder.unit,
+                              "custodian": custodian,
+                              "custodian_name": keeper.name if keeper else None,
+                              "custodian_at_sealing": seal_then.custodian if seal_then else None,
+                              "fingerprint": holder.key.fingerprint}
+        seal_valid = judged.valid and holder is not None and holder.kind == "seal"
+        if holder is not None and holder.kind != "seal":
+            problems.append(f"合并提交由个人密钥（{holder.name}）签名，不是本单位电子印章")
+        elif report["pending"]:
+            problems.append(judged.reason)
+        elif not judged.valid:
+            problems.append(f"印章签名无效：{judged.reason}")
+        if seal_ids and holder is not None and holder.kind == "seal" and seal_ids[0] != holder.id:
+            problems.append(f"合并记录写明印章 {seal_ids[0]}，实际签名的是 {holder.id}")
+            seal_valid = False
+        report["seal_valid"] = seal_valid
+        mr_head = merge.parents[1] if len(merge.parents) > 1 else None
+        valid_approvals = 0
+        for key, value in trailers:
+            if key != "Approval":
+                continue
+            ref, _, tag_oid = value.partition(" ")
+            reviewer = ref.rstrip("/").rsplit("/", 1)[-1]
+            entry = {"reviewer": reviewer, "name": reg.person(reviewer).name if reg.person(reviewer) else reviewer,
+                     "verdict": None, "opinion": "", "trusted_time": None, "valid": False, "ref": ref,
+                     "tag": tag_oid}
+            got = reader.read(tag_oid.strip()) if tag_oid.strip() else None
+            if got is None or got[1] != "tag":
+                problems.append(f"审批 {ref} 的签名标签 {tag_oid[:10]} 不存在")
+                report["approvals"].append(entry)
+                continue
+            tag = parse_tag(got[0], got[2])
+            first, _, rest = tag.message.partition("\n")
+            entry["verdict"] = first.strip()
+            entry["opinion"] = rest.strip()
+            judged_tag = verifier.finding("tag", unit_id, tag.oid, times.get(tag.oid), f"审批 {ref}",
+                                          tag.payload, tag.signature, ref=ref)
+            entry["trusted_time"] = None if judged_tag.trusted_time == UNKNOWN else judged_tag.trusted_time
+            entry["pending"] = _pending_only(judged_tag)
+            ok = judged_tag.valid
+            if entry["pending"]:
+                problems.append(f"审批 {ref} {judged_tag.reason}")
+            elif not ok:
+                problems.append(f"审批 {ref} 无效：{judged_tag.reason}")
+            elif judged_tag.signer != reviewer:
+                ok = False
+                problems.append(f"审批 {ref} 由 {judged_tag.signer} 签名，不是 {reviewer}")
+            elif entry["verdict"] != "approve":
+                ok = False
+                problems.append(f"审批 {ref} 的结论是“{entry['verdict']}”，不是同意")
+            elif mr_head and tag.object != mr_head:
+                ok = False
+                problems.append(f"审批 {ref} 针对的不是被合并的版本（{tag.object[:10]}）")
+            entry["valid"] = ok
+            valid_approvals += ok
+            report["approvals"].append(entry)
+        from repo_tools.workflow.report import issued_steps  # 会签, 签发, 复核 (repo_tools/workflow/)
+        report["steps"], step_problems = issued_steps(verifier, reader, reg, unit_id, trailers, times, mr_head,
+                                                      city.log_file)
+        problems += step_problems
+        if not any(s["step"] == "sign-off" for s in report["steps"]):
+            problems.append("没有签发记录（Sign-Off）：公文未经负责人签名签发")
+        unit = reg.unit(unit_id)
+        required = unit.required_approvals if unit else 1
+        waiting = sum(1 for a in report["approvals"] if a.get("pending"))
+        if valid_approvals < required and valid_approvals + waiting < required:
+            problems.append(f"有效审批 {valid_approvals} 个，少于本单位要求的 {required} 个")
+    report["ok"] = report["sealed"] and report["seal_valid"] and not problems
+    return report
+
+
+# Deliveries and receipts (Art. 27-29) --------------------------------------------------------
+def _signed_step(verifier: Verifier, reader: ObjectReader, kind: str, unit: str, oid: str,
+                 trusted: str | None, summary: str, roles: tuple[str, ...], expected: str | None
+                 ) -> tuple[dict[str, Any], list[str]]:
+    """Who signed one delivery or handling commit, at what trusted time, whether the key was
+    valid then for `unit`, and whether the signer held one of `roles` (and is `expected`)."""
+    got = reader.read(oid)
+    payload, signature = (b"", None)
+    if got is not None:
+        commit = parse_commit(oid, got[2])
+        payload, signature = commit.payload, commit.signature
+    judged = verifier.finding(kind, unit, oid, trusted, summary, payload, signature)
+    entry = {"commit": oid, "signer": judged.signer, "signer_name": judged.signer_name, "key": judged.key,
+             "trusted_time": None if judged.trusted_time == UNKNOWN else judged.trusted_time,
+             "valid": judged.valid, "reason": judged.reason}
+    problems: list[str] = []
+    if not judged.valid:
+        problems.append(f"{summary}：签名无效（{judged.reason}）")
+    else:
+        person = verifier.registry_then(oid, trusted).person(judged.signer or "")
+        if person is None or not any(r in person.roles for r in roles):
+            entry["valid"] = False
+            role = "或".join(ROLE_NAMES[r] for r in roles)
+            entry["reason"] = f"签名人不是{role}"
+            problems.append(f"{summary}：签名人 {judged.signer_name} 不是{role}")
+        elif expected and judged.signer != expected:
+            entry["valid"] = False
+            entry["reason"] = f"记录写明经办人 {expected}，签名人却是 {judged.signer}"
+            problems.append(f"{summary}：{entry['reason']}")
+    return entry, problems
+
+
+def delivery_report(city: City, delivery: Any, verifier: Verifier | None = None,
+                    times: dict[str, str] | None = None) -> dict[str, Any]:
+    """One delivery as the receiving repository holds it: the sender's signature (a clerk or
+    seal custodian of the sending unit, key valid at the transmission time), the delivered tree
+    against the sealing merge on the sender's main, and every handling step (a clerk of the
+    receiving unit, key valid at the step's trusted time)."""
+    from repo_tools.transmit import deliveries as transmit
+    verifier = verifier or Verifier(city)
+    times = times if times is not None else eventlog.trusted_times(city.log_file)
+    record = delivery.record
+    from_unit, to_unit = delivery.from_unit, delivery.to_unit
+    repo = getattr(delivery, "repo", None) or city.unit_repo(to_unit)
+    report: dict[str, Any] = {"id": delivery.id, "from": from_unit, "to": to_unit,
+                              "number": record.get("number"), "title": record.get("title"),
+                              "status": delivery.status, "resend_of": record.get("resend_of"),
+                              "sealing_commit": record.get("sealing_commit"), "document_matches_seal": False,
+                              "problems": [], "ok": False}
+    problems: list[str] = report["problems"]
+    with ObjectReader(repo, env=clean_env()) as reader:
+        sender, found = _signed_step(verifier, reader, "delivery", from_unit, delivery.commit,
+                                     times.get(delivery.commit), f"传输 {delivery.id}",
+                                     transmit.SENDER_ROLES, str(record.get("sender") or "") or None)
+        report["sent"] = {**sender, "action": "sent"}
+        problems += found
+        steps = []
+        for step in delivery.handling:
+            entry, found = _signed_step(verifier, reader, "handling", to_unit, step.commit,
+                                        times.get(step.commit),
+                                        f"传输 {delivery.id} 第 {step.step} 步（{transmit.ACTION_VERBS.get(step.action, step.action)}）",
+                                        ("clerk",), step.by or None)
+            steps.append({"step": step.step, "action": step.action, "by": step.by, **entry})
+            problems += found
+        report["handling"] = steps
+    delivered = rev_parse(repo, f"{delivery.commit}:{transmit.DOCUMENT}", env=clean_env())
+    sealing = str(record.get("sealing_commit") or "")
+    path = str(record.get("path") or "")
+    sealed_tree = rev_parse(city.unit_repo(from_unit), f"{sealing}:{path}", env=clean_env()) \
+        if sealing and path and city.unit_repo(from_unit).is_dir() else None
+    report["document_matches_seal"] = bool(delivered and delivered == sealed_tree)
+    if not report["document_matches_seal"]:
+        problems.append(f"传输 {delivery.id} 的公文与发文单位盖章合并 {sealing[:10]} 中的 {path} 不一致")
+    report["ok"] = not problems
+    return report
+
+
+def delivery_reports(city: City, unit_id: str, verifier: Verifier | None = None
+                     ) -> dict[str, list[dict[str, Any]]]:
+    """Deliveries the unit received (`received`) and sent (`sent`), each judged by `delivery_report`."""
+    from repo_tools.transmit import deliveries as transmit
+    verifier = verifier or Verifier(city)
+    times = eventlog.trusted_times(city.log_file)
+    return {"received": [delivery_report(city, d, verifier, times)
+                         for d in transmit.deliveries_in(city, unit_id, times=times)],
+            "sent": [delivery_report(city, d, verifier, times)
+                     for d in transmit.sent_by(city, unit_id, times=times)]}
+
+
+def registry_findings(verifier: Verifier) -> list[Finding]:
+    """Every commit of the registry itself: signed by the city authority, or by a person who was,
+    in the registry just before that commit, an e-gov admin or a unit admin (Art. 6, 12), with a
+    key valid at the commit's trusted time. (What each admin may change is the hook's rule.)"""
+    from repo_tools.lifecycle.history import holder_then
+    city = verifier.city
+    repo = city.registry_repo
+    verifier.registry_then(None, None)  # builds the history
+    history = verifier._history
+    times = eventlog.trusted_times(city.log_file, "registry")
+    authority = city.authority_fingerprint().upper()
+    out: list[Finding] = []
+    commits = git("rev-list", "--reverse", "--topo-order", "refs/heads/main", cwd=repo, env=clean_env(),
+                  check=False).split()
+    with verifier.reader(repo) as reader:
+        for oid in commits:
+            got = reader.read(oid)
+            if got is None:
+                continue
+            commit = parse_commit(oid, got[2])
+            summary = commit.message.strip().splitlines()[0] if commit.message.strip() else ""
+            trusted = times.get(oid)
+            base = dict(kind="registry-commit", id=oid, summary=summary, trusted_time=trusted or UNKNOWN, ref=None)
+            if commit.signature is None:
+                out.append(Finding(**base, signer=None, signer_name=None, key=None, role=None, valid=False,
+                                   reason="没有签名"))
+                continue
+            sig = verifier._signature(commit.payload, commit.signature)
+            fpr = (sig.fingerprint or "").upper()
+            if sig.valid and fpr == authority:
+                out.append(Finding(**base, signer="authority", signer_name="城市电子政务根密钥", key=fpr,
+                                   role="根密钥", valid=True, reason="有效"))
+                continue
+            before = history.load(commit.parents[0]) if commit.parents else Registry(None)
+            holder = holder_then(verifier.reg, before, fpr)
+            who = dict(signer=holder.id if holder else None, signer_name=holder.name if holder else None,
+                       key=sig.fingerprint, role=role_of(before, holder) if holder else None)
+            moment = timeutil.parse(trusted) if trusted else None
+            if not sig.valid:
+                why = "签名密钥未登记" if not sig.key_known else f"签名校验失败（{sig.status}）"
+                out.append(Finding(**base, **who, valid=False, reason=why))
+            elif holder is None or holder.kind != "person" or not (
+                    before.is_egov_admin(holder.id) or before.is_unit_admin(holder.id)):
+                out.append(Finding(**base, **who, valid=False,
+                                   reason="签名人当时不是电子政务办公室或单位的系统管理员，无权修改登记系统"))
+            elif moment is None:
+                out.append(Finding(**base, **who, valid=False, reason="可信时间未知：事件日志中没有带来该提交的推送"))
+            else:
+                problem = _window_problem(holder.key, moment)
+                out.append(Finding(**base, **who, valid=problem is None, reason=problem or "有效"))
+    return out
+
+
+def documents_on_main(city: City, unit_id: str) -> list[str]:
+    from repo_tools.git.repo import list_tree
+    files = list_tree(city.unit_repo(unit_id), "refs/heads/main", "documents", env=clean_env())
+    return sorted(p[:-len("/index.md")] for p in files if p.endswith("/index.md"))
+
+
+def _units_for(city: City, reg: Registry, unit_id: str | None) -> list[str]:
+    if unit_id:
+        if reg.unit(unit_id) is None:
+            raise Refused("not-found", what="单位", name=unit_id, remedy="请检查单位标识（oa unit list）。")
+        return [unit_id]
+    here = git("config", "--get", "oa.unit", check=False).strip()
+    if here and reg.unit(here) is not None:
+        return [here]
+    return [u for u in reg.units if city.unit_repo(u).is_dir()]
+
+
+def verify(city: City, unit_id: str | None = None, target: str | None = None) -> dict[str, Any]:
+    """The full report for one unit (or all): findings per object and per document; `ok` only
+    when every signature counts and every document holds."""
+    verifier = Verifier(city)
+    reg = verifier.reg
+    units = []
+    for unit in _units_for(city, reg, unit_id):
+        repo = city.unit_repo(unit)
+        times = eventlog.trusted_times(city.log_file, unit)
+        doc_paths: list[str] | None = None
+        rev_target = target
+        if target is not None:
+            path = target.rstrip("/").removesuffix("/index.md")
+            if rev_parse(repo, f"refs/heads/main:{path}/index.md", env=clean_env()):
+                doc_paths, rev_target = [path], None
+            elif rev_parse(repo, target, env=clean_env()) is None and ".." not in target:
+                raise Refused("not-found", what="修订或路径", name=target,
+                              remedy="请给出本单位仓库中的修订（如 main、提交号、A..B）或 main 上的公文目录。")
+        if doc_paths is None:
+            findings = unit_findings(verifier, unit, rev_target, times)
+            doc_paths = documents_on_main(city, unit) if target is None else []
+        else:
+            findings = []
+        documents = [document_report(city, unit, p, verifier, times) for p in doc_paths]
+        deliveries = delivery_reports(city, unit, verifier) if target is None else {"received": [], "sent": []}
+        ok = all(f.valid for f in findings) and all(d["ok"] for d in documents) \
+            and all(d["ok"] for rows in deliveries.values() for d in rows)
+        units.append({"unit": unit, "name": reg.units[unit].name, "ok": ok,
+                      "objects": [f.to_dict() for f in findings], "documents": documents,
+                      "deliveries": deliveries})
+    registry: dict[str, Any] | None = None
+    if unit_id is None and target is None:
+        found = registry_findings(verifier)
+        registry = {"ok": all(f.valid for f in found), "objects": [f.to_dict() for f in found]}
+    ok = all(u["ok"] for u in units) and (registry is None or registry["ok"])
+    return {"ok": ok, "registry": reg.commit, "checked_at": timeutil.iso(timeutil.now()),
+            "units": units, "registry_commits": registry,
+            "cache": {"hits": verifier.hits, "misses": verifier.misses}}
+
+
+KIND_NAMES = {"commit": "提交", "tag": "标签", "push-certificate": "推送证书", "registry-commit": "登记系统提交"}
+
+
+def render_text(report: dict[str, Any]) -> str:
+    """The report for people (Chinese)."""
+    from repo_tools.review.requests import VERDICT_NAMES  # review judges with verify: import here, not at the top
+    lines: list[str] = []
+    for unit in report["units"]:
+        lines.append(f"━━ {unit['name']}（{unit['unit']}）：{'全部有效' if unit['ok'] else '存在问题'} ━━")
+        for f in unit["objects"]:
+            mark = "✓" if f["valid"] else "✗"
+            who = f"{f['signer_name'] or '（未知）'}" + (f"〔{f['role']}〕" if f["role"] else "")
+            time = "未知" if f["trusted_time"] == UNKNOWN else f["trusted_time"]
+            lines.append(f"{mark} {KIND_NAMES.get(f['kind'], f['kind'])} {f['id'][:10]} {f['summary'][:40]}")
+            lines.append(f"    签名人：{who}  密钥：{f['key'] or '—'}  可信时间：{time}")
+            if not f["valid"]:
+                lines.append(f"    原因：{f['reason']}")
+        for d in unit["documents"]:
+            mark = "✓" if d["ok"] else "✗"
+            lines.append(f"{mark} 公文 {d['path']}  文号：{d['number'] or '（无）'}")
+            if d["seal"]:
+                state = "有效" if d["seal_valid"] else ("待见证" if d.get("pending") else "无效")
+                lines.append(f"    印章：{d['seal']['id']}（保管人 {d['seal']['custodian'] or '未指定'}）"
+                             f" {state}，盖章时间 {d['sealed_at'] or '未知'}")
+            if d.get("witness"):
+                w = d["witness"]
+                if w["status"] == "witnessed":
+                    lines.append(f"    见证：日志第 {w['entry']} 号条目，在 {w['checkpoint_size']} 条的检查点内，"
+                                 f"见证单位 {'、'.join(w['cosigners'])}")
+                else:
+                    lines.append(f"    见证：待见证（日志第 {w['entry']} 号条目，需 {w['quorum']} 个见证单位联署）")
+            for a in d["approvals"]:
+                verdict = VERDICT_NAMES.get(a["verdict"] or "", a["verdict"] or "")
+                lines.append(f"    审批：{a['name']}（{a['reviewer']}）{verdict}：{a['opinion'] or '（无意见）'}"
+                             f" {'有效' if a['valid'] else '无效'}")
+            for p in d["problems"]:
+                lines.append(f"    问题：{p}")
+        for direction, title in (("sent", "发出"), ("received", "收到")):
+            for d in unit.get("deliveries", {}).get(direction, []):
+                mark = "✓" if d["ok"] else "✗"
+                peer = d["to"] if direction == "sent" else d["from"]
+                lines.append(f"{mark} {title}传输 {d['id']} {d['number']}（{'接收' if direction == 'sent' else '发文'}单位 {peer}）"
+                             f"  内容与盖章版本{'一致' if d['document_matches_seal'] else '不一致'}")
+                for step in [d["sent"], *d["handling"]]:
+                    verb = {"sent": "发送", "received": "签收", "registered": "登记", "returned": "退文",
+                            "resend-requested": "请求重发"}.get(step["action"], step["action"])
+                    lines.append(f"    {verb}：{step['signer_name'] or '（未知）'}（{step['signer'] or '—'}）"
+                                 f" 可信时间 {step['trusted_time'] or '未知'} 密钥 {'当时有效' if step['valid'] else '无效：' + step['reason']}")
+                for p in d["problems"]:
+                    lines.append(f"    问题：{p}")
+    registry = report.get("registry_commits")
+    if registry is not None:
+        wrong = [f for f in registry["objects"] if not f["valid"]]
+        lines.append(f"━━ 登记系统：{len(registry['objects'])} 个提交，"
+                     f"{'全部由当时有权的管理员签名' if not wrong else str(len(wrong)) + ' 个有问题'} ━━")
+        for f in wrong:
+            lines.append(f"✗ 登记系统提交 {f['id'][:10]} {f['summary'][:40]}：{f['reason']}")
+    bad = len([f for f in (registry or {}).get("objects", []) if not f["valid"]]) + \
+        sum(1 for u in report["units"] for f in u["objects"] if not f["valid"]) + \
+        sum(1 for u in report["units"] for d in u["documents"] if not d["ok"]) + \
+        sum(1 for u in report["units"] for rows in u.get("deliveries", {}).values() for d in rows if not d["ok"])
+    lines.append("结论：全部签名与公文验证通过。" if report["ok"] else f"结论：验证未通过，{bad} 项问题。")
+    return "\n".join(lines)
