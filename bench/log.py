@@ -27,8 +27,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from repo_tools.log import eventlog  # noqa: E402
-from repo_tools.log import audit, note, policy, store, tiles  # noqa: E402
+from repo_tools.log import (  # noqa: E402
+    audit,
+    eventlog,  # noqa: E402
+    note,
+    policy,
+    store,
+    tiles,
+)
 from repo_tools.log.tlog import check_record, check_tree, prove_record, prove_tree, record_hash  # noqa: E402
 
 

@@ -28,8 +28,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 from hook import git, typical_push  # noqa: E402
 
 from repo_tools import city as city_mod  # noqa: E402
-from repo_tools.identity import keys  # noqa: E402
 from repo_tools.git.clone import clone  # noqa: E402
+from repo_tools.identity import keys  # noqa: E402
 from repo_tools.server import service  # noqa: E402
 from repo_tools.server.identity import enable_ssh  # noqa: E402
 from repo_tools.server.layout import ServiceLayout  # noqa: E402

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import yaml
 
-from repo_tools.log import eventlog
-from repo_tools.identity import keys
 from repo_tools import timeutil
 from repo_tools.git.repo import Signer, clean_env, commit_and_push, git, list_tree
+from repo_tools.identity import keys
+from repo_tools.log import eventlog
 from repo_tools.messages import Refused
 from repo_tools.registry.records import EGOV, ROLES, KeyRecord, Person, Registry, Seal, Unit, dump, dump_seals
 from repo_tools.resources import project_path
@@ -30,7 +30,7 @@ class City:
     root: Path
 
     @classmethod
-    def at(cls, root: str | Path) -> "City":
+    def at(cls, root: str | Path) -> City:
         city = cls(Path(root).resolve())
         if not (city.root / "registry.git").is_dir():
             raise Refused("not-found", what="城市目录", name=str(root),

@@ -2,7 +2,7 @@
 Standard Time with an explicit offset, so that logs read the same everywhere."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 CST = timezone(timedelta(hours=8), "CST")
 

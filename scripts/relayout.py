@@ -159,7 +159,7 @@ def rewrite_file(path: Path) -> bool:
         first = lines[start - 1]
         indent = first[: len(first) - len(first.lstrip())]
         tail_line = lines[end - 1]
-        # keep a trailing comment such as `# noqa: E402`
+        # keep a trailing comment such as a noqa marker
         comment = ""
         if "#" in tail_line and end == start:
             code, _, rest = tail_line.partition("  #")

@@ -10,19 +10,27 @@ from pathlib import Path
 
 import bagit
 import pytest
-
 from fixtures import Workspace, _drop_key, run
-from repo_tools.archive import packages as archive_mod
+
 from repo_tools.archive import (
     access as archive_access,
+)
+from repo_tools.archive import (
     checks as archive_checks,
+)
+from repo_tools.archive import (
     export as archive_export,
+)
+from repo_tools.archive import packages as archive_mod
+from repo_tools.archive import (
     reference as archive_reference,
+)
+from repo_tools.archive import (
     stats as archive_stats,
 )
-from repo_tools.log import eventlog
 from repo_tools.archive.stats_svg import stats_svg
 from repo_tools.git.repo import PushRefused, Scratch, clean_env, git
+from repo_tools.log import eventlog
 from repo_tools.messages import Refused
 
 NOTICE = """---

@@ -7,16 +7,16 @@ import json
 
 import pytest
 from click.testing import CliRunner
-
 from fixtures import Workspace
 from keys_support import place_without_hook, trusted_time
-from repo_tools.registry import applications
-from repo_tools.identity import certificates
+
 from repo_tools import timeutil
-from repo_tools.registry.applications import Application
 from repo_tools.cli import oa
 from repo_tools.git.repo import PushRefused
+from repo_tools.identity import certificates
 from repo_tools.messages import Refused
+from repo_tools.registry import applications
+from repo_tools.registry.applications import Application
 from repo_tools.registry.records import dump
 from repo_tools.verify.report import verify
 

@@ -110,8 +110,8 @@ def test_site_build_for_an_unknown_audience_is_refused(ws: Workspace) -> None:
 def test_archive_access_by_path_or_number(ws: Workspace) -> None:
     from archive_test import land_2013
 
-    from repo_tools.archive import packages as archive_mod
     from repo_tools.archive import access as archive_access
+    from repo_tools.archive import packages as archive_mod
     land_2013(ws)
     package = archive_mod.archive(ws.city, "lagov", 2013, "sun")
     assert package is not None
@@ -133,8 +133,8 @@ def test_doc_render_refuses_when_the_seal_cannot_be_drawn(ws: Workspace, monkeyp
     from click.testing import CliRunner
     from fixtures import run
 
-    from repo_tools.seal import image as seal_image
     from repo_tools.cli import oa as oa_cli
+    from repo_tools.seal import image as seal_image
     land_2013(ws)
     work = ws.clone("lagov", "zhang")
     run(["git", "pull", "-q", "origin", "main"], work)

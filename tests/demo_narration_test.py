@@ -7,9 +7,9 @@ from pathlib import Path
 from fixtures import Workspace
 from rich.console import Console
 
-from repo_tools.identity import certificates
 from repo_tools.city import City
 from repo_tools.demo.state import DemoState, chinese_numeral
+from repo_tools.identity import certificates
 
 DRAFT = "---\ntitle: 一条信息\ncolumn: 政务动态\ndate: 2026-11-20\n---\n\n正文。\n"
 

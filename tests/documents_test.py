@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from fixtures import Workspace, run, signed_off
-from repo_tools.documents import model as documents, drafting, worktree_check
+
+from repo_tools.documents import drafting, worktree_check
+from repo_tools.documents import model as documents
 from repo_tools.registry.records import Registry, Unit, unit_from_dict
 
 CONTENT = Path(__file__).resolve().parent.parent / "content"
@@ -285,6 +286,7 @@ def test_deleting_a_listed_attachment_is_refused(ws: Workspace) -> None:
 
 def test_main_needs_numbers_and_refuses_duplicates(ws: Workspace) -> None:
     from forged_merges import hand_merge
+
     from repo_tools.review import requests as review
     work = ws.clone("lagov", "zhang")
     ws.commit(work, {"documents/2013/a/index.md": text_of(NOTICE)})

@@ -17,8 +17,8 @@ from pathlib import Path
 
 from repo_tools import city as city_mod
 from repo_tools.city import City
-from repo_tools.git.repo import clean_env, git
 from repo_tools.git.clone import clone
+from repo_tools.git.repo import clean_env, git
 from repo_tools.log import enrol
 
 # (unit id, name, agency codes, level)
@@ -132,8 +132,8 @@ class Workspace:
         reviewer with their personal key.
         """
         from repo_tools.documents import frontmatter
-        from repo_tools.seal import numbering, sealing
         from repo_tools.review import requests as review
+        from repo_tools.seal import numbering, sealing
         work = self.clone(unit, author)
         run(["git", "checkout", "-q", "-b", f"draft/land-{work.name}"], work)
         code = None

@@ -4,8 +4,9 @@ from __future__ import annotations
 from datetime import date
 
 from fixtures import Workspace
-from repo_tools.documents import frontmatter
+
 from repo_tools import timeutil
+from repo_tools.documents import frontmatter
 from repo_tools.git.repo import PushRefused, Scratch, clean_env, git, push, rev_parse
 from repo_tools.review.requests import ReviewView, document_folders
 from repo_tools.workflow import steps

@@ -8,13 +8,13 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from fixtures import Workspace, run
 from PIL import Image
 
-from fixtures import Workspace, run
 from repo_tools import city as city_mod
-from repo_tools.log import eventlog
-from repo_tools.identity import keys
 from repo_tools.git.repo import clean_env, git
+from repo_tools.identity import keys
+from repo_tools.log import eventlog
 
 BULLETIN = "---\ntitle: 市政府召开常务会议\ncolumn: 政务动态\ndate: 2026-11-20\n---\n\n会议研究了有关事项。\n"
 
@@ -333,9 +333,9 @@ def test_repeated_failed_authentication_locks_the_account_until_an_admin_enables
 
 
 def test_unit_leader_is_named_by_egov_and_must_belong_to_the_unit(ws: Workspace) -> None:
-    from repo_tools.registry.applications import approvers_of
     from repo_tools.git.repo import PushRefused, commit_and_push
     from repo_tools.messages import Refused
+    from repo_tools.registry.applications import approvers_of
     from repo_tools.registry.records import dump
     assert approvers_of(ws.city.registry(), "jyj") == []  # nobody could approve jyj's applications
     before = ws.snapshot()

@@ -8,13 +8,13 @@ from datetime import datetime, timedelta
 
 import pytest
 from click.testing import CliRunner
-
 from fixtures import Workspace
 from keys_support import seal_document
+
 from repo_tools import incident, timeutil
-from repo_tools.transmit import deliveries as transmit
 from repo_tools.cli import oa
 from repo_tools.messages import Refused
+from repo_tools.transmit import deliveries as transmit
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=timeutil.CST)
 FIELDS = {"id", "summary", "since", "respond_by", "escalate_at", "responded_at", "resolved_at", "status"}

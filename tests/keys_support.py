@@ -8,12 +8,13 @@ import subprocess
 from dataclasses import dataclass
 
 from fixtures import Workspace, run, signed_off
-from repo_tools.log import eventlog
+
+from repo_tools import timeutil
 from repo_tools.documents import frontmatter
+from repo_tools.git.repo import Scratch, Signer, clean_env, git, rev_parse
+from repo_tools.log import eventlog
 from repo_tools.review import requests as review
 from repo_tools.seal import sealing
-from repo_tools import timeutil
-from repo_tools.git.repo import Scratch, Signer, clean_env, git, rev_parse
 
 DOC = """---
 type: 通知

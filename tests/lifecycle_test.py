@@ -8,9 +8,9 @@ import json
 import pytest
 import yaml
 from click.testing import CliRunner
-
 from fixtures import Workspace
 from keys_support import seal_document
+
 from repo_tools import city as city_mod
 from repo_tools import lifecycle, timeutil
 from repo_tools.cli import oa

@@ -199,8 +199,11 @@ from pathlib import Path  # noqa: E402
 
 from fixtures import Workspace  # noqa: E402
 
-from repo_tools.log import eventlog  # noqa: E402
-from repo_tools.log import audit, policy  # noqa: E402
+from repo_tools.log import (  # noqa: E402
+    audit,
+    eventlog,  # noqa: E402
+    policy,
+)
 
 
 def _published(ws: Workspace) -> tuple[note.Note, note.Checkpoint]:

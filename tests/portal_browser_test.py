@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 from portal_support import PERSON_SECRET, UNIT_SECRET, UNIT_URL, sample_city
 
-from repo_tools.identity import lockout
 from repo_tools.cli import oa
+from repo_tools.identity import lockout
 from repo_tools.portal.server import PortalServer
 
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)

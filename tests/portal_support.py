@@ -13,11 +13,11 @@ from urllib.parse import urlencode
 
 from fixtures import Workspace, copy_city, run, short_tmpdir
 
-from repo_tools.review import requests as review
-from repo_tools.transmit import deliveries as transmit
 from repo_tools.city import City
 from repo_tools.portal.auth import reset_password
+from repo_tools.review import requests as review
 from repo_tools.site import build_site
+from repo_tools.transmit import deliveries as transmit
 
 PUBLIC_TITLE = "关于印发六安市协同办公系统使用管理办法（试行）的通知"
 PUBLIC = f"""---

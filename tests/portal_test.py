@@ -24,9 +24,9 @@ from portal_support import (
     text,
 )
 
-from repo_tools.log import eventlog
-from repo_tools.identity import lockout
 from repo_tools.cli import oa
+from repo_tools.identity import lockout
+from repo_tools.log import eventlog
 from repo_tools.messages import Refused
 from repo_tools.portal.app import SESSION_COOKIE
 from repo_tools.portal.auth import reset_password

@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from fixtures import Workspace, run
 from forged_merges import hand_merge
-from repo_tools.review import requests as review
-from repo_tools.seal import sealing
+
 from repo_tools.git.repo import clean_env, git
 from repo_tools.messages import Refused
 from repo_tools.registry.records import dump
+from repo_tools.review import requests as review
+from repo_tools.seal import sealing
 
 OA = str(Path(sys.executable).parent / "oa")
 BULLETIN = "---\ntitle: 市政府召开常务会议\ncolumn: 政务动态\ndate: 2026-11-20\n---\n\n会议研究了有关事项。\n"

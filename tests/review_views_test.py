@@ -8,10 +8,10 @@ import json
 from fixtures import Workspace, run
 from review_test import BULLETIN, assert_refused, draft, hand_tag, mr_head, oa
 
+from repo_tools.git.repo import clean_env, git
 from repo_tools.identity import certificates
 from repo_tools.review import requests as review
 from repo_tools.seal import sealing
-from repo_tools.git.repo import clean_env, git
 from repo_tools.verify.report import PENDING_TEXT
 
 

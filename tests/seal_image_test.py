@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from repo_tools.messages import Refused
 from repo_tools.hook.rules.content import check_file
+from repo_tools.messages import Refused
 from repo_tools.seal.image import PNG_DPI, seal_png, seal_svg
 
 NAME = "六安市人民政府办公室"

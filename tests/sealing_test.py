@@ -7,17 +7,17 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from fixtures import Workspace, run, signed_off
 from forged_merges import hand_merge
-from repo_tools.log import eventlog
+
 from repo_tools.documents import frontmatter
-from repo_tools.seal import numbering, sealing
-from repo_tools.review import requests as review
-from repo_tools.git.repo import clean_env, git, parse_commit
-from repo_tools.messages import Refused
 from repo_tools.git.push import SignatureVerifier
+from repo_tools.git.repo import clean_env, git, parse_commit
+from repo_tools.log import eventlog
+from repo_tools.messages import Refused
 from repo_tools.registry.records import dump
+from repo_tools.review import requests as review
+from repo_tools.seal import numbering, sealing
 
 OA = str(Path(sys.executable).parent / "oa")
 BULLETIN = "---\ntitle: 市政府召开常务会议\ncolumn: 政务动态\ndate: 2026-11-20\n---\n\n会议研究了有关事项。\n"

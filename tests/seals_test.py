@@ -6,17 +6,16 @@ import json
 
 import pytest
 from click.testing import CliRunner
-
-from fixtures import Workspace, signed_off
+from fixtures import Workspace, run, signed_off
 from forged_merges import hand_merge
-from fixtures import run
 from keys_support import DOC, main_of, seal_document
-from repo_tools.review import requests as review
-from repo_tools.seal import sealing, seals
+
 from repo_tools.cli import oa
 from repo_tools.git.repo import PushRefused
 from repo_tools.messages import Refused
 from repo_tools.registry.records import dump_seals
+from repo_tools.review import requests as review
+from repo_tools.seal import sealing, seals
 
 
 def approved_request(ws: Workspace, slug: str) -> int:

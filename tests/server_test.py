@@ -10,13 +10,12 @@ import shlex
 import shutil
 import socket
 import subprocess
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 import yaml
-
 from fixtures import short_tmpdir
 
 from repo_tools import city as city_mod
@@ -30,8 +29,8 @@ from repo_tools.server.setup import install_interpreter, setup
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="需要 root：测试要建立 Unix 账户并运行 sshd")
 
 PROJECT = Path(__file__).resolve().parent.parent
-DENIED = "拒绝（{0}）：{1}{2}".format(*render("ssh-denied"))
-GIT_ONLY = "拒绝（{0}）：{1}{2}".format(*render("ssh-git-only"))
+DENIED = "拒绝（{}）：{}{}".format(*render("ssh-denied"))
+GIT_ONLY = "拒绝（{}）：{}{}".format(*render("ssh-git-only"))
 
 
 def _free_port() -> int:
@@ -121,7 +120,7 @@ def served() -> Iterator[Served]:
         # People's own `oa`: Debian's python, readable by every account (not root's pyenv).
         python = install_interpreter(base / "cv", base / "ca")
         subprocess.run(["chmod", "-R", "go+rX", str(base / "cv"), str(base / "ca")], check=True)
-        for pid, unit, name, roles in PEOPLE:
+        for pid, _unit, name, _roles in PEOPLE:
             acct = f"{pid}{tag}"
             home = base / pid
             subprocess.run(["useradd", "--create-home", "--home-dir", str(home), "--shell", "/bin/sh", acct],

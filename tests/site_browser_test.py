@@ -11,11 +11,10 @@ import threading
 from pathlib import Path
 
 import pytest
+from site_test import REGULATION, sealed_number  # noqa: E402  (tests/ is on sys.path via conftest)
 
 from repo_tools.site import build_site
 from repo_tools.site.serve import make_server
-
-from site_test import REGULATION, sealed_number  # noqa: E402  (tests/ is on sys.path via conftest)
 
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
 SCREENSHOT = Path(__file__).resolve().parent.parent / "docs" / "document-page.png"

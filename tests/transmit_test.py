@@ -8,20 +8,21 @@ from datetime import timedelta
 
 import pytest
 from click.testing import CliRunner
-from pypdf import PdfReader
-
 from fixtures import Workspace, run, signed_off
 from forged_merges import hand_merge
+from pypdf import PdfReader
+
 from repo_tools import city as city_mod
-from repo_tools.log import eventlog
-from repo_tools.identity import keys
-from repo_tools.review import requests as review
 from repo_tools import timeutil
-from repo_tools.transmit import deliveries as transmit
 from repo_tools.cli import oa
-from repo_tools.git.repo import PushRefused, Scratch, clean_env, git, parse_commit, push as signed_push
+from repo_tools.git.repo import PushRefused, Scratch, clean_env, git, parse_commit
+from repo_tools.git.repo import push as signed_push
+from repo_tools.identity import keys
+from repo_tools.log import eventlog
 from repo_tools.messages import Refused
 from repo_tools.registry.records import dump
+from repo_tools.review import requests as review
+from repo_tools.transmit import deliveries as transmit
 
 DOC_DIR = "documents/2013/oa-measures"
 DOC = """---

@@ -6,18 +6,17 @@ from __future__ import annotations
 import json
 
 from click.testing import CliRunner
-
 from fixtures import Workspace
-from keys_support import (approve, merge_commit, open_request, place_without_hook, seal_document, seal_signer,
-                          stock_git)
-from repo_tools.identity import certificates
-from repo_tools.seal import seals
+from keys_support import approve, merge_commit, open_request, place_without_hook, seal_document, seal_signer, stock_git
+
 from repo_tools import timeutil
-from repo_tools.registry.applications import Application, approved_files
-from repo_tools.registry.records import dump_seals
 from repo_tools.cli import oa
 from repo_tools.git.repo import Scratch, clean_env, git
+from repo_tools.identity import certificates
 from repo_tools.identity.keyring_export import export
+from repo_tools.registry.applications import Application, approved_files
+from repo_tools.registry.records import dump_seals
+from repo_tools.seal import seals
 from repo_tools.verify.report import Verifier, document_report, unit_findings, verify
 
 
@@ -157,7 +156,7 @@ def test_exported_keyring_verifies_with_stock_git(ws: Workspace) -> None:
     proc = stock_git(["verify-commit", sealed.merge], bare, target)
     assert proc.returncode == 0, proc.stderr
     assert "电子印章" in proc.stderr
-    for reviewer, tag in sealed.tags.items():
+    for tag in sealed.tags.values():
         proc = stock_git(["verify-tag", tag], bare, target)
         assert proc.returncode == 0, proc.stderr
     assert stock_git(["verify-commit", sealed.mr_head], bare, target).returncode == 0

@@ -13,8 +13,7 @@ import pytest
 from fixtures import Workspace
 from keys_support import seal_document
 
-from repo_tools.log import eventlog
-from repo_tools.log import note, policy, store, witness
+from repo_tools.log import eventlog, note, policy, store, witness
 from repo_tools.messages import Refused
 from repo_tools.verify.report import document_report
 

@@ -10,13 +10,13 @@ from fixtures import Workspace, run
 from forged_merges import hand_merge
 
 from repo_tools import city as city_mod
-from repo_tools.documents import frontmatter
-from repo_tools.review import requests as review
-from repo_tools.seal import sealing
 from repo_tools import timeutil
+from repo_tools.documents import frontmatter
 from repo_tools.git.repo import PushRefused, clean_env, commit_and_push, git, rev_parse
 from repo_tools.messages import Refused
 from repo_tools.registry.records import dump
+from repo_tools.review import requests as review
+from repo_tools.seal import sealing
 from repo_tools.workflow import acting, delegation, settings
 from repo_tools.workflow.steps import step_message
 

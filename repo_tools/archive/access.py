@@ -9,13 +9,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from repo_tools.log import eventlog
 from repo_tools import timeutil
 from repo_tools.archive.packages import find_item
 from repo_tools.city import City
-from repo_tools.git.repo import ObjectReader, Scratch, clean_env, git, parse_commit, rev_parse
-from repo_tools.messages import Refused
 from repo_tools.git.push import SignatureVerifier
+from repo_tools.git.repo import ObjectReader, Scratch, clean_env, git, parse_commit, rev_parse
+from repo_tools.log import eventlog
+from repo_tools.messages import Refused
 
 REGISTER_BRANCH = "archive-register"
 REGISTER_REF = f"refs/heads/{REGISTER_BRANCH}"

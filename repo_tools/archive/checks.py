@@ -17,10 +17,8 @@ import json
 import re
 from typing import Any
 
-from repo_tools.archive import reference as archive_reference
-from repo_tools.log import eventlog
-from repo_tools.documents import frontmatter
 from repo_tools import timeutil
+from repo_tools.archive import reference as archive_reference
 from repo_tools.archive.packages import (
     CATALOGUE,
     MAIN,
@@ -33,7 +31,9 @@ from repo_tools.archive.packages import (
     sha256,
 )
 from repo_tools.city import City
+from repo_tools.documents import frontmatter
 from repo_tools.git.repo import ObjectReader, clean_env, list_tree, parse_tag, rev_parse
+from repo_tools.log import eventlog
 from repo_tools.verify.report import document_report
 
 CHECKS = ("真实性", "完整性", "可用性", "安全性")

@@ -24,15 +24,13 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from repo_tools.archive import reference as archive_reference, retention as archive_retention
-from repo_tools.log import eventlog
-from repo_tools.documents import frontmatter
-from repo_tools.identity import keys
-from repo_tools.seal import numbering
 from repo_tools import timeutil
-from repo_tools.documents.frontmatter import json_safe
+from repo_tools.archive import reference as archive_reference
+from repo_tools.archive import retention as archive_retention
 from repo_tools.archive.reference import RETENTION_NAMES, RETENTION_ORDER, ArchiveReference
 from repo_tools.city import City
+from repo_tools.documents import frontmatter
+from repo_tools.documents.frontmatter import json_safe
 from repo_tools.git.repo import (
     ObjectReader,
     Scratch,
@@ -43,8 +41,11 @@ from repo_tools.git.repo import (
     parse_commit,
     parse_tag,
 )
+from repo_tools.identity import keys
+from repo_tools.log import eventlog
 from repo_tools.messages import Refused
 from repo_tools.registry.records import Registry
+from repo_tools.seal import numbering
 from repo_tools.verify.report import Verifier, document_report
 
 MAIN = "refs/heads/main"
@@ -592,7 +593,7 @@ def build_package(city: City, unit_id: str, year: int, actor: str) -> Package | 
     rows: list[dict[str, Any]] = []
     provenance = Provenance(city, unit_id, registry)
     try:
-        for n, (item, ref) in enumerate(zip(items, refs), start=1):
+        for n, (item, ref) in enumerate(zip(items, refs, strict=True), start=1):
             rel_dir = f"items/{ref}"
             item_dir = f"{base}/{rel_dir}"
             described = provenance.describe(item)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from repo_tools.archive.packages import catalogue_markdown, packages
 from repo_tools.archive.access import register
+from repo_tools.archive.packages import catalogue_markdown, packages
 from repo_tools.archive.reference import RETENTION_NAMES, RETENTION_ORDER
 from repo_tools.city import City
 

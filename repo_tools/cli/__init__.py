@@ -6,7 +6,6 @@ import click
 from repo_tools.cli import chinese
 from repo_tools.cli.context import Context, add_global_options
 
-
 chinese.install()
 
 

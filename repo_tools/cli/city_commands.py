@@ -8,10 +8,10 @@ from rich.console import Console
 from rich.table import Table
 
 from repo_tools import city as city_mod
-from repo_tools.log import eventlog
-from repo_tools.git.clone import clone as clone_unit
-from repo_tools.registry.records import ROLE_NAMES, ROLES, STATUS_NAMES
 from repo_tools.cli.context import Context, emit, pass_ctx, refusals_exit
+from repo_tools.git.clone import clone as clone_unit
+from repo_tools.log import eventlog
+from repo_tools.registry.records import ROLE_NAMES, ROLES, STATUS_NAMES
 
 
 @click.command("init")

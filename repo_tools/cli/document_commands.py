@@ -7,11 +7,12 @@ from pathlib import Path
 
 import click
 
-from repo_tools.documents import model as documents, drafting, worktree_check
+from repo_tools.cli.context import Context, emit, pass_ctx, refusals_exit
+from repo_tools.documents import drafting, worktree_check
+from repo_tools.documents import model as documents
 from repo_tools.git.repo import git
 from repo_tools.messages import Refused
 from repo_tools.registry.records import Registry, Unit
-from repo_tools.cli.context import Context, emit, pass_ctx, refusals_exit
 
 
 def _clone_root() -> Path:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import click
 
+from repo_tools.cli.context import Context, emit, pass_ctx, refusals_exit
 from repo_tools.identity import certificates
 from repo_tools.seal import seals
-from repo_tools.cli.context import Context, emit, pass_ctx, refusals_exit
 
 
 @click.group("cert")

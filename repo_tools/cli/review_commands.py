@@ -8,11 +8,11 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from repo_tools.review import requests as review_mod
-from repo_tools.seal import sealing
+from repo_tools.cli.context import Context, emit, pass_ctx, refusals_exit
 from repo_tools.git.repo import clean_env, git
 from repo_tools.messages import Refused
-from repo_tools.cli.context import Context, emit, pass_ctx, refusals_exit
+from repo_tools.review import requests as review_mod
+from repo_tools.seal import sealing
 
 STATES = {"open": "待审核", "merged": "已合并", "rejected": "已驳回"}
 

@@ -6,11 +6,11 @@ from datetime import date
 
 import click
 
-from repo_tools.messages import Refused
-from repo_tools.workflow import acting, delegation, settings
 from repo_tools.cli.city_commands import unit_group
 from repo_tools.cli.context import Context, emit, pass_ctx, refusals_exit
 from repo_tools.cli.review_commands import _unit, review_group, unit_option
+from repo_tools.messages import Refused
+from repo_tools.workflow import acting, delegation, settings
 
 
 def _day(text: str | None, what: str) -> date | None:

@@ -6,14 +6,15 @@ The chapter archives only what earlier chapters put on `main`; when they have no
 so and stops (it never publishes anything itself)."""
 from __future__ import annotations
 
-from repo_tools.archive import checks as archive_checks, export as archive_export
+from repo_tools.archive import checks as archive_checks
+from repo_tools.archive import export as archive_export
+from repo_tools.archive.access import access, register
 from repo_tools.archive.packages import Package, archive
 from repo_tools.archive.reference import RETENTION_NAMES
-from repo_tools.archive.access import access, register
 from repo_tools.archive.stats import stats
 from repo_tools.archive.stats_svg import render
-from repo_tools.git.repo import PushRefused, Scratch, clean_env, git
 from repo_tools.demo.state import DemoState
+from repo_tools.git.repo import PushRefused, Scratch, clean_env, git
 
 YEAR = 2013
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import yaml
 
-from repo_tools.git.clone import clone
-from repo_tools.documents.render import render_pdf
 from repo_tools.demo.state import DemoState
+from repo_tools.documents.render import render_pdf
+from repo_tools.git.clone import clone
 
 OA = [sys.executable, "-c", "from repo_tools.cli import main; main()"]
 REGULATION = "oa-measures"

@@ -8,9 +8,9 @@ import shutil
 from PIL import Image
 
 from repo_tools import city as city_mod
+from repo_tools.demo.state import DemoState
 from repo_tools.git.clone import clone
 from repo_tools.hook.entry import HEADER
-from repo_tools.demo.state import DemoState
 
 
 def run(state: DemoState) -> None:

@@ -7,13 +7,13 @@ from __future__ import annotations
 import os
 import subprocess
 
-from repo_tools.identity import certificates
-from repo_tools.seal import seals
+from repo_tools.demo.state import DemoState
 from repo_tools.git.clone import clone
+from repo_tools.identity import certificates
 from repo_tools.identity.keyring_export import export
+from repo_tools.seal import seals
 from repo_tools.seal.image import seal_png, seal_svg
 from repo_tools.verify.report import document_report, verify
-from repo_tools.demo.state import DemoState
 
 
 def _person(state: DemoState, unit: str, role: str) -> str:

@@ -10,11 +10,11 @@ from datetime import timedelta
 
 from repo_tools import city as city_mod
 from repo_tools import incident, lifecycle, timeutil
-from repo_tools.transmit import deliveries as transmit
+from repo_tools.demo.state import DemoState
 from repo_tools.git.clone import clone
 from repo_tools.messages import Refused
+from repo_tools.transmit import deliveries as transmit
 from repo_tools.verify.report import document_report, verify
-from repo_tools.demo.state import DemoState
 
 NEW_UNITS = [("xxzx", "六安市信息中心", ["六信"]), ("dsj", "六安市数据资源局", ["六数"]),
              ("aiwei", "六安市爱国卫生运动委员会办公室", ["六爱卫"])]
@@ -35,7 +35,7 @@ def run(state: DemoState) -> None:
 
     # Art. 12: the unit admin manages their own unit, and only it.
     clerk = next(p.id for p in city.registry().with_role("lagov", "clerk"))
-    person = lifecycle.set_roles(city, unit_admin, clerk, ["clerk", "archivist"])
+    lifecycle.set_roles(city, unit_admin, clerk, ["clerk", "archivist"])
     state.ok(f"本单位系统管理员 {unit_admin} 调整 {clerk} 的角色为 收文员、档案员（第十二条，登记系统钩子核对其只改本单位）")
     other = next(p.id for p in city.registry().members("jyj"))
     try:

@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 import shutil
 
+from repo_tools.demo.state import DemoState
 from repo_tools.log import audit, policy, proof, store, witness
 from repo_tools.messages import Refused
-from repo_tools.demo.state import DemoState
 
 
 def run(state: DemoState) -> None:

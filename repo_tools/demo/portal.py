@@ -10,14 +10,14 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
-from repo_tools.review import requests as review
-from repo_tools.seal import sealing
+from repo_tools.demo.state import DemoState
 from repo_tools.git.clone import clone
 from repo_tools.portal.auth import reset_password
 from repo_tools.portal.server import PortalServer
+from repo_tools.review import requests as review
+from repo_tools.seal import sealing
 from repo_tools.site import build_site
 from repo_tools.site.overlays import overlay_root
-from repo_tools.demo.state import DemoState
 
 UNIT = "jyj"
 FOLDER = "bulletins/工作动态/2013-04-10-jyj-internal"

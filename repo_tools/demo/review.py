@@ -6,17 +6,16 @@ before the 签发 and a 签发 by a reviewer refused."""
 from __future__ import annotations
 
 import shutil
-
 from datetime import timedelta
 
-from repo_tools.review import requests as review
-from repo_tools.seal import sealing
 from repo_tools import timeutil
-from repo_tools.workflow import acting, delegation, steps
-from repo_tools.workflow.settings import allowed_signers
+from repo_tools.demo.state import DemoState
 from repo_tools.git.clone import clone
 from repo_tools.messages import Refused
-from repo_tools.demo.state import DemoState
+from repo_tools.review import requests as review
+from repo_tools.seal import sealing
+from repo_tools.workflow import acting, delegation, steps
+from repo_tools.workflow.settings import allowed_signers
 
 REGULATION = "documents/2013/oa-measures"
 REGULATION_CODE = "六政办秘"

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from repo_tools.site import build_site
 from repo_tools.demo.state import DemoState
+from repo_tools.site import build_site
 
 
 def run(state: DemoState) -> None:

@@ -40,7 +40,7 @@ class DemoState:
     chapters: int = 0
 
     @classmethod
-    def start(cls, root: Path) -> "DemoState":
+    def start(cls, root: Path) -> DemoState:
         root.mkdir(parents=True, exist_ok=True)
         return cls(root=root, city=City(root / "city"), console=Console(highlight=False))
 

@@ -24,8 +24,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from repo_tools.documents import frontmatter
 from repo_tools import timeutil
+from repo_tools.documents import frontmatter
 from repo_tools.hook.rules.base import Refusal, refusal
 from repo_tools.hook.rules.classification import FRONT_MATTER_KEYS, check_text
 from repo_tools.registry.records import Registry, Unit

@@ -58,7 +58,7 @@ def title_segments(title: str) -> list[str]:
     points = {m.start() for m in _BREAK_BEFORE.finditer(title)}
     points |= {m.end() for m in _BREAK_AFTER.finditer(title)}
     cuts = sorted(p for p in points if 0 < p < len(title))
-    return [title[a:b] for a, b in zip([0, *cuts], [*cuts, len(title)]) if title[a:b]]
+    return [title[a:b] for a, b in zip([0, *cuts], [*cuts, len(title)], strict=True) if title[a:b]]
 
 
 def title_html(title: str) -> str:

@@ -12,7 +12,8 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from repo_tools.documents import model as documents, markup, official_form
+from repo_tools.documents import markup, official_form
+from repo_tools.documents import model as documents
 from repo_tools.messages import Refused
 
 LEADING_H1 = re.compile(r"\A\s*#\s+[^\n]*\n")

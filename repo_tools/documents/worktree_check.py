@@ -9,8 +9,8 @@ import subprocess
 from datetime import date
 from pathlib import Path
 
-from repo_tools.documents import model as documents
 from repo_tools import timeutil
+from repo_tools.documents import model as documents
 from repo_tools.git.repo import clean_env
 from repo_tools.hook.rules.base import Refusal
 from repo_tools.hook.rules.content import check_file

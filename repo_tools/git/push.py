@@ -15,9 +15,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from repo_tools.identity import keys
 from repo_tools.city import AUTHORITY, City
 from repo_tools.git.repo import ZERO, ObjectReader, ParsedCommit, ParsedTag, git, parse_commit, parse_tag
+from repo_tools.identity import keys
 from repo_tools.registry.records import KeyHolder, Registry
 
 if TYPE_CHECKING:

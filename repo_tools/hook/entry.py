@@ -12,8 +12,8 @@ from pathlib import Path
 
 from repo_tools import timeutil
 from repo_tools.city import City, refresh_server_keyring
-from repo_tools.git.repo import git
 from repo_tools.git.push import Push, RefUpdate, hook_env
+from repo_tools.git.repo import git
 from repo_tools.registry.records import Registry
 
 HEADER = "━━ 推送被拒绝（服务器规则检查未通过）：本次推送的内容均未被接受 ━━"

@@ -7,9 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from repo_tools import timeutil
-from repo_tools.registry.applications import require_executor, Application, approved_files, new_id
 from repo_tools.city import City, person_key
 from repo_tools.messages import Refused
+from repo_tools.registry.applications import Application, approved_files, new_id, require_executor
 from repo_tools.registry.records import KeyRecord, Person, Registry, dump
 
 REASONS = {"lost": "遗失", "compromised": "泄露", "left": "离职", "replaced": "更换"}

@@ -10,9 +10,9 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from repo_tools.identity import keys
 from repo_tools.city import City
 from repo_tools.git.repo import ObjectReader, clean_env, list_tree
+from repo_tools.identity import keys
 from repo_tools.messages import Refused
 
 

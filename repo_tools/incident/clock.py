@@ -19,9 +19,9 @@ from typing import Any
 
 from filelock import FileLock
 
-from repo_tools.log import eventlog
 from repo_tools import timeutil
 from repo_tools.city import City
+from repo_tools.log import eventlog
 from repo_tools.messages import Refused
 from repo_tools.registry.records import EGOV, Registry
 

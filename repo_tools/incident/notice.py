@@ -12,14 +12,14 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from repo_tools.documents import markup, official_form, render
-from repo_tools.seal import image as seal_image
 from repo_tools import timeutil
-from repo_tools.transmit import deliveries as transmit
 from repo_tools.city import City
+from repo_tools.documents import markup, official_form, render
+from repo_tools.incident.clock import EVENT, Incident, _lock, _require_office, find
 from repo_tools.messages import Refused
 from repo_tools.registry.records import EGOV
-from repo_tools.incident.clock import EVENT, Incident, _lock, _require_office, find
+from repo_tools.seal import image as seal_image
+from repo_tools.transmit import deliveries as transmit
 
 WAITING = ("sent", "received")
 STATUS_WORDS = {"sent": "未签收", "received": "已签收未登记"}
@@ -115,7 +115,7 @@ def write_notice(city: City, actor: str, ident: str, pdf: str | Path, now: datet
                 f"<style>{official_form.stylesheet()}</style></head><body>{fragment}</body></html>")
         parts = [work / "notice.pdf"]
         _pdf(page, work, parts[0])
-        for n, (unit, delivery) in enumerate(rows, 1):
+        for n, (_unit, delivery) in enumerate(rows, 1):
             folder = transmit.export_document(city, delivery, work / f"d{n}")
             sender = reg.unit(delivery.from_unit)
             name = sender.name if sender else str(delivery.record.get("from_name") or delivery.from_unit)

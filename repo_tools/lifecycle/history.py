@@ -9,13 +9,13 @@ only ever grow (a later `compromised_since` must still void later signatures).""
 from __future__ import annotations
 
 import bisect
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Iterable
 
-from repo_tools.log import eventlog
 from repo_tools import timeutil
+from repo_tools.log import eventlog
 from repo_tools.registry.records import KeyHolder, Registry
 
 
@@ -31,7 +31,7 @@ class RegistryHistory:
     _loaded: dict[str, Registry] = field(default_factory=dict)
 
     @classmethod
-    def from_log(cls, repo: Path, current: Registry, entries: Iterable[dict]) -> "RegistryHistory":
+    def from_log(cls, repo: Path, current: Registry, entries: Iterable[dict]) -> RegistryHistory:
         history = cls(repo, current)
         for entry in entries:
             if entry.get("type") != "push":
@@ -54,7 +54,7 @@ class RegistryHistory:
         return history
 
     @classmethod
-    def of_city(cls, city, current: Registry) -> "RegistryHistory":  # type: ignore[no-untyped-def]
+    def of_city(cls, city, current: Registry) -> RegistryHistory:  # type: ignore[no-untyped-def]
         return cls.from_log(city.registry_repo, current, eventlog.read(city.log_file))
 
     def commit_for(self, oid: str | None, moment: datetime | None) -> str | None:

@@ -7,11 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 from repo_tools import timeutil
-from repo_tools.registry.applications import Application, approved_files, approvers_of, new_id
 from repo_tools.city import AUTHORITY, City
-from repo_tools.messages import Refused
-from repo_tools.registry.records import ROLES, Person, Registry, Unit, dump
 from repo_tools.lifecycle.units import active_unit
+from repo_tools.messages import Refused
+from repo_tools.registry.applications import Application, approved_files, approvers_of, new_id
+from repo_tools.registry.records import ROLES, Person, Registry, Unit, dump
 
 
 def _person(reg: Registry, user: str) -> Person:

@@ -13,12 +13,12 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from repo_tools.identity import keys
 from repo_tools import timeutil
-from repo_tools.registry.applications import Application, approved_files, approvers_of, new_id
 from repo_tools.city import City, _first_unit_commit, _install_hooks, _new_bare, _validate_id
 from repo_tools.git.repo import clean_env, git
+from repo_tools.identity import keys
 from repo_tools.messages import Refused
+from repo_tools.registry.applications import Application, approved_files, approvers_of, new_id
 from repo_tools.registry.records import EGOV, KeyRecord, Registry, Seal, Unit, dump, dump_seals
 from repo_tools.seal.seals import government_office
 

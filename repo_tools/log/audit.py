@@ -8,10 +8,10 @@ import base64
 from dataclasses import dataclass
 from pathlib import Path
 
-from repo_tools.messages import log_text as say
 from repo_tools.log import note, store, tiles
 from repo_tools.log.policy import LogPolicy
 from repo_tools.log.tlog import HASH_SIZE, MemoryHashes, record_hash, tree_hash
+from repo_tools.messages import log_text as say
 
 
 @dataclass(frozen=True)

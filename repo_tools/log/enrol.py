@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 
 import yaml
 
-from repo_tools.messages import Refused
 from repo_tools.log import note, policy, store, witness
+from repo_tools.messages import Refused
 
 if TYPE_CHECKING:
     from repo_tools.city import City

@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from repo_tools.messages import Refused
 from repo_tools.log import note, store
 from repo_tools.log.policy import LogPolicy
 from repo_tools.log.quorum import _history
 from repo_tools.log.tlog import check_record, prove_record, record_hash, tree_hash
+from repo_tools.messages import Refused
 
 HEADER = "c2sp.org/tlog-proof@v1"
 

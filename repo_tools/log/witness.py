@@ -17,9 +17,9 @@ from pathlib import Path
 
 from filelock import FileLock
 
-from repo_tools.messages import Refused
 from repo_tools.log import note, policy, store, tiles
 from repo_tools.log.tlog import EMPTY_ROOT, check_tree, prove_tree
+from repo_tools.messages import Refused
 
 
 def witness_name(log_origin: str, unit: str) -> str:

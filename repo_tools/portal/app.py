@@ -35,11 +35,11 @@ from starlette.routing import Route
 
 from repo_tools.city import City
 from repo_tools.messages import Refused
-from repo_tools.site.overlays import reader_overlays
 from repo_tools.portal import auth, files
 from repo_tools.portal.accounts import Accounts, Session, portal_dir
 from repo_tools.portal.headers import page_headers, response_headers
 from repo_tools.portal.waiting import waiting_work
+from repo_tools.site.overlays import reader_overlays
 
 TEMPLATES = Path(__file__).parent / "templates"
 SESSION_COOKIE = "oa_session"

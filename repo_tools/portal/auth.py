@@ -8,8 +8,8 @@ import string
 from dataclasses import dataclass
 from typing import Any
 
-from repo_tools.identity import lockout
 from repo_tools.city import AUTHORITY, City
+from repo_tools.identity import lockout
 from repo_tools.messages import Refused
 from repo_tools.portal.accounts import Accounts, Session
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from repo_tools.review import requests as review
 from repo_tools import timeutil
-from repo_tools.transmit import deliveries as transmit
 from repo_tools.city import City
+from repo_tools.review import requests as review
+from repo_tools.transmit import deliveries as transmit
 
 URGENCY_RANK = {"特急": 0, "加急": 1}
 

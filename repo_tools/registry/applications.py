@@ -12,8 +12,8 @@ from typing import Any
 
 import yaml
 
-from repo_tools.identity import keys
 from repo_tools import timeutil
+from repo_tools.identity import keys
 from repo_tools.messages import Refused
 from repo_tools.registry.records import Registry
 

@@ -9,10 +9,11 @@ Layout of `registry.git` (branch `main`):
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterator, Literal
+from typing import Any, Literal
 
 import yaml
 
@@ -112,7 +113,7 @@ class Unit:
     deregistered_at: str | None = None
     archives_to: str | None = None
 
-    def name_on(self, moment: "datetime | str | None") -> str:
+    def name_on(self, moment: datetime | str | None) -> str:
         """The unit's name in force at `moment` (its current name when no rename is recorded)."""
         when = timeutil.parse(moment) if moment is not None else None
         if when is None or not self.names:
@@ -182,7 +183,7 @@ class Registry:
     key_files: dict[str, str] = field(default_factory=dict)  # fingerprint -> blob id
 
     @classmethod
-    def load(cls, repo: str | Path, rev: str = "refs/heads/main") -> "Registry":
+    def load(cls, repo: str | Path, rev: str = "refs/heads/main") -> Registry:
         env = clean_env()
         commit = rev_parse(repo, rev, env=env)
         reg = cls(commit)

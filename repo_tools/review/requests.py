@@ -21,15 +21,14 @@ from __future__ import annotations
 
 import re
 import subprocess
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Mapping
 
-from repo_tools.log import eventlog
 from repo_tools import timeutil
-from repo_tools.verify.report import judge
 from repo_tools.city import City
+from repo_tools.git.push import SignatureVerifier
 from repo_tools.git.repo import (
     ZERO,
     ObjectReader,
@@ -38,16 +37,17 @@ from repo_tools.git.repo import (
     Signer,
     clean_env,
     git,
-    refresh_mirror,
-    upstream_of,
     hook_message,
     parse_commit,
     parse_tag,
+    refresh_mirror,
     rev_parse,
+    upstream_of,
 )
+from repo_tools.log import eventlog
 from repo_tools.messages import Refused
-from repo_tools.git.push import SignatureVerifier
 from repo_tools.registry.records import Registry
+from repo_tools.verify.report import judge
 
 MR_BRANCH = "refs/heads/mr/"
 MR_TAG = "refs/tags/mr/"
@@ -95,7 +95,7 @@ class MergeTrailers:
     steps: list[tuple[str, str, str]] = field(default_factory=list)   # (Sign-Off|Countersign|Check, ref, tag)
 
     @classmethod
-    def parse(cls, message: str) -> "MergeTrailers":
+    def parse(cls, message: str) -> MergeTrailers:
         request, seal = None, None
         approvals: list[tuple[str, str]] = []
         sealed: list[tuple[str, str]] = []
@@ -192,7 +192,7 @@ class ReviewView:
         self.trusted = trusted                           # object id -> trusted time (the log's)
 
     @classmethod
-    def of(cls, city: City, unit: str, registry: Registry | None = None) -> "ReviewView":
+    def of(cls, city: City, unit: str, registry: Registry | None = None) -> ReviewView:
         reg = registry or city.registry()
         env = clean_env()
         repo = city.unit_repo(unit)
@@ -204,7 +204,7 @@ class ReviewView:
     def close(self) -> None:
         self.reader.close()
 
-    def __enter__(self) -> "ReviewView":
+    def __enter__(self) -> ReviewView:
         return self
 
     def __exit__(self, *exc: object) -> None:

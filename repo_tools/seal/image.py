@@ -102,7 +102,7 @@ def seal_svg(unit_name: str, level: str) -> str:
         f'<g fill="{RED_HEX}" font-family="{FONT_STACK}" font-weight="bold" '
         f'font-size="{geo.font_size:.3f}" text-anchor="middle" dominant-baseline="central">',
     ]
-    for char, angle in zip(unit_name, glyph_angles(len(unit_name))):
+    for char, angle in zip(unit_name, glyph_angles(len(unit_name)), strict=True):
         parts.append(f'<text x="{c}" y="{c - geo.text_radius:.3f}" '
                      f'transform="rotate({angle:.3f} {c} {c})">{escape(char)}</text>')
     parts.append("</g></svg>")
@@ -151,7 +151,7 @@ def seal_png(unit_name: str, level: str, out_path: str | Path, dpi: int = PNG_DP
     font_file, index = cjk_font()
     font = ImageFont.truetype(font_file, round(geo.font_size * scale), index=index)
     box = round(geo.font_size * scale * 1.6)
-    for char, angle in zip(unit_name, glyph_angles(len(unit_name))):
+    for char, angle in zip(unit_name, glyph_angles(len(unit_name)), strict=True):
         glyph = Image.new("RGBA", (box, box), (255, 255, 255, 0))
         ImageDraw.Draw(glyph).text((box / 2, box / 2), char, font=font, fill=RED, anchor="mm")
         glyph = glyph.rotate(-angle, resample=Image.BICUBIC)

@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from repo_tools.documents import frontmatter
-from repo_tools.seal import numbering
 from repo_tools import timeutil
 from repo_tools.city import City
+from repo_tools.documents import frontmatter
 from repo_tools.git.repo import GitError, PushRefused, Scratch, clean_env, git, rev_parse
 from repo_tools.messages import Refused
 from repo_tools.review.requests import MR_BRANCH, ReviewView, _push, document_folders
+from repo_tools.seal import numbering
 from repo_tools.workflow.issuing import signed_fields, typed_signer_problem
 from repo_tools.workflow.steps import Workflow
 from repo_tools.workflow.steps import judge as judge_workflow

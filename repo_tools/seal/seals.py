@@ -10,21 +10,21 @@ from typing import Any
 
 import yaml
 
-from repo_tools.identity import keys
 from repo_tools import timeutil
+from repo_tools.city import AUTHORITY, City
+from repo_tools.git.repo import ObjectReader, clean_env
+from repo_tools.identity import keys
+from repo_tools.messages import Refused
 from repo_tools.registry.applications import (
-    require_executor,
     Application,
     approved_files,
     check_approver,
     new_id,
     record_path,
+    require_executor,
     sign,
     signature_path,
 )
-from repo_tools.city import AUTHORITY, City
-from repo_tools.git.repo import ObjectReader, clean_env
-from repo_tools.messages import Refused
 from repo_tools.registry.records import EGOV, KeyRecord, Registry, Seal, dump_seals
 
 DEFAULT_GOVERNMENT_OFFICE = "lagov"
@@ -58,7 +58,7 @@ def destruction_complete(reg: Registry, seal: Seal, witnesses: list[str], office
     units = {w: reg.person(w).unit for w in witnesses if reg.person(w) is not None}  # type: ignore[union-attr]
     people = list(units)
     for trio in permutations(people, 3):
-        if all(units[p] == party for p, party in zip(trio, parties)):
+        if all(units[p] == party for p, party in zip(trio, parties, strict=True)):
             return True
     return False
 

@@ -20,8 +20,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from repo_tools.identity import keys, lockout
 from repo_tools import timeutil
+from repo_tools.identity import keys, lockout
 from repo_tools.registry.records import Person, Registry
 from repo_tools.server.layout import ADMIN_NAME, REGISTRY_REPO, RESERVED, ServiceLayout
 

@@ -42,7 +42,7 @@ class ServerAddress:
     port: int
 
     @classmethod
-    def parse(cls, url: str) -> tuple["ServerAddress", str]:
+    def parse(cls, url: str) -> tuple[ServerAddress, str]:
         match = URL.match(url)
         if not match:
             raise Refused("clone-url", url=url)

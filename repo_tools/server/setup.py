@@ -25,9 +25,9 @@ from pathlib import Path
 
 import yaml
 
-from repo_tools.identity import keys
 from repo_tools.city import PROJECT_HOOKS, City
 from repo_tools.git.repo import clean_env, git
+from repo_tools.identity import keys
 from repo_tools.messages import Refused
 from repo_tools.server import access
 from repo_tools.server.layout import ADMIN_NAME, ServiceLayout
@@ -127,7 +127,7 @@ def install_interpreter(venv: Path, app: Path) -> Path:
         elif source.exists():
             shutil.copy2(source, app / part)
     (target / "oa-app.pth").write_text(f"{app}\n")
-    if version == "%d.%d" % sys.version_info[:2]:
+    if version == "{}.{}".format(*sys.version_info[:2]):
         source = _site_packages()
         for entry in source.iterdir():
             if entry.name.startswith(SKIP_PACKAGES) or entry.name in ("__pycache__",):

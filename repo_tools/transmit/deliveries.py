@@ -26,18 +26,17 @@ from __future__ import annotations
 import re
 import shutil
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import yaml
 
-from repo_tools.log import eventlog
-from repo_tools.documents import frontmatter
-from repo_tools.identity import keys
 from repo_tools import timeutil
 from repo_tools.city import City
+from repo_tools.documents import frontmatter
 from repo_tools.git.repo import (
     GitError,
     ObjectReader,
@@ -48,9 +47,13 @@ from repo_tools.git.repo import (
     git,
     list_tree,
     parse_commit,
-    push as signed_push,
     rev_parse,
 )
+from repo_tools.git.repo import (
+    push as signed_push,
+)
+from repo_tools.identity import keys
+from repo_tools.log import eventlog
 from repo_tools.messages import Refused
 from repo_tools.registry.records import Registry
 
@@ -78,7 +81,7 @@ HANDLING_LIMITS: dict[str | None, timedelta] = {
 }
 # The sealing merge names each document it seals in a trailer; only such a merge seals.
 SEALED_TRAILER = re.compile(r"^Sealed-Document:\s*(\S+)\s+(\S+)\s*$", re.M)
-ID_PATTERN = re.compile(r"^[0-9a-f]{%d}$" % ID_LENGTH)
+ID_PATTERN = re.compile(rf"^[0-9a-f]{{{ID_LENGTH}}}$")
 
 
 # The sealed document on the sender's main ----------------------------------------------

@@ -17,21 +17,22 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
 import json
+import os
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
-from repo_tools.log import eventlog
-from repo_tools.documents import frontmatter
-from repo_tools.identity import keys
 from repo_tools import timeutil
 from repo_tools.city import City
-from repo_tools.git.repo import ObjectReader, clean_env, git, parse_commit, parse_tag, rev_parse
-from repo_tools.messages import Refused
+from repo_tools.documents import frontmatter
 from repo_tools.git.push import PushCertificate
+from repo_tools.git.repo import ObjectReader, clean_env, git, parse_commit, parse_tag, rev_parse
+from repo_tools.identity import keys
+from repo_tools.log import eventlog
+from repo_tools.messages import Refused
 from repo_tools.registry.records import ROLE_NAMES, KeyHolder, KeyRecord, Registry
 
 UNKNOWN = "unknown"

@@ -4,26 +4,26 @@ from __future__ import annotations
 
 from repo_tools.hook.rules.archives import RULES as ARCHIVE_RULES
 from repo_tools.hook.rules.base import AllOf, Refusal, Rule, refusal
+from repo_tools.hook.rules.classification import messages_unmarked
 from repo_tools.hook.rules.content import files_allowed
+from repo_tools.hook.rules.delegation import registry_scope
 from repo_tools.hook.rules.deliveries import deliveries_valid, inbox_create_only, receipts_valid
 from repo_tools.hook.rules.documents import documents_valid
-from repo_tools.hook.rules.delegation import registry_scope
-from repo_tools.hook.rules.lifecycle import lifecycle_approved
-from repo_tools.hook.rules.log_keys import log_keys_valid
 from repo_tools.hook.rules.identity import (
     certificate_present,
     certificate_verified,
     pusher_in_unit,
     pusher_registered,
 )
-from repo_tools.hook.rules.units import unit_in_service, unit_lifecycle
-from repo_tools.hook.rules.refs import main_append_only, registry_main_only, unit_ref_namespaces
+from repo_tools.hook.rules.lifecycle import lifecycle_approved
+from repo_tools.hook.rules.log_keys import log_keys_valid
 from repo_tools.hook.rules.merges import main_merges
+from repo_tools.hook.rules.refs import main_append_only, registry_main_only, unit_ref_namespaces
 from repo_tools.hook.rules.registry_rules import records_valid
 from repo_tools.hook.rules.reviews import review_refs
 from repo_tools.hook.rules.signatures import commits_signed, tags_signed
 from repo_tools.hook.rules.trees import trees_valid
-from repo_tools.hook.rules.classification import messages_unmarked
+from repo_tools.hook.rules.units import unit_in_service, unit_lifecycle
 from repo_tools.hook.rules.workflow import countersign_outbox, delegation_refs, unit_workflow_settings
 
 IDENTITY: list[Rule] = [certificate_present, certificate_verified, pusher_registered]

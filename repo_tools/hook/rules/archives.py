@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-from typing import Iterator
+from collections.abc import Iterator
 
 from repo_tools.archive.packages import (
     CATALOGUE,
@@ -25,8 +25,8 @@ from repo_tools.archive.packages import (
     sha256,
     tree_entries,
 )
-from repo_tools.git.repo import ParsedCommit, git, parse_commit
 from repo_tools.git.push import Push, RefUpdate
+from repo_tools.git.repo import ParsedCommit, git, parse_commit
 from repo_tools.hook.rules.base import Refusal, refusal
 
 MAIN = "refs/heads/main"
@@ -225,7 +225,7 @@ def archive_on_main(push: Push) -> Iterator[Refusal]:
                     and not is_archive_commit(push, commit):
                 yield refusal("archive-package-writer", where, commit=_short(commit.oid),
                               detail=_why_not_archive(push, commit, changes))
-            for status, path in changes:
+            for _status, path in changes:
                 folder = _archived_folder(path, sources)
                 if folder is not None:
                     yield refusal("archive-item-changed", where, commit=_short(commit.oid), path=path,

@@ -5,8 +5,9 @@ a repository that somehow has no rules must not accept everything.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Iterable
+from typing import TYPE_CHECKING
 
 from repo_tools import messages
 
@@ -42,7 +43,7 @@ class AllOf:
     def __init__(self, rules: list[Rule]) -> None:
         self.rules = rules
 
-    def __call__(self, push: "Push") -> list[Refusal]:
+    def __call__(self, push: Push) -> list[Refusal]:
         if not self.rules:
             return [refusal("no-rules", "服务器配置")]
         found: list[Refusal] = []

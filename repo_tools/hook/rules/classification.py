@@ -16,8 +16,8 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from repo_tools.screening.text import decode, forms
 from repo_tools.hook.rules.base import Refusal, refusal
+from repo_tools.screening.text import decode, forms
 
 if TYPE_CHECKING:
     from repo_tools.git.push import Push

@@ -195,9 +195,9 @@ def _office_markers(where: str, archive: zipfile.ZipFile, names: list[str], budg
 
 def _member(where: str, content: bytes, depth: int, budget: Budget) -> None:
     """One file inside a container: the rules for files, then its own members."""
-    from repo_tools.screening.text import decode
     from repo_tools.hook.rules.classification import check_name, check_text
     from repo_tools.hook.rules.content import EXECUTABLE_MAGIC, _is_pe
+    from repo_tools.screening.text import decode
     name = where.rsplit("▸", 1)[-1]
     budget.found.extend(check_name(name, where=where))
     if EICAR in content:

@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from PIL import Image
 
 from repo_tools.git.push import Push
-from repo_tools.screening.objects import display
 from repo_tools.hook.rules.base import Refusal, refusal
+from repo_tools.screening.objects import display
 
 MAX_IMAGE_BYTES = 512_000          # Art. 33: 500 KB
 MAX_FILE_BYTES = 20 * 1024 * 1024  # Art. 32: 20 MB

@@ -14,15 +14,16 @@ from __future__ import annotations
 
 import re
 import subprocess
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import yaml
 
-from repo_tools.transmit import deliveries as transmit
-from repo_tools.git.repo import ZERO, git
 from repo_tools.git.push import Push, RefUpdate
-from repo_tools.registry.records import ROLE_NAMES
+from repo_tools.git.repo import ZERO, git
 from repo_tools.hook.rules.base import Refusal, refusal
+from repo_tools.registry.records import ROLE_NAMES
+from repo_tools.transmit import deliveries as transmit
 
 INBOX_REF = re.compile(r"^refs/inbox/([a-z][a-z0-9-]{0,31})/([0-9a-f]{12})$")
 OUTBOX_REF = re.compile(r"^refs/outbox/([a-z][a-z0-9-]{0,31})/([0-9a-f]{12})$")

@@ -9,13 +9,13 @@ verdicts, inbox deliveries, archive tags) point at content checked when it was p
 """
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from repo_tools.documents import frontmatter
-from repo_tools.seal import numbering
-from repo_tools.git.repo import list_tree
 from repo_tools.git.push import Push
+from repo_tools.git.repo import list_tree
 from repo_tools.hook.rules.base import Refusal, refusal
+from repo_tools.seal import numbering
 
 MAIN = "refs/heads/main"
 

@@ -4,10 +4,13 @@ history of keys is append-only: a validity window once registered never moves, s
 judged invalid can never later be judged valid."""
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import yaml
 
+from repo_tools.git.push import Push
+from repo_tools.hook.rules.base import Refusal, refusal
 from repo_tools.identity import keys
 from repo_tools.registry.applications import (
     SIGNATURE_NAME,
@@ -16,10 +19,8 @@ from repo_tools.registry.applications import (
     from_bytes,
     signature_path,
 )
-from repo_tools.git.push import Push
 from repo_tools.registry.records import KeyRecord, Seal, person_from_dict, seal_from_dict
 from repo_tools.seal.seals import destruction_complete, destruction_id, government_office, witness_party
-from repo_tools.hook.rules.base import Refusal, refusal
 
 
 def _blob_at(push: Push, commit: str, path: str) -> bytes | None:

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 
 import yaml
 
-from repo_tools.log import note, policy, witness
 from repo_tools.git.push import Push
 from repo_tools.hook.rules.base import Refusal, refusal
+from repo_tools.log import note, policy, witness
 
 
 def log_keys_valid(push: Push) -> Iterator[Refusal]:

@@ -17,16 +17,16 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 
 from repo_tools.documents import frontmatter
-from repo_tools.seal import numbering
-from repo_tools.git.repo import GitError, git, parse_commit
 from repo_tools.git.push import Push
-from repo_tools.review.requests import MR_BRANCH, REVIEW_REF, MergeTrailers, document_folders
-from repo_tools.seal.sealing import document_year, seal_edit_problem
-from repo_tools.workflow.steps import judge as judge_workflow
+from repo_tools.git.repo import GitError, git, parse_commit
 from repo_tools.hook.rules.archives import is_archive_commit
 from repo_tools.hook.rules.base import Refusal, refusal
 from repo_tools.hook.rules.reviews import is_ancestor, review_view
 from repo_tools.hook.rules.workflow import merge_signed_fields, merge_steps
+from repo_tools.review.requests import MR_BRANCH, REVIEW_REF, MergeTrailers, document_folders
+from repo_tools.seal import numbering
+from repo_tools.seal.sealing import document_year, seal_edit_problem
+from repo_tools.workflow.steps import judge as judge_workflow
 
 
 def _short(oid: str) -> str:

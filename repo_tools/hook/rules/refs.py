@@ -2,10 +2,10 @@
 keeps one branch."""
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
-from repo_tools.git.repo import git
 from repo_tools.git.push import Push
+from repo_tools.git.repo import git
 from repo_tools.hook.rules.base import Refusal, refusal
 
 PROTECTED = ("refs/heads/main",)

@@ -2,14 +2,14 @@
 unit's leader is a person of that unit."""
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import yaml
 
-from repo_tools.identity import keys
 from repo_tools.git.push import Push
-from repo_tools.registry.records import ROLES, Unit, person_from_dict, seal_from_dict, unit_from_dict
 from repo_tools.hook.rules.base import Refusal, refusal
+from repo_tools.identity import keys
+from repo_tools.registry.records import ROLES, Unit, person_from_dict, seal_from_dict, unit_from_dict
 
 
 def records_valid(push: Push) -> Iterator[Refusal]:

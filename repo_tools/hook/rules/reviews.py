@@ -7,10 +7,11 @@ request's branch takes no more commits."""
 from __future__ import annotations
 
 import subprocess
-from typing import Iterator
+from collections.abc import Iterator
 
 from repo_tools.git.push import Push, RefUpdate
 from repo_tools.git.repo import ZERO
+from repo_tools.hook.rules.base import Refusal, refusal
 from repo_tools.review.requests import (
     MR_BRANCH,
     MR_REF,
@@ -20,7 +21,6 @@ from repo_tools.review.requests import (
     REVIEWS,
     ReviewView,
 )
-from repo_tools.hook.rules.base import Refusal, refusal
 
 
 def review_view(push: Push) -> ReviewView:

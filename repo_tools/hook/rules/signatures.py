@@ -3,7 +3,7 @@ a member's personal key or the unit's own seal key (Art. 3, 15, 41), checked wit
 keyring at the push's trusted time."""
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from repo_tools.city import AUTHORITY
 from repo_tools.git.push import Push, SignatureCheck

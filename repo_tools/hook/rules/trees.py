@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from repo_tools.git.push import Push
-from repo_tools.screening.names import MAX_DEPTH, MAX_PATH_BYTES, mode_problem, name_problem
 from repo_tools.hook.rules.base import Refusal, refusal
+from repo_tools.screening.names import MAX_DEPTH, MAX_PATH_BYTES, mode_problem, name_problem
 
 
 def trees_valid(push: Push) -> Iterator[Refusal]:

@@ -8,16 +8,17 @@
 """
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import yaml
 
-from repo_tools.registry.applications import Application, approvers_of, from_bytes
-from repo_tools.git.repo import git
 from repo_tools.git.push import Push
-from repo_tools.registry.records import Unit, person_from_dict, unit_from_dict
+from repo_tools.git.repo import git
 from repo_tools.hook.rules.base import Refusal, refusal
 from repo_tools.hook.rules.lifecycle import _signature_ok
+from repo_tools.registry.applications import Application, approvers_of, from_bytes
+from repo_tools.registry.records import Unit, person_from_dict, unit_from_dict
 
 
 def _parent(push: Push, commit: str) -> str | None:

@@ -20,8 +20,9 @@ from typing import Any
 import yaml
 
 from repo_tools.documents import frontmatter
-from repo_tools.git.repo import parse_tag
 from repo_tools.git.push import Push, RefUpdate
+from repo_tools.git.repo import parse_tag
+from repo_tools.hook.rules.base import Refusal, refusal
 from repo_tools.registry.records import person_from_dict, unit_from_dict
 from repo_tools.review.requests import MergeTrailers, ReviewView, Verdict
 from repo_tools.workflow import delegation as delegation_mod
@@ -36,7 +37,6 @@ from repo_tools.workflow.steps import (
     judge,
     verdict_fields,
 )
-from repo_tools.hook.rules.base import Refusal, refusal
 
 OUTBOX_REF = re.compile(r"^refs/outbox-countersign/(?P<from>[a-z][a-z0-9-]{0,31})/(?P<n>[1-9]\d*)/"
                         r"(?P<user>[a-z][a-z0-9-]{0,31})$")
