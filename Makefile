@@ -26,7 +26,7 @@ test: $(STAMP) system
 
 # Refresh the README's docs/document-page.png (the tests themselves never write into the tree).
 screenshot: $(STAMP) system
-	@OA_REFRESH_SCREENSHOT=1 $(PY) -m pytest -n 0 -q tests/site_browser_test.py
+	@OA_REFRESH_SCREENSHOT=1 $(PY) -m pytest -n 0 -q tests/site/browser_test.py
 
 bench: $(STAMP) system
 	@$(PY) -m pip install -q -e '.[test,bench]'

@@ -21,6 +21,8 @@ from repo_tools.git.clone import clone
 from repo_tools.git.repo import clean_env, git
 from repo_tools.log import enrol
 
+PROJECT_ROOT = Path(__file__).resolve().parent.parent  # the checkout: content/, scripts/, docs/
+
 # (unit id, name, agency codes, level)
 UNITS = [
     ("lagov", "六安市人民政府办公室", ["六政办", "六政办秘"], "city"),

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from fixtures import short_tmpdir
+from fixtures import PROJECT_ROOT, short_tmpdir
 
 from repo_tools import city as city_mod
 from repo_tools.identity import keys
@@ -28,7 +28,7 @@ from repo_tools.server.setup import install_interpreter, setup
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="需要 root：测试要建立 Unix 账户并运行 sshd")
 
-PROJECT = Path(__file__).resolve().parent.parent
+PROJECT = PROJECT_ROOT
 DENIED = "拒绝（{}）：{}{}".format(*render("ssh-denied"))
 GIT_ONLY = "拒绝（{}）：{}{}".format(*render("ssh-git-only"))
 

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 import yaml
-from fixtures import Workspace, run, signed_off
+from fixtures import PROJECT_ROOT, Workspace, run, signed_off
 
 from repo_tools.documents import drafting, worktree_check
 from repo_tools.documents import model as documents
 from repo_tools.registry.records import Registry, Unit, unit_from_dict
 
-CONTENT = Path(__file__).resolve().parent.parent / "content"
+CONTENT = PROJECT_ROOT / "content"
 TODAY = date(2026, 11, 25)
 LAGOV = Unit("lagov", "六安市人民政府办公室", ["六政办", "六政办秘"], level="city")
 JYJ = Unit("jyj", "六安市教育局", ["六教"], level="department")

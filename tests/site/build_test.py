@@ -9,25 +9,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from site_support import BULLETIN, REGULATION, bundle_text, doc, sealed_number
 
 from repo_tools.cli import oa
 from repo_tools.site import build_site
 from repo_tools.site.pages import PER_PAGE
 from repo_tools.site.serve import make_server
-
-REGULATION = """---
-type: 通知
-title: 关于印发六安市协同办公系统使用管理办法（试行）的通知
-number: 六政办秘〔2013〕27号
-recipients: [各县区人民政府, 市政府各部门]
-cc: [市委办公室]
-date: 2013-03-21
-attachments:
-  - {title: 六安市协同办公系统使用管理办法（试行）, file: attachments/measures.txt}
----
-
-为加快推进电子政务建设，提高行政效能，现将《六安市协同办公系统使用管理办法（试行）》印发给你们，请认真贯彻执行。
-"""
 
 SECRET_TITLE = "关于教育局内部工作安排绝密无关词甲乙的通知"
 RESTRICTED = f"""---
@@ -40,31 +27,6 @@ audience: [unit:jyj]
 
 仅限教育局阅读的安排，内含词语丙丁戊。
 """
-
-BULLETIN = """---
-title: 市协同办公系统今日起试运行
-column: 政务动态
-date: 2013-03-26
----
-
-市协同办公系统自2013年3月26日起开始试运行。
-"""
-
-
-def doc(title: str, date: str = "2013-05-01", extra: str = "", body: str = "正文。") -> str:
-    """A valid 通知 draft whose title contains `title` (no number: the sealing merge gives it one)."""
-    return (f"---\ntype: 通知\ntitle: 关于{title}的通知\nrecipients: [市政府各部门]\ndate: {date}\n{extra}---\n\n"
-            f"{body}\n")
-
-
-def sealed_number(ws, unit: str, doc_dir: str) -> str:  # type: ignore[no-untyped-def]
-    """The 发文字号 the sealing merge wrote into a document on the unit's main."""
-    from repo_tools.documents import frontmatter
-    from repo_tools.git.repo import clean_env, git
-    text = git("show", f"refs/heads/main:{doc_dir}/index.md", cwd=ws.city.unit_repo(unit), env=clean_env())
-    meta, _ = frontmatter.split(text)
-    assert meta.get("number") and meta.get("sealed_on"), meta
-    return str(meta["number"])
 
 
 def all_text(site: Path) -> str:
@@ -339,25 +301,18 @@ def test_archive_catalogue_and_chart_keep_restricted_titles_out(ws, tmp_path):  
     assert LAGOV_ONLY_TITLE in (own / "archive/lagov/2013/index.html").read_text(encoding="utf-8")
 
 
-def _bundle_text(site: Path, name: str) -> str:
-    """The text of every page a search bundle holds (Pagefind's fragments are gzipped JSON)."""
-    import gzip
-    return "".join(gzip.decompress(p.read_bytes()).decode("utf-8", "replace").replace("\u200b", "")
-                   for p in (site / name / "fragment").iterdir())
-
-
 def test_a_changed_page_remakes_only_its_own_search_bundle(published, tmp_path):  # type: ignore[no-untyped-def]
     site = tmp_path / "site"
     assert build_site(published.city, site).search == "base"
     # The pages are split between two base bundles, indexed side by side; the search page merges them.
-    assert "试运行" in _bundle_text(site, "_pagefind")
-    assert "协同办公系统使用管理办法" in _bundle_text(site, "_pagefind_1")
+    assert "试运行" in bundle_text(site, "_pagefind")
+    assert "协同办公系统使用管理办法" in bundle_text(site, "_pagefind_1")
     assert "/_pagefind_1/" in (site / "assets/search-config.js").read_text(encoding="utf-8")
     before = Path(os.path.realpath(site))
     published.land("lagov", "zhang", {"bulletins/政务动态/2013-03-26-oa-trial-run/index.md":
                                       BULLETIN.replace("试运行。", "试运行，运行平稳。")})
     after = build_site(published.city, site)
-    assert after.search == "base" and "运行平稳" in _bundle_text(site, "_pagefind")
+    assert after.search == "base" and "运行平稳" in bundle_text(site, "_pagefind")
     # The other bundle was not remade: its files are still the previous generation's (hard links).
     entry = "_pagefind_1/pagefind-entry.json"
     assert (site / entry).stat().st_ino == (before / entry).stat().st_ino

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from fixtures import Workspace, run
-from review_test import BULLETIN, assert_refused, draft, hand_tag, mr_head, oa
+from review_support import BULLETIN, assert_refused, draft, hand_tag, mr_head, oa
 
 from repo_tools.git.repo import clean_env, git
 from repo_tools.identity import certificates

@@ -7,11 +7,12 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from fixtures import PROJECT_ROOT
 from pypdf import PdfReader
 
 from repo_tools.documents import official_form, render
 
-CONTENT = Path(__file__).resolve().parent.parent / "content"
+CONTENT = PROJECT_ROOT / "content"
 NOTICE = CONTENT / "documents" / "lagov" / "2013" / "oa-measures"
 REQUEST = CONTENT / "documents" / "jyj" / "2013" / "school-oa-request"
 A4 = (595.28, 841.89)  # points

@@ -7,13 +7,14 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from fixtures import PROJECT_ROOT
 from PIL import Image
 from pypdf import PdfReader
 
 from repo_tools.documents import official_form, render
 from repo_tools.seal.image import seal_svg
 
-CONTENT = Path(__file__).resolve().parent.parent / "content"
+CONTENT = PROJECT_ROOT / "content"
 NOTICE = CONTENT / "documents" / "lagov" / "2013" / "oa-measures"
 UNIT = "六安市人民政府办公室"
 

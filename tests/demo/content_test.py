@@ -2,9 +2,9 @@
 encyclopedia copy had turned it into Taiwan usage; ../shared/regulation/README.md lists them)."""
 from __future__ import annotations
 
-from pathlib import Path
+from fixtures import PROJECT_ROOT
 
-CONTENT = Path(__file__).resolve().parent.parent / "content"
+CONTENT = PROJECT_ROOT / "content"
 MEASURES = CONTENT / "documents/lagov/2013/oa-measures"
 # (Taiwan usage, the mainland word the regulation uses)
 TURNED_BACK = [("列印", "打印"), ("网路", "网络"), ("伺服器", "服务器"), ("资料库", "数据库"), ("作业系统", "操作系统"),

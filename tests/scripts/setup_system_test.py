@@ -8,10 +8,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from fixtures import PROJECT_ROOT
 
 from repo_tools.demo import keep_previous
 
-SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "setup-system.sh"
+SCRIPT = PROJECT_ROOT / "scripts" / "setup-system.sh"
 
 
 def _run(*prefix: str) -> subprocess.CompletedProcess[str]:

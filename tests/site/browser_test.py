@@ -11,13 +11,14 @@ import threading
 from pathlib import Path
 
 import pytest
-from site_test import REGULATION, sealed_number  # noqa: E402  (tests/ is on sys.path via conftest)
+from site_support import REGULATION, sealed_number  # noqa: E402  (tests/ is on sys.path via conftest)
 
 from repo_tools.site import build_site
 from repo_tools.site.serve import make_server
+from fixtures import PROJECT_ROOT
 
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
-SCREENSHOT = Path(__file__).resolve().parent.parent / "docs" / "document-page.png"
+SCREENSHOT = PROJECT_ROOT / "docs" / "document-page.png"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
          "--disable-component-update", "--disable-sync"]
 TITLE = "关于印发六安市协同办公系统使用管理办法（试行）的通知"

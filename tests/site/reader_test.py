@@ -8,7 +8,7 @@ import urllib.error
 import urllib.request
 
 from PIL import Image
-from site_test import BULLETIN, REGULATION, _bundle_text, doc
+from site_support import BULLETIN, REGULATION, bundle_text, doc
 
 from repo_tools.site import build_site
 from repo_tools.site.serve import make_server
@@ -76,7 +76,7 @@ def test_words_of_a_text_attachment_find_the_document(ws, tmp_path):  # type: ig
     build_site(ws.city, site)
     page = (site / "documents/lagov/2013/oa-measures/index.html").read_text(encoding="utf-8")
     assert "甲骨文字" in page and "<strong>第一条</strong>" in page  # shown, rendered, in UTF-8
-    indexed = "".join(_bundle_text(site, b.name) for b in site.glob("_pagefind*") if (b / "fragment").is_dir())
+    indexed = "".join(bundle_text(site, b.name) for b in site.glob("_pagefind*") if (b / "fragment").is_dir())
     assert "甲骨文字" in indexed and "/documents/lagov/2013/oa-measures/" in indexed
 
 
