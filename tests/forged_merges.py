@@ -39,7 +39,7 @@ def hand_merge(ws: Workspace, unit: str, n: int, signer: str, pusher: str, *, se
     chosen = approvals if approvals is not None else [v.reviewer for v in status.verdicts if v.verdict == "approve"]
     lines = ["手工合并", "", f"Merge-Request: {n}"]
     lines += [f"Approval: refs/reviews/{n}/{r} {refs.get(f'refs/reviews/{n}/{r}', '0' * 40)}" for r in chosen]
-    if flow is not None:  # the later steps as the real merge names them (policy/workflow.py judges them)
+    if flow is not None:  # the later steps as the real merge names them (hook/rules/workflow.py judges them)
         lines += [f"Countersign: {s.ref} {s.tag}" for s in flow.countersigns.values()]
         lines += [f"Sign-Off: {flow.sign_off.ref} {flow.sign_off.tag}"] if flow.sign_off else []
         lines += [f"Check: {flow.check.ref} {flow.check.tag}"] if flow.check and unit_rec.check_required else []

@@ -1,6 +1,6 @@
 """Taking a 发文 step: 签发 (`oa review sign-off`), 复核 (`oa review check`) and 会签
 (`oa review countersign`). Each is a signed tag pushed by the person to their own unit's
-repository; the server hook judges it again (policy/workflow.py), so these checks only refuse
+repository; the server hook judges it again (hook/rules/workflow.py), so these checks only refuse
 early and say which step is missing."""
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ the service account in `post-receive`, with an event in the log for each placeme
    the request and the head, and places it in each co-issuer's repository at
    `refs/countersign/<drafting unit>/<n>` (replacing the one of an older head).
 2. The co-issuer's leader signs a `countersign` tag on it and pushes it to their own repository,
-   `refs/outbox-countersign/<drafting unit>/<n>/<user>` (policy/workflow.py checks it there).
+   `refs/outbox-countersign/<drafting unit>/<n>/<user>` (hook/rules/workflow.py checks it there).
 3. The service then places the same tag in the drafting unit's repository at
    `refs/reviews/<n>/<user>`, where the sealing merge and every view judge it again.
 """

@@ -109,7 +109,7 @@ def countersign_unit(message: str) -> str | None:
 
 def service_commits(repo: Path, reader: ObjectReader) -> set[str]:
     """The 会签件 commits in a unit repository: made by the service, unsigned by design (no push
-    can bring an unsigned commit: policy/signatures.py), reached from refs/countersign/ or as
+    can bring an unsigned commit: hook/rules/signatures.py), reached from refs/countersign/ or as
     the object of a 会签 tag under refs/reviews/."""
     from repo_tools.git.repo import clean_env, git
     found: set[str] = set()

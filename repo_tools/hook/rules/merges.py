@@ -4,7 +4,7 @@ trailers name valid, current approvals of eligible reviewers, enough of them and
 rejection; a merge that issues documents is signed by the unit's active seal key and pushed by a
 seal custodian (the seal's designated custodian when the seal record names one, Art. 21); the
 merge changes nothing but the allocated number and seal date of the documents it seals and the 签发人
-and 成文日期 of the 签发 (policy/workflow.py: the 会签, 签发 and 复核 it names are current and valid);
+and 成文日期 of the 签发 (hook/rules/workflow.py: the 会签, 签发 and 复核 it names are current and valid);
 numbers are well formed, of the unit's own codes, and unique on `main`.
 
 Uniqueness is checked against the numbers on the old `main` (`numbering.numbers_on`), which
@@ -80,7 +80,7 @@ def _check_merge(push: Push, oid: str, previous: str, numbers: _Numbers) -> Iter
     assert got is not None
     commit = parse_commit(oid, got[2])
     if commit.parents == (previous,) and is_archive_commit(push, commit):
-        return  # review-free archivist authority; policy/archives.py checks the package itself
+        return  # review-free archivist authority; hook/rules/archives.py checks the package itself
     shape = list(_merge_shape(push, where, commit, previous))
     if shape:
         yield from shape

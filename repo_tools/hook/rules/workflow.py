@@ -46,7 +46,7 @@ OUTBOX_REF = re.compile(r"^refs/outbox-countersign/(?P<from>[a-z][a-z0-9-]{0,31}
 def step_update(push: Push, view: ReviewView, verdict: Verdict, n: int, head: str,
                 main: str | None) -> Iterator[Refusal]:
     """A 会签, 签发 or 复核 pushed to refs/reviews/<n>/<pusher> (signature and currency are
-    checked by policy/reviews.py): who may take it and whether the earlier steps are done."""
+    checked by hook/rules/reviews.py): who may take it and whether the earlier steps are done."""
     ref, kind = verdict.ref, verdict.verdict or ""
     if kind == "countersign":
         yield refusal("workflow-countersign-route", ref, ref=ref)
