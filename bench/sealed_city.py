@@ -46,9 +46,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from content import COLUMNS, UPWARD, body, bulletin_md, document_md  # noqa: E402
 from fastsign import FastKey, secret_keys  # noqa: E402
 
+from content import COLUMNS, UPWARD, bulletin_md, document_md  # noqa: E402
 from repo_tools import city as city_mod  # noqa: E402
 from repo_tools import timeutil  # noqa: E402
 from repo_tools.city import City  # noqa: E402

@@ -29,41 +29,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from content import COLUMNS, PHRASES, TYPES, body, bulletin_md, document_md, sentence  # noqa: E402,F401
 from repo_tools import city as city_mod  # noqa: E402
 from repo_tools.city import City  # noqa: E402
 from repo_tools.git.repo import clean_env, rev_parse  # noqa: E402
 
 UNITS = 10
 PLAIN_MAX = 2000  # larger cities skip the plain mkdocs peer (hours) and prune Material's navigation
-TYPES = ["通知", "通报", "意见", "报告", "请示", "批复", "函", "纪要", "决定", "公告"]
-COLUMNS = ["政务动态", "通知公告", "工作交流", "学习园地", "便民服务"]
-PHRASES = [
-    "为进一步加强协同办公系统建设", "提高行政效能和服务水平", "现就有关事项通知如下", "各单位要高度重视",
-    "明确分管负责人和系统管理员", "按照市政府统一部署", "切实做好电子公文传输工作", "认真组织实施",
-    "确保各项措施落到实处", "加强信息安全保障", "严格执行保密规定", "涉密公文仍按纸质形式运行",
-    "建立健全工作机制", "定期开展督促检查", "及时报送工作进展情况", "推进政务公开和信息共享",
-    "优化审批流程", "提升群众满意度", "加快数字政府建设", "做好年度目标考核",
-    "强化财政预算管理", "规范资金使用", "推动教育优质均衡发展", "加强安全生产监管",
-]
-
-
-def sentence(rng: random.Random) -> str:
-    return "，".join(rng.choice(PHRASES) for _ in range(rng.randint(3, 6))) + "。"
-
-
-def body(rng: random.Random, paragraphs: int = 4) -> str:
-    return "\n\n".join("".join(sentence(rng) for _ in range(rng.randint(2, 4))) for _ in range(paragraphs))
-
-
-def document_md(n: int, rng: random.Random, year: int, unit_name: str) -> str:
-    kind = TYPES[n % len(TYPES)]
-    title = f"关于{rng.choice(PHRASES)}的{kind}（第{n}号）"
-    return (f"---\ntype: {kind}\ntitle: {title}\nrecipients: [各县区人民政府, 市政府各部门]\n"
-            f"date: {year}-{1 + n % 12:02d}-{1 + n % 28:02d}\nprinted_by: {unit_name}\n---\n\n{body(rng)}\n")
-
-
-def bulletin_md(n: int, rng: random.Random, column: str, day: str) -> str:
-    return f"---\ntitle: {rng.choice(PHRASES)}（信息{n}）\ncolumn: {column}\ndate: {day}\n---\n\n{body(rng, 2)}\n"
 
 
 def fast_import(repo: Path, files: dict[str, str], message: str) -> None:
@@ -269,24 +242,225 @@ def table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+# The sealed city (issue 20): 100 units, every document sealed, approved, signed off and logged ---
+TARGETS = {"full_warm": "≤ Hugo + Pagefind (same content, same run)", "full_cold": "≤ 2 × (Hugo + Pagefind)",
+           "incremental": "≤ 2 s, within 25 % from 1,000 to 50,000 documents", "first_query": "well under 1 MB"}
+HUGO_CONFIG = """baseURL = "http://localhost/"
+languageCode = "zh-cn"
+defaultContentLanguage = "zh"
+hasCJKLanguage = true
+title = "peer"
+disableKinds = ["taxonomy", "term", "RSS", "sitemap"]
+[pagination]
+  pagerSize = 20
+paginate = 20
+[markup.goldmark.renderer]
+  unsafe = false
+"""
+# Hugo's layouts for the peer: a page with its title, the document's elements and its body, and
+# paginated section listings (20 a page, as ours), each page in the same Chinese HTML shell.
+HUGO_LAYOUTS = {
+    "_default/baseof.html": """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>{{ .Title }}</title></head>
+<body><header><a href="/">首页</a></header><main data-pagefind-body>{{ block "main" . }}{{ end }}</main></body></html>""",
+    "_default/single.html": """{{ define "main" }}<h1>{{ .Title }}</h1>
+<p>{{ with .Params.number }}{{ . }} {{ end }}{{ with .Params.type }}{{ . }} {{ end }}{{ .Date.Format "2006-01-02" }}</p>
+<p>主送：{{ delimit (.Params.recipients | default (slice)) "、" }}</p>{{ .Content }}
+<p>{{ .Params.printed_by }}</p>{{ end }}""",
+    "_default/list.html": """{{ define "main" }}<h1>{{ .Title }}</h1><ul>{{ range .Paginator.Pages }}
+<li><a href="{{ .RelPermalink }}">{{ .Title }}</a> {{ .Date.Format "2006-01-02" }}</li>{{ end }}</ul>
+{{ with .Paginator }}{{ if .HasPrev }}<a href="{{ .Prev.URL }}">上一页</a>{{ end }}{{ if .HasNext }}<a href="{{ .Next.URL }}">下一页</a>{{ end }}{{ end }}{{ end }}""",
+}
+
+
+def export_markdown(city: City, target: Path) -> int:
+    """The same content as ours, as Markdown files: each unit's documents/ and bulletins/ at `main`
+    (`git archive`), under <unit>/. Returns the number of index.md files."""
+    for unit in sorted(city.registry().units):
+        repo = city.unit_repo(unit)
+        if rev_parse(repo, "refs/heads/main", env=clean_env()) is None:
+            continue
+        dest = target / unit
+        dest.mkdir(parents=True, exist_ok=True)
+        tree = subprocess.run(["git", "ls-tree", "--name-only", "main"], cwd=repo, env=clean_env(),
+                              capture_output=True, text=True, check=True).stdout.split()
+        paths = [p for p in ("documents", "bulletins") if p in tree]
+        if not paths:
+            continue
+        archive = subprocess.run(["git", "archive", "--format=tar", "main", *paths], cwd=repo, env=clean_env(),
+                                 capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
+    return sum(1 for _ in target.rglob("index.md"))
+
+
+def hugo_peer(markdown_dir: Path, work: Path) -> dict:
+    """Hugo on the same Markdown, then Pagefind (the same binary as ours) on Hugo's output."""
+    from pagefind.service import get_executable
+    site = work / "hugo"
+    (site / "content").mkdir(parents=True, exist_ok=True)
+    (site / "hugo.toml").write_text(HUGO_CONFIG, encoding="utf-8")
+    for name, text in HUGO_LAYOUTS.items():
+        path = site / "layouts" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    content = site / "content"
+    if content.exists():
+        shutil.rmtree(content)
+    shutil.copytree(markdown_dir, content)
+    t_hugo, done = timed(subprocess.run, ["hugo", "--quiet", "--source", str(site), "--destination", str(site / "public")],
+                         capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"hugo failed: {done.stderr[-2000:]}")
+    pages = sum(1 for _ in (site / "public").rglob("index.html"))
+    binary = get_executable()
+    t_pf, done = timed(subprocess.run, [str(binary), "--site", str(site / "public"), "--silent"],
+                       capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"pagefind failed: {done.stderr[-2000:]}")
+    bundle = sum(p.stat().st_size for p in (site / "public" / "pagefind").rglob("*") if p.is_file())
+    return {"hugo_s": round(t_hugo, 2), "pagefind_s": round(t_pf, 2), "hugo_pages": pages, "hugo_pagefind_bytes": bundle}
+
+
+def material_peer(markdown_dir: Path, work: Path) -> dict | None:
+    """MkDocs Material with its search, navigation as a user of a big site configures it: the
+    navigation built from the folders (unit / documents / year) with `navigation.sections`,
+    `navigation.indexes` and `navigation.prune` (Material's advice for large sites: each page
+    renders only the visible part of the navigation)."""
+    if not _has_material():
+        return None
+    config = {"site_name": "peer", "docs_dir": str(markdown_dir), "site_dir": str(work / "site-material"),
+              "theme": {"name": "material", "language": "zh",
+                        "features": ["navigation.sections", "navigation.indexes", "navigation.prune"]},
+              "plugins": ["search"]}
+    yml = work / "mkdocs-material.yml"
+    yml.write_text(json.dumps(config, ensure_ascii=False), encoding="utf-8")
+    t, done = timed(subprocess.run, [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(yml)],
+                    capture_output=True, text=True)
+    if done.returncode != 0:
+        return {"material_s": None, "error": done.stderr[-500:]}
+    return {"material_s": round(t, 2),
+            "material_search_index_bytes": _size(work / "site-material" / "search" / "search_index.json")}
+
+
+def bench_sealed(docs: int, bulletins: int, units: int, peers: bool, material: bool, browser: bool,
+                 runs: int = 5) -> dict:
+    """One sealed city: cold and warm full builds, no-op, `runs` rebuilds after one new document
+    each, the first query's bytes; the peers on the same content."""
+    import sealed_city
+
+    from repo_tools.site import build_site
+    say = lambda text: print(text, file=sys.stderr, flush=True)  # stdout ends with the JSON
+    t_gen, cached = timed(sealed_city.cached_city, units, docs, bulletins, say)
+    base = Path(tempfile.mkdtemp(prefix="oabs", dir="/tmp"))
+    try:
+        city = sealed_city.working_copy(cached, base / "c")
+        row: dict = {"docs": docs, "bulletins": bulletins, "units": units, "sealed": True,
+                     "city_ready_s": round(t_gen, 1)}
+        shutil.rmtree(city.root / "server" / "verify-cache", ignore_errors=True)  # the cold case
+        say("full build, empty signature cache (cold) ...")
+        t_cold, cold = timed(build_site, city, base / "cold", full=True)
+        say(f"  {t_cold:.1f} s {cold.seconds}")
+        say("full build, warm signature cache ...")
+        t_warm, warm = timed(build_site, city, base / "site", full=True)
+        say(f"  {t_warm:.1f} s {warm.seconds}")
+        shutil.rmtree(base / "cold", ignore_errors=True)
+        shutil.rmtree(base / "cold-overlays", ignore_errors=True)
+        t_noop, noop = timed(build_site, city, base / "site")
+        say(f"no-op rebuild {t_noop:.2f} s {noop.seconds}")
+        adder = sealed_city.adder(city)
+        incs = []
+        for n in range(runs):
+            sealed_city.add_document(adder, sorted(adder.units)[n % len(adder.units)], n)
+            t_inc, inc = timed(build_site, city, base / "site")
+            say(f"rebuild after one new sealed document {t_inc:.2f} s {inc.seconds}")
+            incs.append((t_inc, inc))
+        out = base / "site"
+        row.update({"full_cold_s": round(t_cold, 2), "full_warm_s": round(t_warm, 2), "noop_s": round(t_noop, 2),
+                    "incremental_s": [round(t, 2) for t, _ in incs],
+                    "cold_phases": cold.seconds, "warm_phases": warm.seconds, "noop_phases": noop.seconds,
+                    "inc_phases": incs[-1][1].seconds, "inc_rendered": len(incs[-1][1].rendered),
+                    "pages": warm.items,
+                    "pagefind_bytes": sum(p.stat().st_size for bundle in out.glob("_pagefind*")
+                                          for p in bundle.rglob("*") if p.is_file())})
+        search = search_bytes(out, "协同办公") if browser else None
+        row["first_query_bytes"] = (search["pagefind"] + search["page"]) if search else None
+        row["first_query"] = search
+        if peers:
+            md = base / "md"
+            say("exporting the same content as Markdown for the peers ...")
+            row["peer_markdown_files"] = export_markdown(city, md)
+            say("Hugo + Pagefind ...")
+            row.update(hugo_peer(md, base))
+            row["hugo_pagefind_s"] = round(row["hugo_s"] + row["pagefind_s"], 2)
+            row["ratio_warm"] = round(t_warm / row["hugo_pagefind_s"], 2)
+            row["ratio_cold"] = round(t_cold / row["hugo_pagefind_s"], 2)
+            row["ratio_incremental"] = round(max(row["incremental_s"]) / row["hugo_pagefind_s"], 3)
+            if material:
+                say("MkDocs Material (navigation.sections + indexes + prune) ...")
+                row.update(material_peer(md, base) or {"material_s": None})
+        return row
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def sealed_table(rows: list[dict]) -> str:
+    """Every figure with its target and the peer beside it."""
+    lines = ["| sealed city (100 units) | full build, cold signature cache | full build, warm | Hugo + Pagefind, same content | "
+             "ratio warm / peer (target ≤ 1) | ratio cold / peer (target ≤ 2) | rebuild after 1 new document (target ≤ 2 s) | "
+             "no-op | first query (target ≪ 1 MB) | MkDocs Material |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        peer = f"{r['hugo_s']:.1f} + {r['pagefind_s']:.1f} = {r['hugo_pagefind_s']:.1f} s" if "hugo_s" in r else "not run"
+        fq = f"{r['first_query_bytes'] / 1024:.0f} KB" if r.get("first_query_bytes") else "n/a (no browser)"
+        mat = f"{r['material_s']:.0f} s" if r.get("material_s") else "not run"
+        lines.append(f"| {r['docs']:,} documents + {r['bulletins']:,} bulletins | {r['full_cold_s']:.1f} s | "
+                     f"{r['full_warm_s']:.1f} s | {peer} | {r.get('ratio_warm', '—')} | {r.get('ratio_cold', '—')} | "
+                     f"{', '.join(f'{t:.2f}' for t in r['incremental_s'])} s | {r['noop_s']:.2f} s | {fq} | {mat} |")
+    if len(rows) > 1:
+        medians = [sorted(r["incremental_s"])[len(r["incremental_s"]) // 2] for r in rows]
+        spread = (max(medians) - min(medians)) / min(medians) if min(medians) else 0
+        lines.append("")
+        lines.append(f"Incremental flatness (target < 25 %): medians {', '.join(f'{m:.2f}' for m in medians)} s, "
+                     f"spread {spread * 100:.0f} %.")
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--docs", type=int, default=10000)
     parser.add_argument("--bulletins", type=int, default=2000)
-    parser.add_argument("--also", type=int, nargs="*", default=[1000], help="smaller cities (documents)")
-    parser.add_argument("--peers", action="store_true", help="also run plain mkdocs / Material")
-    parser.add_argument("--browser", action="store_true", help="measure a first query in headless Chromium")
+    parser.add_argument("--also", type=int, nargs="*", default=None,
+                        help="smaller cities first (documents; bulletins a fifth); default 1000 unsealed, none sealed")
+    parser.add_argument("--sealed", action="store_true", help="the sealed city of 100 units (bench/sealed_city.py)")
+    parser.add_argument("--units", type=int, default=100, help="units of the sealed city")
+    parser.add_argument("--runs", type=int, default=5, help="rebuilds after one new document (sealed)")
+    parser.add_argument("--peers", action="store_true",
+                        help="also run the peers: Hugo + Pagefind (sealed), plain mkdocs / Material (unsealed)")
+    parser.add_argument("--material", action="store_true", help="sealed: also MkDocs Material (slow: minutes)")
+    parser.add_argument("--browser", action="store_true", help="measure a first query in headless Chromium "
+                        "(always on with --json when Chromium is installed)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object (the last size) on the last line")
     parser.add_argument("--record", type=Path, default=None, help="write the tables (Markdown) to this file")
     args = parser.parse_args()
     log: list[str] = []
-    rows = [bench_size(n, max(1, n // 5), args.peers, args.browser, log) for n in args.also]
-    rows.append(bench_size(args.docs, args.bulletins, args.peers, args.browser, log))
-    text = table(rows)
+    if args.sealed:
+        browser = args.browser or (args.json and Path("/usr/bin/chromium").exists())
+        rows = [bench_sealed(n, max(1, n // 5), args.units, args.peers, args.material, browser, args.runs)
+                for n in args.also or []]
+        rows.append(bench_sealed(args.docs, args.bulletins, args.units, args.peers, args.material, browser, args.runs))
+        log = [json.dumps(r, ensure_ascii=False, default=str) for r in rows]
+        text = sealed_table(rows)
+    else:
+        also = [1000] if args.also is None else args.also
+        rows = [bench_size(n, max(1, n // 5), args.peers, args.browser, log) for n in also]
+        rows.append(bench_size(args.docs, args.bulletins, args.peers, args.browser, log))
+        text = table(rows)
     print(text)
     if args.record:
         args.record.parent.mkdir(parents=True, exist_ok=True)
         args.record.write_text(text + "\n\n<details><summary>raw</summary>\n\n```\n" + "\n".join(log) +
                                "\n```\n</details>\n", encoding="utf-8")
+    if args.json:
+        print(json.dumps(rows[-1], ensure_ascii=False, default=str))
 
 
 if __name__ == "__main__":

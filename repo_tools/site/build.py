@@ -11,7 +11,6 @@ from typing import Any
 
 from markupsafe import Markup
 
-from repo_tools.log import eventlog
 from repo_tools.city import City
 from repo_tools.git.repo import clean_env, rev_parse
 from repo_tools.documents.markup import to_safe_html
@@ -28,7 +27,8 @@ from repo_tools.site.rendering import MKDOCS_YML, render_and_index
 from repo_tools.site.thumbnails import IMAGE_SUFFIXES, thumbnail
 
 TEMPLATES = MKDOCS_YML.parent / "site_templates"
-FORMAT = 5  # bump when the meaning of the saved state changes
+FORMAT = 6  # bump when the meaning of the saved state changes
+FINAL_MARKS = ("witnessed", "unsealed")  # a document's witness mark that no later log entry changes
 
 
 @dataclass
@@ -44,6 +44,9 @@ class SiteState:
     delta_index: dict[str, str] = field(default_factory=dict)  # searchable url -> key (delta bundle)
     epoch: str = ""                                            # a full build starts a new epoch
     journal: dict[int, set[str]] = field(default_factory=dict)  # generation -> site paths it changed
+    # document url -> (what its key was made of, besides the witness mark; the key), for documents
+    # whose mark was final: the next build reuses the key while the unit's main has not moved.
+    item_keys: dict[str, tuple[tuple[Any, ...], str]] = field(default_factory=dict)
 
     @property
     def generation(self) -> int:
@@ -119,26 +122,27 @@ def build_site(city: City, out: Path | str | None = None, audience: str = "all",
     arrival = 0 if fresh else state.sequence + 1
 
     bodies: dict[str, str] = {}
-    times: dict[str, str] | None = None
     units: dict[str, UnitContent] = {}
+    moved: set[str] = set()  # units whose main moved since the live build (or all, on a fresh one)
     for unit_id in sorted(registry.units):
         old = state.units.get(unit_id)
-        head = rev_parse(city.unit_repo(unit_id), "refs/heads/main", env=clean_env())
-        if old is None or old.head != head:
-            times = times if times is not None else eventlog.trusted_times(city.log_file)
-        units[unit_id] = collect_unit(city, unit_id, old, arrival, bodies, times)
+        # Trusted times are looked up for the unit's new commits only (collect.py), never by
+        # loading every object the log has indexed.
+        units[unit_id] = collect_unit(city, unit_id, old, arrival, bodies, None)
+        if old is None or units[unit_id] is not old:
+            moved.add(unit_id)
     unit_names = {u: registry.units[u].name for u in registry.units}
     items = [i for content in units.values() for i in content.items if visible(i.meta, readers)]
     items = [i for i in items if _publishable(i)]
     timer.mark("collect")
 
     verification = adapters.Verification(city)
-    context = _Context(city, registry, registry_head, unit_names, bodies, verification, incidents)
-    plans = [_item_plan(context, i, salt, state) for i in items]
+    context = _Context(city, registry, registry_head, unit_names, bodies, verification, incidents, moved=moved)
+    plans = [_item_plan(context, i, salt, state, context.item_keys) for i in items]
     plans += listings(items, unit_names, salt + digest(unit_names))
     plans += register_plans(city, audience, salt) + archive_plans(city, readers, salt)
     report = _generate(context, publication, previous, state, fresh, salt, items, plans, {"audience": audience},
-                       timer, units)
+                       timer, units, item_keys=context.item_keys)
     if overlays is None:
         overlays = audience == "all"
     if overlays:
@@ -160,6 +164,8 @@ class _Context:
     verification: adapters.Verification
     incidents: list[dict[str, Any]] = field(default_factory=list)
     seal_cache: dict[str, str] = field(default_factory=dict)
+    moved: set[str] | None = None   # units whose main moved (None: treat every unit as moved)
+    item_keys: dict[str, tuple[tuple[Any, ...], str]] = field(default_factory=dict)  # for the next build
 
 
 def _with_incidents(salt: str, incidents: list[dict[str, Any]]) -> str:
@@ -173,7 +179,8 @@ def _with_incidents(salt: str, incidents: list[dict[str, Any]]) -> str:
 def _generate(context: _Context, publication: Publication, previous: SiteState | None, state: SiteState,
               fresh: bool, salt: str, items: list[Item], plans: list[PagePlan], extra: dict[str, Any],
               timer: "_Timer", units: dict[str, UnitContent], bundle_at: str | None = None,
-              extra_files: dict[str, bytes] | None = None) -> BuildReport:
+              extra_files: dict[str, bytes] | None = None,
+              item_keys: dict[str, tuple[tuple[Any, ...], str]] | None = None) -> BuildReport:
     """Render what changed of `plans` into a slot, index it for search and publish it atomically.
     `bundle_at`: an overlay's single search bundle (None: the base's shards and delta);
     `extra_files`: site path -> bytes of small generated files (an overlay's entries)."""
@@ -222,7 +229,8 @@ def _generate(context: _Context, publication: Publication, previous: SiteState |
         if not fresh:
             journal[sequence] = changed
         new_state = SiteState(state.salt, sequence, units, {p.url: p.key for p in plans}, assets, state.thumbs,
-                              search_plan.shards, state.delta_index, state.epoch, journal)
+                              search_plan.shards, state.delta_index, state.epoch, journal,
+                              item_keys if item_keys is not None else {})
         publication.publish(generation, new_state)
         timer.mark("publish")
     except BaseException:
@@ -232,8 +240,27 @@ def _generate(context: _Context, publication: Publication, previous: SiteState |
                        removed, search_mode, timer.marks, publication.replayed)
 
 
-def _item_plan(ctx: _Context, item: Item, salt: str, state: SiteState) -> PagePlan:
-    verification, registry, registry_head = ctx.verification, ctx.registry, ctx.registry_head
+def _document_key(ctx: _Context, item: Item, salt: str, state: SiteState, unit_name: str, level: str,
+                  memo: dict[str, tuple[tuple[Any, ...], str]] | None) -> str:
+    """A document page's key. Its witness mark costs a log lookup and an inclusion proof, so a
+    mark that can no longer change (witnessed, or unsealed on a main that has not moved) is
+    remembered with the key, and a rebuild reuses both: planning then costs what changed."""
+    made_of = (item.tree, item.published_at, unit_name, level, ctx.registry_head)
+    if memo is not None and ctx.moved is not None and item.unit not in ctx.moved:
+        kept = state.item_keys.get(item.url)
+        if kept is not None and kept[0] == made_of:
+            memo[item.url] = kept
+            return kept[1]
+    mark = ctx.verification.witness_mark(item.unit, item.folder)
+    key = _key(salt, "document", *made_of, mark)
+    if memo is not None and mark in FINAL_MARKS:
+        memo[item.url] = (made_of, key)
+    return key
+
+
+def _item_plan(ctx: _Context, item: Item, salt: str, state: SiteState,
+               memo: dict[str, tuple[tuple[Any, ...], str]] | None = None) -> PagePlan:
+    verification, registry = ctx.verification, ctx.registry
     unit_names, bodies, seal_cache = ctx.unit_names, ctx.bodies, ctx.seal_cache
     city = ctx.city
     unit = registry.units.get(item.unit)
@@ -243,8 +270,7 @@ def _item_plan(ctx: _Context, item: Item, salt: str, state: SiteState) -> PagePl
     level = getattr(unit, "level", "department")
     if item.kind == "document":
         # The folder's tree id covers index.md (so the metadata) and every attachment and image.
-        key = _key(salt, "document", item.tree, item.published_at, unit_name, level, registry_head,
-                   verification.witness_mark(item.unit, item.folder))
+        key = _document_key(ctx, item, salt, state, unit_name, str(level), memo)
 
         def context() -> dict[str, Any]:
             body_html = to_safe_html(bodies[item.source])
