@@ -451,8 +451,9 @@ def person_name(i: int) -> str:
     return SURNAMES[i % len(SURNAMES)] + GIVEN[(i // len(SURNAMES)) % len(GIVEN)] + GIVEN[(i * 7) % len(GIVEN)]
 
 
-def make_city(root: Path, units: int, docs: int, bulletins: int, say: Any = print) -> City:
-    """The sealed city (see the module docstring) in `root`."""
+def make_base(root: Path, units: int, say: Any = print) -> City:
+    """The city before its documents: registry, people, seals, keys, witnesses, unit repositories
+    with their first commit (shared by every size: cached by the number of units)."""
     started = time.perf_counter()
     city = city_mod.init(root)
     keyhome = root / "bench-keys"
@@ -512,36 +513,54 @@ def make_city(root: Path, units: int, docs: int, bulletins: int, say: Any = prin
     gen = Generator(city, writers)
     for uid in ids:
         gen.first_commit(writers[uid], admin_id)
+    gen.close()
+    _save_state(root, writers, {k.fingerprint: k.seed.hex() for k in secrets.values()})
+    city.stop_agents()
+    subprocess.run(["gpgconf", "--homedir", str(keyhome), "--kill", "all"], check=False)
+    say(f"  base city ready in {time.perf_counter() - started:.1f} s")
+    return city
+
+
+def _save_state(root: Path, writers: dict[str, UnitWriter], keys: dict[str, str]) -> None:
+    state = {"units": list(writers), "keys": keys,
+             "writers": {uid: {"name": w.name, "code": w.code, "seal_id": w.seal_id, "requests": w.requests,
+                               "numbers": w.numbers, "seal": [w.seal.id, w.seal.name, w.seal.email, w.seal.key.fingerprint],
+                               "staff": {r: [p.id, p.name, p.email, p.key.fingerprint] for r, p in w.staff.items()}}
+                         for uid, w in writers.items()}}
+    (root / "bench-state.json").write_text(json.dumps(state, ensure_ascii=False), encoding="utf-8")
+
+
+def add_content(city: City, docs: int, bulletins: int, say: Any = print) -> None:
+    """`docs` sealed documents and `bulletins` bulletins, interleaved over the units as a city's
+    pushes arrive (document n belongs to unit n % units); then both witnesses cosign."""
+    started = time.perf_counter()
+    gen = adder(city, live=False)
+    ids = list(gen.units)
+    units = len(ids)
     rng = random.Random(42)
-    # Interleaved over the units, as a city's pushes arrive: document n belongs to unit n % units.
+    every = max(1, docs // bulletins) if bulletins else 0
     for n in range(docs):
-        gen.document(writers[ids[n % units]], n, rng, 2010 + n % 10)
-        if bulletins and n % max(1, docs // bulletins) == 0 and n // max(1, docs // bulletins) < bulletins:
-            b = n // max(1, docs // bulletins)
+        gen.document(gen.units[ids[n % units]], n, rng, 2010 + n % 10)
+        if every and n % every == 0 and n // every < bulletins:
+            b = n // every
             column = COLUMNS[b % len(COLUMNS)]
-            gen.bulletin(writers[ids[b % units]], b, rng, column, f"{2010 + b % 10}-{1 + b % 12:02d}-{1 + b % 28:02d}")
+            gen.bulletin(gen.units[ids[b % units]], b, rng, column, f"{2010 + b % 10}-{1 + b % 12:02d}-{1 + b % 28:02d}")
         if n and n % 5000 == 0:
             say(f"  {n} documents signed ({time.perf_counter() - started:.1f} s)")
     gen.close()
     say(f"  {docs} documents, {bulletins} bulletins written, log caught up ({time.perf_counter() - started:.1f} s)")
     from repo_tools.log import witness
     for uid in ids[:WITNESS_UNITS]:
-        witness.run(city.root, city.registry_repo, uid, writers[uid].staff["lead"].id)
-    state = {"units": ids, "keys": {k.fingerprint: k.seed.hex() for k in secrets.values()},
-             "writers": {uid: {"name": w.name, "code": w.code, "seal_id": w.seal_id, "requests": w.requests,
-                               "numbers": w.numbers, "seal": [w.seal.id, w.seal.name, w.seal.email, w.seal.key.fingerprint],
-                               "staff": {r: [p.id, p.name, p.email, p.key.fingerprint] for r, p in w.staff.items()}}
-                         for uid, w in writers.items()}}
-    (root / "bench-state.json").write_text(json.dumps(state, ensure_ascii=False), encoding="utf-8")
+        witness.run(city.root, city.registry_repo, uid, gen.units[uid].staff["lead"].id)
+    state = json.loads((city.root / "bench-state.json").read_text(encoding="utf-8"))
+    _save_state(city.root, gen.units, state["keys"])
     city.stop_agents()
-    subprocess.run(["gpgconf", "--homedir", str(keyhome), "--kill", "all"], check=False)
-    say(f"  witnesses cosigned; city ready in {time.perf_counter() - started:.1f} s")
-    return city
+    say(f"  witnesses cosigned ({time.perf_counter() - started:.1f} s)")
 
 
-def adder(city: City) -> Generator:
-    """A generator that adds documents to an existing (copied) sealed city, logging each push
-    through eventlog.append as the hooks do."""
+def adder(city: City, live: bool = True) -> Generator:
+    """A generator that adds documents to an existing sealed city; `live`: each push logged
+    through eventlog.append as the hooks do (else in one stream, then `store.update`)."""
     state = json.loads((city.root / "bench-state.json").read_text(encoding="utf-8"))
     keys = {fpr: FastKey(fpr, bytes.fromhex(seed)) for fpr, seed in state["keys"].items()}
     writers = {}
@@ -553,7 +572,7 @@ def adder(city: City) -> Generator:
         writer.requests = w["requests"]
         writer.numbers = {int(y): c for y, c in w["numbers"].items()}
         writers[uid] = writer
-    return Generator(city, writers, live=True)
+    return Generator(city, writers, live=live)
 
 
 def add_document(gen: Generator, unit: str, n: int) -> str:
@@ -561,33 +580,40 @@ def add_document(gen: Generator, unit: str, n: int) -> str:
     writer = gen.units[unit]
     folder = gen.document(writer, 900000 + n, random.Random(n), 2026, f"new-{n}")
     writer.finish()
-    state_file = gen.city.root / "bench-state.json"
-    state = json.loads(state_file.read_text(encoding="utf-8"))
-    state["writers"][unit]["requests"] = writer.requests
-    state["writers"][unit]["numbers"] = writer.numbers
-    state_file.write_text(json.dumps(state, ensure_ascii=False), encoding="utf-8")
     return folder
 
 
 def cached_city(units: int, docs: int, bulletins: int, say: Any = print) -> Path:
-    """The cached sealed city for these parameters (made once; `bench/out/` is not versioned)."""
+    """The cached sealed city for these parameters (made once; `bench/out/` is not versioned).
+    The base (registry, people, keys, repositories) is cached by the number of units alone."""
     base = cache_dir(units, docs, bulletins)
     if (base / "ready").exists():
         say(f"sealed city: reusing {base}")
         return base / "city"
+    started = time.perf_counter()
+    shared = OUT / f"sealed-u{units}-base-g{GENERATOR}"
+    if not (shared / "ready").exists():
+        shutil.rmtree(shared, ignore_errors=True)
+        shared.mkdir(parents=True)
+        say(f"sealed city: generating the base of {units} units in {shared}")
+        make_base(shared / "city", units, say)
+        (shared / "ready").write_text(json.dumps({"seconds": round(time.perf_counter() - started, 1)}))
     shutil.rmtree(base, ignore_errors=True)
     base.mkdir(parents=True)
-    say(f"sealed city: generating {units} units, {docs} documents, {bulletins} bulletins in {base}")
-    started = time.perf_counter()
-    make_city(base / "city", units, docs, bulletins, say)
+    say(f"sealed city: signing {docs} documents and {bulletins} bulletins into {base}")
+    add_content(working_copy(shared / "city", base / "city"), docs, bulletins, say)
     (base / "ready").write_text(json.dumps({"seconds": round(time.perf_counter() - started, 1)}))
     return base / "city"
 
 
 def working_copy(cached: Path, target: Path) -> City:
-    """A copy a benchmark may change (it adds documents and log entries): `cp -a`."""
+    """A copy a benchmark may change (it adds documents and log entries): `cp -a`, and every
+    repository's `oa.city` pointed at the copy (a push into it must never reach the cache)."""
     subprocess.run(["cp", "-a", "--reflink=auto", str(cached), str(target)], check=True)
-    return City.at(target)
+    city = City.at(target)
+    for repo in [city.registry_repo, *sorted((city.root / "units").glob("*.git"))]:
+        subprocess.run(["git", "config", "oa.city", str(city.root)], cwd=repo, env=clean_env(), check=True)
+    return city
 
 
 def main() -> None:
