@@ -136,8 +136,12 @@ class KeyHolder:
     name: str
 
 
+_SAFE = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _load_yaml(data: bytes) -> dict[str, Any]:
-    value = yaml.safe_load(data.decode("utf-8")) or {}
+    # libyaml's safe loader (same rules as yaml.safe_load, ~10x faster): a build loads ~700 records.
+    value = yaml.load(data.decode("utf-8"), Loader=_SAFE) or {}
     if not isinstance(value, dict):
         raise ValueError("登记文件必须是 YAML 映射")
     return value

@@ -47,6 +47,7 @@ class SiteState:
     # document url -> (what its key was made of, besides the witness mark; the key), for documents
     # whose mark was final: the next build reuses the key while the unit's main has not moved.
     item_keys: dict[str, tuple[tuple[Any, ...], str]] = field(default_factory=dict)
+    catalogues: dict[str, tuple[str | None, list[dict[str, Any]]]] = field(default_factory=dict)  # unit -> (main, pages)
 
     @property
     def generation(self) -> int:
@@ -136,13 +137,14 @@ def build_site(city: City, out: Path | str | None = None, audience: str = "all",
     items = [i for i in items if _publishable(i)]
     timer.mark("collect")
 
-    verification = adapters.Verification(city)
+    verification = adapters.Verification(city, registry)
     context = _Context(city, registry, registry_head, unit_names, bodies, verification, incidents, moved=moved)
     plans = [_item_plan(context, i, salt, state, context.item_keys) for i in items]
     plans += listings(items, unit_names, salt + digest(unit_names))
-    plans += register_plans(city, audience, salt) + archive_plans(city, readers, salt)
+    catalogues = _catalogues(city, registry, units, state, moved)
+    plans += register_plans(city, audience, salt) + archive_plans(city, readers, salt, registry, catalogues)
     report = _generate(context, publication, previous, state, fresh, salt, items, plans, {"audience": audience},
-                       timer, units, item_keys=context.item_keys)
+                       timer, units, carry={"item_keys": context.item_keys, "catalogues": catalogues})
     if overlays is None:
         overlays = audience == "all"
     if overlays:
@@ -168,6 +170,18 @@ class _Context:
     item_keys: dict[str, tuple[tuple[Any, ...], str]] = field(default_factory=dict)  # for the next build
 
 
+def _catalogues(city: City, registry: Any, units: dict[str, UnitContent], state: SiteState,
+                moved: set[str]) -> dict[str, tuple[str | None, list[dict[str, Any]]]]:
+    """unit -> (its main, its archive catalogue pages): archive packages live on `main`, so only
+    the units whose main moved are read again (one `cat-file` each), not every unit per build."""
+    from repo_tools.archive.stats import catalogue_pages
+    kept = {u: c for u, c in state.catalogues.items() if u in units and u not in moved and c[0] == units[u].head}
+    fresh = [u for u in units if u not in kept]
+    pages = catalogue_pages(city, registry, fresh) if fresh else []
+    made = {u: (units[u].head, [p for p in pages if p["unit"] == u]) for u in fresh}
+    return {u: (kept.get(u) or made[u]) for u in sorted(units)}
+
+
 def _with_incidents(salt: str, incidents: list[dict[str, Any]]) -> str:
     """The open incidents are part of every page's key: their banner is on every page."""
     if not incidents:
@@ -179,11 +193,11 @@ def _with_incidents(salt: str, incidents: list[dict[str, Any]]) -> str:
 def _generate(context: _Context, publication: Publication, previous: SiteState | None, state: SiteState,
               fresh: bool, salt: str, items: list[Item], plans: list[PagePlan], extra: dict[str, Any],
               timer: "_Timer", units: dict[str, UnitContent], bundle_at: str | None = None,
-              extra_files: dict[str, bytes] | None = None,
-              item_keys: dict[str, tuple[tuple[Any, ...], str]] | None = None) -> BuildReport:
+              extra_files: dict[str, bytes] | None = None, carry: dict[str, Any] | None = None) -> BuildReport:
     """Render what changed of `plans` into a slot, index it for search and publish it atomically.
     `bundle_at`: an overlay's single search bundle (None: the base's shards and delta);
-    `extra_files`: site path -> bytes of small generated files (an overlay's entries)."""
+    `extra_files`: site path -> bytes of small generated files (an overlay's entries);
+    `carry`: SiteState fields this build made for the next one (memos of keys and catalogues)."""
     city = context.city
     sequence = state.sequence + 1
     wanted = {p.url: p for p in plans}
@@ -217,7 +231,8 @@ def _generate(context: _Context, publication: Publication, previous: SiteState |
             same = not fresh and state.search_shards == [searchable] and (generation / bundle_at).exists()
             search_plan = search.SearchPlan([searchable], [] if same else [0], None)
         # Rendering and (re)making base search bundles run together, in workers on big builds.
-        done = render_and_index(generation, publication.store, to_render, extra, search_plan, bundle_at)
+        done = render_and_index(generation, publication.store, to_render, extra, search_plan, bundle_at,
+                                prepare=lambda ps: _prefetch(context, ps))
         changed.update(done.written)
         rendered = done.pages
         timer.mark("render+index")
@@ -229,8 +244,9 @@ def _generate(context: _Context, publication: Publication, previous: SiteState |
         if not fresh:
             journal[sequence] = changed
         new_state = SiteState(state.salt, sequence, units, {p.url: p.key for p in plans}, assets, state.thumbs,
-                              search_plan.shards, state.delta_index, state.epoch, journal,
-                              item_keys if item_keys is not None else {})
+                              search_plan.shards, state.delta_index, state.epoch, journal)
+        for name, value in (carry or {}).items():
+            setattr(new_state, name, value)
         publication.publish(generation, new_state)
         timer.mark("publish")
     except BaseException:
@@ -256,6 +272,17 @@ def _document_key(ctx: _Context, item: Item, salt: str, state: SiteState, unit_n
     if memo is not None and mark in FINAL_MARKS:
         memo[item.url] = (made_of, key)
     return key
+
+
+PREFETCH_MIN = 20  # documents to render before their signatures are checked in one gpg run
+
+
+def _prefetch(ctx: _Context, plans: list[PagePlan]) -> None:
+    """Before rendering many document pages (a first build, a new registry), gpg checks their
+    signatures not yet judged in one run per process, instead of one gpg process each."""
+    documents = [(p.item.unit, p.item.folder) for p in plans if p.item is not None and p.item.kind == "document"]
+    if len(documents) >= PREFETCH_MIN:
+        ctx.verification.prefetch(documents)
 
 
 def _item_plan(ctx: _Context, item: Item, salt: str, state: SiteState,

@@ -140,6 +140,26 @@ def _added_at(repo: Path, old: str | None, new: str, log_file: Path, unit: str,
     return found
 
 
+def main_head(repo: Path) -> str | None:
+    """The repository's `main`, read from git's ref files (the loose ref, else `packed-refs`)
+    rather than by a `git rev-parse` process: a build asks every unit, and 100 processes cost
+    more than the rest of a rebuild. Anything unusual (a symbolic ref, no file) asks git."""
+    try:
+        text = (repo / "refs" / "heads" / "main").read_text(encoding="ascii").strip()
+        if len(text) == 40 and all(c in "0123456789abcdef" for c in text):
+            return text
+    except FileNotFoundError:
+        try:
+            for line in (repo / "packed-refs").read_text(encoding="utf-8").splitlines():
+                if line.endswith(" refs/heads/main") and len(line) == 56 and line[40] == " ":
+                    return line[:40]
+        except (OSError, UnicodeDecodeError):
+            pass
+    except (OSError, UnicodeDecodeError):
+        pass
+    return rev_parse(repo, "refs/heads/main", env=clean_env())
+
+
 def collect_unit(city: City, unit: str, previous: UnitContent | None, arrival: int,
                  bodies: dict[str, str], times: dict[str, str] | None) -> UnitContent:
     """The unit's items at `main`; unchanged folders keep their previous record.
@@ -147,7 +167,7 @@ def collect_unit(city: City, unit: str, previous: UnitContent | None, arrival: i
     `bodies` receives the Markdown body of every index.md read here (new or changed items).
     """
     repo = city.unit_repo(unit)
-    head = rev_parse(repo, "refs/heads/main", env=clean_env())
+    head = main_head(repo)
     if head is None:
         return UnitContent(None, [])
     if previous is not None and previous.head == head:

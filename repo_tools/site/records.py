@@ -38,12 +38,16 @@ def register_plans(city: City, audience: str, salt: str) -> list[PagePlan]:
     return [PagePlan("registers/", "registers.html", ctx["listing_title"], digest(salt, "registers", ctx), _const(ctx))]
 
 
-def archive_plans(city: City, readers: frozenset[str], salt: str) -> list[PagePlan]:
-    """The archive index, one catalogue page per unit and year, one statistics chart per year."""
+def archive_plans(city: City, readers: frozenset[str], salt: str, registry: Any = None,
+                  by_unit: dict[str, tuple[str | None, list[dict[str, Any]]]] | None = None) -> list[PagePlan]:
+    """The archive index, one catalogue page per unit and year, one statistics chart per year.
+    `by_unit`: the catalogue pages already read per unit (build.py keeps those of unmoved units)."""
     plans: list[PagePlan] = []
     catalogues = []
     years: set[int] = set()
-    for page in catalogue_pages(city):
+    pages = ([p for _, unit_pages in by_unit.values() for p in unit_pages] if by_unit is not None
+             else catalogue_pages(city, registry))
+    for page in pages:
         rows = [_shown(row, readers) for row in page["rows"]]
         sections = []
         for code in RETENTION_ORDER:

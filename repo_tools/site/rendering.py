@@ -113,9 +113,11 @@ def _join(pid: int, read_end: int) -> Rendered:
     return value  # type: ignore[no-any-return]
 
 
-def _shard_task(shard: _Shard, generation: Path, store: Path, extra: dict[str, Any]
-                ) -> Callable[[], Rendered]:
+def _shard_task(shard: _Shard, generation: Path, store: Path, extra: dict[str, Any],
+                prepare: Callable[[list[PagePlan]], None] | None = None) -> Callable[[], Rendered]:
     def run() -> Rendered:
+        if prepare is not None:
+            prepare(shard.plans)
         done = render_pages(generation, store, shard.plans, extra, pages_only=True)
         if shard.index is not None:
             search.index_bundle(generation, shard.index, search.bundle(shard.number))
@@ -124,10 +126,14 @@ def _shard_task(shard: _Shard, generation: Path, store: Path, extra: dict[str, A
 
 
 def render_and_index(generation: Path, store: Path, plans: list[PagePlan], extra: dict[str, Any],
-                     search_plan: search.SearchPlan, bundle_at: str | None = None) -> Rendered:
+                     search_plan: search.SearchPlan, bundle_at: str | None = None,
+                     prepare: Callable[[list[PagePlan]], None] | None = None) -> Rendered:
     """Render `plans` and remake the base search bundles the plan names (not the delta).
-    `bundle_at`: an overlay's one bundle, made here in this process (an overlay is small)."""
+    `bundle_at`: an overlay's one bundle, made here in this process (an overlay is small);
+    `prepare`: called with the plans each process is about to render (batched signature checks)."""
     if bundle_at is not None:
+        if prepare is not None:
+            prepare(plans)
         done = render_pages(generation, store, plans, extra)
         if search_plan.rebuild:
             search.index_bundle(generation, sorted(search_plan.shards[0]), bundle_at)
@@ -143,10 +149,14 @@ def render_and_index(generation: Path, store: Path, plans: list[PagePlan], extra
         (shards[n].plans if n is not None else rest).append(plan)
     work = [s for s in shards.values() if s.plans or s.index is not None]
     if not rebuild and sum(len(s.plans) for s in work) < PARALLEL_MIN:
+        if prepare is not None:
+            prepare(plans)
         return render_pages(generation, store, plans, extra)
-    workers = [_fork(_shard_task(s, generation, store, extra)) for s in work]
+    workers = [_fork(_shard_task(s, generation, store, extra, prepare)) for s in work]
     done = Rendered()
     try:
+        if prepare is not None:
+            prepare(rest)
         done.add(render_pages(generation, store, rest, extra))
     finally:
         results = []

@@ -226,11 +226,33 @@ class Verifier:
         found.witness = witness.to_dict() if witness is not None else None
         return found
 
+    def _signature_file(self, payload: bytes, signature: bytes) -> Path:
+        digest = hashlib.sha256(b"\0".join([CACHE_VERSION.encode(), payload, signature])).hexdigest()
+        return self.cache_dir / "signatures" / digest[:2] / f"{digest}.json"
+
+    def check_signatures(self, pairs: Iterable[tuple[bytes, bytes]]) -> int:
+        """gpg's verdicts on many signatures in one `gpg --verify-files` run (`openpgp.batch`),
+        kept in `signatures/` exactly as `_signature` keeps them: a first build of a migrated
+        city checks thousands, and one gpg process per signature costs 5-10 ms each. Only those
+        not judged before are checked; returns how many."""
+        from repo_tools.openpgp.batch import verify_many
+        todo: dict[Path, tuple[bytes, bytes]] = {}
+        for payload, signature in pairs:
+            path = self._signature_file(payload, signature)
+            if path not in todo and not path.exists():
+                todo[path] = (payload, signature)
+        if not todo:
+            return 0
+        for path, got in zip(todo, verify_many(self.city.server_gnupg, list(todo.values())), strict=True):
+            if got.key_known:
+                _store(path, asdict(got))
+        self.gpg_runs += len(todo)
+        return len(todo)
+
     def _signature(self, payload: bytes, signature: bytes) -> keys.Verification:
         """gpg's verdict over these exact bytes with the server keyring. Kept once the key was
         known (the keyring only gains keys); an unknown key is asked again next time."""
-        digest = hashlib.sha256(b"\0".join([CACHE_VERSION.encode(), payload, signature])).hexdigest()
-        path = self.cache_dir / "signatures" / digest[:2] / f"{digest}.json"
+        path = self._signature_file(payload, signature)
         try:
             return keys.Verification(**json.loads(path.read_text(encoding="utf-8")))
         except (OSError, json.JSONDecodeError, TypeError):
