@@ -435,7 +435,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5, help="rebuilds after one new document (sealed)")
     parser.add_argument("--peers", action="store_true",
                         help="also run the peers: Hugo + Pagefind (sealed), plain mkdocs / Material (unsealed)")
-    parser.add_argument("--material", action="store_true", help="sealed: also MkDocs Material (slow: minutes)")
+    parser.add_argument("--material", type=int, default=0, metavar="MAX",
+                        help="sealed: also MkDocs Material on the sizes up to MAX documents (slow: minutes)")
     parser.add_argument("--browser", action="store_true", help="measure a first query in headless Chromium "
                         "(always on with --json when Chromium is installed)")
     parser.add_argument("--json", action="store_true", help="print one JSON object (the last size) on the last line")
@@ -444,9 +445,8 @@ def main() -> None:
     log: list[str] = []
     if args.sealed:
         browser = args.browser or (args.json and Path("/usr/bin/chromium").exists())
-        rows = [bench_sealed(n, max(1, n // 5), args.units, args.peers, args.material, browser, args.runs)
-                for n in args.also or []]
-        rows.append(bench_sealed(args.docs, args.bulletins, args.units, args.peers, args.material, browser, args.runs))
+        sizes = [(n, max(1, n // 5)) for n in args.also or []] + [(args.docs, args.bulletins)]
+        rows = [bench_sealed(n, b, args.units, args.peers, n <= args.material, browser, args.runs) for n, b in sizes]
         log = [json.dumps(r, ensure_ascii=False, default=str) for r in rows]
         text = sealed_table(rows)
     else:
