@@ -109,6 +109,28 @@ class ParsedCommit:
     payload: bytes  # the bytes the signature covers
 
 
+def read_blobs(repo: str | Path, oids: Iterable[str], env: Mapping[str, str] | None = None) -> dict[str, bytes]:
+    """The contents of many objects by id in one `cat-file --batch` run, all asked at once:
+    a long-lived reader pays a round trip per object, which a whole registry (hundreds of
+    records) feels. Missing objects are left out."""
+    wanted = list(dict.fromkeys(oids))
+    if not wanted:
+        return {}
+    proc = subprocess.run(["git", "cat-file", "--batch"], cwd=repo, env=dict(env) if env is not None else None,
+                          input="".join(f"{o}\n" for o in wanted).encode(), capture_output=True, check=True)
+    out, pos, found = proc.stdout, 0, {}
+    for oid in wanted:
+        end = out.index(b"\n", pos)
+        header = out[pos:end].split()
+        pos = end + 1
+        if len(header) != 3:  # "<oid> missing"
+            continue
+        size = int(header[2])
+        found[oid] = out[pos:pos + size]
+        pos += size + 1
+    return found
+
+
 def split_signed_object(raw: bytes, header: bytes = b"gpgsig") -> tuple[bytes, bytes | None]:
     """Split a commit or tag into (signed payload, armored signature) as git does."""
     if header == b"gpgsig":

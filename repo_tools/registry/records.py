@@ -18,7 +18,7 @@ from typing import Any, Literal
 import yaml
 
 from repo_tools import timeutil
-from repo_tools.git.repo import ObjectReader, clean_env, list_tree, rev_parse
+from repo_tools.git.repo import clean_env, list_tree, read_blobs, rev_parse
 
 ROLES = ("author", "reviewer", "seal-custodian", "clerk", "archivist", "admin")
 ROLE_NAMES = {"author": "拟稿人", "reviewer": "审核人", "seal-custodian": "印章保管人",
@@ -194,27 +194,29 @@ class Registry:
         if commit is None:
             return reg
         files = list_tree(repo, commit, env=env)
-        with ObjectReader(repo, env=env) as reader:
-            for path, blob in files.items():
-                if path.startswith("keys/") and path.endswith(".asc"):
-                    reg.key_files[path[5:-4]] = blob
-                    continue
-                if not path.endswith(".yaml") or path.startswith("requests/"):
-                    continue  # applications are read by the registry rule, not by every load
-                data = reader.blob(blob)
-                if data is None:
-                    continue
-                record = _load_yaml(data)
-                if path.startswith("units/"):
-                    unit = unit_from_dict(record)
-                    reg.units[unit.id] = unit
-                elif path.startswith("people/"):
-                    person = person_from_dict(record)
-                    reg.people[person.id] = person
-                elif path.startswith("seals/"):
-                    seals = [seal_from_dict(s) for s in record.get("seals", [])]
-                    if seals:
-                        reg.seals[seals[0].unit] = seals
+        records = [blob for path, blob in files.items()
+                   if path.endswith(".yaml") and not path.startswith("requests/")]
+        contents = read_blobs(repo, records, env=env)  # one cat-file run, not a round trip each
+        for path, blob in files.items():
+            if path.startswith("keys/") and path.endswith(".asc"):
+                reg.key_files[path[5:-4]] = blob
+                continue
+            if not path.endswith(".yaml") or path.startswith("requests/"):
+                continue  # applications are read by the registry rule, not by every load
+            data = contents.get(blob)
+            if data is None:
+                continue
+            record = _load_yaml(data)
+            if path.startswith("units/"):
+                unit = unit_from_dict(record)
+                reg.units[unit.id] = unit
+            elif path.startswith("people/"):
+                person = person_from_dict(record)
+                reg.people[person.id] = person
+            elif path.startswith("seals/"):
+                seals = [seal_from_dict(s) for s in record.get("seals", [])]
+                if seals:
+                    reg.seals[seals[0].unit] = seals
         return reg
 
     # Queries -----------------------------------------------------------------------------
