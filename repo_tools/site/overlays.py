@@ -118,7 +118,8 @@ def build_overlays(ctx: _Context, site: Path, units: dict[str, UnitContent], ful
         previous = None if full else publication.load_state()
         fresh = previous is None or previous.salt != salt or publication.live() is None
         state: SiteState = SiteState(salt, epoch=os.urandom(8).hex()) if fresh or previous is None else previous
-        plans = [_item_plan(ctx, i, salt, state) for i in items]
+        memo: dict[str, Any] = {}  # document keys kept for the next build (build._document_key)
+        plans = [_item_plan(ctx, i, salt, state, memo) for i in items]
         plans += _listing_plans(items, ctx.unit_names, salt, kind)
         extra_files = {f"{prefix(kind)}entries.json": entries_json(items, ctx.unit_names),
                        f"{prefix(kind)}search-config.js": search_config(kind)}
@@ -129,7 +130,8 @@ def build_overlays(ctx: _Context, site: Path, units: dict[str, UnitContent], ful
             continue
         reports[name] = _generate(ctx, publication, previous, state, fresh, salt, items, plans,
                                   {"audience": audience, "overlay": kind}, _Timer(), {},
-                                  bundle_at=f"{prefix(kind)}_pagefind", extra_files=extra_files)
+                                  bundle_at=f"{prefix(kind)}_pagefind", extra_files=extra_files,
+                                  carry={"item_keys": memo})
     for path in root.iterdir():
         if not path.name.startswith(".") and path.name not in reports:
             _drop_overlay(root, path.name)
