@@ -81,11 +81,8 @@ def test_words_of_a_text_attachment_find_the_document(ws, tmp_path):  # type: ig
 
 
 def test_short_cells_and_fingerprints_do_not_wrap(ws, tmp_path):  # type: ignore[no-untyped-def]
-    from archive_test import land_2013
-
-    from repo_tools.archive import packages as archive
-    land_2013(ws)
-    archive.archive(ws.city, "lagov", 2013, "sun")
+    from archive_support import archived_2013
+    archived_2013(ws)
     site = tmp_path / "site"
     build_site(ws.city, site)
     catalogue = (site / "archive/lagov/2013/index.html").read_text(encoding="utf-8")
