@@ -102,7 +102,7 @@ def _local_fetcher(folder: Path) -> Any:
     """A WeasyPrint URL fetcher that serves the document's folder and data: URLs, nothing else."""
     import weasyprint
     if hasattr(weasyprint, "URLFetcher"):  # WeasyPrint >= 66
-        class LocalFetcher(weasyprint.URLFetcher):  # type: ignore[misc,name-defined]
+        class LocalFetcher(weasyprint.URLFetcher):
             def fetch(self, url: str, headers: Any = None) -> Any:
                 if not _allowed(url, folder):
                     raise ValueError(f"不从外部取资源：{url}")

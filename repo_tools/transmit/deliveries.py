@@ -365,7 +365,7 @@ def sent_by(city: City, unit: str, times: dict[str, str] | None = None) -> list[
 def inbox_order(deliveries: Iterable[Delivery]) -> list[Delivery]:
     """Unopened first; within each group the most urgent, then the oldest."""
     rank = {"特急": 0, "加急": 1}
-    return sorted(deliveries, key=lambda d: (d.status != "sent", rank.get(d.record.get("urgency"), 2),
+    return sorted(deliveries, key=lambda d: (d.status != "sent", rank.get(str(d.record.get("urgency")), 2),
                                              d.sent_at or ""))
 
 

@@ -241,8 +241,7 @@ def _blob_at(push: Push, commit: str, path: str) -> str:
 
 def _handling_files(push: Push, rev: str) -> list[str]:
     out = git("ls-tree", "-r", "--name-only", "-z", rev, "--", transmit.HANDLING, cwd=push.repo, env=push.env)
-    return sorted(filter(None, out.split("\0")), key=lambda p: int(HANDLING_FILE.match(p)[1])
-                  if HANDLING_FILE.match(p) else 0)
+    return sorted(filter(None, out.split("\0")), key=lambda p: int(m[1]) if (m := HANDLING_FILE.match(p)) else 0)
 
 
 def _register_number_taken(push: Push, year: int, number: int) -> bool:

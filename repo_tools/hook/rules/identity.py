@@ -73,7 +73,7 @@ def pusher_registered(push: Push) -> Iterator[Refusal]:
                       detail=_key_state(holder.key))
 
 
-def _key_state(key) -> str:  # type: ignore[no-untyped-def]
+def _key_state(key) -> str:
     if key.compromised_since:
         return f"自 {key.compromised_since} 起视为泄露"
     if key.revoked_at:
