@@ -11,7 +11,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from fixtures import RUN_DIR_ENV, Workspace, copy_city, sample_city_once, short_tmpdir  # noqa: E402
+from fixtures import RUN_DIR_ENV, Workspace, copy_city, sample_city_once, short_tmpdir, stop_agents  # noqa: E402
 
 from repo_tools.city import City  # noqa: E402
 
@@ -52,7 +52,7 @@ def ws(template_city: City) -> Iterator[Workspace]:
     city = copy_city(template_city, base / "c")
     workspace = Workspace(city, base)
     yield workspace
-    city.stop_agents()
+    stop_agents(city)
     shutil.rmtree(base, ignore_errors=True)
 
 

@@ -27,6 +27,7 @@ from repo_tools import city as city_mod
 from repo_tools.city import City
 from repo_tools.git.clone import clone
 from repo_tools.git.repo import clean_env, git
+from repo_tools.identity import keys
 from repo_tools.log import enrol
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent  # the checkout: content/, scripts/, docs/
@@ -93,6 +94,18 @@ def copy_city(template: City, target: Path) -> City:
     return city
 
 
+def stop_agents(city: City) -> None:
+    """`city.stop_agents()` for the homes that have an agent: a test uses a few of a city's 23
+    GnuPG homes, and a `gpgconf --kill` per home cost a second per test. gpg puts the agent's
+    socket in the home unless /run/user/<uid>/gnupg exists; then every home is asked."""
+    if Path(f"/run/user/{os.getuid()}/gnupg").exists():
+        city.stop_agents()
+        return
+    for home in city.gnupg_homes():
+        if (home / "S.gpg-agent").exists():
+            keys.stop_agent(home)
+
+
 # Built once per test run ---------------------------------------------------------------------
 RUN_DIR_ENV = "OA_TEST_RUN_DIR"  # set by conftest's pytest_configure in the controller, inherited by workers
 T = TypeVar("T")
@@ -118,7 +131,7 @@ def built_once(name: str, build: Callable[[Path], T]) -> tuple[City, T]:
         if not done.exists():
             shutil.rmtree(root, ignore_errors=True)
             result = build(root)
-            City(root).stop_agents()
+            stop_agents(City(root))
             done.write_bytes(pickle.dumps(result))
     return City(root.resolve()), pickle.loads(done.read_bytes())
 
@@ -139,7 +152,7 @@ def prepared_city(name: str, build: Callable[[Workspace], T]) -> tuple[City, T]:
         try:
             return build(Workspace(copy_city(template, root), work))
         finally:
-            City(root).stop_agents()
+            stop_agents(City(root))
             shutil.rmtree(work, ignore_errors=True)
     return built_once(name, make)
 
@@ -158,7 +171,7 @@ class Workspace:
         # It replaces the whole city: what the test did before would be lost without a word.
         assert self.snapshot() == Workspace(sample_city_once(), self.base).snapshot(), \
             f"prepare({name!r}) must come before the test changes its city"
-        self.city.stop_agents()
+        stop_agents(self.city)
         shutil.rmtree(self.city.root)
         copy_city(source, self.city.root)
         return result

@@ -11,7 +11,7 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
 
-from fixtures import Workspace, copy_city, run, short_tmpdir
+from fixtures import Workspace, copy_city, run, short_tmpdir, stop_agents
 
 from repo_tools.city import City
 from repo_tools.portal.auth import reset_password
@@ -105,7 +105,7 @@ def sample_city(template: City) -> Iterator[SampleCity]:
     try:
         yield sample
     finally:
-        city.stop_agents()
+        stop_agents(city)
         shutil.rmtree(base, ignore_errors=True)
 
 
