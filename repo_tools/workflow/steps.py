@@ -133,14 +133,6 @@ class Workflow:
     steps: list[Step]
 
     @property
-    def issues_documents(self) -> bool:
-        return bool(self.documents)
-
-    @property
-    def approvals_ok(self) -> bool:
-        return len(self.status.approvals) >= self.status.required
-
-    @property
     def countersigns_missing(self) -> list[str]:
         return [u for u in self.joint if u not in self.countersigns]
 
