@@ -32,9 +32,14 @@ def registry_head(ws: Workspace) -> str:
     return git("rev-parse", "refs/heads/main", cwd=ws.city.registry_repo, env=clean_env()).strip()
 
 
-def leaders(ws: Workspace) -> None:
+def _name_leaders(ws: Workspace) -> None:
     city_mod.set_unit_leader(ws.city, "admin", "jyj", "he")
     city_mod.set_unit_leader(ws.city, "admin", "czj", "han")
+
+
+def leaders(ws: Workspace) -> None:
+    """jyj and czj with their leaders named (built once per test run, copied into this city)."""
+    ws.prepare("leaders", _name_leaders)
 
 
 # People -------------------------------------------------------------------------------------
