@@ -13,7 +13,8 @@ from repo_tools import timeutil
 from repo_tools.archive.packages import find_item
 from repo_tools.city import City
 from repo_tools.git.push import SignatureVerifier
-from repo_tools.git.repo import ObjectReader, Scratch, clean_env, git, parse_commit, rev_parse
+from repo_tools.git.repo import ObjectReader, Scratch, clean_env, diff_trees, git, parse_commit, rev_parse
+from repo_tools.identity.judgement import may_sign
 from repo_tools.log import eventlog
 from repo_tools.messages import Refused
 
@@ -65,6 +66,7 @@ def register(city: City, unit_id: str | None = None) -> list[dict[str, Any]]:
         if not repo.exists() or rev_parse(repo, REGISTER_REF, env=clean_env()) is None:
             continue
         out = git("log", "--reverse", "--format=%H", REGISTER_REF, cwd=repo, env=clean_env())
+        changes = diff_trees(repo, [(oid, None) for oid in out.split()], env=clean_env())  # one process
         with ObjectReader(repo, env=clean_env()) as reader:
             for oid in out.split():
                 got = reader.read(oid)
@@ -72,10 +74,7 @@ def register(city: City, unit_id: str | None = None) -> list[dict[str, Any]]:
                     continue
                 commit = parse_commit(oid, got[2])
                 check = verifier.check(oid, commit.payload, commit.signature)
-                parent = commit.parents[0] if commit.parents else None
-                args = ["diff-tree", "-r", "--name-only", "--no-commit-id", "-z"]
-                args += [parent, oid] if parent else ["--root", oid]
-                for path in filter(None, git(*args, cwd=repo, env=clean_env()).split("\0")):
+                for path in (c.path for c in changes.get(oid, [])):
                     try:
                         record = json.loads((reader.blob(f"{oid}:{path}") or b"").decode("utf-8"))
                     except (UnicodeDecodeError, json.JSONDecodeError):
@@ -85,6 +84,8 @@ def register(city: City, unit_id: str | None = None) -> list[dict[str, Any]]:
                         "reader": record.get("调阅人"), "name": record.get("姓名"), "reason": record.get("事由"),
                         "trusted_time": times.get(oid), "commit": oid, "path": path,
                         "signature_valid": bool(check.valid and check.holder
-                                                and check.holder.id == record.get("调阅人")),
+                                                and check.holder.id == record.get("调阅人")
+                                                and may_sign(registry, check.holder, unit,
+                                                             timeutil.parse(times.get(oid))).counts),
                     })
     return entries

@@ -10,9 +10,9 @@ the unit repository as refs and signed objects (as Gerrit's NoteDb does):
                                 the reviewer's k-th replaced verdict, kept when a new one takes
                                 its place (created once, in the push that moves the verdict)
 
-Signatures are judged with `verify.judge`, the judgement `oa verify` and the site use, at the
-object's trusted time when the view has the log's times (the command line), else at `now` (the
-hook, which sees a push's new objects at their own trusted time, now).
+Signatures are judged with `identity.judgement.may_sign`, the judgement `oa verify`, the hook
+and the site use, at the object's trusted time when the view has the log's times (the command
+line), else at `now` (the hook, which sees a push's new objects at their own trusted time, now).
 A verdict counts only while it points at the current MR head; a merged request is the one a
 merge on `main` names in its `Merge-Request: <n>` trailer. The same `ReviewView` serves the
 command line and the server hook, so both judge a request the same way.
@@ -20,7 +20,6 @@ command line and the server hook, so both judge a request the same way.
 from __future__ import annotations
 
 import re
-import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -37,17 +36,15 @@ from repo_tools.git.repo import (
     Signer,
     clean_env,
     git,
-    hook_message,
     parse_commit,
     parse_tag,
-    refresh_mirror,
     rev_parse,
-    upstream_of,
 )
+from repo_tools.git.repo import push as signed_push
+from repo_tools.identity.judgement import may_sign
 from repo_tools.log import eventlog
 from repo_tools.messages import Refused
 from repo_tools.registry.records import Registry
-from repo_tools.verify.report import judge
 
 MR_BRANCH = "refs/heads/mr/"
 MR_TAG = "refs/tags/mr/"
@@ -251,8 +248,8 @@ class ReviewView:
         if not check.valid or check.holder is None or check.holder.kind != "person":
             return None
         # `unit`: a 会签 is signed by a person of the co-issuing unit it names (workflow/steps.py)
-        counts, _why = judge(self.registry, unit or self.unit, check.holder, self.signed_at(oid))
-        return check.holder.id if counts else None
+        verdict = may_sign(self.registry, check.holder, unit or self.unit, self.signed_at(oid))
+        return check.holder.id if verdict.counts else None
 
     def request(self, n: int) -> Request:
         head = self.ref(f"{MR_BRANCH}{n}")
@@ -408,16 +405,8 @@ def _unit_member(city: City, reg: Registry, unit: str, user: str):  # type: igno
 
 def _push(workdir: Path, remote: str, refspecs: list[str], options: list[str],
           signer: Signer | None) -> None:
-    """A signed push with extra options (leases, --atomic); raise PushRefused on refusal."""
-    env = clean_env(signer.git_env() if signer else None)
-    config = signer.git_config() if signer else []
-    url, ssh = upstream_of(remote)  # a served city: the server, through the person's mirror
-    proc = subprocess.run(["git", *ssh, *config, "push", "--signed=yes", "--porcelain", *options, url,
-                           *refspecs], cwd=workdir, env=env, capture_output=True)
-    if proc.returncode != 0:
-        raise PushRefused(hook_message(proc.stderr.decode("utf-8", "replace")) or
-                          proc.stdout.decode("utf-8", "replace"))
-    refresh_mirror(remote)
+    """A signed push with extra options (leases, --atomic): the git layer's one signed push."""
+    signed_push(workdir, remote, refspecs, signer, options=options)
 
 
 def open_request(city: City, unit: str, actor: str, branch: str | None = None, title: str | None = None,

@@ -53,6 +53,7 @@ from repo_tools.git.repo import (
     push as signed_push,
 )
 from repo_tools.identity import keys
+from repo_tools.identity.judgement import may_sign
 from repo_tools.log import eventlog
 from repo_tools.messages import Refused
 from repo_tools.registry.records import Registry
@@ -187,8 +188,17 @@ def _seal_signature_problem(city: City, unit: str, repo: Path, commit: str,
     checked = keys.verify_detached(city.server_gnupg, parsed.payload, parsed.signature)
     reg = registry or city.registry()
     holder = reg.key_holder(checked.fingerprint) if checked.valid and checked.fingerprint else None
-    if holder is None or holder.kind != "seal" or holder.unit != unit:
+    if holder is None or holder.kind != "seal":
         return "盖章合并不是由本单位电子印章签名"
+    # The one judgement, at the merge's trusted time (a merge the log never saw is judged by
+    # its seal's unit alone, as before: the hook let it in).
+    entry = eventlog.object_entry(city.log_file, commit, unit)
+    moment = timeutil.parse(entry.time) if entry is not None else None
+    verdict = may_sign(reg, holder, unit, moment)
+    if verdict.code == "other-unit":
+        return "盖章合并不是由本单位电子印章签名"
+    if verdict.code == "window":
+        return f"盖章合并的印章签名无效：{verdict.reason}"
     return ""
 
 

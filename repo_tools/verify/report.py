@@ -18,29 +18,26 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from repo_tools import timeutil
 from repo_tools.city import City
 from repo_tools.documents import frontmatter
+from repo_tools.git.atomic import write_atomic
 from repo_tools.git.push import PushCertificate
 from repo_tools.git.repo import ObjectReader, clean_env, git, parse_commit, parse_tag, rev_parse
-from repo_tools.identity import keys
+from repo_tools.identity import judgement, keys
 from repo_tools.log import eventlog
 from repo_tools.messages import Refused
-from repo_tools.registry.records import ROLE_NAMES, KeyHolder, KeyRecord, Registry
+from repo_tools.registry.records import ROLE_NAMES, KeyHolder, Registry
 
 UNKNOWN = "unknown"
 PENDING_TEXT = "待见证"
 CACHE_VERSION = "2"  # 2: judged against the registry as it stood at the trusted time
-REASON_TEXT = {"lost": "遗失", "compromised": "泄露", "left": "离职", "replaced": "更换", "damaged": "损坏",
-               "custodian-change": "更换保管人", "unit-change": "单位变更", "destroyed": "销毁",
-               "deregistered": "单位注销"}
+REASON_TEXT = judgement.REASON_TEXT  # the reasons in words (repo_tools/identity/judgement.py)
 
 
 @dataclass
@@ -70,20 +67,6 @@ class Finding:
         return asdict(self)
 
 
-def _window_problem(key: KeyRecord, moment: datetime) -> str | None:
-    """Why `key` could not sign at `moment`, or None when it could."""
-    if key.valid_at(moment):
-        return None
-    start = timeutil.parse(key.valid_from)
-    if start is not None and moment < start:
-        return f"签名时（{timeutil.iso(moment)}）证书尚未生效（自 {key.valid_from} 起）"
-    compromised = timeutil.parse(key.compromised_since)
-    if compromised is not None and moment >= compromised:
-        return f"密钥自 {key.compromised_since} 起视为泄露，此后的签名一律无效"
-    reason = REASON_TEXT.get(key.reason or "", key.reason or "未注明原因")
-    return f"密钥已于 {key.revoked_at} 作废（{reason}），晚于作废时间的签名无效"
-
-
 def role_of(reg: Registry, holder: KeyHolder) -> str:
     if holder.kind == "seal":
         seal = reg.seal(holder.id)
@@ -94,36 +77,10 @@ def role_of(reg: Registry, holder: KeyHolder) -> str:
     return "、".join(ROLE_NAMES.get(r, r) for r in roles) or "人员"
 
 
-def judge(reg: Registry, unit: str, holder: KeyHolder | None, moment: datetime | None,
-          setup: bool = False, inbox: bool = False) -> tuple[bool, str]:
-    """Whether a cryptographically good signature by `holder` counts for `unit` at `moment`."""
-    if holder is None:
-        return False, "签名密钥未在登记系统中登记"
-    if moment is None:
-        return False, "可信时间未知：事件日志中没有带来该对象的推送记录，无法确定签名时密钥是否有效"
-    if holder.kind == "seal":
-        if holder.unit != unit:
-            other = reg.unit(holder.unit)
-            return False, f"这是“{other.name if other else holder.unit}”的电子印章，不是本单位的印章"
-    else:
-        person = reg.person(holder.id)
-        in_unit = person is not None and person.unit == unit
-        if not in_unit and not (setup and reg.is_egov_admin(holder.id)) and not inbox:
-            other = reg.unit(holder.unit)
-            return False, f"签名人 {holder.name} 属于“{other.name if other else holder.unit}”，不是本单位人员"
-    problem = _window_problem(holder.key, moment)
-    if problem:
-        return False, problem
-    return True, "有效"
-
-
 def _store(path: Path, record: dict[str, Any]) -> None:
     """Write one cache record whole (a reader sees it complete or not at all); the temporary name
     carries the process id because a site build judges in several processes at once."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
-    tmp.replace(path)
+    write_atomic(path, json.dumps(record, ensure_ascii=False).encode("utf-8"))
 
 
 class Verifier:
@@ -256,8 +213,9 @@ class Verifier:
         if not got.valid:
             why = "签名密钥未登记（服务器密钥环中没有）" if not got.key_known else f"签名校验失败（{got.status}）"
             return Finding(**base, **who, valid=False, reason=why)
-        ok, why = judge(then, unit, holder, timeutil.parse(trusted) if trusted else None, setup, inbox)
-        return Finding(**base, **who, valid=ok, reason=why)
+        verdict = judgement.may_sign(then, holder, unit, timeutil.parse(trusted) if trusted else None,
+                                     setup=setup, inbox=inbox)
+        return Finding(**base, **who, valid=verdict.counts, reason=verdict.reason)
 
 
 def _pending_only(found: Finding) -> bool:
@@ -663,15 +621,9 @@ def registry_findings(verifier: Verifier) -> list[Finding]:
             if not sig.valid:
                 why = "签名密钥未登记" if not sig.key_known else f"签名校验失败（{sig.status}）"
                 out.append(Finding(**base, **who, valid=False, reason=why))
-            elif holder is None or holder.kind != "person" or not (
-                    before.is_egov_admin(holder.id) or before.is_unit_admin(holder.id)):
-                out.append(Finding(**base, **who, valid=False,
-                                   reason="签名人当时不是电子政务办公室或单位的系统管理员，无权修改登记系统"))
-            elif moment is None:
-                out.append(Finding(**base, **who, valid=False, reason="可信时间未知：事件日志中没有带来该提交的推送"))
             else:
-                problem = _window_problem(holder.key, moment)
-                out.append(Finding(**base, **who, valid=problem is None, reason=problem or "有效"))
+                verdict = judgement.may_sign(before, holder, None, moment)
+                out.append(Finding(**base, **who, valid=verdict.counts, reason=verdict.reason))
     return out
 
 
