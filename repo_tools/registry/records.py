@@ -11,14 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
+from pydantic import ConfigDict, ValidationError, field_validator
+from pydantic.dataclasses import dataclass as record
 
 from repo_tools import timeutil
 from repo_tools.git.repo import ObjectReader, clean_env, list_tree, rev_parse
+from repo_tools.messages import Refused
 
 ROLES = ("author", "reviewer", "seal-custodian", "clerk", "archivist", "admin")
 ROLE_NAMES = {"author": "拟稿人", "reviewer": "审核人", "seal-custodian": "印章保管人",
@@ -29,7 +32,57 @@ STATUS_NAMES = {"active": "在用", "disabled": "已停用", "removed": "已注�
                 "deregistered": "已撤销", "revoked": "已吊销", "destroyed": "已销毁"}
 
 
-@dataclass
+# Registry, delivery, receipt and access records are pydantic dataclasses: validated when they
+# are made or read (a malformed file is refused naming the file and the field, `RecordError`),
+# and still plain dataclasses for `asdict`, YAML and positional use.
+RECORD = ConfigDict(extra="forbid")
+
+
+def _iso(value: Any) -> Any:
+    """A time read from YAML as a date or datetime (unquoted) keeps its ISO text."""
+    if isinstance(value, datetime):
+        return timeutil.iso(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+class RecordError(Refused):
+    """A record file that does not parse as its model: which file, which field, what is wrong."""
+
+    def __init__(self, what: str, path: str, error: ValidationError | str) -> None:
+        field_name, detail = field_problem(error) if isinstance(error, ValidationError) else ("", error)
+        self.path, self.field, self.detail = path, field_name, detail
+        super().__init__("record-invalid", what=what, path=path, field=field_name or "（整个文件）", detail=detail)
+
+
+def field_problem(exc: ValidationError) -> tuple[str, str]:
+    """(dotted field, what is wrong in Chinese) of a record's first validation error."""
+    error = exc.errors()[0]
+    loc = ".".join(str(p) for p in error["loc"]) or "?"
+    kind = error["type"]
+    detail = {"missing": "缺少该字段", "string_type": "应为文字", "list_type": "应为列表",
+              "int_type": "应为整数", "int_parsing": "应为整数", "dict_type": "应为映射",
+              "bool_type": "应为 true 或 false", "bool_parsing": "应为 true 或 false",
+              "extra_forbidden": "不是该记录的字段（可能拼错了）", "literal_error": "取值无效",
+              "unexpected_keyword_argument": "不是该记录的字段（可能拼错了）"}.get(kind, f"取值无效（{error['msg']}）")
+    return loc, detail
+
+
+def validated(model: Any, data: Any, what: str, path: str) -> Any:
+    """`model` from a record file's mapping, or RecordError naming the file and the field."""
+    if not isinstance(data, dict):
+        raise RecordError(what, path, "文件内容必须是 YAML/JSON 映射")
+    try:
+        return model(**data)
+    except ValidationError as exc:
+        raise RecordError(what, path, exc) from exc
+    except TypeError as exc:  # an unknown keyword: name it
+        name = str(exc).rsplit("'", 2)[-2] if "'" in str(exc) else ""
+        raise RecordError(what, path, f"字段 {name} 不是该记录的字段（可能拼错了）" if name else str(exc)) from exc
+
+
+@record(config=RECORD)
 class KeyRecord:
     """One key of a person or a seal, with the window in which it may sign."""
     fingerprint: str
@@ -38,6 +91,8 @@ class KeyRecord:
     reason: str | None = None
     compromised_since: str | None = None
     approved_by: list[str] = field(default_factory=list)
+
+    _times = field_validator("valid_from", "revoked_at", "compromised_since", mode="before")(_iso)
 
     def valid_at(self, moment: datetime) -> bool:
         """True when a signature made (by trusted time) at `moment` counts."""
@@ -51,7 +106,7 @@ class KeyRecord:
         return revoked is None or moment < revoked
 
 
-@dataclass
+@record(config=RECORD)
 class Person:
     id: str
     name: str
@@ -64,6 +119,8 @@ class Person:
     history: list[dict[str, Any]] = field(default_factory=list)
     removed_at: str | None = None
 
+    _times = field_validator("removed_at", mode="before")(_iso)
+
     def current_key(self) -> KeyRecord | None:
         live = [k for k in self.keys if k.revoked_at is None]
         return live[-1] if live else None
@@ -72,7 +129,7 @@ class Person:
         return role in self.roles
 
 
-@dataclass
+@record(config=RECORD)
 class Seal:
     """An electronic seal (电子印章) of a unit: its key and who keeps it (Art. 17-23)."""
     id: str
@@ -83,8 +140,10 @@ class Seal:
     destroyed_at: str | None = None
     destruction_witnesses: list[str] = field(default_factory=list)
 
+    _times = field_validator("destroyed_at", mode="before")(_iso)
 
-@dataclass
+
+@record(config=RECORD)
 class Unit:
     id: str
     name: str
@@ -106,12 +165,14 @@ class Unit:
     check_required: bool = False
     # Art. 9: the names the unit carried, each {"name", "from"} (a date), oldest first; the
     # unit's life ends with deregistration, its archives handed to a unit or to the archives.
-    names: list[dict[str, str]] = field(default_factory=list)
+    names: list[dict[str, Any]] = field(default_factory=list)
     superior: str | None = None
     merged_from: list[str] = field(default_factory=list)
     merged_into: str | None = None
     deregistered_at: str | None = None
     archives_to: str | None = None
+
+    _times = field_validator("created_at", "deregistered_at", mode="before")(_iso)
 
     def name_on(self, moment: datetime | str | None) -> str:
         """The unit's name in force at `moment` (its current name when no rename is recorded)."""
@@ -136,30 +197,48 @@ class KeyHolder:
     name: str
 
 
-def _load_yaml(data: bytes) -> dict[str, Any]:
-    value = yaml.safe_load(data.decode("utf-8")) or {}
-    if not isinstance(value, dict):
-        raise ValueError("登记文件必须是 YAML 映射")
-    return value
-
-
 def person_from_dict(data: dict[str, Any]) -> Person:
-    keys = [KeyRecord(**k) for k in data.get("keys", [])]
-    return Person(id=data["id"], name=data["name"], unit=data["unit"], roles=list(data.get("roles", [])),
-                  status=data.get("status", "active"), keys=keys, email=data.get("email", ""),
-                  history=list(data.get("history", [])), removed_at=data.get("removed_at"))
+    """A person record (pydantic validates every field; ValidationError names the wrong one)."""
+    return Person(**data)
 
 
 def seal_from_dict(data: dict[str, Any]) -> Seal:
-    return Seal(id=data["id"], unit=data["unit"], key=KeyRecord(**data["key"]),
-                custodian=data.get("custodian"), status=data.get("status", "active"),
-                destroyed_at=data.get("destroyed_at"),
-                destruction_witnesses=list(data.get("destruction_witnesses", [])))
+    return Seal(**data)
 
 
 def unit_from_dict(data: dict[str, Any]) -> Unit:
+    # Keys of older versions are ignored (a unit record outlives the code that wrote it);
+    # every known key is validated.
     known = {f for f in Unit.__dataclass_fields__}
     return Unit(**{k: v for k, v in data.items() if k in known})
+
+
+# What each registry folder holds, for RecordError's messages.
+RECORD_KINDS = {"units/": "单位登记记录", "people/": "人员登记记录", "seals/": "印章登记记录"}
+
+
+def load_record(path: str, data: bytes) -> Unit | Person | list[Seal]:
+    """One registry file (units/, people/, seals/) as its model; RecordError names the file
+    and the field when it is malformed."""
+    what = next((name for prefix, name in RECORD_KINDS.items() if path.startswith(prefix)), "登记记录")
+    try:
+        value = yaml.safe_load(data.decode("utf-8")) or {}
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise RecordError(what, path, f"不是有效的 YAML（{str(exc)[:80]}）") from exc
+    if not isinstance(value, dict):
+        raise RecordError(what, path, "文件内容必须是 YAML 映射")
+    if path.startswith("units/"):
+        return validated(unit_from_dict_model, value, what, path)
+    if path.startswith("people/"):
+        return validated(Person, value, what, path)
+    seals = value.get("seals", [])
+    if not isinstance(seals, list):
+        raise RecordError(what, path, "seals 应为列表")
+    return [validated(Seal, s, what, f"{path}（第 {i} 枚印章）") for i, s in enumerate(seals, start=1)]
+
+
+def unit_from_dict_model(**data: Any) -> Unit:
+    return unit_from_dict(data)
 
 
 def dump(obj: Any) -> bytes:
@@ -200,17 +279,15 @@ class Registry:
                 data = reader.blob(blob)
                 if data is None:
                     continue
-                record = _load_yaml(data)
-                if path.startswith("units/"):
-                    unit = unit_from_dict(record)
-                    reg.units[unit.id] = unit
-                elif path.startswith("people/"):
-                    person = person_from_dict(record)
-                    reg.people[person.id] = person
-                elif path.startswith("seals/"):
-                    seals = [seal_from_dict(s) for s in record.get("seals", [])]
-                    if seals:
-                        reg.seals[seals[0].unit] = seals
+                if not path.startswith(tuple(RECORD_KINDS)):
+                    continue
+                loaded = load_record(path, data)
+                if isinstance(loaded, Unit):
+                    reg.units[loaded.id] = loaded
+                elif isinstance(loaded, Person):
+                    reg.people[loaded.id] = loaded
+                elif loaded:
+                    reg.seals[loaded[0].unit] = loaded
         return reg
 
     # Queries -----------------------------------------------------------------------------
