@@ -28,7 +28,7 @@ from repo_tools.city import City
 from repo_tools.documents import frontmatter
 from repo_tools.git.atomic import write_atomic
 from repo_tools.git.push import PushCertificate
-from repo_tools.git.repo import ObjectReader, ParsedCommit, ParsedTag, clean_env, git, parse_commit, parse_tag, rev_parse
+from repo_tools.git.repo import ObjectReader, ParsedCommit, clean_env, git, parse_commit, parse_tag, rev_parse
 from repo_tools.identity import judgement, keys
 from repo_tools.log import eventlog
 from repo_tools.messages import Refused
@@ -381,22 +381,31 @@ def _first_line(message: str) -> str:
     return message.strip().splitlines()[0] if message.strip() else ""
 
 
-def _commit_findings(verifier: Verifier, reader: ObjectReader, unit: str, commits: list[str],
-                     times: dict[str, str], service: set[str], delivered: set[str]) -> list[Finding]:
-    """The unit's commits, in order: a stored judgement without reading the object; the rest
-    read, their signatures checked by one batched gpg run, then judged."""
+def _stored(verifier: Verifier, reader: ObjectReader, kind: str, unit: str, items: list[tuple[str, str | None]],
+            times: dict[str, str], skip: set[str]) -> tuple[list[Finding | None], list[tuple[int, str, str | None, bytes]]]:
+    """Findings in order with the stored judgements in place (the object not even read), and
+    (slot, id, ref, raw object) of those still to judge; objects in `skip` are always read."""
     out: list[Finding | None] = []
-    todo: list[tuple[int, ParsedCommit]] = []
-    for oid in commits:
-        hit = None if oid in service else verifier.cached("commit", unit, oid, times.get(oid))
+    unread: list[tuple[int, str, str | None, bytes]] = []
+    for oid, ref in items:
+        hit = None if oid in skip else verifier.cached(kind, unit, oid, times.get(oid), ref=ref)
         if hit is not None:
             out.append(hit)
             continue
         got = reader.read(oid)
         if got is None:
             continue
-        todo.append((len(out), parse_commit(oid, got[2])))
+        unread.append((len(out), oid, ref, got[2]))
         out.append(None)
+    return out, unread
+
+
+def _commit_findings(verifier: Verifier, reader: ObjectReader, unit: str, commits: list[str],
+                     times: dict[str, str], service: set[str], delivered: set[str]) -> list[Finding]:
+    """The unit's commits, in order: a stored judgement without reading the object; the rest
+    read, their signatures checked by one batched gpg run, then judged."""
+    out, unread = _stored(verifier, reader, "commit", unit, [(oid, None) for oid in commits], times, service)
+    todo = [(i, parse_commit(oid, raw)) for i, oid, _, raw in unread]
     verifier.prefetch([(c.payload, c.signature) for _, c in todo if c.oid not in service])
     for i, commit in todo:
         oid = commit.oid
@@ -419,18 +428,8 @@ def _tag_findings(verifier: Verifier, reader: ObjectReader, unit: str, tags: lis
     judged for the co-issuing unit it was signed for."""
     from repo_tools.workflow import report as workflow_report
     from repo_tools.workflow.trusted import times_of
-    out: list[Finding | None] = []
-    todo: list[tuple[int, str, ParsedTag]] = []
-    for oid, ref in tags:
-        hit = verifier.cached("tag", unit, oid, times.get(oid), ref=ref)
-        if hit is not None:
-            out.append(hit)
-            continue
-        got = reader.read(oid)
-        if got is None:
-            continue
-        todo.append((len(out), ref, parse_tag(oid, got[2])))
-        out.append(None)
+    out, unread = _stored(verifier, reader, "tag", unit, list(tags), times, set())
+    todo = [(i, ref or "", parse_tag(oid, raw)) for i, oid, ref, raw in unread]
     verifier.prefetch([(t.payload, t.signature) for _, _, t in todo])
     for i, ref, tag in todo:
         oid = tag.oid
