@@ -1,8 +1,11 @@
 """Git access: running git, reading objects through one long-lived cat-file, and writing
 signed commits that reach a bare repository only through a real (signed) push.
 
-GitPython is used where a porcelain-level object is handy (clones); the hot paths of the
-hook talk to `git cat-file --batch` directly, one process per push, as git's own hooks do.
+The one git layer: everything else calls git through here (`git`, `rev_parse`, one
+`is_ancestor`, batched `diff_trees`, one long-lived `ObjectReader` per repository, one signed
+`push`; files are written whole by `git.atomic.write_atomic`). GitPython is not used: the hot
+paths talk to `git cat-file --batch` and `diff-tree --stdin` directly, one process per push or
+report, as git's own hooks do (README "Git access").
 """
 from __future__ import annotations
 
