@@ -9,19 +9,24 @@ Layout of `registry.git` (branch `main`):
 """
 from __future__ import annotations
 
+import functools
+import hashlib
+import json
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
-from pydantic import ConfigDict, ValidationError, field_validator
-from pydantic.dataclasses import dataclass as record
 
 from repo_tools import timeutil
+from repo_tools.git.atomic import write_atomic
 from repo_tools.git.repo import ObjectReader, clean_env, list_tree, rev_parse
 from repo_tools.messages import Refused
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
 
 ROLES = ("author", "reviewer", "seal-custodian", "clerk", "archivist", "admin")
 ROLE_NAMES = {"author": "拟稿人", "reviewer": "审核人", "seal-custodian": "印章保管人",
@@ -32,10 +37,14 @@ STATUS_NAMES = {"active": "在用", "disabled": "已停用", "removed": "已注�
                 "deregistered": "已撤销", "revoked": "已吊销", "destroyed": "已销毁"}
 
 
-# Registry, delivery, receipt and access records are pydantic dataclasses: validated when they
-# are made or read (a malformed file is refused naming the file and the field, `RecordError`),
-# and still plain dataclasses for `asdict`, YAML and positional use.
-RECORD = ConfigDict(extra="forbid")
+# Registry records are dataclasses validated by pydantic where they are read (`load_record`,
+# `Registry.load`): a malformed file is refused naming the file and the field (`RecordError`).
+# pydantic validates them through a TypeAdapter made on first use, and a registry commit once
+# validated is kept (`Registry.load`'s cache), so the hook, which reads the registry on every
+# push, neither imports pydantic nor parses YAML for a commit already read.
+RECORD = {"extra": "forbid"}  # pydantic's ConfigDict for these dataclasses (`__pydantic_config__`)
+TIME_FIELDS = ("valid_from", "revoked_at", "compromised_since", "removed_at", "destroyed_at", "created_at",
+               "deregistered_at")
 
 
 def _iso(value: Any) -> Any:
@@ -47,16 +56,31 @@ def _iso(value: Any) -> Any:
     return value
 
 
+def _times_as_text(data: Any) -> Any:
+    """The record with every time field as ISO text, nested key records included."""
+    if isinstance(data, dict):
+        return {k: _iso(v) if k in TIME_FIELDS else _times_as_text(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_times_as_text(v) for v in data]
+    return data
+
+
+@functools.cache
+def _adapter(model: Any) -> Any:
+    from pydantic import TypeAdapter  # only when a record is read from YAML (see above)
+    return TypeAdapter(model)
+
+
 class RecordError(Refused):
     """A record file that does not parse as its model: which file, which field, what is wrong."""
 
     def __init__(self, what: str, path: str, error: ValidationError | str) -> None:
-        field_name, detail = field_problem(error) if isinstance(error, ValidationError) else ("", error)
+        field_name, detail = ("", error) if isinstance(error, str) else field_problem(error)
         self.path, self.field, self.detail = path, field_name, detail
         super().__init__("record-invalid", what=what, path=path, field=field_name or "（整个文件）", detail=detail)
 
 
-def field_problem(exc: ValidationError) -> tuple[str, str]:
+def field_problem(exc: ValidationError) -> tuple[str, str]:  # noqa: F821 - a pydantic error
     """(dotted field, what is wrong in Chinese) of a record's first validation error."""
     error = exc.errors()[0]
     loc = ".".join(str(p) for p in error["loc"]) or "?"
@@ -71,18 +95,16 @@ def field_problem(exc: ValidationError) -> tuple[str, str]:
 
 def validated(model: Any, data: Any, what: str, path: str) -> Any:
     """`model` from a record file's mapping, or RecordError naming the file and the field."""
+    from pydantic import ValidationError
     if not isinstance(data, dict):
         raise RecordError(what, path, "文件内容必须是 YAML/JSON 映射")
     try:
-        return model(**data)
+        return _adapter(model).validate_python(_times_as_text(data))
     except ValidationError as exc:
         raise RecordError(what, path, exc) from exc
-    except TypeError as exc:  # an unknown keyword: name it
-        name = str(exc).rsplit("'", 2)[-2] if "'" in str(exc) else ""
-        raise RecordError(what, path, f"字段 {name} 不是该记录的字段（可能拼错了）" if name else str(exc)) from exc
 
 
-@record(config=RECORD)
+@dataclass
 class KeyRecord:
     """One key of a person or a seal, with the window in which it may sign."""
     fingerprint: str
@@ -91,8 +113,6 @@ class KeyRecord:
     reason: str | None = None
     compromised_since: str | None = None
     approved_by: list[str] = field(default_factory=list)
-
-    _times = field_validator("valid_from", "revoked_at", "compromised_since", mode="before")(_iso)
 
     def valid_at(self, moment: datetime) -> bool:
         """True when a signature made (by trusted time) at `moment` counts."""
@@ -106,7 +126,7 @@ class KeyRecord:
         return revoked is None or moment < revoked
 
 
-@record(config=RECORD)
+@dataclass
 class Person:
     id: str
     name: str
@@ -119,8 +139,6 @@ class Person:
     history: list[dict[str, Any]] = field(default_factory=list)
     removed_at: str | None = None
 
-    _times = field_validator("removed_at", mode="before")(_iso)
-
     def current_key(self) -> KeyRecord | None:
         live = [k for k in self.keys if k.revoked_at is None]
         return live[-1] if live else None
@@ -129,7 +147,7 @@ class Person:
         return role in self.roles
 
 
-@record(config=RECORD)
+@dataclass
 class Seal:
     """An electronic seal (电子印章) of a unit: its key and who keeps it (Art. 17-23)."""
     id: str
@@ -140,10 +158,8 @@ class Seal:
     destroyed_at: str | None = None
     destruction_witnesses: list[str] = field(default_factory=list)
 
-    _times = field_validator("destroyed_at", mode="before")(_iso)
 
-
-@record(config=RECORD)
+@dataclass
 class Unit:
     id: str
     name: str
@@ -172,8 +188,6 @@ class Unit:
     deregistered_at: str | None = None
     archives_to: str | None = None
 
-    _times = field_validator("created_at", "deregistered_at", mode="before")(_iso)
-
     def name_on(self, moment: datetime | str | None) -> str:
         """The unit's name in force at `moment` (its current name when no rename is recorded)."""
         when = timeutil.parse(moment) if moment is not None else None
@@ -187,6 +201,18 @@ class Unit:
         return chosen
 
 
+for _model in (KeyRecord, Person, Seal, Unit):
+    _model.__pydantic_config__ = RECORD  # type: ignore[attr-defined]
+
+# The validated-registry files change name with the records' fields (a new field: read afresh).
+_SHAPE = hashlib.sha256(repr([list(m.__dataclass_fields__) for m in (KeyRecord, Person, Seal, Unit)]).encode()
+                        ).hexdigest()[:12]
+
+
+def _validated_file(repo: str | Path, commit: str) -> Path:
+    return Path(repo) / "oa-validated" / f"{commit}-{_SHAPE}.json"
+
+
 @dataclass(frozen=True)
 class KeyHolder:
     """Who a key belongs to in the registry: a person or a unit seal."""
@@ -198,12 +224,19 @@ class KeyHolder:
 
 
 def person_from_dict(data: dict[str, Any]) -> Person:
-    """A person record (pydantic validates every field; ValidationError names the wrong one)."""
-    return Person(**data)
+    """A person from a mapping already validated (`load_record`) or about to be (the hook's
+    `records_valid` judges the same push)."""
+    keys = [KeyRecord(**k) for k in data.get("keys", [])]
+    return Person(id=data["id"], name=data["name"], unit=data["unit"], roles=list(data.get("roles", [])),
+                  status=data.get("status", "active"), keys=keys, email=data.get("email", ""),
+                  history=list(data.get("history", [])), removed_at=data.get("removed_at"))
 
 
 def seal_from_dict(data: dict[str, Any]) -> Seal:
-    return Seal(**data)
+    return Seal(id=data["id"], unit=data["unit"], key=KeyRecord(**data["key"]),
+                custodian=data.get("custodian"), status=data.get("status", "active"),
+                destroyed_at=data.get("destroyed_at"),
+                destruction_witnesses=list(data.get("destruction_witnesses", [])))
 
 
 def unit_from_dict(data: dict[str, Any]) -> Unit:
@@ -228,17 +261,14 @@ def load_record(path: str, data: bytes) -> Unit | Person | list[Seal]:
     if not isinstance(value, dict):
         raise RecordError(what, path, "文件内容必须是 YAML 映射")
     if path.startswith("units/"):
-        return validated(unit_from_dict_model, value, what, path)
+        known = set(Unit.__dataclass_fields__)
+        return validated(Unit, {k: v for k, v in value.items() if k in known}, what, path)
     if path.startswith("people/"):
         return validated(Person, value, what, path)
     seals = value.get("seals", [])
     if not isinstance(seals, list):
         raise RecordError(what, path, "seals 应为列表")
     return [validated(Seal, s, what, f"{path}（第 {i} 枚印章）") for i, s in enumerate(seals, start=1)]
-
-
-def unit_from_dict_model(**data: Any) -> Unit:
-    return unit_from_dict(data)
 
 
 def dump(obj: Any) -> bytes:
@@ -263,11 +293,45 @@ class Registry:
 
     @classmethod
     def load(cls, repo: str | Path, rev: str = "refs/heads/main") -> Registry:
+        """The registry at `rev`, every record validated; a commit once validated is read back
+        from `<repo>/oa-validated/` (commits never change), without YAML or pydantic."""
         env = clean_env()
         commit = rev_parse(repo, rev, env=env)
         reg = cls(commit)
         if commit is None:
             return reg
+        kept = _validated_file(repo, commit)
+        try:
+            return cls.from_validated(commit, json.loads(kept.read_text(encoding="utf-8")))
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+        reg = cls._read(repo, commit)
+        try:
+            write_atomic(kept, json.dumps(reg.validated(), ensure_ascii=False).encode("utf-8"))
+        except OSError:
+            pass  # a reader without write access to the repository: it validates every time
+        return reg
+
+    def validated(self) -> dict[str, Any]:
+        return {"units": [asdict(u) for u in self.units.values()], "people": [asdict(p) for p in self.people.values()],
+                "seals": {u: [asdict(s) for s in seals] for u, seals in self.seals.items()},
+                "key_files": self.key_files}
+
+    @classmethod
+    def from_validated(cls, commit: str, data: dict[str, Any]) -> Registry:
+        reg = cls(commit, key_files=dict(data["key_files"]))
+        for unit in data["units"]:
+            reg.units[unit["id"]] = Unit(**unit)
+        for person in data["people"]:
+            reg.people[person["id"]] = person_from_dict(person)
+        for unit_id, seals in data["seals"].items():
+            reg.seals[unit_id] = [seal_from_dict(s) for s in seals]
+        return reg
+
+    @classmethod
+    def _read(cls, repo: str | Path, commit: str) -> Registry:
+        env = clean_env()
+        reg = cls(commit)
         files = list_tree(repo, commit, env=env)
         with ObjectReader(repo, env=env) as reader:
             for path, blob in files.items():
