@@ -9,9 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import yaml
-
 from repo_tools.demo.state import DemoState
+from repo_tools.documents import frontmatter
 from repo_tools.documents.render import render_pdf
 from repo_tools.git.clone import clone
 
@@ -101,7 +100,9 @@ def run(state: DemoState) -> None:
 
 
 def _meta(folder: Path) -> dict:
-    return dict(yaml.safe_load((folder / "index.md").read_text(encoding="utf-8").split("---")[1]))
+    """The sample's front matter, read by the one loader (`documents.frontmatter`)."""
+    meta, _ = frontmatter.split((folder / "index.md").read_text(encoding="utf-8"))
+    return dict(meta)
 
 
 def _type(folder: Path) -> str:

@@ -8,6 +8,7 @@ from repo_tools.city import AUTHORITY
 from repo_tools.git.push import Push
 from repo_tools.hook.rules.base import Refusal, refusal
 from repo_tools.identity import lockout
+from repo_tools.identity.judgement import key_state
 
 STATUS_NAMES = {"disabled": "已停用", "removed": "已注销", "active": "正常"}
 
@@ -69,16 +70,7 @@ def pusher_registered(push: Push) -> Iterator[Refusal]:
                       status=STATUS_NAMES.get(person.status, person.status))
     elif not holder.key.valid_at(push.now):
         yield refusal("pusher-key-invalid", "推送证书", key=holder.key.fingerprint, user=person.id,
-                      detail=_key_state(holder.key))
-
-
-def _key_state(key) -> str:
-    if key.compromised_since:
-        return f"自 {key.compromised_since} 起视为泄露"
-    if key.revoked_at:
-        from repo_tools.verify.report import REASON_TEXT  # the reasons in words, as `oa verify` says them
-        return f"已于 {key.revoked_at} 作废（{REASON_TEXT.get(key.reason or '', key.reason or '未注明原因')}）"
-    return f"自 {key.valid_from} 起才生效"
+                      detail=key_state(holder.key))
 
 
 def pusher_in_unit(push: Push) -> Iterator[Refusal]:
