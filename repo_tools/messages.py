@@ -502,3 +502,13 @@ CLICK_CATALOGUE: dict[str, str] = {
     "unknown error": "未知错误",
     "deprecated": "已弃用",
 }
+
+
+# What the site's MkDocs plugin says under `mkdocs build` / `mkdocs serve` (repo_tools/site/plugin.py).
+SITE_TEXT: dict[str, str] = {
+    "published": "网站已发布：{out}（共 {items} 项内容，本次生成 {rendered} 个页面）。",
+}
+
+
+def site_text(key: str, **fields: object) -> str:
+    return SITE_TEXT[key].format(**fields)
