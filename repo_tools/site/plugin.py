@@ -144,7 +144,12 @@ class SitePlugin(BasePlugin[SiteOptions]):
         from repo_tools.city import city_from_env
         from repo_tools.site.audience import parse_build_audience
         from repo_tools.site.build import BuildRequest
-        city = city_from_env(self.config.city)
+        try:
+            city = city_from_env(self.config.city)
+        except Refused as refusal:
+            if refusal.rule != "usage":
+                raise
+            raise Refused("site-no-city") from refusal
         audience = parse_build_audience(self.config.audience or os.environ.get("OA_AUDIENCE") or "all")
         preview = self.command == "serve"
         out = Path(config.site_dir)
@@ -163,7 +168,8 @@ class SitePlugin(BasePlugin[SiteOptions]):
         from repo_tools.site.build import SiteBuild
         try:
             if run.request is None:
-                run.request, run.own = self._request(config), True
+                run.own = True
+                run.request = self._request(config)
             run.site_build = SiteBuild(run.request)
             config.site_dir = str(run.site_build.collect())
         except Refused as refusal:
