@@ -13,8 +13,8 @@ import pytest
 from portal_support import FILES_URL, PERSON_URL, PUBLIC_TITLE, PUBLIC_URL, UNIT_SECRET, UNIT_URL, Client, sample_city, text
 
 from repo_tools.portal.nginx import write_config
-from repo_tools.site.headers import response_headers
 from repo_tools.portal.server import PortalServer, free_port
+from repo_tools.site.headers import response_headers
 
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
 pytestmark = pytest.mark.skipif(NGINX is None, reason="没有安装 nginx（scripts/setup-system.sh 会安装）")
