@@ -23,7 +23,7 @@ from repo_tools.site.confine import OutsideOutput, inside, site_relative, warn
 from repo_tools.site.headers import published_name
 from repo_tools.site.pages import PagePlan, digest, entry, listings
 from repo_tools.site.publish import SLOTS, Preview, Publication
-from repo_tools.site.records import archive_plans, register_plans
+from repo_tools.site.records import Records, archive_plans, register_plans
 from repo_tools.site.rendering import MKDOCS_YML, Rendered, Rendering, render_pages
 from repo_tools.site.thumbnails import IMAGE_SUFFIXES, thumbnail
 
@@ -176,7 +176,8 @@ class SiteBuild:
                                           verification, self.incidents)
         plans = [_item_plan(context, i, salt, self.state) for i in items]
         plans += listings(items, self.unit_names, salt + digest(self.unit_names))
-        plans += register_plans(city, self.audience, salt) + archive_plans(city, self.readers, salt)
+        self.records = records = Records(city)
+        plans += register_plans(city, self.audience, salt, records) + archive_plans(city, self.readers, salt, records)
         self.generation = _Generation(context, self.publication, self.previous, self.state, self.fresh, salt, items,
                                       plans, {"audience": self.audience}, self.timer, self.units, target=self.slot)
         return self.generation.start()
@@ -190,7 +191,7 @@ class SiteBuild:
         if overlays and not request.preview:
             from repo_tools.site.overlays import build_overlays
             report.overlays = build_overlays(self.context, self.publication.out, self.units, request.full,
-                                             _with_incidents(_salt("overlay"), self.incidents))
+                                             _with_incidents(_salt("overlay"), self.incidents), self.records)
             self.timer.mark("overlays")
         return report
 
