@@ -296,8 +296,11 @@ def test_archive_catalogue_and_chart_keep_restricted_titles_out(ws, tmp_path):  
     build_site(ws.city, public)
     catalogue = (public / "archive/lagov/2013/index.html").read_text(encoding="utf-8")
     assert "关于印发六安市协同办公系统使用管理办法（试行）的通知" in catalogue
-    assert all(row["档号"] in catalogue for row in package.rows)  # every item is listed by its 档号
-    assert "（限定范围，不公开题名）" in catalogue
+    public_rows = [row for row in package.rows if row.get("audience", "all") == "all"]
+    restricted_rows = [row for row in package.rows if row.get("audience", "all") != "all"]
+    assert len(public_rows) == 1 and len(restricted_rows) == 1
+    assert public_rows[0]["档号"] in catalogue  # the rows for everyone, and only those (issue 17)
+    assert restricted_rows[0]["档号"] not in all_text(public)
     assert "己庚辛" not in all_text(public)  # nowhere in the all-staff build
     chart = (public / "archive/stats/2013/index.html").read_text(encoding="utf-8")
     assert "<svg" in chart and "2013 年度电子档案统计" in chart and "<script" not in chart.split("<main", 1)[1]
@@ -305,6 +308,9 @@ def test_archive_catalogue_and_chart_keep_restricted_titles_out(ws, tmp_path):  
     own = tmp_path / "lagov"
     build_site(ws.city, own, audience="unit:lagov")
     assert LAGOV_ONLY_TITLE in (own / "archive/lagov/2013/index.html").read_text(encoding="utf-8")
+    overlay = Path(os.path.realpath(public.parent / "all-overlays" / "unit-lagov"))
+    copy = (overlay / "archive/lagov/2013/index.html").read_text(encoding="utf-8")
+    assert LAGOV_ONLY_TITLE in copy and public_rows[0]["档号"] in copy  # the overlay's copy: every row lagov sees
 
 
 def test_a_changed_page_remakes_only_its_own_search_bundle(published, tmp_path):  # type: ignore[no-untyped-def]
