@@ -70,7 +70,7 @@ class RegistryHistory:
         return history
 
     @classmethod
-    def of_city(cls, city, current: Registry) -> RegistryHistory:  # type: ignore[no-untyped-def]
+    def of_city(cls, city, current: Registry) -> RegistryHistory:
         """The history without reading the whole log: the registry's pushes are read
         incrementally (`eventlog.entries_matching`), and an object's arrival is looked up in the
         log's object index when asked (`ArrivalIndex`), as `from_log` would have found it."""

@@ -6,8 +6,8 @@ named line by line. This module is the façade the rest of the system calls."""
 from __future__ import annotations
 
 import hashlib
-import os
 import json
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path

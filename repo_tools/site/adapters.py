@@ -41,7 +41,7 @@ class Verification:
         """Have gpg check, in one run, every signature the pages of these (unit, folder)
         documents will show and gpg has not judged yet: the seal merge and the approvals, 签发,
         会签 and 复核 it names. Each report then finds gpg's verdict in the cache; it still judges
-        every signature itself (registry, trusted time, witnesses). Returns how many gpg checked."""
+        every signature itself (registry, trusted time, witnesses). Returns how many it asked about."""
         from repo_tools.git.repo import parse_commit, parse_tag
         from repo_tools.verify.report import _trailers
         verifier = self._here()
@@ -67,7 +67,8 @@ class Verification:
                         parsed = parse_tag(oid, tag[2])
                         if parsed.signature:
                             pairs.append((parsed.payload, parsed.signature))
-        return verifier.check_signatures(pairs)
+        verifier.prefetch(pairs)
+        return len(pairs)
 
     def witness_mark(self, unit_id: str, doc_dir: str) -> str:
         """Part of a document page's key: whether its sealing push is witnessed yet, so a page
