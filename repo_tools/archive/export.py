@@ -172,7 +172,7 @@ def _validate(out: Path) -> tuple[bool, list[str]]:
 
 
 def _write_tag_files(out: Path, manifest: dict[str, str], payload_bytes: int, payload_files: int,
-                     unit_name: str, unit_id: str, year: int, found: list) -> None:  # type: ignore[type-arg]
+                     unit_name: str, unit_id: str, year: int, found: list) -> None:
     tag_files: dict[str, bytes] = {}
     tag_files["bagit.txt"] = b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
     lines = [f"{digest}  {_encode(path)}\n" for path, digest in sorted(manifest.items())]

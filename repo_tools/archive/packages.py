@@ -367,7 +367,7 @@ class Provenance:
         return {"commit": commit_oid, "signatures": signatures, "seal": seal, "approvals": approvals,
                 "steps": steps,
                 "history": history, "trusted_time": self.times.get(commit_oid or ""),
-                "merge_request": (trailers.get("Merge-Request") or [None])[0]}
+                "merge_request": next(iter(trailers.get("Merge-Request") or []), None)}
 
     def document_report(self, item: Item) -> dict[str, Any]:
         """The verification module's report on a document on main (BRIEF "Verification")."""

@@ -35,7 +35,7 @@ def run(state: DemoState) -> None:
     state.chapter("二、公文：拟稿人按模板拟稿，`oa doc check` 检查，草稿经服务器钩子推送")
     sample = state.sample
     reg = state.city.registry()
-    authors = {}
+    authors: dict[str, str] = {}
     for person in sample["people"]:
         if "author" in person["roles"]:
             authors.setdefault(person["unit"], person["id"])
@@ -93,7 +93,7 @@ def run(state: DemoState) -> None:
     if lagov_work is not None:
         out = state.root / "print" / "oa-measures-draft.pdf"
         draft_dir = state.content / "documents" / "lagov" / "2013" / REGULATION
-        render_pdf(draft_dir, out, reg.unit("lagov").name if reg.unit("lagov") else None)
+        render_pdf(draft_dir, out, lagov.name if (lagov := reg.unit("lagov")) else None)
         state.facts["regulation_draft_pdf"] = out
         state.ok(f"按 GB/T 9704 版式输出《管理办法》通知草稿的打印件：{out}")
         state.fact(f"打印件（A4，仿宋 3 号，红头、红线、版记）：{out}")

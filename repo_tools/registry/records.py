@@ -143,9 +143,6 @@ class Person:
         live = [k for k in self.keys if k.revoked_at is None]
         return live[-1] if live else None
 
-    def has_role(self, role: str) -> bool:
-        return role in self.roles
-
 
 @dataclass
 class Seal:

@@ -217,7 +217,7 @@ class ReviewView:
 
     def refs(self, prefix: str) -> dict[str, str]:
         out = git("for-each-ref", "--format=%(objectname) %(refname)", prefix, cwd=self.repo, env=self.env)
-        found = dict(reversed(line.split(" ", 1)) for line in out.splitlines() if line)
+        found = {name: oid for oid, name in (line.split(" ", 1) for line in out.splitlines() if line)}
         for name, value in self.ref_overrides.items():
             if name.startswith(prefix):
                 if value == ZERO:
@@ -395,7 +395,7 @@ def document_folders(paths: list[str]) -> list[str]:
 
 # Acting -----------------------------------------------------------------------------------
 
-def _unit_member(city: City, reg: Registry, unit: str, user: str):  # type: ignore[no-untyped-def]
+def _unit_member(city: City, reg: Registry, unit: str, user: str):
     person = reg.person(user)
     if person is None:
         raise Refused("not-found", what="人员", name=user, remedy="请检查用户标识（oa user list）。")
@@ -611,7 +611,7 @@ def show(city: City, unit: str, n: int) -> dict:
         merged = view.merges(main).get(n)
         base = merged[0] + "^1" if merged else main
         if merged:
-            base = git("rev-parse", base, cwd=view.repo, env=view.env).strip()
+            base = git("rev-parse", f"{merged[0]}^1", cwd=view.repo, env=view.env).strip()
         head = view.merged_head(merged[0]) if merged else request.head
         status = view.status(n, head, base)
         changed = view.changed_paths(base, head)

@@ -373,7 +373,7 @@ def sent_by(city: City, unit: str, times: dict[str, str] | None = None) -> list[
 def inbox_order(deliveries: Iterable[Delivery]) -> list[Delivery]:
     """Unopened first; within each group the most urgent, then the oldest."""
     rank = {"特急": 0, "加急": 1}
-    return sorted(deliveries, key=lambda d: (d.status != "sent", rank.get(d.record.get("urgency"), 2),
+    return sorted(deliveries, key=lambda d: (d.status != "sent", rank.get(str(d.record.get("urgency")), 2),
                                              d.sent_at or ""))
 
 
@@ -678,11 +678,12 @@ OUTGOING_COLUMNS = [("number", "文号"), ("title", "标题"), ("to_name", "接�
                     ("received_by", "签收人"), ("status_name", "状态"), ("reason", "退文或重发理由")]
 
 
-def registers(city: City, unit: str) -> dict[str, Any]:
+def registers(city: City, unit: str, times: dict[str, str] | None = None) -> dict[str, Any]:
     """The unit's 收文登记簿 (`incoming`) and 发文登记簿 (`outgoing`), rows as in `oa inbox list
     --json` plus `status_name`; `columns` gives each register's (key, Chinese heading) pairs.
-    Only for the unit's own site build: never put it in the all-staff build."""
-    times = _log_times(city)
+    Only for the unit's own readers (its overlay): never put it in the all-staff build.
+    `times`: the log's trusted times, when a caller reads them once for many units."""
+    times = times if times is not None else _log_times(city)
     now = timeutil.now()
 
     def rows(found: list[Delivery]) -> list[dict[str, Any]]:

@@ -239,8 +239,7 @@ def _blob_at(push: Push, commit: str, path: str) -> str:
 
 def _handling_files(push: Push, rev: str) -> list[str]:
     out = git("ls-tree", "-r", "--name-only", "-z", rev, "--", transmit.HANDLING, cwd=push.repo, env=push.env)
-    return sorted(filter(None, out.split("\0")), key=lambda p: int(HANDLING_FILE.match(p)[1])
-                  if HANDLING_FILE.match(p) else 0)
+    return sorted(filter(None, out.split("\0")), key=lambda p: int(m[1]) if (m := HANDLING_FILE.match(p)) else 0)
 
 
 def _register_number_taken(push: Push, year: int, number: int) -> bool:
@@ -263,7 +262,3 @@ def _rev(push: Push, ref: str) -> str | None:
     return oid if out.returncode == 0 and oid and oid != ZERO else None
 
 
-def delivery_commit_allowed(push: Push, commit_oid: str, holder_id: str | None) -> bool:
-    """No commit signed by another unit's member is ever pushed here: deliveries go to the
-    sender's own outbox and the service places them (kept for `policy.signatures`)."""
-    return False

@@ -9,7 +9,6 @@ from repo_tools.git.push import Push
 from repo_tools.hook.rules.base import Refusal, refusal
 from repo_tools.identity import lockout
 from repo_tools.identity.judgement import key_state, may_sign
-from repo_tools.registry.records import ROLE_NAMES
 
 STATUS_NAMES = {"disabled": "已停用", "removed": "已注销", "active": "正常"}
 
@@ -88,19 +87,7 @@ def pusher_in_unit(push: Push) -> Iterator[Refusal]:
     if push.registry.is_egov_admin(pusher) and unit_is_empty(push) \
             and [u.ref for u in push.updates] == ["refs/heads/main"]:
         return
-    if all(_other_unit_may(push, u.ref, person.unit) for u in push.updates):
-        return
     own = push.registry.unit(person.unit)
     here = push.registry.unit(push.unit or "")
     yield refusal("pusher-other-unit", "推送", user=person.id, name=person.name,
                   pusher_unit=own.name if own else person.unit, unit=here.name if here else push.unit)
-
-
-def _other_unit_may(push: Push, ref: str, pusher_unit: str) -> bool:
-    """Refs a member of another unit may write here: none. A delivery goes to the sender's own
-    outbox and the service places it (Art. 27-28): no person writes another unit's repository."""
-    return False
-
-
-def role_names(roles: list[str]) -> str:
-    return "、".join(ROLE_NAMES.get(r, r) for r in roles)

@@ -63,16 +63,10 @@ def _judge(push: Push, check: SignatureCheck, where: str, rule_unsigned: str,
 
 
 def commits_signed(push: Push) -> Iterator[Refusal]:
-    from repo_tools.hook.rules.deliveries import delivery_commit_allowed
     push.verifier.prefetch([(c.oid, c.payload, c.signature) for c in push.new_commits]
                            + [(t.oid, t.payload, t.signature) for _, t in push.new_tags])
     for commit in push.new_commits:
         check = push.verifier.check(commit.oid, commit.payload, commit.signature)
-        # The one exception to "signed by this unit": a delivery signed by its sender (Art. 28).
-        if check.valid and check.holder is not None and check.holder.kind == "person" \
-                and check.holder.key.valid_at(push.now) \
-                and delivery_commit_allowed(push, commit.oid, check.holder.id):
-            continue
         yield from _judge(push, check, f"提交 {_short(commit.oid)}", "commit-unsigned",
                           commit=_short(commit.oid))
 
