@@ -47,6 +47,8 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
     "registry-writer": ("第五条", "只有电子政务办公室（egov）的管理员可以修改登记系统，{user} 不是。",
                         "请向电子政务办公室提出书面申请。"),
     "registry-invalid": ("第七条", "登记文件 {path} 无效：{detail}。", "请修正登记文件格式后重新提交。"),
+    "record-invalid": ("", "{what} {path} 的字段 {field} 不合规范：{detail}。",
+                       "请按该记录的格式改正这个文件（未作任何改动）；登记记录由 `oa` 命令写入，请勿手工编辑。"),
     "ref-forbidden": ("第十三条", "不允许推送到引用 {ref}。", "{detail}"),
     # content (Art. 2, 32-33, 40)
     "image-too-large": ("第三十三条", "{path}：图片 {size} 字节，超过 500 KB（512000 字节）上限。",

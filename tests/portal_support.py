@@ -11,7 +11,7 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
 
-from fixtures import Workspace, copy_city, run, short_tmpdir
+from fixtures import Workspace, copy_city, run, short_tmpdir, stop_agents
 
 from repo_tools.city import City
 from repo_tools.portal.auth import reset_password
@@ -85,12 +85,11 @@ class SampleCity:
         return self.ws.city
 
 
-def sample_city(template: City) -> Iterator[SampleCity]:
+def _build_sample(ws: Workspace) -> dict[str, str]:
     """Public, unit-restricted and personal documents on main, an open request in jyj, a
-    delivery to czj; the site built once (base + overlays); initial passwords for four readers."""
-    base = short_tmpdir("oap")
-    city = copy_city(template, base / "c")
-    ws = Workspace(city, base)
+    delivery to czj; the site built once (base + overlays); initial passwords for five readers
+    (returned, by user)."""
+    city = ws.city
     ws.land("lagov", "zhang", {"documents/2013/oa-measures/index.md": PUBLIC,
                                "documents/2013/feng-notice/index.md": PERSON_DOC,
                                "documents/2013/to-czj/index.md": SEND_DOC})
@@ -103,13 +102,19 @@ def sample_city(template: City) -> Iterator[SampleCity]:
                      "---\ntitle: 待审核的信息\ncolumn: 工作动态\ndate: 2013-05-01\n---\n\n待审核。\n"}, "待审核的信息")
     review.open_request(city, "jyj", "wu", title="待审核的信息", workdir=work)
     build_site(city)
-    sample = SampleCity(ws)
-    for user in ("wu", "he", "feng", "chen", "zheng"):
-        sample.passwords[user] = reset_password(city, "admin", user, PASSWORD)
+    return {user: reset_password(city, "admin", user, PASSWORD) for user in ("wu", "he", "feng", "chen", "zheng")}
+
+
+def sample_city(template: City) -> Iterator[SampleCity]:
+    """A module's own copy of the portal's sample city (`_build_sample`, built once per test run)."""
+    base = short_tmpdir("oap")
+    city = copy_city(template, base / "c")
+    ws = Workspace(city, base)
+    sample = SampleCity(ws, ws.prepare("portal", _build_sample))
     try:
         yield sample
     finally:
-        city.stop_agents()
+        stop_agents(city)
         shutil.rmtree(base, ignore_errors=True)
 
 

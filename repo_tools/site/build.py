@@ -14,6 +14,7 @@ from markupsafe import Markup
 from repo_tools.log import eventlog
 from repo_tools.city import City
 from repo_tools.git.repo import clean_env, rev_parse
+from repo_tools.git.atomic import write_atomic
 from repo_tools.documents.markup import to_safe_html
 from repo_tools.documents.render import TEXT_ATTACHMENTS, text_attachment_html
 from repo_tools.site import adapters, search
@@ -437,12 +438,7 @@ def _remove_page(generation: Path, url: str, whole_folder: bool) -> None:
         (folder / "index.html").unlink(missing_ok=True)
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # A short temporary name: the final name may already be as long as the file system allows.
-    tmp = path.with_name(f".oa-{os.getpid()}-{hashlib.sha1(path.name.encode()).hexdigest()[:12]}.tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)  # a new inode: the live generation's hard link keeps the old bytes
+_atomic_write = write_atomic  # the git layer's one atomic write: a new inode, a short temporary name
 
 
 def asset_name(name: str) -> str:

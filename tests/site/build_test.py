@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from fixtures import Workspace
 from site_support import BULLETIN, REGULATION, bundle_text, doc, sealed_number
 
 from repo_tools.cli import oa
@@ -39,8 +40,7 @@ def all_text(site: Path) -> str:
     return "\n".join(chunks)
 
 
-@pytest.fixture
-def published(ws):  # type: ignore[no-untyped-def]
+def publish(ws: Workspace) -> None:
     ws.land("lagov", "zhang", {
         "documents/2013/oa-measures/index.md": REGULATION,
         "documents/2013/oa-measures/attachments/measures.txt": "第一条 为规范协同办公系统的使用管理。\n",
@@ -48,6 +48,12 @@ def published(ws):  # type: ignore[no-untyped-def]
     })
     ws.land("jyj", "wu", {"documents/2013/internal-plan/index.md": RESTRICTED})
     ws.witness()
+
+
+@pytest.fixture
+def published(ws: Workspace) -> Workspace:
+    """The regulation, a bulletin and jyj's restricted notice on main, witnessed (built once per run)."""
+    ws.prepare("site", publish)
     return ws
 
 
