@@ -81,12 +81,12 @@ class Records:
             self._times = eventlog.trusted_times(self.city.log_file)
         data = registers(self.city, unit, times=self._times)
         rows = [{**row, "signature": "有效" if row.get("signature_valid") else "未能验证"} for row in access]
-        ctx = {"listing_title": "收文、发文与调阅登记簿", "unit": unit,
+        title = "收文、发文与调阅登记簿"
+        ctx = {"listing_title": title, "unit": unit,
                "incoming": _table(data["columns"]["incoming"], data["incoming"]),
                "outgoing": _table(data["columns"]["outgoing"], data["outgoing"]),
                "access": _table(ACCESS_COLUMNS, rows)}
-        return PagePlan("registers/", "registers.html", ctx["listing_title"], digest(salt, "registers", ctx),
-                        _const(ctx))
+        return PagePlan("registers/", "registers.html", title, digest(salt, "registers", ctx), _const(ctx))
 
 
 def register_plans(city: City, audience: str, salt: str, records: Records | None = None) -> list[PagePlan]:
@@ -118,9 +118,9 @@ def archive_plans(city: City, readers: frozenset[str], salt: str, records: Recor
         ctx = {"listing_title": title, "svg": Markup(svg), "year": year}
         plans.append(PagePlan(url, "archive_stats.html", title, digest(salt, "stats", ctx), _const(ctx)))
         charts.append({"url": url, "name": title})
-    index = {"listing_title": "档案目录与统计", "catalogues": catalogues, "charts": charts}
-    plans.append(PagePlan("archive/", "archive.html", index["listing_title"], digest(salt, "archive", index),
-                          _const(index)))
+    title = "档案目录与统计"
+    index = {"listing_title": title, "catalogues": catalogues, "charts": charts}
+    plans.append(PagePlan("archive/", "archive.html", title, digest(salt, "archive", index), _const(index)))
     return plans
 
 
