@@ -34,8 +34,13 @@ class Records:
     """The registers and the archive catalogue of the city, read once per build and shared by the
     base and every overlay."""
 
-    def __init__(self, city: City) -> None:
+    def __init__(self, city: City, registry: Any = None,
+                 catalogues: dict[str, tuple[str | None, list[dict[str, Any]]]] | None = None) -> None:
+        """`registry`: the build's, already loaded; `catalogues`: the catalogue pages by unit, of
+        which build.py re-reads only the units whose main moved."""
         self.city = city
+        self.registry = registry
+        self.catalogues = catalogues
         self._pages: list[dict[str, Any]] | None = None
         self._access: dict[str, list[dict[str, Any]]] | None = None
         self._times: dict[str, str] | None = None
@@ -43,7 +48,8 @@ class Records:
     @property
     def pages(self) -> list[dict[str, Any]]:
         if self._pages is None:
-            self._pages = catalogue_pages(self.city)
+            self._pages = ([p for _, pages in self.catalogues.values() for p in pages] if self.catalogues is not None
+                           else catalogue_pages(self.city, self.registry))
         return self._pages
 
     def access(self, unit: str) -> list[dict[str, Any]]:
