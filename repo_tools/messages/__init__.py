@@ -1,9 +1,15 @@
-"""Every refusal a civil servant may see, in one place (Simplified Chinese).
+"""Every sentence a civil servant may see, in one place (Simplified Chinese).
 
-Each entry: rule id -> (article of the regulation or standard, message template, remedy).
-Templates take keyword fields; `refusal()` in policy.base and `Refused` below fill them.
+Refusals live here: rule id -> (article of the regulation or standard, message template, remedy).
+Templates take keyword fields; `refusal()` in hook.rules.base and `Refused` below fill them.
+Everything else a user reads (CLI output, the demo's narration, labels of pages and reports) lives
+in one module per concern beside this one (`repo_tools/messages/<concern>.py`, a `TEXT` table),
+said through `say(id, **fields)`; the module is imported on first use, so the hook loads only
+the tables its rules speak from.
 """
 from __future__ import annotations
+
+import importlib
 
 CATALOGUE: dict[str, tuple[str, str, str]] = {
     # identity and signatures (Art. 8, 13-15, 41-43)
@@ -416,6 +422,17 @@ LOG_TEXT: dict[str, str] = {
     "located-range": "改动位于第 {lo} 至 {hi} 号条目之间",
     "located": "定位：{where}（最后一致的检查点 {lo} 条，第一个不一致的检查点 {hi} 条）",
 }
+
+
+def say(key: str, **fields: object) -> str:
+    """The sentence `key` (`<concern>.<module>.<function>.<n>`) with its fields filled in.
+
+    Said without fields, the template is returned as written (it may itself be a template that
+    the caller formats later, as a Jinja or str.format pattern)."""
+    concern = key.split(".", 1)[0]
+    table: dict[str, str] = importlib.import_module(f"{__name__}.{concern}").TEXT
+    template = table[key]
+    return template.format(**fields) if fields else template
 
 
 def log_text(key: str, **fields: object) -> str:
