@@ -15,7 +15,7 @@ from repo_tools.city import City
 from repo_tools.git.push import SignatureVerifier
 from repo_tools.git.repo import ObjectReader, Scratch, clean_env, git, parse_commit, rev_parse
 from repo_tools.log import eventlog
-from repo_tools.messages import Refused
+from repo_tools.messages import Refused, say
 
 REGISTER_BRANCH = "archive-register"
 REGISTER_REF = f"refs/heads/{REGISTER_BRANCH}"
@@ -24,7 +24,7 @@ REGISTER_REF = f"refs/heads/{REGISTER_BRANCH}"
 def access(city: City, reader_id: str, reference: str, reason: str) -> dict[str, Any]:
     """Register one consultation of the item `reference` (档号) by `reader_id`; return the record."""
     if not reason.strip():
-        raise Refused("usage", detail="调阅须写明事由（--reason）。", remedy="例如 --reason \"起草修订稿参考\"。")
+        raise Refused("usage", detail=say("archive.access.access.1"), remedy=say("archive.access.access.2"))
     registry = city.registry()
     person = registry.person(reader_id)
     found = find_item(city, reference, prefer_unit=person.unit if person else None)
@@ -40,12 +40,13 @@ def access(city: City, reader_id: str, reference: str, reason: str) -> dict[str,
               "档案包": package.path, "归档标签": f"refs/tags/{package.tag}",
               "调阅人": reader_id, "姓名": person.name, "单位": unit_id,
               "事由": reason.strip(), "调阅时间（本机）": timeutil.iso(moment),
-              "依据": "第三十七条：做好电子档案调阅的登记工作"}
+              "依据": say("archive.access.access.3")}
     path = f"archive/access/{moment.year}/{moment.strftime('%Y%m%dT%H%M%S%f')}-{reader_id}.json"
     data = (json.dumps(record, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     signer = city.signer(reader_id, registry)
     with Scratch(city.unit_repo(unit_id), signer, branch=REGISTER_BRANCH) as scratch:
-        commit = scratch.commit({path: data}, f"调阅登记：{reference}（{person.name}）\n\n事由：{reason.strip()}\n")
+        commit = scratch.commit({path: data}, say("archive.access.access.4",
+                                                  reference=reference, name=person.name, reason_strip=reason.strip()))
         scratch.push([f"{commit}:{REGISTER_REF}"])
     city.log("archive-access", unit=unit_id, item=reference, reader=reader_id, reason=reason.strip(),
              commit=commit, path=path)

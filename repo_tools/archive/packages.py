@@ -27,7 +27,8 @@ from typing import Any
 from repo_tools import timeutil
 from repo_tools.archive import reference as archive_reference
 from repo_tools.archive import retention as archive_retention
-from repo_tools.archive.reference import RETENTION_NAMES, RETENTION_ORDER, ArchiveReference
+from repo_tools.archive.reference import ArchiveReference
+from repo_tools.archive.vocabulary import ELEMENT_IDS, RETENTION_NAMES, RETENTION_ORDER
 from repo_tools.city import City
 from repo_tools.documents import frontmatter
 from repo_tools.documents.frontmatter import json_safe
@@ -43,7 +44,7 @@ from repo_tools.git.repo import (
 )
 from repo_tools.identity import keys
 from repo_tools.log import eventlog
-from repo_tools.messages import Refused
+from repo_tools.messages import Refused, say
 from repo_tools.registry.records import Registry
 from repo_tools.seal import numbering
 from repo_tools.verify.report import Verifier, document_report
@@ -55,11 +56,7 @@ MANIFEST = "manifest-sha256.txt"
 CATALOGUE = "catalogue.json"
 DOCUMENT_INDEX = re.compile(r"^documents/(?P<year>\d{4})/[^/]+/index\.md$")
 BULLETIN_INDEX = re.compile(r"^bulletins/[^/]+/(?P<year>\d{4})-\d{2}-\d{2}-[^/]+/index\.md$")
-SIGNATURE_RULE = ("OpenPGP 签名（RFC 4880），以城市登记系统中的公钥验证；签名时间为服务器事件日志中"
-                  "首次推送该对象的时间（可信时间），签名有效须密钥在该时间处于有效期内")
-ELEMENT_IDS = {"题名": "M22", "文件编号": "M31", "责任者": "M32", "日期": "M33", "文种": "M34",
-               "紧急程度": "M35", "主送": "M36", "抄送": "M37", "密级": "M38", "件数": "M42",
-               "页数": "M43", "语种": "M44", "稿本": "M45"}
+SIGNATURE_RULE = (say("archive.packages.module.1"))
 
 
 # Names ------------------------------------------------------------------------------------
@@ -184,7 +181,7 @@ class Item:
 
     @property
     def doc_type(self) -> str:
-        return str(self.meta.get("type") or ("信息" if self.kind == "bulletin" else ""))
+        return str(self.meta.get("type") or (say("archive.packages.doc_type.1") if self.kind == "bulletin" else ""))
 
     @property
     def title(self) -> str:
@@ -295,7 +292,7 @@ class Provenance:
         """电子签名 of one commit or tag: signer, key, algorithm, trusted time, result."""
         got = self.reader.read(oid)
         if got is None:
-            return {"对象": oid, "用途": role, "签名结果": "对象缺失", "有效": False}
+            return {"对象": oid, "用途": role, "签名结果": say("archive.packages.signature.1"), "有效": False}
         if got[1] == "tag":
             parsed = parse_tag(oid, got[2])
         else:
@@ -308,17 +305,17 @@ class Provenance:
         if not check.valid:
             result = check.detail
         elif holder is None:
-            result = "签名密钥未登记"
+            result = say("archive.packages.signature.2")
         elif moment is None:
-            result = "签名正确，但事件日志中没有该对象的可信时间"
+            result = say("archive.packages.signature.3")
         elif not valid:
-            result = "签名时密钥不在有效期内"
+            result = say("archive.packages.signature.4")
         else:
-            result = "有效"
+            result = say("archive.packages.signature.5")
         return {"对象": oid, "对象类型": got[1], "用途": role,
                 "签名人": holder.name if holder else None,
                 "签名人标识": holder.id if holder else None,
-                "签名人类别": ({"person": "个人证书", "seal": "电子印章"}[holder.kind] if holder else None),
+                "签名人类别": ({"person": say("archive.packages.signature.6"), "seal": say("archive.packages.signature.7")}[holder.kind] if holder else None),
                 "证书": check.fingerprint, "签名算法标识": self.algorithm(check.fingerprint),
                 "签名时间": trusted, "签名规则": SIGNATURE_RULE, "签名结果": result, "有效": valid}
 
@@ -344,18 +341,18 @@ class Provenance:
             got = self.reader.read(commit_oid)
             commit = parse_commit(commit_oid, got[2]) if got else None
             trailers = _trailers(commit.message) if commit else {}
-            signatures.append(self.signature(commit_oid, "用印签发" if trailers.get("Seal") else "发布"))
+            signatures.append(self.signature(commit_oid, say("archive.packages.describe.1") if trailers.get("Seal") else say("archive.packages.describe.2")))
         if sealed is not None:
             seal = self._seal(sealed)
             approvals = [self._approval(entry) for entry in sealed["approvals"]]
         else:
             approvals = [self._approval_from_trailer(entry) for entry in trailers.get("Approval", [])]
-        signatures += [self.signature(a["签名对象"], "审核意见") for a in approvals if a["签名对象"]]
+        signatures += [self.signature(a["签名对象"], say("archive.packages.describe.3")) for a in approvals if a["签名对象"]]
         steps = [_issuing_step(s) for s in (sealed or {}).get("steps", [])]  # 会签, 签发, 复核
         signatures += [self.signature(s["签名对象"], s["步骤"]) for s in steps if s["签名对象"] and s["步骤"] != "会签"]
         history = self._history(item, rev, commit_oid, approvals)
-        history += [{"业务状态": "现行文件", "业务行为": s["步骤"], "行为时间": s["可信时间"],
-                     "行为人": s["姓名"] + ("（代）" if s["受委托于"] else ""),
+        history += [{"业务状态": say("archive.packages.describe.4"), "业务行为": s["步骤"], "行为时间": s["可信时间"],
+                     "行为人": s["姓名"] + (say("archive.packages.describe.5") if s["受委托于"] else ""),
                      "行为依据": s["意见"], "对象": s["签名对象"]} for s in steps]
         history.sort(key=lambda e: str(e.get("行为时间") or ""))
         return {"commit": commit_oid, "signatures": signatures, "seal": seal, "approvals": approvals,
@@ -379,14 +376,14 @@ class Provenance:
         found = report.get("seal")
         if not found:
             return None if not report.get("sealed") else {
-                "印章标识": None, "签名结果": "；".join(report["problems"]) or "合并提交不是由电子印章签名"}
+                "印章标识": None, "签名结果": "；".join(report["problems"]) or say("archive.packages._seal.1")}
         seal = self.registry.seal(found["id"])
         custodian = self.registry.person(found["custodian"]) if found.get("custodian") else None
         unit = self.registry.unit(found["unit"])
         return {"印章标识": found["id"], "单位": unit.name if unit else found["unit"], "证书": found["fingerprint"],
                 "保管人": found.get("custodian"), "保管人姓名": custodian.name if custodian else None,
-                "印章状态": seal.status if seal else "登记系统中没有该印章", "用印时间": report.get("sealed_at"),
-                "签名结果": "有效" if report["seal_valid"] else "；".join(report["problems"]) or "无效",
+                "印章状态": seal.status if seal else say("archive.packages._seal.2"), "用印时间": report.get("sealed_at"),
+                "签名结果": say("archive.packages._seal.3") if report["seal_valid"] else "；".join(report["problems"]) or say("archive.packages._seal.4"),
                 "核验问题": list(report["problems"])}
 
     @staticmethod
@@ -406,7 +403,7 @@ class Provenance:
         if got and got[1] == "tag":
             first, _, rest = parse_tag(tag_oid, got[2]).message.partition("\n")
             verdict, opinion = first.strip(), rest.strip()
-        signed = self.signature(tag_oid, "审核意见") if tag_oid else {"有效": False}
+        signed = self.signature(tag_oid, say("archive.packages._approval_from_trailer.1")) if tag_oid else {"有效": False}
         return {"审核人": reviewer, "姓名": person.name if person else None, "意见类型": verdict,
                 "意见": opinion, "审核标签": ref, "签名对象": tag_oid, "可信时间": self.times.get(tag_oid),
                 "有效": bool(signed["有效"]) and verdict == "approve"}
@@ -425,16 +422,16 @@ class Provenance:
         for line in lines:
             oid, author, when, parents, subject = (line.split("\x1f") + [""] * 5)[:5]
             if oid == publishing:
-                action = "用印签发" if item.kind == "document" else "发布"
+                action = say("archive.packages._history.1") if item.kind == "document" else say("archive.packages._history.2")
             elif len(parents.split()) > 1:
-                action = "合并"
+                action = say("archive.packages._history.3")
             else:
-                action = "拟稿" if first else "修改"
+                action = say("archive.packages._history.4") if first else say("archive.packages._history.5")
             first = False
-            entries.append({"业务状态": "现行文件", "业务行为": action, "行为时间": self.times.get(oid) or when,
+            entries.append({"业务状态": say("archive.packages._history.6"), "业务行为": action, "行为时间": self.times.get(oid) or when,
                             "行为人": author, "行为依据": subject, "对象": oid})
         for approval in approvals:
-            entries.append({"业务状态": "现行文件", "业务行为": "审核",
+            entries.append({"业务状态": say("archive.packages._history.6"), "业务行为": say("archive.packages._history.7"),
                             "行为时间": approval.get("可信时间"), "行为人": approval.get("姓名") or approval["审核人"],
                             "行为依据": f"{approval.get('意见类型')}：{approval.get('意见')}",
                             "对象": approval["签名对象"]})
@@ -449,19 +446,20 @@ def file_format(name: str, data: bytes) -> str:
     if image:
         return {"JPEG": "JPEG（image/jpeg）", "PNG": "PNG（image/png）", "GIF": "GIF（image/gif）",
                 "TIFF": "TIFF（image/tiff）", "BMP": "BMP（image/bmp）", "WebP": "WebP（image/webp）",
-                "SVG": "SVG（image/svg+xml）"}.get(image, f"{image}（图像）")
+                "SVG": "SVG（image/svg+xml）"}.get(image, say("archive.packages.file_format.1", image=image))
     if data.startswith(b"%PDF-"):
         return "PDF（application/pdf）"
     lower = name.lower()
     if lower.endswith(".md"):
-        return "Markdown 文本（text/markdown; charset=UTF-8）"
+        return say("archive.packages.file_format.2")
     if lower.endswith(".ofd"):
-        return "OFD（版式文档，GB/T 33190）"
+        return say("archive.packages.file_format.3")
     if lower.endswith((".txt", ".csv", ".json", ".xml", ".yaml", ".yml")):
-        return f"文本（{lower.rsplit('.', 1)[-1]}; charset=UTF-8）"
+        return say("archive.packages.file_format.4", lower_rsplit=lower.rsplit('.', 1)[-1])
     if lower.endswith((".docx", ".xlsx", ".pptx")):
         return f"Office Open XML（{lower.rsplit('.', 1)[-1]}）"
-    return f"其他（{lower.rsplit('.', 1)[-1] if '.' in lower else '无扩展名'}）"
+    return say("archive.packages.file_format.5",
+               value=lower.rsplit('.', 1)[-1] if '.' in lower else '无扩展名')
 
 
 def _listing(value: Any) -> list[str]:
@@ -483,11 +481,12 @@ def item_metadata(item: Item, ref: ArchiveReference, unit_name: str, unit_id: st
                    "Git对象": item.files[rel]}
                   for rel, data in sorted(contents.items())]
     history = list(provenance["history"])
-    history.append({"业务状态": "归档", "业务行为": "归档", "行为时间": timeutil.iso(timeutil.now()),
-                    "行为人": archivist["name"], "行为依据": f"第三十四条；档号 {ref}"})
+    history.append({"业务状态": say("archive.packages.item_metadata.1"), "业务行为": say("archive.packages.item_metadata.1"),
+                    "行为时间": timeutil.iso(timeutil.now()),
+                    "行为人": archivist["name"], "行为依据": say("archive.packages.item_metadata.2", ref=ref)})
     return {
-        "元数据方案": "DA/T 46-2009《文书类电子文件元数据方案》核心元素（元素编号见“元素编号”）",
-        "聚合层次": "件",
+        "元数据方案": say("archive.packages.item_metadata.3"),
+        "聚合层次": say("archive.packages.item_metadata.4"),
         "来源": {"全宗名称": unit_name, "立档单位名称": unit_name, "全宗号": ref.fonds, "单位标识": unit_id},
         "档号": {"档号": str(ref), "全宗号": ref.fonds, "门类代码": ref.category, "年度": ref.year,
                  "保管期限": RETENTION_NAMES[ref.retention], "保管期限代码": ref.retention,
@@ -497,14 +496,14 @@ def item_metadata(item: Item, ref: ArchiveReference, unit_name: str, unit_id: st
             "责任者": _listing(meta.get("printed_by")) or [unit_name],
             "日期": item.date, "文种": item.doc_type, "紧急程度": meta.get("urgency") or None,
             "主送": _listing(meta.get("recipients")), "抄送": _listing(meta.get("cc")),
-            "密级": "非密（涉密文件不进入本系统，第二条）", "签发人": _listing(meta.get("signer")),
+            "密级": say("archive.packages.item_metadata.5"), "签发人": _listing(meta.get("signer")),
             "附件": json_safe(meta.get("attachments") or []), "附注": meta.get("notes") or None,
             "印发机关": meta.get("printed_by") or None, "印发日期": json_safe(meta.get("printed_on")),
             "用印日期": json_safe(meta.get("sealed_on")), "栏目": meta.get("column") or None,
         },
-        "形式特征": {"件数": 1, "页数": None, "语种": "汉语（zh-CN）",
-                     "稿本": "正本（定稿，用印签发后）" if item.kind == "document" else "正本（审核发布后）",
-                     "类别": "公文" if item.kind == "document" else "信息"},
+        "形式特征": {"件数": 1, "页数": None, "语种": say("archive.packages.item_metadata.6"),
+                     "稿本": say("archive.packages.item_metadata.7") if item.kind == "document" else say("archive.packages.item_metadata.8"),
+                     "类别": say("archive.packages.item_metadata.9") if item.kind == "document" else say("archive.packages.item_metadata.10")},
         "电子属性": electronic,
         "电子签名": provenance["signatures"],
         "印章": provenance["seal"],
@@ -515,7 +514,7 @@ def item_metadata(item: Item, ref: ArchiveReference, unit_name: str, unit_id: st
         "存储位置": {"档案包": item_dir.rsplit("/items/", 1)[0], "条目": item_dir, "原始位置": item.source,
                      "发布提交": provenance["commit"]},
         "权限管理": {"阅读范围": json_safe(meta.get("audience") or "all"),
-                     "调阅": "每次调阅须登记（第三十七条）：oa archive access 档号 --reason 事由"},
+                     "调阅": say("archive.packages.item_metadata.11")},
         "前置元数据": json_safe(meta),
         "元素编号": ELEMENT_IDS,
     }
@@ -523,8 +522,9 @@ def item_metadata(item: Item, ref: ArchiveReference, unit_name: str, unit_id: st
 
 def catalogue_markdown(unit_name: str, year: int, batch: int, rows: list[dict[str, Any]]) -> str:
     """归档文件目录 as a Markdown table (序号 档号 文号 责任者 题名 日期 密级 页数 备注)."""
-    lines = [f"# {unit_name} {year} 年度归档文件目录（第 {batch} 批）", "",
-             "| 序号 | 档号 | 文号 | 责任者 | 题名 | 日期 | 密级 | 页数 | 备注 |",
+    lines = [say("archive.packages.catalogue_markdown.1",
+                 unit_name=unit_name, year=year, batch=batch), "",
+             say("archive.packages.catalogue_markdown.2"),
              "|---|---|---|---|---|---|---|---|---|"]
     for row in rows:
         cells = [row["序号"], row["档号"], row["文号"], row["责任者"], row["题名"], row["日期"],
@@ -560,10 +560,11 @@ class Package:
 
 def require_archivist(registry: Registry, actor: str, unit_id: str) -> None:
     if registry.unit(unit_id) is None:  # "no such unit" first: a role in a unit that is not there says nothing
-        raise Refused("not-found", what="单位", name=unit_id, remedy="请检查单位标识（oa unit list）。")
+        raise Refused("not-found", what=say("archive.packages.require_archivist.1"), name=unit_id, remedy=say("archive.packages.require_archivist.2"))
     person = registry.person(actor)
     if person is None or person.unit != unit_id or "archivist" not in person.roles or person.status != "active":
-        raise Refused("role-required", user=actor, role="档案员", action=f"为单位 {unit_id} 归档")
+        raise Refused("role-required", user=actor, role=say("archive.packages.require_archivist.3"), action=say("archive.packages.require_archivist.4",
+                                                                          unit_id=unit_id))
 
 
 def build_package(city: City, unit_id: str, year: int, actor: str) -> Package | None:
@@ -571,7 +572,7 @@ def build_package(city: City, unit_id: str, year: int, actor: str) -> Package | 
     registry = city.registry()
     unit = registry.unit(unit_id)
     if unit is None:
-        raise Refused("not-found", what="单位", name=unit_id, remedy="请检查单位标识（oa unit list）。")
+        raise Refused("not-found", what=say("archive.packages.build_package.1"), name=unit_id, remedy=say("archive.packages.build_package.2"))
     if not archive_reference.valid_fonds(unit.fonds):
         raise Refused("archive-fonds-invalid", unit=unit_id, fonds=unit.fonds)
     items = gather(city, unit_id, year)
@@ -604,7 +605,7 @@ def build_package(city: City, unit_id: str, year: int, actor: str) -> Package | 
             files[f"{rel_dir}/metadata.json"] = (json.dumps(metadata, ensure_ascii=False, indent=2) + "\n").encode()
             rows.append({"序号": n, "档号": str(ref), "文号": item.number, "责任者": unit.name,
                          "题名": item.title, "日期": item.date, "密级": "", "页数": None,
-                         "备注": "信息" if item.kind == "bulletin" else "",
+                         "备注": say("archive.packages.build_package.3") if item.kind == "bulletin" else "",
                          "保管期限": ref.retention, "文种": item.doc_type, "类别": item.kind,
                          "source": item.source, "item_dir": rel_dir,
                          "audience": json_safe(item.meta.get("audience") or "all"),
@@ -621,12 +622,14 @@ def build_package(city: City, unit_id: str, year: int, actor: str) -> Package | 
     manifest = manifest_text(files)
     digest = sha256(manifest)
     files[MANIFEST] = manifest
-    title = f"归档：{unit.name} {year} 年度第 {batch} 批，{len(rows)} 件"
+    title = say("archive.packages.build_package.4",
+                name=unit.name, year=year, batch=batch, len_rows=len(rows))
     trailers = f"Archive-Package: {base}\nManifest-SHA256: {digest}\nItems: {len(rows)}\n"
     return Package(unit=unit_id, year=year, batch=batch,
                    files={f"{base}/{path}": data for path, data in files.items()}, rows=rows,
                    manifest_sha256=digest,
-                   commit_message=f"{title}（档案员 {archivist['name']}）\n\n{trailers}",
+                   commit_message=say("archive.packages.build_package.5",
+                                      title=title, name=archivist['name'], trailers=trailers),
                    tag_message=f"{title}\n\n{trailers}")
 
 
@@ -657,7 +660,7 @@ def archive(city: City, unit_id: str, year: int, actor: str) -> Package | None:
 def unit_of_actor(city: City, actor: str) -> str:
     person = city.registry().person(actor)
     if person is None:
-        raise Refused("not-found", what="人员", name=actor, remedy="请检查用户标识（oa user list）。")
+        raise Refused("not-found", what=say("archive.packages.unit_of_actor.1"), name=actor, remedy=say("archive.packages.unit_of_actor.2"))
     return person.unit
 
 

@@ -7,8 +7,9 @@ from typing import Any
 
 from repo_tools.archive.access import register
 from repo_tools.archive.packages import catalogue_markdown, packages
-from repo_tools.archive.reference import RETENTION_NAMES, RETENTION_ORDER
+from repo_tools.archive.vocabulary import RETENTION_NAMES, RETENTION_ORDER
 from repo_tools.city import City
+from repo_tools.messages import say
 
 
 def stats(city: City, year: int) -> dict[str, Any]:
@@ -69,21 +70,21 @@ def catalogue_pages(city: City) -> list[dict[str, Any]]:
             unit = registry.units[unit_id]
             rows = [row for p in found if p.year == year for row in p.rows]
             public = [row if row.get("audience", "all") == "all"
-                      else {**row, "题名": "（限定范围，不公开题名）", "文号": ""} for row in rows]
+                      else {**row, "题名": say("archive.stats.catalogue_pages.1"), "文号": ""} for row in rows]
             sections = []
             for code in RETENTION_ORDER:
                 part = [r for r in public if r.get("保管期限") == code]
                 if part:
                     table = catalogue_markdown(unit.name, year, 0, part).split("\n", 2)[2]
                     sections.append(f"## {RETENTION_NAMES[code]}（{code}）\n\n{table}")
-            title = f"{unit.name} {year} 年度归档文件目录"
+            title = say("archive.stats.catalogue_pages.2", name=unit.name, year=year)
             pages.append({
                 "unit": unit_id, "unit_name": unit.name, "fonds": unit.fonds, "year": year,
                 "title": title, "path": f"archive/{unit_id}/{year}/index.md",
                 "tags": [f"refs/tags/{p.tag}" for p in found if p.year == year],
                 "rows": rows,
                 "by_retention": dict(Counter(str(r.get("保管期限")) for r in rows)),
-                "markdown": f"# {title}\n\n共 {len(rows)} 件，档案包 "
-                            f"{'、'.join(p.tag for p in found if p.year == year)}。\n\n" + "\n".join(sections),
+                "markdown": say("archive.stats.catalogue_pages.3",
+                                title=title, len_rows=len(rows), value_join='、'.join(p.tag for p in found if p.year == year)) + "\n".join(sections),
             })
     return pages

@@ -9,7 +9,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from repo_tools.archive.reference import RETENTION_NAMES
+from repo_tools.archive.vocabulary import RETENTION_NAMES
 from repo_tools.cli.context import Context, emit, pass_ctx, refusals_exit
 
 

@@ -10,9 +10,9 @@ from repo_tools.archive import checks as archive_checks
 from repo_tools.archive import export as archive_export
 from repo_tools.archive.access import access, register
 from repo_tools.archive.packages import Package, archive
-from repo_tools.archive.reference import RETENTION_NAMES
 from repo_tools.archive.stats import stats
 from repo_tools.archive.stats_svg import render
+from repo_tools.archive.vocabulary import RETENTION_NAMES
 from repo_tools.demo.state import DemoState
 from repo_tools.git.repo import PushRefused, Scratch, clean_env, git
 

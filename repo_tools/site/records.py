@@ -11,7 +11,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from repo_tools.archive.reference import RETENTION_NAMES, RETENTION_ORDER
+from repo_tools.archive.vocabulary import RETENTION_NAMES, RETENTION_ORDER
 from repo_tools.archive.stats import catalogue_pages
 from repo_tools.archive.stats_svg import stats_svg
 from repo_tools.city import City
