@@ -19,14 +19,12 @@ import yaml
 
 from repo_tools import timeutil
 from repo_tools.git.repo import ObjectReader, clean_env, list_tree, rev_parse
+from repo_tools.messages import say
+from repo_tools.registry.vocabulary import ROLE_NAMES as ROLE_NAMES
+from repo_tools.registry.vocabulary import STATUS_NAMES as STATUS_NAMES
 
 ROLES = ("author", "reviewer", "seal-custodian", "clerk", "archivist", "admin")
-ROLE_NAMES = {"author": "拟稿人", "reviewer": "审核人", "seal-custodian": "印章保管人",
-              "clerk": "收文员", "archivist": "档案员", "admin": "单位管理员"}
 EGOV = "egov"
-# How a person, unit or seal status reads in Chinese (the codes stay in the YAML and --json).
-STATUS_NAMES = {"active": "在用", "disabled": "已停用", "removed": "已注销", "locked": "已锁定",
-                "deregistered": "已撤销", "revoked": "已吊销", "destroyed": "已销毁"}
 
 
 @dataclass
@@ -139,7 +137,7 @@ class KeyHolder:
 def _load_yaml(data: bytes) -> dict[str, Any]:
     value = yaml.safe_load(data.decode("utf-8")) or {}
     if not isinstance(value, dict):
-        raise ValueError("登记文件必须是 YAML 映射")
+        raise ValueError(say("registry.records._load_yaml.1"))
     return value
 
 
@@ -256,7 +254,7 @@ class Registry:
         for unit_id, seals in self.seals.items():
             for seal in seals:
                 name = self.units[unit_id].name if unit_id in self.units else unit_id
-                yield KeyHolder("seal", seal.id, unit_id, seal.key, f"{name}电子印章")
+                yield KeyHolder("seal", seal.id, unit_id, seal.key, say("registry.records.holders.1", name=name))
 
     def key_holder(self, fingerprint: str) -> KeyHolder | None:
         """Who the registry says a key belongs to (whatever its validity)."""
