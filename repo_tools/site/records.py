@@ -18,10 +18,11 @@ from repo_tools.city import City
 from repo_tools.transmit.deliveries import registers
 from repo_tools.site.audience import visible
 from repo_tools.site.pages import PagePlan, _const, digest
+from repo_tools.messages import say
 
-HIDDEN_TITLE = "（限定范围，不公开题名）"
-CATALOGUE_COLUMNS = [("档号", "档号"), ("文号", "文号"), ("责任者", "责任者"), ("题名", "题名"), ("日期", "日期"),
-                     ("文种", "文种"), ("备注", "备注")]
+HIDDEN_TITLE = say("site.records.module.1")
+CATALOGUE_COLUMNS = [(say("site.records.module.2"), say("site.records.module.2")), (say("site.records.module.3"), say("site.records.module.3")), (say("site.records.module.4"), say("site.records.module.4")), (say("site.records.module.5"), say("site.records.module.5")), (say("site.records.module.6"), say("site.records.module.6")),
+                     (say("site.records.module.7"), say("site.records.module.7")), (say("site.records.module.8"), say("site.records.module.8"))]
 
 
 def register_plans(city: City, audience: str, salt: str) -> list[PagePlan]:
@@ -32,7 +33,7 @@ def register_plans(city: City, audience: str, salt: str) -> list[PagePlan]:
     if unit not in city.registry().units:
         return []
     data = registers(city, unit)
-    ctx = {"listing_title": "收文登记簿与发文登记簿", "unit": unit,
+    ctx = {"listing_title": say("site.records.register_plans.1"), "unit": unit,
            "incoming": _table(data["columns"]["incoming"], data["incoming"]),
            "outgoing": _table(data["columns"]["outgoing"], data["outgoing"])}
     return [PagePlan("registers/", "registers.html", ctx["listing_title"], digest(salt, "registers", ctx), _const(ctx))]
@@ -61,11 +62,11 @@ def archive_plans(city: City, readers: frozenset[str], salt: str) -> list[PagePl
     for year in sorted(years, reverse=True):
         svg = stats_svg(city, year)
         url = f"archive/stats/{year}/"
-        title = f"{year} 年度电子档案统计"
+        title = say("site.records.archive_plans.1", year=year)
         ctx = {"listing_title": title, "svg": Markup(svg), "year": year}
         plans.append(PagePlan(url, "archive_stats.html", title, digest(salt, "stats", ctx), _const(ctx)))
         charts.append({"url": url, "name": title})
-    index = {"listing_title": "档案目录与统计", "catalogues": catalogues, "charts": charts}
+    index = {"listing_title": say("site.records.archive_plans.2"), "catalogues": catalogues, "charts": charts}
     plans.append(PagePlan("archive/", "archive.html", index["listing_title"], digest(salt, "archive", index),
                           _const(index)))
     return plans

@@ -29,6 +29,7 @@ from mkdocs.config import load_config
 from repo_tools.site import search
 from repo_tools.site.pages import PagePlan
 from repo_tools.resources import project_path
+from repo_tools.messages import say
 
 MKDOCS_YML = project_path("mkdocs.yml")
 PARALLEL_MIN = 400  # fewer pages than this (and no bundle to remake): one process is quicker
@@ -106,10 +107,10 @@ def _join(pid: int, read_end: int) -> Rendered:
         data = source.read()
     os.waitpid(pid, 0)
     if not data:
-        raise WorkerError("生成网站的工作进程意外退出")
+        raise WorkerError(say("site.rendering._join.1"))
     status, value = pickle.loads(data)  # noqa: S301 - our own child's bytes
     if status != "ok":
-        raise WorkerError(f"生成网站的工作进程出错：\n{value}")
+        raise WorkerError(say("site.rendering._join.2", value=value))
     return value  # type: ignore[no-any-return]
 
 
