@@ -6,3 +6,6 @@ from __future__ import annotations
 
 # from repo_tools/review/requests.py
 VERDICT_NAMES = {"approve": "同意", "reject": "驳回", "countersign": "会签", "sign-off": "签发", "check": "复核"}
+
+# from repo_tools/cli/review_commands.py
+STATES = {"open": "待审核", "merged": "已合并", "rejected": "已驳回"}
