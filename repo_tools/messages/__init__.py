@@ -10,6 +10,7 @@ the tables its rules speak from.
 from __future__ import annotations
 
 import importlib
+import re
 
 CATALOGUE: dict[str, tuple[str, str, str]] = {
     # identity and signatures (Art. 8, 13-15, 41-43)
@@ -458,6 +459,49 @@ class Refused(Exception):
     def text(self) -> str:
         where = f"（{self.article}）" if self.article else ""
         return f"拒绝 [{self.rule}]{where}：{self.message}\n  处理办法：{self.remedy}"
+
+
+# How a refusal reads in a push's output (the hook's `Refusal.text`), and how the demo reads one
+# back: by the same markers, kept beside the layout that writes them, so no caller matches text.
+REFUSAL_HEADER = "━━ 推送被拒绝（服务器规则检查未通过）：本次推送的内容均未被接受 ━━"
+REFUSAL_MARK = "✗"
+PLACE_LABEL = "位置"
+REMEDY_LABEL = "处理办法"
+_REFUSAL_LINE = re.compile(r"^(?:✗ \[|拒绝 \[)(?P<rule>[a-z0-9-]+)[｜\]]")
+
+
+def refusal_text(rule: str, article: str, where: str, message: str, remedy: str) -> str:
+    """One refusal as the hook prints it: the rule and article, where, and what to do next."""
+    return (f"{REFUSAL_MARK} [{rule}｜{article}] {message}\n"
+            f"  {PLACE_LABEL}：{where}\n  {REMEDY_LABEL}：{remedy}")
+
+
+def _output_lines(output: str) -> list[str]:
+    return [line.removeprefix("remote: ").rstrip() for line in output.splitlines()]
+
+
+def refused_rules(output: str) -> list[str]:
+    """The rule ids of the refusals in a push's or command's output, in order."""
+    return [m["rule"] for line in _output_lines(output) if (m := _REFUSAL_LINE.match(line.strip()))]
+
+
+def refusal_summary(output: str, rule: str | None = None, *, remedies: bool = True, whole: bool = False) -> str:
+    """The refusals in a push's output (git's `remote: ` prefix removed), of one rule or all:
+    each refusal's first line and its remedy (`whole`: every line of it; `remedies=False`: the first line only)."""
+    kept: list[str] = []
+    inside = False
+    for line in _output_lines(output):
+        found = _REFUSAL_LINE.match(line.strip())
+        if found:
+            inside = rule is None or found["rule"] == rule
+            if inside:
+                kept.append(line.strip() if not remedies else line)
+            continue
+        if inside and (whole or (remedies and line.strip().startswith(f"{REMEDY_LABEL}："))):
+            kept.append(line)
+        if line.strip().startswith(f"{REMEDY_LABEL}："):
+            inside = False
+    return "\n".join(kept)
 
 
 # `not-found` cites an article only where one applies: a person or unit that is not registered
