@@ -92,6 +92,7 @@ class SignatureCheck:
     fingerprint: str | None
     holder: KeyHolder | None
     detail: str
+    problem: str = ""  # why it is not valid, as data for rules: "unsigned", "unknown-key" or "bad-signature"
 
 
 def _failure(got: keys.Verification) -> str:
@@ -100,6 +101,13 @@ def _failure(got: keys.Verification) -> str:
     if not got.key_known and got.status in ("no public key", "invalid", "signature error"):
         return say("git.push._failure.1")
     return say("git.push._failure.2", status=got.status)
+
+
+def _problem(got: keys.Verification) -> str:
+    """The same judgement as `_failure`, as data."""
+    if not got.key_known and got.status in ("no public key", "invalid", "signature error"):
+        return "unknown-key"
+    return "bad-signature"
 
 
 class SignatureVerifier:
@@ -124,19 +132,19 @@ class SignatureVerifier:
     def _result(self, got: keys.Verification) -> SignatureCheck:
         holder = self.registry.key_holder(got.fingerprint) if got.fingerprint else None
         if not got.valid:
-            return SignatureCheck(False, got.fingerprint, holder, _failure(got))
+            return SignatureCheck(False, got.fingerprint, holder, _failure(got), _problem(got))
         return SignatureCheck(True, got.fingerprint, holder, say("git.push._result.1"))
 
     def check(self, oid: str, payload: bytes, signature: bytes | None) -> SignatureCheck:
         if oid in self._cache:
             return self._cache[oid]
         if signature is None:
-            result = SignatureCheck(False, None, None, say("git.push.check.1"))
+            result = SignatureCheck(False, None, None, say("git.push.check.1"), "unsigned")
         else:
             got = keys.verify_detached(self.home, payload, signature)
             holder = self.registry.key_holder(got.fingerprint) if got.fingerprint else None
             if not got.valid:
-                result = SignatureCheck(False, got.fingerprint, holder, _failure(got))
+                result = SignatureCheck(False, got.fingerprint, holder, _failure(got), _problem(got))
             else:
                 result = SignatureCheck(True, got.fingerprint, holder, say("git.push.check.2"))
         self._cache[oid] = result

@@ -6,3 +6,6 @@ from __future__ import annotations
 
 # from repo_tools/identity/certificates.py
 REASONS = {"lost": "遗失", "compromised": "泄露", "left": "离职", "replaced": "更换"}
+
+# from repo_tools/hook/rules/identity.py
+STATUS_NAMES = {"disabled": "已停用", "removed": "已注销", "active": "正常"}

@@ -9,6 +9,7 @@ import yaml
 from repo_tools.git.push import Push
 from repo_tools.hook.rules.base import Refusal, refusal
 from repo_tools.identity import keys
+from repo_tools.messages import say
 from repo_tools.registry.records import ROLES, Unit, person_from_dict, seal_from_dict, unit_from_dict
 
 
@@ -23,11 +24,11 @@ def records_valid(push: Push) -> Iterator[Refusal]:
         try:
             if path.startswith("keys/"):
                 if keys.fingerprints_in(data.decode()) != [path[5:-4].upper()]:
-                    yield refusal("registry-invalid", path, path=path, detail="公钥文件的指纹与文件名不符")
+                    yield refusal("registry-invalid", path, path=path, detail=say("hook.rules_registry_rules.records_valid.1"))
                 continue
             if path.startswith("requests/") and path.endswith(".asc"):
                 if not data.startswith(b"-----BEGIN PGP SIGNATURE-----"):
-                    yield refusal("registry-invalid", path, path=path, detail="不是 OpenPGP 签名")
+                    yield refusal("registry-invalid", path, path=path, detail=say("hook.rules_registry_rules.records_valid.2"))
                 continue
             record = yaml.safe_load(data.decode("utf-8"))
             if path.startswith("units/"):
@@ -37,7 +38,7 @@ def records_valid(push: Push) -> Iterator[Refusal]:
                 people[person.id] = person
                 bad = [r for r in person.roles if r not in ROLES]
                 if bad:
-                    yield refusal("registry-invalid", path, path=path, detail=f"未知角色 {bad}")
+                    yield refusal("registry-invalid", path, path=path, detail=say("hook.rules_registry_rules.records_valid.3", bad=bad))
             elif path.startswith("seals/"):
                 for seal in record.get("seals", []):
                     seal_from_dict(seal)
@@ -47,4 +48,5 @@ def records_valid(push: Push) -> Iterator[Refusal]:
         leader = people.get(unit.leader) if unit.leader else None
         if unit.leader and (leader is None or leader.unit != unit.id):
             yield refusal("registry-invalid", path, path=path,
-                          detail=f"单位负责人 {unit.leader} 不是本单位（{unit.id}）登记的人员")
+                          detail=say("hook.rules_registry_rules.records_valid.4",
+                                     leader=unit.leader, id=unit.id))
