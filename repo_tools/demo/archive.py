@@ -15,7 +15,7 @@ from repo_tools.archive.stats_svg import render
 from repo_tools.archive.vocabulary import RETENTION_NAMES
 from repo_tools.demo.state import DemoState
 from repo_tools.git.repo import PushRefused, Scratch, clean_env, git
-from repo_tools.messages import say
+from repo_tools.messages import refusal_summary, say
 
 YEAR = 2013
 
@@ -109,7 +109,6 @@ def _show_refusal(state: DemoState, unit: str, user: str, item: dict) -> None:  
         try:
             scratch.push([f"{commit}:refs/heads/main"])
         except PushRefused as refused:
-            lines = [line for line in refused.message.splitlines() if "✗" in line or "处理办法" in line]
-            state.refused(say("demo.archive._show_refusal.3", path=path), "\n".join(lines))
+            state.refused(say("demo.archive._show_refusal.3", path=path), refusal_summary(refused.message))
             return
     raise RuntimeError(say("demo.archive._show_refusal.4"))

@@ -13,8 +13,9 @@ import yaml
 
 from repo_tools.demo.state import DemoState
 from repo_tools.documents.render import render_pdf
+from repo_tools.documents.vocabulary import REQUEST
 from repo_tools.git.clone import clone
-from repo_tools.messages import say
+from repo_tools.messages import refusal_summary, say
 
 OA = [sys.executable, "-c", "from repo_tools.cli import main; main()"]
 REGULATION = "oa-measures"
@@ -29,8 +30,7 @@ def _oa(work: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def _said(stderr: str) -> str:
-    return "\n".join(line.removeprefix("remote: ").rstrip() for line in stderr.splitlines()
-                     if "✗" in line or "处理办法" in line)
+    return refusal_summary(stderr)
 
 
 def run(state: DemoState) -> None:
@@ -59,7 +59,7 @@ def run(state: DemoState) -> None:
         state.git(work, "checkout", "-q", "-B", branch, "origin/main")
         target = work / "documents" / year / slug
         meta = _meta(folder)
-        if unit_id == "jyj" and meta["type"] == "请示":
+        if unit_id == "jyj" and meta["type"] == REQUEST:
             args = ["doc", "new", "--type", meta["type"], "--title", meta["title"], "--date", str(meta["date"]),
                     "--slug", slug]
             for name in meta.get("recipients", []):

@@ -10,8 +10,7 @@ from PIL import Image
 from repo_tools import city as city_mod
 from repo_tools.demo.state import DemoState
 from repo_tools.git.clone import clone
-from repo_tools.hook.entry import HEADER
-from repo_tools.messages import say
+from repo_tools.messages import refusal_summary, refused_rules, say
 
 
 def run(state: DemoState) -> None:
@@ -75,10 +74,9 @@ def run(state: DemoState) -> None:
     state.git(work, "add", "-A")
     state.git(work, "commit", "-q", "--no-verify", "-m", say("demo.foundation.run.13"))
     proc = state.git(work, "push", "origin", "HEAD:refs/heads/draft/bulletins", check=False)
-    if proc.returncode == 0 or HEADER not in proc.stderr:
+    if proc.returncode == 0 or not refused_rules(proc.stderr):
         raise RuntimeError(say("demo.foundation.run.14"))
-    detail = "\n".join(line.removeprefix("remote: ").rstrip() for line in proc.stderr.splitlines()
-                       if "✗" in line or "处理办法" in line)
+    detail = refusal_summary(proc.stderr)
     state.refused(say("demo.foundation.run.15", len_buf_getvalue=len(buf.getvalue())), detail)
     state.git(work, "reset", "-q", "--hard", "HEAD~1")
     state.fact(say("demo.foundation.run.16"))

@@ -10,14 +10,14 @@ import zipfile
 from pathlib import Path
 
 from repo_tools.demo.state import DemoState
-from repo_tools.messages import say
+from repo_tools.messages import refusal_summary, say
 
 
 def _macro_document() -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as archive:
         archive.writestr("[Content_Types].xml", "<Types/>")
-        archive.writestr("word/document.xml", say("demo.hardening._macro_document.1"))
+        archive.writestr("word/document.xml", f'<w:document><w:body>{say("demo.hardening._macro_document.1")}</w:body></w:document>')
         archive.writestr("word/vbaProject.bin", b"\0" * 64)
     return out.getvalue()
 
@@ -37,7 +37,7 @@ def hostile_push(state: DemoState, work: Path | None) -> None:
                           input=say("demo.hardening.hostile_push.3").encode(), check=True).stdout.decode().strip()
     state.git(work, "update-ref", "refs/tags/hidden", blob)
     proc = state.git(work, "push", "origin", "HEAD:refs/heads/draft/hostile", "refs/tags/hidden", check=False)
-    lines = [line.removeprefix("remote: ").strip() for line in proc.stderr.splitlines() if "✗" in line]
+    lines = refusal_summary(proc.stderr, remedies=False).splitlines()
     if proc.returncode == 0 or len(lines) < 3:
         raise RuntimeError(say("demo.hardening.hostile_push.4"))
     state.refused(say("demo.hardening.hostile_push.5"),

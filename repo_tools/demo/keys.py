@@ -11,7 +11,7 @@ from repo_tools.demo.state import DemoState
 from repo_tools.git.clone import clone
 from repo_tools.identity import certificates
 from repo_tools.identity.keyring_export import export
-from repo_tools.messages import say
+from repo_tools.messages import refusal_summary, say
 from repo_tools.seal import seals
 from repo_tools.seal.image import seal_png, seal_svg
 from repo_tools.verify.report import document_report, verify
@@ -62,8 +62,7 @@ def run(state: DemoState) -> None:
     proc = state.git(old_clone, "push", "origin", "HEAD:refs/heads/draft/after-leaving", check=False)
     if proc.returncode == 0:
         raise RuntimeError(say("demo.keys.run.8"))
-    detail = "\n".join(line.removeprefix("remote: ").rstrip() for line in proc.stderr.splitlines()
-                       if "✗" in line or "处理办法" in line)
+    detail = refusal_summary(proc.stderr)
     state.refused(say("demo.keys.run.9", leaving=leaving), detail)
 
     report = verify(city, "lagov")

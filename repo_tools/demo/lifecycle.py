@@ -12,7 +12,7 @@ from repo_tools import city as city_mod
 from repo_tools import incident, lifecycle, timeutil
 from repo_tools.demo.state import DemoState
 from repo_tools.git.clone import clone
-from repo_tools.messages import Refused, say
+from repo_tools.messages import Refused, refusal_summary, say
 from repo_tools.transmit import deliveries as transmit
 from repo_tools.verify.report import document_report, verify
 
@@ -80,10 +80,7 @@ def run(state: DemoState) -> None:
     proc = state.git(work, "push", "origin", "HEAD:refs/heads/draft/after", check=False)
     if proc.returncode == 0:
         raise RuntimeError(say("demo.lifecycle.run.18"))
-    lines = [line.removeprefix("remote: ").rstrip() for line in proc.stderr.splitlines()]
-    start = next((i for i, line in enumerate(lines) if "unit-deregistered" in line), 0)
-    end = next((i for i in range(start, len(lines)) if "处理办法" in lines[i]), start)
-    detail = "\n".join(lines[start : end + 1])
+    detail = refusal_summary(proc.stderr, "unit-deregistered", whole=True)
     state.refused(say("demo.lifecycle.run.19"), detail)
 
     # Art. 44-45: a fault, the one-hour response, the paper notice after two hours.

@@ -121,10 +121,9 @@ def run(state: DemoState) -> None:
             state.ok(say("demo.portal.run.7",
                          name=reg.people[user].name, user=user, unit_name=unit_name, url=URL, seen=seen))
             status, _, home = reader.request("GET", "/")
-            if "待办事项" in home:
-                count = re.search(r"待办事项 <small>共 (\d+) 项", home)
-                state.ok(say("demo.portal.run.8",
-                             user=user, value=count.group(1) if count else '?'))
+            count = re.search(r'id="waiting-work" data-count="(\d+)"', home)
+            if count:
+                state.ok(say("demo.portal.run.8", user=user, value=count.group(1)))
         attacker = ScriptedReader(portal.port)
         for _ in range(5):
             status, _, page = attacker.request("POST", "/login", {"user": outsider, "password": "wrong-password",

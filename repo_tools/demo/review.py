@@ -11,7 +11,7 @@ from datetime import timedelta
 from repo_tools import timeutil
 from repo_tools.demo.state import DemoState
 from repo_tools.git.clone import clone
-from repo_tools.messages import Refused, say
+from repo_tools.messages import Refused, refusal_summary, refused_rules, say
 from repo_tools.review import requests as review
 from repo_tools.seal import sealing
 from repo_tools.workflow import acting, delegation, steps
@@ -54,10 +54,9 @@ def _self_approval_by_git(state: DemoState, draft: dict, n: int) -> None:
     state.git(work, "tag", "-s", "-f", "-m", say("demo.review._self_approval_by_git.1"), "self-approval", "FETCH_HEAD")
     proc = state.git(work, "push", "origin", f"self-approval:refs/reviews/{n}/{author}", check=False)
     state.git(work, "tag", "-d", "self-approval")
-    if proc.returncode == 0 or "[review-self｜" not in proc.stderr:
+    if proc.returncode == 0 or "review-self" not in refused_rules(proc.stderr):
         raise RuntimeError(say("demo.review._self_approval_by_git.2"))
-    detail = "\n".join(line.removeprefix("remote: ").rstrip() for line in proc.stderr.splitlines()
-                       if "✗" in line or "处理办法" in line)
+    detail = refusal_summary(proc.stderr)
     state.refused(say("demo.review._self_approval_by_git.3", author=author, n=n), detail)
 
 
@@ -72,10 +71,9 @@ def _push_after_merge(state: DemoState, draft: dict) -> None:
     proc = state.git(work, "push", "origin", f"HEAD:refs/heads/mr/{n}", check=False)
     state.git(work, "checkout", "-q", "-")
     state.git(work, "branch", "-q", "-D", "after-merge")
-    if proc.returncode == 0 or "[mr-merged｜" not in proc.stderr:
+    if proc.returncode == 0 or "mr-merged" not in refused_rules(proc.stderr):
         raise RuntimeError(say("demo.review._push_after_merge.3"))
-    detail = "\n".join(line.removeprefix("remote: ").rstrip() for line in proc.stderr.splitlines()
-                       if "✗" in line or "处理办法" in line)
+    detail = refusal_summary(proc.stderr)
     state.refused(say("demo.review._push_after_merge.4", author=author, n=n), detail)
     state.fact(say("demo.review._push_after_merge.5"))
 

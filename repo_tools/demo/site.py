@@ -53,12 +53,14 @@ def _show_sealed_page(state: DemoState, doc: dict[str, object], page_path: Path)
         return
     page = page_path.read_text(encoding="utf-8")
     form, _, panel = page.partition('class="verification-panel"')
-    checks = {"发文字号": str(doc["number"]) in form, "电子印章图像": 'class="od-seal"' in form and "<svg" in form,
-              "验证通过": "✓ 验证通过" in panel, "印章有效": "印章有效" in panel}
+    checks = {"number": str(doc["number"]) in form, "seal-image": 'class="od-seal"' in form and "<svg" in form,
+              "verified": 'class="verification-status ok"' in panel, "seal-valid": 'data-seal="valid"' in panel}
     approvals = panel.count('<li class="valid">')
     if all(checks.values()):
         state.ok(say("demo.site._show_sealed_page.2", number=doc['number'], approvals=approvals))
     else:
-        missing = "、".join(k for k, v in checks.items() if not v)
+        labels = {"number": say("demo.site._show_sealed_page.number"), "seal-image": say("demo.site._show_sealed_page.seal-image"),
+                  "verified": say("demo.site._show_sealed_page.verified"), "seal-valid": say("demo.site._show_sealed_page.seal-valid")}
+        missing = "、".join(labels[k] for k, v in checks.items() if not v)
         raise RuntimeError(say("demo.site._show_sealed_page.3",
                                number=doc['number'], missing=missing, page_path=page_path))
