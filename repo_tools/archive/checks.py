@@ -30,7 +30,7 @@ from repo_tools.archive.packages import (
     parse_manifest,
     sha256,
 )
-from repo_tools.archive.vocabulary import CHECKS, REQUIRED
+from repo_tools.archive.vocabulary import AUTHENTICITY, CHECKS, INTEGRITY, REQUIRED, SAFETY, USABILITY
 from repo_tools.city import City
 from repo_tools.documents import frontmatter
 from repo_tools.git.repo import ObjectReader, clean_env, list_tree, parse_tag, rev_parse
@@ -82,9 +82,9 @@ def verify(city: City, unit_id: str | None = None, year: int | None = None) -> d
         finally:
             provenance.close()
     log_problems = eventlog.verify(city.log_file)
-    report.count(say("archive.checks.verify.1"))
+    report.count(SAFETY)
     for problem in log_problems:
-        report.fail(say("archive.checks.verify.1"), say("archive.checks.verify.2", line=problem.line, message=problem.message))
+        report.fail(SAFETY, say("archive.checks.verify.2", line=problem.line, message=problem.message))
     checks = report.as_dict()
     return {"unit": unit_id, "year": year, "packages": checked, "checks": checks,
             "ok": all(c["ok"] for c in checks.values()), "checked_at": timeutil.iso(timeutil.now())}
@@ -92,13 +92,13 @@ def verify(city: City, unit_id: str | None = None, year: int | None = None) -> d
 
 def _check_numbering(unit: str, found: list[PackageInfo], report: Report) -> None:
     refs = [r for p in found for r in (archive_reference.parse(str(row.get("档号", ""))) for row in p.rows) if r]
-    report.count(say("archive.checks._check_numbering.1"))
+    report.count(INTEGRITY)
     for missing in archive_reference.gaps(refs):
-        report.fail(say("archive.checks._check_numbering.1"), say("archive.checks._check_numbering.2", unit=unit, missing=missing))
+        report.fail(INTEGRITY, say("archive.checks._check_numbering.2", unit=unit, missing=missing))
     seen: set[str] = set()
     for ref in refs:
         if str(ref) in seen:
-            report.fail(say("archive.checks._check_numbering.3"), say("archive.checks._check_numbering.4", unit=unit, ref=ref))
+            report.fail(AUTHENTICITY, say("archive.checks._check_numbering.4", unit=unit, ref=ref))
         seen.add(str(ref))
 
 
@@ -112,22 +112,22 @@ def _check_package(city: City, unit: str, package: PackageInfo, reader: ObjectRe
     manifest = reader.blob(manifest_blob) if manifest_blob else None
 
     # 完整性: the manifest against the files.
-    report.count(say("archive.checks._check_package.1"))
+    report.count(INTEGRITY)
     entries: dict[str, str] = {}
     if manifest is None:
-        report.fail(say("archive.checks._check_package.1"), say("archive.checks._check_package.2", where=where, manifest=MANIFEST))
+        report.fail(INTEGRITY, say("archive.checks._check_package.2", where=where, manifest=MANIFEST))
     else:
         entries = parse_manifest(manifest)
         for path in sorted(set(entries) - set(files)):
-            report.fail(say("archive.checks._check_package.1"), say("archive.checks._check_package.3", where=where, path=path))
+            report.fail(INTEGRITY, say("archive.checks._check_package.3", where=where, path=path))
         for path in sorted(set(files) - set(entries) - {MANIFEST}):
-            report.fail(say("archive.checks._check_package.1"), say("archive.checks._check_package.4", where=where, path=path))
+            report.fail(INTEGRITY, say("archive.checks._check_package.4", where=where, path=path))
         for path in sorted(set(entries) & set(files)):
-            report.count(say("archive.checks._check_package.1"))
+            report.count(INTEGRITY)
             if sha256(reader.blob(files[path]) or b"") != entries[path]:
-                report.fail(say("archive.checks._check_package.1"), say("archive.checks._check_package.5", where=where, path=path))
+                report.fail(INTEGRITY, say("archive.checks._check_package.5", where=where, path=path))
     if not package.catalogue:
-        report.fail(say("archive.checks._check_package.6"), say("archive.checks._check_package.7", where=where, catalogue=CATALOGUE))
+        report.fail(USABILITY, say("archive.checks._check_package.7", where=where, catalogue=CATALOGUE))
 
     # 真实性 and 安全性: the tag, and the package as it was tagged.
     _check_tag(city, unit, package, reader, provenance, manifest, files, report)
@@ -139,28 +139,28 @@ def _check_package(city: City, unit: str, package: PackageInfo, reader: ObjectRe
 def _check_tag(city: City, unit: str, package: PackageInfo, reader: ObjectReader, provenance: Provenance,
                manifest: bytes | None, files: dict[str, str], report: Report) -> None:
     where = f"{unit}:refs/tags/{package.tag}"
-    report.count(say("archive.checks._check_tag.1"))
+    report.count(AUTHENTICITY)
     oid = rev_parse(city.unit_repo(unit), f"refs/tags/{package.tag}", env=clean_env())
     got = reader.read(oid) if oid else None
     if got is None or got[1] != "tag":
-        report.fail(say("archive.checks._check_tag.1"), say("archive.checks._check_tag.2", where=where))
+        report.fail(AUTHENTICITY, say("archive.checks._check_tag.2", where=where))
         return
     tag = parse_tag(got[0], got[2])
     sig = provenance.signature(tag.oid, say("archive.checks._check_tag.3"))
     person = provenance.registry.person(sig.get("签名人标识") or "")
     if not sig["有效"]:
-        report.fail(say("archive.checks._check_tag.1"), say("archive.checks._check_tag.4", where=where, sig=sig['签名结果']))
+        report.fail(AUTHENTICITY, say("archive.checks._check_tag.4", where=where, sig=sig['签名结果']))
     elif person is None or person.unit != unit or "archivist" not in person.roles:
-        report.fail(say("archive.checks._check_tag.1"), say("archive.checks._check_tag.5", where=where, sig_get=sig.get('签名人')))
+        report.fail(AUTHENTICITY, say("archive.checks._check_tag.5", where=where, sig_get=sig.get('签名人')))
     declared = re.search(r"^Manifest-SHA256:\s*([0-9a-f]{64})\s*$", tag.message, re.M)
     if manifest is not None and (declared is None or declared.group(1) != sha256(manifest)):
-        report.fail(say("archive.checks._check_tag.1"), say("archive.checks._check_tag.6", where=where))
-    report.count(say("archive.checks._check_tag.7"))
+        report.fail(AUTHENTICITY, say("archive.checks._check_tag.6", where=where))
+    report.count(SAFETY)
     tagged = {p[len(package.path) + 1:]: b for p, b in
               list_tree(city.unit_repo(unit), tag.object, package.path, env=clean_env()).items()}
     if tagged != files:
         changed = sorted(p for p in set(tagged) | set(files) if tagged.get(p) != files.get(p))
-        report.fail(say("archive.checks._check_tag.7"), say("archive.checks._check_tag.8",
+        report.fail(SAFETY, say("archive.checks._check_tag.8",
                                unit=unit, path=package.path, value_join='、'.join(changed[:5])))
 
 
@@ -170,29 +170,29 @@ def _check_item(city: City, unit: str, package: PackageInfo, row: dict[str, Any]
     where = f"{unit}:{reference or row.get('item_dir')}"
     item_dir = str(row.get("item_dir") or f"items/{reference}")
     parsed = archive_reference.parse(reference)
-    report.count(say("archive.checks._check_item.1"))
+    report.count(AUTHENTICITY)
     if parsed is None:
-        report.fail(say("archive.checks._check_item.1"), say("archive.checks._check_item.2", where=where))
+        report.fail(AUTHENTICITY, say("archive.checks._check_item.2", where=where))
     elif parsed.year != package.year:
-        report.fail(say("archive.checks._check_item.1"), say("archive.checks._check_item.3", where=where, year=package.year))
+        report.fail(AUTHENTICITY, say("archive.checks._check_item.3", where=where, year=package.year))
 
     # 可用性: metadata readable.
-    report.count(say("archive.checks._check_item.4"))
+    report.count(USABILITY)
     blob = files.get(f"{item_dir}/metadata.json")
     meta: dict[str, Any] = {}
     if blob is None:
-        report.fail(say("archive.checks._check_item.5"), say("archive.checks._check_item.6", where=where))
+        report.fail(INTEGRITY, say("archive.checks._check_item.6", where=where))
     else:
         try:
             meta = json.loads((reader.blob(blob) or b"").decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            report.fail(say("archive.checks._check_item.4"), say("archive.checks._check_item.7", where=where, exc=exc))
+            report.fail(USABILITY, say("archive.checks._check_item.7", where=where, exc=exc))
 
     contents = {p[len(item_dir) + len("/content/"):]: b for p, b in files.items()
                 if p.startswith(f"{item_dir}/content/")}
-    report.count(say("archive.checks._check_item.5"))
+    report.count(INTEGRITY)
     if "index.md" not in contents:
-        report.fail(say("archive.checks._check_item.5"), say("archive.checks._check_item.8", where=where))
+        report.fail(INTEGRITY, say("archive.checks._check_item.8", where=where))
 
     if meta:
         _check_metadata(where, reference, row, meta, contents, reader, report)
@@ -205,62 +205,62 @@ def _check_item(city: City, unit: str, package: PackageInfo, row: dict[str, Any]
     # 安全性: the original on main is still what was archived.
     source = str(row.get("source") or "")
     if source:
-        report.count(say("archive.checks._check_item.9"))
+        report.count(SAFETY)
         original = {p[len(source) + 1:]: b for p, b in list_tree(city.unit_repo(unit), MAIN, source,
                                                                    env=clean_env()).items()}
         if original and original != contents:
-            report.fail(say("archive.checks._check_item.9"), say("archive.checks._check_item.10", where=where, source=source))
+            report.fail(SAFETY, say("archive.checks._check_item.10", where=where, source=source))
 
 
 def _check_metadata(where: str, reference: str, row: dict[str, Any], meta: dict[str, Any],
                     contents: dict[str, str], reader: ObjectReader, report: Report) -> None:
-    report.count(say("archive.checks._check_metadata.1"))
+    report.count(INTEGRITY)
     described = meta.get("内容描述") or {}
     for name in REQUIRED:
         if not described.get(name):
-            report.fail(say("archive.checks._check_metadata.1"), say("archive.checks._check_metadata.2", where=where, name=name))
+            report.fail(INTEGRITY, say("archive.checks._check_metadata.2", where=where, name=name))
     if row.get("类别") == "document" and not described.get("文件编号"):
-        report.fail(say("archive.checks._check_metadata.1"), say("archive.checks._check_metadata.3", where=where))
+        report.fail(INTEGRITY, say("archive.checks._check_metadata.3", where=where))
     if not meta.get("电子属性"):
-        report.fail(say("archive.checks._check_metadata.1"), say("archive.checks._check_metadata.4", where=where))
-    report.count(say("archive.checks._check_metadata.5"))
+        report.fail(INTEGRITY, say("archive.checks._check_metadata.4", where=where))
+    report.count(AUTHENTICITY)
     code = (meta.get("档号") or {}).get("档号")
     if code != reference:
-        report.fail(say("archive.checks._check_metadata.5"), say("archive.checks._check_metadata.6", where=where, code=code))
+        report.fail(AUTHENTICITY, say("archive.checks._check_metadata.6", where=where, code=code))
     if (meta.get("档号") or {}).get("保管期限代码") not in archive_reference.RETENTION_NAMES:
-        report.fail(say("archive.checks._check_metadata.5"), say("archive.checks._check_metadata.7", where=where))
+        report.fail(AUTHENTICITY, say("archive.checks._check_metadata.7", where=where))
     listed = set()
     for entry in meta.get("电子属性") or []:
         position = str(entry.get("存储位置", ""))
         rel = position.split("/content/", 1)[1] if "/content/" in position else ""
         listed.add(rel)
         blob = contents.get(rel)
-        report.count(say("archive.checks._check_metadata.5"))
+        report.count(AUTHENTICITY)
         if blob is None:
-            report.fail(say("archive.checks._check_metadata.1"), say("archive.checks._check_metadata.8", where=where, value=rel or position))
+            report.fail(INTEGRITY, say("archive.checks._check_metadata.8", where=where, value=rel or position))
             continue
         data = reader.blob(blob) or b""
         if len(data) != entry.get("计算机文件大小") or sha256(data) != entry.get("SHA-256"):
-            report.fail(say("archive.checks._check_metadata.5"), say("archive.checks._check_metadata.9", where=where, rel=rel))
+            report.fail(AUTHENTICITY, say("archive.checks._check_metadata.9", where=where, rel=rel))
     for rel in sorted(set(contents) - listed):
-        report.fail(say("archive.checks._check_metadata.1"), say("archive.checks._check_metadata.10", where=where, rel=rel))
+        report.fail(INTEGRITY, say("archive.checks._check_metadata.10", where=where, rel=rel))
 
 
 def _check_signatures(where: str, meta: dict[str, Any], provenance: Provenance, report: Report) -> None:
     for recorded in meta.get("电子签名") or []:
-        report.count(say("archive.checks._check_signatures.1"))
+        report.count(AUTHENTICITY)
         oid = recorded.get("对象")
         if not oid:
             continue
         now = provenance.signature(str(oid), str(recorded.get("用途", "")))
         if not now["有效"]:
-            report.fail(say("archive.checks._check_signatures.1"), say("archive.checks._check_signatures.2",
+            report.fail(AUTHENTICITY, say("archive.checks._check_signatures.2",
                                    where=where, recorded_get=recorded.get('用途'), str_oid=str(oid)[:10], now=now['签名结果']))
         elif recorded.get("签名时间") and now.get("签名时间") != recorded.get("签名时间"):
-            report.fail(say("archive.checks._check_signatures.1"), say("archive.checks._check_signatures.3",
+            report.fail(AUTHENTICITY, say("archive.checks._check_signatures.3",
                                    where=where, str_oid=str(oid)[:10]))
     if not meta.get("电子签名"):
-        report.warn(say("archive.checks._check_signatures.1"), say("archive.checks._check_signatures.4", where=where))
+        report.warn(AUTHENTICITY, say("archive.checks._check_signatures.4", where=where))
 
 
 def _check_document_report(city: City, unit: str, row: dict[str, Any], meta: dict[str, Any],
@@ -271,13 +271,13 @@ def _check_document_report(city: City, unit: str, row: dict[str, Any], meta: dic
         return
     found = document_report(city, unit, str(row.get("source")), verifier=provenance.verifier_for_documents(),
                             times=provenance.times)
-    report.count(say("archive.checks._check_document_report.1"))
+    report.count(AUTHENTICITY)
     for problem in found["problems"] or ([] if found["ok"] else [say("archive.checks._check_document_report.2")]):
-        report.fail(say("archive.checks._check_document_report.1"), f"{unit}:{row.get('档号')}：{problem}")
+        report.fail(AUTHENTICITY, f"{unit}:{row.get('档号')}：{problem}")
     recorded = (meta.get("印章") or {}).get("印章标识")
     seal = found.get("seal") or {}
     if recorded and seal.get("id") and recorded != seal["id"]:
-        report.fail(say("archive.checks._check_document_report.1"), say("archive.checks._check_document_report.3",
+        report.fail(AUTHENTICITY, say("archive.checks._check_document_report.3",
                                unit=unit, row_get=row.get('档号'), recorded=recorded, id=seal['id']))
 
 
@@ -286,7 +286,7 @@ ARCHIVAL_TEXT = (".md", ".txt", ".csv", ".json", ".xml", ".yaml", ".yml", ".html
 
 def _check_usable(where: str, rel: str, data: bytes, report: Report) -> None:
     from repo_tools.hook.rules.content import image_format
-    report.count(say("archive.checks._check_usable.1"))
+    report.count(USABILITY)
     lower = rel.lower()
     fmt = image_format(data)
     if fmt and fmt != "SVG":
@@ -295,37 +295,37 @@ def _check_usable(where: str, rel: str, data: bytes, report: Report) -> None:
             with Image.open(io.BytesIO(data)) as img:
                 img.load()
         except Exception as exc:  # noqa: BLE001 - any decoder failure means "does not open"
-            report.fail(say("archive.checks._check_usable.1"), say("archive.checks._check_usable.2", where=where, exc=exc))
+            report.fail(USABILITY, say("archive.checks._check_usable.2", where=where, exc=exc))
         return
     if data.startswith(b"%PDF-"):
         if b"%%EOF" not in data[-2048:]:
-            report.fail(say("archive.checks._check_usable.1"), say("archive.checks._check_usable.3", where=where))
+            report.fail(USABILITY, say("archive.checks._check_usable.3", where=where))
         if b"/Encrypt" in data:
-            report.fail(say("archive.checks._check_usable.1"), say("archive.checks._check_usable.4", where=where))
+            report.fail(USABILITY, say("archive.checks._check_usable.4", where=where))
         return
     if data.startswith(b"PK\x03\x04") and not lower.endswith((".docx", ".xlsx", ".pptx", ".ofd")):
-        report.fail(say("archive.checks._check_usable.1"), say("archive.checks._check_usable.5", where=where))
+        report.fail(USABILITY, say("archive.checks._check_usable.5", where=where))
         return
     if fmt == "SVG" or lower.endswith(ARCHIVAL_TEXT):
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
-            report.fail(say("archive.checks._check_usable.1"), say("archive.checks._check_usable.6", where=where))
+            report.fail(USABILITY, say("archive.checks._check_usable.6", where=where))
             return
         if lower.endswith("index.md"):
             try:
                 frontmatter.split(text)
             except frontmatter.FrontMatterError as exc:
-                report.fail(say("archive.checks._check_usable.1"), f"{where}：{exc}")
+                report.fail(USABILITY, f"{where}：{exc}")
         return
-    report.warn(say("archive.checks._check_usable.1"), say("archive.checks._check_usable.7", where=where))
+    report.warn(USABILITY, say("archive.checks._check_usable.7", where=where))
 
 
 def _check_safe(where: str, rel: str, data: bytes, report: Report) -> None:
     from repo_tools.hook.rules.content import check_file
-    report.count(say("archive.checks._check_safe.1"))
+    report.count(SAFETY)
     for found in check_file(rel, data):
-        report.fail(say("archive.checks._check_safe.1"), f"{where}：{found.message}")
+        report.fail(SAFETY, f"{where}：{found.message}")
 
 
 __all__ = ["verify", "CHECKS", "package_path"]

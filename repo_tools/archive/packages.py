@@ -48,6 +48,7 @@ from repo_tools.messages import Refused, say
 from repo_tools.registry.records import Registry
 from repo_tools.seal import numbering
 from repo_tools.verify.report import Verifier, document_report
+from repo_tools.workflow.vocabulary import STEP_NAMES
 
 MAIN = "refs/heads/main"
 TAG_NAME = re.compile(r"^archive/(?P<year>\d{4})(?:-(?P<batch>[1-9]\d*))?$")
@@ -349,7 +350,7 @@ class Provenance:
             approvals = [self._approval_from_trailer(entry) for entry in trailers.get("Approval", [])]
         signatures += [self.signature(a["签名对象"], say("archive.packages.describe.3")) for a in approvals if a["签名对象"]]
         steps = [_issuing_step(s) for s in (sealed or {}).get("steps", [])]  # 会签, 签发, 复核
-        signatures += [self.signature(s["签名对象"], s["步骤"]) for s in steps if s["签名对象"] and s["步骤"] != "会签"]
+        signatures += [self.signature(s["签名对象"], s["步骤"]) for s in steps if s["签名对象"] and s["步骤"] != STEP_NAMES["countersign"]]
         history = self._history(item, rev, commit_oid, approvals)
         history += [{"业务状态": say("archive.packages.describe.4"), "业务行为": s["步骤"], "行为时间": s["可信时间"],
                      "行为人": s["姓名"] + (say("archive.packages.describe.5") if s["受委托于"] else ""),

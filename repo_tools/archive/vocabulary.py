@@ -25,7 +25,9 @@ RULES_TYPES = ("通知", "意见")
 DEFAULT_RULES_TITLES = ["办法", "规定", "细则", "规则", "条例", "制度", "规程", "章程"]
 
 # from repo_tools/archive/checks.py
-CHECKS = ("真实性", "完整性", "可用性", "安全性")
+# the four checks of an archive (GB/T 18894-2016: 真实性、完整性、可用性、安全性)
+AUTHENTICITY, INTEGRITY, USABILITY, SAFETY = "真实性", "完整性", "可用性", "安全性"
+CHECKS = (AUTHENTICITY, INTEGRITY, USABILITY, SAFETY)
 
 REQUIRED = ("题名", "责任者", "日期", "文种")
 
