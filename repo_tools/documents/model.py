@@ -29,6 +29,7 @@ from repo_tools.documents import frontmatter
 from repo_tools.documents.vocabulary import BRACKET_FORMS as BRACKET_FORMS
 from repo_tools.documents.vocabulary import FIELD_NAMES as FIELD_NAMES
 from repo_tools.documents.vocabulary import NEED_RECIPIENTS as NEED_RECIPIENTS
+from repo_tools.documents.vocabulary import ORDER, ORDER_SHORT, PEOPLES_GOVERNMENT, REQUEST
 from repo_tools.documents.vocabulary import TYPES as TYPES
 from repo_tools.documents.vocabulary import URGENCIES as URGENCIES
 from repo_tools.hook.rules.base import Refusal, refusal
@@ -273,7 +274,7 @@ def superior_recipients(recipients: list[str], unit: Unit, registry: Registry | 
         other = registry.unit_by_name(name) if registry else None
         if other is not None and other.id != unit.id and LEVEL_RANK.get(other.level, 0) > mine:
             found.append(name)
-        elif name.endswith(say("documents.model.superior_recipients.1")) and name != unit.name and unit.name.startswith(name[:-4]) \
+        elif name.endswith(PEOPLES_GOVERNMENT) and name != unit.name and unit.name.startswith(name[:-4]) \
                 and len(name) > 4:
             found.append(name)
     return found
@@ -281,7 +282,7 @@ def superior_recipients(recipients: list[str], unit: Unit, registry: Registry | 
 
 def upward_reason(meta: DocumentMeta, unit: Unit, registry: Registry | None) -> str | None:
     """Why the document is a 上行文, or None when it is not."""
-    if meta.type == "请示":
+    if meta.type == REQUEST:
         return say("documents.model.upward_reason.1")
     superiors = superior_recipients(meta.recipients, unit, registry)
     if superiors:
@@ -303,7 +304,7 @@ def check_document(path_of_index_md: str, text: str, folder_files: set[str], uni
     found += schema
     if meta is None:
         return found
-    if meta.type not in TYPES and not (meta.type == "令"):
+    if meta.type not in TYPES and not (meta.type == ORDER_SHORT):
         found.append(refusal("doc-type", path, path=path, value=meta.type, known="、".join(TYPES)))
     if not meta.title.strip():
         found.append(
@@ -322,7 +323,7 @@ def check_document(path_of_index_md: str, text: str, folder_files: set[str], uni
     found += _check_number_state(path, meta, unit, on_main)
     if meta.type in NEED_RECIPIENTS and not [r for r in meta.recipients if r.strip()]:
         found.append(refusal("doc-recipients-missing", path, path=path, type=meta.type))
-    if meta.type == "请示" and len(meta.recipients) > 1:
+    if meta.type == REQUEST and len(meta.recipients) > 1:
         found.append(refusal("doc-request-recipients", path, path=path, count=len(meta.recipients), names="、".join(meta.recipients)))
     why = upward_reason(meta, unit, registry)
     if why and not [s for s in meta.signers if s.strip()]:
@@ -350,8 +351,8 @@ def check_document(path_of_index_md: str, text: str, folder_files: set[str], uni
 
 
 def _title_names_type(title: str, kind: str) -> bool:
-    if kind == "命令":
-        return title.endswith((say("documents.model._title_names_type.1"), say("documents.model._title_names_type.2")))
+    if kind == ORDER:
+        return title.endswith((ORDER, ORDER_SHORT))
     return title.endswith(kind)
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from repo_tools import timeutil
 from repo_tools.documents.vocabulary import DOC_TYPES as DOC_TYPES
+from repo_tools.documents.vocabulary import LETTER, MINUTES, ORDER, ORDER_SHORT
 from repo_tools.documents.vocabulary import TITLE_WORDS as TITLE_WORDS
 from repo_tools.messages import say
 from repo_tools.resources import project_path
@@ -66,11 +67,11 @@ def title_html(title: str) -> str:
 
 def issuer_heading(doc_type: str, unit_name: str) -> str:
     """发文机关标志: `<机关>文件`; a 函 (信函格式) carries the name alone, 命令 `<机关>令`, 纪要 `<机关>纪要`."""
-    if doc_type == "函":
+    if doc_type == LETTER:
         return unit_name
-    if doc_type in (say("documents.official_form.issuer_heading.1"), say("documents.official_form.issuer_heading.2")):
+    if doc_type in (ORDER, ORDER_SHORT):
         return say("documents.official_form.issuer_heading.3", unit_name=unit_name)
-    if doc_type == "纪要":
+    if doc_type == MINUTES:
         return say("documents.official_form.issuer_heading.4", unit_name=unit_name)
     return say("documents.official_form.issuer_heading.5", unit_name=unit_name)
 
@@ -90,7 +91,7 @@ def render_official_html(meta: dict[str, Any], body_html: str, unit_name: str, s
     doc_type = str(meta.get("type") or "")
     signers = _names(meta.get("signer"))
     number = str(meta.get("number") or "").strip()
-    classes = ["official-document", "od-letter" if doc_type == "函" else "od-standard"]
+    classes = ["official-document", "od-letter" if doc_type == LETTER else "od-standard"]
     if signers:
         classes.append("od-upward")
     if not number:
@@ -104,10 +105,10 @@ def render_official_html(meta: dict[str, Any], body_html: str, unit_name: str, s
     size = " od-issuer-longer" if len(heading) > 15 else " od-issuer-long" if len(heading) > 11 else ""
     out.append(f'<p class="od-issuer{size}">{escape(heading)}</p>')
     number_html = (f'<span class="od-number">{escape(number)}</span>' if number
-                   else say("documents.official_form.render_official_html.1"))
+                   else f'<span class="od-number od-number-pending">{say("documents.official_form.render_official_html.1")}</span>')
     signer_html = ""
     if signers:
-        signer_html = (say("documents.official_form.render_official_html.2")
+        signer_html = (f'<span class="od-signer"><span class="od-signer-label">{say("documents.official_form.render_official_html.2")}</span>'
                        + "".join(f'<span class="od-signer-name">{escape(s)}</span>' for s in signers) + "</span>")
     out.append(f'<p class="od-number-line">{number_html}{signer_html}</p>')
     out.append('<hr class="od-red-rule">')
@@ -126,8 +127,8 @@ def render_official_html(meta: dict[str, Any], body_html: str, unit_name: str, s
             href = links.get(str(item.get("file", "")))
             label = f'<a href="{escape(href, quote=True)}">{title}</a>' if href else title
             if i == 1:
-                out.append(say("documents.official_form.render_official_html.3",
-                               prefix=prefix, label=label))
+                out.append(f'<p><span class="od-attachment-label">{say("documents.official_form.render_official_html.3")}</span>'
+                           f'{prefix}{label}</p>')
             else:
                 out.append(f'<p class="od-attachment-more">{prefix}{label}</p>')
         out.append("</div>")
@@ -139,8 +140,8 @@ def render_official_html(meta: dict[str, Any], body_html: str, unit_name: str, s
         if meta.get("date"):
             out.append(f'<p class="od-date">{escape(_day(meta["date"]))}</p>')
         if seal_svg:
-            out.append(say("documents.official_form.render_official_html.4",
-                           escape_unit_name=escape(unit_name), seal_svg=seal_svg))
+            label = escape(say("documents.official_form.render_official_html.4", unit_name=unit_name))
+            out.append(f'<div class="od-seal" aria-label="{label}">{seal_svg}</div>')
         out.append("</div></div>")
     notes = str(meta.get("notes") or "").strip()
     if notes:
@@ -158,10 +159,10 @@ def render_official_html(meta: dict[str, Any], body_html: str, unit_name: str, s
     printed_on = meta.get("printed_on") or meta.get("date")
     out.append('<footer class="od-imprint">')
     if cc:
-        out.append(say("documents.official_form.render_official_html.7",
-                       escape_value_join=escape('，'.join(cc))))
+        cc_label = say("documents.official_form.render_official_html.7")
+        out.append(f'<p class="od-cc"><span class="od-cc-label">{cc_label}</span>{escape("，".join(cc))}。</p>')
     out.append(f'<p class="od-printed"><span class="od-printed-by">{escape(printed_by)}</span>'
-               f'<span class="od-printed-on">{escape(_day(printed_on)) + "印发" if printed_on else ""}</span></p>')
+               f'<span class="od-printed-on">{escape(say("documents.official_form.printed_on", day=_day(printed_on))) if printed_on else ""}</span></p>')
     out.append("</footer></article>")
     return "\n".join(out)
 
@@ -175,8 +176,8 @@ def joint_signature_html(units: list[tuple[str, str | None]], day: Any) -> str:
         out.append('<div class="od-sign-unit">')
         out.append(f'<p class="od-sign-name">{escape(name)}</p>')
         if seal:
-            out.append(say("documents.official_form.joint_signature_html.1",
-                           escape_name=escape(name), seal=seal))
+            label = escape(say("documents.official_form.render_official_html.4", unit_name=name))
+            out.append(f'<div class="od-seal" aria-label="{label}">{seal}</div>')
         out.append("</div>")
     out.append("</div>")
     if day:

@@ -4,6 +4,11 @@ Names, statuses and kinds that code compares, stores and shows live here, one pl
 per concern; sentences live in the catalogue (`repo_tools/messages/`)."""
 from __future__ import annotations
 
+# the 文种 whose form or rules differ (条例第八条; GB/T 9704: 信函格式, 命令（令）格式, 纪要格式)
+ORDER, ORDER_SHORT, LETTER, MINUTES, REQUEST = "命令", "令", "函", "纪要", "请示"
+# how a people's government's name ends (六安市人民政府): its offices report up to it
+PEOPLES_GOVERNMENT = "人民政府"
+
 # from repo_tools/documents/model.py
 # 《党政机关公文处理工作条例》第八条: the 15 types (命令 also written 令).
 TYPES = ("决议", "决定", "命令", "公报", "公告", "通告", "意见", "通知", "通报", "报告", "请示", "批复",
