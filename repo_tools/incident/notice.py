@@ -105,7 +105,7 @@ def write_notice(city: City, actor: str, ident: str, pdf: str | Path, now: datet
     target.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="oa-notice-"))
     try:
-        table = markup.to_safe_html(_waiting_table(rows, names)) if rows else say("incident.notice.write_notice.5")
+        table = markup.to_safe_html(_waiting_table(rows, names)) if rows else f'<p>{say("incident.notice.write_notice.5")}</p>'
         fragment = official_form.render_official_html(meta, markup.to_safe_html(body), office_name,
                                                       attachment_pages={"waiting.md": table})
         page = (f'<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8"><title>{escape(meta["title"])}</title>'

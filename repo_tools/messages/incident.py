@@ -42,5 +42,5 @@ TEXT: dict[str, str] = {
     'incident.notice.write_notice.2': '当前状态为“{status}”，纸质通知只在故障 2 小时内未排除（{timeutil_iso} 起）时印发',
     'incident.notice.write_notice.3': '故障排除前请继续处理；到时仍未排除再运行 `oa incident notice`。',
     'incident.notice.write_notice.4': '尚待签收或登记的传输清单',
-    'incident.notice.write_notice.5': '<p>无。</p>',
+    'incident.notice.write_notice.5': '无。',
 }

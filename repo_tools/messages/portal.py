@@ -6,14 +6,16 @@ Ids are `<concern>.<module>.<function>.<n>`: where the sentence is said. A templ
 from __future__ import annotations
 
 TEXT: dict[str, str] = {
-    'portal.app.not_found.1': '<!doctype html><title>页面不存在</title><h1>页面不存在</h1>',
+    'portal.app.not_found.1': '页面不存在',
     'portal.app._login_page.1': '您已退出登录。',
     'portal.app._login_page.2': '登录',
     'portal.app._csrf_refused.1': '请求被拒绝',
     'portal.app.password_form.1': '修改密码',
     'portal.app.password_submit.1': '修改密码',
     'portal.app._home.1': '密码已修改，其他地方的登录已全部失效。',
-    'portal.app._home.2': '<div class="portal-bar"><span class="portal-user">{name}（{user}）</span> <a href="/password">修改密码</a> <form class="portal-logout" method="post" action="/logout"><input type="hidden" name="csrf_token" value="{csrf}"><button type="submit">退出</button></form>{notice}</div>',
+    'portal.app._home.2': '{name}（{user}）',
+    'portal.app._home.password': '修改密码',
+    'portal.app._home.logout': '退出',
     'portal.app.other_method.1': '请求被拒绝',
     'portal.app.other_method.2': '本站页面只能浏览，不接受 {method} 请求。',
     'portal.app.other_method.3': '请从页面上的链接和表单操作。',

@@ -13,7 +13,7 @@ TEXT: dict[str, str] = {
     'site.audience.build_readers.3': '人员',
     'site.audience.build_readers.4': '请检查用户标识（oa user list）。',
     'site.build._publishable.1': '路径过长或含非法成分：{url}',
-    'site.build.run.1': '<p class="notice">本条内容暂时无法显示，已通知系统管理员。</p>',
+    'site.build.run.1': '本条内容暂时无法显示，已通知系统管理员。',
     'site.build._write_assets.1': '无法写入：{strerror}',
     'site.confine.site_relative.1': '路径含非法字符：{rel!r}',
     'site.confine.site_relative.2': '路径指向输出目录之外：{rel!r}',
@@ -50,6 +50,6 @@ TEXT: dict[str, str] = {
     'site.search._pagefind.1': '找不到 Pagefind 程序：请运行 make 安装依赖（pagefind[extended]）',
     'site.search._pagefind.2': 'Pagefind 建立搜索索引失败：{value}',
     'site.search.index_bundle.1': '要建立索引的页面不存在：{url}',
-    'site.search.index_bundle.2': '<!doctype html><html lang="zh-CN"><body><main data-pagefind-body><h1>暂无已发布的公文和信息</h1></main></body></html>',
+    'site.search.index_bundle.2': '暂无已发布的公文和信息',
     'site.serve.serve.1': '网站地址：http://{host}:{server_address_1}/  （按 Ctrl-C 停止）',
 }

@@ -172,7 +172,8 @@ class Portal:
 
     def not_found(self) -> Response:
         page = self.site / "404.html"
-        body = page.read_bytes() if page.is_file() else say("portal.app.not_found.1").encode()
+        title = say("portal.app.not_found.1")
+        body = page.read_bytes() if page.is_file() else f"<!doctype html><title>{title}</title><h1>{title}</h1>".encode()
         return Response(body, status_code=404, media_type="text/html; charset=utf-8", headers=page_headers())
 
 
@@ -304,7 +305,11 @@ def create_app(city: City, site: Path | None = None, idle_minutes: float = 30.0,
         notice = say("portal.app._home.1") if request.query_params.get("password") else ""
         block = Markup(portal.env.get_template("waiting.html").render(waiting=waiting))
         user_bar = Markup(
-            say("portal.app._home.2")).format(name=reader.name, user=reader.user, csrf=reader.session.csrf,
+            '<div class="portal-bar"><span class="portal-user">{who}</span> <a href="/password">{password}</a> '
+            '<form class="portal-logout" method="post" action="/logout"><input type="hidden" name="csrf_token" value="{csrf}">'
+            '<button type="submit">{logout}</button></form>{notice}</div>').format(
+                who=say("portal.app._home.2", name=reader.name, user=reader.user), password=say("portal.app._home.password"),
+                logout=say("portal.app._home.logout"), csrf=reader.session.csrf,
                                      notice=Markup('<p class="portal-notice">{}</p>').format(notice) if notice else "")
         marker = '<main class="site-main">'
         html = html.replace(marker, marker + user_bar + block, 1) if marker in html else user_bar + block + html

@@ -310,7 +310,7 @@ def _guarded(item: Item, context: Any, unit_names: dict[str, str], unit_name: st
             return context()
         except Exception as exc:  # noqa: BLE001 - one bad item must never stop the build
             warn(f"{item.unit}/{item.folder[:120]}", f"{type(exc).__name__}: {str(exc)[:160]}")
-            notice = Markup(say("site.build.run.1"))
+            notice = Markup('<p class="notice">{}</p>').format(say("site.build.run.1"))
             return {"item": entry(item, unit_names), "meta": {}, "official": notice, "body": notice,
                     "report": {}, "images": [], "unit_id": item.unit, "unit_name": unit_name,
                     "published_at": item.published_at}

@@ -129,7 +129,8 @@ def index_bundle(site: Path, urls: list[str], name: str) -> None:
         if not urls:
             stub = Path(tmp) / PLACEHOLDER
             stub.parent.mkdir(parents=True, exist_ok=True)
-            stub.write_text(say("site.search.index_bundle.2"), encoding="utf-8")
+            stub.write_text('<!doctype html><html lang="zh-CN"><body><main data-pagefind-body>'
+                            f'<h1>{say("site.search.index_bundle.2")}</h1></main></body></html>', encoding="utf-8")
         _pagefind(Path(tmp), fresh, GLOB if urls else PLACEHOLDER)
     _offline(fresh)
     drop(site, name)
