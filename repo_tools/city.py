@@ -407,5 +407,5 @@ def set_person_status(city: City, actor: str, user: str, status: str, reason: st
     signer = actor if reg.is_egov_admin(actor) or reg.is_unit_admin(actor, person.unit) else AUTHORITY
     city.change_registry(signer, {f"people/{user}.yaml": dump(person)},
                          say("city.city.set_person_status.7",
-                             verb=verb, user=user, name=person.name, value=reason or '未注明原因', actor=actor))
+                             verb=verb, user=user, name=person.name, value=reason or say("city.city.set_person_status.8"), actor=actor))
     return person

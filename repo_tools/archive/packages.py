@@ -460,7 +460,7 @@ def file_format(name: str, data: bytes) -> str:
     if lower.endswith((".docx", ".xlsx", ".pptx")):
         return f"Office Open XML（{lower.rsplit('.', 1)[-1]}）"
     return say("archive.packages.file_format.5",
-               value=lower.rsplit('.', 1)[-1] if '.' in lower else '无扩展名')
+               value=lower.rsplit('.', 1)[-1] if '.' in lower else say("archive.packages.file_format.6"))
 
 
 def _listing(value: Any) -> list[str]:

@@ -119,7 +119,7 @@ def archive_verify(ctx: Context, year: int | None, unit: str | None) -> None:
             say(
                 "cli.archive_commands.archive_verify.2",
                 len_packages=len(report["packages"]),
-                value="、".join(p["unit"] + ":" + p["path"] for p in report["packages"]) or "无",
+                value="、".join(p["unit"] + ":" + p["path"] for p in report["packages"]) or say("cli.archive_commands.archive_verify.7"),
             )
         )
         for name, check in report["checks"].items():
@@ -131,7 +131,9 @@ def archive_verify(ctx: Context, year: int | None, unit: str | None) -> None:
                     name=name,
                     checked=check["checked"],
                     len_problems=len(check["problems"]),
-                    value="，提示 " + str(len(check["warnings"])) + " 项" if check["warnings"] else "",
+                    value=say("cli.archive_commands.archive_verify.8") + str(len(check["warnings"])) + say("cli.archive_commands.archive_verify.9")
+                    if check["warnings"]
+                    else "",
                 )
             )
             for problem in check["problems"]:
@@ -293,7 +295,13 @@ def _print_stats(data: dict[str, Any]) -> None:
         "cli.archive_commands._print_stats.13"
     )
     console.print(say("cli.archive_commands._print_stats.14", types=types))
-    console.print(say("cli.archive_commands._print_stats.15", value="、".join((f"{names[c]} {n} 件" for c, n in r.items())) or "无"))
+    console.print(
+        say(
+            "cli.archive_commands._print_stats.15",
+            value="、".join((say("cli.archive_commands._print_stats.17", value=names[c], n=n) for c, n in r.items()))
+            or say("cli.archive_commands._print_stats.13"),
+        )
+    )
     console.print(say("cli.archive_commands._print_stats.16", accesses_during_year=data["accesses_during_year"]))
 
 

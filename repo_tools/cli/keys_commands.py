@@ -107,9 +107,17 @@ def seal_destroy(ctx: Context, unit_id: str, seal_id: str | None) -> None:
     """在印章销毁记录上签名；市政府办公室、电子政务办公室和所属单位三方签齐即完成销毁（第二十条）。"""
     seal = seals.destroy(ctx.city, ctx.user, unit_id, seal_id)
     done = seal.status == "destroyed"
-    emit(ctx, {"seal": seal.id, "status": seal.status, "witnesses": seal.destruction_witnesses},
-         say("cli.keys_commands.seal_destroy.2",
-             value='电子印章 ' + seal.id + ' 已销毁' if done else '已签名，等待其余各方签名', value_join='、'.join(seal.destruction_witnesses)))
+    emit(
+        ctx,
+        {"seal": seal.id, "status": seal.status, "witnesses": seal.destruction_witnesses},
+        say(
+            "cli.keys_commands.seal_destroy.2",
+            value=say("cli.keys_commands.seal_destroy.3") + seal.id + say("cli.keys_commands.seal_destroy.4")
+            if done
+            else say("cli.keys_commands.seal_destroy.5"),
+            value_join="、".join(seal.destruction_witnesses),
+        ),
+    )
 
 
 @seal_group.command("list")
@@ -123,9 +131,17 @@ def seal_list(ctx: Context, unit_id: str | None) -> None:
         emit(ctx, rows)
         return
     for r in rows:
-        click.echo(say("cli.keys_commands.seal_list.1",
-                       id=r['id'], status=r['status'], value=r['custodian'] or '未指定', fingerprint=r['fingerprint'],
-                       valid_from=r['valid_from'], value2=r['revoked_at'] or '至今'))
+        click.echo(
+            say(
+                "cli.keys_commands.seal_list.1",
+                id=r["id"],
+                status=r["status"],
+                value=r["custodian"] or say("cli.keys_commands.seal_list.2"),
+                fingerprint=r["fingerprint"],
+                valid_from=r["valid_from"],
+                value2=r["revoked_at"] or say("cli.keys_commands.seal_list.3"),
+            )
+        )
 
 
 @seal_group.command("image")
@@ -137,6 +153,7 @@ def seal_image_cmd(ctx: Context, unit_id: str, out: str) -> None:
     """按国发〔1999〕25号绘制单位印章图样（.svg 或 .png）。"""
     from repo_tools.messages import Refused
     from repo_tools.seal.image import seal_png, seal_svg
+
     unit = ctx.city.registry().unit(unit_id)
     if unit is None:
         raise Refused("not-found", what=say("cli.keys_commands.seal_image_cmd.1"), name=unit_id, remedy=say("cli.keys_commands.seal_image_cmd.2"))
@@ -151,19 +168,18 @@ def seal_image_cmd(ctx: Context, unit_id: str, out: str) -> None:
 @click.option("--unit", "unit_id", default=None, help=say("cli.keys_commands.verify_cmd.1"))
 @click.argument("target", required=False)
 @click.option("--json", "as_json", is_flag=True, help=say("cli.keys_commands.verify_cmd.2"))
-@click.option("--proof", "proof_file", default=None, type=click.Path(dir_okay=False, exists=True),
-              help=say("cli.keys_commands.verify_cmd.3"))
+@click.option("--proof", "proof_file", default=None, type=click.Path(dir_okay=False, exists=True), help=say("cli.keys_commands.verify_cmd.3"))
 @pass_ctx
 @refusals_exit
-def verify_cmd(ctx: Context, unit_id: str | None, target: str | None, as_json: bool,
-               proof_file: str | None) -> None:
+def verify_cmd(ctx: Context, unit_id: str | None, target: str | None, as_json: bool, proof_file: str | None) -> None:
     """验证报告：每个提交、标签和推送证书的签名人、密钥、角色、可信时间与有效性；每份公文的文号、印章与审批意见。"""
     from repo_tools.verify import report as verify
+
     ctx.json = ctx.json or as_json
     if proof_file is not None:
         from repo_tools.log import policy, proof
-        result = proof.check(Path(proof_file).read_text(encoding="utf-8"),
-                             policy.load(ctx.city.registry_repo), target)
+
+        result = proof.check(Path(proof_file).read_text(encoding="utf-8"), policy.load(ctx.city.registry_repo), target)
         emit(ctx, {**result.__dict__}, proof.render(result))
         if not (result.ok and result.witnessed):
             sys.exit(1)
@@ -189,10 +205,13 @@ def keys_group() -> None:
 def keys_export(ctx: Context, directory: str) -> None:
     """导出只含登记系统公钥的 GnuPG 目录：GNUPGHOME=目录 git verify-commit/verify-tag 即可验证。"""
     from repo_tools.identity.keyring_export import export
+
     count = export(ctx.city, Path(directory))
-    emit(ctx, {"directory": str(Path(directory).resolve()), "keys": count},
-         say("cli.keys_commands.keys_export.1",
-             count=count, path_directory_resolve=Path(directory).resolve()))
+    emit(
+        ctx,
+        {"directory": str(Path(directory).resolve()), "keys": count},
+        say("cli.keys_commands.keys_export.1", count=count, path_directory_resolve=Path(directory).resolve()),
+    )
 
 
 COMMANDS = [cert_group, seal_group, verify_cmd, keys_group]

@@ -103,7 +103,7 @@ def show_cmd(ctx: Context, n: int, unit_id: str | None) -> None:
         return
     lines = [
         say("cli.review_commands.show_cmd.1", n=n, title=data["title"], states=STATES[data["state"]]),
-        say("cli.review_commands.show_cmd.2", value=data["author"] or "未知", value_join="、".join(data["committers"])),
+        say("cli.review_commands.show_cmd.2", value=data["author"] or say("cli.review_commands.show_cmd.14"), value_join="、".join(data["committers"])),
         say("cli.review_commands.show_cmd.3", branch=data["branch"], head=data["head"][:10]),
         say("cli.review_commands.show_cmd.4") + ("、".join(data["files"]) or say("cli.review_commands.show_cmd.5")),
     ]

@@ -92,11 +92,24 @@ def set_workflow_cmd(ctx: Context, unit_id: str, approvals: int | None, signers:
             per_type[kind.strip()] = [p.strip() for p in who.split(",") if p.strip()]
     unit = settings.set_workflow(ctx.city, ctx.user, unit_id, approvals, people, per_type, check)
     reg = ctx.city.registry()
-    emit(ctx, {"unit": unit.id, "required_approvals": unit.required_approvals, "leader": unit.leader,
-               "signers": unit.signers, "signers_for": unit.signers_for, "check_required": unit.check_required},
-         say("cli.workflow_commands.set_workflow_cmd.7",
-             name=unit.name, required_approvals=unit.required_approvals,
-             settings_describe_signers=settings.describe_signers(unit, reg), value='必需' if unit.check_required else '不必需'))
+    emit(
+        ctx,
+        {
+            "unit": unit.id,
+            "required_approvals": unit.required_approvals,
+            "leader": unit.leader,
+            "signers": unit.signers,
+            "signers_for": unit.signers_for,
+            "check_required": unit.check_required,
+        },
+        say(
+            "cli.workflow_commands.set_workflow_cmd.7",
+            name=unit.name,
+            required_approvals=unit.required_approvals,
+            settings_describe_signers=settings.describe_signers(unit, reg),
+            value=say("cli.workflow_commands.set_workflow_cmd.8") if unit.check_required else say("cli.workflow_commands.set_workflow_cmd.9"),
+        ),
+    )
 
 
 @click.command("delegate")
@@ -107,28 +120,43 @@ def set_workflow_cmd(ctx: Context, unit_id: str, approvals: int | None, signers:
 @click.option("--list", "listing", is_flag=True, help=say("cli.workflow_commands.delegate_cmd.5"))
 @pass_ctx
 @refusals_exit
-def delegate_cmd(ctx: Context, to: str | None, start: str | None, until: str | None, revoke: str | None,
-                 listing: bool) -> None:
+def delegate_cmd(ctx: Context, to: str | None, start: str | None, until: str | None, revoke: str | None, listing: bool) -> None:
     """委托：单位负责人签名委托本单位人员在一段时间内代为签发（或撤销、列出委托）。"""
     if listing:
         person = ctx.city.registry().person(ctx.user)
         rows = delegation.grants(ctx.city, person.unit if person else "")
-        emit(ctx, rows, "\n".join(say("cli.workflow_commands.delegate_cmd.6",
-                                      id=r['id'], leader=r['leader'], to=r['to'], value=r['from'], until=r['until'],
-                                      value2='（已撤销）' if r['revoked'] else '') for r in rows) or say("cli.workflow_commands.delegate_cmd.7"))
+        emit(
+            ctx,
+            rows,
+            "\n".join(
+                say(
+                    "cli.workflow_commands.delegate_cmd.6",
+                    id=r["id"],
+                    leader=r["leader"],
+                    to=r["to"],
+                    value=r["from"],
+                    until=r["until"],
+                    value2=say("cli.workflow_commands.delegate_cmd.14") if r["revoked"] else "",
+                )
+                for r in rows
+            )
+            or say("cli.workflow_commands.delegate_cmd.7"),
+        )
         return
     if revoke:
         tag = delegation.revoke(ctx.city, ctx.user, revoke)
         emit(ctx, {"id": revoke, "revoked": True, "tag": tag}, say("cli.workflow_commands.delegate_cmd.8", revoke=revoke))
         return
     if not (to and start and until):
-        raise Refused("usage", detail=say("cli.workflow_commands.delegate_cmd.9"),
-                      remedy=say("cli.workflow_commands.delegate_cmd.10"))
+        raise Refused("usage", detail=say("cli.workflow_commands.delegate_cmd.9"), remedy=say("cli.workflow_commands.delegate_cmd.10"))
     day_from, day_until = _day(start, say("cli.workflow_commands.delegate_cmd.11")), _day(until, say("cli.workflow_commands.delegate_cmd.12"))
     assert day_from and day_until
     ident = delegation.delegate(ctx.city, ctx.user, to, day_from, day_until)
-    emit(ctx, {"id": ident, "to": to, "from": start, "until": until},
-         say("cli.workflow_commands.delegate_cmd.13", ident=ident, to=to, start=start, until=until))
+    emit(
+        ctx,
+        {"id": ident, "to": to, "from": start, "until": until},
+        say("cli.workflow_commands.delegate_cmd.13", ident=ident, to=to, start=start, until=until),
+    )
 
 
 COMMANDS = [delegate_cmd]

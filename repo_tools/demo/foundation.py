@@ -41,7 +41,7 @@ def run(state: DemoState) -> None:
             set_workflow(city, admin, unit["id"], signers=unit.get("signers"), check=unit.get("check_required"))
             state.ok(say("demo.foundation.run.5",
                          name=unit['name'], unit_get=unit.get('required_approvals', 1),
-                         value='，盖章前复核' if unit.get('check_required') else ''))
+                         value=say("demo.foundation.run.17") if unit.get('check_required') else ''))
     state.fact(say("demo.foundation.run.6",
                    value=len(sample['units']) + 1, value2=len(sample['people']) + 1))
     from repo_tools.log import enrol

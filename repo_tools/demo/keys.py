@@ -43,7 +43,7 @@ def run(state: DemoState) -> None:
         report = document_report(city, "lagov", item["path"])
         state.ok(say("demo.keys.run.3",
                      number=report['number'], value=report['seal']['id'] if report['seal'] else '—',
-                     value2='有效' if report['seal_valid'] else '无效'))
+                     value2=say("demo.keys.run.22") if report['seal_valid'] else say("demo.keys.run.23")))
 
     author = _person(state, "lagov", "author")
     record = certificates.issue(city, admin, author, approved_by=approver)
@@ -75,7 +75,7 @@ def run(state: DemoState) -> None:
                              for a in doc["approvals"])
         state.ok(say("demo.keys.run.11",
                      number=doc['number'], value=doc['seal']['id'] if doc['seal'] else '—',
-                     value2='有效' if doc['seal_valid'] else '无效', value3=approvals or '—'))
+                     value2=say("demo.keys.run.22") if doc['seal_valid'] else say("demo.keys.run.23"), value3=approvals or '—'))
         if doc["path"] in {s["path"] for s in sealed} and not doc["seal_valid"]:
             raise RuntimeError(say("demo.keys.run.12",
                                    number=doc['number'], problems=doc['problems']))

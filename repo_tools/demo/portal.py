@@ -100,12 +100,16 @@ def run(state: DemoState) -> None:
     overlays = sorted(report.overlays)
     state.ok(say("demo.portal.run.2",
                  len_overlays=len(overlays), value_join='、'.join(overlays)))
-    state.ok(say("demo.portal.run.3",
-                 value='没有' if TITLE not in base_text else '竟有', value2=overlay_root(city.site_dir) / ('unit-' + UNIT)))
+    state.ok(
+        say(
+            "demo.portal.run.3",
+            value=say("demo.portal.run.15") if TITLE not in base_text else say("demo.portal.run.16"),
+            value2=overlay_root(city.site_dir) / ("unit-" + UNIT),
+        )
+    )
     again = build_site(city)
     untouched = [name for name, r in again.overlays.items() if r is None]
-    state.ok(say("demo.portal.run.4",
-                 len_rendered=len(again.rendered), len_untouched=len(untouched)))
+    state.ok(say("demo.portal.run.4", len_rendered=len(again.rendered), len_untouched=len(untouched)))
 
     reg = city.registry()
     insider = next(p.id for p in reg.with_role(UNIT, "clerk"))
@@ -118,31 +122,29 @@ def run(state: DemoState) -> None:
             status, _, page = reader.request("GET", URL)
             unit_name = reg.units[reg.people[user].unit].name
             seen = say("demo.portal.run.5") if status == 200 and TITLE in page else say("demo.portal.run.6", status=status)
-            state.ok(say("demo.portal.run.7",
-                         name=reg.people[user].name, user=user, unit_name=unit_name, url=URL, seen=seen))
+            state.ok(say("demo.portal.run.7", name=reg.people[user].name, user=user, unit_name=unit_name, url=URL, seen=seen))
             status, _, home = reader.request("GET", "/")
             count = re.search(r'id="waiting-work" data-count="(\d+)"', home)
             if count:
                 state.ok(say("demo.portal.run.8", user=user, value=count.group(1)))
         attacker = ScriptedReader(portal.port)
         for _ in range(5):
-            status, _, page = attacker.request("POST", "/login", {"user": outsider, "password": "wrong-password",
-                                                                  "csrf_token": attacker.csrf("/login")})
-        state.refused(say("demo.portal.run.9", outsider=outsider), re.sub(
-            r"<[^>]+>", "", page.split('role="alert">', 1)[-1].split("</div>", 1)[0]))
+            status, _, page = attacker.request(
+                "POST", "/login", {"user": outsider, "password": "wrong-password", "csrf_token": attacker.csrf("/login")}
+            )
+        state.refused(say("demo.portal.run.9", outsider=outsider), re.sub(r"<[^>]+>", "", page.split('role="alert">', 1)[-1].split("</div>", 1)[0]))
         from repo_tools import city as city_mod
+
         city_mod.set_person_status(city, "admin", outsider, "active", say("demo.portal.run.10"))
         state.ok(say("demo.portal.run.11", outsider=outsider))
 
     # Logins for the reader who sits at the browser (printed, used with `make demo SERVE=1`).
     logins = []
-    for user in (next(p.id for p in reg.with_role(UNIT, "reviewer")), next(p.id for p in reg.members("czj")
-                                                                          if "author" in p.roles)):
+    for user in (next(p.id for p in reg.with_role(UNIT, "reviewer")), next(p.id for p in reg.members("czj") if "author" in p.roles)):
         logins.append((user, reset_password(city, "admin", user)))
     state.facts["portal_logins"] = logins
     for user, password in logins:
         person = reg.people[user]
-        state.fact(say("demo.portal.run.12",
-                       user=user, name=person.name, name2=reg.units[person.unit].name, password=password))
+        state.fact(say("demo.portal.run.12", user=user, name=person.name, name2=reg.units[person.unit].name, password=password))
     state.fact(say("demo.portal.run.13", url=URL, name=reg.units[UNIT].name))
     state.fact(say("demo.portal.run.14"))

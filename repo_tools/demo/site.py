@@ -27,7 +27,7 @@ def run(state: DemoState) -> None:
     registers = unit_site / "registers" / "index.html"
     if registers.exists():
         state.ok(say("demo.site.run.6",
-                     unit=unit, registers=registers, value='没有' if not (city.site_dir / 'registers').exists() else '竟有'))
+                     unit=unit, registers=registers, value=say("demo.site.run.11") if not (city.site_dir / 'registers').exists() else say("demo.site.run.12")))
     catalogues = [p for p in sorted((city.site_dir / "archive").glob("*/[0-9]*/index.html"))
                   if p.parent.parent.name != "stats"]
     charts = sorted((city.site_dir / "archive" / "stats").glob("*/index.html"))

@@ -44,7 +44,7 @@ def _check_roles(roles: list[str]) -> None:
     bad = [r for r in roles if r not in ROLES]
     if bad or not roles:
         raise Refused("usage", detail=say("lifecycle.people._check_roles.1",
-                                          value='、'.join(bad) or '（未给出）'), remedy=say("lifecycle.people._check_roles.2",
+                                          value='、'.join(bad) or say("lifecycle.people._check_roles.3")), remedy=say("lifecycle.people._check_roles.2",
                                                                                       value_join='、'.join(ROLES)))
 
 
@@ -172,7 +172,7 @@ def remove(city: City, actor: str, user: str, reason: str = "left", approved_by:
         changes[f"units/{unit.id}.yaml"] = dump(unit)
     city.change_registry(actor, changes, say("lifecycle.people.remove.5",
                                              user=user, name=person.name, reason=reason,
-                                             value='、'.join(k.fingerprint[:16] for k in live) or '无', approver=approver,
+                                             value='、'.join(k.fingerprint[:16] for k in live) or say("lifecycle.people.remove.6"), approver=approver,
                                              actor=actor))
     city.log("person", action="remove", user=user, unit=unit.id, reason=reason, by=actor, approved_by=approver,
              keys=[k.fingerprint for k in live])

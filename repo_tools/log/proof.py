@@ -143,10 +143,10 @@ def render(result: ProofCheck) -> str:
         return say("log.proof.render.1") + "；".join(result.problems)
     e = result.entry
     head = (say("log.proof.render.2",
-                index=result.index, e_get=e.get('type', ''), e_get2=e.get('repo', ''), e_get3=e.get('time', '未知'),
+                index=result.index, e_get=e.get('type', ''), e_get2=e.get('repo', ''), e_get3=e.get('time', say("log.proof.render.5")),
                 size=result.size))
     if result.witnessed:
         return head + say("log.proof.render.3",
                           value_join='、'.join(result.cosigners), quorum=result.quorum)
     return head + (say("log.proof.render.4",
-                       len_cosigners=len(result.cosigners), value='、'.join(result.cosigners) or '无', quorum=result.quorum))
+                       len_cosigners=len(result.cosigners), value='、'.join(result.cosigners) or say("log.proof.render.6"), quorum=result.quorum))

@@ -135,4 +135,5 @@ TEXT: dict[str, str] = {
     'archive.stats_svg.render.8': '{year} 年度电子档案统计',
     'archive.stats_svg.render.9': '依据第三十八条：档案部门按年度统计电子公文、信息和材料的保管、归档情况。',
     'archive.stats_svg._size.1': '{n} 字节',
+    'archive.packages.file_format.6': '无扩展名',
 }

@@ -61,4 +61,5 @@ TEXT: dict[str, str] = {
     'city.city.set_person_status.6': '启用',
     'city.city.set_person_status.7': '{verb}账户 {user}（{name}）：{value}（经办：{actor}）',
     'city.timeutil.chinese_date.1': '{year}年{month}月{day}日',
+    'city.city.set_person_status.8': '未注明原因',
 }

@@ -236,4 +236,11 @@ TEXT: dict[str, str] = {
     'demo.transmit.run.13': '收文箱（收文登记簿）：{name}',
     'demo.transmit.run.14': '发文登记簿：{name}（发送方看到签收、登记与退文）',
     'demo.transmit.run.15': '公文传输：{len_rows} 次传输；传输时间与签收时间均取自事件日志（推送时刻），双方看到同样的时间',
+    'demo.foundation.run.17': '，盖章前复核',
+    'demo.keys.run.22': '有效',
+    'demo.keys.run.23': '无效',
+    'demo.portal.run.15': '没有',
+    'demo.portal.run.16': '竟有',
+    'demo.site.run.11': '没有',
+    'demo.site.run.12': '竟有',
 }

@@ -262,4 +262,12 @@ TEXT: dict[str, str] = {
     'hook.rules_workflow.merge_steps.7': '{key} 所指的不是当前有效的步骤',
     'hook.rules_workflow.merge_signed_fields.1': '成文日期 date',
     'hook.rules_workflow.merge_signed_fields.2': '签发人 signer',
+    'hook.rules_archives._why_not_archive.6': '未知',
+    'hook.rules_archives._register_commit_problem.7': '改动',
+    'hook.rules_archives._register_commit_problem.8': '写入',
+    'hook.rules_identity._key_state.4': '未注明原因',
+    'hook.rules_lifecycle._destruction.5': '无',
+    'hook.rules_merges._merge_by_reviewer.3': '未知',
+    'hook.rules_signatures.signer_allowed.3': '销毁',
+    'hook.rules_signatures.signer_allowed.4': '作废',
 }

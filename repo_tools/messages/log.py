@@ -47,4 +47,6 @@ TEXT: dict[str, str] = {
     'log.witness.run.6': '条目数相同而根哈希不同',
     'log.witness.run.7': '日志发布的瓦片无法给出一致性证明（{exc}）',
     'log.witness.run.8': '一致性证明不成立：新检查点不是旧检查点的延续（日志被改写、删改或分叉）',
+    'log.proof.render.5': '未知',
+    'log.proof.render.6': '无',
 }

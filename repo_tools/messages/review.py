@@ -34,4 +34,5 @@ TEXT: dict[str, str] = {
     'review.requests._waiting.1': '{days}天{hours}小时',
     'review.requests._waiting.2': '{hours}小时{minutes}分',
     'review.requests._waiting.3': '{minutes}分钟',
+    'review.requests.parse_verdict.4': ' 或 ',
 }

@@ -41,4 +41,5 @@ TEXT: dict[str, str] = {
     'screening.svg.svg_problems.7': '事件处理属性 {local}',
     'screening.svg.svg_problems.8': '外部引用 {value_strip}',
     'screening.svg.svg_problems.9': '外部或脚本地址',
+    'screening.names.name_problem.12': '空',
 }

@@ -59,4 +59,7 @@ TEXT: dict[str, str] = {
     'seal.seals.destroy.5': '请由另外两方的相关人员签名。',
     'seal.seals.destroy.6': '销毁电子印章',
     'seal.seals.destroy.7': '{value}电子印章 {id}：{witness} 签名（已签：{value_join}）',
+    'seal.seals.rotate.4': '未指定',
+    'seal.seals.destroy.8': '销毁',
+    'seal.seals.destroy.9': '销毁记录签名',
 }

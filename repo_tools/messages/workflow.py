@@ -73,4 +73,8 @@ TEXT: dict[str, str] = {
     'workflow.steps._sign_off_problem.2': '签发缺少成文日期（Date）',
     'workflow.steps._sign_off_problem.3': '成文日期 {signed_date} 晚于签发时间 {moment_date}',
     'workflow.steps._sign_off_problem.4': '{user} 不是本单位负责人或可签发{value}的副职，也没有委托',
+    'workflow.issuing.typed_signer_problem.2': '（尚无）',
+    'workflow.settings.set_workflow.4': '必需',
+    'workflow.settings.set_workflow.5': '不必需',
+    'workflow.steps._sign_off_problem.5': '公文',
 }

@@ -70,7 +70,7 @@ def parse_verdict(message: str) -> tuple[str, str]:
     verdict = first.strip()
     if verdict not in VERDICTS:
         raise ValueError(say("review.requests.parse_verdict.1",
-                             value_join=' 或 '.join(VERDICTS), verdict=verdict[:40]))
+                             value_join=say("review.requests.parse_verdict.4").join(VERDICTS), verdict=verdict[:40]))
     if rest and not rest.startswith("\n") and rest.strip():
         raise ValueError(say("review.requests.parse_verdict.2"))
     lines = rest.strip().split("\n")

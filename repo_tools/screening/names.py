@@ -56,7 +56,7 @@ def name_problem(raw: bytes) -> str | None:
         return say("screening.names.name_problem.6", name=name)
     folded = fold(name)
     if folded in ("", ".", "..") or set(folded) <= {"."}:
-        return say("screening.names.name_problem.7", name=name, value=folded or '空')
+        return say("screening.names.name_problem.7", name=name, value=folded or say("screening.names.name_problem.12"))
     if folded.startswith(".git") or SHORT_NAMES.match(folded):
         return say("screening.names.name_problem.8", name=name)
     if ":" in name:

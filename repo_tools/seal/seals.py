@@ -169,7 +169,7 @@ def rotate(city: City, actor: str, unit_id: str, reason: str, approved_by: str,
     app.details = {"new_seal": new.id, "custodian": custodian}
     _commit(city, actor, reg, unit_id, [*seals, new], app, {f"keys/{new.key.fingerprint}.asc": armored.encode()},
             say("seal.seals.rotate.3",
-                id=active.id, reasons_get=REASONS.get(reason, reason), id2=new.id, value=custodian or '未指定'))
+                id=active.id, reasons_get=REASONS.get(reason, reason), id2=new.id, value=custodian or say("seal.seals.rotate.4")))
     return new
 
 
@@ -242,7 +242,7 @@ def destroy(city: City, witness: str, unit_id: str, seal_id: str | None = None) 
     executor = witness if reg.is_egov_admin(witness) else AUTHORITY
     city.change_registry(executor, changes,
                          say("seal.seals.destroy.7",
-                             value='销毁' if done else '销毁记录签名', id=seal.id, witness=witness,
+                             value=say("seal.seals.destroy.8") if done else say("seal.seals.destroy.9"), id=seal.id, witness=witness,
                              value_join='、'.join(seal.destruction_witnesses)))
     city.log("seal", action="destroy" if done else "destroy-witness", unit=unit_id, seal=seal.id,
              witness=witness, witnesses=seal.destruction_witnesses)

@@ -924,7 +924,7 @@ def render_text(report: dict[str, Any]) -> str:
                 lines.append(say("verify.report.render_text.3", reason=f["reason"]))
         for d in unit["documents"]:
             mark = "✓" if d["ok"] else "✗"
-            lines.append(say("verify.report.render_text.4", mark=mark, path=d["path"], value=d["number"] or "（无）"))
+            lines.append(say("verify.report.render_text.4", mark=mark, path=d["path"], value=d["number"] or say("verify.report.render_text.26")))
             if d["seal"]:
                 state = (
                     say("verify.report.render_text.5")
@@ -935,9 +935,9 @@ def render_text(report: dict[str, Any]) -> str:
                     say(
                         "verify.report.render_text.8",
                         id=d["seal"]["id"],
-                        value=d["seal"]["custodian"] or "未指定",
+                        value=d["seal"]["custodian"] or say("verify.report.render_text.27"),
                         state=state,
-                        value2=d["sealed_at"] or "未知",
+                        value2=d["sealed_at"] or say("verify.report.render_text.1"),
                     )
                 )
             if d.get("witness"):
@@ -961,8 +961,8 @@ def render_text(report: dict[str, Any]) -> str:
                         name=a["name"],
                         reviewer=a["reviewer"],
                         verdict=verdict,
-                        value=a["opinion"] or "（无意见）",
-                        value2="有效" if a["valid"] else "无效",
+                        value=a["opinion"] or say("verify.report.render_text.28"),
+                        value2=say("verify.report.render_text.5") if a["valid"] else say("verify.report.render_text.7"),
                     )
                 )
             for p in d["problems"]:
@@ -978,9 +978,9 @@ def render_text(report: dict[str, Any]) -> str:
                         title=title,
                         id=d["id"],
                         number=d["number"],
-                        value="接收" if direction == "sent" else "发文",
+                        value=say("verify.report.render_text.29") if direction == "sent" else say("verify.report.render_text.30"),
                         peer=peer,
-                        value2="一致" if d["document_matches_seal"] else "不一致",
+                        value2=say("verify.report.render_text.31") if d["document_matches_seal"] else say("verify.report.render_text.32"),
                     )
                 )
                 for step in [d["sent"], *d["handling"]]:
@@ -995,10 +995,10 @@ def render_text(report: dict[str, Any]) -> str:
                         say(
                             "verify.report.render_text.21",
                             verb=verb,
-                            value=step["signer_name"] or "（未知）",
+                            value=step["signer_name"] or say("verify.report.render_text.33"),
                             value2=step["signer"] or "—",
-                            value3=step["trusted_time"] or "未知",
-                            value4="当时有效" if step["valid"] else "无效：" + step["reason"],
+                            value3=step["trusted_time"] or say("verify.report.render_text.1"),
+                            value4=say("verify.report.render_text.34") if step["valid"] else say("verify.report.render_text.35") + step["reason"],
                         )
                     )
                 for p in d["problems"]:
@@ -1010,7 +1010,7 @@ def render_text(report: dict[str, Any]) -> str:
             say(
                 "verify.report.render_text.22",
                 len_objects=len(registry["objects"]),
-                value="全部由当时有权的管理员签名" if not wrong else str(len(wrong)) + " 个有问题",
+                value=say("verify.report.render_text.36") if not wrong else str(len(wrong)) + say("verify.report.render_text.37"),
             )
         )
         for f in wrong:

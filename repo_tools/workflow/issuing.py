@@ -31,7 +31,7 @@ def typed_signer_problem(meta: dict[str, Any], flow: Workflow) -> str | None:
     signed = flow.signer_names()
     if [_plain(t) for t in typed] != [_plain(s) for s in signed]:
         return say("workflow.issuing.typed_signer_problem.1",
-                   value_join='、'.join(typed), value='、'.join(signed) or '（尚无）')
+                   value_join='、'.join(typed), value='、'.join(signed) or say("workflow.issuing.typed_signer_problem.2"))
     return None
 
 

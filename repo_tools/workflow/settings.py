@@ -100,19 +100,31 @@ def set_workflow(city: City, actor: str, unit_id: str, approvals: int | None = N
     problems = settings_problems(unit, reg.people, before)
     if problems:
         raise Refused("workflow-settings-invalid", unit=unit.name, detail="；".join(problems))
-    city.change_registry(actor, {f"units/{unit_id}.yaml": dump(unit)},
-                         say("workflow.settings.set_workflow.3",
-                             unit_id=unit_id, name=unit.name, required_approvals=unit.required_approvals,
-                             describe_signers_unit=describe_signers(unit, reg), value='必需' if unit.check_required else '不必需'))
+    city.change_registry(
+        actor,
+        {f"units/{unit_id}.yaml": dump(unit)},
+        say(
+            "workflow.settings.set_workflow.3",
+            unit_id=unit_id,
+            name=unit.name,
+            required_approvals=unit.required_approvals,
+            describe_signers_unit=describe_signers(unit, reg),
+            value=say("workflow.settings.set_workflow.4") if unit.check_required else say("workflow.settings.set_workflow.5"),
+        ),
+    )
     return unit
 
 
 def describe_signers(unit: Unit, reg: Registry) -> str:
     """签发人 of a unit in words: the leader, the deputies, the per-文种 ones."""
+
     def name(user: str) -> str:
         person = reg.person(user)
         return f"{person.name}（{user}）" if person else user
-    parts = [say("workflow.settings.describe_signers.1", name_leader=name(unit.leader)) if unit.leader else say("workflow.settings.describe_signers.2")]
+
+    parts = [
+        say("workflow.settings.describe_signers.1", name_leader=name(unit.leader)) if unit.leader else say("workflow.settings.describe_signers.2")
+    ]
     if unit.signers:
         parts.append(say("workflow.settings.describe_signers.3") + "、".join(name(u) for u in unit.signers))
     for kind, who in unit.signers_for.items():

@@ -258,7 +258,7 @@ def _sign_off_problem(view: ReviewView, step: Step, person_unit: str, unit: Unit
     ident = step.fields.get("Delegation")
     if not ident:
         return say("workflow.steps._sign_off_problem.4",
-                   user=step.user, value='、'.join(t for t in types if t) or '公文')
+                   user=step.user, value='、'.join(t for t in types if t) or say("workflow.steps._sign_off_problem.5"))
     grant = delegation_mod.find(view, ident)
     problem = delegation_mod.in_force_problem(view, unit, grant, step.user, moment, log_file_of(view))
     if problem:

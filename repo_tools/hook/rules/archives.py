@@ -235,7 +235,7 @@ def archive_on_main(push: Push) -> Iterator[Refusal]:
 
 def _why_not_archive(push: Push, commit: ParsedCommit, changes: list[tuple[str, str]]) -> str:
     if not _is_archivist(push, push.pusher_id):
-        return say("hook.rules_archives._why_not_archive.1", value=push.pusher_id or '未知')
+        return say("hook.rules_archives._why_not_archive.1", value=push.pusher_id or say("hook.rules_archives._why_not_archive.6"))
     ok, who = _signed_by_archivist(push, commit.oid, commit.payload, commit.signature)
     if not ok:
         return say("hook.rules_archives._why_not_archive.2", who=who)
@@ -301,15 +301,14 @@ def _register_commit_problem(push: Push, commit: ParsedCommit) -> str | None:
         return say("hook.rules_archives._register_commit_problem.3")
     for status, path in changes:
         if status != "A" or not ACCESS_FILE.match(path):
-            return say("hook.rules_archives._register_commit_problem.4",
-                       value='改动' if status != 'A' else '写入', path=path)
+            change = say("hook.rules_archives._register_commit_problem.7") if status != "A" else say("hook.rules_archives._register_commit_problem.8")
+            return say("hook.rules_archives._register_commit_problem.4", value=change, path=path)
         blob = git("rev-parse", f"{commit.oid}:{path}", cwd=push.repo, env=push.env).strip()
         try:
             record = json.loads(push.blob(blob).decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError):
             return say("hook.rules_archives._register_commit_problem.5", path=path)
-        if not isinstance(record, dict) or record.get("调阅人") != reader_id or not record.get("档号") \
-                or not str(record.get("事由") or "").strip():
+        if not isinstance(record, dict) or record.get("调阅人") != reader_id or not record.get("档号") or not str(record.get("事由") or "").strip():
             return say("hook.rules_archives._register_commit_problem.6", path=path, reader_id=reader_id)
     return None
 

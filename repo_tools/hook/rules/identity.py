@@ -100,7 +100,7 @@ def _key_state(key) -> str:  # type: ignore[no-untyped-def]
         return say(
             "hook.rules_identity._key_state.2",
             revoked_at=key.revoked_at,
-            reason_text_get=REASON_TEXT.get(key.reason or "", key.reason or "未注明原因"),
+            reason_text_get=REASON_TEXT.get(key.reason or "", key.reason or say("hook.rules_identity._key_state.4")),
         )
     return say("hook.rules_identity._key_state.3", valid_from=key.valid_from)
 

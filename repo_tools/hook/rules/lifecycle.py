@@ -194,7 +194,7 @@ def _destruction(push: Push, commit: str, path: str, old: Seal, new: Seal) -> It
     if new.status == "destroyed" and not destruction_complete(push.registry, new, new.destruction_witnesses, office):
         yield refusal("destruction-witness", path, seal=new.id,
                       detail=say("hook.rules_lifecycle._destruction.4",
-                                 value='、'.join(new.destruction_witnesses) or '无'))
+                                 value='、'.join(new.destruction_witnesses) or say("hook.rules_lifecycle._destruction.5")))
 
 
 def lifecycle_approved(push: Push) -> Iterator[Refusal]:

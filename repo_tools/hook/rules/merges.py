@@ -224,7 +224,7 @@ def _merge_by_reviewer(push: Push, where: str, oid: str, commit, unit, status) -
             or person.status != "active":
         yield refusal("merge-reviewer-required", where,
                       detail=say("hook.rules_merges._merge_by_reviewer.1",
-                                 value=holder.name if holder else '未知'))
+                                 value=holder.name if holder else say("hook.rules_merges._merge_by_reviewer.3")))
     elif person.id in status.committers:
         yield refusal("merge-reviewer-required", where, detail=say("hook.rules_merges._merge_by_reviewer.2",
                                                                    id=person.id))

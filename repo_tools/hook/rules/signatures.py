@@ -43,7 +43,7 @@ def signer_allowed(push: Push, check: SignatureCheck) -> tuple[bool, str]:
         return False, "other-unit"
     if seal.status != "active":
         return False, say("hook.rules_signatures.signer_allowed.2",
-                          value='销毁' if seal.status == 'destroyed' else '作废')
+                          value=say("hook.rules_signatures.signer_allowed.3") if seal.status == 'destroyed' else say("hook.rules_signatures.signer_allowed.4"))
     return True, ""
 
 
