@@ -11,6 +11,7 @@ from typing import Any
 
 from repo_tools import timeutil
 from repo_tools.archive.packages import find_item
+from repo_tools.archive.vocabulary import ARCHIVE_TAG, BASIS, NAME, NUMBER, PACKAGE, READ_AT_LOCAL, READER, REASON, REFERENCE, TITLE, UNIT
 from repo_tools.city import City
 from repo_tools.git.push import SignatureVerifier
 from repo_tools.git.repo import ObjectReader, Scratch, clean_env, git, parse_commit, rev_parse
@@ -31,16 +32,16 @@ def access(city: City, reader_id: str, reference: str, reason: str) -> dict[str,
     if found is None:
         raise Refused("archive-item-unknown", item=reference)
     unit_id, package, row = found
-    reference = str(row.get("档号"))  # the register always names the 档号, however it was asked for
+    reference = str(row.get(REFERENCE))  # the register always names the 档号, however it was asked for
     unit = registry.unit(unit_id)
     if person is None or person.unit != unit_id or person.status != "active":
         raise Refused("archive-access-other-unit", user=reader_id, unit=unit.name if unit else unit_id)
     moment = timeutil.now()
-    record = {"档号": reference, "题名": row.get("题名"), "文号": row.get("文号"),
-              "档案包": package.path, "归档标签": f"refs/tags/{package.tag}",
-              "调阅人": reader_id, "姓名": person.name, "单位": unit_id,
-              "事由": reason.strip(), "调阅时间（本机）": timeutil.iso(moment),
-              "依据": say("archive.access.access.3")}
+    record = {REFERENCE: reference, TITLE: row.get(TITLE), NUMBER: row.get(NUMBER),
+              PACKAGE: package.path, ARCHIVE_TAG: f"refs/tags/{package.tag}",
+              READER: reader_id, NAME: person.name, UNIT: unit_id,
+              REASON: reason.strip(), READ_AT_LOCAL: timeutil.iso(moment),
+              BASIS: say("archive.access.access.3")}
     path = f"archive/access/{moment.year}/{moment.strftime('%Y%m%dT%H%M%S%f')}-{reader_id}.json"
     data = (json.dumps(record, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     signer = city.signer(reader_id, registry)
@@ -82,10 +83,10 @@ def register(city: City, unit_id: str | None = None) -> list[dict[str, Any]]:
                     except (UnicodeDecodeError, json.JSONDecodeError):
                         continue
                     entries.append({
-                        "unit": unit, "item": record.get("档号"), "title": record.get("题名"),
-                        "reader": record.get("调阅人"), "name": record.get("姓名"), "reason": record.get("事由"),
+                        "unit": unit, "item": record.get(REFERENCE), "title": record.get(TITLE),
+                        "reader": record.get(READER), "name": record.get(NAME), "reason": record.get(REASON),
                         "trusted_time": times.get(oid), "commit": oid, "path": path,
                         "signature_valid": bool(check.valid and check.holder
-                                                and check.holder.id == record.get("调阅人")),
+                                                and check.holder.id == record.get(READER)),
                     })
     return entries

@@ -30,7 +30,32 @@ from repo_tools.archive.packages import (
     parse_manifest,
     sha256,
 )
-from repo_tools.archive.vocabulary import AUTHENTICITY, CHECKS, INTEGRITY, REQUIRED, SAFETY, USABILITY
+from repo_tools.archive.vocabulary import (
+    AUTHENTICITY,
+    CHECKS,
+    CONTENT,
+    ELECTRONIC,
+    FILE_NUMBER,
+    FILE_SIZE,
+    INTEGRITY,
+    KIND,
+    OBJECT,
+    PURPOSE,
+    REFERENCE,
+    REQUIRED,
+    RETENTION_CODE,
+    SAFETY,
+    SEAL,
+    SEAL_ID,
+    SIGNATURE_RESULT,
+    SIGNATURES,
+    SIGNED_AT,
+    SIGNER,
+    SIGNER_ID,
+    STORED_AT,
+    USABILITY,
+    VALID,
+)
 from repo_tools.city import City
 from repo_tools.documents import frontmatter
 from repo_tools.git.repo import ObjectReader, clean_env, list_tree, parse_tag, rev_parse
@@ -91,7 +116,7 @@ def verify(city: City, unit_id: str | None = None, year: int | None = None) -> d
 
 
 def _check_numbering(unit: str, found: list[PackageInfo], report: Report) -> None:
-    refs = [r for p in found for r in (archive_reference.parse(str(row.get("档号", ""))) for row in p.rows) if r]
+    refs = [r for p in found for r in (archive_reference.parse(str(row.get(REFERENCE, ""))) for row in p.rows) if r]
     report.count(INTEGRITY)
     for missing in archive_reference.gaps(refs):
         report.fail(INTEGRITY, say("archive.checks._check_numbering.2", unit=unit, missing=missing))
@@ -147,11 +172,11 @@ def _check_tag(city: City, unit: str, package: PackageInfo, reader: ObjectReader
         return
     tag = parse_tag(got[0], got[2])
     sig = provenance.signature(tag.oid, say("archive.checks._check_tag.3"))
-    person = provenance.registry.person(sig.get("签名人标识") or "")
-    if not sig["有效"]:
-        report.fail(AUTHENTICITY, say("archive.checks._check_tag.4", where=where, sig=sig['签名结果']))
+    person = provenance.registry.person(sig.get(SIGNER_ID) or "")
+    if not sig[VALID]:
+        report.fail(AUTHENTICITY, say("archive.checks._check_tag.4", where=where, sig=sig[SIGNATURE_RESULT]))
     elif person is None or person.unit != unit or "archivist" not in person.roles:
-        report.fail(AUTHENTICITY, say("archive.checks._check_tag.5", where=where, sig_get=sig.get('签名人')))
+        report.fail(AUTHENTICITY, say("archive.checks._check_tag.5", where=where, sig_get=sig.get(SIGNER)))
     declared = re.search(r"^Manifest-SHA256:\s*([0-9a-f]{64})\s*$", tag.message, re.M)
     if manifest is not None and (declared is None or declared.group(1) != sha256(manifest)):
         report.fail(AUTHENTICITY, say("archive.checks._check_tag.6", where=where))
@@ -166,7 +191,7 @@ def _check_tag(city: City, unit: str, package: PackageInfo, reader: ObjectReader
 
 def _check_item(city: City, unit: str, package: PackageInfo, row: dict[str, Any], files: dict[str, str],
                 reader: ObjectReader, provenance: Provenance, report: Report) -> None:
-    reference = str(row.get("档号", ""))
+    reference = str(row.get(REFERENCE, ""))
     where = f"{unit}:{reference or row.get('item_dir')}"
     item_dir = str(row.get("item_dir") or f"items/{reference}")
     parsed = archive_reference.parse(reference)
@@ -215,23 +240,23 @@ def _check_item(city: City, unit: str, package: PackageInfo, row: dict[str, Any]
 def _check_metadata(where: str, reference: str, row: dict[str, Any], meta: dict[str, Any],
                     contents: dict[str, str], reader: ObjectReader, report: Report) -> None:
     report.count(INTEGRITY)
-    described = meta.get("内容描述") or {}
+    described = meta.get(CONTENT) or {}
     for name in REQUIRED:
         if not described.get(name):
             report.fail(INTEGRITY, say("archive.checks._check_metadata.2", where=where, name=name))
-    if row.get("类别") == "document" and not described.get("文件编号"):
+    if row.get(KIND) == "document" and not described.get(FILE_NUMBER):
         report.fail(INTEGRITY, say("archive.checks._check_metadata.3", where=where))
-    if not meta.get("电子属性"):
+    if not meta.get(ELECTRONIC):
         report.fail(INTEGRITY, say("archive.checks._check_metadata.4", where=where))
     report.count(AUTHENTICITY)
-    code = (meta.get("档号") or {}).get("档号")
+    code = (meta.get(REFERENCE) or {}).get(REFERENCE)
     if code != reference:
         report.fail(AUTHENTICITY, say("archive.checks._check_metadata.6", where=where, code=code))
-    if (meta.get("档号") or {}).get("保管期限代码") not in archive_reference.RETENTION_NAMES:
+    if (meta.get(REFERENCE) or {}).get(RETENTION_CODE) not in archive_reference.RETENTION_NAMES:
         report.fail(AUTHENTICITY, say("archive.checks._check_metadata.7", where=where))
     listed = set()
-    for entry in meta.get("电子属性") or []:
-        position = str(entry.get("存储位置", ""))
+    for entry in meta.get(ELECTRONIC) or []:
+        position = str(entry.get(STORED_AT, ""))
         rel = position.split("/content/", 1)[1] if "/content/" in position else ""
         listed.add(rel)
         blob = contents.get(rel)
@@ -240,26 +265,26 @@ def _check_metadata(where: str, reference: str, row: dict[str, Any], meta: dict[
             report.fail(INTEGRITY, say("archive.checks._check_metadata.8", where=where, value=rel or position))
             continue
         data = reader.blob(blob) or b""
-        if len(data) != entry.get("计算机文件大小") or sha256(data) != entry.get("SHA-256"):
+        if len(data) != entry.get(FILE_SIZE) or sha256(data) != entry.get("SHA-256"):
             report.fail(AUTHENTICITY, say("archive.checks._check_metadata.9", where=where, rel=rel))
     for rel in sorted(set(contents) - listed):
         report.fail(INTEGRITY, say("archive.checks._check_metadata.10", where=where, rel=rel))
 
 
 def _check_signatures(where: str, meta: dict[str, Any], provenance: Provenance, report: Report) -> None:
-    for recorded in meta.get("电子签名") or []:
+    for recorded in meta.get(SIGNATURES) or []:
         report.count(AUTHENTICITY)
-        oid = recorded.get("对象")
+        oid = recorded.get(OBJECT)
         if not oid:
             continue
-        now = provenance.signature(str(oid), str(recorded.get("用途", "")))
-        if not now["有效"]:
+        now = provenance.signature(str(oid), str(recorded.get(PURPOSE, "")))
+        if not now[VALID]:
             report.fail(AUTHENTICITY, say("archive.checks._check_signatures.2",
-                                   where=where, recorded_get=recorded.get('用途'), str_oid=str(oid)[:10], now=now['签名结果']))
-        elif recorded.get("签名时间") and now.get("签名时间") != recorded.get("签名时间"):
+                                   where=where, recorded_get=recorded.get(PURPOSE), str_oid=str(oid)[:10], now=now[SIGNATURE_RESULT]))
+        elif recorded.get(SIGNED_AT) and now.get(SIGNED_AT) != recorded.get(SIGNED_AT):
             report.fail(AUTHENTICITY, say("archive.checks._check_signatures.3",
                                    where=where, str_oid=str(oid)[:10]))
-    if not meta.get("电子签名"):
+    if not meta.get(SIGNATURES):
         report.warn(AUTHENTICITY, say("archive.checks._check_signatures.4", where=where))
 
 
@@ -267,18 +292,18 @@ def _check_document_report(city: City, unit: str, row: dict[str, Any], meta: dic
                            report: Report, provenance: Provenance) -> None:
     """真实性 of a sealed document as the verification module sees it today: its seal valid at its
     trusted time, its approvals, and its folder on main unchanged since sealing."""
-    if row.get("类别") != "document":
+    if row.get(KIND) != "document":
         return
     found = document_report(city, unit, str(row.get("source")), verifier=provenance.verifier_for_documents(),
                             times=provenance.times)
     report.count(AUTHENTICITY)
     for problem in found["problems"] or ([] if found["ok"] else [say("archive.checks._check_document_report.2")]):
-        report.fail(AUTHENTICITY, f"{unit}:{row.get('档号')}：{problem}")
-    recorded = (meta.get("印章") or {}).get("印章标识")
+        report.fail(AUTHENTICITY, f"{unit}:{row.get(REFERENCE)}：{problem}")
+    recorded = (meta.get(SEAL) or {}).get(SEAL_ID)
     seal = found.get("seal") or {}
     if recorded and seal.get("id") and recorded != seal["id"]:
         report.fail(AUTHENTICITY, say("archive.checks._check_document_report.3",
-                               unit=unit, row_get=row.get('档号'), recorded=recorded, id=seal['id']))
+                               unit=unit, row_get=row.get(REFERENCE), recorded=recorded, id=seal['id']))
 
 
 ARCHIVAL_TEXT = (".md", ".txt", ".csv", ".json", ".xml", ".yaml", ".yml", ".html")

@@ -20,6 +20,7 @@ import bagit
 
 from repo_tools import timeutil
 from repo_tools.archive.packages import MAIN, MANIFEST, packages, parse_manifest
+from repo_tools.archive.vocabulary import CERTIFICATE, OBJECT, PURPOSE, SIGNATURES
 from repo_tools.city import City
 from repo_tools.git.repo import ObjectReader, clean_env, list_tree, rev_parse
 from repo_tools.messages import Refused, say
@@ -38,9 +39,9 @@ def _sealing_object(metadata: str) -> str | None:
     except ValueError:
         return None
     for role in (say("archive.export._sealing_object.1"), say("archive.export._sealing_object.2")):
-        for signature in data.get("电子签名", []) or []:
-            if isinstance(signature, dict) and signature.get("用途") == role and signature.get("对象"):
-                return str(signature["对象"])
+        for signature in data.get(SIGNATURES, []) or []:
+            if isinstance(signature, dict) and signature.get(PURPOSE) == role and signature.get(OBJECT):
+                return str(signature[OBJECT])
     return None
 
 
@@ -94,7 +95,7 @@ def export(city: City, unit_id: str, year: int, out_dir: str | Path) -> dict[str
             for rel, blob in files.items():
                 if rel.endswith("/metadata.json"):
                     text = (reader.blob(blob) or b"").decode()
-                    fingerprints |= set(re.findall(r'"证书": "([0-9A-F]{40})"', text))
+                    fingerprints |= set(re.findall(rf'"{CERTIFICATE}": "([0-9A-F]{{40}})"', text))
                     sealing[rel.rsplit("/", 2)[-2]] = _sealing_object(text)
     # The log's offline proof of each item's sealing (or publishing) push: with the registry's
     # log and witness keys it shows the trusted time without the city's servers.

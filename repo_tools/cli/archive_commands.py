@@ -9,7 +9,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from repo_tools.archive.vocabulary import RETENTION_NAMES
+from repo_tools.archive.vocabulary import DATE, NAME, NUMBER, REASON, REFERENCE, RETENTION, RETENTION_NAMES, SEQUENCE, TITLE
 from repo_tools.cli.context import Context, emit, pass_ctx, refusals_exit
 from repo_tools.messages import say
 
@@ -89,7 +89,7 @@ def archive_run(ctx: Context, year: int, unit: str | None) -> None:
         title=say("cli.archive_commands.archive_run.9", year=year, batch=package.batch),
     )
     for row in package.rows:
-        table.add_row(str(row["序号"]), row["档号"], row["文号"], row["题名"], row["日期"], RETENTION_NAMES.get(row["保管期限"], row["保管期限"]))
+        table.add_row(str(row[SEQUENCE]), row[REFERENCE], row[NUMBER], row[TITLE], row[DATE], RETENTION_NAMES.get(row[RETENTION], row[RETENTION]))
     Console().print(table)
     click.echo(
         say(
@@ -186,10 +186,10 @@ def archive_access(ctx: Context, item: str, reason: str) -> None:
         record,
         say(
             "cli.archive_commands.archive_access.2",
-            record=record["档号"],
-            record2=record["题名"],
-            record3=record["姓名"],
-            record4=record["事由"],
+            record=record[REFERENCE],
+            record2=record[TITLE],
+            record3=record[NAME],
+            record4=record[REASON],
             commit=record["commit"][:10],
         ),
     )

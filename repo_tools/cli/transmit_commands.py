@@ -14,12 +14,13 @@ from rich.table import Table
 from repo_tools import timeutil
 from repo_tools.cli.context import Context, emit, pass_ctx, refusals_exit
 from repo_tools.documents import render
+from repo_tools.documents.vocabulary import EXTRA_URGENT, URGENT
 from repo_tools.git.repo import git
 from repo_tools.messages import Refused, say
 from repo_tools.seal import image as seal_image
 from repo_tools.transmit import deliveries as transmit
 
-URGENCY_STYLE = {"特急": "bold white on red", "加急": "bold red"}
+URGENCY_STYLE = {EXTRA_URGENT: "bold white on red", URGENT: "bold red"}
 
 
 def _json_flag(ctx: Context, as_json: bool) -> None:

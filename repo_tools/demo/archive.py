@@ -12,7 +12,7 @@ from repo_tools.archive.access import access, register
 from repo_tools.archive.packages import Package, archive
 from repo_tools.archive.stats import stats
 from repo_tools.archive.stats_svg import render
-from repo_tools.archive.vocabulary import RETENTION_NAMES
+from repo_tools.archive.vocabulary import NUMBER, REFERENCE, RETENTION, RETENTION_NAMES, TITLE
 from repo_tools.demo.state import DemoState
 from repo_tools.git.repo import PushRefused, Scratch, clean_env, git
 from repo_tools.messages import refusal_summary, say
@@ -34,7 +34,7 @@ def run(state: DemoState) -> None:
             state.ok(say("demo.archive.run.2", name=registry.units[unit_id].name, year=YEAR))
             continue
         done.append(package)
-        refs = "、".join(f"{row['档号']}（{RETENTION_NAMES.get(row['保管期限'], row['保管期限'])}）"
+        refs = "、".join(f"{row[REFERENCE]}（{RETENTION_NAMES.get(row[RETENTION], row[RETENTION])}）"
                         for row in package.rows)
         state.ok(say("demo.archive.run.3",
                      name=archivists[0].name, name2=registry.units[unit_id].name, year=YEAR, len_rows=len(package.rows), refs=refs,
@@ -43,7 +43,7 @@ def run(state: DemoState) -> None:
         state.fact(say("demo.archive.run.4", year=YEAR))
         return
     state.facts["archive"] = {"year": YEAR, "packages": [
-        {"unit": p.unit, "tag": f"refs/tags/{p.tag}", "path": p.path, "items": [r["档号"] for r in p.rows]}
+        {"unit": p.unit, "tag": f"refs/tags/{p.tag}", "path": p.path, "items": [r[REFERENCE] for r in p.rows]}
         for p in done]}
 
     report = archive_checks.verify(city, None, YEAR)
@@ -62,10 +62,10 @@ def run(state: DemoState) -> None:
 
     reader = next((p for p in registry.members(first.unit) if "author" in p.roles and p.status == "active"), None)
     if reader is not None:
-        access(city, reader.id, item["档号"], say("demo.archive.run.9"))
-        count = len([e for e in register(city, first.unit) if e["item"] == item["档号"]])
+        access(city, reader.id, item[REFERENCE], say("demo.archive.run.9"))
+        count = len([e for e in register(city, first.unit) if e["item"] == item[REFERENCE]])
         state.ok(say("demo.archive.run.10",
-                     name=reader.name, item=item['档号'], item2=item['题名'], count=count))
+                     name=reader.name, item=item[REFERENCE], item2=item[TITLE], count=count))
         _show_refusal(state, first.unit, reader.id, item)
 
     data = stats(city, YEAR)
@@ -89,12 +89,12 @@ def _regulation(state: DemoState, done: list[Package]) -> tuple[Package, dict]: 
             row = next((r for r in package.rows if package.unit == sealed.get("unit")
                         and r["source"] == sealed.get("path")), None)
             if row is not None:
-                if sealed.get("number") and row["文号"] != sealed["number"]:
+                if sealed.get("number") and row[NUMBER] != sealed["number"]:
                     raise RuntimeError(say("demo.archive._regulation.1",
-                                           row=row['文号'], number=sealed['number']))
+                                           row=row[NUMBER], number=sealed['number']))
                 state.ok(say("demo.archive._regulation.2",
-                             row=row['题名'], row2=row['文号'], row3=row['档号'],
-                             retention_names_get=RETENTION_NAMES.get(row['保管期限'], row['保管期限'])))
+                             row=row[TITLE], row2=row[NUMBER], row3=row[REFERENCE],
+                             retention_names_get=RETENTION_NAMES.get(row[RETENTION], row[RETENTION])))
                 return package, row
     raise RuntimeError(say("demo.archive._regulation.3"))
 

@@ -26,23 +26,7 @@ SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}[a-z0-9]$")
 SAFE_FILE = re.compile(r"[^\w.\-（）()\u3400-\u9fff]+")
 
 # The body each type starts from: the usual closing formula of the type (结束语) after a hint.
-BODIES = {
-    "通知": say("documents.drafting.module.1"),
-    "请示": say("documents.drafting.module.2"),
-    "报告": say("documents.drafting.module.3"),
-    "批复": say("documents.drafting.module.4"),
-    "函": say("documents.drafting.module.5"),
-    "意见": say("documents.drafting.module.6"),
-    "通报": say("documents.drafting.module.7"),
-    "通告": say("documents.drafting.module.8"),
-    "公告": say("documents.drafting.module.9"),
-    "决定": say("documents.drafting.module.10"),
-    "决议": say("documents.drafting.module.11"),
-    "命令": say("documents.drafting.module.12"),
-    "公报": say("documents.drafting.module.13"),
-    "议案": say("documents.drafting.module.14"),
-    "纪要": say("documents.drafting.module.15"),
-}
+BODIES = {doc_type: say(f"documents.drafting.body.{slug}") for doc_type, slug in TYPE_SLUGS.items()}
 
 
 class _Dumper(yaml.SafeDumper):

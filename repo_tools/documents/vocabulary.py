@@ -18,7 +18,9 @@ TYPES = ("决议", "决定", "命令", "公报", "公告", "通告", "意见", "
 # published or recorded; 决定 and 意见 may be issued without one.
 NEED_RECIPIENTS = ("通知", "通报", "报告", "请示", "批复", "议案", "函")
 
-URGENCIES = ("特急", "加急")
+# 紧急程度 (GB/T 9704 7.2.3), most urgent first
+EXTRA_URGENT, URGENT = "特急", "加急"
+URGENCIES = (EXTRA_URGENT, URGENT)
 
 FIELD_NAMES = {
     "type": "文种", "title": "标题", "number": "发文字号", "urgency": "紧急程度", "recipients": "主送机关",

@@ -14,11 +14,12 @@ from typing import Any
 
 from repo_tools import timeutil
 from repo_tools.city import City
+from repo_tools.documents.vocabulary import EXTRA_URGENT, URGENT
 from repo_tools.messages import say
 from repo_tools.review import requests as review
 from repo_tools.transmit import deliveries as transmit
 
-URGENCY_RANK = {"特急": 0, "加急": 1}
+URGENCY_RANK = {EXTRA_URGENT: 0, URGENT: 1}
 
 
 @dataclass

@@ -19,6 +19,7 @@ from repo_tools.transmit.deliveries import registers
 from repo_tools.site.audience import visible
 from repo_tools.site.pages import PagePlan, _const, digest
 from repo_tools.messages import say
+from repo_tools.archive.vocabulary import NUMBER, REMARKS, RETENTION, TITLE
 
 HIDDEN_TITLE = say("site.records.module.1")
 CATALOGUE_COLUMNS = [(say("site.records.module.2"), say("site.records.module.2")), (say("site.records.module.3"), say("site.records.module.3")), (say("site.records.module.4"), say("site.records.module.4")), (say("site.records.module.5"), say("site.records.module.5")), (say("site.records.module.6"), say("site.records.module.6")),
@@ -48,7 +49,7 @@ def archive_plans(city: City, readers: frozenset[str], salt: str) -> list[PagePl
         rows = [_shown(row, readers) for row in page["rows"]]
         sections = []
         for code in RETENTION_ORDER:
-            part = [r for r in rows if r.get("保管期限") == code]
+            part = [r for r in rows if r.get(RETENTION) == code]
             if part:
                 sections.append({"name": f"{RETENTION_NAMES[code]}（{code}）",
                                  "table": _table(CATALOGUE_COLUMNS, part)})
@@ -76,7 +77,7 @@ def _shown(row: dict[str, Any], readers: frozenset[str]) -> dict[str, Any]:
     """A catalogue row as this build may show it."""
     if visible({"audience": row.get("audience", "all")}, readers):
         return row
-    return {**row, "题名": HIDDEN_TITLE, "文号": "", "备注": ""}
+    return {**row, TITLE: HIDDEN_TITLE, NUMBER: "", REMARKS: ""}
 
 
 def _table(columns: list[tuple[str, str]], rows: list[dict[str, Any]]) -> dict[str, Any]:

@@ -37,6 +37,7 @@ import yaml
 from repo_tools import timeutil
 from repo_tools.city import City
 from repo_tools.documents import frontmatter
+from repo_tools.documents.vocabulary import EXTRA_URGENT, URGENT
 from repo_tools.git.repo import (
     GitError,
     ObjectReader,
@@ -359,7 +360,7 @@ def sent_by(city: City, unit: str, times: dict[str, str] | None = None) -> list[
 
 def inbox_order(deliveries: Iterable[Delivery]) -> list[Delivery]:
     """Unopened first; within each group the most urgent, then the oldest."""
-    rank = {"特急": 0, "加急": 1}
+    rank = {EXTRA_URGENT: 0, URGENT: 1}
     return sorted(deliveries, key=lambda d: (d.status != "sent", rank.get(d.record.get("urgency"), 2),
                                              d.sent_at or ""))
 

@@ -25,6 +25,7 @@ from repo_tools.archive.packages import (
     sha256,
     tree_entries,
 )
+from repo_tools.archive.vocabulary import READER, REASON, REFERENCE
 from repo_tools.git.push import Push, RefUpdate
 from repo_tools.git.repo import ParsedCommit, git, parse_commit
 from repo_tools.hook.rules.base import Refusal, refusal
@@ -260,7 +261,7 @@ def _archived_sources(push: Push, rev: str) -> dict[str, str]:
     for package in read_packages(push.reader, rev):
         for row in package.rows:
             if row.get("source"):
-                sources[str(row["source"]).rstrip("/")] = str(row.get("档号", ""))
+                sources[str(row["source"]).rstrip("/")] = str(row.get(REFERENCE, ""))
     return sources
 
 
@@ -308,7 +309,7 @@ def _register_commit_problem(push: Push, commit: ParsedCommit) -> str | None:
             record = json.loads(push.blob(blob).decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError):
             return say("hook.rules_archives._register_commit_problem.5", path=path)
-        if not isinstance(record, dict) or record.get("调阅人") != reader_id or not record.get("档号") or not str(record.get("事由") or "").strip():
+        if not isinstance(record, dict) or record.get(READER) != reader_id or not record.get(REFERENCE) or not str(record.get(REASON) or "").strip():
             return say("hook.rules_archives._register_commit_problem.6", path=path, reader_id=reader_id)
     return None
 
