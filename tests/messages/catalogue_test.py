@@ -20,6 +20,7 @@ import ast
 import functools
 import json
 import re
+import string
 from pathlib import Path
 
 import pytest
@@ -122,6 +123,24 @@ def test_every_said_id_is_in_the_catalogue() -> None:
         except (KeyError, ModuleNotFoundError):
             missing.append(key)
     assert not missing, f"ids said in code but missing from repo_tools/messages/: {missing}"
+
+
+def test_every_template_gets_the_fields_it_names() -> None:
+    """A `say(id, a=..., b=...)` call gives every field its template names (checked without running it)."""
+    formatter = string.Formatter()
+    wrong = []
+    for rel, (_, tree) in _trees().items():
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "say" and node.args
+                    and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str) and "." in node.args[0].value):
+                continue
+            if not node.keywords or any(k.arg is None for k in node.keywords):
+                continue  # said without fields: the template as written; **fields: not checkable here
+            named = {field.split(".")[0].split("[")[0] for _, field, _, _ in formatter.parse(messages.say(node.args[0].value)) if field}
+            given = {k.arg for k in node.keywords}
+            if named - given:
+                wrong.append(f"{rel}:{node.lineno}: {node.args[0].value} needs {sorted(named - given)}")
+    assert not wrong, "\n".join(wrong)
 
 
 def test_say_fills_fields_and_refuses_unknown_ids() -> None:
