@@ -20,7 +20,7 @@ import bagit
 
 from repo_tools import timeutil
 from repo_tools.archive.packages import MAIN, MANIFEST, packages, parse_manifest
-from repo_tools.archive.vocabulary import CERTIFICATE, OBJECT, PURPOSE, SIGNATURES
+from repo_tools.archive.vocabulary import CERTIFICATE, OBJECT, PACKAGE, PUBLISHED, PURPOSE, SIGNATURES
 from repo_tools.city import City
 from repo_tools.git.repo import ObjectReader, clean_env, list_tree, rev_parse
 from repo_tools.messages import Refused, say
@@ -38,7 +38,7 @@ def _sealing_object(metadata: str) -> str | None:
         data = json.loads(metadata)
     except ValueError:
         return None
-    for role in (say("archive.export._sealing_object.1"), say("archive.export._sealing_object.2")):
+    for role in (say("archive.export._sealing_object.1"), PUBLISHED):
         for signature in data.get(SIGNATURES, []) or []:
             if isinstance(signature, dict) and signature.get(PURPOSE) == role and signature.get(OBJECT):
                 return str(signature[OBJECT])
@@ -52,7 +52,7 @@ def export(city: City, unit_id: str, year: int, out_dir: str | Path) -> dict[str
         raise Refused("exists", what=say("archive.export.export.1"), name=str(out))
     found = packages(city, unit_id, year)
     if not found:
-        raise Refused("not-found", what=say("archive.export.export.2"), name=f"{unit_id} {year}",
+        raise Refused("not-found", what=PACKAGE, name=f"{unit_id} {year}",
                       remedy=say("archive.export.export.3"))
     registry = city.registry()
     unit = registry.unit(unit_id)

@@ -415,7 +415,7 @@ class Provenance:
         elif not valid:
             result = say("archive.packages.signature.4")
         else:
-            result = say("archive.packages.signature.5")
+            result = VALID
         return {OBJECT: oid, OBJECT_TYPE: got[1], PURPOSE: role,
                 SIGNER: holder.name if holder else None,
                 SIGNER_ID: holder.id if holder else None,
@@ -445,7 +445,7 @@ class Provenance:
             got = self.reader.read(commit_oid)
             commit = parse_commit(commit_oid, got[2]) if got else None
             trailers = _trailers(commit.message) if commit else {}
-            signatures.append(self.signature(commit_oid, say("archive.packages.describe.1") if trailers.get("Seal") else say("archive.packages.describe.2")))
+            signatures.append(self.signature(commit_oid, say("archive.packages.describe.1") if trailers.get("Seal") else PUBLISHED))
         if sealed is not None:
             seal = self._seal(sealed)
             approvals = [self._approval(entry) for entry in sealed["approvals"]]
@@ -487,7 +487,7 @@ class Provenance:
         return {SEAL_ID: found["id"], UNIT: unit.name if unit else found["unit"], CERTIFICATE: found["fingerprint"],
                 CUSTODIAN: found.get("custodian"), CUSTODIAN_NAME: custodian.name if custodian else None,
                 SEAL_STATUS: seal.status if seal else say("archive.packages._seal.2"), SEALED_AT: report.get("sealed_at"),
-                SIGNATURE_RESULT: say("archive.packages._seal.3") if report["seal_valid"] else "；".join(report["problems"]) or say("archive.packages._seal.4"),
+                SIGNATURE_RESULT: VALID if report["seal_valid"] else "；".join(report["problems"]) or say("archive.packages._seal.4"),
                 VERIFICATION_PROBLEMS: list(report["problems"])}
 
     @staticmethod
@@ -526,7 +526,7 @@ class Provenance:
         for line in lines:
             oid, author, when, parents, subject = (line.split("\x1f") + [""] * 5)[:5]
             if oid == publishing:
-                action = say("archive.packages._history.1") if item.kind == "document" else say("archive.packages._history.2")
+                action = say("archive.packages._history.1") if item.kind == "document" else PUBLISHED
             elif len(parents.split()) > 1:
                 action = say("archive.packages._history.3")
             else:
@@ -664,7 +664,7 @@ class Package:
 
 def require_archivist(registry: Registry, actor: str, unit_id: str) -> None:
     if registry.unit(unit_id) is None:  # "no such unit" first: a role in a unit that is not there says nothing
-        raise Refused("not-found", what=say("archive.packages.require_archivist.1"), name=unit_id, remedy=say("archive.packages.require_archivist.2"))
+        raise Refused("not-found", what=UNIT, name=unit_id, remedy=say("archive.packages.require_archivist.2"))
     person = registry.person(actor)
     if person is None or person.unit != unit_id or "archivist" not in person.roles or person.status != "active":
         raise Refused("role-required", user=actor, role=say("archive.packages.require_archivist.3"), action=say("archive.packages.require_archivist.4",
@@ -676,7 +676,7 @@ def build_package(city: City, unit_id: str, year: int, actor: str) -> Package | 
     registry = city.registry()
     unit = registry.unit(unit_id)
     if unit is None:
-        raise Refused("not-found", what=say("archive.packages.build_package.1"), name=unit_id, remedy=say("archive.packages.build_package.2"))
+        raise Refused("not-found", what=UNIT, name=unit_id, remedy=say("archive.packages.build_package.2"))
     if not archive_reference.valid_fonds(unit.fonds):
         raise Refused("archive-fonds-invalid", unit=unit_id, fonds=unit.fonds)
     items = gather(city, unit_id, year)
@@ -764,7 +764,7 @@ def archive(city: City, unit_id: str, year: int, actor: str) -> Package | None:
 def unit_of_actor(city: City, actor: str) -> str:
     person = city.registry().person(actor)
     if person is None:
-        raise Refused("not-found", what=say("archive.packages.unit_of_actor.1"), name=actor, remedy=say("archive.packages.unit_of_actor.2"))
+        raise Refused("not-found", what=PEOPLE, name=actor, remedy=say("archive.packages.unit_of_actor.2"))
     return person.unit
 
 

@@ -9,7 +9,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from repo_tools.archive.vocabulary import DATE, NAME, NUMBER, REASON, REFERENCE, RETENTION, RETENTION_NAMES, SEQUENCE, TITLE
+from repo_tools.archive.vocabulary import ACCESS, DATE, FONDS, ITEMS, NAME, NUMBER, READER, REASON, REFERENCE, RETENTION, RETENTION_NAMES, SEQUENCE, TITLE, UNIT
 from repo_tools.cli.context import Context, emit, pass_ctx, refusals_exit
 from repo_tools.messages import say
 
@@ -65,11 +65,11 @@ def archive_run(ctx: Context, year: int, unit: str | None) -> None:
             {
                 k: row[k]
                 for k in (
-                    say("cli.archive_commands.archive_run.3"),
-                    say("cli.archive_commands.archive_run.4"),
-                    say("cli.archive_commands.archive_run.5"),
-                    say("cli.archive_commands.archive_run.6"),
-                    say("cli.archive_commands.archive_run.7"),
+                    REFERENCE,
+                    NUMBER,
+                    TITLE,
+                    DATE,
+                    RETENTION,
                     "source",
                 )
             }
@@ -80,12 +80,12 @@ def archive_run(ctx: Context, year: int, unit: str | None) -> None:
         emit(ctx, data)
         return
     table = Table(
-        say("cli.archive_commands.archive_run.8"),
-        say("cli.archive_commands.archive_run.3"),
-        say("cli.archive_commands.archive_run.4"),
-        say("cli.archive_commands.archive_run.5"),
-        say("cli.archive_commands.archive_run.6"),
-        say("cli.archive_commands.archive_run.7"),
+        SEQUENCE,
+        REFERENCE,
+        NUMBER,
+        TITLE,
+        DATE,
+        RETENTION,
         title=say("cli.archive_commands.archive_run.9", year=year, batch=package.batch),
     )
     for row in package.rows:
@@ -209,11 +209,11 @@ def archive_register(ctx: Context, unit: str | None) -> None:
         return
     table = Table(
         say("cli.archive_commands.archive_register.2"),
-        say("cli.archive_commands.archive_register.3"),
-        say("cli.archive_commands.archive_register.4"),
-        say("cli.archive_commands.archive_register.5"),
-        say("cli.archive_commands.archive_register.6"),
-        say("cli.archive_commands.archive_register.7"),
+        UNIT,
+        REFERENCE,
+        TITLE,
+        READER,
+        REASON,
         say("cli.archive_commands.archive_register.8"),
         title=say("cli.archive_commands.archive_register.9"),
     )
@@ -254,15 +254,15 @@ def _print_stats(data: dict[str, Any]) -> None:
     console = Console(width=max(Console().width, 140))
     names = data["retention_names"]
     table = Table(
-        say("cli.archive_commands._print_stats.1"),
-        say("cli.archive_commands._print_stats.2"),
-        say("cli.archive_commands._print_stats.3"),
+        UNIT,
+        FONDS,
+        ITEMS,
         say("cli.archive_commands._print_stats.4"),
         say("cli.archive_commands._print_stats.5"),
         say("cli.archive_commands._print_stats.6"),
         say("cli.archive_commands._print_stats.7"),
         say("cli.archive_commands._print_stats.8"),
-        say("cli.archive_commands._print_stats.9"),
+        ACCESS,
         title=say("cli.archive_commands._print_stats.10", year=data["year"]),
     )
     for u in data["units"]:

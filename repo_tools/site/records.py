@@ -11,7 +11,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from repo_tools.archive.vocabulary import RETENTION_NAMES, RETENTION_ORDER
+from repo_tools.archive.vocabulary import CREATOR, DATE, DOC_TYPE, NUMBER, REFERENCE, REMARKS, RETENTION, RETENTION_NAMES, RETENTION_ORDER, TITLE
 from repo_tools.archive.stats import catalogue_pages
 from repo_tools.archive.stats_svg import stats_svg
 from repo_tools.city import City
@@ -19,11 +19,10 @@ from repo_tools.transmit.deliveries import registers
 from repo_tools.site.audience import visible
 from repo_tools.site.pages import PagePlan, _const, digest
 from repo_tools.messages import say
-from repo_tools.archive.vocabulary import NUMBER, REMARKS, RETENTION, TITLE
 
 HIDDEN_TITLE = say("site.records.module.1")
-CATALOGUE_COLUMNS = [(say("site.records.module.2"), say("site.records.module.2")), (say("site.records.module.3"), say("site.records.module.3")), (say("site.records.module.4"), say("site.records.module.4")), (say("site.records.module.5"), say("site.records.module.5")), (say("site.records.module.6"), say("site.records.module.6")),
-                     (say("site.records.module.7"), say("site.records.module.7")), (say("site.records.module.8"), say("site.records.module.8"))]
+CATALOGUE_COLUMNS = [(REFERENCE, REFERENCE), (NUMBER, NUMBER), (CREATOR, CREATOR), (TITLE, TITLE), (DATE, DATE),
+                     (DOC_TYPE, DOC_TYPE), (REMARKS, REMARKS)]
 
 
 def register_plans(city: City, audience: str, salt: str) -> list[PagePlan]:
