@@ -23,8 +23,6 @@ TEXT: dict[str, str] = {
     'seal.sealing.merge.9': '{actor} 是本合并请求的拟稿人或提交人',
     'seal.sealing.merge.10': 'main 持续变动，{max_attempts} 次尝试均未能合并。',
     'seal.sealing.merge.11': '请稍后重试。',
-    'seal.sealing._require_steps.1': '核稿',
-    'seal.sealing._require_steps.2': '驳回',
     'seal.sealing._seal_documents.1': '无法编号：{exc}',
     'seal.sealing._seal_documents.2': '无法确定年份（缺少成文日期 date）',
     'seal.sealing._message.1': '合并请求 !{n}：{title}',

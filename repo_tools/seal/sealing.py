@@ -23,6 +23,7 @@ from repo_tools.seal import numbering
 from repo_tools.workflow.issuing import signed_fields, typed_signer_problem
 from repo_tools.workflow.steps import Workflow
 from repo_tools.workflow.steps import judge as judge_workflow
+from repo_tools.workflow.vocabulary import STEP_NAMES
 
 SEALED_KEYS = ("number", "sealed_on", "signer", "date")  # signer, date: from the 签发 (workflow/issuing.py)
 MAX_ATTEMPTS = 30
@@ -181,9 +182,9 @@ def merge(city: City, unit: str, n: int, actor: str, code: str | None = None) ->
 
 def _require_steps(n: int, flow: Workflow, reg) -> None:  # type: ignore[no-untyped-def]
     """The 会签, 签发 and 复核 a document needs before the seal, in order; the first missing is named."""
-    missing = [m for m in flow.missing(reg) if not m.startswith((say("seal.sealing._require_steps.1"), say("seal.sealing._require_steps.2")))]
+    missing = [(step, text) for step, text in flow.missing_steps(reg) if step not in ("approve", "reject")]
     if missing:
-        raise Refused("merge-step-missing", n=n, step=missing[0].split("：", 1)[0], detail="；".join(missing))
+        raise Refused("merge-step-missing", n=n, step=STEP_NAMES[missing[0][0]], detail="；".join(text for _, text in missing))
     for doc in flow.documents:
         problem = typed_signer_problem(doc.meta, flow)
         if problem:

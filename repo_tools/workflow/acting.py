@@ -65,10 +65,8 @@ def _push_tag(city: City, unit: str, actor: str, name: str, target: str, message
 
 def order_missing(flow: Workflow, kind: str, registry) -> list[str]:  # type: ignore[no-untyped-def]
     """The earlier steps still missing before `kind` may be taken (核稿 → 会签 → 签发 → 复核)."""
-    before = {STEP_NAMES[step] for step in {"sign-off": ("approve", "reject", "countersign"),
-                                            "check": ("approve", "reject", "countersign", "sign-off")}[kind]}
-    return [m for m in flow.missing(registry, for_new_sign_off=kind == "sign-off")
-            if m.split("：", 1)[0] in before]
+    before = {"sign-off": ("approve", "reject", "countersign"), "check": ("approve", "reject", "countersign", "sign-off")}[kind]
+    return [text for step, text in flow.missing_steps(registry, for_new_sign_off=kind == "sign-off") if step in before]
 
 
 def sign_off(city: City, unit: str, n: int, actor: str, opinion: str, on: date | None = None,

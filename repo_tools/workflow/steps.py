@@ -146,27 +146,31 @@ class Workflow:
         return [u for u in self.joint if u not in self.countersigns]
 
     def missing(self, registry: Registry, for_new_sign_off: bool = False) -> list[str]:
-        """What still stands before the seal, in the order of the steps (Chinese, for people).
-        `for_new_sign_off`: a 会签 taken after an earlier 签发 counts for the 签发 about to be made."""
-        out: list[str] = []
+        """What still stands before the seal, in the order of the steps (Chinese, for people)."""
+        return [text for _, text in self.missing_steps(registry, for_new_sign_off)]
+
+    def missing_steps(self, registry: Registry, for_new_sign_off: bool = False) -> list[tuple[str, str]]:
+        """(step, what is missing) in the order of the steps; the step as data (a key of STEP_NAMES), so
+        callers choose by step, never by the sentence. `for_new_sign_off`: a 会签 taken after an earlier
+        签发 counts for the 签发 about to be made."""
+        out: list[tuple[str, str]] = []
         have, need = len(self.status.approvals), self.status.required
         if have < need:
-            out.append(say("workflow.steps.missing.1",
-                           value=need - have, have=have, need=need))
+            out.append(("approve", say("workflow.steps.missing.1",
+                           value=need - have, have=have, need=need)))
         for v in self.status.rejections:
-            out.append(say("workflow.steps.missing.2", reviewer=v.reviewer, opinion=v.opinion))
+            out.append(("reject", say("workflow.steps.missing.2", reviewer=v.reviewer, opinion=v.opinion)))
         if not self.documents:
             return out
         signed = {s.unit for s in self.steps if s.kind == "countersign" and s.counts} if for_new_sign_off else set()
         for unit_id in [u for u in self.countersigns_missing if u not in signed]:
             unit = registry.unit(unit_id)
-            out.append(say("workflow.steps.missing.3",
-                           value=unit.name if unit else unit_id, unit_id=unit_id))
+            out.append(("countersign", say("workflow.steps.missing.3", value=unit.name if unit else unit_id, unit_id=unit_id)))
         if self.sign_off is None:
             who = "、".join(allowed_signers(self.unit, [d.type for d in self.documents])) or say("workflow.steps.missing.4")
-            out.append(say("workflow.steps.missing.5", who=who))
+            out.append(("sign-off", say("workflow.steps.missing.5", who=who)))
         if self.unit.check_required and self.check is None:
-            out.append(say("workflow.steps.missing.6"))
+            out.append(("check", say("workflow.steps.missing.6")))
         return out
 
     def signer_names(self) -> list[str]:
