@@ -425,7 +425,7 @@ LOG_TEXT: dict[str, str] = {
 }
 
 
-def say(key: str, **fields: object) -> str:
+def say(key: str, /, **fields: object) -> str:
     """The sentence `key` (`<concern>.<module>.<function>.<n>`) with its fields filled in.
 
     Said without fields, the template is returned as written (it may itself be a template that

@@ -150,3 +150,8 @@ def test_say_fills_fields_and_refuses_unknown_ids() -> None:
     assert "★" in rendered and not re.search(r"\{\w+\}", rendered)
     with pytest.raises(KeyError):
         messages.say("archive.no-such-sentence")
+
+
+def test_a_field_may_be_called_key() -> None:
+    """`say`'s own id is positional-only, so a template's field may be named `key` (site listings are)."""
+    assert "2013" in messages.say("site.pages.listings.6", key="2013")
