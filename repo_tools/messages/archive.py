@@ -105,7 +105,6 @@ TEXT: dict[str, str] = {
     'archive.packages.unit_of_actor.2': '请检查用户标识（oa user list）。',
     'archive.retention.retention_for.1': '保管期限表逐件指定（{schedule_path}）',
     'archive.retention.retention_for.2': '保管期限表：信息',
-    'archive.retention.retention_for.3': '通知',
     'archive.retention.retention_for.5': '保管期限表：印发规范性文件的{doc_type}',
     'archive.retention.retention_for.6': '保管期限表：文种“{doc_type}”',
     'archive.retention.retention_for.7': '保管期限表：默认',

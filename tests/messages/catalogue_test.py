@@ -125,6 +125,22 @@ def test_every_said_id_is_in_the_catalogue() -> None:
     assert not missing, f"ids said in code but missing from repo_tools/messages/: {missing}"
 
 
+# ids said by a computed name: the body each 文种 starts from, by its slug (documents/drafting.BODIES)
+COMPUTED_IDS = ("documents.drafting.body.",)
+
+
+def test_every_sentence_of_the_catalogue_is_said() -> None:
+    """No sentence is left behind when its code goes: each id appears in the code that says it."""
+    import importlib
+    import pkgutil
+
+    said = _said_ids()
+    unsaid = [key for module in pkgutil.iter_modules(messages.__path__)
+              for key in importlib.import_module(f"repo_tools.messages.{module.name}").TEXT
+              if key not in said and not key.startswith(COMPUTED_IDS)]
+    assert not unsaid, f"sentences no code says (remove them): {unsaid}"
+
+
 def test_every_template_gets_the_fields_it_names() -> None:
     """A `say(id, a=..., b=...)` call gives every field its template names (checked without running it)."""
     formatter = string.Formatter()
