@@ -1,6 +1,7 @@
 """Move Chinese sentences written inline in `repo_tools/<concern>/` into the catalogue.
 
     python scripts/catalogue_sentences.py CONCERN [--keep NAME,NAME] [FILE...]
+    python scripts/catalogue_sentences.py --prune      # drop sentences no code says any more
 
 Every string literal or f-string of the concern's modules that holds a Chinese character
 (docstrings, vocabulary modules and the catalogue itself aside) becomes `say("<id>", field=...)`
@@ -205,7 +206,31 @@ def dump(catalogue: Path, concern: str, table: dict[str, str]) -> None:
     catalogue.write_text(head + body + "}\n", encoding="utf-8")
 
 
+# ids said by a computed name (as in tests/messages/catalogue_test.py)
+COMPUTED_IDS = ("documents.drafting.body.",)
+
+
+def prune() -> None:
+    """Drop the catalogue's sentences that no `say("<id>")` in the package names (after a merge
+    removed the code that said them)."""
+    said = set()
+    for path in ROOT.rglob("*.py"):
+        if "messages" not in path.parts:
+            said |= set(re.findall(r'say\(\s*"([^"]+)"', path.read_text(encoding="utf-8")))
+    for catalogue in sorted((ROOT / "messages").glob("*.py")):
+        if catalogue.name == "__init__.py":
+            continue
+        table = load(catalogue)
+        kept = {k: v for k, v in table.items() if k in said or k.startswith(COMPUTED_IDS)}
+        if len(kept) != len(table):
+            dump(catalogue, catalogue.stem, kept)
+            print(f"{len(table) - len(kept):4} unsaid sentences dropped from {catalogue}")
+
+
 def main() -> None:
+    if sys.argv[1:] == ["--prune"]:
+        prune()
+        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("concern")
     parser.add_argument("files", nargs="*", type=Path)

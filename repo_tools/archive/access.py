@@ -9,17 +9,54 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
 from repo_tools import timeutil
 from repo_tools.archive.packages import find_item
 from repo_tools.archive.vocabulary import ARCHIVE_TAG, BASIS, NAME, NUMBER, PACKAGE, READ_AT_LOCAL, READER, REASON, REFERENCE, TITLE, UNIT
 from repo_tools.city import City
 from repo_tools.git.push import SignatureVerifier
-from repo_tools.git.repo import ObjectReader, Scratch, clean_env, git, parse_commit, rev_parse
+from repo_tools.git.repo import ObjectReader, Scratch, clean_env, diff_trees, git, parse_commit, rev_parse
+from repo_tools.identity.judgement import may_sign
 from repo_tools.log import eventlog
 from repo_tools.messages import Refused, say
+from repo_tools.registry.records import RecordError
 
 REGISTER_BRANCH = "archive-register"
 REGISTER_REF = f"refs/heads/{REGISTER_BRANCH}"
+ACCESS_WHAT = say("archive.access.module.1")
+
+
+class AccessRecord(BaseModel):
+    """One `archive/access/<year>/<time>-<user>.json`: its keys are the register's own column
+    names (Chinese), as the file and `oa archive register` show them."""
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    reference: str = Field(alias=REFERENCE, min_length=1)
+    title: str | None = Field(default=None, alias=TITLE)
+    number: str | None = Field(default=None, alias=NUMBER)
+    package: str = Field(alias=PACKAGE)
+    tag: str = Field(alias=ARCHIVE_TAG)
+    reader: str = Field(alias=READER, min_length=1)
+    name: str = Field(alias=NAME)
+    unit: str = Field(alias=UNIT)
+    reason: str = Field(alias=REASON, min_length=1)
+    local_time: str = Field(alias=READ_AT_LOCAL)
+    basis: str = Field(alias=BASIS)
+
+
+def parse_access(data: bytes | None, path: str) -> AccessRecord:
+    """An access record read from the register branch; RecordError names the file and field."""
+    try:
+        value = json.loads((data or b"").decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise RecordError(ACCESS_WHAT, path, say("archive.access.parse_access.1", value=str(exc)[:80])) from exc
+    if not isinstance(value, dict):
+        raise RecordError(ACCESS_WHAT, path, say("archive.access.parse_access.2"))
+    try:
+        return AccessRecord.model_validate(value)
+    except ValidationError as exc:
+        raise RecordError(ACCESS_WHAT, path, exc) from exc
 
 
 def access(city: City, reader_id: str, reference: str, reason: str) -> dict[str, Any]:
@@ -43,6 +80,7 @@ def access(city: City, reader_id: str, reference: str, reason: str) -> dict[str,
               REASON: reason.strip(), READ_AT_LOCAL: timeutil.iso(moment),
               BASIS: say("archive.access.access.3")}
     path = f"archive/access/{moment.year}/{moment.strftime('%Y%m%dT%H%M%S%f')}-{reader_id}.json"
+    AccessRecord.model_validate(record)  # what is written is what the register reads back
     data = (json.dumps(record, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     signer = city.signer(reader_id, registry)
     with Scratch(city.unit_repo(unit_id), signer, branch=REGISTER_BRANCH) as scratch:
@@ -67,6 +105,7 @@ def register(city: City, unit_id: str | None = None) -> list[dict[str, Any]]:
         if not repo.exists() or rev_parse(repo, REGISTER_REF, env=clean_env()) is None:
             continue
         out = git("log", "--reverse", "--format=%H", REGISTER_REF, cwd=repo, env=clean_env())
+        changes = diff_trees(repo, [(oid, None) for oid in out.split()], env=clean_env())  # one process
         with ObjectReader(repo, env=clean_env()) as reader:
             for oid in out.split():
                 got = reader.read(oid)
@@ -74,19 +113,15 @@ def register(city: City, unit_id: str | None = None) -> list[dict[str, Any]]:
                     continue
                 commit = parse_commit(oid, got[2])
                 check = verifier.check(oid, commit.payload, commit.signature)
-                parent = commit.parents[0] if commit.parents else None
-                args = ["diff-tree", "-r", "--name-only", "--no-commit-id", "-z"]
-                args += [parent, oid] if parent else ["--root", oid]
-                for path in filter(None, git(*args, cwd=repo, env=clean_env()).split("\0")):
-                    try:
-                        record = json.loads((reader.blob(f"{oid}:{path}") or b"").decode("utf-8"))
-                    except (UnicodeDecodeError, json.JSONDecodeError):
-                        continue
+                for path in (c.path for c in changes.get(oid, []) if c.blob):
+                    record = parse_access(reader.blob(f"{oid}:{path}"), f"{REGISTER_BRANCH}:{path}")
                     entries.append({
-                        "unit": unit, "item": record.get(REFERENCE), "title": record.get(TITLE),
-                        "reader": record.get(READER), "name": record.get(NAME), "reason": record.get(REASON),
+                        "unit": unit, "item": record.reference, "title": record.title,
+                        "reader": record.reader, "name": record.name, "reason": record.reason,
                         "trusted_time": times.get(oid), "commit": oid, "path": path,
                         "signature_valid": bool(check.valid and check.holder
-                                                and check.holder.id == record.get(READER)),
+                                                and check.holder.id == record.reader
+                                                and may_sign(registry, check.holder, unit,
+                                                             timeutil.parse(times.get(oid))).counts),
                     })
     return entries

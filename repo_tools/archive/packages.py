@@ -146,6 +146,7 @@ from repo_tools.git.repo import (
     parse_tag,
 )
 from repo_tools.identity import keys
+from repo_tools.identity.judgement import may_sign
 from repo_tools.log import eventlog
 from repo_tools.messages import Refused, say
 from repo_tools.registry.records import Registry
@@ -405,17 +406,15 @@ class Provenance:
         trusted = self.times.get(oid)
         holder = check.holder
         moment = timeutil.parse(trusted) if trusted else None
-        valid = bool(check.valid and holder and moment and holder.key.valid_at(moment))
+        # The one judgement (`identity.judgement`); a received item is signed by its sender.
+        verdict = may_sign(self.registry, holder, self.unit_id, moment, inbox=True)
+        valid = bool(check.valid and verdict.counts)
         if not check.valid:
             result = check.detail
-        elif holder is None:
-            result = say("archive.packages.signature.2")
-        elif moment is None:
-            result = say("archive.packages.signature.3")
-        elif not valid:
-            result = say("archive.packages.signature.4")
         else:
-            result = VALID
+            result = {"ok": VALID, "unknown-key": say("archive.packages.signature.2"),
+                      "no-time": say("archive.packages.signature.3"),
+                      "window": say("archive.packages.signature.4")}.get(verdict.code, verdict.reason)
         return {OBJECT: oid, OBJECT_TYPE: got[1], PURPOSE: role,
                 SIGNER: holder.name if holder else None,
                 SIGNER_ID: holder.id if holder else None,
@@ -462,7 +461,7 @@ class Provenance:
         return {"commit": commit_oid, "signatures": signatures, "seal": seal, "approvals": approvals,
                 "steps": steps,
                 "history": history, "trusted_time": self.times.get(commit_oid or ""),
-                "merge_request": (trailers.get("Merge-Request") or [None])[0]}
+                "merge_request": next(iter(trailers.get("Merge-Request") or []), None)}
 
     def document_report(self, item: Item) -> dict[str, Any]:
         """The verification module's report on a document on main (BRIEF "Verification")."""

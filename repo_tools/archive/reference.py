@@ -9,8 +9,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from repo_tools.archive.vocabulary import RETENTION_NAMES
-
 CATEGORY = "WS"  # 文书
 
 REFERENCE = re.compile(
@@ -36,10 +34,6 @@ class ArchiveReference:
     def group(self) -> tuple[str, int, str, str]:
         """The numbering group: item numbers restart for each (fonds, year, retention, 机构)."""
         return (self.fonds, self.year, self.retention, self.org)
-
-    @property
-    def retention_name(self) -> str:
-        return RETENTION_NAMES[self.retention]
 
 
 def parse(text: str) -> ArchiveReference | None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -232,7 +233,7 @@ def show_document(console: Console, row: dict[str, Any], meta: dict[str, Any], b
         console.print(say("cli.transmit_commands.show_document.5") + "，".join(map(str, cc if isinstance(cc, list) else [cc])) + "。")
     if meta.get("printed_by"):
         printed_on = meta.get("printed_on")
-        when = timeutil.chinese_date(printed_on) + say("cli.transmit_commands.show_document.6") if hasattr(printed_on, "year") else ""
+        when = timeutil.chinese_date(printed_on) + say("cli.transmit_commands.show_document.6") if isinstance(printed_on, date) else ""
         console.print(f" {meta['printed_by']}    {when}")
     if files:
         console.print(say("cli.transmit_commands.show_document.7", value_join="、".join(files)))

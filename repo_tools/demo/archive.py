@@ -81,7 +81,7 @@ def run(state: DemoState) -> None:
                    year=YEAR, items=data['items'], value_join='、'.join('refs/tags/' + p.tag for p in done)))
 
 
-def _regulation(state: DemoState, done: list[Package]) -> tuple[Package, dict]:  # type: ignore[type-arg]
+def _regulation(state: DemoState, done: list[Package]) -> tuple[Package, dict]:
     """The package and row holding the sealed regulation of 2013 (the review chapter's
     `facts["sealed"]`); it is the item the chapter exports, consults and shows."""
     for sealed in state.facts.get("sealed", []):
@@ -99,7 +99,7 @@ def _regulation(state: DemoState, done: list[Package]) -> tuple[Package, dict]: 
     raise RuntimeError(say("demo.archive._regulation.3"))
 
 
-def _show_refusal(state: DemoState, unit: str, user: str, item: dict) -> None:  # type: ignore[type-arg]
+def _show_refusal(state: DemoState, unit: str, user: str, item: dict) -> None:
     """A change to an archived file on `main` is refused by the server."""
     city = state.city
     path = f"{item['source']}/index.md"

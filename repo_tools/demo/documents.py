@@ -9,9 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import yaml
-
 from repo_tools.demo.state import DemoState
+from repo_tools.documents import frontmatter
 from repo_tools.documents.render import render_pdf
 from repo_tools.documents.vocabulary import REQUEST
 from repo_tools.git.clone import clone
@@ -37,7 +36,7 @@ def run(state: DemoState) -> None:
     state.chapter(say("demo.documents.run.1"))
     sample = state.sample
     reg = state.city.registry()
-    authors = {}
+    authors: dict[str, str] = {}
     for person in sample["people"]:
         if "author" in person["roles"]:
             authors.setdefault(person["unit"], person["id"])
@@ -97,14 +96,16 @@ def run(state: DemoState) -> None:
     if lagov_work is not None:
         out = state.root / "print" / "oa-measures-draft.pdf"
         draft_dir = state.content / "documents" / "lagov" / "2013" / REGULATION
-        render_pdf(draft_dir, out, reg.unit("lagov").name if reg.unit("lagov") else None)
+        render_pdf(draft_dir, out, lagov.name if (lagov := reg.unit("lagov")) else None)
         state.facts["regulation_draft_pdf"] = out
         state.ok(say("demo.documents.run.7", out=out))
         state.fact(say("demo.documents.run.8", out=out))
 
 
 def _meta(folder: Path) -> dict:
-    return dict(yaml.safe_load((folder / "index.md").read_text(encoding="utf-8").split("---")[1]))
+    """The sample's front matter, read by the one loader (`documents.frontmatter`)."""
+    meta, _ = frontmatter.split((folder / "index.md").read_text(encoding="utf-8"))
+    return dict(meta)
 
 
 def _type(folder: Path) -> str:

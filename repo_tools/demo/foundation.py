@@ -82,5 +82,5 @@ def run(state: DemoState) -> None:
     state.fact(say("demo.foundation.run.16"))
 
 
-def _size(work) -> int:  # type: ignore[no-untyped-def]
+def _size(work) -> int:
     return (work / "bulletins" / say("demo.foundation._size.1") / "2013-03-26-oa-trial-run" / "photo.jpg").stat().st_size

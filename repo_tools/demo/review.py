@@ -111,7 +111,7 @@ def _issuing_steps(state: DemoState, draft: dict, unit: str, n: int, custodian: 
     for co in flow.countersigns_missing:
         co_rec = reg.unit(co)
         leader = co_rec.leader if co_rec else None
-        if not leader:
+        if not leader or co_rec is None:
             continue
         acting.countersign(city, leader, n, say("demo.review._issuing_steps.1"), from_unit=unit, on=on)
         state.ok(say("demo.review._issuing_steps.2",

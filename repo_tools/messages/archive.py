@@ -125,4 +125,7 @@ TEXT: dict[str, str] = {
     'archive.stats_svg.render.9': '依据第三十八条：档案部门按年度统计电子公文、信息和材料的保管、归档情况。',
     'archive.stats_svg._size.1': '{n} 字节',
     'archive.packages.file_format.6': '无扩展名',
+    'archive.access.module.1': '调阅登记记录',
+    'archive.access.parse_access.1': '不是有效的 JSON（{value}）',
+    'archive.access.parse_access.2': '文件内容必须是 JSON 映射',
 }

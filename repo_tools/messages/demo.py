@@ -202,7 +202,6 @@ TEXT: dict[str, str] = {
     'demo.site.run.4': '生成单位 {unit} 读者范围的网站：{items} 项内容 → {unit_site}',
     'demo.site.run.5': '网站已生成，但各单位 main 上尚无已发布的公文或信息（审核与盖章章节未运行）',
     'demo.site.run.6': '单位 {unit} 的收文登记簿与发文登记簿只在本单位网站中生成：{registers}（全员网站中{value}登记簿）',
-    'demo.site.run.7': '档案目录 {len_catalogues} 页（限定范围的题名不公开）、年度统计图 {len_charts} 页：{site_dir}/archive/',
     'demo.site.run.8': '公文 {number}：{page_path}',
     'demo.site.run.9': '网站目录：{site_dir}（原子发布：符号链接指向最新一代）；浏览：oa serve --city {root}，或 oa demo --serve；地址 http://127.0.0.1:8000/',
     'demo.site.run.10': '网站地址：file://{site_dir}/index.html  （oa serve 后为 http://127.0.0.1:8000/）',
@@ -243,4 +242,6 @@ TEXT: dict[str, str] = {
     'demo.portal.run.16': '竟有',
     'demo.site.run.11': '没有',
     'demo.site.run.12': '竟有',
+    'demo.site.run.13': '单位 {unit} 的收文、发文与档案调阅登记簿在本单位的叠加层中（登录门户的本单位人员可见）：{overlay_registers}',
+    'demo.site.run.14': '档案目录 {len_catalogues} 页（只列全员可见的条目；限定范围的条目在其读者的叠加层中）、年度统计图 {len_charts} 页：{site_dir}/archive/',
 }

@@ -34,8 +34,6 @@ TEXT: dict[str, str] = {
     'site.pages.listings.7': '按{names}浏览',
     'site.pages.listings.8': '首页',
     'site.pages.listings.9': '搜索',
-    'site.records.module.1': '（限定范围，不公开题名）',
-    'site.records.register_plans.1': '收文登记簿与发文登记簿',
     'site.records.archive_plans.1': '{year} 年度电子档案统计',
     'site.records.archive_plans.2': '档案目录与统计',
     'site.rendering._join.1': '生成网站的工作进程意外退出',
@@ -45,4 +43,9 @@ TEXT: dict[str, str] = {
     'site.search.index_bundle.1': '要建立索引的页面不存在：{url}',
     'site.search.index_bundle.2': '暂无已发布的公文和信息',
     'site.serve.serve.1': '网站地址：http://{host}:{server_address_1}/  （按 Ctrl-C 停止）',
+    'site.overlays.entries_json.1': '登记簿',
+    'site.records.module.11': '调阅时间（可信时间）',
+    'site.records.module.12': '签名',
+    'site.records.registers_plan.2': '未能验证',
+    'site.records.registers_plan.3': '收文、发文与调阅登记簿',
 }

@@ -56,4 +56,9 @@ TEXT: dict[str, str] = {
     'transmit.deliveries.module.11': '接收单位',
     'transmit.deliveries.module.12': '发送人',
     'transmit.deliveries.module.13': '签收时间',
+    'transmit.deliveries._seal_signature_problem.4': '盖章合并的印章签名无效：{reason}',
+    'transmit.records.module.1': '传输记录',
+    'transmit.records.module.2': '收文办理记录',
+    'transmit.records._mapping.1': '不是有效的 YAML（{value}）',
+    'transmit.records._mapping.2': '文件内容必须是 YAML 映射',
 }

@@ -9,27 +9,111 @@ Layout of `registry.git` (branch `main`):
 """
 from __future__ import annotations
 
+import functools
+import hashlib
+import json
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
 
 from repo_tools import timeutil
+from repo_tools.git.atomic import write_atomic
 from repo_tools.git.repo import ObjectReader, clean_env, list_tree, rev_parse
-from repo_tools.messages import say
+from repo_tools.messages import Refused, say
 from repo_tools.registry.vocabulary import ROLE_NAMES as ROLE_NAMES
 from repo_tools.registry.vocabulary import STATUS_NAMES as STATUS_NAMES
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
 
 ROLES = ("author", "reviewer", "seal-custodian", "clerk", "archivist", "admin")
 EGOV = "egov"
 
 
+# Registry records are dataclasses validated by pydantic where they are read (`load_record`,
+# `Registry.load`): a malformed file is refused naming the file and the field (`RecordError`).
+# pydantic validates them through a TypeAdapter made on first use, and a registry commit once
+# validated is kept (`Registry.load`'s cache), so the hook, which reads the registry on every
+# push, neither imports pydantic nor parses YAML for a commit already read.
+RECORD = {"extra": "forbid"}  # pydantic's ConfigDict for these dataclasses (`__pydantic_config__`)
+TIME_FIELDS = ("valid_from", "revoked_at", "compromised_since", "removed_at", "destroyed_at", "created_at",
+               "deregistered_at")
+
+
+def _iso(value: Any) -> Any:
+    """A time read from YAML as a date or datetime (unquoted) keeps its ISO text."""
+    if isinstance(value, datetime):
+        return timeutil.iso(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _times_as_text(data: Any) -> Any:
+    """The record with every time field as ISO text, nested key records included."""
+    if isinstance(data, dict):
+        return {k: _iso(v) if k in TIME_FIELDS else _times_as_text(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_times_as_text(v) for v in data]
+    return data
+
+
+@functools.cache
+def _adapter(model: Any) -> Any:
+    from pydantic import TypeAdapter  # only when a record is read from YAML (see above)
+    return TypeAdapter(model)
+
+
+class RecordError(Refused):
+    """A record file that does not parse as its model: which file, which field, what is wrong."""
+
+    def __init__(self, what: str, path: str, error: ValidationError | str) -> None:
+        field_name, detail = ("", error) if isinstance(error, str) else field_problem(error)
+        self.path, self.field, self.detail = path, field_name, detail
+        super().__init__("record-invalid", what=what, path=path, field=field_name or say("registry.records.__init__.1"), detail=detail)
+
+
+def field_problem(exc: ValidationError) -> tuple[str, str]:  # noqa: F821 - a pydantic error
+    """(dotted field, what is wrong in Chinese) of a record's first validation error."""
+    error = exc.errors()[0]
+    loc = ".".join(str(p) for p in error["loc"]) or "?"
+    kind = error["type"]
+    detail = {
+        "missing": say("registry.records.field_problem.1"),
+        "string_type": say("registry.records.field_problem.2"),
+        "list_type": say("registry.records.field_problem.3"),
+        "int_type": say("registry.records.field_problem.4"),
+        "int_parsing": say("registry.records.field_problem.4"),
+        "dict_type": say("registry.records.field_problem.5"),
+        "bool_type": say("registry.records.field_problem.6"),
+        "bool_parsing": say("registry.records.field_problem.6"),
+        "extra_forbidden": say("registry.records.field_problem.7"),
+        "literal_error": say("registry.records.field_problem.8"),
+        "unexpected_keyword_argument": say("registry.records.field_problem.7"),
+    }.get(kind, say("registry.records.field_problem.9", msg=error["msg"]))
+    return loc, detail
+
+
+def validated(model: Any, data: Any, what: str, path: str) -> Any:
+    """`model` from a record file's mapping, or RecordError naming the file and the field."""
+    from pydantic import ValidationError
+
+    if not isinstance(data, dict):
+        raise RecordError(what, path, say("registry.records.validated.1"))
+    try:
+        return _adapter(model).validate_python(_times_as_text(data))
+    except ValidationError as exc:
+        raise RecordError(what, path, exc) from exc
+
+
 @dataclass
 class KeyRecord:
     """One key of a person or a seal, with the window in which it may sign."""
+
     fingerprint: str
     valid_from: str
     revoked_at: str | None = None
@@ -66,13 +150,11 @@ class Person:
         live = [k for k in self.keys if k.revoked_at is None]
         return live[-1] if live else None
 
-    def has_role(self, role: str) -> bool:
-        return role in self.roles
-
 
 @dataclass
 class Seal:
     """An electronic seal (电子印章) of a unit: its key and who keeps it (Art. 17-23)."""
+
     id: str
     unit: str
     key: KeyRecord
@@ -104,7 +186,7 @@ class Unit:
     check_required: bool = False
     # Art. 9: the names the unit carried, each {"name", "from"} (a date), oldest first; the
     # unit's life ends with deregistration, its archives handed to a unit or to the archives.
-    names: list[dict[str, str]] = field(default_factory=list)
+    names: list[dict[str, Any]] = field(default_factory=list)
     superior: str | None = None
     merged_from: list[str] = field(default_factory=list)
     merged_into: str | None = None
@@ -124,40 +206,87 @@ class Unit:
         return chosen
 
 
+for _model in (KeyRecord, Person, Seal, Unit):
+    _model.__pydantic_config__ = RECORD  # type: ignore[attr-defined]
+
+# The validated-registry files change name with the records' fields (a new field: read afresh).
+_SHAPE = hashlib.sha256(repr([list(m.__dataclass_fields__) for m in (KeyRecord, Person, Seal, Unit)]).encode()).hexdigest()[:12]
+
+
+def _validated_file(repo: str | Path, commit: str) -> Path:
+    return Path(repo) / "oa-validated" / f"{commit}-{_SHAPE}.json"
+
+
 @dataclass(frozen=True)
 class KeyHolder:
     """Who a key belongs to in the registry: a person or a unit seal."""
+
     kind: Literal["person", "seal"]
-    id: str            # person id or seal id
+    id: str  # person id or seal id
     unit: str
     key: KeyRecord
     name: str
 
 
-def _load_yaml(data: bytes) -> dict[str, Any]:
-    value = yaml.safe_load(data.decode("utf-8")) or {}
-    if not isinstance(value, dict):
-        raise ValueError(say("registry.records._load_yaml.1"))
-    return value
-
-
 def person_from_dict(data: dict[str, Any]) -> Person:
+    """A person from a mapping already validated (`load_record`) or about to be (the hook's
+    `records_valid` judges the same push)."""
     keys = [KeyRecord(**k) for k in data.get("keys", [])]
-    return Person(id=data["id"], name=data["name"], unit=data["unit"], roles=list(data.get("roles", [])),
-                  status=data.get("status", "active"), keys=keys, email=data.get("email", ""),
-                  history=list(data.get("history", [])), removed_at=data.get("removed_at"))
+    return Person(
+        id=data["id"],
+        name=data["name"],
+        unit=data["unit"],
+        roles=list(data.get("roles", [])),
+        status=data.get("status", "active"),
+        keys=keys,
+        email=data.get("email", ""),
+        history=list(data.get("history", [])),
+        removed_at=data.get("removed_at"),
+    )
 
 
 def seal_from_dict(data: dict[str, Any]) -> Seal:
-    return Seal(id=data["id"], unit=data["unit"], key=KeyRecord(**data["key"]),
-                custodian=data.get("custodian"), status=data.get("status", "active"),
-                destroyed_at=data.get("destroyed_at"),
-                destruction_witnesses=list(data.get("destruction_witnesses", [])))
+    return Seal(
+        id=data["id"],
+        unit=data["unit"],
+        key=KeyRecord(**data["key"]),
+        custodian=data.get("custodian"),
+        status=data.get("status", "active"),
+        destroyed_at=data.get("destroyed_at"),
+        destruction_witnesses=list(data.get("destruction_witnesses", [])),
+    )
 
 
 def unit_from_dict(data: dict[str, Any]) -> Unit:
+    # Keys of older versions are ignored (a unit record outlives the code that wrote it);
+    # every known key is validated.
     known = {f for f in Unit.__dataclass_fields__}
     return Unit(**{k: v for k, v in data.items() if k in known})
+
+
+# What each registry folder holds, for RecordError's messages.
+RECORD_KINDS = {"units/": say("registry.records.module.1"), "people/": say("registry.records.module.2"), "seals/": say("registry.records.module.3")}
+
+
+def load_record(path: str, data: bytes) -> Unit | Person | list[Seal]:
+    """One registry file (units/, people/, seals/) as its model; RecordError names the file
+    and the field when it is malformed."""
+    what = next((name for prefix, name in RECORD_KINDS.items() if path.startswith(prefix)), say("registry.records.load_record.1"))
+    try:
+        value = yaml.safe_load(data.decode("utf-8")) or {}
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise RecordError(what, path, say("registry.records.load_record.2", value=str(exc)[:80])) from exc
+    if not isinstance(value, dict):
+        raise RecordError(what, path, say("registry.records.load_record.3"))
+    if path.startswith("units/"):
+        known = set(Unit.__dataclass_fields__)
+        return validated(Unit, {k: v for k, v in value.items() if k in known}, what, path)
+    if path.startswith("people/"):
+        return validated(Person, value, what, path)
+    seals = value.get("seals", [])
+    if not isinstance(seals, list):
+        raise RecordError(what, path, say("registry.records.load_record.4"))
+    return [validated(Seal, s, what, say("registry.records.load_record.5", path=path, i=i)) for i, s in enumerate(seals, start=1)]
 
 
 def dump(obj: Any) -> bytes:
@@ -167,13 +296,13 @@ def dump(obj: Any) -> bytes:
 
 
 def dump_seals(seals: list[Seal]) -> bytes:
-    return yaml.safe_dump({"seals": [asdict(s) for s in seals]}, allow_unicode=True,
-                          sort_keys=False).encode("utf-8")
+    return yaml.safe_dump({"seals": [asdict(s) for s in seals]}, allow_unicode=True, sort_keys=False).encode("utf-8")
 
 
 @dataclass
 class Registry:
     """A read-only view of the registry at one commit."""
+
     commit: str | None
     units: dict[str, Unit] = field(default_factory=dict)
     people: dict[str, Person] = field(default_factory=dict)
@@ -182,11 +311,48 @@ class Registry:
 
     @classmethod
     def load(cls, repo: str | Path, rev: str = "refs/heads/main") -> Registry:
+        """The registry at `rev`, every record validated; a commit once validated is read back
+        from `<repo>/oa-validated/` (commits never change), without YAML or pydantic."""
         env = clean_env()
         commit = rev_parse(repo, rev, env=env)
         reg = cls(commit)
         if commit is None:
             return reg
+        kept = _validated_file(repo, commit)
+        try:
+            return cls.from_validated(commit, json.loads(kept.read_text(encoding="utf-8")))
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+        reg = cls._read(repo, commit)
+        try:
+            write_atomic(kept, json.dumps(reg.validated(), ensure_ascii=False).encode("utf-8"))
+        except OSError:
+            pass  # a reader without write access to the repository: it validates every time
+        return reg
+
+    def validated(self) -> dict[str, Any]:
+        return {
+            "units": [asdict(u) for u in self.units.values()],
+            "people": [asdict(p) for p in self.people.values()],
+            "seals": {u: [asdict(s) for s in seals] for u, seals in self.seals.items()},
+            "key_files": self.key_files,
+        }
+
+    @classmethod
+    def from_validated(cls, commit: str, data: dict[str, Any]) -> Registry:
+        reg = cls(commit, key_files=dict(data["key_files"]))
+        for unit in data["units"]:
+            reg.units[unit["id"]] = Unit(**unit)
+        for person in data["people"]:
+            reg.people[person["id"]] = person_from_dict(person)
+        for unit_id, seals in data["seals"].items():
+            reg.seals[unit_id] = [seal_from_dict(s) for s in seals]
+        return reg
+
+    @classmethod
+    def _read(cls, repo: str | Path, commit: str) -> Registry:
+        env = clean_env()
+        reg = cls(commit)
         files = list_tree(repo, commit, env=env)
         with ObjectReader(repo, env=env) as reader:
             for path, blob in files.items():
@@ -198,17 +364,15 @@ class Registry:
                 data = reader.blob(blob)
                 if data is None:
                     continue
-                record = _load_yaml(data)
-                if path.startswith("units/"):
-                    unit = unit_from_dict(record)
-                    reg.units[unit.id] = unit
-                elif path.startswith("people/"):
-                    person = person_from_dict(record)
-                    reg.people[person.id] = person
-                elif path.startswith("seals/"):
-                    seals = [seal_from_dict(s) for s in record.get("seals", [])]
-                    if seals:
-                        reg.seals[seals[0].unit] = seals
+                if not path.startswith(tuple(RECORD_KINDS)):
+                    continue
+                loaded = load_record(path, data)
+                if isinstance(loaded, Unit):
+                    reg.units[loaded.id] = loaded
+                elif isinstance(loaded, Person):
+                    reg.people[loaded.id] = loaded
+                elif loaded:
+                    reg.seals[loaded[0].unit] = loaded
         return reg
 
     # Queries -----------------------------------------------------------------------------
@@ -226,16 +390,19 @@ class Registry:
 
     def is_egov_admin(self, person_id: str) -> bool:
         person = self.people.get(person_id)
-        return bool(person and person.unit == EGOV and person.status == "active"
-                    and "admin" in person.roles)
+        return bool(person and person.unit == EGOV and person.status == "active" and "admin" in person.roles)
 
     def is_unit_admin(self, person_id: str, unit_id: str | None = None) -> bool:
         """An active admin of a unit (of `unit_id` when given): Art. 7, 12."""
         person = self.people.get(person_id)
-        return bool(person and person.status == "active" and "admin" in person.roles
-                    and (unit_id is None or person.unit == unit_id)
-                    and self.units.get(person.unit) is not None
-                    and self.units[person.unit].status == "active")
+        return bool(
+            person
+            and person.status == "active"
+            and "admin" in person.roles
+            and (unit_id is None or person.unit == unit_id)
+            and self.units.get(person.unit) is not None
+            and self.units[person.unit].status == "active"
+        )
 
     def active_seal(self, unit_id: str) -> Seal | None:
         live = [s for s in self.seals.get(unit_id, []) if s.status == "active"]

@@ -180,7 +180,7 @@ def merge(city: City, unit: str, n: int, actor: str, code: str | None = None) ->
     raise Refused("usage", detail=say("seal.sealing.merge.10", max_attempts=MAX_ATTEMPTS), remedy=say("seal.sealing.merge.11"))
 
 
-def _require_steps(n: int, flow: Workflow, reg) -> None:  # type: ignore[no-untyped-def]
+def _require_steps(n: int, flow: Workflow, reg) -> None:
     """The 会签, 签发 and 复核 a document needs before the seal, in order; the first missing is named."""
     missing = [(step, text) for step, text in flow.missing_steps(reg) if step not in ("approve", "reject")]
     if missing:
@@ -191,7 +191,7 @@ def _require_steps(n: int, flow: Workflow, reg) -> None:  # type: ignore[no-unty
             raise Refused("merge-signer-typed", path=doc.index, detail=problem)
 
 
-def _seal_documents(repo: Path, scratch: Scratch, unit, folders: list[str], tree: str, main: str,  # type: ignore[no-untyped-def]
+def _seal_documents(repo: Path, scratch: Scratch, unit, folders: list[str], tree: str, main: str,
                     code: str | None, flow: Workflow | None = None, reg=None) -> tuple[dict[str, bytes], list[dict]]:
     """Allocate a number for each document and write it, the seal date, and the 签发人 and 成文日期
     of the signatures into its front matter."""
@@ -228,7 +228,7 @@ def _seal_documents(repo: Path, scratch: Scratch, unit, folders: list[str], tree
     return changes, sealed
 
 
-def _message(n: int, title: str, approvals: list, sealed: list[dict], seal: str | None,  # type: ignore[type-arg]
+def _message(n: int, title: str, approvals: list, sealed: list[dict], seal: str | None,
              flow: Workflow | None = None) -> str:
     head = say("seal.sealing._message.1", n=n, title=title) if title else say("seal.sealing._message.2", n=n)
     if sealed:

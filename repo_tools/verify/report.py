@@ -18,38 +18,27 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from repo_tools import timeutil
 from repo_tools.city import City
 from repo_tools.documents import frontmatter
+from repo_tools.git.atomic import write_atomic
 from repo_tools.git.push import PushCertificate
-from repo_tools.git.repo import ObjectReader, clean_env, git, parse_commit, parse_tag, rev_parse
-from repo_tools.identity import keys
+from repo_tools.git.repo import ObjectReader, ParsedCommit, clean_env, git, parse_commit, parse_tag, rev_parse
+from repo_tools.identity import judgement, keys
 from repo_tools.log import eventlog
 from repo_tools.messages import Refused, say
-from repo_tools.registry.records import ROLE_NAMES, KeyHolder, KeyRecord, Registry
-from repo_tools.verify.vocabulary import KIND_NAMES as KIND_NAMES
+from repo_tools.registry.records import ROLE_NAMES, KeyHolder, Registry
+from repo_tools.verify.cache import JsonStore
 
 UNKNOWN = "unknown"
 PENDING_TEXT = say("verify.report.module.1")
 CACHE_VERSION = "2"  # 2: judged against the registry as it stood at the trusted time
-REASON_TEXT = {
-    "lost": say("verify.report.module.2"),
-    "compromised": say("verify.report.module.3"),
-    "left": say("verify.report.module.4"),
-    "replaced": say("verify.report.module.5"),
-    "damaged": say("verify.report.module.6"),
-    "custodian-change": say("verify.report.module.7"),
-    "unit-change": say("verify.report.module.8"),
-    "destroyed": say("verify.report.module.9"),
-    "deregistered": say("verify.report.module.10"),
-}
+REASON_TEXT = judgement.REASON_TEXT  # the reasons in words (repo_tools/identity/judgement.py)
 
 
 @dataclass
@@ -77,21 +66,9 @@ class Finding:
         return witness.get("status") == "pending"
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-def _window_problem(key: KeyRecord, moment: datetime) -> str | None:
-    """Why `key` could not sign at `moment`, or None when it could."""
-    if key.valid_at(moment):
-        return None
-    start = timeutil.parse(key.valid_from)
-    if start is not None and moment < start:
-        return say("verify.report._window_problem.1", timeutil_iso=timeutil.iso(moment), valid_from=key.valid_from)
-    compromised = timeutil.parse(key.compromised_since)
-    if compromised is not None and moment >= compromised:
-        return say("verify.report._window_problem.2", compromised_since=key.compromised_since)
-    reason = REASON_TEXT.get(key.reason or "", key.reason or say("verify.report._window_problem.3"))
-    return say("verify.report._window_problem.4", revoked_at=key.revoked_at, reason=reason)
+        # By hand, not `asdict`: a unit of 10,000 documents has 60,000 findings, and asdict's
+        # deep copy was a third of a report's time. `witness` is a plain dict already.
+        return {name: getattr(self, name) for name in _FINDING_FIELDS}
 
 
 def role_of(reg: Registry, holder: KeyHolder) -> str:
@@ -104,35 +81,10 @@ def role_of(reg: Registry, holder: KeyHolder) -> str:
     return "、".join(ROLE_NAMES.get(r, r) for r in roles) or say("verify.report.role_of.3")
 
 
-def judge(reg: Registry, unit: str, holder: KeyHolder | None, moment: datetime | None, setup: bool = False, inbox: bool = False) -> tuple[bool, str]:
-    """Whether a cryptographically good signature by `holder` counts for `unit` at `moment`."""
-    if holder is None:
-        return False, say("verify.report.judge.1")
-    if moment is None:
-        return False, say("verify.report.judge.2")
-    if holder.kind == "seal":
-        if holder.unit != unit:
-            other = reg.unit(holder.unit)
-            return False, say("verify.report.judge.3", value=other.name if other else holder.unit)
-    else:
-        person = reg.person(holder.id)
-        in_unit = person is not None and person.unit == unit
-        if not in_unit and not (setup and reg.is_egov_admin(holder.id)) and not inbox:
-            other = reg.unit(holder.unit)
-            return False, say("verify.report.judge.4", name=holder.name, value=other.name if other else holder.unit)
-    problem = _window_problem(holder.key, moment)
-    if problem:
-        return False, problem
-    return True, say("verify.report.judge.5")
-
-
 def _store(path: Path, record: dict[str, Any]) -> None:
     """Write one cache record whole (a reader sees it complete or not at all); the temporary name
     carries the process id because a site build judges in several processes at once."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
-    tmp.replace(path)
+    write_atomic(path, json.dumps(record, ensure_ascii=False).encode("utf-8"))
 
 
 class Verifier:
@@ -146,6 +98,10 @@ class Verifier:
         self.hits = 0
         self.misses = 0
         self.gpg_runs = 0  # signatures gpg actually checked (the rest came from `signatures/`)
+        # One file per unit and registry commit, and one for gpg's verdicts (`verify.cache`);
+        # the per-object files below stay the fallback a worker that never closes still writes.
+        self._verdicts: dict[str, JsonStore] = {}
+        self._sigs = JsonStore(self.cache_dir / "signatures.json")
         self._sealing: dict[Path, dict[str, str]] = {}
         self._readers: dict[Path, ObjectReader] = {}
         self._quorum: Any = None
@@ -187,7 +143,14 @@ class Verifier:
             self._readers[repo] = ObjectReader(repo, env=clean_env())
         yield self._readers[repo]
 
+    def flush(self) -> None:
+        """Write the judgements and gpg verdicts made so far to their one-file stores."""
+        for store in self._verdicts.values():
+            store.flush()
+        self._sigs.flush()
+
     def close(self) -> None:
+        self.flush()
         for reader in self._readers.values():
             reader.close()
         self._readers.clear()
@@ -204,38 +167,57 @@ class Verifier:
             self._sealing[repo] = sealing_index(repo)
         return self._sealing[repo]
 
-    def _cache_file(self, kind: str, unit: str, oid: str, trusted: str) -> Path:
+    def _cache_key(self, kind: str, unit: str, oid: str, trusted: str) -> str:
         # The registry in force for `oid` (`registry_then`) follows from the append-only log and
         # the trusted time, so the key needs no more than the current registry and that time.
         key = "|".join([CACHE_VERSION, self.reg.commit or "", kind, unit, oid, trusted])
-        digest = hashlib.sha256(key.encode()).hexdigest()
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    def _cache_file(self, digest: str) -> Path:
         return self.cache_dir / digest[:2] / f"{digest}.json"
 
-    def finding(
-        self,
-        kind: str,
-        unit: str,
-        oid: str,
-        trusted: str | None,
-        summary: str,
-        payload: bytes,
-        signature: bytes | None,
-        setup: bool = False,
-        inbox: bool = False,
-        ref: str | None = None,
-    ) -> Finding:
+    def _verdict_store(self, unit: str) -> JsonStore:
+        if unit not in self._verdicts:
+            self._verdicts[unit] = JsonStore(self.cache_dir / "verdicts" / unit / f"{self.reg.commit or 'none'}.json")
+        return self._verdicts[unit]
+
+    def cached(self, kind: str, unit: str, oid: str, trusted: str | None, ref: str | None = None) -> Finding | None:
+        """The stored judgement of `oid`, without reading the object (None when not stored)."""
+        witness = self.witnessing(unit, oid) if trusted else None
+        pending = witness is not None and not witness.witnessed
+        key = self._cache_key(kind, unit, oid, (trusted or UNKNOWN) + ("|pending" if pending else ""))
+        data = self._verdict_store(unit).get(key)
+        if not isinstance(data, dict):
+            return None
+        try:
+            found = Finding(**{**data, "ref": ref})
+        except TypeError:
+            return None
+        self.hits += 1
+        found.witness = witness.to_dict() if witness is not None else None
+        return found
+
+    def finding(self, kind: str, unit: str, oid: str, trusted: str | None, summary: str,
+                payload: bytes, signature: bytes | None, setup: bool = False, inbox: bool = False,
+                ref: str | None = None) -> Finding:
         witness = self.witnessing(unit, oid) if trusted else None
         pending = witness is not None and not witness.witnessed
         trusted_text = (trusted or UNKNOWN) + ("|pending" if pending else "")
-        path = self._cache_file(kind, unit, oid, trusted_text)
+        key = self._cache_key(kind, unit, oid, trusted_text)
+        store = self._verdict_store(unit)
+        path = self._cache_file(key)
         found: Finding | None = None
-        if path.exists():
+        data = store.get(key)
+        if data is None and path.exists():
             try:
                 data = json.loads(path.read_text(encoding="utf-8"))
+            except json.JSONDecodeError:
+                data = None
+        if isinstance(data, dict):
+            try:
+                found = Finding(**{**data, "ref": ref})
                 self.hits += 1
-                data["ref"] = ref
-                found = Finding(**data)
-            except (json.JSONDecodeError, TypeError):
+            except TypeError:
                 found = None
         if found is None:
             self.misses += 1
@@ -243,38 +225,62 @@ class Verifier:
             if pending and found.valid and witness is not None:
                 found.valid = False
                 found.reason = witness.text()
-            _store(path, {**found.to_dict(), "witness": None})
+            record = {**found.to_dict(), "witness": None}
+            _store(path, record)
+            store.put(key, record)
+        elif store.get(key) is None:
+            store.put(key, {**found.to_dict(), "witness": None, "ref": None})
         found.witness = witness.to_dict() if witness is not None else None
         return found
 
     def _signature(self, payload: bytes, signature: bytes) -> keys.Verification:
         """gpg's verdict over these exact bytes with the server keyring. Kept once the key was
         known (the keyring only gains keys); an unknown key is asked again next time."""
-        digest = hashlib.sha256(b"\0".join([CACHE_VERSION.encode(), payload, signature])).hexdigest()
+        digest = self._signature_key(payload, signature)
+        known = self._sigs.get(digest)
+        if isinstance(known, dict):
+            return keys.Verification(**known)
         path = self.cache_dir / "signatures" / digest[:2] / f"{digest}.json"
         try:
-            return keys.Verification(**json.loads(path.read_text(encoding="utf-8")))
+            got = keys.Verification(**json.loads(path.read_text(encoding="utf-8")))
+            self._sigs.put(digest, asdict(got))
+            return got
         except (OSError, json.JSONDecodeError, TypeError):
             pass
         got = keys.verify_detached(self.city.server_gnupg, payload, signature)
         self.gpg_runs += 1
-        if got.key_known:
-            _store(path, asdict(got))
+        self._keep_signature(digest, got)
         return got
 
-    def _judge(
-        self,
-        kind: str,
-        unit: str,
-        oid: str,
-        trusted: str | None,
-        summary: str,
-        payload: bytes,
-        signature: bytes | None,
-        setup: bool,
-        inbox: bool,
-        ref: str | None,
-    ) -> Finding:
+    @staticmethod
+    def _signature_key(payload: bytes, signature: bytes) -> str:
+        return hashlib.sha256(b"\0".join([CACHE_VERSION.encode(), payload, signature])).hexdigest()
+
+    def _keep_signature(self, digest: str, got: keys.Verification) -> None:
+        if got.key_known:
+            _store(self.cache_dir / "signatures" / digest[:2] / f"{digest}.json", asdict(got))
+            self._sigs.put(digest, asdict(got))
+
+    def prefetch(self, signed: list[tuple[bytes, bytes | None]]) -> None:
+        """gpg's verdicts on many signatures in one batched run (`openpgp.batch`): a first
+        report on a unit of 10,000 documents is one gpg process, not 60,000."""
+        todo: dict[str, tuple[bytes, bytes]] = {}
+        for payload, signature in signed:
+            if signature is None:
+                continue
+            digest = self._signature_key(payload, signature)
+            if digest not in todo and self._sigs.get(digest) is None \
+                    and not (self.cache_dir / "signatures" / digest[:2] / f"{digest}.json").exists():
+                todo[digest] = (payload, signature)
+        if len(todo) < 2:
+            return
+        from repo_tools.openpgp.batch import verify_many
+        for digest, got in zip(todo, verify_many(self.city.server_gnupg, list(todo.values())), strict=True):
+            self.gpg_runs += 1
+            self._keep_signature(digest, got)
+
+    def _judge(self, kind: str, unit: str, oid: str, trusted: str | None, summary: str, payload: bytes,
+               signature: bytes | None, setup: bool, inbox: bool, ref: str | None) -> Finding:
         base: dict[str, Any] = dict(kind=kind, id=oid, summary=summary, trusted_time=trusted or UNKNOWN, ref=ref)
         if signature is None:
             return Finding(**base, signer=None, signer_name=None, key=None, role=None, valid=False, reason=say("verify.report._judge.1"))
@@ -292,8 +298,12 @@ class Verifier:
         if not got.valid:
             why = say("verify.report._judge.2") if not got.key_known else say("verify.report._judge.3", status=got.status)
             return Finding(**base, **who, valid=False, reason=why)
-        ok, why = judge(then, unit, holder, timeutil.parse(trusted) if trusted else None, setup, inbox)
-        return Finding(**base, **who, valid=ok, reason=why)
+        verdict = judgement.may_sign(then, holder, unit, timeutil.parse(trusted) if trusted else None,
+                                     setup=setup, inbox=inbox)
+        return Finding(**base, **who, valid=verdict.counts, reason=verdict.reason)
+
+
+_FINDING_FIELDS = tuple(Finding.__dataclass_fields__)
 
 
 def _pending_only(found: Finding) -> bool:
@@ -324,45 +334,32 @@ def _objects(repo: Path, target: str | None) -> tuple[list[str], list[tuple[str,
 
 
 def _push_findings(verifier: Verifier, unit: str, entries: Iterable[dict[str, Any]]) -> list[Finding]:
-    out = []
+    """Every push certificate the log kept for the unit: a stored judgement first, the rest
+    checked by one batched gpg run."""
+    out: list[Finding | None] = []
+    todo: list[tuple[int, dict[str, Any], PushCertificate, list[str]]] = []
     for entry in entries:
         cert_id = entry.get("certificate_id")
         text = entry.get("certificate")
         refs = [u.get("ref", "") for u in entry.get("updates", [])]
-        summary = say("verify.report._push_findings.1") + "、".join(refs)
         if not text:
-            out.append(
-                Finding(
-                    "push-certificate",
-                    f"log:{entry.get('seq')}",
-                    summary,
-                    None,
-                    None,
-                    None,
-                    None,
-                    entry.get("time", UNKNOWN),
-                    False,
-                    say("verify.report._push_findings.2"),
-                )
-            )
+            out.append(Finding("push-certificate", f"log:{entry.get('seq')}", say("verify.report._push_findings.1") + "、".join(refs), None, None,
+                               None, None, entry.get("time", UNKNOWN), False, say("verify.report._push_findings.2")))
             continue
-        cert = PushCertificate.parse(cert_id or "", text.encode("utf-8"))
+        hit = verifier.cached("push-certificate", unit, cert_id or f"log:{entry.get('seq')}", entry.get("time"))
+        if hit is not None:
+            out.append(hit)
+            continue
+        todo.append((len(out), entry, PushCertificate.parse(cert_id or "", text.encode("utf-8")), refs))
+        out.append(None)
+    verifier.prefetch([(cert.payload, cert.signature) for _, _, cert, _ in todo])
+    for i, entry, cert, refs in todo:
         setup = refs == ["refs/heads/main"] and all(u.get("old") == "0" * 40 for u in entry.get("updates", []))
         inbox = bool(refs) and all(r.startswith("refs/inbox/") for r in refs)
-        out.append(
-            verifier.finding(
-                "push-certificate",
-                unit,
-                cert_id or f"log:{entry.get('seq')}",
-                entry.get("time"),
-                summary,
-                cert.payload,
-                cert.signature,
-                setup=setup,
-                inbox=inbox,
-            )
-        )
-    return out
+        out[i] = verifier.finding("push-certificate", unit, entry.get("certificate_id") or f"log:{entry.get('seq')}",
+                                  entry.get("time"), say("verify.report._push_findings.1") + "、".join(refs), cert.payload, cert.signature,
+                                  setup=setup, inbox=inbox)
+    return [f for f in out if f is not None]
 
 
 def unit_findings(verifier: Verifier, unit: str, target: str | None = None, times: dict[str, str] | None = None) -> list[Finding]:
@@ -371,73 +368,106 @@ def unit_findings(verifier: Verifier, unit: str, target: str | None = None, time
     repo = city.unit_repo(unit)
     times = times if times is not None else eventlog.trusted_times(city.log_file, unit)
     commits, tags = _objects(repo, target)
-    delivered = set(git("for-each-ref", "--format=%(objectname)", "refs/inbox/", cwd=repo, env=clean_env()).split())
-    found: list[Finding] = []
+    delivered = set(git("for-each-ref", "--format=%(objectname)", "refs/inbox/", cwd=repo,
+                        env=clean_env()).split())
     from repo_tools.workflow import report as workflow_report  # 会签件 and 会签 (repo_tools/workflow/)
-    from repo_tools.workflow.trusted import times_of
-
     with ObjectReader(repo, env=clean_env()) as reader:
         service = workflow_report.service_commits(repo, reader)
-        for oid in commits:
-            got = reader.read(oid)
-            if got is None:
-                continue
-            commit = parse_commit(oid, got[2])
-            summary = commit.message.strip().splitlines()[0] if commit.message.strip() else ""
-            if oid in service:
-                found.append(
-                    Finding(
-                        "commit",
-                        oid,
-                        summary,
-                        None,
-                        say("verify.report.unit_findings.1"),
-                        None,
-                        say("verify.report.unit_findings.2"),
-                        times.get(oid, UNKNOWN),
-                        True,
-                        say("verify.report.unit_findings.3"),
-                    )
-                )
-                continue
-            # A delivery is signed by a person of the sending unit; `delivery_report` judges
-            # that signer strictly (sending unit, role, key at the transmission time).
-            found.append(
-                verifier.finding(
-                    "commit",
-                    unit,
-                    oid,
-                    times.get(oid),
-                    summary,
-                    commit.payload,
-                    commit.signature,
-                    setup=not commit.parents,
-                    inbox=oid in delivered and not commit.parents,
-                )
-            )
-        for oid, ref in tags:
-            got = reader.read(oid)
-            if got is None:
-                continue
-            tag = parse_tag(oid, got[2])
-            first = tag.message.strip().splitlines()[0] if tag.message.strip() else ""
-            if ref.startswith("refs/reviews/"):  # a verdict's first line is its code: show it in words
-                from repo_tools.review.requests import VERDICT_NAMES
-
-                first = VERDICT_NAMES.get(first, first)
-            summary = say("verify.report.unit_findings.4", tag=tag.tag, first=first)
-            co_unit = workflow_report.countersign_unit(tag.message) if ref.startswith("refs/reviews/") else None
-            if co_unit and co_unit != unit:  # a 会签, signed for the co-issuing unit, pushed there
-                when = times.get(oid) or next((t.isoformat() for t in times_of(city.log_file, [oid]).values()), None)
-                found.append(verifier.finding("tag", co_unit, oid, when, summary, tag.payload, tag.signature, ref=ref))
-                continue
-            found.append(
-                verifier.finding("tag", unit, oid, times.get(oid), summary, tag.payload, tag.signature, inbox=ref.startswith("refs/inbox/"), ref=ref)
-            )
+        found = _commit_findings(verifier, reader, unit, commits, times, service, delivered)
+        found += _tag_findings(verifier, reader, unit, tags, times)
     if target is None:
         entries = [e for e in eventlog.read(city.log_file) if e.get("type") == "push" and e.get("repo") == unit]
         found += _push_findings(verifier, unit, entries)
+    verifier.flush()
     return found
+
+
+def _first_line(message: str) -> str:
+    return message.strip().splitlines()[0] if message.strip() else ""
+
+
+def _stored(verifier: Verifier, reader: ObjectReader, kind: str, unit: str, items: list[tuple[str, str | None]],
+            times: dict[str, str], skip: set[str]) -> tuple[list[Finding | None], list[tuple[int, str, str | None, bytes]]]:
+    """Findings in order with the stored judgements in place (the object not even read), and
+    (slot, id, ref, raw object) of those still to judge; objects in `skip` are always read."""
+    out: list[Finding | None] = []
+    unread: list[tuple[int, str, str | None, bytes]] = []
+    for oid, ref in items:
+        hit = None if oid in skip else verifier.cached(kind, unit, oid, times.get(oid), ref=ref)
+        if hit is not None:
+            out.append(hit)
+            continue
+        got = reader.read(oid)
+        if got is None:
+            continue
+        unread.append((len(out), oid, ref, got[2]))
+        out.append(None)
+    return out, unread
+
+
+def _commit_findings(verifier: Verifier, reader: ObjectReader, unit: str, commits: list[str],
+                     times: dict[str, str], service: set[str], delivered: set[str]) -> list[Finding]:
+    """The unit's commits, in order: a stored judgement without reading the object; the rest
+    read, their signatures checked by one batched gpg run, then judged."""
+    out, unread = _stored(verifier, reader, "commit", unit, [(oid, None) for oid in commits], times, service)
+    todo = [(i, parse_commit(oid, raw)) for i, oid, _, raw in unread]
+    verifier.prefetch([(c.payload, c.signature) for _, c in todo if c.oid not in service])
+    for i, commit in todo:
+        oid = commit.oid
+        if oid in service:
+            out[i] = Finding(
+                "commit",
+                oid,
+                _first_line(commit.message),
+                None,
+                say("verify.report._commit_findings.1"),
+                None,
+                say("verify.report._commit_findings.2"),
+                times.get(oid, UNKNOWN),
+                True,
+                say("verify.report._commit_findings.3"),
+            )
+            continue
+        # A delivery is signed by a person of the sending unit; `delivery_report` judges
+        # that signer strictly (sending unit, role, key at the transmission time).
+        out[i] = verifier.finding(
+            "commit",
+            unit,
+            oid,
+            times.get(oid),
+            _first_line(commit.message),
+            commit.payload,
+            commit.signature,
+            setup=not commit.parents,
+            inbox=oid in delivered and not commit.parents,
+        )
+    return [f for f in out if f is not None]
+
+
+def _tag_findings(verifier: Verifier, reader: ObjectReader, unit: str, tags: list[tuple[str, str]], times: dict[str, str]) -> list[Finding]:
+    """The unit's annotated tags, stored judgements first (as `_commit_findings`); a 会签 is
+    judged for the co-issuing unit it was signed for."""
+    from repo_tools.workflow import report as workflow_report
+    from repo_tools.workflow.trusted import times_of
+
+    out, unread = _stored(verifier, reader, "tag", unit, list(tags), times, set())
+    todo = [(i, ref or "", parse_tag(oid, raw)) for i, oid, ref, raw in unread]
+    verifier.prefetch([(t.payload, t.signature) for _, _, t in todo])
+    for i, ref, tag in todo:
+        oid = tag.oid
+        first = _first_line(tag.message)
+        if ref.startswith("refs/reviews/"):  # a verdict's first line is its code: show it in words
+            from repo_tools.review.requests import VERDICT_NAMES
+
+            first = VERDICT_NAMES.get(first, first)
+        summary = say("verify.report._tag_findings.1", tag=tag.tag, first=first)
+        co_unit = workflow_report.countersign_unit(tag.message) if ref.startswith("refs/reviews/") else None
+        if co_unit and co_unit != unit:  # a 会签, signed for the co-issuing unit, pushed there
+            when = times.get(oid) or next((t.isoformat() for t in times_of(verifier.city.log_file, [oid]).values()), None)
+            out[i] = verifier.finding("tag", co_unit, oid, when, summary, tag.payload, tag.signature, ref=ref)
+            continue
+        out[i] = verifier.finding("tag", unit, oid, times.get(oid), summary, tag.payload, tag.signature, inbox=ref.startswith("refs/inbox/"), ref=ref)
+    return [f for f in out if f is not None]
 
 
 # Documents ----------------------------------------------------------------------------------
@@ -479,12 +509,14 @@ def document_report(
     city: City, unit_id: str, doc_dir: str, verifier: Verifier | None = None, times: dict[str, str] | None = None, meta: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     """Number, seal, seal validity at its trusted time and the approvals with their opinions of one
-    document on the unit's main (contract for the site; see BRIEF "Verification").
+    document on the unit's main (contract for the site; see BRIEF "Verification"). Composed of
+    views that each answer one question: which number (`_number_view`), which merge sealed it
+    and is it unchanged since (`_sealed_content`), does the seal hold (`_seal_view`), do the
+    approvals hold (`_approval_view`, `_approvals_enough`), and the 发文 steps (workflow.report).
 
     `meta`: the front matter of the document on main when the caller has already read it (the site
     has), so a full build parses each document once."""
     verifier = verifier or Verifier(city)
-    reg = verifier.reg
     doc_dir = doc_dir.rstrip("/").removesuffix("/index.md")
     index_path = f"{doc_dir}/index.md"
     repo = city.unit_repo(unit_id)
@@ -514,130 +546,156 @@ def document_report(
                 problems.append(say("verify.report.document_report.1", index_path=index_path))
                 return report
             meta, _ = frontmatter.split(data.decode("utf-8", "replace"))
-        number = str(meta.get("number") or "") or None
-        report["number"] = number
+        report["number"] = str(meta.get("number") or "") or None
         found = _sealing_merge(repo, reader, index_path, verifier.sealing_index(repo))
         if found is None:
             problems.append(say("verify.report.document_report.2"))
             return report
         merge, trailers = found
-        report["sealed"] = True
-        report["merge"] = merge.oid
-        sealed_numbers = [v.split(" ", 1)[1] for k, v in trailers if k == "Sealed-Document" and v.split(" ", 1)[0] == index_path and " " in v]
-        if number and sealed_numbers and sealed_numbers[0] != number:
-            problems.append(say("verify.report.document_report.3", number=number, sealed_numbers_0=sealed_numbers[0]))
-        if not number:
-            problems.append(say("verify.report.document_report.4"))
-        now_tree = reader.oid(f"refs/heads/main:{doc_dir}")
-        sealed_tree = reader.oid(f"{merge.oid}:{doc_dir}")
-        if now_tree != sealed_tree:
-            problems.append(say("verify.report.document_report.5"))
-        seal_ids = [v for k, v in trailers if k == "Seal"]
-        judged = verifier.finding(
-            "commit",
-            unit_id,
-            merge.oid,
-            times.get(merge.oid),
-            merge.message.strip().splitlines()[0] if merge.message.strip() else "",
-            merge.payload,
-            merge.signature,
-        )
-        report["sealed_at"] = None if judged.trusted_time == UNKNOWN else judged.trusted_time
-        report["witness"] = judged.witness
-        report["pending"] = _pending_only(judged)
-        # Names, custodian and required approvals as they were when the seal was applied (Art. 9).
-        reg = verifier.registry_then(merge.oid, report["sealed_at"])
-        from repo_tools.lifecycle.history import holder_then
-
-        holder = holder_then(verifier.reg, reg, judged.key)
-        named = verifier.reg.unit(unit_id)
-        report["unit_name"] = named.name_on(report["sealed_at"]) if named else unit_id
-        if holder is not None and holder.kind == "seal":
-            seal_then, seal_now = reg.seal(holder.id), verifier.reg.seal(holder.id)
-            # The custodian at sealing time (Art. 21); a seal designated only later shows its
-            # current custodian, and `custodian_at_sealing` says there was none then.
-            custodian = (seal_then.custodian if seal_then else None) or (seal_now.custodian if seal_now else None)
-            keeper = reg.person(custodian) or verifier.reg.person(custodian) if custodian else None
-            report["seal"] = {
-                "id": holder.id,
-                "unit": holder.unit,
-                "custodian": custodian,
-                "custodian_name": keeper.name if keeper else None,
-                "custodian_at_sealing": seal_then.custodian if seal_then else None,
-                "fingerprint": holder.key.fingerprint,
-            }
-        seal_valid = judged.valid and holder is not None and holder.kind == "seal"
-        if holder is not None and holder.kind != "seal":
-            problems.append(say("verify.report.document_report.6", name=holder.name))
-        elif report["pending"]:
-            problems.append(judged.reason)
-        elif not judged.valid:
-            problems.append(say("verify.report.document_report.7", reason=judged.reason))
-        if seal_ids and holder is not None and holder.kind == "seal" and seal_ids[0] != holder.id:
-            problems.append(say("verify.report.document_report.8", seal_ids_0=seal_ids[0], id=holder.id))
-            seal_valid = False
-        report["seal_valid"] = seal_valid
+        report["sealed"], report["merge"] = True, merge.oid
+        problems += _number_view(report["number"], trailers, index_path)
+        problems += _sealed_content(reader, doc_dir, merge.oid)
+        reg = _seal_view(verifier, unit_id, merge, trailers, times, report)
         mr_head = merge.parents[1] if len(merge.parents) > 1 else None
-        valid_approvals = 0
         for key, value in trailers:
-            if key != "Approval":
-                continue
-            ref, _, tag_oid = value.partition(" ")
-            reviewer = ref.rstrip("/").rsplit("/", 1)[-1]
-            entry = {
-                "reviewer": reviewer,
-                "name": reg.person(reviewer).name if reg.person(reviewer) else reviewer,
-                "verdict": None,
-                "opinion": "",
-                "trusted_time": None,
-                "valid": False,
-                "ref": ref,
-                "tag": tag_oid,
-            }
-            got = reader.read(tag_oid.strip()) if tag_oid.strip() else None
-            if got is None or got[1] != "tag":
-                problems.append(say("verify.report.document_report.9", ref=ref, tag_oid=tag_oid[:10]))
+            if key == "Approval":
+                entry, found_problems = _approval_view(verifier, reader, reg, unit_id, value, times, mr_head)
                 report["approvals"].append(entry)
-                continue
-            tag = parse_tag(got[0], got[2])
-            first, _, rest = tag.message.partition("\n")
-            entry["verdict"] = first.strip()
-            entry["opinion"] = rest.strip()
-            judged_tag = verifier.finding(
-                "tag", unit_id, tag.oid, times.get(tag.oid), say("verify.report.document_report.10", ref=ref), tag.payload, tag.signature, ref=ref
-            )
-            entry["trusted_time"] = None if judged_tag.trusted_time == UNKNOWN else judged_tag.trusted_time
-            entry["pending"] = _pending_only(judged_tag)
-            ok = judged_tag.valid
-            if entry["pending"]:
-                problems.append(say("verify.report.document_report.11", ref=ref, reason=judged_tag.reason))
-            elif not ok:
-                problems.append(say("verify.report.document_report.12", ref=ref, reason=judged_tag.reason))
-            elif judged_tag.signer != reviewer:
-                ok = False
-                problems.append(say("verify.report.document_report.13", ref=ref, signer=judged_tag.signer, reviewer=reviewer))
-            elif entry["verdict"] != "approve":
-                ok = False
-                problems.append(say("verify.report.document_report.14", ref=ref, verdict=entry["verdict"]))
-            elif mr_head and tag.object != mr_head:
-                ok = False
-                problems.append(say("verify.report.document_report.15", ref=ref, object=tag.object[:10]))
-            entry["valid"] = ok
-            valid_approvals += ok
-            report["approvals"].append(entry)
+                problems += found_problems
         from repo_tools.workflow.report import issued_steps  # 会签, 签发, 复核 (repo_tools/workflow/)
 
         report["steps"], step_problems = issued_steps(verifier, reader, reg, unit_id, trailers, times, mr_head, city.log_file)
         problems += step_problems
         if not any(s["step"] == "sign-off" for s in report["steps"]):
             problems.append(say("verify.report.document_report.16"))
-        unit = reg.unit(unit_id)
-        required = unit.required_approvals if unit else 1
-        waiting = sum(1 for a in report["approvals"] if a.get("pending"))
-        if valid_approvals < required and valid_approvals + waiting < required:
-            problems.append(say("verify.report.document_report.17", valid_approvals=valid_approvals, required=required))
+        problems += _approvals_enough(reg, unit_id, report["approvals"])
     report["ok"] = report["sealed"] and report["seal_valid"] and not problems
     return report
+
+
+def _number_view(number: str | None, trailers: list[tuple[str, str]], index_path: str) -> list[str]:
+    """Does the document bear the number its sealing merge recorded?"""
+    sealed_numbers = [v.split(" ", 1)[1] for k, v in trailers if k == "Sealed-Document" and v.split(" ", 1)[0] == index_path and " " in v]
+    problems = []
+    if number and sealed_numbers and sealed_numbers[0] != number:
+        problems.append(say("verify.report._number_view.1", number=number, value=sealed_numbers[0]))
+    if not number:
+        problems.append(say("verify.report._number_view.2"))
+    return problems
+
+
+def _sealed_content(reader: ObjectReader, doc_dir: str, merge: str) -> list[str]:
+    """Is the document on main the very tree the seal covered?"""
+    if reader.oid(f"refs/heads/main:{doc_dir}") != reader.oid(f"{merge}:{doc_dir}"):
+        return [say("verify.report._sealed_content.1")]
+    return []
+
+
+def _seal_view(
+    verifier: Verifier, unit_id: str, merge: ParsedCommit, trailers: list[tuple[str, str]], times: dict[str, str], report: dict[str, Any]
+) -> Registry:
+    """Does the seal hold: the merge signed by this unit's seal key, valid at the merge's trusted
+    time, the seal the merge names? Fills the report's seal fields; returns the registry as it
+    stood when the seal was applied (names, custodian and required approvals, Art. 9)."""
+    problems: list[str] = report["problems"]
+    judged = verifier.finding("commit", unit_id, merge.oid, times.get(merge.oid), _first_line(merge.message), merge.payload, merge.signature)
+    report["sealed_at"] = None if judged.trusted_time == UNKNOWN else judged.trusted_time
+    report["witness"] = judged.witness
+    report["pending"] = _pending_only(judged)
+    reg = verifier.registry_then(merge.oid, report["sealed_at"])
+    from repo_tools.lifecycle.history import holder_then
+
+    holder = holder_then(verifier.reg, reg, judged.key)
+    named = verifier.reg.unit(unit_id)
+    report["unit_name"] = named.name_on(report["sealed_at"]) if named else unit_id
+    is_seal = holder is not None and holder.kind == "seal"
+    if holder is not None and is_seal:
+        report["seal"] = _seal_record(verifier, reg, holder)
+    seal_valid = judged.valid and is_seal
+    if holder is not None and not is_seal:
+        problems.append(say("verify.report._seal_view.1", name=holder.name))
+    elif report["pending"]:
+        problems.append(judged.reason)
+    elif not judged.valid:
+        problems.append(say("verify.report._seal_view.2", reason=judged.reason))
+    seal_ids = [v for k, v in trailers if k == "Seal"]
+    if seal_ids and holder is not None and is_seal and seal_ids[0] != holder.id:
+        problems.append(say("verify.report._seal_view.3", value=seal_ids[0], id=holder.id))
+        seal_valid = False
+    report["seal_valid"] = seal_valid
+    return reg
+
+
+def _seal_record(verifier: Verifier, reg: Registry, holder: KeyHolder) -> dict[str, Any]:
+    """Which seal, and who kept it when it was applied (Art. 21): a seal designated only later
+    shows its current custodian, and `custodian_at_sealing` says there was none then."""
+    seal_then, seal_now = reg.seal(holder.id), verifier.reg.seal(holder.id)
+    custodian = (seal_then.custodian if seal_then else None) or (seal_now.custodian if seal_now else None)
+    keeper = reg.person(custodian) or verifier.reg.person(custodian) if custodian else None
+    return {
+        "id": holder.id,
+        "unit": holder.unit,
+        "custodian": custodian,
+        "custodian_name": keeper.name if keeper else None,
+        "custodian_at_sealing": seal_then.custodian if seal_then else None,
+        "fingerprint": holder.key.fingerprint,
+    }
+
+
+def _approval_view(
+    verifier: Verifier, reader: ObjectReader, reg: Registry, unit_id: str, value: str, times: dict[str, str], mr_head: str | None
+) -> tuple[dict[str, Any], list[str]]:
+    """Does one `Approval:` trailer hold: a signed tag by that reviewer, valid at its trusted
+    time, an `approve` on the head that was merged?"""
+    ref, _, tag_oid = value.partition(" ")
+    reviewer = ref.rstrip("/").rsplit("/", 1)[-1]
+    person = reg.person(reviewer)
+    entry: dict[str, Any] = {
+        "reviewer": reviewer,
+        "name": person.name if person else reviewer,
+        "verdict": None,
+        "opinion": "",
+        "trusted_time": None,
+        "valid": False,
+        "ref": ref,
+        "tag": tag_oid,
+    }
+    got = reader.read(tag_oid.strip()) if tag_oid.strip() else None
+    if got is None or got[1] != "tag":
+        return entry, [say("verify.report._approval_view.1", ref=ref, value=tag_oid[:10])]
+    tag = parse_tag(got[0], got[2])
+    first, _, rest = tag.message.partition("\n")
+    entry["verdict"], entry["opinion"] = first.strip(), rest.strip()
+    judged = verifier.finding(
+        "tag", unit_id, tag.oid, times.get(tag.oid), say("verify.report._approval_view.2", ref=ref), tag.payload, tag.signature, ref=ref
+    )
+    entry["trusted_time"] = None if judged.trusted_time == UNKNOWN else judged.trusted_time
+    entry["pending"] = _pending_only(judged)
+    problem = None
+    if entry["pending"]:
+        problem = say("verify.report._approval_view.3", ref=ref, reason=judged.reason)
+    elif not judged.valid:
+        problem = say("verify.report._approval_view.4", ref=ref, reason=judged.reason)
+    elif judged.signer != reviewer:
+        problem = say("verify.report._approval_view.5", ref=ref, signer=judged.signer, reviewer=reviewer)
+    elif entry["verdict"] != "approve":
+        problem = say("verify.report._approval_view.6", ref=ref, verdict=entry["verdict"])
+    elif mr_head and tag.object != mr_head:
+        problem = say("verify.report._approval_view.7", ref=ref, value=tag.object[:10])
+    entry["valid"] = judged.valid and problem is None  # a pending approval is not valid yet
+    return entry, [problem] if problem else []
+
+
+def _approvals_enough(reg: Registry, unit_id: str, approvals: list[dict[str, Any]]) -> list[str]:
+    """Are there as many valid approvals as the unit required then (those awaiting the witness
+    quorum counted as coming)?"""
+    unit = reg.unit(unit_id)
+    required = unit.required_approvals if unit else 1
+    valid = sum(1 for a in approvals if a["valid"])
+    waiting = sum(1 for a in approvals if a.get("pending"))
+    if valid < required and valid + waiting < required:
+        return [say("verify.report._approvals_enough.1", valid=valid, required=required)]
+    return []
 
 
 # Deliveries and receipts (Art. 27-29) --------------------------------------------------------
@@ -829,13 +887,9 @@ def registry_findings(verifier: Verifier) -> list[Finding]:
             if not sig.valid:
                 why = say("verify.report.registry_findings.5") if not sig.key_known else say("verify.report.registry_findings.6", status=sig.status)
                 out.append(Finding(**base, **who, valid=False, reason=why))
-            elif holder is None or holder.kind != "person" or not (before.is_egov_admin(holder.id) or before.is_unit_admin(holder.id)):
-                out.append(Finding(**base, **who, valid=False, reason=say("verify.report.registry_findings.7")))
-            elif moment is None:
-                out.append(Finding(**base, **who, valid=False, reason=say("verify.report.registry_findings.8")))
             else:
-                problem = _window_problem(holder.key, moment)
-                out.append(Finding(**base, **who, valid=problem is None, reason=problem or say("verify.report.registry_findings.4")))
+                verdict = judgement.may_sign(before, holder, None, moment)
+                out.append(Finding(**base, **who, valid=verdict.counts, reason=verdict.reason))
     return out
 
 
@@ -857,46 +911,43 @@ def _units_for(city: City, reg: Registry, unit_id: str | None) -> list[str]:
     return [u for u in reg.units if city.unit_repo(u).is_dir()]
 
 
-def verify(city: City, unit_id: str | None = None, target: str | None = None) -> dict[str, Any]:
+def text_report(city: City, unit_id: str | None = None) -> tuple[str, bool]:
+    """`render_text(verify(city, unit_id))` and its `ok`, reused while every input of it is
+    unchanged (`verify.cache.inputs_digest`: refs, registry commit, log, keyring, code), so a
+    unit verified before answers at once; otherwise made afresh (from the per-object stores)."""
+    from repo_tools.verify.cache import ReportMemo, inputs_digest
+
+    commit = rev_parse(city.registry_repo, "refs/heads/main", env=clean_env())
+    reg: Registry | None = None
+    if unit_id:
+        units = [unit_id]  # a stored report proves the unit existed at this registry commit
+    else:
+        reg = city.registry()
+        units = _units_for(city, reg, None) + ["(registry)"]
+    memo = ReportMemo(city, units, None)
+    state = inputs_digest(city, [u for u in units if u != "(registry)"], commit, None)
+    hit = memo.get(state)
+    if hit is not None:
+        return hit
+    report = verify(city, unit_id, reg=reg)
+    text = render_text(report)
+    if report["registry"] == commit:  # the registry did not move while the report was made
+        memo.put(state, text, bool(report["ok"]))
+    return text, bool(report["ok"])
+
+
+def verify(city: City, unit_id: str | None = None, target: str | None = None, reg: Registry | None = None) -> dict[str, Any]:
     """The full report for one unit (or all): findings per object and per document; `ok` only
     when every signature counts and every document holds."""
-    verifier = Verifier(city)
+    verifier = Verifier(city, reg)
     reg = verifier.reg
-    units = []
-    for unit in _units_for(city, reg, unit_id):
-        repo = city.unit_repo(unit)
-        times = eventlog.trusted_times(city.log_file, unit)
-        doc_paths: list[str] | None = None
-        rev_target = target
-        if target is not None:
-            path = target.rstrip("/").removesuffix("/index.md")
-            if rev_parse(repo, f"refs/heads/main:{path}/index.md", env=clean_env()):
-                doc_paths, rev_target = [path], None
-            elif rev_parse(repo, target, env=clean_env()) is None and ".." not in target:
-                raise Refused("not-found", what=say("verify.report.verify.1"), name=target, remedy=say("verify.report.verify.2"))
-        if doc_paths is None:
-            findings = unit_findings(verifier, unit, rev_target, times)
-            doc_paths = documents_on_main(city, unit) if target is None else []
-        else:
-            findings = []
-        documents = [document_report(city, unit, p, verifier, times) for p in doc_paths]
-        deliveries = delivery_reports(city, unit, verifier) if target is None else {"received": [], "sent": []}
-        ok = all(f.valid for f in findings) and all(d["ok"] for d in documents) and all(d["ok"] for rows in deliveries.values() for d in rows)
-        units.append(
-            {
-                "unit": unit,
-                "name": reg.units[unit].name,
-                "ok": ok,
-                "objects": [f.to_dict() for f in findings],
-                "documents": documents,
-                "deliveries": deliveries,
-            }
-        )
+    units = [_unit_report(verifier, unit, target) for unit in _units_for(city, reg, unit_id)]
     registry: dict[str, Any] | None = None
     if unit_id is None and target is None:
         found = registry_findings(verifier)
         registry = {"ok": all(f.valid for f in found), "objects": [f.to_dict() for f in found]}
     ok = all(u["ok"] for u in units) and (registry is None or registry["ok"])
+    verifier.close()
     return {
         "ok": ok,
         "registry": reg.commit,
@@ -907,119 +958,194 @@ def verify(city: City, unit_id: str | None = None, target: str | None = None) ->
     }
 
 
-def render_text(report: dict[str, Any]) -> str:
-    """The report for people (Chinese)."""
-    from repo_tools.review.requests import VERDICT_NAMES  # review judges with verify: import here, not at the top
+def _target_documents(repo: Path, target: str | None) -> tuple[list[str] | None, str | None]:
+    """What `target` names: (document folders, None) for a document path on main, else (None,
+    the revision); refused when it is neither."""
+    if target is None:
+        return None, None
+    path = target.rstrip("/").removesuffix("/index.md")
+    if rev_parse(repo, f"refs/heads/main:{path}/index.md", env=clean_env()):
+        return [path], None
+    if rev_parse(repo, target, env=clean_env()) is None and ".." not in target:
+        raise Refused("not-found", what=say("verify.report._target_documents.1"), name=target, remedy=say("verify.report._target_documents.2"))
+    return None, target
 
+
+def _unit_report(verifier: Verifier, unit: str, target: str | None) -> dict[str, Any]:
+    """One unit's part of the report: its objects, its documents on main, its deliveries."""
+    city = verifier.city
+    times = eventlog.trusted_times(city.log_file, unit)
+    doc_paths, rev_target = _target_documents(city.unit_repo(unit), target)
+    if doc_paths is None:
+        findings = unit_findings(verifier, unit, rev_target, times)
+        doc_paths = documents_on_main(city, unit) if target is None else []
+    else:
+        findings = []
+    documents = [document_report(city, unit, p, verifier, times) for p in doc_paths]
+    deliveries = delivery_reports(city, unit, verifier) if target is None else {"received": [], "sent": []}
+    ok = all(f.valid for f in findings) and all(d["ok"] for d in documents) and all(d["ok"] for rows in deliveries.values() for d in rows)
+    return {
+        "unit": unit,
+        "name": verifier.reg.units[unit].name,
+        "ok": ok,
+        "objects": [f.to_dict() for f in findings],
+        "documents": documents,
+        "deliveries": deliveries,
+    }
+
+
+KIND_NAMES = {
+    "commit": say("verify.report.module.11"),
+    "tag": say("verify.report.module.12"),
+    "push-certificate": say("verify.report.module.13"),
+    "registry-commit": say("verify.report.module.14"),
+}
+
+
+def render_text(report: dict[str, Any]) -> str:
+    """The report for people (Chinese): per unit its objects, documents and deliveries, then the
+    registry's commits and the conclusion, each section its own view."""
     lines: list[str] = []
     for unit in report["units"]:
         lines.append(f"━━ {unit['name']}（{unit['unit']}）：{'全部有效' if unit['ok'] else '存在问题'} ━━")
         for f in unit["objects"]:
-            mark = "✓" if f["valid"] else "✗"
-            who = f"{f['signer_name'] or '（未知）'}" + (f"〔{f['role']}〕" if f["role"] else "")
-            time = say("verify.report.render_text.1") if f["trusted_time"] == UNKNOWN else f["trusted_time"]
-            lines.append(f"{mark} {KIND_NAMES.get(f['kind'], f['kind'])} {f['id'][:10]} {f['summary'][:40]}")
-            lines.append(say("verify.report.render_text.2", who=who, value=f["key"] or "—", time=time))
-            if not f["valid"]:
-                lines.append(say("verify.report.render_text.3", reason=f["reason"]))
+            lines += _object_lines(f)
         for d in unit["documents"]:
-            mark = "✓" if d["ok"] else "✗"
-            lines.append(say("verify.report.render_text.4", mark=mark, path=d["path"], value=d["number"] or say("verify.report.render_text.26")))
-            if d["seal"]:
-                state = (
-                    say("verify.report.render_text.5")
-                    if d["seal_valid"]
-                    else (say("verify.report.render_text.6") if d.get("pending") else say("verify.report.render_text.7"))
-                )
-                lines.append(
-                    say(
-                        "verify.report.render_text.8",
-                        id=d["seal"]["id"],
-                        value=d["seal"]["custodian"] or say("verify.report.render_text.27"),
-                        state=state,
-                        value2=d["sealed_at"] or say("verify.report.render_text.1"),
-                    )
-                )
-            if d.get("witness"):
-                w = d["witness"]
-                if w["status"] == "witnessed":
-                    lines.append(
-                        say(
-                            "verify.report.render_text.9",
-                            entry=w["entry"],
-                            checkpoint_size=w["checkpoint_size"],
-                            value_join="、".join(w["cosigners"]),
-                        )
-                    )
-                else:
-                    lines.append(say("verify.report.render_text.10", entry=w["entry"], quorum=w["quorum"]))
-            for a in d["approvals"]:
-                verdict = VERDICT_NAMES.get(a["verdict"] or "", a["verdict"] or "")
-                lines.append(
-                    say(
-                        "verify.report.render_text.11",
-                        name=a["name"],
-                        reviewer=a["reviewer"],
-                        verdict=verdict,
-                        value=a["opinion"] or say("verify.report.render_text.28"),
-                        value2=say("verify.report.render_text.5") if a["valid"] else say("verify.report.render_text.7"),
-                    )
-                )
-            for p in d["problems"]:
-                lines.append(say("verify.report.render_text.12", p=p))
-        for direction, title in (("sent", say("verify.report.render_text.13")), ("received", say("verify.report.render_text.14"))):
+            lines += _document_lines(d)
+        for direction in ("sent", "received"):
             for d in unit.get("deliveries", {}).get(direction, []):
-                mark = "✓" if d["ok"] else "✗"
-                peer = d["to"] if direction == "sent" else d["from"]
-                lines.append(
-                    say(
-                        "verify.report.render_text.15",
-                        mark=mark,
-                        title=title,
-                        id=d["id"],
-                        number=d["number"],
-                        value=say("verify.report.render_text.29") if direction == "sent" else say("verify.report.render_text.30"),
-                        peer=peer,
-                        value2=say("verify.report.render_text.31") if d["document_matches_seal"] else say("verify.report.render_text.32"),
-                    )
-                )
-                for step in [d["sent"], *d["handling"]]:
-                    verb = {
-                        "sent": say("verify.report.render_text.16"),
-                        "received": say("verify.report.render_text.17"),
-                        "registered": say("verify.report.render_text.18"),
-                        "returned": say("verify.report.render_text.19"),
-                        "resend-requested": say("verify.report.render_text.20"),
-                    }.get(step["action"], step["action"])
-                    lines.append(
-                        say(
-                            "verify.report.render_text.21",
-                            verb=verb,
-                            value=step["signer_name"] or say("verify.report.render_text.33"),
-                            value2=step["signer"] or "—",
-                            value3=step["trusted_time"] or say("verify.report.render_text.1"),
-                            value4=say("verify.report.render_text.34") if step["valid"] else say("verify.report.render_text.35") + step["reason"],
-                        )
-                    )
-                for p in d["problems"]:
-                    lines.append(say("verify.report.render_text.12", p=p))
+                lines += _delivery_lines(d, direction)
     registry = report.get("registry_commits")
     if registry is not None:
-        wrong = [f for f in registry["objects"] if not f["valid"]]
+        lines += _registry_lines(registry)
+    lines.append(_conclusion(report))
+    return "\n".join(lines)
+
+
+def _object_lines(f: dict[str, Any]) -> list[str]:
+    """One signed object: what, who signed it, with which key, at what trusted time, and why not."""
+    mark = "✓" if f["valid"] else "✗"
+    who = f"{f['signer_name'] or '（未知）'}" + (f"〔{f['role']}〕" if f["role"] else "")
+    time = say("verify.report._object_lines.1") if f["trusted_time"] == UNKNOWN else f["trusted_time"]
+    lines = [
+        f"{mark} {KIND_NAMES.get(f['kind'], f['kind'])} {f['id'][:10]} {f['summary'][:40]}",
+        say("verify.report._object_lines.2", who=who, value=f["key"] or "—", time=time),
+    ]
+    if not f["valid"]:
+        lines.append(say("verify.report._object_lines.3", reason=f["reason"]))
+    return lines
+
+
+def _document_lines(d: dict[str, Any]) -> list[str]:
+    """One document: number, seal and its state, the witnessing, the approvals, the problems."""
+    from repo_tools.review.requests import VERDICT_NAMES  # review judges with verify: import here, not at the top
+
+    lines = [
+        say(
+            "verify.report._document_lines.1",
+            value="✓" if d["ok"] else "✗",
+            path=d["path"],
+            value2=d["number"] or say("verify.report._document_lines.10"),
+        )
+    ]
+    if d["seal"]:
+        state = (
+            say("verify.report._document_lines.2")
+            if d["seal_valid"]
+            else (say("verify.report._document_lines.3") if d.get("pending") else say("verify.report._document_lines.4"))
+        )
         lines.append(
             say(
-                "verify.report.render_text.22",
-                len_objects=len(registry["objects"]),
-                value=say("verify.report.render_text.36") if not wrong else str(len(wrong)) + say("verify.report.render_text.37"),
+                "verify.report._document_lines.5",
+                id=d["seal"]["id"],
+                value=d["seal"]["custodian"] or say("verify.report._document_lines.11"),
+                state=state,
+                value2=d["sealed_at"] or say("verify.report._document_lines.12"),
             )
         )
-        for f in wrong:
-            lines.append(say("verify.report.render_text.23", id=f["id"][:10], summary=f["summary"][:40], reason=f["reason"]))
+    if d.get("witness"):
+        w = d["witness"]
+        if w["status"] == "witnessed":
+            lines.append(
+                say("verify.report._document_lines.6", entry=w["entry"], checkpoint_size=w["checkpoint_size"], value_join="、".join(w["cosigners"]))
+            )
+        else:
+            lines.append(say("verify.report._document_lines.7", entry=w["entry"], quorum=w["quorum"]))
+    for a in d["approvals"]:
+        verdict = VERDICT_NAMES.get(a["verdict"] or "", a["verdict"] or "")
+        lines.append(
+            say(
+                "verify.report._document_lines.8",
+                name=a["name"],
+                reviewer=a["reviewer"],
+                verdict=verdict,
+                value=a["opinion"] or say("verify.report._document_lines.13"),
+                value2=say("verify.report._document_lines.2") if a["valid"] else say("verify.report._document_lines.4"),
+            )
+        )
+    lines += [say("verify.report._document_lines.9", p=p) for p in d["problems"]]
+    return lines
+
+
+STEP_VERBS = {
+    "sent": say("verify.report.module.15"),
+    "received": say("verify.report.module.16"),
+    "registered": say("verify.report.module.17"),
+    "returned": say("verify.report.module.18"),
+    "resend-requested": say("verify.report.module.19"),
+}
+
+
+def _delivery_lines(d: dict[str, Any], direction: str) -> list[str]:
+    """One delivery sent or received: the content against the seal, every signed step."""
+    title, peer = (say("verify.report._delivery_lines.1"), d["to"]) if direction == "sent" else (say("verify.report._delivery_lines.2"), d["from"])
+    lines = [
+        say(
+            "verify.report._delivery_lines.3",
+            value="✓" if d["ok"] else "✗",
+            title=title,
+            id=d["id"],
+            number=d["number"],
+            value2=say("verify.report._delivery_lines.6") if direction == "sent" else say("verify.report._delivery_lines.7"),
+            peer=peer,
+            value3=say("verify.report._delivery_lines.8") if d["document_matches_seal"] else say("verify.report._delivery_lines.9"),
+        )
+    ]
+    for step in [d["sent"], *d["handling"]]:
+        lines.append(
+            say(
+                "verify.report._delivery_lines.4",
+                step_verbs_get=STEP_VERBS.get(step["action"], step["action"]),
+                value=step["signer_name"] or say("verify.report._delivery_lines.10"),
+                value2=step["signer"] or "—",
+                value3=step["trusted_time"] or say("verify.report._delivery_lines.11"),
+                value4=say("verify.report._delivery_lines.12") if step["valid"] else say("verify.report._delivery_lines.13") + step["reason"],
+            )
+        )
+    lines += [say("verify.report._delivery_lines.5", p=p) for p in d["problems"]]
+    return lines
+
+
+def _registry_lines(registry: dict[str, Any]) -> list[str]:
+    """The registry's own commits: how many, and each one that does not hold."""
+    wrong = [f for f in registry["objects"] if not f["valid"]]
+    lines = [
+        say(
+            "verify.report._registry_lines.1",
+            len_objects=len(registry["objects"]),
+            value=say("verify.report._registry_lines.3") if not wrong else str(len(wrong)) + say("verify.report._registry_lines.4"),
+        )
+    ]
+    lines += [say("verify.report._registry_lines.2", value=f["id"][:10], value2=f["summary"][:40], reason=f["reason"]) for f in wrong]
+    return lines
+
+
+def _conclusion(report: dict[str, Any]) -> str:
+    """The last line: everything holds, or how many items do not."""
     bad = (
-        len([f for f in (registry or {}).get("objects", []) if not f["valid"]])
+        len([f for f in (report.get("registry_commits") or {}).get("objects", []) if not f["valid"]])
         + sum(1 for u in report["units"] for f in u["objects"] if not f["valid"])
         + sum(1 for u in report["units"] for d in u["documents"] if not d["ok"])
         + sum(1 for u in report["units"] for rows in u.get("deliveries", {}).values() for d in rows if not d["ok"])
     )
-    lines.append(say("verify.report.render_text.24") if report["ok"] else say("verify.report.render_text.25", bad=bad))
-    return "\n".join(lines)
+    return say("verify.report._conclusion.1") if report["ok"] else say("verify.report._conclusion.2", bad=bad)

@@ -63,7 +63,7 @@ def _push_tag(city: City, unit: str, actor: str, name: str, target: str, message
     return tag
 
 
-def order_missing(flow: Workflow, kind: str, registry) -> list[str]:  # type: ignore[no-untyped-def]
+def order_missing(flow: Workflow, kind: str, registry) -> list[str]:
     """The earlier steps still missing before `kind` may be taken (核稿 → 会签 → 签发 → 复核)."""
     before = {"sign-off": ("approve", "reject", "countersign"), "check": ("approve", "reject", "countersign", "sign-off")}[kind]
     return [text for step, text in flow.missing_steps(registry, for_new_sign_off=kind == "sign-off") if step in before]

@@ -9,7 +9,8 @@ counted. Jinja templates are separate files and are not Python literals.
 What is left is pinned per file in `outside_catalogue.json`: regular expressions that recognise
 the regulation's notation (密级 markings in `hook/rules/classification`, the 发文字号 forms in
 `documents/model` and `seal/numbering`, the title break rules of `documents/official_form`, the
-old 一、 numbering in `demo/state`), which are patterns rather than sentences. The test fails
+old 一、 numbering in `demo/state`), which are patterns rather than sentences, and the urgency
+`Literal` of `transmit/records` (a type annotation, where a constant cannot stand). The test fails
 when a file holds more such literals than pinned (a new sentence written inline), and asks to
 lower the pin when a file holds fewer, so the count only goes down. Move new inline text with
 `scripts/catalogue_sentences.py`.

@@ -8,9 +8,9 @@ from repo_tools.city import AUTHORITY
 from repo_tools.git.push import Push
 from repo_tools.hook.rules.base import Refusal, refusal
 from repo_tools.identity import lockout
-from repo_tools.identity.vocabulary import STATUS_NAMES as STATUS_NAMES
+from repo_tools.identity.judgement import key_state
+from repo_tools.identity.vocabulary import STATUS_NAMES
 from repo_tools.messages import say
-from repo_tools.registry.records import ROLE_NAMES
 
 
 def unit_is_empty(push: Push) -> bool:
@@ -82,27 +82,8 @@ def pusher_registered(push: Push) -> Iterator[Refusal]:
             status=STATUS_NAMES.get(person.status, person.status),
         )
     elif not holder.key.valid_at(push.now):
-        yield refusal(
-            "pusher-key-invalid",
-            say("hook.rules_identity.pusher_registered.1"),
-            key=holder.key.fingerprint,
-            user=person.id,
-            detail=_key_state(holder.key),
-        )
-
-
-def _key_state(key) -> str:  # type: ignore[no-untyped-def]
-    if key.compromised_since:
-        return say("hook.rules_identity._key_state.1", compromised_since=key.compromised_since)
-    if key.revoked_at:
-        from repo_tools.verify.report import REASON_TEXT  # the reasons in words, as `oa verify` says them
-
-        return say(
-            "hook.rules_identity._key_state.2",
-            revoked_at=key.revoked_at,
-            reason_text_get=REASON_TEXT.get(key.reason or "", key.reason or say("hook.rules_identity._key_state.4")),
-        )
-    return say("hook.rules_identity._key_state.3", valid_from=key.valid_from)
+        yield refusal("pusher-key-invalid", say("hook.rules_identity.pusher_registered.1"), key=holder.key.fingerprint, user=person.id,
+                      detail=key_state(holder.key))
 
 
 def pusher_in_unit(push: Push) -> Iterator[Refusal]:
@@ -123,25 +104,7 @@ def pusher_in_unit(push: Push) -> Iterator[Refusal]:
         return
     if push.registry.is_egov_admin(pusher) and unit_is_empty(push) and [u.ref for u in push.updates] == ["refs/heads/main"]:
         return
-    if all(_other_unit_may(push, u.ref, person.unit) for u in push.updates):
-        return
     own = push.registry.unit(person.unit)
     here = push.registry.unit(push.unit or "")
-    yield refusal(
-        "pusher-other-unit",
-        say("hook.rules_identity.pusher_in_unit.1"),
-        user=person.id,
-        name=person.name,
-        pusher_unit=own.name if own else person.unit,
-        unit=here.name if here else push.unit,
-    )
-
-
-def _other_unit_may(push: Push, ref: str, pusher_unit: str) -> bool:
-    """Refs a member of another unit may write here: none. A delivery goes to the sender's own
-    outbox and the service places it (Art. 27-28): no person writes another unit's repository."""
-    return False
-
-
-def role_names(roles: list[str]) -> str:
-    return "、".join(ROLE_NAMES.get(r, r) for r in roles)
+    yield refusal("pusher-other-unit", say("hook.rules_identity.pusher_in_unit.1"), user=person.id, name=person.name,
+                  pusher_unit=own.name if own else person.unit, unit=here.name if here else push.unit)

@@ -178,8 +178,10 @@ def merge_steps(where: str, n: int, trailers: MergeTrailers, flow: Workflow, reg
     if not flow.documents:
         return
     named = {(k, ref): oid for k, ref, oid in trailers.steps}
-    wanted = [("Countersign", say("hook.rules_workflow.merge_steps.1"), flow.countersigns.get(u), u) for u in flow.joint]
-    wanted.append(("Sign-Off", say("hook.rules_workflow.merge_steps.2"), flow.sign_off, None))
+    wanted = [
+        *(("Countersign", say("hook.rules_workflow.merge_steps.1"), flow.countersigns.get(u), u) for u in flow.joint),
+        ("Sign-Off", say("hook.rules_workflow.merge_steps.2"), flow.sign_off, None),
+    ]
     if flow.unit.check_required:
         wanted.append(("Check", say("hook.rules_workflow.merge_steps.3"), flow.check, None))
     for key, name, step, unit_id in wanted:
