@@ -32,17 +32,17 @@ class AccessRecord(BaseModel):
     names (Chinese), as the file and `oa archive register` show them."""
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    reference: str = Field(alias=REFERENCE, min_length=1)
-    title: str | None = Field(default=None, alias=TITLE)
-    number: str | None = Field(default=None, alias=NUMBER)
-    package: str = Field(alias=PACKAGE)
-    tag: str = Field(alias=ARCHIVE_TAG)
-    reader: str = Field(alias=READER, min_length=1)
-    name: str = Field(alias=NAME)
-    unit: str = Field(alias=UNIT)
-    reason: str = Field(alias=REASON, min_length=1)
-    local_time: str = Field(alias=READ_AT_LOCAL)
-    basis: str = Field(alias=BASIS)
+    reference: str = Field(alias="档号", min_length=1)
+    title: str | None = Field(default=None, alias="题名")
+    number: str | None = Field(default=None, alias="文号")
+    package: str = Field(alias="档案包")
+    tag: str = Field(alias="归档标签")
+    reader: str = Field(alias="调阅人", min_length=1)
+    name: str = Field(alias="姓名")
+    unit: str = Field(alias="单位")
+    reason: str = Field(alias="事由", min_length=1)
+    local_time: str = Field(alias="调阅时间（本机）")
+    basis: str = Field(alias="依据")
 
 
 def parse_access(data: bytes | None, path: str) -> AccessRecord:

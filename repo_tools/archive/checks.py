@@ -44,6 +44,7 @@ from repo_tools.archive.vocabulary import (
     REFERENCE,
     REQUIRED,
     RETENTION_CODE,
+    RETENTION_NAMES,
     SAFETY,
     SEAL,
     SEAL_ID,
@@ -252,7 +253,7 @@ def _check_metadata(where: str, reference: str, row: dict[str, Any], meta: dict[
     code = (meta.get(REFERENCE) or {}).get(REFERENCE)
     if code != reference:
         report.fail(AUTHENTICITY, say("archive.checks._check_metadata.6", where=where, code=code))
-    if (meta.get(REFERENCE) or {}).get(RETENTION_CODE) not in archive_reference.RETENTION_NAMES:
+    if (meta.get(REFERENCE) or {}).get(RETENTION_CODE) not in RETENTION_NAMES:
         report.fail(AUTHENTICITY, say("archive.checks._check_metadata.7", where=where))
     listed = set()
     for entry in meta.get(ELECTRONIC) or []:

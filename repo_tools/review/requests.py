@@ -46,6 +46,7 @@ from repo_tools.identity.judgement import may_sign
 from repo_tools.log import eventlog
 from repo_tools.messages import Refused, say
 from repo_tools.registry.records import Registry
+from repo_tools.review.vocabulary import VERDICT_NAMES as VERDICT_NAMES
 
 MR_BRANCH = "refs/heads/mr/"
 MR_TAG = "refs/tags/mr/"
