@@ -9,7 +9,7 @@ and its text an entry of `repo_tools/messages/<concern>.py`; an f-string's expre
 fields of its template. Ids name where the sentence is said (`<concern>.<module>.<function>.<n>`),
 and one text said twice in a function shares its id. Left in place, because a call cannot stand
 there or they are terms rather than sentences: keys of data (subscripts, dict keys, `.get()`),
-operands of comparisons, regular expressions, match patterns, annotations, and the module-level
+operands of comparisons, regular expressions, pydantic aliases, match patterns, annotations, and the module-level
 names given with `--keep` (move terms to `<concern>/vocabulary.py` by hand). Templates that hold
 markup are reported: keep the markup in code and only the words in the catalogue.
 
@@ -64,6 +64,8 @@ def _left_in_place(tree: ast.AST) -> set[int]:
                 found.add(id(node.args[0]))
             if isinstance(node.func.value, ast.Name) and node.func.value.id == "re":
                 found |= {id(x) for arg in node.args for x in ast.walk(arg)}
+        if isinstance(node, ast.Call):  # pydantic field aliases: keys of data, and mypy's plugin wants literals
+            found |= {id(k.value) for k in node.keywords if k.arg in ("alias", "validation_alias", "serialization_alias")}
     return found
 
 

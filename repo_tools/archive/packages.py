@@ -218,12 +218,10 @@ def tree_entries(reader: ObjectReader, spec: str) -> dict[str, tuple[str, str]]:
     return out
 
 
-@dataclass
-class PackageInfo:
-    """One archive package as it stands on a revision."""
+class Numbered:
+    """A package's folder and tag follow from its year and batch."""
     year: int
     batch: int
-    catalogue: dict[str, Any]
 
     @property
     def path(self) -> str:
@@ -232,6 +230,15 @@ class PackageInfo:
     @property
     def tag(self) -> str:
         return tag_name(self.year, self.batch)
+
+
+@dataclass
+class PackageInfo(Numbered):
+    """One archive package as it stands on a revision."""
+    year: int
+    batch: int
+    catalogue: dict[str, Any]
+
 
     @property
     def rows(self) -> list[dict[str, Any]]:
@@ -638,7 +645,7 @@ def catalogue_markdown(unit_name: str, year: int, batch: int, rows: list[dict[st
 
 # Building and publishing a package -------------------------------------------------------------
 @dataclass
-class Package:
+class Package(Numbered):
     """A package ready to commit: its files, names and messages."""
     unit: str
     year: int
@@ -652,13 +659,6 @@ class Package:
     tag_object: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
-    @property
-    def path(self) -> str:
-        return package_path(self.year, self.batch)
-
-    @property
-    def tag(self) -> str:
-        return tag_name(self.year, self.batch)
 
 
 def require_archivist(registry: Registry, actor: str, unit_id: str) -> None:

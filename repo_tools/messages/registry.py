@@ -30,4 +30,5 @@ TEXT: dict[str, str] = {
     'registry.records.load_record.3': '文件内容必须是 YAML 映射',
     'registry.records.load_record.4': 'seals 应为列表',
     'registry.records.load_record.5': '{path}（第 {i} 枚印章）',
+    'registry.records.key_holder.1': '{name}电子印章',
 }

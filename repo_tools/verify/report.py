@@ -499,7 +499,7 @@ def _sealing_merge(repo: Path, reader: ObjectReader, index_path: str, index: dic
     """The latest merge on main's first-parent line that seals `index_path`."""
     oid = index.get(index_path)
     got = reader.read(oid) if oid else None
-    if got is None:
+    if got is None or oid is None:
         return None
     commit = parse_commit(oid, got[2])
     return commit, _trailers(commit.message)
@@ -854,7 +854,7 @@ def registry_findings(verifier: Verifier) -> list[Finding]:
             commit = parse_commit(oid, got[2])
             summary = commit.message.strip().splitlines()[0] if commit.message.strip() else ""
             trusted = times.get(oid)
-            base = dict(kind="registry-commit", id=oid, summary=summary, trusted_time=trusted or UNKNOWN, ref=None)
+            base: dict[str, Any] = dict(kind="registry-commit", id=oid, summary=summary, trusted_time=trusted or UNKNOWN, ref=None)
             if commit.signature is None:
                 out.append(
                     Finding(**base, signer=None, signer_name=None, key=None, role=None, valid=False, reason=say("verify.report.registry_findings.1"))
@@ -877,12 +877,8 @@ def registry_findings(verifier: Verifier) -> list[Finding]:
                 continue
             before = history.load(commit.parents[0]) if commit.parents else Registry(None)
             holder = holder_then(verifier.reg, before, fpr)
-            who = dict(
-                signer=holder.id if holder else None,
-                signer_name=holder.name if holder else None,
-                key=sig.fingerprint,
-                role=role_of(before, holder) if holder else None,
-            )
+            who: dict[str, Any] = dict(signer=holder.id if holder else None, signer_name=holder.name if holder else None,
+                       key=sig.fingerprint, role=role_of(before, holder) if holder else None)
             moment = timeutil.parse(trusted) if trusted else None
             if not sig.valid:
                 why = say("verify.report.registry_findings.5") if not sig.key_known else say("verify.report.registry_findings.6", status=sig.status)

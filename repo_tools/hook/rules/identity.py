@@ -8,7 +8,7 @@ from repo_tools.city import AUTHORITY
 from repo_tools.git.push import Push
 from repo_tools.hook.rules.base import Refusal, refusal
 from repo_tools.identity import lockout
-from repo_tools.identity.judgement import key_state
+from repo_tools.identity.judgement import key_state, may_sign
 from repo_tools.identity.vocabulary import STATUS_NAMES
 from repo_tools.messages import say
 
@@ -74,14 +74,9 @@ def pusher_registered(push: Push) -> Iterator[Refusal]:
             "pusher-locked", say("hook.rules_identity.pusher_registered.1"), user=person.id, name=person.name, failures=lockout.MAX_FAILURES
         )
     elif person.status != "active":
-        yield refusal(
-            "pusher-inactive",
-            say("hook.rules_identity.pusher_registered.1"),
-            user=person.id,
-            name=person.name,
-            status=STATUS_NAMES.get(person.status, person.status),
-        )
-    elif not holder.key.valid_at(push.now):
+        yield refusal("pusher-inactive", say("hook.rules_identity.pusher_registered.1"), user=person.id, name=person.name,
+                      status=STATUS_NAMES.get(person.status, person.status))
+    elif may_sign(push.registry, holder, person.unit, push.now).code == "window":  # the one judgement
         yield refusal("pusher-key-invalid", say("hook.rules_identity.pusher_registered.1"), key=holder.key.fingerprint, user=person.id,
                       detail=key_state(holder.key))
 
