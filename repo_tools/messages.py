@@ -67,6 +67,8 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
     # --- hardening (issue 14): every object a push brings ---
     "hook-error": ("第四十条", "服务器检查推送内容时出错（{detail}），为安全起见拒绝本次推送。",
                    "请检查推送的内容是否为正常的公文和附件；如反复出现，请联系电子政务办公室。"),
+    "rule-error": ("第四十条", "服务器规则 {name} 检查推送内容时出错（{detail}），为安全起见拒绝本次推送。",
+                   "请检查推送的内容是否为正常的公文和附件；如反复出现，请把本条提示发给电子政务办公室。"),
     "object-broken": ("第四十条", "{place}：对象无法读取或格式错误（{detail}）。",
                       "请用标准的 Git 客户端重新提交；不要手工构造 Git 对象。"),
     "tree-entry": ("第四十条", "{path}：目录条目不允许（{detail}）。",

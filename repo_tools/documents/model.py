@@ -26,9 +26,9 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from repo_tools import timeutil
 from repo_tools.documents import frontmatter
-from repo_tools.hook.rules.base import Refusal, refusal
-from repo_tools.hook.rules.classification import FRONT_MATTER_KEYS, check_text
+from repo_tools.refusal import Refusal, refusal
 from repo_tools.registry.records import Registry, Unit
+from repo_tools.screening.markings import FRONT_MATTER_KEYS, text_problem
 
 # 《党政机关公文处理工作条例》第八条: the 15 types (命令 also written 令).
 TYPES = ("决议", "决定", "命令", "公报", "公告", "通告", "意见", "通知", "通报", "报告", "请示", "批复",
@@ -307,7 +307,7 @@ def check_document(path_of_index_md: str, text: str, folder_files: set[str], uni
     folder, relative to it (`index.md`, `attachments/办法.pdf`, ...); `on_main` says whether the
     document is on `main` (sealed, so numbered) or on a draft or merge-request branch."""
     path = path_of_index_md
-    found: list[Refusal] = list(check_text(path, text))
+    found: list[Refusal] = _markings(path, text)
     meta, _body, schema = load_document(text, path)
     found += schema
     if meta is None:
@@ -339,6 +339,12 @@ def check_document(path_of_index_md: str, text: str, folder_files: set[str], uni
                              value=meta.date.isoformat(), today=today.isoformat()))
     found += _check_attachments(path, meta, folder_files)
     return found
+
+
+def _markings(path: str, text: str) -> list[Refusal]:
+    """Classified material stays on paper (Art. 2): the same finding as the hook's rule."""
+    problem = text_problem(text)
+    return [refusal("classified", path, path=path, detail=problem)] if problem else []
 
 
 def _title_names_type(title: str, kind: str) -> bool:
@@ -385,7 +391,7 @@ def check_bulletin(path_of_index_md: str, text: str, folder_files: set[str], uni
                    today: date) -> list[Refusal]:
     """Every rule on one 信息 at `bulletins/<column>/<yyyy-mm-dd>-<slug>/index.md`."""
     path = path_of_index_md
-    found: list[Refusal] = list(check_text(path, text))
+    found: list[Refusal] = _markings(path, text)
     meta, _body, schema = load_bulletin(text, path)
     found += schema
     if meta is None:

@@ -269,9 +269,3 @@ def _is_ancestor(push: Push, old: str, new: str) -> bool:
     proc = subprocess.run(["git", "merge-base", "--is-ancestor", old, new], cwd=push.repo, env=push.env,
                           capture_output=True)
     return proc.returncode == 0
-
-
-def delivery_commit_allowed(push: Push, commit_oid: str, holder_id: str | None) -> bool:
-    """No commit signed by another unit's member is ever pushed here: deliveries go to the
-    sender's own outbox and the service places them (kept for `policy.signatures`)."""
-    return False

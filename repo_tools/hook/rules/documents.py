@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from repo_tools.documents import frontmatter
+from repo_tools.documents.model import check_folder, folder_of
 from repo_tools.git.push import Push
 from repo_tools.git.repo import list_tree
 from repo_tools.hook.rules.base import Refusal, refusal
@@ -21,7 +22,6 @@ MAIN = "refs/heads/main"
 
 
 def documents_valid(push: Push) -> Iterator[Refusal]:
-    from repo_tools.documents.model import check_folder, folder_of  # documents imports policy.base: import late
     if push.kind != "unit" or push.unit is None:
         return
     unit = push.registry.unit(push.unit)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from repo_tools.city import AUTHORITY
 from repo_tools.git.push import Push
 from repo_tools.hook.rules.base import Refusal, refusal
 from repo_tools.identity import lockout
 from repo_tools.registry.records import ROLE_NAMES
+from repo_tools.workspace import AUTHORITY
 
 STATUS_NAMES = {"disabled": "已停用", "removed": "已注销", "active": "正常"}
 

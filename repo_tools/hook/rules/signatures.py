@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from repo_tools.city import AUTHORITY
 from repo_tools.git.push import Push, SignatureCheck
 from repo_tools.hook.rules.base import Refusal, refusal
 from repo_tools.hook.rules.identity import _key_state, unit_is_empty
+from repo_tools.workspace import AUTHORITY
 
 
 def _short(oid: str) -> str:
@@ -72,16 +72,12 @@ def _judge(push: Push, check: SignatureCheck, where: str, rule_unsigned: str,
 
 
 def commits_signed(push: Push) -> Iterator[Refusal]:
-    from repo_tools.hook.rules.deliveries import delivery_commit_allowed
+    """No exception: a delivery goes to its sender's own outbox, signed by a member there, and
+    the service places it in the receiver's repository (Art. 27-28)."""
     push.verifier.prefetch([(c.oid, c.payload, c.signature) for c in push.new_commits]
                            + [(t.oid, t.payload, t.signature) for _, t in push.new_tags])
     for commit in push.new_commits:
         check = push.verifier.check(commit.oid, commit.payload, commit.signature)
-        # The one exception to "signed by this unit": a delivery signed by its sender (Art. 28).
-        if check.valid and check.holder is not None and check.holder.kind == "person" \
-                and check.holder.key.valid_at(push.now) \
-                and delivery_commit_allowed(push, commit.oid, check.holder.id):
-            continue
         yield from _judge(push, check, f"提交 {_short(commit.oid)}", "commit-unsigned",
                           commit=_short(commit.oid))
 

@@ -16,6 +16,7 @@ import yaml
 from repo_tools.git.push import Push
 from repo_tools.git.repo import git
 from repo_tools.hook.rules.base import Refusal, refusal
+from repo_tools.hook.rules.in_service import unit_in_service
 from repo_tools.hook.rules.lifecycle import _signature_ok
 from repo_tools.registry.applications import Application, approvers_of, from_bytes
 from repo_tools.registry.records import Unit, person_from_dict, unit_from_dict
@@ -191,21 +192,6 @@ def _person_change(push: Push, path: str, old_data: bytes | None, new_data: byte
         live = [k.fingerprint for k in after.keys if k.revoked_at is None]
         if live:
             yield refusal("user-remove-keys", path, user=user, key=live[0])
-
-
-def unit_in_service(push: Push) -> Iterator[Refusal]:
-    """A deregistered unit's repository is read-only: every push is refused (Art. 9(2))."""
-    unit = push.registry.unit(push.unit or "")
-    if unit is None or unit.status == "active":
-        return
-    holder = unit.archives_to
-    where = ""
-    if holder == "archives":
-        where = "；档案已移交档案馆"
-    elif holder:
-        other = push.registry.unit(holder)
-        where = f"；档案已移交“{other.name if other else holder}”"
-    yield refusal("unit-deregistered", "推送", unit=unit.name, at=unit.deregistered_at or "", handover=where)
 
 
 __all__ = ["unit_lifecycle", "unit_in_service"]
