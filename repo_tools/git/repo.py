@@ -259,12 +259,14 @@ def refresh_mirror(remote: str) -> None:
 
 
 def push(workdir: str | Path, remote: str, refspecs: Iterable[str], signer: Signer,
-         extra_env: Mapping[str, str] | None = None) -> None:
-    """A signed push (push certificate) from a working repository; raise PushRefused on refusal."""
+         extra_env: Mapping[str, str] | None = None, atomic: bool = False) -> None:
+    """A signed push (push certificate) from a working repository; raise PushRefused on refusal.
+    `atomic`: every ref is updated or none (a lock ref and what it guards)."""
     env = clean_env({**signer.git_env(), **(extra_env or {})})
     url, config = upstream_of(remote)
     proc = subprocess.run(["git", *config, *signer.git_config(), "push", "--signed=yes", "--porcelain",
-                           url, *refspecs], cwd=workdir, env=env, capture_output=True)
+                           *(["--atomic"] if atomic else []), url, *refspecs], cwd=workdir, env=env,
+                          capture_output=True)
     if proc.returncode != 0:
         raise PushRefused(hook_message(proc.stderr.decode("utf-8", "replace")) or
                           proc.stdout.decode("utf-8", "replace"))
@@ -319,8 +321,8 @@ class Scratch:
             cwd=self.dir, env=self.env)
         return git("rev-parse", f"refs/tags/{name}", cwd=self.dir, env=self.env).strip()
 
-    def push(self, refspecs: Iterable[str]) -> None:
-        push(self.dir, self.bare, refspecs, self.signer)
+    def push(self, refspecs: Iterable[str], atomic: bool = False) -> None:
+        push(self.dir, self.bare, refspecs, self.signer, atomic=atomic)
 
     def close(self) -> None:
         shutil.rmtree(self.dir, ignore_errors=True)

@@ -155,6 +155,7 @@ def post_receive(lines: list[str]) -> int:
         if pending and pending.exists():
             pending.unlink()
         _carry_countersigns(push)
+        _advance_numbers(push)
         if push.kind == "registry":
             from repo_tools.city import refresh_server_keyring
             refresh_server_keyring(push.city)
@@ -163,6 +164,21 @@ def post_receive(lines: list[str]) -> int:
         return 0
     finally:
         _finish(push)
+
+
+def _advance_numbers(push: Push) -> None:
+    """Keep the number index (seal.numbering.NumberIndex) at the new `main`: derived data, so a
+    failure is reported and the next push catches up; never a reason to lose this one."""
+    main = next((u.new for u in push.updates if u.ref == "refs/heads/main" and not u.is_delete), None)
+    if push.kind != "unit" or main is None:
+        return
+    try:
+        from repo_tools.seal.numbering import NumberIndex
+        index = NumberIndex(push.repo, push.env, push.reader)
+        index.advance(main)
+        index.close()
+    except Exception as exc:  # noqa: BLE001 - the push is already accepted and logged
+        print(f"发文字号索引更新失败（下次推送时补上）：{exc}", file=sys.stderr)
 
 
 def _carry_countersigns(push: Push) -> None:

@@ -104,7 +104,15 @@ class RegistryIndex:
         if db is not None:
             try:
                 self._open(db)
-            except (sqlite3.Error, OSError):
+            except sqlite3.OperationalError:  # locked too long, read-only: answer from memory
+                self._conn = None
+            except sqlite3.DatabaseError:  # not a database (damaged): derived data, so made again
+                try:
+                    db.unlink()
+                    self._open(db)
+                except (sqlite3.Error, OSError):
+                    self._conn = None
+            except OSError:
                 self._conn = None
         if self._conn is None:
             self._memory = self._build_all()

@@ -75,6 +75,7 @@ UNIT_RULES: list[Rule] = [
     _rule("deliveries", "inbox_create_only", _refs(*DELIVERY_REFS)),
     _rule("deliveries", "deliveries_valid", _refs(*DELIVERY_REFS)),
     _rule("deliveries", "receipts_valid", _refs(*DELIVERY_REFS)),
+    _rule("deliveries", "register_locks", _refs(*DELIVERY_REFS)),
     _rule("archives", "archive_tags", _refs(*ARCHIVE_TAG_REFS)),
     _rule("archives", "archive_on_main", _ref_is(MAIN)),
     _rule("archives", "access_register", _ref_is(ARCHIVE_REGISTER)),

@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 
 from repo_tools.git.push import Push, RefUpdate
-from repo_tools.git.repo import ZERO, git
+from repo_tools.git.repo import ZERO, ParsedCommit, git, parse_commit
 from repo_tools.hook.rules.base import Refusal, refusal
 from repo_tools.registry.records import ROLE_NAMES
 from repo_tools.transmit import deliveries as transmit
@@ -229,8 +229,9 @@ def _check_step(push: Push, oid: str, n: int, before: list[str], pusher: str) ->
         if not isinstance(entry, dict) or not isinstance(entry.get("number"), int) \
                 or not isinstance(entry.get("year"), int):
             return "登记必须有收文编号（year、number）"
-        if _register_number_taken(push, entry["year"], entry["number"]):
-            return f"收文编号 {entry['year']} 年第 {entry['number']} 号已被使用"
+        lock = f"{transmit.REGISTERS}{entry['year']}"
+        if not any(u.ref == lock and not u.is_delete and _lock_receipt(push, u.new) == oid for u in push.updates):
+            return f"登记必须在同一次推送中更新收文编号锁 {lock}（由 `oa inbox register` 分配编号）"
     before.append(action)
     return ""
 
@@ -243,6 +244,85 @@ def _handling_files(push: Push, rev: str) -> list[str]:
     out = git("ls-tree", "-r", "--name-only", "-z", rev, "--", transmit.HANDLING, cwd=push.repo, env=push.env)
     return sorted(filter(None, out.split("\0")), key=lambda p: int(HANDLING_FILE.match(p)[1])
                   if HANDLING_FILE.match(p) else 0)
+
+
+REGISTER_LOCK = re.compile(r"^refs/registers/(\d{4})$")
+
+
+def _lock_commit(push: Push, oid: str) -> ParsedCommit | None:
+    got = push.reader.read(oid)
+    return parse_commit(oid, got[2]) if got and got[1] == "commit" else None
+
+
+def _lock_receipt(push: Push, oid: str) -> str | None:
+    """The registration (handling commit) a lock commit allocates its number to: its last parent."""
+    commit = _lock_commit(push, oid)
+    return commit.parents[-1] if commit and commit.parents else None
+
+
+def _lock_number(commit: ParsedCommit) -> int | None:
+    match = transmit.REGISTER_NUMBER.search(commit.message)
+    return int(match[1]) if match else None
+
+
+def register_locks(push: Push) -> Iterator[Refusal]:
+    """The 收文 register's lock (`refs/registers/<year>`): moved by one signed commit per
+    registration, by the clerk who registers, allocating exactly the next number, together with
+    that registration. Numbers are unique because each comes from one move of one ref, which
+    git makes compare-and-swap on the ref's old value; nothing reads the other registrations."""
+    for update in push.updates:
+        if update.ref.startswith(transmit.REGISTERS):
+            problem = _lock_problem(push, update)
+            if problem:
+                yield refusal("register-lock-invalid", update.ref, ref=update.ref, detail=problem)
+
+
+def _lock_problem(push: Push, update: RefUpdate) -> str:
+    """Why this move of a register lock is invalid, or ''."""
+    match = REGISTER_LOCK.match(update.ref)
+    if not match:
+        return "应为 refs/registers/<四位年份>"
+    if update.is_delete:
+        return "收文编号锁不能删除"
+    person = push.registry.person(push.pusher_id or "")
+    if person is None or person.unit != push.unit or "clerk" not in person.roles or person.status != "active":
+        return f"{push.pusher_id or '（未知）'} 不是本单位在岗的收文员"
+    commit = _lock_commit(push, update.new)
+    if commit is None:
+        return "必须指向一个提交"
+    check = push.verifier.check(commit.oid, commit.payload, commit.signature)
+    if not check.valid or check.holder is None or check.holder.id != push.pusher_id:
+        return f"必须由推送人 {push.pusher_id} 本人签名"
+    number = _lock_number(commit)
+    if number is None:
+        return "提交说明缺少“Register-Number: 编号”行"
+    if update.is_create:
+        if len(commit.parents) != 1:
+            return "本年度第一个编号锁提交只能有一个父提交（登记的办理记录）"
+        if _register_number_taken(push, int(match[1]), number):  # registrations kept before the lock, once a year
+            return f"收文编号 {match[1]} 年第 {number} 号已被使用"
+    else:
+        previous = _lock_commit(push, update.old)
+        before = _lock_number(previous) if previous else None
+        if len(commit.parents) != 2 or commit.parents[0] != update.old:
+            return "编号锁只能前进一步：第一父提交为原编号锁，第二父提交为本次登记"
+        if before is None or number != before + 1:
+            return f"编号应为 {before + 1 if before is not None else '原编号加一'}，实为 {number}"
+    receipt = commit.parents[-1]
+    if not any(u.ref.startswith(transmit.RECEIPTS) and u.new == receipt for u in push.updates):
+        return "编号锁所指的登记不在本次推送中"
+    registered = [p for p in git("diff-tree", "-r", "--no-commit-id", "--name-only", "-z", "--root", receipt,
+                                 cwd=push.repo, env=push.env).split("\0") if p.endswith("-registered.yaml")]
+    if len(registered) != 1:
+        return "第二父提交应为一次登记（新增 handling/<n>-registered.yaml）"
+    try:
+        data = yaml.safe_load(push.blob(_blob_at(push, receipt, registered[0])).decode("utf-8")) or {}
+    except (yaml.YAMLError, UnicodeDecodeError):
+        return "登记记录不是有效的 YAML"
+    entry = data.get("register") if isinstance(data, dict) else None
+    if not isinstance(entry, dict) or entry.get("year") != int(match[1]) or entry.get("number") != number:
+        return f"登记记录的收文编号应为 {match[1]} 年第 {number} 号"
+    return ""
 
 
 def _register_number_taken(push: Push, year: int, number: int) -> bool:

@@ -7,9 +7,8 @@ merge changes nothing but the allocated number and seal date of the documents it
 and 成文日期 of the 签发 (hook/rules/workflow.py: the 会签, 签发 and 复核 it names are current and valid);
 numbers are well formed, of the unit's own codes, and unique on `main`.
 
-Uniqueness is checked against the numbers on the old `main` (`numbering.numbers_on`), which
-reads every document's front matter: fine for now; a number index kept beside `main`
-(e.g. a notes ref written by the post-receive hook) would make it proportional to the push.
+Uniqueness is asked of the number index (`seal.numbering.NumberIndex`, kept beside the
+repository by the hooks), never by reading every document on `main`.
 """
 from __future__ import annotations
 
@@ -21,11 +20,12 @@ from repo_tools.git.push import Push
 from repo_tools.git.repo import GitError, git, parse_commit
 from repo_tools.hook.rules.archives import is_archive_commit
 from repo_tools.hook.rules.base import Refusal, refusal
+from repo_tools.hook.rules.documents import number_index
 from repo_tools.hook.rules.reviews import is_ancestor, review_view
 from repo_tools.hook.rules.workflow import merge_signed_fields, merge_steps
-from repo_tools.review.requests import MR_BRANCH, REVIEW_REF, MergeTrailers, document_folders
+from repo_tools.review.model import MR_BRANCH, REVIEW_REF, MergeTrailers, document_folders
 from repo_tools.seal import numbering
-from repo_tools.seal.sealing import document_year, seal_edit_problem
+from repo_tools.seal.edits import document_year, seal_edit_problem
 from repo_tools.workflow.steps import judge as judge_workflow
 
 
@@ -49,21 +49,16 @@ def main_merges(push: Push) -> Iterator[Refusal]:
 
 
 class _Numbers:
-    """Numbers already used: on the old main (read once, lazily) and by earlier merges here."""
+    """Numbers already used: on the old main (from the number index) and by earlier merges here."""
 
     def __init__(self, push: Push, old_main: str) -> None:
         self.push = push
         self.old_main = old_main
-        self._on_main: dict[str, numbering.DocumentNumber] | None = None
         self.added: dict[numbering.DocumentNumber, str] = {}
 
     def owner(self, number: numbering.DocumentNumber) -> str | None:
-        if self._on_main is None:
-            self._on_main = numbering.numbers_on(self.push.repo, self.old_main)
-        for path, used in self._on_main.items():
-            if used == number:
-                return path
-        return self.added.get(number)
+        owners = number_index(self.push).owners(number, at=self.old_main)
+        return owners[0] if owners else self.added.get(number)
 
 
 def _text(push: Push, tree: str, path: str) -> str | None:
