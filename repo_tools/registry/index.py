@@ -23,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from repo_tools.git.repo import ObjectReader, clean_env, git
+from repo_tools.git.repo import ObjectReader, clean_env, git, read_blobs
 from repo_tools.registry.records import (
     KeyHolder,
     Person,
@@ -133,7 +133,7 @@ class RegistryIndex:
                 conn.execute("DELETE FROM lookups")
                 entries: dict[str, Entry | None] = dict(self._build_all())
             else:
-                entries = {path: self._entry_at(path) for path in changed}
+                entries = self._entries_at(changed)
             for path, entry in entries.items():
                 conn.execute("DELETE FROM entries WHERE path = ?", (path,))
                 conn.execute("DELETE FROM lookups WHERE path = ?", (path,))
@@ -150,18 +150,17 @@ class RegistryIndex:
                   cwd=self.repo, env=self.env, check=False)
         return [p for p in out.split("\0") if p]
 
-    def _entry_at(self, path: str) -> Entry | None:
-        data = self.reader.blob(f"{self.commit}:{path}")
-        return entry_of(path, data) if data is not None else None
+    def _entries_at(self, paths: list[str]) -> dict[str, Entry | None]:
+        """The entries of these files at this commit (None for a file deleted), in one git run."""
+        datas = read_blobs(self.repo, [f"{self.commit}:{path}" for path in paths], env=self.env)
+        return {path: entry_of(path, data) if data is not None else None
+                for path, data in zip(paths, datas, strict=True)}
 
     def _build_all(self) -> dict[str, Entry]:
         out = git("ls-tree", "-r", "-z", self.commit, "--", *FOLDERS, cwd=self.repo, env=self.env, check=False)
+        files = [(item.partition("\t")[2], item.split()[2]) for item in out.split("\0") if item]
         found: dict[str, Entry] = {}
-        for item in out.split("\0"):
-            if not item:
-                continue
-            meta, _, path = item.partition("\t")
-            data = self.reader.blob(meta.split()[2])
+        for (path, _), data in zip(files, read_blobs(self.repo, [oid for _, oid in files], env=self.env), strict=True):
             entry = entry_of(path, data) if data is not None else None
             if entry is not None:
                 found[path] = entry
@@ -181,18 +180,22 @@ class RegistryIndex:
             if changed is None:  # nothing usable kept: this process answers from memory
                 self._memory = self._build_all()
                 return {}
-            self._overlays[kept] = {path: self._entry_at(path) for path in changed}
+            self._overlays[kept] = self._entries_at(changed)
         return self._overlays[kept]
 
     def _query(self, sql: str, args: list[str]) -> tuple[list[str], dict[str, Entry | None]]:
         """Rows of the kept index and the overlay that corrects them, read in one snapshot."""
         assert self._conn is not None
-        self._conn.execute("BEGIN")
         try:
-            row = self._conn.execute("SELECT value FROM meta WHERE key = 'commit'").fetchone()
-            rows = [r[0] for r in self._conn.execute(sql, args).fetchall()]
-        finally:
-            self._conn.execute("COMMIT")
+            self._conn.execute("BEGIN")
+            try:
+                row = self._conn.execute("SELECT value FROM meta WHERE key = 'commit'").fetchone()
+                rows = [r[0] for r in self._conn.execute(sql, args).fetchall()]
+            finally:
+                self._conn.execute("COMMIT")
+        except sqlite3.Error:  # locked too long: this process answers from memory
+            self._memory = self._build_all()
+            return [], {}
         return rows, self._overlay(row[0] if row else None)
 
     def paths(self, kind: str, *, id: str | None = None, unit: str | None = None, name: str | None = None,

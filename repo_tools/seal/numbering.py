@@ -3,11 +3,12 @@ allocated from what is on `main` (ARCHITECTURE.md "Merge requests, approval and 
 from __future__ import annotations
 
 import re
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
 from repo_tools.documents import frontmatter
-from repo_tools.git.repo import ObjectReader, clean_env, list_tree
+from repo_tools.git.repo import ObjectReader, clean_env, list_tree, read_blobs
 
 NUMBER = re.compile(r"^(?P<code>[^\s〔〕\[\]()（）]+)〔(?P<year>\d{4})〕(?P<n>[1-9]\d*)号$")
 
@@ -69,7 +70,6 @@ class NumberIndex:
 
     def __init__(self, repo: str | Path, env: dict[str, str] | None = None,
                  reader: ObjectReader | None = None) -> None:
-        import sqlite3
         self.repo = Path(repo)
         self.env = env if env is not None else clean_env()
         self._reader = reader
@@ -110,23 +110,25 @@ class NumberIndex:
         if self._own_reader is not None:
             self._own_reader.close()
 
-    def _number_at(self, commit: str, path: str) -> DocumentNumber | None:
-        data = self.reader.blob(f"{commit}:{path}")
-        if data is None:
-            return None
-        try:
-            meta, _ = frontmatter.split(data.decode("utf-8"))
-        except (frontmatter.FrontMatterError, UnicodeDecodeError):
-            return None
-        return parse(str(meta.get("number") or ""))
+    def _numbers_at(self, commit: str, paths: list[str]) -> dict[str, DocumentNumber | None]:
+        """The number of each of these documents at `commit` (None: deleted or none), one git run."""
+        found: dict[str, DocumentNumber | None] = {}
+        for path, data in zip(paths, read_blobs(self.repo, [f"{commit}:{p}" for p in paths], env=self.env),
+                              strict=True):
+            try:
+                meta, _ = frontmatter.split(data.decode("utf-8")) if data is not None else ({}, "")
+            except (frontmatter.FrontMatterError, UnicodeDecodeError):
+                meta = {}
+            found[path] = parse(str(meta.get("number") or ""))
+        return found
 
     def _all_at(self, commit: str) -> dict[str, DocumentNumber]:
         files = {p: b for p, b in list_tree(self.repo, commit, "documents", env=self.env).items()
                  if p.endswith("/index.md")}
         found: dict[str, DocumentNumber] = {}
-        for path, blob in files.items():
+        for path, data in zip(files, read_blobs(self.repo, list(files.values()), env=self.env), strict=True):
             try:
-                meta, _ = frontmatter.split((self.reader.blob(blob) or b"").decode("utf-8"))
+                meta, _ = frontmatter.split((data or b"").decode("utf-8"))
             except (frontmatter.FrontMatterError, UnicodeDecodeError):
                 continue
             number = parse(str(meta.get("number") or ""))
@@ -145,7 +147,10 @@ class NumberIndex:
     def _kept(self) -> str | None:
         if self._conn is None:
             return self._memory_commit
-        row = self._conn.execute("SELECT value FROM meta WHERE key = 'commit'").fetchone()
+        try:
+            row = self._conn.execute("SELECT value FROM meta WHERE key = 'commit'").fetchone()
+        except sqlite3.Error:
+            return None
         return row[0] if row else None
 
     def advance(self, commit: str | None) -> None:
@@ -159,12 +164,20 @@ class NumberIndex:
         if self._conn is None:
             self._memory = self._all_at(commit) if changed is None or self._memory is None else {
                 **{p: n for p, n in self._memory.items() if p not in changed},
-                **{p: n for p in changed if (n := self._number_at(commit, p)) is not None}}
+                **{p: n for p, n in self._numbers_at(commit, changed).items() if n is not None}}
             self._memory_commit = commit
             return
-        rows = self._all_at(commit) if changed is None else {p: self._number_at(commit, p) for p in changed}
+        rows = self._all_at(commit) if changed is None else self._numbers_at(commit, changed)
+        try:
+            self._write(commit, rows, rebuild=changed is None)
+        except sqlite3.Error:  # read-only or locked too long: this process answers from memory
+            self._conn = None
+            self._memory, self._memory_commit = self._all_at(commit), commit
+
+    def _write(self, commit: str, rows: dict[str, DocumentNumber | None], rebuild: bool) -> None:
+        assert self._conn is not None
         with self._conn:
-            if changed is None:
+            if rebuild:
                 self._conn.execute("DELETE FROM numbers")
             for path, number in rows.items():
                 self._conn.execute("DELETE FROM numbers WHERE path = ?", (path,))
@@ -183,13 +196,17 @@ class NumberIndex:
             changed = self._changed(kept, at) if kept != at else []
             if changed is None:
                 return sorted(p for p, n in self._all_at(at).items() if n == number)
-            self._overlays[key] = {p: self._number_at(at, p) for p in changed}
+            self._overlays[key] = self._numbers_at(at, changed)
         overlay = self._overlays[key]
         if self._conn is None:
             assert self._memory is not None
             kept_rows = [p for p, n in self._memory.items() if n == number]
         else:
-            kept_rows = [r[0] for r in self._conn.execute(
-                "SELECT path FROM numbers WHERE code = ? AND year = ? AND n = ?", (number.code, number.year, number.n))]
+            try:
+                kept_rows = [r[0] for r in self._conn.execute(
+                    "SELECT path FROM numbers WHERE code = ? AND year = ? AND n = ?",
+                    (number.code, number.year, number.n))]
+            except sqlite3.Error:  # locked too long: read the documents at `at` instead
+                return sorted(p for p, n in self._all_at(at).items() if n == number)
         found = {p for p in kept_rows if p not in overlay} | {p for p, n in overlay.items() if n == number}
         return sorted(found)
