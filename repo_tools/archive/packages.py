@@ -41,6 +41,7 @@ from repo_tools.git.repo import (
     parse_tag,
 )
 from repo_tools.identity import keys
+from repo_tools.identity.judgement import may_sign
 from repo_tools.log import eventlog
 from repo_tools.messages import Refused
 from repo_tools.registry.records import Registry
@@ -215,17 +216,15 @@ class Provenance:
         trusted = self.times.get(oid)
         holder = check.holder
         moment = timeutil.parse(trusted) if trusted else None
-        valid = bool(check.valid and holder and moment and holder.key.valid_at(moment))
+        # The one judgement (`identity.judgement`); a received item is signed by its sender.
+        verdict = may_sign(self.registry, holder, self.unit_id, moment, inbox=True)
+        valid = bool(check.valid and verdict.counts)
         if not check.valid:
             result = check.detail
-        elif holder is None:
-            result = "签名密钥未登记"
-        elif moment is None:
-            result = "签名正确，但事件日志中没有该对象的可信时间"
-        elif not valid:
-            result = "签名时密钥不在有效期内"
         else:
-            result = "有效"
+            result = {"ok": "有效", "unknown-key": "签名密钥未登记",
+                      "no-time": "签名正确，但事件日志中没有该对象的可信时间",
+                      "window": "签名时密钥不在有效期内"}.get(verdict.code, verdict.reason)
         return {"对象": oid, "对象类型": got[1], "用途": role,
                 "签名人": holder.name if holder else None,
                 "签名人标识": holder.id if holder else None,
@@ -272,7 +271,7 @@ class Provenance:
         return {"commit": commit_oid, "signatures": signatures, "seal": seal, "approvals": approvals,
                 "steps": steps,
                 "history": history, "trusted_time": self.times.get(commit_oid or ""),
-                "merge_request": (trailers.get("Merge-Request") or [None])[0]}
+                "merge_request": next(iter(trailers.get("Merge-Request") or []), None)}
 
     def document_report(self, item: Item) -> dict[str, Any]:
         """The verification module's report on a document on main (BRIEF "Verification")."""

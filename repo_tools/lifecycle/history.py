@@ -54,7 +54,7 @@ class RegistryHistory:
         return history
 
     @classmethod
-    def of_city(cls, city, current: Registry) -> RegistryHistory:  # type: ignore[no-untyped-def]
+    def of_city(cls, city, current: Registry) -> RegistryHistory:
         return cls.from_log(city.registry_repo, current, eventlog.read(city.log_file))
 
     def commit_for(self, oid: str | None, moment: datetime | None) -> str | None:

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from filelock import FileLock
 
+from repo_tools.git.atomic import write_atomic
 from repo_tools.log import note, tiles
 from repo_tools.log.tlog import HASH_SIZE, node_hash, record_hash, tree_hash
 
@@ -273,14 +274,14 @@ class Tree:
         path = self.paths.root / rel
         if width == tiles.WIDTH:
             if not path.exists():
-                tiles.write_atomic(path, data)
+                write_atomic(path, data)
             partials = path.with_name(path.name + ".p")
             if partials.is_dir():  # a full tile replaces its partial ones
                 for old in partials.iterdir():
                     old.unlink()
                 partials.rmdir()
         elif not path.exists():
-            tiles.write_atomic(path, data)
+            write_atomic(path, data)
 
     def publish_checkpoint(self) -> note.Note | None:
         """Sign and publish the checkpoint of the current tree (with any cosignatures it has)."""
@@ -304,12 +305,12 @@ class Tree:
             try:
                 kept = note.Note.parse(cosigned.read_text(encoding="utf-8"))
                 if kept.text == text:
-                    tiles.write_atomic(self.paths.checkpoint, kept.encode().encode(), sync=True)
+                    write_atomic(self.paths.checkpoint, kept.encode().encode(), sync=True)
                     return kept
             except note.NoteError:
                 pass
         signed = note.sign_note(text, signer)
-        tiles.write_atomic(self.paths.checkpoint, signed.encode().encode(), sync=True)
+        write_atomic(self.paths.checkpoint, signed.encode().encode(), sync=True)
         return signed
 
 

@@ -30,7 +30,7 @@ from repo_tools.registry.records import (
     Registry,
     Seal,
     Unit,
-    _load_yaml,
+    _times_as_text,
     person_from_dict,
     seal_from_dict,
     unit_from_dict,
@@ -339,7 +339,11 @@ class IndexedRegistry(Registry):
             value: Any = None
             if data is not None:
                 try:
-                    record = _load_yaml(data)
+                    # The mapping as `load_record` reads it, without pydantic: every record on the
+                    # registry's main was validated by the registry hook (`records_valid`) when pushed.
+                    record = _times_as_text(yaml.safe_load(data.decode("utf-8")) or {})
+                    if not isinstance(record, dict):
+                        raise ValueError(path)
                     if path.startswith("people/"):
                         value = person_from_dict(record)
                     elif path.startswith("units/"):

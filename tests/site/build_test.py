@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from fixtures import Workspace
 from site_support import BULLETIN, REGULATION, bundle_text, doc, sealed_number
 
 from repo_tools.cli import oa
@@ -39,8 +40,7 @@ def all_text(site: Path) -> str:
     return "\n".join(chunks)
 
 
-@pytest.fixture
-def published(ws):  # type: ignore[no-untyped-def]
+def publish(ws: Workspace) -> None:
     ws.land("lagov", "zhang", {
         "documents/2013/oa-measures/index.md": REGULATION,
         "documents/2013/oa-measures/attachments/measures.txt": "第一条 为规范协同办公系统的使用管理。\n",
@@ -48,6 +48,12 @@ def published(ws):  # type: ignore[no-untyped-def]
     })
     ws.land("jyj", "wu", {"documents/2013/internal-plan/index.md": RESTRICTED})
     ws.witness()
+
+
+@pytest.fixture
+def published(ws: Workspace) -> Workspace:
+    """The regulation, a bulletin and jyj's restricted notice on main, witnessed (built once per run)."""
+    ws.prepare("site", publish)
     return ws
 
 
@@ -290,8 +296,11 @@ def test_archive_catalogue_and_chart_keep_restricted_titles_out(ws, tmp_path):  
     build_site(ws.city, public)
     catalogue = (public / "archive/lagov/2013/index.html").read_text(encoding="utf-8")
     assert "关于印发六安市协同办公系统使用管理办法（试行）的通知" in catalogue
-    assert all(row["档号"] in catalogue for row in package.rows)  # every item is listed by its 档号
-    assert "（限定范围，不公开题名）" in catalogue
+    public_rows = [row for row in package.rows if row.get("audience", "all") == "all"]
+    restricted_rows = [row for row in package.rows if row.get("audience", "all") != "all"]
+    assert len(public_rows) == 1 and len(restricted_rows) == 1
+    assert public_rows[0]["档号"] in catalogue  # the rows for everyone, and only those (issue 17)
+    assert restricted_rows[0]["档号"] not in all_text(public)
     assert "己庚辛" not in all_text(public)  # nowhere in the all-staff build
     chart = (public / "archive/stats/2013/index.html").read_text(encoding="utf-8")
     assert "<svg" in chart and "2013 年度电子档案统计" in chart and "<script" not in chart.split("<main", 1)[1]
@@ -299,6 +308,9 @@ def test_archive_catalogue_and_chart_keep_restricted_titles_out(ws, tmp_path):  
     own = tmp_path / "lagov"
     build_site(ws.city, own, audience="unit:lagov")
     assert LAGOV_ONLY_TITLE in (own / "archive/lagov/2013/index.html").read_text(encoding="utf-8")
+    overlay = Path(os.path.realpath(public.parent / "all-overlays" / "unit-lagov"))
+    copy = (overlay / "archive/lagov/2013/index.html").read_text(encoding="utf-8")
+    assert LAGOV_ONLY_TITLE in copy and public_rows[0]["档号"] in copy  # the overlay's copy: every row lagov sees
 
 
 def test_a_changed_page_remakes_only_its_own_search_bundle(published, tmp_path):  # type: ignore[no-untyped-def]
