@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from repo_tools.refusal import Refusal, refusal
 
@@ -44,7 +44,7 @@ class Lazy:
         return rule(push)
 
 
-def rule_name(rule: Rule) -> str:
+def rule_name(rule: Callable[[Any], Iterable[Refusal]]) -> str:
     return str(getattr(rule, "__name__", None) or type(rule).__name__)
 
 
@@ -65,7 +65,22 @@ class AllOf:
         return found
 
 
-def _run(rule: Rule, push: Push) -> list[Refusal]:
+def each(checks: list[Callable[[Any], Iterable[Refusal]]], case: Any) -> list[Refusal]:
+    """Independent checks: the refusals of all of them (a check that raises refuses, naming itself)."""
+    return [item for check in checks for item in _run(check, case)]
+
+
+def first_refusing(checks: list[Callable[[Any], Iterable[Refusal]]], case: Any) -> list[Refusal]:
+    """Checks that build on each other, in order: the refusals of the first that refuses (a
+    check that raises refuses, naming itself)."""
+    for check in checks:
+        found = _run(check, case)
+        if found:
+            return found
+    return []
+
+
+def _run(rule: Callable[[Any], Iterable[Refusal]], push: Any) -> list[Refusal]:
     """The refusals of one rule; if it raises, what it found so far plus a refusal naming it."""
     found: list[Refusal] = []
     try:
@@ -77,4 +92,4 @@ def _run(rule: Rule, push: Push) -> list[Refusal]:
     return found
 
 
-__all__ = ["AllOf", "Lazy", "Refusal", "Rule", "refusal", "rule_name"]
+__all__ = ["AllOf", "Lazy", "Refusal", "Rule", "each", "first_refusing", "refusal", "rule_name"]

@@ -15,13 +15,14 @@ from __future__ import annotations
 import re
 import subprocess
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 
 from repo_tools.git.push import Push, RefUpdate
 from repo_tools.git.repo import ZERO, ParsedCommit, git, parse_commit
-from repo_tools.hook.rules.base import Refusal, refusal
+from repo_tools.hook.rules.base import Refusal, first_refusing, refusal
 from repo_tools.registry.records import ROLE_NAMES
 from repo_tools.transmit import deliveries as transmit
 
@@ -49,53 +50,100 @@ def deliveries_valid(push: Push) -> Iterator[Refusal]:
             yield from _check_delivery(push, update)
 
 
+@dataclass
+class _Outbox:
+    """One new outbox ref under the delivery checks; each check fills in what the next reads."""
+    push: Push
+    update: RefUpdate
+    to_unit: str = ""
+    ident: str = ""
+    commit: ParsedCommit | None = None
+    entries: dict[str, tuple[str, str]] = field(default_factory=dict)
+    record: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ref(self) -> str:
+        return self.update.ref
+
+    @property
+    def from_unit(self) -> str:
+        return self.push.unit or ""
+
+
 def _check_delivery(push: Push, update: RefUpdate) -> Iterator[Refusal]:
-    ref = update.ref
-    match = OUTBOX_REF.match(ref)
+    """A delivery in the outbox: the checks below, in order, each answering one question; the
+    first that refuses is reported (each builds on the ones before), a check that raises is a
+    refusal naming it."""
+    yield from first_refusing(DELIVERY_CHECKS, _Outbox(push, update))
+
+
+def delivery_ref_named(case: _Outbox) -> Iterator[Refusal]:
+    """Is the ref refs/outbox/<receiving unit>/<12 hex digits>?"""
+    match = OUTBOX_REF.match(case.ref)
     if not match:
-        yield refusal("delivery-malformed", ref, ref=ref, detail="引用应为 refs/outbox/<接收单位>/<提交号前12位>")
+        yield refusal("delivery-malformed", case.ref, ref=case.ref, detail="引用应为 refs/outbox/<接收单位>/<提交号前12位>")
         return
-    to_unit, ident = match[1], match[2]
-    from_unit = push.unit or ""
-    reg = push.registry
-    target = reg.unit(to_unit)
-    if to_unit == from_unit or target is None or target.status != "active":
-        yield refusal("delivery-malformed", ref, ref=ref, detail=f"接收单位“{to_unit}”无效")
-        return
-    # A receiver without a clerk (Art. 27) is no refusal: the delivery waits in the outbox.
-    pusher = push.pusher_id
+    case.to_unit, case.ident = match[1], match[2]
+
+
+def delivery_receiver_active(case: _Outbox) -> Iterator[Refusal]:
+    """Is the receiver another registered unit in service? (One without a clerk, Art. 27, is no
+    refusal: the delivery waits in the outbox.)"""
+    target = case.push.registry.unit(case.to_unit)
+    if case.to_unit == case.from_unit or target is None or target.status != "active":
+        yield refusal("delivery-malformed", case.ref, ref=case.ref, detail=f"接收单位“{case.to_unit}”无效")
+
+
+def delivery_sender_may_send(case: _Outbox) -> Iterator[Refusal]:
+    """Is the pusher an active clerk or seal custodian of this unit?"""
+    reg, pusher = case.push.registry, case.push.pusher_id
     person = reg.person(pusher or "")
-    sender_unit = reg.unit(from_unit)
-    if person is None or person.unit != from_unit or person.status != "active" \
+    sender_unit = reg.unit(case.from_unit)
+    if person is None or person.unit != case.from_unit or person.status != "active" \
             or not any(r in person.roles for r in transmit.SENDER_ROLES):
-        yield refusal("delivery-sender-role", ref, user=pusher or "（未知）",
-                      name=person.name if person else "", unit=sender_unit.name if sender_unit else from_unit)
-        return
-    got = push.reader.read(update.new)
+        yield refusal("delivery-sender-role", case.ref, user=pusher or "（未知）",
+                      name=person.name if person else "", unit=sender_unit.name if sender_unit else case.from_unit)
+
+
+def delivery_is_parentless_commit(case: _Outbox) -> Iterator[Refusal]:
+    """Is it a commit without parents, named by its own id?"""
+    push, ref = case.push, case.ref
+    got = push.reader.read(case.update.new)
     if got is None or got[1] != "commit":
         yield refusal("delivery-malformed", ref, ref=ref, detail="引用必须指向一个提交")
         return
-    commit = next((c for c in push.new_commits if c.oid == update.new), None)
-    if commit is None:
-        from repo_tools.git.repo import parse_commit
-        commit = parse_commit(update.new, got[2])
-    if commit.oid[:transmit.ID_LENGTH] != ident:
+    commit = next((c for c in push.new_commits if c.oid == case.update.new), None) or parse_commit(case.update.new, got[2])
+    if commit.oid[:transmit.ID_LENGTH] != case.ident:
         yield refusal("delivery-malformed", ref, ref=ref, detail="引用名中的编号必须是该提交号的前 12 位")
-        return
-    if commit.parents:
+    elif commit.parents:
         yield refusal("delivery-malformed", ref, ref=ref, detail="传输提交不得有父提交")
-        return
-    check = push.verifier.check(commit.oid, commit.payload, commit.signature)
+    case.commit = commit
+
+
+def delivery_signed_by_sender(case: _Outbox) -> Iterator[Refusal]:
+    """Is it signed by the person who pushes it?"""
+    commit, pusher = case.commit, case.push.pusher_id
+    assert commit is not None
+    check = case.push.verifier.check(commit.oid, commit.payload, commit.signature)
     if not check.valid or check.holder is None or check.holder.kind != "person" or check.holder.id != pusher:
-        yield refusal("delivery-signer", ref, ref=ref, user=pusher)
-        return
-    entries = _tree_entries(push, commit.tree)
+        yield refusal("delivery-signer", case.ref, ref=case.ref, user=pusher)
+
+
+def delivery_tree_shaped(case: _Outbox) -> Iterator[Refusal]:
+    """Does its tree hold exactly the record and the document's folder?"""
+    assert case.commit is not None
+    entries = _tree_entries(case.push, case.commit.tree)
     if set(entries) != {transmit.RECORD, transmit.DOCUMENT} \
             or entries[transmit.RECORD][0] != "blob" or entries[transmit.DOCUMENT][0] != "tree":
-        yield refusal("delivery-malformed", ref, ref=ref,
+        yield refusal("delivery-malformed", case.ref, ref=case.ref,
                       detail=f"树中应恰好有 {transmit.RECORD} 和 {transmit.DOCUMENT}/，实为 {sorted(entries)}")
-        return
-    record = _record(push, entries[transmit.RECORD][1])
+    case.entries = entries
+
+
+def delivery_record_complete(case: _Outbox) -> Iterator[Refusal]:
+    """Is the record a mapping with every required field and no unknown one?"""
+    ref = case.ref
+    record = _record(case.push, case.entries[transmit.RECORD][1])
     if record is None:
         yield refusal("delivery-malformed", ref, ref=ref, detail=f"{transmit.RECORD} 不是 YAML 映射")
         return
@@ -105,25 +153,38 @@ def _check_delivery(push: Push, update: RefUpdate) -> Iterator[Refusal]:
         yield refusal("delivery-malformed", ref, ref=ref,
                       detail="；".join(filter(None, [f"缺少 {'、'.join(missing)}" if missing else "",
                                                       f"未知字段 {'、'.join(unknown)}" if unknown else ""])))
-        return
-    wrong = [k for k, want in (("from", from_unit), ("to", to_unit), ("sender", pusher),
-                               ("document_tree", entries[transmit.DOCUMENT][1])) if record.get(k) != want]
+    case.record = record
+
+
+def delivery_record_truthful(case: _Outbox) -> Iterator[Refusal]:
+    """Does the record name this sender, this receiver, this pusher and this tree?"""
+    wrong = [k for k, want in (("from", case.from_unit), ("to", case.to_unit), ("sender", case.push.pusher_id),
+                               ("document_tree", case.entries[transmit.DOCUMENT][1])) if case.record.get(k) != want]
     if wrong:
-        yield refusal("delivery-malformed", ref, ref=ref, detail=f"记录中的 {'、'.join(wrong)} 与实际不符")
-        return
-    sealed, why = transmit.sealed_document(push.city, from_unit, str(record["path"]), reg)
+        yield refusal("delivery-malformed", case.ref, ref=case.ref, detail=f"记录中的 {'、'.join(wrong)} 与实际不符")
+
+
+def delivery_is_sealed_document(case: _Outbox) -> Iterator[Refusal]:
+    """Is the folder the very tree sealed on this unit's main, and the record its seal's?"""
+    ref, record, tree = case.ref, case.record, case.entries[transmit.DOCUMENT][1]
+    sealed, why = transmit.sealed_document(case.push.city, case.from_unit, str(record["path"]), case.push.registry)
     if sealed is None:
         yield refusal("delivery-not-sealed", ref, ref=ref, detail=why)
         return
-    if sealed.tree != entries[transmit.DOCUMENT][1]:
+    if sealed.tree != tree:
         yield refusal("delivery-not-sealed", ref, ref=ref,
-                      detail=f"内容（树 {entries[transmit.DOCUMENT][1][:10]}）不是 main 上盖章的版本（树 {sealed.tree[:10]}）")
+                      detail=f"内容（树 {tree[:10]}）不是 main 上盖章的版本（树 {sealed.tree[:10]}）")
         return
     expected = {"number": sealed.number, "sealing_commit": sealed.sealing_commit,
                 "title": str(sealed.meta.get("title") or ""), "urgency": sealed.meta.get("urgency") or None}
     wrong = [k for k, want in expected.items() if record.get(k) != want]
     if wrong:
         yield refusal("delivery-not-sealed", ref, ref=ref, detail=f"记录中的 {'、'.join(wrong)} 与盖章公文不符")
+
+
+DELIVERY_CHECKS = [delivery_ref_named, delivery_receiver_active, delivery_sender_may_send,
+                   delivery_is_parentless_commit, delivery_signed_by_sender, delivery_tree_shaped,
+                   delivery_record_complete, delivery_record_truthful, delivery_is_sealed_document]
 
 
 def _tree_entries(push: Push, tree: str) -> dict[str, tuple[str, str]]:

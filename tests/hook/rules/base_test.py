@@ -90,3 +90,40 @@ def test_a_draft_push_imports_neither_merge_nor_archive_nor_delivery_rules_nor_w
                   "repo_tools.transmit.deliveries", "repo_tools.city", "repo_tools.log.eventlog", "repo_tools.site",
                   "repo_tools.cli", "jinja2", "gnupg", "filelock"):
         assert never not in modules, f"a draft push imported {never}"
+
+
+def test_checks_that_build_on_each_other_stop_at_the_first_refusal_and_a_raising_one_is_named() -> None:
+    from repo_tools.hook.rules.base import each, first_refusing
+    seen: list[str] = []
+
+    def passes(case: list[str]) -> Iterator[Refusal]:
+        case.append("passes")
+        yield from ()
+
+    def record_unreadable(case: list[str]) -> Iterator[Refusal]:
+        case.append("record_unreadable")
+        raise ValueError("delivery.yaml: not a mapping")
+
+    def never_reached(case: list[str]) -> Iterator[Refusal]:
+        case.append("never_reached")
+        yield from finds_one(case)
+
+    found = first_refusing([passes, record_unreadable, never_reached], seen)
+    assert [r.rule for r in found] == ["rule-error"] and "record_unreadable" in found[0].message
+    assert seen == ["passes", "record_unreadable"]
+    both = each([record_unreadable, never_reached], seen)
+    assert [r.rule for r in both] == ["rule-error", "classified"]
+
+
+def test_the_merge_and_delivery_checks_are_small_named_functions() -> None:
+    import inspect
+
+    from repo_tools.hook.rules import deliveries, merges
+    for check in deliveries.DELIVERY_CHECKS:
+        assert len(inspect.getsource(check).splitlines()) <= 30, check.__name__
+    for name in ("merge_of_current_request", "merge_has_approvals", "merge_applies_cleanly",
+                 "merge_changes_only_what_the_seal_writes", "merge_numbers_valid", "merge_names_its_steps",
+                 "merge_signed_by_seal_or_reviewer"):
+        assert len(inspect.getsource(getattr(merges, name)).splitlines()) <= 30, name
+    assert len(inspect.getsource(merges._check_merge).splitlines()) <= 30
+    assert len(inspect.getsource(deliveries._check_delivery).splitlines()) <= 10
