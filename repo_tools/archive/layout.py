@@ -76,12 +76,10 @@ def tree_entries(reader: ObjectReader, spec: str) -> dict[str, tuple[str, str]]:
     return out
 
 
-@dataclass
-class PackageInfo:
-    """One archive package as it stands on a revision."""
+class Numbered:
+    """A package's folder and tag follow from its year and batch."""
     year: int
     batch: int
-    catalogue: dict[str, Any]
 
     @property
     def path(self) -> str:
@@ -90,6 +88,14 @@ class PackageInfo:
     @property
     def tag(self) -> str:
         return tag_name(self.year, self.batch)
+
+
+@dataclass
+class PackageInfo(Numbered):
+    """One archive package as it stands on a revision."""
+    year: int
+    batch: int
+    catalogue: dict[str, Any]
 
     @property
     def rows(self) -> list[dict[str, Any]]:

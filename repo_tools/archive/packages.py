@@ -64,6 +64,7 @@ from repo_tools.archive.layout import (  # noqa: E402, F401 - the names this mod
     MANIFEST,
     PACKAGE_FILE,
     TAG_NAME,
+    Numbered,
     PackageInfo,
     archived_sources,
     manifest_text,
@@ -445,7 +446,7 @@ def catalogue_markdown(unit_name: str, year: int, batch: int, rows: list[dict[st
 
 # Building and publishing a package -------------------------------------------------------------
 @dataclass
-class Package:
+class Package(Numbered):
     """A package ready to commit: its files, names and messages."""
     unit: str
     year: int
@@ -459,13 +460,6 @@ class Package:
     tag_object: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
-    @property
-    def path(self) -> str:
-        return package_path(self.year, self.batch)
-
-    @property
-    def tag(self) -> str:
-        return tag_name(self.year, self.batch)
 
 
 def require_archivist(registry: Registry, actor: str, unit_id: str) -> None:

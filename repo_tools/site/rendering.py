@@ -21,7 +21,7 @@ import pickle
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, cast
 
 from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
@@ -32,6 +32,7 @@ from repo_tools.resources import project_path
 
 if TYPE_CHECKING:
     from repo_tools.site.build import BuildReport, BuildRequest
+    from repo_tools.site.plugin import SitePlugin
 
 MKDOCS_YML = project_path("mkdocs.yml")
 PARALLEL_MIN = 400  # fewer pages than this (and no bundle to remake): one process is quicker
@@ -67,14 +68,14 @@ def run_build(request: "BuildRequest") -> "BuildReport":
     docs = Publication(request.out).store / "docs"  # empty: every page comes from the plugin
     docs.mkdir(parents=True, exist_ok=True)
     config = load_config(config_file=str(MKDOCS_YML), site_dir=str(request.out), docs_dir=str(docs))
-    plugin = config.plugins["oa-site"]
+    plugin = cast("SitePlugin", config.plugins["oa-site"])
     plugin.run_for(config).request = request
     try:
         _quiet_build(config)
     finally:
         run = plugin.runs.pop(id(config), None)
     assert run is not None and run.report is not None
-    return run.report  # type: ignore[no-any-return]
+    return run.report
 
 
 def render_pages(generation: Path, store: Path, plans: list[PagePlan], extra: dict[str, Any],
@@ -85,7 +86,7 @@ def render_pages(generation: Path, store: Path, plans: list[PagePlan], extra: di
     docs = store / "docs"
     docs.mkdir(parents=True, exist_ok=True)
     config = load_config(config_file=str(MKDOCS_YML), site_dir=str(generation), docs_dir=str(docs))
-    plugin = config.plugins["oa-site"]
+    plugin = cast("SitePlugin", config.plugins["oa-site"])
     run = plugin.run_for(config)
     run.plans, run.extra, run.pages_only = plans, extra, pages_only
     try:
@@ -139,12 +140,14 @@ def _join(pid: int, read_end: int) -> Rendered:
     status, value = pickle.loads(data)  # noqa: S301 - our own child's bytes
     if status != "ok":
         raise WorkerError(f"生成网站的工作进程出错：\n{value}")
-    return value  # type: ignore[no-any-return]
+    return value
 
 
-def _shard_task(shard: _Shard, generation: Path, store: Path, extra: dict[str, Any]
-                ) -> Callable[[], Rendered]:
+def _shard_task(shard: _Shard, generation: Path, store: Path, extra: dict[str, Any],
+                prepare: Callable[[list[PagePlan]], None] | None = None) -> Callable[[], Rendered]:
     def run() -> Rendered:
+        if prepare is not None:
+            prepare(shard.plans)
         done = render_pages(generation, store, shard.plans, extra, pages_only=True)
         if shard.index is not None:
             search.index_bundle(generation, shard.index, search.bundle(shard.number))
@@ -160,13 +163,18 @@ class Rendering:
     `bundle_at`: an overlay's one bundle, made here in this process (an overlay is small)."""
 
     def __init__(self, generation: Path, store: Path, plans: list[PagePlan], extra: dict[str, Any],
-                 search_plan: search.SearchPlan, bundle_at: str | None = None) -> None:
+                 search_plan: search.SearchPlan, bundle_at: str | None = None,
+                 prepare: Callable[[list[PagePlan]], None] | None = None) -> None:
+        """`prepare`: called in each process with the pages it is about to render (a first
+        build's signatures checked in one gpg run per process: build._prefetch)."""
         self.generation, self.search_plan, self.bundle_at = generation, search_plan, bundle_at
         self.main: list[PagePlan] = plans
         self.workers: list[tuple[int, int]] = []
         self.forked = False
         self.rebuild = set(search_plan.rebuild)
         if bundle_at is not None:
+            if prepare is not None:
+                prepare(plans)
             return
         owner = search_plan.shard_of()
         shards = {n: _Shard(n, [], sorted(search_plan.shards[n]) if n in self.rebuild else None)
@@ -177,13 +185,17 @@ class Rendering:
             (shards[n].plans if n is not None else rest).append(plan)
         work = [s for s in shards.values() if s.plans or s.index is not None]
         if not self.rebuild and sum(len(s.plans) for s in work) < PARALLEL_MIN:
+            if prepare is not None:
+                prepare(plans)
             return
         # Outside MkDocs' own pass, for speed: MkDocs renders on one core, so the pages of each
         # search bundle are rendered (by a nested build) and indexed in a forked worker while
         # this process renders the rest.
-        self.workers = [_fork(_shard_task(s, generation, store, extra)) for s in work]
+        self.workers = [_fork(_shard_task(s, generation, store, extra, prepare)) for s in work]
         self.forked = True
         self.main = rest
+        if prepare is not None:
+            prepare(rest)
 
     def join(self, main: Rendered) -> Rendered:
         """What was written in all: `main` (this process's pages) and every worker's."""
