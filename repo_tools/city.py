@@ -7,113 +7,19 @@ import secrets
 import shutil
 import stat
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
 from repo_tools import timeutil
-from repo_tools.git.repo import Signer, clean_env, commit_and_push, git, list_tree
+from repo_tools.git.repo import clean_env, commit_and_push, git, list_tree
 from repo_tools.identity import keys
-from repo_tools.log import eventlog
 from repo_tools.messages import Refused, say
 from repo_tools.registry.records import EGOV, ROLES, KeyRecord, Person, Registry, Seal, Unit, dump, dump_seals
 from repo_tools.resources import project_path
+from repo_tools.workspace import AUTHORITY, City
 
 PROJECT_HOOKS = project_path("hooks")
-AUTHORITY = "authority"
-
-
-@dataclass(frozen=True)
-class City:
-    """Paths of one city's whole system."""
-    root: Path
-
-    @classmethod
-    def at(cls, root: str | Path) -> City:
-        city = cls(Path(root).resolve())
-        if not (city.root / "registry.git").is_dir():
-            raise Refused("not-found", what=say("city.city.at.1"), name=str(root),
-                          remedy=say("city.city.at.2"))
-        return city
-
-    @property
-    def registry_repo(self) -> Path:
-        return self.root / "registry.git"
-
-    def unit_repo(self, unit: str) -> Path:
-        return self.root / "units" / f"{unit}.git"
-
-    @property
-    def server_gnupg(self) -> Path:
-        return self.root / "server" / "gnupg"
-
-    @property
-    def server_config(self) -> Path:
-        return self.root / "server" / "config.yaml"
-
-    @property
-    def log_file(self) -> Path:
-        return self.root / "log" / "events.jsonl"
-
-    def person_gnupg(self, user: str) -> Path:
-        return self.root / "people" / user / "gnupg"
-
-    def seal_gnupg(self, seal_id: str) -> Path:
-        return self.root / "seals" / seal_id / "gnupg"
-
-    @property
-    def authority_gnupg(self) -> Path:
-        return self.root / "authority" / "gnupg"
-
-    @property
-    def site_dir(self) -> Path:
-        return self.root / "site"
-
-    def authority_fingerprint(self) -> str:
-        return str(yaml.safe_load(self.server_config.read_text())["authority"])
-
-    def registry(self) -> Registry:
-        return Registry.load(self.registry_repo)
-
-    def log(self, event: str, **fields: object) -> dict:
-        return eventlog.append(self.log_file, event, **fields)
-
-    # Signers ---------------------------------------------------------------------------
-    def signer(self, user: str, registry: Registry | None = None) -> Signer:
-        """The signer for a person whose private key lives in this city (demo and tests)."""
-        if user == AUTHORITY:
-            return Signer(self.authority_gnupg, self.authority_fingerprint(), say("city.city.signer.1"),
-                          "authority@oa.local")
-        reg = registry or self.registry()
-        person = reg.person(user)
-        if person is None:
-            raise Refused("not-found", what=say("city.city.signer.2"), name=user, remedy=say("city.city.signer.3"))
-        key = person.current_key()
-        if key is None:
-            raise Refused("usage", detail=say("city.city.signer.4", user=user), remedy=say("city.city.signer.5"))
-        return Signer(self.person_gnupg(user), key.fingerprint, person.name, person.email)
-
-    def seal_signer(self, seal: Seal, unit_name: str) -> Signer:
-        return Signer(self.seal_gnupg(seal.id), seal.key.fingerprint, say("city.city.seal_signer.1", unit_name=unit_name),
-                      f"seal-{seal.unit}@oa.local")
-
-    def gnupg_homes(self) -> list[Path]:
-        homes = [self.server_gnupg, self.authority_gnupg]
-        for base in (self.root / "people", self.root / "seals"):
-            if base.is_dir():
-                homes += [d / "gnupg" for d in base.iterdir() if (d / "gnupg").is_dir()]
-        return homes
-
-    def stop_agents(self) -> None:
-        """Stop every gpg-agent started for this city's keyrings."""
-        for home in self.gnupg_homes():
-            keys.stop_agent(home)
-
-    # Registry changes --------------------------------------------------------------------
-    def change_registry(self, actor: str, changes: dict[str, bytes | None], message: str) -> str:
-        """A signed commit on the registry by `actor`, pushed through the registry's hook."""
-        return commit_and_push(self.registry_repo, self.signer(actor), changes, message)
 
 
 def _install_hooks(repo: Path, city: City, kind: str, unit: str | None = None) -> None:

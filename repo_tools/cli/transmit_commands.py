@@ -3,25 +3,19 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 import click
 from rich.console import Console
-from rich.markdown import Markdown
-from rich.table import Table
 
-from repo_tools import timeutil
 from repo_tools.cli.context import Context, emit, pass_ctx, refusals_exit
 from repo_tools.documents import render
-from repo_tools.documents.vocabulary import EXTRA_URGENT, URGENT
 from repo_tools.git.repo import git
 from repo_tools.messages import Refused, say
 from repo_tools.seal import image as seal_image
 from repo_tools.transmit import deliveries as transmit
-
-URGENCY_STYLE = {EXTRA_URGENT: "bold white on red", URGENT: "bold red"}
+from repo_tools.transmit.views import _time, inbox_table, sent_table, show_document  # noqa: F401 - names this module offered
 
 
 def _json_flag(ctx: Context, as_json: bool) -> None:
@@ -38,24 +32,6 @@ def _repo_relative(path: str) -> str:
         if top:
             return transmit.normalize_path(str(candidate.resolve().relative_to(Path(top).resolve())))
     return transmit.normalize_path(path)
-
-
-def _time(text: str | None) -> str:
-    moment = timeutil.parse(text) if text else None
-    return moment.astimezone(timeutil.CST).strftime("%Y-%m-%d %H:%M:%S") if moment else "—"
-
-
-def _urgency(value: str | None) -> str:
-    return f"[{URGENCY_STYLE[value]}]{value}[/]" if value in URGENCY_STYLE else ""
-
-
-def _status(row: dict[str, Any]) -> str:
-    name = transmit.STATUS_NAMES[row["status"]]
-    if row["status"] in ("returned", "resend-requested"):
-        return f"[red]{name}[/]"
-    if row["status"] == "sent":
-        return f"[bold]{name}[/]"
-    return name
 
 
 @click.command("send")
@@ -108,42 +84,6 @@ def sent_cmd(ctx: Context, as_json: bool) -> None:
                                          name=reg.units[person.unit].name)))
 
 
-def sent_table(rows: list[dict[str, Any]], title: str) -> Table:
-    """The sender's view: each delivery with its receipt, registration or return."""
-    table = Table(
-        say("cli.transmit_commands.sent_table.1"),
-        say("cli.transmit_commands.sent_table.2"),
-        say("cli.transmit_commands.sent_table.3"),
-        say("cli.transmit_commands.sent_table.4"),
-        say("cli.transmit_commands.sent_table.5"),
-        say("cli.transmit_commands.sent_table.6"),
-        say("cli.transmit_commands.sent_table.7"),
-        say("cli.transmit_commands.sent_table.8"),
-        say("cli.transmit_commands.sent_table.9"),
-        title=title,
-    )
-    for r in rows:
-        note = r["reason"] or r["register_label"] or ""
-        if r.get("resend_of"):
-            note = (
-                say("cli.transmit_commands.sent_table.10", resend_of=r["resend_of"], note=note)
-                if note
-                else say("cli.transmit_commands.sent_table.11", resend_of=r["resend_of"])
-            )
-        table.add_row(
-            r["id"],
-            r["number"],
-            r["to_name"],
-            _urgency(r["urgency"]),
-            _time(r["sent_at"]),
-            _time(r["received_at"]),
-            r["received_by"] or "—",
-            _status(r),
-            note,
-        )
-    return table
-
-
 @click.group("inbox")
 def inbox_group() -> None:
     """收文：签收、登记、退文、请求重发（第二十七、二十九条）。"""
@@ -164,79 +104,6 @@ def inbox_list(ctx: Context, as_json: bool) -> None:
     Console().print(inbox_table(rows, say("cli.transmit_commands.inbox_list.2", name=ctx.city.registry().units[unit].name)))
     if not rows:
         click.echo(say("cli.transmit_commands.inbox_list.3"))
-
-
-def inbox_table(rows: list[dict[str, Any]], title: str) -> Table:
-    """The receiver's view: unopened first, urgency marked, overdue flagged."""
-    table = Table(
-        say("cli.transmit_commands.inbox_table.1"),
-        say("cli.transmit_commands.inbox_table.2"),
-        say("cli.transmit_commands.inbox_table.3"),
-        say("cli.transmit_commands.inbox_table.4"),
-        say("cli.transmit_commands.inbox_table.5"),
-        say("cli.transmit_commands.inbox_table.6"),
-        say("cli.transmit_commands.inbox_table.7"),
-        say("cli.transmit_commands.inbox_table.8"),
-        say("cli.transmit_commands.inbox_table.9"),
-        title=title,
-    )
-    for r in rows:
-        flag = say("cli.transmit_commands.inbox_table.10") if r["overdue"] else ""
-        table.add_row(
-            r["id"],
-            r["from_name"],
-            r["number"],
-            r["title"],
-            _urgency(r["urgency"]),
-            _time(r["sent_at"]),
-            _time(r["received_at"]),
-            _status(r) + flag,
-            r["register_label"] or r["reason"] or "",
-        )
-    return table
-
-
-def show_document(console: Console, row: dict[str, Any], meta: dict[str, Any], body: str, files: list[str]) -> None:
-    """The document in its official form, as far as a terminal allows (GB/T 9704 order)."""
-    console.rule(
-        say(
-            "cli.transmit_commands.show_document.1",
-            id=row["id"],
-            from_name=row["from_name"],
-            time_sent_at=_time(row["sent_at"]),
-            time_received_at=_time(row["received_at"]),
-            value=row["received_by"] or "",
-        )
-    )
-    if meta.get("urgency"):
-        console.print(f"[bold]{meta['urgency']}[/]")
-    console.print(say("cli.transmit_commands.show_document.2", from_name=row["from_name"]), justify="center")
-    console.print(str(meta.get("number") or ""), justify="center")
-    console.rule(style="red")
-    console.print(f"[bold]{meta.get('title', '')}[/]", justify="center")
-    recipients = meta.get("recipients") or []
-    if recipients:
-        console.print("、".join(map(str, recipients if isinstance(recipients, list) else [recipients])) + "：")
-    console.print(Markdown(body))
-    for item in meta.get("attachments") or []:
-        if isinstance(item, dict):
-            console.print(say("cli.transmit_commands.show_document.3", item_get=item.get("title", ""), item_get2=item.get("file", "")))
-    console.print(row["from_name"] or "", justify="right")
-    if meta.get("date"):
-        console.print(timeutil.chinese_date(meta["date"]) if hasattr(meta["date"], "year") else str(meta["date"]), justify="right")
-    console.print(say("cli.transmit_commands.show_document.4", str_value=str(row.get("sealing_commit") or "")[:10]), justify="right")
-    if meta.get("notes"):
-        console.print(f"    （{meta['notes']}）")
-    console.rule()
-    cc = meta.get("cc") or []
-    if cc:
-        console.print(say("cli.transmit_commands.show_document.5") + "，".join(map(str, cc if isinstance(cc, list) else [cc])) + "。")
-    if meta.get("printed_by"):
-        printed_on = meta.get("printed_on")
-        when = timeutil.chinese_date(printed_on) + say("cli.transmit_commands.show_document.6") if isinstance(printed_on, date) else ""
-        console.print(f" {meta['printed_by']}    {when}")
-    if files:
-        console.print(say("cli.transmit_commands.show_document.7", value_join="、".join(files)))
 
 
 def print_delivery(ctx: Context, row: dict[str, Any], folder: Path, out: Path) -> Path:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from repo_tools.cli.transmit_commands import inbox_table, sent_table, show_document
 from repo_tools.demo.state import DemoState
 from repo_tools.messages import Refused, say
 from repo_tools.transmit import deliveries as transmit
+from repo_tools.transmit.views import inbox_table, sent_table, show_document
 
 NOTICE = "documents/2013/oa-measures"
 PREFERRED_RECEIVERS = ["jyj", "czj", "jaq"]

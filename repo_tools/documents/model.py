@@ -33,10 +33,10 @@ from repo_tools.documents.vocabulary import NEED_RECIPIENTS as NEED_RECIPIENTS
 from repo_tools.documents.vocabulary import ORDER, ORDER_SHORT, PEOPLES_GOVERNMENT, REQUEST
 from repo_tools.documents.vocabulary import TYPES as TYPES
 from repo_tools.documents.vocabulary import URGENCIES as URGENCIES
-from repo_tools.hook.rules.base import Refusal, refusal
-from repo_tools.hook.rules.classification import FRONT_MATTER_KEYS, check_text
 from repo_tools.messages import say
+from repo_tools.refusal import Refusal, refusal
 from repo_tools.registry.records import Registry, Unit
+from repo_tools.screening.markings import FRONT_MATTER_KEYS, text_problem
 
 LEVEL_RANK = {"city": 3, "county": 2, "department": 2, "township": 1}
 ATTACHMENTS_DIR = "attachments/"
@@ -81,16 +81,18 @@ def _audience_value(value: Any) -> Any:
     raise ValueError(say("documents.model._audience_value.1", value=value))
 
 
+# defer_build: a model's validator is built when it first validates, so the server hook checking
+# a bulletin does not build the document's, and the reverse (each costs milliseconds per push).
 class Attachment(BaseModel):
     """One line of 附件说明: the attachment's name and its file, relative to the folder."""
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     title: str
     file: str
 
 
 class DocumentMeta(BaseModel):
     """The front matter of a 公文 (GB/T 9704-2012 elements)."""
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     type: str
     title: str
     number: str | None = None
@@ -132,7 +134,7 @@ class DocumentMeta(BaseModel):
 
 class BulletinMeta(BaseModel):
     """The front matter of a 信息 (bulletin)."""
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     title: str
     column: str
     date: Any
@@ -300,7 +302,7 @@ def check_document(path_of_index_md: str, text: str, folder_files: set[str], uni
     folder, relative to it (`index.md`, `attachments/办法.pdf`, ...); `on_main` says whether the
     document is on `main` (sealed, so numbered) or on a draft or merge-request branch."""
     path = path_of_index_md
-    found: list[Refusal] = list(check_text(path, text))
+    found: list[Refusal] = _markings(path, text)
     meta, _body, schema = load_document(text, path)
     found += schema
     if meta is None:
@@ -349,6 +351,12 @@ def check_document(path_of_index_md: str, text: str, folder_files: set[str], uni
         )
     found += _check_attachments(path, meta, folder_files)
     return found
+
+
+def _markings(path: str, text: str) -> list[Refusal]:
+    """Classified material stays on paper (Art. 2): the same finding as the hook's rule."""
+    problem = text_problem(text)
+    return [refusal("classified", path, path=path, detail=problem)] if problem else []
 
 
 def _title_names_type(title: str, kind: str) -> bool:
@@ -403,7 +411,7 @@ def _check_attachments(path: str, meta: DocumentMeta, folder_files: set[str]) ->
 def check_bulletin(path_of_index_md: str, text: str, folder_files: set[str], unit: Unit, today: date) -> list[Refusal]:
     """Every rule on one 信息 at `bulletins/<column>/<yyyy-mm-dd>-<slug>/index.md`."""
     path = path_of_index_md
-    found: list[Refusal] = list(check_text(path, text))
+    found: list[Refusal] = _markings(path, text)
     meta, _body, schema = load_bulletin(text, path)
     found += schema
     if meta is None:

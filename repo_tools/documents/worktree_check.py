@@ -12,8 +12,8 @@ from pathlib import Path
 from repo_tools import timeutil
 from repo_tools.documents import model as documents
 from repo_tools.git.repo import clean_env
-from repo_tools.hook.rules.base import Refusal
 from repo_tools.hook.rules.content import check_file
+from repo_tools.refusal import Refusal
 from repo_tools.registry.records import Registry, Unit
 
 

@@ -15,7 +15,6 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from repo_tools.city import AUTHORITY, City
 from repo_tools.git.repo import (
     ZERO,
     ObjectReader,
@@ -32,6 +31,7 @@ from repo_tools.git.repo import (
 from repo_tools.identity import keys
 from repo_tools.messages import say
 from repo_tools.registry.records import KeyHolder, Registry
+from repo_tools.workspace import AUTHORITY, City
 
 if TYPE_CHECKING:
     from repo_tools.screening.objects import NewObjects
@@ -136,7 +136,7 @@ class SignatureVerifier:
         from repo_tools.openpgp.batch import verify_many
         todo = [(oid, payload, sig) for oid, payload, sig in objects
                 if sig is not None and oid not in self._cache]
-        if len(todo) < 2:
+        if not todo:
             return
         for (oid, _, _), got in zip(todo, verify_many(self.home, [(p, s) for _, p, s in todo]), strict=True):
             self._cache[oid] = self._result(got)
@@ -153,12 +153,9 @@ class SignatureVerifier:
         if signature is None:
             result = SignatureCheck(False, None, None, say("git.push.check.1"), "unsigned")
         else:
-            got = keys.verify_detached(self.home, payload, signature)
-            holder = self.registry.key_holder(got.fingerprint) if got.fingerprint else None
-            if not got.valid:
-                result = SignatureCheck(False, got.fingerprint, holder, _failure(got), _problem(got))
-            else:
-                result = SignatureCheck(True, got.fingerprint, holder, say("git.push.check.2"))
+            # One direct gpg run, as for a batch: no python-gnupg (its import and `gpg --version`).
+            from repo_tools.openpgp.batch import verify_many
+            result = self._result(verify_many(self.home, [(payload, signature)])[0])
         self._cache[oid] = result
         return result
 
@@ -199,6 +196,11 @@ class Push:
         cert = self.certificate
         if cert is None:
             return None
+        # The certificate, the new commits and tags in one gpg run: the signature rules find
+        # theirs in the verifier's cache.
+        self.verifier.prefetch([("cert:" + cert.oid, cert.payload, cert.signature)]
+                               + [(c.oid, c.payload, c.signature) for c in self.new_commits]
+                               + [(t.oid, t.payload, t.signature) for _, t in self.new_tags])
         return self.verifier.check("cert:" + cert.oid, cert.payload, cert.signature)
 
     @property

@@ -1,6 +1,8 @@
 """Entry points of the Git hooks (`python -m repo_tools.hook pre-receive|post-receive|pre-commit`).
 
-The shims in `hooks/` only exec this module; all logic lives here and in `policy`.
+The shims in `hooks/` only exec this module; all logic lives here and in `hook/rules/`.
+Start-up is part of every push's cost, so this module imports only the paths of the city, the
+push and the registry; each rule's module is imported when a push needs it (`hook/rules/`).
 """
 from __future__ import annotations
 
@@ -11,27 +13,47 @@ import time
 from pathlib import Path
 
 from repo_tools import messages, timeutil
-from repo_tools.city import City, refresh_server_keyring
 from repo_tools.git.push import Push, RefUpdate, hook_env
 from repo_tools.git.repo import git
 from repo_tools.messages import say
+from repo_tools.registry.index import open_registry
 from repo_tools.registry.records import Registry
+from repo_tools.workspace import City
 
 
-def _config(key: str, env: dict[str, str]) -> str:
-    return git("config", "--get", key, env=env, check=False).strip()
+def _settings(env: dict[str, str]) -> dict[str, str]:
+    """The repository's `oa.*` settings in one git run (oa.city, oa.kind, oa.unit)."""
+    out = git("config", "--null", "--get-regexp", r"^oa\.", env=env, check=False)
+    found: dict[str, str] = {}
+    for item in out.split("\0"):
+        key, _, value = item.partition("\n")
+        if key:
+            found[key] = value  # the last one wins, as with `git config --get`
+    return found
 
 
 def _open_push(lines: list[str]) -> Push:
     env = hook_env()
     repo = Path(env.get("GIT_DIR", ".")).resolve()
-    city = City(Path(_config("oa.city", env)))
-    kind = _config("oa.kind", env)
-    unit = _config("oa.unit", env) or None
+    settings = _settings(env)
+    city = City(Path(settings.get("oa.city", "")))
+    kind = settings.get("oa.kind", "")
+    unit = settings.get("oa.unit") or None
     updates = [RefUpdate(*line.split()) for line in lines if line.strip()]
-    registry = Registry.load(city.registry_repo)
+    registry = open_registry(city.root)  # record by record: flat in the number of people
     return Push(city=city, repo=repo, kind=kind, unit=unit, updates=updates, registry=registry,
                 now=timeutil.now(), env=env)
+
+
+def _close(registry: Registry) -> None:
+    close = getattr(registry, "close", None)
+    if close is not None:
+        close()
+
+
+def _finish(push: Push) -> None:
+    push.close()
+    _close(push.registry)
 
 
 def _pending_file(push: Push) -> Path | None:
@@ -65,7 +87,7 @@ def pre_receive(lines: list[str]) -> int:
         _record_timing(push, time.perf_counter() - started)
         return 0
     finally:
-        push.close()
+        _finish(push)
 
 
 def _count_authentication(push: Push, refusals: list) -> None:
@@ -89,8 +111,12 @@ def _count_authentication(push: Push, refusals: list) -> None:
 def _deliver(push: Push) -> None:
     """The service's courier: place what this push sent, reflect what it handled, retry."""
     from repo_tools.server import courier
-    done = courier.after_push(push.city, push.kind, push.unit, [u.ref for u in push.updates if not u.is_delete],
-                              Registry.load(push.city.registry_repo))
+    registry = open_registry(push.city.root)  # as it stands now, after a registry push too
+    try:
+        done = courier.after_push(push.city, push.kind, push.unit, [u.ref for u in push.updates if not u.is_delete],
+                                  registry)
+    finally:
+        _close(registry)
     if done.queued and any(u.ref.startswith(courier.OUTBOX) for u in push.updates):
         print(say("hook.entry._deliver.1", len_queued=len(done.queued)),
               file=sys.stderr)
@@ -129,13 +155,30 @@ def post_receive(lines: list[str]) -> int:
         if pending and pending.exists():
             pending.unlink()
         _carry_countersigns(push)
+        _advance_numbers(push)
         if push.kind == "registry":
+            from repo_tools.city import refresh_server_keyring
             refresh_server_keyring(push.city)
             _refresh_access(push)
         _deliver(push)
         return 0
     finally:
-        push.close()
+        _finish(push)
+
+
+def _advance_numbers(push: Push) -> None:
+    """Keep the number index (seal.numbering.NumberIndex) at the new `main`: derived data, so a
+    failure is reported and the next push catches up; never a reason to lose this one."""
+    main = next((u.new for u in push.updates if u.ref == "refs/heads/main" and not u.is_delete), None)
+    if push.kind != "unit" or main is None:
+        return
+    try:
+        from repo_tools.seal.numbering import NumberIndex
+        index = NumberIndex(push.repo, push.env, push.reader)
+        index.advance(main)
+        index.close()
+    except Exception as exc:  # noqa: BLE001 - the push is already accepted and logged
+        print(say("hook.entry._advance_numbers.1", exc=exc), file=sys.stderr)
 
 
 def _carry_countersigns(push: Push) -> None:

@@ -7,8 +7,10 @@ import os
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import gnupg
+if TYPE_CHECKING:
+    import gnupg
 
 from repo_tools.messages import say
 
@@ -33,7 +35,9 @@ def keyring(home: str | Path) -> gnupg.GPG:
 @functools.lru_cache(maxsize=256)
 def _handle(home: str) -> gnupg.GPG:
     """One handle per home: making one runs `gpg --version`, which doubled the cost of checking a
-    signature (a site build checks thousands)."""
+    signature (a site build checks thousands). python-gnupg is imported here, not at the top: the
+    server hook checks its signatures with one gpg run (`openpgp.batch`) and never needs it."""
+    import gnupg
     gpg = gnupg.GPG(gnupghome=home)
     gpg.encoding = "utf-8"
     return gpg

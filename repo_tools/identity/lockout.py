@@ -11,8 +11,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-from filelock import FileLock
-
 MAX_FAILURES = 5
 
 
@@ -23,6 +21,12 @@ def _file(root: Path) -> Path:
 def _load(root: Path) -> dict[str, Any]:
     path = _file(root)
     return json.loads(path.read_text()) if path.exists() else {"failures": {}, "locked": {}}
+
+
+def FileLock(path: str) -> Any:  # noqa: N802 - filelock's own name
+    """filelock's lock, imported on first write: every push asks `is_locked`, few ever write."""
+    from filelock import FileLock as lock
+    return lock(path)
 
 
 def _save(root: Path, data: dict[str, Any]) -> None:

@@ -76,6 +76,8 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
     # --- hardening (issue 14): every object a push brings ---
     "hook-error": ("第四十条", "服务器检查推送内容时出错（{detail}），为安全起见拒绝本次推送。",
                    "请检查推送的内容是否为正常的公文和附件；如反复出现，请联系电子政务办公室。"),
+    "rule-error": ("第四十条", "服务器规则 {name} 检查推送内容时出错（{detail}），为安全起见拒绝本次推送。",
+                   "请检查推送的内容是否为正常的公文和附件；如反复出现，请把本条提示发给电子政务办公室。"),
     "object-broken": ("第四十条", "{place}：对象无法读取或格式错误（{detail}）。",
                       "请用标准的 Git 客户端重新提交；不要手工构造 Git 对象。"),
     "tree-entry": ("第四十条", "{path}：目录条目不允许（{detail}）。",
@@ -273,6 +275,8 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
                       "请由本单位收文员办理。"),
     "receipt-invalid": ("第二十九条", "收文记录 {ref} 无效：{detail}。",
                         "请用 `oa inbox open/register/return/resend-request` 办理，不要手工推送。"),
+    "register-lock-invalid": ("第二十九条", "收文编号锁 {ref} 的更新无效：{detail}。",
+                              "请用 `oa inbox register` 登记收文：收文编号由系统按年度顺序分配，同时登记时会自动改用下一个编号。"),
     "delivery-state": ("第二十九条", "传输 {id} 当前状态为“{status}”，不能{action}。", "{remedy}"),
     # the 发文 workflow: 核稿 → 会签 → 签发 → 复核 → 盖章 (Art. 3, 12, 30; repo_tools/workflow/)
     "workflow-settings-writer": ("第十二条", "{user} 不是单位“{unit}”的系统管理员，也不是电子政务办公室管理员，不能设置发文流程。",

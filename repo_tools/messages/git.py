@@ -13,7 +13,6 @@ TEXT: dict[str, str] = {
     'git.push._failure.2': '签名校验失败（{status}）',
     'git.push._result.1': '签名有效',
     'git.push.check.1': '没有签名',
-    'git.push.check.2': '签名有效',
     'git.push.nonce_problem.1': '缺失',
     'git.push.nonce_problem.2': '格式不对',
     'git.push.nonce_problem.3': '已过期（可能是重放的旧证书）',

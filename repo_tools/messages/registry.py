@@ -31,4 +31,5 @@ TEXT: dict[str, str] = {
     'registry.records.load_record.4': 'seals 应为列表',
     'registry.records.load_record.5': '{path}（第 {i} 枚印章）',
     'registry.records.key_holder.1': '{name}电子印章',
+    'registry.index.key_holder.1': '{value}电子印章',
 }

@@ -6,9 +6,6 @@ Ids are `<concern>.<module>.<function>.<n>`: where the sentence is said. A templ
 from __future__ import annotations
 
 TEXT: dict[str, str] = {
-    'review.requests.parse_verdict.1': '首行应为 {value_join}，实为“{verdict}”',
-    'review.requests.parse_verdict.2': '首行之后应空一行再写审核意见',
-    'review.requests.parse_verdict.3': '缺少审核意见（意见不能为空）',
     'review.requests.missing.1': '还需要 {value} 个审核人对当前版本的同意意见（已有 {have}/{required}）',
     'review.requests.missing.2': '{reviewer} 驳回：{opinion}',
     'review.requests.of.1': '单位',
@@ -30,9 +27,12 @@ TEXT: dict[str, str] = {
     'review.requests._waiting.1': '{days}天{hours}小时',
     'review.requests._waiting.2': '{hours}小时{minutes}分',
     'review.requests._waiting.3': '{minutes}分钟',
-    'review.requests.parse_verdict.4': ' 或 ',
     'review.requests._request_head.1': '没有指定要提交审核的分支。',
     'review.requests._request_head.2': '请用 --branch 给出分支名。',
     'review.requests._request_head.3': '分支',
     'review.requests._request_head.4': '请先提交并推送草稿分支。',
+    'review.model.parse_verdict.1': '首行应为 {value_join}，实为“{value}”',
+    'review.model.parse_verdict.2': '首行之后应空一行再写审核意见',
+    'review.model.parse_verdict.3': '缺少审核意见（意见不能为空）',
+    'review.model.parse_verdict.or': ' 或 ',
 }

@@ -42,4 +42,12 @@ TEXT: dict[str, str] = {
     'screening.svg.svg_problems.8': '外部引用 {value_strip}',
     'screening.svg.svg_problems.9': '外部或脚本地址',
     'screening.names.name_problem.12': '空',
+    'screening.markings.module.1': '(?:[绝絕]{f}密|[机機]{f}密|[秘祕]{f}密)',
+    'screening.markings.module.2': '\\*\\s*(?:\\d|长期|[一二三四五六七八九十]+个?[年月]|$)',
+    'screening.markings.module.3': '密级',
+    'screening.markings.path_problem.1': '文件名含密级标志“{found}”',
+    'screening.markings.text_problem.1': '含密级标志“{found}”',
+    'screening.markings._front_matter_problem.1': '前置元数据标有 {key}: {value}',
+    'screening.markings._front_matter_problem.2': '前置元数据含密级标志“{found}”',
+    'screening.markings._front_matter_problem.3': '前置元数据的值为密级“{value_strip}”',
 }

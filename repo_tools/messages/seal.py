@@ -10,7 +10,6 @@ TEXT: dict[str, str] = {
     'seal.image.diameter_mm.2': '可用级别：{value_join}。',
     'seal.image.seal_svg.1': '{unit_name}电子印章',
     'seal.numbering.__str__.1': '{code}〔{year}〕{n}号',
-    'seal.sealing.seal_edit_problem.1': '除发文字号和盖章日期外（以及由签发确定的签发人、成文日期），公文内容被改动',
     'seal.sealing._merge_tree.1': '冲突文件：',
     'seal.sealing.merge.1': '单位',
     'seal.sealing.merge.2': '请检查单位标识（oa unit list）。',
@@ -60,4 +59,5 @@ TEXT: dict[str, str] = {
     'seal.seals.rotate.4': '未指定',
     'seal.seals.destroy.8': '销毁',
     'seal.seals.destroy.9': '销毁记录签名',
+    'seal.edits.seal_edit_problem.1': '除发文字号和盖章日期外（以及由签发确定的签发人、成文日期），公文内容被改动',
 }

@@ -19,9 +19,8 @@ command line and the server hook, so both judge a request the same way.
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -46,74 +45,24 @@ from repo_tools.identity.judgement import may_sign
 from repo_tools.log import eventlog
 from repo_tools.messages import Refused, say
 from repo_tools.registry.records import Registry
-from repo_tools.review.vocabulary import VERDICT_NAMES as VERDICT_NAMES
 
-MR_BRANCH = "refs/heads/mr/"
-MR_TAG = "refs/tags/mr/"
-REVIEWS = "refs/reviews/"
-REVIEW_REF = re.compile(r"^refs/reviews/(?P<n>[1-9]\d*)/(?P<reviewer>[a-z][a-z0-9-]{0,31})$")
-MR_REF = re.compile(r"^refs/(heads|tags)/mr/(?P<n>[1-9]\d*)$")
-REVIEW_HISTORY_REF = re.compile(
-    r"^refs/reviews/(?P<n>[1-9]\d*)/_history/(?P<reviewer>[a-z][a-z0-9-]{0,31})/(?P<k>[1-9]\d*)$")
-VERDICTS = ("approve", "reject", "countersign", "sign-off", "check")   # the 发文 steps: workflow/steps.py
-TRAILER = re.compile(r"^(Merge-Request|Approval|Sealed-Document|Seal|Sign-Off|Countersign|Check):[ \t]*(.+?)\s*$",
-                     re.M)
-# Signed fields of a 签发 / 会签 verdict, after its opinion: `Date:` (成文日期), `Delegation:`, `Unit:`
-FIELD_LINE = re.compile(r"^(Date|Delegation|Unit|Head):[ \t]*\S")
-
-
-def parse_verdict(message: str) -> tuple[str, str]:
-    """(verdict, opinion) of a verdict tag's message; ValueError says what is wrong (Chinese)."""
-    first, _, rest = message.partition("\n")
-    verdict = first.strip()
-    if verdict not in VERDICTS:
-        raise ValueError(say("review.requests.parse_verdict.1",
-                             value_join=say("review.requests.parse_verdict.4").join(VERDICTS), verdict=verdict[:40]))
-    if rest and not rest.startswith("\n") and rest.strip():
-        raise ValueError(say("review.requests.parse_verdict.2"))
-    lines = rest.strip().split("\n")
-    while len(lines) > 1 and FIELD_LINE.match(lines[-1]):
-        lines.pop()  # the step's signed fields (workflow.steps.verdict_fields reads them)
-    opinion = "\n".join(lines).strip()
-    if not opinion:
-        raise ValueError(say("review.requests.parse_verdict.3"))
-    return verdict, opinion
-
-
-def verdict_message(verdict: str, opinion: str) -> str:
-    return f"{verdict}\n\n{opinion.strip()}\n"
-
-
-@dataclass(frozen=True)
-class MergeTrailers:
-    """The trailers of a sealing merge's message (ARCHITECTURE.md "The sealing merge")."""
-    request: int | None
-    approvals: list[tuple[str, str]]          # (ref, tag object id)
-    sealed: list[tuple[str, str]]             # (path of index.md, number)
-    seal: str | None
-    steps: list[tuple[str, str, str]] = field(default_factory=list)   # (Sign-Off|Countersign|Check, ref, tag)
-
-    @classmethod
-    def parse(cls, message: str) -> MergeTrailers:
-        request, seal = None, None
-        approvals: list[tuple[str, str]] = []
-        sealed: list[tuple[str, str]] = []
-        steps: list[tuple[str, str, str]] = []
-        for key, value in TRAILER.findall(message):
-            if key == "Merge-Request" and value.isdigit():
-                request = int(value)
-            elif key == "Approval":
-                ref, _, oid = value.rpartition(" ")
-                approvals.append((ref.strip(), oid.strip()))
-            elif key == "Sealed-Document":
-                path, _, number = value.rpartition(" ")
-                sealed.append((path.strip(), number.strip()))
-            elif key == "Seal":
-                seal = value
-            elif key in ("Sign-Off", "Countersign", "Check"):
-                ref, _, oid = value.rpartition(" ")
-                steps.append((key, ref.strip(), oid.strip()))
-        return cls(request, approvals, sealed, seal, steps)
+# The names and the message formats (pure, beside the model the hook's rules read):
+from repo_tools.review.model import (  # noqa: E402, F401 - the names this module always offered
+    FIELD_LINE,
+    MR_BRANCH,
+    MR_REF,
+    MR_TAG,
+    REVIEW_HISTORY_REF,
+    REVIEW_REF,
+    REVIEWS,
+    TRAILER,
+    VERDICT_NAMES,
+    VERDICTS,
+    MergeTrailers,
+    document_folders,
+    parse_verdict,
+    verdict_message,
+)
 
 
 @dataclass
@@ -384,16 +333,6 @@ def _tagger_date(tagger: str) -> str:
         return timeutil.iso(datetime.fromtimestamp(int(parts[-2]), tz=timeutil.CST))
     except (ValueError, IndexError):
         return ""
-
-
-def document_folders(paths: list[str]) -> list[str]:
-    """The document folders (documents/<year>/<slug>) a list of paths touches."""
-    folders = set()
-    for path in paths:
-        parts = path.split("/")
-        if len(parts) >= 4 and parts[0] == "documents":
-            folders.add("/".join(parts[:3]))
-    return sorted(folders)
 
 
 # Acting -----------------------------------------------------------------------------------

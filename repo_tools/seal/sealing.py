@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 import subprocess
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from pathlib import Path
 
 from repo_tools import timeutil
@@ -20,44 +19,13 @@ from repo_tools.git.repo import GitError, PushRefused, Scratch, clean_env, git, 
 from repo_tools.messages import Refused, say
 from repo_tools.review.requests import MR_BRANCH, ReviewView, _push, document_folders
 from repo_tools.seal import numbering
+from repo_tools.seal.edits import SEALED_KEYS, document_year, seal_edit_problem
 from repo_tools.workflow.issuing import signed_fields, typed_signer_problem
 from repo_tools.workflow.steps import Workflow
 from repo_tools.workflow.steps import judge as judge_workflow
 from repo_tools.workflow.vocabulary import STEP_NAMES
 
-SEALED_KEYS = ("number", "sealed_on", "signer", "date")  # signer, date: from the 签发 (workflow/issuing.py)
 MAX_ATTEMPTS = 30
-
-
-def document_year(meta: dict, index_path: str) -> int | None:
-    """The year of a document's number: the year of its 成文日期, else of its folder."""
-    value = meta.get("date")
-    if isinstance(value, (date, datetime)):
-        return value.year
-    if isinstance(value, str) and re.match(r"^\d{4}-", value.strip()):
-        return int(value.strip()[:4])
-    parts = index_path.split("/")
-    if len(parts) >= 2 and parts[1].isdigit() and len(parts[1]) == 4:
-        return int(parts[1])
-    return None
-
-
-def _without_sealed_keys(text: str, keys: tuple[str, ...] = SEALED_KEYS) -> str:
-    """The text with the front-matter lines of the keys the seal writes taken out (with the
-    indented or `- ` continuation lines of a block value)."""
-    match = frontmatter.FENCE.match(text)
-    if not match:
-        return text
-    keep, skipping = [], False
-    for line in match.group(1).split("\n"):
-        if re.match(rf"^({'|'.join(keys)})\s*:", line):
-            skipping = True
-            continue
-        if skipping and (line[:1] in (" ", "\t", "-") and line.strip()):
-            continue
-        skipping = False
-        keep.append(line)
-    return "\n".join(keep) + "\0" + text[match.end():]
 
 
 def _drop_block_value(text: str, key: str) -> str:
@@ -73,13 +41,6 @@ def _drop_block_value(text: str, key: str) -> str:
         skipping = bool(re.match(rf"^{key}\s*:", line))
         out.append(line)
     return "---\n" + "\n".join(out) + "\n---\n" + text[match.end():]
-
-
-def seal_edit_problem(before: str, after: str) -> str | None:
-    """Why `after` is not `before` with only `number` and `sealed_on` set (None when it is)."""
-    if _without_sealed_keys(before) != _without_sealed_keys(after):
-        return say("seal.sealing.seal_edit_problem.1")
-    return None
 
 
 @dataclass

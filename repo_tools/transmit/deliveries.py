@@ -63,6 +63,13 @@ from repo_tools.transmit.vocabulary import ACTION_VERBS, HANDLING_LIMITS, STATUS
 
 INBOX = "refs/inbox/"
 RECEIPTS = "refs/receipts/"
+# The 收文 register's lock, one ref per year in the receiving repository: each registration
+# moves it by one signed commit (parents: the lock before, the registration's handling commit;
+# `Register-Number: n` in its message), pushed atomically with the registration, so the ref
+# update (compare-and-swap on its old value, in git's ref transaction) allocates the number.
+REGISTERS = "refs/registers/"
+REGISTER_NUMBER = re.compile(r"^Register-Number:\s*([1-9]\d*)\s*$", re.M)
+REGISTER_TRIES = 8
 OUTBOX = "refs/outbox/"
 REPLIES = "refs/replies/"
 RECORD = "delivery.yaml"
@@ -598,10 +605,26 @@ def _require_status(delivery: Delivery, allowed: tuple[str, ...], action: str) -
 
 
 def next_register_number(city: City, unit: str, year: int) -> int:
-    """The unit's next 收文 number for the year: one more than the highest registered."""
+    """The unit's next 收文 number for the year: one more than the lock's, or than the highest
+    registered where no lock exists yet (a register kept before the lock, read once a year)."""
+    lock = register_lock(city.unit_repo(unit), year)
+    if lock is not None:
+        return lock[1] + 1
     used = [h.register.get("number", 0) for d in deliveries_in(city, unit) for h in d.handling
             if h.action == "registered" and h.register.get("year") == year]
     return max([0, *[int(n) for n in used]]) + 1
+
+
+def register_lock(repo: str | Path, year: int) -> tuple[str, int] | None:
+    """(commit, last number allocated) of the year's register lock, or None before the first."""
+    env = clean_env()
+    oid = rev_parse(repo, f"{REGISTERS}{year}", env=env)
+    if oid is None:
+        return None
+    with ObjectReader(repo, env=env) as reader:
+        got = reader.read(oid)
+    match = REGISTER_NUMBER.search(parse_commit(oid, got[2]).message) if got and got[1] == "commit" else None
+    return (oid, int(match[1])) if match else None
 
 
 def register_label(year: int, number: int) -> str:
@@ -609,22 +632,60 @@ def register_label(year: int, number: int) -> str:
 
 
 def register(city: City, actor: str, ident: str) -> Delivery:
-    """登记: the unit's 收文 number for the year, 来文单位, 文号, 标题, 紧急程度, 收文时间."""
+    """登记: the unit's 收文 number for the year, 来文单位, 文号, 标题, 紧急程度, 收文时间.
+
+    The number is allocated by the year's lock ref: the registration and the lock's next
+    commit are pushed together (`--atomic`); a clerk who lost the race to another registration
+    (the lock moved) takes the next number and tries again."""
     unit, delivery = _clerk_delivery(city, actor, ident, say("transmit.deliveries.register.1"))
     _require_status(delivery, ("received",), say("transmit.deliveries.register.2"))
     year = timeutil.now().year
-    number = next_register_number(city, unit, year)
+    repo = city.unit_repo(unit)
+    for _attempt in range(REGISTER_TRIES):
+        lock = register_lock(repo, year)
+        number = lock[1] + 1 if lock else next_register_number(city, unit, year)
+        try:
+            delivery = _register_once(city, unit, actor, delivery, year, number, lock)
+            break
+        except PushRefused:
+            if register_lock(repo, year) == lock:
+                raise  # refused for another reason than a lost race
+            delivery = find(deliveries_in(city, unit), delivery.id)
+            _require_status(delivery, ("received",), say("transmit.deliveries.register.2"))
+    else:
+        raise Refused("usage", detail=say("transmit.deliveries.register.3", register_tries=REGISTER_TRIES), remedy=say("transmit.deliveries.register.4"))
+    step = delivery.step("registered")
+    entry = step.register if step else {}
+    city.log("delivery-registered", id=delivery.id, unit=unit, **{"from": delivery.from_unit},
+             number=delivery.record.get("number"), by=actor, register=entry.get("label"),
+             commit=step.commit if step else None)
+    return delivery
+
+
+def _register_once(city: City, unit: str, actor: str, delivery: Delivery, year: int, number: int,
+                   lock: tuple[str, int] | None) -> Delivery:
+    """One attempt: the registration's handling commit and the lock's next commit, one atomic push."""
     received = delivery.step("received")
     entry = {"year": year, "number": number, "label": register_label(year, number),
              "from_name": delivery.record.get("from_name"), "document_number": delivery.record.get("number"),
              "title": delivery.record.get("title"), "urgency": delivery.record.get("urgency"),
              "received_at": received.at if received else None}
-    delivery = _handle(city, unit, actor, delivery, "registered", {"register": entry})
-    step = delivery.step("registered")
-    city.log("delivery-registered", id=delivery.id, unit=unit, **{"from": delivery.from_unit},
-             number=delivery.record.get("number"), by=actor, register=entry["label"],
-             commit=step.commit if step else None)
-    return delivery
+    step = len(delivery.handling) + 1
+    content = {"action": "registered", "delivery": delivery.id, "by": actor, "register": entry}
+    changes = {f"{HANDLING}/{step}-registered.yaml":
+               yaml.safe_dump(content, allow_unicode=True, sort_keys=False).encode("utf-8")}
+    ref = f"{RECEIPTS}{delivery.from_unit}/{delivery.id}"
+    message = say("transmit.deliveries._register_once.1",
+                  registered=ACTION_VERBS['registered'],
+                  record_get=delivery.record.get('number'),
+                  record_get2=delivery.record.get('title'))
+    with Scratch(city.unit_repo(unit), city.signer(actor)) as scratch:
+        commit = scratch.commit(changes, message, parent=delivery.receipt_tip or delivery.commit)
+        parents = [lock[0], commit] if lock else [commit]
+        locked = scratch.commit({}, f"{register_label(year, number)}\n\nReceipt: {ref}\nRegister-Number: {number}\n",
+                                parents=parents, base_tree=commit)
+        scratch.push([f"{commit}:{ref}", f"{locked}:{REGISTERS}{year}"], atomic=True)
+    return reload(city, unit, delivery.id)
 
 
 def answer(city: City, actor: str, ident: str, action: str, reason: str) -> Delivery:

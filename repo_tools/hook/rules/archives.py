@@ -14,7 +14,7 @@ import re
 import subprocess
 from collections.abc import Iterator
 
-from repo_tools.archive.packages import (
+from repo_tools.archive.layout import (
     CATALOGUE,
     MANIFEST,
     PACKAGE_FILE,

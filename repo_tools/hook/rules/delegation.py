@@ -10,12 +10,12 @@ from collections.abc import Iterator
 
 import yaml
 
-from repo_tools.city import AUTHORITY
 from repo_tools.git.push import ChangedFile, Push
 from repo_tools.hook.rules.base import Refusal, refusal
 from repo_tools.messages import say
 from repo_tools.registry.applications import from_bytes
 from repo_tools.registry.records import Person, person_from_dict, unit_from_dict
+from repo_tools.workspace import AUTHORITY
 
 # Fields of its own unit record a unit admin may change (Art. 12: 机关代字, workflow settings).
 DELEGATED_UNIT_FIELDS = {"codes", "required_approvals"}

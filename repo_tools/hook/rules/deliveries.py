@@ -15,13 +15,14 @@ from __future__ import annotations
 import re
 import subprocess
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 
 from repo_tools.git.push import Push, RefUpdate
-from repo_tools.git.repo import ZERO, git
-from repo_tools.hook.rules.base import Refusal, refusal
+from repo_tools.git.repo import ZERO, ParsedCommit, git, parse_commit
+from repo_tools.hook.rules.base import Refusal, first_refusing, refusal
 from repo_tools.messages import say
 from repo_tools.registry.records import ROLE_NAMES
 from repo_tools.transmit import deliveries as transmit
@@ -50,54 +51,104 @@ def deliveries_valid(push: Push) -> Iterator[Refusal]:
             yield from _check_delivery(push, update)
 
 
+@dataclass
+class _Outbox:
+    """One new outbox ref under the delivery checks; each check fills in what the next reads."""
+    push: Push
+    update: RefUpdate
+    to_unit: str = ""
+    ident: str = ""
+    commit: ParsedCommit | None = None
+    entries: dict[str, tuple[str, str]] = field(default_factory=dict)
+    record: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ref(self) -> str:
+        return self.update.ref
+
+    @property
+    def from_unit(self) -> str:
+        return self.push.unit or ""
+
+
 def _check_delivery(push: Push, update: RefUpdate) -> Iterator[Refusal]:
-    ref = update.ref
-    match = OUTBOX_REF.match(ref)
+    """A delivery in the outbox: the checks below, in order, each answering one question; the
+    first that refuses is reported (each builds on the ones before), a check that raises is a
+    refusal naming it."""
+    yield from first_refusing(DELIVERY_CHECKS, _Outbox(push, update))
+
+
+def delivery_ref_named(case: _Outbox) -> Iterator[Refusal]:
+    """Is the ref refs/outbox/<receiving unit>/<12 hex digits>?"""
+    match = OUTBOX_REF.match(case.ref)
     if not match:
-        yield refusal("delivery-malformed", ref, ref=ref, detail=say("hook.rules_deliveries._check_delivery.1"))
+        yield refusal("delivery-malformed", case.ref, ref=case.ref, detail=say("hook.rules_deliveries.delivery_ref_named.1"))
         return
-    to_unit, ident = match[1], match[2]
-    from_unit = push.unit or ""
-    reg = push.registry
-    target = reg.unit(to_unit)
-    if to_unit == from_unit or target is None or target.status != "active":
-        yield refusal("delivery-malformed", ref, ref=ref, detail=say("hook.rules_deliveries._check_delivery.2", to_unit=to_unit))
-        return
-    # A receiver without a clerk (Art. 27) is no refusal: the delivery waits in the outbox.
-    pusher = push.pusher_id
+    case.to_unit, case.ident = match[1], match[2]
+
+
+def delivery_receiver_active(case: _Outbox) -> Iterator[Refusal]:
+    """Is the receiver another registered unit in service? (One without a clerk, Art. 27, is no
+    refusal: the delivery waits in the outbox.)"""
+    target = case.push.registry.unit(case.to_unit)
+    if case.to_unit == case.from_unit or target is None or target.status != "active":
+        yield refusal("delivery-malformed", case.ref, ref=case.ref, detail=say("hook.rules_deliveries.delivery_receiver_active.1",
+                                                                               to_unit=case.to_unit))
+
+
+def delivery_sender_may_send(case: _Outbox) -> Iterator[Refusal]:
+    """Is the pusher an active clerk or seal custodian of this unit?"""
+    reg, pusher = case.push.registry, case.push.pusher_id
     person = reg.person(pusher or "")
-    sender_unit = reg.unit(from_unit)
-    if person is None or person.unit != from_unit or person.status != "active" \
+    sender_unit = reg.unit(case.from_unit)
+    if person is None or person.unit != case.from_unit or person.status != "active" \
             or not any(r in person.roles for r in transmit.SENDER_ROLES):
-        yield refusal("delivery-sender-role", ref, user=pusher or say("hook.rules_deliveries._check_delivery.3"),
-                      name=person.name if person else "", unit=sender_unit.name if sender_unit else from_unit)
-        return
-    got = push.reader.read(update.new)
+        yield refusal("delivery-sender-role", case.ref, user=pusher or say("hook.rules_deliveries.delivery_sender_may_send.1"),
+                      name=person.name if person else "", unit=sender_unit.name if sender_unit else case.from_unit)
+
+
+def delivery_is_parentless_commit(case: _Outbox) -> Iterator[Refusal]:
+    """Is it a commit without parents, named by its own id?"""
+    push, ref = case.push, case.ref
+    got = push.reader.read(case.update.new)
     if got is None or got[1] != "commit":
         yield refusal("delivery-malformed", ref, ref=ref, detail=say("hook.rules_deliveries._check_delivery.4"))
         return
-    commit = next((c for c in push.new_commits if c.oid == update.new), None)
-    if commit is None:
-        from repo_tools.git.repo import parse_commit
-        commit = parse_commit(update.new, got[2])
-    if commit.oid[:transmit.ID_LENGTH] != ident:
-        yield refusal("delivery-malformed", ref, ref=ref, detail=say("hook.rules_deliveries._check_delivery.5"))
-        return
-    if commit.parents:
-        yield refusal("delivery-malformed", ref, ref=ref, detail=say("hook.rules_deliveries._check_delivery.6"))
-        return
-    check = push.verifier.check(commit.oid, commit.payload, commit.signature)
+    commit = next((c for c in push.new_commits if c.oid == case.update.new), None) or parse_commit(case.update.new, got[2])
+    if commit.oid[:transmit.ID_LENGTH] != case.ident:
+        yield refusal("delivery-malformed", ref, ref=ref, detail=say("hook.rules_deliveries.delivery_is_parentless_commit.1"))
+    elif commit.parents:
+        yield refusal("delivery-malformed", ref, ref=ref, detail=say("hook.rules_deliveries.delivery_is_parentless_commit.2"))
+    case.commit = commit
+
+
+def delivery_signed_by_sender(case: _Outbox) -> Iterator[Refusal]:
+    """Is it signed by the person who pushes it?"""
+    commit, pusher = case.commit, case.push.pusher_id
+    assert commit is not None
+    check = case.push.verifier.check(commit.oid, commit.payload, commit.signature)
     if not check.valid or check.holder is None or check.holder.kind != "person" or check.holder.id != pusher:
-        yield refusal("delivery-signer", ref, ref=ref, user=pusher)
-        return
-    entries = _tree_entries(push, commit.tree)
+        yield refusal("delivery-signer", case.ref, ref=case.ref, user=pusher)
+
+
+def delivery_tree_shaped(case: _Outbox) -> Iterator[Refusal]:
+    """Does its tree hold exactly the record and the document's folder?"""
+    assert case.commit is not None
+    entries = _tree_entries(case.push, case.commit.tree)
     if set(entries) != {transmit.RECORD, transmit.DOCUMENT} \
             or entries[transmit.RECORD][0] != "blob" or entries[transmit.DOCUMENT][0] != "tree":
-        yield refusal("delivery-malformed", ref, ref=ref,
-                      detail=say("hook.rules_deliveries._check_delivery.7",
-                                 record=transmit.RECORD, document=transmit.DOCUMENT, sorted_entries=sorted(entries)))
-        return
-    record = _record(push, entries[transmit.RECORD][1])
+        yield refusal("delivery-malformed", case.ref, ref=case.ref,
+                      detail=say("hook.rules_deliveries.delivery_tree_shaped.1",
+                                 record=transmit.RECORD,
+                                 document=transmit.DOCUMENT,
+                                 sorted_entries=sorted(entries)))
+    case.entries = entries
+
+
+def delivery_record_complete(case: _Outbox) -> Iterator[Refusal]:
+    """Is the record a mapping with every required field and no unknown one?"""
+    ref = case.ref
+    record = _record(case.push, case.entries[transmit.RECORD][1])
     if record is None:
         yield refusal("delivery-malformed", ref, ref=ref, detail=say("hook.rules_deliveries._check_delivery.8",
                                                                      record=transmit.RECORD))
@@ -105,33 +156,68 @@ def _check_delivery(push: Push, update: RefUpdate) -> Iterator[Refusal]:
     missing = [k for k in transmit.REQUIRED_RECORD_KEYS if not record.get(k)]
     unknown = [k for k in record if k not in transmit.RECORD_KEYS]
     if missing or unknown:
-        yield refusal("delivery-malformed", ref, ref=ref,
-                      detail="；".join(filter(None, [say("hook.rules_deliveries._check_delivery.9",
-                                                        value_join='、'.join(missing)) if missing else "",
-                                                      say("hook.rules_deliveries._check_delivery.10",
-                                                          value_join='、'.join(unknown)) if unknown else ""])))
-        return
-    wrong = [k for k, want in (("from", from_unit), ("to", to_unit), ("sender", pusher),
-                               ("document_tree", entries[transmit.DOCUMENT][1])) if record.get(k) != want]
+        yield refusal(
+            "delivery-malformed",
+            ref,
+            ref=ref,
+            detail="；".join(
+                filter(
+                    None,
+                    [
+                        say("hook.rules_deliveries.delivery_record_complete.1", value_join="、".join(missing)) if missing else "",
+                        say("hook.rules_deliveries.delivery_record_complete.2", value_join="、".join(unknown)) if unknown else "",
+                    ],
+                )
+            ),
+        )
+    case.record = record
+
+
+def delivery_record_truthful(case: _Outbox) -> Iterator[Refusal]:
+    """Does the record name this sender, this receiver, this pusher and this tree?"""
+    wrong = [
+        k
+        for k, want in (("from", case.from_unit), ("to", case.to_unit), ("sender", case.push.pusher_id), ("document_tree", case.entries[transmit.DOCUMENT][1]))
+        if case.record.get(k) != want
+    ]
     if wrong:
-        yield refusal("delivery-malformed", ref, ref=ref, detail=say("hook.rules_deliveries._check_delivery.11",
-                                                                     value_join='、'.join(wrong)))
-        return
-    sealed, why = transmit.sealed_document(push.city, from_unit, str(record["path"]), reg)
+        yield refusal("delivery-malformed", case.ref, ref=case.ref, detail=say("hook.rules_deliveries.delivery_record_truthful.1", value_join="、".join(wrong)))
+
+
+def delivery_is_sealed_document(case: _Outbox) -> Iterator[Refusal]:
+    """Is the folder the very tree sealed on this unit's main, and the record its seal's?"""
+    ref, record, tree = case.ref, case.record, case.entries[transmit.DOCUMENT][1]
+    sealed, why = transmit.sealed_document(case.push.city, case.from_unit, str(record["path"]), case.push.registry)
     if sealed is None:
         yield refusal("delivery-not-sealed", ref, ref=ref, detail=why)
         return
-    if sealed.tree != entries[transmit.DOCUMENT][1]:
-        yield refusal("delivery-not-sealed", ref, ref=ref,
-                      detail=say("hook.rules_deliveries._check_delivery.12",
-                                 entries_1=entries[transmit.DOCUMENT][1][:10], tree=sealed.tree[:10]))
+    if sealed.tree != tree:
+        yield refusal(
+            "delivery-not-sealed", ref, ref=ref, detail=say("hook.rules_deliveries.delivery_is_sealed_document.1", value=tree[:10], value2=sealed.tree[:10])
+        )
         return
-    expected = {"number": sealed.number, "sealing_commit": sealed.sealing_commit,
-                "title": str(sealed.meta.get("title") or ""), "urgency": sealed.meta.get("urgency") or None}
+    expected = {
+        "number": sealed.number,
+        "sealing_commit": sealed.sealing_commit,
+        "title": str(sealed.meta.get("title") or ""),
+        "urgency": sealed.meta.get("urgency") or None,
+    }
     wrong = [k for k, want in expected.items() if record.get(k) != want]
     if wrong:
-        yield refusal("delivery-not-sealed", ref, ref=ref, detail=say("hook.rules_deliveries._check_delivery.13",
-                                                                      value_join='、'.join(wrong)))
+        yield refusal("delivery-not-sealed", ref, ref=ref, detail=say("hook.rules_deliveries._check_delivery.13", value_join="、".join(wrong)))
+
+
+DELIVERY_CHECKS = [
+    delivery_ref_named,
+    delivery_receiver_active,
+    delivery_sender_may_send,
+    delivery_is_parentless_commit,
+    delivery_signed_by_sender,
+    delivery_tree_shaped,
+    delivery_record_complete,
+    delivery_record_truthful,
+    delivery_is_sealed_document,
+]
 
 
 def _tree_entries(push: Push, tree: str) -> dict[str, tuple[str, str]]:
@@ -178,10 +264,8 @@ def _check_receipt(push: Push, update: RefUpdate) -> Iterator[Refusal]:
     if not push.is_ancestor(base, update.new):
         yield refusal("receipt-invalid", ref, ref=ref, detail=say("hook.rules_deliveries._check_receipt.3"))
         return
-    chain = git("rev-list", "--reverse", "--first-parent", update.new, "--not", delivery,
-                cwd=push.repo, env=push.env).split()
-    old_len = 0 if update.is_create else len(
-        git("rev-list", "--first-parent", update.old, "--not", delivery, cwd=push.repo, env=push.env).split())
+    chain = git("rev-list", "--reverse", "--first-parent", update.new, "--not", delivery, cwd=push.repo, env=push.env).split()
+    old_len = 0 if update.is_create else len(git("rev-list", "--first-parent", update.old, "--not", delivery, cwd=push.repo, env=push.env).split())
     if len(chain) <= old_len:
         yield refusal("receipt-invalid", ref, ref=ref, detail=say("hook.rules_deliveries._check_receipt.4"))
         return
@@ -194,8 +278,7 @@ def _check_receipt(push: Push, update: RefUpdate) -> Iterator[Refusal]:
     for n, oid in enumerate(chain[old_len:], start=old_len + 1):
         problem = _check_step(push, oid, n, actions, pusher or "")
         if problem:
-            yield refusal("receipt-invalid", ref, ref=ref, detail=say("hook.rules_deliveries._check_receipt.5",
-                                                                      n=n, oid=oid[:10], problem=problem))
+            yield refusal("receipt-invalid", ref, ref=ref, detail=say("hook.rules_deliveries._check_receipt.5", n=n, oid=oid[:10], problem=problem))
             return
 
 
@@ -205,6 +288,7 @@ def _check_step(push: Push, oid: str, n: int, before: list[str], pusher: str) ->
     if got is None:
         return say("hook.rules_deliveries._check_step.1")
     from repo_tools.git.repo import parse_commit
+
     commit = parse_commit(oid, got[2])
     if len(commit.parents) != 1:
         return say("hook.rules_deliveries._check_step.2")
@@ -222,8 +306,7 @@ def _check_step(push: Push, oid: str, n: int, before: list[str], pusher: str) ->
     if not before and action != "received":
         return say("hook.rules_deliveries._check_step.6")
     if before and (action == "received" or before[-1] in transmit.FINAL_ACTIONS):
-        return say("hook.rules_deliveries._check_step.7",
-                   action_verbs=transmit.ACTION_VERBS[before[-1]], action_verbs2=transmit.ACTION_VERBS[action])
+        return say("hook.rules_deliveries._check_step.7", action_verbs=transmit.ACTION_VERBS[before[-1]], action_verbs2=transmit.ACTION_VERBS[action])
     try:
         data = yaml.safe_load(push.blob(_blob_at(push, oid, path)).decode("utf-8")) or {}
     except (yaml.YAMLError, UnicodeDecodeError):
@@ -234,12 +317,11 @@ def _check_step(push: Push, oid: str, n: int, before: list[str], pusher: str) ->
         return say("hook.rules_deliveries._check_step.10")
     if action == "registered":
         entry = data.get("register") or {}
-        if not isinstance(entry, dict) or not isinstance(entry.get("number"), int) \
-                or not isinstance(entry.get("year"), int):
+        if not isinstance(entry, dict) or not isinstance(entry.get("number"), int) or not isinstance(entry.get("year"), int):
             return say("hook.rules_deliveries._check_step.11")
-        if _register_number_taken(push, entry["year"], entry["number"]):
-            return say("hook.rules_deliveries._check_step.12",
-                       year=entry['year'], number=entry['number'])
+        lock = f"{transmit.REGISTERS}{entry['year']}"
+        if not any(u.ref == lock and not u.is_delete and _lock_receipt(push, u.new) == oid for u in push.updates):
+            return say("hook.rules_deliveries._check_step.13", lock=lock)
     before.append(action)
     return ""
 
@@ -251,6 +333,92 @@ def _blob_at(push: Push, commit: str, path: str) -> str:
 def _handling_files(push: Push, rev: str) -> list[str]:
     out = git("ls-tree", "-r", "--name-only", "-z", rev, "--", transmit.HANDLING, cwd=push.repo, env=push.env)
     return sorted(filter(None, out.split("\0")), key=lambda p: int(m[1]) if (m := HANDLING_FILE.match(p)) else 0)
+
+
+REGISTER_LOCK = re.compile(r"^refs/registers/(\d{4})$")
+
+
+def _lock_commit(push: Push, oid: str) -> ParsedCommit | None:
+    got = push.reader.read(oid)
+    return parse_commit(oid, got[2]) if got and got[1] == "commit" else None
+
+
+def _lock_receipt(push: Push, oid: str) -> str | None:
+    """The registration (handling commit) a lock commit allocates its number to: its last parent."""
+    commit = _lock_commit(push, oid)
+    return commit.parents[-1] if commit and commit.parents else None
+
+
+def _lock_number(commit: ParsedCommit) -> int | None:
+    match = transmit.REGISTER_NUMBER.search(commit.message)
+    return int(match[1]) if match else None
+
+
+def register_locks(push: Push) -> Iterator[Refusal]:
+    """The 收文 register's lock (`refs/registers/<year>`): moved by one signed commit per
+    registration, by the clerk who registers, allocating exactly the next number, together with
+    that registration. Numbers are unique because each comes from one move of one ref, which
+    git makes compare-and-swap on the ref's old value; nothing reads the other registrations."""
+    for update in push.updates:
+        if update.ref.startswith(transmit.REGISTERS):
+            problem = _lock_problem(push, update)
+            if problem:
+                yield refusal("register-lock-invalid", update.ref, ref=update.ref, detail=problem)
+
+
+def _lock_problem(push: Push, update: RefUpdate) -> str:
+    """Why this move of a register lock is invalid, or ''."""
+    match = REGISTER_LOCK.match(update.ref)
+    if not match:
+        return say("hook.rules_deliveries._lock_problem.1")
+    if update.is_delete:
+        return say("hook.rules_deliveries._lock_problem.2")
+    person = push.registry.person(push.pusher_id or "")
+    if person is None or person.unit != push.unit or "clerk" not in person.roles or person.status != "active":
+        return say("hook.rules_deliveries._lock_problem.3", value=push.pusher_id or say("hook.rules_deliveries._lock_problem.unknown"))
+    commit = _lock_commit(push, update.new)
+    if commit is None:
+        return say("hook.rules_deliveries._lock_problem.4")
+    check = push.verifier.check(commit.oid, commit.payload, commit.signature)
+    if not check.valid or check.holder is None or check.holder.id != push.pusher_id:
+        return say("hook.rules_deliveries._lock_problem.5", pusher_id=push.pusher_id)
+    number = _lock_number(commit)
+    if number is None:
+        return say("hook.rules_deliveries._lock_problem.6")
+    if update.is_create:
+        if len(commit.parents) != 1:
+            return say("hook.rules_deliveries._lock_problem.7")
+        if _register_number_taken(push, int(match[1]), number):  # registrations kept before the lock, once a year
+            return say("hook.rules_deliveries._lock_problem.8", value=match[1], number=number)
+    else:
+        previous = _lock_commit(push, update.old)
+        before = _lock_number(previous) if previous else None
+        if len(commit.parents) != 2 or commit.parents[0] != update.old:
+            return say("hook.rules_deliveries._lock_problem.9")
+        if before is None or number != before + 1:
+            return say(
+                "hook.rules_deliveries._lock_problem.10",
+                value=before + 1 if before is not None else say("hook.rules_deliveries._lock_problem.next"),
+                number=number,
+            )
+    receipt = commit.parents[-1]
+    if not any(u.ref.startswith(transmit.RECEIPTS) and u.new == receipt for u in push.updates):
+        return say("hook.rules_deliveries._lock_problem.11")
+    registered = [
+        p
+        for p in git("diff-tree", "-r", "--no-commit-id", "--name-only", "-z", "--root", receipt, cwd=push.repo, env=push.env).split("\0")
+        if p.endswith("-registered.yaml")
+    ]
+    if len(registered) != 1:
+        return say("hook.rules_deliveries._lock_problem.12")
+    try:
+        data = yaml.safe_load(push.blob(_blob_at(push, receipt, registered[0])).decode("utf-8")) or {}
+    except (yaml.YAMLError, UnicodeDecodeError):
+        return say("hook.rules_deliveries._lock_problem.13")
+    entry = data.get("register") if isinstance(data, dict) else None
+    if not isinstance(entry, dict) or entry.get("year") != int(match[1]) or entry.get("number") != number:
+        return say("hook.rules_deliveries._lock_problem.14", value=match[1], number=number)
+    return ""
 
 
 def _register_number_taken(push: Push, year: int, number: int) -> bool:
@@ -267,9 +435,6 @@ def _register_number_taken(push: Push, year: int, number: int) -> bool:
 
 
 def _rev(push: Push, ref: str) -> str | None:
-    out = subprocess.run(["git", "rev-parse", "--verify", "--quiet", ref], cwd=push.repo, env=push.env,
-                         capture_output=True)
+    out = subprocess.run(["git", "rev-parse", "--verify", "--quiet", ref], cwd=push.repo, env=push.env, capture_output=True)
     oid = out.stdout.decode().strip()
     return oid if out.returncode == 0 and oid and oid != ZERO else None
-
-

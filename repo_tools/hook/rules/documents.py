@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from repo_tools.documents import frontmatter
+from repo_tools.documents.model import check_folder, folder_of
 from repo_tools.git.push import Push
 from repo_tools.git.repo import list_tree
 from repo_tools.hook.rules.base import Refusal, refusal
@@ -21,7 +22,6 @@ MAIN = "refs/heads/main"
 
 
 def documents_valid(push: Push) -> Iterator[Refusal]:
-    from repo_tools.documents.model import check_folder, folder_of  # documents imports policy.base: import late
     if push.kind != "unit" or push.unit is None:
         return
     unit = push.registry.unit(push.unit)
@@ -54,22 +54,30 @@ def documents_valid(push: Push) -> Iterator[Refusal]:
                     yield item
 
 
-def _number_unique(push: Push, tip: str, folder: str, index: bytes) -> Iterator[Refusal]:
-    """No other document of the same year on `main` carries this number.
+def number_index(push: Push) -> numbering.NumberIndex:
+    """One index of the numbers on `main` per push, brought up to the old `main` (accepted)."""
+    index = push.__dict__.get("_number_index")
+    if index is None:
+        index = numbering.NumberIndex(push.repo, push.env, push.reader)
+        old = next((u.old for u in push.updates if u.ref == MAIN and not u.is_create), None)
+        index.advance(old or _main(push))
+        push.__dict__["_number_index"] = index
+    return index
 
-    Documents live under documents/<year of 成文日期>/ and a number's year is that year, so
-    looking in one year's folder finds every rival without reading the whole repository."""
+
+def _main(push: Push) -> str | None:
+    got = push.reader.read(MAIN)
+    return got[0] if got and got[1] == "commit" else None
+
+
+def _number_unique(push: Push, tip: str, folder: str, index: bytes) -> Iterator[Refusal]:
+    """No other document on `main` carries this number: asked of the number index at the new
+    tip (what this push changes, read from the push), never of every document on `main`."""
     meta, _ = frontmatter.split(index.decode("utf-8"))
     number = numbering.parse(str(meta.get("number") or ""))
     if number is None:
         return
     mine = f"{folder}/index.md"
-    for path, blob in sorted(list_tree(push.repo, tip, f"documents/{number.year}", env=push.env).items()):
-        if path == mine or not path.endswith("/index.md"):
-            continue
-        try:
-            other, _ = frontmatter.split(push.blob(blob).decode("utf-8"))
-        except (frontmatter.FrontMatterError, UnicodeDecodeError):
-            continue
-        if numbering.parse(str(other.get("number") or "")) == number:
+    for path in number_index(push).owners(number, at=tip):
+        if path != mine:
             yield refusal("doc-number-duplicate", mine, number=str(number), other=path)

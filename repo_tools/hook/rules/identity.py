@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from repo_tools.city import AUTHORITY
 from repo_tools.git.push import Push
 from repo_tools.hook.rules.base import Refusal, refusal
 from repo_tools.identity import lockout
 from repo_tools.identity.judgement import key_state, may_sign
 from repo_tools.identity.vocabulary import STATUS_NAMES
 from repo_tools.messages import say
+from repo_tools.workspace import AUTHORITY
 
 
 def unit_is_empty(push: Push) -> bool:

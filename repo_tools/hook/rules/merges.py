@@ -7,26 +7,28 @@ merge changes nothing but the allocated number and seal date of the documents it
 and 成文日期 of the 签发 (hook/rules/workflow.py: the 会签, 签发 and 复核 it names are current and valid);
 numbers are well formed, of the unit's own codes, and unique on `main`.
 
-Uniqueness is checked against the numbers on the old `main` (`numbering.numbers_on`), which
-reads every document's front matter: fine for now; a number index kept beside `main`
-(e.g. a notes ref written by the post-receive hook) would make it proportional to the push.
+Uniqueness is asked of the number index (`seal.numbering.NumberIndex`, kept beside the
+repository by the hooks), never by reading every document on `main`.
 """
 from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, timedelta
+from functools import cached_property
+from typing import Any
 
 from repo_tools.documents import frontmatter
 from repo_tools.git.push import Push
-from repo_tools.git.repo import GitError, git, parse_commit
+from repo_tools.git.repo import GitError, ParsedCommit, git, parse_commit
 from repo_tools.hook.rules.archives import is_archive_commit
-from repo_tools.hook.rules.base import Refusal, refusal
+from repo_tools.hook.rules.base import Refusal, each, first_refusing, refusal
+from repo_tools.hook.rules.documents import number_index
 from repo_tools.hook.rules.reviews import is_ancestor, review_view
 from repo_tools.hook.rules.workflow import merge_signed_fields, merge_steps
 from repo_tools.messages import say
-from repo_tools.review.requests import MR_BRANCH, REVIEW_REF, MergeTrailers, document_folders
+from repo_tools.review.model import MR_BRANCH, REVIEW_REF, MergeTrailers, document_folders
 from repo_tools.seal import numbering
-from repo_tools.seal.sealing import document_year, seal_edit_problem
+from repo_tools.seal.edits import document_year, seal_edit_problem
 from repo_tools.workflow.steps import judge as judge_workflow
 
 
@@ -50,21 +52,16 @@ def main_merges(push: Push) -> Iterator[Refusal]:
 
 
 class _Numbers:
-    """Numbers already used: on the old main (read once, lazily) and by earlier merges here."""
+    """Numbers already used: on the old main (from the number index) and by earlier merges here."""
 
     def __init__(self, push: Push, old_main: str) -> None:
         self.push = push
         self.old_main = old_main
-        self._on_main: dict[str, numbering.DocumentNumber] | None = None
         self.added: dict[numbering.DocumentNumber, str] = {}
 
     def owner(self, number: numbering.DocumentNumber) -> str | None:
-        if self._on_main is None:
-            self._on_main = numbering.numbers_on(self.push.repo, self.old_main)
-        for path, used in self._on_main.items():
-            if used == number:
-                return path
-        return self.added.get(number)
+        owners = number_index(self.push).owners(number, at=self.old_main)
+        return owners[0] if owners else self.added.get(number)
 
 
 def _text(push: Push, tree: str, path: str) -> str | None:
@@ -74,43 +71,118 @@ def _text(push: Push, tree: str, path: str) -> str | None:
     return got[2].decode("utf-8", "replace")
 
 
+class _Merge:
+    """One new commit on main's first-parent chain, as the merge checks read it (each fact once)."""
+
+    def __init__(self, push: Push, oid: str, previous: str, numbers: _Numbers) -> None:
+        self.push, self.oid, self.previous, self.numbers = push, oid, previous, numbers
+        self.where = say("hook.rules_merges.__init__.1", short_oid=_short(oid))
+        self.expected = ""  # the tree git would merge to (merge_applies_cleanly)
+
+    @cached_property
+    def commit(self) -> ParsedCommit:
+        got = self.push.reader.read(self.oid)
+        assert got is not None
+        return parse_commit(self.oid, got[2])
+
+    @cached_property
+    def trailers(self) -> MergeTrailers:
+        return MergeTrailers.parse(self.commit.message)
+
+    @property
+    def n(self) -> int:
+        assert self.trailers.request is not None
+        return self.trailers.request
+
+    @cached_property
+    def unit(self) -> Any:
+        unit = self.push.registry.unit(self.push.unit or "")
+        assert unit is not None
+        return unit
+
+    @cached_property
+    def status(self) -> Any:
+        p1, p2 = self.commit.parents
+        return review_view(self.push).status(self.n, p2, p1)
+
+    @cached_property
+    def folders(self) -> list[str]:
+        p1, p2 = self.commit.parents
+        return document_folders(review_view(self.push).changed_paths(p1, p2))
+
+    @cached_property
+    def flow(self) -> Any:
+        p1, p2 = self.commit.parents
+        return judge_workflow(review_view(self.push), self.n, p2, p1, self.status) if self.folders else None
+
+
 def _check_merge(push: Push, oid: str, previous: str, numbers: _Numbers) -> Iterator[Refusal]:
-    """One new commit on main's first-parent chain: composed of the small rules below."""
-    where = say("hook.rules_merges._check_merge.1", short_oid=_short(oid))
-    got = push.reader.read(oid)
-    assert got is not None
-    commit = parse_commit(oid, got[2])
-    if commit.parents == (previous,) and is_archive_commit(push, commit):
-        return  # review-free archivist authority; hook/rules/archives.py checks the package itself
-    shape = list(_merge_shape(push, where, commit, previous))
-    if shape:
-        yield from shape
+    """One new commit on main's first-parent chain: the merge checks below, each answering one
+    question (a check that raises is a refusal naming it). An archivist's archive commit is the
+    one exception to review (hook/rules/archives.py checks the package itself)."""
+    case = _Merge(push, oid, previous, numbers)
+    if case.commit.parents == (previous,) and is_archive_commit(push, case.commit):
         return
-    trailers = MergeTrailers.parse(commit.message)
-    assert trailers.request is not None
-    n, (p1, p2) = trailers.request, commit.parents
-    view = review_view(push)
-    unit = push.registry.unit(push.unit or "")
-    assert unit is not None
-    status = view.status(n, p2, p1)
-    yield from _merge_approvals(where, n, trailers, status, view.refs(f"refs/reviews/{n}/"), unit.required_approvals)
+    found = first_refusing([merge_of_current_request], case)
+    if found:
+        yield from found
+        return
+    yield from each([merge_has_approvals], case)
+    found = first_refusing([merge_applies_cleanly], case)
+    if found:
+        yield from found
+        return
+    yield from each([merge_changes_only_what_the_seal_writes, merge_numbers_valid, merge_names_its_steps,
+                     merge_signed_by_seal_or_reviewer], case)
+
+
+def merge_of_current_request(case: _Merge) -> Iterator[Refusal]:
+    """Is it a merge of the old main and the current head of the request its trailer names?"""
+    yield from _merge_shape(case.push, case.where, case.commit, case.previous)
+
+
+def merge_has_approvals(case: _Merge) -> Iterator[Refusal]:
+    """Does it name enough valid, current 核稿 approvals, and no current rejection stands?"""
+    refs = review_view(case.push).refs(f"refs/reviews/{case.n}/")
+    yield from _merge_approvals(case.where, case.n, case.trailers, case.status, refs, case.unit.required_approvals)
+
+
+def merge_applies_cleanly(case: _Merge) -> Iterator[Refusal]:
+    """Does the request merge into the old main without conflict?"""
+    p1, p2 = case.commit.parents
     try:
-        expected = git("merge-tree", "--write-tree", "--no-messages", p1, p2,
-                       cwd=push.repo, env=push.env).split("\n", 1)[0].strip()
+        case.expected = git("merge-tree", "--write-tree", "--no-messages", p1, p2,
+                            cwd=case.push.repo, env=case.push.env).split("\n", 1)[0].strip()
     except GitError:
-        yield refusal("merge-conflict", where, n=n, detail=say("hook.rules_merges._check_merge.2"))
-        return
-    folders = document_folders(view.changed_paths(p1, p2))
-    flow = judge_workflow(view, n, p2, p1, status) if folders else None
-    yield from _merge_tree(push, where, oid, commit.tree, expected, folders, trailers, flow)
-    for path, number in trailers.sealed:
-        yield from _check_number(push, where, unit, folders, expected, commit.tree, path, number, numbers)
-    if flow is not None:
-        yield from merge_steps(where, n, trailers, flow, push.registry)
-    if folders or trailers.sealed:
-        yield from _merge_sealed_by(push, where, oid, commit, unit, trailers)
+        yield refusal("merge-conflict", case.where, n=case.n, detail=say("hook.rules_merges.merge_applies_cleanly.1"))
+
+
+def merge_changes_only_what_the_seal_writes(case: _Merge) -> Iterator[Refusal]:
+    """Is its tree the approved content, changed only by the number, seal date and signed fields?"""
+    yield from _merge_tree(case.push, case.where, case.oid, case.commit.tree, case.expected, case.folders,
+                           case.trailers, case.flow)
+
+
+def merge_numbers_valid(case: _Merge) -> Iterator[Refusal]:
+    """Is every number it allocates well formed, of the unit's codes, of the right year, and unused?"""
+    for path, number in case.trailers.sealed:
+        yield from _check_number(case.push, case.where, case.unit, case.folders, case.expected, case.commit.tree,
+                                 path, number, case.numbers)
+
+
+def merge_names_its_steps(case: _Merge) -> Iterator[Refusal]:
+    """Does a merge that issues documents name the current 会签, 签发 and 复核?"""
+    if case.flow is not None:
+        yield from merge_steps(case.where, case.n, case.trailers, case.flow, case.push.registry)
+
+
+def merge_signed_by_seal_or_reviewer(case: _Merge) -> Iterator[Refusal]:
+    """Documents: signed with the unit's active seal and pushed by its custodian; bulletins only:
+    signed by a reviewer of the unit who did not write them."""
+    if case.folders or case.trailers.sealed:
+        yield from _merge_sealed_by(case.push, case.where, case.oid, case.commit, case.unit, case.trailers)
     else:
-        yield from _merge_by_reviewer(push, where, oid, commit, unit, status)
+        yield from _merge_by_reviewer(case.push, case.where, case.oid, case.commit, case.unit, case.status)
 
 
 def _merge_shape(push: Push, where: str, commit, previous: str) -> Iterator[Refusal]:  # type: ignore[no-untyped-def]

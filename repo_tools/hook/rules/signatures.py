@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from repo_tools.city import AUTHORITY
 from repo_tools.git.push import Push, SignatureCheck
 from repo_tools.hook.rules.base import Refusal, refusal
 from repo_tools.hook.rules.identity import unit_is_empty
 from repo_tools.identity.judgement import key_state, may_sign
 from repo_tools.messages import say
+from repo_tools.workspace import AUTHORITY
 
 
 def _short(oid: str) -> str:
@@ -64,6 +64,8 @@ def _judge(push: Push, check: SignatureCheck, where: str, rule_unsigned: str,
 
 
 def commits_signed(push: Push) -> Iterator[Refusal]:
+    """No exception: a delivery goes to its sender's own outbox, signed by a member there, and
+    the service places it in the receiver's repository (Art. 27-28)."""
     push.verifier.prefetch([(c.oid, c.payload, c.signature) for c in push.new_commits]
                            + [(t.oid, t.payload, t.signature) for _, t in push.new_tags])
     for commit in push.new_commits:

@@ -16,6 +16,7 @@ import yaml
 from repo_tools.git.push import Push
 from repo_tools.git.repo import git
 from repo_tools.hook.rules.base import Refusal, refusal
+from repo_tools.hook.rules.in_service import unit_in_service
 from repo_tools.hook.rules.lifecycle import _signature_ok
 from repo_tools.messages import say
 from repo_tools.registry.applications import Application, approvers_of, from_bytes
@@ -195,21 +196,6 @@ def _person_change(push: Push, path: str, old_data: bytes | None, new_data: byte
         live = [k.fingerprint for k in after.keys if k.revoked_at is None]
         if live:
             yield refusal("user-remove-keys", path, user=user, key=live[0])
-
-
-def unit_in_service(push: Push) -> Iterator[Refusal]:
-    """A deregistered unit's repository is read-only: every push is refused (Art. 9(2))."""
-    unit = push.registry.unit(push.unit or "")
-    if unit is None or unit.status == "active":
-        return
-    holder = unit.archives_to
-    where = ""
-    if holder == "archives":
-        where = say("hook.rules_units.unit_in_service.1")
-    elif holder:
-        other = push.registry.unit(holder)
-        where = say("hook.rules_units.unit_in_service.2", value=other.name if other else holder)
-    yield refusal("unit-deregistered", say("hook.rules_units.unit_in_service.3"), unit=unit.name, at=unit.deregistered_at or "", handover=where)
 
 
 __all__ = ["unit_lifecycle", "unit_in_service"]
