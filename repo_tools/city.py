@@ -110,6 +110,16 @@ class City:
         for home in self.gnupg_homes():
             keys.stop_agent(home)
 
+    def open_unit_repo(self, unit_id: str) -> Path:
+        """The new unit's repository, ready for its first commit. The service creates it when
+        the registry push that adds the unit is accepted (`server.provision`); a city reached by
+        path that has none yet (no post-receive ran) gets it here."""
+        repo = self.unit_repo(unit_id)
+        if not (repo / "config").is_file():
+            _new_bare(repo)
+            _install_hooks(repo, self, "unit", unit_id)
+        return repo
+
     # Registry changes --------------------------------------------------------------------
     def change_registry(self, actor: str, changes: dict[str, bytes | None], message: str) -> str:
         """A signed commit on the registry by `actor`, pushed through the registry's hook."""
@@ -274,9 +284,7 @@ def add_unit(city: City, actor: str, unit_id: str, name: str, codes: list[str],
         f"seals/{unit_id}.yaml": dump_seals([seal]),
         f"keys/{seal_fpr}.asc": armored.encode(),
     }, f"登记单位 {unit_id}（{name}），机关代字 {'、'.join(codes)}，颁发电子印章 {seal_id}")
-    repo = city.unit_repo(unit_id)
-    _new_bare(repo)
-    _install_hooks(repo, city, "unit", unit_id)
+    city.open_unit_repo(unit_id)
     _first_unit_commit(city, unit, actor)
     return unit
 

@@ -15,6 +15,7 @@ from repo_tools.city import City
 from repo_tools.git.push import SignatureVerifier
 from repo_tools.git.repo import ObjectReader, Scratch, clean_env, git, parse_commit, rev_parse
 from repo_tools.log import eventlog
+from repo_tools.log.carried import carry
 from repo_tools.messages import Refused
 
 REGISTER_BRANCH = "archive-register"
@@ -46,9 +47,9 @@ def access(city: City, reader_id: str, reference: str, reason: str) -> dict[str,
     signer = city.signer(reader_id, registry)
     with Scratch(city.unit_repo(unit_id), signer, branch=REGISTER_BRANCH) as scratch:
         commit = scratch.commit({path: data}, f"调阅登记：{reference}（{person.name}）\n\n事由：{reason.strip()}\n")
-        scratch.push([f"{commit}:{REGISTER_REF}"])
-    city.log("archive-access", unit=unit_id, item=reference, reader=reader_id, reason=reason.strip(),
-             commit=commit, path=path)
+        with carry("archive-access", unit=unit_id, item=reference, reader=reader_id, reason=reason.strip(),
+                   commit=commit, path=path):  # logged by the service when the push arrives
+            scratch.push([f"{commit}:{REGISTER_REF}"])
     return {**record, "commit": commit, "path": path}
 
 

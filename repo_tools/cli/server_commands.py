@@ -85,6 +85,21 @@ def server_deliver(ctx: Context, city_dir: str) -> None:
          f"已投递 {len(done.placed)} 件，仍排队 {len(done.queued)} 件，回传办理情况 {len(done.reflected)} 件")
 
 
+@server_group.command("publish")
+@click.argument("city_dir", type=click.Path(file_okay=False, exists=True))
+@pass_ctx
+@refusals_exit
+def server_publish(ctx: Context, city_dir: str) -> None:
+    """立即生成并发布网站（服务器在每次 main 更新后也会自动生成）。"""
+    from repo_tools.city import City
+    from repo_tools.server.publish import run_as_service
+    from repo_tools.server.setup import require_root
+    require_root("publish")
+    city = City.at(city_dir)
+    run_as_service(city.root)
+    emit(ctx, {"site": str(city.site_dir)}, f"网站已生成：{city.site_dir}")
+
+
 @user_group.command("keygen")
 @click.option("--name", required=True, help="本人姓名")
 @click.option("--email", default="", help="电子邮件（可选）")

@@ -255,7 +255,9 @@ def refresh_mirror(remote: str) -> None:
     """After a push through a mirror, bring the server's refs back into it."""
     url, config = upstream_of(remote)
     if url != remote:
-        git(*config, "fetch", "-q", "--prune", url, "+refs/*:refs/*", cwd=remote, env=clean_env())
+        # Not fatal: the push is in; access may have just ended (a new unit's first commit by an
+        # e-gov admin), and the next sync fetches again.
+        git(*config, "fetch", "-q", "--prune", url, "+refs/*:refs/*", cwd=remote, env=clean_env(), check=False)
 
 
 def push(workdir: str | Path, remote: str, refspecs: Iterable[str], signer: Signer,
@@ -263,12 +265,27 @@ def push(workdir: str | Path, remote: str, refspecs: Iterable[str], signer: Sign
     """A signed push (push certificate) from a working repository; raise PushRefused on refusal."""
     env = clean_env({**signer.git_env(), **(extra_env or {})})
     url, config = upstream_of(remote)
+    options, carried = carried_options()
     proc = subprocess.run(["git", *config, *signer.git_config(), "push", "--signed=yes", "--porcelain",
-                           url, *refspecs], cwd=workdir, env=env, capture_output=True)
+                           *options, url, *refspecs], cwd=workdir, env=env, capture_output=True)
     if proc.returncode != 0:
         raise PushRefused(hook_message(proc.stderr.decode("utf-8", "replace")) or
                           proc.stdout.decode("utf-8", "replace"))
+    carried_sent(carried)
     refresh_mirror(remote)
+
+
+def carried_options() -> tuple[list[str], list[dict]]:
+    """`--push-option` arguments for the events the command carries with this push
+    (`repo_tools.log.carried`): the push certificate signs them, the service logs them."""
+    from repo_tools.log import carried
+    options, entries = carried.push_options()
+    return [f"--push-option={o}" for o in options], entries
+
+
+def carried_sent(entries: list[dict]) -> None:
+    from repo_tools.log import carried
+    carried.sent(entries)
 
 
 class Scratch:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from repo_tools import timeutil
 from repo_tools.city import City, person_key
+from repo_tools.log.carried import carry
 from repo_tools.messages import Refused
 from repo_tools.registry.applications import Application, approved_files, new_id, require_executor
 from repo_tools.registry.records import KeyRecord, Person, Registry, dump
@@ -51,11 +52,11 @@ def issue(city: City, actor: str, user: str, approved_by: str, key_file: Path | 
         f"keys/{fingerprint}.asc": armored.encode(),
         **approved_files(city, reg, app),
     }
-    city.change_registry(actor, changes,
-                         f"颁发数字证书：{user}（{person.name}）新证书 {fingerprint}"
-                         f"（审批：{approved_by}，经办：{actor}，申请 {app.id}）")
-    city.log("certificate", action="issue", user=user, fingerprint=fingerprint, approved_by=approved_by,
-             executed_by=actor, request=app.id)
+    with carry("certificate", action="issue", user=user, fingerprint=fingerprint, approved_by=approved_by,
+               executed_by=actor, request=app.id):
+        city.change_registry(actor, changes,
+                             f"颁发数字证书：{user}（{person.name}）新证书 {fingerprint}"
+                             f"（审批：{approved_by}，经办：{actor}，申请 {app.id}）")
     return record
 
 
@@ -93,10 +94,10 @@ def revoke(city: City, actor: str, user: str, reason: str, approved_by: str,
     key.revoked_at, key.reason, key.compromised_since = now, reason, since
     key.approved_by = [*key.approved_by, approved_by]
     changes = {f"people/{user}.yaml": dump(person), **approved_files(city, reg, app)}
-    city.change_registry(actor, changes,
-                         f"注销数字证书：{user}（{person.name}）证书 {key.fingerprint}，原因：{REASONS[reason]}"
-                         + (f"，自 {since} 起视为泄露" if since else "")
-                         + f"（审批：{approved_by}，经办：{actor}，申请 {app.id}）")
-    city.log("certificate", action="revoke", user=user, fingerprint=key.fingerprint, reason=reason,
-             compromised_since=since, approved_by=approved_by, executed_by=actor, request=app.id)
+    with carry("certificate", action="revoke", user=user, fingerprint=key.fingerprint, reason=reason,
+               compromised_since=since, approved_by=approved_by, executed_by=actor, request=app.id):
+        city.change_registry(actor, changes,
+                             f"注销数字证书：{user}（{person.name}）证书 {key.fingerprint}，原因：{REASONS[reason]}"
+                             + (f"，自 {since} 起视为泄露" if since else "")
+                             + f"（审批：{approved_by}，经办：{actor}，申请 {app.id}）")
     return key

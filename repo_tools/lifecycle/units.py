@@ -14,9 +14,10 @@ import hashlib
 from pathlib import Path
 
 from repo_tools import timeutil
-from repo_tools.city import City, _first_unit_commit, _install_hooks, _new_bare, _validate_id
+from repo_tools.city import City, _first_unit_commit, _validate_id
 from repo_tools.git.repo import clean_env, git
 from repo_tools.identity import keys
+from repo_tools.log.carried import carry
 from repo_tools.messages import Refused
 from repo_tools.registry.applications import Application, approved_files, approvers_of, new_id
 from repo_tools.registry.records import EGOV, KeyRecord, Registry, Seal, Unit, dump, dump_seals
@@ -82,10 +83,10 @@ def rename(city: City, actor: str, unit_id: str, name: str, from_date: str, appr
     unit.names = [*names, {"name": name, "from": effective}]
     unit.name = name
     changes = {f"units/{unit_id}.yaml": dump(unit), **approved_files(city, reg, app)}
-    city.change_registry(actor, changes, f"单位名称变更：{unit_id} 由“{old}”变更为“{name}”，自 {effective} 起"
-                                         f"（审批：{approved_by}，经办：{actor}，申请 {app.id}）")
-    city.log("unit", action="rename", unit=unit_id, old_name=old, name=name, effective=effective,
-             approved_by=approved_by, by=actor, request=app.id)
+    with carry("unit", action="rename", unit=unit_id, old_name=old, name=name, effective=effective,
+               approved_by=approved_by, by=actor, request=app.id):
+        city.change_registry(actor, changes, f"单位名称变更：{unit_id} 由“{old}”变更为“{name}”，自 {effective} 起"
+                                             f"（审批：{approved_by}，经办：{actor}，申请 {app.id}）")
     return unit
 
 
@@ -150,11 +151,11 @@ def deregister(city: City, actor: str, unit_id: str, archives_to: str, approved_
                       reason=reason or "单位撤销", approver=approved_by, executed_by=actor, created_at=now,
                       details={"archives_to": target, "covers": sorted(changes)})
     changes.update(approved_files(city, city.registry(), app))  # approver as registered before the change
-    city.change_registry(actor, changes, f"注销单位 {unit_id}（{unit.name}）：印章、证书和人员同时注销，"
-                                         f"档案移交 {target}（审批：{approved_by}，经办：{actor}，申请 {app.id}）")
-    city.log("unit", action="deregister", unit=unit_id, name=unit.name, archives_to=target,
-             revoked=revoked, approved_by=approved_by, by=actor, request=app.id)
-    hand_over(city, unit_id, target)
+    with carry("unit", action="deregister", unit=unit_id, name=unit.name, archives_to=target,
+               revoked=revoked, approved_by=approved_by, by=actor, request=app.id):
+        city.change_registry(actor, changes, f"注销单位 {unit_id}（{unit.name}）：印章、证书和人员同时注销，"
+                                             f"档案移交 {target}（审批：{approved_by}，经办：{actor}，申请 {app.id}）")
+    # The service hands the repository over when the push lands (server/provision.py).
     return unit
 
 
@@ -259,18 +260,14 @@ def merge(city: City, actor: str, units: list[str], approved_by: str, into: str 
                       reason=f"{'、'.join(merging)} 合并为 {survivor.name}", approver=approved_by,
                       executed_by=actor, created_at=now, details={**details, "covers": covers})
     changes.update(approved_files(city, city.registry(), app))  # approver as registered before the change
-    city.change_registry(actor, changes, f"单位合并：{'、'.join(merging)} 合并为 {survivor.id}（{survivor.name}），"
-                                         f"其余单位注销（审批：{approved_by}，经办：{actor}，申请 {app.id}）")
-    city.log("unit", action="merge", units=merging, into=survivor.id, name=survivor.name, new=into is None,
-             revoked=revoked, approved_by=approved_by, by=actor, request=app.id)
+    with carry("unit", action="merge", units=merging, into=survivor.id, name=survivor.name, new=into is None,
+               revoked=revoked, approved_by=approved_by, by=actor, request=app.id):
+        city.change_registry(actor, changes, f"单位合并：{'、'.join(merging)} 合并为 {survivor.id}（{survivor.name}），"
+                                             f"其余单位注销（审批：{approved_by}，经办：{actor}，申请 {app.id}）")
     if into is None:
-        repo = city.unit_repo(survivor.id)
-        _new_bare(repo)
-        _install_hooks(repo, city, "unit", survivor.id)
+        city.open_unit_repo(survivor.id)
         _first_unit_commit(city, survivor, actor)
-    for unit_id in merging:
-        if unit_id != into:
-            hand_over(city, unit_id, survivor.id)
+    # The service hands the merged units' repositories over when the push lands (server/provision.py).
     return survivor
 
 
@@ -291,10 +288,10 @@ def set_settings(city: City, actor: str, unit_id: str, codes: list[str] | None =
         if required_approvals < 1:
             raise Refused("usage", detail="审批人数至少为 1。", remedy="请给出 --required-approvals 1 或更多。")
         unit.required_approvals = required_approvals
-    city.change_registry(actor, {f"units/{unit_id}.yaml": dump(unit)},
-                         f"单位 {unit_id} 设置：机关代字 {'、'.join(unit.codes)}，审批人数 {unit.required_approvals}（经办：{actor}）")
-    city.log("unit", action="settings", unit=unit_id, codes=unit.codes,
-             required_approvals=unit.required_approvals, by=actor)
+    with carry("unit", action="settings", unit=unit_id, codes=unit.codes,
+               required_approvals=unit.required_approvals, by=actor):
+        city.change_registry(actor, {f"units/{unit_id}.yaml": dump(unit)},
+                             f"单位 {unit_id} 设置：机关代字 {'、'.join(unit.codes)}，审批人数 {unit.required_approvals}（经办：{actor}）")
     return unit
 
 

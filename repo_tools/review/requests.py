@@ -35,6 +35,8 @@ from repo_tools.git.repo import (
     PushRefused,
     Scratch,
     Signer,
+    carried_options,
+    carried_sent,
     clean_env,
     git,
     hook_message,
@@ -412,11 +414,13 @@ def _push(workdir: Path, remote: str, refspecs: list[str], options: list[str],
     env = clean_env(signer.git_env() if signer else None)
     config = signer.git_config() if signer else []
     url, ssh = upstream_of(remote)  # a served city: the server, through the person's mirror
-    proc = subprocess.run(["git", *ssh, *config, "push", "--signed=yes", "--porcelain", *options, url,
+    events, carried = carried_options()  # events the command reports with this push (log/carried.py)
+    proc = subprocess.run(["git", *ssh, *config, "push", "--signed=yes", "--porcelain", *options, *events, url,
                            *refspecs], cwd=workdir, env=env, capture_output=True)
     if proc.returncode != 0:
         raise PushRefused(hook_message(proc.stderr.decode("utf-8", "replace")) or
                           proc.stdout.decode("utf-8", "replace"))
+    carried_sent(carried)
     refresh_mirror(remote)
 
 

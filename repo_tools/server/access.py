@@ -79,8 +79,10 @@ def holders_of(registry: Registry, unit_id: str, ssh_keys: dict[str, str]) -> li
     return sorted(p.id for u in holders for p in registry.members(u) if p.id in ssh_keys)
 
 
-def conf_text(access: Access, units_with_repo: list[str]) -> str:
-    """gitolite.conf for these rules. Empty groups are left out (gitolite warns about them)."""
+def conf_text(access: Access, units_with_repo: list[str], without_main: frozenset[str] = frozenset()) -> str:
+    """gitolite.conf for these rules. Empty groups are left out (gitolite warns about them).
+    A unit repository the service has just created (`without_main`) is also written by the
+    e-gov admins, for the unit's first signed commit (`oa unit add`); its first `main` ends that."""
     lines = ["# 由 oa 根据登记系统自动生成，请勿手工修改（每次登记系统推送后重写）。", "",
              "repo gitolite-admin", f"    RW+ = {ADMIN_NAME}", ""]
     readers = sorted(access.ssh_keys)
@@ -91,7 +93,9 @@ def conf_text(access: Access, units_with_repo: list[str]) -> str:
         lines.append(f"    R   = {' '.join(readers)}")
     lines.append("")
     for unit in units_with_repo:
-        people = access.unit_members.get(unit, [])
+        people = list(access.unit_members.get(unit, []))
+        if unit in without_main:
+            people += [w for w in access.registry_writers if w not in people]
         lines.append(f"repo {unit}")
         if people:
             lines.append(f"    RW+ = {' '.join(people)}")
@@ -173,7 +177,10 @@ def refresh(root: Path, registry: Registry | None = None) -> Access | None:
         if not path.exists() or path.read_text() != text:
             path.write_text(text)
     layout.gitolite_conf.parent.mkdir(parents=True, exist_ok=True)
-    layout.gitolite_conf.write_text(conf_text(access, units))
+    from repo_tools.git.repo import clean_env, rev_parse
+    without_main = frozenset(u for u in units if rev_parse(root / "units" / f"{u}.git", "refs/heads/main",
+                                                           env=clean_env()) is None)
+    layout.gitolite_conf.write_text(conf_text(access, units, without_main))
     run_as(account, ["gitolite", "compile"], layout)
     run_as(account, ["gitolite", "trigger", "POST_COMPILE"], layout)
     install_shell(layout)

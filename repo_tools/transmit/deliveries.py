@@ -54,6 +54,7 @@ from repo_tools.git.repo import (
 )
 from repo_tools.identity import keys
 from repo_tools.log import eventlog
+from repo_tools.log.carried import carry
 from repo_tools.messages import Refused
 from repo_tools.registry.records import Registry
 
@@ -514,11 +515,11 @@ def send(city: City, actor: str, path: str | None, to: Iterable[str] = (),
     sent: list[Delivery] = []
     for target in targets:
         record = delivery_record(reg, sealed, target, actor, resend_of)
-        commit = push_delivery(city, signer, unit, target, record, sealed.tree)
-        delivery_id = commit[:ID_LENGTH]
-        city.log("delivery-sent", id=delivery_id, commit=commit, **{"from": unit}, to=target,
-                 number=sealed.number, title=record["title"], urgency=record["urgency"], sender=actor,
-                 sealing_commit=sealed.sealing_commit, resend_of=resend_of)
+        # The service logs it when the push arrives (log/carried.py); the id is the commit's.
+        with carry("delivery-sent", **{"from": unit}, to=target, number=sealed.number, title=record["title"],
+                   urgency=record["urgency"], sender=actor, sealing_commit=sealed.sealing_commit,
+                   resend_of=resend_of):
+            commit = push_delivery(city, signer, unit, target, record, sealed.tree)
         sent.append(next(d for d in sent_by(city, unit) if d.commit == commit))
     return SendResult(sent, unmatched, skipped, queued)
 
@@ -534,7 +535,7 @@ def inbox(city: City, actor: str) -> tuple[str, list[Delivery]]:
 
 
 def _handle(city: City, unit: str, actor: str, delivery: Delivery, action: str,
-            extra: dict[str, Any]) -> Delivery:
+            extra: dict[str, Any], event: dict[str, Any] | None = None) -> Delivery:
     """Push the next handling commit onto refs/receipts/<from>/<id>; return the reloaded delivery."""
     step = len(delivery.handling) + 1
     content = {"action": action, "delivery": delivery.id, "by": actor, **extra}
@@ -547,7 +548,10 @@ def _handle(city: City, unit: str, actor: str, delivery: Delivery, action: str,
         message += f"\n\n理由：{extra['reason']}\n"
     with Scratch(city.unit_repo(unit), city.signer(actor)) as scratch:
         commit = scratch.commit(changes, message, parent=parent)
-        scratch.push([f"{commit}:{ref}"])
+        # The step's event rides on its push; the service writes it when the push arrives.
+        with carry(f"delivery-{action}", id=delivery.id, unit=unit, **{"from": delivery.from_unit},
+                   number=delivery.record.get("number"), by=actor, commit=commit, **(event or {})):
+            scratch.push([f"{commit}:{ref}"])
     return reload(city, unit, delivery.id)
 
 
@@ -575,11 +579,7 @@ def open_delivery(city: City, actor: str, ident: str) -> tuple[Delivery, bool]:
         if not delivery.handling:
             raise
         return delivery, False
-    received = delivery.step("received")
-    assert received is not None
-    city.log("delivery-received", id=delivery.id, unit=unit, **{"from": delivery.from_unit},
-             number=delivery.record.get("number"), by=actor, commit=received.commit,
-             received_at=received.at)
+    assert delivery.step("received") is not None  # its event's time is the receipt time (Art. 29)
     return delivery, True
 
 
@@ -614,12 +614,8 @@ def register(city: City, actor: str, ident: str) -> Delivery:
              "from_name": delivery.record.get("from_name"), "document_number": delivery.record.get("number"),
              "title": delivery.record.get("title"), "urgency": delivery.record.get("urgency"),
              "received_at": received.at if received else None}
-    delivery = _handle(city, unit, actor, delivery, "registered", {"register": entry})
-    step = delivery.step("registered")
-    city.log("delivery-registered", id=delivery.id, unit=unit, **{"from": delivery.from_unit},
-             number=delivery.record.get("number"), by=actor, register=entry["label"],
-             commit=step.commit if step else None)
-    return delivery
+    return _handle(city, unit, actor, delivery, "registered", {"register": entry},
+                   {"register": entry["label"]})
 
 
 def answer(city: City, actor: str, ident: str, action: str, reason: str) -> Delivery:
@@ -630,12 +626,7 @@ def answer(city: City, actor: str, ident: str, action: str, reason: str) -> Deli
     if not reason.strip():
         raise Refused("usage", detail=f"{verb}必须写明理由。", remedy="请用 --reason 说明理由。")
     _require_status(delivery, ("received",), verb)
-    delivery = _handle(city, unit, actor, delivery, action, {"reason": reason.strip()})
-    step = delivery.step(action)
-    city.log(f"delivery-{action}", id=delivery.id, unit=unit, **{"from": delivery.from_unit},
-             number=delivery.record.get("number"), by=actor, reason=reason.strip(),
-             commit=step.commit if step else None)
-    return delivery
+    return _handle(city, unit, actor, delivery, action, {"reason": reason.strip()}, {"reason": reason.strip()})
 
 
 def document_of(city: City, delivery: Delivery) -> tuple[dict[str, Any], str, list[str]]:

@@ -603,11 +603,25 @@ def delivery_report(city: City, delivery: Any, verifier: Verifier | None = None,
     path = str(record.get("path") or "")
     sealed_tree = rev_parse(city.unit_repo(from_unit), f"{sealing}:{path}", env=clean_env()) \
         if sealing and path and city.unit_repo(from_unit).is_dir() else None
+    if sealed_tree is None and sealing and path:
+        # From a clone over SSH the receiver reaches no other unit's repository: the service
+        # compared the trees when it placed the delivery and wrote the sealed tree in the log.
+        sealed_tree = placed_sealed_tree(city, delivery.commit)
+        report["sealed_tree_from"] = "log" if sealed_tree else None
     report["document_matches_seal"] = bool(delivered and delivered == sealed_tree)
     if not report["document_matches_seal"]:
         problems.append(f"传输 {delivery.id} 的公文与发文单位盖章合并 {sealing[:10]} 中的 {path} 不一致")
     report["ok"] = not problems
     return report
+
+
+def placed_sealed_tree(city: City, commit: str) -> str | None:
+    """The sealed tree the service recorded when it placed this delivery (`delivery-placed`)."""
+    found = None
+    for entry in eventlog.read(city.log_file):
+        if entry.get("type") == "delivery-placed" and entry.get("commit") == commit:
+            found = entry.get("sealed_tree") or found
+    return str(found) if found else None
 
 
 def delivery_reports(city: City, unit_id: str, verifier: Verifier | None = None

@@ -9,6 +9,7 @@ from repo_tools.hook.rules.content import files_allowed
 from repo_tools.hook.rules.delegation import registry_scope
 from repo_tools.hook.rules.deliveries import deliveries_valid, inbox_create_only, receipts_valid
 from repo_tools.hook.rules.documents import documents_valid
+from repo_tools.hook.rules.events import carried_events_valid
 from repo_tools.hook.rules.identity import (
     certificate_present,
     certificate_verified,
@@ -26,7 +27,7 @@ from repo_tools.hook.rules.trees import trees_valid
 from repo_tools.hook.rules.units import unit_in_service, unit_lifecycle
 from repo_tools.hook.rules.workflow import countersign_outbox, delegation_refs, unit_workflow_settings
 
-IDENTITY: list[Rule] = [certificate_present, certificate_verified, pusher_registered]
+IDENTITY: list[Rule] = [certificate_present, certificate_verified, pusher_registered, carried_events_valid]
 
 UNIT_RULES: list[Rule] = [
     unit_in_service,
