@@ -35,7 +35,8 @@ from repo_tools.server.layout import ADMIN_NAME, ServiceLayout
 DEBIAN_PYTHON = "/usr/bin/python3"
 SSHD = "/usr/sbin/sshd"
 # Not needed by the hooks and large, or tied to the developer's install: left out of the copy.
-SKIP_PACKAGES = ("playwright", "pagefind", "pip", "setuptools", "_pytest", "pytest", "xdist",
+# pagefind (and its binary) stays: the service builds the site (server/publish.py).
+SKIP_PACKAGES = ("playwright", "pip", "setuptools", "_pytest", "pytest", "xdist",
                  "pluggy", "iniconfig", "__editable__", "repo_tools", "distutils-precedence.pth",
                  "_distutils_hack", "pkg_resources", "wheel")
 
