@@ -548,7 +548,12 @@ def test_revoking_a_certificate_ends_ssh_access_at_once(served: Served) -> None:
     city = _Office(admin.home / "city", gnupghome=admin.gnupghome, ssh=ssh, homes=homes)
     before = served.log_lines()
     certificates.revoke(city, "admin", "ssb", "compromised", approved_by="jyjadm")
-    assert served.log_lines() == before + 1
+    # The registry push and the revocation's own event, carried in it and written by the service.
+    assert served.log_lines() == before + 2
+    push, event = _events(served)[-2:]
+    assert push["type"] == "push" and push["repo"] == "registry" and push["pusher"] == "admin"
+    assert event["type"] == "certificate" and event["action"] == "revoke" and event["user"] == "ssb"
+    assert event["pushed_by"] == "admin" and event["carried_by"] == push["certificate_id"]
     got = served.git(b, "ls-remote", served.url("jyj"))
     assert got.returncode != 0 and "Permission denied" in got.stderr
     # Disabling a person (Art. 14) ends their SSH access in that same registry push as well.
