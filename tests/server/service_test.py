@@ -176,6 +176,7 @@ def served() -> Iterator[Served]:
         if (base / "keys").exists():
             for home in (base / "keys").glob("*/*/gnupg"):
                 keys.stop_agent(home)
+        subprocess.run(["pkill", "-u", account], capture_output=True)  # e.g. a detached site build
         subprocess.run(["userdel", account], capture_output=True)
         shutil.rmtree(base, ignore_errors=True)
 
