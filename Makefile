@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEMO_DIR ?= demo-city
 PYTEST_ARGS ?=
 
-.PHONY: demo test system bench clean screenshot
+.PHONY: demo test lint system bench clean screenshot wheel
 
 $(STAMP): pyproject.toml
 	@bash scripts/setup-system.sh
@@ -21,17 +21,35 @@ system:
 demo: $(STAMP) system
 	@$(VENV)/bin/oa demo $(DEMO_DIR) $(if $(SERVE),--serve,)
 
-test: $(STAMP) system
+# Lint first (seconds), then the suite (see the README's "Tests" for what it builds once per run).
+test: $(STAMP) system lint
 	@$(PY) -m pytest -n 2 -q $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	@$(PY) -m ruff check repo_tools tests bench scripts
 
 # Refresh the README's docs/document-page.png (the tests themselves never write into the tree).
 screenshot: $(STAMP) system
 	@OA_REFRESH_SCREENSHOT=1 $(PY) -m pytest -n 0 -q tests/site/browser_test.py
 
+# The site part: the sealed city of 100 units at 1,000 and 10,000 documents (generated once, cached
+# in bench/out/), Hugo + Pagefind beside each size and MkDocs Material at 1,000 (docs/benchmarks.md).
 bench: $(STAMP) system
+	@bash scripts/setup-system.sh bench
 	@$(PY) -m pip install -q -e '.[test,bench]'
 	@$(PY) bench/hook.py
-	@$(PY) bench/site.py --docs 10000 --bulletins 2000 --also 1000 --browser --peers
+	@$(PY) bench/site.py --sealed --docs 10000 --bulletins 2000 --also 1000 --peers --material 1000 --browser
+
+# The wheel as a user gets it: `pip install .` (not editable) into a fresh venv, then the whole
+# demo from outside the checkout, so hooks, templates, content and mkdocs.yml must come from the
+# wheel. tests/resources_test.py checks the wheel's contents in seconds; this runs it (minutes).
+WHEEL_DIR ?= /tmp/oa-wheel-check
+wheel: system
+	@rm -rf $(WHEEL_DIR) && mkdir -p $(WHEEL_DIR)
+	@$(PYTHON) -m venv $(WHEEL_DIR)/venv
+	@$(WHEEL_DIR)/venv/bin/pip install -q .
+	@cd $(WHEEL_DIR) && venv/bin/oa demo demo
+	@test -f $(WHEEL_DIR)/demo/city/site/index.html && echo "wheel: the demo ran from the installed wheel ($(WHEEL_DIR)/demo)"
 
 clean:
-	rm -rf $(VENV) $(DEMO_DIR) site
+	rm -rf $(VENV) $(DEMO_DIR) site build

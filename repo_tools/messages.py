@@ -47,6 +47,8 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
     "registry-writer": ("第五条", "只有电子政务办公室（egov）的管理员可以修改登记系统，{user} 不是。",
                         "请向电子政务办公室提出书面申请。"),
     "registry-invalid": ("第七条", "登记文件 {path} 无效：{detail}。", "请修正登记文件格式后重新提交。"),
+    "record-invalid": ("", "{what} {path} 的字段 {field} 不合规范：{detail}。",
+                       "请按该记录的格式改正这个文件（未作任何改动）；登记记录由 `oa` 命令写入，请勿手工编辑。"),
     "ref-forbidden": ("第十三条", "不允许推送到引用 {ref}。", "{detail}"),
     # content (Art. 2, 32-33, 40)
     "image-too-large": ("第三十三条", "{path}：图片 {size} 字节，超过 500 KB（512000 字节）上限。",
@@ -394,6 +396,8 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
     "role-required": ("第十三条", "{user} 没有“{role}”角色，不能{action}。", "请联系本单位系统管理员分配权限。"),
     "exists": ("第七条", "{what}“{name}”已存在。", "请换一个标识，或查看现有登记。"),
     "usage": ("", "{detail}", "{remedy}"),
+    "site-no-city": ("", "没有指定要生成网站的城市目录。",
+                     "请设置环境变量 OA_CITY=城市目录，或在 mkdocs.yml 中写明 oa-site 插件的 city 选项。"),
     "seal-image-failed": ("", "无法绘制 {number} 的电子印章图样（{detail}），没有输出打印件：盖章公文的打印件不能缺少印章。",
                           "请检查本单位的登记信息（名称、级别）和字体安装（scripts/setup-system.sh）后重试。"),
 }
@@ -507,3 +511,13 @@ CLICK_CATALOGUE: dict[str, str] = {
     "unknown error": "未知错误",
     "deprecated": "已弃用",
 }
+
+
+# What the site's MkDocs plugin says under `mkdocs build` / `mkdocs serve` (repo_tools/site/plugin.py).
+SITE_TEXT: dict[str, str] = {
+    "published": "网站已发布：{out}（共 {items} 项内容，本次生成 {rendered} 个页面）。",
+}
+
+
+def site_text(key: str, **fields: object) -> str:
+    return SITE_TEXT[key].format(**fields)

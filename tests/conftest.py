@@ -1,6 +1,7 @@
-"""Shared fixtures: a sample city built once per test worker, copied for every test."""
+"""Shared fixtures: cities built once per test run (see fixtures.py), copied for every test."""
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from collections.abc import Iterator
@@ -10,18 +11,39 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from fixtures import Workspace, build_sample_city, copy_city, short_tmpdir  # noqa: E402
+from fixtures import RUN_DIR_ENV, Workspace, copy_city, sample_city_once, short_tmpdir, stop_agents  # noqa: E402
 
 from repo_tools.city import City  # noqa: E402
 
+_RUN_DIR = pytest.StashKey[Path]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """In the controller (or a run without xdist): one folder for the cities this run builds
+    once; the workers xdist starts later inherit its name through the environment."""
+    if hasattr(config, "workerinput") or os.environ.get(RUN_DIR_ENV):
+        return
+    base = short_tmpdir("oar")
+    os.environ[RUN_DIR_ENV] = str(base)
+    config.stash[_RUN_DIR] = base
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    base = config.stash.get(_RUN_DIR, None)
+    if base is None:
+        return
+    for root in base.iterdir():
+        if (root / "registry.git").is_dir():
+            City(root).stop_agents()
+    shutil.rmtree(base, ignore_errors=True)
+    os.environ.pop(RUN_DIR_ENV, None)
+
+
 
 @pytest.fixture(scope="session")
-def template_city() -> Iterator[City]:
-    base = short_tmpdir("oat")
-    city = build_sample_city(base / "c")
-    yield city
-    city.stop_agents()
-    shutil.rmtree(base, ignore_errors=True)
+def template_city() -> City:
+    """The sample city as built once for this run: copy it (`copy_city`), never act in it."""
+    return sample_city_once()
 
 
 @pytest.fixture
@@ -30,7 +52,7 @@ def ws(template_city: City) -> Iterator[Workspace]:
     city = copy_city(template_city, base / "c")
     workspace = Workspace(city, base)
     yield workspace
-    city.stop_agents()
+    stop_agents(city)
     shutil.rmtree(base, ignore_errors=True)
 
 

@@ -1,24 +1,33 @@
 """Real cities for tests: real bare repositories, real hooks, real gpg keys, real pushes.
 
-Building a city costs a few seconds (keys, registry commits), so each test worker builds one
-sample city once and every test gets its own copy of it (keyrings, repositories and log),
-relocated so that its hooks and clones point at the copy.
+Building a city costs tens of seconds (every registry change and every step of a document is a
+signed push through the real hook), so each state that many tests start from (the sample city,
+a city with a published document, an archived year, the portal's sample) is built once per test
+run, by whichever pytest-xdist worker first asks for it while the others wait on a file lock, and
+every test gets its own copy of it (keyrings, repositories and log), relocated so that its hooks
+and clones point at the copy.
 """
 from __future__ import annotations
 
 import os
+import pickle
 import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any, TypeVar
+
+from filelock import FileLock
 
 from repo_tools import city as city_mod
 from repo_tools.city import City
 from repo_tools.git.clone import clone
 from repo_tools.git.repo import clean_env, git
+from repo_tools.identity import keys
 from repo_tools.log import enrol
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent  # the checkout: content/, scripts/, docs/
@@ -85,11 +94,87 @@ def copy_city(template: City, target: Path) -> City:
     return city
 
 
+def stop_agents(city: City) -> None:
+    """`city.stop_agents()` for the homes that have an agent: a test uses a few of a city's 23
+    GnuPG homes, and a `gpgconf --kill` per home cost a second per test. gpg puts the agent's
+    socket in the home unless /run/user/<uid>/gnupg exists; then every home is asked."""
+    if Path(f"/run/user/{os.getuid()}/gnupg").exists():
+        city.stop_agents()
+        return
+    for home in city.gnupg_homes():
+        if (home / "S.gpg-agent").exists():
+            keys.stop_agent(home)
+
+
+# Built once per test run ---------------------------------------------------------------------
+RUN_DIR_ENV = "OA_TEST_RUN_DIR"  # set by conftest's pytest_configure in the controller, inherited by workers
+T = TypeVar("T")
+
+
+def run_dir() -> Path:
+    """The folder every worker of this test run shares (short: the cities' gpg sockets live in it)."""
+    value = os.environ.get(RUN_DIR_ENV)
+    if not value:  # a process that conftest did not configure (a script importing these fixtures)
+        value = str(short_tmpdir("oar"))
+        os.environ[RUN_DIR_ENV] = value
+    return Path(value)
+
+
+def built_once(name: str, build: Callable[[Path], T]) -> tuple[City, T]:
+    """The city `build(root)` makes and what it returns, built once per test run by whichever
+    worker first asks; the others wait on the lock, then read the same. The city returned is the
+    stored one: tests never act in it, they act in a copy (`copy_city`, `Workspace.prepare`)."""
+    base = run_dir()
+    root = base / name
+    done = base / f"{name}.pickle"
+    with FileLock(str(base / f"{name}.lock")):
+        if not done.exists():
+            shutil.rmtree(root, ignore_errors=True)
+            result = build(root)
+            stop_agents(City(root))
+            done.write_bytes(pickle.dumps(result))
+    return City(root.resolve()), pickle.loads(done.read_bytes())
+
+
+def sample_city_once() -> City:
+    """The sample city (units, people, signers, witnesses), built once per test run."""
+    city, _ = built_once("t", build_sample_city)
+    return city
+
+
+def prepared_city(name: str, build: Callable[[Workspace], T]) -> tuple[City, T]:
+    """A copy of the sample city after `build(workspace)` ran in it, built once per test run;
+    `build` returns plain data (commit ids, a package), never paths into the city it ran in."""
+    def make(root: Path) -> Any:
+        template = sample_city_once()
+        work = root.parent / f"{root.name}.w"  # the builder's clones, dropped once it is done
+        work.mkdir(exist_ok=True)
+        try:
+            return build(Workspace(copy_city(template, root), work))
+        finally:
+            stop_agents(City(root))
+            shutil.rmtree(work, ignore_errors=True)
+    return built_once(name, make)
+
+
 @dataclass
 class Workspace:
     """A test's city plus helpers to act in it as its people do."""
     city: City
     base: Path
+
+    def prepare(self, name: str, build: Callable[[Workspace], T]) -> T:
+        """Make this workspace's city a fresh copy of the state `build` makes from the sample
+        city (built once per test run, see `prepared_city`); return what `build` returned.
+        The same `name` must always mean the same `build`."""
+        source, result = prepared_city(name, build)
+        # It replaces the whole city: what the test did before would be lost without a word.
+        assert self.snapshot() == Workspace(sample_city_once(), self.base).snapshot(), \
+            f"prepare({name!r}) must come before the test changes its city"
+        stop_agents(self.city)
+        shutil.rmtree(self.city.root)
+        copy_city(source, self.city.root)
+        return result
 
     def clone(self, unit: str, user: str) -> Path:
         target = self.base / f"w-{user}-{unit}"

@@ -95,6 +95,12 @@ def seal_document(ws: Workspace, unit: str = "lagov", author: str = "zhang", rev
     return Sealed(result.merge, head, tags, path, result.sealed[0]["number"])
 
 
+def sealed_document(ws: Workspace, reviewers: tuple[str, ...] = ("li",)) -> Sealed:
+    """`seal_document(ws, reviewers=reviewers)` on the sample city, built once per test run and
+    copied into this workspace's city (which must still be the sample city)."""
+    return ws.prepare(f"sd-{'-'.join(reviewers)}", lambda w: seal_document(w, reviewers=reviewers))
+
+
 def place_without_hook(ws: Workspace, unit: str, source: str, oid: str, ref: str, log: bool = True) -> None:
     """Bring an object into a unit's bare repo by fetching (no receive hook). With `log`, append a
     push entry for it, as if a push had brought it now: its trusted time is then known."""

@@ -11,7 +11,7 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
 
-from fixtures import Workspace, copy_city, run, short_tmpdir
+from fixtures import Workspace, copy_city, run, short_tmpdir, stop_agents
 
 from repo_tools.city import City
 from repo_tools.portal.auth import reset_password
@@ -61,6 +61,14 @@ urgency: 特急
 
 请予支持。
 """
+FILES_FOLDER = "bulletins/政务动态/2013-05-02-files"
+FILES_URL = "/bulletins/lagov/政务动态/2013-05-02-files/"
+FILES = {  # repository files a browser would run if they were served by their names
+    f"{FILES_FOLDER}/index.md": "---\ntitle: 协同办公系统操作说明\ncolumn: 政务动态\ndate: 2013-05-02\n---\n\n见附件。\n",
+    f"{FILES_FOLDER}/attachments/guide.html": b"<!doctype html><script>alert(document.cookie)</script>",
+    f"{FILES_FOLDER}/attachments/notes.txt": "会议纪要：同意。\n".encode("gbk"),
+    f"{FILES_FOLDER}/logo.svg": b'<svg xmlns="http://www.w3.org/2000/svg"><circle r="4" fill="red"/></svg>',
+}
 UNIT_URL = "/documents/jyj/2013/supervision/"
 PERSON_URL = "/documents/lagov/2013/feng-notice/"
 PUBLIC_URL = "/documents/lagov/2013/oa-measures/"
@@ -77,16 +85,16 @@ class SampleCity:
         return self.ws.city
 
 
-def sample_city(template: City) -> Iterator[SampleCity]:
+def _build_sample(ws: Workspace) -> dict[str, str]:
     """Public, unit-restricted and personal documents on main, an open request in jyj, a
-    delivery to czj; the site built once (base + overlays); initial passwords for four readers."""
-    base = short_tmpdir("oap")
-    city = copy_city(template, base / "c")
-    ws = Workspace(city, base)
+    delivery to czj; the site built once (base + overlays); initial passwords for five readers
+    (returned, by user)."""
+    city = ws.city
     ws.land("lagov", "zhang", {"documents/2013/oa-measures/index.md": PUBLIC,
                                "documents/2013/feng-notice/index.md": PERSON_DOC,
                                "documents/2013/to-czj/index.md": SEND_DOC})
     ws.land("jyj", "wu", {"documents/2013/supervision/index.md": UNIT_DOC})
+    ws.land("lagov", "wang", FILES)
     transmit.send(city, "zhao", "documents/2013/to-czj", to=["czj"])
     work = ws.clone("jyj", "wu")
     run(["git", "checkout", "-q", "-b", "draft/pending"], work)
@@ -94,13 +102,19 @@ def sample_city(template: City) -> Iterator[SampleCity]:
                      "---\ntitle: 待审核的信息\ncolumn: 工作动态\ndate: 2013-05-01\n---\n\n待审核。\n"}, "待审核的信息")
     review.open_request(city, "jyj", "wu", title="待审核的信息", workdir=work)
     build_site(city)
-    sample = SampleCity(ws)
-    for user in ("wu", "he", "feng", "chen", "zheng"):
-        sample.passwords[user] = reset_password(city, "admin", user, PASSWORD)
+    return {user: reset_password(city, "admin", user, PASSWORD) for user in ("wu", "he", "feng", "chen", "zheng")}
+
+
+def sample_city(template: City) -> Iterator[SampleCity]:
+    """A module's own copy of the portal's sample city (`_build_sample`, built once per test run)."""
+    base = short_tmpdir("oap")
+    city = copy_city(template, base / "c")
+    ws = Workspace(city, base)
+    sample = SampleCity(ws, ws.prepare("portal", _build_sample))
     try:
         yield sample
     finally:
-        city.stop_agents()
+        stop_agents(city)
         shutil.rmtree(base, ignore_errors=True)
 
 
@@ -110,6 +124,7 @@ class Client:
     def __init__(self, host: str, port: int) -> None:
         self.host, self.port = host, port
         self.cookies: dict[str, str] = {}
+        self.last_headers: list[tuple[str, str]] = []
 
     def request(self, method: str, path: str, body: dict[str, str] | None = None,
                 headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
@@ -129,6 +144,7 @@ class Client:
         conn.endheaders(data)
         response = conn.getresponse()
         payload = response.read()
+        self.last_headers = response.getheaders()  # every header line, repeated ones too
         got = {k.lower(): v for k, v in response.getheaders()}
         got["set-cookie"] = "\n".join(v for k, v in response.getheaders() if k.lower() == "set-cookie")
         for header, value in response.getheaders():
@@ -168,4 +184,4 @@ def chinese(payload: bytes) -> bool:
 
 
 __all__ = ["Client", "SampleCity", "sample_city", "text", "chinese", "PASSWORD", "UNIT_URL", "PERSON_URL",
-           "PUBLIC_URL", "UNIT_SECRET", "PERSON_SECRET", "PUBLIC_TITLE", "Path"]
+           "PUBLIC_URL", "FILES_URL", "UNIT_SECRET", "PERSON_SECRET", "PUBLIC_TITLE", "Path"]

@@ -9,17 +9,54 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
 from repo_tools import timeutil
 from repo_tools.archive.packages import find_item
 from repo_tools.city import City
 from repo_tools.git.push import SignatureVerifier
-from repo_tools.git.repo import ObjectReader, Scratch, clean_env, git, parse_commit, rev_parse
+from repo_tools.git.repo import ObjectReader, Scratch, clean_env, diff_trees, git, parse_commit, rev_parse
+from repo_tools.identity.judgement import may_sign
 from repo_tools.log import eventlog
 from repo_tools.log.carried import carry
 from repo_tools.messages import Refused
+from repo_tools.registry.records import RecordError
 
 REGISTER_BRANCH = "archive-register"
 REGISTER_REF = f"refs/heads/{REGISTER_BRANCH}"
+ACCESS_WHAT = "调阅登记记录"
+
+
+class AccessRecord(BaseModel):
+    """One `archive/access/<year>/<time>-<user>.json`: its keys are the register's own column
+    names (Chinese), as the file and `oa archive register` show them."""
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    reference: str = Field(alias="档号", min_length=1)
+    title: str | None = Field(default=None, alias="题名")
+    number: str | None = Field(default=None, alias="文号")
+    package: str = Field(alias="档案包")
+    tag: str = Field(alias="归档标签")
+    reader: str = Field(alias="调阅人", min_length=1)
+    name: str = Field(alias="姓名")
+    unit: str = Field(alias="单位")
+    reason: str = Field(alias="事由", min_length=1)
+    local_time: str = Field(alias="调阅时间（本机）")
+    basis: str = Field(alias="依据")
+
+
+def parse_access(data: bytes | None, path: str) -> AccessRecord:
+    """An access record read from the register branch; RecordError names the file and field."""
+    try:
+        value = json.loads((data or b"").decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise RecordError(ACCESS_WHAT, path, f"不是有效的 JSON（{str(exc)[:80]}）") from exc
+    if not isinstance(value, dict):
+        raise RecordError(ACCESS_WHAT, path, "文件内容必须是 JSON 映射")
+    try:
+        return AccessRecord.model_validate(value)
+    except ValidationError as exc:
+        raise RecordError(ACCESS_WHAT, path, exc) from exc
 
 
 def access(city: City, reader_id: str, reference: str, reason: str) -> dict[str, Any]:
@@ -43,6 +80,7 @@ def access(city: City, reader_id: str, reference: str, reason: str) -> dict[str,
               "事由": reason.strip(), "调阅时间（本机）": timeutil.iso(moment),
               "依据": "第三十七条：做好电子档案调阅的登记工作"}
     path = f"archive/access/{moment.year}/{moment.strftime('%Y%m%dT%H%M%S%f')}-{reader_id}.json"
+    AccessRecord.model_validate(record)  # what is written is what the register reads back
     data = (json.dumps(record, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     signer = city.signer(reader_id, registry)
     with Scratch(city.unit_repo(unit_id), signer, branch=REGISTER_BRANCH) as scratch:
@@ -66,6 +104,7 @@ def register(city: City, unit_id: str | None = None) -> list[dict[str, Any]]:
         if not repo.exists() or rev_parse(repo, REGISTER_REF, env=clean_env()) is None:
             continue
         out = git("log", "--reverse", "--format=%H", REGISTER_REF, cwd=repo, env=clean_env())
+        changes = diff_trees(repo, [(oid, None) for oid in out.split()], env=clean_env())  # one process
         with ObjectReader(repo, env=clean_env()) as reader:
             for oid in out.split():
                 got = reader.read(oid)
@@ -73,19 +112,15 @@ def register(city: City, unit_id: str | None = None) -> list[dict[str, Any]]:
                     continue
                 commit = parse_commit(oid, got[2])
                 check = verifier.check(oid, commit.payload, commit.signature)
-                parent = commit.parents[0] if commit.parents else None
-                args = ["diff-tree", "-r", "--name-only", "--no-commit-id", "-z"]
-                args += [parent, oid] if parent else ["--root", oid]
-                for path in filter(None, git(*args, cwd=repo, env=clean_env()).split("\0")):
-                    try:
-                        record = json.loads((reader.blob(f"{oid}:{path}") or b"").decode("utf-8"))
-                    except (UnicodeDecodeError, json.JSONDecodeError):
-                        continue
+                for path in (c.path for c in changes.get(oid, []) if c.blob):
+                    record = parse_access(reader.blob(f"{oid}:{path}"), f"{REGISTER_BRANCH}:{path}")
                     entries.append({
-                        "unit": unit, "item": record.get("档号"), "title": record.get("题名"),
-                        "reader": record.get("调阅人"), "name": record.get("姓名"), "reason": record.get("事由"),
+                        "unit": unit, "item": record.reference, "title": record.title,
+                        "reader": record.reader, "name": record.name, "reason": record.reason,
                         "trusted_time": times.get(oid), "commit": oid, "path": path,
                         "signature_valid": bool(check.valid and check.holder
-                                                and check.holder.id == record.get("调阅人")),
+                                                and check.holder.id == record.reader
+                                                and may_sign(registry, check.holder, unit,
+                                                             timeutil.parse(times.get(oid))).counts),
                     })
     return entries

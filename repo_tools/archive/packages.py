@@ -42,6 +42,7 @@ from repo_tools.git.repo import (
     parse_tag,
 )
 from repo_tools.identity import keys
+from repo_tools.identity.judgement import may_sign
 from repo_tools.log import eventlog
 from repo_tools.log.carried import carry
 from repo_tools.messages import Refused
@@ -117,12 +118,10 @@ def tree_entries(reader: ObjectReader, spec: str) -> dict[str, tuple[str, str]]:
     return out
 
 
-@dataclass
-class PackageInfo:
-    """One archive package as it stands on a revision."""
+class Numbered:
+    """A package's folder and tag follow from its year and batch."""
     year: int
     batch: int
-    catalogue: dict[str, Any]
 
     @property
     def path(self) -> str:
@@ -131,6 +130,15 @@ class PackageInfo:
     @property
     def tag(self) -> str:
         return tag_name(self.year, self.batch)
+
+
+@dataclass
+class PackageInfo(Numbered):
+    """One archive package as it stands on a revision."""
+    year: int
+    batch: int
+    catalogue: dict[str, Any]
+
 
     @property
     def rows(self) -> list[dict[str, Any]]:
@@ -305,17 +313,15 @@ class Provenance:
         trusted = self.times.get(oid)
         holder = check.holder
         moment = timeutil.parse(trusted) if trusted else None
-        valid = bool(check.valid and holder and moment and holder.key.valid_at(moment))
+        # The one judgement (`identity.judgement`); a received item is signed by its sender.
+        verdict = may_sign(self.registry, holder, self.unit_id, moment, inbox=True)
+        valid = bool(check.valid and verdict.counts)
         if not check.valid:
             result = check.detail
-        elif holder is None:
-            result = "签名密钥未登记"
-        elif moment is None:
-            result = "签名正确，但事件日志中没有该对象的可信时间"
-        elif not valid:
-            result = "签名时密钥不在有效期内"
         else:
-            result = "有效"
+            result = {"ok": "有效", "unknown-key": "签名密钥未登记",
+                      "no-time": "签名正确，但事件日志中没有该对象的可信时间",
+                      "window": "签名时密钥不在有效期内"}.get(verdict.code, verdict.reason)
         return {"对象": oid, "对象类型": got[1], "用途": role,
                 "签名人": holder.name if holder else None,
                 "签名人标识": holder.id if holder else None,
@@ -362,7 +368,7 @@ class Provenance:
         return {"commit": commit_oid, "signatures": signatures, "seal": seal, "approvals": approvals,
                 "steps": steps,
                 "history": history, "trusted_time": self.times.get(commit_oid or ""),
-                "merge_request": (trailers.get("Merge-Request") or [None])[0]}
+                "merge_request": next(iter(trailers.get("Merge-Request") or []), None)}
 
     def document_report(self, item: Item) -> dict[str, Any]:
         """The verification module's report on a document on main (BRIEF "Verification")."""
@@ -536,7 +542,7 @@ def catalogue_markdown(unit_name: str, year: int, batch: int, rows: list[dict[st
 
 # Building and publishing a package -------------------------------------------------------------
 @dataclass
-class Package:
+class Package(Numbered):
     """A package ready to commit: its files, names and messages."""
     unit: str
     year: int
@@ -550,13 +556,6 @@ class Package:
     tag_object: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
-    @property
-    def path(self) -> str:
-        return package_path(self.year, self.batch)
-
-    @property
-    def tag(self) -> str:
-        return tag_name(self.year, self.batch)
 
 
 def require_archivist(registry: Registry, actor: str, unit_id: str) -> None:

@@ -37,10 +37,6 @@ class ArchiveReference:
         """The numbering group: item numbers restart for each (fonds, year, retention, 机构)."""
         return (self.fonds, self.year, self.retention, self.org)
 
-    @property
-    def retention_name(self) -> str:
-        return RETENTION_NAMES[self.retention]
-
 
 def parse(text: str) -> ArchiveReference | None:
     """The parts of a well-formed 档号, or None."""

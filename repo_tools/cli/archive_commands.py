@@ -16,7 +16,7 @@ from repo_tools.cli.context import Context, emit, pass_ctx, refusals_exit
 class ArchiveGroup(click.Group):
     """`oa archive 2013` runs archiving; `oa archive verify ...` and the others are subcommands."""
 
-    def resolve_command(self, ctx: click.Context, args: list[str]):  # type: ignore[no-untyped-def]
+    def resolve_command(self, ctx: click.Context, args: list[str]):
         if args and re.fullmatch(r"\d{4}", args[0]):
             return "run", self.commands["run"], args
         return super().resolve_command(ctx, args)

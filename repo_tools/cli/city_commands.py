@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.console import Console
@@ -68,7 +69,7 @@ def unit_set_leader(ctx: Context, unit_id: str, user_id: str) -> None:
 def unit_list(ctx: Context) -> None:
     """列出已登记的单位。"""
     reg = ctx.city.registry()
-    rows = [{"id": u.id, "name": u.name, "codes": u.codes, "status": u.status, "leader": u.leader,
+    rows: list[dict[str, Any]] = [{"id": u.id, "name": u.name, "codes": u.codes, "status": u.status, "leader": u.leader,
              "members": len(reg.members(u.id))} for u in reg.units.values()]
     if ctx.json:
         emit(ctx, rows)
@@ -113,7 +114,7 @@ def user_list(ctx: Context, unit_id: str | None) -> None:
     """列出人员。"""
     reg = ctx.city.registry()
     people = [p for p in reg.people.values() if unit_id is None or p.unit == unit_id]
-    rows = [{"id": p.id, "name": p.name, "unit": p.unit, "roles": p.roles, "status": p.status} for p in people]
+    rows: list[dict[str, Any]] = [{"id": p.id, "name": p.name, "unit": p.unit, "roles": p.roles, "status": p.status} for p in people]
     if ctx.json:
         emit(ctx, rows)
         return

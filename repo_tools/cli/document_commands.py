@@ -121,7 +121,7 @@ def doc_render(ctx: Context, path: str, out: str) -> None:
     except Refused:
         unit_name = None  # outside a clone: the 印发机关 of the document names the issuer
     seal = _seal_svg(ctx, folder, unit_name)
-    target = render_pdf(folder, out, unit_name, seal, _co_issuers(ctx, folder, seal is not None))
+    target = render_pdf(folder, out, unit_name, seal, co_issuers=_co_issuers(ctx, folder, seal is not None))
     emit(ctx, {"pdf": str(target)}, f"已输出打印件 {target}")
 
 

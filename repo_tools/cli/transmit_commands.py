@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -182,7 +183,7 @@ def show_document(console: Console, row: dict[str, Any], meta: dict[str, Any], b
         console.print(" 抄送：" + "，".join(map(str, cc if isinstance(cc, list) else [cc])) + "。")
     if meta.get("printed_by"):
         printed_on = meta.get("printed_on")
-        when = timeutil.chinese_date(printed_on) + "印发" if hasattr(printed_on, "year") else ""
+        when = timeutil.chinese_date(printed_on) + "印发" if isinstance(printed_on, date) else ""
         console.print(f" {meta['printed_by']}    {when}")
     if files:
         console.print(f"[dim]随文文件：{'、'.join(files)}[/]")

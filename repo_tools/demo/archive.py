@@ -77,7 +77,7 @@ def run(state: DemoState) -> None:
                f"{'、'.join('refs/tags/' + p.tag for p in done)}），四性检测通过，BagIt 移交包校验通过")
 
 
-def _regulation(state: DemoState, done: list[Package]) -> tuple[Package, dict]:  # type: ignore[type-arg]
+def _regulation(state: DemoState, done: list[Package]) -> tuple[Package, dict]:
     """The package and row holding the sealed regulation of 2013 (the review chapter's
     `facts["sealed"]`); it is the item the chapter exports, consults and shows."""
     for sealed in state.facts.get("sealed", []):
@@ -92,7 +92,7 @@ def _regulation(state: DemoState, done: list[Package]) -> tuple[Package, dict]: 
     raise RuntimeError("已用印的 2013 年公文没有进入归档包")
 
 
-def _show_refusal(state: DemoState, unit: str, user: str, item: dict) -> None:  # type: ignore[type-arg]
+def _show_refusal(state: DemoState, unit: str, user: str, item: dict) -> None:
     """A change to an archived file on `main` is refused by the server."""
     city = state.city
     path = f"{item['source']}/index.md"

@@ -9,9 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import yaml
-
 from repo_tools.demo.state import DemoState
+from repo_tools.documents import frontmatter
 from repo_tools.documents.render import render_pdf
 from repo_tools.git.clone import clone
 
@@ -36,7 +35,7 @@ def run(state: DemoState) -> None:
     state.chapter("二、公文：拟稿人按模板拟稿，`oa doc check` 检查，草稿经服务器钩子推送")
     sample = state.sample
     reg = state.city.registry()
-    authors = {}
+    authors: dict[str, str] = {}
     for person in sample["people"]:
         if "author" in person["roles"]:
             authors.setdefault(person["unit"], person["id"])
@@ -94,14 +93,16 @@ def run(state: DemoState) -> None:
     if lagov_work is not None:
         out = state.root / "print" / "oa-measures-draft.pdf"
         draft_dir = state.content / "documents" / "lagov" / "2013" / REGULATION
-        render_pdf(draft_dir, out, reg.unit("lagov").name if reg.unit("lagov") else None)
+        render_pdf(draft_dir, out, lagov.name if (lagov := reg.unit("lagov")) else None)
         state.facts["regulation_draft_pdf"] = out
         state.ok(f"按 GB/T 9704 版式输出《管理办法》通知草稿的打印件：{out}")
         state.fact(f"打印件（A4，仿宋 3 号，红头、红线、版记）：{out}")
 
 
 def _meta(folder: Path) -> dict:
-    return dict(yaml.safe_load((folder / "index.md").read_text(encoding="utf-8").split("---")[1]))
+    """The sample's front matter, read by the one loader (`documents.frontmatter`)."""
+    meta, _ = frontmatter.split((folder / "index.md").read_text(encoding="utf-8"))
+    return dict(meta)
 
 
 def _type(folder: Path) -> str:

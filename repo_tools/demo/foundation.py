@@ -79,5 +79,5 @@ def run(state: DemoState) -> None:
     state.fact("超过 500 KB 的图片在服务器端被拒绝，仓库、登记系统和日志均未改变")
 
 
-def _size(work) -> int:  # type: ignore[no-untyped-def]
+def _size(work) -> int:
     return (work / "bulletins" / "政务动态" / "2013-03-26-oa-trial-run" / "photo.jpg").stat().st_size

@@ -89,6 +89,7 @@ def _publish_restricted(state: DemoState) -> None:
     state.git(work, "commit", "-q", "-m", TITLE)
     n = review.open_request(city, UNIT, author, title=TITLE, workdir=work)
     unit = reg.unit(UNIT)
+    assert unit is not None
     for person in [p.id for p in reg.with_role(UNIT, "reviewer") if p.id != author][:max(unit.required_approvals, 1)]:
         review.approve(city, UNIT, n, person, "同意，仅限本局阅读。")
     sealing.merge(city, UNIT, n, reviewer)

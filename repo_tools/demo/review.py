@@ -123,7 +123,7 @@ def _issuing_steps(state: DemoState, draft: dict, unit: str, n: int, custodian: 
     for co in flow.countersigns_missing:
         co_rec = reg.unit(co)
         leader = co_rec.leader if co_rec else None
-        if not leader:
+        if not leader or co_rec is None:
             continue
         acting.countersign(city, leader, n, "同意联合印发。", from_unit=unit, on=on)
         state.ok(f"{reg.people[leader].name}（{co_rec.name}负责人）在本单位仓库签名会签 !{n}，"

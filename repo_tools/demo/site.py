@@ -25,11 +25,15 @@ def run(state: DemoState) -> None:
     if registers.exists():
         state.ok(f"单位 {unit} 的收文登记簿与发文登记簿只在本单位网站中生成：{registers}"
                  f"（全员网站中{'没有' if not (city.site_dir / 'registers').exists() else '竟有'}登记簿）")
+    from repo_tools.site.overlays import overlay_root
+    overlay_registers = overlay_root(city.site_dir) / f"unit-{unit}" / "registers" / "index.html"
+    if overlay_registers.exists():
+        state.ok(f"单位 {unit} 的收文、发文与档案调阅登记簿在本单位的叠加层中（登录门户的本单位人员可见）：{overlay_registers}")
     catalogues = [p for p in sorted((city.site_dir / "archive").glob("*/[0-9]*/index.html"))
                   if p.parent.parent.name != "stats"]
     charts = sorted((city.site_dir / "archive" / "stats").glob("*/index.html"))
     if catalogues or charts:
-        state.ok(f"档案目录 {len(catalogues)} 页（限定范围的题名不公开）、年度统计图 {len(charts)} 页："
+        state.ok(f"档案目录 {len(catalogues)} 页（只列全员可见的条目；限定范围的条目在其读者的叠加层中）、年度统计图 {len(charts)} 页："
                  f"{city.site_dir}/archive/")
     sealed = state.facts.get("sealed") or []
     for doc in sealed:

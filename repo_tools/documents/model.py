@@ -18,6 +18,7 @@ from __future__ import annotations
 import difflib
 import posixpath
 import re
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any, Literal
 
@@ -159,7 +160,7 @@ BULLETIN_KEYS = tuple(BulletinMeta.model_fields)
 
 
 # Loading ---------------------------------------------------------------------------------
-class _Loader(frontmatter.LOADER):  # type: ignore[misc,valid-type]
+class _Loader(frontmatter.LOADER):
     """Safe YAML whose impossible dates (2013-02-30) stay strings, so the rule can name them."""
 
 
@@ -212,7 +213,7 @@ def _load(path: str, text: str, model: type[BaseModel]) -> tuple[BaseModel | Non
         return None, body, found
 
 
-def _explain(error: dict[str, Any]) -> str:
+def _explain(error: Mapping[str, Any]) -> str:
     kind = error["type"]
     if kind == "value_error":
         return str(error.get("ctx", {}).get("error", error["msg"]))

@@ -101,16 +101,10 @@ def _allowed(url: str, folder: Path) -> bool:
 def _local_fetcher(folder: Path) -> Any:
     """A WeasyPrint URL fetcher that serves the document's folder and data: URLs, nothing else."""
     import weasyprint
-    if hasattr(weasyprint, "URLFetcher"):  # WeasyPrint >= 66
-        class LocalFetcher(weasyprint.URLFetcher):  # type: ignore[misc,name-defined]
-            def fetch(self, url: str, headers: Any = None) -> Any:
-                if not _allowed(url, folder):
-                    raise ValueError(f"不从外部取资源：{url}")
-                return super().fetch(url, headers)
-        return LocalFetcher(allowed_protocols=("file", "data"))
 
-    def fetch(url: str, *args: Any, **kwargs: Any) -> Any:
-        if not _allowed(url, folder):
-            raise ValueError(f"不从外部取资源：{url}")
-        return weasyprint.default_url_fetcher(url, *args, **kwargs)
-    return fetch
+    class LocalFetcher(weasyprint.URLFetcher):  # WeasyPrint >= 66 (pyproject pins 70)
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            if not _allowed(url, folder):
+                raise ValueError(f"不从外部取资源：{url}")
+            return super().fetch(url, headers)
+    return LocalFetcher(allowed_protocols=("file", "data"))

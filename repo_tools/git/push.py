@@ -16,7 +16,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from repo_tools.city import AUTHORITY, City
-from repo_tools.git.repo import ZERO, ObjectReader, ParsedCommit, ParsedTag, git, parse_commit, parse_tag
+from repo_tools.git.repo import (
+    ZERO,
+    ObjectReader,
+    ParsedCommit,
+    ParsedTag,
+    TreeChange,
+    diff_tree,
+    diff_trees,
+    git,
+    is_ancestor,
+    parse_commit,
+    parse_tag,
+)
 from repo_tools.identity import keys
 from repo_tools.registry.records import KeyHolder, Registry
 
@@ -296,38 +308,25 @@ class Push:
         One `git diff-tree --stdin` for all commits (a push of 2,000 commits is one process)."""
         if not self.new_commits:
             return []
-        lines = []
-        for commit in self.new_commits:
-            # diff-tree's input line is "<commit> [<parent>]": against the first parent only.
-            lines.append(f"{commit.oid} {commit.parents[0]}" if commit.parents else commit.oid)
-        # check=False: a tree git cannot read is refused by `trees_valid`, not by a traceback.
-        out = git("diff-tree", "--stdin", "-r", "-z", "--no-renames", "--root", "--always",
-                  cwd=self.repo, env=self.env, input=("\n".join(lines) + "\n").encode(), check=False)
+        # diff-tree's input line is "<commit> [<parent>]": against the first parent only.
+        pairs = [(c.oid, c.parents[0] if c.parents else None) for c in self.new_commits]
+        changes = diff_trees(self.repo, pairs, env=self.env)
         files: list[ChangedFile] = []
-        parts = out.split("\0")
-        commit_oid = ""
-        i = 0
-        while i < len(parts):
-            item = parts[i]
-            if not item.startswith(":"):
-                # A header: the commit's id (git prints it before that commit's entries).
-                words = item.strip().split()
-                if words:
-                    commit_oid = words[0]
-                i += 1
-                continue
-            if i + 1 >= len(parts):
-                break
-            meta, path = item, parts[i + 1]
-            i += 2
-            fields = meta[1:].split()
-            status = fields[4]
-            blob = None if status == "D" else fields[3]
-            if fields[1] in ("160000", "120000") and blob:  # gitlinks and symlinks: keep path only
-                files.append(ChangedFile(commit_oid, path, None, status + "L"))
-                continue
-            files.append(ChangedFile(commit_oid, path, blob, status))
+        for commit in self.new_commits:
+            for change in changes.get(commit.oid, []):
+                if change.mode in ("160000", "120000") and change.blob:  # gitlinks and symlinks: keep path only
+                    files.append(ChangedFile(commit.oid, change.path, None, change.status + "L"))
+                else:
+                    files.append(ChangedFile(commit.oid, change.path, change.blob, change.status))
         return files
+
+    def is_ancestor(self, old: str, new: str) -> bool:
+        """`git merge-base --is-ancestor` in this push's (quarantined) repository."""
+        return is_ancestor(self.repo, old, new, env=self.env)
+
+    def diff(self, commit: str, against: str | None = None) -> list[TreeChange]:
+        """What one commit changes against `against` (default: its first parent)."""
+        return diff_tree(self.repo, commit, against, env=self.env)
 
     def blob(self, oid: str) -> bytes:
         return self.reader.blob(oid) or b""

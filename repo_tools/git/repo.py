@@ -1,8 +1,11 @@
 """Git access: running git, reading objects through one long-lived cat-file, and writing
 signed commits that reach a bare repository only through a real (signed) push.
 
-GitPython is used where a porcelain-level object is handy (clones); the hot paths of the
-hook talk to `git cat-file --batch` directly, one process per push, as git's own hooks do.
+The one git layer: everything else calls git through here (`git`, `rev_parse`, one
+`is_ancestor`, batched `diff_trees`, one long-lived `ObjectReader` per repository, one signed
+`push`; files are written whole by `git.atomic.write_atomic`). GitPython is not used: the hot
+paths talk to `git cat-file --batch` and `diff-tree --stdin` directly, one process per push or
+report, as git's own hooks do (README "Git access").
 """
 from __future__ import annotations
 
@@ -49,6 +52,63 @@ def rev_parse(repo: str | Path, rev: str, env: Mapping[str, str] | None = None) 
     if out.returncode != 0:
         return None
     return out.stdout.decode().strip() or None
+
+
+def is_ancestor(repo: str | Path, old: str, new: str, env: Mapping[str, str] | None = None) -> bool:
+    """Whether `old` is an ancestor of (or equal to) `new`: a fast-forward, a commit on main."""
+    proc = subprocess.run(["git", "merge-base", "--is-ancestor", old, new], cwd=repo,
+                          env=dict(env) if env is not None else None, capture_output=True)
+    return proc.returncode == 0
+
+
+@dataclass(frozen=True)
+class TreeChange:
+    """One file a commit changes against the other side of the pair (`diff_trees`)."""
+    status: str        # A, M, D, T ...
+    path: str
+    mode: str          # the new mode ("000000" when deleted)
+    blob: str | None   # the new blob, None when deleted
+
+
+def diff_trees(repo: str | Path, pairs: Iterable[tuple[str, str | None]],
+               env: Mapping[str, str] | None = None) -> dict[str, list[TreeChange]]:
+    """What each (commit, against) pair changes, in one `git diff-tree --stdin` for all pairs
+    (a push of 2,000 commits is one process). `against` None: the commit's first parent (its
+    whole tree for a root commit). Keyed by the commit; a tree git cannot read gives no entries
+    (the rule that reads trees refuses it, not a traceback)."""
+    lines = [f"{commit} {against}" if against else commit for commit, against in pairs]
+    out: dict[str, list[TreeChange]] = {}
+    if not lines:
+        return out
+    text = git("diff-tree", "--stdin", "-r", "-z", "--no-renames", "--root", "--always",
+               cwd=repo, env=env, input=("\n".join(lines) + "\n").encode(), check=False)
+    parts = text.split("\0")
+    current = ""
+    i = 0
+    while i < len(parts):
+        item = parts[i]
+        if not item.startswith(":"):
+            # A header: the commit's id (git prints it before that commit's entries).
+            words = item.strip().split()
+            if words:
+                current = words[0]
+                out.setdefault(current, [])
+            i += 1
+            continue
+        if i + 1 >= len(parts):
+            break
+        fields, path = item[1:].split(), parts[i + 1]
+        i += 2
+        status = fields[4]
+        out.setdefault(current, []).append(
+            TreeChange(status, path, fields[1], None if status.startswith("D") else fields[3]))
+    return out
+
+
+def diff_tree(repo: str | Path, commit: str, against: str | None = None,
+              env: Mapping[str, str] | None = None) -> list[TreeChange]:
+    """What one commit changes against `against` (default: its first parent)."""
+    return diff_trees(repo, [(commit, against)], env).get(commit, [])
 
 
 class ObjectReader:
@@ -260,14 +320,18 @@ def refresh_mirror(remote: str) -> None:
         git(*config, "fetch", "-q", "--prune", url, "+refs/*:refs/*", cwd=remote, env=clean_env(), check=False)
 
 
-def push(workdir: str | Path, remote: str, refspecs: Iterable[str], signer: Signer,
-         extra_env: Mapping[str, str] | None = None) -> None:
-    """A signed push (push certificate) from a working repository; raise PushRefused on refusal."""
-    env = clean_env({**signer.git_env(), **(extra_env or {})})
-    url, config = upstream_of(remote)
-    options, carried = carried_options()
-    proc = subprocess.run(["git", *config, *signer.git_config(), "push", "--signed=yes", "--porcelain",
-                           *options, url, *refspecs], cwd=workdir, env=env, capture_output=True)
+def push(workdir: str | Path, remote: str, refspecs: Iterable[str], signer: Signer | None,
+         extra_env: Mapping[str, str] | None = None, options: Iterable[str] = ()) -> None:
+    """The one signed push (push certificate) from a working repository, with extra `options`
+    (leases, `--atomic`); a served city's mirror pushes to the server. Raise PushRefused on
+    refusal. `signer` None: the working repository's own configuration signs. The events the
+    command carries (`repo_tools.log.carried`) go along as push options, signed in the certificate."""
+    env = clean_env({**(signer.git_env() if signer else {}), **(extra_env or {})})
+    config = signer.git_config() if signer else []
+    url, ssh = upstream_of(remote)
+    events, carried = carried_options()
+    proc = subprocess.run(["git", *ssh, *config, "push", "--signed=yes", "--porcelain", *options, *events,
+                           url, *refspecs], cwd=workdir, env=env, capture_output=True)
     if proc.returncode != 0:
         raise PushRefused(hook_message(proc.stderr.decode("utf-8", "replace")) or
                           proc.stdout.decode("utf-8", "replace"))

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from filelock import FileLock
 
+from repo_tools.git.atomic import write_atomic
 from repo_tools.log import note, tiles
 from repo_tools.log.tlog import HASH_SIZE, node_hash, record_hash, tree_hash
 
@@ -273,14 +274,14 @@ class Tree:
         path = self.paths.root / rel
         if width == tiles.WIDTH:
             if not path.exists():
-                tiles.write_atomic(path, data)
+                write_atomic(path, data)
             partials = path.with_name(path.name + ".p")
             if partials.is_dir():  # a full tile replaces its partial ones
                 for old in partials.iterdir():
                     old.unlink()
                 partials.rmdir()
         elif not path.exists():
-            tiles.write_atomic(path, data)
+            write_atomic(path, data)
 
     def publish_checkpoint(self) -> note.Note | None:
         """Sign and publish the checkpoint of the current tree (with any cosignatures it has)."""
@@ -304,12 +305,12 @@ class Tree:
             try:
                 kept = note.Note.parse(cosigned.read_text(encoding="utf-8"))
                 if kept.text == text:
-                    tiles.write_atomic(self.paths.checkpoint, kept.encode().encode(), sync=True)
+                    write_atomic(self.paths.checkpoint, kept.encode().encode(), sync=True)
                     return kept
             except note.NoteError:
                 pass
         signed = note.sign_note(text, signer)
-        tiles.write_atomic(self.paths.checkpoint, signed.encode().encode(), sync=True)
+        write_atomic(self.paths.checkpoint, signed.encode().encode(), sync=True)
         return signed
 
 
@@ -502,6 +503,37 @@ def object_entry(log_file: Path, oid: str, unit: str | None = None) -> Entry | N
     for leaf, entry in _tail_entries(paths, offset, size):
         if (unit is None or entry.get("repo") == unit) and oid in indexed_objects(entry):
             return Entry(leaf, str(entry.get("time") or ""))
+    return None
+
+
+def first_push_seq(log_file: Path, oid: str, exclude_repo: str | None = None) -> int | None:
+    """The sequence number of the first `push` entry (in a repository other than `exclude_repo`)
+    that brought `oid`: from the object index and the few entries it names, never a scan."""
+    paths = LogPaths(log_file)
+    db = _reader_db(paths)
+    size, offset = 0, 0
+    leaves: list[int] = []
+    if db is not None:
+        try:
+            size, offset = _meta(db)
+            leaves = [int(row[0]) for row in db.execute(
+                "SELECT leaf FROM objects WHERE oid = ? AND unit != ? ORDER BY leaf", (oid, exclude_repo or "\0"))]
+        except Exception:  # noqa: BLE001 - sqlite3.OperationalError: an index being created
+            size, offset, leaves = 0, 0, []
+        finally:
+            db.close()
+    if leaves:
+        tree = ReadTree(log_file)
+        try:
+            for leaf in leaves:
+                entry = json.loads(tree.entry(leaf))
+                if isinstance(entry, dict) and entry.get("type") == "push":
+                    return int(entry.get("seq") or leaf + 1)
+        finally:
+            tree.close()
+    for leaf, entry in _tail_entries(paths, offset, size):
+        if entry.get("type") == "push" and entry.get("repo") != exclude_repo and oid in indexed_objects(entry):
+            return int(entry.get("seq") or leaf + 1)
     return None
 
 

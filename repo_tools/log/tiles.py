@@ -7,7 +7,6 @@ immutable once written.
 """
 from __future__ import annotations
 
-import os
 import struct
 from pathlib import Path
 
@@ -71,18 +70,6 @@ def decode_entries(data: bytes) -> list[bytes]:
         out.append(data[pos + 2:pos + 2 + length])
         pos += 2 + length
     return out
-
-
-def write_atomic(path: Path, data: bytes, sync: bool = False) -> None:
-    """Readers see the old file or the new one, never half of one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with tmp.open("wb") as handle:
-        handle.write(data)
-        if sync:
-            handle.flush()
-            os.fsync(handle.fileno())
-    tmp.replace(path)
 
 
 class TileReader:

@@ -187,8 +187,3 @@ class MemoryHashes:
 
     def hash(self, level: int, index: int) -> bytes:
         return self.levels[level][index]
-
-
-def stored_after(leaf_count: int, level: int) -> int:
-    """How many complete subtrees of `level` a tree of `leaf_count` leaves has."""
-    return leaf_count >> level

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from filelock import FileLock
 
+from repo_tools.git.atomic import write_atomic
 from repo_tools.log import note, policy, store, tiles
 from repo_tools.log.tlog import EMPTY_ROOT, check_tree, prove_tree
 from repo_tools.messages import Refused
@@ -77,8 +78,8 @@ def load_state(state_dir: Path, unit: str) -> State | None:
 def _save_state(state_dir: Path, unit: str, state: State) -> None:
     body = json.dumps({"size": state.size, "root": base64.b64encode(state.root).decode(),
                        "checkpoint": state.checkpoint}, ensure_ascii=False).encode()
-    tiles.write_atomic(_state_file(state_dir, unit), body, sync=True)
-    tiles.write_atomic(checkpoint_file(state_dir, unit), state.checkpoint.encode(), sync=True)
+    write_atomic(_state_file(state_dir, unit), body, sync=True)
+    write_atomic(checkpoint_file(state_dir, unit), state.checkpoint.encode(), sync=True)
 
 
 @dataclass(frozen=True)
@@ -186,6 +187,6 @@ def submit_cosignature(log_root: Path, registry_repo: Path, unit: str, text: str
         updated = current.with_signature(signature)
         data = updated.encode().encode()
         size = note.Checkpoint.parse(text).size
-        tiles.write_atomic(paths.history / str(size), data, sync=True)
-        tiles.write_atomic(paths.checkpoint, data, sync=True)
+        write_atomic(paths.history / str(size), data, sync=True)
+        write_atomic(paths.checkpoint, data, sync=True)
     return updated

@@ -73,9 +73,6 @@ class Accounts:
                   "ON CONFLICT(user) DO UPDATE SET hash=excluded.hash, must_change=excluded.must_change, "
                   "changed_at=excluded.changed_at", user, digest, int(initial), time.time())
 
-    def has_password(self, user: str) -> bool:
-        return bool(self._run("SELECT 1 FROM accounts WHERE user=?", user))
-
     def check_password(self, user: str, password: str) -> bool:
         rows = self._run("SELECT hash FROM accounts WHERE user=?", user)
         if not rows:
@@ -114,5 +111,3 @@ class Accounts:
         with self._lock:
             return self._db.execute("DELETE FROM sessions WHERE user=?", (user,)).rowcount
 
-    def sessions_of(self, user: str) -> int:
-        return int(self._run("SELECT count(*) FROM sessions WHERE user=?", user)[0][0])

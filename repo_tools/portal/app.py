@@ -39,6 +39,7 @@ from repo_tools.portal import auth, files
 from repo_tools.portal.accounts import Accounts, Session, portal_dir
 from repo_tools.portal.headers import page_headers, response_headers
 from repo_tools.portal.waiting import waiting_work
+from repo_tools.site.headers import is_repository_file
 from repo_tools.site.overlays import reader_overlays
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -376,9 +377,12 @@ def create_app(city: City, site: Path | None = None, idle_minutes: float = 30.0,
             return Response(status_code=403)
         headers = {"X-OA-Root": os.path.relpath(found.root, portal.site.parent),
                    "X-OA-Index": "index.html" if path.endswith("/") else ""}
-        disposition = response_headers(found.relative).get("Content-Disposition")
-        if disposition:
-            headers["X-OA-Disposition"] = disposition
+        # nginx sends these as they are (nginx.py): the same type, policy and download as here.
+        served = response_headers(found.relative, _head(found.real) if is_repository_file(found.relative) else b"")
+        headers["X-OA-Content-Type"] = served["Content-Type"]
+        headers["X-OA-CSP"] = served.get("Content-Security-Policy", "")
+        if served.get("Content-Disposition"):
+            headers["X-OA-Disposition"] = served["Content-Disposition"]
         return Response(status_code=204, headers=headers)
 
     async def other_method(request: Request) -> Response:

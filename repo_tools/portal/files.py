@@ -26,10 +26,6 @@ class Found:
     relative: str       # path inside the root, '/'-separated
     real: Path          # the regular file actually served
 
-    def via(self, base: Path) -> str:
-        """The file's path relative to `base` through the root's link (for nginx's X-Accel)."""
-        return "/" + os.path.relpath(self.root / self.relative, base)
-
 
 def segments(path: str) -> list[str] | None:
     """The segments of a decoded URL path, or None when it is not a plain path."""

@@ -108,9 +108,22 @@ http {{
       auth_request_set $oa_index $upstream_http_x_oa_index;
       auth_request_set $oa_location $upstream_http_x_oa_location;
       auth_request_set $oa_disposition $upstream_http_x_oa_disposition;
+      auth_request_set $oa_type $upstream_http_x_oa_content_type;
+      auth_request_set $oa_csp $upstream_http_x_oa_csp;
       error_page 401 = @oa_login;
       error_page 403 404 =404 /__oa_404;
-{security}
+      # Every file's type and policy come from the portal's answer (repo_tools/site/headers.py,
+      # what `oa serve` and the embedded portal send): nginx's own type table is emptied here, so
+      # a repository file is never served as a type a browser renders or runs, and it gets the
+      # sandboxing policy; the site's pages get the site's policy.
+      types {{ }}
+      default_type "";
+      add_header Content-Type $oa_type always;
+      add_header Content-Security-Policy $oa_csp always;
+      add_header X-Content-Type-Options nosniff always;
+      add_header Referrer-Policy same-origin always;
+      add_header X-Frame-Options DENY always;
+      add_header Cross-Origin-Opener-Policy same-origin always;
       add_header Content-Disposition $oa_disposition always;
       add_header Cache-Control "private, no-cache" always;
       try_files /$oa_root$uri$oa_index =404;

@@ -9,16 +9,24 @@ Layout of `registry.git` (branch `main`):
 """
 from __future__ import annotations
 
+import functools
+import hashlib
+import json
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
 
 from repo_tools import timeutil
+from repo_tools.git.atomic import write_atomic
 from repo_tools.git.repo import ObjectReader, clean_env, list_tree, rev_parse
+from repo_tools.messages import Refused
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
 
 ROLES = ("author", "reviewer", "seal-custodian", "clerk", "archivist", "admin")
 ROLE_NAMES = {"author": "拟稿人", "reviewer": "审核人", "seal-custodian": "印章保管人",
@@ -27,6 +35,73 @@ EGOV = "egov"
 # How a person, unit or seal status reads in Chinese (the codes stay in the YAML and --json).
 STATUS_NAMES = {"active": "在用", "disabled": "已停用", "removed": "已注销", "locked": "已锁定",
                 "deregistered": "已撤销", "revoked": "已吊销", "destroyed": "已销毁"}
+
+
+# Registry records are dataclasses validated by pydantic where they are read (`load_record`,
+# `Registry.load`): a malformed file is refused naming the file and the field (`RecordError`).
+# pydantic validates them through a TypeAdapter made on first use, and a registry commit once
+# validated is kept (`Registry.load`'s cache), so the hook, which reads the registry on every
+# push, neither imports pydantic nor parses YAML for a commit already read.
+RECORD = {"extra": "forbid"}  # pydantic's ConfigDict for these dataclasses (`__pydantic_config__`)
+TIME_FIELDS = ("valid_from", "revoked_at", "compromised_since", "removed_at", "destroyed_at", "created_at",
+               "deregistered_at")
+
+
+def _iso(value: Any) -> Any:
+    """A time read from YAML as a date or datetime (unquoted) keeps its ISO text."""
+    if isinstance(value, datetime):
+        return timeutil.iso(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _times_as_text(data: Any) -> Any:
+    """The record with every time field as ISO text, nested key records included."""
+    if isinstance(data, dict):
+        return {k: _iso(v) if k in TIME_FIELDS else _times_as_text(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_times_as_text(v) for v in data]
+    return data
+
+
+@functools.cache
+def _adapter(model: Any) -> Any:
+    from pydantic import TypeAdapter  # only when a record is read from YAML (see above)
+    return TypeAdapter(model)
+
+
+class RecordError(Refused):
+    """A record file that does not parse as its model: which file, which field, what is wrong."""
+
+    def __init__(self, what: str, path: str, error: ValidationError | str) -> None:
+        field_name, detail = ("", error) if isinstance(error, str) else field_problem(error)
+        self.path, self.field, self.detail = path, field_name, detail
+        super().__init__("record-invalid", what=what, path=path, field=field_name or "（整个文件）", detail=detail)
+
+
+def field_problem(exc: ValidationError) -> tuple[str, str]:  # noqa: F821 - a pydantic error
+    """(dotted field, what is wrong in Chinese) of a record's first validation error."""
+    error = exc.errors()[0]
+    loc = ".".join(str(p) for p in error["loc"]) or "?"
+    kind = error["type"]
+    detail = {"missing": "缺少该字段", "string_type": "应为文字", "list_type": "应为列表",
+              "int_type": "应为整数", "int_parsing": "应为整数", "dict_type": "应为映射",
+              "bool_type": "应为 true 或 false", "bool_parsing": "应为 true 或 false",
+              "extra_forbidden": "不是该记录的字段（可能拼错了）", "literal_error": "取值无效",
+              "unexpected_keyword_argument": "不是该记录的字段（可能拼错了）"}.get(kind, f"取值无效（{error['msg']}）")
+    return loc, detail
+
+
+def validated(model: Any, data: Any, what: str, path: str) -> Any:
+    """`model` from a record file's mapping, or RecordError naming the file and the field."""
+    from pydantic import ValidationError
+    if not isinstance(data, dict):
+        raise RecordError(what, path, "文件内容必须是 YAML/JSON 映射")
+    try:
+        return _adapter(model).validate_python(_times_as_text(data))
+    except ValidationError as exc:
+        raise RecordError(what, path, exc) from exc
 
 
 @dataclass
@@ -68,9 +143,6 @@ class Person:
         live = [k for k in self.keys if k.revoked_at is None]
         return live[-1] if live else None
 
-    def has_role(self, role: str) -> bool:
-        return role in self.roles
-
 
 @dataclass
 class Seal:
@@ -106,7 +178,7 @@ class Unit:
     check_required: bool = False
     # Art. 9: the names the unit carried, each {"name", "from"} (a date), oldest first; the
     # unit's life ends with deregistration, its archives handed to a unit or to the archives.
-    names: list[dict[str, str]] = field(default_factory=list)
+    names: list[dict[str, Any]] = field(default_factory=list)
     superior: str | None = None
     merged_from: list[str] = field(default_factory=list)
     merged_into: str | None = None
@@ -126,6 +198,18 @@ class Unit:
         return chosen
 
 
+for _model in (KeyRecord, Person, Seal, Unit):
+    _model.__pydantic_config__ = RECORD  # type: ignore[union-attr]
+
+# The validated-registry files change name with the records' fields (a new field: read afresh).
+_SHAPE = hashlib.sha256(repr([list(m.__dataclass_fields__) for m in (KeyRecord, Person, Seal, Unit)]).encode()
+                        ).hexdigest()[:12]
+
+
+def _validated_file(repo: str | Path, commit: str) -> Path:
+    return Path(repo) / "oa-validated" / f"{commit}-{_SHAPE}.json"
+
+
 @dataclass(frozen=True)
 class KeyHolder:
     """Who a key belongs to in the registry: a person or a unit seal."""
@@ -136,14 +220,9 @@ class KeyHolder:
     name: str
 
 
-def _load_yaml(data: bytes) -> dict[str, Any]:
-    value = yaml.safe_load(data.decode("utf-8")) or {}
-    if not isinstance(value, dict):
-        raise ValueError("登记文件必须是 YAML 映射")
-    return value
-
-
 def person_from_dict(data: dict[str, Any]) -> Person:
+    """A person from a mapping already validated (`load_record`) or about to be (the hook's
+    `records_valid` judges the same push)."""
     keys = [KeyRecord(**k) for k in data.get("keys", [])]
     return Person(id=data["id"], name=data["name"], unit=data["unit"], roles=list(data.get("roles", [])),
                   status=data.get("status", "active"), keys=keys, email=data.get("email", ""),
@@ -158,8 +237,35 @@ def seal_from_dict(data: dict[str, Any]) -> Seal:
 
 
 def unit_from_dict(data: dict[str, Any]) -> Unit:
+    # Keys of older versions are ignored (a unit record outlives the code that wrote it);
+    # every known key is validated.
     known = {f for f in Unit.__dataclass_fields__}
     return Unit(**{k: v for k, v in data.items() if k in known})
+
+
+# What each registry folder holds, for RecordError's messages.
+RECORD_KINDS = {"units/": "单位登记记录", "people/": "人员登记记录", "seals/": "印章登记记录"}
+
+
+def load_record(path: str, data: bytes) -> Unit | Person | list[Seal]:
+    """One registry file (units/, people/, seals/) as its model; RecordError names the file
+    and the field when it is malformed."""
+    what = next((name for prefix, name in RECORD_KINDS.items() if path.startswith(prefix)), "登记记录")
+    try:
+        value = yaml.safe_load(data.decode("utf-8")) or {}
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise RecordError(what, path, f"不是有效的 YAML（{str(exc)[:80]}）") from exc
+    if not isinstance(value, dict):
+        raise RecordError(what, path, "文件内容必须是 YAML 映射")
+    if path.startswith("units/"):
+        known = set(Unit.__dataclass_fields__)
+        return validated(Unit, {k: v for k, v in value.items() if k in known}, what, path)
+    if path.startswith("people/"):
+        return validated(Person, value, what, path)
+    seals = value.get("seals", [])
+    if not isinstance(seals, list):
+        raise RecordError(what, path, "seals 应为列表")
+    return [validated(Seal, s, what, f"{path}（第 {i} 枚印章）") for i, s in enumerate(seals, start=1)]
 
 
 def dump(obj: Any) -> bytes:
@@ -184,11 +290,45 @@ class Registry:
 
     @classmethod
     def load(cls, repo: str | Path, rev: str = "refs/heads/main") -> Registry:
+        """The registry at `rev`, every record validated; a commit once validated is read back
+        from `<repo>/oa-validated/` (commits never change), without YAML or pydantic."""
         env = clean_env()
         commit = rev_parse(repo, rev, env=env)
         reg = cls(commit)
         if commit is None:
             return reg
+        kept = _validated_file(repo, commit)
+        try:
+            return cls.from_validated(commit, json.loads(kept.read_text(encoding="utf-8")))
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+        reg = cls._read(repo, commit)
+        try:
+            write_atomic(kept, json.dumps(reg.validated(), ensure_ascii=False).encode("utf-8"))
+        except OSError:
+            pass  # a reader without write access to the repository: it validates every time
+        return reg
+
+    def validated(self) -> dict[str, Any]:
+        return {"units": [asdict(u) for u in self.units.values()], "people": [asdict(p) for p in self.people.values()],
+                "seals": {u: [asdict(s) for s in seals] for u, seals in self.seals.items()},
+                "key_files": self.key_files}
+
+    @classmethod
+    def from_validated(cls, commit: str, data: dict[str, Any]) -> Registry:
+        reg = cls(commit, key_files=dict(data["key_files"]))
+        for unit in data["units"]:
+            reg.units[unit["id"]] = Unit(**unit)
+        for person in data["people"]:
+            reg.people[person["id"]] = person_from_dict(person)
+        for unit_id, seals in data["seals"].items():
+            reg.seals[unit_id] = [seal_from_dict(s) for s in seals]
+        return reg
+
+    @classmethod
+    def _read(cls, repo: str | Path, commit: str) -> Registry:
+        env = clean_env()
+        reg = cls(commit)
         files = list_tree(repo, commit, env=env)
         with ObjectReader(repo, env=env) as reader:
             for path, blob in files.items():
@@ -200,17 +340,15 @@ class Registry:
                 data = reader.blob(blob)
                 if data is None:
                     continue
-                record = _load_yaml(data)
-                if path.startswith("units/"):
-                    unit = unit_from_dict(record)
-                    reg.units[unit.id] = unit
-                elif path.startswith("people/"):
-                    person = person_from_dict(record)
-                    reg.people[person.id] = person
-                elif path.startswith("seals/"):
-                    seals = [seal_from_dict(s) for s in record.get("seals", [])]
-                    if seals:
-                        reg.seals[seals[0].unit] = seals
+                if not path.startswith(tuple(RECORD_KINDS)):
+                    continue
+                loaded = load_record(path, data)
+                if isinstance(loaded, Unit):
+                    reg.units[loaded.id] = loaded
+                elif isinstance(loaded, Person):
+                    reg.people[loaded.id] = loaded
+                elif loaded:
+                    reg.seals[loaded[0].unit] = loaded
         return reg
 
     # Queries -----------------------------------------------------------------------------
@@ -259,9 +397,32 @@ class Registry:
                 yield KeyHolder("seal", seal.id, unit_id, seal.key, f"{name}电子印章")
 
     def key_holder(self, fingerprint: str) -> KeyHolder | None:
-        """Who the registry says a key belongs to (whatever its validity)."""
+        """Who the registry says a key belongs to (whatever its validity).
+
+        Asked once per signature a report shows: an index by fingerprint (made on first use)
+        answers, and each answer is checked against the records as they are now, so a record
+        changed since falls back to the full scan (a city registry holds hundreds of keys)."""
         fingerprint = fingerprint.upper()
-        for holder in self.holders():
+        index: dict[str, tuple[str, str, str]] | None = self.__dict__.get("_holder_index")
+        if index is None:
+            index = {}
+            for holder in self.holders():
+                index.setdefault(holder.key.fingerprint.upper(), (holder.kind, holder.id, holder.unit))
+            self.__dict__["_holder_index"] = index
+        found = index.get(fingerprint)
+        if found is not None:
+            kind, ident, unit_id = found
+            if kind == "person" and ident in self.people:
+                person = self.people[ident]
+                key = next((k for k in person.keys if k.fingerprint.upper() == fingerprint), None)
+                if key is not None:
+                    return KeyHolder("person", person.id, person.unit, key, person.name)
+            if kind == "seal":  # (one key is never both a person's and a seal's: the registry rule)
+                for seal in self.seals.get(unit_id, []):
+                    if seal.id == ident and seal.key.fingerprint.upper() == fingerprint:
+                        name = self.units[unit_id].name if unit_id in self.units else unit_id
+                        return KeyHolder("seal", seal.id, unit_id, seal.key, f"{name}电子印章")
+        for holder in self.holders():  # a seal, a key added since the index, or none
             if holder.key.fingerprint.upper() == fingerprint:
                 return holder
         return None

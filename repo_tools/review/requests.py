@@ -10,9 +10,9 @@ the unit repository as refs and signed objects (as Gerrit's NoteDb does):
                                 the reviewer's k-th replaced verdict, kept when a new one takes
                                 its place (created once, in the push that moves the verdict)
 
-Signatures are judged with `verify.judge`, the judgement `oa verify` and the site use, at the
-object's trusted time when the view has the log's times (the command line), else at `now` (the
-hook, which sees a push's new objects at their own trusted time, now).
+Signatures are judged with `identity.judgement.may_sign`, the judgement `oa verify`, the hook
+and the site use, at the object's trusted time when the view has the log's times (the command
+line), else at `now` (the hook, which sees a push's new objects at their own trusted time, now).
 A verdict counts only while it points at the current MR head; a merged request is the one a
 merge on `main` names in its `Merge-Request: <n>` trailer. The same `ReviewView` serves the
 command line and the server hook, so both judge a request the same way.
@@ -20,11 +20,11 @@ command line and the server hook, so both judge a request the same way.
 from __future__ import annotations
 
 import re
-import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from repo_tools import timeutil
 from repo_tools.city import City
@@ -35,21 +35,17 @@ from repo_tools.git.repo import (
     PushRefused,
     Scratch,
     Signer,
-    carried_options,
-    carried_sent,
     clean_env,
     git,
-    hook_message,
     parse_commit,
     parse_tag,
-    refresh_mirror,
     rev_parse,
-    upstream_of,
 )
+from repo_tools.git.repo import push as signed_push
+from repo_tools.identity.judgement import may_sign
 from repo_tools.log import eventlog
 from repo_tools.messages import Refused
 from repo_tools.registry.records import Registry
-from repo_tools.verify.report import judge
 
 MR_BRANCH = "refs/heads/mr/"
 MR_TAG = "refs/tags/mr/"
@@ -221,7 +217,7 @@ class ReviewView:
 
     def refs(self, prefix: str) -> dict[str, str]:
         out = git("for-each-ref", "--format=%(objectname) %(refname)", prefix, cwd=self.repo, env=self.env)
-        found = dict(reversed(line.split(" ", 1)) for line in out.splitlines() if line)
+        found = {name: oid for oid, name in (line.split(" ", 1) for line in out.splitlines() if line)}
         for name, value in self.ref_overrides.items():
             if name.startswith(prefix):
                 if value == ZERO:
@@ -253,8 +249,8 @@ class ReviewView:
         if not check.valid or check.holder is None or check.holder.kind != "person":
             return None
         # `unit`: a 会签 is signed by a person of the co-issuing unit it names (workflow/steps.py)
-        counts, _why = judge(self.registry, unit or self.unit, check.holder, self.signed_at(oid))
-        return check.holder.id if counts else None
+        verdict = may_sign(self.registry, check.holder, unit or self.unit, self.signed_at(oid))
+        return check.holder.id if verdict.counts else None
 
     def request(self, n: int) -> Request:
         head = self.ref(f"{MR_BRANCH}{n}")
@@ -399,7 +395,7 @@ def document_folders(paths: list[str]) -> list[str]:
 
 # Acting -----------------------------------------------------------------------------------
 
-def _unit_member(city: City, reg: Registry, unit: str, user: str):  # type: ignore[no-untyped-def]
+def _unit_member(city: City, reg: Registry, unit: str, user: str):
     person = reg.person(user)
     if person is None:
         raise Refused("not-found", what="人员", name=user, remedy="请检查用户标识（oa user list）。")
@@ -410,18 +406,8 @@ def _unit_member(city: City, reg: Registry, unit: str, user: str):  # type: igno
 
 def _push(workdir: Path, remote: str, refspecs: list[str], options: list[str],
           signer: Signer | None) -> None:
-    """A signed push with extra options (leases, --atomic); raise PushRefused on refusal."""
-    env = clean_env(signer.git_env() if signer else None)
-    config = signer.git_config() if signer else []
-    url, ssh = upstream_of(remote)  # a served city: the server, through the person's mirror
-    events, carried = carried_options()  # events the command reports with this push (log/carried.py)
-    proc = subprocess.run(["git", *ssh, *config, "push", "--signed=yes", "--porcelain", *options, *events, url,
-                           *refspecs], cwd=workdir, env=env, capture_output=True)
-    if proc.returncode != 0:
-        raise PushRefused(hook_message(proc.stderr.decode("utf-8", "replace")) or
-                          proc.stdout.decode("utf-8", "replace"))
-    carried_sent(carried)
-    refresh_mirror(remote)
+    """A signed push with extra options (leases, --atomic): the git layer's one signed push."""
+    signed_push(workdir, remote, refspecs, signer, options=options)
 
 
 def open_request(city: City, unit: str, actor: str, branch: str | None = None, title: str | None = None,
@@ -437,15 +423,7 @@ def open_request(city: City, unit: str, actor: str, branch: str | None = None, t
     _unit_member(city, reg, unit, actor)
     signer = city.signer(actor, reg)
     repo = city.unit_repo(unit)
-    if workdir is not None:
-        branch = branch or git("rev-parse", "--abbrev-ref", "HEAD", cwd=workdir, env=clean_env()).strip()
-        head = rev_parse(workdir, branch, env=clean_env())
-    else:
-        if not branch:
-            raise Refused("usage", detail="没有指定要提交审核的分支。", remedy="请用 --branch 给出分支名。")
-        head = rev_parse(repo, f"refs/heads/{branch}", env=clean_env())
-    if head is None:
-        raise Refused("not-found", what="分支", name=str(branch), remedy="请先提交并推送草稿分支。")
+    branch, head = _request_head(repo, branch, workdir)
     with ReviewView.of(city, unit, reg) as view:
         used = view.numbers()
         if not title:
@@ -456,35 +434,56 @@ def open_request(city: City, unit: str, actor: str, branch: str | None = None, t
     scratch = Scratch(repo, signer) if workdir is None else None
     try:
         for _ in range(100):
-            if scratch is not None:
-                tag = scratch.tag(f"mr/{n}", head, message)
-                where = scratch.dir
-                env_signer: Signer | None = signer
-            else:
-                assert workdir is not None
-                git("tag", "-s", "-f", "-m", message, f"mr/{n}", head, cwd=workdir, env=clean_env())
-                tag = git("rev-parse", f"refs/tags/mr/{n}", cwd=workdir, env=clean_env()).strip()
-                where, env_signer = workdir, None
-            try:
-                _push(where, str(repo), [f"{head}:{MR_BRANCH}{n}", f"{tag}:{MR_TAG}{n}"],
-                      ["--atomic", f"--force-with-lease={MR_BRANCH}{n}:", f"--force-with-lease={MR_TAG}{n}:"],
-                      env_signer)
-            except PushRefused:
-                taken = rev_parse(repo, f"{MR_BRANCH}{n}", env=clean_env()) or \
-                    rev_parse(repo, f"{MR_TAG}{n}", env=clean_env())
-                if workdir is not None:
-                    git("tag", "-d", f"mr/{n}", cwd=workdir, env=clean_env(), check=False)
-                if taken:
-                    n += 1
-                    continue
-                raise
-            if workdir is not None:
-                git("tag", "-d", f"mr/{n}", cwd=workdir, env=clean_env(), check=False)
-            return n
+            if _claim(repo, n, head, message, scratch, signer, workdir):
+                return n
+            n += 1
     finally:
         if scratch is not None:
             scratch.close()
     raise Refused("usage", detail="合并请求编号分配失败（并发过多）。", remedy="请稍后重试。")
+
+
+def _request_head(repo: Path, branch: str | None, workdir: Path | None) -> tuple[str, str]:
+    """Which branch and commit the request is for: the clone's (default: its current branch),
+    or a branch already on the server."""
+    if workdir is not None:
+        branch = branch or git("rev-parse", "--abbrev-ref", "HEAD", cwd=workdir, env=clean_env()).strip()
+        head = rev_parse(workdir, branch, env=clean_env())
+    else:
+        if not branch:
+            raise Refused("usage", detail="没有指定要提交审核的分支。", remedy="请用 --branch 给出分支名。")
+        head = rev_parse(repo, f"refs/heads/{branch}", env=clean_env())
+    if head is None:
+        raise Refused("not-found", what="分支", name=str(branch), remedy="请先提交并推送草稿分支。")
+    return branch, head
+
+
+def _claim(repo: Path, n: int, head: str, message: str, scratch: Scratch | None, signer: Signer,
+           workdir: Path | None) -> bool:
+    """Try to take number `n`: the request tag and branch in one atomic push that expects
+    neither; False when another request took `n` first (any other refusal is raised)."""
+    if scratch is not None:
+        tag = scratch.tag(f"mr/{n}", head, message)
+        where: Path = scratch.dir
+        env_signer: Signer | None = signer
+    else:
+        assert workdir is not None
+        git("tag", "-s", "-f", "-m", message, f"mr/{n}", head, cwd=workdir, env=clean_env())
+        tag = git("rev-parse", f"refs/tags/mr/{n}", cwd=workdir, env=clean_env()).strip()
+        where, env_signer = workdir, None
+    try:
+        _push(where, str(repo), [f"{head}:{MR_BRANCH}{n}", f"{tag}:{MR_TAG}{n}"],
+              ["--atomic", f"--force-with-lease={MR_BRANCH}{n}:", f"--force-with-lease={MR_TAG}{n}:"], env_signer)
+    except PushRefused:
+        taken = rev_parse(repo, f"{MR_BRANCH}{n}", env=clean_env()) or rev_parse(repo, f"{MR_TAG}{n}", env=clean_env())
+        if workdir is not None:
+            git("tag", "-d", f"mr/{n}", cwd=workdir, env=clean_env(), check=False)
+        if taken:
+            return False
+        raise
+    if workdir is not None:
+        git("tag", "-d", f"mr/{n}", cwd=workdir, env=clean_env(), check=False)
+    return True
 
 
 @dataclass(frozen=True)
@@ -612,7 +611,7 @@ def show(city: City, unit: str, n: int) -> dict:
         merged = view.merges(main).get(n)
         base = merged[0] + "^1" if merged else main
         if merged:
-            base = git("rev-parse", base, cwd=view.repo, env=view.env).strip()
+            base = git("rev-parse", f"{merged[0]}^1", cwd=view.repo, env=view.env).strip()
         head = view.merged_head(merged[0]) if merged else request.head
         status = view.status(n, head, base)
         changed = view.changed_paths(base, head)
@@ -620,46 +619,59 @@ def show(city: City, unit: str, n: int) -> dict:
         state = "merged" if merged else "rejected" if status.rejections else "open"
         from repo_tools.workflow.steps import judge as judge_workflow  # 核稿 → 会签 → 签发 → 复核, judged once
         flow = judge_workflow(view, n, request.head, base, status)
-        judged = {s.ref: s for s in flow.steps}
-        verdicts = []
-        for v in status.verdicts:
-            if v.ref in judged:  # a 会签, 签发 or 复核: who may take it is the workflow's judgement
-                v.valid, v.problem, v.current = judged[v.ref].valid, judged[v.ref].problem, judged[v.ref].current
-            person = reg.person(v.reviewer)
-            verdicts.append({
-                "reviewer": v.reviewer, "name": person.name if person else "", "verdict": v.verdict,
-                "opinion": v.opinion, "head": v.target, "current": v.current, "valid": v.valid,
-                "problem": v.problem, "tag": v.tag, "signed_at": v.tagger_date,
-            })
-        history = []
-        for reviewer, k, oid in view.history(n):
-            got = view.reader.read(oid)
-            if got is None or got[1] != "tag":
-                continue
-            tag = parse_tag(got[0], got[2])
-            try:
-                verdict, opinion = parse_verdict(tag.message)
-            except ValueError:
-                verdict, opinion = None, tag.message.strip()
-            person = reg.person(reviewer)
-            history.append({"reviewer": reviewer, "name": person.name if person else "", "k": k,
-                            "verdict": verdict, "opinion": opinion, "head": tag.object, "tag": oid,
-                            "signed_at": _tagger_date(tag.tagger)})
         return {
             "n": n, "unit": unit, "title": request.title, "author": request.author,
             "branch": request.branch, "head": head, "base": base, "state": state,
             "committers": sorted(status.committers), "files": changed,
             "documents": document_folders(changed),
-            "verdicts": verdicts, "history": history,
+            "verdicts": _verdict_rows(reg, status, flow), "history": _history_rows(view, n),
             "approvals": len(status.approvals), "required": status.required,
             "merge": merged[0] if merged else None,
             "sealed": [{"path": p, "number": num} for p, num in merged[1].sealed] if merged else [],
             "missing": [] if merged else (flow.missing(reg) if flow.documents else status.missing()),
-            "steps": [{"step": s.kind, "user": s.user, "name": s.display_name, "unit": s.unit,
-                       "opinion": s.opinion, "date": s.fields.get("Date"), "valid": s.valid,
-                       "current": s.current, "problem": s.problem, "on_behalf_of": s.on_behalf_of,
-                       "signed_at": s.trusted_at.isoformat() if s.trusted_at else None} for s in flow.steps],
+            "steps": [_step_row(s) for s in flow.steps],
         }
+
+
+def _verdict_rows(reg: Registry, status: Status, flow: Any) -> list[dict[str, Any]]:
+    """Each reviewer's latest verdict; a 会签, 签发 or 复核 as the workflow judged who may take it."""
+    judged = {s.ref: s for s in flow.steps}
+    rows = []
+    for v in status.verdicts:
+        if v.ref in judged:
+            v.valid, v.problem, v.current = judged[v.ref].valid, judged[v.ref].problem, judged[v.ref].current
+        person = reg.person(v.reviewer)
+        rows.append({"reviewer": v.reviewer, "name": person.name if person else "", "verdict": v.verdict,
+                     "opinion": v.opinion, "head": v.target, "current": v.current, "valid": v.valid,
+                     "problem": v.problem, "tag": v.tag, "signed_at": v.tagger_date})
+    return rows
+
+
+def _history_rows(view: ReviewView, n: int) -> list[dict[str, Any]]:
+    """Every verdict a reviewer later replaced (kept under refs/reviews/<n>/_history/)."""
+    rows = []
+    for reviewer, k, oid in view.history(n):
+        got = view.reader.read(oid)
+        if got is None or got[1] != "tag":
+            continue
+        tag = parse_tag(got[0], got[2])
+        try:
+            verdict, opinion = parse_verdict(tag.message)
+        except ValueError:
+            verdict, opinion = None, tag.message.strip()
+        person = view.registry.person(reviewer)
+        rows.append({"reviewer": reviewer, "name": person.name if person else "", "k": k,
+                     "verdict": verdict, "opinion": opinion, "head": tag.object, "tag": oid,
+                     "signed_at": _tagger_date(tag.tagger)})
+    return rows
+
+
+def _step_row(s: Any) -> dict[str, Any]:
+    """One 发文 step (会签, 签发, 复核) as `oa review show --json` gives it."""
+    return {"step": s.kind, "user": s.user, "name": s.display_name, "unit": s.unit,
+            "opinion": s.opinion, "date": s.fields.get("Date"), "valid": s.valid,
+            "current": s.current, "problem": s.problem, "on_behalf_of": s.on_behalf_of,
+            "signed_at": s.trusted_at.isoformat() if s.trusted_at else None}
 
 
 __all__ = ["ReviewView", "MergeTrailers", "Verdict", "Status", "Cast", "cast", "open_request", "approve", "reject",

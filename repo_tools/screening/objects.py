@@ -31,10 +31,6 @@ class TreeEntry:
     name: bytes
     oid: str
 
-    @property
-    def is_tree(self) -> bool:
-        return self.mode == TREE_MODE
-
 
 def parse_tree(raw: bytes) -> list[TreeEntry]:
     """The entries of a raw tree object, exactly as stored (no name is cleaned up)."""

@@ -131,7 +131,7 @@ def _sc_index(path: str) -> int:
             font = ImageFont.truetype(path, 10, index=index)
         except OSError:
             break
-        if font.getname()[0].endswith("SC"):
+        if (font.getname()[0] or "").endswith("SC"):
             return index
     return 0
 
@@ -154,7 +154,7 @@ def seal_png(unit_name: str, level: str, out_path: str | Path, dpi: int = PNG_DP
     for char, angle in zip(unit_name, glyph_angles(len(unit_name)), strict=True):
         glyph = Image.new("RGBA", (box, box), (255, 255, 255, 0))
         ImageDraw.Draw(glyph).text((box / 2, box / 2), char, font=font, fill=RED, anchor="mm")
-        glyph = glyph.rotate(-angle, resample=Image.BICUBIC)
+        glyph = glyph.rotate(-angle, resample=Image.Resampling.BICUBIC)
         theta = math.radians(angle)
         gx = c + geo.text_radius * scale * math.sin(theta)
         gy = c - geo.text_radius * scale * math.cos(theta)

@@ -180,7 +180,7 @@ def merge(city: City, unit: str, n: int, actor: str, code: str | None = None) ->
     raise Refused("usage", detail=f"main 持续变动，{MAX_ATTEMPTS} 次尝试均未能合并。", remedy="请稍后重试。")
 
 
-def _require_steps(n: int, flow: Workflow, reg) -> None:  # type: ignore[no-untyped-def]
+def _require_steps(n: int, flow: Workflow, reg) -> None:
     """The 会签, 签发 and 复核 a document needs before the seal, in order; the first missing is named."""
     missing = [m for m in flow.missing(reg) if not m.startswith(("核稿", "驳回"))]
     if missing:
@@ -191,7 +191,7 @@ def _require_steps(n: int, flow: Workflow, reg) -> None:  # type: ignore[no-unty
             raise Refused("merge-signer-typed", path=doc.index, detail=problem)
 
 
-def _seal_documents(repo: Path, scratch: Scratch, unit, folders: list[str], tree: str, main: str,  # type: ignore[no-untyped-def]
+def _seal_documents(repo: Path, scratch: Scratch, unit, folders: list[str], tree: str, main: str,
                     code: str | None, flow: Workflow | None = None, reg=None) -> tuple[dict[str, bytes], list[dict]]:
     """Allocate a number for each document and write it, the seal date, and the 签发人 and 成文日期
     of the signatures into its front matter."""
@@ -228,7 +228,7 @@ def _seal_documents(repo: Path, scratch: Scratch, unit, folders: list[str], tree
     return changes, sealed
 
 
-def _message(n: int, title: str, approvals: list, sealed: list[dict], seal: str | None,  # type: ignore[type-arg]
+def _message(n: int, title: str, approvals: list, sealed: list[dict], seal: str | None,
              flow: Workflow | None = None) -> str:
     head = f"合并请求 !{n}：{title}" if title else f"合并请求 !{n}"
     if sealed:

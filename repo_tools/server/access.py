@@ -44,7 +44,7 @@ def can_connect(person: Person, root: Path, now_iso: str | None = None) -> bool:
     if person.status != "active" or lockout.is_locked(root, person.id):
         return False
     key = person.current_key()
-    return key is not None and key.valid_at(timeutil.parse(now_iso) if now_iso else timeutil.now())
+    return key is not None and key.valid_at(timeutil.parse(now_iso) or timeutil.now())
 
 
 def compute(registry: Registry, root: Path, keyring: Path) -> Access:

@@ -22,6 +22,7 @@ import site
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -274,7 +275,7 @@ def chown_tree(root: Path, account: str) -> None:
 
 
 def setup(root: str | Path, account: str = "oa", port: int = 22, listen: str = "0.0.0.0",
-          hand_over: str | Path | None = None) -> dict[str, object]:
+          hand_over: str | Path | None = None) -> dict[str, Any]:
     """Prepare the city as a service; return what was done (for the report)."""
     require_root("setup")
     require_packages()

@@ -11,9 +11,9 @@ from typing import Any
 
 from markupsafe import Markup
 
-from repo_tools.log import eventlog
 from repo_tools.city import City
 from repo_tools.git.repo import clean_env, rev_parse
+from repo_tools.git.atomic import write_atomic
 from repo_tools.documents.markup import to_safe_html
 from repo_tools.documents.render import TEXT_ATTACHMENTS, text_attachment_html
 from repo_tools.site import adapters, search
@@ -22,13 +22,14 @@ from repo_tools.site.collect import Item, UnitContent, collect_unit, read_blob, 
 from repo_tools.site.confine import OutsideOutput, inside, site_relative, warn
 from repo_tools.site.headers import published_name
 from repo_tools.site.pages import PagePlan, digest, entry, listings
-from repo_tools.site.publish import SLOTS, Publication
-from repo_tools.site.records import archive_plans, register_plans
-from repo_tools.site.rendering import MKDOCS_YML, render_and_index
+from repo_tools.site.publish import SLOTS, Preview, Publication
+from repo_tools.site.records import Records, archive_plans, register_plans
+from repo_tools.site.rendering import MKDOCS_YML, Rendered, Rendering, render_pages
 from repo_tools.site.thumbnails import IMAGE_SUFFIXES, thumbnail
 
 TEMPLATES = MKDOCS_YML.parent / "site_templates"
-FORMAT = 5  # bump when the meaning of the saved state changes
+FORMAT = 6  # bump when the meaning of the saved state changes
+FINAL_MARKS = ("witnessed", "unsealed")  # a document's witness mark that no later log entry changes
 
 
 @dataclass
@@ -44,6 +45,10 @@ class SiteState:
     delta_index: dict[str, str] = field(default_factory=dict)  # searchable url -> key (delta bundle)
     epoch: str = ""                                            # a full build starts a new epoch
     journal: dict[int, set[str]] = field(default_factory=dict)  # generation -> site paths it changed
+    # document url -> (what its key was made of, besides the witness mark; the key), for documents
+    # whose mark was final: the next build reuses the key while the unit's main has not moved.
+    item_keys: dict[str, tuple[tuple[Any, ...], str]] = field(default_factory=dict)
+    catalogues: dict[str, tuple[str | None, list[dict[str, Any]]]] = field(default_factory=dict)  # unit -> (main, pages)
 
     @property
     def generation(self) -> int:
@@ -95,58 +100,113 @@ class _Timer:
         self._last = now
 
 
+@dataclass
+class BuildRequest:
+    """What one build is asked for: by `oa site build` (`build_site`), or by the plugin's options
+    and the environment under `mkdocs build` / `mkdocs serve` (plugin.py)."""
+    city: City
+    out: Path
+    audience: str = "all"
+    full: bool = False
+    overlays: bool | None = None   # None: with overlays when the audience is `all`
+    preview: bool = False          # `mkdocs serve`: write straight into MkDocs' folder (publish.Preview)
+
+
 def build_site(city: City, out: Path | str | None = None, audience: str = "all",
                full: bool = False, overlays: bool | None = None) -> BuildReport:
     """Build the site that `audience` may read into `out` (default: the city's site folder).
 
     The `all` build is the shared base; by default it also builds the overlays (overlays.py):
-    per unit and per person, only the items restricted to them, beside `out` in `<out>-overlays/`."""
-    timer = _Timer()
-    audience = parse_build_audience(audience)
-    registry = city.registry()
-    registry_head = rev_parse(city.registry_repo, "refs/heads/main", env=clean_env()) or ""
-    readers = build_readers(audience, registry)
-    publication = Publication(Path(out) if out else city.site_dir)
-    salt = _salt(audience)
-    # Art. 44-45: while a fault is open every page carries its banner, so the open incidents
-    # are part of every page's key (a fresh build when one opens, changes state or closes).
-    from repo_tools.incident import open_incidents
-    incidents = open_incidents(city)
-    salt = _with_incidents(salt, incidents)
-    previous = None if full else publication.load_state()
-    fresh = previous is None or previous.salt != salt
-    state: SiteState = SiteState(salt, epoch=os.urandom(8).hex()) if fresh else previous
-    arrival = 0 if fresh else state.sequence + 1
+    per unit and per person, only the items restricted to them, beside `out` in `<out>-overlays/`.
+    MkDocs runs the build: its plugin (plugin.py) collects, plans and publishes (SiteBuild)."""
+    from repo_tools.site.rendering import run_build
+    request = BuildRequest(city, Path(out) if out else city.site_dir, parse_build_audience(audience), full, overlays)
+    return run_build(request)
 
-    bodies: dict[str, str] = {}
-    times: dict[str, str] | None = None
-    units: dict[str, UnitContent] = {}
-    for unit_id in sorted(registry.units):
-        old = state.units.get(unit_id)
-        head = rev_parse(city.unit_repo(unit_id), "refs/heads/main", env=clean_env())
-        if old is None or old.head != head:
-            times = times if times is not None else eventlog.trusted_times(city.log_file)
-        units[unit_id] = collect_unit(city, unit_id, old, arrival, bodies, times)
-    unit_names = {u: registry.units[u].name for u in registry.units}
-    items = [i for content in units.values() for i in content.items if visible(i.meta, readers)]
-    items = [i for i in items if _publishable(i)]
-    timer.mark("collect")
 
-    verification = adapters.Verification(city)
-    context = _Context(city, registry, registry_head, unit_names, bodies, verification, incidents)
-    plans = [_item_plan(context, i, salt, state) for i in items]
-    plans += listings(items, unit_names, salt + digest(unit_names))
-    plans += register_plans(city, audience, salt) + archive_plans(city, readers, salt)
-    report = _generate(context, publication, previous, state, fresh, salt, items, plans, {"audience": audience},
-                       timer, units)
-    if overlays is None:
-        overlays = audience == "all"
-    if overlays:
-        from repo_tools.site.overlays import build_overlays
-        report.overlays = build_overlays(context, publication.out, units, full,
-                                         _with_incidents(_salt("overlay"), incidents))
-        timer.mark("overlays")
-    return report
+class SiteBuild:
+    """One build of the site in the phases of MkDocs' life cycle (the plugin calls them):
+    `collect` in `on_config` (what the audience may read; the slot MkDocs writes into),
+    `plan` in `on_files` (every page's plan; the pages to render, the rest stays as it is),
+    `finish` in `on_post_build` (search, atomic publishing, then the overlays)."""
+
+    def __init__(self, request: BuildRequest) -> None:
+        self.request = request
+        self.timer = _Timer()
+        self.generation: _Generation | None = None
+
+    def collect(self) -> Path:
+        """Read every unit's `main` (what changed since the last build); returns the folder
+        MkDocs is to write (a slot of the publication, published at `request.out`)."""
+        request, timer = self.request, self.timer
+        city = request.city
+        self.audience = audience = parse_build_audience(request.audience)
+        self.registry = registry = city.registry()
+        self.registry_head = rev_parse(city.registry_repo, "refs/heads/main", env=clean_env()) or ""
+        self.readers = build_readers(audience, registry)
+        self.publication = Preview(request.out) if request.preview else Publication(request.out)
+        salt = _salt(audience)
+        # Art. 44-45: while a fault is open every page carries its banner, so the open incidents
+        # are part of every page's key (a fresh build when one opens, changes state or closes).
+        from repo_tools.incident import open_incidents
+        self.incidents = incidents = open_incidents(city)
+        self.salt = salt = _with_incidents(salt, incidents)
+        self.previous = previous = None if request.full else self.publication.load_state()
+        self.fresh = fresh = previous is None or previous.salt != salt
+        self.state: SiteState = SiteState(salt, epoch=os.urandom(8).hex()) if fresh or previous is None else previous
+        arrival = 0 if fresh else self.state.sequence + 1
+
+        self.bodies: dict[str, str] = {}
+        self.units: dict[str, UnitContent] = {}
+        self.moved: set[str] = set()  # units whose main moved since the live build (all, on a fresh one)
+        for unit_id in sorted(registry.units):
+            old = self.state.units.get(unit_id)
+            # Trusted times are looked up for the unit's new commits only (collect.py), never by
+            # loading every object the log has indexed.
+            self.units[unit_id] = collect_unit(city, unit_id, old, arrival, self.bodies, None)
+            if old is None or self.units[unit_id] is not old:
+                self.moved.add(unit_id)
+        self.unit_names = {u: registry.units[u].name for u in registry.units}
+        items = [i for content in self.units.values() for i in content.items if visible(i.meta, self.readers)]
+        self.items = [i for i in items if _publishable(i)]
+        timer.mark("collect")
+        self.slot = self.publication.choose()
+        return self.slot
+
+    def plan(self) -> list[PagePlan]:
+        """Every page's plan; returns those this process renders in MkDocs' pass (the workers
+        render theirs, unchanged pages are not rendered at all)."""
+        city, salt, items = self.request.city, self.salt, self.items
+        verification = adapters.Verification(city, self.registry)
+        self.context = context = _Context(city, self.registry, self.registry_head, self.unit_names, self.bodies,
+                                          verification, self.incidents, moved=self.moved)
+        plans = [_item_plan(context, i, salt, self.state, context.item_keys) for i in items]
+        plans += listings(items, self.unit_names, salt + digest(self.unit_names))
+        catalogues = _catalogues(city, self.registry, self.units, self.state, self.moved)
+        self.records = records = Records(city, self.registry, catalogues)
+        plans += register_plans(city, self.audience, salt, records) + archive_plans(city, self.readers, salt, records)
+        self.generation = _Generation(context, self.publication, self.previous, self.state, self.fresh, salt, items,
+                                      plans, {"audience": self.audience}, self.timer, self.units, target=self.slot,
+                                      carry={"item_keys": context.item_keys, "catalogues": catalogues})
+        return self.generation.start()
+
+    def finish(self, main: Rendered) -> BuildReport:
+        """After MkDocs wrote this process's pages: search, publish, then the overlays."""
+        assert self.generation is not None
+        report = self.generation.finish(main)
+        request = self.request
+        overlays = request.overlays if request.overlays is not None else self.audience == "all"
+        if overlays and not request.preview:
+            from repo_tools.site.overlays import build_overlays
+            report.overlays = build_overlays(self.context, self.publication.out, self.units, request.full,
+                                             _with_incidents(_salt("overlay"), self.incidents), self.records)
+            self.timer.mark("overlays")
+        return report
+
+    def abort(self) -> None:
+        """MkDocs failed: the workers are reaped and the slot discarded (the live site stays)."""
+        if self.generation is not None:
+            self.generation.abort()
 
 
 @dataclass
@@ -160,6 +220,20 @@ class _Context:
     verification: adapters.Verification
     incidents: list[dict[str, Any]] = field(default_factory=list)
     seal_cache: dict[str, str] = field(default_factory=dict)
+    moved: set[str] | None = None   # units whose main moved (None: treat every unit as moved)
+    item_keys: dict[str, tuple[tuple[Any, ...], str]] = field(default_factory=dict)  # for the next build
+
+
+def _catalogues(city: City, registry: Any, units: dict[str, UnitContent], state: SiteState,
+                moved: set[str]) -> dict[str, tuple[str | None, list[dict[str, Any]]]]:
+    """unit -> (its main, its archive catalogue pages): archive packages live on `main`, so only
+    the units whose main moved are read again (one `cat-file` each), not every unit per build."""
+    from repo_tools.archive.stats import catalogue_pages
+    kept = {u: c for u, c in state.catalogues.items() if u in units and u not in moved and c[0] == units[u].head}
+    fresh = [u for u in units if u not in kept]
+    pages = catalogue_pages(city, registry, fresh) if fresh else []
+    made = {u: (units[u].head, [p for p in pages if p["unit"] == u]) for u in fresh}
+    return {u: (kept.get(u) or made[u]) for u in sorted(units)}
 
 
 def _with_incidents(salt: str, incidents: list[dict[str, Any]]) -> str:
@@ -170,70 +244,159 @@ def _with_incidents(salt: str, incidents: list[dict[str, Any]]) -> str:
     return hashlib.sha256("|".join(marks).encode()).hexdigest()[:24]
 
 
+class _Generation:
+    """Rendering what changed of `plans` into a slot, indexing it for search and publishing it
+    atomically, in two halves around the rendering of this process's pages: `start` (up to the
+    pages to render) and `finish` (after). `bundle_at`: an overlay's single search bundle (None:
+    the base's shards and delta); `extra_files`: site path -> bytes of small generated files (an
+    overlay's entries); `target`: the slot chosen in advance (MkDocs' `site_dir`)."""
+
+    def __init__(self, context: _Context, publication: Publication, previous: SiteState | None, state: SiteState,
+                 fresh: bool, salt: str, items: list[Item], plans: list[PagePlan], extra: dict[str, Any],
+                 timer: "_Timer", units: dict[str, UnitContent], bundle_at: str | None = None,
+                 extra_files: dict[str, bytes] | None = None, target: Path | None = None,
+                 carry: dict[str, Any] | None = None) -> None:
+        """`carry`: SiteState fields this build made for the next one (the memo of document keys)."""
+        self.context, self.publication, self.previous, self.state = context, publication, previous, state
+        self.carry = carry or {}
+        self.fresh, self.salt, self.items, self.plans = fresh, salt, items, plans
+        self.extra, self.timer, self.units = {**extra, "incidents": context.incidents}, timer, units
+        self.bundle_at, self.extra_files, self.target = bundle_at, extra_files, target
+        self.slot: Path | None = None
+        self.rendering: Rendering | None = None
+        self.changed: set[str] = set()
+        self.published = False
+
+    def start(self) -> list[PagePlan]:
+        """Prepare the slot, write assets, plan search; returns the pages this process renders."""
+        city, state, timer, plans = self.context.city, self.state, self.timer, self.plans
+        wanted = {p.url: p for p in plans}
+        to_render = [p for p in plans if state.pages.get(p.url) != p.key]
+        self.removed = removed = [url for url in state.pages if url not in wanted]
+        read_bodies(city, [p.item for p in to_render if p.item is not None], self.context.bodies)
+        timer.mark("plan")
+
+        self.slot = generation = self.publication.prepare(incremental=not self.fresh, live_state=self.previous,
+                                                          target=self.target)
+        timer.mark("prepare")
+        changed = self.changed
+        try:
+            for url in removed:
+                item_page = url.startswith(("documents/", "bulletins/"))
+                _remove_page(generation, url, item_page)
+                changed.add(url.rstrip("/") if item_page else f"{url}index.html")
+                state.thumbs.pop(url, None)
+            self.assets = assets = _write_assets(city, generation, self.items, state, changed)
+            for rel, data in (self.extra_files or {}).items():
+                key = hashlib.sha256(data).hexdigest()
+                if state.assets.get(rel) != key or not (generation / rel).exists():
+                    _atomic_write(generation / rel, data)
+                    changed.add(rel)
+                assets[rel] = key
+            timer.mark("assets")
+            searchable = {p.url: p.key for p in plans if p.searchable}
+            if self.bundle_at is None:
+                self.search_plan = search.plan(searchable, state.search_shards, state.delta_index, generation,
+                                               self.fresh)
+            else:  # an overlay is small: its one bundle is remade whenever one of its pages changes
+                same = (not self.fresh and state.search_shards == [searchable]
+                        and (generation / self.bundle_at).exists())
+                self.search_plan = search.SearchPlan([searchable], [] if same else [0], None)
+            # Rendering and (re)making base search bundles run together, in workers on big builds.
+            self.rendering = Rendering(generation, self.publication.store, to_render, self.extra, self.search_plan,
+                                       self.bundle_at, prepare=lambda ps: _prefetch(self.context, ps))
+            return self.rendering.main
+        except BaseException:
+            self.abort()
+            raise
+
+    def finish(self, main: Rendered) -> BuildReport:
+        """Collect the workers, update the delta bundle, save the state and publish."""
+        assert self.slot is not None and self.rendering is not None
+        generation, state, timer, changed = self.slot, self.state, self.timer, self.changed
+        sequence = state.sequence + 1
+        try:
+            done = self.rendering.join(main)
+            changed.update(done.written)
+            timer.mark("render+index")
+            if self.bundle_at is None:
+                _update_delta(generation, self.search_plan, state, changed)
+            timer.mark("search")
+            journal = {g: paths for g, paths in state.journal.items() if g > sequence - 2 * SLOTS}
+            if not self.fresh:
+                journal[sequence] = changed
+            new_state = SiteState(state.salt, sequence, self.units, {p.url: p.key for p in self.plans}, self.assets,
+                                  state.thumbs, self.search_plan.shards, state.delta_index, state.epoch, journal)
+            for name, value in self.carry.items():
+                setattr(new_state, name, value)
+            self.publication.publish(generation, new_state)
+            self.published = True
+            timer.mark("publish")
+        except BaseException:
+            self.abort()
+            raise
+        return BuildReport(self.publication.out, generation, str(self.extra.get("audience")), self.fresh,
+                           len(self.items), done.pages, self.removed, self.search_plan.mode, timer.marks,
+                           self.publication.replayed)
+
+    def abort(self) -> None:
+        """Reap the workers and discard the slot, unless it is already the live site."""
+        if self.rendering is not None:
+            self.rendering.abort()
+        if self.slot is not None and not self.published:
+            self.publication.discard(self.slot)
+
+
 def _generate(context: _Context, publication: Publication, previous: SiteState | None, state: SiteState,
               fresh: bool, salt: str, items: list[Item], plans: list[PagePlan], extra: dict[str, Any],
               timer: "_Timer", units: dict[str, UnitContent], bundle_at: str | None = None,
-              extra_files: dict[str, bytes] | None = None) -> BuildReport:
-    """Render what changed of `plans` into a slot, index it for search and publish it atomically.
-    `bundle_at`: an overlay's single search bundle (None: the base's shards and delta);
-    `extra_files`: site path -> bytes of small generated files (an overlay's entries)."""
-    city = context.city
-    sequence = state.sequence + 1
-    wanted = {p.url: p for p in plans}
-    to_render = [p for p in plans if state.pages.get(p.url) != p.key]
-    removed = [url for url in state.pages if url not in wanted]
-    read_bodies(city, [p.item for p in to_render if p.item is not None], context.bodies)
-    timer.mark("plan")
-
-    generation = publication.prepare(incremental=not fresh, live_state=previous)
-    timer.mark("prepare")
-    changed: set[str] = set()
+              extra_files: dict[str, bytes] | None = None, carry: dict[str, Any] | None = None) -> BuildReport:
+    """A nested build (an overlay): one MkDocs build of its own renders the pages `start` hands back.
+    Each overlay is a site of its own, in its own folder, and MkDocs writes one site per build."""
+    generation = _Generation(context, publication, previous, state, fresh, salt, items, plans, extra, timer, units,
+                             bundle_at, extra_files, carry=carry)
+    main = generation.start()
+    assert generation.slot is not None
     try:
-        for url in removed:
-            item_page = url.startswith(("documents/", "bulletins/"))
-            _remove_page(generation, url, item_page)
-            changed.add(url.rstrip("/") if item_page else f"{url}index.html")
-            state.thumbs.pop(url, None)
-        assets = _write_assets(city, generation, items, state, changed)
-        for rel, data in (extra_files or {}).items():
-            key = hashlib.sha256(data).hexdigest()
-            if state.assets.get(rel) != key or not (generation / rel).exists():
-                _atomic_write(generation / rel, data)
-                changed.add(rel)
-            assets[rel] = key
-        timer.mark("assets")
-        extra = {**extra, "incidents": context.incidents}
-        searchable = {p.url: p.key for p in plans if p.searchable}
-        if bundle_at is None:
-            search_plan = search.plan(searchable, state.search_shards, state.delta_index, generation, fresh)
-        else:  # an overlay is small: its one bundle is remade whenever one of its pages changes
-            same = not fresh and state.search_shards == [searchable] and (generation / bundle_at).exists()
-            search_plan = search.SearchPlan([searchable], [] if same else [0], None)
-        # Rendering and (re)making base search bundles run together, in workers on big builds.
-        done = render_and_index(generation, publication.store, to_render, extra, search_plan, bundle_at)
-        changed.update(done.written)
-        rendered = done.pages
-        timer.mark("render+index")
-        if bundle_at is None:
-            _update_delta(generation, search_plan, state, changed)
-        timer.mark("search")
-        search_mode = search_plan.mode
-        journal = {g: paths for g, paths in state.journal.items() if g > sequence - 2 * SLOTS}
-        if not fresh:
-            journal[sequence] = changed
-        new_state = SiteState(state.salt, sequence, units, {p.url: p.key for p in plans}, assets, state.thumbs,
-                              search_plan.shards, state.delta_index, state.epoch, journal)
-        publication.publish(generation, new_state)
-        timer.mark("publish")
+        rendered = render_pages(generation.slot, publication.store, main, generation.extra)
     except BaseException:
-        publication.discard(generation)
+        generation.abort()
         raise
-    return BuildReport(publication.out, generation, str(extra.get("audience")), fresh, len(items), rendered,
-                       removed, search_mode, timer.marks, publication.replayed)
+    return generation.finish(rendered)
 
 
-def _item_plan(ctx: _Context, item: Item, salt: str, state: SiteState) -> PagePlan:
-    verification, registry, registry_head = ctx.verification, ctx.registry, ctx.registry_head
+def _document_key(ctx: _Context, item: Item, salt: str, state: SiteState, unit_name: str, level: str,
+                  memo: dict[str, tuple[tuple[Any, ...], str]] | None) -> str:
+    """A document page's key. Its witness mark costs a log lookup and an inclusion proof, so a
+    mark that can no longer change (witnessed, or unsealed on a main that has not moved) is
+    remembered with the key, and a rebuild reuses both: planning then costs what changed."""
+    made_of = (item.tree, item.published_at, unit_name, level, ctx.registry_head)
+    if memo is not None and ctx.moved is not None and item.unit not in ctx.moved:
+        kept = state.item_keys.get(item.url)
+        if kept is not None and kept[0] == made_of:
+            memo[item.url] = kept
+            return kept[1]
+    mark = ctx.verification.witness_mark(item.unit, item.folder)
+    key = _key(salt, "document", *made_of, mark)
+    if memo is not None and mark in FINAL_MARKS:
+        memo[item.url] = (made_of, key)
+    return key
+
+
+PREFETCH_MIN = 20  # documents to render before their signatures are checked in one gpg run
+
+
+def _prefetch(ctx: _Context, plans: list[PagePlan]) -> None:
+    """Before rendering many document pages (a first build, a new registry), gpg checks their
+    signatures not yet judged in one run per process, instead of one gpg process each."""
+    documents = [(p.item.unit, p.item.folder) for p in plans if p.item is not None and p.item.kind == "document"]
+    if len(documents) >= PREFETCH_MIN:
+        ctx.verification.prefetch(documents)
+
+
+def _item_plan(ctx: _Context, item: Item, salt: str, state: SiteState,
+               memo: dict[str, tuple[tuple[Any, ...], str]] | None = None) -> PagePlan:
+    verification, registry = ctx.verification, ctx.registry
     unit_names, bodies, seal_cache = ctx.unit_names, ctx.bodies, ctx.seal_cache
     city = ctx.city
     unit = registry.units.get(item.unit)
@@ -243,8 +406,7 @@ def _item_plan(ctx: _Context, item: Item, salt: str, state: SiteState) -> PagePl
     level = getattr(unit, "level", "department")
     if item.kind == "document":
         # The folder's tree id covers index.md (so the metadata) and every attachment and image.
-        key = _key(salt, "document", item.tree, item.published_at, unit_name, level, registry_head,
-                   verification.witness_mark(item.unit, item.folder))
+        key = _document_key(ctx, item, salt, state, unit_name, str(level), memo)
 
         def context() -> dict[str, Any]:
             body_html = to_safe_html(bodies[item.source])
@@ -331,12 +493,7 @@ def _remove_page(generation: Path, url: str, whole_folder: bool) -> None:
         (folder / "index.html").unlink(missing_ok=True)
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # A short temporary name: the final name may already be as long as the file system allows.
-    tmp = path.with_name(f".oa-{os.getpid()}-{hashlib.sha1(path.name.encode()).hexdigest()[:12]}.tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)  # a new inode: the live generation's hard link keeps the old bytes
+_atomic_write = write_atomic  # the git layer's one atomic write: a new inode, a short temporary name
 
 
 def asset_name(name: str) -> str:

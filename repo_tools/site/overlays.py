@@ -9,11 +9,15 @@ instead, a small site of its own in `<site>-overlays/unit-<id>/` or `.../user-<i
   `restricted/<kind>/entries.json`, from which the base's listing pages merge the reader's
   restricted entries into their own in the browser (assets/overlay.js);
 - its own Pagefind bundle `restricted/<kind>/_pagefind/` and `restricted/<kind>/search-config.js`,
-  which adds that bundle to the search page's `mergeIndex`.
+  which adds that bundle to the search page's `mergeIndex`;
+- a unit's registers (`registers/`: 收文、发文 and 档案调阅登记簿), which the base never carries;
+- its copies of the archive catalogue pages that hold rows restricted to its readers, at the
+  base's URLs (`archive/<unit>/<year>/`), each with every row those readers may see: the base
+  lists only the rows for everyone, and a person's copy carries their unit's rows too.
 
 A reader's site is the base with their unit's and their own overlays laid over it (the portal
 resolves a path in the personal overlay, then the unit's, then the base). Overlays exist only for
-units and people that have restricted items, so the build follows the content, not the number of
+units and people that have something of their own (restricted items, registers, catalogue rows), so the build follows the content, not the number of
 people; an overlay whose pages are unchanged is not touched, and each has its own slots, state
 and journal (publish.py), so a change rebuilds only the overlays it concerns.
 """
@@ -26,14 +30,17 @@ import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from repo_tools.site.audience import item_audience
+from repo_tools.messages import Refused
+from repo_tools.site.audience import build_readers, item_audience
 from repo_tools.site.collect import Item, UnitContent
 from repo_tools.site.pages import Listing, PagePlan, digest, entry
 from repo_tools.site.publish import Publication
+from repo_tools.site.records import Records, overlay_audiences, overlay_catalogue_plans
 
 if TYPE_CHECKING:
     from repo_tools.site.build import BuildReport, _Context
 
+REGISTERS = "registers/"
 KINDS = {"unit": "本单位限定范围的公文和信息", "user": "发给本人的公文和信息"}
 
 
@@ -85,11 +92,15 @@ def listing_bases(item: Item) -> list[str]:
     return bases
 
 
-def entries_json(items: list[Item], unit_names: dict[str, str]) -> bytes:
-    """Newest first, each with the listings it belongs to."""
+def entries_json(items: list[Item], unit_names: dict[str, str], registers: bool = False) -> bytes:
+    """Newest first, each with the listings it belongs to; `registers`: the overlay has the
+    unit's registers page (the browser then links it from the site's navigation)."""
     ordered = sorted(items, key=Item.order_key, reverse=True)
     rows = [{**entry(i, unit_names), "lists": listing_bases(i)} for i in ordered]
-    return json.dumps({"entries": rows}, ensure_ascii=False, sort_keys=True).encode("utf-8")
+    data: dict[str, Any] = {"entries": rows}
+    if registers:
+        data["registers"] = {"url": f"/{REGISTERS}", "title": "登记簿"}
+    return json.dumps(data, ensure_ascii=False, sort_keys=True).encode("utf-8")
 
 
 def search_config(kind: str) -> bytes:
@@ -103,37 +114,69 @@ def _overlay_salt(base_salt: str, audience: str) -> str:
 
 
 def build_overlays(ctx: _Context, site: Path, units: dict[str, UnitContent], full: bool,
-                   base_salt: str) -> dict[str, BuildReport | None]:
-    """Build every overlay that has items; remove those that have none any more.
+                   base_salt: str, records: Records | None = None) -> dict[str, BuildReport | None]:
+    """Build every overlay that has something for its readers (restricted items, a unit's
+    registers, restricted catalogue rows); remove those that have none any more.
     Returns overlay folder name -> its build report (None: unchanged, not touched)."""
     from repo_tools.site.build import SiteState, _generate, _item_plan, _Timer
+    records = records if records is not None else Records(ctx.city)
     root = overlay_root(site)
     root.mkdir(parents=True, exist_ok=True)
     reports: dict[str, BuildReport | None] = {}
-    for audience, items in sorted(groups(units).items()):
-        kind = audience.partition(":")[0]
+    found = groups(units)
+    audiences = set(found) | overlay_audiences(records)
+    audiences |= {f"unit:{u}" for u in ctx.registry.units if records.has_deliveries(u) or records.access(u)}
+    for audience in sorted(audiences):
+        kind, _, ident = audience.partition(":")
+        items = found.get(audience, [])
         name = overlay_name(audience)
         publication = Publication(root / name)
         salt = _overlay_salt(base_salt, audience)
         previous = None if full else publication.load_state()
         fresh = previous is None or previous.salt != salt or publication.live() is None
         state: SiteState = SiteState(salt, epoch=os.urandom(8).hex()) if fresh or previous is None else previous
-        plans = [_item_plan(ctx, i, salt, state) for i in items]
-        plans += _listing_plans(items, ctx.unit_names, salt, kind)
-        extra_files = {f"{prefix(kind)}entries.json": entries_json(items, ctx.unit_names),
-                       f"{prefix(kind)}search-config.js": search_config(kind)}
+        record_plans = _record_plans(ctx, records, audience, salt)
+        if not items and not record_plans:
+            continue
+        memo: dict[str, Any] = {}  # document keys kept for the next build (build._document_key)
+        plans = [_item_plan(ctx, i, salt, state, memo) for i in items]
+        if items:
+            plans += _listing_plans(items, ctx.unit_names, salt, kind)
+        plans += record_plans
+        registers = any(p.url == REGISTERS for p in record_plans)
+        extra_files = {f"{prefix(kind)}entries.json": entries_json(items, ctx.unit_names, registers)}
+        if items:  # a bundle only where there are pages to find
+            extra_files[f"{prefix(kind)}search-config.js"] = search_config(kind)
         keys = {p.url: p.key for p in plans}
         files_key = {rel: hashlib.sha256(data).hexdigest() for rel, data in extra_files.items()}
-        if not fresh and keys == state.pages and all(state.assets.get(r) == k for r, k in files_key.items()):
+        if not fresh and keys == state.pages and all(state.assets.get(r) == k for r, k in files_key.items()) \
+                and set(files_key) == {r for r in state.assets if r.startswith(prefix(kind))}:
             reports[name] = None
             continue
         reports[name] = _generate(ctx, publication, previous, state, fresh, salt, items, plans,
                                   {"audience": audience, "overlay": kind}, _Timer(), {},
-                                  bundle_at=f"{prefix(kind)}_pagefind", extra_files=extra_files)
+                                  bundle_at=f"{prefix(kind)}_pagefind", extra_files=extra_files,
+                                  carry={"item_keys": memo})
     for path in root.iterdir():
         if not path.name.startswith(".") and path.name not in reports:
             _drop_overlay(root, path.name)
     return reports
+
+
+def _record_plans(ctx: _Context, records: Records, audience: str, salt: str) -> list[PagePlan]:
+    """The record pages an overlay carries: a unit's registers, and the catalogue pages with rows
+    restricted to its readers."""
+    kind, _, ident = audience.partition(":")
+    try:
+        readers = build_readers(audience, ctx.registry)
+    except Refused:  # an audience naming nobody registered: only its own name reads it
+        readers = frozenset({audience})
+    plans: list[PagePlan] = []
+    if kind == "unit":
+        registers = records.registers_plan(ident, salt)
+        if registers is not None:
+            plans.append(registers)
+    return plans + overlay_catalogue_plans(records, readers, salt)
 
 
 def _listing_plans(items: list[Item], unit_names: dict[str, str], salt: str, kind: str) -> list[PagePlan]:

@@ -78,14 +78,20 @@ class Publication:
         live = self.live()
         return self._read_state(live) if live is not None else None
 
-    def prepare(self, incremental: bool, live_state: Any) -> Path:
-        """A slot to build into: the live site's content (incremental), or empty."""
-        self.store.mkdir(parents=True, exist_ok=True)
+    def choose(self) -> Path:
+        """The slot the next build writes: the oldest that nobody reads (MkDocs' `site_dir` is set
+        to it in `on_config`, before `prepare` fills it in `on_files`)."""
         live = self.live()
         candidates = [self.slot(n) for n in range(SLOTS) if self.slot(n).resolve() != (live or Path("/-"))]
-        marks = {c: self._read_mark(c) for c in candidates}
-        target = min(candidates, key=lambda c: marks[c][1])
-        epoch, generation = marks[target]
+        return min(candidates, key=lambda c: self._read_mark(c)[1])
+
+    def prepare(self, incremental: bool, live_state: Any, target: Path | None = None) -> Path:
+        """A slot to build into (`target`, else `choose()`): the live site's content
+        (incremental), or empty."""
+        self.store.mkdir(parents=True, exist_ok=True)
+        live = self.live()
+        target = target if target is not None else self.choose()
+        epoch, generation = self._read_mark(target)
         target.with_suffix(".state").unlink(missing_ok=True)  # a half-built slot is never trusted
         target.with_suffix(".mark").unlink(missing_ok=True)
         if not incremental or live is None or live_state is None:
@@ -131,3 +137,29 @@ class Publication:
         """After a failed build: the slot keeps no state, so it is rebuilt from scratch later."""
         for suffix in (".state", ".state.tmp", ".mark"):
             slot.with_suffix(suffix).unlink(missing_ok=True)
+
+
+class Preview(Publication):
+    """`mkdocs serve`: MkDocs' own temporary folder is the site. Every build is full and nothing
+    is kept (no slots, no state): the development server serves that folder as it is written."""
+
+    def live(self) -> Path | None:
+        return None
+
+    def load_state(self) -> Any:
+        return None
+
+    def choose(self) -> Path:
+        return self.out
+
+    def prepare(self, incremental: bool, live_state: Any, target: Path | None = None) -> Path:
+        self.out.mkdir(parents=True, exist_ok=True)
+        for entry in self.out.iterdir():  # `mkdocs serve --dirty` keeps MkDocs from cleaning it
+            _remove(entry)
+        return self.out
+
+    def publish(self, slot: Path, state: Any) -> None:
+        shutil.rmtree(self.store, ignore_errors=True)  # only the workers' empty docs folder
+
+    def discard(self, slot: Path) -> None:
+        shutil.rmtree(self.store, ignore_errors=True)

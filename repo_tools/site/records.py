@@ -1,9 +1,11 @@
-"""The site's record pages: a unit's own 收文登记簿 and 发文登记簿 (unit builds only), the archive
-catalogue by unit and year (第三十七条) and the yearly statistics chart (第三十八条).
+"""The site's record pages: a unit's own 收文登记簿, 发文登记簿 and 调阅登记簿 (第三十七条), the
+archive catalogue by unit and year (第三十七条) and the yearly statistics chart (第三十八条).
 
-The registers name what other units sent and to whom: they go only into the build for that unit
-(`--audience unit:ID`), never into the all-staff build. In the catalogue, a row whose item the
-build's readers may not see keeps only its 档号: its title and number stay out of the site.
+The registers name what other units sent and to whom, and who consulted which archived item:
+they go only to that unit's readers, in the unit's overlay (overlays.py) or a build for that
+unit (`--audience unit:ID`), never into the all-staff base. The catalogue in a build shows only
+the rows its readers may see; a row restricted to a unit or a person is in that overlay's copy of
+the catalogue page (the same URL, so it replaces the base's page for those readers only).
 """
 from __future__ import annotations
 
@@ -16,46 +18,103 @@ from repo_tools.archive.stats import catalogue_pages
 from repo_tools.archive.stats_svg import stats_svg
 from repo_tools.city import City
 from repo_tools.transmit.deliveries import registers
-from repo_tools.site.audience import visible
+from repo_tools.site.audience import item_audience, visible
 from repo_tools.site.pages import PagePlan, _const, digest
 
-HIDDEN_TITLE = "（限定范围，不公开题名）"
 CATALOGUE_COLUMNS = [("档号", "档号"), ("文号", "文号"), ("责任者", "责任者"), ("题名", "题名"), ("日期", "日期"),
                      ("文种", "文种"), ("备注", "备注")]
 
 
-def register_plans(city: City, audience: str, salt: str) -> list[PagePlan]:
+ACCESS_COLUMNS = [("item", "档号"), ("title", "题名"), ("name", "调阅人"), ("reason", "事由"),
+                  ("trusted_time", "调阅时间（可信时间）"), ("signature", "签名")]
+DELIVERY_PREFIXES = ("refs/inbox/", "refs/outbox/", "refs/receipts/", "refs/replies/")
+
+
+class Records:
+    """The registers and the archive catalogue of the city, read once per build and shared by the
+    base and every overlay."""
+
+    def __init__(self, city: City, registry: Any = None,
+                 catalogues: dict[str, tuple[str | None, list[dict[str, Any]]]] | None = None) -> None:
+        """`registry`: the build's, already loaded; `catalogues`: the catalogue pages by unit, of
+        which build.py re-reads only the units whose main moved."""
+        self.city = city
+        self.registry = registry
+        self.catalogues = catalogues
+        self._pages: list[dict[str, Any]] | None = None
+        self._access: dict[str, list[dict[str, Any]]] | None = None
+        self._times: dict[str, str] | None = None
+
+    @property
+    def pages(self) -> list[dict[str, Any]]:
+        if self._pages is None:
+            self._pages = ([p for _, pages in self.catalogues.values() for p in pages] if self.catalogues is not None
+                           else catalogue_pages(self.city, self.registry))
+        return self._pages
+
+    def access(self, unit: str) -> list[dict[str, Any]]:
+        """The unit's 调阅登记 (Art. 37), oldest first."""
+        if self._access is None:
+            from repo_tools.archive.access import register as access_register
+            self._access = {}
+            for row in access_register(self.city):
+                self._access.setdefault(str(row["unit"]), []).append(row)
+        return self._access.get(unit, [])
+
+    def has_deliveries(self, unit: str) -> bool:
+        """Whether the unit's repository holds any delivery ref. A look at the ref store itself
+        (packed-refs and the loose folders), not a git process per unit: every build asks it of
+        every unit, and most hold none."""
+        repo = self.city.unit_repo(unit)
+        if any((repo / prefix.rstrip("/")).is_dir() and any((repo / prefix.rstrip("/")).iterdir())
+               for prefix in DELIVERY_PREFIXES):
+            return True
+        try:
+            packed = (repo / "packed-refs").read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return False
+        return any(f" {prefix}" in packed for prefix in DELIVERY_PREFIXES)
+
+    def registers_plan(self, unit: str, salt: str, always: bool = False) -> PagePlan | None:
+        """The unit's registers page, or None when it has nothing to register (unless `always`)."""
+        if self.city.registry().unit(unit) is None:
+            return None
+        access = self.access(unit)
+        if not always and not access and not self.has_deliveries(unit):
+            return None
+        if self._times is None:
+            from repo_tools.log import eventlog
+            self._times = eventlog.trusted_times(self.city.log_file)
+        data = registers(self.city, unit, times=self._times)
+        rows = [{**row, "signature": "有效" if row.get("signature_valid") else "未能验证"} for row in access]
+        title = "收文、发文与调阅登记簿"
+        ctx = {"listing_title": title, "unit": unit,
+               "incoming": _table(data["columns"]["incoming"], data["incoming"]),
+               "outgoing": _table(data["columns"]["outgoing"], data["outgoing"]),
+               "access": _table(ACCESS_COLUMNS, rows)}
+        return PagePlan("registers/", "registers.html", title, digest(salt, "registers", ctx), _const(ctx))
+
+
+def register_plans(city: City, audience: str, salt: str, records: Records | None = None) -> list[PagePlan]:
     """The registers page of the unit a `unit:ID` build is for; nothing for any other build."""
     if not audience.startswith("unit:"):
         return []
     unit = audience[5:]
     if unit not in city.registry().units:
         return []
-    data = registers(city, unit)
-    ctx = {"listing_title": "收文登记簿与发文登记簿", "unit": unit,
-           "incoming": _table(data["columns"]["incoming"], data["incoming"]),
-           "outgoing": _table(data["columns"]["outgoing"], data["outgoing"])}
-    return [PagePlan("registers/", "registers.html", ctx["listing_title"], digest(salt, "registers", ctx), _const(ctx))]
+    plan = (records or Records(city)).registers_plan(unit, salt, always=True)
+    return [plan] if plan is not None else []
 
 
-def archive_plans(city: City, readers: frozenset[str], salt: str) -> list[PagePlan]:
+def archive_plans(city: City, readers: frozenset[str], salt: str, records: Records | None = None) -> list[PagePlan]:
     """The archive index, one catalogue page per unit and year, one statistics chart per year."""
     plans: list[PagePlan] = []
     catalogues = []
     years: set[int] = set()
-    for page in catalogue_pages(city):
-        rows = [_shown(row, readers) for row in page["rows"]]
-        sections = []
-        for code in RETENTION_ORDER:
-            part = [r for r in rows if r.get("保管期限") == code]
-            if part:
-                sections.append({"name": f"{RETENTION_NAMES[code]}（{code}）",
-                                 "table": _table(CATALOGUE_COLUMNS, part)})
-        url = f"archive/{page['unit']}/{page['year']}/"
-        ctx = {"listing_title": page["title"], "unit_name": page["unit_name"], "year": page["year"],
-               "total": len(rows), "tags": [t.removeprefix("refs/tags/") for t in page["tags"]], "sections": sections}
-        plans.append(PagePlan(url, "catalogue.html", page["title"], digest(salt, "catalogue", ctx), _const(ctx)))
-        catalogues.append({"url": url, "name": page["title"], "count": len(rows)})
+    for page in (records or Records(city)).pages:
+        plan, shown = _catalogue_plan(page, readers, salt)
+        plans.append(plan)
+        catalogues.append({"url": plan.url, "name": page["title"], "count": shown})
         years.add(int(page["year"]))
     charts = []
     for year in sorted(years, reverse=True):
@@ -65,17 +124,49 @@ def archive_plans(city: City, readers: frozenset[str], salt: str) -> list[PagePl
         ctx = {"listing_title": title, "svg": Markup(svg), "year": year}
         plans.append(PagePlan(url, "archive_stats.html", title, digest(salt, "stats", ctx), _const(ctx)))
         charts.append({"url": url, "name": title})
-    index = {"listing_title": "档案目录与统计", "catalogues": catalogues, "charts": charts}
-    plans.append(PagePlan("archive/", "archive.html", index["listing_title"], digest(salt, "archive", index),
-                          _const(index)))
+    title = "档案目录与统计"
+    index = {"listing_title": title, "catalogues": catalogues, "charts": charts}
+    plans.append(PagePlan("archive/", "archive.html", title, digest(salt, "archive", index), _const(index)))
     return plans
 
 
-def _shown(row: dict[str, Any], readers: frozenset[str]) -> dict[str, Any]:
-    """A catalogue row as this build may show it."""
-    if visible({"audience": row.get("audience", "all")}, readers):
-        return row
-    return {**row, "题名": HIDDEN_TITLE, "文号": "", "备注": ""}
+def overlay_catalogue_plans(records: Records, readers: frozenset[str], salt: str) -> list[PagePlan]:
+    """An overlay's copies of the catalogue pages that hold rows its readers may see and `all`
+    may not: each with every row those readers may see (a person's copy carries their unit's
+    rows too, since it replaces the unit's copy for them)."""
+    plans = []
+    for page in records.pages:
+        if any(_restricted_to(row, readers) for row in page["rows"]):
+            plans.append(_catalogue_plan(page, readers, salt)[0])
+    return plans
+
+
+def overlay_audiences(records: Records) -> set[str]:
+    """The audiences named by restricted catalogue rows (each gets an overlay for them)."""
+    found: set[str] = set()
+    for page in records.pages:
+        for row in page["rows"]:
+            found |= item_audience({"audience": row.get("audience", "all")}) or set()
+    return found
+
+
+def _restricted_to(row: dict[str, Any], readers: frozenset[str]) -> bool:
+    named = item_audience({"audience": row.get("audience", "all")})
+    return named is not None and bool(named & readers)
+
+
+def _catalogue_plan(page: dict[str, Any], readers: frozenset[str], salt: str) -> tuple[PagePlan, int]:
+    """One catalogue page with the rows `readers` may see (a build for all: the public rows)."""
+    rows = [row for row in page["rows"] if visible({"audience": row.get("audience", "all")}, readers)]
+    sections = []
+    for code in RETENTION_ORDER:
+        part = [r for r in rows if r.get("保管期限") == code]
+        if part:
+            sections.append({"name": f"{RETENTION_NAMES[code]}（{code}）", "table": _table(CATALOGUE_COLUMNS, part)})
+    url = f"archive/{page['unit']}/{page['year']}/"
+    ctx = {"listing_title": page["title"], "unit_name": page["unit_name"], "year": page["year"],
+           "total": len(rows), "tags": [t.removeprefix("refs/tags/") for t in page["tags"]], "sections": sections}
+    return PagePlan(url, "catalogue.html", page["title"], digest(salt, "catalogue", ctx), _const(ctx)), len(rows)
 
 
 def _table(columns: list[tuple[str, str]], rows: list[dict[str, Any]]) -> dict[str, Any]:

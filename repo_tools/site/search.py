@@ -23,6 +23,8 @@ from pathlib import Path
 
 from pagefind.service import get_executable
 
+from repo_tools.git.atomic import write_atomic
+
 BASE = "_pagefind"
 DELTA = "_pagefind_delta"
 SHARDS = 2
@@ -146,7 +148,4 @@ def write_search_config(site: Path, merge: list[str]) -> None:
     not rewritten in place)."""
     bundles = [{"bundlePath": f"/{name}/"} for name in merge]
     target = site / "assets" / "search-config.js"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_suffix(".tmp")
-    tmp.write_text(f"window.OA_SEARCH_MERGE = {json.dumps(bundles)};\n", encoding="utf-8")
-    tmp.replace(target)
+    write_atomic(target, f"window.OA_SEARCH_MERGE = {json.dumps(bundles)};\n".encode())

@@ -53,10 +53,12 @@ from repo_tools.git.repo import (
     push as signed_push,
 )
 from repo_tools.identity import keys
+from repo_tools.identity.judgement import may_sign
 from repo_tools.log import eventlog
 from repo_tools.log.carried import carry
 from repo_tools.messages import Refused
 from repo_tools.registry.records import Registry
+from repo_tools.transmit.records import parse_delivery, parse_handling
 
 INBOX = "refs/inbox/"
 RECEIPTS = "refs/receipts/"
@@ -188,8 +190,17 @@ def _seal_signature_problem(city: City, unit: str, repo: Path, commit: str,
     checked = keys.verify_detached(city.server_gnupg, parsed.payload, parsed.signature)
     reg = registry or city.registry()
     holder = reg.key_holder(checked.fingerprint) if checked.valid and checked.fingerprint else None
-    if holder is None or holder.kind != "seal" or holder.unit != unit:
+    if holder is None or holder.kind != "seal":
         return "盖章合并不是由本单位电子印章签名"
+    # The one judgement, at the merge's trusted time (a merge the log never saw is judged by
+    # its seal's unit alone, as before: the hook let it in).
+    entry = eventlog.object_entry(city.log_file, commit, unit)
+    moment = timeutil.parse(entry.time) if entry is not None else None
+    verdict = may_sign(reg, holder, unit, moment)
+    if verdict.code == "other-unit":
+        return "盖章合并不是由本单位电子印章签名"
+    if verdict.code == "window":
+        return f"盖章合并的印章签名无效：{verdict.reason}"
     return ""
 
 
@@ -293,7 +304,7 @@ def deliveries_in(city: City, unit: str, from_unit: str | None = None,
     found: list[Delivery] = []
     with ObjectReader(repo, env=env) as reader:
         for key, oid in sorted(inbox.items()):
-            record = _read_record(reader, oid)
+            record = _read_record(reader, oid, INBOX + key)
             delivery = Delivery(id=key.split("/", 1)[1], ref=INBOX + key, commit=oid, record=record,
                                 sent_at=times.get(oid), repo=repo)
             tip = receipts.get(key)
@@ -304,13 +315,10 @@ def deliveries_in(city: City, unit: str, from_unit: str | None = None,
     return found
 
 
-def _read_record(reader: ObjectReader, commit: str) -> dict[str, Any]:
+def _read_record(reader: ObjectReader, commit: str, ref: str = "") -> dict[str, Any]:
+    """The delivery record, validated (`transmit.records`): RecordError names the field."""
     data = reader.blob(f"{commit}:{RECORD}")
-    try:
-        record = yaml.safe_load((data or b"").decode("utf-8")) or {}
-    except (yaml.YAMLError, UnicodeDecodeError):
-        record = {}
-    return record if isinstance(record, dict) else {}
+    return parse_delivery(data, f"{ref or commit[:ID_LENGTH]}:{RECORD}").as_dict()
 
 
 def _read_handling(repo: Path, reader: ObjectReader, delivery: str, tip: str,
@@ -328,9 +336,9 @@ def _read_handling(repo: Path, reader: ObjectReader, delivery: str, tip: str,
         if n not in by_step:
             break
         action, blob = by_step[n]
-        data = yaml.safe_load((reader.blob(blob) or b"").decode("utf-8")) or {}
-        steps.append(Handling(n, action, str(data.get("by", "")), commit, times.get(commit),
-                              str(data.get("reason") or ""), dict(data.get("register") or {})))
+        step = parse_handling(reader.blob(blob), f"{commit[:ID_LENGTH]}:{HANDLING}/{n}-{action}.yaml")
+        steps.append(Handling(n, action, step.by, commit, times.get(commit), step.reason or "",
+                              step.entry.model_dump() if step.entry else {}))
     return steps
 
 
@@ -353,7 +361,7 @@ def sent_by(city: City, unit: str, times: dict[str, str] | None = None) -> list[
     with ObjectReader(repo, env=env) as reader:
         for key, oid in sorted(outbox.items()):
             delivery = Delivery(id=key.split("/", 1)[1], ref=OUTBOX + key, commit=oid,
-                                record=_read_record(reader, oid), sent_at=times.get(oid), repo=repo,
+                                record=_read_record(reader, oid, OUTBOX + key), sent_at=times.get(oid), repo=repo,
                                 placed=key in replies)
             tip = replies.get(key)
             if tip and tip != oid:
@@ -366,7 +374,7 @@ def sent_by(city: City, unit: str, times: dict[str, str] | None = None) -> list[
 def inbox_order(deliveries: Iterable[Delivery]) -> list[Delivery]:
     """Unopened first; within each group the most urgent, then the oldest."""
     rank = {"特急": 0, "加急": 1}
-    return sorted(deliveries, key=lambda d: (d.status != "sent", rank.get(d.record.get("urgency"), 2),
+    return sorted(deliveries, key=lambda d: (d.status != "sent", rank.get(str(d.record.get("urgency")), 2),
                                              d.sent_at or ""))
 
 
@@ -661,11 +669,12 @@ OUTGOING_COLUMNS = [("number", "文号"), ("title", "标题"), ("to_name", "接�
                     ("received_by", "签收人"), ("status_name", "状态"), ("reason", "退文或重发理由")]
 
 
-def registers(city: City, unit: str) -> dict[str, Any]:
+def registers(city: City, unit: str, times: dict[str, str] | None = None) -> dict[str, Any]:
     """The unit's 收文登记簿 (`incoming`) and 发文登记簿 (`outgoing`), rows as in `oa inbox list
     --json` plus `status_name`; `columns` gives each register's (key, Chinese heading) pairs.
-    Only for the unit's own site build: never put it in the all-staff build."""
-    times = _log_times(city)
+    Only for the unit's own readers (its overlay): never put it in the all-staff build.
+    `times`: the log's trusted times, when a caller reads them once for many units."""
+    times = times if times is not None else _log_times(city)
     now = timeutil.now()
 
     def rows(found: list[Delivery]) -> list[dict[str, Any]]:

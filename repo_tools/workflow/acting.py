@@ -63,7 +63,7 @@ def _push_tag(city: City, unit: str, actor: str, name: str, target: str, message
     return tag
 
 
-def order_missing(flow: Workflow, kind: str, registry) -> list[str]:  # type: ignore[no-untyped-def]
+def order_missing(flow: Workflow, kind: str, registry) -> list[str]:
     """The earlier steps still missing before `kind` may be taken (核稿 → 会签 → 签发 → 复核)."""
     before = {"sign-off": ("核稿", "驳回", "会签"), "check": ("核稿", "驳回", "会签", "签发")}[kind]
     return [m for m in flow.missing(registry, for_new_sign_off=kind == "sign-off")

@@ -88,7 +88,7 @@ def deliver_countersign(city: City, unit: str, ref: str, tag: str) -> str | None
     return placed
 
 
-def after_push(city: City, kind: str, unit: str | None, updates: list) -> None:  # type: ignore[type-arg]
+def after_push(city: City, kind: str, unit: str | None, updates: list) -> None:
     """post-receive: carry what this push started (a new request head, a signed 会签)."""
     if kind != "unit" or not unit:
         return

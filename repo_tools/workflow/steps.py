@@ -133,14 +133,6 @@ class Workflow:
     steps: list[Step]
 
     @property
-    def issues_documents(self) -> bool:
-        return bool(self.documents)
-
-    @property
-    def approvals_ok(self) -> bool:
-        return len(self.status.approvals) >= self.status.required
-
-    @property
     def countersigns_missing(self) -> list[str]:
         return [u for u in self.joint if u not in self.countersigns]
 
@@ -177,7 +169,7 @@ class Workflow:
         return self.sign_off.signed_date if self.sign_off else None
 
 
-def _tag(view: ReviewView, oid: str):  # type: ignore[no-untyped-def]
+def _tag(view: ReviewView, oid: str):
     got = view.reader.read(oid)
     return parse_tag(got[0], got[2]) if got and got[1] == "tag" else None
 
@@ -259,7 +251,7 @@ def _sign_off_problem(view: ReviewView, step: Step, person_unit: str, unit: Unit
     if problem:
         return problem
     assert grant is not None
-    leader = view.registry.person(grant.leader)
+    leader = view.registry.person(grant.leader) if grant.leader else None
     step.on_behalf_of, step.on_behalf_name = grant.leader, leader.name if leader else grant.leader
     return ""
 

@@ -2,6 +2,23 @@
 // portal serves /restricted/unit/ and /restricted/user/ from the reader's own overlays only;
 // a reader without one gets 404 here and sees the base's entries alone. Text only (textContent):
 // titles are user text.
+// Every page: the unit's registers, when the reader's unit overlay has them, get their link in
+// the site's navigation (the base never carries them).
+(function () {
+  var nav = document.querySelector(".site-nav");
+  if (!nav || !window.fetch || nav.querySelector("a[href$='/registers/']")) { return; }
+  fetch("/restricted/unit/entries.json", { credentials: "same-origin" })
+    .then(function (r) { return r.ok ? r.json() : {}; })
+    .then(function (data) {
+      var link = data.registers;
+      if (!link || link.url !== "/registers/") { return; }
+      var a = document.createElement("a");
+      a.href = link.url;
+      a.textContent = link.title;
+      nav.appendChild(a);
+    })
+    .catch(function () {});
+})();
 (function () {
   var section = document.querySelector("[data-oa-listing]");
   if (!section || !window.fetch) { return; }

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import bagit
 import pytest
+from archive_support import BULLETIN, LETTER, MEASURES, NOTICE, archived_2013, landed_2013
 from fixtures import Workspace, _drop_key, run
 
 from repo_tools.archive import (
@@ -33,39 +34,6 @@ from repo_tools.git.repo import PushRefused, Scratch, clean_env, git
 from repo_tools.log import eventlog
 from repo_tools.messages import Refused
 
-NOTICE = """---
-type: 通知
-title: 六安市人民政府办公室关于印发六安市协同办公系统使用管理办法（试行）的通知
-number: 六政办秘〔2013〕27号
-recipients: [各县区人民政府, 市政府各部门]
-date: 2013-03-21
-attachments:
-  - title: 六安市协同办公系统使用管理办法（试行）
-    file: attachments/measures.txt
----
-
-各县区人民政府，市政府各部门：
-
-现将《六安市协同办公系统使用管理办法（试行）》印发给你们，请认真贯彻执行。
-"""
-LETTER = """---
-type: 函
-title: 六安市人民政府办公室关于商请提供协同办公系统联系人的函
-number: 六政办〔2013〕3号
-recipients: [六安市教育局]
-date: 2013-04-02
----
-
-请于4月10日前提供联系人。
-"""
-BULLETIN = """---
-title: 市协同办公系统今日起试运行
-column: 政务动态
-date: 2013-03-26
----
-
-市协同办公系统自2013年3月26日起开始试运行。
-"""
 DRAFT = """---
 type: 通知
 title: 六安市人民政府办公室关于尚未用印的草稿的通知
@@ -76,7 +44,6 @@ date: 2013-05-01
 草稿。
 """
 OA = [str(Path(os.sys.executable).parent / "oa")]
-MEASURES = "第一条 为规范协同办公系统的使用管理……\n"
 
 
 def draft(text: str) -> str:
@@ -89,16 +56,6 @@ def main_number(ws: Workspace, doc_dir: str, unit: str = "lagov") -> str:
     from repo_tools.documents import frontmatter
     text = git("show", f"refs/heads/main:{doc_dir}/index.md", cwd=ws.city.unit_repo(unit), env=clean_env())
     return str(frontmatter.split(text)[0]["number"])
-
-
-def land_2013(ws: Workspace) -> None:
-    ws.land("lagov", "zhang", {
-        "documents/2013/oa-measures/index.md": NOTICE,
-        "documents/2013/oa-measures/attachments/measures.txt": MEASURES,
-        "documents/2013/contact-letter/index.md": LETTER,
-        "bulletins/政务动态/2013-03-26-oa-trial-run/index.md": BULLETIN,
-    }, "发布 2013 年公文与信息")
-    ws.witness()  # the units' witnesses cosign: the seals' trusted times count
 
 
 def refs(ws: Workspace, unit: str = "lagov") -> dict[str, str]:
@@ -119,15 +76,12 @@ def oa(ws: Workspace, *args: str, user: str | None = None) -> subprocess.Complet
 
 @pytest.fixture
 def archived(ws: Workspace) -> archive_mod.Package:
-    land_2013(ws)
-    package = archive_mod.archive(ws.city, "lagov", 2013, "sun")
-    assert package is not None
-    return package
+    return archived_2013(ws)
 
 
 # Archiving -----------------------------------------------------------------------------------
 def test_archive_gathers_sealed_documents_and_bulletins_with_references(ws: Workspace) -> None:
-    land_2013(ws)
+    landed_2013(ws)
     work = ws.clone("lagov", "zhang")
     ws.commit(work, {"documents/2013/draft/index.md": DRAFT})
     assert ws.push(work, "HEAD:refs/heads/draft/unsealed").returncode == 0
@@ -210,7 +164,7 @@ def test_later_batch_gets_its_own_tag_and_continues_numbering(ws: Workspace,
 
 
 def test_retention_schedule_override_from_unit_repository(ws: Workspace) -> None:
-    land_2013(ws)
+    landed_2013(ws)
     ws.land("lagov", "zhou", {"archive/retention.yaml":
                               "organization: BGS\noverrides:\n  documents/2013/contact-letter: D30\n"})
     package = archive_mod.archive(ws.city, "lagov", 2013, "sun")
@@ -221,7 +175,7 @@ def test_retention_schedule_override_from_unit_repository(ws: Workspace) -> None
 
 
 def test_archive_by_non_archivist_refused(ws: Workspace) -> None:
-    land_2013(ws)
+    landed_2013(ws)
     before = ws.snapshot()
     with pytest.raises(Refused) as refused:
         archive_mod.archive(ws.city, "lagov", 2013, "zhang")
@@ -230,7 +184,7 @@ def test_archive_by_non_archivist_refused(ws: Workspace) -> None:
 
 
 def test_oa_archive_cli(ws: Workspace) -> None:
-    land_2013(ws)
+    landed_2013(ws)
     done = oa(ws, "--json", "archive", "2013", user="sun")
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["tag"] == "refs/tags/archive/2013"
@@ -252,7 +206,7 @@ def _push_tag(ws: Workspace, user: str, name: str, target: str, signed: bool = T
 
 
 def test_archive_tag_by_non_archivist_refused(ws: Workspace) -> None:
-    land_2013(ws)
+    landed_2013(ws)
     package = archive_mod.build_package(ws.city, "lagov", 2013, "sun")
     assert package is not None
     before = ws.snapshot()
@@ -293,7 +247,7 @@ def test_archive_tag_moved_or_deleted_refused(ws: Workspace, archived: archive_m
 
 
 def test_archive_tag_over_mismatching_manifest_refused(ws: Workspace) -> None:
-    land_2013(ws)
+    landed_2013(ws)
     package = archive_mod.build_package(ws.city, "lagov", 2013, "sun")
     assert package is not None
     altered = next(p for p in package.files if p.endswith("content/index.md"))
@@ -330,7 +284,7 @@ def test_change_to_archive_package_refused(ws: Workspace, archived: archive_mod.
 def test_archivist_commit_beyond_the_package_is_no_archive_commit(ws: Workspace) -> None:
     """Review-free archivist authority covers only a new package: an archivist's commit that also
     touches main outside `archive/<year>/<batch>/` must come through review like any other."""
-    land_2013(ws)
+    landed_2013(ws)
     package = archive_mod.build_package(ws.city, "lagov", 2013, "sun")
     assert package is not None
     before = ws.snapshot()

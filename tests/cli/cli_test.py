@@ -63,13 +63,13 @@ def test_click_usage_and_help_are_chinese(ws: Workspace) -> None:
 
 
 def test_statuses_verdicts_and_retention_in_chinese(ws: Workspace) -> None:
-    from archive_test import land_2013
+    from archive_support import landed_2013
     env_city = ("--city", str(ws.city.root))
     users = oa("user", "list", *env_city)
     assert users.returncode == 0 and "在用" in users.stdout and "active" not in users.stdout
     units = oa("unit", "list", *env_city)
     assert units.returncode == 0 and "在用" in units.stdout and "active" not in units.stdout
-    land_2013(ws)
+    landed_2013(ws)
     verified = oa("verify", "--unit", "lagov", *env_city)
     assert "审批：" in verified.stdout and "同意：" in verified.stdout
     assert "approve" not in verified.stdout
@@ -108,13 +108,10 @@ def test_site_build_for_an_unknown_audience_is_refused(ws: Workspace) -> None:
 
 
 def test_archive_access_by_path_or_number(ws: Workspace) -> None:
-    from archive_test import land_2013
+    from archive_support import archived_2013
 
     from repo_tools.archive import access as archive_access
-    from repo_tools.archive import packages as archive_mod
-    land_2013(ws)
-    package = archive_mod.archive(ws.city, "lagov", 2013, "sun")
-    assert package is not None
+    package = archived_2013(ws)
     row = next(r for r in package.rows if r["source"] == "documents/2013/oa-measures")
     city = ("--city", str(ws.city.root))
     for given in ("documents/2013/oa-measures", "lagov/documents/2013/oa-measures/index.md", row["文号"]):
@@ -129,13 +126,13 @@ def test_archive_access_by_path_or_number(ws: Workspace) -> None:
 
 
 def test_doc_render_refuses_when_the_seal_cannot_be_drawn(ws: Workspace, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from archive_test import land_2013
+    from archive_support import landed_2013
     from click.testing import CliRunner
     from fixtures import run
 
     from repo_tools.cli import oa as oa_cli
     from repo_tools.seal import image as seal_image
-    land_2013(ws)
+    landed_2013(ws)
     work = ws.clone("lagov", "zhang")
     run(["git", "pull", "-q", "origin", "main"], work)
     monkeypatch.chdir(work)

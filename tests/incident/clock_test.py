@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 import pytest
 from click.testing import CliRunner
 from fixtures import Workspace
-from keys_support import seal_document
+from keys_support import sealed_document
 
 from repo_tools import incident, timeutil
 from repo_tools.cli import oa
@@ -94,7 +94,7 @@ def test_who_may_report_respond_and_resolve(ws: Workspace) -> None:
 
 def test_notice_only_once_escalated_with_waiting_copies(ws: Workspace, tmp_path) -> None:  # type: ignore[no-untyped-def]
     from pypdf import PdfReader
-    sealed = seal_document(ws, "lagov", "zhang", ("li",), "zhao")
+    sealed = sealed_document(ws)
     transmit.send(ws.city, "qian", sealed.path, to=["jyj"])
     got = incident.open_incident(ws.city, "zhou", "公文传输中断", since=T0, now=at(1))
     out = tmp_path / "notice.pdf"

@@ -9,7 +9,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 from fixtures import Workspace
-from keys_support import seal_document
+from keys_support import seal_document, sealed_document
 
 from repo_tools import city as city_mod
 from repo_tools import lifecycle, timeutil
@@ -32,9 +32,14 @@ def registry_head(ws: Workspace) -> str:
     return git("rev-parse", "refs/heads/main", cwd=ws.city.registry_repo, env=clean_env()).strip()
 
 
-def leaders(ws: Workspace) -> None:
+def _name_leaders(ws: Workspace) -> None:
     city_mod.set_unit_leader(ws.city, "admin", "jyj", "he")
     city_mod.set_unit_leader(ws.city, "admin", "czj", "han")
+
+
+def leaders(ws: Workspace) -> None:
+    """jyj and czj with their leaders named (built once per test run, copied into this city)."""
+    ws.prepare("leaders", _name_leaders)
 
 
 # People -------------------------------------------------------------------------------------
@@ -326,7 +331,7 @@ def _doc_ok(ws: Workspace, unit: str, path: str) -> dict:
 
 
 def test_approval_by_a_person_who_later_moved_still_verifies(ws: Workspace) -> None:
-    sealed = seal_document(ws, "lagov", "zhang", ("li",), "zhao")
+    sealed = sealed_document(ws)
     lifecycle.move(ws.city, "admin", "li", "jyj")
     lifecycle.remove(ws.city, "admin", "zhao", "left", approved_by="zhou")
     ws.witness()  # trusted times need the witnesses' quorum

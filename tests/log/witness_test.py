@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from fixtures import Workspace
-from keys_support import seal_document
+from keys_support import seal_document, sealed_document
 
 from repo_tools.log import eventlog, note, policy, store, witness
 from repo_tools.messages import Refused
@@ -57,7 +57,7 @@ def rewrite_history(ws: Workspace, change, keep_tiles: bool = False) -> None:  #
 
 
 def test_trusted_time_counts_only_with_the_witness_quorum(ws: Workspace) -> None:
-    sealed = seal_document(ws)
+    sealed = sealed_document(ws)
     pending = document_report(ws.city, "lagov", sealed.path)
     assert not pending["ok"] and not pending["seal_valid"] and pending["pending"]
     assert pending["witness"]["status"] == "pending" and any("待见证" in p for p in pending["problems"])
@@ -95,7 +95,7 @@ def test_witness_state_is_its_own_and_cosignature_is_published(ws: Workspace) ->
 
 
 def test_witness_refuses_a_rewritten_history_naming_both_checkpoints(ws: Workspace) -> None:
-    seal_document(ws)
+    sealed_document(ws)
     ws.witness()
     old = checkpoint(ws)
     before = witness_checkpoint(ws).read_text()
@@ -132,7 +132,7 @@ def test_log_verify_names_the_rewritten_entry_from_published_tiles(ws: Workspace
 
 
 def test_witness_refuses_a_truncated_log(ws: Workspace) -> None:
-    seal_document(ws)
+    sealed_document(ws)
     ws.witness()
     old = checkpoint(ws)
     rewrite_history(ws, lambda entries: entries[:-1])
@@ -203,7 +203,7 @@ def test_only_the_units_admin_runs_its_registered_witness(ws: Workspace) -> None
 
 
 def test_offline_proof_checks_with_the_registry_keys_alone(ws: Workspace) -> None:
-    sealed = seal_document(ws)
+    sealed = sealed_document(ws)
     early = ws.base / "early.tlog-proof"
     assert oa(ws, "log", "proof", sealed.merge, "--out", str(early)).returncode == 0
     pending = oa(ws, "verify", "--proof", str(early), sealed.merge)

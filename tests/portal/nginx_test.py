@@ -7,12 +7,14 @@ import shutil
 import subprocess
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
-from portal_support import PERSON_URL, PUBLIC_TITLE, PUBLIC_URL, UNIT_SECRET, UNIT_URL, Client, sample_city, text
+from portal_support import FILES_URL, PERSON_URL, PUBLIC_TITLE, PUBLIC_URL, UNIT_SECRET, UNIT_URL, Client, sample_city, text
 
 from repo_tools.portal.nginx import write_config
 from repo_tools.portal.server import PortalServer, free_port
+from repo_tools.site.headers import response_headers
 
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
 pytestmark = pytest.mark.skipif(NGINX is None, reason="没有安装 nginx（scripts/setup-system.sh 会安装）")
@@ -108,3 +110,35 @@ def test_nginx_without_a_session_sends_to_login(front):  # type: ignore[no-untyp
     assert status == 303
     status, headers, _ = wu.get(UNIT_URL)
     assert status == 303 and "/login" in headers["location"]
+
+
+def test_nginx_sends_the_sites_own_headers_for_every_file(front):  # type: ignore[no-untyped-def]
+    """Behind nginx a file gets the type, policy and download headers `oa serve` and the embedded
+    portal give it (site/headers.py): a repository file is never a type a browser runs."""
+    listen, sample = front
+    wu = reader(front, "wu")
+    site = Path(os.path.realpath(sample.city.site_dir))
+    paths = [FILES_URL + "attachments/guide.html.txt", FILES_URL + "attachments/notes.txt", FILES_URL + "logo.svg",
+             FILES_URL, PUBLIC_URL, "/search/", "/_pagefind/pagefind.js", "/_pagefind/pagefind-entry.json"]
+    for path in paths:
+        status, headers, body = wu.get(quote(path))
+        assert status == 200 and headers["server"] == "nginx", (path, status)
+        local = site / path.lstrip("/")
+        local = local / "index.html" if path.endswith("/") else local
+        assert body == local.read_bytes(), path
+        expected = response_headers(path, body[:4096])
+        names = [k.lower() for k, _ in wu.last_headers]
+        assert names.count("content-type") == 1 and names.count("content-security-policy") == 1, (path, names)
+        for key in ("Content-Type", "Content-Security-Policy", "Content-Disposition", "X-Content-Type-Options"):
+            assert headers.get(key.lower()) == expected.get(key), (path, key, headers.get(key.lower()))
+    _, html, _ = wu.get(quote(FILES_URL + "attachments/guide.html.txt"))
+    assert html["content-type"] == "text/plain; charset=utf-8" and html["content-security-policy"].endswith("; sandbox")
+    _, gbk, _ = wu.get(quote(FILES_URL + "attachments/notes.txt"))
+    assert gbk["content-type"] == "text/plain; charset=gb18030"
+    _, svg, _ = wu.get(quote(FILES_URL + "logo.svg"))
+    assert svg["content-disposition"].startswith("attachment") and "sandbox" in svg["content-security-policy"]
+    _, page, _ = wu.get(quote(FILES_URL))
+    assert page["content-type"] == "text/html; charset=utf-8" and "sandbox" not in page["content-security-policy"]
+    # A file that is no page of the site and has no inert type is a download, whatever nginx's
+    # own table would have said (its type table is empty in the guarded location).
+    assert "text/html" not in html["content-type"] and "image/svg+xml" == svg["content-type"]

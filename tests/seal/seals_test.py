@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 from fixtures import Workspace, run, signed_off
 from forged_merges import hand_merge
-from keys_support import DOC, main_of, seal_document
+from keys_support import DOC, main_of, sealed_document
 
 from repo_tools.cli import oa
 from repo_tools.git.repo import PushRefused
@@ -97,7 +97,7 @@ def test_second_active_seal_refused(ws: Workspace) -> None:
 
 
 def test_revoked_seal_cannot_seal_but_earlier_seal_stays(ws: Workspace) -> None:
-    sealed = seal_document(ws)
+    sealed = sealed_document(ws)
     assert main_of(ws) == sealed.merge
     seals.rotate(ws.city, "admin", "lagov", "lost", approved_by="zhou", custodian="zhao")
     n = approved_request(ws, "doc-2")
@@ -159,7 +159,7 @@ def test_witness_without_signature_refused(ws: Workspace) -> None:
 
 
 def test_destroyed_seal_cannot_seal(ws: Workspace) -> None:
-    seal_document(ws)
+    sealed_document(ws)
     for witness in ("admin", "zhou", "zhao"):  # egov, the government office, and lagov itself
         seals.destroy(ws.city, witness, "lagov")
     assert ws.city.registry().seal("lagov-1").status == "destroyed"

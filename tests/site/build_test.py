@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from fixtures import Workspace
 from site_support import BULLETIN, REGULATION, bundle_text, doc, sealed_number
 
 from repo_tools.cli import oa
@@ -39,8 +40,7 @@ def all_text(site: Path) -> str:
     return "\n".join(chunks)
 
 
-@pytest.fixture
-def published(ws):  # type: ignore[no-untyped-def]
+def publish(ws: Workspace) -> None:
     ws.land("lagov", "zhang", {
         "documents/2013/oa-measures/index.md": REGULATION,
         "documents/2013/oa-measures/attachments/measures.txt": "第一条 为规范协同办公系统的使用管理。\n",
@@ -48,6 +48,12 @@ def published(ws):  # type: ignore[no-untyped-def]
     })
     ws.land("jyj", "wu", {"documents/2013/internal-plan/index.md": RESTRICTED})
     ws.witness()
+
+
+@pytest.fixture
+def published(ws: Workspace) -> Workspace:
+    """The regulation, a bulletin and jyj's restricted notice on main, witnessed (built once per run)."""
+    ws.prepare("site", publish)
     return ws
 
 
@@ -290,8 +296,11 @@ def test_archive_catalogue_and_chart_keep_restricted_titles_out(ws, tmp_path):  
     build_site(ws.city, public)
     catalogue = (public / "archive/lagov/2013/index.html").read_text(encoding="utf-8")
     assert "关于印发六安市协同办公系统使用管理办法（试行）的通知" in catalogue
-    assert all(row["档号"] in catalogue for row in package.rows)  # every item is listed by its 档号
-    assert "（限定范围，不公开题名）" in catalogue
+    public_rows = [row for row in package.rows if row.get("audience", "all") == "all"]
+    restricted_rows = [row for row in package.rows if row.get("audience", "all") != "all"]
+    assert len(public_rows) == 1 and len(restricted_rows) == 1
+    assert public_rows[0]["档号"] in catalogue  # the rows for everyone, and only those (issue 17)
+    assert restricted_rows[0]["档号"] not in all_text(public)
     assert "己庚辛" not in all_text(public)  # nowhere in the all-staff build
     chart = (public / "archive/stats/2013/index.html").read_text(encoding="utf-8")
     assert "<svg" in chart and "2013 年度电子档案统计" in chart and "<script" not in chart.split("<main", 1)[1]
@@ -299,6 +308,9 @@ def test_archive_catalogue_and_chart_keep_restricted_titles_out(ws, tmp_path):  
     own = tmp_path / "lagov"
     build_site(ws.city, own, audience="unit:lagov")
     assert LAGOV_ONLY_TITLE in (own / "archive/lagov/2013/index.html").read_text(encoding="utf-8")
+    overlay = Path(os.path.realpath(public.parent / "all-overlays" / "unit-lagov"))
+    copy = (overlay / "archive/lagov/2013/index.html").read_text(encoding="utf-8")
+    assert LAGOV_ONLY_TITLE in copy and public_rows[0]["档号"] in copy  # the overlay's copy: every row lagov sees
 
 
 def test_a_changed_page_remakes_only_its_own_search_bundle(published, tmp_path):  # type: ignore[no-untyped-def]
@@ -343,3 +355,34 @@ def test_large_bulletin_photo_gets_a_thumbnail_and_is_not_rendered_again(ws, tmp
     with Image.open(page_dir / "thumbs/photo.jpg") as thumb:
         assert thumb.width == 800
     assert build_site(ws.city, site).rendered == []  # nothing changed: nothing is rendered again
+
+
+def test_rebuild_judges_witness_marks_only_where_main_moved(published, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+    """Planning costs what changed: documents of units whose main did not move keep the key of
+    the last build (their witness mark is final), and a new document of one unit is judged and
+    rendered; a document still waiting for the witnesses is judged again until they cosign."""
+    from repo_tools.site import adapters
+    site = tmp_path / "site"
+    build_site(published.city, site)
+    judged: list[str] = []
+    original = adapters.Verification.witness_mark
+
+    def counting(self, unit_id, doc_dir):  # type: ignore[no-untyped-def]
+        judged.append(f"{unit_id}/{doc_dir}")
+        return original(self, unit_id, doc_dir)
+    monkeypatch.setattr(adapters.Verification, "witness_mark", counting)
+    assert build_site(published.city, site).rendered == []
+    assert judged == []
+    published.land("lagov", "zhang", {"documents/2013/another/index.md": doc("关于另一事项的通知")})
+    pending = build_site(published.city, site)
+    assert "documents/lagov/2013/another/" in pending.rendered
+    assert judged and all(j.startswith("lagov/") for j in judged)
+    judged.clear()
+    assert build_site(published.city, site).rendered == []
+    assert judged == ["lagov/documents/2013/another"]  # 待见证: asked again, nothing else is
+    published.witness()
+    witnessed = build_site(published.city, site)
+    assert witnessed.rendered == ["documents/lagov/2013/another/"]
+    judged.clear()
+    build_site(published.city, site)
+    assert judged == []

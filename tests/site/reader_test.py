@@ -38,11 +38,16 @@ def test_incremental_builds_keep_bulletin_thumbnails(ws, tmp_path):  # type: ign
         assert (page_dir / "thumbs/photo.jpg").is_file(), f"build {n}: thumbnail lost"
 
 
-def _published_with_markdown(ws):  # type: ignore[no-untyped-def]
+def _land_with_markdown(ws):  # type: ignore[no-untyped-def]
     ws.land("lagov", "zhang", {
         "documents/2013/oa-measures/index.md": REGULATION.replace("measures.txt", "measures.md"),
         "documents/2013/oa-measures/attachments/measures.md": MEASURES_MD,
     })
+
+
+def _published_with_markdown(ws):  # type: ignore[no-untyped-def]
+    """The regulation with a Markdown attachment on lagov's main (built once per test run)."""
+    ws.prepare("md", _land_with_markdown)
 
 
 def test_serve_text_with_charset_and_the_sites_own_404(ws, tmp_path):  # type: ignore[no-untyped-def]
@@ -81,11 +86,8 @@ def test_words_of_a_text_attachment_find_the_document(ws, tmp_path):  # type: ig
 
 
 def test_short_cells_and_fingerprints_do_not_wrap(ws, tmp_path):  # type: ignore[no-untyped-def]
-    from archive_test import land_2013
-
-    from repo_tools.archive import packages as archive
-    land_2013(ws)
-    archive.archive(ws.city, "lagov", 2013, "sun")
+    from archive_support import archived_2013
+    archived_2013(ws)
     site = tmp_path / "site"
     build_site(ws.city, site)
     catalogue = (site / "archive/lagov/2013/index.html").read_text(encoding="utf-8")

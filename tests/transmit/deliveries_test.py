@@ -69,6 +69,12 @@ def publish(ws: Workspace, text: str = DOC, doc_dir: str = DOC_DIR) -> str:
     return ws.land("lagov", "zhang", {f"{doc_dir}/index.md": text, f"{doc_dir}/attachments/办法.txt": "第一条……\n"})
 
 
+def published(ws: Workspace) -> str:
+    """`publish(ws)` of the sample notice, built once per test run and copied into this city
+    (which must still be the sample city); returns the sealing merge."""
+    return ws.prepare("tpub", publish)
+
+
 def refs(ws: Workspace, unit: str, prefix: str) -> dict[str, str]:
     out = git("for-each-ref", "--format=%(refname) %(objectname)", prefix, cwd=ws.city.unit_repo(unit),
               env=clean_env())
@@ -116,7 +122,7 @@ def push_as(ws: Workspace, user: str, unit: str, refspecs: list[str]) -> None:
 
 # Sending ---------------------------------------------------------------------------------
 def test_send_delivers_exact_sealed_tree_to_each_named_unit_and_logs(ws: Workspace) -> None:
-    publish(ws)
+    published(ws)
     result = transmit.send(ws.city, "zhao", DOC_DIR)
     assert sorted(d.to_unit for d in result.deliveries) == ["czj", "jyj"]
     assert result.unmatched == ["各县区人民政府"]  # reported, not silently dropped
@@ -174,7 +180,7 @@ def test_document_on_main_without_number_cannot_be_sent(ws: Workspace) -> None:
 
 
 def test_author_without_clerk_or_custodian_role_cannot_send(ws: Workspace) -> None:
-    publish(ws)
+    published(ws)
     before = ws.snapshot()
     with pytest.raises(Refused) as exc:
         transmit.send(ws.city, "zhang", DOC_DIR)
@@ -186,13 +192,13 @@ def test_author_without_clerk_or_custodian_role_cannot_send(ws: Workspace) -> No
 
 
 def test_clerk_of_sending_unit_may_send(ws: Workspace) -> None:
-    publish(ws)
+    published(ws)
     result = transmit.send(ws.city, "qian", DOC_DIR, to=["jyj"])
     assert [d.to_unit for d in result.deliveries] == ["jyj"] and result.unmatched == []
 
 
 def test_delivery_whose_content_differs_from_sealed_document_is_refused(ws: Workspace) -> None:
-    publish(ws)
+    published(ws)
     before = ws.snapshot()
     with pytest.raises(PushRefused) as exc:
         hand_delivery(ws, "zhao", "jyj", tree="altered")
@@ -209,7 +215,7 @@ def test_delivery_whose_content_differs_from_sealed_document_is_refused(ws: Work
 
 
 def test_delivery_of_a_draft_pushed_by_hand_is_refused(ws: Workspace) -> None:
-    publish(ws)
+    published(ws)
     work = ws.clone("lagov", "zhang")
     ws.commit(work, {f"{DOC_DIR}/index.md": DRAFT.replace("认真贯彻执行", "试行"),
                      f"{DOC_DIR}/attachments/办法.txt": "第一条……\n"})
@@ -222,7 +228,7 @@ def test_delivery_of_a_draft_pushed_by_hand_is_refused(ws: Workspace) -> None:
 
 
 def test_delivery_signed_by_someone_else_than_the_pusher_is_refused(ws: Workspace) -> None:
-    publish(ws)
+    published(ws)
     before = ws.snapshot()
     with pytest.raises(PushRefused) as exc:
         hand_delivery(ws, "zhao", "jyj", signer_user="qian")
@@ -230,7 +236,7 @@ def test_delivery_signed_by_someone_else_than_the_pusher_is_refused(ws: Workspac
 
 
 def test_nobody_writes_another_units_repository_not_even_a_delivery(ws: Workspace) -> None:
-    publish(ws)
+    published(ws)
     delivery = transmit.send(ws.city, "zhao", DOC_DIR, to=["jyj"]).deliveries[0]
     lagov_main = git("rev-parse", "refs/heads/main", cwd=ws.city.unit_repo("lagov"), env=clean_env()).strip()
     before = ws.snapshot()
@@ -256,7 +262,7 @@ def test_nobody_writes_another_units_repository_not_even_a_delivery(ws: Workspac
 
 
 def test_nobody_updates_or_deletes_a_delivery_not_even_the_receiving_unit(ws: Workspace) -> None:
-    publish(ws)
+    published(ws)
     delivery = transmit.send(ws.city, "zhao", DOC_DIR, to=["jyj"]).deliveries[0]
     before = ws.snapshot()
     with pytest.raises(PushRefused) as exc:
@@ -309,7 +315,7 @@ def test_unknown_recipient_names_only_is_refused_with_the_names(ws: Workspace) -
 
 # Receiving -------------------------------------------------------------------------------
 def test_only_a_clerk_of_the_receiving_unit_opens_registers_or_returns(ws: Workspace) -> None:
-    publish(ws)
+    published(ws)
     delivery = transmit.send(ws.city, "zhao", DOC_DIR, to=["jyj"]).deliveries[0]
     before = ws.snapshot()
     for action in (lambda u: transmit.open_delivery(ws.city, u, delivery.id),
@@ -332,7 +338,7 @@ def test_only_a_clerk_of_the_receiving_unit_opens_registers_or_returns(ws: Works
 
 
 def test_receipt_time_is_first_open_and_later_opens_change_nothing(ws: Workspace) -> None:
-    publish(ws)
+    published(ws)
     delivery = transmit.send(ws.city, "zhao", DOC_DIR, to=["jyj"]).deliveries[0]
     opened, first = transmit.open_delivery(ws.city, "zheng", delivery.id[:6])
     assert first and opened.status == "received"
@@ -352,7 +358,7 @@ def test_receipt_time_is_first_open_and_later_opens_change_nothing(ws: Workspace
 
 
 def test_handling_steps_are_checked_by_the_hook(ws: Workspace) -> None:
-    publish(ws)
+    published(ws)
     delivery = transmit.send(ws.city, "zhao", DOC_DIR, to=["jyj"]).deliveries[0]
     before = ws.snapshot()
     with pytest.raises(PushRefused) as exc:  # registering before the receipt
@@ -371,7 +377,7 @@ def test_handling_steps_are_checked_by_the_hook(ws: Workspace) -> None:
 
 
 def test_register_gives_the_years_receipt_numbers_in_order(ws: Workspace) -> None:
-    publish(ws)
+    published(ws)
     first = transmit.send(ws.city, "zhao", DOC_DIR, to=["jyj"]).deliveries[0]
     with pytest.raises(Refused) as exc:  # check (open) first, then register
         transmit.register(ws.city, "zheng", first.id)
@@ -398,7 +404,7 @@ def test_register_gives_the_years_receipt_numbers_in_order(ws: Workspace) -> Non
 
 
 def test_sender_sees_receipt_registration_return_and_resend(ws: Workspace) -> None:
-    publish(ws)
+    published(ws)
     sent = {d.to_unit: d for d in transmit.send(ws.city, "zhao", DOC_DIR).deliveries}
     transmit.open_delivery(ws.city, "zheng", sent["jyj"].id)
     transmit.register(ws.city, "zheng", sent["jyj"].id)
@@ -430,7 +436,7 @@ def test_sender_sees_receipt_registration_return_and_resend(ws: Workspace) -> No
 
 
 def test_inbox_lists_unopened_first_marks_urgency_and_flags_overdue(ws: Workspace) -> None:
-    publish(ws)
+    published(ws)
     publish(ws, DOC.replace("加急", "特急").replace("27号", "28号"), "documents/2013/urgent")
     a = transmit.send(ws.city, "zhao", DOC_DIR, to=["jyj"]).deliveries[0]
     b = transmit.send(ws.city, "zhao", "documents/2013/urgent", to=["jyj"]).deliveries[0]
@@ -446,7 +452,7 @@ def test_inbox_lists_unopened_first_marks_urgency_and_flags_overdue(ws: Workspac
 
 # The command line --------------------------------------------------------------------------
 def test_cli_json_and_exit_statuses(ws: Workspace) -> None:
-    publish(ws)
+    published(ws)
     runner = CliRunner()
     base = ["--city", str(ws.city.root)]
     out = runner.invoke(oa, [*base, "--as", "zhang", "send", DOC_DIR])
@@ -489,7 +495,7 @@ def test_cli_json_and_exit_statuses(ws: Workspace) -> None:
 
 # The sealing merge's trailer ----------------------------------------------------------------
 def test_sealing_commit_is_the_seal_signed_merge_named_in_the_trailer(ws: Workspace) -> None:
-    landed = publish(ws)
+    landed = published(ws)
     repo = ws.city.unit_repo("lagov")
     message = git("log", "-1", "--format=%B", landed, cwd=repo, env=clean_env())
     assert f"Sealed-Document: {DOC_DIR}/index.md 六政办秘〔2013〕27号" in message
@@ -529,7 +535,7 @@ def test_demo_chapter_sends_registers_returns_and_resends(ws: Workspace) -> None
     state = DemoState(root=ws.base, city=ws.city, console=Console(file=out, width=200))
     chapter.run(state)
     assert "跳过" in out.getvalue()  # nothing sealed yet: the chapter says so and does nothing
-    merge = publish(ws)
+    merge = published(ws)
     state.facts["sealed"] = [{"unit": "lagov", "path": DOC_DIR, "number": "六政办秘〔2013〕27号", "merge": merge}]
     chapter.run(state)
     text = out.getvalue()
@@ -540,7 +546,7 @@ def test_demo_chapter_sends_registers_returns_and_resends(ws: Workspace) -> None
 
 
 def test_receipt_ref_must_bring_a_handling_step(ws: Workspace) -> None:
-    publish(ws)
+    published(ws)
     delivery = transmit.send(ws.city, "zhao", DOC_DIR, to=["jyj"]).deliveries[0]
     before = ws.snapshot()
     with pytest.raises(PushRefused) as exc:
@@ -549,7 +555,7 @@ def test_receipt_ref_must_bring_a_handling_step(ws: Workspace) -> None:
 
 
 def test_document_cannot_change_on_main_after_sealing(ws: Workspace) -> None:
-    landed = publish(ws)
+    landed = published(ws)
     work = ws.clone("lagov", "zhang")
     run(["git", "checkout", "-q", "-b", "draft/change"], work)
     ws.commit(work, {f"{DOC_DIR}/attachments/办法.txt": "改动过的附件\n"})
@@ -567,7 +573,7 @@ def test_verify_names_signer_trusted_time_and_key_validity_of_each_delivery_and_
     from repo_tools.identity import certificates
     from repo_tools.verify import report as verify
 
-    publish(ws)
+    published(ws)
     sent = {d.to_unit: d for d in transmit.send(ws.city, "zhao", DOC_DIR).deliveries}
     transmit.open_delivery(ws.city, "zheng", sent["jyj"].id)
     transmit.register(ws.city, "zheng", sent["jyj"].id)
@@ -610,7 +616,7 @@ def test_verify_refuses_a_delivery_signed_with_a_key_compromised_before_it_was_s
     from repo_tools.identity import certificates
     from repo_tools.verify import report as verify
 
-    publish(ws)
+    published(ws)
     delivery = transmit.send(ws.city, "zhao", DOC_DIR, to=["jyj"]).deliveries[0]
     transmit.open_delivery(ws.city, "zheng", delivery.id)
     ws.witness()

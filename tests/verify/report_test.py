@@ -7,7 +7,7 @@ import json
 
 from click.testing import CliRunner
 from fixtures import Workspace
-from keys_support import approve, merge_commit, open_request, place_without_hook, seal_document, seal_signer, stock_git
+from keys_support import approve, merge_commit, open_request, place_without_hook, seal_signer, sealed_document, stock_git
 
 from repo_tools import timeutil
 from repo_tools.cli import oa
@@ -25,7 +25,7 @@ def lagov(report: dict) -> dict:
 
 
 def test_sealed_document_report(ws: Workspace) -> None:
-    sealed = seal_document(ws, reviewers=("li", "wang"))
+    sealed = sealed_document(ws, reviewers=("li", "wang"))
     ws.witness()
     report = document_report(ws.city, "lagov", sealed.path)
     assert report["ok"], report["problems"]
@@ -43,7 +43,7 @@ def test_sealed_document_report(ws: Workspace) -> None:
 
 
 def test_seal_valid_after_rotation_and_reviewer_leaving(ws: Workspace) -> None:
-    sealed = seal_document(ws)
+    sealed = sealed_document(ws)
     seals.rotate(ws.city, "admin", "lagov", "damaged", approved_by="zhou", custodian="zhao")
     certificates.revoke(ws.city, "admin", "li", "left", approved_by="zhou")
     ws.witness()
@@ -87,7 +87,7 @@ def test_unknown_trusted_time_is_reported(ws: Workspace) -> None:
 
 
 def test_exit_status_and_json_match_the_findings(ws: Workspace) -> None:
-    seal_document(ws)
+    sealed_document(ws)
     ws.witness()
     runner = CliRunner()
     base = ["--city", str(ws.city.root)]
@@ -117,7 +117,7 @@ def test_exit_status_and_json_match_the_findings(ws: Workspace) -> None:
 
 
 def test_cache_is_used_and_never_outlives_a_registry_change(ws: Workspace) -> None:
-    sealed = seal_document(ws)
+    sealed = sealed_document(ws)
     ws.witness()
     first = Verifier(ws.city)
     unit_findings(first, "lagov")
@@ -147,7 +147,7 @@ def test_cache_is_used_and_never_outlives_a_registry_change(ws: Workspace) -> No
 
 
 def test_exported_keyring_verifies_with_stock_git(ws: Workspace) -> None:
-    sealed = seal_document(ws, reviewers=("li", "wang"))
+    sealed = sealed_document(ws, reviewers=("li", "wang"))
     certificates.revoke(ws.city, "admin", "wang", "left", approved_by="zhou")
     target = ws.base / "kr"
     count = export(ws.city, target)

@@ -28,6 +28,7 @@ from repo_tools.archive.packages import (
 from repo_tools.git.push import Push, RefUpdate
 from repo_tools.git.repo import ParsedCommit, git, parse_commit
 from repo_tools.hook.rules.base import Refusal, refusal
+from repo_tools.identity.judgement import may_sign
 
 MAIN = "refs/heads/main"
 ARCHIVE_TAGS = "refs/tags/archive/"
@@ -53,24 +54,14 @@ def _signed_by_archivist(push: Push, oid: str, payload: bytes, signature: bytes 
     if not check.valid or check.holder is None:
         return False, check.detail
     holder = check.holder
-    if holder.kind != "person" or not holder.key.valid_at(push.now):
+    if holder.kind != "person" or not may_sign(push.registry, holder, push.unit, push.now, at_push=True):
         return False, holder.name
     return _is_archivist(push, holder.id), holder.name
 
 
 def _diff(push: Push, parent: str | None, commit: str) -> list[tuple[str, str]]:
     """(status, path) of every file a commit changes against its first parent."""
-    args = ["diff-tree", "-r", "-z", "--no-renames", "--no-commit-id"]
-    args += [parent, commit] if parent else ["--root", commit]
-    parts = git(*args, cwd=push.repo, env=push.env).split("\0")
-    out: list[tuple[str, str]] = []
-    i = 0
-    while i + 1 < len(parts):
-        meta, path = parts[i], parts[i + 1]
-        i += 2
-        if meta.startswith(":"):
-            out.append((meta[1:].split()[4], path))
-    return out
+    return [(c.status, c.path) for c in push.diff(commit, parent)]
 
 
 def _commit(push: Push, oid: str) -> ParsedCommit | None:
@@ -157,8 +148,7 @@ def _tag_target(push: Push, update: RefUpdate, name: str, target_type: str, targ
     if target_type != "commit":
         yield mismatch(f"标签指向 {target_type}，应指向提交")
         return
-    if main_after is None or subprocess.run(["git", "merge-base", "--is-ancestor", target, main_after],
-                                            cwd=push.repo, env=push.env).returncode != 0:
+    if main_after is None or not push.is_ancestor(target, main_after):
         yield mismatch("标签所指提交不在 main 上")
         return
     files = _package_files(push, target, package)
@@ -273,8 +263,7 @@ def access_register(push: Push) -> Iterator[Refusal]:
             yield refusal("archive-register-invalid", where, ref=update.ref, commit="（删除）",
                           detail="调阅登记不得删除")
             continue
-        if not update.is_create and subprocess.run(["git", "merge-base", "--is-ancestor", update.old, update.new],
-                                                   cwd=push.repo, env=push.env).returncode != 0:
+        if not update.is_create and not push.is_ancestor(update.old, update.new):
             yield refusal("archive-register-invalid", where, ref=update.ref, commit=_short(update.new),
                           detail="不得改写调阅登记的历史")
             continue

@@ -21,7 +21,7 @@ DELEGATED_UNIT_FIELDS = {"codes", "required_approvals"}
 
 
 def _old(push: Push, commit: str, path: str) -> bytes | None:
-    parents = next((c.parents for c in push.new_commits if c.oid == commit), [])
+    parents: tuple[str, ...] = next((c.parents for c in push.new_commits if c.oid == commit), ())
     if not parents:
         return None
     got = push.reader.read(f"{parents[0]}:{path}")

@@ -167,7 +167,7 @@ def _check_receipt(push: Push, update: RefUpdate) -> Iterator[Refusal]:
         yield refusal("receipt-clerk", ref, user=pusher or "（未知）", role=ROLE_NAMES["clerk"])
         return
     base = delivery if update.is_create else update.old
-    if not _is_ancestor(push, base, update.new):
+    if not push.is_ancestor(base, update.new):
         yield refusal("receipt-invalid", ref, ref=ref, detail="收文记录只能在原有记录之后追加")
         return
     chain = git("rev-list", "--reverse", "--first-parent", update.new, "--not", delivery,
@@ -202,9 +202,7 @@ def _check_step(push: Push, oid: str, n: int, before: list[str], pusher: str) ->
     check = push.verifier.check(oid, commit.payload, commit.signature)
     if not check.valid or check.holder is None or check.holder.id != pusher:
         return f"必须由推送人 {pusher} 本人签名"
-    diff = git("diff-tree", "-r", "-z", "--no-renames", "--no-commit-id", "--name-status", commit.parents[0], oid,
-               cwd=push.repo, env=push.env).split("\0")
-    changes = [(diff[i], diff[i + 1]) for i in range(0, len(diff) - 1, 2)]
+    changes = [(c.status, c.path) for c in push.diff(oid, commit.parents[0])]
     if len(changes) != 1 or changes[0][0] != "A":
         return "只能新增一个办理记录文件"
     path = changes[0][1]
@@ -241,8 +239,7 @@ def _blob_at(push: Push, commit: str, path: str) -> str:
 
 def _handling_files(push: Push, rev: str) -> list[str]:
     out = git("ls-tree", "-r", "--name-only", "-z", rev, "--", transmit.HANDLING, cwd=push.repo, env=push.env)
-    return sorted(filter(None, out.split("\0")), key=lambda p: int(HANDLING_FILE.match(p)[1])
-                  if HANDLING_FILE.match(p) else 0)
+    return sorted(filter(None, out.split("\0")), key=lambda p: int(m[1]) if (m := HANDLING_FILE.match(p)) else 0)
 
 
 def _register_number_taken(push: Push, year: int, number: int) -> bool:
@@ -265,13 +262,3 @@ def _rev(push: Push, ref: str) -> str | None:
     return oid if out.returncode == 0 and oid and oid != ZERO else None
 
 
-def _is_ancestor(push: Push, old: str, new: str) -> bool:
-    proc = subprocess.run(["git", "merge-base", "--is-ancestor", old, new], cwd=push.repo, env=push.env,
-                          capture_output=True)
-    return proc.returncode == 0
-
-
-def delivery_commit_allowed(push: Push, commit_oid: str, holder_id: str | None) -> bool:
-    """No commit signed by another unit's member is ever pushed here: deliveries go to the
-    sender's own outbox and the service places them (kept for `policy.signatures`)."""
-    return False

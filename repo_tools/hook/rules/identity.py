@@ -8,7 +8,7 @@ from repo_tools.city import AUTHORITY
 from repo_tools.git.push import Push
 from repo_tools.hook.rules.base import Refusal, refusal
 from repo_tools.identity import lockout
-from repo_tools.registry.records import ROLE_NAMES
+from repo_tools.identity.judgement import key_state, may_sign
 
 STATUS_NAMES = {"disabled": "已停用", "removed": "已注销", "active": "正常"}
 
@@ -68,18 +68,9 @@ def pusher_registered(push: Push) -> Iterator[Refusal]:
     elif person.status != "active":
         yield refusal("pusher-inactive", "推送证书", user=person.id, name=person.name,
                       status=STATUS_NAMES.get(person.status, person.status))
-    elif not holder.key.valid_at(push.now):
+    elif may_sign(push.registry, holder, person.unit, push.now).code == "window":  # the one judgement
         yield refusal("pusher-key-invalid", "推送证书", key=holder.key.fingerprint, user=person.id,
-                      detail=_key_state(holder.key))
-
-
-def _key_state(key) -> str:  # type: ignore[no-untyped-def]
-    if key.compromised_since:
-        return f"自 {key.compromised_since} 起视为泄露"
-    if key.revoked_at:
-        from repo_tools.verify.report import REASON_TEXT  # the reasons in words, as `oa verify` says them
-        return f"已于 {key.revoked_at} 作废（{REASON_TEXT.get(key.reason or '', key.reason or '未注明原因')}）"
-    return f"自 {key.valid_from} 起才生效"
+                      detail=key_state(holder.key))
 
 
 def pusher_in_unit(push: Push) -> Iterator[Refusal]:
@@ -96,19 +87,7 @@ def pusher_in_unit(push: Push) -> Iterator[Refusal]:
     if push.registry.is_egov_admin(pusher) and unit_is_empty(push) \
             and [u.ref for u in push.updates] == ["refs/heads/main"]:
         return
-    if all(_other_unit_may(push, u.ref, person.unit) for u in push.updates):
-        return
     own = push.registry.unit(person.unit)
     here = push.registry.unit(push.unit or "")
     yield refusal("pusher-other-unit", "推送", user=person.id, name=person.name,
                   pusher_unit=own.name if own else person.unit, unit=here.name if here else push.unit)
-
-
-def _other_unit_may(push: Push, ref: str, pusher_unit: str) -> bool:
-    """Refs a member of another unit may write here: none. A delivery goes to the sender's own
-    outbox and the service places it (Art. 27-28): no person writes another unit's repository."""
-    return False
-
-
-def role_names(roles: list[str]) -> str:
-    return "、".join(ROLE_NAMES.get(r, r) for r in roles)

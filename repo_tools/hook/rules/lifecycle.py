@@ -12,6 +12,7 @@ import yaml
 from repo_tools.git.push import Push
 from repo_tools.hook.rules.base import Refusal, refusal
 from repo_tools.identity import keys
+from repo_tools.identity.judgement import may_sign
 from repo_tools.registry.applications import (
     SIGNATURE_NAME,
     Application,
@@ -53,7 +54,8 @@ def _signature_ok(push: Push, commit: str, app: Application, signer: str, data: 
     person = push.registry.person(signer)
     if person is None or person.status != "active":
         return False, f"{signer} 的账户不是正常状态"
-    if not holder.key.valid_at(push.now):
+    # The one judgement at push time; an application is signed for whichever unit it concerns.
+    if not may_sign(push.registry, holder, person.unit, push.now, at_push=True):
         return False, f"{signer} 的证书 {got.fingerprint} 现已无效"
     return True, ""
 

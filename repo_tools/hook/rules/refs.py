@@ -17,15 +17,8 @@ def main_append_only(push: Push) -> Iterator[Refusal]:
             continue
         if update.is_delete:
             yield refusal("main-delete", update.ref)
-        elif not update.is_create and not _is_ancestor(push, update.old, update.new):
+        elif not update.is_create and not push.is_ancestor(update.old, update.new):
             yield refusal("main-rewrite", update.ref, old=update.old[:10], new=update.new[:10])
-
-
-def _is_ancestor(push: Push, old: str, new: str) -> bool:
-    import subprocess
-    proc = subprocess.run(["git", "merge-base", "--is-ancestor", old, new], cwd=push.repo,
-                          env=push.env, capture_output=True)
-    return proc.returncode == 0
 
 
 def registry_main_only(push: Push) -> Iterator[Refusal]:

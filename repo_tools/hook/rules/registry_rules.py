@@ -9,7 +9,7 @@ import yaml
 from repo_tools.git.push import Push
 from repo_tools.hook.rules.base import Refusal, refusal
 from repo_tools.identity import keys
-from repo_tools.registry.records import ROLES, Unit, person_from_dict, seal_from_dict, unit_from_dict
+from repo_tools.registry.records import RECORD_KINDS, ROLES, Person, RecordError, Unit, load_record
 
 
 def records_valid(push: Push) -> Iterator[Refusal]:
@@ -29,18 +29,19 @@ def records_valid(push: Push) -> Iterator[Refusal]:
                 if not data.startswith(b"-----BEGIN PGP SIGNATURE-----"):
                     yield refusal("registry-invalid", path, path=path, detail="不是 OpenPGP 签名")
                 continue
-            record = yaml.safe_load(data.decode("utf-8"))
-            if path.startswith("units/"):
-                units[path] = unit_from_dict(record)
-            elif path.startswith("people/"):
-                person = person_from_dict(record)
-                people[person.id] = person
-                bad = [r for r in person.roles if r not in ROLES]
+            if not path.startswith(tuple(RECORD_KINDS)):
+                yaml.safe_load(data.decode("utf-8"))
+                continue
+            record = load_record(path, data)  # the models the registry is read with
+            if isinstance(record, Unit):
+                units[path] = record
+            elif isinstance(record, Person):
+                people[record.id] = record
+                bad = [r for r in record.roles if r not in ROLES]
                 if bad:
                     yield refusal("registry-invalid", path, path=path, detail=f"未知角色 {bad}")
-            elif path.startswith("seals/"):
-                for seal in record.get("seals", []):
-                    seal_from_dict(seal)
+        except RecordError as exc:  # names the field: "字段 roles 应为列表"
+            yield refusal("registry-invalid", path, path=path, detail=f"字段 {exc.field} {exc.detail}")
         except Exception as exc:  # noqa: BLE001 - any parse failure makes the record invalid
             yield refusal("registry-invalid", path, path=path, detail=str(exc)[:200])
     for path, unit in units.items():

@@ -6,7 +6,6 @@ the request tag `refs/tags/mr/<n>` is created once by the person who opened it, 
 request's branch takes no more commits."""
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
 
 from repo_tools.git.push import Push, RefUpdate
@@ -34,9 +33,7 @@ def review_view(push: Push) -> ReviewView:
 
 
 def is_ancestor(push: Push, old: str, new: str) -> bool:
-    proc = subprocess.run(["git", "merge-base", "--is-ancestor", old, new], cwd=push.repo,
-                          env=push.env, capture_output=True)
-    return proc.returncode == 0
+    return push.is_ancestor(old, new)  # the git layer's one `is_ancestor` (repo_tools/git/repo.py)
 
 
 def review_refs(push: Push) -> Iterator[Refusal]:

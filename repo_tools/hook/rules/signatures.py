@@ -8,7 +8,8 @@ from collections.abc import Iterator
 from repo_tools.city import AUTHORITY
 from repo_tools.git.push import Push, SignatureCheck
 from repo_tools.hook.rules.base import Refusal, refusal
-from repo_tools.hook.rules.identity import _key_state, unit_is_empty
+from repo_tools.hook.rules.identity import unit_is_empty
+from repo_tools.identity.judgement import key_state, may_sign
 
 
 def _short(oid: str) -> str:
@@ -16,33 +17,23 @@ def _short(oid: str) -> str:
 
 
 def signer_allowed(push: Push, check: SignatureCheck) -> tuple[bool, str]:
-    """Whether a good signature's key may sign in this repository now; else why not."""
+    """Whether a good signature's key may sign in this repository now; else why not
+    ("unknown", "other-unit" or the key's state): `judgement.may_sign` at push time."""
     holder = check.holder
-    if holder is None:
+    unit = push.unit if push.kind == "unit" else None
+    # An e-gov admin signs a unit's first commit (its set-up); asked only when it matters.
+    setup = bool(holder and holder.kind == "person" and unit is not None
+                 and push.registry.is_egov_admin(holder.id) and unit_is_empty(push))
+    verdict = may_sign(push.registry, holder, unit, push.now, setup=setup, at_push=True)
+    if verdict.counts:
+        return True, ""
+    if verdict.code == "unknown-key":
         return False, "unknown"
-    if not holder.key.valid_at(push.now):
-        return False, _key_state(holder.key)
-    if push.kind == "registry":
-        # A unit admin may sign registry commits too; `delegation.registry_scope` holds them to
-        # their own unit (Art. 12).
-        ok = holder.kind == "person" and (push.registry.is_egov_admin(holder.id)
-                                          or push.registry.is_unit_admin(holder.id))
-        return ok, "other-unit"
-    if holder.kind == "person":
-        person = push.registry.person(holder.id)
-        if person is None or person.status != "active":
-            return False, "账户已停用"
-        if person.unit == push.unit:
-            return True, ""
-        if push.registry.is_egov_admin(holder.id) and unit_is_empty(push):
-            return True, ""
+    if verdict.code == "window" and holder is not None:
+        return False, key_state(holder.key)
+    if verdict.code == "other-unit":
         return False, "other-unit"
-    seal = push.registry.seal(holder.id)
-    if seal is None or seal.unit != push.unit:
-        return False, "other-unit"
-    if seal.status != "active":
-        return False, f"印章已{'销毁' if seal.status == 'destroyed' else '作废'}"
-    return True, ""
+    return False, verdict.reason
 
 
 def _judge(push: Push, check: SignatureCheck, where: str, rule_unsigned: str,
@@ -72,16 +63,10 @@ def _judge(push: Push, check: SignatureCheck, where: str, rule_unsigned: str,
 
 
 def commits_signed(push: Push) -> Iterator[Refusal]:
-    from repo_tools.hook.rules.deliveries import delivery_commit_allowed
     push.verifier.prefetch([(c.oid, c.payload, c.signature) for c in push.new_commits]
                            + [(t.oid, t.payload, t.signature) for _, t in push.new_tags])
     for commit in push.new_commits:
         check = push.verifier.check(commit.oid, commit.payload, commit.signature)
-        # The one exception to "signed by this unit": a delivery signed by its sender (Art. 28).
-        if check.valid and check.holder is not None and check.holder.kind == "person" \
-                and check.holder.key.valid_at(push.now) \
-                and delivery_commit_allowed(push, commit.oid, check.holder.id):
-            continue
         yield from _judge(push, check, f"提交 {_short(commit.oid)}", "commit-unsigned",
                           commit=_short(commit.oid))
 

@@ -22,7 +22,7 @@ from repo_tools.registry.records import Unit, person_from_dict, unit_from_dict
 
 
 def _parent(push: Push, commit: str) -> str | None:
-    parents = next((c.parents for c in push.new_commits if c.oid == commit), [])
+    parents = next((c.parents for c in push.new_commits if c.oid == commit), ())
     return parents[0] if parents else None
 
 

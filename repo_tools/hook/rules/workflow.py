@@ -172,8 +172,7 @@ def merge_steps(where: str, n: int, trailers: MergeTrailers, flow: Workflow, reg
     if not flow.documents:
         return
     named = {(k, ref): oid for k, ref, oid in trailers.steps}
-    wanted = [("Countersign", "会签", flow.countersigns.get(u), u) for u in flow.joint]
-    wanted.append(("Sign-Off", "签发", flow.sign_off, None))
+    wanted = [*(("Countersign", "会签", flow.countersigns.get(u), u) for u in flow.joint), ("Sign-Off", "签发", flow.sign_off, None)]
     if flow.unit.check_required:
         wanted.append(("Check", "复核", flow.check, None))
     for key, name, step, unit_id in wanted:
