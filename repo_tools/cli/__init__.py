@@ -21,9 +21,10 @@ COMMAND_MODULES = {
     "delegate": "workflow_commands",
 }
 # Groups that other modules add subcommands to (`oa user keygen` is the server's, `oa user
-# reset-password` the portal's, `oa unit set-workflow` the workflow's): loaded first, so the
+# reset-password` the portal's, `oa unit set-workflow` and `oa review sign-off` the workflow's): loaded first, so the
 # group's global options reach those subcommands too.
-EXTENDED_BY = {"user": ("server_commands", "portal_commands"), "unit": ("workflow_commands",)}
+EXTENDED_BY = {"user": ("server_commands", "portal_commands"), "unit": ("workflow_commands",),
+               "review": ("workflow_commands",)}
 MODULES = ("city_commands", "demo_commands", "document_commands", "review_commands", "keys_commands",
            "transmit_commands", "archive_commands", "site_commands", "incident_commands", "server_commands",
            "portal_commands", "workflow_commands")
