@@ -180,11 +180,8 @@ def add_unit(city: City, actor: str, unit_id: str, name: str, codes: list[str],
         f"units/{unit_id}.yaml": dump(unit),
         f"seals/{unit_id}.yaml": dump_seals([seal]),
         f"keys/{seal_fpr}.asc": armored.encode(),
-    }, say("city.city.add_unit.4",
-           unit_id=unit_id, name=name, value_join='、'.join(codes), seal_id=seal_id))
-    repo = city.unit_repo(unit_id)
-    _new_bare(repo)
-    _install_hooks(repo, city, "unit", unit_id)
+    }, say("city.city.add_unit.4", unit_id=unit_id, name=name, value_join='、'.join(codes), seal_id=seal_id))
+    city.open_unit_repo(unit_id)
     _first_unit_commit(city, unit, actor)
     return unit
 

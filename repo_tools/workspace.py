@@ -113,6 +113,17 @@ class City:
         for home in self.gnupg_homes():
             keys.stop_agent(home)
 
+    def open_unit_repo(self, unit_id: str) -> Path:
+        """The new unit's repository, ready for its first commit. The service creates it when
+        the registry push that adds the unit is accepted (`server.provision`); a city reached by
+        path that has none yet (no post-receive ran) gets it here."""
+        from repo_tools.city import _install_hooks, _new_bare
+        repo = self.unit_repo(unit_id)
+        if not (repo / "config").is_file():
+            _new_bare(repo)
+            _install_hooks(repo, self, "unit", unit_id)
+        return repo
+
     # Registry changes --------------------------------------------------------------------
     def change_registry(self, actor: str, changes: dict[str, bytes | None], message: str) -> str:
         """A signed commit on the registry by `actor`, pushed through the registry's hook."""

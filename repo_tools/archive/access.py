@@ -19,6 +19,7 @@ from repo_tools.git.push import SignatureVerifier
 from repo_tools.git.repo import ObjectReader, Scratch, clean_env, diff_trees, git, parse_commit, rev_parse
 from repo_tools.identity.judgement import may_sign
 from repo_tools.log import eventlog
+from repo_tools.log.carried import carry
 from repo_tools.messages import Refused, say
 from repo_tools.registry.records import RecordError
 
@@ -85,10 +86,12 @@ def access(city: City, reader_id: str, reference: str, reason: str) -> dict[str,
     signer = city.signer(reader_id, registry)
     with Scratch(city.unit_repo(unit_id), signer, branch=REGISTER_BRANCH) as scratch:
         commit = scratch.commit({path: data}, say("archive.access.access.4",
-                                                  reference=reference, name=person.name, reason_strip=reason.strip()))
-        scratch.push([f"{commit}:{REGISTER_REF}"])
-    city.log("archive-access", unit=unit_id, item=reference, reader=reader_id, reason=reason.strip(),
-             commit=commit, path=path)
+                                                  reference=reference,
+                                                  name=person.name,
+                                                  reason_strip=reason.strip()))
+        with carry("archive-access", unit=unit_id, item=reference, reader=reader_id, reason=reason.strip(),
+                   commit=commit, path=path):  # logged by the service when the push arrives
+            scratch.push([f"{commit}:{REGISTER_REF}"])
     return {**record, "commit": commit, "path": path}
 
 

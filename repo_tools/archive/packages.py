@@ -147,6 +147,7 @@ from repo_tools.git.repo import (
 from repo_tools.identity import keys
 from repo_tools.identity.judgement import may_sign
 from repo_tools.log import eventlog
+from repo_tools.log.carried import carry
 from repo_tools.messages import Refused, say
 from repo_tools.registry.records import Registry
 from repo_tools.seal import numbering
@@ -658,10 +659,11 @@ def archive(city: City, unit_id: str, year: int, actor: str) -> Package | None:
     package = build_package(city, unit_id, year, actor)
     if package is None:
         return None
-    publish_package(city, package, city.signer(actor, registry))
-    city.log("archive", unit=unit_id, year=year, batch=package.batch, tag=f"refs/tags/{package.tag}",
-             commit=package.commit, tag_object=package.tag_object, archivist=actor,
-             items=[row[REFERENCE] for row in package.rows], manifest_sha256=package.manifest_sha256)
+    # Logged by the service when the push lands, with the commit and tag the push brought.
+    with carry("archive", unit=unit_id, year=year, batch=package.batch, tag=f"refs/tags/{package.tag}",
+               archivist=actor, items=[row[REFERENCE] for row in package.rows],
+               manifest_sha256=package.manifest_sha256):
+        publish_package(city, package, city.signer(actor, registry))
     return package
 
 

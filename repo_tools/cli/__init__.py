@@ -21,6 +21,11 @@ COMMAND_MODULES = {
     "incident": "incident_commands", "server": "server_commands", "portal": "portal_commands",
     "delegate": "workflow_commands",
 }
+# Groups that other modules add subcommands to (`oa user keygen` is the server's, `oa user
+# reset-password` the portal's, `oa unit set-workflow` and `oa review sign-off` the workflow's): loaded first, so the
+# group's global options reach those subcommands too.
+EXTENDED_BY = {"user": ("server_commands", "portal_commands"), "unit": ("workflow_commands",),
+               "review": ("workflow_commands",)}
 MODULES = ("city_commands", "demo_commands", "document_commands", "review_commands", "keys_commands",
            "transmit_commands", "archive_commands", "site_commands", "incident_commands", "server_commands",
            "portal_commands", "workflow_commands")
@@ -32,7 +37,7 @@ class LazyGroup(click.Group):
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name not in self.commands:
             module = COMMAND_MODULES.get(cmd_name)
-            _register([module] if module else list(MODULES))
+            _register([*EXTENDED_BY.get(cmd_name, ()), module] if module else list(MODULES))
         return super().get_command(ctx, cmd_name)
 
     def list_commands(self, ctx: click.Context) -> list[str]:

@@ -88,6 +88,21 @@ def server_deliver(ctx: Context, city_dir: str) -> None:
              len_placed=len(done.placed), len_queued=len(done.queued), len_reflected=len(done.reflected)))
 
 
+@server_group.command("publish")
+@click.argument("city_dir", type=click.Path(file_okay=False, exists=True))
+@pass_ctx
+@refusals_exit
+def server_publish(ctx: Context, city_dir: str) -> None:
+    """立即生成并发布网站（服务器在每次 main 更新后也会自动生成）。"""
+    from repo_tools.city import City
+    from repo_tools.server.publish import run_as_service
+    from repo_tools.server.setup import require_root
+    require_root("publish")
+    city = City.at(city_dir)
+    run_as_service(city.root)
+    emit(ctx, {"site": str(city.site_dir)}, say("cli.server_commands.server_publish.1", site_dir=city.site_dir))
+
+
 @user_group.command("keygen")
 @click.option("--name", required=True, help=say("cli.server_commands.user_keygen.1"))
 @click.option("--email", default="", help=say("cli.server_commands.user_keygen.2"))

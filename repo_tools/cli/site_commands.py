@@ -23,6 +23,8 @@ def site_group() -> None:
 @refusals_exit
 def build_cmd(ctx: Context, out: str | None, audience: str, full: bool) -> None:
     """读取各单位 main 分支、登记系统和事件日志，生成并原子发布网站。"""
+    from repo_tools.server.publish import require_service
+    require_service(ctx.city)  # a clone holds one unit: the service builds the city's site
     from repo_tools.site import build_site
     report = build_site(ctx.city, Path(out) if out else None, audience=audience, full=full)
     data = {"out": str(report.out), "audience": report.audience, "full": report.full, "items": report.items,

@@ -67,6 +67,7 @@ class PushCertificate:
     pushee: str
     nonce: str
     updates: tuple[RefUpdate, ...]
+    options: tuple[str, ...] = ()   # `push-option` lines: signed with the rest of the certificate
 
     @classmethod
     def parse(cls, oid: str, raw: bytes) -> PushCertificate:
@@ -75,9 +76,13 @@ class PushCertificate:
         payload, signature = (raw[:pos], raw[pos:]) if pos >= 0 else (raw, None)
         head, _, body = payload.decode("utf-8", "replace").partition("\n\n")
         fields: dict[str, str] = {}
+        options: list[str] = []
         for line in head.splitlines():
             key, _, value = line.partition(" ")
-            fields[key] = value
+            if key == "push-option":
+                options.append(value)
+            else:
+                fields[key] = value
         updates = []
         for line in body.splitlines():
             parts = line.split(" ", 2)
@@ -85,7 +90,7 @@ class PushCertificate:
                 updates.append(RefUpdate(*parts))
         pusher = fields.get("pusher", "").split(" ")[0] or None
         return cls(oid, raw.decode("utf-8", "replace"), payload, signature, pusher,
-                   fields.get("pushee", ""), fields.get("nonce", ""), tuple(updates))
+                   fields.get("pushee", ""), fields.get("nonce", ""), tuple(updates), tuple(options))
 
 
 @dataclass(frozen=True)

@@ -339,23 +339,41 @@ def refresh_mirror(remote: str) -> None:
     """After a push through a mirror, bring the server's refs back into it."""
     url, config = upstream_of(remote)
     if url != remote:
-        git(*config, "fetch", "-q", "--prune", url, "+refs/*:refs/*", cwd=remote, env=clean_env())
+        # Not fatal: the push is in; access may have just ended (a new unit's first commit by an
+        # e-gov admin), and the next sync fetches again.
+        git(*config, "fetch", "-q", "--prune", url, "+refs/*:refs/*", cwd=remote, env=clean_env(), check=False)
 
 
 def push(workdir: str | Path, remote: str, refspecs: Iterable[str], signer: Signer | None,
          extra_env: Mapping[str, str] | None = None, options: Iterable[str] = ()) -> None:
     """The one signed push (push certificate) from a working repository, with extra `options`
     (leases, `--atomic`); a served city's mirror pushes to the server. Raise PushRefused on
-    refusal. `signer` None: the working repository's own configuration signs."""
+    refusal. `signer` None: the working repository's own configuration signs. The events the
+    command carries (`repo_tools.log.carried`) go along as push options, signed in the certificate."""
     env = clean_env({**(signer.git_env() if signer else {}), **(extra_env or {})})
     config = signer.git_config() if signer else []
     url, ssh = upstream_of(remote)
-    proc = subprocess.run(["git", *ssh, *config, "push", "--signed=yes", "--porcelain", *options,
+    events, carried = carried_options()
+    proc = subprocess.run(["git", *ssh, *config, "push", "--signed=yes", "--porcelain", *options, *events,
                            url, *refspecs], cwd=workdir, env=env, capture_output=True)
     if proc.returncode != 0:
         raise PushRefused(hook_message(proc.stderr.decode("utf-8", "replace")) or
                           proc.stdout.decode("utf-8", "replace"))
+    carried_sent(carried)
     refresh_mirror(remote)
+
+
+def carried_options() -> tuple[list[str], list[dict]]:
+    """`--push-option` arguments for the events the command carries with this push
+    (`repo_tools.log.carried`): the push certificate signs them, the service logs them."""
+    from repo_tools.log import carried
+    options, entries = carried.push_options()
+    return [f"--push-option={o}" for o in options], entries
+
+
+def carried_sent(entries: list[dict]) -> None:
+    from repo_tools.log import carried
+    carried.sent(entries)
 
 
 class Scratch:

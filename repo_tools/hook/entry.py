@@ -122,6 +122,22 @@ def _deliver(push: Push) -> None:
               file=sys.stderr)
 
 
+def _provision(push: Push) -> None:
+    """New units get their repositories, merged and deregistered ones are handed over (the
+    service's work, so that it happens whether the admin acted by path or from a clone)."""
+    from repo_tools.server import provision
+    provision.after_registry_push(push.city, Registry.load(push.city.registry_repo))
+
+
+def _publish(push: Push) -> None:
+    """A served city's site follows every `main` (server/publish.py: a detached, coalesced
+    build; the push does not wait for it). The embedded demo builds its site itself."""
+    from repo_tools.server.layout import ServiceLayout
+    if any(u.ref == "refs/heads/main" for u in push.updates) and ServiceLayout(push.city.root).is_served():
+        from repo_tools.server import publish
+        publish.request(push.city.root)
+
+
 def _refresh_access(push: Push) -> None:
     """A served city: SSH access follows the registry (and lock-outs) in this same push."""
     from repo_tools.server import access
@@ -154,13 +170,18 @@ def post_receive(lines: list[str]) -> int:
         )
         if pending and pending.exists():
             pending.unlink()
+        _log_carried(push, info.get("pusher") or push.pusher_id)
         _carry_countersigns(push)
         _advance_numbers(push)
         if push.kind == "registry":
             from repo_tools.city import refresh_server_keyring
             refresh_server_keyring(push.city)
+            _provision(push)
             _refresh_access(push)
+        elif any(u.ref == "refs/heads/main" and u.is_create for u in push.updates):
+            _refresh_access(push)  # a new unit's first commit: the e-gov admins' write access ends
         _deliver(push)
+        _publish(push)
         return 0
     finally:
         _finish(push)
@@ -179,6 +200,21 @@ def _advance_numbers(push: Push) -> None:
         index.close()
     except Exception as exc:  # noqa: BLE001 - the push is already accepted and logged
         print(say("hook.entry._advance_numbers.1", exc=exc), file=sys.stderr)
+
+
+def _log_carried(push: Push, pusher: str | None) -> None:
+    """The events the command reported with this push (signed in its certificate, checked by
+    pre-receive), written by the service right after the push's own entry."""
+    cert = push.certificate
+    if cert is None or not cert.options:
+        return
+    from repo_tools.log import carried
+    for found in carried.events_in(cert.options):
+        if isinstance(found, str):
+            continue  # pre-receive refused such a push; never reached
+        event, fields = found
+        fields = carried.completed(event, fields, [(u.ref, u.new) for u in push.updates])
+        push.city.log(event, **fields, pushed_by=pusher, carried_by=cert.oid)
 
 
 def _carry_countersigns(push: Push) -> None:

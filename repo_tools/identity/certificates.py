@@ -9,6 +9,7 @@ from pathlib import Path
 from repo_tools import timeutil
 from repo_tools.city import City, person_key
 from repo_tools.identity.vocabulary import REASONS as REASONS
+from repo_tools.log.carried import carry
 from repo_tools.messages import Refused, say
 from repo_tools.registry.applications import Application, approved_files, new_id, require_executor
 from repo_tools.registry.records import KeyRecord, Person, Registry, dump
@@ -50,11 +51,16 @@ def issue(city: City, actor: str, user: str, approved_by: str, key_file: Path | 
         f"keys/{fingerprint}.asc": armored.encode(),
         **approved_files(city, reg, app),
     }
-    city.change_registry(actor, changes,
-                         say("identity.certificates.issue.3",
-                             user=user, name=person.name, fingerprint=fingerprint, approved_by=approved_by, actor=actor, id=app.id))
-    city.log("certificate", action="issue", user=user, fingerprint=fingerprint, approved_by=approved_by,
-             executed_by=actor, request=app.id)
+    with carry("certificate", action="issue", user=user, fingerprint=fingerprint, approved_by=approved_by,
+               executed_by=actor, request=app.id):
+        city.change_registry(actor, changes,
+                             say("identity.certificates.issue.3",
+                                 user=user,
+                                 name=person.name,
+                                 fingerprint=fingerprint,
+                                 approved_by=approved_by,
+                                 actor=actor,
+                                 id=app.id))
     return record
 
 
@@ -94,12 +100,14 @@ def revoke(city: City, actor: str, user: str, reason: str, approved_by: str,
     key.revoked_at, key.reason, key.compromised_since = now, reason, since
     key.approved_by = [*key.approved_by, approved_by]
     changes = {f"people/{user}.yaml": dump(person), **approved_files(city, reg, app)}
-    city.change_registry(actor, changes,
-                         say("identity.certificates.revoke.9",
-                             user=user, name=person.name, fingerprint=key.fingerprint, reasons=REASONS[reason])
-                         + (say("identity.certificates.revoke.10", since=since) if since else "")
-                         + say("identity.certificates.revoke.11",
-                               approved_by=approved_by, actor=actor, id=app.id))
-    city.log("certificate", action="revoke", user=user, fingerprint=key.fingerprint, reason=reason,
-             compromised_since=since, approved_by=approved_by, executed_by=actor, request=app.id)
+    with carry("certificate", action="revoke", user=user, fingerprint=key.fingerprint, reason=reason,
+               compromised_since=since, approved_by=approved_by, executed_by=actor, request=app.id):
+        city.change_registry(actor, changes,
+                             say("identity.certificates.revoke.12",
+                                 user=user,
+                                 name=person.name,
+                                 fingerprint=key.fingerprint,
+                                 value=REASONS[reason])
+                             + (say("identity.certificates.revoke.10", since=since) if since else "")
+                             + say("identity.certificates.revoke.11", approved_by=approved_by, actor=actor, id=app.id))
     return key

@@ -9,6 +9,7 @@ from typing import Any
 from repo_tools import timeutil
 from repo_tools.city import AUTHORITY, City
 from repo_tools.lifecycle.units import active_unit
+from repo_tools.log.carried import carry
 from repo_tools.messages import Refused, say
 from repo_tools.registry.applications import Application, approved_files, approvers_of, new_id
 from repo_tools.registry.records import ROLES, Person, Registry, Unit, dump
@@ -89,10 +90,13 @@ def set_roles(city: City, actor: str, user: str, roles: list[str]) -> Person:
     person.roles = list(dict.fromkeys(roles))
     _history(person, "roles", actor, previous_roles=old)
     changes[f"people/{user}.yaml"] = dump(person)
-    city.change_registry(actor, changes, say("lifecycle.people.set_roles.7",
-                                             user=user, name=person.name, value_join='、'.join(old),
-                                             value_join2='、'.join(person.roles), actor=actor))
-    city.log("person", action="set-roles", user=user, unit=unit.id, roles=person.roles, previous=old, by=actor)
+    with carry("person", action="set-roles", user=user, unit=unit.id, roles=person.roles, previous=old, by=actor):
+        city.change_registry(actor, changes, say("lifecycle.people.set_roles.7",
+                                                 user=user,
+                                                 name=person.name,
+                                                 value_join='、'.join(old),
+                                                 value_join2='、'.join(person.roles),
+                                                 actor=actor))
     return person
 
 
@@ -126,11 +130,15 @@ def move(city: City, actor: str, user: str, to_unit: str, roles: list[str] | Non
     person.unit, person.roles = new_unit.id, new_roles
     _history(person, "move", actor, previous_unit=old_unit.id)
     changes[f"people/{user}.yaml"] = dump(person)
-    city.change_registry(actor, changes, say("lifecycle.people.move.6",
-                                             user=user, name=person.name, name2=old_unit.name, name3=new_unit.name,
-                                             value_join='、'.join(new_roles), actor=actor))
-    city.log("person", action="move", user=user, previous_unit=old_unit.id, unit=new_unit.id,
-             roles=new_roles, by=actor)
+    with carry("person", action="move", user=user, previous_unit=old_unit.id, unit=new_unit.id,
+               roles=new_roles, by=actor):
+        city.change_registry(actor, changes, say("lifecycle.people.move.6",
+                                                 user=user,
+                                                 name=person.name,
+                                                 name2=old_unit.name,
+                                                 name3=new_unit.name,
+                                                 value_join='、'.join(new_roles),
+                                                 actor=actor))
     return person
 
 
@@ -170,10 +178,13 @@ def remove(city: City, actor: str, user: str, reason: str = "left", approved_by:
         unit.leader = None if unit.leader == user else unit.leader
         unit.admins = [a for a in unit.admins if a != user]
         changes[f"units/{unit.id}.yaml"] = dump(unit)
-    city.change_registry(actor, changes, say("lifecycle.people.remove.5",
-                                             user=user, name=person.name, reason=reason,
-                                             value='、'.join(k.fingerprint[:16] for k in live) or say("lifecycle.people.remove.6"), approver=approver,
-                                             actor=actor))
-    city.log("person", action="remove", user=user, unit=unit.id, reason=reason, by=actor, approved_by=approver,
-             keys=[k.fingerprint for k in live])
+    with carry("person", action="remove", user=user, unit=unit.id, reason=reason, by=actor, approved_by=approver,
+               keys=[k.fingerprint for k in live]):
+        city.change_registry(actor, changes, say("lifecycle.people.remove.5",
+                                                 user=user,
+                                                 name=person.name,
+                                                 reason=reason,
+                                                 value='、'.join(k.fingerprint[:16] for k in live) or say("lifecycle.people.remove.none"),
+                                                 approver=approver,
+                                                 actor=actor))
     return person

@@ -14,9 +14,10 @@ import hashlib
 from pathlib import Path
 
 from repo_tools import timeutil
-from repo_tools.city import City, _first_unit_commit, _install_hooks, _new_bare, _validate_id
+from repo_tools.city import City, _first_unit_commit, _validate_id
 from repo_tools.git.repo import clean_env, git
 from repo_tools.identity import keys
+from repo_tools.log.carried import carry
 from repo_tools.messages import Refused, say
 from repo_tools.registry.applications import Application, approved_files, approvers_of, new_id
 from repo_tools.registry.records import EGOV, KeyRecord, Registry, Seal, Unit, dump, dump_seals
@@ -84,11 +85,16 @@ def rename(city: City, actor: str, unit_id: str, name: str, from_date: str, appr
     unit.names = [*names, {"name": name, "from": effective}]
     unit.name = name
     changes = {f"units/{unit_id}.yaml": dump(unit), **approved_files(city, reg, app)}
-    city.change_registry(actor, changes, say("lifecycle.units.rename.9",
-                                             unit_id=unit_id, old=old, name=name, effective=effective, approved_by=approved_by,
-                                             actor=actor, id=app.id))
-    city.log("unit", action="rename", unit=unit_id, old_name=old, name=name, effective=effective,
-             approved_by=approved_by, by=actor, request=app.id)
+    with carry("unit", action="rename", unit=unit_id, old_name=old, name=name, effective=effective,
+               approved_by=approved_by, by=actor, request=app.id):
+        city.change_registry(actor, changes, say("lifecycle.units.rename.9",
+                                                 unit_id=unit_id,
+                                                 old=old,
+                                                 name=name,
+                                                 effective=effective,
+                                                 approved_by=approved_by,
+                                                 actor=actor,
+                                                 id=app.id))
     return unit
 
 
@@ -153,12 +159,16 @@ def deregister(city: City, actor: str, unit_id: str, archives_to: str, approved_
                       reason=reason or say("lifecycle.units.deregister.3"), approver=approved_by, executed_by=actor, created_at=now,
                       details={"archives_to": target, "covers": sorted(changes)})
     changes.update(approved_files(city, city.registry(), app))  # approver as registered before the change
-    city.change_registry(actor, changes, say("lifecycle.units.deregister.4",
-                                             unit_id=unit_id, name=unit.name, target=target, approved_by=approved_by, actor=actor,
-                                             id=app.id))
-    city.log("unit", action="deregister", unit=unit_id, name=unit.name, archives_to=target,
-             revoked=revoked, approved_by=approved_by, by=actor, request=app.id)
-    hand_over(city, unit_id, target)
+    with carry("unit", action="deregister", unit=unit_id, name=unit.name, archives_to=target,
+               revoked=revoked, approved_by=approved_by, by=actor, request=app.id):
+        city.change_registry(actor, changes, say("lifecycle.units.deregister.4",
+                                                 unit_id=unit_id,
+                                                 name=unit.name,
+                                                 target=target,
+                                                 approved_by=approved_by,
+                                                 actor=actor,
+                                                 id=app.id))
+    # The service hands the repository over when the push lands (server/provision.py).
     return unit
 
 
@@ -265,19 +275,19 @@ def merge(city: City, actor: str, units: list[str], approved_by: str, into: str 
                                  value_join='、'.join(merging), name=survivor.name), approver=approved_by,
                       executed_by=actor, created_at=now, details={**details, "covers": covers})
     changes.update(approved_files(city, city.registry(), app))  # approver as registered before the change
-    city.change_registry(actor, changes, say("lifecycle.units.merge.16",
-                                             value_join='、'.join(merging), id=survivor.id, name=survivor.name,
-                                             approved_by=approved_by, actor=actor, id2=app.id))
-    city.log("unit", action="merge", units=merging, into=survivor.id, name=survivor.name, new=into is None,
-             revoked=revoked, approved_by=approved_by, by=actor, request=app.id)
+    with carry("unit", action="merge", units=merging, into=survivor.id, name=survivor.name, new=into is None,
+               revoked=revoked, approved_by=approved_by, by=actor, request=app.id):
+        city.change_registry(actor, changes, say("lifecycle.units.merge.16",
+                                                 value_join='、'.join(merging),
+                                                 id=survivor.id,
+                                                 name=survivor.name,
+                                                 approved_by=approved_by,
+                                                 actor=actor,
+                                                 id2=app.id))
     if into is None:
-        repo = city.unit_repo(survivor.id)
-        _new_bare(repo)
-        _install_hooks(repo, city, "unit", survivor.id)
+        city.open_unit_repo(survivor.id)
         _first_unit_commit(city, survivor, actor)
-    for unit_id in merging:
-        if unit_id != into:
-            hand_over(city, unit_id, survivor.id)
+    # The service hands the merged units' repositories over when the push lands (server/provision.py).
     return survivor
 
 
@@ -298,12 +308,14 @@ def set_settings(city: City, actor: str, unit_id: str, codes: list[str] | None =
         if required_approvals < 1:
             raise Refused("usage", detail=say("lifecycle.units.set_settings.4"), remedy=say("lifecycle.units.set_settings.5"))
         unit.required_approvals = required_approvals
-    city.change_registry(actor, {f"units/{unit_id}.yaml": dump(unit)},
-                         say("lifecycle.units.set_settings.6",
-                             unit_id=unit_id, value_join='、'.join(unit.codes), required_approvals=unit.required_approvals,
-                             actor=actor))
-    city.log("unit", action="settings", unit=unit_id, codes=unit.codes,
-             required_approvals=unit.required_approvals, by=actor)
+    with carry("unit", action="settings", unit=unit_id, codes=unit.codes,
+               required_approvals=unit.required_approvals, by=actor):
+        city.change_registry(actor, {f"units/{unit_id}.yaml": dump(unit)},
+                             say("lifecycle.units.set_settings.6",
+                                 unit_id=unit_id,
+                                 value_join='、'.join(unit.codes),
+                                 required_approvals=unit.required_approvals,
+                                 actor=actor))
     return unit
 
 

@@ -369,6 +369,11 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
                    "只能访问本单位的仓库和登记系统；如需权限，请联系本单位系统管理员。"),
     "ssh-git-only": ("第十三条", "本服务只接受 Git 的拉取与推送，不提供命令行。",
                      "请用 `oa clone ssh://...` 建立工作副本后用 git 或 oa 操作。"),
+    "site-built-by-service": ("第三十条", "网站由城市服务生成，不能在工作副本中生成：网站包含各单位的公文和按单位、按人员的限定范围内容，"
+                              "而工作副本只有本单位仓库和登记系统。",
+                              "服务器在每次 main 更新后自动生成网站；如需立即生成，请服务管理员运行 `oa server publish CITY`。阅读请登录 `oa portal`。"),
+    "carried-event-invalid": ("第四十一条", "推送证书携带的日志事件无效：{detail}。",
+                              "日志事件只能由 oa 命令随其推送报告，并由服务器写入；请用 oa 命令重新办理，不要手工添加 oa-event 推送选项。"),
     "server-root": ("", "`oa server {action}` 须由 root 运行：它要建立服务账户、改变城市目录的属主并运行 sshd。",
                     "请用 sudo 或 root 身份重新运行。"),
     "server-missing-package": ("", "缺少系统软件：{names}。",

@@ -330,4 +330,5 @@ TEXT: dict[str, str] = {
     'cli.workflow_commands.set_workflow_cmd.8': '必需',
     'cli.workflow_commands.set_workflow_cmd.9': '不必需',
     'cli.workflow_commands.delegate_cmd.14': '（已撤销）',
+    'cli.server_commands.server_publish.1': '网站已生成：{site_dir}',
 }

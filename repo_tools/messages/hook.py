@@ -276,4 +276,5 @@ TEXT: dict[str, str] = {
     'hook.rules_merges.merge_applies_cleanly.1': '合并请求与原 main 无法自动合并',
     'hook.rules_deliveries._lock_problem.unknown': '（未知）',
     'hook.rules_deliveries._lock_problem.next': '原编号加一',
+    'hook.rules_events.carried_events_valid.1': '推送证书',
 }

@@ -19,7 +19,6 @@ TEXT: dict[str, str] = {
     'identity.certificates.revoke.6': '去掉 --compromised-since，或把原因改为 compromised。',
     'identity.certificates.revoke.7': '泄露时间 {compromised_since} 无效或在将来。',
     'identity.certificates.revoke.8': '请给出 ISO 8601 时间，例如 2026-03-01T09:00:00+08:00。',
-    'identity.certificates.revoke.9': '注销数字证书：{user}（{name}）证书 {fingerprint}，原因：{reasons}',
     'identity.certificates.revoke.10': '，自 {since} 起视为泄露',
     'identity.certificates.revoke.11': '（审批：{approved_by}，经办：{actor}，申请 {id}）',
     'identity.keyring_export.export.1': '目录',
@@ -57,4 +56,5 @@ TEXT: dict[str, str] = {
     'identity.judgement.key_state.4': '未注明原因',
     'identity.judgement.may_sign.9': '销毁',
     'identity.judgement.may_sign.10': '作废',
+    'identity.certificates.revoke.12': '注销数字证书：{user}（{name}）证书 {fingerprint}，原因：{value}',
 }

@@ -73,5 +73,5 @@ TEXT: dict[str, str] = {
     'lifecycle.units.set_settings.5': '请给出 --required-approvals 1 或更多。',
     'lifecycle.units.set_settings.6': '单位 {unit_id} 设置：机关代字 {value_join}，审批人数 {required_approvals}（经办：{actor}）',
     'lifecycle.people._check_roles.3': '（未给出）',
-    'lifecycle.people.remove.6': '无',
+    'lifecycle.people.remove.none': '无',
 }

@@ -49,4 +49,9 @@ TEXT: dict[str, str] = {
     'log.witness.run.8': '一致性证明不成立：新检查点不是旧检查点的延续（日志被改写、删改或分叉）',
     'log.proof.render.5': '未知',
     'log.proof.render.6': '无',
+    'log.carried.decode.1': '过长',
+    'log.carried.decode.2': '不是有效的编码',
+    'log.carried.decode.3': '缺少事件类型',
+    'log.carried.decode.4': '事件类型“{value}”不能由推送者报告',
+    'log.carried.decode.5': '含有只能由日志自己写入的字段：{value_join}',
 }

@@ -57,7 +57,7 @@ TEXT: dict[str, str] = {
     'seal.seals.destroy.6': '销毁电子印章',
     'seal.seals.destroy.7': '{value}电子印章 {id}：{witness} 签名（已签：{value_join}）',
     'seal.seals.rotate.4': '未指定',
-    'seal.seals.destroy.8': '销毁',
-    'seal.seals.destroy.9': '销毁记录签名',
     'seal.edits.seal_edit_problem.1': '除发文字号和盖章日期外（以及由签发确定的签发人、成文日期），公文内容被改动',
+    'seal.seals.destroy.done': '销毁',
+    'seal.seals.destroy.witnessed': '销毁记录签名',
 }

@@ -16,6 +16,7 @@ from repo_tools import timeutil
 from repo_tools.city import City
 from repo_tools.documents import frontmatter
 from repo_tools.git.repo import GitError, PushRefused, Scratch, clean_env, git, rev_parse
+from repo_tools.log.carried import carry
 from repo_tools.messages import Refused, say
 from repo_tools.review.requests import MR_BRANCH, ReviewView, _push, document_folders
 from repo_tools.seal import numbering
@@ -127,17 +128,17 @@ def merge(city: City, unit: str, n: int, actor: str, code: str | None = None) ->
             message = _message(n, title, approvals, sealed, seal.id if seal else None, flow)
             oid = scratch.commit(changes, message, parents=[main, head], base_tree=tree)
             try:
-                _push(scratch.dir, str(repo), [f"{oid}:refs/heads/main"],
-                      [f"--force-with-lease=refs/heads/main:{main}"], actor_signer)
+                # The merge's event rides on its push; the service logs it when the push lands.
+                with carry("merge", repo=unit, request=n, merge=oid, by=actor, seal=seal.id if seal else None,
+                           approvals=[v.reviewer for v in approvals],
+                           sealed=[{"path": s["index"], "number": s["number"]} for s in sealed]):
+                    _push(scratch.dir, str(repo), [f"{oid}:refs/heads/main"],
+                          [f"--force-with-lease=refs/heads/main:{main}"], actor_signer)
             except PushRefused:
                 if rev_parse(repo, "refs/heads/main", env=env) != main:
                     continue  # lost the race: main moved, re-allocate on the new main
                 raise
-        result = MergeResult(n, oid, main, sealed, seal.id if seal else None, attempt)
-        city.log("merge", repo=unit, request=n, merge=oid, by=actor, seal=result.seal,
-                 approvals=[v.reviewer for v in approvals],
-                 sealed=[{"path": s["index"], "number": s["number"]} for s in sealed])
-        return result
+        return MergeResult(n, oid, main, sealed, seal.id if seal else None, attempt)
     raise Refused("usage", detail=say("seal.sealing.merge.10", max_attempts=MAX_ATTEMPTS), remedy=say("seal.sealing.merge.11"))
 
 

@@ -14,6 +14,7 @@ from repo_tools import timeutil
 from repo_tools.city import AUTHORITY, City
 from repo_tools.git.repo import ObjectReader, clean_env
 from repo_tools.identity import keys
+from repo_tools.log.carried import carry
 from repo_tools.messages import Refused, say
 from repo_tools.registry.applications import (
     Application,
@@ -98,10 +99,9 @@ def _commit(city: City, actor: str, reg: Registry, unit_id: str, seals: list[Sea
             extra: dict[str, bytes | None], message: str) -> None:
     changes: dict[str, bytes | None] = {f"seals/{unit_id}.yaml": dump_seals(seals), **extra,
                                         **approved_files(city, reg, app)}
-    city.change_registry(actor, changes, say("seal.seals._commit.1",
-                                             message=message, approver=app.approver, actor=actor, id=app.id))
-    city.log("seal", action=app.action.removeprefix("seal-"), unit=unit_id, fingerprints=app.fingerprints,
-             approved_by=app.approver, executed_by=actor, request=app.id, reason=app.reason)
+    with carry("seal", action=app.action.removeprefix("seal-"), unit=unit_id, fingerprints=app.fingerprints,
+               approved_by=app.approver, executed_by=actor, request=app.id, reason=app.reason):
+        city.change_registry(actor, changes, say("seal.seals._commit.1", message=message, approver=app.approver, actor=actor, id=app.id))
 
 
 def _application(action: str, unit_id: str, subject: str, reason: str, approver: str, actor: str,
@@ -240,12 +240,14 @@ def destroy(city: City, witness: str, unit_id: str, seal_id: str | None = None) 
             seal.key.revoked_at, seal.key.reason = now, "destroyed"
     changes[f"seals/{unit_id}.yaml"] = dump_seals(reg.seals[unit_id])
     executor = witness if reg.is_egov_admin(witness) else AUTHORITY
-    city.change_registry(executor, changes,
-                         say("seal.seals.destroy.7",
-                             value=say("seal.seals.destroy.8") if done else say("seal.seals.destroy.9"), id=seal.id, witness=witness,
-                             value_join='、'.join(seal.destruction_witnesses)))
-    city.log("seal", action="destroy" if done else "destroy-witness", unit=unit_id, seal=seal.id,
-             witness=witness, witnesses=seal.destruction_witnesses)
+    with carry("seal", action="destroy" if done else "destroy-witness", unit=unit_id, seal=seal.id,
+               witness=witness, witnesses=seal.destruction_witnesses):
+        city.change_registry(executor, changes,
+                             say("seal.seals.destroy.7",
+                                 value=say("seal.seals.destroy.done") if done else say("seal.seals.destroy.witnessed"),
+                                 id=seal.id,
+                                 witness=witness,
+                                 value_join='、'.join(seal.destruction_witnesses)))
     return seal
 
 

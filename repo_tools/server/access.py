@@ -6,7 +6,9 @@ who is disabled, locked, removed or whose certificate is revoked loses SSH acces
 
 - members of a unit read and write their own unit's repository (the hooks decide what lands);
 - nobody else reaches that repository: a delivery crosses units only through the service;
-- every active registered person reads the registry; the e-gov office's admins write it.
+- every active registered person reads the registry; the e-gov office's admins write it;
+- the repository of a unit that was merged or deregistered is read (never written) by the
+  members of the unit holding its archives (`lifecycle.repository_readers`, Art. 9).
 
 Access is data compiled from one config, as gitolite intends; nothing of the regulation lives
 in the access layer but who belongs where.
@@ -17,7 +19,7 @@ import os
 import pwd
 import re
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from repo_tools import timeutil
@@ -35,6 +37,7 @@ class Access:
     ssh_keys: dict[str, str]          # person id -> OpenSSH public key line
     unit_members: dict[str, list[str]]
     registry_writers: list[str]
+    readers: dict[str, list[str]] = field(default_factory=dict)   # unit -> who reads it only
 
 
 def can_connect(person: Person, root: Path, now_iso: str | None = None) -> bool:
@@ -57,16 +60,30 @@ def compute(registry: Registry, root: Path, keyring: Path) -> Access:
         if line:  # a key without an authentication subkey gives no SSH access
             ssh_keys[person.id] = " ".join(line.split()[:2]) + f" {person.id}"
     members: dict[str, list[str]] = {}
+    readers: dict[str, list[str]] = {}
     for unit in sorted(registry.units.values(), key=lambda u: u.id):
-        if unit.status != "active" or unit.id in RESERVED:
+        if unit.id in RESERVED:
             continue
-        members[unit.id] = [p.id for p in registry.members(unit.id) if p.id in ssh_keys]
+        if unit.status == "active":
+            members[unit.id] = [p.id for p in registry.members(unit.id) if p.id in ssh_keys]
+            continue
+        readers[unit.id] = holders_of(registry, unit.id, ssh_keys)
     writers = [p for p in ssh_keys if registry.is_egov_admin(p)]
-    return Access(ssh_keys, members, writers)
+    return Access(ssh_keys, members, writers, readers)
 
 
-def conf_text(access: Access, units_with_repo: list[str]) -> str:
-    """gitolite.conf for these rules. Empty groups are left out (gitolite warns about them)."""
+def holders_of(registry: Registry, unit_id: str, ssh_keys: dict[str, str]) -> list[str]:
+    """Who reads a merged or deregistered unit's repository: the members of the units that
+    hold its archives (a unit, or the archives when it is a registered unit)."""
+    from repo_tools.lifecycle import repository_readers
+    holders = [u for u in repository_readers(registry, unit_id) if u != unit_id]
+    return sorted(p.id for u in holders for p in registry.members(u) if p.id in ssh_keys)
+
+
+def conf_text(access: Access, units_with_repo: list[str], without_main: frozenset[str] = frozenset()) -> str:
+    """gitolite.conf for these rules. Empty groups are left out (gitolite warns about them).
+    A unit repository the service has just created (`without_main`) is also written by the
+    e-gov admins, for the unit's first signed commit (`oa unit add`); its first `main` ends that."""
     lines = [say("server.access.conf_text.1"), "",
              "repo gitolite-admin", f"    RW+ = {ADMIN_NAME}", ""]
     readers = sorted(access.ssh_keys)
@@ -77,10 +94,14 @@ def conf_text(access: Access, units_with_repo: list[str]) -> str:
         lines.append(f"    R   = {' '.join(readers)}")
     lines.append("")
     for unit in units_with_repo:
-        people = access.unit_members.get(unit, [])
+        people = list(access.unit_members.get(unit, []))
+        if unit in without_main:
+            people += [w for w in access.registry_writers if w not in people]
         lines.append(f"repo {unit}")
         if people:
             lines.append(f"    RW+ = {' '.join(people)}")
+        if access.readers.get(unit):  # the archives' holders: read only (the hook refuses pushes too)
+            lines.append(f"    R   = {' '.join(access.readers[unit])}")
         lines.append("")
     return "\n".join(lines)
 
@@ -157,7 +178,10 @@ def refresh(root: Path, registry: Registry | None = None) -> Access | None:
         if not path.exists() or path.read_text() != text:
             path.write_text(text)
     layout.gitolite_conf.parent.mkdir(parents=True, exist_ok=True)
-    layout.gitolite_conf.write_text(conf_text(access, units))
+    from repo_tools.git.repo import clean_env, rev_parse
+    without_main = frozenset(u for u in units if rev_parse(root / "units" / f"{u}.git", "refs/heads/main",
+                                                           env=clean_env()) is None)
+    layout.gitolite_conf.write_text(conf_text(access, units, without_main))
     run_as(account, ["gitolite", "compile"], layout)
     run_as(account, ["gitolite", "trigger", "POST_COMPILE"], layout)
     install_shell(layout)

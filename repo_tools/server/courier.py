@@ -81,8 +81,24 @@ def place(city: City, registry: Registry, sender: str, result: Round) -> None:
             _fetch(target, repo, f"{OUTBOX}{key}", inbox_ref)
         git("update-ref", f"{REPLIES}{key}", commit, "", cwd=repo, env=clean_env())
         city.log("delivery-placed", repo=to, id=ident, **{"from": sender}, to=to, commit=commit,
-                 objects=[commit])
+                 objects=[commit], sealed_tree=sealed_tree_of(repo, commit))
         result.placed.append(label)
+
+
+def sealed_tree_of(sender_repo: Path, commit: str) -> str | None:
+    """The tree of the delivered document on the sender's sealing merge, as the service saw it
+    when placing the delivery: the receiver, who never reads the sender's repository, checks
+    the delivered tree against this (the log that records it is witnessed)."""
+    import yaml
+
+    from repo_tools.transmit.deliveries import RECORD
+    raw = git("show", f"{commit}:{RECORD}", cwd=sender_repo, env=clean_env(), check=False)
+    try:
+        record = yaml.safe_load(raw) or {}
+    except yaml.YAMLError:
+        return None
+    sealing, path = str(record.get("sealing_commit") or ""), str(record.get("path") or "")
+    return rev_parse(sender_repo, f"{sealing}:{path}", env=clean_env()) if sealing and path else None
 
 
 def reflect(city: City, receiver: str, refs: list[str], result: Round) -> None:

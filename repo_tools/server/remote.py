@@ -74,8 +74,18 @@ class RemoteCity(City):
         """The person's agent is theirs: it keeps running."""
 
     def log(self, event: str, **fields: object) -> dict:
-        """The server logs every push itself; a person cannot write the city's log."""
+        """The server logs every push itself, and the events a command carries with its push
+        (`log/carried.py`); a person cannot write the city's log."""
         return {"event": event, **fields}
+
+    def open_unit_repo(self, unit_id: str) -> Path:
+        """The service created the unit's repository when the registry push was accepted; the
+        e-gov admin mirrors it (writable for them until its first `main`) for the first commit."""
+        settings = _settings(self.root)
+        address = ServerAddress(settings["account"], settings["host"], int(settings["port"]))
+        # Not added to the synced units: the admin's access ends with the first commit.
+        _mirror(self, address, unit_id, self.unit_repo(unit_id))
+        return self.unit_repo(unit_id)
 
 
 def _settings(root: Path) -> dict[str, Any]:

@@ -36,7 +36,8 @@ from repo_tools.server.layout import ADMIN_NAME, ServiceLayout
 DEBIAN_PYTHON = "/usr/bin/python3"
 SSHD = "/usr/sbin/sshd"
 # Not needed by the hooks and large, or tied to the developer's install: left out of the copy.
-SKIP_PACKAGES = ("playwright", "pagefind", "pip", "setuptools", "_pytest", "pytest", "xdist",
+# pagefind (and its binary) stays: the service builds the site (server/publish.py).
+SKIP_PACKAGES = ("playwright", "pip", "setuptools", "_pytest", "pytest", "xdist",
                  "pluggy", "iniconfig", "__editable__", "repo_tools", "distutils-precedence.pth",
                  "_distutils_hack", "pkg_resources", "wheel")
 
@@ -128,6 +129,7 @@ def install_interpreter(venv: Path, app: Path) -> Path:
         elif source.exists():
             shutil.copy2(source, app / part)
     (target / "oa-app.pth").write_text(f"{app}\n")
+    write_distribution(target)
     if version == "{}.{}".format(*sys.version_info[:2]):
         source = _site_packages()
         for entry in source.iterdir():
@@ -144,6 +146,17 @@ def install_interpreter(venv: Path, app: Path) -> Path:
     subprocess.run([DEBIAN_PYTHON, "-m", "venv", str(venv)], check=True, capture_output=True)
     subprocess.run([str(venv / "bin" / "pip"), "install", "-q", *wanted], check=True)
     return venv / "bin" / "python"
+
+
+def write_distribution(target: Path) -> None:
+    """The project's own metadata beside the copied code: its entry points (the `oa-site`
+    MkDocs plugin the service's site build names) are found through it."""
+    from importlib.metadata import distribution
+    dist = distribution("repo_tools")
+    info = target / f"repo_tools-{dist.version}.dist-info"
+    info.mkdir(parents=True, exist_ok=True)
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: repo_tools\nVersion: {dist.version}\n")
+    (info / "entry_points.txt").write_text(dist.read_text("entry_points.txt") or "")
 
 
 def point_hooks_at(city: City, layout: ServiceLayout) -> None:

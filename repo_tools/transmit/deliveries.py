@@ -56,6 +56,7 @@ from repo_tools.git.repo import (
 from repo_tools.identity import keys
 from repo_tools.identity.judgement import may_sign
 from repo_tools.log import eventlog
+from repo_tools.log.carried import carry
 from repo_tools.messages import Refused, say
 from repo_tools.registry.records import Registry
 from repo_tools.transmit.records import parse_delivery, parse_handling
@@ -524,11 +525,11 @@ def send(city: City, actor: str, path: str | None, to: Iterable[str] = (),
     sent: list[Delivery] = []
     for target in targets:
         record = delivery_record(reg, sealed, target, actor, resend_of)
-        commit = push_delivery(city, signer, unit, target, record, sealed.tree)
-        delivery_id = commit[:ID_LENGTH]
-        city.log("delivery-sent", id=delivery_id, commit=commit, **{"from": unit}, to=target,
-                 number=sealed.number, title=record["title"], urgency=record["urgency"], sender=actor,
-                 sealing_commit=sealed.sealing_commit, resend_of=resend_of)
+        # The service logs it when the push arrives (log/carried.py); the id is the commit's.
+        with carry("delivery-sent", **{"from": unit}, to=target, number=sealed.number, title=record["title"],
+                   urgency=record["urgency"], sender=actor, sealing_commit=sealed.sealing_commit,
+                   resend_of=resend_of):
+            commit = push_delivery(city, signer, unit, target, record, sealed.tree)
         sent.append(next(d for d in sent_by(city, unit) if d.commit == commit))
     return SendResult(sent, unmatched, skipped, queued)
 
@@ -544,7 +545,7 @@ def inbox(city: City, actor: str) -> tuple[str, list[Delivery]]:
 
 
 def _handle(city: City, unit: str, actor: str, delivery: Delivery, action: str,
-            extra: dict[str, Any]) -> Delivery:
+            extra: dict[str, Any], event: dict[str, Any] | None = None) -> Delivery:
     """Push the next handling commit onto refs/receipts/<from>/<id>; return the reloaded delivery."""
     step = len(delivery.handling) + 1
     content = {"action": action, "delivery": delivery.id, "by": actor, **extra}
@@ -559,7 +560,10 @@ def _handle(city: City, unit: str, actor: str, delivery: Delivery, action: str,
         message += say("transmit.deliveries._handle.2", reason=extra['reason'])
     with Scratch(city.unit_repo(unit), city.signer(actor)) as scratch:
         commit = scratch.commit(changes, message, parent=parent)
-        scratch.push([f"{commit}:{ref}"])
+        # The step's event rides on its push; the service writes it when the push arrives.
+        with carry(f"delivery-{action}", id=delivery.id, unit=unit, **{"from": delivery.from_unit},
+                   number=delivery.record.get("number"), by=actor, commit=commit, **(event or {})):
+            scratch.push([f"{commit}:{ref}"])
     return reload(city, unit, delivery.id)
 
 
@@ -587,11 +591,7 @@ def open_delivery(city: City, actor: str, ident: str) -> tuple[Delivery, bool]:
         if not delivery.handling:
             raise
         return delivery, False
-    received = delivery.step("received")
-    assert received is not None
-    city.log("delivery-received", id=delivery.id, unit=unit, **{"from": delivery.from_unit},
-             number=delivery.record.get("number"), by=actor, commit=received.commit,
-             received_at=received.at)
+    assert delivery.step("received") is not None  # its event's time is the receipt time (Art. 29)
     return delivery, True
 
 
@@ -654,11 +654,6 @@ def register(city: City, actor: str, ident: str) -> Delivery:
             _require_status(delivery, ("received",), say("transmit.deliveries.register.2"))
     else:
         raise Refused("usage", detail=say("transmit.deliveries.register.3", register_tries=REGISTER_TRIES), remedy=say("transmit.deliveries.register.4"))
-    step = delivery.step("registered")
-    entry = step.register if step else {}
-    city.log("delivery-registered", id=delivery.id, unit=unit, **{"from": delivery.from_unit},
-             number=delivery.record.get("number"), by=actor, register=entry.get("label"),
-             commit=step.commit if step else None)
     return delivery
 
 
@@ -684,7 +679,10 @@ def _register_once(city: City, unit: str, actor: str, delivery: Delivery, year: 
         parents = [lock[0], commit] if lock else [commit]
         locked = scratch.commit({}, f"{register_label(year, number)}\n\nReceipt: {ref}\nRegister-Number: {number}\n",
                                 parents=parents, base_tree=commit)
-        scratch.push([f"{commit}:{ref}", f"{locked}:{REGISTERS}{year}"], atomic=True)
+        # The registration's event rides on its push; the service writes it when the push arrives.
+        with carry("delivery-registered", id=delivery.id, unit=unit, **{"from": delivery.from_unit},
+                   number=delivery.record.get("number"), by=actor, commit=commit, register=entry["label"]):
+            scratch.push([f"{commit}:{ref}", f"{locked}:{REGISTERS}{year}"], atomic=True)
     return reload(city, unit, delivery.id)
 
 
@@ -696,12 +694,7 @@ def answer(city: City, actor: str, ident: str, action: str, reason: str) -> Deli
     if not reason.strip():
         raise Refused("usage", detail=say("transmit.deliveries.answer.2", verb=verb), remedy=say("transmit.deliveries.answer.3"))
     _require_status(delivery, ("received",), verb)
-    delivery = _handle(city, unit, actor, delivery, action, {"reason": reason.strip()})
-    step = delivery.step(action)
-    city.log(f"delivery-{action}", id=delivery.id, unit=unit, **{"from": delivery.from_unit},
-             number=delivery.record.get("number"), by=actor, reason=reason.strip(),
-             commit=step.commit if step else None)
-    return delivery
+    return _handle(city, unit, actor, delivery, action, {"reason": reason.strip()}, {"reason": reason.strip()})
 
 
 def document_of(city: City, delivery: Delivery) -> tuple[dict[str, Any], str, list[str]]:

@@ -808,11 +808,13 @@ def delivery_report(city: City, delivery: Any, verifier: Verifier | None = None,
     delivered = rev_parse(repo, f"{delivery.commit}:{transmit.DOCUMENT}", env=clean_env())
     sealing = str(record.get("sealing_commit") or "")
     path = str(record.get("path") or "")
-    sealed_tree = (
-        rev_parse(city.unit_repo(from_unit), f"{sealing}:{path}", env=clean_env())
-        if sealing and path and city.unit_repo(from_unit).is_dir()
-        else None
-    )
+    sealed_tree = rev_parse(city.unit_repo(from_unit), f"{sealing}:{path}", env=clean_env()) \
+        if sealing and path and city.unit_repo(from_unit).is_dir() else None
+    if sealed_tree is None and sealing and path:
+        # From a clone over SSH the receiver reaches no other unit's repository: the service
+        # compared the trees when it placed the delivery and wrote the sealed tree in the log.
+        sealed_tree = placed_sealed_tree(city, delivery.commit)
+        report["sealed_tree_from"] = "log" if sealed_tree else None
     report["document_matches_seal"] = bool(delivered and delivered == sealed_tree)
     if not report["document_matches_seal"]:
         problems.append(say("verify.report.delivery_report.3", id=delivery.id, sealing=sealing[:10], path=path))
@@ -820,7 +822,17 @@ def delivery_report(city: City, delivery: Any, verifier: Verifier | None = None,
     return report
 
 
-def delivery_reports(city: City, unit_id: str, verifier: Verifier | None = None) -> dict[str, list[dict[str, Any]]]:
+def placed_sealed_tree(city: City, commit: str) -> str | None:
+    """The sealed tree the service recorded when it placed this delivery (`delivery-placed`)."""
+    found = None
+    for entry in eventlog.read(city.log_file):
+        if entry.get("type") == "delivery-placed" and entry.get("commit") == commit:
+            found = entry.get("sealed_tree") or found
+    return str(found) if found else None
+
+
+def delivery_reports(city: City, unit_id: str, verifier: Verifier | None = None
+                     ) -> dict[str, list[dict[str, Any]]]:
     """Deliveries the unit received (`received`) and sent (`sent`), each judged by `delivery_report`."""
     from repo_tools.transmit import deliveries as transmit
 

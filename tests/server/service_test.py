@@ -102,7 +102,7 @@ def _oa_as(python: Path, person: Person, *args: str, served: Served | None = Non
 PEOPLE = [("ssa", "lagov", "甲作者", ["author", "seal-custodian"]),
           ("ssb", "jyj", "乙收文", ["author", "clerk"]),
           ("ssc", "lagov", "丙审核", ["reviewer"]),
-          ("ssd", "lagov", "戊主任", ["reviewer"])]  # the unit's leader: signs documents off (签发)
+          ("ssd", "lagov", "戊主任", ["reviewer", "archivist"])]  # the leader: signs off (签发), archives
 
 
 @pytest.fixture(scope="module")
@@ -176,6 +176,7 @@ def served() -> Iterator[Served]:
         if (base / "keys").exists():
             for home in (base / "keys").glob("*/*/gnupg"):
                 keys.stop_agent(home)
+        subprocess.run(["pkill", "-u", account], capture_output=True)  # e.g. a detached site build
         subprocess.run(["userdel", account], capture_output=True)
         shutil.rmtree(base, ignore_errors=True)
 
@@ -354,6 +355,141 @@ def test_a_delivery_crosses_units_only_through_the_service(served: Served) -> No
     back = _oa(served, a, "--json", "sent", cwd=wa)
     row = next(r for r in yaml.safe_load(back.stdout) if r["id"] == ident)
     assert row["status"] == "received" and row["received_by"] == "ssb"
+    # Registration (登记) from the clerk's clone as well; the sender sees it.
+    registered = _oa(served, b, "inbox", "register", ident, cwd=wb)
+    assert registered.returncode == 0, registered.stderr
+    back = _oa(served, a, "--json", "sent", cwd=wa)
+    assert next(r for r in yaml.safe_load(back.stdout) if r["id"] == ident)["status"] == "registered"
+    # The commands' own events were carried in their pushes and written by the service.
+    log = _events(served)
+    sent_event = [e for e in log if e["type"] == "delivery-sent" and e.get("id") == ident]
+    assert len(sent_event) == 1 and sent_event[0]["pushed_by"] == "ssa" and sent_event[0]["to"] == "jyj"
+    assert sent_event[0]["commit"].startswith(ident) and sent_event[0]["carried_by"]
+    for kind in ("delivery-received", "delivery-registered"):
+        found = [e for e in log if e["type"] == kind and e.get("id") == ident]
+        assert len(found) == 1 and found[0]["pushed_by"] == "ssb" and found[0]["by"] == "ssb", kind
+    # The receiver verifies the delivery from their clone: no access to the sender's repository,
+    # the sealed tree the service recorded when it placed the delivery stands in for it.
+    checked = _oa(served, b, "--json", "verify", cwd=wb)
+    report = yaml.safe_load(checked.stdout)
+    received = [d for u in report["units"] for d in u["deliveries"]["received"] if d["id"] == ident]
+    assert received and received[0]["document_matches_seal"] and received[0]["sealed_tree_from"] == "log", received
+    assert received[0]["sent"]["signer"] == "ssa"
+    assert [s["signer"] for s in received[0]["handling"]] == ["ssb", "ssb"]
+    # The sender verifies the sealed document from theirs (the witnesses have not cosigned yet
+    # in this city: the seal is valid and waits for them, 待见证).
+    mine = _oa(served, a, "--json", "verify", f"documents/{_year()}/ssh-notice", cwd=wa)
+    doc = yaml.safe_load(mine.stdout)["units"][0]["documents"][0]
+    assert doc["sealed"] and (doc["ok"] or doc["pending"]), doc
+
+
+def test_a_return_and_the_archive_from_clones_over_ssh(served: Served) -> None:
+    """A second delivery of the notice is returned (退文) by jyj's clerk from their clone; lagov's
+    archivist archives the year from theirs; the service logs what each command carried."""
+    a, b, d = served.people["ssa"], served.people["ssb"], served.people["ssd"]
+    wa, wb, wd = a.home / "w-rev", b.home / "w-inbox", d.home / "w-rev"
+    if not (wb / ".git").is_dir():
+        pytest.skip("needs the clones of test_a_delivery_crosses_units_only_through_the_service")
+    sent = _oa(served, a, "--json", "send", f"documents/{_year()}/ssh-notice", "--to", "jyj", cwd=wa)
+    assert sent.returncode == 0, sent.stderr
+    ident = yaml.safe_load(sent.stdout)["sent"][0]["id"]
+    assert _oa(served, b, "inbox", "open", ident, cwd=wb).returncode == 0
+    no_reason = _oa(served, b, "inbox", "return", ident, "--reason", " ", cwd=wb)
+    assert no_reason.returncode == 1 and "理由" in no_reason.stderr
+    returned = _oa(served, b, "inbox", "return", ident, "--reason", "主送机关有误。", cwd=wb)
+    assert returned.returncode == 0, returned.stderr
+    back = _oa(served, a, "--json", "sent", cwd=wa)
+    row = next(r for r in yaml.safe_load(back.stdout) if r["id"] == ident)
+    assert row["status"] == "returned" and row["reason"] == "主送机关有误。"
+    found = [e for e in _events(served) if e["type"] == "delivery-returned" and e.get("id") == ident]
+    assert len(found) == 1 and found[0]["reason"] == "主送机关有误。" and found[0]["pushed_by"] == "ssb"
+    # The archivist (the leader also holds the role) archives the year over SSH.
+    refused = _oa(served, a, "archive", "run", str(_year()), cwd=wa)  # not an archivist
+    assert refused.returncode == 1 and "档案员" in refused.stderr
+    archived = _oa(served, d, "--json", "archive", "run", str(_year()), cwd=wd)
+    assert archived.returncode == 0, archived.stderr
+    package = yaml.safe_load(archived.stdout)
+    assert package["items"] >= 1 and package["tag"] == f"refs/tags/archive/{_year()}"
+    assert package["tag"] in _service_refs(served, "lagov", "refs/tags/archive/")
+    event = [e for e in _events(served) if e["type"] == "archive" and e.get("tag") == package["tag"]]
+    assert len(event) == 1 and event[0]["pushed_by"] == "ssd" and event[0]["commit"] == package["commit"]
+    assert event[0]["tag_object"]
+
+
+def test_the_site_is_built_by_the_service(served: Served) -> None:
+    """A clone holds one unit: `oa site build` there is refused with the reason; the service
+    built the site after the seal merge moved lagov's main, and `oa server publish` builds now."""
+    a = served.people["ssa"]
+    wa = a.home / "w-rev"
+    if not (wa / ".git").is_dir():
+        pytest.skip("needs the clone made by test_review_and_sealing_merge_over_ssh")
+    got = _oa(served, a, "site", "build", cwd=wa)
+    assert got.returncode == 1 and "site-built-by-service" in got.stderr and "oa server publish" in got.stderr
+    index = served.root / "site" / "index.html"
+    import time
+    for _ in range(600):  # the detached build started by post-receive (the push did not wait)
+        if index.exists():
+            break
+        time.sleep(0.5)
+    log = served.root / "server" / "publish" / "build.log"
+    assert index.exists(), log.read_text() if log.exists() else "no build log"
+    assert index.stat().st_uid == pwd.getpwnam(served.account).pw_uid  # the service's file
+    pages = [p for p in (served.root / "site").rglob("*.html") if "ssh-notice" in str(p)]
+    assert pages, "the sealed notice has its page"
+    before = index.stat().st_mtime_ns
+    from repo_tools.server.publish import run_as_service
+    run_as_service(served.root)
+    assert index.stat().st_mtime_ns >= before and index.stat().st_uid == pwd.getpwnam(served.account).pw_uid
+
+
+def _events(served: Served) -> list[dict]:
+    """The city's log as the service wrote it (read by root, the operator, for the assertion)."""
+    import json
+    return [json.loads(line) for line in (served.root / "log" / "events.jsonl").read_text().splitlines() if line]
+
+
+def test_an_event_a_person_forges_in_a_push_option_is_refused(served: Served) -> None:
+    """Events ride in the signed push certificate; one a command may not report (here a
+    `push`, with a time of its own) is refused with the whole push, and nothing changes."""
+    import base64
+    import json
+    a = served.people["ssa"]
+    work = a.home / "w-rev"
+    if not (work / ".git").is_dir():
+        pytest.skip("needs the clone made by test_review_and_sealing_merge_over_ssh")
+    served.git(a, "checkout", "-qb", "draft/forged-event", "origin/main", cwd=work)
+    (work / "forged.md").write_text("伪造事件\n")
+    os.chown(work / "forged.md", pwd.getpwnam(a.account).pw_uid, -1)
+    served.git(a, "add", "forged.md", cwd=work)
+    assert served.git(a, "commit", "-qm", "草稿：伪造事件", cwd=work).returncode == 0
+    before, lines = _service_refs(served, "lagov", "refs/heads/"), served.log_lines()
+    for forged in ({"type": "push", "objects": []}, {"type": "merge", "time": "2000-01-01T00:00:00+08:00"}):
+        option = "oa-event=" + base64.b64encode(json.dumps(forged).encode()).decode()
+        got = served.git(a, "push", "--signed", "-o", option, "origin", "HEAD:refs/heads/draft/forged-event", cwd=work)
+        assert got.returncode != 0 and "carried-event-invalid" in got.stderr, got.stderr
+    assert _service_refs(served, "lagov", "refs/heads/") == before and served.log_lines() == lines
+    served.git(a, "checkout", "-q", "main", cwd=work)
+
+
+def test_unit_add_over_ssh_creates_the_repository_on_the_server(served: Served) -> None:
+    """The e-gov admin registers a unit from their own machine: the service creates the bare
+    repository when the registry push lands, the admin pushes its first signed commit through
+    its hook, and then loses write access to it (nobody writes another unit's repository)."""
+    admin, city = _admin_city(served)
+    before = served.log_lines()
+    city_mod.add_unit(city, "admin", "ssx", "六安市测试局", ["六测"], "department")
+    repo = served.root / "units" / "ssx.git"
+    assert repo.is_dir() and _service_refs(served, "ssx", "refs/heads/").split() == ["refs/heads/main"]
+    assert (repo / "hooks" / "update").is_symlink() and (repo / "hooks" / "pre-receive").is_symlink()
+    log = _events(served)[before:]
+    assert [e["repo"] for e in log if e["type"] == "push"] == ["registry", "ssx"]
+    assert service.status(served.root).ok, service.status(served.root).text()
+    conf = ServiceLayout(served.root).gitolite_conf.read_text()
+    block = conf.split("repo ssx\n", 1)[1].split("\n\n", 1)[0]
+    assert "admin" not in block  # the admin's write access ended with the first commit
+    denied = subprocess.run(["sh", "-c", f"{city.ssh} {served.account}@127.0.0.1 \"git-upload-pack '/ssx'\" </dev/null"],
+                            capture_output=True, text=True)
+    assert denied.returncode != 0 and DENIED in denied.stderr
 
 
 def _admin_city(served: Served) -> tuple[Person, RemoteCity]:
@@ -413,7 +549,12 @@ def test_revoking_a_certificate_ends_ssh_access_at_once(served: Served) -> None:
     city = _Office(admin.home / "city", gnupghome=admin.gnupghome, ssh=ssh, homes=homes)
     before = served.log_lines()
     certificates.revoke(city, "admin", "ssb", "compromised", approved_by="jyjadm")
-    assert served.log_lines() == before + 1
+    # The registry push and the revocation's own event, carried in it and written by the service.
+    assert served.log_lines() == before + 2
+    push, event = _events(served)[-2:]
+    assert push["type"] == "push" and push["repo"] == "registry" and push["pusher"] == "admin"
+    assert event["type"] == "certificate" and event["action"] == "revoke" and event["user"] == "ssb"
+    assert event["pushed_by"] == "admin" and event["carried_by"] == push["certificate_id"]
     got = served.git(b, "ls-remote", served.url("jyj"))
     assert got.returncode != 0 and "Permission denied" in got.stderr
     # Disabling a person (Art. 14) ends their SSH access in that same registry push as well.

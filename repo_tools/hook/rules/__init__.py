@@ -54,6 +54,7 @@ IDENTITY: list[Rule] = [
     _rule("identity", "certificate_present"),
     _rule("identity", "certificate_verified"),
     _rule("identity", "pusher_registered"),
+    _rule("events", "carried_events_valid"),
 ]
 
 UNIT_RULES: list[Rule] = [

@@ -1,0 +1,107 @@
+"""Events a command reports about its own push (delivery sent, certificate issued, seal merged...),
+carried **in** that push and written to the log by the service when the push arrives.
+
+A person acting from a clone over SSH cannot write the city's log (no file of the city is theirs),
+and a command that appended to the log itself would let a person write whatever they liked there.
+So the command wraps its push in `carry(event, **fields)`; `git.repo.push` sends each carried event
+as a push option (`oa-event=<base64 JSON>`), which git writes into the push certificate the
+pusher signs. The hook reads the options from the certificate it re-verified with the server
+keyring (never from `GIT_PUSH_OPTION_*`, which a path-transport pusher sets), refuses a push
+whose event is malformed or not one a command may report, and `post-receive` appends each
+event right after the push's own entry, with who pushed and which certificate carried it.
+The same path serves the path transport: one way, not two.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+from repo_tools.messages import say
+
+OPTION = "oa-event="
+MAX_BYTES = 16 * 1024   # one event; push options travel in pkt-lines (< 64 KiB)
+
+# What a command may report about its own push. Anything else (a push, a delivery placement,
+# a lock-out, a portal login) is the service's to write.
+COMMAND_EVENTS = frozenset({
+    "delivery-sent", "delivery-received", "delivery-registered", "delivery-returned",
+    "delivery-resend-requested", "certificate", "seal", "merge", "archive", "archive-access",
+    "unit", "person",
+})
+# Fields the log itself sets: a carried event can never choose its own time or place in the chain.
+RESERVED = frozenset({"seq", "time", "type", "prev", "hash", "objects", "certificate", "certificate_id",
+                      "pushed_by", "carried_by", "event", "self", "log_file"})
+
+_PENDING: ContextVar[tuple[dict[str, Any], ...]] = ContextVar("oa_carried_events", default=())
+
+
+@contextmanager
+def carry(event: str, **fields: Any) -> Iterator[dict[str, Any]]:
+    """Carry `event` with the next accepted push made inside this block."""
+    entry = {"event": event, "fields": fields, "sent": False}
+    token = _PENDING.set((*_PENDING.get(), entry))
+    try:
+        yield entry
+    finally:
+        _PENDING.reset(token)
+
+
+def push_options() -> tuple[list[str], list[dict[str, Any]]]:
+    """The options for the next push and the pending entries they stand for (marked sent by
+    `sent` once the push is accepted, so a retried push after a refusal carries them again)."""
+    waiting = [e for e in _PENDING.get() if not e["sent"]]
+    options = [OPTION + encode(e["event"], e["fields"]) for e in waiting]
+    return options, waiting
+
+
+def sent(entries: list[dict[str, Any]]) -> None:
+    for entry in entries:
+        entry["sent"] = True
+
+
+def encode(event: str, fields: dict[str, Any]) -> str:
+    body = json.dumps({"type": event, **fields}, ensure_ascii=False, sort_keys=True, default=str)
+    return base64.b64encode(body.encode("utf-8")).decode("ascii")
+
+
+def decode(option: str) -> tuple[str, dict[str, Any]] | str:
+    """(event, fields) from one `oa-event=` option, or why it is refused."""
+    raw = option[len(OPTION):]
+    if len(raw) > MAX_BYTES * 4 // 3 + 4:
+        return say("log.carried.decode.1")
+    try:
+        data = json.loads(base64.b64decode(raw, validate=True).decode("utf-8"))
+    except (binascii.Error, UnicodeDecodeError, json.JSONDecodeError):
+        return say("log.carried.decode.2")
+    if not isinstance(data, dict) or not isinstance(data.get("type"), str):
+        return say("log.carried.decode.3")
+    event = data.pop("type")
+    if event not in COMMAND_EVENTS:
+        return say("log.carried.decode.4", value=event[:40])
+    if RESERVED & set(data):
+        return say("log.carried.decode.5", value_join='、'.join(sorted(RESERVED & set(data))))
+    return event, data
+
+
+def events_in(options: tuple[str, ...]) -> list[tuple[str, dict[str, Any]] | str]:
+    """Every carried event of a certificate's push options (decoded, or why refused)."""
+    return [decode(o) for o in options if o.startswith(OPTION)]
+
+
+def completed(event: str, fields: dict[str, Any], updates: list[tuple[str, str]]) -> dict[str, Any]:
+    """What the service adds from the push itself (never from the pusher's say-so): the commit
+    and id of a delivery are those of the outbox ref the push created."""
+    if event == "delivery-sent":
+        prefix = f"refs/outbox/{fields.get('to')}/"
+        for ref, new in updates:
+            if ref.startswith(prefix):
+                return {**fields, "id": ref[len(prefix):], "commit": new}
+    if event == "archive":  # the package's commit on main and its signed archive tag
+        moved = dict(updates)
+        return {**fields, "commit": moved.get("refs/heads/main"), "tag_object": moved.get(str(fields.get("tag")))}
+    return fields

@@ -1,0 +1,63 @@
+"""Events carried in a push (log/carried.py): what a command may report, and what it never may."""
+from __future__ import annotations
+
+import base64
+import json
+
+from repo_tools.git.push import PushCertificate
+from repo_tools.log import carried
+
+
+def _option(body: object) -> str:
+    return carried.OPTION + base64.b64encode(json.dumps(body).encode()).decode()
+
+
+def test_a_carried_event_round_trips_only_inside_its_push() -> None:
+    assert carried.push_options() == ([], [])
+    with carried.carry("delivery-sent", to="jyj", number="六政办〔2026〕1号"):
+        options, entries = carried.push_options()
+        assert len(options) == 1
+        assert carried.decode(options[0]) == ("delivery-sent", {"to": "jyj", "number": "六政办〔2026〕1号"})
+        carried.sent(entries)  # the push was accepted: a later push in the block carries nothing
+        assert carried.push_options() == ([], [])
+    assert carried.push_options() == ([], [])
+
+
+def test_a_refused_push_carries_its_event_again_on_the_retry() -> None:
+    with carried.carry("merge", request=3):
+        first, _ = carried.push_options()   # refused: not marked sent
+        again, entries = carried.push_options()
+        assert first == again and len(entries) == 1
+
+
+def test_events_a_command_may_not_report_are_refused() -> None:
+    for body, why in (({"type": "push", "objects": []}, "不能由推送者报告"),
+                      ({"type": "delivery-placed"}, "不能由推送者报告"),
+                      ({"type": "merge", "time": "2000-01-01T00:00:00+08:00"}, "只能由日志自己写入"),
+                      ({"type": "certificate", "seq": 1}, "只能由日志自己写入"),
+                      ({"type": "seal", "pushed_by": "someone"}, "只能由日志自己写入"),
+                      ({"no": "type"}, "缺少事件类型"),
+                      (["merge"], "缺少事件类型")):
+        got = carried.decode(_option(body))
+        assert isinstance(got, str) and why in got, (body, got)
+    assert "编码" in str(carried.decode(carried.OPTION + "***"))
+    assert carried.decode(carried.OPTION + "A" * (carried.MAX_BYTES * 2)) == "过长"
+
+
+def test_the_service_takes_a_deliverys_id_and_commit_from_the_push() -> None:
+    fields = carried.completed("delivery-sent", {"to": "jyj", "id": "forged", "commit": "f" * 40},
+                               [("refs/outbox/jyj/abc123", "a" * 40), ("refs/heads/draft", "b" * 40)])
+    assert fields["id"] == "abc123" and fields["commit"] == "a" * 40
+    archive = carried.completed("archive", {"tag": "refs/tags/archive/2026"},
+                                [("refs/heads/main", "c" * 40), ("refs/tags/archive/2026", "d" * 40)])
+    assert archive["commit"] == "c" * 40 and archive["tag_object"] == "d" * 40
+
+
+def test_push_options_are_read_from_the_signed_certificate() -> None:
+    raw = (b"certificate version 0.1\npusher ABC 1 +0000\npushee /x.git\nnonce 1-ab\n"
+           b"push-option oa-event=e30=\npush-option other\n\n"
+           + b"0" * 40 + b" " + b"1" * 40 + b" refs/heads/x\n-----BEGIN PGP SIGNATURE-----\nx\n")
+    cert = PushCertificate.parse("c" * 40, raw)
+    assert cert.options == ("oa-event=e30=", "other") and cert.nonce == "1-ab"
+    assert [u.ref for u in cert.updates] == ["refs/heads/x"]
+    assert carried.events_in(cert.options) == ["缺少事件类型"]
