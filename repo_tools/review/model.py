@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 
 from repo_tools.messages import say
+from repo_tools.review.vocabulary import VERDICT_NAMES  # noqa: F401 - the names in words, offered beside the formats
 
 MR_BRANCH = "refs/heads/mr/"
 MR_TAG = "refs/tags/mr/"
