@@ -199,7 +199,7 @@ class Unit:
 
 
 for _model in (KeyRecord, Person, Seal, Unit):
-    _model.__pydantic_config__ = RECORD  # type: ignore[attr-defined]
+    _model.__pydantic_config__ = RECORD  # type: ignore[union-attr]
 
 # The validated-registry files change name with the records' fields (a new field: read afresh).
 _SHAPE = hashlib.sha256(repr([list(m.__dataclass_fields__) for m in (KeyRecord, Person, Seal, Unit)]).encode()

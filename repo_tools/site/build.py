@@ -149,7 +149,7 @@ class SiteBuild:
         self.salt = salt = _with_incidents(salt, incidents)
         self.previous = previous = None if request.full else self.publication.load_state()
         self.fresh = fresh = previous is None or previous.salt != salt
-        self.state: SiteState = SiteState(salt, epoch=os.urandom(8).hex()) if fresh else previous
+        self.state: SiteState = SiteState(salt, epoch=os.urandom(8).hex()) if fresh or previous is None else previous
         arrival = 0 if fresh else self.state.sequence + 1
 
         self.bodies: dict[str, str] = {}

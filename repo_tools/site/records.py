@@ -81,7 +81,7 @@ class Records:
             self._times = eventlog.trusted_times(self.city.log_file)
         data = registers(self.city, unit, times=self._times)
         rows = [{**row, "signature": "有效" if row.get("signature_valid") else "未能验证"} for row in access]
-        ctx = {"listing_title": "收文、发文与调阅登记簿", "unit": unit,
+        ctx: dict[str, Any] = {"listing_title": "收文、发文与调阅登记簿", "unit": unit,
                "incoming": _table(data["columns"]["incoming"], data["incoming"]),
                "outgoing": _table(data["columns"]["outgoing"], data["outgoing"]),
                "access": _table(ACCESS_COLUMNS, rows)}
@@ -115,10 +115,10 @@ def archive_plans(city: City, readers: frozenset[str], salt: str, records: Recor
         svg = stats_svg(city, year)
         url = f"archive/stats/{year}/"
         title = f"{year} 年度电子档案统计"
-        ctx = {"listing_title": title, "svg": Markup(svg), "year": year}
+        ctx: dict[str, Any] = {"listing_title": title, "svg": Markup(svg), "year": year}
         plans.append(PagePlan(url, "archive_stats.html", title, digest(salt, "stats", ctx), _const(ctx)))
         charts.append({"url": url, "name": title})
-    index = {"listing_title": "档案目录与统计", "catalogues": catalogues, "charts": charts}
+    index: dict[str, Any] = {"listing_title": "档案目录与统计", "catalogues": catalogues, "charts": charts}
     plans.append(PagePlan("archive/", "archive.html", index["listing_title"], digest(salt, "archive", index),
                           _const(index)))
     return plans

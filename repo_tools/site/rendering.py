@@ -21,7 +21,7 @@ import pickle
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, cast
 
 from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
@@ -32,6 +32,7 @@ from repo_tools.resources import project_path
 
 if TYPE_CHECKING:
     from repo_tools.site.build import BuildReport, BuildRequest
+    from repo_tools.site.plugin import SitePlugin
 
 MKDOCS_YML = project_path("mkdocs.yml")
 PARALLEL_MIN = 400  # fewer pages than this (and no bundle to remake): one process is quicker
@@ -67,14 +68,14 @@ def run_build(request: "BuildRequest") -> "BuildReport":
     docs = Publication(request.out).store / "docs"  # empty: every page comes from the plugin
     docs.mkdir(parents=True, exist_ok=True)
     config = load_config(config_file=str(MKDOCS_YML), site_dir=str(request.out), docs_dir=str(docs))
-    plugin = config.plugins["oa-site"]
+    plugin = cast("SitePlugin", config.plugins["oa-site"])
     plugin.run_for(config).request = request
     try:
         _quiet_build(config)
     finally:
         run = plugin.runs.pop(id(config), None)
     assert run is not None and run.report is not None
-    return run.report  # type: ignore[no-any-return]
+    return run.report
 
 
 def render_pages(generation: Path, store: Path, plans: list[PagePlan], extra: dict[str, Any],
@@ -85,7 +86,7 @@ def render_pages(generation: Path, store: Path, plans: list[PagePlan], extra: di
     docs = store / "docs"
     docs.mkdir(parents=True, exist_ok=True)
     config = load_config(config_file=str(MKDOCS_YML), site_dir=str(generation), docs_dir=str(docs))
-    plugin = config.plugins["oa-site"]
+    plugin = cast("SitePlugin", config.plugins["oa-site"])
     run = plugin.run_for(config)
     run.plans, run.extra, run.pages_only = plans, extra, pages_only
     try:
@@ -139,7 +140,7 @@ def _join(pid: int, read_end: int) -> Rendered:
     status, value = pickle.loads(data)  # noqa: S301 - our own child's bytes
     if status != "ok":
         raise WorkerError(f"生成网站的工作进程出错：\n{value}")
-    return value  # type: ignore[no-any-return]
+    return value
 
 
 def _shard_task(shard: _Shard, generation: Path, store: Path, extra: dict[str, Any]

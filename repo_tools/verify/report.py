@@ -479,7 +479,7 @@ def _sealing_merge(repo: Path, reader: ObjectReader, index_path: str,
     """The latest merge on main's first-parent line that seals `index_path`."""
     oid = index.get(index_path)
     got = reader.read(oid) if oid else None
-    if got is None:
+    if got is None or not oid:
         return None
     commit = parse_commit(oid, got[2])
     return commit, _trailers(commit.message)
@@ -763,7 +763,7 @@ def registry_findings(verifier: Verifier) -> list[Finding]:
             commit = parse_commit(oid, got[2])
             summary = commit.message.strip().splitlines()[0] if commit.message.strip() else ""
             trusted = times.get(oid)
-            base = dict(kind="registry-commit", id=oid, summary=summary, trusted_time=trusted or UNKNOWN, ref=None)
+            base: dict[str, Any] = dict(kind="registry-commit", id=oid, summary=summary, trusted_time=trusted or UNKNOWN, ref=None)
             if commit.signature is None:
                 out.append(Finding(**base, signer=None, signer_name=None, key=None, role=None, valid=False,
                                    reason="没有签名"))
@@ -776,7 +776,7 @@ def registry_findings(verifier: Verifier) -> list[Finding]:
                 continue
             before = history.load(commit.parents[0]) if commit.parents else Registry(None)
             holder = holder_then(verifier.reg, before, fpr)
-            who = dict(signer=holder.id if holder else None, signer_name=holder.name if holder else None,
+            who: dict[str, Any] = dict(signer=holder.id if holder else None, signer_name=holder.name if holder else None,
                        key=sig.fingerprint, role=role_of(before, holder) if holder else None)
             moment = timeutil.parse(trusted) if trusted else None
             if not sig.valid:

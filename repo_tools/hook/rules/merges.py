@@ -112,7 +112,7 @@ def _check_merge(push: Push, oid: str, previous: str, numbers: _Numbers) -> Iter
         yield from _merge_by_reviewer(push, where, oid, commit, unit, status)
 
 
-def _merge_shape(push: Push, where: str, commit, previous: str) -> Iterator[Refusal]:  # type: ignore[no-untyped-def]
+def _merge_shape(push: Push, where: str, commit, previous: str) -> Iterator[Refusal]:
     """A merge: first parent the old main, second the request's current head, named by its trailer."""
     oid = commit.oid
     if len(commit.parents) != 2:
@@ -135,7 +135,7 @@ def _merge_shape(push: Push, where: str, commit, previous: str) -> Iterator[Refu
                       detail=f"第二父提交 {_short(p2)} 不是合并请求 !{n} 的当前版本 {_short(head)}")
 
 
-def _merge_approvals(where: str, n: int, trailers: MergeTrailers, status, current_refs: dict[str, str],  # type: ignore[no-untyped-def]
+def _merge_approvals(where: str, n: int, trailers: MergeTrailers, status, current_refs: dict[str, str],
                      required: int) -> Iterator[Refusal]:
     """The 核稿 the merge names: valid, current approvals, enough of them, no current rejection."""
     relied: set[str] = set()
@@ -166,7 +166,7 @@ def _merge_approvals(where: str, n: int, trailers: MergeTrailers, status, curren
         yield refusal("merge-rejected", where, n=n, reviewer=verdict.reviewer, opinion=verdict.opinion)
 
 
-def _merge_tree(push: Push, where: str, oid: str, tree: str, expected: str, folders: list[str],  # type: ignore[no-untyped-def]
+def _merge_tree(push: Push, where: str, oid: str, tree: str, expected: str, folders: list[str],
                 trailers: MergeTrailers, flow) -> Iterator[Refusal]:
     """The tree: the approved content plus only what the seal writes (number, seal date, and the
     签发人 and 成文日期 of the signatures), every document of the request sealed."""
@@ -190,7 +190,7 @@ def _merge_tree(push: Push, where: str, oid: str, tree: str, expected: str, fold
             yield refusal("seal-document-unsealed", where, path=index)
 
 
-def _merge_sealed_by(push: Push, where: str, oid: str, commit, unit, trailers: MergeTrailers  # type: ignore[no-untyped-def]
+def _merge_sealed_by(push: Push, where: str, oid: str, commit, unit, trailers: MergeTrailers
                      ) -> Iterator[Refusal]:
     """A merge that issues documents is signed by the unit's active seal and pushed by its custodian."""
     check = push.verifier.check(oid, commit.payload, commit.signature)
@@ -211,7 +211,7 @@ def _merge_sealed_by(push: Push, where: str, oid: str, commit, unit, trailers: M
         yield refusal("merge-custodian-designated", where, seal=seal.id, custodian=seal.custodian, user=pusher.id)
 
 
-def _merge_by_reviewer(push: Push, where: str, oid: str, commit, unit, status) -> Iterator[Refusal]:  # type: ignore[no-untyped-def]
+def _merge_by_reviewer(push: Push, where: str, oid: str, commit, unit, status) -> Iterator[Refusal]:
     """A merge of bulletins only is signed by a reviewer of the unit who did not write it."""
     check = push.verifier.check(oid, commit.payload, commit.signature)
     holder = check.holder if check.valid else None
@@ -224,7 +224,7 @@ def _merge_by_reviewer(push: Push, where: str, oid: str, commit, unit, status) -
         yield refusal("merge-reviewer-required", where, detail=f"{person.id} 是本合并请求的拟稿人或提交人")
 
 
-def _check_number(push: Push, where: str, unit, folders: list[str], expected: str, tree: str,  # type: ignore[no-untyped-def]
+def _check_number(push: Push, where: str, unit, folders: list[str], expected: str, tree: str,
                   path: str, number: str, numbers: _Numbers) -> Iterator[Refusal]:
     if not path.endswith("/index.md") or path.rsplit("/", 1)[0] not in folders:
         yield refusal("merge-tree-changed", where, commit=where, path=path, detail="这份公文不属于本合并请求")
