@@ -26,6 +26,8 @@ command -v ssh >/dev/null 2>&1 || need+=(openssh-client)
 command -v gitolite >/dev/null 2>&1 || need+=(gitolite3)
 /usr/bin/python3 -c "import ensurepip, venv" >/dev/null 2>&1 || need+=(python3-venv)
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)  # the portal's production front
+# `setup-system.sh bench` (make bench only, never make test): Hugo, the site benchmark's peer.
+if [ "${1:-}" = bench ]; then command -v hugo >/dev/null 2>&1 || need+=(hugo); fi
 need_fang=0
 has_font "FandolFang" "$fonts" || need_fang=1
 

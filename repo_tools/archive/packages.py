@@ -117,12 +117,10 @@ def tree_entries(reader: ObjectReader, spec: str) -> dict[str, tuple[str, str]]:
     return out
 
 
-@dataclass
-class PackageInfo:
-    """One archive package as it stands on a revision."""
+class Numbered:
+    """A package's folder and tag follow from its year and batch."""
     year: int
     batch: int
-    catalogue: dict[str, Any]
 
     @property
     def path(self) -> str:
@@ -131,6 +129,15 @@ class PackageInfo:
     @property
     def tag(self) -> str:
         return tag_name(self.year, self.batch)
+
+
+@dataclass
+class PackageInfo(Numbered):
+    """One archive package as it stands on a revision."""
+    year: int
+    batch: int
+    catalogue: dict[str, Any]
+
 
     @property
     def rows(self) -> list[dict[str, Any]]:
@@ -534,7 +541,7 @@ def catalogue_markdown(unit_name: str, year: int, batch: int, rows: list[dict[st
 
 # Building and publishing a package -------------------------------------------------------------
 @dataclass
-class Package:
+class Package(Numbered):
     """A package ready to commit: its files, names and messages."""
     unit: str
     year: int
@@ -548,13 +555,6 @@ class Package:
     tag_object: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
-    @property
-    def path(self) -> str:
-        return package_path(self.year, self.batch)
-
-    @property
-    def tag(self) -> str:
-        return tag_name(self.year, self.batch)
 
 
 def require_archivist(registry: Registry, actor: str, unit_id: str) -> None:

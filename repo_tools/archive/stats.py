@@ -3,6 +3,7 @@ line and the site: `stats(city, year)` and `catalogue_pages(city)`."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from typing import Any
 
 from repo_tools.archive.access import register
@@ -52,16 +53,17 @@ def stats(city: City, year: int) -> dict[str, Any]:
     }
 
 
-def catalogue_pages(city: City) -> list[dict[str, Any]]:
+def catalogue_pages(city: City, registry: Any = None, units: Iterable[str] | None = None) -> list[dict[str, Any]]:
     """One page per unit and year: the 归档文件目录, grouped by retention, for the site.
 
     Rows whose audience is restricted keep only their 档号 in the page's Markdown, so that the
     public catalogue leaks no title the site would not show; `rows` carries everything, with
-    `audience`, for a builder that filters by reader.
+    `audience`, for a builder that filters by reader. `registry`: the caller's, already loaded;
+    `units`: only these units (a site rebuild reads the units whose main moved).
     """
-    registry = city.registry()
+    registry = registry or city.registry()
     pages: list[dict[str, Any]] = []
-    for unit_id in sorted(registry.units):
+    for unit_id in sorted(registry.units if units is None else set(units) & set(registry.units)):
         if not city.unit_repo(unit_id).exists():
             continue
         found = packages(city, unit_id)

@@ -9,7 +9,37 @@ from repo_tools.cli.context import Context, add_global_options
 chinese.install()
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]}, options_metavar="[选项]",
+# Which module holds each top-level command: `oa verify` loads the verification commands only
+# (a warm `oa verify --unit` is mostly start-up); `oa --help` and any other name load them all.
+COMMAND_MODULES = {
+    "init": "city_commands", "unit": "city_commands", "user": "city_commands", "clone": "city_commands",
+    "log": "city_commands", "witness": "city_commands", "demo": "demo_commands", "doc": "document_commands",
+    "review": "review_commands", "cert": "keys_commands", "seal": "keys_commands", "verify": "keys_commands",
+    "keys": "keys_commands", "send": "transmit_commands", "sent": "transmit_commands", "inbox": "transmit_commands",
+    "archive": "archive_commands", "site": "site_commands", "serve": "site_commands",
+    "incident": "incident_commands", "server": "server_commands", "portal": "portal_commands",
+    "delegate": "workflow_commands",
+}
+MODULES = ("city_commands", "demo_commands", "document_commands", "review_commands", "keys_commands",
+           "transmit_commands", "archive_commands", "site_commands", "incident_commands", "server_commands",
+           "portal_commands", "workflow_commands")
+
+
+class LazyGroup(click.Group):
+    """A group that imports a command's module when the command is asked for."""
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands:
+            module = COMMAND_MODULES.get(cmd_name)
+            _register([module] if module else list(MODULES))
+        return super().get_command(ctx, cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        _register(list(MODULES))
+        return super().list_commands(ctx)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]}, options_metavar="[选项]",
              subcommand_metavar="命令 [参数]...")
 @click.option("--city", "city_arg", envvar="OA_CITY", default=None, help="城市目录（或 OA_CITY）")
 @click.option("--as", "user_arg", envvar="OA_USER", default=None, help="操作人（或 OA_USER）")
@@ -20,42 +50,20 @@ def oa(click_ctx: click.Context, city_arg: str | None, user_arg: str | None, as_
     click_ctx.obj = Context(city_arg, user_arg, as_json)
 
 
-def _register() -> None:
-    from repo_tools.cli import (
-        archive_commands,
-        city_commands,
-        demo_commands,
-        document_commands,
-        incident_commands,
-        keys_commands,
-        portal_commands,
-        review_commands,
-        server_commands,
-        site_commands,
-        transmit_commands,
-        workflow_commands,
-    )
-    modules = (
-        city_commands,
-        demo_commands,
-        document_commands,
-        review_commands,
-        keys_commands,
-        transmit_commands,
-        archive_commands,
-        site_commands,
-        incident_commands,
-        server_commands,
-        portal_commands,
-        workflow_commands,
-    )
-    for module in modules:
+_loaded: set[str] = set()
+
+
+def _register(modules: list[str]) -> None:
+    """Import these command modules (once) and add their commands, with the global options."""
+    import importlib
+    for name in modules:
+        if name in _loaded:
+            continue
+        _loaded.add(name)
+        module = importlib.import_module(f"repo_tools.cli.{name}")
         for command in module.COMMANDS:
             add_global_options(command)
             oa.add_command(command)
-
-
-_register()
 
 
 def main() -> None:

@@ -86,7 +86,8 @@ class Incident:
 def incidents(city: City) -> list[Incident]:
     """Every incident, replayed from the log (oldest first)."""
     found: dict[str, Incident] = {}
-    for entry in eventlog.read(city.log_file):
+    # Read incrementally (only what was appended since the last call): every site build asks.
+    for entry in eventlog.entries_matching(city.log_file, f'"type": "{EVENT}"', "incidents"):
         if entry.get("type") != EVENT:
             continue
         ident = str(entry.get("id"))

@@ -15,8 +15,24 @@ from datetime import datetime
 from pathlib import Path
 
 from repo_tools import timeutil
-from repo_tools.log import eventlog
+from repo_tools.log import eventlog, store
 from repo_tools.registry.records import KeyHolder, Registry
+
+
+class ArrivalIndex:
+    """object id -> sequence number of the first `push` entry that brought it to a unit's
+    repository (what `RegistryHistory.from_log` collects by reading every entry), answered by the
+    log's object index one lookup at a time and remembered."""
+
+    def __init__(self, log_file: Path) -> None:
+        self.log_file = log_file
+        self._known: dict[str, int | None] = {}
+
+    def get(self, oid: str, default: int | None = None) -> int | None:
+        if oid not in self._known:
+            self._known[oid] = store.first_push_seq(self.log_file, oid, exclude_repo="registry")
+        found = self._known[oid]
+        return default if found is None else found
 
 
 @dataclass
@@ -55,7 +71,14 @@ class RegistryHistory:
 
     @classmethod
     def of_city(cls, city, current: Registry) -> RegistryHistory:
-        return cls.from_log(city.registry_repo, current, eventlog.read(city.log_file))
+        """The history without reading the whole log: the registry's pushes are read
+        incrementally (`eventlog.entries_matching`), and an object's arrival is looked up in the
+        log's object index when asked (`ArrivalIndex`), as `from_log` would have found it."""
+        pushes = [e for e in eventlog.entries_matching(city.log_file, '"repo": "registry"', "registry-pushes")
+                  if e.get("type") == "push"]
+        history = cls.from_log(city.registry_repo, current, pushes)
+        history.object_seq = ArrivalIndex(city.log_file)  # type: ignore[assignment]
+        return history
 
     def commit_for(self, oid: str | None, moment: datetime | None) -> str | None:
         """The registry commit in force when `oid` arrived (by log order), else at `moment`."""

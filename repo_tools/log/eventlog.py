@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -105,3 +106,57 @@ def trusted_times(log_file: Path, unit: str | None = None) -> dict[str, str]:
 def object_entry(log_file: Path, oid: str, unit: str | None = None) -> store.Entry | None:
     """One object's first log entry (leaf index and time), by index lookup."""
     return store.object_entry(log_file, oid, unit)
+
+
+def entries_matching(log_file: Path, marker: str, view: str) -> list[dict[str, Any]]:
+    """Every entry whose line contains `marker` (e.g. '"type": "incident"'), oldest first, read
+    once: the entries found and the byte offset reached are kept in `store/views/<view>.json`
+    with a digest of the last bytes read, so a later call reads only the lines appended since
+    (a site rebuild must not read a log of a million entries to learn of three incidents). The
+    log only grows; a file that does not continue what was read (shorter, other bytes) is read
+    again from the start. Only matching lines are parsed, so the caller filters by their fields."""
+    cache = log_file.parent / "store" / "views" / f"{view}.json"
+    if not log_file.exists():
+        return []
+    size = log_file.stat().st_size
+    found: list[dict[str, Any]] = []
+    offset = 0
+    try:
+        saved = json.loads(cache.read_text(encoding="utf-8"))
+        if saved.get("marker") == marker and saved["offset"] <= size:
+            with log_file.open("rb") as handle:
+                start = max(0, saved["offset"] - 4096)
+                handle.seek(start)
+                if hashlib.sha256(handle.read(saved["offset"] - start)).hexdigest() == saved["tail"]:
+                    found, offset = list(saved["entries"]), int(saved["offset"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    if offset == size:
+        return found
+    needle = marker.encode("utf-8")
+    with log_file.open("rb") as handle:
+        handle.seek(offset)
+        data = handle.read(size - offset)
+    end = data.rfind(b"\n") + 1  # a line still being written is read next time
+    for line in data[:end].split(b"\n"):
+        if needle in line:
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(entry, dict):
+                found.append(entry)
+    offset += end
+    with log_file.open("rb") as handle:
+        start = max(0, offset - 4096)
+        handle.seek(start)
+        tail = hashlib.sha256(handle.read(offset - start)).hexdigest()
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({"marker": marker, "offset": offset, "tail": tail, "entries": found},
+                                  ensure_ascii=False), encoding="utf-8")
+        tmp.replace(cache)
+    except OSError:
+        pass  # a reader without write access reads the whole log each time, correctly
+    return found

@@ -506,6 +506,37 @@ def object_entry(log_file: Path, oid: str, unit: str | None = None) -> Entry | N
     return None
 
 
+def first_push_seq(log_file: Path, oid: str, exclude_repo: str | None = None) -> int | None:
+    """The sequence number of the first `push` entry (in a repository other than `exclude_repo`)
+    that brought `oid`: from the object index and the few entries it names, never a scan."""
+    paths = LogPaths(log_file)
+    db = _reader_db(paths)
+    size, offset = 0, 0
+    leaves: list[int] = []
+    if db is not None:
+        try:
+            size, offset = _meta(db)
+            leaves = [int(row[0]) for row in db.execute(
+                "SELECT leaf FROM objects WHERE oid = ? AND unit != ? ORDER BY leaf", (oid, exclude_repo or "\0"))]
+        except Exception:  # noqa: BLE001 - sqlite3.OperationalError: an index being created
+            size, offset, leaves = 0, 0, []
+        finally:
+            db.close()
+    if leaves:
+        tree = ReadTree(log_file)
+        try:
+            for leaf in leaves:
+                entry = json.loads(tree.entry(leaf))
+                if isinstance(entry, dict) and entry.get("type") == "push":
+                    return int(entry.get("seq") or leaf + 1)
+        finally:
+            tree.close()
+    for leaf, entry in _tail_entries(paths, offset, size):
+        if entry.get("type") == "push" and entry.get("repo") != exclude_repo and oid in indexed_objects(entry):
+            return int(entry.get("seq") or leaf + 1)
+    return None
+
+
 def trusted_times(log_file: Path, unit: str | None = None) -> dict[str, str]:
     """Object id -> log time of the push that first brought it (backed by the index)."""
     return {oid: e.time for oid, e in object_entries(log_file, unit).items()}

@@ -397,9 +397,32 @@ class Registry:
                 yield KeyHolder("seal", seal.id, unit_id, seal.key, f"{name}电子印章")
 
     def key_holder(self, fingerprint: str) -> KeyHolder | None:
-        """Who the registry says a key belongs to (whatever its validity)."""
+        """Who the registry says a key belongs to (whatever its validity).
+
+        Asked once per signature a report shows: an index by fingerprint (made on first use)
+        answers, and each answer is checked against the records as they are now, so a record
+        changed since falls back to the full scan (a city registry holds hundreds of keys)."""
         fingerprint = fingerprint.upper()
-        for holder in self.holders():
+        index: dict[str, tuple[str, str, str]] | None = self.__dict__.get("_holder_index")
+        if index is None:
+            index = {}
+            for holder in self.holders():
+                index.setdefault(holder.key.fingerprint.upper(), (holder.kind, holder.id, holder.unit))
+            self.__dict__["_holder_index"] = index
+        found = index.get(fingerprint)
+        if found is not None:
+            kind, ident, unit_id = found
+            if kind == "person" and ident in self.people:
+                person = self.people[ident]
+                key = next((k for k in person.keys if k.fingerprint.upper() == fingerprint), None)
+                if key is not None:
+                    return KeyHolder("person", person.id, person.unit, key, person.name)
+            if kind == "seal":  # (one key is never both a person's and a seal's: the registry rule)
+                for seal in self.seals.get(unit_id, []):
+                    if seal.id == ident and seal.key.fingerprint.upper() == fingerprint:
+                        name = self.units[unit_id].name if unit_id in self.units else unit_id
+                        return KeyHolder("seal", seal.id, unit_id, seal.key, f"{name}电子印章")
+        for holder in self.holders():  # a seal, a key added since the index, or none
             if holder.key.fingerprint.upper() == fingerprint:
                 return holder
         return None

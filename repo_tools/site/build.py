@@ -11,7 +11,6 @@ from typing import Any
 
 from markupsafe import Markup
 
-from repo_tools.log import eventlog
 from repo_tools.city import City
 from repo_tools.git.repo import clean_env, rev_parse
 from repo_tools.git.atomic import write_atomic
@@ -29,7 +28,8 @@ from repo_tools.site.rendering import MKDOCS_YML, Rendered, Rendering, render_pa
 from repo_tools.site.thumbnails import IMAGE_SUFFIXES, thumbnail
 
 TEMPLATES = MKDOCS_YML.parent / "site_templates"
-FORMAT = 5  # bump when the meaning of the saved state changes
+FORMAT = 6  # bump when the meaning of the saved state changes
+FINAL_MARKS = ("witnessed", "unsealed")  # a document's witness mark that no later log entry changes
 
 
 @dataclass
@@ -45,6 +45,10 @@ class SiteState:
     delta_index: dict[str, str] = field(default_factory=dict)  # searchable url -> key (delta bundle)
     epoch: str = ""                                            # a full build starts a new epoch
     journal: dict[int, set[str]] = field(default_factory=dict)  # generation -> site paths it changed
+    # document url -> (what its key was made of, besides the witness mark; the key), for documents
+    # whose mark was final: the next build reuses the key while the unit's main has not moved.
+    item_keys: dict[str, tuple[tuple[Any, ...], str]] = field(default_factory=dict)
+    catalogues: dict[str, tuple[str | None, list[dict[str, Any]]]] = field(default_factory=dict)  # unit -> (main, pages)
 
     @property
     def generation(self) -> int:
@@ -153,14 +157,15 @@ class SiteBuild:
         arrival = 0 if fresh else self.state.sequence + 1
 
         self.bodies: dict[str, str] = {}
-        times: dict[str, str] | None = None
         self.units: dict[str, UnitContent] = {}
+        self.moved: set[str] = set()  # units whose main moved since the live build (all, on a fresh one)
         for unit_id in sorted(registry.units):
             old = self.state.units.get(unit_id)
-            head = rev_parse(city.unit_repo(unit_id), "refs/heads/main", env=clean_env())
-            if old is None or old.head != head:
-                times = times if times is not None else eventlog.trusted_times(city.log_file)
-            self.units[unit_id] = collect_unit(city, unit_id, old, arrival, self.bodies, times)
+            # Trusted times are looked up for the unit's new commits only (collect.py), never by
+            # loading every object the log has indexed.
+            self.units[unit_id] = collect_unit(city, unit_id, old, arrival, self.bodies, None)
+            if old is None or self.units[unit_id] is not old:
+                self.moved.add(unit_id)
         self.unit_names = {u: registry.units[u].name for u in registry.units}
         items = [i for content in self.units.values() for i in content.items if visible(i.meta, self.readers)]
         self.items = [i for i in items if _publishable(i)]
@@ -172,15 +177,17 @@ class SiteBuild:
         """Every page's plan; returns those this process renders in MkDocs' pass (the workers
         render theirs, unchanged pages are not rendered at all)."""
         city, salt, items = self.request.city, self.salt, self.items
-        verification = adapters.Verification(city)
+        verification = adapters.Verification(city, self.registry)
         self.context = context = _Context(city, self.registry, self.registry_head, self.unit_names, self.bodies,
-                                          verification, self.incidents)
-        plans = [_item_plan(context, i, salt, self.state) for i in items]
+                                          verification, self.incidents, moved=self.moved)
+        plans = [_item_plan(context, i, salt, self.state, context.item_keys) for i in items]
         plans += listings(items, self.unit_names, salt + digest(self.unit_names))
-        self.records = records = Records(city)
+        catalogues = _catalogues(city, self.registry, self.units, self.state, self.moved)
+        self.records = records = Records(city, self.registry, catalogues)
         plans += register_plans(city, self.audience, salt, records) + archive_plans(city, self.readers, salt, records)
         self.generation = _Generation(context, self.publication, self.previous, self.state, self.fresh, salt, items,
-                                      plans, {"audience": self.audience}, self.timer, self.units, target=self.slot)
+                                      plans, {"audience": self.audience}, self.timer, self.units, target=self.slot,
+                                      carry={"item_keys": context.item_keys, "catalogues": catalogues})
         return self.generation.start()
 
     def finish(self, main: Rendered) -> BuildReport:
@@ -213,6 +220,20 @@ class _Context:
     verification: adapters.Verification
     incidents: list[dict[str, Any]] = field(default_factory=list)
     seal_cache: dict[str, str] = field(default_factory=dict)
+    moved: set[str] | None = None   # units whose main moved (None: treat every unit as moved)
+    item_keys: dict[str, tuple[tuple[Any, ...], str]] = field(default_factory=dict)  # for the next build
+
+
+def _catalogues(city: City, registry: Any, units: dict[str, UnitContent], state: SiteState,
+                moved: set[str]) -> dict[str, tuple[str | None, list[dict[str, Any]]]]:
+    """unit -> (its main, its archive catalogue pages): archive packages live on `main`, so only
+    the units whose main moved are read again (one `cat-file` each), not every unit per build."""
+    from repo_tools.archive.stats import catalogue_pages
+    kept = {u: c for u, c in state.catalogues.items() if u in units and u not in moved and c[0] == units[u].head}
+    fresh = [u for u in units if u not in kept]
+    pages = catalogue_pages(city, registry, fresh) if fresh else []
+    made = {u: (units[u].head, [p for p in pages if p["unit"] == u]) for u in fresh}
+    return {u: (kept.get(u) or made[u]) for u in sorted(units)}
 
 
 def _with_incidents(salt: str, incidents: list[dict[str, Any]]) -> str:
@@ -233,8 +254,11 @@ class _Generation:
     def __init__(self, context: _Context, publication: Publication, previous: SiteState | None, state: SiteState,
                  fresh: bool, salt: str, items: list[Item], plans: list[PagePlan], extra: dict[str, Any],
                  timer: "_Timer", units: dict[str, UnitContent], bundle_at: str | None = None,
-                 extra_files: dict[str, bytes] | None = None, target: Path | None = None) -> None:
+                 extra_files: dict[str, bytes] | None = None, target: Path | None = None,
+                 carry: dict[str, Any] | None = None) -> None:
+        """`carry`: SiteState fields this build made for the next one (the memo of document keys)."""
         self.context, self.publication, self.previous, self.state = context, publication, previous, state
+        self.carry = carry or {}
         self.fresh, self.salt, self.items, self.plans = fresh, salt, items, plans
         self.extra, self.timer, self.units = {**extra, "incidents": context.incidents}, timer, units
         self.bundle_at, self.extra_files, self.target = bundle_at, extra_files, target
@@ -280,7 +304,7 @@ class _Generation:
                 self.search_plan = search.SearchPlan([searchable], [] if same else [0], None)
             # Rendering and (re)making base search bundles run together, in workers on big builds.
             self.rendering = Rendering(generation, self.publication.store, to_render, self.extra, self.search_plan,
-                                       self.bundle_at)
+                                       self.bundle_at, prepare=lambda ps: _prefetch(self.context, ps))
             return self.rendering.main
         except BaseException:
             self.abort()
@@ -303,6 +327,8 @@ class _Generation:
                 journal[sequence] = changed
             new_state = SiteState(state.salt, sequence, self.units, {p.url: p.key for p in self.plans}, self.assets,
                                   state.thumbs, self.search_plan.shards, state.delta_index, state.epoch, journal)
+            for name, value in self.carry.items():
+                setattr(new_state, name, value)
             self.publication.publish(generation, new_state)
             self.published = True
             timer.mark("publish")
@@ -324,11 +350,11 @@ class _Generation:
 def _generate(context: _Context, publication: Publication, previous: SiteState | None, state: SiteState,
               fresh: bool, salt: str, items: list[Item], plans: list[PagePlan], extra: dict[str, Any],
               timer: "_Timer", units: dict[str, UnitContent], bundle_at: str | None = None,
-              extra_files: dict[str, bytes] | None = None) -> BuildReport:
+              extra_files: dict[str, bytes] | None = None, carry: dict[str, Any] | None = None) -> BuildReport:
     """A nested build (an overlay): one MkDocs build of its own renders the pages `start` hands back.
     Each overlay is a site of its own, in its own folder, and MkDocs writes one site per build."""
     generation = _Generation(context, publication, previous, state, fresh, salt, items, plans, extra, timer, units,
-                             bundle_at, extra_files)
+                             bundle_at, extra_files, carry=carry)
     main = generation.start()
     assert generation.slot is not None
     try:
@@ -339,8 +365,38 @@ def _generate(context: _Context, publication: Publication, previous: SiteState |
     return generation.finish(rendered)
 
 
-def _item_plan(ctx: _Context, item: Item, salt: str, state: SiteState) -> PagePlan:
-    verification, registry, registry_head = ctx.verification, ctx.registry, ctx.registry_head
+def _document_key(ctx: _Context, item: Item, salt: str, state: SiteState, unit_name: str, level: str,
+                  memo: dict[str, tuple[tuple[Any, ...], str]] | None) -> str:
+    """A document page's key. Its witness mark costs a log lookup and an inclusion proof, so a
+    mark that can no longer change (witnessed, or unsealed on a main that has not moved) is
+    remembered with the key, and a rebuild reuses both: planning then costs what changed."""
+    made_of = (item.tree, item.published_at, unit_name, level, ctx.registry_head)
+    if memo is not None and ctx.moved is not None and item.unit not in ctx.moved:
+        kept = state.item_keys.get(item.url)
+        if kept is not None and kept[0] == made_of:
+            memo[item.url] = kept
+            return kept[1]
+    mark = ctx.verification.witness_mark(item.unit, item.folder)
+    key = _key(salt, "document", *made_of, mark)
+    if memo is not None and mark in FINAL_MARKS:
+        memo[item.url] = (made_of, key)
+    return key
+
+
+PREFETCH_MIN = 20  # documents to render before their signatures are checked in one gpg run
+
+
+def _prefetch(ctx: _Context, plans: list[PagePlan]) -> None:
+    """Before rendering many document pages (a first build, a new registry), gpg checks their
+    signatures not yet judged in one run per process, instead of one gpg process each."""
+    documents = [(p.item.unit, p.item.folder) for p in plans if p.item is not None and p.item.kind == "document"]
+    if len(documents) >= PREFETCH_MIN:
+        ctx.verification.prefetch(documents)
+
+
+def _item_plan(ctx: _Context, item: Item, salt: str, state: SiteState,
+               memo: dict[str, tuple[tuple[Any, ...], str]] | None = None) -> PagePlan:
+    verification, registry = ctx.verification, ctx.registry
     unit_names, bodies, seal_cache = ctx.unit_names, ctx.bodies, ctx.seal_cache
     city = ctx.city
     unit = registry.units.get(item.unit)
@@ -350,8 +406,7 @@ def _item_plan(ctx: _Context, item: Item, salt: str, state: SiteState) -> PagePl
     level = getattr(unit, "level", "department")
     if item.kind == "document":
         # The folder's tree id covers index.md (so the metadata) and every attachment and image.
-        key = _key(salt, "document", item.tree, item.published_at, unit_name, level, registry_head,
-                   verification.witness_mark(item.unit, item.folder))
+        key = _document_key(ctx, item, salt, state, unit_name, str(level), memo)
 
         def context() -> dict[str, Any]:
             body_html = to_safe_html(bodies[item.source])

@@ -19,6 +19,7 @@ from repo_tools.documents.frontmatter import json_safe
 from repo_tools.git.repo import ObjectReader, clean_env, git, rev_parse
 
 DOCUMENT_INDEX = re.compile(r"^documents/(\d{4})/([^/]+)/index\.md$")
+LOOKUP_MAX = 64  # more new commits than this: one read of the unit's times beats lookups one by one
 BULLETIN_INDEX = re.compile(r"^bulletins/([^/]+)/(\d{4}-\d{2}-\d{2})-([^/]+)/index\.md$")
 
 
@@ -106,19 +107,57 @@ def _tree_listing(repo: Path, rev: str) -> tuple[dict[str, str], dict[str, str]]
     return blobs, trees
 
 
-def _added_at(repo: Path, old: str | None, new: str, times: dict[str, str]) -> dict[str, str]:
-    """index.md path -> trusted time of the first-parent `main` commit that added it."""
+def _added_at(repo: Path, old: str | None, new: str, log_file: Path, unit: str,
+              times: dict[str, str] | None) -> dict[str, str]:
+    """index.md path -> trusted time of the first-parent `main` commit that added it.
+
+    Only the commits between the last build's head and this one are read, and only their times
+    are looked up in the log's index (a rebuild after one push asks for one or two)."""
     rng = f"{old}..{new}" if old else new
     out = git("log", "--first-parent", "-m", "--diff-filter=A", "--name-only", "--format=%x01%H", rng,
               "--", "documents", "bulletins", cwd=repo, env=clean_env())
-    found: dict[str, str] = {}
+    added: list[tuple[str, str]] = []
     commit = ""
     for line in out.splitlines():
         if line.startswith("\x01"):
             commit = line[1:]
-        elif line.endswith("/index.md") and commit in times:
-            found[line] = times[commit]  # log is newest first: the oldest addition wins last
+        elif line.endswith("/index.md"):
+            added.append((commit, line))
+    if times is None:
+        commits = {c for c, _ in added}
+        if old is None or len(commits) > LOOKUP_MAX:
+            times = eventlog.trusted_times(log_file, unit)
+        else:
+            times = {}
+            for oid in commits:
+                entry = eventlog.object_entry(log_file, oid, unit)
+                if entry is not None:
+                    times[oid] = entry.time
+    found: dict[str, str] = {}
+    for commit, path in added:
+        if commit in times:
+            found[path] = times[commit]  # log is newest first: the oldest addition wins last
     return found
+
+
+def main_head(repo: Path) -> str | None:
+    """The repository's `main`, read from git's ref files (the loose ref, else `packed-refs`)
+    rather than by a `git rev-parse` process: a build asks every unit, and 100 processes cost
+    more than the rest of a rebuild. Anything unusual (a symbolic ref, no file) asks git."""
+    try:
+        text = (repo / "refs" / "heads" / "main").read_text(encoding="ascii").strip()
+        if len(text) == 40 and all(c in "0123456789abcdef" for c in text):
+            return text
+    except FileNotFoundError:
+        try:
+            for line in (repo / "packed-refs").read_text(encoding="utf-8").splitlines():
+                if line.endswith(" refs/heads/main") and len(line) == 56 and line[40] == " ":
+                    return line[:40]
+        except (OSError, UnicodeDecodeError):
+            pass
+    except (OSError, UnicodeDecodeError):
+        pass
+    return rev_parse(repo, "refs/heads/main", env=clean_env())
 
 
 def collect_unit(city: City, unit: str, previous: UnitContent | None, arrival: int,
@@ -128,15 +167,14 @@ def collect_unit(city: City, unit: str, previous: UnitContent | None, arrival: i
     `bodies` receives the Markdown body of every index.md read here (new or changed items).
     """
     repo = city.unit_repo(unit)
-    head = rev_parse(repo, "refs/heads/main", env=clean_env())
+    head = main_head(repo)
     if head is None:
         return UnitContent(None, [])
     if previous is not None and previous.head == head:
         return previous
     blobs, trees = _tree_listing(repo, head)
     known = {item.folder: item for item in previous.items} if previous else {}
-    times = times if times is not None else eventlog.trusted_times(city.log_file, unit)
-    added = _added_at(repo, previous.head if previous else None, head, times)
+    added = _added_at(repo, previous.head if previous else None, head, city.log_file, unit, times)
     items: list[Item] = []
     to_read: list[tuple[str, str, str]] = []
     for path, oid in blobs.items():

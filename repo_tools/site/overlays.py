@@ -138,7 +138,8 @@ def build_overlays(ctx: _Context, site: Path, units: dict[str, UnitContent], ful
         record_plans = _record_plans(ctx, records, audience, salt)
         if not items and not record_plans:
             continue
-        plans = [_item_plan(ctx, i, salt, state) for i in items]
+        memo: dict[str, Any] = {}  # document keys kept for the next build (build._document_key)
+        plans = [_item_plan(ctx, i, salt, state, memo) for i in items]
         if items:
             plans += _listing_plans(items, ctx.unit_names, salt, kind)
         plans += record_plans
@@ -154,7 +155,8 @@ def build_overlays(ctx: _Context, site: Path, units: dict[str, UnitContent], ful
             continue
         reports[name] = _generate(ctx, publication, previous, state, fresh, salt, items, plans,
                                   {"audience": audience, "overlay": kind}, _Timer(), {},
-                                  bundle_at=f"{prefix(kind)}_pagefind", extra_files=extra_files)
+                                  bundle_at=f"{prefix(kind)}_pagefind", extra_files=extra_files,
+                                  carry={"item_keys": memo})
     for path in root.iterdir():
         if not path.name.startswith(".") and path.name not in reports:
             _drop_overlay(root, path.name)

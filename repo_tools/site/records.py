@@ -34,8 +34,13 @@ class Records:
     """The registers and the archive catalogue of the city, read once per build and shared by the
     base and every overlay."""
 
-    def __init__(self, city: City) -> None:
+    def __init__(self, city: City, registry: Any = None,
+                 catalogues: dict[str, tuple[str | None, list[dict[str, Any]]]] | None = None) -> None:
+        """`registry`: the build's, already loaded; `catalogues`: the catalogue pages by unit, of
+        which build.py re-reads only the units whose main moved."""
         self.city = city
+        self.registry = registry
+        self.catalogues = catalogues
         self._pages: list[dict[str, Any]] | None = None
         self._access: dict[str, list[dict[str, Any]]] | None = None
         self._times: dict[str, str] | None = None
@@ -43,7 +48,8 @@ class Records:
     @property
     def pages(self) -> list[dict[str, Any]]:
         if self._pages is None:
-            self._pages = catalogue_pages(self.city)
+            self._pages = ([p for _, pages in self.catalogues.values() for p in pages] if self.catalogues is not None
+                           else catalogue_pages(self.city, self.registry))
         return self._pages
 
     def access(self, unit: str) -> list[dict[str, Any]]:
@@ -81,12 +87,12 @@ class Records:
             self._times = eventlog.trusted_times(self.city.log_file)
         data = registers(self.city, unit, times=self._times)
         rows = [{**row, "signature": "有效" if row.get("signature_valid") else "未能验证"} for row in access]
-        ctx: dict[str, Any] = {"listing_title": "收文、发文与调阅登记簿", "unit": unit,
+        title = "收文、发文与调阅登记簿"
+        ctx = {"listing_title": title, "unit": unit,
                "incoming": _table(data["columns"]["incoming"], data["incoming"]),
                "outgoing": _table(data["columns"]["outgoing"], data["outgoing"]),
                "access": _table(ACCESS_COLUMNS, rows)}
-        return PagePlan("registers/", "registers.html", ctx["listing_title"], digest(salt, "registers", ctx),
-                        _const(ctx))
+        return PagePlan("registers/", "registers.html", title, digest(salt, "registers", ctx), _const(ctx))
 
 
 def register_plans(city: City, audience: str, salt: str, records: Records | None = None) -> list[PagePlan]:
@@ -115,12 +121,12 @@ def archive_plans(city: City, readers: frozenset[str], salt: str, records: Recor
         svg = stats_svg(city, year)
         url = f"archive/stats/{year}/"
         title = f"{year} 年度电子档案统计"
-        ctx: dict[str, Any] = {"listing_title": title, "svg": Markup(svg), "year": year}
+        ctx = {"listing_title": title, "svg": Markup(svg), "year": year}
         plans.append(PagePlan(url, "archive_stats.html", title, digest(salt, "stats", ctx), _const(ctx)))
         charts.append({"url": url, "name": title})
-    index: dict[str, Any] = {"listing_title": "档案目录与统计", "catalogues": catalogues, "charts": charts}
-    plans.append(PagePlan("archive/", "archive.html", index["listing_title"], digest(salt, "archive", index),
-                          _const(index)))
+    title = "档案目录与统计"
+    index = {"listing_title": title, "catalogues": catalogues, "charts": charts}
+    plans.append(PagePlan("archive/", "archive.html", title, digest(salt, "archive", index), _const(index)))
     return plans
 
 

@@ -143,9 +143,11 @@ def _join(pid: int, read_end: int) -> Rendered:
     return value
 
 
-def _shard_task(shard: _Shard, generation: Path, store: Path, extra: dict[str, Any]
-                ) -> Callable[[], Rendered]:
+def _shard_task(shard: _Shard, generation: Path, store: Path, extra: dict[str, Any],
+                prepare: Callable[[list[PagePlan]], None] | None = None) -> Callable[[], Rendered]:
     def run() -> Rendered:
+        if prepare is not None:
+            prepare(shard.plans)
         done = render_pages(generation, store, shard.plans, extra, pages_only=True)
         if shard.index is not None:
             search.index_bundle(generation, shard.index, search.bundle(shard.number))
@@ -161,13 +163,18 @@ class Rendering:
     `bundle_at`: an overlay's one bundle, made here in this process (an overlay is small)."""
 
     def __init__(self, generation: Path, store: Path, plans: list[PagePlan], extra: dict[str, Any],
-                 search_plan: search.SearchPlan, bundle_at: str | None = None) -> None:
+                 search_plan: search.SearchPlan, bundle_at: str | None = None,
+                 prepare: Callable[[list[PagePlan]], None] | None = None) -> None:
+        """`prepare`: called in each process with the pages it is about to render (a first
+        build's signatures checked in one gpg run per process: build._prefetch)."""
         self.generation, self.search_plan, self.bundle_at = generation, search_plan, bundle_at
         self.main: list[PagePlan] = plans
         self.workers: list[tuple[int, int]] = []
         self.forked = False
         self.rebuild = set(search_plan.rebuild)
         if bundle_at is not None:
+            if prepare is not None:
+                prepare(plans)
             return
         owner = search_plan.shard_of()
         shards = {n: _Shard(n, [], sorted(search_plan.shards[n]) if n in self.rebuild else None)
@@ -178,13 +185,17 @@ class Rendering:
             (shards[n].plans if n is not None else rest).append(plan)
         work = [s for s in shards.values() if s.plans or s.index is not None]
         if not self.rebuild and sum(len(s.plans) for s in work) < PARALLEL_MIN:
+            if prepare is not None:
+                prepare(plans)
             return
         # Outside MkDocs' own pass, for speed: MkDocs renders on one core, so the pages of each
         # search bundle are rendered (by a nested build) and indexed in a forked worker while
         # this process renders the rest.
-        self.workers = [_fork(_shard_task(s, generation, store, extra)) for s in work]
+        self.workers = [_fork(_shard_task(s, generation, store, extra, prepare)) for s in work]
         self.forked = True
         self.main = rest
+        if prepare is not None:
+            prepare(rest)
 
     def join(self, main: Rendered) -> Rendered:
         """What was written in all: `main` (this process's pages) and every worker's."""

@@ -479,7 +479,7 @@ def _sealing_merge(repo: Path, reader: ObjectReader, index_path: str,
     """The latest merge on main's first-parent line that seals `index_path`."""
     oid = index.get(index_path)
     got = reader.read(oid) if oid else None
-    if got is None or not oid:
+    if got is None or oid is None:
         return None
     commit = parse_commit(oid, got[2])
     return commit, _trailers(commit.message)

@@ -84,7 +84,9 @@ def test_base_has_nothing_restricted_and_overlays_follow_the_content(sample):  #
     assert PUBLIC_TITLE in base
     assert UNIT_SECRET not in base and PERSON_SECRET not in base and "琥珀蜻蜓" not in base
     root = overlay_root(site)
-    assert sorted(p.name for p in root.iterdir() if not p.name.startswith(".")) == ["unit-jyj", "user-feng"]
+    # jyj and feng for their items; czj and lagov for their registers (the delivery lagov -> czj).
+    assert sorted(p.name for p in root.iterdir() if not p.name.startswith(".")) == ["unit-czj", "unit-jyj", "unit-lagov",
+                                                                                    "user-feng"]
     unit = Path(os.path.realpath(root / "unit-jyj"))
     assert UNIT_SECRET in (unit / UNIT_URL.strip("/") / "index.html").read_text(encoding="utf-8")
     assert PERSON_SECRET not in all_text(unit) and PUBLIC_TITLE not in all_text(unit)
@@ -101,16 +103,18 @@ def test_base_has_nothing_restricted_and_overlays_follow_the_content(sample):  #
 def test_incremental_build_touches_only_the_overlay_that_changed(sample, tmp_path):  # type: ignore[no-untyped-def]
     out = tmp_path / "site"
     first = build_site(sample.city, out)
-    assert sorted(first.overlays) == ["unit-jyj", "user-feng"] and all(first.overlays.values())
+    names = ["unit-czj", "unit-jyj", "unit-lagov", "user-feng"]  # czj and lagov: their registers
+    assert sorted(first.overlays) == names and all(first.overlays.values())
     again = build_site(sample.city, out)
-    assert again.rendered == [] and again.overlays == {"unit-jyj": None, "user-feng": None}
-    # A new document for lagov alone: one new overlay; the others are not touched, the base gains no page.
+    assert again.rendered == [] and again.overlays == dict.fromkeys(names)
+    # A new document for lagov alone: lagov's overlay gains it; the others are not touched, the base gains no page.
     sample.ws.land("lagov", "zhang", {"documents/2013/lagov-only/index.md":
                                    "---\ntype: 通知\ntitle: 关于办公室内部事项的通知\nrecipients: [各科室]\n"
                                    "date: 2013-06-01\naudience: [unit:lagov]\n---\n\n办公室内部。\n"})
     third = build_site(sample.city, out)
-    assert third.overlays["unit-lagov"] is not None and third.overlays["unit-lagov"].full
-    assert third.overlays["unit-jyj"] is None and third.overlays["user-feng"] is None
+    lagov = third.overlays["unit-lagov"]
+    assert lagov is not None and "documents/lagov/2013/lagov-only/index.md" in lagov.rendered
+    assert third.overlays["unit-jyj"] is None and third.overlays["user-feng"] is None and third.overlays["unit-czj"] is None
     assert not any("lagov-only" in page for page in third.rendered)
     assert "办公室内部事项" not in all_text(Path(os.path.realpath(out)))
     build_site(sample.city)  # the module's site keeps up with main for the later tests
@@ -312,7 +316,12 @@ def test_reader_gets_base_plus_own_overlays_only(portal, sample):  # type: ignor
     assert status == 404 and "页面不存在" in text(page) and UNIT_SECRET not in text(page)
     assert feng.get(PERSON_URL)[0] == 200 and wu.get(PERSON_URL)[0] == 404
     assert wu.get("/restricted/unit/entries.json")[0] == 200
-    assert feng.get("/restricted/unit/entries.json")[0] == 404
+    # feng's unit (czj) has an overlay of its own, for its registers (the delivery from lagov):
+    # its entries name no item, and nothing of jyj's.
+    status, _, czj_entries = feng.get("/restricted/unit/entries.json")
+    assert status == 200 and json.loads(czj_entries)["entries"] == [] and UNIT_SECRET not in text(czj_entries)
+    assert feng.get("/registers/")[0] == 200 and "关于商请财政局" in text(feng.get("/registers/")[2])
+    assert wu.get("/registers/")[0] == 200 and "关于商请财政局" not in text(wu.get("/registers/")[2])
     assert UNIT_SECRET not in text(feng.get("/restricted/user/entries.json")[2])
     # Search: each reader's bundles; another's bundle is 404.
     assert wu.get("/restricted/unit/_pagefind/pagefind-entry.json")[0] == 200

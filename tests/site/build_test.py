@@ -355,3 +355,34 @@ def test_large_bulletin_photo_gets_a_thumbnail_and_is_not_rendered_again(ws, tmp
     with Image.open(page_dir / "thumbs/photo.jpg") as thumb:
         assert thumb.width == 800
     assert build_site(ws.city, site).rendered == []  # nothing changed: nothing is rendered again
+
+
+def test_rebuild_judges_witness_marks_only_where_main_moved(published, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+    """Planning costs what changed: documents of units whose main did not move keep the key of
+    the last build (their witness mark is final), and a new document of one unit is judged and
+    rendered; a document still waiting for the witnesses is judged again until they cosign."""
+    from repo_tools.site import adapters
+    site = tmp_path / "site"
+    build_site(published.city, site)
+    judged: list[str] = []
+    original = adapters.Verification.witness_mark
+
+    def counting(self, unit_id, doc_dir):  # type: ignore[no-untyped-def]
+        judged.append(f"{unit_id}/{doc_dir}")
+        return original(self, unit_id, doc_dir)
+    monkeypatch.setattr(adapters.Verification, "witness_mark", counting)
+    assert build_site(published.city, site).rendered == []
+    assert judged == []
+    published.land("lagov", "zhang", {"documents/2013/another/index.md": doc("关于另一事项的通知")})
+    pending = build_site(published.city, site)
+    assert "documents/lagov/2013/another/" in pending.rendered
+    assert judged and all(j.startswith("lagov/") for j in judged)
+    judged.clear()
+    assert build_site(published.city, site).rendered == []
+    assert judged == ["lagov/documents/2013/another"]  # 待见证: asked again, nothing else is
+    published.witness()
+    witnessed = build_site(published.city, site)
+    assert witnessed.rendered == ["documents/lagov/2013/another/"]
+    judged.clear()
+    build_site(published.city, site)
+    assert judged == []

@@ -8,7 +8,7 @@ from repo_tools.city import AUTHORITY
 from repo_tools.git.push import Push
 from repo_tools.hook.rules.base import Refusal, refusal
 from repo_tools.identity import lockout
-from repo_tools.identity.judgement import key_state
+from repo_tools.identity.judgement import key_state, may_sign
 
 STATUS_NAMES = {"disabled": "已停用", "removed": "已注销", "active": "正常"}
 
@@ -68,7 +68,7 @@ def pusher_registered(push: Push) -> Iterator[Refusal]:
     elif person.status != "active":
         yield refusal("pusher-inactive", "推送证书", user=person.id, name=person.name,
                       status=STATUS_NAMES.get(person.status, person.status))
-    elif not holder.key.valid_at(push.now):
+    elif may_sign(push.registry, holder, person.unit, push.now).code == "window":  # the one judgement
         yield refusal("pusher-key-invalid", "推送证书", key=holder.key.fingerprint, user=person.id,
                       detail=key_state(holder.key))
 
