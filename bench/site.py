@@ -347,7 +347,7 @@ def material_peer(markdown_dir: Path, work: Path) -> dict | None:
 
 
 def bench_sealed(docs: int, bulletins: int, units: int, peers: bool, material: bool, browser: bool,
-                 runs: int = 5) -> dict:
+                 runs: int = 5, cold: bool = True) -> dict:
     """One sealed city: cold and warm full builds, no-op, `runs` rebuilds after one new document
     each, the first query's bytes; the peers on the same content."""
     import sealed_city
@@ -360,10 +360,12 @@ def bench_sealed(docs: int, bulletins: int, units: int, peers: bool, material: b
         city = sealed_city.working_copy(cached, base / "c")
         row: dict = {"docs": docs, "bulletins": bulletins, "units": units, "sealed": True,
                      "city_ready_s": round(t_gen, 1)}
-        shutil.rmtree(city.root / "server" / "verify-cache", ignore_errors=True)  # the cold case
-        say("full build, empty signature cache (cold) ...")
-        t_cold, cold = timed(build_site, city, base / "cold", full=True)
-        say(f"  {t_cold:.1f} s {cold.seconds}")
+        t_cold, cold_report = None, None
+        if cold:
+            shutil.rmtree(city.root / "server" / "verify-cache", ignore_errors=True)  # the cold case
+            say("full build, empty signature cache (cold) ...")
+            t_cold, cold_report = timed(build_site, city, base / "cold", full=True)
+            say(f"  {t_cold:.1f} s {cold_report.seconds}")
         say("full build, warm signature cache ...")
         t_warm, warm = timed(build_site, city, base / "site", full=True)
         say(f"  {t_warm:.1f} s {warm.seconds}")
@@ -379,9 +381,10 @@ def bench_sealed(docs: int, bulletins: int, units: int, peers: bool, material: b
             say(f"rebuild after one new sealed document {t_inc:.2f} s {inc.seconds}")
             incs.append((t_inc, inc))
         out = base / "site"
-        row.update({"full_cold_s": round(t_cold, 2), "full_warm_s": round(t_warm, 2), "noop_s": round(t_noop, 2),
+        row.update({"full_cold_s": round(t_cold, 2) if t_cold is not None else None,
+                    "full_warm_s": round(t_warm, 2), "noop_s": round(t_noop, 2),
                     "incremental_s": [round(t, 2) for t, _ in incs],
-                    "cold_phases": cold.seconds, "warm_phases": warm.seconds, "noop_phases": noop.seconds,
+                    "cold_phases": cold_report.seconds if cold_report else None, "warm_phases": warm.seconds, "noop_phases": noop.seconds,
                     "inc_phases": incs[-1][1].seconds, "inc_rendered": len(incs[-1][1].rendered),
                     "pages": warm.items,
                     "pagefind_bytes": sum(p.stat().st_size for bundle in out.glob("_pagefind*")
@@ -397,7 +400,7 @@ def bench_sealed(docs: int, bulletins: int, units: int, peers: bool, material: b
             row.update(hugo_peer(md, base))
             row["hugo_pagefind_s"] = round(row["hugo_s"] + row["pagefind_s"], 2)
             row["ratio_warm"] = round(t_warm / row["hugo_pagefind_s"], 2)
-            row["ratio_cold"] = round(t_cold / row["hugo_pagefind_s"], 2)
+            row["ratio_cold"] = round(t_cold / row["hugo_pagefind_s"], 2) if t_cold is not None else None
             row["ratio_incremental"] = round(max(row["incremental_s"]) / row["hugo_pagefind_s"], 3)
             if material:
                 say("MkDocs Material (navigation.sections + indexes + prune) ...")
@@ -417,7 +420,8 @@ def sealed_table(rows: list[dict]) -> str:
         peer = f"{r['hugo_s']:.1f} + {r['pagefind_s']:.1f} = {r['hugo_pagefind_s']:.1f} s" if "hugo_s" in r else "not run"
         fq = f"{r['first_query_bytes'] / 1024:.0f} KB" if r.get("first_query_bytes") else "n/a (no browser)"
         mat = f"{r['material_s']:.0f} s" if r.get("material_s") else "not run"
-        lines.append(f"| {r['docs']:,} documents + {r['bulletins']:,} bulletins | {r['full_cold_s']:.1f} s | "
+        cold = f"{r['full_cold_s']:.1f} s" if r.get("full_cold_s") is not None else "not run"
+        lines.append(f"| {r['docs']:,} documents + {r['bulletins']:,} bulletins | {cold} | "
                      f"{r['full_warm_s']:.1f} s | {peer} | {r.get('ratio_warm', '—')} | {r.get('ratio_cold', '—')} | "
                      f"{', '.join(f'{t:.2f}' for t in r['incremental_s'])} s | {r['noop_s']:.2f} s | {fq} | {mat} |")
     if len(rows) > 1:
@@ -438,6 +442,7 @@ def main() -> None:
     parser.add_argument("--sealed", action="store_true", help="the sealed city of 100 units (bench/sealed_city.py)")
     parser.add_argument("--units", type=int, default=100, help="units of the sealed city")
     parser.add_argument("--runs", type=int, default=5, help="rebuilds after one new document (sealed)")
+    parser.add_argument("--no-cold", action="store_true", help="sealed: skip the cold full build (a quicker run)")
     parser.add_argument("--peers", action="store_true",
                         help="also run the peers: Hugo + Pagefind (sealed), plain mkdocs / Material (unsealed)")
     parser.add_argument("--material", type=int, default=0, metavar="MAX",
@@ -451,7 +456,8 @@ def main() -> None:
     if args.sealed:
         browser = args.browser or (args.json and Path("/usr/bin/chromium").exists())
         sizes = [(n, max(1, n // 5)) for n in args.also or []] + [(args.docs, args.bulletins)]
-        rows = [bench_sealed(n, b, args.units, args.peers, n <= args.material, browser, args.runs) for n, b in sizes]
+        rows = [bench_sealed(n, b, args.units, args.peers, n <= args.material, browser, args.runs, not args.no_cold)
+                for n, b in sizes]
         log = [json.dumps(r, ensure_ascii=False, default=str) for r in rows]
         text = sealed_table(rows)
     else:

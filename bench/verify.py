@@ -8,8 +8,8 @@ by later runs; `--fresh` rebuilds it). Its people, keys, seal, witnesses and reg
 through the real commands; its documents are **sealed for real but written directly**, not
 pushed through the hooks (that would measure the hooks): for each document an author commit, the
 request tag, a 核稿 approval tag, a 签发 tag and the sealing merge signed with the unit's seal
-key, every one an ordinary OpenPGP signature by the registered key (made with `cryptography`
-from the demo keys, see `bench/openpgp_direct.py`, because gpg signs one object per process);
+key, every one an ordinary OpenPGP signature by the registered key (made in this process by
+`bench/fastsign.py`, the sealed site city's signer, because gpg signs one object per process);
 trees by `git fast-import`; one log entry per document (a push of all five objects with a push
 certificate signed by the seal custodian) written as the log writes them, then the log's tree
 and checkpoint brought up to date and cosigned by both witnesses (`oa witness run`).
@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from openpgp_direct import DirectSigner  # noqa: E402
+from fastsign import FastKey, secret_keys  # noqa: E402
 
 from repo_tools import city as city_mod  # noqa: E402
 from repo_tools import timeutil  # noqa: E402
@@ -73,19 +73,19 @@ def loose(repo: Path, kind: str, body: bytes) -> str:
     return oid
 
 
-def signed_commit(repo: Path, signer: DirectSigner, tree: str, parents: list[str], who: str, when: int,
+def signed_commit(repo: Path, signer: FastKey, tree: str, parents: list[str], who: str, when: int,
                   message: str) -> str:
     head = f"tree {tree}\n" + "".join(f"parent {p}\n" for p in parents) + \
         f"author {who} {when} +0800\ncommitter {who} {when} +0800\n"
     payload = (head + "\n" + message).encode()
-    sig = signer.sign(payload, when).decode().rstrip("\n").split("\n")
+    sig = signer.armored(payload, when).decode().rstrip("\n").split("\n")
     gpgsig = "gpgsig " + "\n ".join(sig) + "\n"
     return loose(repo, "commit", (head + gpgsig + "\n" + message).encode())
 
 
-def signed_tag(repo: Path, signer: DirectSigner, target: str, name: str, who: str, when: int, message: str) -> str:
+def signed_tag(repo: Path, signer: FastKey, target: str, name: str, who: str, when: int, message: str) -> str:
     payload = f"object {target}\ntype commit\ntag {name}\ntagger {who} {when} +0800\n\n{message}".encode()
-    return loose(repo, "tag", payload + signer.sign(payload, when))
+    return loose(repo, "tag", payload + signer.armored(payload, when))
 
 
 def setup_city(root: Path) -> City:
@@ -136,10 +136,10 @@ def build(root: Path, docs: int) -> City:
     city = setup_city(root)
     reg = city.registry()
     repo = city.unit_repo(UNIT)
-    signers = {u: DirectSigner(city.person_gnupg(u), city.signer(u, reg).fingerprint) for u, _, _ in PEOPLE[:4]}
+    signers = {u: secret_keys(city.person_gnupg(u))[city.signer(u, reg).fingerprint.upper()] for u, _, _ in PEOPLE[:4]}
     seal = reg.active_seal(UNIT)
     assert seal is not None
-    sealer = DirectSigner(city.seal_gnupg(seal.id), seal.key.fingerprint)
+    sealer = secret_keys(city.seal_gnupg(seal.id))[seal.key.fingerprint.upper()]
     who = {u: f"{reg.people[u].name} <{reg.people[u].email}>" for u, _, _ in PEOPLE}
     seal_who = f"{UNIT_NAME}电子印章 <seal-{UNIT}@oa.local>"
     main = rev_parse(repo, "refs/heads/main", env=clean_env())
@@ -169,13 +169,13 @@ def build(root: Path, docs: int) -> City:
                    ("0" * 40, approval, f"refs/reviews/{i}/li"), ("0" * 40, sign_off, f"refs/reviews/{i}/lu"),
                    (main, merge, "refs/heads/main")]
         refs += [f"create {ref} {new}" for _, new, ref in updates[:4]]
-        cert_head = (f"certificate version 0.1\npusher {signers['ma'].fingerprint.hex().upper()} {when} +0800\n"
+        cert_head = (f"certificate version 0.1\npusher {signers['ma'].fingerprint} {when} +0800\n"
                      f"pushee {repo}\nnonce {when}-{'0' * 40}\n\n")
         cert_payload = (cert_head + "".join(f"{o} {n} {r}\n" for o, n, r in updates)).encode()
-        cert = cert_payload + signers["ma"].sign(cert_payload, when)
+        cert = cert_payload + signers["ma"].armored(cert_payload, when)
         moment = start + timedelta(milliseconds=i)
         log_lines.append({"certificate": cert.decode(), "certificate_id": loose(repo, "blob", cert),
-                          "key": signers["ma"].fingerprint.hex().upper(), "objects": [head, request, approval, sign_off, merge],
+                          "key": signers["ma"].fingerprint, "objects": [head, request, approval, sign_off, merge],
                           "pusher": "ma", "repo": UNIT, "repo_kind": "unit", "time": timeutil.iso(moment), "type": "push",
                           "updates": [{"new": n, "old": o, "ref": r} for o, n, r in updates]})
         main = merge

@@ -16,7 +16,7 @@ from repo_tools import timeutil
 from repo_tools.git.repo import Signer, clean_env, commit_and_push, git, list_tree
 from repo_tools.identity import keys
 from repo_tools.log import eventlog
-from repo_tools.messages import Refused
+from repo_tools.messages import Refused, say
 from repo_tools.registry.records import EGOV, ROLES, KeyRecord, Person, Registry, Seal, Unit, dump, dump_seals
 from repo_tools.resources import project_path
 
@@ -33,8 +33,8 @@ class City:
     def at(cls, root: str | Path) -> City:
         city = cls(Path(root).resolve())
         if not (city.root / "registry.git").is_dir():
-            raise Refused("not-found", what="城市目录", name=str(root),
-                          remedy="请先运行 `oa init CITY`，或用 --city / OA_CITY 指定城市目录。")
+            raise Refused("not-found", what=say("city.city.at.1"), name=str(root),
+                          remedy=say("city.city.at.2"))
         return city
 
     @property
@@ -83,19 +83,19 @@ class City:
     def signer(self, user: str, registry: Registry | None = None) -> Signer:
         """The signer for a person whose private key lives in this city (demo and tests)."""
         if user == AUTHORITY:
-            return Signer(self.authority_gnupg, self.authority_fingerprint(), "城市电子政务根密钥",
+            return Signer(self.authority_gnupg, self.authority_fingerprint(), say("city.city.signer.1"),
                           "authority@oa.local")
         reg = registry or self.registry()
         person = reg.person(user)
         if person is None:
-            raise Refused("not-found", what="人员", name=user, remedy="请先由电子政务办公室用 `oa user add` 登记。")
+            raise Refused("not-found", what=say("city.city.signer.2"), name=user, remedy=say("city.city.signer.3"))
         key = person.current_key()
         if key is None:
-            raise Refused("usage", detail=f"{user} 没有有效的数字证书。", remedy="请用 `oa cert issue` 补发证书。")
+            raise Refused("usage", detail=say("city.city.signer.4", user=user), remedy=say("city.city.signer.5"))
         return Signer(self.person_gnupg(user), key.fingerprint, person.name, person.email)
 
     def seal_signer(self, seal: Seal, unit_name: str) -> Signer:
-        return Signer(self.seal_gnupg(seal.id), seal.key.fingerprint, f"{unit_name}电子印章",
+        return Signer(self.seal_gnupg(seal.id), seal.key.fingerprint, say("city.city.seal_signer.1", unit_name=unit_name),
                       f"seal-{seal.unit}@oa.local")
 
     def gnupg_homes(self) -> list[Path]:
@@ -172,8 +172,9 @@ def person_key(city: City, user: str, name: str, email: str, key_file: Path | No
         armored = key_file.read_text(encoding="utf-8")
         fprs = keys.fingerprints_in(armored)
         if len(fprs) != 1:
-            raise Refused("usage", detail=f"{key_file} 应当恰好包含一把公钥，实际 {len(fprs)} 把。",
-                          remedy="请导出单独一把公钥（gpg --armor --export 指纹）。")
+            raise Refused("usage", detail=say("city.city.person_key.1",
+                                              key_file=key_file, len_fprs=len(fprs)),
+                          remedy=say("city.city.person_key.2"))
         fingerprint = fprs[0]
         if "a" not in keys.capabilities_in(armored):
             # The authentication subkey is the person's SSH login: one identity per person.
@@ -196,28 +197,28 @@ def _person_record(city: City, user: str, name: str, unit: str, roles: list[str]
 def _validate_id(kind: str, value: str) -> None:
     import re
     if not re.fullmatch(r"[a-z][a-z0-9-]{0,31}", value):
-        raise Refused("usage", detail=f"{kind}标识“{value}”无效。",
-                      remedy="标识用小写字母开头，只含小写字母、数字和连字符，最长 32 个字符。")
+        raise Refused("usage", detail=say("city.city._validate_id.1", kind=kind, value=value),
+                      remedy=say("city.city._validate_id.2"))
 
 
-def init(root: str | Path, admin: str = "admin", admin_name: str = "电子政务办管理员",
-         egov_name: str = "六安市电子政务办公室") -> City:
+def init(root: str | Path, admin: str = "admin", admin_name: str = say("city.city.init.1"),
+         egov_name: str = say("city.city.init.2")) -> City:
     """Create a new city: authority key, server keyring, registry, unit egov and its first admin."""
     root = Path(root).resolve()
     if (root / "registry.git").exists():
-        raise Refused("exists", what="城市", name=str(root))
-    _validate_id("人员", admin)
+        raise Refused("exists", what=say("city.city.init.3"), name=str(root))
+    _validate_id(say("city.city.init.4"), admin)
     city = City(root)
     for sub in ("units", "people", "seals", "log", "server", "authority"):
         (root / sub).mkdir(parents=True, exist_ok=True)
-    authority_fpr = keys.generate(city.authority_gnupg, "城市电子政务根密钥", "authority@oa.local")
+    authority_fpr = keys.generate(city.authority_gnupg, say("city.city.init.5"), "authority@oa.local")
     keys.import_keys(city.server_gnupg, keys.export_public(city.authority_gnupg, authority_fpr))
     city.server_config.write_text(yaml.safe_dump({"authority": authority_fpr}))
     _new_bare(city.registry_repo)
     _install_hooks(city.registry_repo, city, "registry")
     city.log_file.touch()
     person, armored = _person_record(city, admin, admin_name, EGOV, ["admin"], None)
-    egov = Unit(id=EGOV, name=egov_name, codes=["六电政"], level="department", admins=[admin],
+    egov = Unit(id=EGOV, name=egov_name, codes=[say("city.city.init.6")], level="department", admins=[admin],
                 created_at=timeutil.iso(timeutil.now()), fonds="EGOV")
     authority_pub = keys.export_public(city.authority_gnupg, authority_fpr)
     from repo_tools.log import enrol
@@ -228,7 +229,7 @@ def init(root: str | Path, admin: str = "admin", admin_name: str = "电子政务
         f"people/{admin}.yaml": dump(person),
         f"keys/{person.keys[0].fingerprint}.asc": armored.encode(),
         f"keys/{authority_fpr}.asc": authority_pub.encode(),
-    }, f"建立城市登记系统：单位 {EGOV}，管理员 {admin}")
+    }, say("city.city.init.7", egov=EGOV, admin=admin))
     _new_bare(city.unit_repo(EGOV))
     _install_hooks(city.unit_repo(EGOV), city, "unit", EGOV)
     _first_unit_commit(city, egov, admin)
@@ -241,30 +242,30 @@ def _require_egov_admin(city: City, reg: Registry, actor: str) -> None:
 
 
 def _first_unit_commit(city: City, unit: Unit, actor: str) -> None:
-    readme = (f"# {unit.name}\n\n单位标识：`{unit.id}`\n\n机关代字：{'、'.join(unit.codes)}\n\n"
-              "本仓库保存本单位的公文（documents/）与信息（bulletins/）。\n").encode()
+    readme = (say("city.city._first_unit_commit.1",
+                  name=unit.name, id=unit.id, value_join='、'.join(unit.codes))).encode()
     settings = yaml.safe_dump({"unit": unit.id, "name": unit.name, "codes": unit.codes},
                               allow_unicode=True, sort_keys=False).encode()
     commit_and_push(city.unit_repo(unit.id), city.signer(actor),
-                    {"README.md": readme, ".oa/unit.yaml": settings}, f"建立单位仓库：{unit.name}")
+                    {"README.md": readme, ".oa/unit.yaml": settings}, say("city.city._first_unit_commit.2", name=unit.name))
 
 
 def add_unit(city: City, actor: str, unit_id: str, name: str, codes: list[str],
              level: str = "department", required_approvals: int = 1, fonds: str = "",
              number_floors: dict[str, int] | None = None) -> Unit:
     """Register a unit, create its bare repository with hooks, its first commit, and its seal."""
-    _validate_id("单位", unit_id)
+    _validate_id(say("city.city.add_unit.1"), unit_id)
     reg = city.registry()
     _require_egov_admin(city, reg, actor)
     if unit_id in reg.units:
-        raise Refused("exists", what="单位", name=unit_id)
+        raise Refused("exists", what=say("city.city.add_unit.1"), name=unit_id)
     if reg.unit_by_name(name):
-        raise Refused("exists", what="单位名称", name=name)
+        raise Refused("exists", what=say("city.city.add_unit.2"), name=name)
     unit = Unit(id=unit_id, name=name, codes=list(codes), level=level,
                 required_approvals=required_approvals, created_at=timeutil.iso(timeutil.now()),
                 fonds=fonds or unit_id.upper()[:4], number_floors=dict(number_floors or {}))
     seal_id = f"{unit_id}-1"
-    seal_fpr = keys.generate(city.seal_gnupg(seal_id), f"{name}电子印章", f"seal-{unit_id}@oa.local")
+    seal_fpr = keys.generate(city.seal_gnupg(seal_id), say("city.city.add_unit.3", name=name), f"seal-{unit_id}@oa.local")
     seal = Seal(id=seal_id, unit=unit_id,
                 key=KeyRecord(fingerprint=seal_fpr, valid_from=timeutil.iso(timeutil.now()),
                               approved_by=[actor]))
@@ -273,7 +274,8 @@ def add_unit(city: City, actor: str, unit_id: str, name: str, codes: list[str],
         f"units/{unit_id}.yaml": dump(unit),
         f"seals/{unit_id}.yaml": dump_seals([seal]),
         f"keys/{seal_fpr}.asc": armored.encode(),
-    }, f"登记单位 {unit_id}（{name}），机关代字 {'、'.join(codes)}，颁发电子印章 {seal_id}")
+    }, say("city.city.add_unit.4",
+           unit_id=unit_id, name=name, value_join='、'.join(codes), seal_id=seal_id))
     repo = city.unit_repo(unit_id)
     _new_bare(repo)
     _install_hooks(repo, city, "unit", unit_id)
@@ -284,30 +286,33 @@ def add_unit(city: City, actor: str, unit_id: str, name: str, codes: list[str],
 def add_user(city: City, actor: str, user: str, name: str, unit_id: str, roles: list[str],
              key_file: Path | None = None) -> Person:
     """Register a person with their roles and key (generated here unless a public key is given)."""
-    _validate_id("人员", user)
+    _validate_id(say("city.city.add_user.1"), user)
     reg = city.registry()
     if not (actor == AUTHORITY or reg.is_egov_admin(actor)):
         # Art. 12: a unit admin registers their own unit's people; admins are the e-gov office's.
         from repo_tools.lifecycle import require_manager
-        require_manager(reg, actor, unit_id, f"在单位 {unit_id} 登记人员")
+        require_manager(reg, actor, unit_id, say("city.city.add_user.2", unit_id=unit_id))
         if "admin" in roles:
             own = reg.unit(unit_id)
             raise Refused("registry-scope", user=actor, unit=own.name if own else unit_id,
-                          detail="登记系统管理员（第六条第五项由电子政务办公室办理）")
+                          detail=say("city.city.add_user.3"))
     if user in reg.people or user == AUTHORITY:
         raise Refused("user-id-reused" if reg.people.get(user) and reg.people[user].status == "removed"
-                      else "exists", what="人员", name=user, user=user, detail="该人员已注销，记录保留")
+                      else "exists", what=say("city.city.add_user.1"), name=user, user=user, detail=say("city.city.add_user.4"))
     unit = reg.unit(unit_id)
     if unit is None:
-        raise Refused("not-found", what="单位", name=unit_id, remedy="请先用 `oa unit add` 登记该单位。")
+        raise Refused("not-found", what=say("city.city.add_user.5"), name=unit_id, remedy=say("city.city.add_user.6"))
     if unit.status != "active":
-        raise Refused("unit-state", unit=unit.name, detail=f"已于 {unit.deregistered_at} 注销", remedy="请选择现有的单位。")
+        raise Refused("unit-state", unit=unit.name, detail=say("city.city.add_user.7",
+                                                               deregistered_at=unit.deregistered_at), remedy=say("city.city.add_user.8"))
     bad = [r for r in roles if r not in ROLES]
     if bad:
-        raise Refused("usage", detail=f"未知角色：{'、'.join(bad)}。", remedy=f"可用角色：{'、'.join(ROLES)}。")
+        raise Refused("usage", detail=say("city.city.add_user.9",
+                                          value_join='、'.join(bad)), remedy=say("city.city.add_user.10",
+                                                                           value_join='、'.join(ROLES)))
     if "admin" in roles and len([a for a in unit.admins if a in reg.people]) >= 2:
-        raise Refused("usage", detail=f"单位 {unit_id} 已有两名系统管理员（第七条：每单位1-2名）。",
-                      remedy="如需更换，请先撤销一名管理员。")
+        raise Refused("usage", detail=say("city.city.add_user.11", unit_id=unit_id),
+                      remedy=say("city.city.add_user.12"))
     person, armored = _person_record(city, user, name, unit_id, roles, key_file)
     changes: dict[str, bytes | None] = {
         f"people/{user}.yaml": dump(person),
@@ -316,7 +321,8 @@ def add_user(city: City, actor: str, user: str, name: str, unit_id: str, roles: 
     if "admin" in roles:
         unit.admins = [*unit.admins, user]
         changes[f"units/{unit_id}.yaml"] = dump(unit)
-    city.change_registry(actor, changes, f"登记人员 {user}（{name}），单位 {unit_id}，角色 {'、'.join(roles)}")
+    city.change_registry(actor, changes, say("city.city.add_user.13",
+                                             user=user, name=name, unit_id=unit_id, value_join='、'.join(roles)))
     return person
 
 
@@ -327,17 +333,20 @@ def set_unit_leader(city: City, actor: str, unit_id: str, user: str) -> Unit:
     _require_egov_admin(city, reg, actor)
     unit = reg.unit(unit_id)
     if unit is None:
-        raise Refused("not-found", what="单位", name=unit_id, remedy="请先用 `oa unit add` 登记该单位。")
+        raise Refused("not-found", what=say("city.city.set_unit_leader.1"), name=unit_id, remedy=say("city.city.set_unit_leader.2"))
     person = reg.person(user)
     if person is None or person.unit != unit_id:
-        raise Refused("not-found", what=f"单位 {unit_id} 的人员", name=user,
-                      remedy=f"负责人须是本单位人员：请先用 `oa user add {user} --unit {unit_id}` 登记。")
+        raise Refused("not-found", what=say("city.city.set_unit_leader.3", unit_id=unit_id), name=user,
+                      remedy=say("city.city.set_unit_leader.4",
+                                 user=user, unit_id=unit_id))
     if person.status != "active":
-        raise Refused("usage", detail=f"{user}（{person.name}）的账号状态为 {person.status}，不能担任负责人。",
-                      remedy=f"请先恢复该账号（oa user enable {user}），或指定其他在岗人员。")
+        raise Refused("usage", detail=say("city.city.set_unit_leader.5",
+                                          user=user, name=person.name, status=person.status),
+                      remedy=say("city.city.set_unit_leader.6", user=user))
     unit.leader = user
     city.change_registry(actor, {f"units/{unit_id}.yaml": dump(unit)},
-                         f"指定单位 {unit_id}（{unit.name}）负责人：{user}（{person.name}）")
+                         say("city.city.set_unit_leader.7",
+                             unit_id=unit_id, name=unit.name, user=user, name2=person.name))
     return unit
 
 
@@ -370,7 +379,7 @@ def city_from_env(explicit: str | None) -> City:
         except Exception:
             root = None
     if not root:
-        raise Refused("usage", detail="没有指定城市目录。", remedy="请用 --city、环境变量 OA_CITY，或在 `oa clone` 的工作副本中运行。")
+        raise Refused("usage", detail=say("city.city.city_from_env.1"), remedy=say("city.city.city_from_env.2"))
     from repo_tools.server import remote  # a clone over SSH: the city is the person's mirrors of the server
     if remote.is_remote(Path(root)):
         return remote.sync(root)
@@ -382,20 +391,21 @@ def set_person_status(city: City, actor: str, user: str, status: str, reason: st
     reg = city.registry()
     person = reg.person(user)
     if person is None:
-        raise Refused("not-found", what="人员", name=user, remedy="请检查用户标识（oa user list）。")
+        raise Refused("not-found", what=say("city.city.set_person_status.1"), name=user, remedy=say("city.city.set_person_status.2"))
     unit = reg.unit(person.unit)
     is_unit_admin = unit is not None and actor in unit.admins
     if not (reg.is_egov_admin(actor) or actor == AUTHORITY or is_unit_admin):
-        raise Refused("role-required", user=actor, role="单位管理员", action="停用或启用账户")
+        raise Refused("role-required", user=actor, role=say("city.city.set_person_status.3"), action=say("city.city.set_person_status.4"))
     if status == "active":
         from repo_tools.identity import lockout
         lockout.unlock(city, user, actor)
         if person.status == "active":
             return person  # only a lock-out to lift; the registry already says active
     person.status = status  # type: ignore[assignment]
-    verb = "停用" if status == "disabled" else "启用"
+    verb = say("city.city.set_person_status.5") if status == "disabled" else say("city.city.set_person_status.6")
     # Art. 12: a unit admin signs their own unit's change; the registry hook holds them to it.
     signer = actor if reg.is_egov_admin(actor) or reg.is_unit_admin(actor, person.unit) else AUTHORITY
     city.change_registry(signer, {f"people/{user}.yaml": dump(person)},
-                         f"{verb}账户 {user}（{person.name}）：{reason or '未注明原因'}（经办：{actor}）")
+                         say("city.city.set_person_status.7",
+                             verb=verb, user=user, name=person.name, value=reason or say("city.city.set_person_status.8"), actor=actor))
     return person

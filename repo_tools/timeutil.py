@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
+from repo_tools.messages import say
+
 CST = timezone(timedelta(hours=8), "CST")
 
 
@@ -33,4 +35,4 @@ def today() -> date:
 
 def chinese_date(day: date) -> str:
     """GB/T 9704 date form: Arabic digits, full year, no zero padding (2013年3月21日)."""
-    return f"{day.year}年{day.month}月{day.day}日"
+    return say("city.timeutil.chinese_date.1", year=day.year, month=day.month, day=day.day)

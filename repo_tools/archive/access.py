@@ -13,17 +13,18 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from repo_tools import timeutil
 from repo_tools.archive.packages import find_item
+from repo_tools.archive.vocabulary import ARCHIVE_TAG, BASIS, NAME, NUMBER, PACKAGE, READ_AT_LOCAL, READER, REASON, REFERENCE, TITLE, UNIT
 from repo_tools.city import City
 from repo_tools.git.push import SignatureVerifier
 from repo_tools.git.repo import ObjectReader, Scratch, clean_env, diff_trees, git, parse_commit, rev_parse
 from repo_tools.identity.judgement import may_sign
 from repo_tools.log import eventlog
-from repo_tools.messages import Refused
+from repo_tools.messages import Refused, say
 from repo_tools.registry.records import RecordError
 
 REGISTER_BRANCH = "archive-register"
 REGISTER_REF = f"refs/heads/{REGISTER_BRANCH}"
-ACCESS_WHAT = "调阅登记记录"
+ACCESS_WHAT = say("archive.access.module.1")
 
 
 class AccessRecord(BaseModel):
@@ -49,9 +50,9 @@ def parse_access(data: bytes | None, path: str) -> AccessRecord:
     try:
         value = json.loads((data or b"").decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise RecordError(ACCESS_WHAT, path, f"不是有效的 JSON（{str(exc)[:80]}）") from exc
+        raise RecordError(ACCESS_WHAT, path, say("archive.access.parse_access.1", value=str(exc)[:80])) from exc
     if not isinstance(value, dict):
-        raise RecordError(ACCESS_WHAT, path, "文件内容必须是 JSON 映射")
+        raise RecordError(ACCESS_WHAT, path, say("archive.access.parse_access.2"))
     try:
         return AccessRecord.model_validate(value)
     except ValidationError as exc:
@@ -61,29 +62,30 @@ def parse_access(data: bytes | None, path: str) -> AccessRecord:
 def access(city: City, reader_id: str, reference: str, reason: str) -> dict[str, Any]:
     """Register one consultation of the item `reference` (档号) by `reader_id`; return the record."""
     if not reason.strip():
-        raise Refused("usage", detail="调阅须写明事由（--reason）。", remedy="例如 --reason \"起草修订稿参考\"。")
+        raise Refused("usage", detail=say("archive.access.access.1"), remedy=say("archive.access.access.2"))
     registry = city.registry()
     person = registry.person(reader_id)
     found = find_item(city, reference, prefer_unit=person.unit if person else None)
     if found is None:
         raise Refused("archive-item-unknown", item=reference)
     unit_id, package, row = found
-    reference = str(row.get("档号"))  # the register always names the 档号, however it was asked for
+    reference = str(row.get(REFERENCE))  # the register always names the 档号, however it was asked for
     unit = registry.unit(unit_id)
     if person is None or person.unit != unit_id or person.status != "active":
         raise Refused("archive-access-other-unit", user=reader_id, unit=unit.name if unit else unit_id)
     moment = timeutil.now()
-    record = {"档号": reference, "题名": row.get("题名"), "文号": row.get("文号"),
-              "档案包": package.path, "归档标签": f"refs/tags/{package.tag}",
-              "调阅人": reader_id, "姓名": person.name, "单位": unit_id,
-              "事由": reason.strip(), "调阅时间（本机）": timeutil.iso(moment),
-              "依据": "第三十七条：做好电子档案调阅的登记工作"}
+    record = {REFERENCE: reference, TITLE: row.get(TITLE), NUMBER: row.get(NUMBER),
+              PACKAGE: package.path, ARCHIVE_TAG: f"refs/tags/{package.tag}",
+              READER: reader_id, NAME: person.name, UNIT: unit_id,
+              REASON: reason.strip(), READ_AT_LOCAL: timeutil.iso(moment),
+              BASIS: say("archive.access.access.3")}
     path = f"archive/access/{moment.year}/{moment.strftime('%Y%m%dT%H%M%S%f')}-{reader_id}.json"
     AccessRecord.model_validate(record)  # what is written is what the register reads back
     data = (json.dumps(record, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     signer = city.signer(reader_id, registry)
     with Scratch(city.unit_repo(unit_id), signer, branch=REGISTER_BRANCH) as scratch:
-        commit = scratch.commit({path: data}, f"调阅登记：{reference}（{person.name}）\n\n事由：{reason.strip()}\n")
+        commit = scratch.commit({path: data}, say("archive.access.access.4",
+                                                  reference=reference, name=person.name, reason_strip=reason.strip()))
         scratch.push([f"{commit}:{REGISTER_REF}"])
     city.log("archive-access", unit=unit_id, item=reference, reader=reader_id, reason=reason.strip(),
              commit=commit, path=path)

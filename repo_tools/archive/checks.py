@@ -30,14 +30,39 @@ from repo_tools.archive.packages import (
     parse_manifest,
     sha256,
 )
+from repo_tools.archive.vocabulary import (
+    AUTHENTICITY,
+    CHECKS,
+    CONTENT,
+    ELECTRONIC,
+    FILE_NUMBER,
+    FILE_SIZE,
+    INTEGRITY,
+    KIND,
+    OBJECT,
+    PURPOSE,
+    REFERENCE,
+    REQUIRED,
+    RETENTION_CODE,
+    RETENTION_NAMES,
+    SAFETY,
+    SEAL,
+    SEAL_ID,
+    SIGNATURE_RESULT,
+    SIGNATURES,
+    SIGNED_AT,
+    SIGNER,
+    SIGNER_ID,
+    STORED_AT,
+    USABILITY,
+    VALID,
+)
 from repo_tools.city import City
 from repo_tools.documents import frontmatter
 from repo_tools.git.repo import ObjectReader, clean_env, list_tree, parse_tag, rev_parse
 from repo_tools.log import eventlog
+from repo_tools.messages import say
 from repo_tools.verify.report import document_report
-
-CHECKS = ("真实性", "完整性", "可用性", "安全性")
-REQUIRED = ("题名", "责任者", "日期", "文种")
 
 
 class Report:
@@ -83,23 +108,23 @@ def verify(city: City, unit_id: str | None = None, year: int | None = None) -> d
         finally:
             provenance.close()
     log_problems = eventlog.verify(city.log_file)
-    report.count("安全性")
+    report.count(SAFETY)
     for problem in log_problems:
-        report.fail("安全性", f"事件日志第 {problem.line} 行：{problem.message}")
+        report.fail(SAFETY, say("archive.checks.verify.2", line=problem.line, message=problem.message))
     checks = report.as_dict()
     return {"unit": unit_id, "year": year, "packages": checked, "checks": checks,
             "ok": all(c["ok"] for c in checks.values()), "checked_at": timeutil.iso(timeutil.now())}
 
 
 def _check_numbering(unit: str, found: list[PackageInfo], report: Report) -> None:
-    refs = [r for p in found for r in (archive_reference.parse(str(row.get("档号", ""))) for row in p.rows) if r]
-    report.count("完整性")
+    refs = [r for p in found for r in (archive_reference.parse(str(row.get(REFERENCE, ""))) for row in p.rows) if r]
+    report.count(INTEGRITY)
     for missing in archive_reference.gaps(refs):
-        report.fail("完整性", f"{unit}：件号不连续，缺少 {missing}")
+        report.fail(INTEGRITY, say("archive.checks._check_numbering.2", unit=unit, missing=missing))
     seen: set[str] = set()
     for ref in refs:
         if str(ref) in seen:
-            report.fail("真实性", f"{unit}：档号 {ref} 重复")
+            report.fail(AUTHENTICITY, say("archive.checks._check_numbering.4", unit=unit, ref=ref))
         seen.add(str(ref))
 
 
@@ -113,22 +138,22 @@ def _check_package(city: City, unit: str, package: PackageInfo, reader: ObjectRe
     manifest = reader.blob(manifest_blob) if manifest_blob else None
 
     # 完整性: the manifest against the files.
-    report.count("完整性")
+    report.count(INTEGRITY)
     entries: dict[str, str] = {}
     if manifest is None:
-        report.fail("完整性", f"{where}：缺少 SHA-256 清单 {MANIFEST}")
+        report.fail(INTEGRITY, say("archive.checks._check_package.2", where=where, manifest=MANIFEST))
     else:
         entries = parse_manifest(manifest)
         for path in sorted(set(entries) - set(files)):
-            report.fail("完整性", f"{where}：清单所列文件缺失：{path}")
+            report.fail(INTEGRITY, say("archive.checks._check_package.3", where=where, path=path))
         for path in sorted(set(files) - set(entries) - {MANIFEST}):
-            report.fail("完整性", f"{where}：清单未列出的文件：{path}")
+            report.fail(INTEGRITY, say("archive.checks._check_package.4", where=where, path=path))
         for path in sorted(set(entries) & set(files)):
-            report.count("完整性")
+            report.count(INTEGRITY)
             if sha256(reader.blob(files[path]) or b"") != entries[path]:
-                report.fail("完整性", f"{where}：文件与清单的 SHA-256 不符：{path}")
+                report.fail(INTEGRITY, say("archive.checks._check_package.5", where=where, path=path))
     if not package.catalogue:
-        report.fail("可用性", f"{where}：归档文件目录 {CATALOGUE} 缺失或无法读取")
+        report.fail(USABILITY, say("archive.checks._check_package.7", where=where, catalogue=CATALOGUE))
 
     # 真实性 and 安全性: the tag, and the package as it was tagged.
     _check_tag(city, unit, package, reader, provenance, manifest, files, report)
@@ -140,59 +165,60 @@ def _check_package(city: City, unit: str, package: PackageInfo, reader: ObjectRe
 def _check_tag(city: City, unit: str, package: PackageInfo, reader: ObjectReader, provenance: Provenance,
                manifest: bytes | None, files: dict[str, str], report: Report) -> None:
     where = f"{unit}:refs/tags/{package.tag}"
-    report.count("真实性")
+    report.count(AUTHENTICITY)
     oid = rev_parse(city.unit_repo(unit), f"refs/tags/{package.tag}", env=clean_env())
     got = reader.read(oid) if oid else None
     if got is None or got[1] != "tag":
-        report.fail("真实性", f"{where}：归档标签缺失或不是签名的附注标签")
+        report.fail(AUTHENTICITY, say("archive.checks._check_tag.2", where=where))
         return
     tag = parse_tag(got[0], got[2])
-    sig = provenance.signature(tag.oid, "归档")
-    person = provenance.registry.person(sig.get("签名人标识") or "")
-    if not sig["有效"]:
-        report.fail("真实性", f"{where}：归档标签签名无效（{sig['签名结果']}）")
+    sig = provenance.signature(tag.oid, say("archive.checks._check_tag.3"))
+    person = provenance.registry.person(sig.get(SIGNER_ID) or "")
+    if not sig[VALID]:
+        report.fail(AUTHENTICITY, say("archive.checks._check_tag.4", where=where, sig=sig[SIGNATURE_RESULT]))
     elif person is None or person.unit != unit or "archivist" not in person.roles:
-        report.fail("真实性", f"{where}：归档标签签名人 {sig.get('签名人')} 不是本单位档案员")
+        report.fail(AUTHENTICITY, say("archive.checks._check_tag.5", where=where, sig_get=sig.get(SIGNER)))
     declared = re.search(r"^Manifest-SHA256:\s*([0-9a-f]{64})\s*$", tag.message, re.M)
     if manifest is not None and (declared is None or declared.group(1) != sha256(manifest)):
-        report.fail("真实性", f"{where}：清单的 SHA-256 与归档标签所记不符")
-    report.count("安全性")
+        report.fail(AUTHENTICITY, say("archive.checks._check_tag.6", where=where))
+    report.count(SAFETY)
     tagged = {p[len(package.path) + 1:]: b for p, b in
               list_tree(city.unit_repo(unit), tag.object, package.path, env=clean_env()).items()}
     if tagged != files:
         changed = sorted(p for p in set(tagged) | set(files) if tagged.get(p) != files.get(p))
-        report.fail("安全性", f"{unit}:{package.path}：档案包自归档后被改动：{'、'.join(changed[:5])}")
+        report.fail(SAFETY, say("archive.checks._check_tag.8",
+                               unit=unit, path=package.path, value_join='、'.join(changed[:5])))
 
 
 def _check_item(city: City, unit: str, package: PackageInfo, row: dict[str, Any], files: dict[str, str],
                 reader: ObjectReader, provenance: Provenance, report: Report) -> None:
-    reference = str(row.get("档号", ""))
+    reference = str(row.get(REFERENCE, ""))
     where = f"{unit}:{reference or row.get('item_dir')}"
     item_dir = str(row.get("item_dir") or f"items/{reference}")
     parsed = archive_reference.parse(reference)
-    report.count("真实性")
+    report.count(AUTHENTICITY)
     if parsed is None:
-        report.fail("真实性", f"{where}：档号格式不符合 DA/T 22")
+        report.fail(AUTHENTICITY, say("archive.checks._check_item.2", where=where))
     elif parsed.year != package.year:
-        report.fail("真实性", f"{where}：档号年度与档案包年度 {package.year} 不符")
+        report.fail(AUTHENTICITY, say("archive.checks._check_item.3", where=where, year=package.year))
 
     # 可用性: metadata readable.
-    report.count("可用性")
+    report.count(USABILITY)
     blob = files.get(f"{item_dir}/metadata.json")
     meta: dict[str, Any] = {}
     if blob is None:
-        report.fail("完整性", f"{where}：缺少元数据 metadata.json")
+        report.fail(INTEGRITY, say("archive.checks._check_item.6", where=where))
     else:
         try:
             meta = json.loads((reader.blob(blob) or b"").decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            report.fail("可用性", f"{where}：元数据无法读取（{exc}）")
+            report.fail(USABILITY, say("archive.checks._check_item.7", where=where, exc=exc))
 
     contents = {p[len(item_dir) + len("/content/"):]: b for p, b in files.items()
                 if p.startswith(f"{item_dir}/content/")}
-    report.count("完整性")
+    report.count(INTEGRITY)
     if "index.md" not in contents:
-        report.fail("完整性", f"{where}：缺少正文 content/index.md")
+        report.fail(INTEGRITY, say("archive.checks._check_item.8", where=where))
 
     if meta:
         _check_metadata(where, reference, row, meta, contents, reader, report)
@@ -205,77 +231,80 @@ def _check_item(city: City, unit: str, package: PackageInfo, row: dict[str, Any]
     # 安全性: the original on main is still what was archived.
     source = str(row.get("source") or "")
     if source:
-        report.count("安全性")
+        report.count(SAFETY)
         original = {p[len(source) + 1:]: b for p, b in list_tree(city.unit_repo(unit), MAIN, source,
                                                                    env=clean_env()).items()}
         if original and original != contents:
-            report.fail("安全性", f"{where}：main 上的原件 {source} 与归档副本不一致")
+            report.fail(SAFETY, say("archive.checks._check_item.10", where=where, source=source))
 
 
 def _check_metadata(where: str, reference: str, row: dict[str, Any], meta: dict[str, Any],
                     contents: dict[str, str], reader: ObjectReader, report: Report) -> None:
-    report.count("完整性")
-    described = meta.get("内容描述") or {}
+    report.count(INTEGRITY)
+    described = meta.get(CONTENT) or {}
     for name in REQUIRED:
         if not described.get(name):
-            report.fail("完整性", f"{where}：缺少必备元数据“{name}”")
-    if row.get("类别") == "document" and not described.get("文件编号"):
-        report.fail("完整性", f"{where}：公文缺少“文件编号”")
-    if not meta.get("电子属性"):
-        report.fail("完整性", f"{where}：缺少“电子属性”")
-    report.count("真实性")
-    code = (meta.get("档号") or {}).get("档号")
+            report.fail(INTEGRITY, say("archive.checks._check_metadata.2", where=where, name=name))
+    if row.get(KIND) == "document" and not described.get(FILE_NUMBER):
+        report.fail(INTEGRITY, say("archive.checks._check_metadata.3", where=where))
+    if not meta.get(ELECTRONIC):
+        report.fail(INTEGRITY, say("archive.checks._check_metadata.4", where=where))
+    report.count(AUTHENTICITY)
+    code = (meta.get(REFERENCE) or {}).get(REFERENCE)
     if code != reference:
-        report.fail("真实性", f"{where}：元数据中的档号 {code} 与目录不符")
-    if (meta.get("档号") or {}).get("保管期限代码") not in archive_reference.RETENTION_NAMES:
-        report.fail("真实性", f"{where}：保管期限不在取值范围内")
+        report.fail(AUTHENTICITY, say("archive.checks._check_metadata.6", where=where, code=code))
+    if (meta.get(REFERENCE) or {}).get(RETENTION_CODE) not in RETENTION_NAMES:
+        report.fail(AUTHENTICITY, say("archive.checks._check_metadata.7", where=where))
     listed = set()
-    for entry in meta.get("电子属性") or []:
-        position = str(entry.get("存储位置", ""))
+    for entry in meta.get(ELECTRONIC) or []:
+        position = str(entry.get(STORED_AT, ""))
         rel = position.split("/content/", 1)[1] if "/content/" in position else ""
         listed.add(rel)
         blob = contents.get(rel)
-        report.count("真实性")
+        report.count(AUTHENTICITY)
         if blob is None:
-            report.fail("完整性", f"{where}：元数据所列文件缺失：{rel or position}")
+            report.fail(INTEGRITY, say("archive.checks._check_metadata.8", where=where, value=rel or position))
             continue
         data = reader.blob(blob) or b""
-        if len(data) != entry.get("计算机文件大小") or sha256(data) != entry.get("SHA-256"):
-            report.fail("真实性", f"{where}：文件 {rel} 的大小或 SHA-256 与元数据不符")
+        if len(data) != entry.get(FILE_SIZE) or sha256(data) != entry.get("SHA-256"):
+            report.fail(AUTHENTICITY, say("archive.checks._check_metadata.9", where=where, rel=rel))
     for rel in sorted(set(contents) - listed):
-        report.fail("完整性", f"{where}：元数据未记录的文件：{rel}")
+        report.fail(INTEGRITY, say("archive.checks._check_metadata.10", where=where, rel=rel))
 
 
 def _check_signatures(where: str, meta: dict[str, Any], provenance: Provenance, report: Report) -> None:
-    for recorded in meta.get("电子签名") or []:
-        report.count("真实性")
-        oid = recorded.get("对象")
+    for recorded in meta.get(SIGNATURES) or []:
+        report.count(AUTHENTICITY)
+        oid = recorded.get(OBJECT)
         if not oid:
             continue
-        now = provenance.signature(str(oid), str(recorded.get("用途", "")))
-        if not now["有效"]:
-            report.fail("真实性", f"{where}：{recorded.get('用途')}签名（{str(oid)[:10]}）无效：{now['签名结果']}")
-        elif recorded.get("签名时间") and now.get("签名时间") != recorded.get("签名时间"):
-            report.fail("真实性", f"{where}：签名 {str(oid)[:10]} 的可信时间与元数据所记不符")
-    if not meta.get("电子签名"):
-        report.warn("真实性", f"{where}：元数据没有记录电子签名")
+        now = provenance.signature(str(oid), str(recorded.get(PURPOSE, "")))
+        if not now[VALID]:
+            report.fail(AUTHENTICITY, say("archive.checks._check_signatures.2",
+                                   where=where, recorded_get=recorded.get(PURPOSE), str_oid=str(oid)[:10], now=now[SIGNATURE_RESULT]))
+        elif recorded.get(SIGNED_AT) and now.get(SIGNED_AT) != recorded.get(SIGNED_AT):
+            report.fail(AUTHENTICITY, say("archive.checks._check_signatures.3",
+                                   where=where, str_oid=str(oid)[:10]))
+    if not meta.get(SIGNATURES):
+        report.warn(AUTHENTICITY, say("archive.checks._check_signatures.4", where=where))
 
 
 def _check_document_report(city: City, unit: str, row: dict[str, Any], meta: dict[str, Any],
                            report: Report, provenance: Provenance) -> None:
     """真实性 of a sealed document as the verification module sees it today: its seal valid at its
     trusted time, its approvals, and its folder on main unchanged since sealing."""
-    if row.get("类别") != "document":
+    if row.get(KIND) != "document":
         return
     found = document_report(city, unit, str(row.get("source")), verifier=provenance.verifier_for_documents(),
                             times=provenance.times)
-    report.count("真实性")
-    for problem in found["problems"] or ([] if found["ok"] else ["核验未通过"]):
-        report.fail("真实性", f"{unit}:{row.get('档号')}：{problem}")
-    recorded = (meta.get("印章") or {}).get("印章标识")
+    report.count(AUTHENTICITY)
+    for problem in found["problems"] or ([] if found["ok"] else [say("archive.checks._check_document_report.2")]):
+        report.fail(AUTHENTICITY, f"{unit}:{row.get(REFERENCE)}：{problem}")
+    recorded = (meta.get(SEAL) or {}).get(SEAL_ID)
     seal = found.get("seal") or {}
     if recorded and seal.get("id") and recorded != seal["id"]:
-        report.fail("真实性", f"{unit}:{row.get('档号')}：元数据记录的印章 {recorded} 与合并提交的印章 {seal['id']} 不符")
+        report.fail(AUTHENTICITY, say("archive.checks._check_document_report.3",
+                               unit=unit, row_get=row.get(REFERENCE), recorded=recorded, id=seal['id']))
 
 
 ARCHIVAL_TEXT = (".md", ".txt", ".csv", ".json", ".xml", ".yaml", ".yml", ".html")
@@ -283,7 +312,7 @@ ARCHIVAL_TEXT = (".md", ".txt", ".csv", ".json", ".xml", ".yaml", ".yml", ".html
 
 def _check_usable(where: str, rel: str, data: bytes, report: Report) -> None:
     from repo_tools.hook.rules.content import image_format
-    report.count("可用性")
+    report.count(USABILITY)
     lower = rel.lower()
     fmt = image_format(data)
     if fmt and fmt != "SVG":
@@ -292,37 +321,37 @@ def _check_usable(where: str, rel: str, data: bytes, report: Report) -> None:
             with Image.open(io.BytesIO(data)) as img:
                 img.load()
         except Exception as exc:  # noqa: BLE001 - any decoder failure means "does not open"
-            report.fail("可用性", f"{where}：图片无法打开（{exc}）")
+            report.fail(USABILITY, say("archive.checks._check_usable.2", where=where, exc=exc))
         return
     if data.startswith(b"%PDF-"):
         if b"%%EOF" not in data[-2048:]:
-            report.fail("可用性", f"{where}：PDF 文件不完整（缺少 %%EOF）")
+            report.fail(USABILITY, say("archive.checks._check_usable.3", where=where))
         if b"/Encrypt" in data:
-            report.fail("可用性", f"{where}：PDF 已加密，不符合长期保存要求")
+            report.fail(USABILITY, say("archive.checks._check_usable.4", where=where))
         return
     if data.startswith(b"PK\x03\x04") and not lower.endswith((".docx", ".xlsx", ".pptx", ".ofd")):
-        report.fail("可用性", f"{where}：压缩包不得进入档案包（须解压后逐件归档）")
+        report.fail(USABILITY, say("archive.checks._check_usable.5", where=where))
         return
     if fmt == "SVG" or lower.endswith(ARCHIVAL_TEXT):
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
-            report.fail("可用性", f"{where}：文本不是 UTF-8 编码，无法读取")
+            report.fail(USABILITY, say("archive.checks._check_usable.6", where=where))
             return
         if lower.endswith("index.md"):
             try:
                 frontmatter.split(text)
             except frontmatter.FrontMatterError as exc:
-                report.fail("可用性", f"{where}：{exc}")
+                report.fail(USABILITY, f"{where}：{exc}")
         return
-    report.warn("可用性", f"{where}：非长期保存格式，建议同时归档 PDF/OFD 版本")
+    report.warn(USABILITY, say("archive.checks._check_usable.7", where=where))
 
 
 def _check_safe(where: str, rel: str, data: bytes, report: Report) -> None:
     from repo_tools.hook.rules.content import check_file
-    report.count("安全性")
+    report.count(SAFETY)
     for found in check_file(rel, data):
-        report.fail("安全性", f"{where}：{found.message}")
+        report.fail(SAFETY, f"{where}：{found.message}")
 
 
 __all__ = ["verify", "CHECKS", "package_path"]

@@ -20,23 +20,12 @@ import bagit
 
 from repo_tools import timeutil
 from repo_tools.archive.packages import MAIN, MANIFEST, packages, parse_manifest
+from repo_tools.archive.vocabulary import CERTIFICATE, OBJECT, PACKAGE, PUBLISHED, PURPOSE, SIGNATURES
 from repo_tools.city import City
 from repo_tools.git.repo import ObjectReader, clean_env, list_tree, rev_parse
-from repo_tools.messages import Refused
+from repo_tools.messages import Refused, say
 
-README = """本 BagIt 包（RFC 8493）是 {unit_name}（全宗号 {fonds}）{year} 年度电子档案的移交包。
-
-data/archive/<年度>/<批次>/       档案包：items/<档号>/content/ 为原件，metadata.json 为 DA/T 46 元数据，
-                                  catalogue.md 为归档文件目录，manifest-sha256.txt 为归档时的 SHA-256 清单
-data/tags/*.tag                   档案员签名的归档标签（Git 附注标签对象），其中记有清单的 SHA-256
-data/keys/*.asc                   登记系统中的签名公钥（个人证书与电子印章）
-data/proofs/<档号>.tlog-proof      事件日志的离线证明（c2sp.org/tlog-proof@v1）：该件用印（或发布）推送在日志中的
-                                  条目、包含路径及经各单位见证联署的检查点，用以证明可信时间
-data/keys/log/                    日志公钥、各单位见证公钥与见证法定数（登记系统 log/、witnesses/）
-
-核验方法：用 bagit 校验本包；用 gpg 导入 keys/ 中的公钥后核验标签签名（标签对象去掉签名部分即为签名内容）；
-再核对 manifest-sha256.txt 的 SHA-256 与标签所记一致；用 `oa verify --proof 证明文件 对象` 核验日志证明。
-"""
+README = say("archive.export.module.1")
 
 
 def _sha256(data: bytes) -> str:
@@ -49,10 +38,10 @@ def _sealing_object(metadata: str) -> str | None:
         data = json.loads(metadata)
     except ValueError:
         return None
-    for role in ("用印签发", "发布"):
-        for signature in data.get("电子签名", []) or []:
-            if isinstance(signature, dict) and signature.get("用途") == role and signature.get("对象"):
-                return str(signature["对象"])
+    for role in (say("archive.export._sealing_object.1"), PUBLISHED):
+        for signature in data.get(SIGNATURES, []) or []:
+            if isinstance(signature, dict) and signature.get(PURPOSE) == role and signature.get(OBJECT):
+                return str(signature[OBJECT])
     return None
 
 
@@ -77,11 +66,11 @@ def export(city: City, unit_id: str, year: int, out_dir: str | Path) -> dict[str
     """Write the bag and validate it with the `bagit` package; report what was written."""
     out = Path(out_dir)
     if out.exists() and any(out.iterdir()):
-        raise Refused("exists", what="导出目录", name=str(out))
+        raise Refused("exists", what=say("archive.export.export.1"), name=str(out))
     found = packages(city, unit_id, year)
     if not found:
-        raise Refused("not-found", what="档案包", name=f"{unit_id} {year}",
-                      remedy="请先由档案员运行 `oa archive 年度` 归档。")
+        raise Refused("not-found", what=PACKAGE, name=f"{unit_id} {year}",
+                      remedy=say("archive.export.export.3"))
     registry = city.registry()
     unit = registry.unit(unit_id)
     repo = city.unit_repo(unit_id)
@@ -130,7 +119,7 @@ def _package_payload(bag: _Bag, repo: Path, reader: ObjectReader, package: Any) 
     for rel, blob in files.items():
         if rel.endswith("/metadata.json"):
             text = (reader.blob(blob) or b"").decode()
-            fingerprints |= set(re.findall(r'"证书": "([0-9A-F]{40})"', text))
+            fingerprints |= set(re.findall(rf'"{CERTIFICATE}": "([0-9A-F]{{40}})"', text))
             sealing[rel.rsplit("/", 2)[-2]] = _sealing_object(text)
     return fingerprints, sealing
 
@@ -177,8 +166,9 @@ def _write_tag_files(out: Path, manifest: dict[str, str], payload_bytes: int, pa
     tag_files["bagit.txt"] = b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
     lines = [f"{digest}  {_encode(path)}\n" for path, digest in sorted(manifest.items())]
     tag_files["manifest-sha256.txt"] = "".join(lines).encode("utf-8")
-    info = [("Source-Organization", unit_name), ("Organization-Address", f"单位标识 {unit_id}"),
-            ("External-Description", f"{unit_name} {year} 年度电子档案（GB/T 18894-2016 移交）"),
+    info = [("Source-Organization", unit_name), ("Organization-Address", say("archive.export._write_tag_files.1", unit_id=unit_id)),
+            ("External-Description", say("archive.export._write_tag_files.2",
+                                         unit_name=unit_name, year=year)),
             ("External-Identifier", f"refs/tags/{found[0].tag}"),
             ("Bagging-Date", timeutil.today().isoformat()),
             ("Bag-Software-Agent", f"repo-tools oa archive export (bagit {bagit.VERSION})"),

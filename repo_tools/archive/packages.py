@@ -27,7 +27,111 @@ from typing import Any
 from repo_tools import timeutil
 from repo_tools.archive import reference as archive_reference
 from repo_tools.archive import retention as archive_retention
-from repo_tools.archive.reference import RETENTION_NAMES, RETENTION_ORDER, ArchiveReference
+from repo_tools.archive.reference import ArchiveReference
+from repo_tools.archive.vocabulary import (
+    ACCESS,
+    ACCESS_CONTROL,
+    ACTION,
+    ACTION_BASIS,
+    ACTION_TIME,
+    ACTOR,
+    AGGREGATION,
+    APPROVAL,
+    ATTACHMENTS,
+    AUDIENCE,
+    CATEGORY_CODE,
+    CC,
+    CERTIFICATE,
+    CLASSIFICATION,
+    COLUMN,
+    CONTENT,
+    CREATING_UNIT_NAME,
+    CREATOR,
+    CUSTODIAN,
+    CUSTODIAN_NAME,
+    DATE,
+    DATE_WRITTEN,
+    DELEGATED_BY,
+    DELEGATION_ID,
+    DOC_TYPE,
+    ELECTRONIC,
+    ELEMENT_IDS,
+    ELEMENT_NUMBERS,
+    ENTRY,
+    FILE_NAME,
+    FILE_NUMBER,
+    FILE_SIZE,
+    FONDS,
+    FONDS_NAME,
+    FORM,
+    FORMAT,
+    FRONT_MATTER,
+    GIT_OBJECT,
+    ISSUER,
+    ITEM_NUMBER,
+    ITEMS,
+    KIND,
+    LANGUAGE,
+    MANUSCRIPT,
+    MERGE_REQUEST,
+    METADATA_SCHEME,
+    NAME,
+    NOTES,
+    NUMBER,
+    OBJECT,
+    OBJECT_TYPE,
+    OPINION,
+    OPINION_KIND,
+    ORGANIZATION,
+    PACKAGE,
+    PAGES,
+    PEOPLE,
+    PRINTED_BY,
+    PRINTED_ON,
+    PROVENANCE,
+    PUBLISHED,
+    PUBLISHING_COMMIT,
+    PURPOSE,
+    RECIPIENTS,
+    REFERENCE,
+    REMARKS,
+    RETENTION,
+    RETENTION_BASIS,
+    RETENTION_CODE,
+    RETENTION_NAMES,
+    RETENTION_ORDER,
+    REVIEW_TAG,
+    REVIEWER,
+    SEAL,
+    SEAL_ID,
+    SEAL_STATUS,
+    SEALED_AT,
+    SEALED_ON,
+    SEQUENCE,
+    SIGNATURE_ALGORITHM,
+    SIGNATURE_RESULT,
+    SIGNATURE_RULES,
+    SIGNATURE_TAG,
+    SIGNATURES,
+    SIGNED_AT,
+    SIGNED_OBJECT,
+    SIGNER,
+    SIGNER_ID,
+    SIGNER_KIND,
+    SOURCE_PATH,
+    STATE,
+    STEP,
+    STORED_AT,
+    TITLE,
+    TRUSTED_TIME,
+    UNIT,
+    UNIT_ID,
+    URGENCY,
+    VALID,
+    VERIFICATION_PROBLEMS,
+    WORKFLOW,
+    YEAR,
+)
 from repo_tools.city import City
 from repo_tools.documents import frontmatter
 from repo_tools.documents.frontmatter import json_safe
@@ -44,10 +148,11 @@ from repo_tools.git.repo import (
 from repo_tools.identity import keys
 from repo_tools.identity.judgement import may_sign
 from repo_tools.log import eventlog
-from repo_tools.messages import Refused
+from repo_tools.messages import Refused, say
 from repo_tools.registry.records import Registry
 from repo_tools.seal import numbering
 from repo_tools.verify.report import Verifier, document_report
+from repo_tools.workflow.vocabulary import STEP_NAMES
 
 MAIN = "refs/heads/main"
 TAG_NAME = re.compile(r"^archive/(?P<year>\d{4})(?:-(?P<batch>[1-9]\d*))?$")
@@ -56,11 +161,7 @@ MANIFEST = "manifest-sha256.txt"
 CATALOGUE = "catalogue.json"
 DOCUMENT_INDEX = re.compile(r"^documents/(?P<year>\d{4})/[^/]+/index\.md$")
 BULLETIN_INDEX = re.compile(r"^bulletins/[^/]+/(?P<year>\d{4})-\d{2}-\d{2}-[^/]+/index\.md$")
-SIGNATURE_RULE = ("OpenPGP 签名（RFC 4880），以城市登记系统中的公钥验证；签名时间为服务器事件日志中"
-                  "首次推送该对象的时间（可信时间），签名有效须密钥在该时间处于有效期内")
-ELEMENT_IDS = {"题名": "M22", "文件编号": "M31", "责任者": "M32", "日期": "M33", "文种": "M34",
-               "紧急程度": "M35", "主送": "M36", "抄送": "M37", "密级": "M38", "件数": "M42",
-               "页数": "M43", "语种": "M44", "稿本": "M45"}
+SIGNATURE_RULE = (say("archive.packages.module.1"))
 
 
 # Names ------------------------------------------------------------------------------------
@@ -169,7 +270,7 @@ def archived_sources(reader: ObjectReader, rev: str) -> dict[str, str]:
     for package in read_packages(reader, rev):
         for row in package.rows:
             if row.get("source"):
-                sources[str(row["source"]).rstrip("/")] = str(row.get("档号", ""))
+                sources[str(row["source"]).rstrip("/")] = str(row.get(REFERENCE, ""))
     return sources
 
 
@@ -192,7 +293,7 @@ class Item:
 
     @property
     def doc_type(self) -> str:
-        return str(self.meta.get("type") or ("信息" if self.kind == "bulletin" else ""))
+        return str(self.meta.get("type") or (say("archive.packages.doc_type.1") if self.kind == "bulletin" else ""))
 
     @property
     def title(self) -> str:
@@ -303,7 +404,7 @@ class Provenance:
         """电子签名 of one commit or tag: signer, key, algorithm, trusted time, result."""
         got = self.reader.read(oid)
         if got is None:
-            return {"对象": oid, "用途": role, "签名结果": "对象缺失", "有效": False}
+            return {OBJECT: oid, PURPOSE: role, SIGNATURE_RESULT: say("archive.packages.signature.1"), VALID: False}
         if got[1] == "tag":
             parsed = parse_tag(oid, got[2])
         else:
@@ -318,15 +419,15 @@ class Provenance:
         if not check.valid:
             result = check.detail
         else:
-            result = {"ok": "有效", "unknown-key": "签名密钥未登记",
-                      "no-time": "签名正确，但事件日志中没有该对象的可信时间",
-                      "window": "签名时密钥不在有效期内"}.get(verdict.code, verdict.reason)
-        return {"对象": oid, "对象类型": got[1], "用途": role,
-                "签名人": holder.name if holder else None,
-                "签名人标识": holder.id if holder else None,
-                "签名人类别": ({"person": "个人证书", "seal": "电子印章"}[holder.kind] if holder else None),
-                "证书": check.fingerprint, "签名算法标识": self.algorithm(check.fingerprint),
-                "签名时间": trusted, "签名规则": SIGNATURE_RULE, "签名结果": result, "有效": valid}
+            result = {"ok": VALID, "unknown-key": say("archive.packages.signature.2"),
+                      "no-time": say("archive.packages.signature.3"),
+                      "window": say("archive.packages.signature.4")}.get(verdict.code, verdict.reason)
+        return {OBJECT: oid, OBJECT_TYPE: got[1], PURPOSE: role,
+                SIGNER: holder.name if holder else None,
+                SIGNER_ID: holder.id if holder else None,
+                SIGNER_KIND: ({"person": say("archive.packages.signature.6"), "seal": say("archive.packages.signature.7")}[holder.kind] if holder else None),
+                CERTIFICATE: check.fingerprint, SIGNATURE_ALGORITHM: self.algorithm(check.fingerprint),
+                SIGNED_AT: trusted, SIGNATURE_RULES: SIGNATURE_RULE, SIGNATURE_RESULT: result, VALID: valid}
 
     def publishing_commit(self, folder: str, rev: str = MAIN) -> str | None:
         """The commit on main's first-parent line that last brought the folder to its state."""
@@ -350,20 +451,20 @@ class Provenance:
             got = self.reader.read(commit_oid)
             commit = parse_commit(commit_oid, got[2]) if got else None
             trailers = _trailers(commit.message) if commit else {}
-            signatures.append(self.signature(commit_oid, "用印签发" if trailers.get("Seal") else "发布"))
+            signatures.append(self.signature(commit_oid, say("archive.packages.describe.1") if trailers.get("Seal") else PUBLISHED))
         if sealed is not None:
             seal = self._seal(sealed)
             approvals = [self._approval(entry) for entry in sealed["approvals"]]
         else:
             approvals = [self._approval_from_trailer(entry) for entry in trailers.get("Approval", [])]
-        signatures += [self.signature(a["签名对象"], "审核意见") for a in approvals if a["签名对象"]]
+        signatures += [self.signature(a[SIGNED_OBJECT], say("archive.packages.describe.3")) for a in approvals if a[SIGNED_OBJECT]]
         steps = [_issuing_step(s) for s in (sealed or {}).get("steps", [])]  # 会签, 签发, 复核
-        signatures += [self.signature(s["签名对象"], s["步骤"]) for s in steps if s["签名对象"] and s["步骤"] != "会签"]
+        signatures += [self.signature(s[SIGNED_OBJECT], s[STEP]) for s in steps if s[SIGNED_OBJECT] and s[STEP] != STEP_NAMES["countersign"]]
         history = self._history(item, rev, commit_oid, approvals)
-        history += [{"业务状态": "现行文件", "业务行为": s["步骤"], "行为时间": s["可信时间"],
-                     "行为人": s["姓名"] + ("（代）" if s["受委托于"] else ""),
-                     "行为依据": s["意见"], "对象": s["签名对象"]} for s in steps]
-        history.sort(key=lambda e: str(e.get("行为时间") or ""))
+        history += [{STATE: say("archive.packages.describe.4"), ACTION: s[STEP], ACTION_TIME: s[TRUSTED_TIME],
+                     ACTOR: s[NAME] + (say("archive.packages.describe.5") if s[DELEGATED_BY] else ""),
+                     ACTION_BASIS: s[OPINION], OBJECT: s[SIGNED_OBJECT]} for s in steps]
+        history.sort(key=lambda e: str(e.get(ACTION_TIME) or ""))
         return {"commit": commit_oid, "signatures": signatures, "seal": seal, "approvals": approvals,
                 "steps": steps,
                 "history": history, "trusted_time": self.times.get(commit_oid or ""),
@@ -385,21 +486,21 @@ class Provenance:
         found = report.get("seal")
         if not found:
             return None if not report.get("sealed") else {
-                "印章标识": None, "签名结果": "；".join(report["problems"]) or "合并提交不是由电子印章签名"}
+                SEAL_ID: None, SIGNATURE_RESULT: "；".join(report["problems"]) or say("archive.packages._seal.1")}
         seal = self.registry.seal(found["id"])
         custodian = self.registry.person(found["custodian"]) if found.get("custodian") else None
         unit = self.registry.unit(found["unit"])
-        return {"印章标识": found["id"], "单位": unit.name if unit else found["unit"], "证书": found["fingerprint"],
-                "保管人": found.get("custodian"), "保管人姓名": custodian.name if custodian else None,
-                "印章状态": seal.status if seal else "登记系统中没有该印章", "用印时间": report.get("sealed_at"),
-                "签名结果": "有效" if report["seal_valid"] else "；".join(report["problems"]) or "无效",
-                "核验问题": list(report["problems"])}
+        return {SEAL_ID: found["id"], UNIT: unit.name if unit else found["unit"], CERTIFICATE: found["fingerprint"],
+                CUSTODIAN: found.get("custodian"), CUSTODIAN_NAME: custodian.name if custodian else None,
+                SEAL_STATUS: seal.status if seal else say("archive.packages._seal.2"), SEALED_AT: report.get("sealed_at"),
+                SIGNATURE_RESULT: VALID if report["seal_valid"] else "；".join(report["problems"]) or say("archive.packages._seal.4"),
+                VERIFICATION_PROBLEMS: list(report["problems"])}
 
     @staticmethod
     def _approval(entry: dict[str, Any]) -> dict[str, Any]:
-        return {"审核人": entry["reviewer"], "姓名": entry.get("name"), "意见类型": entry.get("verdict") or "",
-                "意见": entry.get("opinion") or "", "审核标签": entry.get("ref"), "签名对象": entry.get("tag"),
-                "可信时间": entry.get("trusted_time"), "有效": bool(entry.get("valid"))}
+        return {REVIEWER: entry["reviewer"], NAME: entry.get("name"), OPINION_KIND: entry.get("verdict") or "",
+                OPINION: entry.get("opinion") or "", REVIEW_TAG: entry.get("ref"), SIGNED_OBJECT: entry.get("tag"),
+                TRUSTED_TIME: entry.get("trusted_time"), VALID: bool(entry.get("valid"))}
 
     def _approval_from_trailer(self, value: str) -> dict[str, Any]:
         """An approval named by a bulletin's publishing merge (no document report for bulletins)."""
@@ -412,10 +513,10 @@ class Provenance:
         if got and got[1] == "tag":
             first, _, rest = parse_tag(tag_oid, got[2]).message.partition("\n")
             verdict, opinion = first.strip(), rest.strip()
-        signed = self.signature(tag_oid, "审核意见") if tag_oid else {"有效": False}
-        return {"审核人": reviewer, "姓名": person.name if person else None, "意见类型": verdict,
-                "意见": opinion, "审核标签": ref, "签名对象": tag_oid, "可信时间": self.times.get(tag_oid),
-                "有效": bool(signed["有效"]) and verdict == "approve"}
+        signed = self.signature(tag_oid, say("archive.packages._approval_from_trailer.1")) if tag_oid else {VALID: False}
+        return {REVIEWER: reviewer, NAME: person.name if person else None, OPINION_KIND: verdict,
+                OPINION: opinion, REVIEW_TAG: ref, SIGNED_OBJECT: tag_oid, TRUSTED_TIME: self.times.get(tag_oid),
+                VALID: bool(signed[VALID]) and verdict == "approve"}
 
     def _history(self, item: Item, rev: str, publishing: str | None,
                  approvals: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -431,20 +532,20 @@ class Provenance:
         for line in lines:
             oid, author, when, parents, subject = (line.split("\x1f") + [""] * 5)[:5]
             if oid == publishing:
-                action = "用印签发" if item.kind == "document" else "发布"
+                action = say("archive.packages._history.1") if item.kind == "document" else PUBLISHED
             elif len(parents.split()) > 1:
-                action = "合并"
+                action = say("archive.packages._history.3")
             else:
-                action = "拟稿" if first else "修改"
+                action = say("archive.packages._history.4") if first else say("archive.packages._history.5")
             first = False
-            entries.append({"业务状态": "现行文件", "业务行为": action, "行为时间": self.times.get(oid) or when,
-                            "行为人": author, "行为依据": subject, "对象": oid})
+            entries.append({STATE: say("archive.packages._history.6"), ACTION: action, ACTION_TIME: self.times.get(oid) or when,
+                            ACTOR: author, ACTION_BASIS: subject, OBJECT: oid})
         for approval in approvals:
-            entries.append({"业务状态": "现行文件", "业务行为": "审核",
-                            "行为时间": approval.get("可信时间"), "行为人": approval.get("姓名") or approval["审核人"],
-                            "行为依据": f"{approval.get('意见类型')}：{approval.get('意见')}",
-                            "对象": approval["签名对象"]})
-        return sorted(entries, key=lambda e: str(e.get("行为时间") or ""))
+            entries.append({STATE: say("archive.packages._history.6"), ACTION: say("archive.packages._history.7"),
+                            ACTION_TIME: approval.get(TRUSTED_TIME), ACTOR: approval.get(NAME) or approval[REVIEWER],
+                            ACTION_BASIS: f"{approval.get(OPINION_KIND)}：{approval.get(OPINION)}",
+                            OBJECT: approval[SIGNED_OBJECT]})
+        return sorted(entries, key=lambda e: str(e.get(ACTION_TIME) or ""))
 
 
 # Metadata --------------------------------------------------------------------------------------
@@ -455,19 +556,20 @@ def file_format(name: str, data: bytes) -> str:
     if image:
         return {"JPEG": "JPEG（image/jpeg）", "PNG": "PNG（image/png）", "GIF": "GIF（image/gif）",
                 "TIFF": "TIFF（image/tiff）", "BMP": "BMP（image/bmp）", "WebP": "WebP（image/webp）",
-                "SVG": "SVG（image/svg+xml）"}.get(image, f"{image}（图像）")
+                "SVG": "SVG（image/svg+xml）"}.get(image, say("archive.packages.file_format.1", image=image))
     if data.startswith(b"%PDF-"):
         return "PDF（application/pdf）"
     lower = name.lower()
     if lower.endswith(".md"):
-        return "Markdown 文本（text/markdown; charset=UTF-8）"
+        return say("archive.packages.file_format.2")
     if lower.endswith(".ofd"):
-        return "OFD（版式文档，GB/T 33190）"
+        return say("archive.packages.file_format.3")
     if lower.endswith((".txt", ".csv", ".json", ".xml", ".yaml", ".yml")):
-        return f"文本（{lower.rsplit('.', 1)[-1]}; charset=UTF-8）"
+        return say("archive.packages.file_format.4", lower_rsplit=lower.rsplit('.', 1)[-1])
     if lower.endswith((".docx", ".xlsx", ".pptx")):
         return f"Office Open XML（{lower.rsplit('.', 1)[-1]}）"
-    return f"其他（{lower.rsplit('.', 1)[-1] if '.' in lower else '无扩展名'}）"
+    return say("archive.packages.file_format.5",
+               value=lower.rsplit('.', 1)[-1] if '.' in lower else say("archive.packages.file_format.6"))
 
 
 def _listing(value: Any) -> list[str]:
@@ -483,58 +585,60 @@ def item_metadata(item: Item, ref: ArchiveReference, unit_name: str, unit_id: st
                   retention_basis: str) -> dict[str, Any]:
     """DA/T 46 core metadata of one item, readable without the system."""
     meta = item.meta
-    electronic = [{"计算机文件名": rel.rsplit("/", 1)[-1], "格式信息": file_format(rel, data),
-                   "计算机文件大小": len(data), "SHA-256": sha256(data),
-                   "存储位置": f"{item_dir}/content/{rel}", "原始位置": f"{item.source}/{rel}",
-                   "Git对象": item.files[rel]}
+    electronic = [{FILE_NAME: rel.rsplit("/", 1)[-1], FORMAT: file_format(rel, data),
+                   FILE_SIZE: len(data), "SHA-256": sha256(data),
+                   STORED_AT: f"{item_dir}/content/{rel}", SOURCE_PATH: f"{item.source}/{rel}",
+                   GIT_OBJECT: item.files[rel]}
                   for rel, data in sorted(contents.items())]
     history = list(provenance["history"])
-    history.append({"业务状态": "归档", "业务行为": "归档", "行为时间": timeutil.iso(timeutil.now()),
-                    "行为人": archivist["name"], "行为依据": f"第三十四条；档号 {ref}"})
+    history.append({STATE: say("archive.packages.item_metadata.1"), ACTION: say("archive.packages.item_metadata.1"),
+                    ACTION_TIME: timeutil.iso(timeutil.now()),
+                    ACTOR: archivist["name"], ACTION_BASIS: say("archive.packages.item_metadata.2", ref=ref)})
     return {
-        "元数据方案": "DA/T 46-2009《文书类电子文件元数据方案》核心元素（元素编号见“元素编号”）",
-        "聚合层次": "件",
-        "来源": {"全宗名称": unit_name, "立档单位名称": unit_name, "全宗号": ref.fonds, "单位标识": unit_id},
-        "档号": {"档号": str(ref), "全宗号": ref.fonds, "门类代码": ref.category, "年度": ref.year,
-                 "保管期限": RETENTION_NAMES[ref.retention], "保管期限代码": ref.retention,
-                 "保管期限依据": retention_basis, "机构或问题": ref.org or None, "件号": ref.item},
-        "内容描述": {
-            "题名": item.title, "文件编号": item.number or None,
-            "责任者": _listing(meta.get("printed_by")) or [unit_name],
-            "日期": item.date, "文种": item.doc_type, "紧急程度": meta.get("urgency") or None,
-            "主送": _listing(meta.get("recipients")), "抄送": _listing(meta.get("cc")),
-            "密级": "非密（涉密文件不进入本系统，第二条）", "签发人": _listing(meta.get("signer")),
-            "附件": json_safe(meta.get("attachments") or []), "附注": meta.get("notes") or None,
-            "印发机关": meta.get("printed_by") or None, "印发日期": json_safe(meta.get("printed_on")),
-            "用印日期": json_safe(meta.get("sealed_on")), "栏目": meta.get("column") or None,
+        METADATA_SCHEME: say("archive.packages.item_metadata.3"),
+        AGGREGATION: say("archive.packages.item_metadata.4"),
+        PROVENANCE: {FONDS_NAME: unit_name, CREATING_UNIT_NAME: unit_name, FONDS: ref.fonds, UNIT_ID: unit_id},
+        REFERENCE: {REFERENCE: str(ref), FONDS: ref.fonds, CATEGORY_CODE: ref.category, YEAR: ref.year,
+                 RETENTION: RETENTION_NAMES[ref.retention], RETENTION_CODE: ref.retention,
+                 RETENTION_BASIS: retention_basis, ORGANIZATION: ref.org or None, ITEM_NUMBER: ref.item},
+        CONTENT: {
+            TITLE: item.title, FILE_NUMBER: item.number or None,
+            CREATOR: _listing(meta.get("printed_by")) or [unit_name],
+            DATE: item.date, DOC_TYPE: item.doc_type, URGENCY: meta.get("urgency") or None,
+            RECIPIENTS: _listing(meta.get("recipients")), CC: _listing(meta.get("cc")),
+            CLASSIFICATION: say("archive.packages.item_metadata.5"), ISSUER: _listing(meta.get("signer")),
+            ATTACHMENTS: json_safe(meta.get("attachments") or []), NOTES: meta.get("notes") or None,
+            PRINTED_BY: meta.get("printed_by") or None, PRINTED_ON: json_safe(meta.get("printed_on")),
+            SEALED_ON: json_safe(meta.get("sealed_on")), COLUMN: meta.get("column") or None,
         },
-        "形式特征": {"件数": 1, "页数": None, "语种": "汉语（zh-CN）",
-                     "稿本": "正本（定稿，用印签发后）" if item.kind == "document" else "正本（审核发布后）",
-                     "类别": "公文" if item.kind == "document" else "信息"},
-        "电子属性": electronic,
-        "电子签名": provenance["signatures"],
-        "印章": provenance["seal"],
-        "审批": provenance["approvals"],
-        "发文流程": provenance.get("steps", []),
-        "可信时间": {"发布": provenance["trusted_time"], "合并请求": provenance["merge_request"]},
-        "业务行为": history,
-        "存储位置": {"档案包": item_dir.rsplit("/items/", 1)[0], "条目": item_dir, "原始位置": item.source,
-                     "发布提交": provenance["commit"]},
-        "权限管理": {"阅读范围": json_safe(meta.get("audience") or "all"),
-                     "调阅": "每次调阅须登记（第三十七条）：oa archive access 档号 --reason 事由"},
-        "前置元数据": json_safe(meta),
-        "元素编号": ELEMENT_IDS,
+        FORM: {ITEMS: 1, PAGES: None, LANGUAGE: say("archive.packages.item_metadata.6"),
+                     MANUSCRIPT: say("archive.packages.item_metadata.7") if item.kind == "document" else say("archive.packages.item_metadata.8"),
+                     KIND: say("archive.packages.item_metadata.9") if item.kind == "document" else say("archive.packages.item_metadata.10")},
+        ELECTRONIC: electronic,
+        SIGNATURES: provenance["signatures"],
+        SEAL: provenance["seal"],
+        APPROVAL: provenance["approvals"],
+        WORKFLOW: provenance.get("steps", []),
+        TRUSTED_TIME: {PUBLISHED: provenance["trusted_time"], MERGE_REQUEST: provenance["merge_request"]},
+        ACTION: history,
+        STORED_AT: {PACKAGE: item_dir.rsplit("/items/", 1)[0], ENTRY: item_dir, SOURCE_PATH: item.source,
+                     PUBLISHING_COMMIT: provenance["commit"]},
+        ACCESS_CONTROL: {AUDIENCE: json_safe(meta.get("audience") or "all"),
+                     ACCESS: say("archive.packages.item_metadata.11")},
+        FRONT_MATTER: json_safe(meta),
+        ELEMENT_NUMBERS: ELEMENT_IDS,
     }
 
 
 def catalogue_markdown(unit_name: str, year: int, batch: int, rows: list[dict[str, Any]]) -> str:
     """归档文件目录 as a Markdown table (序号 档号 文号 责任者 题名 日期 密级 页数 备注)."""
-    lines = [f"# {unit_name} {year} 年度归档文件目录（第 {batch} 批）", "",
-             "| 序号 | 档号 | 文号 | 责任者 | 题名 | 日期 | 密级 | 页数 | 备注 |",
+    lines = [say("archive.packages.catalogue_markdown.1",
+                 unit_name=unit_name, year=year, batch=batch), "",
+             say("archive.packages.catalogue_markdown.2"),
              "|---|---|---|---|---|---|---|---|---|"]
     for row in rows:
-        cells = [row["序号"], row["档号"], row["文号"], row["责任者"], row["题名"], row["日期"],
-                 row["密级"], row["页数"] or "", row["备注"]]
+        cells = [row[SEQUENCE], row[REFERENCE], row[NUMBER], row[CREATOR], row[TITLE], row[DATE],
+                 row[CLASSIFICATION], row[PAGES] or "", row[REMARKS]]
         lines.append("| " + " | ".join(str(c).replace("|", "｜") for c in cells) + " |")
     return "\n".join(lines) + "\n"
 
@@ -559,10 +663,11 @@ class Package(Numbered):
 
 def require_archivist(registry: Registry, actor: str, unit_id: str) -> None:
     if registry.unit(unit_id) is None:  # "no such unit" first: a role in a unit that is not there says nothing
-        raise Refused("not-found", what="单位", name=unit_id, remedy="请检查单位标识（oa unit list）。")
+        raise Refused("not-found", what=UNIT, name=unit_id, remedy=say("archive.packages.require_archivist.2"))
     person = registry.person(actor)
     if person is None or person.unit != unit_id or "archivist" not in person.roles or person.status != "active":
-        raise Refused("role-required", user=actor, role="档案员", action=f"为单位 {unit_id} 归档")
+        raise Refused("role-required", user=actor, role=say("archive.packages.require_archivist.3"), action=say("archive.packages.require_archivist.4",
+                                                                          unit_id=unit_id))
 
 
 def build_package(city: City, unit_id: str, year: int, actor: str) -> Package | None:
@@ -570,7 +675,7 @@ def build_package(city: City, unit_id: str, year: int, actor: str) -> Package | 
     registry = city.registry()
     unit = registry.unit(unit_id)
     if unit is None:
-        raise Refused("not-found", what="单位", name=unit_id, remedy="请检查单位标识（oa unit list）。")
+        raise Refused("not-found", what=UNIT, name=unit_id, remedy=say("archive.packages.build_package.2"))
     if not archive_reference.valid_fonds(unit.fonds):
         raise Refused("archive-fonds-invalid", unit=unit_id, fonds=unit.fonds)
     items = gather(city, unit_id, year)
@@ -585,7 +690,7 @@ def build_package(city: City, unit_id: str, year: int, actor: str) -> Package | 
         contents = {item.source: {rel: reader.blob(blob) or b"" for rel, blob in item.files.items()}
                     for item in items}
     batch = max([p.batch for p in existing], default=0) + 1
-    used = [r for p in existing for r in (archive_reference.parse(str(row.get("档号", ""))) for row in p.rows) if r]
+    used = [r for p in existing for r in (archive_reference.parse(str(row.get(REFERENCE, ""))) for row in p.rows) if r]
     refs = archive_reference.allocate(unit.fonds, year, schedule.organization, [i.retention for i in items], used)
     base = package_path(year, batch)
     files: dict[str, bytes] = {}
@@ -601,10 +706,10 @@ def build_package(city: City, unit_id: str, year: int, actor: str) -> Package | 
             for rel, data in contents[item.source].items():
                 files[f"{rel_dir}/content/{rel}"] = data
             files[f"{rel_dir}/metadata.json"] = (json.dumps(metadata, ensure_ascii=False, indent=2) + "\n").encode()
-            rows.append({"序号": n, "档号": str(ref), "文号": item.number, "责任者": unit.name,
-                         "题名": item.title, "日期": item.date, "密级": "", "页数": None,
-                         "备注": "信息" if item.kind == "bulletin" else "",
-                         "保管期限": ref.retention, "文种": item.doc_type, "类别": item.kind,
+            rows.append({SEQUENCE: n, REFERENCE: str(ref), NUMBER: item.number, CREATOR: unit.name,
+                         TITLE: item.title, DATE: item.date, CLASSIFICATION: "", PAGES: None,
+                         REMARKS: say("archive.packages.build_package.3") if item.kind == "bulletin" else "",
+                         RETENTION: ref.retention, DOC_TYPE: item.doc_type, KIND: item.kind,
                          "source": item.source, "item_dir": rel_dir,
                          "audience": json_safe(item.meta.get("audience") or "all"),
                          "bytes": sum(len(d) for d in contents[item.source].values()),
@@ -620,12 +725,14 @@ def build_package(city: City, unit_id: str, year: int, actor: str) -> Package | 
     manifest = manifest_text(files)
     digest = sha256(manifest)
     files[MANIFEST] = manifest
-    title = f"归档：{unit.name} {year} 年度第 {batch} 批，{len(rows)} 件"
+    title = say("archive.packages.build_package.4",
+                name=unit.name, year=year, batch=batch, len_rows=len(rows))
     trailers = f"Archive-Package: {base}\nManifest-SHA256: {digest}\nItems: {len(rows)}\n"
     return Package(unit=unit_id, year=year, batch=batch,
                    files={f"{base}/{path}": data for path, data in files.items()}, rows=rows,
                    manifest_sha256=digest,
-                   commit_message=f"{title}（档案员 {archivist['name']}）\n\n{trailers}",
+                   commit_message=say("archive.packages.build_package.5",
+                                      title=title, name=archivist['name'], trailers=trailers),
                    tag_message=f"{title}\n\n{trailers}")
 
 
@@ -649,14 +756,14 @@ def archive(city: City, unit_id: str, year: int, actor: str) -> Package | None:
     publish_package(city, package, city.signer(actor, registry))
     city.log("archive", unit=unit_id, year=year, batch=package.batch, tag=f"refs/tags/{package.tag}",
              commit=package.commit, tag_object=package.tag_object, archivist=actor,
-             items=[row["档号"] for row in package.rows], manifest_sha256=package.manifest_sha256)
+             items=[row[REFERENCE] for row in package.rows], manifest_sha256=package.manifest_sha256)
     return package
 
 
 def unit_of_actor(city: City, actor: str) -> str:
     person = city.registry().person(actor)
     if person is None:
-        raise Refused("not-found", what="人员", name=actor, remedy="请检查用户标识（oa user list）。")
+        raise Refused("not-found", what=PEOPLE, name=actor, remedy=say("archive.packages.unit_of_actor.2"))
     return person.unit
 
 
@@ -676,7 +783,7 @@ def find_item(city: City, reference: str, prefer_unit: str | None = None
         rel = wanted.removeprefix(f"{unit_id}/")
         for package in packages(city, unit_id, None):
             for row in package.rows:
-                if wanted and (row.get("文号") == wanted or row.get("source") == rel):
+                if wanted and (row.get(NUMBER) == wanted or row.get("source") == rel):
                     return unit_id, package, row
     return None
 
@@ -691,7 +798,7 @@ def _find_by_reference(city: City, reference: str) -> tuple[str, PackageInfo, di
             continue
         for package in packages(city, unit.id, parsed.year if parsed else None):
             for row in package.rows:
-                if row.get("档号") == reference:
+                if row.get(REFERENCE) == reference:
                     return unit.id, package, row
     return None
 
@@ -703,7 +810,7 @@ __all__ = ["archive", "build_package", "publish_package", "gather", "packages", 
 
 def _issuing_step(entry: dict[str, Any]) -> dict[str, Any]:
     """A 会签, 签发 or 复核 of the sealing merge as archive metadata (业务行为 with its signature)."""
-    return {"步骤": entry["step_name"], "人员": entry["user"], "姓名": entry["name"], "单位": entry.get("unit_name"),
-            "意见": entry.get("opinion") or "", "成文日期": entry.get("date"), "可信时间": entry.get("trusted_time"),
-            "受委托于": entry.get("on_behalf_name"), "委托编号": entry.get("delegation"),
-            "签名标签": entry.get("ref"), "签名对象": entry.get("tag"), "有效": bool(entry.get("valid"))}
+    return {STEP: entry["step_name"], PEOPLE: entry["user"], NAME: entry["name"], UNIT: entry.get("unit_name"),
+            OPINION: entry.get("opinion") or "", DATE_WRITTEN: entry.get("date"), TRUSTED_TIME: entry.get("trusted_time"),
+            DELEGATED_BY: entry.get("on_behalf_name"), DELEGATION_ID: entry.get("delegation"),
+            SIGNATURE_TAG: entry.get("ref"), SIGNED_OBJECT: entry.get("tag"), VALID: bool(entry.get("valid"))}

@@ -10,8 +10,6 @@ import re
 from dataclasses import dataclass
 
 CATEGORY = "WS"  # 文书
-RETENTION_NAMES = {"Y": "永久", "D30": "定期30年", "D10": "定期10年"}
-RETENTION_ORDER = ("Y", "D30", "D10")
 
 REFERENCE = re.compile(
     r"^(?P<fonds>[A-Za-z0-9]{1,4})-(?P<category>[A-Z]{2})·(?P<year>\d{4})-(?P<retention>Y|D30|D10)"

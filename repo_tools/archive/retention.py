@@ -19,21 +19,11 @@ from typing import Any
 
 import yaml
 
-from repo_tools.archive.reference import RETENTION_NAMES
-from repo_tools.messages import Refused
+from repo_tools.archive.vocabulary import DEFAULT_RULES_TITLES, DEFAULT_TYPES, RETENTION_NAMES, RULES_TYPES
+from repo_tools.messages import Refused, say
 
 SCHEDULE_PATH = "archive/retention.yaml"
 
-# Defaults after 国家档案局令第8号 (机关文件材料归档范围和文书档案保管期限规定) in spirit:
-# what a unit decides, rules or reports upward is kept permanently; routine notices and
-# replies 30 years; letters and news items 10 years.
-DEFAULT_TYPES: dict[str, str] = {
-    "决议": "Y", "决定": "Y", "命令": "Y", "公报": "Y", "公告": "Y", "通告": "Y", "议案": "Y",
-    "纪要": "Y", "请示": "Y", "报告": "Y",
-    "意见": "D30", "通知": "D30", "通报": "D30", "批复": "D30",
-    "函": "D10",
-}
-DEFAULT_RULES_TITLES = ["办法", "规定", "细则", "规则", "条例", "制度", "规程", "章程"]
 
 
 @dataclass
@@ -51,14 +41,14 @@ class RetentionSchedule:
         """(retention code, why) for one record."""
         source = source.rstrip("/")
         if source in self.overrides:
-            return self.overrides[source], f"保管期限表逐件指定（{SCHEDULE_PATH}）"
+            return self.overrides[source], say("archive.retention.retention_for.1", schedule_path=SCHEDULE_PATH)
         if kind == "bulletin":
-            return self.bulletin, "保管期限表：信息"
-        if doc_type in ("通知", "意见") and any(word in title for word in self.rules_titles):
-            return self.rules_retention, f"保管期限表：印发规范性文件的{doc_type}"
+            return self.bulletin, say("archive.retention.retention_for.2")
+        if doc_type in RULES_TYPES and any(word in title for word in self.rules_titles):
+            return self.rules_retention, say("archive.retention.retention_for.5", doc_type=doc_type)
         if doc_type in self.types:
-            return self.types[doc_type], f"保管期限表：文种“{doc_type}”"
-        return self.default, "保管期限表：默认"
+            return self.types[doc_type], say("archive.retention.retention_for.6", doc_type=doc_type)
+        return self.default, say("archive.retention.retention_for.7")
 
 
 def parse(data: bytes | None, path: str = SCHEDULE_PATH) -> RetentionSchedule:
@@ -71,16 +61,18 @@ def parse(data: bytes | None, path: str = SCHEDULE_PATH) -> RetentionSchedule:
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise Refused("archive-schedule-invalid", path=path, detail=str(exc)[:200]) from exc
     if not isinstance(raw, dict):
-        raise Refused("archive-schedule-invalid", path=path, detail="应为 YAML 映射")
+        raise Refused("archive-schedule-invalid", path=path, detail=say("archive.retention.parse.1"))
     known = set(RetentionSchedule.__dataclass_fields__)
     unknown = sorted(set(raw) - known)
     if unknown:
         raise Refused("archive-schedule-invalid", path=path,
-                      detail=f"未知的键 {'、'.join(unknown)}；可用的键：{'、'.join(sorted(known))}")
+                      detail=say("archive.retention.parse.2",
+                                 value_join='、'.join(unknown), value_join2='、'.join(sorted(known))))
 
     def code(value: object, where: str) -> str:
         if str(value) not in RETENTION_NAMES:
-            raise Refused("archive-schedule-invalid", path=path, detail=f"{where} 的保管期限“{value}”无效")
+            raise Refused("archive-schedule-invalid", path=path, detail=say("archive.retention.code.1",
+                                                                            where=where, value=value))
         return str(value)
 
     schedule.organization = str(raw.get("organization") or "")

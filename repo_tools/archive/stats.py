@@ -8,8 +8,9 @@ from typing import Any
 
 from repo_tools.archive.access import register
 from repo_tools.archive.packages import catalogue_markdown, packages
-from repo_tools.archive.reference import RETENTION_NAMES, RETENTION_ORDER
+from repo_tools.archive.vocabulary import DOC_TYPE, NUMBER, REFERENCE, RETENTION, RETENTION_NAMES, RETENTION_ORDER, TITLE
 from repo_tools.city import City
+from repo_tools.messages import say
 
 
 def stats(city: City, year: int) -> dict[str, Any]:
@@ -27,16 +28,16 @@ def stats(city: City, year: int) -> dict[str, Any]:
         rows = [row for p in found for row in p.rows]
         if not rows:
             continue
-        references = {row.get("档号") for row in rows}
+        references = {row.get(REFERENCE) for row in rows}
         unit_accesses = [a for a in accesses if a["unit"] == unit_id and a["item"] in references]
         unit = registry.units[unit_id]
         units.append({"unit": unit_id, "name": unit.name, "fonds": unit.fonds, "items": len(rows),
                       "bytes": sum(int(row.get("bytes") or 0) for row in rows),
                       "files": sum(int(row.get("files") or 0) for row in rows),
                       "packages": [f"refs/tags/{p.tag}" for p in found], "accesses": len(unit_accesses),
-                      "by_retention": dict(Counter(str(row.get("保管期限")) for row in rows))})
-        by_type.update(str(row.get("文种") or "") for row in rows)
-        by_retention.update(str(row.get("保管期限")) for row in rows)
+                      "by_retention": dict(Counter(str(row.get(RETENTION)) for row in rows))})
+        by_type.update(str(row.get(DOC_TYPE) or "") for row in rows)
+        by_retention.update(str(row.get(RETENTION)) for row in rows)
         held += rows
     during = [a for a in accesses if str(a.get("trusted_time") or "").startswith(str(year))]
     return {
@@ -71,21 +72,21 @@ def catalogue_pages(city: City, registry: Any = None, units: Iterable[str] | Non
             unit = registry.units[unit_id]
             rows = [row for p in found if p.year == year for row in p.rows]
             public = [row if row.get("audience", "all") == "all"
-                      else {**row, "题名": "（限定范围，不公开题名）", "文号": ""} for row in rows]
+                      else {**row, TITLE: say("archive.stats.catalogue_pages.1"), NUMBER: ""} for row in rows]
             sections = []
             for code in RETENTION_ORDER:
-                part = [r for r in public if r.get("保管期限") == code]
+                part = [r for r in public if r.get(RETENTION) == code]
                 if part:
                     table = catalogue_markdown(unit.name, year, 0, part).split("\n", 2)[2]
                     sections.append(f"## {RETENTION_NAMES[code]}（{code}）\n\n{table}")
-            title = f"{unit.name} {year} 年度归档文件目录"
+            title = say("archive.stats.catalogue_pages.2", name=unit.name, year=year)
             pages.append({
                 "unit": unit_id, "unit_name": unit.name, "fonds": unit.fonds, "year": year,
                 "title": title, "path": f"archive/{unit_id}/{year}/index.md",
                 "tags": [f"refs/tags/{p.tag}" for p in found if p.year == year],
                 "rows": rows,
-                "by_retention": dict(Counter(str(r.get("保管期限")) for r in rows)),
-                "markdown": f"# {title}\n\n共 {len(rows)} 件，档案包 "
-                            f"{'、'.join(p.tag for p in found if p.year == year)}。\n\n" + "\n".join(sections),
+                "by_retention": dict(Counter(str(r.get(RETENTION)) for r in rows)),
+                "markdown": say("archive.stats.catalogue_pages.3",
+                                title=title, len_rows=len(rows), value_join='、'.join(p.tag for p in found if p.year == year)) + "\n".join(sections),
             })
     return pages

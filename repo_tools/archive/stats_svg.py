@@ -7,6 +7,7 @@ from xml.sax.saxutils import escape
 
 from repo_tools.archive.stats import stats
 from repo_tools.city import City
+from repo_tools.messages import say
 
 WIDTH = 720
 LABEL = 230
@@ -20,9 +21,9 @@ def render(data: dict[str, Any]) -> str:
     """An SVG document for a `stats()` result."""
     names = data.get("retention_names", {})
     panels = [
-        ("按单位", "unit", [(u["name"], u["items"]) for u in data["units"]]),
-        ("按保管期限", "retention", [(f"{names.get(c, c)}（{c}）", n) for c, n in data["by_retention"].items()]),
-        ("按文种", "type", list(data["by_type"].items())),
+        (say("archive.stats_svg.render.1"), "unit", [(u["name"], u["items"]) for u in data["units"]]),
+        (say("archive.stats_svg.render.2"), "retention", [(f"{names.get(c, c)}（{c}）", n) for c, n in data["by_retention"].items()]),
+        (say("archive.stats_svg.render.3"), "type", list(data["by_type"].items())),
     ]
     top = 64
     body: list[str] = []
@@ -32,20 +33,21 @@ def render(data: dict[str, Any]) -> str:
         body.append(f'<text x="16" y="{y + 16}" class="h">{escape(title)}</text>')
         y += 26
         if not rows:
-            body.append(f'<text x="{LABEL}" y="{y + 16}" class="n">（无）</text>')
+            body.append(f'<text x="{LABEL}" y="{y + 16}" class="n">{say("archive.stats_svg.render.4")}</text>')
             y += ROW
         for label, n in rows:
             width = max(2, round(BAR_MAX * n / biggest))
             body.append(f'<text x="{LABEL - 8}" y="{y + 17}" class="l" text-anchor="end">{escape(str(label))}</text>')
+            count = say("archive.stats_svg.render.6", n=n)
             body.append(f'<rect x="{LABEL}" y="{y + 4}" width="{width}" height="{ROW - 8}" fill="{COLOURS[kind]}">'
-                        f'<title>{escape(str(label))}：{n} 件</title></rect>')
-            body.append(f'<text x="{LABEL + width + 6}" y="{y + 17}" class="n">{n} 件</text>')
+                        f'<title>{say("archive.stats_svg.render.5", label=escape(str(label)), count=count)}</title></rect>')
+            body.append(f'<text x="{LABEL + width + 6}" y="{y + 17}" class="n">{count}</text>')
             y += ROW
         y += 12
     height = y + 36
-    summary = (f"共 {data['items']} 件，{data['files']} 个文件，{_size(data['bytes'])}；"
-               f"调阅 {data['accesses']} 次")
-    title = f"{data['year']} 年度电子档案统计"
+    summary = (say("archive.stats_svg.render.7",
+                   items=data['items'], files=data['files'], size_bytes=_size(data['bytes']), accesses=data['accesses']))
+    title = say("archive.stats_svg.render.8", year=data['year'])
     return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
             f'viewBox="0 0 {WIDTH} {height}" role="img" aria-label="{escape(title)}">'
             f'<title>{escape(title)}</title>'
@@ -55,14 +57,14 @@ def render(data: dict[str, Any]) -> str:
             f'<text x="16" y="30" class="t">{escape(title)}</text>'
             f'<text x="16" y="52" class="s">{escape(summary)}</text>'
             + "".join(body)
-            + f'<text x="16" y="{height - 14}" class="s">依据第三十八条：档案部门按年度统计电子公文、信息和材料的保管、归档情况。</text>'
+            + f'<text x="16" y="{height - 14}" class="s">{say("archive.stats_svg.render.9")}</text>'
             + "</svg>")
 
 
 def _size(n: int) -> str:
-    for unit in ("字节", "KB", "MB", "GB"):
+    for unit in ("B", "KB", "MB", "GB"):
         if n < 1024 or unit == "GB":
-            return f"{n} {unit}" if unit == "字节" else f"{n:.1f} {unit}"
+            return say("archive.stats_svg._size.1", n=n) if unit == "B" else f"{n:.1f} {unit}"
         n /= 1024  # type: ignore[assignment]
     return str(n)
 

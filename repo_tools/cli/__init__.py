@@ -5,6 +5,7 @@ import click
 
 from repo_tools.cli import chinese
 from repo_tools.cli.context import Context, add_global_options
+from repo_tools.messages import say
 
 chinese.install()
 
@@ -39,11 +40,11 @@ class LazyGroup(click.Group):
         return super().list_commands(ctx)
 
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]}, options_metavar="[选项]",
-             subcommand_metavar="命令 [参数]...")
-@click.option("--city", "city_arg", envvar="OA_CITY", default=None, help="城市目录（或 OA_CITY）")
-@click.option("--as", "user_arg", envvar="OA_USER", default=None, help="操作人（或 OA_USER）")
-@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出数据")
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]}, options_metavar=say("cli.__init__.oa.1"),
+             subcommand_metavar=say("cli.__init__.oa.2"))
+@click.option("--city", "city_arg", envvar="OA_CITY", default=None, help=say("cli.__init__.oa.3"))
+@click.option("--as", "user_arg", envvar="OA_USER", default=None, help=say("cli.__init__.oa.4"))
+@click.option("--json", "as_json", is_flag=True, help=say("cli.__init__.oa.5"))
 @click.pass_context
 def oa(click_ctx: click.Context, city_arg: str | None, user_arg: str | None, as_json: bool) -> None:
     """六安市协同办公系统：基于 Git 的公文与信息系统。"""

@@ -15,7 +15,7 @@ import click
 from repo_tools.city import City, city_from_env
 from repo_tools.git.repo import GitError, PushRefused, git
 from repo_tools.identity.keys import KeyError_
-from repo_tools.messages import Refused
+from repo_tools.messages import Refused, say
 
 
 @dataclass
@@ -35,8 +35,8 @@ class Context:
         if not user:
             user = git("config", "--get", "oa.user", check=False).strip() or None
         if not user:
-            raise Refused("usage", detail="没有指定操作人。",
-                          remedy="请用 --as 用户标识、环境变量 OA_USER，或在 `oa clone` 的工作副本中运行。")
+            raise Refused("usage", detail=say("cli.context.user.1"),
+                          remedy=say("cli.context.user.2"))
         return user
 
 
@@ -66,7 +66,7 @@ def refusals_exit(func: Callable[..., Any]) -> Callable[..., Any]:
             click.echo(exc.message, err=True)
             sys.exit(1)
         except (GitError, KeyError_) as exc:
-            click.echo(f"操作失败：{exc}", err=True)
+            click.echo(say("cli.context.wrapper.1", exc=exc), err=True)
             sys.exit(1)
     return wrapper
 
@@ -78,7 +78,7 @@ GLOBAL_OPTIONS: tuple[tuple[tuple[str, ...], str, bool], ...] = (
     (("--as",), "user_arg", False),
     (("--json",), "json", True),
 )
-_GLOBAL_HELP = {"city_arg": "城市目录（或 OA_CITY）", "user_arg": "操作人（或 OA_USER）", "json": "以 JSON 输出数据"}
+_GLOBAL_HELP = {"city_arg": say("cli.context.module.1"), "user_arg": say("cli.context.module.2"), "json": say("cli.context.module.3")}
 
 
 def _set_global(field: str) -> Callable[[click.Context, click.Parameter, Any], None]:
@@ -101,8 +101,8 @@ def add_global_options(command: click.Command) -> None:
         command.params.append(click.Option(
             list(opts), is_flag=flag, default=False if flag else None, expose_value=False,
             is_eager=True, callback=_set_global(field), help=_GLOBAL_HELP[field]))
-    command.options_metavar = "[选项]"
+    command.options_metavar = say("cli.context.add_global_options.1")
     if isinstance(command, click.Group):
-        command.subcommand_metavar = "命令 [参数]..."
+        command.subcommand_metavar = say("cli.context.add_global_options.2")
         for sub in command.commands.values():
             add_global_options(sub)

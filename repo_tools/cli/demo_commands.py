@@ -4,13 +4,14 @@ from __future__ import annotations
 import click
 
 from repo_tools.cli.context import Context, pass_ctx, refusals_exit
+from repo_tools.messages import say
 
 
 @click.command("demo")
 @click.argument("directory", default="demo-city", type=click.Path(file_okay=False))
-@click.option("--serve", is_flag=True, help="演示完成后持续提供网站服务")
+@click.option("--serve", is_flag=True, help=say("cli.demo_commands.demo_cmd.1"))
 @click.option("--fresh/--keep", default=True,
-              help="从头开始：已有的演示目录改名保留为 <目录>.prev-<时间>（--keep：在已有目录中继续）")
+              help=say("cli.demo_commands.demo_cmd.2"))
 @pass_ctx
 @refusals_exit
 def demo_cmd(ctx: Context, directory: str, serve: bool, fresh: bool) -> None:

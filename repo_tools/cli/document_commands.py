@@ -11,25 +11,25 @@ from repo_tools.cli.context import Context, emit, pass_ctx, refusals_exit
 from repo_tools.documents import drafting, worktree_check
 from repo_tools.documents import model as documents
 from repo_tools.git.repo import git
-from repo_tools.messages import Refused
+from repo_tools.messages import Refused, say
 from repo_tools.registry.records import Registry, Unit
 
 
 def _clone_root() -> Path:
     root = worktree_check.toplevel(Path.cwd())
     if root is None:
-        raise Refused("usage", detail="当前目录不在工作副本中。", remedy="请在 `oa clone` 得到的工作副本中运行。")
+        raise Refused("usage", detail=say("cli.document_commands._clone_root.1"), remedy=say("cli.document_commands._clone_root.2"))
     return root
 
 
 def _unit(ctx: Context, unit_id: str | None) -> tuple[Unit, Registry]:
     unit_id = unit_id or git("config", "--get", "oa.unit", check=False).strip() or None
     if not unit_id:
-        raise Refused("usage", detail="没有指定单位。", remedy="请在 `oa clone` 的工作副本中运行，或用 --unit 指定单位。")
+        raise Refused("usage", detail=say("cli.document_commands._unit.1"), remedy=say("cli.document_commands._unit.2"))
     registry = ctx.city.registry()
     unit = registry.unit(unit_id)
     if unit is None:
-        raise Refused("not-found", what="单位", name=unit_id, remedy="请检查单位标识（oa unit list）。")
+        raise Refused("not-found", what=say("cli.document_commands._unit.3"), name=unit_id, remedy=say("cli.document_commands._unit.4"))
     return unit, registry
 
 
@@ -39,17 +39,17 @@ def doc_group() -> None:
 
 
 @doc_group.command("new")
-@click.option("--type", "doc_type", required=True, type=click.Choice(documents.TYPES), help="文种")
-@click.option("--title", required=True, help="标题：发文机关＋事由＋文种")
-@click.option("--to", "recipients", multiple=True, help="主送机关，可多次给出")
-@click.option("--cc", multiple=True, help="抄送机关，可多次给出")
-@click.option("--urgency", type=click.Choice(documents.URGENCIES), default=None, help="紧急程度")
+@click.option("--type", "doc_type", required=True, type=click.Choice(documents.TYPES), help=say("cli.document_commands.doc_new.1"))
+@click.option("--title", required=True, help=say("cli.document_commands.doc_new.2"))
+@click.option("--to", "recipients", multiple=True, help=say("cli.document_commands.doc_new.3"))
+@click.option("--cc", multiple=True, help=say("cli.document_commands.doc_new.4"))
+@click.option("--urgency", type=click.Choice(documents.URGENCIES), default=None, help=say("cli.document_commands.doc_new.5"))
 @click.option("--attach", "attachments", multiple=True, type=click.Path(exists=True, dir_okay=False),
-              help="附件文件，可多次给出（复制到 attachments/ 并列入附件说明）")
-@click.option("--signer", multiple=True, help="签发人（上行文必填；联合行文可多次给出）")
-@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), default=None, help="成文日期（默认今天）")
-@click.option("--slug", default=None, help="目录名（小写字母、数字、连字符；默认按日期、文种和标题生成）")
-@click.option("--unit", "unit_id", default=None, help="单位（默认为工作副本的单位）")
+              help=say("cli.document_commands.doc_new.6"))
+@click.option("--signer", multiple=True, help=say("cli.document_commands.doc_new.7"))
+@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), default=None, help=say("cli.document_commands.doc_new.8"))
+@click.option("--slug", default=None, help=say("cli.document_commands.doc_new.9"))
+@click.option("--unit", "unit_id", default=None, help=say("cli.document_commands.doc_new.10"))
 @pass_ctx
 @refusals_exit
 def doc_new(ctx: Context, doc_type: str, title: str, recipients: tuple[str, ...], cc: tuple[str, ...],
@@ -66,18 +66,18 @@ def doc_new(ctx: Context, doc_type: str, title: str, recipients: tuple[str, ...]
     if ctx.json:
         emit(ctx, {"path": rel, "index": f"{rel}/index.md", "todo": [f.text() for f in found]})
         return
-    click.echo(f"已建立草稿 {rel}/index.md（{unit.name}，{doc_type}）")
+    click.echo(say("cli.document_commands.doc_new.11", rel=rel, name=unit.name, doc_type=doc_type))
     if found:
-        click.echo("尚待完善（`oa doc check` 通过后再提交）：")
+        click.echo(say("cli.document_commands.doc_new.12"))
         for item in found:
             click.echo(item.text())
 
 
 @doc_group.command("check")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True))
-@click.option("--unit", "unit_id", default=None, help="单位（默认为工作副本的单位）")
+@click.option("--unit", "unit_id", default=None, help=say("cli.document_commands.doc_check.1"))
 @click.option("--ref", "ref", type=click.Choice(["auto", "main", "draft"]), default="auto", show_default=True,
-              help="按 main（须有发文字号）还是草稿（不得有发文字号）检查；auto：与 origin/main 相同者按 main")
+              help=say("cli.document_commands.doc_check.2"))
 @pass_ctx
 @refusals_exit
 def doc_check(ctx: Context, paths: tuple[str, ...], unit_id: str | None, ref: str) -> None:
@@ -97,16 +97,16 @@ def doc_check(ctx: Context, paths: tuple[str, ...], unit_id: str | None, ref: st
     elif found:
         for item in found:
             click.echo(item.text(), err=True)
-        click.echo(f"共检查 {count} 份，发现 {len(found)} 项问题。", err=True)
+        click.echo(say("cli.document_commands.doc_check.3", count=count, len_found=len(found)), err=True)
     else:
-        click.echo(f"✓ 共检查 {count} 份公文、信息或文件（含其中每个文件），全部符合规则。")
+        click.echo(say("cli.document_commands.doc_check.4", count=count))
     if found:
         sys.exit(1)
 
 
 @doc_group.command("render")
 @click.argument("path", type=click.Path(exists=True))
-@click.option("--pdf", "out", required=True, type=click.Path(dir_okay=False), help="输出的 PDF 文件")
+@click.option("--pdf", "out", required=True, type=click.Path(dir_okay=False), help=say("cli.document_commands.doc_render.1"))
 @pass_ctx
 @refusals_exit
 def doc_render(ctx: Context, path: str, out: str) -> None:
@@ -122,7 +122,7 @@ def doc_render(ctx: Context, path: str, out: str) -> None:
         unit_name = None  # outside a clone: the 印发机关 of the document names the issuer
     seal = _seal_svg(ctx, folder, unit_name)
     target = render_pdf(folder, out, unit_name, seal, co_issuers=_co_issuers(ctx, folder, seal is not None))
-    emit(ctx, {"pdf": str(target)}, f"已输出打印件 {target}")
+    emit(ctx, {"pdf": str(target)}, say("cli.document_commands.doc_render.2", target=target))
 
 
 def _co_issuers(ctx: Context, folder: Path, sealed: bool) -> list[tuple[str, str | None]] | None:

@@ -7,12 +7,13 @@ import click
 
 from repo_tools.cli.city_commands import user_group
 from repo_tools.cli.context import Context, emit, pass_ctx, refusals_exit
+from repo_tools.messages import say
 
 
 @click.group("portal", invoke_without_command=True)
-@click.option("--port", default=8080, show_default=True, type=int, help="端口")
-@click.option("--host", default="127.0.0.1", show_default=True, help="监听地址")
-@click.option("--idle-minutes", default=30.0, show_default=True, type=float, help="无操作多少分钟后登录失效")
+@click.option("--port", default=8080, show_default=True, type=int, help=say("cli.portal_commands.portal_group.1"))
+@click.option("--host", default="127.0.0.1", show_default=True, help=say("cli.portal_commands.portal_group.2"))
+@click.option("--idle-minutes", default=30.0, show_default=True, type=float, help=say("cli.portal_commands.portal_group.3"))
 @click.pass_context
 def portal_group(click_ctx: click.Context, port: int, host: str, idle_minutes: float) -> None:
     """阅读门户：读者用用户标识和密码登录，只看到本人读者范围内的内容（第十四、十六、三十二条）。"""
@@ -27,19 +28,19 @@ def _serve(ctx: Context, port: int, host: str, idle_minutes: float) -> None:
     from repo_tools.portal import serve
     city = ctx.city
     if not (city.site_dir / "index.html").exists():
-        raise click.UsageError(f"{city.site_dir} 中没有网站，请先运行 `oa site build`。")
+        raise click.UsageError(say("cli.portal_commands._serve.1", site_dir=city.site_dir))
     serve(city, port, host, idle_minutes)
 
 
 @portal_group.command("nginx-config")
 @click.option("--out", "out", type=click.Path(dir_okay=False), default=None,
-              help="配置文件（默认：城市目录下的 server/nginx/nginx.conf）")
-@click.option("--listen", default=8443, show_default=True, type=int, help="nginx 监听的端口")
+              help=say("cli.portal_commands.nginx_config_cmd.1"))
+@click.option("--listen", default=8443, show_default=True, type=int, help=say("cli.portal_commands.nginx_config_cmd.2"))
 @click.option("--portal", "portal_address", default="127.0.0.1:8080", show_default=True,
-              help="门户（oa portal）的地址和端口")
+              help=say("cli.portal_commands.nginx_config_cmd.3"))
 @click.option("--state", type=click.Path(file_okay=False), default=None,
-              help="nginx 的 pid、日志和临时文件目录（默认与配置文件同目录）")
-@click.option("--user", "run_as", default=None, help="nginx 以 root 启动时工作进程的用户（须能读取网站目录）")
+              help=say("cli.portal_commands.nginx_config_cmd.4"))
+@click.option("--user", "run_as", default=None, help=say("cli.portal_commands.nginx_config_cmd.5"))
 @pass_ctx
 @refusals_exit
 def nginx_config_cmd(ctx: Context, out: str | None, listen: int, portal_address: str, state: str | None,
@@ -51,13 +52,13 @@ def nginx_config_cmd(ctx: Context, out: str | None, listen: int, portal_address:
     folder = Path(state) if state else target.parent
     path = write_config(city.site_dir, target, folder, listen, portal_address, run_as=run_as)
     emit(ctx, {"config": str(path), "listen": listen, "portal": portal_address, "state": str(folder)},
-         f"已写出 nginx 配置：{path}\n启动：先运行 `oa portal --port {portal_address.rsplit(':', 1)[-1]}`，"
-         f"再运行 `nginx -p {folder} -c {path}`；读者访问 http://127.0.0.1:{listen}/")
+         say("cli.portal_commands.nginx_config_cmd.6",
+             path=path, portal_address_rsplit=portal_address.rsplit(':', 1)[-1], folder=folder, listen=listen))
 
 
 @user_group.command("reset-password")
 @click.argument("user_id")
-@click.option("--initial", default=None, help="初始密码（不指定则随机生成并显示）")
+@click.option("--initial", default=None, help=say("cli.portal_commands.reset_password_cmd.1"))
 @pass_ctx
 @refusals_exit
 def reset_password_cmd(ctx: Context, user_id: str, initial: str | None) -> None:
@@ -65,8 +66,8 @@ def reset_password_cmd(ctx: Context, user_id: str, initial: str | None) -> None:
     from repo_tools.portal.auth import reset_password
     password = reset_password(ctx.city, ctx.user, user_id, initial)
     emit(ctx, {"user": user_id, "initial_password": password, "must_change": True},
-         f"已为 {user_id} 设置初始密码：{password}\n请当面或以其他安全方式告知本人；本人首次登录阅读门户时须修改密码，"
-         f"原有登录已全部失效。")
+         say("cli.portal_commands.reset_password_cmd.2",
+             user_id=user_id, password=password))
 
 
 COMMANDS = [portal_group]

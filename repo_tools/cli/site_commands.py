@@ -6,6 +6,7 @@ from pathlib import Path
 import click
 
 from repo_tools.cli.context import Context, emit, pass_ctx, refusals_exit
+from repo_tools.messages import say
 
 
 @click.group("site")
@@ -15,9 +16,9 @@ def site_group() -> None:
 
 @site_group.command("build")
 @click.option("--out", "out", type=click.Path(file_okay=False), default=None,
-              help="网站目录（默认：城市目录下的 site/）")
-@click.option("--audience", default="all", show_default=True, help="读者范围：all、unit:单位 或 user:用户")
-@click.option("--full", is_flag=True, help="忽略上次的构建结果，全部重新生成")
+              help=say("cli.site_commands.build_cmd.1"))
+@click.option("--audience", default="all", show_default=True, help=say("cli.site_commands.build_cmd.2"))
+@click.option("--full", is_flag=True, help=say("cli.site_commands.build_cmd.3"))
 @pass_ctx
 @refusals_exit
 def build_cmd(ctx: Context, out: str | None, audience: str, full: bool) -> None:
@@ -28,19 +29,20 @@ def build_cmd(ctx: Context, out: str | None, audience: str, full: bool) -> None:
             "rendered": len(report.rendered), "removed": len(report.removed), "search": report.search,
             "seconds": report.seconds,
             "overlays": {name: (None if r is None else len(r.rendered)) for name, r in report.overlays.items()}}
-    kind = "全量" if report.full else "增量"
-    emit(ctx, data, f"网站已发布（{kind}生成，读者范围 {report.audience}）：{report.out}\n"
-                    f"共 {report.items} 项内容，本次生成 {len(report.rendered)} 个页面，"
-                    f"用时 {sum(report.seconds.values()):.2f} 秒。\n"
-                    + (f"限定范围叠加层 {len(report.overlays)} 个（本次重新生成 "
-                       f"{sum(1 for r in report.overlays.values() if r is not None)} 个）。\n" if report.overlays else "")
-                    + "用 `oa serve` 在本机浏览全员内容，或用 `oa portal` 登录阅读本人范围的内容。")
+    kind = say("cli.site_commands.build_cmd.4") if report.full else say("cli.site_commands.build_cmd.5")
+    emit(ctx, data, say("cli.site_commands.build_cmd.6",
+                        kind=kind, audience=report.audience, out=report.out, items=report.items, len_rendered=len(report.rendered),
+                        sum_seconds_values=sum(report.seconds.values()))
+                    + (say("cli.site_commands.build_cmd.7",
+                           len_overlays=len(report.overlays),
+                           sum_value=sum(1 for r in report.overlays.values() if r is not None)) if report.overlays else "")
+                    + say("cli.site_commands.build_cmd.8"))
 
 
 @click.command("serve")
-@click.option("--port", default=8000, show_default=True, type=int, help="端口")
+@click.option("--port", default=8000, show_default=True, type=int, help=say("cli.site_commands.serve_cmd.1"))
 @click.option("--dir", "directory", type=click.Path(file_okay=False), default=None,
-              help="网站目录（默认：城市目录下的 site/）")
+              help=say("cli.site_commands.serve_cmd.2"))
 @pass_ctx
 @refusals_exit
 def serve_cmd(ctx: Context, port: int, directory: str | None) -> None:
@@ -48,7 +50,7 @@ def serve_cmd(ctx: Context, port: int, directory: str | None) -> None:
     from repo_tools.site import serve
     site = Path(directory) if directory else ctx.city.site_dir
     if not (site / "index.html").exists():
-        raise click.UsageError(f"{site} 中没有网站，请先运行 `oa site build`。")
+        raise click.UsageError(say("cli.site_commands.serve_cmd.3", site=site))
     serve(site, port)
 
 

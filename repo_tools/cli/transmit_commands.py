@@ -15,12 +15,13 @@ from rich.table import Table
 from repo_tools import timeutil
 from repo_tools.cli.context import Context, emit, pass_ctx, refusals_exit
 from repo_tools.documents import render
+from repo_tools.documents.vocabulary import EXTRA_URGENT, URGENT
 from repo_tools.git.repo import git
-from repo_tools.messages import Refused
+from repo_tools.messages import Refused, say
 from repo_tools.seal import image as seal_image
 from repo_tools.transmit import deliveries as transmit
 
-URGENCY_STYLE = {"特急": "bold white on red", "加急": "bold red"}
+URGENCY_STYLE = {EXTRA_URGENT: "bold white on red", URGENT: "bold red"}
 
 
 def _json_flag(ctx: Context, as_json: bool) -> None:
@@ -59,9 +60,9 @@ def _status(row: dict[str, Any]) -> str:
 
 @click.command("send")
 @click.argument("path", required=False)
-@click.option("--to", "to", multiple=True, help="接收单位标识，可多次给出（默认：主送、抄送中已登记的单位）")
-@click.option("--resend", default=None, help="重发被退文或请求重发的传输（给出其编号）")
-@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出")
+@click.option("--to", "to", multiple=True, help=say("cli.transmit_commands.send_cmd.1"))
+@click.option("--resend", default=None, help=say("cli.transmit_commands.send_cmd.2"))
+@click.option("--json", "as_json", is_flag=True, help=say("cli.transmit_commands.send_cmd.3"))
 @pass_ctx
 @refusals_exit
 def send_cmd(ctx: Context, path: str | None, to: tuple[str, ...], resend: str | None, as_json: bool) -> None:
@@ -74,21 +75,22 @@ def send_cmd(ctx: Context, path: str | None, to: tuple[str, ...], resend: str | 
                    "queued": result.queued})
         return
     for name in result.unmatched:
-        click.echo(f"! 主送或抄送中的“{name}”不是已登记的单位，未发送（如需发送请用 --to 指定）。", err=True)
+        click.echo(say("cli.transmit_commands.send_cmd.4", name=name), err=True)
     for unit in result.skipped:
-        click.echo(f"! 不向本单位（{unit}）发送。", err=True)
+        click.echo(say("cli.transmit_commands.send_cmd.5", unit=unit), err=True)
     for row in rows:
-        extra = f"（重发 {row['resend_of']}）" if row.get("resend_of") else ""
+        extra = say("cli.transmit_commands.send_cmd.6", resend_of=row['resend_of']) if row.get("resend_of") else ""
         if row.get("queued"):
-            click.echo(f"… 已进入发件箱 {row['number']}《{row['title']}》→ {row['to_name']}：传输编号 {row['id']}。"
-                       "对方尚未登记收文员（第二十七条），登记后由服务器自动投递。")
+            click.echo(say("cli.transmit_commands.send_cmd.7",
+                           number=row['number'], title=row['title'], to_name=row['to_name'], id=row['id']))
             continue
-        click.echo(f"✓ 已发送 {row['number']}《{row['title']}》→ {row['to_name']}：传输编号 {row['id']}，"
-                   f"传输时间 {_time(row['sent_at'])}{extra}")
+        click.echo(say("cli.transmit_commands.send_cmd.8",
+                       number=row['number'], title=row['title'], to_name=row['to_name'], id=row['id'],
+                       time_sent_at=_time(row['sent_at']), extra=extra))
 
 
 @click.command("sent")
-@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出")
+@click.option("--json", "as_json", is_flag=True, help=say("cli.transmit_commands.sent_cmd.1"))
 @pass_ctx
 @refusals_exit
 def sent_cmd(ctx: Context, as_json: bool) -> None:
@@ -97,24 +99,48 @@ def sent_cmd(ctx: Context, as_json: bool) -> None:
     reg = ctx.city.registry()
     person = reg.person(ctx.user)
     if person is None:
-        raise Refused("not-found", what="人员", name=ctx.user, remedy="请检查 --as 指定的用户标识。")
+        raise Refused("not-found", what=say("cli.transmit_commands.sent_cmd.2"), name=ctx.user, remedy=say("cli.transmit_commands.sent_cmd.3"))
     rows = [d.as_json() for d in transmit.sent_by(ctx.city, person.unit)]
     if ctx.json:
         emit(ctx, rows)
         return
-    Console().print(sent_table(rows, f"发文登记簿：{reg.units[person.unit].name}"))
+    Console().print(sent_table(rows, say("cli.transmit_commands.sent_cmd.4",
+                                         name=reg.units[person.unit].name)))
 
 
 def sent_table(rows: list[dict[str, Any]], title: str) -> Table:
     """The sender's view: each delivery with its receipt, registration or return."""
-    table = Table("编号", "文号", "接收单位", "紧急", "传输时间", "签收时间", "签收人", "状态", "理由或收文编号",
-                  title=title)
+    table = Table(
+        say("cli.transmit_commands.sent_table.1"),
+        say("cli.transmit_commands.sent_table.2"),
+        say("cli.transmit_commands.sent_table.3"),
+        say("cli.transmit_commands.sent_table.4"),
+        say("cli.transmit_commands.sent_table.5"),
+        say("cli.transmit_commands.sent_table.6"),
+        say("cli.transmit_commands.sent_table.7"),
+        say("cli.transmit_commands.sent_table.8"),
+        say("cli.transmit_commands.sent_table.9"),
+        title=title,
+    )
     for r in rows:
         note = r["reason"] or r["register_label"] or ""
         if r.get("resend_of"):
-            note = f"重发 {r['resend_of']}；{note}" if note else f"重发 {r['resend_of']}"
-        table.add_row(r["id"], r["number"], r["to_name"], _urgency(r["urgency"]), _time(r["sent_at"]),
-                      _time(r["received_at"]), r["received_by"] or "—", _status(r), note)
+            note = (
+                say("cli.transmit_commands.sent_table.10", resend_of=r["resend_of"], note=note)
+                if note
+                else say("cli.transmit_commands.sent_table.11", resend_of=r["resend_of"])
+            )
+        table.add_row(
+            r["id"],
+            r["number"],
+            r["to_name"],
+            _urgency(r["urgency"]),
+            _time(r["sent_at"]),
+            _time(r["received_at"]),
+            r["received_by"] or "—",
+            _status(r),
+            note,
+        )
     return table
 
 
@@ -124,7 +150,7 @@ def inbox_group() -> None:
 
 
 @inbox_group.command("list")
-@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出")
+@click.option("--json", "as_json", is_flag=True, help=say("cli.transmit_commands.inbox_list.1"))
 @pass_ctx
 @refusals_exit
 def inbox_list(ctx: Context, as_json: bool) -> None:
@@ -135,31 +161,56 @@ def inbox_list(ctx: Context, as_json: bool) -> None:
     if ctx.json:
         emit(ctx, rows)
         return
-    Console().print(inbox_table(rows, f"收文箱：{ctx.city.registry().units[unit].name}"))
+    Console().print(inbox_table(rows, say("cli.transmit_commands.inbox_list.2", name=ctx.city.registry().units[unit].name)))
     if not rows:
-        click.echo("收文箱为空。")
+        click.echo(say("cli.transmit_commands.inbox_list.3"))
 
 
 def inbox_table(rows: list[dict[str, Any]], title: str) -> Table:
     """The receiver's view: unopened first, urgency marked, overdue flagged."""
-    table = Table("编号", "来文单位", "文号", "标题", "紧急", "传输时间", "签收时间", "状态", "收文编号或理由",
-                  title=title)
+    table = Table(
+        say("cli.transmit_commands.inbox_table.1"),
+        say("cli.transmit_commands.inbox_table.2"),
+        say("cli.transmit_commands.inbox_table.3"),
+        say("cli.transmit_commands.inbox_table.4"),
+        say("cli.transmit_commands.inbox_table.5"),
+        say("cli.transmit_commands.inbox_table.6"),
+        say("cli.transmit_commands.inbox_table.7"),
+        say("cli.transmit_commands.inbox_table.8"),
+        say("cli.transmit_commands.inbox_table.9"),
+        title=title,
+    )
     for r in rows:
-        flag = " [bold red]超期[/]" if r["overdue"] else ""
-        table.add_row(r["id"], r["from_name"], r["number"], r["title"], _urgency(r["urgency"]),
-                      _time(r["sent_at"]), _time(r["received_at"]), _status(r) + flag,
-                      r["register_label"] or r["reason"] or "")
+        flag = say("cli.transmit_commands.inbox_table.10") if r["overdue"] else ""
+        table.add_row(
+            r["id"],
+            r["from_name"],
+            r["number"],
+            r["title"],
+            _urgency(r["urgency"]),
+            _time(r["sent_at"]),
+            _time(r["received_at"]),
+            _status(r) + flag,
+            r["register_label"] or r["reason"] or "",
+        )
     return table
 
 
-def show_document(console: Console, row: dict[str, Any], meta: dict[str, Any], body: str,
-                  files: list[str]) -> None:
+def show_document(console: Console, row: dict[str, Any], meta: dict[str, Any], body: str, files: list[str]) -> None:
     """The document in its official form, as far as a terminal allows (GB/T 9704 order)."""
-    console.rule(f"传输 {row['id']}  来文单位：{row['from_name']}  传输时间：{_time(row['sent_at'])}  "
-                 f"签收：{_time(row['received_at'])} {row['received_by'] or ''}")
+    console.rule(
+        say(
+            "cli.transmit_commands.show_document.1",
+            id=row["id"],
+            from_name=row["from_name"],
+            time_sent_at=_time(row["sent_at"]),
+            time_received_at=_time(row["received_at"]),
+            value=row["received_by"] or "",
+        )
+    )
     if meta.get("urgency"):
         console.print(f"[bold]{meta['urgency']}[/]")
-    console.print(f"[bold red]{row['from_name']}文件[/]", justify="center")
+    console.print(say("cli.transmit_commands.show_document.2", from_name=row["from_name"]), justify="center")
     console.print(str(meta.get("number") or ""), justify="center")
     console.rule(style="red")
     console.print(f"[bold]{meta.get('title', '')}[/]", justify="center")
@@ -169,24 +220,23 @@ def show_document(console: Console, row: dict[str, Any], meta: dict[str, Any], b
     console.print(Markdown(body))
     for item in meta.get("attachments") or []:
         if isinstance(item, dict):
-            console.print(f"    附件：{item.get('title', '')}（{item.get('file', '')}）")
+            console.print(say("cli.transmit_commands.show_document.3", item_get=item.get("title", ""), item_get2=item.get("file", "")))
     console.print(row["from_name"] or "", justify="right")
     if meta.get("date"):
-        console.print(timeutil.chinese_date(meta["date"]) if hasattr(meta["date"], "year") else str(meta["date"]),
-                      justify="right")
-    console.print(f"[red]（电子印章：见盖章合并 {str(row.get('sealing_commit') or '')[:10]}）[/]", justify="right")
+        console.print(timeutil.chinese_date(meta["date"]) if hasattr(meta["date"], "year") else str(meta["date"]), justify="right")
+    console.print(say("cli.transmit_commands.show_document.4", str_value=str(row.get("sealing_commit") or "")[:10]), justify="right")
     if meta.get("notes"):
         console.print(f"    （{meta['notes']}）")
     console.rule()
     cc = meta.get("cc") or []
     if cc:
-        console.print(" 抄送：" + "，".join(map(str, cc if isinstance(cc, list) else [cc])) + "。")
+        console.print(say("cli.transmit_commands.show_document.5") + "，".join(map(str, cc if isinstance(cc, list) else [cc])) + "。")
     if meta.get("printed_by"):
         printed_on = meta.get("printed_on")
-        when = timeutil.chinese_date(printed_on) + "印发" if isinstance(printed_on, date) else ""
+        when = timeutil.chinese_date(printed_on) + say("cli.transmit_commands.show_document.6") if isinstance(printed_on, date) else ""
         console.print(f" {meta['printed_by']}    {when}")
     if files:
-        console.print(f"[dim]随文文件：{'、'.join(files)}[/]")
+        console.print(say("cli.transmit_commands.show_document.7", value_join="、".join(files)))
 
 
 def print_delivery(ctx: Context, row: dict[str, Any], folder: Path, out: Path) -> Path:
@@ -204,9 +254,9 @@ def print_delivery(ctx: Context, row: dict[str, Any], folder: Path, out: Path) -
 def delivery_proofs(ctx: Context, row: dict[str, Any]) -> dict[str, bytes]:
     """The log's offline proofs (tlog-proof) of the sealing push and of the delivery push."""
     from repo_tools.log import policy, proof
+
     keys = policy.load(ctx.city.registry_repo)
-    wanted = {"sealing.tlog-proof": (row.get("sealing_commit"), row.get("from")),
-              "transmission.tlog-proof": (row.get("commit"), row.get("from"))}
+    wanted = {"sealing.tlog-proof": (row.get("sealing_commit"), row.get("from")), "transmission.tlog-proof": (row.get("commit"), row.get("from"))}
     out: dict[str, bytes] = {}
     for file_name, (oid, unit) in wanted.items():
         if not oid:
@@ -220,8 +270,8 @@ def delivery_proofs(ctx: Context, row: dict[str, Any]) -> dict[str, bytes]:
 
 @inbox_group.command("open")
 @click.argument("ident")
-@click.option("--pdf", "pdf_out", type=click.Path(dir_okay=False), default=None, help="打印为 PDF（纸质件）")
-@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出传输状态")
+@click.option("--pdf", "pdf_out", type=click.Path(dir_okay=False), default=None, help=say("cli.transmit_commands.inbox_open.1"))
+@click.option("--json", "as_json", is_flag=True, help=say("cli.transmit_commands.inbox_open.2"))
 @pass_ctx
 @refusals_exit
 def inbox_open(ctx: Context, ident: str, pdf_out: str | None, as_json: bool) -> None:
@@ -234,8 +284,7 @@ def inbox_open(ctx: Context, ident: str, pdf_out: str | None, as_json: bool) -> 
         folder = Path(tempfile.mkdtemp(prefix="oa-p"))
         try:
             transmit.export_document(ctx.city, delivery, folder)
-            print_delivery(ctx, {**row, "commit": delivery.commit,
-                                 "sealing_commit": delivery.record.get("sealing_commit")}, folder, Path(pdf_out))
+            print_delivery(ctx, {**row, "commit": delivery.commit, "sealing_commit": delivery.record.get("sealing_commit")}, folder, Path(pdf_out))
         finally:
             shutil.rmtree(folder, ignore_errors=True)
     if ctx.json:
@@ -243,36 +292,57 @@ def inbox_open(ctx: Context, ident: str, pdf_out: str | None, as_json: bool) -> 
         return
     show_document(Console(), row, meta, body, files)
     if first:
-        click.echo(f"✓ 已签收：签收时间 {_time(row['received_at'])}（首次打开，已签名记录并写入日志）")
+        click.echo(say("cli.transmit_commands.inbox_open.3", time_received_at=_time(row["received_at"])))
     else:
-        click.echo(f"（此前已于 {_time(row['received_at'])} 由 {row['received_by']} 签收，本次打开不改变签收记录）")
+        click.echo(say("cli.transmit_commands.inbox_open.4", time_received_at=_time(row["received_at"]), received_by=row["received_by"]))
     if pdf_out:
-        click.echo(f"✓ 已输出 PDF：{pdf_out}")
+        click.echo(say("cli.transmit_commands.inbox_open.5", pdf_out=pdf_out))
 
 
 @inbox_group.command("register")
 @click.argument("ident")
-@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出")
+@click.option("--json", "as_json", is_flag=True, help=say("cli.transmit_commands.inbox_register.1"))
 @pass_ctx
 @refusals_exit
 def inbox_register(ctx: Context, ident: str, as_json: bool) -> None:
     """登记：本单位本年度收文编号、来文单位、文号、标题、紧急程度、收文时间。"""
     _json_flag(ctx, as_json)
     row = transmit.register(ctx.city, ctx.user, ident).as_json()
-    emit(ctx, row, f"✓ 已登记 {row['register_label']}：{row['from_name']} {row['number']}《{row['title']}》"
-                   f"{' ' + row['urgency'] if row['urgency'] else ''}，收文时间 {_time(row['received_at'])}")
+    emit(
+        ctx,
+        row,
+        say(
+            "cli.transmit_commands.inbox_register.2",
+            register_label=row["register_label"],
+            from_name=row["from_name"],
+            number=row["number"],
+            title=row["title"],
+            value=" " + row["urgency"] if row["urgency"] else "",
+            time_received_at=_time(row["received_at"]),
+        ),
+    )
 
 
 def _answer(ctx: Context, ident: str, reason: str, action: str) -> None:
     row = transmit.answer(ctx.city, ctx.user, ident, action, reason).as_json()
-    emit(ctx, row, f"✓ 已{transmit.ACTION_VERBS[action]}：{row['number']}《{row['title']}》，理由：{row['reason']}"
-                   f"（{row['from_name']}可在 `oa sent` 中看到）")
+    emit(
+        ctx,
+        row,
+        say(
+            "cli.transmit_commands._answer.1",
+            action_verbs=transmit.ACTION_VERBS[action],
+            number=row["number"],
+            title=row["title"],
+            reason=row["reason"],
+            from_name=row["from_name"],
+        ),
+    )
 
 
 @inbox_group.command("return")
 @click.argument("ident")
-@click.option("--reason", required=True, help="退文理由")
-@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出")
+@click.option("--reason", required=True, help=say("cli.transmit_commands.inbox_return.1"))
+@click.option("--json", "as_json", is_flag=True, help=say("cli.transmit_commands.inbox_return.2"))
 @pass_ctx
 @refusals_exit
 def inbox_return(ctx: Context, ident: str, reason: str, as_json: bool) -> None:
@@ -283,8 +353,8 @@ def inbox_return(ctx: Context, ident: str, reason: str, as_json: bool) -> None:
 
 @inbox_group.command("resend-request")
 @click.argument("ident")
-@click.option("--reason", required=True, help="请求重发的理由（如文件损坏、无法打开）")
-@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出")
+@click.option("--reason", required=True, help=say("cli.transmit_commands.inbox_resend_request.1"))
+@click.option("--json", "as_json", is_flag=True, help=say("cli.transmit_commands.inbox_resend_request.2"))
 @pass_ctx
 @refusals_exit
 def inbox_resend_request(ctx: Context, ident: str, reason: str, as_json: bool) -> None:

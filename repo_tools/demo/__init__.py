@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 from repo_tools.demo.state import DemoState
+from repo_tools.messages import say
 
 CHAPTERS = [
     "foundation",
@@ -52,7 +53,7 @@ def run_demo(directory: str | Path, serve: bool = False, fresh: bool = True) -> 
     kept = keep_previous(root) if fresh else None
     state = DemoState.start(root)
     if kept is not None:
-        state.console.print(f"[yellow]原有的演示目录已保留为 {kept}（没有删除；不再需要时可自行删除）[/]")
+        state.console.print(say("demo.__init__.run_demo.1", kept=kept))
     started = time.monotonic()
     try:
         for name in CHAPTERS:
@@ -64,7 +65,7 @@ def run_demo(directory: str | Path, serve: bool = False, fresh: bool = True) -> 
         if serve:  # the reading portal over the sample city (logins printed by its chapter)
             from repo_tools.portal import serve as serve_portal
             for user, password in state.facts.get("portal_logins", []):
-                state.console.print(f"门户登录：用户 {user}  初始密码 {password}（首次登录须修改）")
+                state.console.print(say("demo.__init__.run_demo.2", user=user, password=password))
             serve_portal(state.city, 8080)
     finally:
         state.city.stop_agents()

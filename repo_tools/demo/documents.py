@@ -12,12 +12,14 @@ from pathlib import Path
 from repo_tools.demo.state import DemoState
 from repo_tools.documents import frontmatter
 from repo_tools.documents.render import render_pdf
+from repo_tools.documents.vocabulary import REQUEST
 from repo_tools.git.clone import clone
+from repo_tools.messages import refusal_summary, say
 
 OA = [sys.executable, "-c", "from repo_tools.cli import main; main()"]
 REGULATION = "oa-measures"
 # Agency code each sample document is to be numbered with when sealed (default: the unit's first).
-CODES = {("lagov", REGULATION): "六政办秘"}
+CODES = {("lagov", REGULATION): say("demo.documents.module.1")}
 
 
 def _oa(work: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -27,12 +29,11 @@ def _oa(work: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def _said(stderr: str) -> str:
-    return "\n".join(line.removeprefix("remote: ").rstrip() for line in stderr.splitlines()
-                     if "✗" in line or "处理办法" in line)
+    return refusal_summary(stderr)
 
 
 def run(state: DemoState) -> None:
-    state.chapter("二、公文：拟稿人按模板拟稿，`oa doc check` 检查，草稿经服务器钩子推送")
+    state.chapter(say("demo.documents.run.1"))
     sample = state.sample
     reg = state.city.registry()
     authors: dict[str, str] = {}
@@ -57,7 +58,7 @@ def run(state: DemoState) -> None:
         state.git(work, "checkout", "-q", "-B", branch, "origin/main")
         target = work / "documents" / year / slug
         meta = _meta(folder)
-        if unit_id == "jyj" and meta["type"] == "请示":
+        if unit_id == "jyj" and meta["type"] == REQUEST:
             args = ["doc", "new", "--type", meta["type"], "--title", meta["title"], "--date", str(meta["date"]),
                     "--slug", slug]
             for name in meta.get("recipients", []):
@@ -66,24 +67,26 @@ def run(state: DemoState) -> None:
             made = _oa(work, *args)
             if made.returncode != 0:
                 raise RuntimeError(made.stderr)
-            state.ok(f"{author} 用 `oa doc {' '.join(args[1:5])} …` 按模板拟稿：{made.stdout.splitlines()[0]}")
+            state.ok(say("demo.documents.run.2",
+                         author=author, value_join=' '.join(args[1:5]), stdout_splitlines_0=made.stdout.splitlines()[0]))
             shutil.rmtree(target)
         shutil.copytree(folder, target)
         checked = _oa(work, "doc", "check", f"documents/{year}/{slug}")
         if checked.returncode != 0:
-            raise RuntimeError(f"示例公文未通过检查：{checked.stderr}")
+            raise RuntimeError(say("demo.documents.run.3", stderr=checked.stderr))
         state.git(work, "add", "-A")
-        state.git(work, "commit", "-q", "-m", f"拟稿：{meta['title']}")  # the pre-commit hook checks again
+        state.git(work, "commit", "-q", "-m", say("demo.documents.run.4",
+                                                  title=meta['title']))  # the pre-commit hook checks again
         state.git(work, "push", "-q", "origin", f"HEAD:refs/heads/{branch}")
         state.facts.setdefault("drafts", []).append(
             {"kind": "document", "unit": unit_id, "author": author, "clone": work, "branch": branch,
              "paths": [f"documents/{year}/{slug}"], "code": CODES.get((unit_id, slug), unit.codes[0] if unit else "")})
-        state.ok(f"{unit.name if unit else unit_id}（{author}）：{meta['type']}《{meta['title']}》"
-                 f" 通过 `oa doc check`，签名推送到 {branch}")
+        state.ok(say("demo.documents.run.5",
+                     value=unit.name if unit else unit_id, author=author, type=meta['type'], title=meta['title'], branch=branch))
     for work in clones.values():
         state.git(work, "checkout", "-q", "main")
-    state.fact(f"{len(folders)} 份公文草稿（{'、'.join(sorted({_type(f) for f in folders}))}）通过检查并推送；"
-               "草稿不带发文字号，盖章时编号")
+    state.fact(say("demo.documents.run.6",
+                   len_folders=len(folders), value_join='、'.join(sorted({_type(f) for f in folders}))))
 
     _refused_document(state, clones.get("jyj"))
     from repo_tools.demo.hardening import hostile_push
@@ -95,8 +98,8 @@ def run(state: DemoState) -> None:
         draft_dir = state.content / "documents" / "lagov" / "2013" / REGULATION
         render_pdf(draft_dir, out, lagov.name if (lagov := reg.unit("lagov")) else None)
         state.facts["regulation_draft_pdf"] = out
-        state.ok(f"按 GB/T 9704 版式输出《管理办法》通知草稿的打印件：{out}")
-        state.fact(f"打印件（A4，仿宋 3 号，红头、红线、版记）：{out}")
+        state.ok(say("demo.documents.run.7", out=out))
+        state.fact(say("demo.documents.run.8", out=out))
 
 
 def _meta(folder: Path) -> dict:
@@ -116,19 +119,18 @@ def _refused_document(state: DemoState, work: Path | None) -> None:
     state.git(work, "checkout", "-q", "-B", "draft/bad-request", "origin/main")
     bad = work / "documents" / "2013" / "bad-request" / "index.md"
     bad.parent.mkdir(parents=True)
-    bad.write_text("---\ntype: 请示\ntitle: 六安市教育局关于申请经费的请示\nnumber: 六教[2013]第01号\n"
-                   "recipients: [六安市人民政府, 六安市财政局]\ndate: 2013-04-09\n---\n\n妥否，请批示。\n",
+    bad.write_text(say("demo.documents._refused_document.1"),
                    encoding="utf-8")
     checked = _oa(work, "doc", "check", "documents/2013/bad-request")
     state.git(work, "add", "-A")
-    state.git(work, "commit", "-q", "--no-verify", "-m", "拟稿：申请经费（格式有误）")
+    state.git(work, "commit", "-q", "--no-verify", "-m", say("demo.documents._refused_document.2"))
     proc = state.git(work, "push", "origin", "HEAD:refs/heads/draft/bad-request", check=False)
     said = _said(proc.stderr)
     if proc.returncode == 0 or checked.returncode != 1:
-        raise RuntimeError("格式有误的请示本应被拒绝")
+        raise RuntimeError(say("demo.documents._refused_document.3"))
     same = all(line in said for line in _said(checked.stderr).splitlines())
-    state.refused("推送一份请示：主送两个机关、没有签发人、发文字号写成 六教[2013]第01号", said)
+    state.refused(say("demo.documents._refused_document.4"), said)
     state.git(work, "checkout", "-q", "main")
     state.git(work, "branch", "-q", "-D", "draft/bad-request")
-    state.fact("格式有误的公文在服务器端被拒绝，提示与 `oa doc check` 逐字相同" if same
-               else "格式有误的公文在服务器端被拒绝")
+    state.fact(say("demo.documents._refused_document.5") if same
+               else say("demo.documents._refused_document.6"))

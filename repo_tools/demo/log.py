@@ -8,28 +8,28 @@ import shutil
 
 from repo_tools.demo.state import DemoState
 from repo_tools.log import audit, policy, proof, store, witness
-from repo_tools.messages import Refused
+from repo_tools.messages import Refused, say
 
 
 def run(state: DemoState) -> None:
     city = state.city
-    state.chapter("事件日志：Merkle 树、签名检查点、各单位见证联署与离线证明")
+    state.chapter(say("demo.log.run.1"))
     keys = policy.load(city.registry_repo)
     checked = audit.audit(city.log_file, keys)
     if checked.problems:
-        raise RuntimeError("事件日志检查未通过：" + "；".join(p.message for p in checked.problems))
-    state.ok(f"oa log verify：{checked.leaves} 条事件，Merkle 树、瓦片与 {checked.checkpoints} 个检查点一致；"
-             f"经 {keys.quorum} 个见证单位联署的最大检查点 {checked.witnessed_size} 条")
+        raise RuntimeError(say("demo.log.run.2") + "；".join(p.message for p in checked.problems))
+    state.ok(say("demo.log.run.3",
+                 leaves=checked.leaves, checkpoints=checked.checkpoints, quorum=keys.quorum, witnessed_size=checked.witnessed_size))
     sealed = [s for s in state.facts.get("sealed", []) if s.get("unit") == "lagov"]
     if sealed:
         made = proof.make(city.log_file, keys, sealed[0]["merge"], "lagov")
         out = state.root / "regulation.tlog-proof"
         out.write_text(made.encode(), encoding="utf-8")
         result = proof.check(out.read_text(encoding="utf-8"), keys, sealed[0]["merge"])
-        state.ok(f"oa log proof：{sealed[0].get('number', '')} 的盖章推送 → {out}")
+        state.ok(say("demo.log.run.4", sealed_0_get=sealed[0].get('number', ''), out=out))
         state.ok("oa verify --proof：" + proof.render(result))
     _tampering(state)
-    state.fact("事件日志是经各单位见证联署的 Merkle 树：改写、删除或分叉都会被见证单位和 oa log verify 发现")
+    state.fact(say("demo.log.run.5"))
 
 
 def _tampering(state: DemoState) -> None:
@@ -57,10 +57,10 @@ def _tampering(state: DemoState) -> None:
     store.update(events)  # the operator's server recomputes the tree and signs a new checkpoint
     try:
         witness.run(lab, city.registry_repo, "lagov", holder["holder"], lab / "witness")
-        raise RuntimeError("见证单位本应拒绝改写过的日志")
+        raise RuntimeError(say("demo.log._tampering.1"))
     except Refused as exc:
-        state.refused("运维人员改写第 2 号条目的时间并重算整棵树后，请 lagov 的见证联署", exc.text())
-    given = [("lagov 见证保存的检查点", (lab / "witness" / "lagov.checkpoint").read_text(encoding="utf-8"))]
+        state.refused(say("demo.log._tampering.2"), exc.text())
+    given = [(say("demo.log._tampering.3"), (lab / "witness" / "lagov.checkpoint").read_text(encoding="utf-8"))]
     found = audit.audit(events, policy.load(city.registry_repo), given)
-    state.refused("oa log verify --checkpoint lagov.checkpoint（改写后的日志）",
+    state.refused(say("demo.log._tampering.4"),
                   "\n".join(p.message for p in found.problems))

@@ -12,6 +12,7 @@ from urllib.parse import quote, urlencode
 
 from repo_tools.demo.state import DemoState
 from repo_tools.git.clone import clone
+from repo_tools.messages import say
 from repo_tools.portal.auth import reset_password
 from repo_tools.portal.server import PortalServer
 from repo_tools.review import requests as review
@@ -20,18 +21,10 @@ from repo_tools.site import build_site
 from repo_tools.site.overlays import overlay_root
 
 UNIT = "jyj"
-FOLDER = "bulletins/工作动态/2013-04-10-jyj-internal"
-TITLE = "教育局机关内部工作安排（仅限本局阅读）"
-URL = f"/bulletins/{UNIT}/工作动态/2013-04-10-jyj-internal/"
-BULLETIN = f"""---
-title: {TITLE}
-column: 工作动态
-date: 2013-04-10
-audience: [unit:{UNIT}]
----
-
-本周局机关开展协同办公系统培训，请各科室安排人员参加。本条信息仅限教育局人员阅读。
-"""
+FOLDER = say("demo.portal.module.1")
+TITLE = say("demo.portal.module.2")
+URL = say("demo.portal.module.3", unit=UNIT)
+BULLETIN = say("demo.portal.module.4", title=TITLE, unit=UNIT)
 
 
 class ScriptedReader:
@@ -68,11 +61,12 @@ class ScriptedReader:
         status, location, _ = self.request("POST", "/login", {"user": user, "password": initial,
                                                               "csrf_token": self.csrf("/login")})
         if status != 303 or location != "/password":
-            raise RuntimeError(f"{user} 首次登录未转到修改密码页面：{status} {location}")
+            raise RuntimeError(say("demo.portal.first_login.1",
+                                   user=user, status=status, location=location))
         status, _, _ = self.request("POST", "/password", {"old": initial, "new": new,
                                                           "csrf_token": self.csrf("/password")})
         if status != 303:
-            raise RuntimeError(f"{user} 修改初始密码失败：{status}")
+            raise RuntimeError(say("demo.portal.first_login.2", user=user, status=status))
 
 
 def _publish_restricted(state: DemoState) -> None:
@@ -91,26 +85,32 @@ def _publish_restricted(state: DemoState) -> None:
     unit = reg.unit(UNIT)
     assert unit is not None
     for person in [p.id for p in reg.with_role(UNIT, "reviewer") if p.id != author][:max(unit.required_approvals, 1)]:
-        review.approve(city, UNIT, n, person, "同意，仅限本局阅读。")
+        review.approve(city, UNIT, n, person, say("demo.portal._publish_restricted.1"))
     sealing.merge(city, UNIT, n, reviewer)
-    state.ok(f"{author} 起草、{reviewer} 审核合并了一条仅限教育局阅读的信息（audience: [unit:{UNIT}]）：{TITLE}")
+    state.ok(say("demo.portal._publish_restricted.2",
+                 author=author, reviewer=reviewer, unit=UNIT, title=TITLE))
 
 
 def run(state: DemoState) -> None:
-    state.chapter("八、阅读门户：登录后只看到本人读者范围的内容；初始密码须修改；连续 5 次输错锁定（第十四、十六、三十二条）")
+    state.chapter(say("demo.portal.run.1"))
     city = state.city
     _publish_restricted(state)
     report = build_site(city)
     base_text = "\n".join(p.read_text(encoding="utf-8", errors="replace")
                           for p in Path(city.site_dir).resolve().rglob("*.html"))
     overlays = sorted(report.overlays)
-    state.ok(f"生成网站：一个全员共用的基础站点，加 {len(overlays)} 个限定范围叠加层（{'、'.join(overlays)}），"
-             f"各有页面和搜索索引；构建量随内容而定，不随人数增长")
-    state.ok(f"基础站点中{'没有' if TITLE not in base_text else '竟有'}这条限定信息；"
-             f"它只在 {overlay_root(city.site_dir) / ('unit-' + UNIT)} 中")
+    state.ok(say("demo.portal.run.2",
+                 len_overlays=len(overlays), value_join='、'.join(overlays)))
+    state.ok(
+        say(
+            "demo.portal.run.3",
+            value=say("demo.portal.run.15") if TITLE not in base_text else say("demo.portal.run.16"),
+            value2=overlay_root(city.site_dir) / ("unit-" + UNIT),
+        )
+    )
     again = build_site(city)
     untouched = [name for name, r in again.overlays.items() if r is None]
-    state.ok(f"内容未变时再次生成：基础站点重新生成 {len(again.rendered)} 个页面，叠加层 {len(untouched)} 个未动")
+    state.ok(say("demo.portal.run.4", len_rendered=len(again.rendered), len_untouched=len(untouched)))
 
     reg = city.registry()
     insider = next(p.id for p in reg.with_role(UNIT, "clerk"))
@@ -122,30 +122,30 @@ def run(state: DemoState) -> None:
             reader.first_login(user, initial, f"Reader{user}2026")
             status, _, page = reader.request("GET", URL)
             unit_name = reg.units[reg.people[user].unit].name
-            seen = "看到了这条信息" if status == 200 and TITLE in page else f"得到 {status}（页面不存在）"
-            state.ok(f"{reg.people[user].name}（{user}，{unit_name}）用初始密码登录、按要求改密后访问 {URL}：{seen}")
+            seen = say("demo.portal.run.5") if status == 200 and TITLE in page else say("demo.portal.run.6", status=status)
+            state.ok(say("demo.portal.run.7", name=reg.people[user].name, user=user, unit_name=unit_name, url=URL, seen=seen))
             status, _, home = reader.request("GET", "/")
-            if "待办事项" in home:
-                count = re.search(r"待办事项 <small>共 (\d+) 项", home)
-                state.ok(f"{user} 的门户首页列出待办事项 {count.group(1) if count else '?'} 项（第十六条）")
+            count = re.search(r'id="waiting-work" data-count="(\d+)"', home)
+            if count:
+                state.ok(say("demo.portal.run.8", user=user, value=count.group(1)))
         attacker = ScriptedReader(portal.port)
         for _ in range(5):
-            status, _, page = attacker.request("POST", "/login", {"user": outsider, "password": "wrong-password",
-                                                                  "csrf_token": attacker.csrf("/login")})
-        state.refused(f"有人连续 5 次以错误密码登录 {outsider}：账户被锁定", re.sub(
-            r"<[^>]+>", "", page.split('role="alert">', 1)[-1].split("</div>", 1)[0]))
+            status, _, page = attacker.request(
+                "POST", "/login", {"user": outsider, "password": "wrong-password", "csrf_token": attacker.csrf("/login")}
+            )
+        state.refused(say("demo.portal.run.9", outsider=outsider), re.sub(r"<[^>]+>", "", page.split('role="alert">', 1)[-1].split("</div>", 1)[0]))
         from repo_tools import city as city_mod
-        city_mod.set_person_status(city, "admin", outsider, "active", "核实为本人后重新启用")
-        state.ok(f"管理员 admin 用 `oa user enable {outsider}` 重新启用（登录失败、锁定、启用都记入事件日志）")
+
+        city_mod.set_person_status(city, "admin", outsider, "active", say("demo.portal.run.10"))
+        state.ok(say("demo.portal.run.11", outsider=outsider))
 
     # Logins for the reader who sits at the browser (printed, used with `make demo SERVE=1`).
     logins = []
-    for user in (next(p.id for p in reg.with_role(UNIT, "reviewer")), next(p.id for p in reg.members("czj")
-                                                                          if "author" in p.roles)):
+    for user in (next(p.id for p in reg.with_role(UNIT, "reviewer")), next(p.id for p in reg.members("czj") if "author" in p.roles)):
         logins.append((user, reset_password(city, "admin", user)))
     state.facts["portal_logins"] = logins
     for user, password in logins:
         person = reg.people[user]
-        state.fact(f"门户登录：用户 {user}（{person.name}，{reg.units[person.unit].name}），初始密码 {password}")
-    state.fact(f"限定范围的信息：{URL}（只有 {reg.units[UNIT].name} 的读者能看到，其他读者得到 404）")
-    state.fact("生产环境：oa portal nginx-config 写出 nginx 配置，由 nginx 直接提供文件、向门户询问读者权限")
+        state.fact(say("demo.portal.run.12", user=user, name=person.name, name2=reg.units[person.unit].name, password=password))
+    state.fact(say("demo.portal.run.13", url=URL, name=reg.units[UNIT].name))
+    state.fact(say("demo.portal.run.14"))

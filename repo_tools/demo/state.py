@@ -14,10 +14,11 @@ from rich.console import Console
 from rich.markup import escape
 
 from repo_tools.city import City
+from repo_tools.messages import say
 from repo_tools.resources import project_path
 
 CONTENT = project_path("content")
-DIGITS = "零一二三四五六七八九"
+DIGITS = say("demo.state.module.1")
 OLD_NUMBER = re.compile(r"^[一二三四五六七八九十]+、")
 
 
@@ -26,7 +27,7 @@ def chinese_numeral(n: int) -> str:
     tens, ones = divmod(n, 10)
     if tens == 0:
         return DIGITS[ones]
-    return (DIGITS[tens] if tens > 1 else "") + "十" + (DIGITS[ones] if ones else "")
+    return (DIGITS[tens] if tens > 1 else "") + say("demo.state.chinese_numeral.1") + (DIGITS[ones] if ones else "")
 
 
 @dataclass
@@ -57,7 +58,7 @@ class DemoState:
         self.console.print(f"[green]✓[/] {escape(text)}")
 
     def refused(self, text: str, detail: str = "") -> None:
-        self.console.print(f"[red]✗ 被拒绝（符合预期）[/] {escape(text)}")
+        self.console.print(say("demo.state.refused.1", escape_text=escape(text)))
         for line in detail.strip().splitlines():
             self.console.print(f"    [dim]{escape(line)}[/]")
 
@@ -84,15 +85,15 @@ class DemoState:
             proc = subprocess.run([oa, "--city", str(self.city.root), "--as", item["holder"], "witness", "run",
                                    "--unit", item["unit"]], capture_output=True, text=True)
             if proc.returncode != 0:
-                raise RuntimeError(f"见证单位 {item['unit']} 拒绝联署：{proc.stderr}")
+                raise RuntimeError(say("demo.state.witness.1", unit=item['unit'], stderr=proc.stderr))
             done.append(item["unit"])
         if done:
             size = (self.city.root / "log" / "checkpoint").read_text(encoding="utf-8").split("\n")[1]
-            self.ok(f"见证单位 {'、'.join(done)} 各自核验一致性证明并联署检查点（{size} 条）")
+            self.ok(say("demo.state.witness.2", value_join='、'.join(done), size=size))
 
     def summary(self, seconds: float) -> None:
-        self.console.rule("[bold]演示小结")
+        self.console.rule(say("demo.state.summary.1"))
         for line in self.lines:
             self.console.print(f"• {escape(line)}")
-        self.console.print(f"城市目录：{self.city.root}")
-        self.console.print(f"用时 {seconds:.1f} 秒")
+        self.console.print(say("demo.state.summary.2", root=self.city.root))
+        self.console.print(say("demo.state.summary.3", seconds=seconds))

@@ -18,35 +18,15 @@ import yaml
 
 from repo_tools import timeutil
 from repo_tools.documents.model import NEED_RECIPIENTS, TYPES, URGENCIES
-from repo_tools.messages import Refused
+from repo_tools.documents.vocabulary import TYPE_SLUGS as TYPE_SLUGS
+from repo_tools.messages import Refused, say
 from repo_tools.registry.records import Unit
 
-TYPE_SLUGS = {
-    "决议": "resolution", "决定": "decision", "命令": "order", "公报": "communique", "公告": "announcement",
-    "通告": "public-notice", "意见": "opinions", "通知": "notice", "通报": "briefing", "报告": "report",
-    "请示": "request", "批复": "reply", "议案": "motion", "函": "letter", "纪要": "minutes",
-}
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}[a-z0-9]$")
 SAFE_FILE = re.compile(r"[^\w.\-（）()\u3400-\u9fff]+")
 
 # The body each type starts from: the usual closing formula of the type (结束语) after a hint.
-BODIES = {
-    "通知": "（正文：写明通知的缘由、事项和要求。）\n\n特此通知。\n",
-    "请示": "（正文：写明请示的缘由和事项，一文一事。）\n\n妥否，请批示。\n",
-    "报告": "（正文：写明工作情况、问题和下一步打算；报告中不得夹带请示事项。）\n\n特此报告。\n",
-    "批复": "你单位《关于……的请示》收悉。经研究，现批复如下：\n\n（正文：写明批复意见。）\n\n此复。\n",
-    "函": "（正文：写明商洽、询问或答复的事项。）\n\n请予支持为盼。\n",
-    "意见": "（正文：写明对重要问题的见解和处理办法。）\n",
-    "通报": "（正文：写明通报的事实、分析和要求。）\n\n特此通报。\n",
-    "通告": "（正文：写明应当遵守或者周知的事项。）\n\n特此通告。\n",
-    "公告": "（正文：写明向国内外宣布的重要事项。）\n\n特此公告。\n",
-    "决定": "（正文：写明决定的事项。）\n",
-    "决议": "（正文：写明会议讨论通过的重大决策事项。）\n",
-    "命令": "（正文：写明令的事项。）\n",
-    "公报": "（正文：写明公布的重要决定或者重大事项。）\n",
-    "议案": "（正文：写明提请审议的事项。）\n\n请审议。\n",
-    "纪要": "时间：\n\n地点：\n\n主持：\n\n出席：\n\n请假：\n\n列席：\n\n会议议定事项如下：\n\n一、……\n",
-}
+BODIES = {doc_type: say(f"documents.drafting.body.{slug}") for doc_type, slug in TYPE_SLUGS.items()}
 
 
 class _Dumper(yaml.SafeDumper):
@@ -72,25 +52,28 @@ def new_document(root: str | Path, unit: Unit, doc_type: str, title: str, recipi
                  signer: list[str] | None = None, day: date | None = None, slug: str | None = None) -> Path:
     """Write a new draft from the template in `root` (a working clone); return its folder."""
     if doc_type not in TYPES:
-        raise Refused("usage", detail=f"文种“{doc_type}”不是15种公文之一。", remedy=f"请从 {'、'.join(TYPES)} 中选择。")
+        raise Refused("usage", detail=say("documents.drafting.new_document.1",
+                                          doc_type=doc_type), remedy=say("documents.drafting.new_document.2",
+                                                                              value_join='、'.join(TYPES)))
     if urgency is not None and urgency not in URGENCIES:
-        raise Refused("usage", detail=f"紧急程度“{urgency}”无效。", remedy="只能是 特急 或 加急。")
+        raise Refused("usage", detail=say("documents.drafting.new_document.3", urgency=urgency), remedy=say("documents.drafting.new_document.4"))
     day = day or timeutil.today()
     slug = slug or slug_for(doc_type, title, day)
     if not SLUG.match(slug):
-        raise Refused("usage", detail=f"目录名“{slug}”不安全。", remedy="只用小写字母、数字和连字符，如 0320-notice-oa。")
+        raise Refused("usage", detail=say("documents.drafting.new_document.5",
+                                          slug=slug), remedy=say("documents.drafting.new_document.6"))
     folder = Path(root) / "documents" / str(day.year) / slug
     if folder.exists():
-        raise Refused("exists", what="公文目录", name=str(folder.relative_to(root)))
+        raise Refused("exists", what=say("documents.drafting.new_document.7"), name=str(folder.relative_to(root)))
     listed: list[dict[str, str]] = []
     copies: list[tuple[Path, Path]] = []
     for source in attachments or []:
         source = Path(source)
         if not source.is_file():
-            raise Refused("not-found", what="附件", name=str(source), remedy="请检查附件文件的路径。")
+            raise Refused("not-found", what=say("documents.drafting.new_document.8"), name=str(source), remedy=say("documents.drafting.new_document.9"))
         name = attachment_name(source)
         if any(item["file"] == f"attachments/{name}" for item in listed):
-            raise Refused("exists", what="附件", name=name)
+            raise Refused("exists", what=say("documents.drafting.new_document.8"), name=name)
         listed.append({"title": source.stem, "file": f"attachments/{name}"})
         copies.append((source, folder / "attachments" / name))
     meta: dict[str, object] = {"type": doc_type, "title": title}
@@ -110,7 +93,8 @@ def new_document(root: str | Path, unit: Unit, doc_type: str, title: str, recipi
     meta["audience"] = "all"
     block = yaml.dump(meta, Dumper=_Dumper, allow_unicode=True, sort_keys=False, default_flow_style=False)
     # The agency code is recorded as a comment: a draft carries no number (the seal allocates it).
-    block = (f"# 发文机关：{unit.name}；发文字号由盖章合并按机关代字（{'、'.join(unit.codes)}）编号，草稿不填 number\n"
+    block = (say("documents.drafting.new_document.10",
+                 name=unit.name, value_join='、'.join(unit.codes))
              + block)
     folder.mkdir(parents=True)
     for source, target in copies:

@@ -10,6 +10,8 @@ from typing import Any
 
 import yaml
 
+from repo_tools.messages import say
+
 # libyaml's parser when PyYAML was built with it (the same safe constructors, several times faster:
 # a full site build parses every document's front matter).
 LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -40,19 +42,20 @@ def split(text: str, loader: Any = None) -> tuple[dict[str, Any], str]:
     file through here (`loader`: a SafeLoader subclass, e.g. one keeping impossible dates as text)."""
     match = FENCE.match(text)
     if not match:
-        raise FrontMatterError("文件开头缺少 YAML 前置元数据（以 --- 开始和结束）")
+        raise FrontMatterError(say("documents.frontmatter.split.1"))
     block = match.group(1)
     if len(block) > MAX_BLOCK:
-        raise FrontMatterError(f"前置元数据过长（{len(block)} 字符，上限 {MAX_BLOCK}）")
+        raise FrontMatterError(say("documents.frontmatter.split.2",
+                                   len_block=len(block), max_block=MAX_BLOCK))
     if ALIAS_HINT.search(block) and _has_alias(block):
-        raise FrontMatterError("前置元数据不得使用 YAML 锚点和别名（& 和 *）")
+        raise FrontMatterError(say("documents.frontmatter.split.3"))
     try:
         meta = yaml.load(block, Loader=loader or LOADER) or {}  # noqa: S506 - a safe loader
     except (yaml.YAMLError, ValueError, OverflowError, RecursionError) as exc:
         # ValueError: an impossible date (2013-02-30) or an integer of thousands of digits
-        raise FrontMatterError(f"前置元数据不是有效的 YAML：{str(exc)[:200]}") from exc
+        raise FrontMatterError(say("documents.frontmatter.split.4", str_exc=str(exc)[:200])) from exc
     if not isinstance(meta, dict):
-        raise FrontMatterError("前置元数据必须是“键: 值”的映射")
+        raise FrontMatterError(say("documents.frontmatter.split.5"))
     return meta, text[match.end():]
 
 
@@ -77,7 +80,7 @@ def set_fields(text: str, fields: dict[str, Any]) -> str:
     """Set top-level scalar keys in the front matter, touching no other line."""
     match = FENCE.match(text)
     if not match:
-        raise FrontMatterError("文件开头缺少 YAML 前置元数据（以 --- 开始和结束）")
+        raise FrontMatterError(say("documents.frontmatter.set_fields.1"))
     lines = match.group(1).split("\n")
     for key, value in fields.items():
         rendered = f"{key}: {_scalar(value)}"

@@ -27,40 +27,34 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from repo_tools import timeutil
 from repo_tools.documents import frontmatter
+from repo_tools.documents.vocabulary import BRACKET_FORMS as BRACKET_FORMS
+from repo_tools.documents.vocabulary import FIELD_NAMES as FIELD_NAMES
+from repo_tools.documents.vocabulary import NEED_RECIPIENTS as NEED_RECIPIENTS
+from repo_tools.documents.vocabulary import ORDER, ORDER_SHORT, PEOPLES_GOVERNMENT, REQUEST
+from repo_tools.documents.vocabulary import TYPES as TYPES
+from repo_tools.documents.vocabulary import URGENCIES as URGENCIES
 from repo_tools.hook.rules.base import Refusal, refusal
 from repo_tools.hook.rules.classification import FRONT_MATTER_KEYS, check_text
+from repo_tools.messages import say
 from repo_tools.registry.records import Registry, Unit
 
-# 《党政机关公文处理工作条例》第八条: the 15 types (命令 also written 令).
-TYPES = ("决议", "决定", "命令", "公报", "公告", "通告", "意见", "通知", "通报", "报告", "请示", "批复",
-         "议案", "函", "纪要")
-# Types addressed to someone: they carry a 主送机关. 决议, 公报, 公告, 通告, 命令, 纪要 are
-# published or recorded; 决定 and 意见 may be issued without one.
-NEED_RECIPIENTS = ("通知", "通报", "报告", "请示", "批复", "议案", "函")
-URGENCIES = ("特急", "加急")
 LEVEL_RANK = {"city": 3, "county": 2, "department": 2, "township": 1}
 ATTACHMENTS_DIR = "attachments/"
 
-FIELD_NAMES = {
-    "type": "文种", "title": "标题", "number": "发文字号", "urgency": "紧急程度", "recipients": "主送机关",
-    "cc": "抄送机关", "signer": "签发人", "date": "成文日期", "attachments": "附件说明", "notes": "附注",
-    "printed_by": "印发机关", "printed_on": "印发日期", "audience": "阅读范围", "sealed_on": "盖章日期",
-    "upward": "上行文标记", "column": "栏目", "joint": "联合发文单位",
-}
 FIELD_REMEDIES = {
-    "date": "请写成真实的日期，如 date: 2013-03-21。",
-    "printed_on": "请写成真实的日期，如 printed_on: 2013-03-21。",
-    "sealed_on": "sealed_on 由盖章合并写入，请勿手工填写。",
-    "recipients": "请写成列表，如 recipients: [六安市财政局]。",
-    "cc": "请写成列表，如 cc: [六安市财政局]。",
-    "attachments": "请写成列表，每项为 {title: 附件名称, file: attachments/文件名}。",
-    "audience": "请写 all（默认），或由 unit:单位标识、user:用户标识 组成的列表。",
-    "signer": "请写签发人姓名；联合行文写成姓名列表。",
-    "upward": "请写 true 或 false。",
-    "joint": "请写联合发文单位的单位标识列表，如 joint: [jyj, czj]（主办单位不必写）。",
-    "type": "请写文种，如 type: 通知。",
-    "title": "请写标题，如 title: 六安市人民政府办公室关于……的通知。",
-    "column": "请写栏目名称，如 column: 政务动态。",
+    "date": say("documents.model.module.1"),
+    "printed_on": say("documents.model.module.2"),
+    "sealed_on": say("documents.model.module.3"),
+    "recipients": say("documents.model.module.4"),
+    "cc": say("documents.model.module.5"),
+    "attachments": say("documents.model.module.6"),
+    "audience": say("documents.model.module.7"),
+    "signer": say("documents.model.module.8"),
+    "upward": say("documents.model.module.9"),
+    "joint": say("documents.model.module.10"),
+    "type": say("documents.model.module.11"),
+    "title": say("documents.model.module.12"),
+    "column": say("documents.model.module.13"),
 }
 AUDIENCE_ENTRY = re.compile(r"^(unit|user):[A-Za-z0-9_.-]+$")
 
@@ -68,15 +62,15 @@ AUDIENCE_ENTRY = re.compile(r"^(unit|user):[A-Za-z0-9_.-]+$")
 def _real_date(value: Any) -> Any:
     """Dates are YAML dates or ISO strings of a real day; a time of day or a number is refused."""
     if isinstance(value, datetime):
-        raise ValueError("应为日期，不带时间")
+        raise ValueError(say("documents.model._real_date.1"))
     if isinstance(value, date):
         return value
     if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
         try:
             return date.fromisoformat(value.strip())
         except ValueError:
-            raise ValueError(f"“{value}”不是真实存在的日期") from None
-    raise ValueError(f"“{value}”不是日期（应写成 2013-03-21 的形式）")
+            raise ValueError(say("documents.model._real_date.2", value=value)) from None
+    raise ValueError(say("documents.model._real_date.3", value=value))
 
 
 def _audience_value(value: Any) -> Any:
@@ -84,7 +78,7 @@ def _audience_value(value: Any) -> Any:
         return "all"
     if isinstance(value, list) and value and all(isinstance(v, str) and AUDIENCE_ENTRY.match(v) for v in value):
         return value
-    raise ValueError(f"“{value}”不是有效的阅读范围")
+    raise ValueError(say("documents.model._audience_value.1", value=value))
 
 
 class Attachment(BaseModel):
@@ -192,7 +186,7 @@ def _load(path: str, text: str, model: type[BaseModel]) -> tuple[BaseModel | Non
             continue
         close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
         found.append(refusal("doc-unknown-key", path, path=path, key=key,
-                             hint=f"（是否想写“{close[0]}”？）" if close else "", known="、".join(known)))
+                             hint=say("documents.model._load.1", close_0=close[0]) if close else "", known="、".join(known)))
     clean = {k: v for k, v in meta.items() if k in known}
     try:
         return model.model_validate(clean), body, found
@@ -204,7 +198,7 @@ def _load(path: str, text: str, model: type[BaseModel]) -> tuple[BaseModel | Non
                 continue
             seen.add(field)
             name = FIELD_NAMES.get(field, field)
-            remedy = FIELD_REMEDIES.get(field, "请按模板（`oa doc new`）改正。")
+            remedy = FIELD_REMEDIES.get(field, say("documents.model._load.2"))
             if error["type"] == "missing":
                 found.append(refusal("doc-field-missing", path, path=path, field=field, name=name, remedy=remedy))
             else:
@@ -218,17 +212,17 @@ def _explain(error: Mapping[str, Any]) -> str:
     if kind == "value_error":
         return str(error.get("ctx", {}).get("error", error["msg"]))
     if kind in ("string_type",):
-        return "应为文字"
+        return say("documents.model._explain.1")
     if kind in ("list_type",):
-        return "应为列表"
+        return say("documents.model._explain.2")
     if kind in ("bool_type", "bool_parsing"):
-        return "应为 true 或 false"
+        return say("documents.model._explain.3")
     if kind == "extra_forbidden":
         loc = ".".join(str(p) for p in error["loc"][1:])
-        return f"含有未知的键 {loc}（附件只有 title 和 file 两项）"
+        return say("documents.model._explain.4", loc=loc)
     if kind in ("literal_error", "union_tag_invalid"):
-        return "取值无效"
-    return f"取值无效（{error['msg']}）"
+        return say("documents.model._explain.5")
+    return say("documents.model._explain.6", msg=error['msg'])
 
 
 def load_document(text: str, path: str = "index.md") -> tuple[DocumentMeta | None, str, list[Refusal]]:
@@ -242,9 +236,6 @@ def load_bulletin(text: str, path: str = "index.md") -> tuple[BulletinMeta | Non
     return meta, body, found  # type: ignore[return-value]
 
 
-# 发文字号 ----------------------------------------------------------------------------------
-BRACKET_FORMS = [("[", "]", "方括号 []"), ("［", "］", "全角方括号［］"), ("(", ")", "圆括号 ()"),
-                 ("（", "）", "全角圆括号（）"), ("【", "】", "方头括号【】"), ("〔", "〕", "")]
 LOOSE_NUMBER = re.compile(r"^(?P<code>.+?)(?P<open>[\[［(（【〔])\s*(?P<year>\d{2,4})\s*(?P<close>[\]］)）】〕])"
                           r"\s*(?P<di>第)?\s*(?P<n>\d+)\s*号$")
 
@@ -256,10 +247,11 @@ def check_number(path: str, number: str, unit: Unit) -> list[Refusal]:
     loose = LOOSE_NUMBER.match(number)
     if loose is None:
         return [refusal("doc-number-format", path, path=path, number=number)]
-    suggest = f"{loose['code'].strip()}〔{loose['year']}〕{int(loose['n'])}号"
+    suggest = say("documents.model.check_number.1",
+                  code_strip=loose['code'].strip(), year=loose['year'], int_n=int(loose['n']))
     found: list[Refusal] = []
     if loose["open"] != "〔" or loose["close"] != "〕":
-        used = next((name for o, c, name in BRACKET_FORMS if loose["open"] == o and name), "其他括号")
+        used = next((name for o, c, name in BRACKET_FORMS if loose["open"] == o and name), say("documents.model.check_number.2"))
         found.append(refusal("doc-number-brackets", path, path=path, number=number, used=used, suggest=suggest))
     if loose["di"]:
         found.append(refusal("doc-number-di", path, path=path, number=number, suggest=suggest))
@@ -283,7 +275,7 @@ def superior_recipients(recipients: list[str], unit: Unit, registry: Registry | 
         other = registry.unit_by_name(name) if registry else None
         if other is not None and other.id != unit.id and LEVEL_RANK.get(other.level, 0) > mine:
             found.append(name)
-        elif name.endswith("人民政府") and name != unit.name and unit.name.startswith(name[:-4]) \
+        elif name.endswith(PEOPLES_GOVERNMENT) and name != unit.name and unit.name.startswith(name[:-4]) \
                 and len(name) > 4:
             found.append(name)
     return found
@@ -291,13 +283,13 @@ def superior_recipients(recipients: list[str], unit: Unit, registry: Registry | 
 
 def upward_reason(meta: DocumentMeta, unit: Unit, registry: Registry | None) -> str | None:
     """Why the document is a 上行文, or None when it is not."""
-    if meta.type == "请示":
-        return "请示是上行文"
+    if meta.type == REQUEST:
+        return say("documents.model.upward_reason.1")
     superiors = superior_recipients(meta.recipients, unit, registry)
     if superiors:
-        return f"{meta.type}主送上级机关“{'、'.join(superiors)}”，是上行文"
+        return say("documents.model.upward_reason.2", type=meta.type, value_join='、'.join(superiors))
     if meta.upward:
-        return "本文标为上行文（upward: true）"
+        return say("documents.model.upward_reason.3")
     return None
 
 
@@ -313,19 +305,27 @@ def check_document(path_of_index_md: str, text: str, folder_files: set[str], uni
     found += schema
     if meta is None:
         return found
-    if meta.type not in TYPES and not (meta.type == "令"):
+    if meta.type not in TYPES and not (meta.type == ORDER_SHORT):
         found.append(refusal("doc-type", path, path=path, value=meta.type, known="、".join(TYPES)))
     if not meta.title.strip():
-        found.append(refusal("doc-field", path, path=path, field="title", name="标题", detail="不能为空",
-                             remedy=FIELD_REMEDIES["title"]))
+        found.append(
+            refusal(
+                "doc-field",
+                path,
+                path=path,
+                field="title",
+                name=say("documents.model.check_document.1"),
+                detail=say("documents.model.check_document.2"),
+                remedy=FIELD_REMEDIES["title"],
+            )
+        )
     elif meta.type in TYPES and not _title_names_type(meta.title.strip(), meta.type):
         found.append(refusal("doc-title-type", path, path=path, title=meta.title, type=meta.type))
     found += _check_number_state(path, meta, unit, on_main)
     if meta.type in NEED_RECIPIENTS and not [r for r in meta.recipients if r.strip()]:
         found.append(refusal("doc-recipients-missing", path, path=path, type=meta.type))
-    if meta.type == "请示" and len(meta.recipients) > 1:
-        found.append(refusal("doc-request-recipients", path, path=path, count=len(meta.recipients),
-                             names="、".join(meta.recipients)))
+    if meta.type == REQUEST and len(meta.recipients) > 1:
+        found.append(refusal("doc-request-recipients", path, path=path, count=len(meta.recipients), names="、".join(meta.recipients)))
     why = upward_reason(meta, unit, registry)
     if why and not [s for s in meta.signers if s.strip()]:
         found.append(refusal("doc-signer-missing", path, path=path, why=why))
@@ -336,15 +336,24 @@ def check_document(path_of_index_md: str, text: str, folder_files: set[str], uni
     if meta.urgency is not None and meta.urgency not in URGENCIES:
         found.append(refusal("doc-urgency", path, path=path, value=meta.urgency))
     if meta.date > today:
-        found.append(refusal("doc-date-future", path, path=path, name="成文日期", field="date",
-                             value=meta.date.isoformat(), today=today.isoformat()))
+        found.append(
+            refusal(
+                "doc-date-future",
+                path,
+                path=path,
+                name=say("documents.model.check_document.3"),
+                field="date",
+                value=meta.date.isoformat(),
+                today=today.isoformat(),
+            )
+        )
     found += _check_attachments(path, meta, folder_files)
     return found
 
 
 def _title_names_type(title: str, kind: str) -> bool:
-    if kind == "命令":
-        return title.endswith(("命令", "令"))
+    if kind == ORDER:
+        return title.endswith((ORDER, ORDER_SHORT))
     return title.endswith(kind)
 
 
@@ -353,10 +362,20 @@ def _check_number_state(path: str, meta: DocumentMeta, unit: Unit, on_main: bool
     number = (meta.number or "").strip()
     if not on_main:
         if number:
-            found.append(refusal("doc-number-draft", path, path=path, name="发文字号", field="number", value=number))
+            found.append(
+                refusal("doc-number-draft", path, path=path, name=say("documents.model._check_number_state.1"), field="number", value=number)
+            )
         if meta.sealed_on is not None:
-            found.append(refusal("doc-number-draft", path, path=path, name="盖章日期", field="sealed_on",
-                                 value=meta.sealed_on.isoformat()))
+            found.append(
+                refusal(
+                    "doc-number-draft",
+                    path,
+                    path=path,
+                    name=say("documents.model._check_number_state.2"),
+                    field="sealed_on",
+                    value=meta.sealed_on.isoformat(),
+                )
+            )
         return found
     if not number:
         return [refusal("doc-number-missing", path, path=path)]
@@ -374,16 +393,14 @@ def _check_attachments(path: str, meta: DocumentMeta, folder_files: set[str]) ->
             continue
         listed.add(name)
         if name not in folder_files:
-            found.append(refusal("doc-attachment-missing", path, path=path, title=item.title, file=name,
-                                 folder=folder))
+            found.append(refusal("doc-attachment-missing", path, path=path, title=item.title, file=name, folder=folder))
     for name in sorted(folder_files):
         if name.startswith(ATTACHMENTS_DIR) and name not in listed:
             found.append(refusal("doc-attachment-unlisted", path, path=path, file=name))
     return found
 
 
-def check_bulletin(path_of_index_md: str, text: str, folder_files: set[str], unit: Unit,
-                   today: date) -> list[Refusal]:
+def check_bulletin(path_of_index_md: str, text: str, folder_files: set[str], unit: Unit, today: date) -> list[Refusal]:
     """Every rule on one 信息 at `bulletins/<column>/<yyyy-mm-dd>-<slug>/index.md`."""
     path = path_of_index_md
     found: list[Refusal] = list(check_text(path, text))
@@ -393,20 +410,50 @@ def check_bulletin(path_of_index_md: str, text: str, folder_files: set[str], uni
         return found
     for field in ("title", "column"):
         if not str(getattr(meta, field)).strip():
-            found.append(refusal("doc-field", path, path=path, field=field, name=FIELD_NAMES[field],
-                                 detail="不能为空", remedy=FIELD_REMEDIES[field]))
+            found.append(
+                refusal(
+                    "doc-field",
+                    path,
+                    path=path,
+                    field=field,
+                    name=FIELD_NAMES[field],
+                    detail=say("documents.model.check_bulletin.1"),
+                    remedy=FIELD_REMEDIES[field],
+                )
+            )
     if meta.date > today:
-        found.append(refusal("doc-date-future", path, path=path, name="日期", field="date",
-                             value=meta.date.isoformat(), today=today.isoformat()))
+        found.append(
+            refusal(
+                "doc-date-future",
+                path,
+                path=path,
+                name=say("documents.model.check_bulletin.2"),
+                field="date",
+                value=meta.date.isoformat(),
+                today=today.isoformat(),
+            )
+        )
     parts = path.split("/")
     if len(parts) >= 4 and parts[-4] == "bulletins":
         column, folder = parts[-3], parts[-2]
         if meta.column.strip() and column != meta.column.strip():
-            found.append(refusal("bulletin-folder", path, path=path, name="栏目", field="column",
-                                 value=meta.column, folder=column))
+            found.append(
+                refusal(
+                    "bulletin-folder", path, path=path, name=say("documents.model.check_bulletin.3"), field="column", value=meta.column, folder=column
+                )
+            )
         if re.match(r"^\d{4}-\d{2}-\d{2}", folder) and folder[:10] != meta.date.isoformat():
-            found.append(refusal("bulletin-folder", path, path=path, name="日期", field="date",
-                                 value=meta.date.isoformat(), folder=folder))
+            found.append(
+                refusal(
+                    "bulletin-folder",
+                    path,
+                    path=path,
+                    name=say("documents.model.check_bulletin.2"),
+                    field="date",
+                    value=meta.date.isoformat(),
+                    folder=folder,
+                )
+            )
     return found
 
 
@@ -426,9 +473,16 @@ def folder_of(path: str) -> tuple[str, str] | None:
     return None
 
 
-def check_folder(kind: str, folder: str, index: bytes | None, names: set[str], unit: Unit,
-                 on_main: bool, today: date | None = None, registry: Registry | None = None
-                 ) -> list[Refusal]:
+def check_folder(
+    kind: str,
+    folder: str,
+    index: bytes | None,
+    names: set[str],
+    unit: Unit,
+    on_main: bool,
+    today: date | None = None,
+    registry: Registry | None = None,
+) -> list[Refusal]:
     """The rules on one folder given its index.md and the names of its files (relative to it).
 
     A folder without index.md is not (yet) a document: nothing to check here."""
@@ -439,7 +493,7 @@ def check_folder(kind: str, folder: str, index: bytes | None, names: set[str], u
     try:
         text = index.decode("utf-8")
     except UnicodeDecodeError:
-        return [refusal("doc-frontmatter", path, path=path, detail="文件不是 UTF-8 编码的文本")]
+        return [refusal("doc-frontmatter", path, path=path, detail=say("documents.model.check_folder.1"))]
     if kind == "document":
         return check_document(path, text, names, unit, on_main, today, registry)
     return check_bulletin(path, text, names, unit, today)
@@ -447,7 +501,7 @@ def check_folder(kind: str, folder: str, index: bytes | None, names: set[str], u
 
 # Checking a working clone (`oa doc check`, the pre-commit hook) -----------------------------
 def kind_of(relpath: str, text: str) -> str:
-    """"document" or "bulletin": by the folder when it follows the layout, else by the keys."""
+    """ "document" or "bulletin": by the folder when it follows the layout, else by the keys."""
     found = folder_of(relpath)
     if found:
         return found[0]
@@ -458,8 +512,7 @@ def kind_of(relpath: str, text: str) -> str:
     return "bulletin" if "column" in meta and "type" not in meta else "document"
 
 
-def check_index(relpath: str, text: str, names: set[str], unit: Unit, on_main: bool,
-                today: date, registry: Registry | None = None) -> list[Refusal]:
+def check_index(relpath: str, text: str, names: set[str], unit: Unit, on_main: bool, today: date, registry: Registry | None = None) -> list[Refusal]:
     """The rules on one index.md at `relpath` (relative to the repository's root)."""
     if kind_of(relpath, text) == "bulletin":
         return check_bulletin(relpath, text, names, unit, today)

@@ -15,6 +15,10 @@ from html import escape
 from typing import Any
 
 from repo_tools import timeutil
+from repo_tools.documents.vocabulary import DOC_TYPES as DOC_TYPES
+from repo_tools.documents.vocabulary import LETTER, MINUTES, ORDER, ORDER_SHORT
+from repo_tools.documents.vocabulary import TITLE_WORDS as TITLE_WORDS
+from repo_tools.messages import say
 from repo_tools.resources import project_path
 
 CSS_PATH = project_path("site_templates") / "assets" / "official.css"
@@ -38,15 +42,6 @@ def _names(value: Any) -> list[str]:
     return [str(v) for v in value if str(v).strip()]
 
 
-# Where a title may break (GB/T 9704 7.3.3: 回行时词意完整): before 关于 and after it, after the verb
-# that follows it, before the 的 of the 文种 at the end, at punctuation, and after the words titles
-# are made of. Written out as rules because a dictionary segmenter would cost a second per build.
-DOC_TYPES = "决议|决定|命令|公报|公告|通告|意见|通知|通报|报告|请示|批复|议案|函|纪要"
-TITLE_WORDS = ("人民政府", "政府", "办公室", "委员会", "系统", "办法", "规定", "条例", "细则", "方案", "意见",
-               "计划", "规划", "工作", "管理", "单位", "部门", "机关", "中小学", "学校", "经费", "安排", "问题",
-               "情况", "会议", "活动", "实施", "建设", "发展", "使用", "接入", "信息", "公文", "文件", "电子",
-               "交换", "传输", "平台", "服务", "事项", "印发", "转发", "批转", "发布", "公布", "下达", "同意",
-               "商请", "提供", "全市", "全省", "全县", "试运行")
 _BREAK_BEFORE = re.compile(rf"关于|[（(《「]|的(?=(?:{DOC_TYPES})$)")
 _BREAK_AFTER = re.compile(r"关于|[、，；：）)》」]|(?<=[\u4e00-\u9fff]{2})[省市县区镇乡](?=[\u4e00-\u9fff]{2})|"
                           + "|".join(sorted(TITLE_WORDS, key=len, reverse=True)))
@@ -72,13 +67,13 @@ def title_html(title: str) -> str:
 
 def issuer_heading(doc_type: str, unit_name: str) -> str:
     """发文机关标志: `<机关>文件`; a 函 (信函格式) carries the name alone, 命令 `<机关>令`, 纪要 `<机关>纪要`."""
-    if doc_type == "函":
+    if doc_type == LETTER:
         return unit_name
-    if doc_type in ("命令", "令"):
-        return f"{unit_name}令"
-    if doc_type == "纪要":
-        return f"{unit_name}纪要"
-    return f"{unit_name}文件"
+    if doc_type in (ORDER, ORDER_SHORT):
+        return say("documents.official_form.issuer_heading.3", unit_name=unit_name)
+    if doc_type == MINUTES:
+        return say("documents.official_form.issuer_heading.4", unit_name=unit_name)
+    return say("documents.official_form.issuer_heading.5", unit_name=unit_name)
 
 
 def render_official_html(meta: dict[str, Any], body_html: str, unit_name: str, seal_svg: str | None = None,
@@ -96,7 +91,7 @@ def render_official_html(meta: dict[str, Any], body_html: str, unit_name: str, s
     doc_type = str(meta.get("type") or "")
     signers = _names(meta.get("signer"))
     number = str(meta.get("number") or "").strip()
-    classes = ["official-document", "od-letter" if doc_type == "函" else "od-standard"]
+    classes = ["official-document", "od-letter" if doc_type == LETTER else "od-standard"]
     if signers:
         classes.append("od-upward")
     if not number:
@@ -110,10 +105,10 @@ def render_official_html(meta: dict[str, Any], body_html: str, unit_name: str, s
     size = " od-issuer-longer" if len(heading) > 15 else " od-issuer-long" if len(heading) > 11 else ""
     out.append(f'<p class="od-issuer{size}">{escape(heading)}</p>')
     number_html = (f'<span class="od-number">{escape(number)}</span>' if number
-                   else '<span class="od-number od-number-pending">（草稿：盖章时编号）</span>')
+                   else f'<span class="od-number od-number-pending">{say("documents.official_form.render_official_html.1")}</span>')
     signer_html = ""
     if signers:
-        signer_html = ('<span class="od-signer"><span class="od-signer-label">签发人：</span>'
+        signer_html = (f'<span class="od-signer"><span class="od-signer-label">{say("documents.official_form.render_official_html.2")}</span>'
                        + "".join(f'<span class="od-signer-name">{escape(s)}</span>' for s in signers) + "</span>")
     out.append(f'<p class="od-number-line">{number_html}{signer_html}</p>')
     out.append('<hr class="od-red-rule">')
@@ -132,7 +127,8 @@ def render_official_html(meta: dict[str, Any], body_html: str, unit_name: str, s
             href = links.get(str(item.get("file", "")))
             label = f'<a href="{escape(href, quote=True)}">{title}</a>' if href else title
             if i == 1:
-                out.append(f'<p><span class="od-attachment-label">附件：</span>{prefix}{label}</p>')
+                out.append(f'<p><span class="od-attachment-label">{say("documents.official_form.render_official_html.3")}</span>'
+                           f'{prefix}{label}</p>')
             else:
                 out.append(f'<p class="od-attachment-more">{prefix}{label}</p>')
         out.append("</div>")
@@ -144,7 +140,8 @@ def render_official_html(meta: dict[str, Any], body_html: str, unit_name: str, s
         if meta.get("date"):
             out.append(f'<p class="od-date">{escape(_day(meta["date"]))}</p>')
         if seal_svg:
-            out.append(f'<div class="od-seal" aria-label="{escape(unit_name)}电子印章">{seal_svg}</div>')
+            label = escape(say("documents.official_form.render_official_html.4", unit_name=unit_name))
+            out.append(f'<div class="od-seal" aria-label="{label}">{seal_svg}</div>')
         out.append("</div></div>")
     notes = str(meta.get("notes") or "").strip()
     if notes:
@@ -153,7 +150,7 @@ def render_official_html(meta: dict[str, Any], body_html: str, unit_name: str, s
         page = pages.get(str(item.get("file", "")))
         if page is None:
             continue
-        label = f"附件{i}" if len(attachments) > 1 else "附件"
+        label = say("documents.official_form.render_official_html.5", i=i) if len(attachments) > 1 else say("documents.official_form.render_official_html.6")
         out.append(f'<section class="od-attachment"><p class="od-attachment-number">{label}</p>'
                    f'<h2 class="od-attachment-title">{title_html(str(item.get("title", "")))}</h2>'
                    f'<div class="od-body">{page}</div></section>')
@@ -162,9 +159,10 @@ def render_official_html(meta: dict[str, Any], body_html: str, unit_name: str, s
     printed_on = meta.get("printed_on") or meta.get("date")
     out.append('<footer class="od-imprint">')
     if cc:
-        out.append(f'<p class="od-cc"><span class="od-cc-label">抄送：</span>{escape("，".join(cc))}。</p>')
+        cc_label = say("documents.official_form.render_official_html.7")
+        out.append(f'<p class="od-cc"><span class="od-cc-label">{cc_label}</span>{escape("，".join(cc))}。</p>')
     out.append(f'<p class="od-printed"><span class="od-printed-by">{escape(printed_by)}</span>'
-               f'<span class="od-printed-on">{escape(_day(printed_on)) + "印发" if printed_on else ""}</span></p>')
+               f'<span class="od-printed-on">{escape(say("documents.official_form.printed_on", day=_day(printed_on))) if printed_on else ""}</span></p>')
     out.append("</footer></article>")
     return "\n".join(out)
 
@@ -178,7 +176,8 @@ def joint_signature_html(units: list[tuple[str, str | None]], day: Any) -> str:
         out.append('<div class="od-sign-unit">')
         out.append(f'<p class="od-sign-name">{escape(name)}</p>')
         if seal:
-            out.append(f'<div class="od-seal" aria-label="{escape(name)}电子印章">{seal}</div>')
+            label = escape(say("documents.official_form.render_official_html.4", unit_name=name))
+            out.append(f'<div class="od-seal" aria-label="{label}">{seal}</div>')
         out.append("</div>")
     out.append("</div>")
     if day:

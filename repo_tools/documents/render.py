@@ -14,7 +14,7 @@ from typing import Any
 
 from repo_tools.documents import markup, official_form
 from repo_tools.documents import model as documents
-from repo_tools.messages import Refused
+from repo_tools.messages import Refused, say
 
 LEADING_H1 = re.compile(r"\A\s*#\s+[^\n]*\n")
 
@@ -46,7 +46,7 @@ def document_html(doc_dir: Path, unit_name: str | None = None, seal_svg: str | N
     """(front matter, standalone HTML page) of the document in `doc_dir`."""
     index = doc_dir / "index.md"
     if not index.is_file():
-        raise Refused("not-found", what="公文", name=str(index), remedy="请给出公文目录或其中的 index.md。")
+        raise Refused("not-found", what=say("documents.render.document_html.1"), name=str(index), remedy=say("documents.render.document_html.2"))
     meta, body = documents.split_front_matter(index.read_text(encoding="utf-8"))
     pages: dict[str, str] = {}
     for item in meta.get("attachments") or []:
@@ -105,6 +105,6 @@ def _local_fetcher(folder: Path) -> Any:
     class LocalFetcher(weasyprint.URLFetcher):  # WeasyPrint >= 66 (pyproject pins 70)
         def fetch(self, url: str, headers: Any = None) -> Any:
             if not _allowed(url, folder):
-                raise ValueError(f"不从外部取资源：{url}")
+                raise ValueError(say("documents.render.fetch.1", url=url))
             return super().fetch(url, headers)
     return LocalFetcher(allowed_protocols=("file", "data"))

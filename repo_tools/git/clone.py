@@ -8,17 +8,17 @@ from pathlib import Path
 
 from repo_tools.city import PROJECT_HOOKS, City
 from repo_tools.git.repo import clean_env, git
-from repo_tools.messages import Refused
+from repo_tools.messages import Refused, say
 
 
 def clone(city: City, unit: str, directory: str | Path, user: str) -> Path:
     reg = city.registry()
     if reg.unit(unit) is None:
-        raise Refused("not-found", what="单位", name=unit, remedy="请检查单位标识（oa unit list）。")
+        raise Refused("not-found", what=say("git.clone.clone.1"), name=unit, remedy=say("git.clone.clone.2"))
     signer = city.signer(user, reg)
     target = Path(directory).resolve()
     if target.exists() and any(target.iterdir()):
-        raise Refused("exists", what="目录", name=str(target))
+        raise Refused("exists", what=say("git.clone.clone.3"), name=str(target))
     git("clone", "-q", str(city.unit_repo(unit)), str(target), env=clean_env())
     wrapper = target / ".git" / "oa-gpg"
     # git has no setting for the GnuPG home, so the clone gets a tiny gpg wrapper that sets it.

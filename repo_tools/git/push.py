@@ -30,6 +30,7 @@ from repo_tools.git.repo import (
     parse_tag,
 )
 from repo_tools.identity import keys
+from repo_tools.messages import say
 from repo_tools.registry.records import KeyHolder, Registry
 
 if TYPE_CHECKING:
@@ -103,14 +104,22 @@ class SignatureCheck:
     fingerprint: str | None
     holder: KeyHolder | None
     detail: str
+    problem: str = ""  # why it is not valid, as data for rules: "unsigned", "unknown-key" or "bad-signature"
 
 
 def _failure(got: keys.Verification) -> str:
     """Why a signature failed: an unregistered key, or a signature that does not verify (a
     tampered object says "bad signature", not "unknown key")."""
     if not got.key_known and got.status in ("no public key", "invalid", "signature error"):
-        return "签名密钥未登记"
-    return f"签名校验失败（{got.status}）"
+        return say("git.push._failure.1")
+    return say("git.push._failure.2", status=got.status)
+
+
+def _problem(got: keys.Verification) -> str:
+    """The same judgement as `_failure`, as data."""
+    if not got.key_known and got.status in ("no public key", "invalid", "signature error"):
+        return "unknown-key"
+    return "bad-signature"
 
 
 class SignatureVerifier:
@@ -135,21 +144,21 @@ class SignatureVerifier:
     def _result(self, got: keys.Verification) -> SignatureCheck:
         holder = self.registry.key_holder(got.fingerprint) if got.fingerprint else None
         if not got.valid:
-            return SignatureCheck(False, got.fingerprint, holder, _failure(got))
-        return SignatureCheck(True, got.fingerprint, holder, "签名有效")
+            return SignatureCheck(False, got.fingerprint, holder, _failure(got), _problem(got))
+        return SignatureCheck(True, got.fingerprint, holder, say("git.push._result.1"))
 
     def check(self, oid: str, payload: bytes, signature: bytes | None) -> SignatureCheck:
         if oid in self._cache:
             return self._cache[oid]
         if signature is None:
-            result = SignatureCheck(False, None, None, "没有签名")
+            result = SignatureCheck(False, None, None, say("git.push.check.1"), "unsigned")
         else:
             got = keys.verify_detached(self.home, payload, signature)
             holder = self.registry.key_holder(got.fingerprint) if got.fingerprint else None
             if not got.valid:
-                result = SignatureCheck(False, got.fingerprint, holder, _failure(got))
+                result = SignatureCheck(False, got.fingerprint, holder, _failure(got), _problem(got))
             else:
-                result = SignatureCheck(True, got.fingerprint, holder, "签名有效")
+                result = SignatureCheck(True, got.fingerprint, holder, say("git.push.check.2"))
         self._cache[oid] = result
         return result
 
@@ -206,16 +215,16 @@ class Push:
         repository's own config file, the path one receive-pack was given."""
         cert = self.certificate
         if cert is None:
-            return "缺失"
+            return say("git.push.nonce_problem.1")
         stamp_text, _, mac = cert.nonce.partition("-")
         if not stamp_text.isdigit() or len(mac) != 40:
-            return "格式不对"
+            return say("git.push.nonce_problem.2")
         if abs(self.now.timestamp() - int(stamp_text)) > NONCE_WINDOW:
-            return "已过期（可能是重放的旧证书）"
+            return say("git.push.nonce_problem.3")
         seed = git("config", "--file", str(self.repo / "config"), "--get", "receive.certNonceSeed",
                    check=False).strip()
         if not seed:
-            return "服务器仓库没有设置 receive.certNonceSeed"
+            return say("git.push.nonce_problem.4")
         paths = {cert.pushee, str(self.repo), str(self.repo) + "/"}
         base, name = os.environ.get("GL_REPO_BASE"), os.environ.get("GL_REPO")
         if base and name:  # gitolite-shell hands receive-pack '$GL_REPO_BASE/$repo.git'
@@ -225,7 +234,7 @@ class Push:
             digest = hmac.new(f"{path}:{stamp_text}".encode(), seed.encode(), hashlib.sha1).hexdigest()
             if hmac.compare_digest(digest, mac):
                 return ""
-        return "不是本仓库签发的随机数"
+        return say("git.push.nonce_problem.5")
 
     @cached_property
     def pushee_problem(self) -> str:
@@ -236,17 +245,17 @@ class Push:
             return ""
         pushee = cert.pushee.rstrip("/")
         if not pushee:
-            return "证书没有写明推送目标（pushee）"
+            return say("git.push.pushee_problem.1")
         if "://" in pushee or (":" in pushee and not pushee.startswith("/")):
             last = pushee.rsplit("/", 1)[-1].split(":")[-1]
             name = last[:-4] if last.endswith(".git") else last
             want = self.unit if self.kind == "unit" else "registry"
-            return "" if name == want else f"证书的推送目标是 {cert.pushee}"
+            return "" if name == want else say("git.push.pushee_problem.2", pushee=cert.pushee)
         try:
             same = Path(pushee).resolve() == self.repo.resolve()
         except OSError:
             same = False
-        return "" if same else f"证书的推送目标是 {cert.pushee}"
+        return "" if same else say("git.push.pushee_problem.2", pushee=cert.pushee)
 
     @cached_property
     def pusher_id(self) -> str | None:

@@ -10,13 +10,12 @@ import sys
 import time
 from pathlib import Path
 
-from repo_tools import timeutil
+from repo_tools import messages, timeutil
 from repo_tools.city import City, refresh_server_keyring
 from repo_tools.git.push import Push, RefUpdate, hook_env
 from repo_tools.git.repo import git
+from repo_tools.messages import say
 from repo_tools.registry.records import Registry
-
-HEADER = "━━ 推送被拒绝（服务器规则检查未通过）：本次推送的内容均未被接受 ━━"
 
 
 def _config(key: str, env: dict[str, str]) -> str:
@@ -49,13 +48,13 @@ def pre_receive(lines: list[str]) -> int:
             refusals = rules_for(push.kind)(push)
         except Exception as exc:  # noqa: BLE001 - hostile input must be refused, never half-checked
             from repo_tools.hook.rules.base import refusal
-            refusals = [refusal("hook-error", "服务器", detail=f"{type(exc).__name__}: {str(exc)[:300]}")]
+            refusals = [refusal("hook-error", say("hook.entry.pre_receive.1"), detail=f"{type(exc).__name__}: {str(exc)[:300]}")]
         _count_authentication(push, refusals)
         if refusals:
-            print(HEADER, file=sys.stderr)
+            print(messages.REFUSAL_HEADER, file=sys.stderr)
             for item in refusals:
                 print(item.text(), file=sys.stderr)
-            print(f"共 {len(refusals)} 项问题。", file=sys.stderr)
+            print(say("hook.entry.pre_receive.2", len_refusals=len(refusals)), file=sys.stderr)
             return 1
         pending = _pending_file(push)
         if pending is not None:
@@ -79,7 +78,8 @@ def _count_authentication(push: Push, refusals: list) -> None:
     failed = [r for r in refusals if r.rule in ("pusher-key-invalid", "push-cert-invalid")]
     if failed:
         if lockout.record_failure(push.city, holder.id, failed[0].message):
-            print(f"账户 {holder.id} 因连续 {lockout.MAX_FAILURES} 次认证失败已被锁定（第十四条）。",
+            print(say("hook.entry._count_authentication.1",
+                      id=holder.id, max_failures=lockout.MAX_FAILURES),
                   file=sys.stderr)
             _refresh_access(push)
     elif not refusals:
@@ -92,7 +92,7 @@ def _deliver(push: Push) -> None:
     done = courier.after_push(push.city, push.kind, push.unit, [u.ref for u in push.updates if not u.is_delete],
                               Registry.load(push.city.registry_repo))
     if done.queued and any(u.ref.startswith(courier.OUTBOX) for u in push.updates):
-        print(f"已进入发件箱排队：{len(done.queued)} 件（接收单位尚未登记收文员，第二十七条；登记后由服务器自动投递）。",
+        print(say("hook.entry._deliver.1", len_queued=len(done.queued)),
               file=sys.stderr)
 
 
@@ -145,7 +145,7 @@ def _carry_countersigns(push: Push) -> None:
         from repo_tools.workflow.countersign_delivery import after_push
         after_push(push.city, push.kind, push.unit, push.updates)
     except Exception as exc:  # noqa: BLE001 - the push is already accepted and logged
-        print(f"会签件送达失败（将在下次推送时重试）：{exc}", file=sys.stderr)
+        print(say("hook.entry._carry_countersigns.1", exc=exc), file=sys.stderr)
 
 
 def pre_commit() -> int:
@@ -159,7 +159,7 @@ def pre_commit() -> int:
         found += check_file(name, data)
     found += _document_checks(names)
     if found:
-        print("━━ 提交被拒绝（本地检查未通过；服务器会做同样的检查）━━", file=sys.stderr)
+        print(say("hook.entry.pre_commit.1"), file=sys.stderr)
         for item in found:
             print(item.text(), file=sys.stderr)
         return 1
@@ -190,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
         return post_receive(sys.stdin.read().splitlines())
     if which == "pre-commit":
         return pre_commit()
-    print(f"未知的钩子：{which}", file=sys.stderr)
+    print(say("hook.entry.main.1", which=which), file=sys.stderr)
     return 2
 
 

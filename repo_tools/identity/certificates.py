@@ -8,17 +8,16 @@ from pathlib import Path
 
 from repo_tools import timeutil
 from repo_tools.city import City, person_key
-from repo_tools.messages import Refused
+from repo_tools.identity.vocabulary import REASONS as REASONS
+from repo_tools.messages import Refused, say
 from repo_tools.registry.applications import Application, approved_files, new_id, require_executor
 from repo_tools.registry.records import KeyRecord, Person, Registry, dump
-
-REASONS = {"lost": "遗失", "compromised": "泄露", "left": "离职", "replaced": "更换"}
 
 
 def _person(reg: Registry, user: str) -> Person:
     person = reg.person(user)
     if person is None:
-        raise Refused("not-found", what="人员", name=user, remedy="请检查用户标识（oa user list）。")
+        raise Refused("not-found", what=say("identity.certificates._person.1"), name=user, remedy=say("identity.certificates._person.2"))
     return person
 
 
@@ -30,14 +29,14 @@ def issue(city: City, actor: str, user: str, approved_by: str, key_file: Path | 
     person = _person(reg, user)
     now = timeutil.iso(timeutil.now())
     app = Application(id=new_id("cert-issue", user), action="cert-issue", subject=user, unit=person.unit,
-                      path=f"people/{user}.yaml", fingerprints=[], reason="新办或补发数字证书",
+                      path=f"people/{user}.yaml", fingerprints=[], reason=say("identity.certificates.issue.1"),
                       approver=approved_by, executed_by=actor, created_at=now)
     from repo_tools.registry.applications import check_approver
     check_approver(reg, app, approved_by)
     fingerprint, armored = person_key(city, user, person.name, person.email or f"{user}@oa.local",
                                       Path(key_file) if key_file is not None else None)
     if reg.key_holder(fingerprint) is not None:
-        raise Refused("exists", what="公钥", name=fingerprint)
+        raise Refused("exists", what=say("identity.certificates.issue.2"), name=fingerprint)
     for old in person.keys:
         if old.revoked_at is None:
             old.revoked_at, old.reason = now, "replaced"
@@ -52,8 +51,8 @@ def issue(city: City, actor: str, user: str, approved_by: str, key_file: Path | 
         **approved_files(city, reg, app),
     }
     city.change_registry(actor, changes,
-                         f"颁发数字证书：{user}（{person.name}）新证书 {fingerprint}"
-                         f"（审批：{approved_by}，经办：{actor}，申请 {app.id}）")
+                         say("identity.certificates.issue.3",
+                             user=user, name=person.name, fingerprint=fingerprint, approved_by=approved_by, actor=actor, id=app.id))
     city.log("certificate", action="issue", user=user, fingerprint=fingerprint, approved_by=approved_by,
              executed_by=actor, request=app.id)
     return record
@@ -64,7 +63,8 @@ def revoke(city: City, actor: str, user: str, reason: str, approved_by: str,
     """Revoke a person's key now. Earlier signatures stay valid, unless the key was compromised
     and `compromised_since` says from when its signatures can no longer be trusted."""
     if reason not in REASONS:
-        raise Refused("usage", detail=f"未知的注销原因“{reason}”。", remedy=f"可用原因：{'、'.join(REASONS)}。")
+        raise Refused("usage", detail=say("identity.certificates.revoke.1", reason=reason), remedy=say("identity.certificates.revoke.2",
+                                                                        value_join='、'.join(REASONS)))
     reg = city.registry()
     require_executor(reg, actor)
     person = _person(reg, user)
@@ -72,18 +72,19 @@ def revoke(city: City, actor: str, user: str, reason: str, approved_by: str,
     candidates = [k for k in person.keys if k.revoked_at is None and
                   (fingerprint is None or k.fingerprint.upper() == fingerprint.upper())]
     if not candidates:
-        raise Refused("cert-state", user=user, detail="没有可注销的有效证书",
-                      remedy="请用 `oa user list` 与登记系统核对证书状态。")
+        raise Refused("cert-state", user=user, detail=say("identity.certificates.revoke.3"),
+                      remedy=say("identity.certificates.revoke.4"))
     key = candidates[-1]
     since = None
     if compromised_since:
         if reason != "compromised":
-            raise Refused("usage", detail="--compromised-since 只用于原因 compromised（泄露）。",
-                          remedy="去掉 --compromised-since，或把原因改为 compromised。")
+            raise Refused("usage", detail=say("identity.certificates.revoke.5"),
+                          remedy=say("identity.certificates.revoke.6"))
         moment = timeutil.parse(compromised_since)
         if moment is None or moment > now_dt:
-            raise Refused("usage", detail=f"泄露时间 {compromised_since} 无效或在将来。",
-                          remedy="请给出 ISO 8601 时间，例如 2026-03-01T09:00:00+08:00。")
+            raise Refused("usage", detail=say("identity.certificates.revoke.7",
+                                              compromised_since=compromised_since),
+                          remedy=say("identity.certificates.revoke.8"))
         since = timeutil.iso(moment)
     now = timeutil.iso(now_dt)
     app = Application(id=new_id("cert-revoke", user), action="cert-revoke", subject=user, unit=person.unit,
@@ -94,9 +95,11 @@ def revoke(city: City, actor: str, user: str, reason: str, approved_by: str,
     key.approved_by = [*key.approved_by, approved_by]
     changes = {f"people/{user}.yaml": dump(person), **approved_files(city, reg, app)}
     city.change_registry(actor, changes,
-                         f"注销数字证书：{user}（{person.name}）证书 {key.fingerprint}，原因：{REASONS[reason]}"
-                         + (f"，自 {since} 起视为泄露" if since else "")
-                         + f"（审批：{approved_by}，经办：{actor}，申请 {app.id}）")
+                         say("identity.certificates.revoke.9",
+                             user=user, name=person.name, fingerprint=key.fingerprint, reasons=REASONS[reason])
+                         + (say("identity.certificates.revoke.10", since=since) if since else "")
+                         + say("identity.certificates.revoke.11",
+                               approved_by=approved_by, actor=actor, id=app.id))
     city.log("certificate", action="revoke", user=user, fingerprint=key.fingerprint, reason=reason,
              compromised_since=since, approved_by=approved_by, executed_by=actor, request=app.id)
     return key

@@ -13,14 +13,14 @@ from pathlib import Path
 from repo_tools.city import City
 from repo_tools.git.repo import ObjectReader, clean_env, list_tree
 from repo_tools.identity import keys
-from repo_tools.messages import Refused
+from repo_tools.messages import Refused, say
 
 
 def export(city: City, directory: Path, registry_rev: str = "refs/heads/main") -> int:
     """Write the keyring to `directory` (a new or empty directory); return how many keys."""
     directory = Path(directory).resolve()
     if directory.exists() and any(p for p in directory.iterdir() if not p.name.startswith("S.")):
-        raise Refused("exists", what="目录", name=str(directory))
+        raise Refused("exists", what=say("identity.keyring_export.export.1"), name=str(directory))
     files = list_tree(city.registry_repo, registry_rev, "keys", env=clean_env())
     blobs = [blob for path, blob in sorted(files.items()) if path.endswith(".asc")]
     with ObjectReader(city.registry_repo, env=clean_env()) as reader:
@@ -30,9 +30,7 @@ def export(city: City, directory: Path, registry_rev: str = "refs/heads/main") -
     subprocess.run(["gpg", "--batch", "--import-ownertrust"], input=trust, capture_output=True,
                    env={**clean_env(), "GNUPGHOME": str(directory)}, check=True)
     (directory / "README.txt").write_text(
-        "本目录是登记系统全部公钥（人员与电子印章，含已作废的）的 GnuPG 密钥环。\n"
-        "用法：GNUPGHOME=本目录 git verify-commit <提交>；GNUPGHOME=本目录 git verify-tag <标签>\n"
-        "注意：git 只检查签名是否出自这些密钥；签名当时密钥是否有效，请对照登记系统的有效期（oa verify）。\n",
+        say("identity.keyring_export.export.2"),
         encoding="utf-8")
     keys.stop_agent(directory)
     return len(fprs)

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import gnupg
 
+from repo_tools.messages import say
+
 # A Unix socket path longer than this fails (sun_path is 108 bytes with the NUL).
 MAX_SOCKET_PATH = 107
 
@@ -24,7 +26,7 @@ def keyring(home: str | Path) -> gnupg.GPG:
     home.mkdir(parents=True, exist_ok=True, mode=0o700)
     os.chmod(home, 0o700)
     if len(str(home / "S.gpg-agent.browser")) > MAX_SOCKET_PATH:
-        raise KeyError_(f"GnuPG 目录路径过长，gpg-agent 无法创建套接字：{home}（请使用更短的城市目录路径）")
+        raise KeyError_(say("identity.keys.keyring.1", home=home))
     return _handle(str(home))
 
 
@@ -61,7 +63,7 @@ def generate(home: str | Path, name: str, email: str) -> str:
                              name_real=name, name_email=email, expire_date=0, no_protection=True)
     result = gpg.gen_key(spec)
     if not result.fingerprint:
-        raise KeyError_(f"无法生成密钥：{result.stderr[-400:]}")
+        raise KeyError_(say("identity.keys.generate.1", stderr=result.stderr[-400:]))
     return str(result.fingerprint)
 
 
@@ -72,7 +74,8 @@ def add_encryption_subkey(home: str | Path, fingerprint: str) -> None:
                            "--quick-add-key", fingerprint, "cv25519", "encr", "0"],
                           env={**os.environ, "GNUPGHOME": str(home)}, capture_output=True)
     if proc.returncode != 0:
-        raise KeyError_(f"无法添加加密子密钥：{proc.stderr.decode('utf-8', 'replace')[-400:]}")
+        raise KeyError_(say("identity.keys.add_encryption_subkey.1",
+                            stderr_decode=proc.stderr.decode('utf-8', 'replace')[-400:]))
 
 
 def capabilities_in(armored: str) -> set[str]:
@@ -112,7 +115,7 @@ def auth_keygrip(home: str | Path, fingerprint: str) -> str | None:
 def export_public(home: str | Path, fingerprint: str) -> str:
     armored = keyring(home).export_keys(fingerprint)
     if not armored:
-        raise KeyError_(f"密钥环中没有公钥 {fingerprint}")
+        raise KeyError_(say("identity.keys.export_public.1", fingerprint=fingerprint))
     return str(armored)
 
 
@@ -125,7 +128,7 @@ def import_keys(home: str | Path, armored: str) -> list[str]:
     result = keyring(home).import_keys(armored)
     fprs = sorted({f for f in result.fingerprints if f})
     if not fprs:
-        raise KeyError_("文件中没有可导入的 OpenPGP 公钥")
+        raise KeyError_(say("identity.keys.import_keys.1"))
     return fprs
 
 
@@ -149,7 +152,7 @@ def sign_detached(home: str | Path, fingerprint: str, data: bytes) -> str:
     """An armored detached signature over `data` by the key `fingerprint`."""
     sig = keyring(home).sign(data, keyid=fingerprint, detach=True, binary=False)
     if not sig.data:
-        raise KeyError_(f"签名失败：{sig.stderr[-400:]}")
+        raise KeyError_(say("identity.keys.sign_detached.1", stderr=sig.stderr[-400:]))
     return sig.data.decode()
 
 

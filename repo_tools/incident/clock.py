@@ -21,14 +21,14 @@ from filelock import FileLock
 
 from repo_tools import timeutil
 from repo_tools.city import City
+from repo_tools.incident.vocabulary import STATUS_NAMES as STATUS_NAMES
 from repo_tools.log import eventlog
-from repo_tools.messages import Refused
+from repo_tools.messages import Refused, say
 from repo_tools.registry.records import EGOV, Registry
 
 RESPOND_WITHIN = timedelta(hours=1)   # Art. 44: 1小时内作出回响
 ESCALATE_AFTER = timedelta(hours=2)   # Art. 45: 2小时内仍未排除故障
 STATUSES = ("open", "responded", "escalated", "resolved")
-STATUS_NAMES = {"open": "待响应", "responded": "已响应", "escalated": "已超过2小时（改用纸质）", "resolved": "已排除"}
 EVENT = "incident"
 
 
@@ -133,8 +133,8 @@ def _is_office(reg: Registry, actor: str) -> bool:
 
 def _require_office(reg: Registry, actor: str, action: str) -> None:
     if not _is_office(reg, actor):
-        raise Refused("incident-role", user=actor, action=action, detail="这是市电子政务办公室的职责（第四十四、四十五条）",
-                      remedy="请由电子政务办公室人员办理；本单位发现故障请用 `oa incident open` 报告。")
+        raise Refused("incident-role", user=actor, action=action, detail=say("incident.clock._require_office.1"),
+                      remedy=say("incident.clock._require_office.2"))
 
 
 def _lock(city: City) -> FileLock:
@@ -147,17 +147,17 @@ def open_incident(city: City, actor: str, summary: str, since: str | datetime | 
     moment = now or timeutil.now()
     reg = city.registry()
     if not _may_report(reg, actor):
-        raise Refused("incident-role", user=actor, action="报告故障", detail="只有各单位系统管理员或电子政务办公室可以登记故障",
-                      remedy="请告知本单位系统管理员，由其报告（第七条、第四十四条）。")
+        raise Refused("incident-role", user=actor, action=say("incident.clock.open_incident.1"), detail=say("incident.clock.open_incident.2"),
+                      remedy=say("incident.clock.open_incident.3"))
     if not summary.strip():
-        raise Refused("usage", detail="故障说明不能为空。", remedy="请用 --summary 写明现象，例如“公文无法推送”。")
+        raise Refused("usage", detail=say("incident.clock.open_incident.4"), remedy=say("incident.clock.open_incident.5"))
     try:
         start = timeutil.parse(since) if since is not None else moment
     except ValueError:
         start = None
     if start is None or start > moment:
-        raise Refused("usage", detail=f"故障报告时间“{since}”无效或在将来。",
-                      remedy="请给出 ISO 8601 时间，例如 2026-12-01T09:00:00+08:00。")
+        raise Refused("usage", detail=say("incident.clock.open_incident.6", since=since),
+                      remedy=say("incident.clock.open_incident.7"))
     with _lock(city):
         ident = str(len(incidents(city)) + 1)
         city.log(EVENT, action="open", id=ident, summary=summary.strip(), since=timeutil.iso(start),
@@ -168,16 +168,17 @@ def open_incident(city: City, actor: str, summary: str, since: str | datetime | 
 def respond(city: City, actor: str, ident: str, now: datetime | None = None) -> Incident:
     """The e-gov office's response (Art. 44: within one hour)."""
     moment = now or timeutil.now()
-    _require_office(city.registry(), actor, "响应故障")
+    _require_office(city.registry(), actor, say("incident.clock.respond.1"))
     with _lock(city):
         incident = find(city, ident)
         if incident.status(moment) == "resolved":
-            raise Refused("incident-state", id=ident, detail="已经排除", remedy="无需再响应。")
+            raise Refused("incident-state", id=ident, detail=say("incident.clock.respond.2"), remedy=say("incident.clock.respond.3"))
         if incident.responded_at is not None:
-            raise Refused("incident-state", id=ident, detail=f"已于 {timeutil.iso(incident.responded_at)} 响应",
-                          remedy="排除后请用 `oa incident resolve` 登记。")
+            raise Refused("incident-state", id=ident, detail=say("incident.clock.respond.4",
+                                                                 timeutil_iso=timeutil.iso(incident.responded_at)),
+                          remedy=say("incident.clock.respond.5"))
         if moment < incident.since:
-            raise Refused("incident-state", id=ident, detail="响应时间早于故障报告时间", remedy="请检查时间。")
+            raise Refused("incident-state", id=ident, detail=say("incident.clock.respond.6"), remedy=say("incident.clock.respond.7"))
         city.log(EVENT, action="respond", id=ident, at=timeutil.iso(moment), by=actor)
     return find(city, ident)
 
@@ -185,14 +186,15 @@ def respond(city: City, actor: str, ident: str, now: datetime | None = None) -> 
 def resolve(city: City, actor: str, ident: str, now: datetime | None = None) -> Incident:
     """The fault is cleared; the clocks stop."""
     moment = now or timeutil.now()
-    _require_office(city.registry(), actor, "登记故障排除")
+    _require_office(city.registry(), actor, say("incident.clock.resolve.1"))
     with _lock(city):
         incident = find(city, ident)
         if incident.resolved_at is not None:
-            raise Refused("incident-state", id=ident, detail=f"已于 {timeutil.iso(incident.resolved_at)} 排除",
-                          remedy="无需再次登记。")
+            raise Refused("incident-state", id=ident, detail=say("incident.clock.resolve.2",
+                                                                 timeutil_iso=timeutil.iso(incident.resolved_at)),
+                          remedy=say("incident.clock.resolve.3"))
         if moment < incident.since:
-            raise Refused("incident-state", id=ident, detail="排除时间早于故障报告时间", remedy="请检查时间。")
+            raise Refused("incident-state", id=ident, detail=say("incident.clock.resolve.4"), remedy=say("incident.clock.resolve.5"))
         city.log(EVENT, action="resolve", id=ident, at=timeutil.iso(moment), by=actor)
     return find(city, ident)
 

@@ -16,13 +16,13 @@ from repo_tools import timeutil
 from repo_tools.city import City
 from repo_tools.documents import markup, official_form, render
 from repo_tools.incident.clock import EVENT, Incident, _lock, _require_office, find
-from repo_tools.messages import Refused
+from repo_tools.incident.vocabulary import STATUS_WORDS as STATUS_WORDS
+from repo_tools.messages import Refused, say
 from repo_tools.registry.records import EGOV
 from repo_tools.seal import image as seal_image
 from repo_tools.transmit import deliveries as transmit
 
 WAITING = ("sent", "received")
-STATUS_WORDS = {"sent": "未签收", "received": "已签收未登记"}
 
 
 def waiting_deliveries(city: City) -> list[tuple[str, transmit.Delivery]]:
@@ -42,38 +42,34 @@ def notice_meta(city: City, incident: Incident, moment: datetime, waiting: int) 
     """(front matter, Markdown body, issuing office's name) of the notice."""
     reg = city.registry()
     office = reg.unit(EGOV)
-    office_name = office.name if office else "市电子政务办公室"
-    code = office.codes[0] if office and office.codes else "电政"
+    office_name = office.name if office else say("incident.notice.notice_meta.1")
+    code = office.codes[0] if office and office.codes else say("incident.notice.notice_meta.2")
     recipients = [u.name for uid, u in sorted(reg.units.items()) if uid != EGOV and u.status == "active"]
     cst = timeutil.CST
 
     def clock(value: datetime) -> str:
         local = value.astimezone(cst)
-        return f"{timeutil.chinese_date(local.date())}{local.hour}时{local.minute:02d}分"
+        return say("incident.notice.clock.1",
+                   timeutil_chinese_date=timeutil.chinese_date(local.date()), hour=local.hour, minute=local.minute)
     body = (
-        f"{clock(incident.since)}，协同办公系统发生故障：{incident.summary}。"
-        f"电子政务办公室已组织有关单位查明原因、排除故障，但至 {clock(incident.escalate_at)} 仍未排除，"
-        "系统不能正常运行。根据《六安市协同办公系统使用管理办法（试行）》第四十五条，现将有关事项函告如下：\n\n"
-        "一、自即日起至故障排除，各单位的公文、信息和材料改用纸质书面方式报送和处理，"
-        "按原有公文处理程序签收、登记、办理，不得延误。\n\n"
-        f"二、系统中尚待签收或登记的传输共 {waiting} 件，其打印件附后，请各收文单位按纸质来文签收登记；"
-        "故障排除后，由收文员在系统中补办签收和登记。\n\n"
-        "三、本情况已同时报告市政府办公室。故障排除后，电子政务办公室另行通知恢复系统运行。\n\n"
-        f"（故障编号：{incident.id}；报告时间：{timeutil.iso(incident.since)}）"
+        say("incident.notice.notice_meta.3",
+            clock_since=clock(incident.since), summary=incident.summary, clock_escalate_at=clock(incident.escalate_at),
+            waiting=waiting, id=incident.id, timeutil_iso=timeutil.iso(incident.since))
     )
     meta: dict[str, Any] = {
-        "type": "函", "title": "关于协同办公系统故障期间改用纸质方式处理公文的函",
-        "number": f"{code}〔{moment.astimezone(cst).year}〕故{incident.id}号",
-        "recipients": recipients or ["各使用单位"], "date": moment.astimezone(cst).date(),
-        "cc": ["市政府办公室"], "printed_by": office_name, "printed_on": moment.astimezone(cst).date(),
-        "notes": "本函为系统故障期间的纸质通知，加盖公章后印发",
+        "type": say("incident.notice.notice_meta.4"), "title": say("incident.notice.notice_meta.5"),
+        "number": say("incident.notice.notice_meta.6",
+                      code=code, year=moment.astimezone(cst).year, id=incident.id),
+        "recipients": recipients or [say("incident.notice.notice_meta.7")], "date": moment.astimezone(cst).date(),
+        "cc": [say("incident.notice.notice_meta.8")], "printed_by": office_name, "printed_on": moment.astimezone(cst).date(),
+        "notes": say("incident.notice.notice_meta.9"),
     }
     return meta, body, office_name
 
 
 def _waiting_table(rows: list[tuple[str, transmit.Delivery]], names: dict[str, str]) -> str:
     """The list of waiting deliveries as a Markdown table (the notice's own page)."""
-    lines = ["| 序号 | 收文单位 | 来文单位 | 文号 | 标题 | 发送时间 | 状态 |", "|---|---|---|---|---|---|---|"]
+    lines = [say("incident.notice._waiting_table.1"), "|---|---|---|---|---|---|---|"]
     for n, (unit, d) in enumerate(rows, 1):
         cells = [str(n), names.get(unit, unit), names.get(d.from_unit, d.from_unit), str(d.record.get("number") or ""),
                  str(d.record.get("title") or ""), (d.sent_at or "")[:16].replace("T", " "), STATUS_WORDS[d.status]]
@@ -93,22 +89,23 @@ def write_notice(city: City, actor: str, ident: str, pdf: str | Path, now: datet
 
     moment = now or timeutil.now()
     reg = city.registry()
-    _require_office(reg, actor, "印发纸质故障通知")
+    _require_office(reg, actor, say("incident.notice.write_notice.1"))
     incident = find(city, ident)
     status = incident.status(moment)
     if status != "escalated":
         raise Refused("incident-state", id=ident,
-                      detail=f"当前状态为“{status}”，纸质通知只在故障 2 小时内未排除（{timeutil.iso(incident.escalate_at)} 起）时印发",
-                      remedy="故障排除前请继续处理；到时仍未排除再运行 `oa incident notice`。")
+                      detail=say("incident.notice.write_notice.2",
+                                 status=status, timeutil_iso=timeutil.iso(incident.escalate_at)),
+                      remedy=say("incident.notice.write_notice.3"))
     rows = waiting_deliveries(city)
     names = {uid: u.name for uid, u in reg.units.items()}
     meta, body, office_name = notice_meta(city, incident, moment, len(rows))
-    meta["attachments"] = [{"title": "尚待签收或登记的传输清单", "file": "waiting.md"}]
+    meta["attachments"] = [{"title": say("incident.notice.write_notice.4"), "file": "waiting.md"}]
     target = Path(pdf)
     target.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="oa-notice-"))
     try:
-        table = markup.to_safe_html(_waiting_table(rows, names)) if rows else "<p>无。</p>"
+        table = markup.to_safe_html(_waiting_table(rows, names)) if rows else f'<p>{say("incident.notice.write_notice.5")}</p>'
         fragment = official_form.render_official_html(meta, markup.to_safe_html(body), office_name,
                                                       attachment_pages={"waiting.md": table})
         page = (f'<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8"><title>{escape(meta["title"])}</title>'

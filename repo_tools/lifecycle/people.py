@@ -9,7 +9,7 @@ from typing import Any
 from repo_tools import timeutil
 from repo_tools.city import AUTHORITY, City
 from repo_tools.lifecycle.units import active_unit
-from repo_tools.messages import Refused
+from repo_tools.messages import Refused, say
 from repo_tools.registry.applications import Application, approved_files, approvers_of, new_id
 from repo_tools.registry.records import ROLES, Person, Registry, Unit, dump
 
@@ -17,14 +17,14 @@ from repo_tools.registry.records import ROLES, Person, Registry, Unit, dump
 def _person(reg: Registry, user: str) -> Person:
     person = reg.person(user)
     if person is None:
-        raise Refused("not-found", what="人员", name=user, remedy="请检查用户标识（oa user list）。")
+        raise Refused("not-found", what=say("lifecycle.people._person.1"), name=user, remedy=say("lifecycle.people._person.2"))
     if person.status == "removed":
-        raise Refused("user-removed-final", user=user, removed_at=person.removed_at or "已注销")
+        raise Refused("user-removed-final", user=user, removed_at=person.removed_at or say("lifecycle.people._person.3"))
     return person
 
 
 def _unit(reg: Registry, unit_id: str) -> Unit:
-    return active_unit(reg, unit_id, remedy="请选择现有的单位。")
+    return active_unit(reg, unit_id, remedy=say("lifecycle.people._unit.1"))
 
 
 def require_manager(reg: Registry, actor: str, unit_id: str, detail: str) -> None:
@@ -37,13 +37,15 @@ def require_manager(reg: Registry, actor: str, unit_id: str, detail: str) -> Non
     if person is not None and reg.is_unit_admin(actor):
         own = reg.unit(person.unit)
         raise Refused("registry-scope", user=actor, unit=own.name if own else person.unit, detail=detail)
-    raise Refused("role-required", user=actor, role="单位系统管理员", action=detail)
+    raise Refused("role-required", user=actor, role=say("lifecycle.people.require_manager.1"), action=detail)
 
 
 def _check_roles(roles: list[str]) -> None:
     bad = [r for r in roles if r not in ROLES]
     if bad or not roles:
-        raise Refused("usage", detail=f"角色无效：{'、'.join(bad) or '（未给出）'}。", remedy=f"可用角色：{'、'.join(ROLES)}。")
+        raise Refused("usage", detail=say("lifecycle.people._check_roles.1",
+                                          value='、'.join(bad) or say("lifecycle.people._check_roles.3")), remedy=say("lifecycle.people._check_roles.2",
+                                                                                      value_join='、'.join(ROLES)))
 
 
 def _custodian_of(reg: Registry, user: str, unit_id: str) -> str | None:
@@ -62,31 +64,34 @@ def set_roles(city: City, actor: str, user: str, roles: list[str]) -> Person:
     reg = city.registry()
     person = _person(reg, user)
     _check_roles(roles)
-    require_manager(reg, actor, person.unit, f"调整其他单位人员 {user} 的角色")
+    require_manager(reg, actor, person.unit, say("lifecycle.people.set_roles.1", user=user))
     unit = _unit(reg, person.unit)
     changes: dict[str, bytes | None] = {}
     was_admin, is_admin = "admin" in person.roles, "admin" in roles
     if was_admin != is_admin:
         if not reg.is_egov_admin(actor) and actor != AUTHORITY:
             raise Refused("registry-scope", user=actor, unit=unit.name,
-                          detail="登记或注销系统管理员（第六条第五项）")
+                          detail=say("lifecycle.people.set_roles.2"))
         if is_admin and len([a for a in unit.admins if a != user and reg.person(a)
                              and reg.person(a).status == "active"]) >= 2:  # type: ignore[union-attr]
-            raise Refused("usage", detail=f"单位 {unit.id} 已有两名系统管理员（第七条：每单位1-2名）。",
-                          remedy="如需更换，请先撤销一名管理员的 admin 角色。")
+            raise Refused("usage", detail=say("lifecycle.people.set_roles.3", id=unit.id),
+                          remedy=say("lifecycle.people.set_roles.4"))
         unit.admins = [*[a for a in unit.admins if a != user], *([user] if is_admin else [])]
         changes[f"units/{unit.id}.yaml"] = dump(unit)
     if "seal-custodian" in person.roles and "seal-custodian" not in roles:
         seal = _custodian_of(reg, user, unit.id)
         if seal:
-            raise Refused("unit-state", unit=unit.name, detail=f"{user} 是现行电子印章 {seal} 的指定保管人",
-                          remedy=f"请先更换保管人（oa seal rotate {unit.id} --custodian 新保管人 --reason custodian-change）。")
+            raise Refused("unit-state", unit=unit.name, detail=say("lifecycle.people.set_roles.5",
+                                                                   user=user, seal=seal),
+                          remedy=say("lifecycle.people.set_roles.6",
+                                     id=unit.id))
     old = list(person.roles)
     person.roles = list(dict.fromkeys(roles))
     _history(person, "roles", actor, previous_roles=old)
     changes[f"people/{user}.yaml"] = dump(person)
-    city.change_registry(actor, changes, f"调整人员 {user}（{person.name}）的角色：{'、'.join(old)} → "
-                                         f"{'、'.join(person.roles)}（经办：{actor}）")
+    city.change_registry(actor, changes, say("lifecycle.people.set_roles.7",
+                                             user=user, name=person.name, value_join='、'.join(old),
+                                             value_join2='、'.join(person.roles), actor=actor))
     city.log("person", action="set-roles", user=user, unit=unit.id, roles=person.roles, previous=old, by=actor)
     return person
 
@@ -97,14 +102,17 @@ def move(city: City, actor: str, user: str, to_unit: str, roles: list[str] | Non
     reg = city.registry()
     person = _person(reg, user)
     if not reg.is_egov_admin(actor) and actor != AUTHORITY:
-        require_manager(reg, actor, "", f"把人员 {user} 调往其他单位（调动由电子政务办公室办理）")
+        require_manager(reg, actor, "", say("lifecycle.people.move.1", user=user))
     old_unit, new_unit = _unit(reg, person.unit), _unit(reg, to_unit)
     if old_unit.id == new_unit.id:
-        raise Refused("usage", detail=f"{user} 已经是 {new_unit.name} 的人员。", remedy="请给出另一个单位。")
+        raise Refused("usage", detail=say("lifecycle.people.move.2",
+                                          user=user, name=new_unit.name), remedy=say("lifecycle.people.move.3"))
     seal = _custodian_of(reg, user, old_unit.id)
     if seal:
-        raise Refused("unit-state", unit=old_unit.name, detail=f"{user} 是现行电子印章 {seal} 的指定保管人，调离前须更换保管人",
-                      remedy=f"请先更换保管人（oa seal rotate {old_unit.id} --custodian 新保管人 --reason custodian-change）。")
+        raise Refused("unit-state", unit=old_unit.name, detail=say("lifecycle.people.move.4",
+                                                                   user=user, seal=seal),
+                      remedy=say("lifecycle.people.move.5",
+                                 id=old_unit.id))
     new_roles = [r for r in (roles if roles else person.roles) if r != "admin" or roles]
     _check_roles(new_roles)
     changes: dict[str, bytes | None] = {}
@@ -118,8 +126,9 @@ def move(city: City, actor: str, user: str, to_unit: str, roles: list[str] | Non
     person.unit, person.roles = new_unit.id, new_roles
     _history(person, "move", actor, previous_unit=old_unit.id)
     changes[f"people/{user}.yaml"] = dump(person)
-    city.change_registry(actor, changes, f"人员调动：{user}（{person.name}）由 {old_unit.name} 调往 {new_unit.name}，"
-                                         f"角色 {'、'.join(new_roles)}（经办：{actor}）")
+    city.change_registry(actor, changes, say("lifecycle.people.move.6",
+                                             user=user, name=person.name, name2=old_unit.name, name3=new_unit.name,
+                                             value_join='、'.join(new_roles), actor=actor))
     city.log("person", action="move", user=user, previous_unit=old_unit.id, unit=new_unit.id,
              roles=new_roles, by=actor)
     return person
@@ -130,15 +139,17 @@ def remove(city: City, actor: str, user: str, reason: str = "left", approved_by:
     unit's leader or admin approves), status `removed`, the record and its history kept."""
     reg = city.registry()
     person = _person(reg, user)
-    require_manager(reg, actor, person.unit, f"注销其他单位人员 {user}")
+    require_manager(reg, actor, person.unit, say("lifecycle.people.remove.1", user=user))
     unit = reg.unit(person.unit)
     assert unit is not None
     if "admin" in person.roles and not reg.is_egov_admin(actor) and actor != AUTHORITY:
-        raise Refused("registry-scope", user=actor, unit=unit.name, detail="注销系统管理员（第六条第五项）")
+        raise Refused("registry-scope", user=actor, unit=unit.name, detail=say("lifecycle.people.remove.2"))
     seal = _custodian_of(reg, user, unit.id)
     if seal:
-        raise Refused("unit-state", unit=unit.name, detail=f"{user} 是现行电子印章 {seal} 的指定保管人，注销前须更换保管人",
-                      remedy=f"请先更换保管人（oa seal rotate {unit.id} --custodian 新保管人 --reason custodian-change）。")
+        raise Refused("unit-state", unit=unit.name, detail=say("lifecycle.people.remove.3",
+                                                               user=user, seal=seal),
+                      remedy=say("lifecycle.people.remove.4",
+                                 id=unit.id))
     approver = approved_by or (actor if actor in approvers_of(reg, unit.id) and actor != user else None)
     if approver is None:
         raise Refused("approval-missing", path=f"people/{user}.yaml")
@@ -159,9 +170,10 @@ def remove(city: City, actor: str, user: str, reason: str = "left", approved_by:
         unit.leader = None if unit.leader == user else unit.leader
         unit.admins = [a for a in unit.admins if a != user]
         changes[f"units/{unit.id}.yaml"] = dump(unit)
-    city.change_registry(actor, changes, f"注销人员 {user}（{person.name}），原因：{reason}；"
-                                         f"证书 {'、'.join(k.fingerprint[:16] for k in live) or '无'} 同时注销"
-                                         f"（审批：{approver}，经办：{actor}）")
+    city.change_registry(actor, changes, say("lifecycle.people.remove.5",
+                                             user=user, name=person.name, reason=reason,
+                                             value='、'.join(k.fingerprint[:16] for k in live) or say("lifecycle.people.remove.6"), approver=approver,
+                                             actor=actor))
     city.log("person", action="remove", user=user, unit=unit.id, reason=reason, by=actor, approved_by=approver,
              keys=[k.fingerprint for k in live])
     return person

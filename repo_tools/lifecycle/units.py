@@ -17,7 +17,7 @@ from repo_tools import timeutil
 from repo_tools.city import City, _first_unit_commit, _install_hooks, _new_bare, _validate_id
 from repo_tools.git.repo import clean_env, git
 from repo_tools.identity import keys
-from repo_tools.messages import Refused
+from repo_tools.messages import Refused, say
 from repo_tools.registry.applications import Application, approved_files, approvers_of, new_id
 from repo_tools.registry.records import EGOV, KeyRecord, Registry, Seal, Unit, dump, dump_seals
 from repo_tools.seal.seals import government_office
@@ -31,13 +31,14 @@ def _require_egov(reg: Registry, actor: str) -> None:
         raise Refused("registry-writer", user=actor)
 
 
-def active_unit(reg: Registry, unit_id: str, remedy: str = "已注销的单位不能再办理变更。") -> Unit:
+def active_unit(reg: Registry, unit_id: str, remedy: str = say("lifecycle.units.active_unit.1")) -> Unit:
     """The registered, not deregistered unit `unit_id`; `remedy` says what to do about a deregistered one."""
     unit = reg.unit(unit_id)
     if unit is None:
-        raise Refused("not-found", what="单位", name=unit_id, remedy="请检查单位标识（oa unit list）。")
+        raise Refused("not-found", what=say("lifecycle.units.active_unit.2"), name=unit_id, remedy=say("lifecycle.units.active_unit.3"))
     if unit.status != "active":
-        raise Refused("unit-state", unit=unit.name, detail=f"已于 {unit.deregistered_at} 注销", remedy=remedy)
+        raise Refused("unit-state", unit=unit.name, detail=say("lifecycle.units.active_unit.4",
+                                                               deregistered_at=unit.deregistered_at), remedy=remedy)
     return unit
 
 
@@ -55,26 +56,27 @@ def rename(city: City, actor: str, unit_id: str, name: str, from_date: str, appr
     _require_egov(reg, actor)
     unit = active_unit(reg, unit_id)
     if unit_id == EGOV:
-        raise Refused("unit-state", unit=unit.name, detail="电子政务办公室的登记不能用本命令变更", remedy="请直接修改城市配置。")
+        raise Refused("unit-state", unit=unit.name, detail=say("lifecycle.units.rename.1"), remedy=say("lifecycle.units.rename.2"))
     try:
         day = timeutil.parse(from_date)
     except ValueError:
         day = None
     if day is None or day > timeutil.now():
-        raise Refused("usage", detail=f"生效日期“{from_date}”无效或在将来。",
-                      remedy="请给出不晚于今天的日期（YYYY-MM-DD，或带时区的 ISO 8601 时间）。")
+        raise Refused("usage", detail=say("lifecycle.units.rename.3", from_date=from_date),
+                      remedy=say("lifecycle.units.rename.4"))
     effective = timeutil.iso(day) if "T" in from_date else day.date().isoformat()
     other = reg.unit_by_name(name)
     if other is not None or not name.strip():
-        raise Refused("exists", what="单位名称", name=name)
+        raise Refused("exists", what=say("lifecycle.units.rename.5"), name=name)
     names = _names(unit)
     last = timeutil.parse(names[-1]["from"]) if len(names) > 1 else None
     if last is not None and last > day:
-        raise Refused("usage", detail=f"生效日期 {from_date} 早于上一名称的生效日期 {names[-1]['from']}。",
-                      remedy="名称按时间先后登记，请给出更晚的日期。")
+        raise Refused("usage", detail=say("lifecycle.units.rename.6",
+                                          from_date=from_date, value=names[-1]['from']),
+                      remedy=say("lifecycle.units.rename.7"))
     now = timeutil.iso(timeutil.now())
     app = Application(id=new_id("unit-rename", unit_id), action="unit-rename", subject=unit_id, unit=unit_id,
-                      path=f"units/{unit_id}.yaml", fingerprints=[], reason=f"单位名称变更为{name}",
+                      path=f"units/{unit_id}.yaml", fingerprints=[], reason=say("lifecycle.units.rename.8", name=name),
                       approver=approved_by, executed_by=actor, created_at=now,
                       details={"old_name": unit.name, "name": name, "from": effective,
                                "covers": [f"units/{unit_id}.yaml"]})
@@ -82,8 +84,9 @@ def rename(city: City, actor: str, unit_id: str, name: str, from_date: str, appr
     unit.names = [*names, {"name": name, "from": effective}]
     unit.name = name
     changes = {f"units/{unit_id}.yaml": dump(unit), **approved_files(city, reg, app)}
-    city.change_registry(actor, changes, f"单位名称变更：{unit_id} 由“{old}”变更为“{name}”，自 {effective} 起"
-                                         f"（审批：{approved_by}，经办：{actor}，申请 {app.id}）")
+    city.change_registry(actor, changes, say("lifecycle.units.rename.9",
+                                             unit_id=unit_id, old=old, name=name, effective=effective, approved_by=approved_by,
+                                             actor=actor, id=app.id))
     city.log("unit", action="rename", unit=unit_id, old_name=old, name=name, effective=effective,
              approved_by=approved_by, by=actor, request=app.id)
     return unit
@@ -128,7 +131,7 @@ def _archives_target(reg: Registry, unit_id: str, archives_to: str) -> str:
     if archives_to == ARCHIVES:
         return ARCHIVES
     if archives_to == unit_id:
-        raise Refused("usage", detail="档案不能移交给被注销的单位自己。", remedy="请给出接收单位的标识，或 archives（档案馆）。")
+        raise Refused("usage", detail=say("lifecycle.units._archives_target.1"), remedy=say("lifecycle.units._archives_target.2"))
     active_unit(reg, archives_to)
     return archives_to
 
@@ -141,17 +144,18 @@ def deregister(city: City, actor: str, unit_id: str, archives_to: str, approved_
     _require_egov(reg, actor)
     unit = active_unit(reg, unit_id)
     if unit_id == EGOV:
-        raise Refused("unit-state", unit=unit.name, detail="电子政务办公室不能注销", remedy="请选择其他单位。")
+        raise Refused("unit-state", unit=unit.name, detail=say("lifecycle.units.deregister.1"), remedy=say("lifecycle.units.deregister.2"))
     target = _archives_target(reg, unit_id, archives_to)
     now = timeutil.iso(timeutil.now())
     changes, revoked = _deregistration(reg, unit, now, target, None)
     app = Application(id=new_id("unit-deregister", unit_id), action="unit-deregister", subject=unit_id,
                       unit=unit_id, path=f"units/{unit_id}.yaml", fingerprints=revoked,
-                      reason=reason or "单位撤销", approver=approved_by, executed_by=actor, created_at=now,
+                      reason=reason or say("lifecycle.units.deregister.3"), approver=approved_by, executed_by=actor, created_at=now,
                       details={"archives_to": target, "covers": sorted(changes)})
     changes.update(approved_files(city, city.registry(), app))  # approver as registered before the change
-    city.change_registry(actor, changes, f"注销单位 {unit_id}（{unit.name}）：印章、证书和人员同时注销，"
-                                         f"档案移交 {target}（审批：{approved_by}，经办：{actor}，申请 {app.id}）")
+    city.change_registry(actor, changes, say("lifecycle.units.deregister.4",
+                                             unit_id=unit_id, name=unit.name, target=target, approved_by=approved_by, actor=actor,
+                                             id=app.id))
     city.log("unit", action="deregister", unit=unit_id, name=unit.name, archives_to=target,
              revoked=revoked, approved_by=approved_by, by=actor, request=app.id)
     hand_over(city, unit_id, target)
@@ -202,39 +206,40 @@ def merge(city: City, actor: str, units: list[str], approved_by: str, into: str 
     for unit_id in merging:
         active_unit(reg, unit_id)
     if EGOV in merging:
-        raise Refused("unit-state", unit=EGOV, detail="电子政务办公室不能合并", remedy="请选择其他单位。")
+        raise Refused("unit-state", unit=EGOV, detail=say("lifecycle.units.merge.1"), remedy=say("lifecycle.units.merge.2"))
     if (into is None) == (new_id_ is None):
-        raise Refused("usage", detail="请在 --into（沿用其中一个单位的名称）和 --new（启用新名称）中选择一个。",
-                      remedy="例如 oa unit merge A B --into A，或 oa unit merge A B --new ID --name 新名称 --code 代字 --approved-by 上级审批人。")
+        raise Refused("usage", detail=say("lifecycle.units.merge.3"),
+                      remedy=say("lifecycle.units.merge.4"))
     now = timeutil.iso(timeutil.now())
     changes: dict[str, bytes | None] = {}
     revoked: list[str] = []
     if into is not None:
         if into not in merging or len(merging) < 2:
-            raise Refused("usage", detail=f"--into {into} 必须是参与合并的单位之一，且至少两个单位合并。",
-                          remedy="例如 oa unit merge A B --into A。")
+            raise Refused("usage", detail=say("lifecycle.units.merge.5", into=into),
+                          remedy=say("lifecycle.units.merge.6"))
         survivor = reg.units[into]
         approvers_unit = into
         details: dict[str, object] = {"into": into, "merged": merging}
     else:
         assert new_id_ is not None
-        _validate_id("单位", new_id_)
+        _validate_id(say("lifecycle.units.merge.7"), new_id_)
         if new_id_ in reg.units:
-            raise Refused("exists", what="单位", name=new_id_)
+            raise Refused("exists", what=say("lifecycle.units.merge.7"), name=new_id_)
         if not new_name or reg.unit_by_name(new_name) is not None:
-            raise Refused("exists" if new_name else "usage", what="单位名称", name=new_name or "",
-                          detail="启用新名称须给出 --name。", remedy="请给出新单位名称（--name）。")
+            raise Refused("exists" if new_name else "usage", what=say("lifecycle.units.merge.8"), name=new_name or "",
+                          detail=say("lifecycle.units.merge.9"), remedy=say("lifecycle.units.merge.10"))
         if not codes:
-            raise Refused("usage", detail="新单位须登记机关代字（--code）。", remedy="例如 --code 六教财。")
+            raise Refused("usage", detail=say("lifecycle.units.merge.11"), remedy=say("lifecycle.units.merge.12"))
         superiors = superior_units(city, reg, merging)
         approver = reg.person(approved_by)
         if approver is None or approver.unit not in superiors or approved_by not in approvers_of(reg, approver.unit):
             names = "、".join(reg.units[s].name if s in reg.units else s for s in superiors)
             raise Refused("unit-superior-required", name=new_name, superior=names,
-                          detail=f"{approved_by} 不是上级主管部门的负责人或系统管理员")
+                          detail=say("lifecycle.units.merge.13", approved_by=approved_by))
         approvers_unit = approver.unit
         seal_id = f"{new_id_}-1"
-        seal_fpr = keys.generate(city.seal_gnupg(seal_id), f"{new_name}电子印章", f"seal-{new_id_}@oa.local")
+        seal_fpr = keys.generate(city.seal_gnupg(seal_id), say("lifecycle.units.merge.14",
+                                                               new_name=new_name), f"seal-{new_id_}@oa.local")
         survivor = Unit(id=new_id_, name=new_name, codes=list(codes), level=level, created_at=now,
                         fonds=new_id_.upper()[:4], names=[{"name": new_name, "from": now[:10]}],
                         superior=approvers_unit, merged_from=merging)
@@ -256,11 +261,13 @@ def merge(city: City, actor: str, units: list[str], approved_by: str, into: str 
     covers = sorted(p for p in changes if not p.startswith("keys/"))
     app = Application(id=new_id("unit-merge", survivor.id), action="unit-merge", subject=survivor.id,
                       unit=approvers_unit, path=f"units/{survivor.id}.yaml", fingerprints=revoked,
-                      reason=f"{'、'.join(merging)} 合并为 {survivor.name}", approver=approved_by,
+                      reason=say("lifecycle.units.merge.15",
+                                 value_join='、'.join(merging), name=survivor.name), approver=approved_by,
                       executed_by=actor, created_at=now, details={**details, "covers": covers})
     changes.update(approved_files(city, city.registry(), app))  # approver as registered before the change
-    city.change_registry(actor, changes, f"单位合并：{'、'.join(merging)} 合并为 {survivor.id}（{survivor.name}），"
-                                         f"其余单位注销（审批：{approved_by}，经办：{actor}，申请 {app.id}）")
+    city.change_registry(actor, changes, say("lifecycle.units.merge.16",
+                                             value_join='、'.join(merging), id=survivor.id, name=survivor.name,
+                                             approved_by=approved_by, actor=actor, id2=app.id))
     city.log("unit", action="merge", units=merging, into=survivor.id, name=survivor.name, new=into is None,
              revoked=revoked, approved_by=approved_by, by=actor, request=app.id)
     if into is None:
@@ -280,19 +287,21 @@ def set_settings(city: City, actor: str, unit_id: str, codes: list[str] | None =
     many approvals its documents need."""
     from repo_tools.lifecycle.people import require_manager
     reg = city.registry()
-    require_manager(reg, actor, unit_id, f"修改单位 {unit_id} 的机关代字或审批人数")
+    require_manager(reg, actor, unit_id, say("lifecycle.units.set_settings.1", unit_id=unit_id))
     unit = active_unit(reg, unit_id)
     if codes is not None:
         cleaned = [c.strip() for c in codes if c.strip()]
         if not cleaned:
-            raise Refused("usage", detail="机关代字不能为空。", remedy="请至少给出一个 --code。")
+            raise Refused("usage", detail=say("lifecycle.units.set_settings.2"), remedy=say("lifecycle.units.set_settings.3"))
         unit.codes = list(dict.fromkeys(cleaned))
     if required_approvals is not None:
         if required_approvals < 1:
-            raise Refused("usage", detail="审批人数至少为 1。", remedy="请给出 --required-approvals 1 或更多。")
+            raise Refused("usage", detail=say("lifecycle.units.set_settings.4"), remedy=say("lifecycle.units.set_settings.5"))
         unit.required_approvals = required_approvals
     city.change_registry(actor, {f"units/{unit_id}.yaml": dump(unit)},
-                         f"单位 {unit_id} 设置：机关代字 {'、'.join(unit.codes)}，审批人数 {unit.required_approvals}（经办：{actor}）")
+                         say("lifecycle.units.set_settings.6",
+                             unit_id=unit_id, value_join='、'.join(unit.codes), required_approvals=unit.required_approvals,
+                             actor=actor))
     city.log("unit", action="settings", unit=unit_id, codes=unit.codes,
              required_approvals=unit.required_approvals, by=actor)
     return unit

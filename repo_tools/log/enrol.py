@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import yaml
 
 from repo_tools.log import note, policy, store, witness
-from repo_tools.messages import Refused
+from repo_tools.messages import Refused, say
 
 if TYPE_CHECKING:
     from repo_tools.city import City
@@ -30,7 +30,7 @@ def add_witness(city: City, actor: str, unit: str, holder: str, state_dir: Path 
     if actor != "authority" and not reg.is_egov_admin(actor):
         raise Refused("registry-writer", user=actor)
     if reg.unit(unit) is None:
-        raise Refused("not-found", what="单位", name=unit, remedy="请先用 `oa unit add` 登记该单位。")
+        raise Refused("not-found", what=say("log.enrol.add_witness.1"), name=unit, remedy=say("log.enrol.add_witness.2"))
     person = reg.person(holder)
     if person is None or person.unit != unit or "admin" not in person.roles:
         raise Refused("witness-holder", user=holder, unit=unit)
@@ -41,13 +41,13 @@ def add_witness(city: City, actor: str, unit: str, holder: str, state_dir: Path 
         try:
             verifier = note.Verifier.parse(key)
         except note.NoteError as exc:
-            raise Refused("usage", detail=f"见证公钥格式不对：{exc}。",
-                          remedy="见证公钥形如 名称+8位十六进制+base64，由 `oa witness keygen` 生成。") from None
+            raise Refused("usage", detail=say("log.enrol.add_witness.3", exc=exc),
+                          remedy=say("log.enrol.add_witness.4")) from None
         if verifier.alg != note.ALG_COSIGNATURE_V1:
-            raise Refused("usage", detail="见证公钥必须是联署密钥（类型 0x04）。", remedy="请用 `oa witness keygen` 生成。")
+            raise Refused("usage", detail=say("log.enrol.add_witness.5"), remedy=say("log.enrol.add_witness.6"))
     else:
         verifier = witness.create_key(state_dir or witness.default_state_dir(city.root, holder),
                                       keys.log_key.name, unit)
     city.change_registry(actor, {f"{policy.WITNESSES}{unit}.pub": (verifier.text() + "\n").encode()},
-                         f"登记单位 {unit} 的日志见证公钥（保管人：{holder}）")
+                         say("log.enrol.add_witness.7", unit=unit, holder=holder))
     return verifier

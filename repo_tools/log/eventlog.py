@@ -15,6 +15,7 @@ from typing import Any
 
 from repo_tools import timeutil
 from repo_tools.log import store
+from repo_tools.messages import say
 
 GENESIS = "0" * 64
 
@@ -77,20 +78,21 @@ def verify_chain(log_file: Path) -> list[LogProblem]:
     problems: list[LogProblem] = []
     prev, expected_seq = GENESIS, 1
     if not log_file.exists():
-        return [LogProblem(0, "事件日志不存在")]
+        return [LogProblem(0, say("log.eventlog.verify_chain.1"))]
     with log_file.open(encoding="utf-8") as handle:
         for number, line in enumerate(handle, start=1):
             try:
                 entry = json.loads(line)
             except json.JSONDecodeError:
-                problems.append(LogProblem(number, "该行不是有效的 JSON（日志被改动）"))
+                problems.append(LogProblem(number, say("log.eventlog.verify_chain.2")))
                 continue
             if entry.get("hash") != _digest(entry):
-                problems.append(LogProblem(number, "该行内容与其哈希不符（日志被改动）"))
+                problems.append(LogProblem(number, say("log.eventlog.verify_chain.3")))
             if entry.get("prev") != prev:
-                problems.append(LogProblem(number, "该行未接续上一行的哈希（有行被删除、插入或调换）"))
+                problems.append(LogProblem(number, say("log.eventlog.verify_chain.4")))
             if entry.get("seq") != expected_seq:
-                problems.append(LogProblem(number, f"序号应为 {expected_seq}，实为 {entry.get('seq')}"))
+                problems.append(LogProblem(number, say("log.eventlog.verify_chain.5",
+                                                       expected_seq=expected_seq, entry_get=entry.get('seq'))))
             prev = entry.get("hash", "")
             expected_seq = (entry.get("seq") or expected_seq) + 1
     return problems

@@ -22,7 +22,7 @@ from repo_tools.log import note, store
 from repo_tools.log.policy import LogPolicy
 from repo_tools.log.quorum import _history
 from repo_tools.log.tlog import check_record, prove_record, record_hash, tree_hash
-from repo_tools.messages import Refused
+from repo_tools.messages import Refused, say
 
 HEADER = "c2sp.org/tlog-proof@v1"
 
@@ -47,17 +47,17 @@ class TlogProof:
         head, sep, checkpoint = text.partition("\n\n")
         lines = head.split("\n")
         if not sep or not lines or lines[0] != HEADER:
-            raise ValueError(f"不是 {HEADER} 格式的证明")
+            raise ValueError(say("log.proof.parse.1", header=HEADER))
         extra, pos = b"", 1
         if pos < len(lines) and lines[pos].startswith("extra "):
             extra = base64.b64decode(lines[pos][6:], validate=True)
             pos += 1
         if pos >= len(lines) or not lines[pos].startswith("index ") or not lines[pos][6:].isdigit():
-            raise ValueError("缺少 index 行")
+            raise ValueError(say("log.proof.parse.2"))
         index = int(lines[pos][6:])
         hashes = [base64.b64decode(h, validate=True) for h in lines[pos + 1:]]
         if any(len(h) != 32 for h in hashes):
-            raise ValueError("包含证明中的哈希应为 32 字节")
+            raise ValueError(say("log.proof.parse.3"))
         return cls(index, hashes, checkpoint, extra)
 
 
@@ -84,10 +84,10 @@ def make(log_file: Path, policy: LogPolicy, oid: str, unit: str | None = None) -
         if chosen is None:
             chosen = store.read_checkpoint(store.LogPaths(log_file))
         if chosen is None:
-            raise Refused("proof-invalid", detail="日志还没有签名的检查点")
+            raise Refused("proof-invalid", detail=say("log.proof.make.1"))
         cp = note.Checkpoint.parse(chosen.text)
         if cp.size <= entry.leaf or tree_hash(cp.size, tree.hashes) != cp.root:
-            raise Refused("proof-invalid", detail=f"检查点（{cp.size} 条）与服务器存储的树不一致，请先运行 `oa log verify`")
+            raise Refused("proof-invalid", detail=say("log.proof.make.2", size=cp.size))
         hashes = prove_record(cp.size, entry.leaf, tree.hashes)
         return TlogProof(entry.leaf, hashes, chosen.encode(), tree.entry(entry.leaf))
     finally:
@@ -114,14 +114,14 @@ def check(text: str, policy: LogPolicy, oid: str | None = None) -> ProofCheck:
         signed = note.Note.parse(proof.checkpoint)
         cp = note.Checkpoint.parse(signed.text)
     except (ValueError, note.NoteError) as exc:
-        result.problems.append(f"证明格式错误：{exc}")
+        result.problems.append(say("log.proof.check.1", exc=exc))
         return result
     result.index, result.size = proof.index, cp.size
     if policy.log_key is None or cp.origin != policy.log_key.name or not signed.signed_by(policy.log_key):
-        result.problems.append("检查点没有登记系统中日志密钥的有效签名")
+        result.problems.append(say("log.proof.check.2"))
         return result
     if not check_record(proof.hashes, cp.size, cp.root, proof.index, record_hash(proof.extra)):
-        result.problems.append(f"包含证明不成立：该条目不是 {cp.size} 条检查点中的第 {proof.index} 号条目")
+        result.problems.append(say("log.proof.check.3", size=cp.size, index=proof.index))
         return result
     try:
         entry = json.loads(proof.extra)
@@ -129,7 +129,7 @@ def check(text: str, policy: LogPolicy, oid: str | None = None) -> ProofCheck:
         entry = {}
     result.entry = entry if isinstance(entry, dict) else {}
     if oid is not None and oid not in store.indexed_objects(result.entry):
-        result.problems.append(f"该日志条目不是带来对象 {oid} 的推送")
+        result.problems.append(say("log.proof.check.4", oid=oid))
         return result
     result.ok = True
     result.cosigners = sorted(policy.cosigners(signed))
@@ -140,11 +140,13 @@ def check(text: str, policy: LogPolicy, oid: str | None = None) -> ProofCheck:
 def render(result: ProofCheck) -> str:
     """The check for people (Chinese)."""
     if not result.ok:
-        return "✗ 日志证明无效：" + "；".join(result.problems)
+        return say("log.proof.render.1") + "；".join(result.problems)
     e = result.entry
-    head = (f"✓ 日志证明有效：第 {result.index} 号条目（{e.get('type', '')}，{e.get('repo', '')}，"
-            f"时间 {e.get('time', '未知')}），在 {result.size} 条的检查点内")
+    head = (say("log.proof.render.2",
+                index=result.index, e_get=e.get('type', ''), e_get2=e.get('repo', ''), e_get3=e.get('time', say("log.proof.render.5")),
+                size=result.size))
     if result.witnessed:
-        return head + f"；见证单位：{'、'.join(result.cosigners)}（达到 {result.quorum} 个的要求），可信时间成立。"
-    return head + (f"；待见证：只有 {len(result.cosigners)} 个见证单位联署"
-                   f"（{'、'.join(result.cosigners) or '无'}），需要 {result.quorum} 个。")
+        return head + say("log.proof.render.3",
+                          value_join='、'.join(result.cosigners), quorum=result.quorum)
+    return head + (say("log.proof.render.4",
+                       len_cosigners=len(result.cosigners), value='、'.join(result.cosigners) or say("log.proof.render.6"), quorum=result.quorum))

@@ -11,6 +11,7 @@ from typing import Any
 
 from repo_tools.log import note, policy, store
 from repo_tools.log.tlog import check_record, prove_record, record_hash, tree_hash
+from repo_tools.messages import say
 
 WITNESSED, PENDING = "witnessed", "pending"
 
@@ -32,10 +33,10 @@ class Witnessing:
 
     def text(self) -> str:
         if self.witnessed:
-            return (f"日志第 {self.entry} 号条目，在 {self.checkpoint_size} 条的检查点内，"
-                    f"见证单位：{'、'.join(self.cosigners)}")
-        where = f"日志第 {self.entry} 号条目" if self.entry is not None else "日志条目"
-        return f"待见证：{where}尚未进入经 {self.quorum} 个见证单位联署的检查点"
+            return (say("log.quorum.text.1",
+                        entry=self.entry, checkpoint_size=self.checkpoint_size, value_join='、'.join(self.cosigners)))
+        where = say("log.quorum.text.2", entry=self.entry) if self.entry is not None else say("log.quorum.text.3")
+        return say("log.quorum.text.4", where=where, quorum=self.quorum)
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from filelock import FileLock
 from repo_tools.git.atomic import write_atomic
 from repo_tools.log import note, tiles
 from repo_tools.log.tlog import HASH_SIZE, node_hash, record_hash, tree_hash
+from repo_tools.messages import say
 
 if TYPE_CHECKING:
     import sqlite3
@@ -155,7 +156,7 @@ class Tree:
         """Forget everything derived and rebuild from events.jsonl (after damage to the log
         or its store: the witnesses and `oa log verify` judge whether the result extends what
         they saw)."""
-        print("事件日志的派生数据与日志不符，正在从 events.jsonl 重建 Merkle 树。", file=sys.stderr)
+        print(say("log.store._reset.1"), file=sys.stderr)
         self.hashes.close()
         for path in (self.paths.store / "hashes").glob("*"):
             path.unlink()
@@ -297,8 +298,7 @@ class Tree:
             # what was signed (lines removed or changed), keep the old checkpoint and say so.
             old = note.Checkpoint.parse(current.text)
             if old.size > self.size or self.root(old.size) != old.root:
-                print(f"事件日志与已签名的检查点（{old.size} 条）不一致：不签署新检查点；"
-                      "请运行 `oa log verify` 查明被改动的条目。", file=sys.stderr)
+                print(say("log.store.publish_checkpoint.1", size=old.size), file=sys.stderr)
                 return current
         cosigned = self.paths.history / str(self.size)
         if cosigned.exists():

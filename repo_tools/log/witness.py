@@ -20,7 +20,7 @@ from filelock import FileLock
 from repo_tools.git.atomic import write_atomic
 from repo_tools.log import note, policy, store, tiles
 from repo_tools.log.tlog import EMPTY_ROOT, check_tree, prove_tree
-from repo_tools.messages import Refused
+from repo_tools.messages import Refused, say
 
 
 def witness_name(log_origin: str, unit: str) -> str:
@@ -55,7 +55,8 @@ class State:
     checkpoint: str   # the signed note it cosigned (log signature and its own cosignature)
 
     def describe(self) -> str:
-        return f"{self.size} 条，根哈希 {base64.b64encode(self.root).decode()}"
+        return say("log.witness.describe.1",
+                   size=self.size, base64_b64encode_decode=base64.b64encode(self.root).decode())
 
 
 def _state_file(state_dir: Path, unit: str) -> Path:
@@ -94,7 +95,8 @@ class Cosigned:
 
 
 def _describe(cp: note.Checkpoint) -> str:
-    return f"{cp.size} 条，根哈希 {base64.b64encode(cp.root).decode()}"
+    return say("log.witness._describe.1",
+               size=cp.size, base64_b64encode_decode=base64.b64encode(cp.root).decode())
 
 
 def run(city_root: Path, registry_repo: Path, unit: str, holder: str, state_dir: Path | None = None,
@@ -105,7 +107,7 @@ def run(city_root: Path, registry_repo: Path, unit: str, holder: str, state_dir:
     reg = Registry.load(registry_repo)
     unit_rec = reg.unit(unit)
     if unit_rec is None:
-        raise Refused("not-found", what="单位", name=unit, remedy="请检查单位标识（oa unit list）。")
+        raise Refused("not-found", what=say("log.witness.run.1"), name=unit, remedy=say("log.witness.run.2"))
     person = reg.person(holder)
     if person is None or person.unit != unit or "admin" not in person.roles or person.status != "active":
         raise Refused("witness-holder", user=holder, unit=unit)
@@ -130,28 +132,28 @@ def run(city_root: Path, registry_repo: Path, unit: str, holder: str, state_dir:
         published = note.Note.parse((log_root / "checkpoint").read_text(encoding="utf-8"))
         checkpoint = note.Checkpoint.parse(published.text)
     except (OSError, note.NoteError) as exc:
-        raise Refused("witness-bad-checkpoint", detail=f"无法读取检查点：{exc}") from None
+        raise Refused("witness-bad-checkpoint", detail=say("log.witness.run.3", exc=exc)) from None
     if not published.signed_by(keys.log_key) or checkpoint.origin != keys.log_key.name:
-        raise Refused("witness-bad-checkpoint", detail="检查点没有登记系统中日志密钥的有效签名")
+        raise Refused("witness-bad-checkpoint", detail=say("log.witness.run.4"))
 
     with FileLock(str(state_dir / f"{unit}.state.lock")):
         old = load_state(state_dir, unit)
         old_size, old_root = (old.size, old.root) if old else (0, EMPTY_ROOT)
-        old_text = old.describe() if old else "（尚未见证过）"
+        old_text = old.describe() if old else say("log.witness.run.5")
         reader = tiles.TileReader(log_root, checkpoint.size)
         if checkpoint.size < old_size:
             raise Refused("witness-truncated", unit=unit, old=old_text, new=_describe(checkpoint))
         if checkpoint.size == old_size and checkpoint.root != old_root:
             raise Refused("witness-fork", unit=unit, old=old_text, new=_describe(checkpoint),
-                          detail="条目数相同而根哈希不同")
+                          detail=say("log.witness.run.6"))
         try:
             proof = prove_tree(checkpoint.size, old_size, reader)
         except (OSError, ValueError) as exc:
             raise Refused("witness-fork", unit=unit, old=old_text, new=_describe(checkpoint),
-                          detail=f"日志发布的瓦片无法给出一致性证明（{exc}）") from None
+                          detail=say("log.witness.run.7", exc=exc)) from None
         if not check_tree(proof, checkpoint.size, checkpoint.root, old_size, old_root):
             raise Refused("witness-fork", unit=unit, old=old_text, new=_describe(checkpoint),
-                          detail="一致性证明不成立：新检查点不是旧检查点的延续（日志被改写、删改或分叉）")
+                          detail=say("log.witness.run.8"))
         stamp = int(time.time()) if now is None else now
         if old is not None and checkpoint.size == old_size:
             stamp = max(stamp, _last_stamp(old, registered))

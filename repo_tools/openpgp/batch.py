@@ -21,9 +21,10 @@ import tempfile
 from pathlib import Path
 
 from repo_tools.identity.keys import Verification, verify_detached
+from repo_tools.messages import say
 
 MAX_RESTARTS = 16
-NOT_CHECKED = "未校验：本次推送中已有多个签名无效"
+NOT_CHECKED = say("openpgp.batch.module.1")
 
 
 def dearmor(signature: bytes) -> bytes | None:
@@ -175,7 +176,7 @@ def _run(home: str | Path, tmp: str, pending: list[int], results: list[Verificat
     if remaining and not done:  # gpg made no progress at all: never loop, judge these alone
         for i in remaining:
             data = (Path(tmp) / f"{i}.gpg").read_bytes()
-            results[i] = Verification(False, None, f"gpg 无法校验（{proc.returncode}）")
+            results[i] = Verification(False, None, say("openpgp.batch._run.1", returncode=proc.returncode))
             del data
         return []
     return remaining

@@ -34,7 +34,7 @@ from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Re
 from starlette.routing import Route
 
 from repo_tools.city import City
-from repo_tools.messages import Refused
+from repo_tools.messages import Refused, say
 from repo_tools.portal import auth, files
 from repo_tools.portal.accounts import Accounts, Session, portal_dir
 from repo_tools.portal.headers import page_headers, response_headers
@@ -173,7 +173,8 @@ class Portal:
 
     def not_found(self) -> Response:
         page = self.site / "404.html"
-        body = page.read_bytes() if page.is_file() else "<!doctype html><title>页面不存在</title><h1>页面不存在</h1>".encode()
+        title = say("portal.app.not_found.1")
+        body = page.read_bytes() if page.is_file() else f"<!doctype html><title>{title}</title><h1>{title}</h1>".encode()
         return Response(body, status_code=404, media_type="text/html; charset=utf-8", headers=page_headers())
 
 
@@ -215,8 +216,8 @@ def create_app(city: City, site: Path | None = None, idle_minutes: float = 30.0,
             nonce = str(portal.login_signer.loads(request.cookies.get(LOGIN_COOKIE, ""), max_age=LOGIN_FORM_MAX // 2))
         except BadSignature:
             nonce = secrets.token_urlsafe(24)
-        notice = "您已退出登录。" if request.query_params.get("bye") else None
-        response = portal.page("login.html", status, title="登录", csrf=portal.login_token(nonce), refusal=refusal,
+        notice = say("portal.app._login_page.1") if request.query_params.get("bye") else None
+        response = portal.page("login.html", status, title=say("portal.app._login_page.2"), csrf=portal.login_token(nonce), refusal=refusal,
                                notice=notice, user_value=user_value,
                                next=_safe_next(next_value or request.query_params.get("next")))
         response.set_cookie(LOGIN_COOKIE, portal.login_signer.dumps(nonce), httponly=True, samesite="strict",
@@ -245,7 +246,7 @@ def create_app(city: City, site: Path | None = None, idle_minutes: float = 30.0,
         return response
 
     def _csrf_refused(back: str) -> Response:
-        return portal.page("refusal.html", 403, title="请求被拒绝", refusal=Refused("portal-csrf"), back=back)
+        return portal.page("refusal.html", 403, title=say("portal.app._csrf_refused.1"), refusal=Refused("portal-csrf"), back=back)
 
     def _checked(reader: Reader, form: Any) -> bool:
         token = str(form.get("csrf_token") or "")
@@ -255,7 +256,7 @@ def create_app(city: City, site: Path | None = None, idle_minutes: float = 30.0,
         reader = portal.reader(request)
         if not isinstance(reader, Reader):
             return _login_redirect(request)
-        return portal.page("password.html", reader=reader, title="修改密码", must_change=reader.must_change)
+        return portal.page("password.html", reader=reader, title=say("portal.app.password_form.1"), must_change=reader.must_change)
 
     async def password_submit(request: Request) -> Response:
         reader = portal.reader(request)
@@ -268,7 +269,7 @@ def create_app(city: City, site: Path | None = None, idle_minutes: float = 30.0,
             session = await run_in_threadpool(auth.change_password, city, portal.accounts, reader.user,
                                               str(form.get("old") or ""), str(form.get("new") or ""))
         except Refused as refusal:
-            return portal.page("password.html", 400, reader=reader, title="修改密码", refusal=refusal,
+            return portal.page("password.html", 400, reader=reader, title=say("portal.app.password_submit.1"), refusal=refusal,
                                must_change=reader.must_change)
         response = RedirectResponse("/?password=changed", status_code=303)
         portal.set_session(response, session)
@@ -302,13 +303,14 @@ def create_app(city: City, site: Path | None = None, idle_minutes: float = 30.0,
         """The base's home page with the reader's waiting work (Art. 16) in front of it."""
         html = found.real.read_text(encoding="utf-8")
         waiting = waiting_work(city, portal.registry.get(), reader.user)
-        notice = "密码已修改，其他地方的登录已全部失效。" if request.query_params.get("password") else ""
+        notice = say("portal.app._home.1") if request.query_params.get("password") else ""
         block = Markup(portal.env.get_template("waiting.html").render(waiting=waiting))
         user_bar = Markup(
-            '<div class="portal-bar"><span class="portal-user">{name}（{user}）</span> '
-            '<a href="/password">修改密码</a> <form class="portal-logout" method="post" action="/logout">'
-            '<input type="hidden" name="csrf_token" value="{csrf}"><button type="submit">退出</button></form>'
-            '{notice}</div>').format(name=reader.name, user=reader.user, csrf=reader.session.csrf,
+            '<div class="portal-bar"><span class="portal-user">{who}</span> <a href="/password">{password}</a> '
+            '<form class="portal-logout" method="post" action="/logout"><input type="hidden" name="csrf_token" value="{csrf}">'
+            '<button type="submit">{logout}</button></form>{notice}</div>').format(
+                who=say("portal.app._home.2", name=reader.name, user=reader.user), password=say("portal.app._home.password"),
+                logout=say("portal.app._home.logout"), csrf=reader.session.csrf,
                                      notice=Markup('<p class="portal-notice">{}</p>').format(notice) if notice else "")
         marker = '<main class="site-main">'
         html = html.replace(marker, marker + user_bar + block, 1) if marker in html else user_bar + block + html
@@ -386,8 +388,8 @@ def create_app(city: City, site: Path | None = None, idle_minutes: float = 30.0,
         return Response(status_code=204, headers=headers)
 
     async def other_method(request: Request) -> Response:
-        return portal.page("refusal.html", 405, title="请求被拒绝", back="/", refusal=Refused(
-            "usage", detail=f"本站页面只能浏览，不接受 {request.method} 请求。", remedy="请从页面上的链接和表单操作。"))
+        return portal.page("refusal.html", 405, title=say("portal.app.other_method.1"), back="/", refusal=Refused(
+            "usage", detail=say("portal.app.other_method.2", method=request.method), remedy=say("portal.app.other_method.3")))
 
     routes = [
         Route("/login", login_form, methods=["GET"]),

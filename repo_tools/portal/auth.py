@@ -10,11 +10,11 @@ from typing import Any
 
 from repo_tools.city import AUTHORITY, City
 from repo_tools.identity import lockout
-from repo_tools.messages import Refused
+from repo_tools.messages import Refused, say
 from repo_tools.portal.accounts import Accounts, Session
 
 MIN_LENGTH = 10
-STATUS_NAMES = {"disabled": "已停用", "removed": "已注销"}
+STATUS_NAMES = {"disabled": say("portal.auth.module.1"), "removed": say("portal.auth.module.2")}
 
 
 @dataclass
@@ -42,14 +42,14 @@ def login(city: City, registry: Any, accounts: Accounts, user: str, password: st
     person = registry.person(user) if user else None
     if person is None:
         accounts.check_password("", password)  # same cost as for a real account
-        city.log("portal-login-failed", person=user[:64], detail="未登记的用户")
+        city.log("portal-login-failed", person=user[:64], detail=say("portal.auth.login.1"))
         return LoginOutcome(None, Refused("portal-login-failed", left=lockout.MAX_FAILURES))
     refusal = account_refusal(city, registry, user)
     if refusal is not None:
         city.log("portal-login-refused", person=user, rule=refusal.rule)
         return LoginOutcome(None, refusal)
     if not accounts.check_password(user, password):
-        locked_now = lockout.record_failure(city, user, "门户登录密码错误")
+        locked_now = lockout.record_failure(city, user, say("portal.auth.login.2"))
         count = lockout.failures(city.root, user)
         city.log("portal-login-failed", person=user, failures=count)
         if locked_now:
@@ -65,11 +65,11 @@ def login(city: City, registry: Any, accounts: Accounts, user: str, password: st
 
 def password_problem(old: str, new: str) -> str | None:
     if len(new) < MIN_LENGTH:
-        return f"少于 {MIN_LENGTH} 位"
+        return say("portal.auth.password_problem.1", min_length=MIN_LENGTH)
     if not any(c.isalpha() for c in new) or not any(c.isdigit() for c in new):
-        return "没有同时包含字母和数字"
+        return say("portal.auth.password_problem.2")
     if new == old:
-        return "与原密码相同"
+        return say("portal.auth.password_problem.3")
     return None
 
 
@@ -103,7 +103,7 @@ def reset_password(city: City, actor: str, user: str, initial: str | None = None
     registry = city.registry()
     person = registry.person(user)
     if person is None:
-        raise Refused("not-found", what="人员", name=user, remedy="请检查用户标识（oa user list）。")
+        raise Refused("not-found", what=say("portal.auth.reset_password.1"), name=user, remedy=say("portal.auth.reset_password.2"))
     unit = registry.unit(person.unit)
     if not (actor == AUTHORITY or registry.is_egov_admin(actor) or (unit is not None and actor in unit.admins)):
         raise Refused("portal-reset-role", user=actor, target=user)

@@ -10,6 +10,7 @@ from pathlib import Path
 import uvicorn
 
 from repo_tools.city import City
+from repo_tools.messages import say
 from repo_tools.portal.app import create_app
 
 
@@ -42,7 +43,7 @@ class PortalServer:
         deadline = time.monotonic() + 20
         while not self.server.started:
             if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("门户服务未能启动")
+                raise RuntimeError(say("portal.server.start.1"))
             time.sleep(0.02)
         return self
 
@@ -62,5 +63,5 @@ class PortalServer:
 def serve(city: City, port: int = 8080, host: str = "127.0.0.1", idle_minutes: float = 30.0) -> None:
     """Serve until interrupted (Ctrl-C)."""
     app = create_app(city, None, idle_minutes)
-    print(f"阅读门户：http://{host}:{port}/  （按 Ctrl-C 停止）", flush=True)
+    print(say("portal.server.serve.1", host=host, port=port), flush=True)
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, lifespan="off")

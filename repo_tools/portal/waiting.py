@@ -14,10 +14,12 @@ from typing import Any
 
 from repo_tools import timeutil
 from repo_tools.city import City
+from repo_tools.documents.vocabulary import EXTRA_URGENT, URGENT
+from repo_tools.messages import say
 from repo_tools.review import requests as review
 from repo_tools.transmit import deliveries as transmit
 
-URGENCY_RANK = {"特急": 0, "加急": 1}
+URGENCY_RANK = {EXTRA_URGENT: 0, URGENT: 1}
 
 
 @dataclass
@@ -60,7 +62,7 @@ def waiting_work(city: City, registry: Any, user: str) -> Waiting:
                 if is_custodian and row["approvals"] >= row["required"]:
                     found.seals.append(row)
         except Exception as exc:  # noqa: BLE001 - the home page still shows the rest
-            found.problems.append(f"读取合并请求失败：{exc}")
+            found.problems.append(say("portal.waiting.waiting_work.1", exc=exc))
     if "clerk" in roles and unit is not None:
         try:
             now = timeutil.now()
@@ -74,5 +76,5 @@ def waiting_work(city: City, registry: Any, user: str) -> Waiting:
             found.deliveries.sort(key=lambda r: (not r["overdue"], URGENCY_RANK.get(r.get("urgency") or "", 2),
                                                  r.get("sent_at") or ""))
         except Exception as exc:  # noqa: BLE001
-            found.problems.append(f"读取收文失败：{exc}")
+            found.problems.append(say("portal.waiting.waiting_work.2", exc=exc))
     return found

@@ -14,7 +14,7 @@ import yaml
 
 from repo_tools import timeutil
 from repo_tools.identity import keys
-from repo_tools.messages import Refused
+from repo_tools.messages import Refused, say
 from repo_tools.registry.records import Registry
 
 
@@ -66,11 +66,11 @@ SIGNATURE_NAME = re.compile(rf"^{REQUEST_DIR}/(?P<id>[^/]+)\.(?P<signer>[a-z][a-
 def from_bytes(data: bytes) -> Application:
     record = yaml.safe_load(data.decode("utf-8"))
     if not isinstance(record, dict):
-        raise ValueError("申请记录必须是 YAML 映射")
+        raise ValueError(say("registry.applications.from_bytes.1"))
     known = set(Application.__dataclass_fields__)
     app = Application(**{k: v for k, v in record.items() if k in known})
     if app.action not in ACTIONS:
-        raise ValueError(f"未知的申请事项 {app.action}")
+        raise ValueError(say("registry.applications.from_bytes.2", action=app.action))
     return app
 
 
@@ -103,8 +103,8 @@ def sign(city: Any, reg: Registry, signer: str, data: bytes) -> str:
     person = reg.person(signer)
     key = person.current_key() if person else None
     if key is None:
-        raise Refused("cert-state", user=signer, detail="没有有效的数字证书，不能签名",
-                      remedy="请先补发数字证书（oa cert issue）。")
+        raise Refused("cert-state", user=signer, detail=say("registry.applications.sign.1"),
+                      remedy=say("registry.applications.sign.2"))
     return keys.sign_detached(city.person_gnupg(signer), key.fingerprint, data)
 
 

@@ -23,18 +23,15 @@ import yaml
 from repo_tools import timeutil
 from repo_tools.git.atomic import write_atomic
 from repo_tools.git.repo import ObjectReader, clean_env, list_tree, rev_parse
-from repo_tools.messages import Refused
+from repo_tools.messages import Refused, say
+from repo_tools.registry.vocabulary import ROLE_NAMES as ROLE_NAMES
+from repo_tools.registry.vocabulary import STATUS_NAMES as STATUS_NAMES
 
 if TYPE_CHECKING:
     from pydantic import ValidationError
 
 ROLES = ("author", "reviewer", "seal-custodian", "clerk", "archivist", "admin")
-ROLE_NAMES = {"author": "拟稿人", "reviewer": "审核人", "seal-custodian": "印章保管人",
-              "clerk": "收文员", "archivist": "档案员", "admin": "单位管理员"}
 EGOV = "egov"
-# How a person, unit or seal status reads in Chinese (the codes stay in the YAML and --json).
-STATUS_NAMES = {"active": "在用", "disabled": "已停用", "removed": "已注销", "locked": "已锁定",
-                "deregistered": "已撤销", "revoked": "已吊销", "destroyed": "已销毁"}
 
 
 # Registry records are dataclasses validated by pydantic where they are read (`load_record`,
@@ -77,7 +74,7 @@ class RecordError(Refused):
     def __init__(self, what: str, path: str, error: ValidationError | str) -> None:
         field_name, detail = ("", error) if isinstance(error, str) else field_problem(error)
         self.path, self.field, self.detail = path, field_name, detail
-        super().__init__("record-invalid", what=what, path=path, field=field_name or "（整个文件）", detail=detail)
+        super().__init__("record-invalid", what=what, path=path, field=field_name or say("registry.records.__init__.1"), detail=detail)
 
 
 def field_problem(exc: ValidationError) -> tuple[str, str]:  # noqa: F821 - a pydantic error
@@ -85,19 +82,28 @@ def field_problem(exc: ValidationError) -> tuple[str, str]:  # noqa: F821 - a py
     error = exc.errors()[0]
     loc = ".".join(str(p) for p in error["loc"]) or "?"
     kind = error["type"]
-    detail = {"missing": "缺少该字段", "string_type": "应为文字", "list_type": "应为列表",
-              "int_type": "应为整数", "int_parsing": "应为整数", "dict_type": "应为映射",
-              "bool_type": "应为 true 或 false", "bool_parsing": "应为 true 或 false",
-              "extra_forbidden": "不是该记录的字段（可能拼错了）", "literal_error": "取值无效",
-              "unexpected_keyword_argument": "不是该记录的字段（可能拼错了）"}.get(kind, f"取值无效（{error['msg']}）")
+    detail = {
+        "missing": say("registry.records.field_problem.1"),
+        "string_type": say("registry.records.field_problem.2"),
+        "list_type": say("registry.records.field_problem.3"),
+        "int_type": say("registry.records.field_problem.4"),
+        "int_parsing": say("registry.records.field_problem.4"),
+        "dict_type": say("registry.records.field_problem.5"),
+        "bool_type": say("registry.records.field_problem.6"),
+        "bool_parsing": say("registry.records.field_problem.6"),
+        "extra_forbidden": say("registry.records.field_problem.7"),
+        "literal_error": say("registry.records.field_problem.8"),
+        "unexpected_keyword_argument": say("registry.records.field_problem.7"),
+    }.get(kind, say("registry.records.field_problem.9", msg=error["msg"]))
     return loc, detail
 
 
 def validated(model: Any, data: Any, what: str, path: str) -> Any:
     """`model` from a record file's mapping, or RecordError naming the file and the field."""
     from pydantic import ValidationError
+
     if not isinstance(data, dict):
-        raise RecordError(what, path, "文件内容必须是 YAML/JSON 映射")
+        raise RecordError(what, path, say("registry.records.validated.1"))
     try:
         return _adapter(model).validate_python(_times_as_text(data))
     except ValidationError as exc:
@@ -107,6 +113,7 @@ def validated(model: Any, data: Any, what: str, path: str) -> Any:
 @dataclass
 class KeyRecord:
     """One key of a person or a seal, with the window in which it may sign."""
+
     fingerprint: str
     valid_from: str
     revoked_at: str | None = None
@@ -147,6 +154,7 @@ class Person:
 @dataclass
 class Seal:
     """An electronic seal (电子印章) of a unit: its key and who keeps it (Art. 17-23)."""
+
     id: str
     unit: str
     key: KeyRecord
@@ -202,8 +210,7 @@ for _model in (KeyRecord, Person, Seal, Unit):
     _model.__pydantic_config__ = RECORD  # type: ignore[union-attr]
 
 # The validated-registry files change name with the records' fields (a new field: read afresh).
-_SHAPE = hashlib.sha256(repr([list(m.__dataclass_fields__) for m in (KeyRecord, Person, Seal, Unit)]).encode()
-                        ).hexdigest()[:12]
+_SHAPE = hashlib.sha256(repr([list(m.__dataclass_fields__) for m in (KeyRecord, Person, Seal, Unit)]).encode()).hexdigest()[:12]
 
 
 def _validated_file(repo: str | Path, commit: str) -> Path:
@@ -213,8 +220,9 @@ def _validated_file(repo: str | Path, commit: str) -> Path:
 @dataclass(frozen=True)
 class KeyHolder:
     """Who a key belongs to in the registry: a person or a unit seal."""
+
     kind: Literal["person", "seal"]
-    id: str            # person id or seal id
+    id: str  # person id or seal id
     unit: str
     key: KeyRecord
     name: str
@@ -224,16 +232,29 @@ def person_from_dict(data: dict[str, Any]) -> Person:
     """A person from a mapping already validated (`load_record`) or about to be (the hook's
     `records_valid` judges the same push)."""
     keys = [KeyRecord(**k) for k in data.get("keys", [])]
-    return Person(id=data["id"], name=data["name"], unit=data["unit"], roles=list(data.get("roles", [])),
-                  status=data.get("status", "active"), keys=keys, email=data.get("email", ""),
-                  history=list(data.get("history", [])), removed_at=data.get("removed_at"))
+    return Person(
+        id=data["id"],
+        name=data["name"],
+        unit=data["unit"],
+        roles=list(data.get("roles", [])),
+        status=data.get("status", "active"),
+        keys=keys,
+        email=data.get("email", ""),
+        history=list(data.get("history", [])),
+        removed_at=data.get("removed_at"),
+    )
 
 
 def seal_from_dict(data: dict[str, Any]) -> Seal:
-    return Seal(id=data["id"], unit=data["unit"], key=KeyRecord(**data["key"]),
-                custodian=data.get("custodian"), status=data.get("status", "active"),
-                destroyed_at=data.get("destroyed_at"),
-                destruction_witnesses=list(data.get("destruction_witnesses", [])))
+    return Seal(
+        id=data["id"],
+        unit=data["unit"],
+        key=KeyRecord(**data["key"]),
+        custodian=data.get("custodian"),
+        status=data.get("status", "active"),
+        destroyed_at=data.get("destroyed_at"),
+        destruction_witnesses=list(data.get("destruction_witnesses", [])),
+    )
 
 
 def unit_from_dict(data: dict[str, Any]) -> Unit:
@@ -244,19 +265,19 @@ def unit_from_dict(data: dict[str, Any]) -> Unit:
 
 
 # What each registry folder holds, for RecordError's messages.
-RECORD_KINDS = {"units/": "单位登记记录", "people/": "人员登记记录", "seals/": "印章登记记录"}
+RECORD_KINDS = {"units/": say("registry.records.module.1"), "people/": say("registry.records.module.2"), "seals/": say("registry.records.module.3")}
 
 
 def load_record(path: str, data: bytes) -> Unit | Person | list[Seal]:
     """One registry file (units/, people/, seals/) as its model; RecordError names the file
     and the field when it is malformed."""
-    what = next((name for prefix, name in RECORD_KINDS.items() if path.startswith(prefix)), "登记记录")
+    what = next((name for prefix, name in RECORD_KINDS.items() if path.startswith(prefix)), say("registry.records.load_record.1"))
     try:
         value = yaml.safe_load(data.decode("utf-8")) or {}
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise RecordError(what, path, f"不是有效的 YAML（{str(exc)[:80]}）") from exc
+        raise RecordError(what, path, say("registry.records.load_record.2", value=str(exc)[:80])) from exc
     if not isinstance(value, dict):
-        raise RecordError(what, path, "文件内容必须是 YAML 映射")
+        raise RecordError(what, path, say("registry.records.load_record.3"))
     if path.startswith("units/"):
         known = set(Unit.__dataclass_fields__)
         return validated(Unit, {k: v for k, v in value.items() if k in known}, what, path)
@@ -264,8 +285,8 @@ def load_record(path: str, data: bytes) -> Unit | Person | list[Seal]:
         return validated(Person, value, what, path)
     seals = value.get("seals", [])
     if not isinstance(seals, list):
-        raise RecordError(what, path, "seals 应为列表")
-    return [validated(Seal, s, what, f"{path}（第 {i} 枚印章）") for i, s in enumerate(seals, start=1)]
+        raise RecordError(what, path, say("registry.records.load_record.4"))
+    return [validated(Seal, s, what, say("registry.records.load_record.5", path=path, i=i)) for i, s in enumerate(seals, start=1)]
 
 
 def dump(obj: Any) -> bytes:
@@ -275,13 +296,13 @@ def dump(obj: Any) -> bytes:
 
 
 def dump_seals(seals: list[Seal]) -> bytes:
-    return yaml.safe_dump({"seals": [asdict(s) for s in seals]}, allow_unicode=True,
-                          sort_keys=False).encode("utf-8")
+    return yaml.safe_dump({"seals": [asdict(s) for s in seals]}, allow_unicode=True, sort_keys=False).encode("utf-8")
 
 
 @dataclass
 class Registry:
     """A read-only view of the registry at one commit."""
+
     commit: str | None
     units: dict[str, Unit] = field(default_factory=dict)
     people: dict[str, Person] = field(default_factory=dict)
@@ -310,9 +331,12 @@ class Registry:
         return reg
 
     def validated(self) -> dict[str, Any]:
-        return {"units": [asdict(u) for u in self.units.values()], "people": [asdict(p) for p in self.people.values()],
-                "seals": {u: [asdict(s) for s in seals] for u, seals in self.seals.items()},
-                "key_files": self.key_files}
+        return {
+            "units": [asdict(u) for u in self.units.values()],
+            "people": [asdict(p) for p in self.people.values()],
+            "seals": {u: [asdict(s) for s in seals] for u, seals in self.seals.items()},
+            "key_files": self.key_files,
+        }
 
     @classmethod
     def from_validated(cls, commit: str, data: dict[str, Any]) -> Registry:
@@ -366,16 +390,19 @@ class Registry:
 
     def is_egov_admin(self, person_id: str) -> bool:
         person = self.people.get(person_id)
-        return bool(person and person.unit == EGOV and person.status == "active"
-                    and "admin" in person.roles)
+        return bool(person and person.unit == EGOV and person.status == "active" and "admin" in person.roles)
 
     def is_unit_admin(self, person_id: str, unit_id: str | None = None) -> bool:
         """An active admin of a unit (of `unit_id` when given): Art. 7, 12."""
         person = self.people.get(person_id)
-        return bool(person and person.status == "active" and "admin" in person.roles
-                    and (unit_id is None or person.unit == unit_id)
-                    and self.units.get(person.unit) is not None
-                    and self.units[person.unit].status == "active")
+        return bool(
+            person
+            and person.status == "active"
+            and "admin" in person.roles
+            and (unit_id is None or person.unit == unit_id)
+            and self.units.get(person.unit) is not None
+            and self.units[person.unit].status == "active"
+        )
 
     def active_seal(self, unit_id: str) -> Seal | None:
         live = [s for s in self.seals.get(unit_id, []) if s.status == "active"]
@@ -394,7 +421,7 @@ class Registry:
         for unit_id, seals in self.seals.items():
             for seal in seals:
                 name = self.units[unit_id].name if unit_id in self.units else unit_id
-                yield KeyHolder("seal", seal.id, unit_id, seal.key, f"{name}电子印章")
+                yield KeyHolder("seal", seal.id, unit_id, seal.key, say("registry.records.holders.1", name=name))
 
     def key_holder(self, fingerprint: str) -> KeyHolder | None:
         """Who the registry says a key belongs to (whatever its validity).
@@ -421,7 +448,7 @@ class Registry:
                 for seal in self.seals.get(unit_id, []):
                     if seal.id == ident and seal.key.fingerprint.upper() == fingerprint:
                         name = self.units[unit_id].name if unit_id in self.units else unit_id
-                        return KeyHolder("seal", seal.id, unit_id, seal.key, f"{name}电子印章")
+                        return KeyHolder("seal", seal.id, unit_id, seal.key, say("registry.records.key_holder.1", name=name))
         for holder in self.holders():  # a seal, a key added since the index, or none
             if holder.key.fingerprint.upper() == fingerprint:
                 return holder

@@ -44,8 +44,9 @@ from repo_tools.git.repo import (
 from repo_tools.git.repo import push as signed_push
 from repo_tools.identity.judgement import may_sign
 from repo_tools.log import eventlog
-from repo_tools.messages import Refused
+from repo_tools.messages import Refused, say
 from repo_tools.registry.records import Registry
+from repo_tools.review.vocabulary import VERDICT_NAMES as VERDICT_NAMES
 
 MR_BRANCH = "refs/heads/mr/"
 MR_TAG = "refs/tags/mr/"
@@ -55,7 +56,6 @@ MR_REF = re.compile(r"^refs/(heads|tags)/mr/(?P<n>[1-9]\d*)$")
 REVIEW_HISTORY_REF = re.compile(
     r"^refs/reviews/(?P<n>[1-9]\d*)/_history/(?P<reviewer>[a-z][a-z0-9-]{0,31})/(?P<k>[1-9]\d*)$")
 VERDICTS = ("approve", "reject", "countersign", "sign-off", "check")   # the 发文 steps: workflow/steps.py
-VERDICT_NAMES = {"approve": "同意", "reject": "驳回", "countersign": "会签", "sign-off": "签发", "check": "复核"}
 TRAILER = re.compile(r"^(Merge-Request|Approval|Sealed-Document|Seal|Sign-Off|Countersign|Check):[ \t]*(.+?)\s*$",
                      re.M)
 # Signed fields of a 签发 / 会签 verdict, after its opinion: `Date:` (成文日期), `Delegation:`, `Unit:`
@@ -67,15 +67,16 @@ def parse_verdict(message: str) -> tuple[str, str]:
     first, _, rest = message.partition("\n")
     verdict = first.strip()
     if verdict not in VERDICTS:
-        raise ValueError(f"首行应为 {' 或 '.join(VERDICTS)}，实为“{verdict[:40]}”")
+        raise ValueError(say("review.requests.parse_verdict.1",
+                             value_join=say("review.requests.parse_verdict.4").join(VERDICTS), verdict=verdict[:40]))
     if rest and not rest.startswith("\n") and rest.strip():
-        raise ValueError("首行之后应空一行再写审核意见")
+        raise ValueError(say("review.requests.parse_verdict.2"))
     lines = rest.strip().split("\n")
     while len(lines) > 1 and FIELD_LINE.match(lines[-1]):
         lines.pop()  # the step's signed fields (workflow.steps.verdict_fields reads them)
     opinion = "\n".join(lines).strip()
     if not opinion:
-        raise ValueError("缺少审核意见（意见不能为空）")
+        raise ValueError(say("review.requests.parse_verdict.3"))
     return verdict, opinion
 
 
@@ -165,9 +166,10 @@ class Status:
         out = []
         have = len(self.approvals)
         if have < self.required:
-            out.append(f"还需要 {self.required - have} 个审核人对当前版本的同意意见（已有 {have}/{self.required}）")
+            out.append(say("review.requests.missing.1",
+                           value=self.required - have, have=have, required=self.required))
         for v in self.rejections:
-            out.append(f"{v.reviewer} 驳回：{v.opinion}")
+            out.append(say("review.requests.missing.2", reviewer=v.reviewer, opinion=v.opinion))
         return out
 
 
@@ -195,7 +197,7 @@ class ReviewView:
         env = clean_env()
         repo = city.unit_repo(unit)
         if reg.unit(unit) is None or not repo.is_dir():
-            raise Refused("not-found", what="单位", name=unit, remedy="请检查单位标识（oa unit list）。")
+            raise Refused("not-found", what=say("review.requests.of.1"), name=unit, remedy=say("review.requests.of.2"))
         return cls(repo, unit, reg, SignatureVerifier(city.server_gnupg, reg, city.authority_fingerprint()),
                    ObjectReader(repo, env=env), env, trusted=eventlog.trusted_times(city.log_file, unit))
 
@@ -297,7 +299,7 @@ class ReviewView:
         reviewer = match["reviewer"] if match else ref.rsplit("/", 1)[-1]
         got = self.reader.read(tag_oid)
         if not got or got[1] != "tag":
-            return Verdict(reviewer, ref, tag_oid, "", None, "", None, False, "不是签名的附注标签")
+            return Verdict(reviewer, ref, tag_oid, "", None, "", None, False, say("review.requests.verdict.1"))
         tag = parse_tag(got[0], got[2])
         verdict: str | None
         try:
@@ -312,14 +314,15 @@ class ReviewView:
         signer = self.signer_of(tag.oid, tag.payload, tag.signature, signer_unit)
         person = self.registry.person(reviewer)
         if not match:
-            problem = problem or "引用名称不合规范"
+            problem = problem or say("review.requests.verdict.2")
         elif signer != reviewer:
-            problem = problem or f"签名人不是 {reviewer} 本人（或其证书无效）"
+            problem = problem or say("review.requests.verdict.3", reviewer=reviewer)
         elif verdict in ("approve", "reject") and (person is None or person.unit != self.unit
                                                    or person.status != "active" or "reviewer" not in person.roles):
-            problem = problem or f"{reviewer} 不是本单位在职的审核人"  # other steps: workflow.steps judges who
+            problem = problem or say("review.requests.verdict.4",
+                                     reviewer=reviewer)  # other steps: workflow.steps judges who
         elif reviewer in excluded:
-            problem = problem or f"{reviewer} 是本合并请求的拟稿人或提交人"
+            problem = problem or say("review.requests.verdict.5", reviewer=reviewer)
         return Verdict(reviewer, ref, tag.oid, tag.object, verdict, opinion, signer, not problem,
                        problem, current=head is not None and tag.object == head,
                        tagger_date=_tagger_date(tag.tagger))
@@ -398,9 +401,9 @@ def document_folders(paths: list[str]) -> list[str]:
 def _unit_member(city: City, reg: Registry, unit: str, user: str):
     person = reg.person(user)
     if person is None:
-        raise Refused("not-found", what="人员", name=user, remedy="请检查用户标识（oa user list）。")
+        raise Refused("not-found", what=say("review.requests._unit_member.1"), name=user, remedy=say("review.requests._unit_member.2"))
     if reg.unit(unit) is None:
-        raise Refused("not-found", what="单位", name=unit, remedy="请检查单位标识（oa unit list）。")
+        raise Refused("not-found", what=say("review.requests._unit_member.3"), name=unit, remedy=say("review.requests._unit_member.4"))
     return person
 
 
@@ -440,7 +443,7 @@ def open_request(city: City, unit: str, actor: str, branch: str | None = None, t
     finally:
         if scratch is not None:
             scratch.close()
-    raise Refused("usage", detail="合并请求编号分配失败（并发过多）。", remedy="请稍后重试。")
+    raise Refused("usage", detail=say("review.requests.open_request.5"), remedy=say("review.requests.open_request.6"))
 
 
 def _request_head(repo: Path, branch: str | None, workdir: Path | None) -> tuple[str, str]:
@@ -451,10 +454,10 @@ def _request_head(repo: Path, branch: str | None, workdir: Path | None) -> tuple
         head = rev_parse(workdir, branch, env=clean_env())
     else:
         if not branch:
-            raise Refused("usage", detail="没有指定要提交审核的分支。", remedy="请用 --branch 给出分支名。")
+            raise Refused("usage", detail=say("review.requests._request_head.1"), remedy=say("review.requests._request_head.2"))
         head = rev_parse(repo, f"refs/heads/{branch}", env=clean_env())
     if head is None:
-        raise Refused("not-found", what="分支", name=str(branch), remedy="请先提交并推送草稿分支。")
+        raise Refused("not-found", what=say("review.requests._request_head.3"), name=str(branch), remedy=say("review.requests._request_head.4"))
     return branch, head
 
 
@@ -505,7 +508,7 @@ def _verdict(city: City, unit: str, n: int, actor: str, verdict: str, opinion: s
     reg = city.registry()
     person = _unit_member(city, reg, unit, actor)
     if not opinion.strip():
-        raise Refused("review-verdict", ref=f"{REVIEWS}{n}/{actor}", detail="缺少审核意见（意见不能为空）")
+        raise Refused("review-verdict", ref=f"{REVIEWS}{n}/{actor}", detail=say("review.requests._verdict.1"))
     with ReviewView.of(city, unit, reg) as view:
         head = view.ref(f"{MR_BRANCH}{n}")
         if head is None:
@@ -518,7 +521,7 @@ def _verdict(city: City, unit: str, n: int, actor: str, verdict: str, opinion: s
         earlier = view.ref(f"{REVIEWS}{n}/{actor}")
         kept = view.history(n, actor)
     if actor == request.author or actor in committers:
-        why = "发起人" if actor == request.author else "提交人"
+        why = say("review.requests._verdict.2") if actor == request.author else say("review.requests._verdict.3")
         raise Refused("review-self", user=actor, name=person.name, n=n, why=why)
     if person.unit != unit or "reviewer" not in person.roles or person.status != "active":
         raise Refused("review-role", user=actor, unit=unit, n=n)
@@ -564,10 +567,10 @@ def _waiting(since: str | None, until: datetime) -> str:
     hours, rest = divmod(rest, 3600)
     minutes = rest // 60
     if days:
-        return f"{days}天{hours}小时"
+        return say("review.requests._waiting.1", days=days, hours=hours)
     if hours:
-        return f"{hours}小时{minutes}分"
-    return f"{minutes}分钟"
+        return say("review.requests._waiting.2", hours=hours, minutes=minutes)
+    return say("review.requests._waiting.3", minutes=minutes)
 
 
 def requests(city: City, unit: str) -> list[dict]:

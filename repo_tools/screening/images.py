@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from repo_tools.messages import say
 from repo_tools.screening.text import decode
 
 RASTER_MAGIC: list[tuple[bytes, str]] = [
@@ -125,10 +126,10 @@ def looks_active(data: bytes) -> str | None:
     if text is None:
         return None
     if re.match(r"\s*<!doctype\s+html", text.lstrip("\ufeff"), re.I):
-        return "HTML 网页"
+        return say("screening.images.looks_active.1")
     rest = _skip_prolog(text) or ""
     if ACTIVE_START.match(rest) or re.match(r"<[A-Za-z][\w.:\-]*[\s/>]", rest):
-        return "HTML/XML 网页"
+        return say("screening.images.looks_active.2")
     if re.search(r"<\s*script[\s>]", text[:4096], re.I):
-        return "含脚本的网页"
+        return say("screening.images.looks_active.3")
     return None

@@ -12,16 +12,15 @@ import functools
 import re
 import unicodedata
 
+from repo_tools.messages import say
 from repo_tools.screening.objects import TreeEntry
+from repo_tools.screening.vocabulary import ALLOWED_MODES as ALLOWED_MODES
+from repo_tools.screening.vocabulary import MODE_NAMES as MODE_NAMES
 
 MAX_NAME_BYTES = 255     # ext4, NTFS and APFS all stop here
 MAX_PATH_BYTES = 4096    # PATH_MAX on Linux
 MAX_DEPTH = 64           # documents/<year>/<slug>/attachments/... needs a handful
 
-# Regular file, executable file (its content is screened like any other: an executable is
-# refused by content, and a stray x bit from a USB stick must not block a 公文) and directory.
-ALLOWED_MODES = {b"100644": "文件", b"100755": "文件", b"40000": "目录"}
-MODE_NAMES = {b"120000": "符号链接", b"160000": "子模块（gitlink）"}
 
 # Code points HFS+ ignores in names (git's is_hfs_dotgit list), besides every format character.
 HFS_IGNORED = {0x200C, 0x200D, 0x200E, 0x200F, 0x202A, 0x202B, 0x202C, 0x202D, 0x202E,
@@ -42,30 +41,30 @@ def fold(name: str) -> str:
 def name_problem(raw: bytes) -> str | None:
     """Why this entry name is refused, or None."""
     if not raw:
-        return "名称为空"
+        return say("screening.names.name_problem.1")
     if len(raw) > MAX_NAME_BYTES:
-        return f"名称长 {len(raw)} 字节，超过 {MAX_NAME_BYTES} 字节"
+        return say("screening.names.name_problem.2", len_raw=len(raw), max_name_bytes=MAX_NAME_BYTES)
     if b"/" in raw or b"\\" in raw:
-        return "名称中含有路径分隔符（/ 或 \\）"
+        return say("screening.names.name_problem.3")
     if any(b < 0x20 or b == 0x7F for b in raw):
-        return "名称中含有控制字符"
+        return say("screening.names.name_problem.4")
     try:
         name = raw.decode("utf-8")
     except UnicodeDecodeError:
-        return "名称不是有效的 UTF-8 文字"
+        return say("screening.names.name_problem.5")
     if name in (".", ".."):
-        return f"名称“{name}”指向目录本身或上级目录"
+        return say("screening.names.name_problem.6", name=name)
     folded = fold(name)
     if folded in ("", ".", "..") or set(folded) <= {"."}:
-        return f"名称“{name}”在某些系统上等同于“{folded or '空'}”"
+        return say("screening.names.name_problem.7", name=name, value=folded or say("screening.names.name_problem.12"))
     if folded.startswith(".git") or SHORT_NAMES.match(folded):
-        return f"名称“{name}”在某些系统上等同于 Git 的控制文件（.git…）"
+        return say("screening.names.name_problem.8", name=name)
     if ":" in name:
-        return "名称中含有冒号（Windows 上是数据流分隔符）"
+        return say("screening.names.name_problem.9")
     if name != name.rstrip(" ."):
-        return "名称以空格或句点结尾（Windows 会去掉它们，改变文件名）"
+        return say("screening.names.name_problem.10")
     if WINDOWS_DEVICES.match(folded):
-        return f"名称“{name}”是 Windows 的设备名"
+        return say("screening.names.name_problem.11", name=name)
     return None
 
 
@@ -75,5 +74,6 @@ def mode_problem(entry: TreeEntry) -> str | None:
         return None
     what = MODE_NAMES.get(entry.mode)
     if what:
-        return f"是{what}，文档仓库中不允许"
-    return f"模式 {entry.mode.decode('ascii', 'replace')} 不是普通文件或目录"
+        return say("screening.names.mode_problem.1", what=what)
+    return say("screening.names.mode_problem.2",
+               mode_decode=entry.mode.decode('ascii', 'replace'))

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from repo_tools.git.repo import GitError, ParsedCommit, ParsedTag, git, parse_tag
+from repo_tools.messages import say
 
 TREE_MODE = b"40000"
 MAX_TAG_CHAIN = 16  # a tag of a tag of ...: deeper than this is no document workflow
@@ -40,10 +41,10 @@ def parse_tree(raw: bytes) -> list[TreeEntry]:
         space = raw.find(b" ", i)
         nul = raw.find(b"\0", space + 1) if space >= 0 else -1
         if space < 0 or nul < 0 or nul + 21 > len(raw):
-            raise MalformedTree(f"条目在第 {i} 字节处不完整")
+            raise MalformedTree(say("screening.objects.parse_tree.1", i=i))
         mode = raw[i:space]
         if not mode.isdigit():
-            raise MalformedTree(f"条目模式“{mode[:12]!r}”不是数字")
+            raise MalformedTree(say("screening.objects.parse_tree.2", mode=mode[:12]))
         entries.append(TreeEntry(mode, raw[space + 1:nul], raw[nul + 1:nul + 21].hex()))
         i = nul + 21
     return entries
@@ -87,7 +88,7 @@ def walk(reader: Reader, repo: object, env: Mapping[str, str], tips: Iterable[tu
         out = git("rev-list", "--objects", "--no-object-names", "--stdin", "--not", "--all",
                   cwd=repo, env=env, input=stdin)  # type: ignore[arg-type]
     except GitError as exc:
-        found.broken.append(("推送的对象", str(exc)[-200:]))
+        found.broken.append((say("screening.objects.walk.1"), str(exc)[-200:]))
         return found
     found.oids = set(out.split())
     for commit in commits:
@@ -103,7 +104,7 @@ def _peel(reader: Reader, found: NewObjects, ref: str, oid: str) -> None:
     for _ in range(MAX_TAG_CHAIN):
         got = reader.read(oid)
         if got is None:
-            found.broken.append((ref, f"对象 {oid} 不存在"))
+            found.broken.append((ref, say("screening.objects._peel.1", oid=oid)))
             return
         _, kind, raw = got
         if kind == "tag":
@@ -117,7 +118,7 @@ def _peel(reader: Reader, found: NewObjects, ref: str, oid: str) -> None:
         elif kind == "blob" and oid in found.oids:
             found.blobs.setdefault(oid, ref)
         return
-    found.broken.append((ref, f"标签链超过 {MAX_TAG_CHAIN} 层"))
+    found.broken.append((ref, say("screening.objects._peel.2", max_tag_chain=MAX_TAG_CHAIN)))
 
 
 def _descend(reader: Reader, found: NewObjects) -> None:
@@ -136,13 +137,13 @@ def _descend(reader: Reader, found: NewObjects) -> None:
             continue
         got = reader.read(oid)
         if got is None or got[1] != "tree":
-            found.broken.append((prefix or "/", f"树对象 {oid} 无法读取"))
+            found.broken.append((prefix or "/", say("screening.objects._descend.1", oid=oid)))
             shape[oid] = (0, [])
             continue
         try:
             entries = parse_tree(got[2])
         except MalformedTree as exc:
-            found.broken.append((prefix or "/", f"树对象 {oid[:10]} 格式错误：{exc}"))
+            found.broken.append((prefix or "/", say("screening.objects._descend.2", oid=oid[:10], exc=exc)))
             shape[oid] = (0, [])
             continue
         own = 0

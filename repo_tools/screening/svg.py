@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from repo_tools.messages import say
 from repo_tools.screening.text import decode
 
 ACTIVE_ELEMENTS = {"script", "foreignobject", "iframe", "embed", "object", "handler", "listener",
@@ -46,7 +47,7 @@ def css_problems(css: str) -> set[str]:
     found: set[str] = set()
     plain = css_plain(css)
     if CSS_ACTIVE.search(plain):
-        found.add("样式中的脚本或外部引用（@import 等）")
+        found.add(say("screening.svg.css_problems.1"))
     opened = len(CSS_URL_OPEN.findall(plain))
     locals_ = 0
     for match in CSS_URL.finditer(plain):
@@ -54,9 +55,9 @@ def css_problems(css: str) -> set[str]:
         if target.startswith("#") and not DANGEROUS_SCHEMES.search(target):
             locals_ += 1
         else:
-            found.add(f"样式中的外部引用 url({target[:40]})")
+            found.add(say("screening.svg.css_problems.2", target=target[:40]))
     if opened > locals_ and not found:
-        found.add("样式中的外部引用 url(…)")
+        found.add(say("screening.svg.css_problems.3"))
     return found
 
 
@@ -81,41 +82,41 @@ def svg_problems(data: bytes) -> tuple[set[str], str | None]:
     from defusedxml.common import DefusedXmlException
     text = _text_of(data)
     if text is None:
-        return set(), "无法识别文字编码"
+        return set(), say("screening.svg.svg_problems.1")
     found: set[str] = set()
     head = text[:65536].lower()
     if "<?xml-stylesheet" in head.replace(" ", ""):
-        found.add("外部样式表（xml-stylesheet）")
+        found.add(say("screening.svg.svg_problems.2"))
     try:
         root = SafeET.fromstring(text, forbid_dtd=False, forbid_entities=True, forbid_external=True)
     except DefusedXmlException:
-        return {"实体或外部 DTD 声明"}, None
+        return {say("screening.svg.svg_problems.3")}, None
     except Exception as exc:  # noqa: BLE001 - any parser failure: not a readable SVG
         return found, f"SVG：{str(exc)[:120]}"
     if _local(root.tag) != "svg":
-        found.add(f"根元素 <{_local(root.tag)}> 不是 svg")
+        found.add(say("screening.svg.svg_problems.4", local_tag=_local(root.tag)))
     for element in root.iter():
         if not isinstance(element.tag, str):
             continue
         tag = _local(element.tag)
         if tag in ACTIVE_ELEMENTS:
-            found.add(f"<{tag}> 元素")
+            found.add(say("screening.svg.svg_problems.5", tag=tag))
         if tag == "style" or tag.endswith("style"):
             found |= css_problems("".join(element.itertext()))
         if tag in ANIMATION_ELEMENTS:
             target = _local(element.attrib.get("attributeName", ""))
             if target in REFERENCE_ATTRIBUTES or target.startswith("on") or target == "style":
-                found.add(f"动画改写属性 {target}")
+                found.add(say("screening.svg.svg_problems.6", target=target))
         for name, value in element.attrib.items():
             local = _local(name)
             squeezed = "".join(ch for ch in value if ch > " ").lower()
             if local.startswith("on"):
-                found.add(f"事件处理属性 {local}")
+                found.add(say("screening.svg.svg_problems.7", local=local))
             elif local in REFERENCE_ATTRIBUTES:
                 if not value.strip().startswith("#") or DANGEROUS_SCHEMES.search(squeezed):
-                    found.add(f"外部引用 {value.strip()[:60]}")
+                    found.add(say("screening.svg.svg_problems.8", value_strip=value.strip()[:60]))
             if "script:" in squeezed:  # javascript:, vbscript:, livescript: in any attribute
-                found.add("外部或脚本地址")
+                found.add(say("screening.svg.svg_problems.9"))
             if local == "style" or "url(" in squeezed or "\\" in value or "@import" in squeezed:
                 found |= css_problems(value)
     return found, None

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from repo_tools.messages import Refused
+from repo_tools.messages import Refused, say
+from repo_tools.seal.vocabulary import FONT_STACK
 
 RED = (230, 0, 18)
 RED_HEX = "#e60012"
-FONT_STACK = "'Noto Serif CJK SC', 'Source Han Serif SC', 'Songti SC', SimSun, '宋体', serif"
 # Debian's fonts-noto-cjk, when fontconfig is not there to tell.
 KNOWN_FONTS = [
     "/usr/share/fonts/opentype/noto/NotoSerifCJK-Bold.ttc",
@@ -60,8 +60,8 @@ class SealGeometry:
 
 def diameter_mm(level: str) -> float:
     if level not in DIAMETERS_MM:
-        raise Refused("usage", detail=f"未知的单位级别“{level}”。",
-                      remedy=f"可用级别：{'、'.join(DIAMETERS_MM)}。")
+        raise Refused("usage", detail=say("seal.image.diameter_mm.1", level=level),
+                      remedy=say("seal.image.diameter_mm.2", value_join='、'.join(DIAMETERS_MM)))
     return DIAMETERS_MM[level]
 
 
@@ -93,7 +93,7 @@ def seal_svg(unit_name: str, level: str) -> str:
     c = geo.radius
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{geo.diameter}mm" height="{geo.diameter}mm" '
-        f'viewBox="0 0 {geo.diameter} {geo.diameter}" role="img" aria-label="{escape(unit_name)}电子印章">',
+        f'viewBox="0 0 {geo.diameter} {geo.diameter}" role="img" aria-label="{escape(say("seal.image.seal_svg.1", unit_name=unit_name))}">',
         f'<title>{escape(unit_name)}</title>',
         f'<circle cx="{c}" cy="{c}" r="{c - geo.rim / 2:.3f}" fill="none" stroke="{RED_HEX}" '
         f'stroke-width="{geo.rim}"/>',

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from repo_tools.documents import frontmatter
 from repo_tools.git.repo import ObjectReader, clean_env, list_tree
+from repo_tools.messages import say
 
 NUMBER = re.compile(r"^(?P<code>[^\s〔〕\[\]()（）]+)〔(?P<year>\d{4})〕(?P<n>[1-9]\d*)号$")
 
@@ -19,7 +20,7 @@ class DocumentNumber:
     n: int
 
     def __str__(self) -> str:
-        return f"{self.code}〔{self.year}〕{self.n}号"
+        return say("seal.numbering.__str__.1", code=self.code, year=self.year, n=self.n)
 
 
 def parse(text: str) -> DocumentNumber | None:

@@ -17,12 +17,13 @@ from repo_tools import timeutil
 from repo_tools.city import City
 from repo_tools.documents import frontmatter
 from repo_tools.git.repo import GitError, PushRefused, Scratch, clean_env, git, rev_parse
-from repo_tools.messages import Refused
+from repo_tools.messages import Refused, say
 from repo_tools.review.requests import MR_BRANCH, ReviewView, _push, document_folders
 from repo_tools.seal import numbering
 from repo_tools.workflow.issuing import signed_fields, typed_signer_problem
 from repo_tools.workflow.steps import Workflow
 from repo_tools.workflow.steps import judge as judge_workflow
+from repo_tools.workflow.vocabulary import STEP_NAMES
 
 SEALED_KEYS = ("number", "sealed_on", "signer", "date")  # signer, date: from the 签发 (workflow/issuing.py)
 MAX_ATTEMPTS = 30
@@ -77,7 +78,7 @@ def _drop_block_value(text: str, key: str) -> str:
 def seal_edit_problem(before: str, after: str) -> str | None:
     """Why `after` is not `before` with only `number` and `sealed_on` set (None when it is)."""
     if _without_sealed_keys(before) != _without_sealed_keys(after):
-        return "除发文字号和盖章日期外（以及由签发确定的签发人、成文日期），公文内容被改动"
+        return say("seal.sealing.seal_edit_problem.1")
     return None
 
 
@@ -97,7 +98,7 @@ def _merge_tree(scratch: Scratch, n: int, main: str, head: str) -> str:
                           cwd=scratch.dir, env=scratch.env, capture_output=True, text=True)
     if proc.returncode == 1:
         files = sorted({line for line in proc.stdout.split("\n\n")[0].splitlines()[1:] if line})
-        raise Refused("merge-conflict", n=n, detail="冲突文件：" + "、".join(files))
+        raise Refused("merge-conflict", n=n, detail=say("seal.sealing._merge_tree.1") + "、".join(files))
     if proc.returncode != 0:
         raise GitError(f"git merge-tree: {proc.stderr.strip()}")
     return proc.stdout.split("\n", 1)[0].strip()
@@ -108,10 +109,10 @@ def merge(city: City, unit: str, n: int, actor: str, code: str | None = None) ->
     reg = city.registry()
     unit_rec = reg.unit(unit)
     if unit_rec is None:
-        raise Refused("not-found", what="单位", name=unit, remedy="请检查单位标识（oa unit list）。")
+        raise Refused("not-found", what=say("seal.sealing.merge.1"), name=unit, remedy=say("seal.sealing.merge.2"))
     person = reg.person(actor)
     if person is None:
-        raise Refused("not-found", what="人员", name=actor, remedy="请检查用户标识（oa user list）。")
+        raise Refused("not-found", what=say("seal.sealing.merge.3"), name=actor, remedy=say("seal.sealing.merge.4"))
     if code is not None and code not in unit_rec.codes:
         raise Refused("seal-code-foreign", code=code, unit=unit_rec.name, codes="、".join(unit_rec.codes))
     repo = city.unit_repo(unit)
@@ -120,7 +121,7 @@ def merge(city: City, unit: str, n: int, actor: str, code: str | None = None) ->
     for attempt in range(1, MAX_ATTEMPTS + 1):
         main = rev_parse(repo, "refs/heads/main", env=env)
         if main is None:
-            raise Refused("not-found", what="分支", name="main", remedy="单位仓库尚未初始化。")
+            raise Refused("not-found", what=say("seal.sealing.merge.5"), name="main", remedy=say("seal.sealing.merge.6"))
         with ReviewView.of(city, unit, reg) as view:
             head = view.ref(f"{MR_BRANCH}{n}")
             if head is None:
@@ -137,7 +138,7 @@ def merge(city: City, unit: str, n: int, actor: str, code: str | None = None) ->
             raise Refused("merge-rejected", n=n, reviewer=first.reviewer, opinion=first.opinion)
         if len(status.approvals) < status.required:
             stale = [v.reviewer for v in status.verdicts if v.valid and not v.current and v.verdict == "approve"]
-            detail = f"（{'、'.join(stale)} 的同意意见针对旧版本，已失效）" if stale else ""
+            detail = say("seal.sealing.merge.7", value_join='、'.join(stale)) if stale else ""
             raise Refused("merge-approvals-missing", n=n, have=len(status.approvals),
                           need=status.required, detail=detail)
         approvals = sorted(status.approvals, key=lambda v: v.reviewer)
@@ -155,9 +156,9 @@ def merge(city: City, unit: str, n: int, actor: str, code: str | None = None) ->
                 _require_steps(n, flow, reg)
         else:
             if "reviewer" not in person.roles or person.unit != unit or person.status != "active":
-                raise Refused("merge-reviewer-required", detail=f"{actor} 不是本单位审核人")
+                raise Refused("merge-reviewer-required", detail=say("seal.sealing.merge.8", actor=actor))
             if actor in status.committers:
-                raise Refused("merge-reviewer-required", detail=f"{actor} 是本合并请求的拟稿人或提交人")
+                raise Refused("merge-reviewer-required", detail=say("seal.sealing.merge.9", actor=actor))
             signer = actor_signer
         with Scratch(repo, signer) as scratch:
             tree = _merge_tree(scratch, n, main, head)
@@ -176,14 +177,14 @@ def merge(city: City, unit: str, n: int, actor: str, code: str | None = None) ->
                  approvals=[v.reviewer for v in approvals],
                  sealed=[{"path": s["index"], "number": s["number"]} for s in sealed])
         return result
-    raise Refused("usage", detail=f"main 持续变动，{MAX_ATTEMPTS} 次尝试均未能合并。", remedy="请稍后重试。")
+    raise Refused("usage", detail=say("seal.sealing.merge.10", max_attempts=MAX_ATTEMPTS), remedy=say("seal.sealing.merge.11"))
 
 
 def _require_steps(n: int, flow: Workflow, reg) -> None:
     """The 会签, 签发 and 复核 a document needs before the seal, in order; the first missing is named."""
-    missing = [m for m in flow.missing(reg) if not m.startswith(("核稿", "驳回"))]
+    missing = [(step, text) for step, text in flow.missing_steps(reg) if step not in ("approve", "reject")]
     if missing:
-        raise Refused("merge-step-missing", n=n, step=missing[0].split("：", 1)[0], detail="；".join(missing))
+        raise Refused("merge-step-missing", n=n, step=STEP_NAMES[missing[0][0]], detail="；".join(text for _, text in missing))
     for doc in flow.documents:
         problem = typed_signer_problem(doc.meta, flow)
         if problem:
@@ -207,13 +208,13 @@ def _seal_documents(repo: Path, scratch: Scratch, unit, folders: list[str], tree
         try:
             meta, _ = frontmatter.split(raw)
         except frontmatter.FrontMatterError as exc:
-            raise Refused("seal-number-invalid", path=index, number="", detail=f"无法编号：{exc}") from None
+            raise Refused("seal-number-invalid", path=index, number="", detail=say("seal.sealing._seal_documents.1", exc=exc)) from None
         if meta.get("number"):
             raise Refused("seal-number-preset", path=index, number=meta["number"])
         signed = signed_fields(raw, meta, flow, unit, reg, index) if flow is not None else {}
         year = document_year({**meta, **signed}, index)
         if year is None:
-            raise Refused("seal-number-invalid", path=index, number="", detail="无法确定年份（缺少成文日期 date）")
+            raise Refused("seal-number-invalid", path=index, number="", detail=say("seal.sealing._seal_documents.2"))
         key = (chosen, year)
         if key in allocated:
             allocated[key] += 1
@@ -229,9 +230,9 @@ def _seal_documents(repo: Path, scratch: Scratch, unit, folders: list[str], tree
 
 def _message(n: int, title: str, approvals: list, sealed: list[dict], seal: str | None,
              flow: Workflow | None = None) -> str:
-    head = f"合并请求 !{n}：{title}" if title else f"合并请求 !{n}"
+    head = say("seal.sealing._message.1", n=n, title=title) if title else say("seal.sealing._message.2", n=n)
     if sealed:
-        head += "（盖章签发：" + "、".join(s["number"] for s in sealed) + "）"
+        head += say("seal.sealing._message.3") + "、".join(s["number"] for s in sealed) + "）"
     lines = [head, "", f"Merge-Request: {n}"]
     lines += [f"Approval: {v.ref} {v.tag}" for v in approvals]
     if flow is not None:

@@ -14,7 +14,7 @@ from repo_tools import timeutil
 from repo_tools.city import AUTHORITY, City
 from repo_tools.git.repo import ObjectReader, clean_env
 from repo_tools.identity import keys
-from repo_tools.messages import Refused
+from repo_tools.messages import Refused, say
 from repo_tools.registry.applications import (
     Application,
     approved_files,
@@ -26,10 +26,9 @@ from repo_tools.registry.applications import (
     signature_path,
 )
 from repo_tools.registry.records import EGOV, KeyRecord, Registry, Seal, dump_seals
+from repo_tools.seal.vocabulary import REASONS as REASONS
 
 DEFAULT_GOVERNMENT_OFFICE = "lagov"
-REASONS = {"lost": "遗失", "damaged": "损坏", "custodian-change": "更换保管人", "unit-change": "单位变更",
-           "compromised": "泄露", "destroyed": "销毁"}
 
 
 def government_office(city: City) -> str:
@@ -71,17 +70,17 @@ def witness_party(reg: Registry, seal: Seal, witness: str, office: str) -> bool:
 def _unit_name(reg: Registry, unit_id: str) -> str:
     unit = reg.unit(unit_id)
     if unit is None:
-        raise Refused("not-found", what="单位", name=unit_id, remedy="请检查单位标识（oa unit list）。")
+        raise Refused("not-found", what=say("seal.seals._unit_name.1"), name=unit_id, remedy=say("seal.seals._unit_name.2"))
     return unit.name
 
 
 def _check_custodian(reg: Registry, unit_id: str, custodian: str) -> None:
     person = reg.person(custodian)
     if person is None or person.unit != unit_id or person.status != "active":
-        raise Refused("seal-state", seal=unit_id, detail=f"{custodian} 不是本单位的在职人员，不能保管印章",
-                      remedy="印章保管人须为本单位人员（第二十一条）。")
+        raise Refused("seal-state", seal=unit_id, detail=say("seal.seals._check_custodian.1", custodian=custodian),
+                      remedy=say("seal.seals._check_custodian.2"))
     if "seal-custodian" not in person.roles:
-        raise Refused("role-required", user=custodian, role="印章保管人", action="保管电子印章")
+        raise Refused("role-required", user=custodian, role=say("seal.seals._check_custodian.3"), action=say("seal.seals._check_custodian.4"))
 
 
 def _new_seal(city: City, reg: Registry, unit_id: str, custodian: str | None, approver: str, now: str) -> tuple[Seal, str]:
@@ -89,7 +88,7 @@ def _new_seal(city: City, reg: Registry, unit_id: str, custodian: str | None, ap
     number = max([int(s.id.rsplit("-", 1)[-1]) for s in existing if s.id.rsplit("-", 1)[-1].isdigit()] + [0]) + 1
     seal_id = f"{unit_id}-{number}"
     name = _unit_name(reg, unit_id)
-    fpr = keys.generate(city.seal_gnupg(seal_id), f"{name}电子印章", f"seal-{unit_id}@oa.local")
+    fpr = keys.generate(city.seal_gnupg(seal_id), say("seal.seals._new_seal.1", name=name), f"seal-{unit_id}@oa.local")
     seal = Seal(id=seal_id, unit=unit_id, custodian=custodian,
                 key=KeyRecord(fingerprint=fpr, valid_from=now, approved_by=[approver]))
     return seal, keys.export_public(city.seal_gnupg(seal_id), fpr)
@@ -99,7 +98,8 @@ def _commit(city: City, actor: str, reg: Registry, unit_id: str, seals: list[Sea
             extra: dict[str, bytes | None], message: str) -> None:
     changes: dict[str, bytes | None] = {f"seals/{unit_id}.yaml": dump_seals(seals), **extra,
                                         **approved_files(city, reg, app)}
-    city.change_registry(actor, changes, f"{message}（审批：{app.approver}，经办：{actor}，申请 {app.id}）")
+    city.change_registry(actor, changes, say("seal.seals._commit.1",
+                                             message=message, approver=app.approver, actor=actor, id=app.id))
     city.log("seal", action=app.action.removeprefix("seal-"), unit=unit_id, fingerprints=app.fingerprints,
              approved_by=app.approver, executed_by=actor, request=app.id, reason=app.reason)
 
@@ -120,26 +120,27 @@ def issue(city: City, actor: str, unit_id: str, custodian: str, approved_by: str
     now = timeutil.iso(timeutil.now())
     seals = reg.seals.get(unit_id, [])
     active = reg.active_seal(unit_id)
-    app = _application("seal-issue", unit_id, unit_id, "指定印章保管人" if active else "制作电子印章",
+    app = _application("seal-issue", unit_id, unit_id, say("seal.seals.issue.1") if active else say("seal.seals.issue.2"),
                        approved_by, actor, now)
     check_approver(reg, app, approved_by)
     extra: dict[str, bytes | None] = {}
     if active is not None:
         if active.custodian:
-            raise Refused("seal-state", seal=active.id, detail=f"已有有效印章，保管人为 {active.custodian}",
-                          remedy="更换保管人或印章请用 `oa seal rotate 单位 --custodian 用户 --reason custodian-change`。")
+            raise Refused("seal-state", seal=active.id, detail=say("seal.seals.issue.3",
+                                                                   custodian=active.custodian),
+                          remedy=say("seal.seals.issue.4"))
         active.custodian = custodian
         app.subject = active.id
         app.fingerprints = [active.key.fingerprint]
         app.details = {"custodian": custodian}
         seal = active
-        message = f"指定电子印章 {active.id} 的保管人：{custodian}"
+        message = say("seal.seals.issue.5", id=active.id, custodian=custodian)
     else:
         seal, armored = _new_seal(city, reg, unit_id, custodian, approved_by, now)
         seals = [*seals, seal]
         app.subject, app.fingerprints = seal.id, [seal.key.fingerprint]
         extra[f"keys/{seal.key.fingerprint}.asc"] = armored.encode()
-        message = f"制作电子印章 {seal.id}，保管人 {custodian}"
+        message = say("seal.seals.issue.6", id=seal.id, custodian=custodian)
     _commit(city, actor, reg, unit_id, seals, app, extra, message)
     return seal
 
@@ -152,8 +153,8 @@ def rotate(city: City, actor: str, unit_id: str, reason: str, approved_by: str,
     require_executor(reg, actor)
     active = reg.active_seal(unit_id)
     if active is None:
-        raise Refused("seal-state", seal=unit_id, detail="没有有效印章可以更换",
-                      remedy="请用 `oa seal issue 单位 --custodian 用户` 制作印章。")
+        raise Refused("seal-state", seal=unit_id, detail=say("seal.seals.rotate.1"),
+                      remedy=say("seal.seals.rotate.2"))
     custodian = custodian or active.custodian
     if custodian:
         _check_custodian(reg, unit_id, custodian)
@@ -167,7 +168,8 @@ def rotate(city: City, actor: str, unit_id: str, reason: str, approved_by: str,
     app.fingerprints = [active.key.fingerprint, new.key.fingerprint]
     app.details = {"new_seal": new.id, "custodian": custodian}
     _commit(city, actor, reg, unit_id, [*seals, new], app, {f"keys/{new.key.fingerprint}.asc": armored.encode()},
-            f"更换电子印章：{active.id} 作废（{REASONS.get(reason, reason)}），启用 {new.id}，保管人 {custodian or '未指定'}")
+            say("seal.seals.rotate.3",
+                id=active.id, reasons_get=REASONS.get(reason, reason), id2=new.id, value=custodian or say("seal.seals.rotate.4")))
     return new
 
 
@@ -177,7 +179,7 @@ def revoke(city: City, actor: str, unit_id: str, reason: str, approved_by: str) 
     require_executor(reg, actor)
     active = reg.active_seal(unit_id)
     if active is None:
-        raise Refused("seal-state", seal=unit_id, detail="没有有效印章可以作废", remedy="请用 `oa seal list` 查看印章状态。")
+        raise Refused("seal-state", seal=unit_id, detail=say("seal.seals.revoke.1"), remedy=say("seal.seals.revoke.2"))
     now = timeutil.iso(timeutil.now())
     app = _application("seal-revoke", unit_id, active.id, reason, approved_by, actor, now)
     app.fingerprints = [active.key.fingerprint]
@@ -185,7 +187,7 @@ def revoke(city: City, actor: str, unit_id: str, reason: str, approved_by: str) 
     active.status = "revoked"
     active.key.revoked_at, active.key.reason = now, reason
     _commit(city, actor, reg, unit_id, reg.seals[unit_id], app, {},
-            f"作废电子印章 {active.id}：{REASONS.get(reason, reason)}")
+            say("seal.seals.revoke.3", id=active.id, reasons_get=REASONS.get(reason, reason)))
     return active
 
 
@@ -197,7 +199,7 @@ def _pick_for_destruction(reg: Registry, unit_id: str, seal_id: str | None) -> S
         found = [s for s in seals if s.status != "destroyed" and s.destruction_witnesses] \
             or [s for s in seals if s.status == "revoked"][-1:] or [s for s in seals if s.status == "active"]
     if not found:
-        raise Refused("not-found", what="印章", name=seal_id or unit_id, remedy="请用 `oa seal list` 查看印章。")
+        raise Refused("not-found", what=say("seal.seals._pick_for_destruction.1"), name=seal_id or unit_id, remedy=say("seal.seals._pick_for_destruction.2"))
     return found[0]
 
 
@@ -209,13 +211,14 @@ def destroy(city: City, witness: str, unit_id: str, seal_id: str | None = None) 
     seal = _pick_for_destruction(reg, unit_id, seal_id)
     office = government_office(city)
     if seal.status == "destroyed":
-        raise Refused("seal-state", seal=seal.id, detail="已经销毁", remedy="无需再次销毁。")
+        raise Refused("seal-state", seal=seal.id, detail=say("seal.seals.destroy.1"), remedy=say("seal.seals.destroy.2"))
     if not witness_party(reg, seal, witness, office):
         raise Refused("destruction-witness", seal=seal.id,
-                      detail=f"{witness} 不属于市政府办公室（{office}）、电子政务办公室（{EGOV}）或印章所属单位（{unit_id}）")
+                      detail=say("seal.seals.destroy.3",
+                                 witness=witness, office=office, egov=EGOV, unit_id=unit_id))
     if witness in seal.destruction_witnesses:
-        raise Refused("seal-state", seal=seal.id, detail=f"{witness} 已在销毁记录上签名",
-                      remedy="请由另外两方的相关人员签名。")
+        raise Refused("seal-state", seal=seal.id, detail=say("seal.seals.destroy.4", witness=witness),
+                      remedy=say("seal.seals.destroy.5"))
     now = timeutil.iso(timeutil.now())
     app_id = destruction_id(seal.id)
     with ObjectReader(city.registry_repo, env=clean_env()) as reader:
@@ -224,7 +227,7 @@ def destroy(city: City, witness: str, unit_id: str, seal_id: str | None = None) 
     if record is None:
         app = Application(id=app_id, action="seal-destroy", subject=seal.id, unit=unit_id,
                           path=f"seals/{unit_id}.yaml", fingerprints=[seal.key.fingerprint],
-                          reason="销毁电子印章", approver=None, executed_by=witness, created_at=now,
+                          reason=say("seal.seals.destroy.6"), approver=None, executed_by=witness, created_at=now,
                           details={"parties": [office, EGOV, unit_id]})
         record = app.to_bytes()
         changes[record_path(app_id)] = record
@@ -238,8 +241,9 @@ def destroy(city: City, witness: str, unit_id: str, seal_id: str | None = None) 
     changes[f"seals/{unit_id}.yaml"] = dump_seals(reg.seals[unit_id])
     executor = witness if reg.is_egov_admin(witness) else AUTHORITY
     city.change_registry(executor, changes,
-                         f"{'销毁' if done else '销毁记录签名'}电子印章 {seal.id}：{witness} 签名"
-                         f"（已签：{'、'.join(seal.destruction_witnesses)}）")
+                         say("seal.seals.destroy.7",
+                             value=say("seal.seals.destroy.8") if done else say("seal.seals.destroy.9"), id=seal.id, witness=witness,
+                             value_join='、'.join(seal.destruction_witnesses)))
     city.log("seal", action="destroy" if done else "destroy-witness", unit=unit_id, seal=seal.id,
              witness=witness, witnesses=seal.destruction_witnesses)
     return seal

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from repo_tools import timeutil
 from repo_tools.identity import keys, lockout
+from repo_tools.messages import say
 from repo_tools.registry.records import Person, Registry
 from repo_tools.server.layout import ADMIN_NAME, REGISTRY_REPO, RESERVED, ServiceLayout
 
@@ -66,7 +67,7 @@ def compute(registry: Registry, root: Path, keyring: Path) -> Access:
 
 def conf_text(access: Access, units_with_repo: list[str]) -> str:
     """gitolite.conf for these rules. Empty groups are left out (gitolite warns about them)."""
-    lines = ["# 由 oa 根据登记系统自动生成，请勿手工修改（每次登记系统推送后重写）。", "",
+    lines = [say("server.access.conf_text.1"), "",
              "repo gitolite-admin", f"    RW+ = {ADMIN_NAME}", ""]
     readers = sorted(access.ssh_keys)
     lines += [f"repo {REGISTRY_REPO}"]

@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 
 from repo_tools.identity import keys
+from repo_tools.messages import say
 
 
 def keygen(gnupghome: str | Path, name: str, email: str, out: str | Path) -> str:
@@ -29,7 +30,7 @@ def enable_ssh(gnupghome: str | Path, fingerprint: str) -> Path:
         conf.write_text(text + ("" if text.endswith("\n") or not text else "\n") + "enable-ssh-support\n")
     grip = keys.auth_keygrip(home, fingerprint)
     if grip is None:
-        raise keys.KeyError_(f"密钥 {fingerprint} 没有认证子密钥")
+        raise keys.KeyError_(say("server.identity.enable_ssh.1", fingerprint=fingerprint))
     control = home / "sshcontrol"
     lines = control.read_text().split() if control.exists() else []
     if grip not in lines:

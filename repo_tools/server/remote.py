@@ -26,7 +26,7 @@ import yaml
 
 from repo_tools.city import City, refresh_server_keyring
 from repo_tools.git.repo import clean_env, git
-from repo_tools.messages import Refused
+from repo_tools.messages import Refused, say
 from repo_tools.server.layout import REGISTRY_REPO
 from repo_tools.server.shell import LOG_COMMAND
 
@@ -156,7 +156,7 @@ def clone_over_ssh(url: str, directory: str | Path, user: str, gnupghome: Path |
     ssh = f"SSH_AUTH_SOCK={agent_ssh_socket(home)} {base}"
     target = Path(directory).resolve()
     if target.exists() and any(target.iterdir()):
-        raise Refused("exists", what="目录", name=str(target))
+        raise Refused("exists", what=say("server.remote.clone_over_ssh.1"), name=str(target))
     env = clean_env({"GNUPGHOME": str(home)})
     git("-c", f"core.sshCommand={ssh}", "clone", "-q", address.url(unit), str(target), env=env)
     city = prepare(target / ".git" / "oa-city", url, home, ssh, [unit])

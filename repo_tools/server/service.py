@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from repo_tools.city import City
-from repo_tools.messages import Refused
+from repo_tools.messages import Refused, say
 from repo_tools.server.access import run_as
 from repo_tools.server.layout import ServiceLayout
 from repo_tools.server.setup import SSHD, require_root
@@ -51,15 +51,15 @@ def start(root: str | Path) -> int:
     Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)  # sshd's privilege-separation directory
     test = subprocess.run([SSHD, "-t", "-f", str(layout.sshd_config)], capture_output=True, text=True)
     if test.returncode != 0:
-        raise Refused("usage", detail=f"sshd 配置检查失败：{test.stderr.strip()}",
-                      remedy="请重新运行 `oa server setup`。")
+        raise Refused("usage", detail=say("server.service.start.1", stderr_strip=test.stderr.strip()),
+                      remedy=say("server.service.start.2"))
     subprocess.run([SSHD, "-f", str(layout.sshd_config), "-E", str(layout.sshd_log)], check=True)
     for _ in range(100):
         pid = running_pid(layout)
         if pid:
             return pid
         time.sleep(0.05)
-    raise Refused("usage", detail=f"sshd 未能启动，请查看 {layout.sshd_log}。", remedy="检查端口是否被占用。")
+    raise Refused("usage", detail=say("server.service.start.3", sshd_log=layout.sshd_log), remedy=say("server.service.start.4"))
 
 
 def stop(root: str | Path) -> bool:
@@ -88,7 +88,7 @@ class Status:
         return not self.problems
 
     def text(self) -> str:
-        lines = ["服务状态：" + ("正常" if self.ok else f"有 {len(self.problems)} 项问题")]
+        lines = [say("server.service.text.1") + (say("server.service.text.2") if self.ok else say("server.service.text.3", len_problems=len(self.problems)))]
         lines += [f"  ✓ {line}" for line in self.running]
         lines += [f"  ✗ {line}" for line in self.problems]
         return "\n".join(lines)
@@ -101,41 +101,42 @@ def status(root: str | Path) -> Status:
     account = str(settings.get("account", ""))
     try:
         entry = pwd.getpwnam(account)
-        report.running.append(f"服务账户 {account}（uid {entry.pw_uid}）存在")
+        report.running.append(say("server.service.status.1", account=account, pw_uid=entry.pw_uid))
     except KeyError:
-        report.problems.append(f"服务账户 {account} 不存在：请重新运行 `oa server setup`")
+        report.problems.append(say("server.service.status.2", account=account))
         return report
     info = city.root.stat()
     if info.st_uid != entry.pw_uid or stat.S_IMODE(info.st_mode) & 0o077:
-        report.problems.append(f"城市目录 {city.root} 的属主或权限不对（应为 {account}、0700）")
+        report.problems.append(say("server.service.status.3", root=city.root, account=account))
     else:
-        report.running.append(f"城市目录属于 {account}，权限 0700：他人无法读取")
+        report.running.append(say("server.service.status.4", account=account))
     pid = running_pid(layout)
     if pid:
-        report.running.append(f"sshd 运行中（进程 {pid}，端口 {settings.get('port')}，"
-                              f"地址 {settings.get('listen')}）")
+        report.running.append(say("server.service.status.5",
+                                  pid=pid, settings_get=settings.get('port'), settings_get2=settings.get('listen')))
     else:
-        report.problems.append("sshd 未运行：请用 `oa server start` 启动")
+        report.problems.append(say("server.service.status.6"))
     leaked = [p for kind in ("people", "seals") for p in (city.root / kind).glob("*/gnupg")]
     if leaked:
-        report.problems.append(f"服务器上仍有 {len(leaked)} 个个人或印章私钥目录：请移交本人后删除")
+        report.problems.append(say("server.service.status.7", len_leaked=len(leaked)))
     else:
-        report.running.append("服务器不保存任何个人或印章私钥")
+        report.running.append(say("server.service.status.8"))
     if os.geteuid() in (0, entry.pw_uid):
         probe = run_as(account, [str(layout.python), "-c", "import repo_tools.hook"], layout, check=False)
         if probe.returncode == 0:
-            report.running.append(f"钩子解释器可由 {account} 运行（{layout.python}）")
+            report.running.append(say("server.service.status.9", account=account, python=layout.python))
         else:
-            report.problems.append(f"钩子解释器无法由 {account} 运行：{probe.stderr.decode('utf-8', 'replace')[-200:]}")
+            report.problems.append(say("server.service.status.10",
+                                       account=account, stderr_decode=probe.stderr.decode('utf-8', 'replace')[-200:]))
     for repo in [city.registry_repo, *sorted((city.root / "units").glob("*.git"))]:
         hook = repo / "hooks" / "update"
         ours = repo / "hooks" / "pre-receive"
         if not (hook.is_symlink() and ours.is_symlink()):
-            report.problems.append(f"仓库 {repo.name} 未挂接 gitolite 与本系统的钩子：请重新运行 `oa server setup`")
+            report.problems.append(say("server.service.status.11", name=repo.name))
     conf = layout.gitolite_conf
     if conf.exists():
         keys = len(list(layout.keydir.glob("*.pub"))) - 1
-        report.running.append(f"访问规则已由登记系统生成（{keys} 人可通过 SSH 访问）")
+        report.running.append(say("server.service.status.12", keys=keys))
     else:
-        report.problems.append("gitolite 访问规则尚未生成")
+        report.problems.append(say("server.service.status.13"))
     return report

@@ -29,7 +29,7 @@ import yaml
 from repo_tools.city import PROJECT_HOOKS, City
 from repo_tools.git.repo import clean_env, git
 from repo_tools.identity import keys
-from repo_tools.messages import Refused
+from repo_tools.messages import Refused, say
 from repo_tools.server import access
 from repo_tools.server.layout import ADMIN_NAME, ServiceLayout
 
@@ -96,7 +96,7 @@ def _site_packages() -> Path:
     for candidate in site.getsitepackages():
         if Path(candidate, "yaml").is_dir() or Path(candidate, "gnupg.py").exists():
             return Path(candidate)
-    raise RuntimeError("找不到当前解释器的 site-packages")
+    raise RuntimeError(say("server.setup._site_packages.1"))
 
 
 def _debian_python_version() -> str:

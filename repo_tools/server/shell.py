@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from repo_tools.identity import lockout
-from repo_tools.messages import render
+from repo_tools.messages import render, say
 from repo_tools.server.access import GITOLITE_SHELL
 from repo_tools.server.layout import ADMIN_NAME
 
@@ -27,7 +27,7 @@ LOG_COMMAND = "oa-log"
 def refuse(rule: str = "ssh-denied") -> int:
     """One line on stderr, exit 1 (git prints it after `remote:`-less `fatal:` lines)."""
     article, message, remedy = render(rule)
-    print(f"拒绝（{article}）：{message}{remedy}", file=sys.stderr)
+    print(say("server.shell.refuse.1", article=article, message=message, remedy=remedy), file=sys.stderr)
     return 1
 
 

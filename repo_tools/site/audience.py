@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from repo_tools.messages import Refused
+from repo_tools.messages import say
 
 ENTRY = re.compile(r"^(unit|user):[a-z][a-z0-9-]{0,31}$")
 
@@ -32,7 +33,7 @@ def parse_build_audience(text: str) -> str:
     text = (text or "all").strip()
     if text == "all" or ENTRY.match(text):
         return text
-    raise Refused("usage", detail=f"读者范围“{text}”无效。", remedy="请使用 all、unit:单位标识 或 user:用户标识。")
+    raise Refused("usage", detail=say("site.audience.parse_build_audience.1", text=text), remedy=say("site.audience.parse_build_audience.2"))
 
 
 def build_readers(audience: str, registry: Any) -> frozenset[str]:
@@ -42,9 +43,9 @@ def build_readers(audience: str, registry: Any) -> frozenset[str]:
     if registry is not None:  # a build for nobody registered is a typo, not an empty site
         kind, _, ident = audience.partition(":")
         if kind == "unit" and registry.unit(ident) is None:
-            raise Refused("not-found", what="单位", name=ident, remedy="请检查单位标识（oa unit list）。")
+            raise Refused("not-found", what=say("site.audience.build_readers.1"), name=ident, remedy=say("site.audience.build_readers.2"))
         if kind == "user" and registry.person(ident) is None:
-            raise Refused("not-found", what="人员", name=ident, remedy="请检查用户标识（oa user list）。")
+            raise Refused("not-found", what=say("site.audience.build_readers.3"), name=ident, remedy=say("site.audience.build_readers.4"))
     names = {audience}
     if audience.startswith("user:"):
         person = registry.person(audience[5:]) if registry is not None else None

@@ -26,6 +26,7 @@ from repo_tools.site.publish import SLOTS, Preview, Publication
 from repo_tools.site.records import Records, archive_plans, register_plans
 from repo_tools.site.rendering import MKDOCS_YML, Rendered, Rendering, render_pages
 from repo_tools.site.thumbnails import IMAGE_SUFFIXES, thumbnail
+from repo_tools.messages import say
 
 TEMPLATES = MKDOCS_YML.parent / "site_templates"
 FORMAT = 6  # bump when the meaning of the saved state changes
@@ -456,7 +457,7 @@ def _publishable(item: Item) -> bool:
     """An item whose site path is safe (a legacy folder name may not be); else reported, skipped."""
     try:
         if site_relative(item.url) != item.url:
-            raise OutsideOutput(f"路径过长或含非法成分：{item.url[:80]}")
+            raise OutsideOutput(say("site.build._publishable.1", url=item.url[:80]))
     except OutsideOutput as exc:
         warn(f"{item.unit}/{item.folder[:120]}", str(exc))
         return False
@@ -471,7 +472,7 @@ def _guarded(item: Item, context: Any, unit_names: dict[str, str], unit_name: st
             return context()
         except Exception as exc:  # noqa: BLE001 - one bad item must never stop the build
             warn(f"{item.unit}/{item.folder[:120]}", f"{type(exc).__name__}: {str(exc)[:160]}")
-            notice = Markup("<p class=\"notice\">本条内容暂时无法显示，已通知系统管理员。</p>")
+            notice = Markup('<p class="notice">{}</p>').format(say("site.build.run.1"))
             return {"item": entry(item, unit_names), "meta": {}, "official": notice, "body": notice,
                     "report": {}, "images": [], "unit_id": item.unit, "unit_name": unit_name,
                     "published_at": item.published_at}
@@ -525,7 +526,7 @@ def _write_assets(city: City, generation: Path, items: list[Item], state: SiteSt
             try:
                 _atomic_write(target, data)
             except OSError as exc:
-                warn(f"{item.unit}/{item.folder[:120]}/{name[:120]}", f"无法写入：{exc.strerror}")
+                warn(f"{item.unit}/{item.folder[:120]}/{name[:120]}", say("site.build._write_assets.1", strerror=exc.strerror))
                 assets.pop(rel, None)
                 continue
             changed.add(rel)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import sys
 from pathlib import Path
+from repo_tools.messages import say
 
 MAX_COMPONENT = 240  # bytes; leaves room for the temporary name of an atomic write
 
@@ -34,11 +35,11 @@ def site_relative(rel: str) -> str:
     """A repository-derived site path made safe: no empty, '.', '..' or NUL components, no
     backslashes, every component short enough."""
     if "\0" in rel or "\\" in rel:
-        raise OutsideOutput(f"路径含非法字符：{rel!r}")
+        raise OutsideOutput(say("site.confine.site_relative.1", rel=rel))
     trailing = rel.endswith("/")
     parts = [p for p in rel.split("/") if p != ""]
     if not parts or any(p in (".", "..") for p in parts):
-        raise OutsideOutput(f"路径指向输出目录之外：{rel!r}")
+        raise OutsideOutput(say("site.confine.site_relative.2", rel=rel))
     out = "/".join(short_component(p) for p in parts)
     return out + ("/" if trailing else "")
 
@@ -51,15 +52,15 @@ def inside(root: Path, rel: str) -> Path:
     for part in target.relative_to(base).parts[:-1]:
         probe = probe / part
         if probe.is_symlink():
-            raise OutsideOutput(f"输出路径经过符号链接：{probe}")
+            raise OutsideOutput(say("site.confine.inside.1", probe=probe))
     if target.is_symlink():
-        raise OutsideOutput(f"输出文件是符号链接：{target}")
+        raise OutsideOutput(say("site.confine.inside.2", target=target))
     resolved = target.resolve()
     if resolved != base and base not in resolved.parents:
-        raise OutsideOutput(f"路径指向输出目录之外：{rel!r}")
+        raise OutsideOutput(say("site.confine.inside.3", rel=rel))
     return target
 
 
 def warn(item: str, detail: str) -> None:
     """One Chinese line on stderr naming the item that was skipped, and why."""
-    print(f"警告：{item} 未能发布（{detail}），已跳过；其余内容照常生成。", file=sys.stderr)
+    print(say("site.confine.warn.1", item=item, detail=detail), file=sys.stderr)

@@ -36,12 +36,13 @@ from repo_tools.site.collect import Item, UnitContent
 from repo_tools.site.pages import Listing, PagePlan, digest, entry
 from repo_tools.site.publish import Publication
 from repo_tools.site.records import Records, overlay_audiences, overlay_catalogue_plans
+from repo_tools.messages import say
 
 if TYPE_CHECKING:
     from repo_tools.site.build import BuildReport, _Context
 
 REGISTERS = "registers/"
-KINDS = {"unit": "本单位限定范围的公文和信息", "user": "发给本人的公文和信息"}
+KINDS = {"unit": say("site.overlays.module.1"), "user": say("site.overlays.module.2")}
 
 
 def overlay_root(site: Path) -> Path:
@@ -99,7 +100,7 @@ def entries_json(items: list[Item], unit_names: dict[str, str], registers: bool 
     rows = [{**entry(i, unit_names), "lists": listing_bases(i)} for i in ordered]
     data: dict[str, Any] = {"entries": rows}
     if registers:
-        data["registers"] = {"url": f"/{REGISTERS}", "title": "登记簿"}
+        data["registers"] = {"url": f"/{REGISTERS}", "title": say("site.overlays.entries_json.1")}
     return json.dumps(data, ensure_ascii=False, sort_keys=True).encode("utf-8")
 
 
@@ -197,4 +198,4 @@ def _drop_overlay(root: Path, name: str) -> None:
 
 def describe(reports: dict[str, Any]) -> str:
     built = [n for n, r in reports.items() if r is not None]
-    return f"{len(reports)} 个限定范围叠加层（本次重新生成 {len(built)} 个）"
+    return say("site.overlays.describe.1", len_reports=len(reports), len_built=len(built))

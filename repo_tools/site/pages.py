@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from repo_tools.site.collect import Item
+from repo_tools.messages import say
 
 PER_PAGE = 20
 HOME_LATEST = 10
@@ -63,7 +64,7 @@ class Listing:
                    "older": k - 1 if k > 1 else None, "newer": k + 1 if k < pages else None}
             # The key is made from the items' ids, not from rendered entries: cheap for every page.
             key = digest(salt, "listing", ctx, [i.source + (i.published_at or "") for i in chunk])
-            out.append(PagePlan(f"{self.base}page/{k}/", "listing.html", f"{self.title}（第{k}页）", key,
+            out.append(PagePlan(f"{self.base}page/{k}/", "listing.html", say("site.pages.plans.1", title=self.title, k=k), key,
                                 _entries(ctx, chunk, unit_names)))
         latest = self.items[-PER_PAGE:]
         span = list(range(pages, max(0, pages - PAGER_SPAN), -1))
@@ -100,21 +101,21 @@ def listings(items: list[Item], unit_names: dict[str, str], salt: str) -> list[P
         kinds["units"].setdefault(item.unit, []).append(item)
     for item in docs:
         kinds["years"].setdefault(item.year, []).append(item)
-        kinds["types"].setdefault(item.type or "其他", []).append(item)
+        kinds["types"].setdefault(item.type or say("site.pages.listings.1"), []).append(item)
     for item in bulletins:
         kinds["columns"].setdefault(item.column, []).append(item)
-    names = {"units": "单位", "years": "年度", "types": "文种", "columns": "栏目"}
+    names = {"units": say("site.pages.listings.2"), "years": say("site.pages.listings.3"), "types": say("site.pages.listings.4"), "columns": say("site.pages.listings.5")}
     for kind, groups in kinds.items():
         index: list[tuple[str, str, int]] = []
         for key in sorted(groups, reverse=(kind == "years")):
-            label = unit_names.get(key, key) if kind == "units" else (f"{key}年" if kind == "years" else key)
+            label = unit_names.get(key, key) if kind == "units" else (say("site.pages.listings.6", key=key) if kind == "years" else key)
             base = f"{kind}/{key}/"
             plans += Listing(base, label, groups[key]).plans(unit_names, salt)
             index.append((base, label, len(groups[key])))
-        plans.append(group_index(f"{kind}/", f"按{names[kind]}浏览", index, salt))
+        plans.append(group_index(f"{kind}/", say("site.pages.listings.7", names=names[kind]), index, salt))
     home = {"documents": [entry(i, unit_names) for i in reversed(docs[-HOME_LATEST:])],
             "bulletins": [entry(i, unit_names) for i in reversed(bulletins[-HOME_LATEST:])],
             "counts": {"documents": len(docs), "bulletins": len(bulletins)}}
-    plans.append(PagePlan("", "home.html", "首页", digest(salt, "home", home), _const(home)))
-    plans.append(PagePlan("search/", "search.html", "搜索", digest(salt, "search"), dict))
+    plans.append(PagePlan("", "home.html", say("site.pages.listings.8"), digest(salt, "home", home), _const(home)))
+    plans.append(PagePlan("search/", "search.html", say("site.pages.listings.9"), digest(salt, "search"), dict))
     return plans

@@ -13,20 +13,21 @@ from typing import Any
 
 from markupsafe import Markup
 
-from repo_tools.archive.reference import RETENTION_NAMES, RETENTION_ORDER
+from repo_tools.archive.vocabulary import CREATOR, DATE, DOC_TYPE, NUMBER, READER, REASON, REFERENCE, REMARKS, RETENTION, RETENTION_NAMES, RETENTION_ORDER, TITLE, VALID
 from repo_tools.archive.stats import catalogue_pages
 from repo_tools.archive.stats_svg import stats_svg
 from repo_tools.city import City
 from repo_tools.transmit.deliveries import registers
 from repo_tools.site.audience import item_audience, visible
 from repo_tools.site.pages import PagePlan, _const, digest
+from repo_tools.messages import say
 
-CATALOGUE_COLUMNS = [("档号", "档号"), ("文号", "文号"), ("责任者", "责任者"), ("题名", "题名"), ("日期", "日期"),
-                     ("文种", "文种"), ("备注", "备注")]
+CATALOGUE_COLUMNS = [(REFERENCE, REFERENCE), (NUMBER, NUMBER), (CREATOR, CREATOR), (TITLE, TITLE), (DATE, DATE),
+                     (DOC_TYPE, DOC_TYPE), (REMARKS, REMARKS)]
 
 
-ACCESS_COLUMNS = [("item", "档号"), ("title", "题名"), ("name", "调阅人"), ("reason", "事由"),
-                  ("trusted_time", "调阅时间（可信时间）"), ("signature", "签名")]
+ACCESS_COLUMNS = [("item", REFERENCE), ("title", TITLE), ("name", READER), ("reason", REASON),
+                  ("trusted_time", say("site.records.module.11")), ("signature", say("site.records.module.12"))]
 DELIVERY_PREFIXES = ("refs/inbox/", "refs/outbox/", "refs/receipts/", "refs/replies/")
 
 
@@ -86,8 +87,8 @@ class Records:
             from repo_tools.log import eventlog
             self._times = eventlog.trusted_times(self.city.log_file)
         data = registers(self.city, unit, times=self._times)
-        rows = [{**row, "signature": "有效" if row.get("signature_valid") else "未能验证"} for row in access]
-        title = "收文、发文与调阅登记簿"
+        rows = [{**row, "signature": VALID if row.get("signature_valid") else say("site.records.registers_plan.2")} for row in access]
+        title = say("site.records.registers_plan.3")
         ctx = {"listing_title": title, "unit": unit,
                "incoming": _table(data["columns"]["incoming"], data["incoming"]),
                "outgoing": _table(data["columns"]["outgoing"], data["outgoing"]),
@@ -120,11 +121,11 @@ def archive_plans(city: City, readers: frozenset[str], salt: str, records: Recor
     for year in sorted(years, reverse=True):
         svg = stats_svg(city, year)
         url = f"archive/stats/{year}/"
-        title = f"{year} 年度电子档案统计"
+        title = say("site.records.archive_plans.1", year=year)
         ctx = {"listing_title": title, "svg": Markup(svg), "year": year}
         plans.append(PagePlan(url, "archive_stats.html", title, digest(salt, "stats", ctx), _const(ctx)))
         charts.append({"url": url, "name": title})
-    title = "档案目录与统计"
+    title = say("site.records.archive_plans.2")
     index = {"listing_title": title, "catalogues": catalogues, "charts": charts}
     plans.append(PagePlan("archive/", "archive.html", title, digest(salt, "archive", index), _const(index)))
     return plans
@@ -160,7 +161,7 @@ def _catalogue_plan(page: dict[str, Any], readers: frozenset[str], salt: str) ->
     rows = [row for row in page["rows"] if visible({"audience": row.get("audience", "all")}, readers)]
     sections = []
     for code in RETENTION_ORDER:
-        part = [r for r in rows if r.get("保管期限") == code]
+        part = [r for r in rows if r.get(RETENTION) == code]
         if part:
             sections.append({"name": f"{RETENTION_NAMES[code]}（{code}）", "table": _table(CATALOGUE_COLUMNS, part)})
     url = f"archive/{page['unit']}/{page['year']}/"

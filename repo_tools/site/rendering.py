@@ -29,6 +29,7 @@ from mkdocs.config import load_config
 from repo_tools.site import search
 from repo_tools.site.pages import PagePlan
 from repo_tools.resources import project_path
+from repo_tools.messages import say
 
 if TYPE_CHECKING:
     from repo_tools.site.build import BuildReport, BuildRequest
@@ -136,10 +137,10 @@ def _join(pid: int, read_end: int) -> Rendered:
         data = source.read()
     os.waitpid(pid, 0)
     if not data:
-        raise WorkerError("生成网站的工作进程意外退出")
+        raise WorkerError(say("site.rendering._join.1"))
     status, value = pickle.loads(data)  # noqa: S301 - our own child's bytes
     if status != "ok":
-        raise WorkerError(f"生成网站的工作进程出错：\n{value}")
+        raise WorkerError(say("site.rendering._join.2", value=value))
     return value
 
 

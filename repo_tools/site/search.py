@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pagefind.service import get_executable
+from repo_tools.messages import say
 
 from repo_tools.git.atomic import write_atomic
 
@@ -81,11 +82,12 @@ def _pagefind(site: Path, out: Path, glob: str = GLOB) -> None:
     a time where the command line parses pages on every core."""
     binary = get_executable()
     if binary is None:
-        raise SearchIndexError("找不到 Pagefind 程序：请运行 make 安装依赖（pagefind[extended]）")
+        raise SearchIndexError(say("site.search._pagefind.1"))
     done = subprocess.run([str(binary), "--site", str(site), "--glob", glob,
                            "--output-path", str(out), "--silent"], capture_output=True, text=True, check=False)
     if done.returncode != 0:
-        raise SearchIndexError(f"Pagefind 建立搜索索引失败：{done.stderr.strip() or done.stdout.strip()}")
+        raise SearchIndexError(say("site.search._pagefind.2",
+                                   value=done.stderr.strip() or done.stdout.strip()))
 
 
 UNUSED = ("pagefind-component-ui.css", "pagefind-component-ui.js", "pagefind-modular-ui.css",
@@ -125,12 +127,12 @@ def index_bundle(site: Path, urls: list[str], name: str) -> None:
             try:
                 target.hardlink_to(site / url / "index.html")
             except FileNotFoundError as exc:
-                raise SearchIndexError(f"要建立索引的页面不存在：{url}") from exc
+                raise SearchIndexError(say("site.search.index_bundle.1", url=url)) from exc
         if not urls:
             stub = Path(tmp) / PLACEHOLDER
             stub.parent.mkdir(parents=True, exist_ok=True)
             stub.write_text('<!doctype html><html lang="zh-CN"><body><main data-pagefind-body>'
-                            '<h1>暂无已发布的公文和信息</h1></main></body></html>', encoding="utf-8")
+                            f'<h1>{say("site.search.index_bundle.2")}</h1></main></body></html>', encoding="utf-8")
         _pagefind(Path(tmp), fresh, GLOB if urls else PLACEHOLDER)
     _offline(fresh)
     drop(site, name)

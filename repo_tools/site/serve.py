@@ -9,6 +9,7 @@ import http.server
 from pathlib import Path
 
 from repo_tools.site.handler import SiteRequestHandler
+from repo_tools.messages import say
 
 
 class SiteHandler(SiteRequestHandler):
@@ -45,7 +46,8 @@ def make_server(site_dir: Path, port: int = 8000, host: str = "127.0.0.1",
 def serve(site_dir: Path | str, port: int = 8000, host: str = "127.0.0.1") -> None:
     """Serve until interrupted (Ctrl-C)."""
     server = make_server(Path(site_dir), port, host, quiet=False)
-    print(f"网站地址：http://{host}:{server.server_address[1]}/  （按 Ctrl-C 停止）", flush=True)
+    print(say("site.serve.serve.1",
+              host=host, server_address_1=server.server_address[1]), flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

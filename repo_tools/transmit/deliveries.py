@@ -28,7 +28,7 @@ import shutil
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,7 @@ import yaml
 from repo_tools import timeutil
 from repo_tools.city import City
 from repo_tools.documents import frontmatter
+from repo_tools.documents.vocabulary import EXTRA_URGENT, URGENT
 from repo_tools.git.repo import (
     GitError,
     ObjectReader,
@@ -55,9 +56,10 @@ from repo_tools.git.repo import (
 from repo_tools.identity import keys
 from repo_tools.identity.judgement import may_sign
 from repo_tools.log import eventlog
-from repo_tools.messages import Refused
+from repo_tools.messages import Refused, say
 from repo_tools.registry.records import Registry
 from repo_tools.transmit.records import parse_delivery, parse_handling
+from repo_tools.transmit.vocabulary import ACTION_VERBS, HANDLING_LIMITS, STATUS_NAMES
 
 INBOX = "refs/inbox/"
 RECEIPTS = "refs/receipts/"
@@ -73,14 +75,6 @@ FINAL_ACTIONS = ("registered", "returned", "resend-requested")
 RECORD_KEYS = ("from", "from_name", "to", "to_name", "number", "title", "urgency", "type", "path",
                "sealing_commit", "document_tree", "sender", "sender_name", "resend_of")
 REQUIRED_RECORD_KEYS = ("from", "to", "number", "title", "path", "sealing_commit", "document_tree", "sender")
-STATUS_NAMES = {"sent": "待签收", "received": "已签收", "registered": "已登记", "returned": "已退文",
-                "resend-requested": "请求重发"}
-ACTION_VERBS = {"received": "签收", "registered": "登记", "returned": "退文", "resend-requested": "请求重发"}
-# How long a delivery may wait unhandled (not yet registered, returned or answered) before
-# the inbox flags it as overdue (Art. 16: handle items promptly). Local practice, not a rule.
-HANDLING_LIMITS: dict[str | None, timedelta] = {
-    "特急": timedelta(hours=24), "加急": timedelta(days=3), None: timedelta(days=7),
-}
 # The sealing merge names each document it seals in a trailer; only such a merge seals.
 SEALED_TRAILER = re.compile(r"^Sealed-Document:\s*(\S+)\s+(\S+)\s*$", re.M)
 ID_PATTERN = re.compile(rf"^[0-9a-f]{{{ID_LENGTH}}}$")
@@ -155,21 +149,21 @@ def sealed_document(city: City, unit: str, doc_dir: str, registry: Registry | No
     env = clean_env()
     tree = rev_parse(repo, f"refs/heads/main:{doc_dir}", env=env)
     if tree is None or git("cat-file", "-t", tree, cwd=repo, env=env).strip() != "tree":
-        return None, "main 上没有该公文（草稿须经审核、盖章合并到 main 后才能发送）"
+        return None, say("transmit.deliveries.sealed_document.1")
     with ObjectReader(repo, env=env) as reader:
         data = reader.blob(f"refs/heads/main:{doc_dir}/index.md")
     if data is None:
-        return None, "该目录没有 index.md"
+        return None, say("transmit.deliveries.sealed_document.2")
     try:
         meta, body = frontmatter.split(data.decode("utf-8"))
     except (frontmatter.FrontMatterError, UnicodeDecodeError) as exc:
-        return None, f"index.md 无法读取：{exc}"
+        return None, say("transmit.deliveries.sealed_document.3", exc=exc)
     number = str(meta.get("number") or "").strip()
     if not number:
-        return None, "该公文没有发文字号，尚未盖章"
+        return None, say("transmit.deliveries.sealed_document.4")
     commit = sealing_commit(repo, doc_dir)
     if commit is None:
-        return None, "main 上找不到盖章合并（Sealed-Document）"
+        return None, say("transmit.deliveries.sealed_document.5")
     problem = _seal_signature_problem(city, unit, repo, commit, registry)
     if problem:
         return None, problem
@@ -182,24 +176,24 @@ def _seal_signature_problem(city: City, unit: str, repo: Path, commit: str,
     with ObjectReader(repo, env=clean_env()) as reader:
         got = reader.read(commit)
     if got is None:
-        return "盖章合并提交不存在"
+        return say("transmit.deliveries._seal_signature_problem.1")
     parsed = parse_commit(commit, got[2])
     if parsed.signature is None:
-        return "盖章合并没有签名"
+        return say("transmit.deliveries._seal_signature_problem.2")
     checked = keys.verify_detached(city.server_gnupg, parsed.payload, parsed.signature)
     reg = registry or city.registry()
     holder = reg.key_holder(checked.fingerprint) if checked.valid and checked.fingerprint else None
     if holder is None or holder.kind != "seal":
-        return "盖章合并不是由本单位电子印章签名"
+        return say("transmit.deliveries._seal_signature_problem.3")
     # The one judgement, at the merge's trusted time (a merge the log never saw is judged by
     # its seal's unit alone, as before: the hook let it in).
     entry = eventlog.object_entry(city.log_file, commit, unit)
     moment = timeutil.parse(entry.time) if entry is not None else None
     verdict = may_sign(reg, holder, unit, moment)
     if verdict.code == "other-unit":
-        return "盖章合并不是由本单位电子印章签名"
+        return say("transmit.deliveries._seal_signature_problem.3")
     if verdict.code == "window":
-        return f"盖章合并的印章签名无效：{verdict.reason}"
+        return say("transmit.deliveries._seal_signature_problem.4", reason=verdict.reason)
     return ""
 
 
@@ -372,7 +366,7 @@ def sent_by(city: City, unit: str, times: dict[str, str] | None = None) -> list[
 
 def inbox_order(deliveries: Iterable[Delivery]) -> list[Delivery]:
     """Unopened first; within each group the most urgent, then the oldest."""
-    rank = {"特急": 0, "加急": 1}
+    rank = {EXTRA_URGENT: 0, URGENT: 1}
     return sorted(deliveries, key=lambda d: (d.status != "sent", rank.get(str(d.record.get("urgency")), 2),
                                              d.sent_at or ""))
 
@@ -382,9 +376,9 @@ def find(deliveries: Iterable[Delivery], ident: str) -> Delivery:
     ident = ident.strip().split("/")[-1]
     matches = [d for d in deliveries if len(ident) >= 4 and d.id.startswith(ident)]
     if len(matches) != 1:
-        raise Refused("not-found", what="传输", name=ident,
-                      remedy="请用 `oa inbox list` 或 `oa sent` 查看传输编号（至少 4 位，且不重复）。"
-                      if not matches else "编号有多个匹配，请多给几位。")
+        raise Refused("not-found", what=say("transmit.deliveries.find.1"), name=ident,
+                      remedy=say("transmit.deliveries.find.2")
+                      if not matches else say("transmit.deliveries.find.3"))
     return matches[0]
 
 
@@ -393,10 +387,10 @@ def _require_role(reg: Registry, actor: str, roles: tuple[str, ...], action: str
     """The actor's unit when they are active and hold one of `roles`; else refuse."""
     person = reg.person(actor)
     if person is None:
-        raise Refused("not-found", what="人员", name=actor, remedy="请检查 --as 指定的用户标识。")
+        raise Refused("not-found", what=say("transmit.deliveries._require_role.1"), name=actor, remedy=say("transmit.deliveries._require_role.2"))
     if person.status != "active" or not any(r in person.roles for r in roles):
         from repo_tools.registry.records import ROLE_NAMES
-        raise Refused("role-required", user=actor, role="或".join(ROLE_NAMES[r] for r in roles), action=action)
+        raise Refused("role-required", user=actor, role=say("transmit.deliveries._require_role.3").join(ROLE_NAMES[r] for r in roles), action=action)
     return person.unit
 
 
@@ -443,9 +437,10 @@ def build_delivery(city: City, signer: Signer, from_unit: str, to: str, record: 
     blob = git("hash-object", "-w", "--stdin", cwd=workdir, env=env, input=dump_record(record)).strip()
     listing = f"100644 blob {blob}\t{RECORD}\n040000 tree {document_tree}\t{DOCUMENT}\n"
     tree = git("mktree", cwd=workdir, env=env, input=listing.encode("utf-8")).strip()
-    message = f"公文传输：{record['number']}《{record['title']}》→ {record['to_name']}\n"
+    message = say("transmit.deliveries.build_delivery.1",
+                  number=record['number'], title=record['title'], to_name=record['to_name'])
     if record.get("resend_of"):
-        message += f"\n重发：{record['resend_of']}\n"
+        message += say("transmit.deliveries.build_delivery.2", resend_of=record['resend_of'])
     return git(*signer.git_config(), "commit-tree", f"-S{signer.fingerprint}", tree, "-m", message,
                cwd=workdir, env=env).strip()
 
@@ -486,19 +481,19 @@ def send(city: City, actor: str, path: str | None, to: Iterable[str] = (),
          resend: str | None = None) -> SendResult:
     """Send a document sealed on the actor's unit's main to each receiving unit (Art. 28)."""
     reg = city.registry()
-    unit = _require_role(reg, actor, SENDER_ROLES, "代表本单位发送公文")
+    unit = _require_role(reg, actor, SENDER_ROLES, say("transmit.deliveries.send.1"))
     targets = list(dict.fromkeys(to))
     resend_of: str | None = None
     if resend:
         old = find(sent_by(city, unit), resend)
         if old.status not in ("returned", "resend-requested"):
-            raise Refused("delivery-state", id=old.id, status=STATUS_NAMES[old.status], action="重发",
-                          remedy="只有被退文或对方请求重发的传输才需要重发。")
+            raise Refused("delivery-state", id=old.id, status=STATUS_NAMES[old.status], action=say("transmit.deliveries.send.2"),
+                          remedy=say("transmit.deliveries.send.3"))
         resend_of = old.id
         path = path or str(old.record.get("path") or "")
         targets = [old.to_unit]
     if not path:
-        raise Refused("usage", detail="没有给出要发送的公文路径。", remedy="用法：oa send documents/<年>/<目录>")
+        raise Refused("usage", detail=say("transmit.deliveries.send.4"), remedy=say("transmit.deliveries.send.5"))
     sealed, why = sealed_document(city, unit, path, reg)
     if sealed is None:
         raise Refused("transmit-not-sealed", path=normalize_path(path), detail=why)
@@ -508,12 +503,12 @@ def send(city: City, actor: str, path: str | None, to: Iterable[str] = (),
         targets, unmatched = recipients_of(reg, sealed.meta, unit)
     for target in targets:
         if reg.unit(target) is None or reg.units[target].status != "active":
-            raise Refused("not-found", what="单位", name=target, remedy="请检查单位标识（oa unit list）。")
+            raise Refused("not-found", what=say("transmit.deliveries.send.6"), name=target, remedy=say("transmit.deliveries.send.7"))
     if unit in targets:
         targets.remove(unit)
         skipped.append(unit)
     if not targets:
-        detail = f"（未匹配的名称：{'、'.join(unmatched)}）" if unmatched else ""
+        detail = say("transmit.deliveries.send.8", value_join='、'.join(unmatched)) if unmatched else ""
         raise Refused("transmit-no-recipient", path=sealed.path, detail=detail)
     # A unit without a clerk cannot receive yet (Art. 27): its delivery waits in the outbox and
     # the service places it once a clerk is registered.
@@ -537,7 +532,7 @@ def inbox(city: City, actor: str) -> tuple[str, list[Delivery]]:
     reg = city.registry()
     person = reg.person(actor)
     if person is None:
-        raise Refused("not-found", what="人员", name=actor, remedy="请检查 --as 指定的用户标识。")
+        raise Refused("not-found", what=say("transmit.deliveries.inbox.1"), name=actor, remedy=say("transmit.deliveries.inbox.2"))
     return person.unit, inbox_order(deliveries_in(city, person.unit))
 
 
@@ -550,9 +545,11 @@ def _handle(city: City, unit: str, actor: str, delivery: Delivery, action: str,
                yaml.safe_dump(content, allow_unicode=True, sort_keys=False).encode("utf-8")}
     parent = delivery.receipt_tip or delivery.commit
     ref = f"{RECEIPTS}{delivery.from_unit}/{delivery.id}"
-    message = f"收文{ACTION_VERBS[action]}：{delivery.record.get('number')}《{delivery.record.get('title')}》"
+    message = say("transmit.deliveries._handle.1",
+                  action_verbs=ACTION_VERBS[action], record_get=delivery.record.get('number'),
+                  record_get2=delivery.record.get('title'))
     if extra.get("reason"):
-        message += f"\n\n理由：{extra['reason']}\n"
+        message += say("transmit.deliveries._handle.2", reason=extra['reason'])
     with Scratch(city.unit_repo(unit), city.signer(actor)) as scratch:
         commit = scratch.commit(changes, message, parent=parent)
         scratch.push([f"{commit}:{ref}"])
@@ -572,7 +569,7 @@ def _clerk_delivery(city: City, actor: str, ident: str, action: str) -> tuple[st
 def open_delivery(city: City, actor: str, ident: str) -> tuple[Delivery, bool]:
     """Open a delivery; the first open by a clerk records the receipt (Art. 29). Returns
     (delivery, True when this open recorded the receipt)."""
-    unit, delivery = _clerk_delivery(city, actor, ident, "签收公文")
+    unit, delivery = _clerk_delivery(city, actor, ident, say("transmit.deliveries.open_delivery.1"))
     if delivery.handling:
         return delivery, False
     try:
@@ -594,8 +591,8 @@ def open_delivery(city: City, actor: str, ident: str) -> tuple[Delivery, bool]:
 def _require_status(delivery: Delivery, allowed: tuple[str, ...], action: str) -> None:
     if delivery.status in allowed:
         return
-    remedy = ("请先用 `oa inbox open 编号` 签收并查看公文。" if delivery.status == "sent"
-              else "该传输已办结，不能再次办理。")
+    remedy = (say("transmit.deliveries._require_status.1") if delivery.status == "sent"
+              else say("transmit.deliveries._require_status.2"))
     raise Refused("delivery-state", id=delivery.id, status=STATUS_NAMES[delivery.status], action=action,
                   remedy=remedy)
 
@@ -608,13 +605,13 @@ def next_register_number(city: City, unit: str, year: int) -> int:
 
 
 def register_label(year: int, number: int) -> str:
-    return f"收〔{year}〕{number}号"
+    return say("transmit.deliveries.register_label.1", year=year, number=number)
 
 
 def register(city: City, actor: str, ident: str) -> Delivery:
     """登记: the unit's 收文 number for the year, 来文单位, 文号, 标题, 紧急程度, 收文时间."""
-    unit, delivery = _clerk_delivery(city, actor, ident, "登记公文")
-    _require_status(delivery, ("received",), "登记")
+    unit, delivery = _clerk_delivery(city, actor, ident, say("transmit.deliveries.register.1"))
+    _require_status(delivery, ("received",), say("transmit.deliveries.register.2"))
     year = timeutil.now().year
     number = next_register_number(city, unit, year)
     received = delivery.step("received")
@@ -634,9 +631,9 @@ def answer(city: City, actor: str, ident: str, action: str, reason: str) -> Deli
     """退文 (`returned`) or 请求重发 (`resend-requested`), with the clerk's reason."""
     assert action in ("returned", "resend-requested")
     verb = ACTION_VERBS[action]
-    unit, delivery = _clerk_delivery(city, actor, ident, f"{verb}公文")
+    unit, delivery = _clerk_delivery(city, actor, ident, say("transmit.deliveries.answer.1", verb=verb))
     if not reason.strip():
-        raise Refused("usage", detail=f"{verb}必须写明理由。", remedy="请用 --reason 说明理由。")
+        raise Refused("usage", detail=say("transmit.deliveries.answer.2", verb=verb), remedy=say("transmit.deliveries.answer.3"))
     _require_status(delivery, ("received",), verb)
     delivery = _handle(city, unit, actor, delivery, action, {"reason": reason.strip()})
     step = delivery.step(action)
@@ -669,13 +666,26 @@ def export_document(city: City, delivery: Delivery, target: Path) -> Path:
 
 
 # For the site: the unit's own registers --------------------------------------------------
-INCOMING_COLUMNS = [("register_label", "收文编号"), ("from_name", "来文单位"), ("number", "文号"),
-                    ("title", "标题"), ("urgency", "紧急程度"), ("sent_at", "发送时间"),
-                    ("received_at", "收文时间"), ("received_by", "签收人"), ("status_name", "状态"),
-                    ("reason", "退文或重发理由")]
-OUTGOING_COLUMNS = [("number", "文号"), ("title", "标题"), ("to_name", "接收单位"), ("urgency", "紧急程度"),
-                    ("sender", "发送人"), ("sent_at", "发送时间"), ("received_at", "签收时间"),
-                    ("received_by", "签收人"), ("status_name", "状态"), ("reason", "退文或重发理由")]
+INCOMING_COLUMNS = [("register_label", say("transmit.deliveries.module.1")),
+                    ("from_name", say("transmit.deliveries.module.2")),
+                    ("number", say("transmit.deliveries.module.3")),
+                    ("title", say("transmit.deliveries.module.4")),
+                    ("urgency", say("transmit.deliveries.module.5")),
+                    ("sent_at", say("transmit.deliveries.module.6")),
+                    ("received_at", say("transmit.deliveries.module.7")),
+                    ("received_by", say("transmit.deliveries.module.8")),
+                    ("status_name", say("transmit.deliveries.module.9")),
+                    ("reason", say("transmit.deliveries.module.10"))]
+OUTGOING_COLUMNS = [("number", say("transmit.deliveries.module.3")),
+                    ("title", say("transmit.deliveries.module.4")),
+                    ("to_name", say("transmit.deliveries.module.11")),
+                    ("urgency", say("transmit.deliveries.module.5")),
+                    ("sender", say("transmit.deliveries.module.12")),
+                    ("sent_at", say("transmit.deliveries.module.6")),
+                    ("received_at", say("transmit.deliveries.module.13")),
+                    ("received_by", say("transmit.deliveries.module.8")),
+                    ("status_name", say("transmit.deliveries.module.9")),
+                    ("reason", say("transmit.deliveries.module.10"))]
 
 
 def registers(city: City, unit: str, times: dict[str, str] | None = None) -> dict[str, Any]:

@@ -10,10 +10,11 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from repo_tools.messages import say
 from repo_tools.registry.records import RecordError
 
-DELIVERY_WHAT = "传输记录"
-HANDLING_WHAT = "收文办理记录"
+DELIVERY_WHAT = say("transmit.records.module.1")
+HANDLING_WHAT = say("transmit.records.module.2")
 
 
 class DeliveryRecord(BaseModel):
@@ -64,9 +65,9 @@ def _mapping(data: bytes | None, what: str, path: str) -> dict[str, Any]:
     try:
         value = yaml.safe_load((data or b"").decode("utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise RecordError(what, path, f"不是有效的 YAML（{str(exc)[:80]}）") from exc
+        raise RecordError(what, path, say("transmit.records._mapping.1", value=str(exc)[:80])) from exc
     if not isinstance(value, dict):
-        raise RecordError(what, path, "文件内容必须是 YAML 映射")
+        raise RecordError(what, path, say("transmit.records._mapping.2"))
     return value
 
 

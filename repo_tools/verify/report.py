@@ -31,12 +31,12 @@ from repo_tools.git.push import PushCertificate
 from repo_tools.git.repo import ObjectReader, ParsedCommit, clean_env, git, parse_commit, parse_tag, rev_parse
 from repo_tools.identity import judgement, keys
 from repo_tools.log import eventlog
-from repo_tools.messages import Refused
+from repo_tools.messages import Refused, say
 from repo_tools.registry.records import ROLE_NAMES, KeyHolder, Registry
 from repo_tools.verify.cache import JsonStore
 
 UNKNOWN = "unknown"
-PENDING_TEXT = "待见证"
+PENDING_TEXT = say("verify.report.module.1")
 CACHE_VERSION = "2"  # 2: judged against the registry as it stood at the trusted time
 REASON_TEXT = judgement.REASON_TEXT  # the reasons in words (repo_tools/identity/judgement.py)
 
@@ -44,14 +44,15 @@ REASON_TEXT = judgement.REASON_TEXT  # the reasons in words (repo_tools/identity
 @dataclass
 class Finding:
     """The judgement of one signed object."""
-    kind: str                 # commit, tag, push-certificate
+
+    kind: str  # commit, tag, push-certificate
     id: str
     summary: str
-    signer: str | None        # person id or seal id
+    signer: str | None  # person id or seal id
     signer_name: str | None
     key: str | None
     role: str | None
-    trusted_time: str         # ISO time, or "unknown"
+    trusted_time: str  # ISO time, or "unknown"
     valid: bool
     reason: str
     ref: str | None = None
@@ -73,11 +74,11 @@ class Finding:
 def role_of(reg: Registry, holder: KeyHolder) -> str:
     if holder.kind == "seal":
         seal = reg.seal(holder.id)
-        custodian = f"，保管人 {seal.custodian}" if seal and seal.custodian else ""
-        return f"电子印章 {holder.id}{custodian}"
+        custodian = say("verify.report.role_of.1", custodian=seal.custodian) if seal and seal.custodian else ""
+        return say("verify.report.role_of.2", id=holder.id, custodian=custodian)
     person = reg.person(holder.id)
     roles = person.roles if person else []
-    return "、".join(ROLE_NAMES.get(r, r) for r in roles) or "人员"
+    return "、".join(ROLE_NAMES.get(r, r) for r in roles) or say("verify.report.role_of.3")
 
 
 def _store(path: Path, record: dict[str, Any]) -> None:
@@ -111,6 +112,7 @@ class Verifier:
         """Whether the log entry that gives `oid` its trusted time is inside a checkpoint
         cosigned by the city's witness quorum (`repo_tools.log.quorum`)."""
         from repo_tools.log import quorum, store
+
         if self._quorum is None:
             self._quorum = quorum.QuorumView(self.city.log_file, self.city.registry_repo)
         if unit not in self._entries:
@@ -130,6 +132,7 @@ class Verifier:
         roles and custodianship are judged as they were then (Art. 9)."""
         if self._history is None:
             from repo_tools.lifecycle.history import RegistryHistory
+
             self._history = RegistryHistory.of_city(self.city, self.reg)
         return self._history.at(oid, timeutil.parse(trusted) if trusted else None)
 
@@ -280,16 +283,20 @@ class Verifier:
                signature: bytes | None, setup: bool, inbox: bool, ref: str | None) -> Finding:
         base: dict[str, Any] = dict(kind=kind, id=oid, summary=summary, trusted_time=trusted or UNKNOWN, ref=ref)
         if signature is None:
-            return Finding(**base, signer=None, signer_name=None, key=None, role=None, valid=False,
-                           reason="没有签名")
+            return Finding(**base, signer=None, signer_name=None, key=None, role=None, valid=False, reason=say("verify.report._judge.1"))
         got = self._signature(payload, signature)
         from repo_tools.lifecycle.history import holder_then
+
         then = self.registry_then(oid, trusted)
         holder = holder_then(self.reg, then, got.fingerprint)
-        who: dict[str, Any] = dict(signer=holder.id if holder else None, signer_name=holder.name if holder else None,
-                   key=got.fingerprint, role=role_of(then, holder) if holder else None)
+        who: dict[str, Any] = dict(
+            signer=holder.id if holder else None,
+            signer_name=holder.name if holder else None,
+            key=got.fingerprint,
+            role=role_of(then, holder) if holder else None,
+        )
         if not got.valid:
-            why = "签名密钥未登记（服务器密钥环中没有）" if not got.key_known else f"签名校验失败（{got.status}）"
+            why = say("verify.report._judge.2") if not got.key_known else say("verify.report._judge.3", status=got.status)
             return Finding(**base, **who, valid=False, reason=why)
         verdict = judgement.may_sign(then, holder, unit, timeutil.parse(trusted) if trusted else None,
                                      setup=setup, inbox=inbox)
@@ -317,8 +324,7 @@ def _objects(repo: Path, target: str | None) -> tuple[list[str], list[tuple[str,
         return commits, tags
     # refs/replies/ holds the receiving unit's handling steps, copied back by the service: they
     # are that unit's objects, judged in its delivery reports, not this unit's.
-    commits = git("rev-list", "--reverse", "--topo-order", "--exclude=refs/replies/*", "--all",
-                  cwd=repo, env=env).split()
+    commits = git("rev-list", "--reverse", "--topo-order", "--exclude=refs/replies/*", "--all", cwd=repo, env=env).split()
     tags = []
     for line in git("for-each-ref", "--format=%(objectname) %(objecttype) %(refname)", cwd=repo, env=env).splitlines():
         oid, otype, ref = line.split(" ", 2)
@@ -337,8 +343,8 @@ def _push_findings(verifier: Verifier, unit: str, entries: Iterable[dict[str, An
         text = entry.get("certificate")
         refs = [u.get("ref", "") for u in entry.get("updates", [])]
         if not text:
-            out.append(Finding("push-certificate", f"log:{entry.get('seq')}", "推送 " + "、".join(refs), None, None,
-                               None, None, entry.get("time", UNKNOWN), False, "该推送没有推送证书"))
+            out.append(Finding("push-certificate", f"log:{entry.get('seq')}", say("verify.report._push_findings.1") + "、".join(refs), None, None,
+                               None, None, entry.get("time", UNKNOWN), False, say("verify.report._push_findings.2")))
             continue
         hit = verifier.cached("push-certificate", unit, cert_id or f"log:{entry.get('seq')}", entry.get("time"))
         if hit is not None:
@@ -351,13 +357,12 @@ def _push_findings(verifier: Verifier, unit: str, entries: Iterable[dict[str, An
         setup = refs == ["refs/heads/main"] and all(u.get("old") == "0" * 40 for u in entry.get("updates", []))
         inbox = bool(refs) and all(r.startswith("refs/inbox/") for r in refs)
         out[i] = verifier.finding("push-certificate", unit, entry.get("certificate_id") or f"log:{entry.get('seq')}",
-                                  entry.get("time"), "推送 " + "、".join(refs), cert.payload, cert.signature,
+                                  entry.get("time"), say("verify.report._push_findings.1") + "、".join(refs), cert.payload, cert.signature,
                                   setup=setup, inbox=inbox)
     return [f for f in out if f is not None]
 
 
-def unit_findings(verifier: Verifier, unit: str, target: str | None = None,
-                  times: dict[str, str] | None = None) -> list[Finding]:
+def unit_findings(verifier: Verifier, unit: str, target: str | None = None, times: dict[str, str] | None = None) -> list[Finding]:
     """Every commit and annotated tag of the unit (or of `target`), and every push certificate."""
     city = verifier.city
     repo = city.unit_repo(unit)
@@ -410,24 +415,41 @@ def _commit_findings(verifier: Verifier, reader: ObjectReader, unit: str, commit
     for i, commit in todo:
         oid = commit.oid
         if oid in service:
-            out[i] = Finding("commit", oid, _first_line(commit.message), None, "城市公文服务", None, "会签件",
-                             times.get(oid, UNKNOWN), True,
-                             "服务送达的会签件：不签名，只装主办单位合并请求中的联合发文，会签由会签人签名")
+            out[i] = Finding(
+                "commit",
+                oid,
+                _first_line(commit.message),
+                None,
+                say("verify.report._commit_findings.1"),
+                None,
+                say("verify.report._commit_findings.2"),
+                times.get(oid, UNKNOWN),
+                True,
+                say("verify.report._commit_findings.3"),
+            )
             continue
         # A delivery is signed by a person of the sending unit; `delivery_report` judges
         # that signer strictly (sending unit, role, key at the transmission time).
-        out[i] = verifier.finding("commit", unit, oid, times.get(oid), _first_line(commit.message), commit.payload,
-                                  commit.signature, setup=not commit.parents,
-                                  inbox=oid in delivered and not commit.parents)
+        out[i] = verifier.finding(
+            "commit",
+            unit,
+            oid,
+            times.get(oid),
+            _first_line(commit.message),
+            commit.payload,
+            commit.signature,
+            setup=not commit.parents,
+            inbox=oid in delivered and not commit.parents,
+        )
     return [f for f in out if f is not None]
 
 
-def _tag_findings(verifier: Verifier, reader: ObjectReader, unit: str, tags: list[tuple[str, str]],
-                  times: dict[str, str]) -> list[Finding]:
+def _tag_findings(verifier: Verifier, reader: ObjectReader, unit: str, tags: list[tuple[str, str]], times: dict[str, str]) -> list[Finding]:
     """The unit's annotated tags, stored judgements first (as `_commit_findings`); a 会签 is
     judged for the co-issuing unit it was signed for."""
     from repo_tools.workflow import report as workflow_report
     from repo_tools.workflow.trusted import times_of
+
     out, unread = _stored(verifier, reader, "tag", unit, list(tags), times, set())
     todo = [(i, ref or "", parse_tag(oid, raw)) for i, oid, ref, raw in unread]
     verifier.prefetch([(t.payload, t.signature) for _, _, t in todo])
@@ -436,15 +458,15 @@ def _tag_findings(verifier: Verifier, reader: ObjectReader, unit: str, tags: lis
         first = _first_line(tag.message)
         if ref.startswith("refs/reviews/"):  # a verdict's first line is its code: show it in words
             from repo_tools.review.requests import VERDICT_NAMES
+
             first = VERDICT_NAMES.get(first, first)
-        summary = f"标签 {tag.tag}：{first}"
+        summary = say("verify.report._tag_findings.1", tag=tag.tag, first=first)
         co_unit = workflow_report.countersign_unit(tag.message) if ref.startswith("refs/reviews/") else None
         if co_unit and co_unit != unit:  # a 会签, signed for the co-issuing unit, pushed there
             when = times.get(oid) or next((t.isoformat() for t in times_of(verifier.city.log_file, [oid]).values()), None)
             out[i] = verifier.finding("tag", co_unit, oid, when, summary, tag.payload, tag.signature, ref=ref)
             continue
-        out[i] = verifier.finding("tag", unit, oid, times.get(oid), summary, tag.payload, tag.signature,
-                                  inbox=ref.startswith("refs/inbox/"), ref=ref)
+        out[i] = verifier.finding("tag", unit, oid, times.get(oid), summary, tag.payload, tag.signature, inbox=ref.startswith("refs/inbox/"), ref=ref)
     return [f for f in out if f is not None]
 
 
@@ -463,8 +485,7 @@ def sealing_index(repo: Path) -> dict[str, str]:
 
     One walk of main per unit, shared by every document report of a verifier, so reporting on
     all documents of a unit costs one history walk, not one per document."""
-    out = git("log", "--first-parent", "--merges", "--format=%H%x00%B%x01", "refs/heads/main",
-              cwd=repo, env=clean_env(), check=False)
+    out = git("log", "--first-parent", "--merges", "--format=%H%x00%B%x01", "refs/heads/main", cwd=repo, env=clean_env(), check=False)
     index: dict[str, str] = {}
     for record in out.split("\x01"):
         oid, _, body = record.strip().partition("\x00")
@@ -474,8 +495,7 @@ def sealing_index(repo: Path) -> dict[str, str]:
     return index
 
 
-def _sealing_merge(repo: Path, reader: ObjectReader, index_path: str,
-                   index: dict[str, str]) -> tuple[Any, list[tuple[str, str]]] | None:
+def _sealing_merge(repo: Path, reader: ObjectReader, index_path: str, index: dict[str, str]) -> tuple[Any, list[tuple[str, str]]] | None:
     """The latest merge on main's first-parent line that seals `index_path`."""
     oid = index.get(index_path)
     got = reader.read(oid) if oid else None
@@ -485,9 +505,9 @@ def _sealing_merge(repo: Path, reader: ObjectReader, index_path: str,
     return commit, _trailers(commit.message)
 
 
-def document_report(city: City, unit_id: str, doc_dir: str, verifier: Verifier | None = None,
-                    times: dict[str, str] | None = None, meta: dict[str, Any] | None = None
-                    ) -> dict[str, Any]:
+def document_report(
+    city: City, unit_id: str, doc_dir: str, verifier: Verifier | None = None, times: dict[str, str] | None = None, meta: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """Number, seal, seal validity at its trusted time and the approvals with their opinions of one
     document on the unit's main (contract for the site; see BRIEF "Verification"). Composed of
     views that each answer one question: which number (`_number_view`), which merge sealed it
@@ -501,22 +521,35 @@ def document_report(city: City, unit_id: str, doc_dir: str, verifier: Verifier |
     index_path = f"{doc_dir}/index.md"
     repo = city.unit_repo(unit_id)
     times = times if times is not None else eventlog.trusted_times(city.log_file, unit_id)
-    report: dict[str, Any] = {"unit": unit_id, "unit_name": None, "path": doc_dir, "number": None,
-                              "sealed": False, "seal": None,
-                              "seal_valid": False, "sealed_at": None, "merge": None, "approvals": [], "steps": [],
-                              "problems": [], "ok": False, "witness": None, "pending": False}
+    report: dict[str, Any] = {
+        "unit": unit_id,
+        "unit_name": None,
+        "path": doc_dir,
+        "number": None,
+        "sealed": False,
+        "seal": None,
+        "seal_valid": False,
+        "sealed_at": None,
+        "merge": None,
+        "approvals": [],
+        "steps": [],
+        "problems": [],
+        "ok": False,
+        "witness": None,
+        "pending": False,
+    }
     problems: list[str] = report["problems"]
     with verifier.reader(repo) as reader:
         if meta is None:
             data = reader.blob(f"refs/heads/main:{index_path}")
             if data is None:
-                problems.append(f"main 上没有 {index_path}")
+                problems.append(say("verify.report.document_report.1", index_path=index_path))
                 return report
             meta, _ = frontmatter.split(data.decode("utf-8", "replace"))
         report["number"] = str(meta.get("number") or "") or None
         found = _sealing_merge(repo, reader, index_path, verifier.sealing_index(repo))
         if found is None:
-            problems.append("没有找到为该公文盖章的合并提交（Sealed-Document）")
+            problems.append(say("verify.report.document_report.2"))
             return report
         merge, trailers = found
         report["sealed"], report["merge"] = True, merge.oid
@@ -530,11 +563,11 @@ def document_report(city: City, unit_id: str, doc_dir: str, verifier: Verifier |
                 report["approvals"].append(entry)
                 problems += found_problems
         from repo_tools.workflow.report import issued_steps  # 会签, 签发, 复核 (repo_tools/workflow/)
-        report["steps"], step_problems = issued_steps(verifier, reader, reg, unit_id, trailers, times, mr_head,
-                                                      city.log_file)
+
+        report["steps"], step_problems = issued_steps(verifier, reader, reg, unit_id, trailers, times, mr_head, city.log_file)
         problems += step_problems
         if not any(s["step"] == "sign-off" for s in report["steps"]):
-            problems.append("没有签发记录（Sign-Off）：公文未经负责人签名签发")
+            problems.append(say("verify.report.document_report.16"))
         problems += _approvals_enough(reg, unit_id, report["approvals"])
     report["ok"] = report["sealed"] and report["seal_valid"] and not problems
     return report
@@ -542,36 +575,36 @@ def document_report(city: City, unit_id: str, doc_dir: str, verifier: Verifier |
 
 def _number_view(number: str | None, trailers: list[tuple[str, str]], index_path: str) -> list[str]:
     """Does the document bear the number its sealing merge recorded?"""
-    sealed_numbers = [v.split(" ", 1)[1] for k, v in trailers
-                      if k == "Sealed-Document" and v.split(" ", 1)[0] == index_path and " " in v]
+    sealed_numbers = [v.split(" ", 1)[1] for k, v in trailers if k == "Sealed-Document" and v.split(" ", 1)[0] == index_path and " " in v]
     problems = []
     if number and sealed_numbers and sealed_numbers[0] != number:
-        problems.append(f"文号 {number} 与盖章记录的文号 {sealed_numbers[0]} 不符")
+        problems.append(say("verify.report._number_view.1", number=number, value=sealed_numbers[0]))
     if not number:
-        problems.append("公文没有文号")
+        problems.append(say("verify.report._number_view.2"))
     return problems
 
 
 def _sealed_content(reader: ObjectReader, doc_dir: str, merge: str) -> list[str]:
     """Is the document on main the very tree the seal covered?"""
     if reader.oid(f"refs/heads/main:{doc_dir}") != reader.oid(f"{merge}:{doc_dir}"):
-        return ["公文在盖章之后被改动，main 上的内容与盖章时不一致"]
+        return [say("verify.report._sealed_content.1")]
     return []
 
 
-def _seal_view(verifier: Verifier, unit_id: str, merge: ParsedCommit, trailers: list[tuple[str, str]],
-               times: dict[str, str], report: dict[str, Any]) -> Registry:
+def _seal_view(
+    verifier: Verifier, unit_id: str, merge: ParsedCommit, trailers: list[tuple[str, str]], times: dict[str, str], report: dict[str, Any]
+) -> Registry:
     """Does the seal hold: the merge signed by this unit's seal key, valid at the merge's trusted
     time, the seal the merge names? Fills the report's seal fields; returns the registry as it
     stood when the seal was applied (names, custodian and required approvals, Art. 9)."""
     problems: list[str] = report["problems"]
-    judged = verifier.finding("commit", unit_id, merge.oid, times.get(merge.oid), _first_line(merge.message),
-                              merge.payload, merge.signature)
+    judged = verifier.finding("commit", unit_id, merge.oid, times.get(merge.oid), _first_line(merge.message), merge.payload, merge.signature)
     report["sealed_at"] = None if judged.trusted_time == UNKNOWN else judged.trusted_time
     report["witness"] = judged.witness
     report["pending"] = _pending_only(judged)
     reg = verifier.registry_then(merge.oid, report["sealed_at"])
     from repo_tools.lifecycle.history import holder_then
+
     holder = holder_then(verifier.reg, reg, judged.key)
     named = verifier.reg.unit(unit_id)
     report["unit_name"] = named.name_on(report["sealed_at"]) if named else unit_id
@@ -580,14 +613,14 @@ def _seal_view(verifier: Verifier, unit_id: str, merge: ParsedCommit, trailers: 
         report["seal"] = _seal_record(verifier, reg, holder)
     seal_valid = judged.valid and is_seal
     if holder is not None and not is_seal:
-        problems.append(f"合并提交由个人密钥（{holder.name}）签名，不是本单位电子印章")
+        problems.append(say("verify.report._seal_view.1", name=holder.name))
     elif report["pending"]:
         problems.append(judged.reason)
     elif not judged.valid:
-        problems.append(f"印章签名无效：{judged.reason}")
+        problems.append(say("verify.report._seal_view.2", reason=judged.reason))
     seal_ids = [v for k, v in trailers if k == "Seal"]
     if seal_ids and holder is not None and is_seal and seal_ids[0] != holder.id:
-        problems.append(f"合并记录写明印章 {seal_ids[0]}，实际签名的是 {holder.id}")
+        problems.append(say("verify.report._seal_view.3", value=seal_ids[0], id=holder.id))
         seal_valid = False
     report["seal_valid"] = seal_valid
     return reg
@@ -599,43 +632,56 @@ def _seal_record(verifier: Verifier, reg: Registry, holder: KeyHolder) -> dict[s
     seal_then, seal_now = reg.seal(holder.id), verifier.reg.seal(holder.id)
     custodian = (seal_then.custodian if seal_then else None) or (seal_now.custodian if seal_now else None)
     keeper = reg.person(custodian) or verifier.reg.person(custodian) if custodian else None
-    return {"id": holder.id, "unit": holder.unit, "custodian": custodian,
-            "custodian_name": keeper.name if keeper else None,
-            "custodian_at_sealing": seal_then.custodian if seal_then else None,
-            "fingerprint": holder.key.fingerprint}
+    return {
+        "id": holder.id,
+        "unit": holder.unit,
+        "custodian": custodian,
+        "custodian_name": keeper.name if keeper else None,
+        "custodian_at_sealing": seal_then.custodian if seal_then else None,
+        "fingerprint": holder.key.fingerprint,
+    }
 
 
-def _approval_view(verifier: Verifier, reader: ObjectReader, reg: Registry, unit_id: str, value: str,
-                   times: dict[str, str], mr_head: str | None) -> tuple[dict[str, Any], list[str]]:
+def _approval_view(
+    verifier: Verifier, reader: ObjectReader, reg: Registry, unit_id: str, value: str, times: dict[str, str], mr_head: str | None
+) -> tuple[dict[str, Any], list[str]]:
     """Does one `Approval:` trailer hold: a signed tag by that reviewer, valid at its trusted
     time, an `approve` on the head that was merged?"""
     ref, _, tag_oid = value.partition(" ")
     reviewer = ref.rstrip("/").rsplit("/", 1)[-1]
     person = reg.person(reviewer)
-    entry: dict[str, Any] = {"reviewer": reviewer, "name": person.name if person else reviewer,
-                             "verdict": None, "opinion": "", "trusted_time": None, "valid": False, "ref": ref,
-                             "tag": tag_oid}
+    entry: dict[str, Any] = {
+        "reviewer": reviewer,
+        "name": person.name if person else reviewer,
+        "verdict": None,
+        "opinion": "",
+        "trusted_time": None,
+        "valid": False,
+        "ref": ref,
+        "tag": tag_oid,
+    }
     got = reader.read(tag_oid.strip()) if tag_oid.strip() else None
     if got is None or got[1] != "tag":
-        return entry, [f"审批 {ref} 的签名标签 {tag_oid[:10]} 不存在"]
+        return entry, [say("verify.report._approval_view.1", ref=ref, value=tag_oid[:10])]
     tag = parse_tag(got[0], got[2])
     first, _, rest = tag.message.partition("\n")
     entry["verdict"], entry["opinion"] = first.strip(), rest.strip()
-    judged = verifier.finding("tag", unit_id, tag.oid, times.get(tag.oid), f"审批 {ref}", tag.payload,
-                              tag.signature, ref=ref)
+    judged = verifier.finding(
+        "tag", unit_id, tag.oid, times.get(tag.oid), say("verify.report._approval_view.2", ref=ref), tag.payload, tag.signature, ref=ref
+    )
     entry["trusted_time"] = None if judged.trusted_time == UNKNOWN else judged.trusted_time
     entry["pending"] = _pending_only(judged)
     problem = None
     if entry["pending"]:
-        problem = f"审批 {ref} {judged.reason}"
+        problem = say("verify.report._approval_view.3", ref=ref, reason=judged.reason)
     elif not judged.valid:
-        problem = f"审批 {ref} 无效：{judged.reason}"
+        problem = say("verify.report._approval_view.4", ref=ref, reason=judged.reason)
     elif judged.signer != reviewer:
-        problem = f"审批 {ref} 由 {judged.signer} 签名，不是 {reviewer}"
+        problem = say("verify.report._approval_view.5", ref=ref, signer=judged.signer, reviewer=reviewer)
     elif entry["verdict"] != "approve":
-        problem = f"审批 {ref} 的结论是“{entry['verdict']}”，不是同意"
+        problem = say("verify.report._approval_view.6", ref=ref, verdict=entry["verdict"])
     elif mr_head and tag.object != mr_head:
-        problem = f"审批 {ref} 针对的不是被合并的版本（{tag.object[:10]}）"
+        problem = say("verify.report._approval_view.7", ref=ref, value=tag.object[:10])
     entry["valid"] = judged.valid and problem is None  # a pending approval is not valid yet
     return entry, [problem] if problem else []
 
@@ -648,14 +694,22 @@ def _approvals_enough(reg: Registry, unit_id: str, approvals: list[dict[str, Any
     valid = sum(1 for a in approvals if a["valid"])
     waiting = sum(1 for a in approvals if a.get("pending"))
     if valid < required and valid + waiting < required:
-        return [f"有效审批 {valid} 个，少于本单位要求的 {required} 个"]
+        return [say("verify.report._approvals_enough.1", valid=valid, required=required)]
     return []
 
 
 # Deliveries and receipts (Art. 27-29) --------------------------------------------------------
-def _signed_step(verifier: Verifier, reader: ObjectReader, kind: str, unit: str, oid: str,
-                 trusted: str | None, summary: str, roles: tuple[str, ...], expected: str | None
-                 ) -> tuple[dict[str, Any], list[str]]:
+def _signed_step(
+    verifier: Verifier,
+    reader: ObjectReader,
+    kind: str,
+    unit: str,
+    oid: str,
+    trusted: str | None,
+    summary: str,
+    roles: tuple[str, ...],
+    expected: str | None,
+) -> tuple[dict[str, Any], list[str]]:
     """Who signed one delivery or handling commit, at what trusted time, whether the key was
     valid then for `unit`, and whether the signer held one of `roles` (and is `expected`)."""
     got = reader.read(oid)
@@ -664,81 +718,118 @@ def _signed_step(verifier: Verifier, reader: ObjectReader, kind: str, unit: str,
         commit = parse_commit(oid, got[2])
         payload, signature = commit.payload, commit.signature
     judged = verifier.finding(kind, unit, oid, trusted, summary, payload, signature)
-    entry = {"commit": oid, "signer": judged.signer, "signer_name": judged.signer_name, "key": judged.key,
-             "trusted_time": None if judged.trusted_time == UNKNOWN else judged.trusted_time,
-             "valid": judged.valid, "reason": judged.reason}
+    entry = {
+        "commit": oid,
+        "signer": judged.signer,
+        "signer_name": judged.signer_name,
+        "key": judged.key,
+        "trusted_time": None if judged.trusted_time == UNKNOWN else judged.trusted_time,
+        "valid": judged.valid,
+        "reason": judged.reason,
+    }
     problems: list[str] = []
     if not judged.valid:
-        problems.append(f"{summary}：签名无效（{judged.reason}）")
+        problems.append(say("verify.report._signed_step.1", summary=summary, reason=judged.reason))
     else:
         person = verifier.registry_then(oid, trusted).person(judged.signer or "")
         if person is None or not any(r in person.roles for r in roles):
             entry["valid"] = False
-            role = "或".join(ROLE_NAMES[r] for r in roles)
-            entry["reason"] = f"签名人不是{role}"
-            problems.append(f"{summary}：签名人 {judged.signer_name} 不是{role}")
+            role = say("verify.report._signed_step.2").join(ROLE_NAMES[r] for r in roles)
+            entry["reason"] = say("verify.report._signed_step.3", role=role)
+            problems.append(say("verify.report._signed_step.4", summary=summary, signer_name=judged.signer_name, role=role))
         elif expected and judged.signer != expected:
             entry["valid"] = False
-            entry["reason"] = f"记录写明经办人 {expected}，签名人却是 {judged.signer}"
+            entry["reason"] = say("verify.report._signed_step.5", expected=expected, signer=judged.signer)
             problems.append(f"{summary}：{entry['reason']}")
     return entry, problems
 
 
-def delivery_report(city: City, delivery: Any, verifier: Verifier | None = None,
-                    times: dict[str, str] | None = None) -> dict[str, Any]:
+def delivery_report(city: City, delivery: Any, verifier: Verifier | None = None, times: dict[str, str] | None = None) -> dict[str, Any]:
     """One delivery as the receiving repository holds it: the sender's signature (a clerk or
     seal custodian of the sending unit, key valid at the transmission time), the delivered tree
     against the sealing merge on the sender's main, and every handling step (a clerk of the
     receiving unit, key valid at the step's trusted time)."""
     from repo_tools.transmit import deliveries as transmit
+
     verifier = verifier or Verifier(city)
     times = times if times is not None else eventlog.trusted_times(city.log_file)
     record = delivery.record
     from_unit, to_unit = delivery.from_unit, delivery.to_unit
     repo = getattr(delivery, "repo", None) or city.unit_repo(to_unit)
-    report: dict[str, Any] = {"id": delivery.id, "from": from_unit, "to": to_unit,
-                              "number": record.get("number"), "title": record.get("title"),
-                              "status": delivery.status, "resend_of": record.get("resend_of"),
-                              "sealing_commit": record.get("sealing_commit"), "document_matches_seal": False,
-                              "problems": [], "ok": False}
+    report: dict[str, Any] = {
+        "id": delivery.id,
+        "from": from_unit,
+        "to": to_unit,
+        "number": record.get("number"),
+        "title": record.get("title"),
+        "status": delivery.status,
+        "resend_of": record.get("resend_of"),
+        "sealing_commit": record.get("sealing_commit"),
+        "document_matches_seal": False,
+        "problems": [],
+        "ok": False,
+    }
     problems: list[str] = report["problems"]
     with ObjectReader(repo, env=clean_env()) as reader:
-        sender, found = _signed_step(verifier, reader, "delivery", from_unit, delivery.commit,
-                                     times.get(delivery.commit), f"传输 {delivery.id}",
-                                     transmit.SENDER_ROLES, str(record.get("sender") or "") or None)
+        sender, found = _signed_step(
+            verifier,
+            reader,
+            "delivery",
+            from_unit,
+            delivery.commit,
+            times.get(delivery.commit),
+            say("verify.report.delivery_report.1", id=delivery.id),
+            transmit.SENDER_ROLES,
+            str(record.get("sender") or "") or None,
+        )
         report["sent"] = {**sender, "action": "sent"}
         problems += found
         steps = []
         for step in delivery.handling:
-            entry, found = _signed_step(verifier, reader, "handling", to_unit, step.commit,
-                                        times.get(step.commit),
-                                        f"传输 {delivery.id} 第 {step.step} 步（{transmit.ACTION_VERBS.get(step.action, step.action)}）",
-                                        ("clerk",), step.by or None)
+            entry, found = _signed_step(
+                verifier,
+                reader,
+                "handling",
+                to_unit,
+                step.commit,
+                times.get(step.commit),
+                say(
+                    "verify.report.delivery_report.2",
+                    id=delivery.id,
+                    step=step.step,
+                    action_verbs_get=transmit.ACTION_VERBS.get(step.action, step.action),
+                ),
+                ("clerk",),
+                step.by or None,
+            )
             steps.append({"step": step.step, "action": step.action, "by": step.by, **entry})
             problems += found
         report["handling"] = steps
     delivered = rev_parse(repo, f"{delivery.commit}:{transmit.DOCUMENT}", env=clean_env())
     sealing = str(record.get("sealing_commit") or "")
     path = str(record.get("path") or "")
-    sealed_tree = rev_parse(city.unit_repo(from_unit), f"{sealing}:{path}", env=clean_env()) \
-        if sealing and path and city.unit_repo(from_unit).is_dir() else None
+    sealed_tree = (
+        rev_parse(city.unit_repo(from_unit), f"{sealing}:{path}", env=clean_env())
+        if sealing and path and city.unit_repo(from_unit).is_dir()
+        else None
+    )
     report["document_matches_seal"] = bool(delivered and delivered == sealed_tree)
     if not report["document_matches_seal"]:
-        problems.append(f"传输 {delivery.id} 的公文与发文单位盖章合并 {sealing[:10]} 中的 {path} 不一致")
+        problems.append(say("verify.report.delivery_report.3", id=delivery.id, sealing=sealing[:10], path=path))
     report["ok"] = not problems
     return report
 
 
-def delivery_reports(city: City, unit_id: str, verifier: Verifier | None = None
-                     ) -> dict[str, list[dict[str, Any]]]:
+def delivery_reports(city: City, unit_id: str, verifier: Verifier | None = None) -> dict[str, list[dict[str, Any]]]:
     """Deliveries the unit received (`received`) and sent (`sent`), each judged by `delivery_report`."""
     from repo_tools.transmit import deliveries as transmit
+
     verifier = verifier or Verifier(city)
     times = eventlog.trusted_times(city.log_file)
-    return {"received": [delivery_report(city, d, verifier, times)
-                         for d in transmit.deliveries_in(city, unit_id, times=times)],
-            "sent": [delivery_report(city, d, verifier, times)
-                     for d in transmit.sent_by(city, unit_id, times=times)]}
+    return {
+        "received": [delivery_report(city, d, verifier, times) for d in transmit.deliveries_in(city, unit_id, times=times)],
+        "sent": [delivery_report(city, d, verifier, times) for d in transmit.sent_by(city, unit_id, times=times)],
+    }
 
 
 def registry_findings(verifier: Verifier) -> list[Finding]:
@@ -746,6 +837,7 @@ def registry_findings(verifier: Verifier) -> list[Finding]:
     in the registry just before that commit, an e-gov admin or a unit admin (Art. 6, 12), with a
     key valid at the commit's trusted time. (What each admin may change is the hook's rule.)"""
     from repo_tools.lifecycle.history import holder_then
+
     city = verifier.city
     repo = city.registry_repo
     verifier.registry_then(None, None)  # builds the history
@@ -753,8 +845,7 @@ def registry_findings(verifier: Verifier) -> list[Finding]:
     times = eventlog.trusted_times(city.log_file, "registry")
     authority = city.authority_fingerprint().upper()
     out: list[Finding] = []
-    commits = git("rev-list", "--reverse", "--topo-order", "refs/heads/main", cwd=repo, env=clean_env(),
-                  check=False).split()
+    commits = git("rev-list", "--reverse", "--topo-order", "refs/heads/main", cwd=repo, env=clean_env(), check=False).split()
     with verifier.reader(repo) as reader:
         for oid in commits:
             got = reader.read(oid)
@@ -765,14 +856,24 @@ def registry_findings(verifier: Verifier) -> list[Finding]:
             trusted = times.get(oid)
             base: dict[str, Any] = dict(kind="registry-commit", id=oid, summary=summary, trusted_time=trusted or UNKNOWN, ref=None)
             if commit.signature is None:
-                out.append(Finding(**base, signer=None, signer_name=None, key=None, role=None, valid=False,
-                                   reason="没有签名"))
+                out.append(
+                    Finding(**base, signer=None, signer_name=None, key=None, role=None, valid=False, reason=say("verify.report.registry_findings.1"))
+                )
                 continue
             sig = verifier._signature(commit.payload, commit.signature)
             fpr = (sig.fingerprint or "").upper()
             if sig.valid and fpr == authority:
-                out.append(Finding(**base, signer="authority", signer_name="城市电子政务根密钥", key=fpr,
-                                   role="根密钥", valid=True, reason="有效"))
+                out.append(
+                    Finding(
+                        **base,
+                        signer="authority",
+                        signer_name=say("verify.report.registry_findings.2"),
+                        key=fpr,
+                        role=say("verify.report.registry_findings.3"),
+                        valid=True,
+                        reason=say("verify.report.registry_findings.4"),
+                    )
+                )
                 continue
             before = history.load(commit.parents[0]) if commit.parents else Registry(None)
             holder = holder_then(verifier.reg, before, fpr)
@@ -780,7 +881,7 @@ def registry_findings(verifier: Verifier) -> list[Finding]:
                        key=sig.fingerprint, role=role_of(before, holder) if holder else None)
             moment = timeutil.parse(trusted) if trusted else None
             if not sig.valid:
-                why = "签名密钥未登记" if not sig.key_known else f"签名校验失败（{sig.status}）"
+                why = say("verify.report.registry_findings.5") if not sig.key_known else say("verify.report.registry_findings.6", status=sig.status)
                 out.append(Finding(**base, **who, valid=False, reason=why))
             else:
                 verdict = judgement.may_sign(before, holder, None, moment)
@@ -790,14 +891,15 @@ def registry_findings(verifier: Verifier) -> list[Finding]:
 
 def documents_on_main(city: City, unit_id: str) -> list[str]:
     from repo_tools.git.repo import list_tree
+
     files = list_tree(city.unit_repo(unit_id), "refs/heads/main", "documents", env=clean_env())
-    return sorted(p[:-len("/index.md")] for p in files if p.endswith("/index.md"))
+    return sorted(p[: -len("/index.md")] for p in files if p.endswith("/index.md"))
 
 
 def _units_for(city: City, reg: Registry, unit_id: str | None) -> list[str]:
     if unit_id:
         if reg.unit(unit_id) is None:
-            raise Refused("not-found", what="单位", name=unit_id, remedy="请检查单位标识（oa unit list）。")
+            raise Refused("not-found", what=say("verify.report._units_for.1"), name=unit_id, remedy=say("verify.report._units_for.2"))
         return [unit_id]
     here = git("config", "--get", "oa.unit", check=False).strip()
     if here and reg.unit(here) is not None:
@@ -810,6 +912,7 @@ def text_report(city: City, unit_id: str | None = None) -> tuple[str, bool]:
     unchanged (`verify.cache.inputs_digest`: refs, registry commit, log, keyring, code), so a
     unit verified before answers at once; otherwise made afresh (from the per-object stores)."""
     from repo_tools.verify.cache import ReportMemo, inputs_digest
+
     commit = rev_parse(city.registry_repo, "refs/heads/main", env=clean_env())
     reg: Registry | None = None
     if unit_id:
@@ -829,8 +932,7 @@ def text_report(city: City, unit_id: str | None = None) -> tuple[str, bool]:
     return text, bool(report["ok"])
 
 
-def verify(city: City, unit_id: str | None = None, target: str | None = None,
-           reg: Registry | None = None) -> dict[str, Any]:
+def verify(city: City, unit_id: str | None = None, target: str | None = None, reg: Registry | None = None) -> dict[str, Any]:
     """The full report for one unit (or all): findings per object and per document; `ok` only
     when every signature counts and every document holds."""
     verifier = Verifier(city, reg)
@@ -842,9 +944,14 @@ def verify(city: City, unit_id: str | None = None, target: str | None = None,
         registry = {"ok": all(f.valid for f in found), "objects": [f.to_dict() for f in found]}
     ok = all(u["ok"] for u in units) and (registry is None or registry["ok"])
     verifier.close()
-    return {"ok": ok, "registry": reg.commit, "checked_at": timeutil.iso(timeutil.now()),
-            "units": units, "registry_commits": registry,
-            "cache": {"hits": verifier.hits, "misses": verifier.misses}}
+    return {
+        "ok": ok,
+        "registry": reg.commit,
+        "checked_at": timeutil.iso(timeutil.now()),
+        "units": units,
+        "registry_commits": registry,
+        "cache": {"hits": verifier.hits, "misses": verifier.misses},
+    }
 
 
 def _target_documents(repo: Path, target: str | None) -> tuple[list[str] | None, str | None]:
@@ -856,8 +963,7 @@ def _target_documents(repo: Path, target: str | None) -> tuple[list[str] | None,
     if rev_parse(repo, f"refs/heads/main:{path}/index.md", env=clean_env()):
         return [path], None
     if rev_parse(repo, target, env=clean_env()) is None and ".." not in target:
-        raise Refused("not-found", what="修订或路径", name=target,
-                      remedy="请给出本单位仓库中的修订（如 main、提交号、A..B）或 main 上的公文目录。")
+        raise Refused("not-found", what=say("verify.report._target_documents.1"), name=target, remedy=say("verify.report._target_documents.2"))
     return None, target
 
 
@@ -873,13 +979,23 @@ def _unit_report(verifier: Verifier, unit: str, target: str | None) -> dict[str,
         findings = []
     documents = [document_report(city, unit, p, verifier, times) for p in doc_paths]
     deliveries = delivery_reports(city, unit, verifier) if target is None else {"received": [], "sent": []}
-    ok = all(f.valid for f in findings) and all(d["ok"] for d in documents) \
-        and all(d["ok"] for rows in deliveries.values() for d in rows)
-    return {"unit": unit, "name": verifier.reg.units[unit].name, "ok": ok,
-            "objects": [f.to_dict() for f in findings], "documents": documents, "deliveries": deliveries}
+    ok = all(f.valid for f in findings) and all(d["ok"] for d in documents) and all(d["ok"] for rows in deliveries.values() for d in rows)
+    return {
+        "unit": unit,
+        "name": verifier.reg.units[unit].name,
+        "ok": ok,
+        "objects": [f.to_dict() for f in findings],
+        "documents": documents,
+        "deliveries": deliveries,
+    }
 
 
-KIND_NAMES = {"commit": "提交", "tag": "标签", "push-certificate": "推送证书", "registry-commit": "登记系统提交"}
+KIND_NAMES = {
+    "commit": say("verify.report.module.11"),
+    "tag": say("verify.report.module.12"),
+    "push-certificate": say("verify.report.module.13"),
+    "registry-commit": say("verify.report.module.14"),
+}
 
 
 def render_text(report: dict[str, Any]) -> str:
@@ -906,67 +1022,126 @@ def _object_lines(f: dict[str, Any]) -> list[str]:
     """One signed object: what, who signed it, with which key, at what trusted time, and why not."""
     mark = "✓" if f["valid"] else "✗"
     who = f"{f['signer_name'] or '（未知）'}" + (f"〔{f['role']}〕" if f["role"] else "")
-    time = "未知" if f["trusted_time"] == UNKNOWN else f["trusted_time"]
-    lines = [f"{mark} {KIND_NAMES.get(f['kind'], f['kind'])} {f['id'][:10]} {f['summary'][:40]}",
-             f"    签名人：{who}  密钥：{f['key'] or '—'}  可信时间：{time}"]
+    time = say("verify.report._object_lines.1") if f["trusted_time"] == UNKNOWN else f["trusted_time"]
+    lines = [
+        f"{mark} {KIND_NAMES.get(f['kind'], f['kind'])} {f['id'][:10]} {f['summary'][:40]}",
+        say("verify.report._object_lines.2", who=who, value=f["key"] or "—", time=time),
+    ]
     if not f["valid"]:
-        lines.append(f"    原因：{f['reason']}")
+        lines.append(say("verify.report._object_lines.3", reason=f["reason"]))
     return lines
 
 
 def _document_lines(d: dict[str, Any]) -> list[str]:
     """One document: number, seal and its state, the witnessing, the approvals, the problems."""
     from repo_tools.review.requests import VERDICT_NAMES  # review judges with verify: import here, not at the top
-    lines = [f"{'✓' if d['ok'] else '✗'} 公文 {d['path']}  文号：{d['number'] or '（无）'}"]
+
+    lines = [
+        say(
+            "verify.report._document_lines.1",
+            value="✓" if d["ok"] else "✗",
+            path=d["path"],
+            value2=d["number"] or say("verify.report._document_lines.10"),
+        )
+    ]
     if d["seal"]:
-        state = "有效" if d["seal_valid"] else ("待见证" if d.get("pending") else "无效")
-        lines.append(f"    印章：{d['seal']['id']}（保管人 {d['seal']['custodian'] or '未指定'}）"
-                     f" {state}，盖章时间 {d['sealed_at'] or '未知'}")
+        state = (
+            say("verify.report._document_lines.2")
+            if d["seal_valid"]
+            else (say("verify.report._document_lines.3") if d.get("pending") else say("verify.report._document_lines.4"))
+        )
+        lines.append(
+            say(
+                "verify.report._document_lines.5",
+                id=d["seal"]["id"],
+                value=d["seal"]["custodian"] or say("verify.report._document_lines.11"),
+                state=state,
+                value2=d["sealed_at"] or say("verify.report._document_lines.12"),
+            )
+        )
     if d.get("witness"):
         w = d["witness"]
         if w["status"] == "witnessed":
-            lines.append(f"    见证：日志第 {w['entry']} 号条目，在 {w['checkpoint_size']} 条的检查点内，"
-                         f"见证单位 {'、'.join(w['cosigners'])}")
+            lines.append(
+                say("verify.report._document_lines.6", entry=w["entry"], checkpoint_size=w["checkpoint_size"], value_join="、".join(w["cosigners"]))
+            )
         else:
-            lines.append(f"    见证：待见证（日志第 {w['entry']} 号条目，需 {w['quorum']} 个见证单位联署）")
+            lines.append(say("verify.report._document_lines.7", entry=w["entry"], quorum=w["quorum"]))
     for a in d["approvals"]:
         verdict = VERDICT_NAMES.get(a["verdict"] or "", a["verdict"] or "")
-        lines.append(f"    审批：{a['name']}（{a['reviewer']}）{verdict}：{a['opinion'] or '（无意见）'}"
-                     f" {'有效' if a['valid'] else '无效'}")
-    lines += [f"    问题：{p}" for p in d["problems"]]
+        lines.append(
+            say(
+                "verify.report._document_lines.8",
+                name=a["name"],
+                reviewer=a["reviewer"],
+                verdict=verdict,
+                value=a["opinion"] or say("verify.report._document_lines.13"),
+                value2=say("verify.report._document_lines.2") if a["valid"] else say("verify.report._document_lines.4"),
+            )
+        )
+    lines += [say("verify.report._document_lines.9", p=p) for p in d["problems"]]
     return lines
 
 
-STEP_VERBS = {"sent": "发送", "received": "签收", "registered": "登记", "returned": "退文",
-              "resend-requested": "请求重发"}
+STEP_VERBS = {
+    "sent": say("verify.report.module.15"),
+    "received": say("verify.report.module.16"),
+    "registered": say("verify.report.module.17"),
+    "returned": say("verify.report.module.18"),
+    "resend-requested": say("verify.report.module.19"),
+}
 
 
 def _delivery_lines(d: dict[str, Any], direction: str) -> list[str]:
     """One delivery sent or received: the content against the seal, every signed step."""
-    title, peer = ("发出", d["to"]) if direction == "sent" else ("收到", d["from"])
-    lines = [f"{'✓' if d['ok'] else '✗'} {title}传输 {d['id']} {d['number']}（{'接收' if direction == 'sent' else '发文'}单位 {peer}）"
-             f"  内容与盖章版本{'一致' if d['document_matches_seal'] else '不一致'}"]
+    title, peer = (say("verify.report._delivery_lines.1"), d["to"]) if direction == "sent" else (say("verify.report._delivery_lines.2"), d["from"])
+    lines = [
+        say(
+            "verify.report._delivery_lines.3",
+            value="✓" if d["ok"] else "✗",
+            title=title,
+            id=d["id"],
+            number=d["number"],
+            value2=say("verify.report._delivery_lines.6") if direction == "sent" else say("verify.report._delivery_lines.7"),
+            peer=peer,
+            value3=say("verify.report._delivery_lines.8") if d["document_matches_seal"] else say("verify.report._delivery_lines.9"),
+        )
+    ]
     for step in [d["sent"], *d["handling"]]:
-        lines.append(f"    {STEP_VERBS.get(step['action'], step['action'])}：{step['signer_name'] or '（未知）'}"
-                     f"（{step['signer'] or '—'}） 可信时间 {step['trusted_time'] or '未知'} "
-                     f"密钥 {'当时有效' if step['valid'] else '无效：' + step['reason']}")
-    lines += [f"    问题：{p}" for p in d["problems"]]
+        lines.append(
+            say(
+                "verify.report._delivery_lines.4",
+                step_verbs_get=STEP_VERBS.get(step["action"], step["action"]),
+                value=step["signer_name"] or say("verify.report._delivery_lines.10"),
+                value2=step["signer"] or "—",
+                value3=step["trusted_time"] or say("verify.report._delivery_lines.11"),
+                value4=say("verify.report._delivery_lines.12") if step["valid"] else say("verify.report._delivery_lines.13") + step["reason"],
+            )
+        )
+    lines += [say("verify.report._delivery_lines.5", p=p) for p in d["problems"]]
     return lines
 
 
 def _registry_lines(registry: dict[str, Any]) -> list[str]:
     """The registry's own commits: how many, and each one that does not hold."""
     wrong = [f for f in registry["objects"] if not f["valid"]]
-    lines = [f"━━ 登记系统：{len(registry['objects'])} 个提交，"
-             f"{'全部由当时有权的管理员签名' if not wrong else str(len(wrong)) + ' 个有问题'} ━━"]
-    lines += [f"✗ 登记系统提交 {f['id'][:10]} {f['summary'][:40]}：{f['reason']}" for f in wrong]
+    lines = [
+        say(
+            "verify.report._registry_lines.1",
+            len_objects=len(registry["objects"]),
+            value=say("verify.report._registry_lines.3") if not wrong else str(len(wrong)) + say("verify.report._registry_lines.4"),
+        )
+    ]
+    lines += [say("verify.report._registry_lines.2", value=f["id"][:10], value2=f["summary"][:40], reason=f["reason"]) for f in wrong]
     return lines
 
 
 def _conclusion(report: dict[str, Any]) -> str:
     """The last line: everything holds, or how many items do not."""
-    bad = len([f for f in (report.get("registry_commits") or {}).get("objects", []) if not f["valid"]]) + \
-        sum(1 for u in report["units"] for f in u["objects"] if not f["valid"]) + \
-        sum(1 for u in report["units"] for d in u["documents"] if not d["ok"]) + \
-        sum(1 for u in report["units"] for rows in u.get("deliveries", {}).values() for d in rows if not d["ok"])
-    return "结论：全部签名与公文验证通过。" if report["ok"] else f"结论：验证未通过，{bad} 项问题。"
+    bad = (
+        len([f for f in (report.get("registry_commits") or {}).get("objects", []) if not f["valid"]])
+        + sum(1 for u in report["units"] for f in u["objects"] if not f["valid"])
+        + sum(1 for u in report["units"] for d in u["documents"] if not d["ok"])
+        + sum(1 for u in report["units"] for rows in u.get("deliveries", {}).values() for d in rows if not d["ok"])
+    )
+    return say("verify.report._conclusion.1") if report["ok"] else say("verify.report._conclusion.2", bad=bad)

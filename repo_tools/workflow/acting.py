@@ -9,7 +9,7 @@ from datetime import date
 from repo_tools import timeutil
 from repo_tools.city import City
 from repo_tools.git.repo import Scratch, git
-from repo_tools.messages import Refused
+from repo_tools.messages import Refused, say
 from repo_tools.review.requests import MR_BRANCH, REVIEWS, ReviewView
 from repo_tools.workflow import delegation as delegation_mod
 from repo_tools.workflow.settings import allowed_signers
@@ -42,7 +42,7 @@ def _open(city: City, unit: str, n: int, actor: str) -> tuple[ReviewView, str, W
     if actor in flow.status.committers:
         person = view.registry.person(actor)
         view.close()
-        raise Refused("review-self", user=actor, name=person.name if person else actor, n=n, why="拟稿人或提交人")
+        raise Refused("review-self", user=actor, name=person.name if person else actor, n=n, why=say("workflow.acting._open.1"))
     return view, head, flow
 
 
@@ -65,26 +65,25 @@ def _push_tag(city: City, unit: str, actor: str, name: str, target: str, message
 
 def order_missing(flow: Workflow, kind: str, registry) -> list[str]:
     """The earlier steps still missing before `kind` may be taken (核稿 → 会签 → 签发 → 复核)."""
-    before = {"sign-off": ("核稿", "驳回", "会签"), "check": ("核稿", "驳回", "会签", "签发")}[kind]
-    return [m for m in flow.missing(registry, for_new_sign_off=kind == "sign-off")
-            if m.split("：", 1)[0] in before]
+    before = {"sign-off": ("approve", "reject", "countersign"), "check": ("approve", "reject", "countersign", "sign-off")}[kind]
+    return [text for step, text in flow.missing_steps(registry, for_new_sign_off=kind == "sign-off") if step in before]
 
 
 def sign_off(city: City, unit: str, n: int, actor: str, opinion: str, on: date | None = None,
              delegation: str | None = None) -> str:
     """签发: the leader's (or a deputy's, or a delegate's) signed verdict on the current head."""
     if not opinion.strip():
-        raise Refused("review-verdict", ref=f"{REVIEWS}{n}/{actor}", detail="缺少签发意见（如“同意印发”）")
+        raise Refused("review-verdict", ref=f"{REVIEWS}{n}/{actor}", detail=say("workflow.acting.sign_off.1"))
     view, head, flow = _open(city, unit, n, actor)
     try:
         reg = view.registry
         person = reg.person(actor)
         if person is None or person.unit != unit or person.status != "active":
             raise Refused("workflow-signer", user=actor, unit=flow.unit.name, n=n,
-                          allowed="、".join(allowed_signers(flow.unit, [d.type for d in flow.documents])) or "无")
+                          allowed="、".join(allowed_signers(flow.unit, [d.type for d in flow.documents])) or say("workflow.acting.sign_off.2"))
         missing = order_missing(flow, "sign-off", reg)
         if missing:
-            raise Refused("workflow-order", n=n, step="签发", missing="；".join(missing))
+            raise Refused("workflow-order", n=n, step=say("workflow.acting.sign_off.3"), missing="；".join(missing))
         today = timeutil.today()
         day = on or today
         if day > today:
@@ -94,7 +93,7 @@ def sign_off(city: City, unit: str, n: int, actor: str, opinion: str, on: date |
             delegation = delegation or _grant_in_force(view, flow, actor)
             if delegation is None:
                 raise Refused("workflow-signer", user=actor, unit=flow.unit.name, n=n,
-                              allowed="、".join(allowed_signers(flow.unit, types)) or "无")
+                              allowed="、".join(allowed_signers(flow.unit, types)) or say("workflow.acting.sign_off.2"))
             grant = delegation_mod.find(view, delegation)
             problem = delegation_mod.in_force_problem(view, flow.unit, grant, actor, view.now, log_file_of(view))
             if problem:
@@ -118,13 +117,13 @@ def _grant_in_force(view: ReviewView, flow: Workflow, actor: str) -> str | None:
     return None
 
 
-def check(city: City, unit: str, n: int, actor: str, opinion: str = "复核无误，同意用印。") -> str:
+def check(city: City, unit: str, n: int, actor: str, opinion: str = say("workflow.acting.check.1")) -> str:
     """复核: after the 签发, a reviewer or seal custodian of the unit checks the document."""
     view, head, flow = _open(city, unit, n, actor)
     try:
         missing = order_missing(flow, "check", view.registry)
         if missing:
-            raise Refused("workflow-order", n=n, step="复核", missing="；".join(missing))
+            raise Refused("workflow-order", n=n, step=say("workflow.acting.check.2"), missing="；".join(missing))
         person = view.registry.person(actor)
         if person is None or person.unit != unit or person.status != "active" \
                 or not {"reviewer", "seal-custodian"} & set(person.roles):
@@ -157,22 +156,22 @@ def countersign(city: City, actor: str, n: int, opinion: str, from_unit: str | N
     repository and pushes it there (refs/outbox-countersign/<from>/<n>/<actor>); the service
     carries it to the drafting unit's refs/reviews/<n>/<actor>."""
     if not opinion.strip():
-        raise Refused("review-verdict", ref=f"{REVIEWS}{n}/{actor}", detail="缺少会签意见")
+        raise Refused("review-verdict", ref=f"{REVIEWS}{n}/{actor}", detail=say("workflow.acting.countersign.1"))
     reg = city.registry()
     person = reg.person(actor)
     if person is None:
-        raise Refused("not-found", what="人员", name=actor, remedy="请检查用户标识（oa user list）。")
+        raise Refused("not-found", what=say("workflow.acting.countersign.2"), name=actor, remedy=say("workflow.acting.countersign.3"))
     own = person.unit
     found = [r for r in pending_countersigns(city, own) if r["n"] == n and from_unit in (None, r["from"])]
     if len(found) != 1:
         raise Refused("workflow-countersign-missing", n=n, unit=own,
-                      detail="没有送达的会签件" if not found else "多个单位都有此编号，请用 --unit 指明主办单位")
+                      detail=say("workflow.acting.countersign.4") if not found else say("workflow.acting.countersign.5"))
     request = found[0]
     unit = reg.unit(own)
     assert unit is not None
     if actor not in allowed_signers(unit, []):
         raise Refused("workflow-signer", user=actor, unit=unit.name, n=n,
-                      allowed="、".join(allowed_signers(unit, [])) or "无")
+                      allowed="、".join(allowed_signers(unit, [])) or say("workflow.acting.countersign.6"))
     today = timeutil.today()
     if on is not None and on > today:
         raise Refused("workflow-date", day=on.isoformat(), today=today.isoformat())

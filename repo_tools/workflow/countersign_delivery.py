@@ -19,11 +19,12 @@ from pathlib import Path
 
 from repo_tools.city import City
 from repo_tools.git.repo import clean_env, git
+from repo_tools.messages import say
 from repo_tools.review.requests import MR_BRANCH, REVIEWS, ReviewView
 from repo_tools.workflow.steps import COUNTERSIGN_REF, OUTBOX_COUNTERSIGN, request_documents
 
-SERVICE = {"GIT_AUTHOR_NAME": "城市公文服务", "GIT_AUTHOR_EMAIL": "service@oa.local",
-           "GIT_COMMITTER_NAME": "城市公文服务", "GIT_COMMITTER_EMAIL": "service@oa.local"}
+SERVICE = {"GIT_AUTHOR_NAME": say("workflow.countersign_delivery.module.1"), "GIT_AUTHOR_EMAIL": "service@oa.local",
+           "GIT_COMMITTER_NAME": say("workflow.countersign_delivery.module.1"), "GIT_COMMITTER_EMAIL": "service@oa.local"}
 # The service fetches one object by id from the other repository (a local path: no network).
 UPLOAD_PACK = "git -c uploadpack.allowAnySHA1InWant=true upload-pack"
 
@@ -64,7 +65,8 @@ def deliver_request(city: City, unit: str, n: int, head: str) -> list[str]:
     trees = {folder: git("rev-parse", f"{head}:{folder}", cwd=repo, env=clean_env()).strip() for folder in joint}
     tree = _subtree(repo, trees)
     name = reg.unit(unit).name if reg.unit(unit) else unit  # type: ignore[union-attr]
-    message = f"会签件：{name} !{n}《{title}》\n\nCountersign-Request: {unit} {n}\nHead: {head}\n"
+    message = say("workflow.countersign_delivery.deliver_request.1",
+                  name=name, n=n, title=title, unit=unit, head=head)
     commit = git("commit-tree", tree, "-m", message, cwd=repo, env=clean_env(SERVICE)).strip()
     for target in targets:
         _fetch(city.unit_repo(target), repo, commit, f"{COUNTERSIGN_REF}{unit}/{n}")

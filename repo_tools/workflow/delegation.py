@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from repo_tools.city import City
 from repo_tools.git.repo import Scratch, clean_env, parse_tag, rev_parse
-from repo_tools.messages import Refused
+from repo_tools.messages import Refused, say
 from repo_tools.registry.records import Unit
 from repo_tools.workflow.trusted import times_of
 
@@ -45,8 +45,8 @@ class Grant:
 
 
 def grant_message(to: str, name: str, start: date, until: date) -> str:
-    return (f"delegate\n\n委托 {name}（{to}）自 {start.isoformat()} 至 {until.isoformat()} 代为签发公文。\n\n"
-            f"To: {to}\nFrom: {start.isoformat()}\nUntil: {until.isoformat()}\n")
+    return (say("workflow.delegation.grant_message.1",
+                name=name, to=to, start_isoformat=start.isoformat(), until_isoformat=until.isoformat()))
 
 
 def parse_grant(message: str) -> tuple[str | None, date | None, date | None]:
@@ -88,24 +88,26 @@ def in_force_problem(view: ReviewView, unit: Unit, grant: Grant | None, user: st
                      log_file: Path) -> str:
     """Why the grant does not let `user` sign off at `moment` (empty when it does)."""
     if grant is None:
-        return "所称委托不存在"
+        return say("workflow.delegation.in_force_problem.1")
     if grant.leader is None or grant.leader != unit.leader:
-        return f"委托 {grant.id} 不是由本单位负责人签名的"
+        return say("workflow.delegation.in_force_problem.2", id=grant.id)
     if grant.to != user:
-        return f"委托 {grant.id} 是给 {grant.to} 的，不是给 {user} 的"
+        return say("workflow.delegation.in_force_problem.3", id=grant.id, to=grant.to, user=user)
     if grant.start is None or grant.until is None:
-        return f"委托 {grant.id} 缺少起止日期"
+        return say("workflow.delegation.in_force_problem.4", id=grant.id)
     day = moment.date()
     if not grant.start <= day <= grant.until:
-        return f"签发日 {day} 不在委托 {grant.id} 的期限（{grant.start} 至 {grant.until}）内"
+        return say("workflow.delegation.in_force_problem.5",
+                   day=day, id=grant.id, start=grant.start, until=grant.until)
     times = times_of(log_file, [grant.tag] + ([grant.revocation] if grant.revocation else []))
     granted = times.get(grant.tag, view.now)
     if granted > moment:
-        return f"签发时委托 {grant.id} 尚未送达服务器"
+        return say("workflow.delegation.in_force_problem.6", id=grant.id)
     if grant.revocation and grant.revoked_by == unit.leader:
         revoked = times.get(grant.revocation, view.now)
         if revoked <= moment:
-            return f"委托 {grant.id} 已于 {revoked.isoformat(timespec='seconds')} 撤销"
+            return say("workflow.delegation.in_force_problem.7",
+                       id=grant.id, revoked_isoformat=revoked.isoformat(timespec='seconds'))
     return ""
 
 
@@ -124,9 +126,9 @@ def delegate(city: City, actor: str, to: str, start: date, until: date) -> str:
     reg = city.registry()
     person = reg.person(to)
     if person is None or person.unit != unit.id or person.status != "active" or to == actor:
-        raise Refused("delegation-invalid", detail=f"受托人 {to} 应为本单位其他在岗人员")
+        raise Refused("delegation-invalid", detail=say("workflow.delegation.delegate.1", to=to))
     if start > until:
-        raise Refused("delegation-invalid", detail=f"起始日 {start} 晚于截止日 {until}")
+        raise Refused("delegation-invalid", detail=say("workflow.delegation.delegate.2", start=start, until=until))
     repo = city.unit_repo(unit.id)
     base = f"{start:%Y%m%d}-{to}"
     ident, k = base, 1
@@ -146,11 +148,11 @@ def revoke(city: City, actor: str, ident: str) -> str:
     unit = _leader_of(city, actor)
     repo = city.unit_repo(unit.id)
     if not ID.match(ident) or rev_parse(repo, f"{GRANTS}{ident}", env=clean_env()) is None:
-        raise Refused("not-found", what="委托", name=ident, remedy="请用 `oa delegate --list` 查看本单位的委托。")
+        raise Refused("not-found", what=say("workflow.delegation.revoke.1"), name=ident, remedy=say("workflow.delegation.revoke.2"))
     target = rev_parse(repo, f"{GRANTS}{ident}^{{}}", env=clean_env())
     assert target is not None
     with Scratch(repo, city.signer(actor)) as scratch:
-        tag = scratch.tag(f"revoke-{ident}", target, f"revoke-delegation\n\n撤销委托 {ident}。\n")
+        tag = scratch.tag(f"revoke-{ident}", target, say("workflow.delegation.revoke.3", ident=ident))
         scratch.push([f"{tag}:{REVOKED}{ident}"])
     return tag
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from repo_tools.messages import say
 from repo_tools.registry.records import Registry, Unit
 from repo_tools.workflow.steps import Workflow
 
@@ -19,7 +20,7 @@ def _names(value: Any) -> list[str]:
 
 
 def _plain(name: str) -> str:
-    return name.removesuffix("（代）")
+    return name.removesuffix(say("workflow.issuing._plain.1"))
 
 
 def typed_signer_problem(meta: dict[str, Any], flow: Workflow) -> str | None:
@@ -29,7 +30,8 @@ def typed_signer_problem(meta: dict[str, Any], flow: Workflow) -> str | None:
         return None
     signed = flow.signer_names()
     if [_plain(t) for t in typed] != [_plain(s) for s in signed]:
-        return f"稿件中填写的签发人“{'、'.join(typed)}”与实际签发人“{'、'.join(signed) or '（尚无）'}”不一致"
+        return say("workflow.issuing.typed_signer_problem.1",
+                   value_join='、'.join(typed), value='、'.join(signed) or say("workflow.issuing.typed_signer_problem.2"))
     return None
 
 

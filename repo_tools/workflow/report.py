@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from repo_tools.git.repo import ObjectReader, parse_commit, parse_tag
+from repo_tools.messages import say
 from repo_tools.registry.records import Registry
 from repo_tools.workflow.delegation import GRANTS, parse_grant
 from repo_tools.workflow.steps import STEP_NAMES, verdict_fields
@@ -51,7 +52,7 @@ def issued_steps(verifier: Any, reader: ObjectReader, reg: Registry, unit_id: st
                                  "ref": ref, "tag": oid}
         got = reader.read(oid) if oid else None
         if not got or got[1] != "tag":
-            problems.append(f"{STEP_NAMES[kind]} {ref} 的签名标签不存在")
+            problems.append(say("workflow.report.issued_steps.1", step_names=STEP_NAMES[kind], ref=ref))
             steps.append(entry)
             continue
         tag = parse_tag(got[0], got[2])
@@ -68,19 +69,22 @@ def issued_steps(verifier: Any, reader: ObjectReader, reg: Registry, unit_id: st
         ok = judged.valid and judged.signer == user
         target = _head_of(reader, tag.object) if kind == "countersign" else tag.object
         if not judged.valid:
-            problems.append(f"{STEP_NAMES[kind]} {ref} 无效：{judged.reason}")
+            problems.append(say("workflow.report.issued_steps.2",
+                                step_names=STEP_NAMES[kind], ref=ref, reason=judged.reason))
         elif judged.signer != user:
-            problems.append(f"{STEP_NAMES[kind]} {ref} 由 {judged.signer} 签名，不是 {user}")
+            problems.append(say("workflow.report.issued_steps.3",
+                                step_names=STEP_NAMES[kind], ref=ref, signer=judged.signer, user=user))
         elif mr_head and target != mr_head:
             ok = False
-            problems.append(f"{STEP_NAMES[kind]} {ref} 针对的不是被盖章的版本")
+            problems.append(say("workflow.report.issued_steps.4", step_names=STEP_NAMES[kind], ref=ref))
         ident = fields.get("Delegation")
         if ident:
             entry["delegation"] = ident
             grant = reader.read(f"{GRANTS}{ident}")
             if grant and grant[1] == "tag":
                 gtag = parse_tag(grant[0], grant[2])
-                gjudged = verifier.finding("tag", unit_id, gtag.oid, times.get(gtag.oid), f"委托 {ident}",
+                gjudged = verifier.finding("tag", unit_id, gtag.oid, times.get(gtag.oid), say("workflow.report.issued_steps.5",
+                                                                                              ident=ident),
                                            gtag.payload, gtag.signature)
                 leader = reg.person(gjudged.signer or "")
                 to, _, _ = parse_grant(gtag.message)
@@ -88,10 +92,10 @@ def issued_steps(verifier: Any, reader: ObjectReader, reg: Registry, unit_id: st
                 entry["on_behalf_name"] = leader.name if leader else gjudged.signer
                 if not gjudged.valid or to != user:
                     ok = False
-                    problems.append(f"签发所依据的委托 {ident} 无效")
+                    problems.append(say("workflow.report.issued_steps.6", ident=ident))
             else:
                 ok = False
-                problems.append(f"签发所依据的委托 {ident} 不存在")
+                problems.append(say("workflow.report.issued_steps.7", ident=ident))
         entry["valid"] = ok
         steps.append(entry)
     return steps, problems

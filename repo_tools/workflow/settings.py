@@ -14,7 +14,7 @@ import copy
 from collections.abc import Iterable
 
 from repo_tools.city import AUTHORITY, City
-from repo_tools.messages import Refused
+from repo_tools.messages import Refused, say
 from repo_tools.registry.records import Person, Registry, Unit, dump
 
 
@@ -47,18 +47,21 @@ def settings_problems(unit: Unit, people: dict[str, Person], before: Unit | None
     found: list[str] = []
     if not isinstance(unit.required_approvals, int) or isinstance(unit.required_approvals, bool) \
             or not 0 <= unit.required_approvals <= 9:
-        found.append(f"核稿人数 required_approvals 应为 0 到 9 的整数，实为“{unit.required_approvals}”")
+        found.append(say("workflow.settings.settings_problems.1",
+                         required_approvals=unit.required_approvals))
     if not isinstance(unit.check_required, bool):
-        found.append(f"check_required 应为 true 或 false，实为“{unit.check_required}”")
+        found.append(say("workflow.settings.settings_problems.2",
+                         check_required=unit.check_required))
     if not isinstance(unit.signers, list) or not isinstance(unit.signers_for, dict):
-        found.append("signers 应为人员列表，signers_for 应为“文种: 人员列表”的映射")
+        found.append(say("workflow.settings.settings_problems.3"))
         return found
     named: list[str] = list(unit.signers)
     for kind, who in unit.signers_for.items():
         if kind not in TYPES:
-            found.append(f"signers_for 中的“{kind}”不是文种（可用：{'、'.join(TYPES)}）")
+            found.append(say("workflow.settings.settings_problems.4",
+                             kind=kind, value_join='、'.join(TYPES)))
         if not isinstance(who, list):
-            found.append(f"signers_for 中“{kind}”的签发人应为列表")
+            found.append(say("workflow.settings.settings_problems.5", kind=kind))
             continue
         named += who
     kept = named_signers(before) if before is not None else set()
@@ -67,9 +70,10 @@ def settings_problems(unit: Unit, people: dict[str, Person], before: Unit | None
             continue
         person = people.get(str(user))
         if person is None or person.unit != unit.id:
-            found.append(f"签发人 {user} 不是本单位（{unit.id}）登记的人员")
+            found.append(say("workflow.settings.settings_problems.6", user=user, id=unit.id))
         elif person.status != "active":
-            found.append(f"签发人 {user}（{person.name}）不在岗（{person.status}）")
+            found.append(say("workflow.settings.settings_problems.7",
+                             user=user, name=person.name, status=person.status))
     return found
 
 
@@ -81,7 +85,7 @@ def set_workflow(city: City, actor: str, unit_id: str, approvals: int | None = N
     reg = city.registry()
     unit = reg.unit(unit_id)
     if unit is None:
-        raise Refused("not-found", what="单位", name=unit_id, remedy="请检查单位标识（oa unit list）。")
+        raise Refused("not-found", what=say("workflow.settings.set_workflow.1"), name=unit_id, remedy=say("workflow.settings.set_workflow.2"))
     if actor != AUTHORITY and not reg.is_egov_admin(actor) and actor not in unit.admins:
         raise Refused("workflow-settings-writer", user=actor, unit=unit.name)
     before = copy.deepcopy(unit)
@@ -96,20 +100,33 @@ def set_workflow(city: City, actor: str, unit_id: str, approvals: int | None = N
     problems = settings_problems(unit, reg.people, before)
     if problems:
         raise Refused("workflow-settings-invalid", unit=unit.name, detail="；".join(problems))
-    city.change_registry(actor, {f"units/{unit_id}.yaml": dump(unit)},
-                         f"设置单位 {unit_id}（{unit.name}）发文流程：核稿 {unit.required_approvals} 人，"
-                         f"签发人 {describe_signers(unit, reg)}，复核{'必需' if unit.check_required else '不必需'}")
+    city.change_registry(
+        actor,
+        {f"units/{unit_id}.yaml": dump(unit)},
+        say(
+            "workflow.settings.set_workflow.3",
+            unit_id=unit_id,
+            name=unit.name,
+            required_approvals=unit.required_approvals,
+            describe_signers_unit=describe_signers(unit, reg),
+            value=say("workflow.settings.set_workflow.4") if unit.check_required else say("workflow.settings.set_workflow.5"),
+        ),
+    )
     return unit
 
 
 def describe_signers(unit: Unit, reg: Registry) -> str:
     """签发人 of a unit in words: the leader, the deputies, the per-文种 ones."""
+
     def name(user: str) -> str:
         person = reg.person(user)
         return f"{person.name}（{user}）" if person else user
-    parts = [f"负责人 {name(unit.leader)}" if unit.leader else "（未指定负责人）"]
+
+    parts = [
+        say("workflow.settings.describe_signers.1", name_leader=name(unit.leader)) if unit.leader else say("workflow.settings.describe_signers.2")
+    ]
     if unit.signers:
-        parts.append("副职 " + "、".join(name(u) for u in unit.signers))
+        parts.append(say("workflow.settings.describe_signers.3") + "、".join(name(u) for u in unit.signers))
     for kind, who in unit.signers_for.items():
         parts.append(f"{kind}：" + "、".join(name(u) for u in who))
     return "；".join(parts)

@@ -26,13 +26,14 @@ from typing import Any
 
 from repo_tools.documents import frontmatter
 from repo_tools.git.repo import parse_commit, parse_tag
+from repo_tools.messages import say
 from repo_tools.registry.records import Registry, Unit
 from repo_tools.review.requests import ReviewView, Status, Verdict, document_folders
 from repo_tools.workflow import delegation as delegation_mod
 from repo_tools.workflow.settings import allowed_signers
 from repo_tools.workflow.trusted import times_of
+from repo_tools.workflow.vocabulary import STEP_NAMES as STEP_NAMES
 
-STEP_NAMES = {"approve": "核稿", "reject": "驳回", "countersign": "会签", "sign-off": "签发", "check": "复核"}
 FIELD = re.compile(r"^(Date|Delegation|Unit|Head):[ \t]*(\S.*?)\s*$")
 CHECK_ROLES = ("reviewer", "seal-custodian")
 COUNTERSIGN_REF = "refs/countersign/"            # the service's 会签件 in a co-issuing unit's repo
@@ -115,7 +116,7 @@ class Step:
     @property
     def display_name(self) -> str:
         """签发人 as printed: the name, with （代） when signed under a 委托."""
-        return f"{self.name}（代）" if self.on_behalf_of else self.name
+        return say("workflow.steps.display_name.1", name=self.name) if self.on_behalf_of else self.name
 
 
 @dataclass
@@ -137,25 +138,31 @@ class Workflow:
         return [u for u in self.joint if u not in self.countersigns]
 
     def missing(self, registry: Registry, for_new_sign_off: bool = False) -> list[str]:
-        """What still stands before the seal, in the order of the steps (Chinese, for people).
-        `for_new_sign_off`: a 会签 taken after an earlier 签发 counts for the 签发 about to be made."""
-        out: list[str] = []
+        """What still stands before the seal, in the order of the steps (Chinese, for people)."""
+        return [text for _, text in self.missing_steps(registry, for_new_sign_off)]
+
+    def missing_steps(self, registry: Registry, for_new_sign_off: bool = False) -> list[tuple[str, str]]:
+        """(step, what is missing) in the order of the steps; the step as data (a key of STEP_NAMES), so
+        callers choose by step, never by the sentence. `for_new_sign_off`: a 会签 taken after an earlier
+        签发 counts for the 签发 about to be made."""
+        out: list[tuple[str, str]] = []
         have, need = len(self.status.approvals), self.status.required
         if have < need:
-            out.append(f"核稿：还需要 {need - have} 名审核人对当前版本签名同意（已有 {have}/{need}）")
+            out.append(("approve", say("workflow.steps.missing.1",
+                           value=need - have, have=have, need=need)))
         for v in self.status.rejections:
-            out.append(f"驳回：{v.reviewer} 的意见“{v.opinion}”（请修改后重新提交）")
+            out.append(("reject", say("workflow.steps.missing.2", reviewer=v.reviewer, opinion=v.opinion)))
         if not self.documents:
             return out
         signed = {s.unit for s in self.steps if s.kind == "countersign" and s.counts} if for_new_sign_off else set()
         for unit_id in [u for u in self.countersigns_missing if u not in signed]:
             unit = registry.unit(unit_id)
-            out.append(f"会签：{unit.name if unit else unit_id}（{unit_id}）负责人尚未会签当前版本")
+            out.append(("countersign", say("workflow.steps.missing.3", value=unit.name if unit else unit_id, unit_id=unit_id)))
         if self.sign_off is None:
-            who = "、".join(allowed_signers(self.unit, [d.type for d in self.documents])) or "（本单位未指定负责人）"
-            out.append(f"签发：本单位签发人（{who}）尚未签发当前版本")
+            who = "、".join(allowed_signers(self.unit, [d.type for d in self.documents])) or say("workflow.steps.missing.4")
+            out.append(("sign-off", say("workflow.steps.missing.5", who=who)))
         if self.unit.check_required and self.check is None:
-            out.append("复核：签发后须由本单位审核人或印章保管人复核（oa review check）")
+            out.append(("check", say("workflow.steps.missing.6")))
         return out
 
     def signer_names(self) -> list[str]:
@@ -205,7 +212,7 @@ def judge_step(view: ReviewView, v: Verdict, head: str, unit: Unit, documents: l
     if v.problem:
         return step
     if person is None or person.status != "active":
-        step.problem = f"{v.reviewer} 不是在岗人员"
+        step.problem = say("workflow.steps.judge_step.1", reviewer=v.reviewer)
         return step
     problem = ""
     if kind == "sign-off":
@@ -216,18 +223,18 @@ def judge_step(view: ReviewView, v: Verdict, head: str, unit: Unit, documents: l
         co_unit = reg.unit(step.unit)
         step.current = countersign_head(view, v.target) == head and fields.get("Head") == head
         if co_unit is None or step.unit not in joint:
-            problem = f"会签单位“{step.unit}”不是本文联合发文的单位（joint）"
+            problem = say("workflow.steps.judge_step.2", unit=step.unit)
         elif person.unit != step.unit:
-            problem = f"{v.reviewer} 不是 {co_unit.name} 的人员"
+            problem = say("workflow.steps.judge_step.3", reviewer=v.reviewer, name=co_unit.name)
         elif v.reviewer not in allowed_signers(co_unit, types):
-            problem = f"{v.reviewer} 不是 {co_unit.name} 的负责人或可签发的副职"
+            problem = say("workflow.steps.judge_step.4", reviewer=v.reviewer, name=co_unit.name)
         elif step.signed_date is None or step.signed_date > moment.date():
-            problem = "会签日期（Date）缺失或晚于会签时间"
+            problem = say("workflow.steps.judge_step.5")
     elif kind == "check":
         if person.unit != unit.id or not set(CHECK_ROLES) & set(person.roles):
-            problem = f"{v.reviewer} 不是本单位的审核人或印章保管人，不能复核"
+            problem = say("workflow.steps.judge_step.6", reviewer=v.reviewer)
     else:
-        problem = f"不是发文步骤：{kind}"
+        problem = say("workflow.steps.judge_step.7", kind=kind)
     step.problem = problem
     step.valid = not problem
     return step
@@ -236,16 +243,18 @@ def judge_step(view: ReviewView, v: Verdict, head: str, unit: Unit, documents: l
 def _sign_off_problem(view: ReviewView, step: Step, person_unit: str, unit: Unit, types: list[str],
                       moment: datetime) -> str:
     if person_unit != unit.id:
-        return f"{step.user} 不是本单位人员，不能签发"
+        return say("workflow.steps._sign_off_problem.1", user=step.user)
     if step.signed_date is None:
-        return "签发缺少成文日期（Date）"
+        return say("workflow.steps._sign_off_problem.2")
     if step.signed_date > moment.date():
-        return f"成文日期 {step.signed_date} 晚于签发时间 {moment.date()}"
+        return say("workflow.steps._sign_off_problem.3",
+                   signed_date=step.signed_date, moment_date=moment.date())
     if step.user in allowed_signers(unit, types):
         return ""
     ident = step.fields.get("Delegation")
     if not ident:
-        return f"{step.user} 不是本单位负责人或可签发{('、'.join(t for t in types if t)) or '公文'}的副职，也没有委托"
+        return say("workflow.steps._sign_off_problem.4",
+                   user=step.user, value='、'.join(t for t in types if t) or say("workflow.steps._sign_off_problem.5"))
     grant = delegation_mod.find(view, ident)
     problem = delegation_mod.in_force_problem(view, unit, grant, step.user, moment, log_file_of(view))
     if problem:

@@ -25,10 +25,12 @@ from repo_tools.archive.packages import (
     sha256,
     tree_entries,
 )
+from repo_tools.archive.vocabulary import READER, REASON, REFERENCE
 from repo_tools.git.push import Push, RefUpdate
 from repo_tools.git.repo import ParsedCommit, git, parse_commit
 from repo_tools.hook.rules.base import Refusal, refusal
 from repo_tools.identity.judgement import may_sign
+from repo_tools.messages import say
 
 MAIN = "refs/heads/main"
 ARCHIVE_TAGS = "refs/tags/archive/"
@@ -111,15 +113,15 @@ def archive_tags(push: Push) -> Iterator[Refusal]:
             yield refusal("archive-tag-name", where, tag=name)
             continue
         if not _is_archivist(push, push.pusher_id):
-            yield refusal("archive-tag-archivist", where, tag=name, who=push.pusher_id or "（未知推送人）")
+            yield refusal("archive-tag-archivist", where, tag=name, who=push.pusher_id or say("hook.rules_archives.archive_tags.1"))
             continue
         got = push.reader.read(update.new)
         if not got or got[1] != "tag":
-            yield refusal("archive-tag-unsigned", where, tag=name, detail="轻量标签，没有标签对象和签名")
+            yield refusal("archive-tag-unsigned", where, tag=name, detail=say("hook.rules_archives.archive_tags.2"))
             continue
         tag = next((t for u, t in push.new_tags if u == update), None)
         if tag is None or tag.signature is None:
-            yield refusal("archive-tag-unsigned", where, tag=name, detail="标签对象没有签名")
+            yield refusal("archive-tag-unsigned", where, tag=name, detail=say("hook.rules_archives.archive_tags.3"))
             continue
         ok, who = _signed_by_archivist(push, tag.oid, tag.payload, tag.signature)
         if not ok:
@@ -146,35 +148,35 @@ def _tag_target(push: Push, update: RefUpdate, name: str, target_type: str, targ
         return refusal("archive-manifest-mismatch", where, tag=name, package=package, detail=detail)
 
     if target_type != "commit":
-        yield mismatch(f"标签指向 {target_type}，应指向提交")
+        yield mismatch(say("hook.rules_archives._tag_target.1", target_type=target_type))
         return
     if main_after is None or not push.is_ancestor(target, main_after):
-        yield mismatch("标签所指提交不在 main 上")
+        yield mismatch(say("hook.rules_archives._tag_target.2"))
         return
     files = _package_files(push, target, package)
     manifest = files.pop(MANIFEST, None)
     if manifest is None:
-        yield mismatch("档案包或其清单不存在")
+        yield mismatch(say("hook.rules_archives._tag_target.3"))
         return
     data = push.blob(manifest)
     declared = re.search(r"^Manifest-SHA256:\s*([0-9a-f]{64})\s*$", message, re.M)
     if declared is None or declared.group(1) != sha256(data):
-        yield mismatch("标签说明中的清单 SHA-256 与清单文件不符")
+        yield mismatch(say("hook.rules_archives._tag_target.4"))
     try:
         entries = parse_manifest(data)
     except UnicodeDecodeError:
-        yield mismatch("清单不是 UTF-8 文本")
+        yield mismatch(say("hook.rules_archives._tag_target.5"))
         return
     problems: list[str] = []
     for path in sorted(set(entries) - set(files)):
-        problems.append(f"缺少 {path}")
+        problems.append(say("hook.rules_archives._tag_target.6", path=path))
     for path in sorted(set(files) - set(entries)):
-        problems.append(f"清单未列出 {path}")
+        problems.append(say("hook.rules_archives._tag_target.7", path=path))
     for path in sorted(set(entries) & set(files)):
         if sha256(push.blob(files[path])) != entries[path]:
-            problems.append(f"{path} 的 SHA-256 不符")
+            problems.append(say("hook.rules_archives._tag_target.8", path=path))
     if CATALOGUE not in files:
-        problems.append(f"缺少 {CATALOGUE}")
+        problems.append(say("hook.rules_archives._tag_target.9", catalogue=CATALOGUE))
     if problems:
         yield mismatch("；".join(problems[:5]) + ("……" if len(problems) > 5 else ""))
 
@@ -206,7 +208,7 @@ def archive_on_main(push: Push) -> Iterator[Refusal]:
             if parent not in sources_at:
                 sources_at[parent] = _archived_sources(push, parent)
             sources = sources_at[parent]
-            where = f"提交 {_short(commit.oid)}"
+            where = say("hook.rules_archives.archive_on_main.1", short_oid=_short(commit.oid))
             package_changes = [(s, p) for s, p in changes if PACKAGE_FILE.match(p)]
             for status, path in package_changes:
                 if status != "A":
@@ -224,15 +226,15 @@ def archive_on_main(push: Push) -> Iterator[Refusal]:
 
 def _why_not_archive(push: Push, commit: ParsedCommit, changes: list[tuple[str, str]]) -> str:
     if not _is_archivist(push, push.pusher_id):
-        return f"推送人 {push.pusher_id or '未知'} 不是本单位档案员"
+        return say("hook.rules_archives._why_not_archive.1", value=push.pusher_id or say("hook.rules_archives._why_not_archive.6"))
     ok, who = _signed_by_archivist(push, commit.oid, commit.payload, commit.signature)
     if not ok:
-        return f"提交签名人 {who} 不是本单位档案员"
+        return say("hook.rules_archives._why_not_archive.2", who=who)
     if len(commit.parents) != 1:
-        return "归档提交不能是合并提交"
+        return say("hook.rules_archives._why_not_archive.3")
     if any(not PACKAGE_FILE.match(p) for _, p in changes):
-        return "归档提交只能新增 archive/年度/批次/ 下的文件"
-    return "只能新增一个新的档案包（不得向已有档案包添加文件）"
+        return say("hook.rules_archives._why_not_archive.4")
+    return say("hook.rules_archives._why_not_archive.5")
 
 
 def _archived_folder(path: str, sources: dict[str, str]) -> str | None:
@@ -249,7 +251,7 @@ def _archived_sources(push: Push, rev: str) -> dict[str, str]:
     for package in read_packages(push.reader, rev):
         for row in package.rows:
             if row.get("source"):
-                sources[str(row["source"]).rstrip("/")] = str(row.get("档号", ""))
+                sources[str(row["source"]).rstrip("/")] = str(row.get(REFERENCE, ""))
     return sources
 
 
@@ -260,12 +262,12 @@ def access_register(push: Push) -> Iterator[Refusal]:
             continue
         where = update.ref
         if update.is_delete:
-            yield refusal("archive-register-invalid", where, ref=update.ref, commit="（删除）",
-                          detail="调阅登记不得删除")
+            yield refusal("archive-register-invalid", where, ref=update.ref, commit=say("hook.rules_archives.access_register.1"),
+                          detail=say("hook.rules_archives.access_register.2"))
             continue
         if not update.is_create and not push.is_ancestor(update.old, update.new):
             yield refusal("archive-register-invalid", where, ref=update.ref, commit=_short(update.new),
-                          detail="不得改写调阅登记的历史")
+                          detail=say("hook.rules_archives.access_register.3"))
             continue
         span = update.new if update.is_create else f"{update.old}..{update.new}"
         for oid in git("rev-list", "--reverse", span, cwd=push.repo, env=push.env).split():
@@ -279,25 +281,25 @@ def access_register(push: Push) -> Iterator[Refusal]:
 
 def _register_commit_problem(push: Push, commit: ParsedCommit) -> str | None:
     if len(commit.parents) > 1:
-        return "不能是合并提交"
+        return say("hook.rules_archives._register_commit_problem.1")
     check = push.verifier.check(commit.oid, commit.payload, commit.signature)
     if not check.valid or check.holder is None or check.holder.kind != "person":
-        return f"签名无效（{check.detail}）"
+        return say("hook.rules_archives._register_commit_problem.2", detail=check.detail)
     reader_id = check.holder.id
     changes = _diff(push, commit.parents[0] if commit.parents else None, commit.oid)
     if not changes:
-        return "没有登记内容"
+        return say("hook.rules_archives._register_commit_problem.3")
     for status, path in changes:
         if status != "A" or not ACCESS_FILE.match(path):
-            return f"只能新增 archive/access/年度/*.json，不得{'改动' if status != 'A' else '写入'} {path}"
+            change = say("hook.rules_archives._register_commit_problem.7") if status != "A" else say("hook.rules_archives._register_commit_problem.8")
+            return say("hook.rules_archives._register_commit_problem.4", value=change, path=path)
         blob = git("rev-parse", f"{commit.oid}:{path}", cwd=push.repo, env=push.env).strip()
         try:
             record = json.loads(push.blob(blob).decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError):
-            return f"{path} 不是有效的 JSON"
-        if not isinstance(record, dict) or record.get("调阅人") != reader_id or not record.get("档号") \
-                or not str(record.get("事由") or "").strip():
-            return f"{path} 须写明档号和事由，调阅人须为签名人本人（{reader_id}）"
+            return say("hook.rules_archives._register_commit_problem.5", path=path)
+        if not isinstance(record, dict) or record.get(READER) != reader_id or not record.get(REFERENCE) or not str(record.get(REASON) or "").strip():
+            return say("hook.rules_archives._register_commit_problem.6", path=path, reader_id=reader_id)
     return None
 
 

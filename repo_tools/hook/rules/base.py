@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from repo_tools import messages
+from repo_tools.messages import say
 
 if TYPE_CHECKING:
     from repo_tools.git.push import Push
@@ -25,8 +26,7 @@ class Refusal:
     remedy: str
 
     def text(self) -> str:
-        return (f"✗ [{self.rule}｜{self.article}] {self.message}\n"
-                f"  位置：{self.where}\n  处理办法：{self.remedy}")
+        return messages.refusal_text(self.rule, self.article, self.where, self.message, self.remedy)
 
 
 def refusal(rule: str, where: str, **fields: object) -> Refusal:
@@ -45,7 +45,7 @@ class AllOf:
 
     def __call__(self, push: Push) -> list[Refusal]:
         if not self.rules:
-            return [refusal("no-rules", "服务器配置")]
+            return [refusal("no-rules", say("hook.rules_base.__call__.1"))]
         found: list[Refusal] = []
         for rule in self.rules:
             for item in rule(push):

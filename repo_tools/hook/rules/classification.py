@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from repo_tools.hook.rules.base import Refusal, refusal
+from repo_tools.messages import say
 from repo_tools.screening.text import decode, forms
 
 if TYPE_CHECKING:
@@ -56,7 +57,7 @@ def check_name(path: str, where: str | None = None) -> Iterator[Refusal]:
     for part in path.split("/"):
         found = name_marking(part)
         if found:
-            yield refusal("classified", where, path=where, detail=f"文件名含密级标志“{found}”")
+            yield refusal("classified", where, path=where, detail=say("hook.rules_classification.check_name.1", found=found))
             return
 
 
@@ -83,7 +84,7 @@ def marking_in(text: str) -> str | None:
 def check_text(path: str, text: str) -> Iterator[Refusal]:
     found = marking_in(text)
     if found:
-        yield refusal("classified", path, path=path, detail=f"含密级标志“{found}”")
+        yield refusal("classified", path, path=path, detail=say("hook.rules_classification.check_text.1", found=found))
         return
     if text.lstrip("\ufeff").startswith("---"):
         yield from _check_front_matter(path, text.lstrip("\ufeff"))
@@ -98,15 +99,18 @@ def _check_front_matter(path: str, text: str) -> Iterator[Refusal]:
         return
     for key in FRONT_MATTER_KEYS:
         if meta.get(key):
-            yield refusal("classified", path, path=path, detail=f"前置元数据标有 {key}: {meta[key]}")
+            yield refusal("classified", path, path=path, detail=say("hook.rules_classification._check_front_matter.1",
+                                                                    key=key, meta=meta[key]))
             return
     for value in _strings(meta):
         found = marking_in(value)
         if found:
-            yield refusal("classified", path, path=path, detail=f"前置元数据含密级标志“{found}”")
+            yield refusal("classified", path, path=path, detail=say("hook.rules_classification._check_front_matter.2",
+                                                                    found=found))
             return
         if re.fullmatch(rf"\W*{LEVEL}\W*级?\W*", value):
-            yield refusal("classified", path, path=path, detail=f"前置元数据的值为密级“{value.strip()}”")
+            yield refusal("classified", path, path=path, detail=say("hook.rules_classification._check_front_matter.3",
+                                                                    value_strip=value.strip()))
             return
 
 
@@ -141,12 +145,12 @@ def messages_unmarked(push: Push) -> Iterator[Refusal]:
     for commit in push.new_commits:
         found = marking_in(commit.message)
         if found:
-            where = f"提交 {commit.oid[:10]} 的说明"
-            yield refusal("classified", where, path=where, detail=f"含密级标志“{found}”")
+            where = say("hook.rules_classification.messages_unmarked.1", oid=commit.oid[:10])
+            yield refusal("classified", where, path=where, detail=say("hook.rules_classification.messages_unmarked.2", found=found))
     tags = {tag.oid: (ref, tag) for ref, tag in push.new_objects.tags}
     tags.update({tag.oid: (update.ref, tag) for update, tag in push.new_tags})
     for ref, tag in tags.values():
         found = marking_in(tag.message)
         if found:
-            where = f"标签 {ref} 的说明"
-            yield refusal("classified", where, path=where, detail=f"含密级标志“{found}”")
+            where = say("hook.rules_classification.messages_unmarked.3", ref=ref)
+            yield refusal("classified", where, path=where, detail=say("hook.rules_classification.messages_unmarked.2", found=found))

@@ -20,6 +20,7 @@ import zlib
 from dataclasses import dataclass, field
 
 from repo_tools.hook.rules.base import Refusal, refusal
+from repo_tools.messages import say
 
 MAX_DEPTH = 4                        # a zip in a docx in a zip in a zip
 MAX_MEMBERS = 10_000                 # members across all levels
@@ -77,7 +78,7 @@ def container_kind(data: bytes) -> str | None:
         if data.startswith(magic):
             return name
     if data[0x8001:0x8006] == b"CD001" or data[0x8801:0x8806] == b"CD001":
-        return "ISO 光盘镜像"
+        return say("hook.rules_containers.container_kind.1")
     if len(data) > 22 and b"PK\x05\x06" in data[-65558:] and _is_zip(data):
         return "zip"  # a zip appended to something else (self-extracting, polyglot)
     return None
@@ -107,18 +108,19 @@ def _inspect(where: str, data: bytes, depth: int, budget: Budget) -> None:
             _pdf(where, data, budget)
         return
     if depth >= MAX_DEPTH:
-        budget.found.append(refusal("archive-bomb", where, path=where, detail=f"嵌套超过 {MAX_DEPTH} 层"))
+        budget.found.append(refusal("archive-bomb", where, path=where, detail=say("hook.rules_containers._inspect.1",
+                                                                                  max_depth=MAX_DEPTH)))
         return
     if kind == "zip":
         _zip(where, data, depth, budget)
     elif kind in ("gzip", "bzip2", "xz"):
         inner = _decompress(where, kind, data, budget)
         if inner is not None:
-            _member(f"{where}▸（{kind} 内容）", inner, depth + 1, budget)
+            _member(say("hook.rules_containers._inspect.2", where=where, kind=kind), inner, depth + 1, budget)
     elif kind == "tar":
         _tar(where, data, depth, budget)
     else:
-        budget.found.append(refusal("archive-unsupported", where, path=where, detail=f"{kind} 格式"))
+        budget.found.append(refusal("archive-unsupported", where, path=where, detail=say("hook.rules_containers._inspect.3", kind=kind)))
 
 
 def _zip(where: str, data: bytes, depth: int, budget: Budget) -> None:
@@ -129,16 +131,18 @@ def _zip(where: str, data: bytes, depth: int, budget: Budget) -> None:
         budget.found.append(refusal("archive-broken", where, path=where, detail=str(exc)[:120]))
         return
     if not budget.spend(members=len(infos)):
-        budget.found.append(refusal("archive-bomb", where, path=where, detail=f"成员超过 {MAX_MEMBERS} 个"))
+        budget.found.append(refusal("archive-bomb", where, path=where, detail=say("hook.rules_containers._zip.1",
+                                                                                  max_members=MAX_MEMBERS)))
         return
     declared = sum(info.file_size for info in infos)
     if budget.inflated + declared > MAX_UNCOMPRESSED:
         budget.found.append(refusal("archive-bomb", where, path=where,
-                                    detail=f"解压后共 {declared} 字节，超过 {MAX_UNCOMPRESSED} 字节"))
+                                    detail=say("hook.rules_containers._zip.2",
+                                               declared=declared, max_uncompressed=MAX_UNCOMPRESSED)))
         return
     names = [info.filename for info in infos]
     if any(info.flag_bits & 0x1 for info in infos):
-        budget.found.append(refusal("archive-encrypted", where, path=where, detail="ZIP 密码保护"))
+        budget.found.append(refusal("archive-encrypted", where, path=where, detail=say("hook.rules_containers._zip.3")))
         return
     _office_markers(where, archive, names, budget)
     for info in infos:
@@ -147,11 +151,11 @@ def _zip(where: str, data: bytes, depth: int, budget: Budget) -> None:
         member = f"{where}▸{info.filename}"
         parts = info.filename.replace("\\", "/").split("/")
         if info.filename.startswith(("/", "\\")) or ".." in parts or re.match(r"^[A-Za-z]:", info.filename):
-            budget.found.append(refusal("archive-broken", member, path=member, detail="成员路径指向压缩包之外"))
+            budget.found.append(refusal("archive-broken", member, path=member, detail=say("hook.rules_containers._zip.4")))
             continue
         if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
             budget.found.append(refusal("archive-bomb", member, path=member,
-                                        detail=f"压缩比超过 {MAX_RATIO}:1"))
+                                        detail=say("hook.rules_containers._zip.5", max_ratio=MAX_RATIO)))
             return
         try:
             with archive.open(info) as handle:
@@ -162,7 +166,7 @@ def _zip(where: str, data: bytes, depth: int, budget: Budget) -> None:
             continue
         if not budget.spend(inflated=len(content)):
             budget.found.append(refusal("archive-bomb", member, path=member,
-                                        detail=f"解压后超过 {MAX_UNCOMPRESSED} 字节"))
+                                        detail=say("hook.rules_containers._zip.6", max_uncompressed=MAX_UNCOMPRESSED)))
             return
         _member(member, content, depth + 1, budget)
 
@@ -172,11 +176,11 @@ def _office_markers(where: str, archive: zipfile.ZipFile, names: list[str], budg
     lower = [n.lower() for n in names]
     detail = None
     if any(n.endswith(("vbaproject.bin", "vbaprojectsignature.bin", "vbadata.xml")) for n in lower):
-        detail = "OOXML 文档含 VBA 宏工程（vbaProject.bin）"
+        detail = say("hook.rules_containers._office_markers.1")
     elif any(n.startswith(("basic/", "scripts/")) for n in lower):
-        detail = "ODF 文档含 Basic 宏或脚本"
+        detail = say("hook.rules_containers._office_markers.2")
     elif any("/activex/" in f"/{n}" for n in lower):
-        detail = "文档含 ActiveX 控件"
+        detail = say("hook.rules_containers._office_markers.3")
     else:
         for name in names:
             if name.lower() in ("[content_types].xml", "meta-inf/manifest.xml"):
@@ -187,7 +191,7 @@ def _office_markers(where: str, archive: zipfile.ZipFile, names: list[str], budg
                     continue
                 if MACRO_CONTENT_TYPES.search(head) or b"application/vnd.sun.xml.basic" in head \
                         or b"text/x-basic" in head:
-                    detail = "文档的内容类型声明含宏（macroEnabled）"
+                    detail = say("hook.rules_containers._office_markers.4")
                     break
     if detail:
         budget.found.append(refusal("macro-office", where, path=where, detail=detail))
@@ -208,7 +212,8 @@ def _member(where: str, content: bytes, depth: int, budget: Budget) -> None:
             budget.found.append(refusal("executable", where, path=where, detail=label))
             return
     if name.lower().endswith(EXECUTABLE_EXTENSIONS):
-        budget.found.append(refusal("executable", where, path=where, detail=f"扩展名 {name.rsplit('.', 1)[-1]}"))
+        budget.found.append(refusal("executable", where, path=where, detail=say("hook.rules_containers._member.1",
+                                                                                name_rsplit=name.rsplit('.', 1)[-1])))
         return
     if content.startswith(OLE):
         _ole(where, content, budget)
@@ -217,9 +222,9 @@ def _member(where: str, content: bytes, depth: int, budget: Budget) -> None:
         _inspect(where, content, depth, budget)
         return
     if ODF_SCRIPT.search(content):
-        budget.found.append(refusal("macro-office", where, path=where, detail="ODF 文档含脚本事件或宏调用"))
+        budget.found.append(refusal("macro-office", where, path=where, detail=say("hook.rules_containers._member.2")))
     if DDE.search(content):
-        budget.found.append(refusal("macro-office", where, path=where, detail="Word 文档含 DDE 或外部包含域"))
+        budget.found.append(refusal("macro-office", where, path=where, detail=say("hook.rules_containers._member.3")))
     text = decode(content)
     if text is None:
         return
@@ -231,9 +236,9 @@ def _member(where: str, content: bytes, depth: int, budget: Budget) -> None:
 def _ole(where: str, data: bytes, budget: Budget) -> None:
     """Compound (OLE) files: VBA projects and encrypted OOXML packages."""
     if b"_\x00V\x00B\x00A\x00_\x00P\x00R\x00O\x00J\x00E\x00C\x00T" in data or b"_VBA_PROJECT" in data:
-        budget.found.append(refusal("macro-office", where, path=where, detail="OLE 文档含 VBA 宏工程"))
+        budget.found.append(refusal("macro-office", where, path=where, detail=say("hook.rules_containers._ole.1")))
     if "EncryptedPackage".encode("utf-16-le") in data or "EncryptionInfo".encode("utf-16-le") in data:
-        budget.found.append(refusal("archive-encrypted", where, path=where, detail="加密的 Office 文档"))
+        budget.found.append(refusal("archive-encrypted", where, path=where, detail=say("hook.rules_containers._ole.2")))
 
 
 # PDF actions that run code, launch programs or carry files (a PDF is a container too).
@@ -261,7 +266,7 @@ def _pdf(where: str, data: bytes, budget: Budget) -> None:
     if found:
         name = found.group(0).decode("ascii", "replace")
         budget.found.append(refusal("active-content", where, path=where,
-                                    detail=f"PDF 含脚本、启动程序或内嵌文件（{name}）"))
+                                    detail=say("hook.rules_containers._pdf.1", name=name)))
 
 
 def _decompress(where: str, kind: str, data: bytes, budget: Budget) -> bytes | None:
@@ -278,10 +283,12 @@ def _decompress(where: str, kind: str, data: bytes, budget: Budget) -> bytes | N
         budget.found.append(refusal("archive-broken", where, path=where, detail=f"{kind}：{str(exc)[:100]}"))
         return None
     if not budget.spend(members=1, inflated=len(out)) or len(out) > limit:
-        budget.found.append(refusal("archive-bomb", where, path=where, detail=f"解压后超过 {MAX_UNCOMPRESSED} 字节"))
+        budget.found.append(refusal("archive-bomb", where, path=where, detail=say("hook.rules_containers._decompress.1",
+                                                                                  max_uncompressed=MAX_UNCOMPRESSED)))
         return None
     if len(out) > RATIO_FLOOR and len(out) > MAX_RATIO * len(data):
-        budget.found.append(refusal("archive-bomb", where, path=where, detail=f"压缩比超过 {MAX_RATIO}:1"))
+        budget.found.append(refusal("archive-bomb", where, path=where, detail=say("hook.rules_containers._decompress.2",
+                                                                                  max_ratio=MAX_RATIO)))
         return None
     return out
 
@@ -294,19 +301,21 @@ def _tar(where: str, data: bytes, depth: int, budget: Budget) -> None:
         budget.found.append(refusal("archive-broken", where, path=where, detail=str(exc)[:120]))
         return
     if not budget.spend(members=len(members)):
-        budget.found.append(refusal("archive-bomb", where, path=where, detail=f"成员超过 {MAX_MEMBERS} 个"))
+        budget.found.append(refusal("archive-bomb", where, path=where, detail=say("hook.rules_containers._tar.1",
+                                                                                  max_members=MAX_MEMBERS)))
         return
     for info in members:
         member = f"{where}▸{info.name}"
         if info.issym() or info.islnk() or info.isdev():
-            budget.found.append(refusal("archive-broken", member, path=member, detail="链接或设备文件"))
+            budget.found.append(refusal("archive-broken", member, path=member, detail=say("hook.rules_containers._tar.2")))
             continue
         if not info.isfile():
             continue
         handle = archive.extractfile(info)
         content = handle.read(MAX_UNCOMPRESSED - budget.inflated + 1) if handle else b""
         if not budget.spend(inflated=len(content)):
-            budget.found.append(refusal("archive-bomb", member, path=member, detail=f"解压后超过 {MAX_UNCOMPRESSED} 字节"))
+            budget.found.append(refusal("archive-bomb", member, path=member, detail=say("hook.rules_containers._tar.3",
+                                                                                        max_uncompressed=MAX_UNCOMPRESSED)))
             return
         _member(member, content, depth + 1, budget)
 

@@ -14,6 +14,7 @@ from PIL import Image
 
 from repo_tools.git.push import Push
 from repo_tools.hook.rules.base import Refusal, refusal
+from repo_tools.messages import say
 from repo_tools.screening.objects import display
 
 MAX_IMAGE_BYTES = 512_000          # Art. 33: 500 KB
@@ -25,7 +26,7 @@ EICAR = b"X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
 EXECUTABLE_MAGIC: list[tuple[bytes, str]] = [
     (b"\x7fELF", "ELF"), (b"MZ", "Windows PE"), (b"\xfe\xed\xfa\xce", "Mach-O"),
     (b"\xfe\xed\xfa\xcf", "Mach-O"), (b"\xce\xfa\xed\xfe", "Mach-O"), (b"\xcf\xfa\xed\xfe", "Mach-O"),
-    (b"\xca\xfe\xba\xbe", "Mach-O 通用二进制"), (b"#!", "脚本（#!）"),
+    (b"\xca\xfe\xba\xbe", say("hook.rules_content.module.1")), (b"#!", say("hook.rules_content.module.2")),
 ]
 MACRO_EXTENSIONS = (".docm", ".dotm", ".xlsm", ".xltm", ".xlam", ".pptm", ".potm", ".ppsm", ".ppam", ".sldm")
 MAX_FRAME_PIXELS = 200_000_000     # all frames of an animation together
@@ -80,9 +81,9 @@ def check_disguise(path: str, data: bytes) -> Iterator[Refusal]:
         return
     active = looks_active(data)
     if active:
-        yield refusal("active-content", path, path=path, detail=f"扩展名是图片，内容却是{active}")
+        yield refusal("active-content", path, path=path, detail=say("hook.rules_content.check_disguise.1", active=active))
     else:
-        yield refusal("image-broken", path, path=path, detail="扩展名是图片，内容不是可识别的图片")
+        yield refusal("image-broken", path, path=path, detail=say("hook.rules_content.check_disguise.2"))
 
 
 def check_dangerous(path: str, data: bytes) -> Iterator[Refusal]:
@@ -100,7 +101,8 @@ def check_dangerous(path: str, data: bytes) -> Iterator[Refusal]:
             return
     lower = path.lower()
     if lower.endswith(MACRO_EXTENSIONS):
-        yield refusal("macro-office", path, path=path, detail=f"扩展名 {lower.rsplit('.', 1)[-1]}")
+        yield refusal("macro-office", path, path=path, detail=say("hook.rules_content.check_dangerous.1",
+                                                                  lower_rsplit=lower.rsplit('.', 1)[-1]))
         return
     from repo_tools.hook.rules.containers import check_container
     yield from check_container(path, data)

@@ -13,6 +13,7 @@ import yaml
 from repo_tools.city import AUTHORITY
 from repo_tools.git.push import ChangedFile, Push
 from repo_tools.hook.rules.base import Refusal, refusal
+from repo_tools.messages import say
 from repo_tools.registry.applications import from_bytes
 from repo_tools.registry.records import Person, person_from_dict, unit_from_dict
 
@@ -46,42 +47,43 @@ def _out_of_scope(push: Push, changed: ChangedFile, own: str, own_keys: set[str]
     if path.startswith("people/") and path.endswith(".yaml"):
         before, after = _person(old), _person(new)
         if new is None:
-            return "删除人员登记记录"
+            return say("hook.rules_delegation._out_of_scope.1")
         if after is None:
-            return "写入无法识别的人员记录"
+            return say("hook.rules_delegation._out_of_scope.2")
         if after.unit != own or (old is not None and (before is None or before.unit != own)):
-            return f"登记或调动其他单位的人员（{path}）"
+            return say("hook.rules_delegation._out_of_scope.3", path=path)
         if ("admin" in (before.roles if before else [])) != ("admin" in after.roles):
-            return "登记或注销系统管理员（第六条第五项由电子政务办公室办理）"
+            return say("hook.rules_delegation._out_of_scope.4")
         return None
     if path == f"units/{own}.yaml":
         if new is None or old is None:
-            return "删除或新建单位登记"
+            return say("hook.rules_delegation._out_of_scope.5")
         try:
             before_u = unit_from_dict(yaml.safe_load(old.decode("utf-8"))).__dict__
             after_u = unit_from_dict(yaml.safe_load(new.decode("utf-8"))).__dict__
         except Exception:  # noqa: BLE001
-            return "写入无法识别的单位记录"
+            return say("hook.rules_delegation._out_of_scope.6")
         touched = sorted(k for k in before_u if before_u[k] != after_u.get(k) and k not in DELEGATED_UNIT_FIELDS)
         if touched:
-            return f"修改本单位登记中的 {'、'.join(touched)}（名称、状态、负责人、管理员名单等由电子政务办公室办理）"
+            return say("hook.rules_delegation._out_of_scope.7",
+                       value_join='、'.join(touched))
         return None
     if path.startswith("units/"):
-        return f"修改其他单位的登记（{path}）"
+        return say("hook.rules_delegation._out_of_scope.8", path=path)
     if path.startswith("keys/") and path.endswith(".asc"):
         if old is not None or new is None:
-            return f"改动或删除已登记的公钥（{path}）"
+            return say("hook.rules_delegation._out_of_scope.9", path=path)
         if path[5:-4].upper() not in own_keys:
-            return f"登记不属于本单位人员的公钥（{path}）"
+            return say("hook.rules_delegation._out_of_scope.10", path=path)
         return None
     if path.startswith("requests/"):
         stem = path[len("requests/"):].split(".", 1)[0]
         if old is None and new is not None and stem in own_requests:
             return None
-        return f"提交不属于本单位的申请记录（{path}）"
+        return say("hook.rules_delegation._out_of_scope.11", path=path)
     if path.startswith("seals/"):
-        return "变更电子印章（第十九条：由电子政务办公室办理）"
-    return f"修改登记系统文件 {path}"
+        return say("hook.rules_delegation._out_of_scope.12")
+    return say("hook.rules_delegation._out_of_scope.13", path=path)
 
 
 def registry_scope(push: Push) -> Iterator[Refusal]:
@@ -90,7 +92,7 @@ def registry_scope(push: Push) -> Iterator[Refusal]:
     if pusher is None or pusher == AUTHORITY or push.registry.is_egov_admin(pusher):
         return
     if not push.registry.is_unit_admin(pusher):
-        yield refusal("registry-writer", "推送", user=pusher)
+        yield refusal("registry-writer", say("hook.rules_delegation.registry_scope.1"), user=pusher)
         return
     person = push.registry.person(pusher)
     assert person is not None

@@ -22,6 +22,7 @@ import yaml
 from repo_tools.git.push import Push, RefUpdate
 from repo_tools.git.repo import ZERO, git
 from repo_tools.hook.rules.base import Refusal, refusal
+from repo_tools.messages import say
 from repo_tools.registry.records import ROLE_NAMES
 from repo_tools.transmit import deliveries as transmit
 
@@ -40,7 +41,7 @@ def inbox_create_only(push: Push) -> Iterator[Refusal]:
         elif update.ref.startswith(transmit.OUTBOX) and not update.is_create:
             yield refusal("outbox-immutable", update.ref, ref=update.ref)
         elif update.ref.startswith(transmit.RECEIPTS) and update.is_delete:
-            yield refusal("receipt-invalid", update.ref, ref=update.ref, detail="收文记录不能删除")
+            yield refusal("receipt-invalid", update.ref, ref=update.ref, detail=say("hook.rules_deliveries.inbox_create_only.1"))
 
 
 def deliveries_valid(push: Push) -> Iterator[Refusal]:
@@ -53,14 +54,14 @@ def _check_delivery(push: Push, update: RefUpdate) -> Iterator[Refusal]:
     ref = update.ref
     match = OUTBOX_REF.match(ref)
     if not match:
-        yield refusal("delivery-malformed", ref, ref=ref, detail="引用应为 refs/outbox/<接收单位>/<提交号前12位>")
+        yield refusal("delivery-malformed", ref, ref=ref, detail=say("hook.rules_deliveries._check_delivery.1"))
         return
     to_unit, ident = match[1], match[2]
     from_unit = push.unit or ""
     reg = push.registry
     target = reg.unit(to_unit)
     if to_unit == from_unit or target is None or target.status != "active":
-        yield refusal("delivery-malformed", ref, ref=ref, detail=f"接收单位“{to_unit}”无效")
+        yield refusal("delivery-malformed", ref, ref=ref, detail=say("hook.rules_deliveries._check_delivery.2", to_unit=to_unit))
         return
     # A receiver without a clerk (Art. 27) is no refusal: the delivery waits in the outbox.
     pusher = push.pusher_id
@@ -68,22 +69,22 @@ def _check_delivery(push: Push, update: RefUpdate) -> Iterator[Refusal]:
     sender_unit = reg.unit(from_unit)
     if person is None or person.unit != from_unit or person.status != "active" \
             or not any(r in person.roles for r in transmit.SENDER_ROLES):
-        yield refusal("delivery-sender-role", ref, user=pusher or "（未知）",
+        yield refusal("delivery-sender-role", ref, user=pusher or say("hook.rules_deliveries._check_delivery.3"),
                       name=person.name if person else "", unit=sender_unit.name if sender_unit else from_unit)
         return
     got = push.reader.read(update.new)
     if got is None or got[1] != "commit":
-        yield refusal("delivery-malformed", ref, ref=ref, detail="引用必须指向一个提交")
+        yield refusal("delivery-malformed", ref, ref=ref, detail=say("hook.rules_deliveries._check_delivery.4"))
         return
     commit = next((c for c in push.new_commits if c.oid == update.new), None)
     if commit is None:
         from repo_tools.git.repo import parse_commit
         commit = parse_commit(update.new, got[2])
     if commit.oid[:transmit.ID_LENGTH] != ident:
-        yield refusal("delivery-malformed", ref, ref=ref, detail="引用名中的编号必须是该提交号的前 12 位")
+        yield refusal("delivery-malformed", ref, ref=ref, detail=say("hook.rules_deliveries._check_delivery.5"))
         return
     if commit.parents:
-        yield refusal("delivery-malformed", ref, ref=ref, detail="传输提交不得有父提交")
+        yield refusal("delivery-malformed", ref, ref=ref, detail=say("hook.rules_deliveries._check_delivery.6"))
         return
     check = push.verifier.check(commit.oid, commit.payload, commit.signature)
     if not check.valid or check.holder is None or check.holder.kind != "person" or check.holder.id != pusher:
@@ -93,23 +94,28 @@ def _check_delivery(push: Push, update: RefUpdate) -> Iterator[Refusal]:
     if set(entries) != {transmit.RECORD, transmit.DOCUMENT} \
             or entries[transmit.RECORD][0] != "blob" or entries[transmit.DOCUMENT][0] != "tree":
         yield refusal("delivery-malformed", ref, ref=ref,
-                      detail=f"树中应恰好有 {transmit.RECORD} 和 {transmit.DOCUMENT}/，实为 {sorted(entries)}")
+                      detail=say("hook.rules_deliveries._check_delivery.7",
+                                 record=transmit.RECORD, document=transmit.DOCUMENT, sorted_entries=sorted(entries)))
         return
     record = _record(push, entries[transmit.RECORD][1])
     if record is None:
-        yield refusal("delivery-malformed", ref, ref=ref, detail=f"{transmit.RECORD} 不是 YAML 映射")
+        yield refusal("delivery-malformed", ref, ref=ref, detail=say("hook.rules_deliveries._check_delivery.8",
+                                                                     record=transmit.RECORD))
         return
     missing = [k for k in transmit.REQUIRED_RECORD_KEYS if not record.get(k)]
     unknown = [k for k in record if k not in transmit.RECORD_KEYS]
     if missing or unknown:
         yield refusal("delivery-malformed", ref, ref=ref,
-                      detail="；".join(filter(None, [f"缺少 {'、'.join(missing)}" if missing else "",
-                                                      f"未知字段 {'、'.join(unknown)}" if unknown else ""])))
+                      detail="；".join(filter(None, [say("hook.rules_deliveries._check_delivery.9",
+                                                        value_join='、'.join(missing)) if missing else "",
+                                                      say("hook.rules_deliveries._check_delivery.10",
+                                                          value_join='、'.join(unknown)) if unknown else ""])))
         return
     wrong = [k for k, want in (("from", from_unit), ("to", to_unit), ("sender", pusher),
                                ("document_tree", entries[transmit.DOCUMENT][1])) if record.get(k) != want]
     if wrong:
-        yield refusal("delivery-malformed", ref, ref=ref, detail=f"记录中的 {'、'.join(wrong)} 与实际不符")
+        yield refusal("delivery-malformed", ref, ref=ref, detail=say("hook.rules_deliveries._check_delivery.11",
+                                                                     value_join='、'.join(wrong)))
         return
     sealed, why = transmit.sealed_document(push.city, from_unit, str(record["path"]), reg)
     if sealed is None:
@@ -117,13 +123,15 @@ def _check_delivery(push: Push, update: RefUpdate) -> Iterator[Refusal]:
         return
     if sealed.tree != entries[transmit.DOCUMENT][1]:
         yield refusal("delivery-not-sealed", ref, ref=ref,
-                      detail=f"内容（树 {entries[transmit.DOCUMENT][1][:10]}）不是 main 上盖章的版本（树 {sealed.tree[:10]}）")
+                      detail=say("hook.rules_deliveries._check_delivery.12",
+                                 entries_1=entries[transmit.DOCUMENT][1][:10], tree=sealed.tree[:10]))
         return
     expected = {"number": sealed.number, "sealing_commit": sealed.sealing_commit,
                 "title": str(sealed.meta.get("title") or ""), "urgency": sealed.meta.get("urgency") or None}
     wrong = [k for k, want in expected.items() if record.get(k) != want]
     if wrong:
-        yield refusal("delivery-not-sealed", ref, ref=ref, detail=f"记录中的 {'、'.join(wrong)} 与盖章公文不符")
+        yield refusal("delivery-not-sealed", ref, ref=ref, detail=say("hook.rules_deliveries._check_delivery.13",
+                                                                      value_join='、'.join(wrong)))
 
 
 def _tree_entries(push: Push, tree: str) -> dict[str, tuple[str, str]]:
@@ -159,23 +167,23 @@ def _check_receipt(push: Push, update: RefUpdate) -> Iterator[Refusal]:
     if match:
         delivery = _rev(push, f"{transmit.INBOX}{match[1]}/{match[2]}")
     if delivery is None:
-        yield refusal("receipt-invalid", ref, ref=ref, detail="没有对应的收文（refs/inbox/<发文单位>/<编号>）")
+        yield refusal("receipt-invalid", ref, ref=ref, detail=say("hook.rules_deliveries._check_receipt.1"))
         return
     pusher = push.pusher_id
     person = push.registry.person(pusher or "")
     if person is None or person.unit != push.unit or "clerk" not in person.roles or person.status != "active":
-        yield refusal("receipt-clerk", ref, user=pusher or "（未知）", role=ROLE_NAMES["clerk"])
+        yield refusal("receipt-clerk", ref, user=pusher or say("hook.rules_deliveries._check_receipt.2"), role=ROLE_NAMES["clerk"])
         return
     base = delivery if update.is_create else update.old
     if not push.is_ancestor(base, update.new):
-        yield refusal("receipt-invalid", ref, ref=ref, detail="收文记录只能在原有记录之后追加")
+        yield refusal("receipt-invalid", ref, ref=ref, detail=say("hook.rules_deliveries._check_receipt.3"))
         return
     chain = git("rev-list", "--reverse", "--first-parent", update.new, "--not", delivery,
                 cwd=push.repo, env=push.env).split()
     old_len = 0 if update.is_create else len(
         git("rev-list", "--first-parent", update.old, "--not", delivery, cwd=push.repo, env=push.env).split())
     if len(chain) <= old_len:
-        yield refusal("receipt-invalid", ref, ref=ref, detail="推送没有带来新的办理记录")
+        yield refusal("receipt-invalid", ref, ref=ref, detail=say("hook.rules_deliveries._check_receipt.4"))
         return
     actions: list[str] = []
     if old_len:
@@ -186,7 +194,8 @@ def _check_receipt(push: Push, update: RefUpdate) -> Iterator[Refusal]:
     for n, oid in enumerate(chain[old_len:], start=old_len + 1):
         problem = _check_step(push, oid, n, actions, pusher or "")
         if problem:
-            yield refusal("receipt-invalid", ref, ref=ref, detail=f"第 {n} 步（提交 {oid[:10]}）{problem}")
+            yield refusal("receipt-invalid", ref, ref=ref, detail=say("hook.rules_deliveries._check_receipt.5",
+                                                                      n=n, oid=oid[:10], problem=problem))
             return
 
 
@@ -194,41 +203,43 @@ def _check_step(push: Push, oid: str, n: int, before: list[str], pusher: str) ->
     """Why handling step `n` (commit `oid`) is invalid, or '' (appends its action to `before`)."""
     got = push.reader.read(oid)
     if got is None:
-        return "不存在"
+        return say("hook.rules_deliveries._check_step.1")
     from repo_tools.git.repo import parse_commit
     commit = parse_commit(oid, got[2])
     if len(commit.parents) != 1:
-        return "必须恰好有一个父提交"
+        return say("hook.rules_deliveries._check_step.2")
     check = push.verifier.check(oid, commit.payload, commit.signature)
     if not check.valid or check.holder is None or check.holder.id != pusher:
-        return f"必须由推送人 {pusher} 本人签名"
+        return say("hook.rules_deliveries._check_step.3", pusher=pusher)
     changes = [(c.status, c.path) for c in push.diff(oid, commit.parents[0])]
     if len(changes) != 1 or changes[0][0] != "A":
-        return "只能新增一个办理记录文件"
+        return say("hook.rules_deliveries._check_step.4")
     path = changes[0][1]
     match = HANDLING_FILE.match(path)
     if not match or int(match[1]) != n or match[2] not in transmit.ACTIONS:
-        return f"办理记录文件应为 handling/{n}-<动作>.yaml，实为 {path}"
+        return say("hook.rules_deliveries._check_step.5", n=n, path=path)
     action = match[2]
     if not before and action != "received":
-        return "第一步必须是签收（received）"
+        return say("hook.rules_deliveries._check_step.6")
     if before and (action == "received" or before[-1] in transmit.FINAL_ACTIONS):
-        return f"在“{transmit.ACTION_VERBS[before[-1]]}”之后不能再“{transmit.ACTION_VERBS[action]}”"
+        return say("hook.rules_deliveries._check_step.7",
+                   action_verbs=transmit.ACTION_VERBS[before[-1]], action_verbs2=transmit.ACTION_VERBS[action])
     try:
         data = yaml.safe_load(push.blob(_blob_at(push, oid, path)).decode("utf-8")) or {}
     except (yaml.YAMLError, UnicodeDecodeError):
-        return "办理记录不是有效的 YAML"
+        return say("hook.rules_deliveries._check_step.8")
     if not isinstance(data, dict) or data.get("action") != action or data.get("by") != pusher:
-        return "办理记录的 action 或 by 与实际不符"
+        return say("hook.rules_deliveries._check_step.9")
     if action in ("returned", "resend-requested") and not str(data.get("reason") or "").strip():
-        return "退文或请求重发必须写明理由"
+        return say("hook.rules_deliveries._check_step.10")
     if action == "registered":
         entry = data.get("register") or {}
         if not isinstance(entry, dict) or not isinstance(entry.get("number"), int) \
                 or not isinstance(entry.get("year"), int):
-            return "登记必须有收文编号（year、number）"
+            return say("hook.rules_deliveries._check_step.11")
         if _register_number_taken(push, entry["year"], entry["number"]):
-            return f"收文编号 {entry['year']} 年第 {entry['number']} 号已被使用"
+            return say("hook.rules_deliveries._check_step.12",
+                       year=entry['year'], number=entry['number'])
     before.append(action)
     return ""
 

@@ -9,8 +9,8 @@ from repo_tools.git.push import Push
 from repo_tools.hook.rules.base import Refusal, refusal
 from repo_tools.identity import lockout
 from repo_tools.identity.judgement import key_state, may_sign
-
-STATUS_NAMES = {"disabled": "已停用", "removed": "已注销", "active": "正常"}
+from repo_tools.identity.vocabulary import STATUS_NAMES
+from repo_tools.messages import say
 
 
 def unit_is_empty(push: Push) -> bool:
@@ -26,7 +26,7 @@ def _has_refs(push: Push) -> bool:
 
 def certificate_present(push: Push) -> Iterator[Refusal]:
     if push.certificate is None:
-        yield refusal("push-cert-missing", "推送")
+        yield refusal("push-cert-missing", say("hook.rules_identity.certificate_present.1"))
 
 
 def certificate_verified(push: Push) -> Iterator[Refusal]:
@@ -34,19 +34,26 @@ def certificate_verified(push: Push) -> Iterator[Refusal]:
     if check is None:
         return
     if not check.valid:
-        yield refusal("push-cert-invalid", "推送证书", detail=check.detail)
+        yield refusal("push-cert-invalid", say("hook.rules_identity.certificate_verified.1"), detail=check.detail)
         return
     if push.nonce_status != "OK":
-        yield refusal("push-cert-nonce", "推送证书", detail=push.nonce_status or "缺失")
+        yield refusal(
+            "push-cert-nonce",
+            say("hook.rules_identity.certificate_verified.1"),
+            detail=push.nonce_status or say("hook.rules_identity.certificate_verified.2"),
+        )
     elif push.nonce_problem:  # git's OK is not trusted: re-derived from the repository's seed
-        yield refusal("push-cert-nonce", "推送证书", detail=push.nonce_problem)
+        yield refusal("push-cert-nonce", say("hook.rules_identity.certificate_verified.1"), detail=push.nonce_problem)
     if push.pushee_problem:
-        yield refusal("push-cert-pushee", "推送证书", detail=push.pushee_problem)
+        yield refusal("push-cert-pushee", say("hook.rules_identity.certificate_verified.1"), detail=push.pushee_problem)
     cert = push.certificate
     assert cert is not None
     if set(cert.updates) != set(push.updates):
-        yield refusal("push-cert-mismatch", "推送证书",
-                      detail="证书所列引用：" + "，".join(sorted(u.ref for u in cert.updates)))
+        yield refusal(
+            "push-cert-mismatch",
+            say("hook.rules_identity.certificate_verified.1"),
+            detail=say("hook.rules_identity.certificate_verified.3") + "，".join(sorted(u.ref for u in cert.updates)),
+        )
 
 
 def pusher_registered(push: Push) -> Iterator[Refusal]:
@@ -58,18 +65,19 @@ def pusher_registered(push: Push) -> Iterator[Refusal]:
         return
     holder = check.holder
     if holder is None or holder.kind != "person":
-        yield refusal("pusher-unknown", "推送证书", key=check.fingerprint)
+        yield refusal("pusher-unknown", say("hook.rules_identity.pusher_registered.1"), key=check.fingerprint)
         return
     person = push.registry.person(holder.id)
     assert person is not None
     if lockout.is_locked(push.city.root, person.id):
-        yield refusal("pusher-locked", "推送证书", user=person.id, name=person.name,
-                      failures=lockout.MAX_FAILURES)
+        yield refusal(
+            "pusher-locked", say("hook.rules_identity.pusher_registered.1"), user=person.id, name=person.name, failures=lockout.MAX_FAILURES
+        )
     elif person.status != "active":
-        yield refusal("pusher-inactive", "推送证书", user=person.id, name=person.name,
+        yield refusal("pusher-inactive", say("hook.rules_identity.pusher_registered.1"), user=person.id, name=person.name,
                       status=STATUS_NAMES.get(person.status, person.status))
     elif may_sign(push.registry, holder, person.unit, push.now).code == "window":  # the one judgement
-        yield refusal("pusher-key-invalid", "推送证书", key=holder.key.fingerprint, user=person.id,
+        yield refusal("pusher-key-invalid", say("hook.rules_identity.pusher_registered.1"), key=holder.key.fingerprint, user=person.id,
                       detail=key_state(holder.key))
 
 
@@ -78,16 +86,20 @@ def pusher_in_unit(push: Push) -> Iterator[Refusal]:
     pusher = push.pusher_id
     if pusher is None or pusher == AUTHORITY:
         if pusher == AUTHORITY and push.kind == "unit":
-            yield refusal("ref-forbidden", "推送", ref="（单位仓库）", detail="根密钥只用于登记系统。")
+            yield refusal(
+                "ref-forbidden",
+                say("hook.rules_identity.pusher_in_unit.1"),
+                ref=say("hook.rules_identity.pusher_in_unit.2"),
+                detail=say("hook.rules_identity.pusher_in_unit.3"),
+            )
         return
     person = push.registry.person(pusher)
     assert person is not None
     if person.unit == push.unit:
         return
-    if push.registry.is_egov_admin(pusher) and unit_is_empty(push) \
-            and [u.ref for u in push.updates] == ["refs/heads/main"]:
+    if push.registry.is_egov_admin(pusher) and unit_is_empty(push) and [u.ref for u in push.updates] == ["refs/heads/main"]:
         return
     own = push.registry.unit(person.unit)
     here = push.registry.unit(push.unit or "")
-    yield refusal("pusher-other-unit", "推送", user=person.id, name=person.name,
+    yield refusal("pusher-other-unit", say("hook.rules_identity.pusher_in_unit.1"), user=person.id, name=person.name,
                   pusher_unit=own.name if own else person.unit, unit=here.name if here else push.unit)

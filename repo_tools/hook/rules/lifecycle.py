@@ -13,6 +13,7 @@ from repo_tools.git.push import Push
 from repo_tools.hook.rules.base import Refusal, refusal
 from repo_tools.identity import keys
 from repo_tools.identity.judgement import may_sign
+from repo_tools.messages import say
 from repo_tools.registry.applications import (
     SIGNATURE_NAME,
     Application,
@@ -31,12 +32,15 @@ def _blob_at(push: Push, commit: str, path: str) -> bytes | None:
 
 def _key_history(path: str, old: KeyRecord, new: KeyRecord | None) -> Iterator[Refusal]:
     if new is None:
-        yield refusal("key-history", path, path=path, detail=f"证书 {old.fingerprint} 的记录被删除")
+        yield refusal("key-history", path, path=path, detail=say("hook.rules_lifecycle._key_history.1",
+                                                                 fingerprint=old.fingerprint))
         return
     if new.valid_from != old.valid_from:
-        yield refusal("key-history", path, path=path, detail=f"证书 {old.fingerprint} 的生效时间被改动")
+        yield refusal("key-history", path, path=path, detail=say("hook.rules_lifecycle._key_history.2",
+                                                                 fingerprint=old.fingerprint))
     if old.revoked_at and (new.revoked_at != old.revoked_at or new.compromised_since != old.compromised_since):
-        yield refusal("key-history", path, path=path, detail=f"证书 {old.fingerprint} 的作废记录被改动")
+        yield refusal("key-history", path, path=path, detail=say("hook.rules_lifecycle._key_history.3",
+                                                                 fingerprint=old.fingerprint))
 
 
 def _signature_ok(push: Push, commit: str, app: Application, signer: str, data: bytes
@@ -44,19 +48,21 @@ def _signature_ok(push: Push, commit: str, app: Application, signer: str, data: 
     """Whether `signer` signed the record with a key registered to them and valid now."""
     sig = _blob_at(push, commit, signature_path(app.id, signer))
     if sig is None:
-        return False, f"缺少 {signer} 的签名文件 {signature_path(app.id, signer)}"
+        return False, say("hook.rules_lifecycle._signature_ok.1",
+                          signer=signer, signature_path_id=signature_path(app.id, signer))
     got = keys.verify_detached(push.city.server_gnupg, data, sig)
     if not got.valid or got.fingerprint is None:
-        return False, f"{signer} 的签名校验失败（{got.status}）"
+        return False, say("hook.rules_lifecycle._signature_ok.2", signer=signer, status=got.status)
     holder = push.registry.key_holder(got.fingerprint)
     if holder is None or holder.kind != "person" or holder.id != signer:
-        return False, f"签名密钥 {got.fingerprint} 不是 {signer} 登记的证书"
+        return False, say("hook.rules_lifecycle._signature_ok.3",
+                          fingerprint=got.fingerprint, signer=signer)
     person = push.registry.person(signer)
     if person is None or person.status != "active":
-        return False, f"{signer} 的账户不是正常状态"
+        return False, say("hook.rules_lifecycle._signature_ok.4", signer=signer)
     # The one judgement at push time; an application is signed for whichever unit it concerns.
     if not may_sign(push.registry, holder, person.unit, push.now, at_push=True):
-        return False, f"{signer} 的证书 {got.fingerprint} 现已无效"
+        return False, say("hook.rules_lifecycle._signature_ok.5", signer=signer, fingerprint=got.fingerprint)
     return True, ""
 
 
@@ -146,7 +152,8 @@ def _seal_change(push: Push, commit: str, path: str, old: bytes, new: bytes,
             continue
         if seal.status != "active" and now_seal.status == "active" or \
                 seal.status == "destroyed" and now_seal.status != "destroyed":
-            yield refusal("key-history", path, path=path, detail=f"印章 {seal.id} 不能恢复为“{now_seal.status}”")
+            yield refusal("key-history", path, path=path, detail=say("hook.rules_lifecycle._seal_change.1",
+                                                                     id=seal.id, status=now_seal.status))
         if seal.key.revoked_at is None and now_seal.key.revoked_at is not None \
                 and now_seal.status != "destroyed" or seal.custodian != now_seal.custodian:
             changed.add(seal.key.fingerprint.upper())
@@ -168,25 +175,28 @@ def _destruction(push: Push, commit: str, path: str, old: Seal, new: Seal) -> It
     """Witnesses only ever grow, each one newly added signed the record, and 'destroyed'
     appears only with all three parties."""
     if new.destruction_witnesses[:len(old.destruction_witnesses)] != old.destruction_witnesses:
-        yield refusal("key-history", path, path=path, detail=f"印章 {new.id} 的销毁签名记录被改动")
+        yield refusal("key-history", path, path=path, detail=say("hook.rules_lifecycle._destruction.1", id=new.id))
         return
     app_id = destruction_id(new.id)
     data = _blob_at(push, commit, f"requests/{app_id}.yaml")
     if data is None:
-        yield refusal("destruction-witness", path, seal=new.id, detail=f"缺少销毁记录 requests/{app_id}.yaml")
+        yield refusal("destruction-witness", path, seal=new.id, detail=say("hook.rules_lifecycle._destruction.2",
+                                                                           app_id=app_id))
         return
     office = government_office(push.city)
     app = from_bytes(data)
     for witness in new.destruction_witnesses[len(old.destruction_witnesses):]:
         if not witness_party(push.registry, new, witness, office):
-            yield refusal("destruction-witness", path, seal=new.id, detail=f"{witness} 不属于应到场的三方")
+            yield refusal("destruction-witness", path, seal=new.id, detail=say("hook.rules_lifecycle._destruction.3",
+                                                                               witness=witness))
             continue
         ok, why = _signature_ok(push, commit, app, witness, data)
         if not ok:
             yield refusal("destruction-witness", path, seal=new.id, detail=why)
     if new.status == "destroyed" and not destruction_complete(push.registry, new, new.destruction_witnesses, office):
         yield refusal("destruction-witness", path, seal=new.id,
-                      detail=f"只有 {'、'.join(new.destruction_witnesses) or '无'} 签名，三方未到齐")
+                      detail=say("hook.rules_lifecycle._destruction.4",
+                                 value='、'.join(new.destruction_witnesses) or say("hook.rules_lifecycle._destruction.5")))
 
 
 def lifecycle_approved(push: Push) -> Iterator[Refusal]:
@@ -202,14 +212,14 @@ def lifecycle_approved(push: Push) -> Iterator[Refusal]:
             if not path.startswith(("people/", "seals/")) or not path.endswith(".yaml"):
                 if path.startswith("requests/") and path.endswith(".asc") and changed.blob \
                         and not SIGNATURE_NAME.match(path):
-                    yield refusal("registry-invalid", path, path=path, detail="签名文件名应为 requests/<申请>.<签名人>.asc")
+                    yield refusal("registry-invalid", path, path=path, detail=say("hook.rules_lifecycle.lifecycle_approved.1"))
                 continue
             parent = commit.parents[0] if commit.parents else None
             old = _blob_at(push, parent, path) if parent else None
             if old is None:
                 continue  # a first registration: the e-gov office registers people and units
             if changed.blob is None:
-                yield refusal("key-history", path, path=path, detail="登记记录不能删除")
+                yield refusal("key-history", path, path=path, detail=say("hook.rules_lifecycle.lifecycle_approved.2"))
                 continue
             new = push.blob(changed.blob)
             try:

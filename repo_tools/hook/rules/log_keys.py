@@ -10,6 +10,7 @@ import yaml
 from repo_tools.git.push import Push
 from repo_tools.hook.rules.base import Refusal, refusal
 from repo_tools.log import note, policy, witness
+from repo_tools.messages import say
 
 
 def log_keys_valid(push: Push) -> Iterator[Refusal]:
@@ -32,11 +33,11 @@ def log_keys_valid(push: Push) -> Iterator[Refusal]:
             except (yaml.YAMLError, AttributeError):
                 ok = False
             if not ok:
-                yield refusal("registry-invalid", path, path=path, detail="witness_quorum 应为不小于 1 的整数")
+                yield refusal("registry-invalid", path, path=path, detail=say("hook.rules_log_keys.log_keys_valid.1"))
         elif data is not None:
             unit = path[len(policy.WITNESSES):].removesuffix(".pub")
             if not path.endswith(".pub") or push.registry.unit(unit) is None:
-                yield refusal("registry-invalid", path, path=path, detail="见证公钥须为 witnesses/<已登记单位>.pub")
+                yield refusal("registry-invalid", path, path=path, detail=say("hook.rules_log_keys.log_keys_valid.2"))
                 continue
             want = witness.witness_name(old.log_key.name, unit) if old.log_key else None
             yield from _key(path, data, note.ALG_COSIGNATURE_V1, want)
@@ -46,9 +47,9 @@ def _key(path: str, data: str, alg: int, name: str | None) -> Iterator[Refusal]:
     try:
         key = note.Verifier.parse(data)
     except note.NoteError as exc:
-        yield refusal("registry-invalid", path, path=path, detail=f"公钥格式错误（{exc}）")
+        yield refusal("registry-invalid", path, path=path, detail=say("hook.rules_log_keys._key.1", exc=exc))
         return
     if key.alg != alg:
-        yield refusal("registry-invalid", path, path=path, detail=f"密钥类型应为 0x{alg:02x}")
+        yield refusal("registry-invalid", path, path=path, detail=say("hook.rules_log_keys._key.2", alg=alg))
     elif name is not None and key.name != name:
-        yield refusal("registry-invalid", path, path=path, detail=f"见证密钥名称应为 {name}")
+        yield refusal("registry-invalid", path, path=path, detail=say("hook.rules_log_keys._key.3", name=name))

@@ -23,6 +23,7 @@ from repo_tools.hook.rules.archives import is_archive_commit
 from repo_tools.hook.rules.base import Refusal, refusal
 from repo_tools.hook.rules.reviews import is_ancestor, review_view
 from repo_tools.hook.rules.workflow import merge_signed_fields, merge_steps
+from repo_tools.messages import say
 from repo_tools.review.requests import MR_BRANCH, REVIEW_REF, MergeTrailers, document_folders
 from repo_tools.seal import numbering
 from repo_tools.seal.sealing import document_year, seal_edit_problem
@@ -75,7 +76,7 @@ def _text(push: Push, tree: str, path: str) -> str | None:
 
 def _check_merge(push: Push, oid: str, previous: str, numbers: _Numbers) -> Iterator[Refusal]:
     """One new commit on main's first-parent chain: composed of the small rules below."""
-    where = f"main 上的提交 {_short(oid)}"
+    where = say("hook.rules_merges._check_merge.1", short_oid=_short(oid))
     got = push.reader.read(oid)
     assert got is not None
     commit = parse_commit(oid, got[2])
@@ -97,7 +98,7 @@ def _check_merge(push: Push, oid: str, previous: str, numbers: _Numbers) -> Iter
         expected = git("merge-tree", "--write-tree", "--no-messages", p1, p2,
                        cwd=push.repo, env=push.env).split("\n", 1)[0].strip()
     except GitError:
-        yield refusal("merge-conflict", where, n=n, detail="合并请求与原 main 无法自动合并")
+        yield refusal("merge-conflict", where, n=n, detail=say("hook.rules_merges._check_merge.2"))
         return
     folders = document_folders(view.changed_paths(p1, p2))
     flow = judge_workflow(view, n, p2, p1, status) if folders else None
@@ -117,22 +118,23 @@ def _merge_shape(push: Push, where: str, commit, previous: str) -> Iterator[Refu
     oid = commit.oid
     if len(commit.parents) != 2:
         yield refusal("merge-not-merge", where, commit=_short(oid),
-                      detail="不是合并提交（应有两个父提交：原 main 与审核通过的合并请求）")
+                      detail=say("hook.rules_merges._merge_shape.1"))
         return
     p1, p2 = commit.parents
     if p1 != previous:
-        yield refusal("merge-not-merge", where, commit=_short(oid), detail="第一父提交应为原 main")
+        yield refusal("merge-not-merge", where, commit=_short(oid), detail=say("hook.rules_merges._merge_shape.2"))
         return
     n = MergeTrailers.parse(commit.message).request
     if n is None:
-        yield refusal("merge-not-merge", where, commit=_short(oid), detail="合并说明缺少“Merge-Request: 编号”行")
+        yield refusal("merge-not-merge", where, commit=_short(oid), detail=say("hook.rules_merges._merge_shape.3"))
         return
     head = review_view(push).ref(f"{MR_BRANCH}{n}")
     if head is None:
         yield refusal("review-mr-missing", where, n=n)
     elif p2 != head:
         yield refusal("merge-not-merge", where, commit=_short(oid),
-                      detail=f"第二父提交 {_short(p2)} 不是合并请求 !{n} 的当前版本 {_short(head)}")
+                      detail=say("hook.rules_merges._merge_shape.4",
+                                 short_p2=_short(p2), n=n, short_head=_short(head)))
 
 
 def _merge_approvals(where: str, n: int, trailers: MergeTrailers, status, current_refs: dict[str, str],
@@ -142,26 +144,27 @@ def _merge_approvals(where: str, n: int, trailers: MergeTrailers, status, curren
     for ref, tag in trailers.approvals:
         match = REVIEW_REF.match(ref)
         if not match or int(match["n"]) != n:
-            yield refusal("merge-approval-invalid", where, ref=ref, detail=f"不是合并请求 !{n} 的审核意见")
+            yield refusal("merge-approval-invalid", where, ref=ref, detail=say("hook.rules_merges._merge_approvals.1", n=n))
             continue
         if current_refs.get(ref) != tag:
             yield refusal("merge-approval-invalid", where, ref=ref,
-                          detail="该审核人的最新意见不是这一个（已更改或不存在）")
+                          detail=say("hook.rules_merges._merge_approvals.2"))
             continue
         verdict = next((v for v in status.verdicts if v.ref == ref), None)
         if verdict is None or not verdict.valid:
             yield refusal("merge-approval-invalid", where, ref=ref,
-                          detail=verdict.problem if verdict else "不存在")
+                          detail=verdict.problem if verdict else say("hook.rules_merges._merge_approvals.3"))
         elif verdict.verdict != "approve":
-            yield refusal("merge-approval-invalid", where, ref=ref, detail="这是驳回意见，不是同意")
+            yield refusal("merge-approval-invalid", where, ref=ref, detail=say("hook.rules_merges._merge_approvals.4"))
         elif not verdict.current:
             yield refusal("merge-approval-invalid", where, ref=ref,
-                          detail=f"针对旧版本 {_short(verdict.target)}，已失效")
+                          detail=say("hook.rules_merges._merge_approvals.5",
+                                     short_target=_short(verdict.target)))
         else:
             relied.add(verdict.reviewer)
     if len(relied) < required:
         yield refusal("merge-approvals-missing", where, n=n, have=len(relied), need=required,
-                      detail="（合并说明中每个“Approval: refs/reviews/编号/审核人 标签”行须为有效的当前同意）")
+                      detail=say("hook.rules_merges._merge_approvals.6"))
     for verdict in status.rejections:
         yield refusal("merge-rejected", where, n=n, reviewer=verdict.reviewer, opinion=verdict.opinion)
 
@@ -176,10 +179,10 @@ def _merge_tree(push: Push, where: str, oid: str, tree: str, expected: str, fold
     for path in differing:
         if path not in sealed:
             yield refusal("merge-tree-changed", where, commit=_short(oid), path=path,
-                          detail="该文件与审核通过的版本不同")
+                          detail=say("hook.rules_merges._merge_tree.1"))
             continue
         before, after = _text(push, expected, path), _text(push, tree, path)
-        problem = seal_edit_problem(before or "", after or "") if before and after else "文件被增删"
+        problem = seal_edit_problem(before or "", after or "") if before and after else say("hook.rules_merges._merge_tree.2")
         if problem:
             yield refusal("merge-tree-changed", where, commit=_short(oid), path=path, detail=problem)
         elif flow is not None:
@@ -200,13 +203,14 @@ def _merge_sealed_by(push: Push, where: str, oid: str, commit, unit, trailers: M
         return
     if not check.valid or (check.fingerprint or "").upper() != seal.key.fingerprint.upper() \
             or not seal.key.valid_at(push.now):
-        signer = check.holder.name if check.holder else (check.fingerprint or "无签名")
+        signer = check.holder.name if check.holder else (check.fingerprint or say("hook.rules_merges._merge_sealed_by.1"))
         yield refusal("merge-seal-required", where, commit=_short(oid), seal=seal.id, signer=signer)
     elif trailers.seal != seal.id:
-        yield refusal("merge-not-merge", where, commit=_short(oid), detail=f"合并说明应有“Seal: {seal.id}”行")
+        yield refusal("merge-not-merge", where, commit=_short(oid), detail=say("hook.rules_merges._merge_sealed_by.2",
+                                                                               id=seal.id))
     pusher = push.registry.person(push.pusher_id or "")
     if pusher is None or pusher.unit != unit.id or "seal-custodian" not in pusher.roles:
-        yield refusal("merge-custodian-required", where, user=push.pusher_id or "（未知）", unit=unit.name)
+        yield refusal("merge-custodian-required", where, user=push.pusher_id or say("hook.rules_merges._merge_sealed_by.3"), unit=unit.name)
     elif seal.custodian and pusher.id != seal.custodian:
         yield refusal("merge-custodian-designated", where, seal=seal.id, custodian=seal.custodian, user=pusher.id)
 
@@ -219,20 +223,22 @@ def _merge_by_reviewer(push: Push, where: str, oid: str, commit, unit, status) -
     if person is None or person.unit != unit.id or "reviewer" not in person.roles \
             or person.status != "active":
         yield refusal("merge-reviewer-required", where,
-                      detail=f"签名人 {holder.name if holder else '未知'} 不是本单位审核人")
+                      detail=say("hook.rules_merges._merge_by_reviewer.1",
+                                 value=holder.name if holder else say("hook.rules_merges._merge_by_reviewer.3")))
     elif person.id in status.committers:
-        yield refusal("merge-reviewer-required", where, detail=f"{person.id} 是本合并请求的拟稿人或提交人")
+        yield refusal("merge-reviewer-required", where, detail=say("hook.rules_merges._merge_by_reviewer.2",
+                                                                   id=person.id))
 
 
 def _check_number(push: Push, where: str, unit, folders: list[str], expected: str, tree: str,
                   path: str, number: str, numbers: _Numbers) -> Iterator[Refusal]:
     if not path.endswith("/index.md") or path.rsplit("/", 1)[0] not in folders:
-        yield refusal("merge-tree-changed", where, commit=where, path=path, detail="这份公文不属于本合并请求")
+        yield refusal("merge-tree-changed", where, commit=where, path=path, detail=say("hook.rules_merges._check_number.1"))
         return
     parsed = numbering.parse(number)
     if parsed is None:
         yield refusal("seal-number-invalid", where, path=path, number=number,
-                      detail="格式不对（应为 机关代字〔四位年份〕序号号，序号不加“第”、不补零）")
+                      detail=say("hook.rules_merges._check_number.2"))
         return
     if parsed.code not in unit.codes:
         yield refusal("seal-code-foreign", where, code=parsed.code, unit=unit.name, codes="、".join(unit.codes))
@@ -242,30 +248,35 @@ def _check_number(push: Push, where: str, unit, folders: list[str], expected: st
         meta_before, _ = frontmatter.split(before or "")
         meta_after, _ = frontmatter.split(after or "")
     except frontmatter.FrontMatterError as exc:
-        yield refusal("seal-number-invalid", where, path=path, number=number, detail=f"无法读取前置元数据：{exc}")
+        yield refusal("seal-number-invalid", where, path=path, number=number, detail=say("hook.rules_merges._check_number.3",
+                                                                                         exc=exc))
         return
     if meta_before.get("number"):
         yield refusal("seal-number-preset", where, path=path, number=meta_before["number"])
     if str(meta_after.get("number") or "") != number:
         yield refusal("seal-number-invalid", where, path=path, number=number,
-                      detail=f"与公文中填写的发文字号“{meta_after.get('number')}”不一致")
+                      detail=say("hook.rules_merges._check_number.4",
+                                 meta_after_get=meta_after.get('number')))
     sealed_on = meta_after.get("sealed_on")
     today = push.now.date()
     if not isinstance(sealed_on, date) or not (today - timedelta(days=1) <= sealed_on <= today):
         yield refusal("seal-number-invalid", where, path=path, number=number,
-                      detail=f"盖章日期 sealed_on 应为盖章当天（{today.isoformat()}），实为“{sealed_on}”")
+                      detail=say("hook.rules_merges._check_number.5",
+                                 today_isoformat=today.isoformat(), sealed_on=sealed_on))
     year = document_year(meta_after, path)  # the 成文日期 the seal wrote from the 签发
     if year is not None and parsed.year != year:
         yield refusal("seal-number-invalid", where, path=path, number=number,
-                      detail=f"年份应为成文日期的年份 {year}")
+                      detail=say("hook.rules_merges._check_number.6", year=year))
     floor = unit.number_floors.get(f"{parsed.code}〔{parsed.year}〕", 0)
     if parsed.n <= floor:
         yield refusal("seal-number-duplicate", where, path=path, number=number,
-                      detail=f"纸质公文已用到 {parsed.code}〔{parsed.year}〕{floor}号")
+                      detail=say("hook.rules_merges._check_number.7",
+                                 code=parsed.code, year=parsed.year, floor=floor))
         return
     owner = numbers.owner(parsed)
     if owner is not None:
-        yield refusal("seal-number-duplicate", where, path=path, number=number, detail=f"已被 {owner} 使用")
+        yield refusal("seal-number-duplicate", where, path=path, number=number, detail=say("hook.rules_merges._check_number.8",
+                                                                                           owner=owner))
         return
     numbers.added[parsed] = path
 

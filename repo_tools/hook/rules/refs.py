@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from repo_tools.git.push import Push
 from repo_tools.git.repo import git
 from repo_tools.hook.rules.base import Refusal, refusal
+from repo_tools.messages import say
 
 PROTECTED = ("refs/heads/main",)
 
@@ -25,7 +26,7 @@ def registry_main_only(push: Push) -> Iterator[Refusal]:
     for update in push.updates:
         if update.ref != "refs/heads/main":
             yield refusal("ref-forbidden", update.ref, ref=update.ref,
-                          detail="登记系统只有 main 分支。")
+                          detail=say("hook.rules_refs.registry_main_only.1"))
 
 
 def unit_ref_namespaces(push: Push) -> Iterator[Refusal]:
@@ -36,7 +37,7 @@ def unit_ref_namespaces(push: Push) -> Iterator[Refusal]:
     for update in push.updates:
         if not update.ref.startswith(allowed):
             yield refusal("ref-forbidden", update.ref, ref=update.ref,
-                          detail="请推送到 refs/heads/ 下的分支（例如 draft/我的草稿）。")
+                          detail=say("hook.rules_refs.unit_ref_namespaces.1"))
 
 
 __all__ = ["main_append_only", "registry_main_only", "unit_ref_namespaces", "git"]

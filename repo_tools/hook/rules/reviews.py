@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from repo_tools.git.push import Push, RefUpdate
 from repo_tools.git.repo import ZERO
 from repo_tools.hook.rules.base import Refusal, refusal
+from repo_tools.messages import say
 from repo_tools.review.requests import (
     MR_BRANCH,
     MR_REF,
@@ -54,7 +55,7 @@ def _verdict_update(push: Push, update: RefUpdate) -> Iterator[Refusal]:
         return
     n, reviewer = int(match["n"]), match["reviewer"]
     if push.pusher_id != reviewer:
-        yield refusal("review-not-own", ref, pusher=push.pusher_id or "（未知）", ref=ref, reviewer=reviewer)
+        yield refusal("review-not-own", ref, pusher=push.pusher_id or say("hook.rules_reviews._verdict_update.1"), ref=ref, reviewer=reviewer)
         return
     if update.is_delete:
         return
@@ -62,11 +63,15 @@ def _verdict_update(push: Push, update: RefUpdate) -> Iterator[Refusal]:
             REVIEW_HISTORY_REF.match(u.ref) and u.new == update.old for u in push.updates):
         # A new opinion must not erase the old one (Art. 3: signed opinions count as handwritten).
         yield refusal("review-history", ref, ref=ref,
-                      detail=f"改变意见时须在同一次推送中把原意见 {update.old[:10]} 保留到 "
-                             f"refs/reviews/<编号>/_history/{reviewer}/<序号>")
+                      detail=say("hook.rules_reviews._verdict_update.2",
+                                 old=update.old[:10], reviewer=reviewer))
     got = push.reader.read(update.new)
     if got is None or got[1] != "tag":
-        kind = {"commit": "提交（轻量标签）", "tree": "目录树", "blob": "文件"}.get(got[1] if got else "", "未知对象")
+        kind = {
+            "commit": say("hook.rules_reviews._verdict_update.3"),
+            "tree": say("hook.rules_reviews._verdict_update.4"),
+            "blob": say("hook.rules_reviews._verdict_update.5"),
+        }.get(got[1] if got else "", say("hook.rules_reviews._verdict_update.6"))
         yield refusal("review-not-tag", ref, ref=ref, detail=kind)
         return
     view = review_view(push)
@@ -85,24 +90,22 @@ def _verdict_update(push: Push, update: RefUpdate) -> Iterator[Refusal]:
         if verdict.verdict == "countersign":  # only the service places a 会签 here
             yield refusal("workflow-countersign-route", ref, ref=ref)
         elif verdict.signer != reviewer:
-            yield refusal("review-signer", ref, ref=ref, signer=verdict.signer or "未登记或无效的密钥",
-                          reviewer=reviewer)
+            yield refusal("review-signer", ref, ref=ref, signer=verdict.signer or say("hook.rules_reviews._verdict_update.7"), reviewer=reviewer)
         elif verdict.target != head and verdict.verdict != "countersign":
             yield refusal("review-stale-head", ref, ref=ref, n=n, target=verdict.target[:10], head=head[:10])
         elif main and is_ancestor(push, head, main):
             yield refusal("review-merged", ref, n=n, merge="main")
         else:
             from repo_tools.hook.rules.workflow import step_update  # the 发文 steps' own rules
+
             yield from step_update(push, view, verdict, n, head, main)
         return
     if verdict.signer != reviewer:
-        yield refusal("review-signer", ref, ref=ref, signer=verdict.signer or "未登记或无效的密钥",
-                      reviewer=reviewer)
+        yield refusal("review-signer", ref, ref=ref, signer=verdict.signer or say("hook.rules_reviews._verdict_update.7"), reviewer=reviewer)
     elif reviewer in excluded:
-        why = "发起人" if reviewer == request.author else "提交人"
+        why = say("hook.rules_reviews._verdict_update.8") if reviewer == request.author else say("hook.rules_reviews._verdict_update.9")
         yield refusal("review-self", ref, user=reviewer, name=person.name if person else reviewer, n=n, why=why)
-    elif person is None or person.unit != push.unit or "reviewer" not in person.roles \
-            or person.status != "active":
+    elif person is None or person.unit != push.unit or "reviewer" not in person.roles or person.status != "active":
         yield refusal("review-role", ref, user=reviewer, unit=push.unit, n=n)
     if verdict.verdict is None:
         yield refusal("review-verdict", ref, ref=ref, detail=verdict.problem)
@@ -119,24 +122,23 @@ def _history_update(push: Push, update: RefUpdate) -> Iterator[Refusal]:
     assert match is not None
     n, reviewer = match["n"], match["reviewer"]
     if push.pusher_id != reviewer:
-        yield refusal("review-not-own", update.ref, pusher=push.pusher_id or "（未知）", ref=update.ref,
-                      reviewer=reviewer)
+        yield refusal(
+            "review-not-own", update.ref, pusher=push.pusher_id or say("hook.rules_reviews._history_update.1"), ref=update.ref, reviewer=reviewer
+        )
         return
     if not update.is_create:
-        yield refusal("review-history", update.ref, ref=update.ref, detail="意见历史只能新建，不能移动或删除")
+        yield refusal("review-history", update.ref, ref=update.ref, detail=say("hook.rules_reviews._history_update.2"))
         return
     verdict_ref = f"{REVIEWS}{n}/{reviewer}"
     moved = next((u for u in push.updates if u.ref == verdict_ref), None)
     if moved is None or moved.old == ZERO or moved.old != update.new:
-        yield refusal("review-history", update.ref, ref=update.ref,
-                      detail=f"只能保存本次推送中被取代的 {verdict_ref} 原意见")
+        yield refusal("review-history", update.ref, ref=update.ref, detail=say("hook.rules_reviews._history_update.3", verdict_ref=verdict_ref))
 
 
 def _request_update(push: Push, update: RefUpdate) -> Iterator[Refusal]:
     ref = update.ref
     if not MR_REF.match(ref):
-        yield refusal("ref-forbidden", ref, ref=ref,
-                      detail="合并请求应为 refs/heads/mr/<正整数>，请用 `oa review open` 发起。")
+        yield refusal("ref-forbidden", ref, ref=ref, detail=say("hook.rules_reviews._request_update.1"))
         return
     if update.is_delete:
         yield refusal("mr-delete", ref, ref=ref)
@@ -149,17 +151,18 @@ def _request_update(push: Push, update: RefUpdate) -> Iterator[Refusal]:
             yield refusal("mr-merged", ref, n=ref.rsplit("/", 1)[-1])
         return
     if not update.is_create:
-        yield refusal("mr-request-tag", ref, ref=ref, detail="只能创建一次，不能移动")
+        yield refusal("mr-request-tag", ref, ref=ref, detail=say("hook.rules_reviews._request_update.2"))
         return
     got = push.reader.read(update.new)
     if got is None or got[1] != "tag":
-        yield refusal("mr-request-tag", ref, ref=ref, detail="应为发起人签名的附注标签")
+        yield refusal("mr-request-tag", ref, ref=ref, detail=say("hook.rules_reviews._request_update.3"))
         return
     from repo_tools.git.repo import parse_tag
+
     tag = parse_tag(got[0], got[2])
     signer = review_view(push).signer_of(tag.oid, tag.payload, tag.signature)
     if signer is None or signer != push.pusher_id:
-        yield refusal("mr-request-tag", ref, ref=ref, detail="须由推送的发起人本人签名")
+        yield refusal("mr-request-tag", ref, ref=ref, detail=say("hook.rules_reviews._request_update.4"))
 
 
 __all__ = ["review_refs", "review_view", "is_ancestor"]

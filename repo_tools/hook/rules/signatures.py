@@ -10,6 +10,7 @@ from repo_tools.git.push import Push, SignatureCheck
 from repo_tools.hook.rules.base import Refusal, refusal
 from repo_tools.hook.rules.identity import unit_is_empty
 from repo_tools.identity.judgement import key_state, may_sign
+from repo_tools.messages import say
 
 
 def _short(oid: str) -> str:
@@ -42,10 +43,10 @@ def _judge(push: Push, check: SignatureCheck, where: str, rule_unsigned: str,
             and check.valid and push.kind == "registry":
         return
     if not check.valid:
-        if check.detail == "没有签名":
+        if check.problem == "unsigned":
             yield refusal(rule_unsigned, where, **names)
-        elif check.holder is None and not check.detail.startswith("签名校验失败"):
-            yield refusal("commit-unknown-key", where, commit=where, key=check.fingerprint or "（未知）")
+        elif check.holder is None and check.problem != "bad-signature":
+            yield refusal("commit-unknown-key", where, commit=where, key=check.fingerprint or say("hook.rules_signatures._judge.2"))
         else:
             yield refusal("commit-bad-signature", where, commit=where, detail=check.detail)
         return
@@ -56,7 +57,7 @@ def _judge(push: Push, check: SignatureCheck, where: str, rule_unsigned: str,
         yield refusal("commit-unknown-key", where, commit=where, key=check.fingerprint)
     elif why == "other-unit":
         yield refusal("commit-other-unit", where, commit=where, holder=check.holder.name if check.holder else "",
-                      unit=push.unit or "登记系统")
+                      unit=push.unit or say("hook.rules_signatures._judge.3"))
     else:
         yield refusal("commit-key-invalid", where, commit=where, key=check.fingerprint,
                       holder=check.holder.name if check.holder else "", detail=why)
@@ -67,7 +68,7 @@ def commits_signed(push: Push) -> Iterator[Refusal]:
                            + [(t.oid, t.payload, t.signature) for _, t in push.new_tags])
     for commit in push.new_commits:
         check = push.verifier.check(commit.oid, commit.payload, commit.signature)
-        yield from _judge(push, check, f"提交 {_short(commit.oid)}", "commit-unsigned",
+        yield from _judge(push, check, say("hook.rules_signatures.commits_signed.1", short_oid=_short(commit.oid)), "commit-unsigned",
                           commit=_short(commit.oid))
 
 
@@ -77,12 +78,13 @@ def tags_signed(push: Push) -> Iterator[Refusal]:
     for update, tag in push.new_tags:
         checked.add(tag.oid)
         check = push.verifier.check(tag.oid, tag.payload, tag.signature)
-        yield from _judge(push, check, f"标签 {update.ref}", "tag-unsigned", tag=update.ref)
+        yield from _judge(push, check, say("hook.rules_signatures.tags_signed.1", ref=update.ref), "tag-unsigned", tag=update.ref)
     for ref, tag in push.new_objects.tags:
         if tag.oid not in checked:
             checked.add(tag.oid)
             check = push.verifier.check(tag.oid, tag.payload, tag.signature)
-            yield from _judge(push, check, f"标签 {ref}（{tag.tag}）", "tag-unsigned", tag=f"{ref}（{tag.tag}）")
+            yield from _judge(push, check, say("hook.rules_signatures.tags_signed.2",
+                                               ref=ref, tag=tag.tag), "tag-unsigned", tag=f"{ref}（{tag.tag}）")
 
 
 __all__ = ["commits_signed", "tags_signed", "signer_allowed", "AUTHORITY"]

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from repo_tools.git.push import Push
 from repo_tools.hook.rules.base import Refusal, refusal
+from repo_tools.messages import say
 from repo_tools.screening.names import MAX_DEPTH, MAX_PATH_BYTES, mode_problem, name_problem
 
 
@@ -19,9 +20,9 @@ def trees_valid(push: Push) -> Iterator[Refusal]:
         if problem:
             yield refusal("tree-entry", at.path, path=at.path, detail=problem)
     for path in objects.duplicates:
-        yield refusal("tree-entry", path, path=path, detail="同一目录中出现两个同名条目")
+        yield refusal("tree-entry", path, path=path, detail=say("hook.rules_trees.trees_valid.1"))
     for root, where in objects.roots:
         longest, depth = objects.longest.get(root, (0, 0))
         if longest > MAX_PATH_BYTES or depth > MAX_DEPTH:
-            yield refusal("tree-too-deep", where or "/", place=where or "根目录", length=longest,
+            yield refusal("tree-too-deep", where or "/", place=where or say("hook.rules_trees.trees_valid.2"), length=longest,
                           depth=depth, max_length=MAX_PATH_BYTES, max_depth=MAX_DEPTH)

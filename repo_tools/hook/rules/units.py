@@ -17,6 +17,7 @@ from repo_tools.git.push import Push
 from repo_tools.git.repo import git
 from repo_tools.hook.rules.base import Refusal, refusal
 from repo_tools.hook.rules.lifecycle import _signature_ok
+from repo_tools.messages import say
 from repo_tools.registry.applications import Application, approvers_of, from_bytes
 from repo_tools.registry.records import Unit, person_from_dict, unit_from_dict
 
@@ -69,15 +70,16 @@ def _applications(push: Push, commit: str) -> list[tuple[Application, bytes]]:
 def _unit_app_problem(push: Push, commit: str, app: Application, data: bytes) -> str | None:
     """Why a unit application is not properly approved, or None."""
     if not app.approver:
-        return "申请没有审批人"
+        return say("hook.rules_units._unit_app_problem.1")
     reg = push.registry
     new_unit = app.action == "unit-merge" and bool(app.details.get("new"))
     if app.action == "unit-merge" and not new_unit and app.details.get("into") != app.unit:
-        return "合并申请须由沿用名称的单位（--into）提出"
+        return say("hook.rules_units._unit_app_problem.2")
     if not new_unit:
         if app.approver not in approvers_of(reg, app.unit):
             unit = reg.unit(app.unit)
-            return f"{app.approver} 不是“{unit.name if unit else app.unit}”的负责人或系统管理员"
+            return say("hook.rules_units._unit_app_problem.3",
+                       approver=app.approver, value=unit.name if unit else app.unit)
     elif app.action == "unit-merge":
         from repo_tools.lifecycle.units import superior_units
         merged = [str(u) for u in app.details.get("merged", [])]
@@ -110,34 +112,35 @@ def _unit_change(push: Push, commit: str, path: str, old: Unit | None, new: Unit
                     or (a.action == "unit-merge" and (unit_id in a.details.get("merged", []) if old is not None
                                                       else a.details.get("new") == unit_id))]
         if not covering:
-            yield refusal("unit-change-application", path, unit=new.name, change=change, detail="没有申请记录")
+            yield refusal("unit-change-application", path, unit=new.name, change=change, detail=say("hook.rules_units.approved.1"))
             return
         why = bad_apps.get(covering[0].id)
         if why and why.startswith("superior:"):
             yield refusal("unit-superior-required", path, name=new.name, superior=why[len("superior:"):],
-                          detail=f"{covering[0].approver} 不是上级主管部门的负责人或系统管理员")
+                          detail=say("hook.rules_units.approved.2", approver=covering[0].approver))
         elif why:
             yield refusal("unit-change-application", path, unit=new.name, change=change, detail=why)
 
     if old is None:
         if new.merged_from:
-            yield from approved("合并后启用新名称", ("unit-merge",))
+            yield from approved(say("hook.rules_units._unit_change.1"), ("unit-merge",))
         return
     if old.status != "active":
         if new.__dict__ != old.__dict__:
-            yield refusal("unit-state", path, unit=old.name, detail=f"已于 {old.deregistered_at} 注销，登记记录不能再更改",
-                          remedy="已注销单位的记录只作历史保存。")
+            yield refusal("unit-state", path, unit=old.name, detail=say("hook.rules_units._unit_change.2",
+                                                                        deregistered_at=old.deregistered_at),
+                          remedy=say("hook.rules_units._unit_change.3"))
         return
     kept = new.names[:len(old.names)] == old.names if old.names else \
         (not new.names or new.names[0].get("name") == old.name)
     if not kept:
-        yield refusal("key-history", path, path=path, detail="单位名称的历史记录被改动")
+        yield refusal("key-history", path, path=path, detail=say("hook.rules_units._unit_change.4"))
     if new.name != old.name:
-        yield from approved("名称变更", ("unit-rename",))
+        yield from approved(say("hook.rules_units._unit_change.5"), ("unit-rename",))
         if not new.names or new.names[-1].get("name") != new.name:
-            yield refusal("registry-invalid", path, path=path, detail="新名称须同时记入名称历史（names）")
+            yield refusal("registry-invalid", path, path=path, detail=say("hook.rules_units._unit_change.6"))
     if new.status != "active":
-        yield from approved("注销", ("unit-deregister", "unit-merge"))
+        yield from approved(say("hook.rules_units._unit_change.7"), ("unit-deregister", "unit-merge"))
 
 
 def unit_lifecycle(push: Push) -> Iterator[Refusal]:
@@ -179,14 +182,15 @@ def _person_change(push: Push, path: str, old_data: bytes | None, new_data: byte
     if old_data is None:
         seen = _ever_existed(push, path)
         if seen:
-            yield refusal("user-id-reused", path, user=user, detail=f"登记系统提交 {seen[:10]} 中曾有此人员")
+            yield refusal("user-id-reused", path, user=user, detail=say("hook.rules_units._person_change.1",
+                                                                        seen=seen[:10]))
         return
     before = person_from_dict(old or {})
     if before.status == "removed" and old_data != new_data:
-        yield refusal("user-removed-final", path, user=user, removed_at=before.removed_at or "已注销")
+        yield refusal("user-removed-final", path, user=user, removed_at=before.removed_at or say("hook.rules_units._person_change.2"))
         return
     if after.history[:len(before.history)] != before.history:
-        yield refusal("key-history", path, path=path, detail="人员的任职历史（history）被改动")
+        yield refusal("key-history", path, path=path, detail=say("hook.rules_units._person_change.3"))
     if after.status == "removed":
         live = [k.fingerprint for k in after.keys if k.revoked_at is None]
         if live:
@@ -201,11 +205,11 @@ def unit_in_service(push: Push) -> Iterator[Refusal]:
     holder = unit.archives_to
     where = ""
     if holder == "archives":
-        where = "；档案已移交档案馆"
+        where = say("hook.rules_units.unit_in_service.1")
     elif holder:
         other = push.registry.unit(holder)
-        where = f"；档案已移交“{other.name if other else holder}”"
-    yield refusal("unit-deregistered", "推送", unit=unit.name, at=unit.deregistered_at or "", handover=where)
+        where = say("hook.rules_units.unit_in_service.2", value=other.name if other else holder)
+    yield refusal("unit-deregistered", say("hook.rules_units.unit_in_service.3"), unit=unit.name, at=unit.deregistered_at or "", handover=where)
 
 
 __all__ = ["unit_lifecycle", "unit_in_service"]

@@ -23,6 +23,7 @@ from repo_tools.documents import frontmatter
 from repo_tools.git.push import Push, RefUpdate
 from repo_tools.git.repo import parse_tag
 from repo_tools.hook.rules.base import Refusal, refusal
+from repo_tools.messages import say
 from repo_tools.registry.records import person_from_dict, unit_from_dict
 from repo_tools.review.requests import MergeTrailers, ReviewView, Verdict
 from repo_tools.workflow import delegation as delegation_mod
@@ -60,16 +61,20 @@ def step_update(push: Push, view: ReviewView, verdict: Verdict, n: int, head: st
         yield refusal("workflow-step-invalid", ref, ref=ref, step=kind, detail=step.problem)
     missing = order_missing(flow, kind, push.registry)
     if missing:
-        yield refusal("workflow-order", ref, n=n, step={"sign-off": "签发", "check": "复核"}[kind],
-                      missing="；".join(missing))
+        yield refusal(
+            "workflow-order",
+            ref,
+            n=n,
+            step={"sign-off": say("hook.rules_workflow.step_update.1"), "check": say("hook.rules_workflow.step_update.2")}[kind],
+            missing="；".join(missing),
+        )
 
 
 # 会签 in the co-issuing unit's own repository -------------------------------------------------
 def countersign_outbox(push: Push) -> Iterator[Refusal]:
     for update in push.updates:
         if update.ref.startswith(COUNTERSIGN_REF):
-            yield refusal("ref-forbidden", update.ref, ref=update.ref,
-                          detail="会签件只由服务送达，任何人不能推送。")
+            yield refusal("ref-forbidden", update.ref, ref=update.ref, detail=say("hook.rules_workflow.countersign_outbox.1"))
         elif update.ref.startswith(OUTBOX_COUNTERSIGN):
             yield from _outbox_update(push, update)
 
@@ -78,20 +83,20 @@ def _outbox_update(push: Push, update: RefUpdate) -> Iterator[Refusal]:
     ref = update.ref
     match = OUTBOX_REF.match(ref)
     if not match:
-        yield refusal("workflow-countersign-invalid", ref, ref=ref,
-                      detail="应为 refs/outbox-countersign/<主办单位>/<编号>/<本人用户标识>")
+        yield refusal("workflow-countersign-invalid", ref, ref=ref, detail=say("hook.rules_workflow._outbox_update.1"))
         return
     if push.pusher_id != match["user"]:
-        yield refusal("review-not-own", ref, pusher=push.pusher_id or "（未知）", ref=ref, reviewer=match["user"])
+        yield refusal("review-not-own", ref, pusher=push.pusher_id or say("hook.rules_workflow._outbox_update.2"), ref=ref, reviewer=match["user"])
         return
     if update.is_delete:
-        yield refusal("workflow-countersign-invalid", ref, ref=ref, detail="已送出的会签不能删除")
+        yield refusal("workflow-countersign-invalid", ref, ref=ref, detail=say("hook.rules_workflow._outbox_update.3"))
         return
     got = push.reader.read(update.new)
     if got is None or got[1] != "tag":
-        yield refusal("workflow-countersign-invalid", ref, ref=ref, detail="应为本人签名的附注标签")
+        yield refusal("workflow-countersign-invalid", ref, ref=ref, detail=say("hook.rules_workflow._outbox_update.4"))
         return
     from repo_tools.hook.rules.reviews import review_view
+
     view = review_view(push)
     tag = parse_tag(got[0], got[2])
     delivered = view.ref(f"{COUNTERSIGN_REF}{match['from']}/{match['n']}")
@@ -100,21 +105,21 @@ def _outbox_update(push: Push, update: RefUpdate) -> Iterator[Refusal]:
     assert unit is not None
     problem = ""
     if view.signer_of(tag.oid, tag.payload, tag.signature) != match["user"]:
-        problem = f"标签不是 {match['user']} 本人签名"
+        problem = say("hook.rules_workflow._outbox_update.5", user=match["user"])
     elif tag.message.split("\n", 1)[0].strip() != "countersign":
-        problem = "首行应为 countersign"
+        problem = say("hook.rules_workflow._outbox_update.6")
     elif delivered is None or tag.object != delivered:
-        problem = "没有指向服务送达的当前会签件（refs/countersign/…）"
+        problem = say("hook.rules_workflow._outbox_update.7")
     elif fields.get("Unit") != unit.id or fields.get("Head") != countersign_head(view, delivered):
-        problem = "Unit 或 Head 与送达的会签件不符"
+        problem = say("hook.rules_workflow._outbox_update.8")
     elif match["user"] not in allowed_signers(unit, []):
-        problem = f"{match['user']} 不是 {unit.name} 的负责人或可签发的副职"
+        problem = say("hook.rules_workflow._outbox_update.9", user=match["user"], name=unit.name)
     else:
         try:
             if date.fromisoformat(fields.get("Date", "")) > push.now.date():
-                problem = "会签日期晚于今天"
+                problem = say("hook.rules_workflow._outbox_update.10")
         except ValueError:
-            problem = "缺少会签日期（Date）"
+            problem = say("hook.rules_workflow._outbox_update.11")
     if problem:
         yield refusal("workflow-countersign-invalid", ref, ref=ref, detail=problem)
 
@@ -129,9 +134,9 @@ def delegation_refs(push: Push) -> Iterator[Refusal]:
 def _delegation_update(push: Push, update: RefUpdate) -> Iterator[Refusal]:
     ref = update.ref
     revoking = ref.startswith(delegation_mod.REVOKED)
-    ident = ref[len(delegation_mod.REVOKED if revoking else delegation_mod.GRANTS):]
+    ident = ref[len(delegation_mod.REVOKED if revoking else delegation_mod.GRANTS) :]
     if not delegation_mod.ID.match(ident):
-        yield refusal("delegation-invalid", ref, detail=f"委托编号“{ident}”不合规范（应为 起始日-受托人，如 20261201-wangfz）")
+        yield refusal("delegation-invalid", ref, detail=say("hook.rules_workflow._delegation_update.1", ident=ident))
         return
     if not update.is_create:
         yield refusal("delegation-immutable", ref, ref=ref)
@@ -139,30 +144,31 @@ def _delegation_update(push: Push, update: RefUpdate) -> Iterator[Refusal]:
     unit = push.registry.unit(push.unit or "")
     assert unit is not None
     if push.pusher_id is None or push.pusher_id != unit.leader:
-        yield refusal("delegation-not-leader", ref, user=push.pusher_id or "（未知）")
+        yield refusal("delegation-not-leader", ref, user=push.pusher_id or say("hook.rules_workflow._delegation_update.2"))
         return
     got = push.reader.read(update.new)
     if got is None or got[1] != "tag":
-        yield refusal("delegation-invalid", ref, detail="应为负责人签名的附注标签")
+        yield refusal("delegation-invalid", ref, detail=say("hook.rules_workflow._delegation_update.3"))
         return
     tag = parse_tag(got[0], got[2])
     from repo_tools.hook.rules.reviews import review_view
+
     view = review_view(push)
     if view.signer_of(tag.oid, tag.payload, tag.signature) != unit.leader:
-        yield refusal("delegation-invalid", ref, detail="标签不是本单位负责人本人签名")
+        yield refusal("delegation-invalid", ref, detail=say("hook.rules_workflow._delegation_update.4"))
         return
     if revoking:
         if view.ref(f"{delegation_mod.GRANTS}{ident}") is None:
-            yield refusal("delegation-invalid", ref, detail=f"要撤销的委托 {ident} 不存在")
+            yield refusal("delegation-invalid", ref, detail=say("hook.rules_workflow._delegation_update.5", ident=ident))
         return
     to, start, until = delegation_mod.parse_grant(tag.message)
     person = push.registry.person(to or "")
     if person is None or person.unit != unit.id or person.status != "active" or to == unit.leader:
-        yield refusal("delegation-invalid", ref, detail=f"受托人“{to}”应为本单位其他在岗人员")
+        yield refusal("delegation-invalid", ref, detail=say("hook.rules_workflow._delegation_update.6", to=to))
     elif start is None or until is None or start > until:
-        yield refusal("delegation-invalid", ref, detail="起止日期（From、Until）缺失或颠倒")
+        yield refusal("delegation-invalid", ref, detail=say("hook.rules_workflow._delegation_update.7"))
     elif until < push.now.date():
-        yield refusal("delegation-invalid", ref, detail=f"截止日 {until} 已过")
+        yield refusal("delegation-invalid", ref, detail=say("hook.rules_workflow._delegation_update.8", until=until))
 
 
 # The sealing merge ------------------------------------------------------------------------------
@@ -172,25 +178,32 @@ def merge_steps(where: str, n: int, trailers: MergeTrailers, flow: Workflow, reg
     if not flow.documents:
         return
     named = {(k, ref): oid for k, ref, oid in trailers.steps}
-    wanted = [*(("Countersign", "会签", flow.countersigns.get(u), u) for u in flow.joint), ("Sign-Off", "签发", flow.sign_off, None)]
+    wanted = [
+        *(("Countersign", say("hook.rules_workflow.merge_steps.1"), flow.countersigns.get(u), u) for u in flow.joint),
+        ("Sign-Off", say("hook.rules_workflow.merge_steps.2"), flow.sign_off, None),
+    ]
     if flow.unit.check_required:
-        wanted.append(("Check", "复核", flow.check, None))
+        wanted.append(("Check", say("hook.rules_workflow.merge_steps.3"), flow.check, None))
     for key, name, step, unit_id in wanted:
         if step is None:
             unit = registry.unit(unit_id) if unit_id else None
-            detail = f"{unit.name if unit else unit_id} 尚未会签当前版本" if unit_id else "当前版本没有有效的" + name
+            detail = (
+                say("hook.rules_workflow.merge_steps.4", value=unit.name if unit else unit_id)
+                if unit_id
+                else say("hook.rules_workflow.merge_steps.5") + name
+            )
             yield refusal("merge-step-missing", where, n=n, step=name, detail=detail)
         elif named.get((key, step.ref)) != step.tag:
-            yield refusal("merge-step-missing", where, n=n, step=name,
-                          detail=f"合并说明缺少“{key}: {step.ref} {step.tag}”行")
+            yield refusal(
+                "merge-step-missing", where, n=n, step=name, detail=say("hook.rules_workflow.merge_steps.6", key=key, ref=step.ref, tag=step.tag)
+            )
     counting = {(s.ref, s.tag) for s in flow.steps if s.counts}
     for (key, ref), oid in named.items():
         if (ref, oid) not in counting:
-            yield refusal("merge-approval-invalid", where, ref=ref, detail=f"{key} 所指的不是当前有效的步骤")
+            yield refusal("merge-approval-invalid", where, ref=ref, detail=say("hook.rules_workflow.merge_steps.7", key=key))
 
 
-def merge_signed_fields(push: Push, where: str, flow: Workflow, path: str, before: str | None,
-                        after: str | None) -> Iterator[Refusal]:
+def merge_signed_fields(push: Push, where: str, flow: Workflow, path: str, before: str | None, after: str | None) -> Iterator[Refusal]:
     """The 签发人 and 成文日期 the merge wrote are those of the signatures; a typed 签发人 agrees."""
     if not before or not after or flow.sign_off is None:
         return
@@ -205,9 +218,8 @@ def merge_signed_fields(push: Push, where: str, flow: Workflow, path: str, befor
     expected = signed_fields(before, meta_before, flow, flow.unit, push.registry, path)
     for key, value in expected.items():
         if meta_after.get(key) != value:
-            name = {"date": "成文日期 date", "signer": "签发人 signer"}[key]
-            yield refusal("merge-signed-field", where, path=path, field=name, value=meta_after.get(key),
-                          expected=value)
+            name = {"date": say("hook.rules_workflow.merge_signed_fields.1"), "signer": say("hook.rules_workflow.merge_signed_fields.2")}[key]
+            yield refusal("merge-signed-field", where, path=path, field=name, value=meta_after.get(key), expected=value)
 
 
 # Registry: unit workflow settings --------------------------------------------------------------
@@ -232,5 +244,4 @@ def unit_workflow_settings(push: Push) -> Iterator[Refusal]:
             yield refusal("workflow-settings-invalid", path, unit=unit.name, detail="；".join(problems))
 
 
-__all__ = ["step_update", "countersign_outbox", "delegation_refs", "merge_steps", "merge_signed_fields",
-           "unit_workflow_settings"]
+__all__ = ["step_update", "countersign_outbox", "delegation_refs", "merge_steps", "merge_signed_fields", "unit_workflow_settings"]

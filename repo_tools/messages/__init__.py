@@ -1,9 +1,16 @@
-"""Every refusal a civil servant may see, in one place (Simplified Chinese).
+"""Every sentence a civil servant may see, in one place (Simplified Chinese).
 
-Each entry: rule id -> (article of the regulation or standard, message template, remedy).
-Templates take keyword fields; `refusal()` in policy.base and `Refused` below fill them.
+Refusals live here: rule id -> (article of the regulation or standard, message template, remedy).
+Templates take keyword fields; `refusal()` in hook.rules.base and `Refused` below fill them.
+Everything else a user reads (CLI output, the demo's narration, labels of pages and reports) lives
+in one module per concern beside this one (`repo_tools/messages/<concern>.py`, a `TEXT` table),
+said through `say(id, **fields)`; the module is imported on first use, so the hook loads only
+the tables its rules speak from.
 """
 from __future__ import annotations
+
+import importlib
+import re
 
 CATALOGUE: dict[str, tuple[str, str, str]] = {
     # identity and signatures (Art. 8, 13-15, 41-43)
@@ -422,6 +429,17 @@ LOG_TEXT: dict[str, str] = {
 }
 
 
+def say(key: str, /, **fields: object) -> str:
+    """The sentence `key` (`<concern>.<module>.<function>.<n>`) with its fields filled in.
+
+    Said without fields, the template is returned as written (it may itself be a template that
+    the caller formats later, as a Jinja or str.format pattern)."""
+    concern = key.split(".", 1)[0]
+    table: dict[str, str] = importlib.import_module(f"{__name__}.{concern}").TEXT
+    template = table[key]
+    return template.format(**fields) if fields else template
+
+
 def log_text(key: str, **fields: object) -> str:
     return LOG_TEXT[key].format(**fields)
 
@@ -445,6 +463,49 @@ class Refused(Exception):
     def text(self) -> str:
         where = f"（{self.article}）" if self.article else ""
         return f"拒绝 [{self.rule}]{where}：{self.message}\n  处理办法：{self.remedy}"
+
+
+# How a refusal reads in a push's output (the hook's `Refusal.text`), and how the demo reads one
+# back: by the same markers, kept beside the layout that writes them, so no caller matches text.
+REFUSAL_HEADER = "━━ 推送被拒绝（服务器规则检查未通过）：本次推送的内容均未被接受 ━━"
+REFUSAL_MARK = "✗"
+PLACE_LABEL = "位置"
+REMEDY_LABEL = "处理办法"
+_REFUSAL_LINE = re.compile(r"^(?:✗ \[|拒绝 \[)(?P<rule>[a-z0-9-]+)[｜\]]")
+
+
+def refusal_text(rule: str, article: str, where: str, message: str, remedy: str) -> str:
+    """One refusal as the hook prints it: the rule and article, where, and what to do next."""
+    return (f"{REFUSAL_MARK} [{rule}｜{article}] {message}\n"
+            f"  {PLACE_LABEL}：{where}\n  {REMEDY_LABEL}：{remedy}")
+
+
+def _output_lines(output: str) -> list[str]:
+    return [line.removeprefix("remote: ").rstrip() for line in output.splitlines()]
+
+
+def refused_rules(output: str) -> list[str]:
+    """The rule ids of the refusals in a push's or command's output, in order."""
+    return [m["rule"] for line in _output_lines(output) if (m := _REFUSAL_LINE.match(line.strip()))]
+
+
+def refusal_summary(output: str, rule: str | None = None, *, remedies: bool = True, whole: bool = False) -> str:
+    """The refusals in a push's output (git's `remote: ` prefix removed), of one rule or all:
+    each refusal's first line and its remedy (`whole`: every line of it; `remedies=False`: the first line only)."""
+    kept: list[str] = []
+    inside = False
+    for line in _output_lines(output):
+        found = _REFUSAL_LINE.match(line.strip())
+        if found:
+            inside = rule is None or found["rule"] == rule
+            if inside:
+                kept.append(line.strip() if not remedies else line)
+            continue
+        if inside and (whole or (remedies and line.strip().startswith(f"{REMEDY_LABEL}："))):
+            kept.append(line)
+        if line.strip().startswith(f"{REMEDY_LABEL}："):
+            inside = False
+    return "\n".join(kept)
 
 
 # `not-found` cites an article only where one applies: a person or unit that is not registered

@@ -1,0 +1,52 @@
+"""What `repo_tools/log` says to its users, sentence by sentence (Simplified Chinese).
+
+Ids are `<concern>.<module>.<function>.<n>`: where the sentence is said. A template with
+`{fields}` is filled by `say(id, **fields)`; one said without fields is returned as written.
+"""
+from __future__ import annotations
+
+TEXT: dict[str, str] = {
+    'log.enrol.add_witness.1': '单位',
+    'log.enrol.add_witness.2': '请先用 `oa unit add` 登记该单位。',
+    'log.enrol.add_witness.3': '见证公钥格式不对：{exc}。',
+    'log.enrol.add_witness.4': '见证公钥形如 名称+8位十六进制+base64，由 `oa witness keygen` 生成。',
+    'log.enrol.add_witness.5': '见证公钥必须是联署密钥（类型 0x04）。',
+    'log.enrol.add_witness.6': '请用 `oa witness keygen` 生成。',
+    'log.enrol.add_witness.7': '登记单位 {unit} 的日志见证公钥（保管人：{holder}）',
+    'log.eventlog.verify_chain.1': '事件日志不存在',
+    'log.eventlog.verify_chain.2': '该行不是有效的 JSON（日志被改动）',
+    'log.eventlog.verify_chain.3': '该行内容与其哈希不符（日志被改动）',
+    'log.eventlog.verify_chain.4': '该行未接续上一行的哈希（有行被删除、插入或调换）',
+    'log.eventlog.verify_chain.5': '序号应为 {expected_seq}，实为 {entry_get}',
+    'log.proof.parse.1': '不是 {header} 格式的证明',
+    'log.proof.parse.2': '缺少 index 行',
+    'log.proof.parse.3': '包含证明中的哈希应为 32 字节',
+    'log.proof.make.1': '日志还没有签名的检查点',
+    'log.proof.make.2': '检查点（{size} 条）与服务器存储的树不一致，请先运行 `oa log verify`',
+    'log.proof.check.1': '证明格式错误：{exc}',
+    'log.proof.check.2': '检查点没有登记系统中日志密钥的有效签名',
+    'log.proof.check.3': '包含证明不成立：该条目不是 {size} 条检查点中的第 {index} 号条目',
+    'log.proof.check.4': '该日志条目不是带来对象 {oid} 的推送',
+    'log.proof.render.1': '✗ 日志证明无效：',
+    'log.proof.render.2': '✓ 日志证明有效：第 {index} 号条目（{e_get}，{e_get2}，时间 {e_get3}），在 {size} 条的检查点内',
+    'log.proof.render.3': '；见证单位：{value_join}（达到 {quorum} 个的要求），可信时间成立。',
+    'log.proof.render.4': '；待见证：只有 {len_cosigners} 个见证单位联署（{value}），需要 {quorum} 个。',
+    'log.quorum.text.1': '日志第 {entry} 号条目，在 {checkpoint_size} 条的检查点内，见证单位：{value_join}',
+    'log.quorum.text.2': '日志第 {entry} 号条目',
+    'log.quorum.text.3': '日志条目',
+    'log.quorum.text.4': '待见证：{where}尚未进入经 {quorum} 个见证单位联署的检查点',
+    'log.store._reset.1': '事件日志的派生数据与日志不符，正在从 events.jsonl 重建 Merkle 树。',
+    'log.store.publish_checkpoint.1': '事件日志与已签名的检查点（{size} 条）不一致：不签署新检查点；请运行 `oa log verify` 查明被改动的条目。',
+    'log.witness.describe.1': '{size} 条，根哈希 {base64_b64encode_decode}',
+    'log.witness._describe.1': '{size} 条，根哈希 {base64_b64encode_decode}',
+    'log.witness.run.1': '单位',
+    'log.witness.run.2': '请检查单位标识（oa unit list）。',
+    'log.witness.run.3': '无法读取检查点：{exc}',
+    'log.witness.run.4': '检查点没有登记系统中日志密钥的有效签名',
+    'log.witness.run.5': '（尚未见证过）',
+    'log.witness.run.6': '条目数相同而根哈希不同',
+    'log.witness.run.7': '日志发布的瓦片无法给出一致性证明（{exc}）',
+    'log.witness.run.8': '一致性证明不成立：新检查点不是旧检查点的延续（日志被改写、删改或分叉）',
+    'log.proof.render.5': '未知',
+    'log.proof.render.6': '无',
+}

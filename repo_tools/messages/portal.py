@@ -1,0 +1,35 @@
+"""What `repo_tools/portal` says to its users, sentence by sentence (Simplified Chinese).
+
+Ids are `<concern>.<module>.<function>.<n>`: where the sentence is said. A template with
+`{fields}` is filled by `say(id, **fields)`; one said without fields is returned as written.
+"""
+from __future__ import annotations
+
+TEXT: dict[str, str] = {
+    'portal.app.not_found.1': '页面不存在',
+    'portal.app._login_page.1': '您已退出登录。',
+    'portal.app._login_page.2': '登录',
+    'portal.app._csrf_refused.1': '请求被拒绝',
+    'portal.app.password_form.1': '修改密码',
+    'portal.app.password_submit.1': '修改密码',
+    'portal.app._home.1': '密码已修改，其他地方的登录已全部失效。',
+    'portal.app._home.2': '{name}（{user}）',
+    'portal.app._home.password': '修改密码',
+    'portal.app._home.logout': '退出',
+    'portal.app.other_method.1': '请求被拒绝',
+    'portal.app.other_method.2': '本站页面只能浏览，不接受 {method} 请求。',
+    'portal.app.other_method.3': '请从页面上的链接和表单操作。',
+    'portal.auth.module.1': '已停用',
+    'portal.auth.module.2': '已注销',
+    'portal.auth.login.1': '未登记的用户',
+    'portal.auth.login.2': '门户登录密码错误',
+    'portal.auth.password_problem.1': '少于 {min_length} 位',
+    'portal.auth.password_problem.2': '没有同时包含字母和数字',
+    'portal.auth.password_problem.3': '与原密码相同',
+    'portal.auth.reset_password.1': '人员',
+    'portal.auth.reset_password.2': '请检查用户标识（oa user list）。',
+    'portal.server.start.1': '门户服务未能启动',
+    'portal.server.serve.1': '阅读门户：http://{host}:{port}/  （按 Ctrl-C 停止）',
+    'portal.waiting.waiting_work.1': '读取合并请求失败：{exc}',
+    'portal.waiting.waiting_work.2': '读取收文失败：{exc}',
+}
