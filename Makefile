@@ -27,6 +27,7 @@ test: $(STAMP) system lint
 
 lint: $(STAMP)
 	@$(PY) -m ruff check repo_tools tests bench scripts
+	@$(PY) -m mypy
 
 # Refresh the README's docs/document-page.png (the tests themselves never write into the tree).
 screenshot: $(STAMP) system

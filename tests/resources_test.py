@@ -11,7 +11,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-from fixtures import PROJECT_ROOT
+from fixtures import PROJECT_ROOT, short_tmpdir
 
 from repo_tools.city import City
 from repo_tools.resources import PARTS
@@ -67,7 +67,8 @@ def test_the_wheel_carries_hooks_templates_content_and_mkdocs_and_the_package_us
     proc = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-index",
                            "--target", str(target), str(wheel)], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    city = tmp_path / "c"
+    base = short_tmpdir("oaw")  # gpg-agent sockets need a short path (tmp_path is long under xdist)
+    city = base / "c"
     probe = ("import sys; sys.path.insert(0, sys.argv[1]); import repo_tools, repo_tools.city as c; "
              "from repo_tools.resources import project_path; "
              "print(repo_tools.__file__); print(project_path('content')); print(project_path('mkdocs.yml')); "
@@ -78,6 +79,13 @@ def test_the_wheel_carries_hooks_templates_content_and_mkdocs_and_the_package_us
                               text=True, cwd=tmp_path, env=env)
     finally:
         City(city).stop_agents()
+    try:
+        _check_installed(proc, target, city)
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def _check_installed(proc: subprocess.CompletedProcess[str], target: Path, city: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     package, content, mkdocs, hooks = proc.stdout.splitlines()[:4]
     bundled = target / "repo_tools" / "_project"

@@ -45,7 +45,7 @@ class Verification:
         from repo_tools.git.repo import parse_commit, parse_tag
         from repo_tools.verify.report import _trailers
         verifier = self._here()
-        pairs: list[tuple[bytes, bytes]] = []
+        pairs: list[tuple[bytes, bytes | None]] = []
         for unit_id, doc_dir in documents:
             repo = self.city.unit_repo(unit_id)
             merge = verifier.sealing_index(repo).get(f"{doc_dir.rstrip('/')}/index.md")

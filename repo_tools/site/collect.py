@@ -210,12 +210,6 @@ def collect_unit(city: City, unit: str, previous: UnitContent | None, arrival: i
     return UnitContent(head, items)
 
 
-def read_body(city: City, item: Item) -> str:
-    """The Markdown body of one item (for pages re-rendered without a fresh read)."""
-    with ObjectReader(city.unit_repo(item.unit), env=clean_env()) as reader:
-        return parse_source(reader.blob(item.source) or b"")[1]
-
-
 def read_bodies(city: City, items: list[Item], bodies: dict[str, str]) -> None:
     """Fill `bodies` for the given items, one cat-file process per unit."""
     by_unit: dict[str, list[Item]] = {}

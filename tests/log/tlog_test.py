@@ -243,7 +243,7 @@ def test_a_crash_between_append_and_checkpoint_loses_nothing(ws: Workspace) -> N
     oid = "ab" * 20
     crash = ("import os, sys\nfrom pathlib import Path\nfrom repo_tools.log import store\n"
              "store._update_locked = lambda paths: os._exit(9)\n"
-             "from repo_tools import eventlog\n"
+             "from repo_tools.log import eventlog\n"
              "eventlog.append(Path(sys.argv[1]), 'push', repo='lagov', objects=[sys.argv[2]])\n")
     proc = subprocess.run([sys.executable, "-c", crash, str(log), oid])
     assert proc.returncode == 9

@@ -44,10 +44,10 @@ def documents_valid(push: Push) -> Iterator[Refusal]:
             files = list_tree(push.repo, update.new, folder, env=push.env)
             names = {path[len(folder) + 1:]: blob for path, blob in files.items()}
             index = push.blob(names["index.md"]) if "index.md" in names else None
-            found = check_folder(kind, folder, index, set(names), unit, on_main, today, push.registry)
-            if on_main and kind == "document" and index is not None and not found:
-                found = list(_number_unique(push, update.new, folder, index))
-            for item in found:
+            problems = check_folder(kind, folder, index, set(names), unit, on_main, today, push.registry)
+            if on_main and kind == "document" and index is not None and not problems:
+                problems = list(_number_unique(push, update.new, folder, index))
+            for item in problems:
                 text = item.text()
                 if text not in seen:
                     seen.add(text)

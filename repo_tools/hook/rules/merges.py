@@ -185,7 +185,7 @@ def merge_signed_by_seal_or_reviewer(case: _Merge) -> Iterator[Refusal]:
         yield from _merge_by_reviewer(case.push, case.where, case.oid, case.commit, case.unit, case.status)
 
 
-def _merge_shape(push: Push, where: str, commit, previous: str) -> Iterator[Refusal]:  # type: ignore[no-untyped-def]
+def _merge_shape(push: Push, where: str, commit, previous: str) -> Iterator[Refusal]:
     """A merge: first parent the old main, second the request's current head, named by its trailer."""
     oid = commit.oid
     if len(commit.parents) != 2:
@@ -209,7 +209,7 @@ def _merge_shape(push: Push, where: str, commit, previous: str) -> Iterator[Refu
                                  short_p2=_short(p2), n=n, short_head=_short(head)))
 
 
-def _merge_approvals(where: str, n: int, trailers: MergeTrailers, status, current_refs: dict[str, str],  # type: ignore[no-untyped-def]
+def _merge_approvals(where: str, n: int, trailers: MergeTrailers, status, current_refs: dict[str, str],
                      required: int) -> Iterator[Refusal]:
     """The 核稿 the merge names: valid, current approvals, enough of them, no current rejection."""
     relied: set[str] = set()
@@ -241,7 +241,7 @@ def _merge_approvals(where: str, n: int, trailers: MergeTrailers, status, curren
         yield refusal("merge-rejected", where, n=n, reviewer=verdict.reviewer, opinion=verdict.opinion)
 
 
-def _merge_tree(push: Push, where: str, oid: str, tree: str, expected: str, folders: list[str],  # type: ignore[no-untyped-def]
+def _merge_tree(push: Push, where: str, oid: str, tree: str, expected: str, folders: list[str],
                 trailers: MergeTrailers, flow) -> Iterator[Refusal]:
     """The tree: the approved content plus only what the seal writes (number, seal date, and the
     签发人 and 成文日期 of the signatures), every document of the request sealed."""
@@ -265,7 +265,7 @@ def _merge_tree(push: Push, where: str, oid: str, tree: str, expected: str, fold
             yield refusal("seal-document-unsealed", where, path=index)
 
 
-def _merge_sealed_by(push: Push, where: str, oid: str, commit, unit, trailers: MergeTrailers  # type: ignore[no-untyped-def]
+def _merge_sealed_by(push: Push, where: str, oid: str, commit, unit, trailers: MergeTrailers
                      ) -> Iterator[Refusal]:
     """A merge that issues documents is signed by the unit's active seal and pushed by its custodian."""
     check = push.verifier.check(oid, commit.payload, commit.signature)
@@ -287,7 +287,7 @@ def _merge_sealed_by(push: Push, where: str, oid: str, commit, unit, trailers: M
         yield refusal("merge-custodian-designated", where, seal=seal.id, custodian=seal.custodian, user=pusher.id)
 
 
-def _merge_by_reviewer(push: Push, where: str, oid: str, commit, unit, status) -> Iterator[Refusal]:  # type: ignore[no-untyped-def]
+def _merge_by_reviewer(push: Push, where: str, oid: str, commit, unit, status) -> Iterator[Refusal]:
     """A merge of bulletins only is signed by a reviewer of the unit who did not write it."""
     check = push.verifier.check(oid, commit.payload, commit.signature)
     holder = check.holder if check.valid else None
@@ -302,7 +302,7 @@ def _merge_by_reviewer(push: Push, where: str, oid: str, commit, unit, status) -
                                                                    id=person.id))
 
 
-def _check_number(push: Push, where: str, unit, folders: list[str], expected: str, tree: str,  # type: ignore[no-untyped-def]
+def _check_number(push: Push, where: str, unit, folders: list[str], expected: str, tree: str,
                   path: str, number: str, numbers: _Numbers) -> Iterator[Refusal]:
     if not path.endswith("/index.md") or path.rsplit("/", 1)[0] not in folders:
         yield refusal("merge-tree-changed", where, commit=where, path=path, detail=say("hook.rules_merges._check_number.1"))
