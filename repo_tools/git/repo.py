@@ -269,7 +269,8 @@ def read_blobs(repo: str | Path, oids: list[str], env: Mapping[str, str] | None 
         return []
     proc = subprocess.run(["git", "cat-file", "--batch"], cwd=repo, env=dict(env) if env is not None else None,
                           input="".join(f"{oid}\n" for oid in oids).encode(), capture_output=True)
-    out, pos, found = proc.stdout, 0, []
+    out, pos = proc.stdout, 0
+    found: list[bytes | None] = []
     for _ in oids:
         end = out.find(b"\n", pos)
         if end < 0:

@@ -168,7 +168,8 @@ class NumberIndex:
                 **{p: n for p, n in self._numbers_at(commit, changed).items() if n is not None}}
             self._memory_commit = commit
             return
-        rows = self._all_at(commit) if changed is None else self._numbers_at(commit, changed)
+        rows: dict[str, DocumentNumber | None] = (
+            dict(self._all_at(commit)) if changed is None else self._numbers_at(commit, changed))
         try:
             self._write(commit, rows, rebuild=changed is None)
         except sqlite3.Error:  # read-only or locked too long: this process answers from memory

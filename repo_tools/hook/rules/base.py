@@ -10,7 +10,7 @@ rules (ARCHITECTURE.md "Performance targets": the hook loads only what its rules
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -66,12 +66,12 @@ class AllOf:
         return found
 
 
-def each(checks: list[Callable[[Any], Iterable[Refusal]]], case: Any) -> list[Refusal]:
+def each(checks: Sequence[Callable[[Any], Iterable[Refusal]]], case: Any) -> list[Refusal]:
     """Independent checks: the refusals of all of them (a check that raises refuses, naming itself)."""
     return [item for check in checks for item in _run(check, case)]
 
 
-def first_refusing(checks: list[Callable[[Any], Iterable[Refusal]]], case: Any) -> list[Refusal]:
+def first_refusing(checks: Sequence[Callable[[Any], Iterable[Refusal]]], case: Any) -> list[Refusal]:
     """Checks that build on each other, in order: the refusals of the first that refuses (a
     check that raises refuses, naming itself)."""
     for check in checks:
