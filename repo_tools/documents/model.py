@@ -337,18 +337,7 @@ def check_document(path_of_index_md: str, text: str, folder_files: set[str], uni
             found.append(refusal("doc-joint-unit", path, path=path, units="、".join(unknown)))
     if meta.urgency is not None and meta.urgency not in URGENCIES:
         found.append(refusal("doc-urgency", path, path=path, value=meta.urgency))
-    if meta.date > today:
-        found.append(
-            refusal(
-                "doc-date-future",
-                path,
-                path=path,
-                name=say("documents.model.check_document.3"),
-                field="date",
-                value=meta.date.isoformat(),
-                today=today.isoformat(),
-            )
-        )
+    found += _date_not_future(path, meta.date, today, say("documents.model.check_document.3"))
     found += _check_attachments(path, meta, folder_files)
     return found
 
@@ -357,6 +346,14 @@ def _markings(path: str, text: str) -> list[Refusal]:
     """Classified material stays on paper (Art. 2): the same finding as the hook's rule."""
     problem = text_problem(text)
     return [refusal("classified", path, path=path, detail=problem)] if problem else []
+
+
+def _date_not_future(path: str, when: date, today: date, name: str) -> list[Refusal]:
+    """A 成文日期 (or a bulletin's date) never lies after today."""
+    if when <= today:
+        return []
+    return [refusal("doc-date-future", path, path=path, name=name, field="date", value=when.isoformat(),
+                    today=today.isoformat())]
 
 
 def _title_names_type(title: str, kind: str) -> bool:
@@ -429,18 +426,7 @@ def check_bulletin(path_of_index_md: str, text: str, folder_files: set[str], uni
                     remedy=FIELD_REMEDIES[field],
                 )
             )
-    if meta.date > today:
-        found.append(
-            refusal(
-                "doc-date-future",
-                path,
-                path=path,
-                name=say("documents.model.check_bulletin.2"),
-                field="date",
-                value=meta.date.isoformat(),
-                today=today.isoformat(),
-            )
-        )
+    found += _date_not_future(path, meta.date, today, say("documents.model.check_bulletin.2"))
     parts = path.split("/")
     if len(parts) >= 4 and parts[-4] == "bulletins":
         column, folder = parts[-3], parts[-2]

@@ -41,14 +41,19 @@ def numbers_on(repo: str | Path, rev: str = "refs/heads/main") -> dict[str, Docu
         return found
     with ObjectReader(repo, env=env) as reader:
         for path, blob in files.items():
-            try:
-                meta, _ = frontmatter.split((reader.blob(blob) or b"").decode("utf-8"))
-            except (frontmatter.FrontMatterError, UnicodeDecodeError):
-                continue
-            number = parse(str(meta.get("number") or ""))
+            number = number_in(reader.blob(blob))
             if number:
                 found[path] = number
     return found
+
+
+def number_in(data: bytes | None) -> DocumentNumber | None:
+    """The 发文字号 an index.md's front matter carries, or None (none, or not readable)."""
+    try:
+        meta, _ = frontmatter.split((data or b"").decode("utf-8"))
+    except (frontmatter.FrontMatterError, UnicodeDecodeError):
+        return None
+    return parse(str(meta.get("number") or ""))
 
 
 def next_number(repo: str | Path, code: str, year: int, rev: str = "refs/heads/main",
@@ -128,11 +133,7 @@ class NumberIndex:
                  if p.endswith("/index.md")}
         found: dict[str, DocumentNumber] = {}
         for path, data in zip(files, read_blobs(self.repo, list(files.values()), env=self.env), strict=True):
-            try:
-                meta, _ = frontmatter.split((data or b"").decode("utf-8"))
-            except (frontmatter.FrontMatterError, UnicodeDecodeError):
-                continue
-            number = parse(str(meta.get("number") or ""))
+            number = number_in(data)
             if number:
                 found[path] = number
         return found
