@@ -375,14 +375,14 @@ def test_rebuild_judges_witness_marks_only_where_main_moved(published, tmp_path,
     assert judged == []
     published.land("lagov", "zhang", {"documents/2013/another/index.md": doc("关于另一事项的通知")})
     pending = build_site(published.city, site)
-    assert "documents/lagov/2013/another/" in pending.rendered
+    assert "documents/lagov/2013/another/index.md" in pending.rendered
     assert judged and all(j.startswith("lagov/") for j in judged)
     judged.clear()
     assert build_site(published.city, site).rendered == []
     assert judged == ["lagov/documents/2013/another"]  # 待见证: asked again, nothing else is
     published.witness()
     witnessed = build_site(published.city, site)
-    assert witnessed.rendered == ["documents/lagov/2013/another/"]
+    assert witnessed.rendered == ["documents/lagov/2013/another/index.md"]
     judged.clear()
     build_site(published.city, site)
     assert judged == []
