@@ -37,7 +37,10 @@ class LazyGroup(click.Group):
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name not in self.commands:
             module = COMMAND_MODULES.get(cmd_name)
-            _register([*EXTENDED_BY.get(cmd_name, ()), module] if module else list(MODULES))
+            _register([module] if module else list(MODULES))
+        # Always: a group may be here already (its module came in with another command) while the
+        # modules that add subcommands to it (`oa unit set-workflow`) have not been imported yet.
+        _register(list(EXTENDED_BY.get(cmd_name, ())))
         return super().get_command(ctx, cmd_name)
 
     def list_commands(self, ctx: click.Context) -> list[str]:

@@ -341,11 +341,12 @@ def test_approval_by_a_person_who_later_moved_still_verifies(ws: Workspace) -> N
     full = verify(ws.city, "lagov")
     assert full["ok"], [f for f in full["units"][0]["objects"] if not f["valid"]]
     # A signature li makes after the move is judged as jyj's: not valid for lagov.
-    from repo_tools.verify.report import Verifier, judge
+    from repo_tools.identity.judgement import may_sign
+    from repo_tools.verify.report import Verifier
     v = Verifier(ws.city)
     reg_now = v.registry_then(None, timeutil.iso(timeutil.now()))
     holder = reg_now.key_holder(reg_now.person("li").keys[0].fingerprint)
-    assert judge(reg_now, "lagov", holder, timeutil.now())[0] is False
+    assert may_sign(reg_now, holder, "lagov", timeutil.now()).counts is False
 
 
 def test_documents_sealed_before_rename_merge_and_deregistration_verify(ws: Workspace) -> None:

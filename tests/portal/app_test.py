@@ -350,7 +350,7 @@ TRICKS = [
     "/../site-overlays/unit-jyj/documents/jyj/2013/supervision/index.html",
     "/..%2f..%2fserver/portal/portal.sqlite",
     "/%2e%2e%2fserver%2flockouts.json",
-    "/.state", "/restricted/unit/entries.json", "/restricted/unit/_pagefind/pagefind-entry.json",
+    "/.state",
     "/" + "a/" * 600 + "index.html",
     "/documents/jyj/2013/supervision/%C0%AE%C0%AE/",
 ]
@@ -366,6 +366,22 @@ def test_url_tricks_are_404_with_the_sites_404_page(portal, sample, trick):  # t
     assert status == 404, (trick, status, headers)
     assert "页面不存在" in text(page) and UNIT_SECRET not in text(page)
     assert headers.get("x-content-type-options") == "nosniff" and "default-src" in headers["content-security-policy"]
+
+
+def test_the_unit_overlay_a_reader_gets_is_their_own(portal, sample):  # type: ignore[no-untyped-def]
+    """/restricted/unit/ is the reader's own unit's overlay: czj's registers for feng, never jyj's items."""
+    feng = logged_in(portal, "feng", sample)
+    status, _headers, page = feng.get("/restricted/unit/entries.json")
+    assert status == 200 and UNIT_SECRET not in text(page)
+    assert "/registers/" in text(page)
+
+
+@pytest.mark.parametrize("path", ["/restricted/user/entries.json", "/restricted/user/_pagefind/pagefind-entry.json"])
+def test_a_personal_overlay_path_is_404_for_a_reader_without_one(portal, sample, path):  # type: ignore[no-untyped-def]
+    """chen has nothing of their own: feng's personal overlay paths are not found for chen."""
+    chen = logged_in(portal, "chen", sample)
+    status, _headers, page = chen.get(path)
+    assert status == 404 and "页面不存在" in text(page)
 
 
 def test_symlink_inside_the_site_is_not_followed_out(portal, sample):  # type: ignore[no-untyped-def]
