@@ -250,6 +250,14 @@ def archive_stats(ctx: Context, year: int, svg_out: str | None) -> None:
     _print_stats(data)
 
 
+def _stats_counts(row: dict[str, Any]) -> list[str]:
+    """The counted columns of one statistics row (a unit's or the total): items, files, bytes,
+    items per retention period, accesses."""
+    r = row["by_retention"]
+    return [str(row["items"]), str(row["files"]), str(row["bytes"]),
+            str(r.get("Y", 0)), str(r.get("D30", 0)), str(r.get("D10", 0)), str(row["accesses"])]
+
+
 def _print_stats(data: dict[str, Any]) -> None:
     console = Console(width=max(Console().width, 140))
     names = data["retention_names"]
@@ -266,30 +274,8 @@ def _print_stats(data: dict[str, Any]) -> None:
         title=say("cli.archive_commands._print_stats.10", year=data["year"]),
     )
     for u in data["units"]:
-        r = u["by_retention"]
-        table.add_row(
-            u["name"],
-            u["fonds"],
-            str(u["items"]),
-            str(u["files"]),
-            str(u["bytes"]),
-            str(r.get("Y", 0)),
-            str(r.get("D30", 0)),
-            str(r.get("D10", 0)),
-            str(u["accesses"]),
-        )
-    r = data["by_retention"]
-    table.add_row(
-        say("cli.archive_commands._print_stats.11"),
-        "",
-        str(data["items"]),
-        str(data["files"]),
-        str(data["bytes"]),
-        str(r.get("Y", 0)),
-        str(r.get("D30", 0)),
-        str(r.get("D10", 0)),
-        str(data["accesses"]),
-    )
+        table.add_row(u["name"], u["fonds"], *_stats_counts(u))
+    table.add_row(say("cli.archive_commands._print_stats.11"), "", *_stats_counts(data))
     console.print(table)
     types = "、".join(say("cli.archive_commands._print_stats.12", t=t, n=n) for t, n in data["by_type"].items()) or say(
         "cli.archive_commands._print_stats.13"
@@ -298,7 +284,7 @@ def _print_stats(data: dict[str, Any]) -> None:
     console.print(
         say(
             "cli.archive_commands._print_stats.15",
-            value="、".join((say("cli.archive_commands._print_stats.17", value=names[c], n=n) for c, n in r.items()))
+            value="、".join((say("cli.archive_commands._print_stats.17", value=names[c], n=n) for c, n in data["by_retention"].items()))
             or say("cli.archive_commands._print_stats.13"),
         )
     )
