@@ -1,6 +1,6 @@
 """The forced command of every key (`python -m repo_tools.server.shell CITY USER`), in front of
-gitolite-shell: a person may run Git's fetch and push and the city's read-only log command,
-nothing else; every refusal is the same single Chinese line, which names no repository, so a
+gitolite-shell: a person may run Git's fetch and push and the city's read-only log commands
+(`oa-log`, and `oa-log since ...` for the checkpoint, cosignatures and tiles too), nothing else; every refusal is the same single Chinese line, which names no repository, so a
 person learns nothing about repositories they cannot reach (not even whether they exist).
 
 gitolite's own refusal ("FATAL: R any <repo> <user> DENIED by fallthru") names the repository
@@ -47,6 +47,20 @@ def serve_log(root: Path) -> int:
     return 0
 
 
+def serve_published(root: Path, command: str, user: str) -> int:
+    """What the log publishes (events, checkpoint, cosignatures, tiles) that the reader lacks
+    (`log/published.py`; imported only here: every Git request passes this shell)."""
+    from repo_tools.log import published
+    reader = published.Have.parse(command)
+    if reader is None:
+        return refuse("ssh-git-only")
+    if not allowed("registry", user, "R"):
+        return refuse()
+    published.serve(root / "log" / "events.jsonl", reader, sys.stdout.buffer)
+    sys.stdout.flush()
+    return 0
+
+
 def main(argv: list[str]) -> int:
     if len(argv) < 2:
         return refuse()
@@ -56,6 +70,8 @@ def main(argv: list[str]) -> int:
         return refuse()
     if command == LOG_COMMAND:
         return serve_log(root) if allowed("registry", user, "R") else refuse()
+    if command.startswith(LOG_COMMAND + " since "):
+        return serve_published(root, command, user)
     match = GIT_COMMAND.match(command)
     if not match:
         return refuse("ssh-git-only")
