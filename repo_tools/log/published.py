@@ -183,7 +183,7 @@ def fetch_into(log_root: Path, stream: IO[bytes]) -> list[str]:
         raise PublishedError(f"not a published stream: {exc}") from None
     events = log_root / "events.jsonl"
     changed: list[str] = []
-    for name, data in received:
+    for name, _data in received:
         match = EVENTS.match(name)
         if match and int(match[1]) not in (0, events.stat().st_size if events.exists() else 0):
             raise PublishedError(f"append at {match[1]} does not continue the copy")

@@ -1,7 +1,8 @@
 """The forced command of every key (`python -m repo_tools.server.shell CITY USER`), in front of
 gitolite-shell: a person may run Git's fetch and push and the city's read-only log commands
-(`oa-log`, and `oa-log since ...` for the checkpoint, cosignatures and tiles too), nothing else; every refusal is the same single Chinese line, which names no repository, so a
-person learns nothing about repositories they cannot reach (not even whether they exist).
+(`oa-log`, and `oa-log since ...` for the checkpoint, cosignatures and tiles too), nothing
+else; every refusal is the same single Chinese line, which names no repository, so a person
+learns nothing about repositories they cannot reach (not even whether they exist).
 
 gitolite's own refusal ("FATAL: R any <repo> <user> DENIED by fallthru") names the repository
 and is English; we ask gitolite the same question first (`gitolite access`) and answer it
