@@ -31,7 +31,7 @@ MAX_BYTES = 16 * 1024   # one event; push options travel in pkt-lines (< 64 KiB)
 COMMAND_EVENTS = frozenset({
     "delivery-sent", "delivery-received", "delivery-registered", "delivery-returned",
     "delivery-resend-requested", "certificate", "seal", "merge", "archive", "archive-access",
-    "unit", "person",
+    "unit", "person", "incident",
 })
 # Fields the log itself sets: a carried event can never choose its own time or place in the chain.
 RESERVED = frozenset({"seq", "time", "type", "prev", "hash", "objects", "certificate", "certificate_id",

@@ -19,6 +19,7 @@ import yaml
 from fixtures import PROJECT_ROOT, short_tmpdir
 
 from repo_tools import city as city_mod
+from repo_tools.archive.vocabulary import SAFETY
 from repo_tools.identity import keys
 from repo_tools.messages import Refused, render
 from repo_tools.server import service
@@ -414,6 +415,65 @@ def test_a_return_and_the_archive_from_clones_over_ssh(served: Served) -> None:
     event = [e for e in _events(served) if e["type"] == "archive" and e.get("tag") == package["tag"]]
     assert len(event) == 1 and event[0]["pushed_by"] == "ssd" and event[0]["commit"] == package["commit"]
     assert event[0]["tag_object"]
+
+
+def test_the_archivist_verifies_and_exports_the_archive_from_the_clone(served: Served) -> None:
+    """四性检测 and the BagIt export from the archivist's clone: the log, its checkpoint, the
+    cosigned checkpoints and the tiles come over SSH (`oa-log since`), and are checked with the
+    log's key from the registry. A tampered copy of the log is refused: the clone's own copy
+    changed, or a fresh copy of a log the operator rewrote."""
+    d = served.people["ssd"]
+    wd = d.home / "w-rev"
+    if not (wd / ".git").is_dir() or "archive/" not in _service_refs(served, "lagov", "refs/tags/archive/"):
+        pytest.skip("needs the archive made by test_a_return_and_the_archive_from_clones_over_ssh")
+    copy = wd / ".git" / "oa-city" / "log"
+    verified = _oa(served, d, "--json", "archive", "verify", str(_year()), cwd=wd)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    report = yaml.safe_load(verified.stdout)
+    assert report["ok"] and report["packages"] and all(c["ok"] for c in report["checks"].values())
+    assert (copy / "checkpoint").is_file() and list((copy / "tile").rglob("*"))
+    assert (copy / "events.jsonl").read_bytes() == (served.root / "log" / "events.jsonl").read_bytes()
+    bag = d.home / "bag"
+    exported = _oa(served, d, "--json", "archive", "export", str(_year()), str(bag), cwd=wd)
+    assert exported.returncode == 0, exported.stdout + exported.stderr
+    assert yaml.safe_load(exported.stdout)["valid"]
+    from repo_tools.log import policy as log_policy
+    from repo_tools.log import proof as log_proof
+    keys = log_policy.load(served.root / "registry.git")
+    proofs = sorted((bag / "data" / "proofs").glob("*.tlog-proof"))
+    assert proofs and all(log_proof.check(p.read_text(), keys).ok for p in proofs)
+    # The clone's own copy altered (one entry, its length kept: the copy still continues the
+    # service's and is not fetched again): refused against the published checkpoint and tiles.
+    events = copy / "events.jsonl"
+    original = events.read_bytes()
+    lines = original.split(b"\n")
+    assert b'"seq": 2,' in lines[1]
+    lines[1] = lines[1].replace(b'"seq": 2,', b'"seq": 7,', 1)
+    events.write_bytes(b"\n".join(lines))
+    try:
+        refused = _oa(served, d, "--json", "archive", "verify", str(_year()), cwd=wd)
+        assert refused.returncode == 1, refused.stdout + refused.stderr
+        checks = yaml.safe_load(refused.stdout)["checks"]
+        assert not checks[SAFETY]["ok"] and any("日志" in p for p in checks[SAFETY]["problems"]), checks[SAFETY]
+    finally:
+        events.write_bytes(original)
+    # A log the operator rewrote (an old entry changed): a fresh copy of it is refused by the
+    # checkpoint the log key signed before, which the rewrite no longer matches.
+    server_log = served.root / "log" / "events.jsonl"
+    honest = server_log.read_bytes()
+    shutil.rmtree(copy)
+    rewritten = honest.split(b"\n")
+    rewritten[1] = rewritten[1].replace(b'"seq": 2,', b'"seq": 2 ,', 1)
+    server_log.write_bytes(b"\n".join(rewritten))
+    try:
+        refused = _oa(served, d, "--json", "archive", "verify", str(_year()), cwd=wd)
+        assert refused.returncode == 1 and not yaml.safe_load(refused.stdout)["ok"], refused.stdout + refused.stderr
+        assert (copy / "events.jsonl").read_bytes() == server_log.read_bytes()  # what the service served
+    finally:
+        server_log.write_bytes(honest)
+        shutil.rmtree(copy, ignore_errors=True)
+    again = _oa(served, d, "--json", "archive", "verify", str(_year()), cwd=wd)
+    assert again.returncode == 0, again.stdout + again.stderr
 
 
 def test_the_site_is_built_by_the_service(served: Served) -> None:
