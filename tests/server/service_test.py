@@ -598,6 +598,94 @@ def test_a_queued_delivery_arrives_when_the_receiver_gains_a_clerk(served: Serve
     assert len(mine) == 1 and mine[0]["queued"] is False
 
 
+def test_a_resend_request_over_ssh_is_reflected_to_the_sender(served: Served) -> None:
+    """请求重发 (Art. 29) from the receiving clerk's clone; the sender sees it in `oa sent` and
+    resends from theirs; both steps logged from what their pushes carried."""
+    a, b = served.people["ssa"], served.people["ssb"]
+    wa, wb = a.home / "w-rev", b.home / "w-inbox"
+    if not (wb / ".git").is_dir():
+        pytest.skip("needs the clones of test_a_delivery_crosses_units_only_through_the_service")
+    sent = _oa(served, a, "--json", "send", f"documents/{_year()}/ssh-notice", "--to", "jyj", cwd=wa)
+    assert sent.returncode == 0, sent.stderr
+    ident = yaml.safe_load(sent.stdout)["sent"][0]["id"]
+    asked = _oa(served, b, "inbox", "resend-request", ident, "--reason", "附件无法打开。", cwd=wb)
+    assert asked.returncode == 0, asked.stderr
+    back = _oa(served, a, "--json", "sent", cwd=wa)
+    row = next(r for r in yaml.safe_load(back.stdout) if r["id"] == ident)
+    assert row["status"] == "resend-requested" and row["reason"] == "附件无法打开。"
+    found = [e for e in _events(served) if e["type"] == "delivery-resend-requested" and e.get("id") == ident]
+    assert len(found) == 1 and found[0]["pushed_by"] == "ssb" and found[0]["carried_by"]
+    again = _oa(served, a, "--json", "send", f"documents/{_year()}/ssh-notice", "--to", "jyj", "--resend", ident, cwd=wa)
+    assert again.returncode == 0, again.stderr
+    resent = yaml.safe_load(again.stdout)["sent"][0]
+    assert resent["resend_of"] == ident and resent["id"] != ident
+    inbox = yaml.safe_load(_oa(served, b, "--json", "inbox", "list", cwd=wb).stdout)
+    assert next(r for r in inbox if r["id"] == resent["id"])["status"] == "sent"
+
+
+def test_a_deregistered_units_repository_is_read_only_for_the_holder_of_its_archives(served: Served) -> None:
+    """Art. 9: ssx is deregistered with its archives to lagov. lagov's members read its
+    repository over SSH (lifecycle.repository_readers -> gitolite R), nobody writes it, and a
+    member of another unit learns nothing about it."""
+    if not (served.root / "units" / "ssx.git").is_dir():
+        pytest.skip("needs the unit made by test_unit_add_over_ssh_creates_the_repository_on_the_server")
+    from repo_tools import lifecycle
+    admin, mirror = _admin_city(served)
+    home = short_tmpdir("oal")
+    try:
+        fpr = keys.generate(home, "测试局局长", "lead@ssx.oa.local")
+        (home / "k.asc").write_text(keys.export_public(home, fpr))
+        city_mod.add_user(mirror, "admin", "ssxlead", "测试局局长", "ssx", ["reviewer"], key_file=home / "k.asc")
+        city_mod.set_unit_leader(mirror, "admin", "ssx", "ssxlead")
+        office = _Office(admin.home / "city", gnupghome=admin.gnupghome, ssh=mirror.ssh, homes=(("ssxlead", home),))
+        lifecycle.deregister(office, "admin", "ssx", "lagov", approved_by="ssxlead")
+    finally:
+        keys.stop_agent(home)
+        shutil.rmtree(home, ignore_errors=True)
+    assert (served.root / "handover" / "ssx.bundle").is_file()
+    a, b = served.people["ssa"], served.people["ssb"]
+    refs = served.git(a, "ls-remote", served.url("ssx"), "refs/heads/main")
+    assert refs.returncode == 0 and "refs/heads/main" in refs.stdout, refs.stderr
+    copy = a.home / "x-ssx"
+    assert served.git(a, "clone", "-q", served.url("ssx"), str(copy)).returncode == 0
+    push = served.ssh(a, f"{served.account}@127.0.0.1", "git-receive-pack '/ssx'")
+    assert push.returncode != 0 and DENIED in push.stderr
+    for got in (served.git(b, "ls-remote", served.url("ssx")),
+                served.git(b, "clone", "-q", served.url("ssx"), str(b.home / "x-ssx"))):
+        assert got.returncode != 0 and DENIED in got.stderr and "ssx" not in got.stderr.replace("x-ssx", "")
+    assert not (b.home / "x-ssx").exists()
+
+
+def test_incident_steps_from_a_clone_are_carried_in_their_pushes(served: Served) -> None:
+    """Art. 44-45 from the e-gov office's own machine: report, respond and resolve ride pushes to
+    refs/incidents/ of the office's unit; the service logs each with its own time and id. A
+    forged or wrong step is refused over SSH with the whole push, and nothing changes."""
+    from repo_tools import incident
+    from repo_tools.git.repo import PushRefused
+    from repo_tools.incident import clock
+    admin, city = _admin_city(served)
+    opened = incident.open_incident(city, "admin", "公文无法推送（远程报告）")
+    step = [e for e in _events(served) if e["type"] == "incident"][-1]
+    assert step["action"] == "open" and step["id"] == opened.id and step["by"] == step["pushed_by"] == "admin"
+    assert "at" not in step and step["ref"] in _service_refs(served, "egov", "refs/incidents/")
+    assert opened.summary == "公文无法推送（远程报告）" and opened.status() == "open"
+    assert incident.respond(city, "admin", opened.id).responded_by == "admin"
+    before_refs, before_lines = _service_refs(served, "egov", "refs/incidents/"), served.log_lines()
+    for fields, why in (({"action": "respond", "id": opened.id}, "incident-state"),      # responded already
+                        ({"action": "resolve", "id": "999"}, "incident-not-found"),
+                        ({"action": "open", "summary": "伪造", "by": "ssa"}, "incident-carried")):
+        with pytest.raises(PushRefused) as caught:
+            clock._carry(city, "admin", fields)
+        assert why in caught.value.message, caught.value.message
+    assert _service_refs(served, "egov", "refs/incidents/") == before_refs and served.log_lines() == before_lines
+    done = incident.resolve(city, "admin", opened.id)
+    assert done.status() == "resolved" and [i.id for i in incident.incidents(city)].count(opened.id) == 1
+    # The notice lists every unit's waiting deliveries: only the service sees them all.
+    with pytest.raises(Refused) as refused:
+        incident.write_notice(city, "admin", opened.id, admin.home / "notice.pdf")
+    assert refused.value.rule == "incident-notice-by-service"
+
+
 def test_revoking_a_certificate_ends_ssh_access_at_once(served: Served) -> None:
     b = served.people["ssb"]
     assert served.git(b, "ls-remote", served.url("jyj")).returncode == 0
