@@ -81,6 +81,8 @@ def have(log_root: Path) -> Have:
         size = note.Checkpoint.parse(note.Note.parse((log_root / "checkpoint").read_text(encoding="utf-8")).text).size
     except (OSError, note.NoteError):
         size = 0
+    if not (log_root / "tile").is_dir():
+        size = 0  # tiles lost: ask for all of them again
     folder = log_root / "checkpoints"
     history = max((int(p.name) for p in folder.iterdir() if p.name.isdigit()), default=0) if folder.is_dir() else 0
     return Have(offset, tail, size, history)
