@@ -160,6 +160,21 @@ def sync_log(city: RemoteCity, address: ServerAddress | None = None) -> list[str
     return changed if proc.returncode == 0 else []
 
 
+def submit_cosignature(root: Path, unit: str, signed: str) -> None:
+    """Hand a witness's cosignature (the checkpoint with it alone, a signed note) to the
+    service, which checks it against the registry and publishes it (`server/shell.py`), then
+    bring the clone's copy of the log up to date. Raises Refused when the service refuses."""
+    settings = _settings(root)
+    address = ServerAddress(settings["account"], settings["host"], int(settings["port"]))
+    city = RemoteCity(root.resolve(), gnupghome=Path(settings["gnupghome"]), ssh=settings["ssh"])
+    proc = subprocess.run(["sh", "-c", f"{city.ssh} -p {address.port} {address.account}@{address.host} "
+                           f"'oa-log cosign {unit}'"], input=signed.encode("utf-8"), capture_output=True,
+                          env={**os.environ, "GNUPGHOME": str(city.gnupghome)})
+    if proc.returncode != 0:
+        raise Refused("cosignature-stale" if b"cosignature-stale" in proc.stderr else "cosignature-invalid", unit=unit)
+    sync_log(city, address)
+
+
 def prepare(root: str | Path, url: str, gnupghome: Path, ssh: str, units: list[str]) -> RemoteCity:
     """Write the mirror city's settings and fetch everything once."""
     root = Path(root)

@@ -427,6 +427,7 @@ def test_the_archivist_verifies_and_exports_the_archive_from_the_clone(served: S
     if not (wd / ".git").is_dir() or "archive/" not in _service_refs(served, "lagov", "refs/tags/archive/"):
         pytest.skip("needs the archive made by test_a_return_and_the_archive_from_clones_over_ssh")
     copy = wd / ".git" / "oa-city" / "log"
+    _witnesses_cosign(served)
     verified = _oa(served, d, "--json", "archive", "verify", str(_year()), cwd=wd)
     assert verified.returncode == 0, verified.stdout + verified.stderr
     report = yaml.safe_load(verified.stdout)
@@ -474,6 +475,36 @@ def test_the_archivist_verifies_and_exports_the_archive_from_the_clone(served: S
         shutil.rmtree(copy, ignore_errors=True)
     again = _oa(served, d, "--json", "archive", "verify", str(_year()), cwd=wd)
     assert again.returncode == 0, again.stdout + again.stderr
+
+
+def _witnesses_cosign(served: Served) -> None:
+    """Two units' witnesses (the quorum) are registered by the e-gov office and cosign from
+    their admins' own machines: each checks the published checkpoint and tiles in its copy and
+    hands in its cosignature over SSH (`oa-log cosign UNIT`). A cosignature by a key the
+    registry does not hold for the unit is refused, and the checkpoint stays as it was."""
+    from repo_tools.log import enrol, note, witness
+    from repo_tools.server.remote import submit_cosignature
+    admin, city = _admin_city(served)
+    states = served.base / "witness"
+    for unit, holder in (("egov", "admin"), ("jyj", "jyjadm")):
+        if unit not in [p.name[:-4] for p in (states / holder).glob("*.key")]:
+            enrol.add_witness(city, "admin", unit, holder, state_dir=states / holder)
+    admin, city = _admin_city(served)
+    checkpoint = served.root / "log" / "checkpoint"
+    published = note.Note.parse(checkpoint.read_text())
+    other = note.Signer.generate(witness.witness_name(note.Checkpoint.parse(published.text).origin, "jyj"),
+                                 note.ALG_COSIGNATURE_V1)
+    before = checkpoint.read_bytes()
+    with pytest.raises(Refused) as refused:
+        submit_cosignature(city.root, "jyj", note.Note(published.text, (note.cosign(published.text, other, 1),)).encode())
+    assert refused.value.rule == "cosignature-invalid" and checkpoint.read_bytes() == before
+    for unit, holder in (("egov", "admin"), ("jyj", "jyjadm")):
+        done = witness.run(city.root, city.registry_repo, unit, holder, states / holder)
+        assert done.size == served.log_lines()
+    cosigned = note.Note.parse(checkpoint.read_text())
+    from repo_tools.log import policy as log_policy
+    assert log_policy.load(served.root / "registry.git").witnessed(cosigned)
+    assert (served.root / "log" / "checkpoints" / str(served.log_lines())).is_file()
 
 
 def test_the_site_is_built_by_the_service(served: Served) -> None:
@@ -608,6 +639,7 @@ def test_a_resend_request_over_ssh_is_reflected_to_the_sender(served: Served) ->
     sent = _oa(served, a, "--json", "send", f"documents/{_year()}/ssh-notice", "--to", "jyj", cwd=wa)
     assert sent.returncode == 0, sent.stderr
     ident = yaml.safe_load(sent.stdout)["sent"][0]["id"]
+    assert _oa(served, b, "inbox", "open", ident, cwd=wb).returncode == 0  # 签收 first (Art. 29)
     asked = _oa(served, b, "inbox", "resend-request", ident, "--reason", "附件无法打开。", cwd=wb)
     assert asked.returncode == 0, asked.stderr
     back = _oa(served, a, "--json", "sent", cwd=wa)
