@@ -157,6 +157,11 @@ def sync_log(city: RemoteCity, address: ServerAddress | None = None) -> list[str
     finally:
         proc.stdout.close()
         proc.wait()
+    if "events.jsonl" in changed:
+        from repo_tools.log import store
+        # The copy's derived tree and object index (never published tiles or a checkpoint: the
+        # clone holds no log key), so trusted times and quorum checks see the new entries.
+        store.update(city.log_file)
     return changed if proc.returncode == 0 else []
 
 
