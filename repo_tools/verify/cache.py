@@ -20,6 +20,7 @@ processes (a site build's workers) may write: each merges what is on disk before
 """
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 from pathlib import Path
@@ -64,8 +65,13 @@ class JsonStore:
     def flush(self) -> None:
         if not self._new:
             return
-        merged = {**_load(self.path), **self._new}  # another process may have added entries
-        write_atomic(self.path, json.dumps(merged, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # Under a lock: two site workers flushing one store at once would each write what it read
+        # before the other wrote, and one of them would lose its entries.
+        with open(self.path.with_name(self.path.name + ".lock"), "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            merged = {**_load(self.path), **self._new}  # another process may have added entries
+            write_atomic(self.path, json.dumps(merged, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
         self._new = {}
 
 
