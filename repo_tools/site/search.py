@@ -13,13 +13,18 @@ the browser merges (`mergeIndex`):
 """
 from __future__ import annotations
 
+import base64
+import contextlib
 import json
+import os
 import re
 import shutil
 import subprocess
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, Any
 
 from pagefind.service import get_executable
 from repo_tools.messages import say
@@ -119,15 +124,7 @@ def index_bundle(site: Path, urls: list[str], name: str) -> None:
     fresh = site / f".{flat}.new"
     shutil.rmtree(fresh, ignore_errors=True)
     with tempfile.TemporaryDirectory(prefix=f".{flat}-src-", dir=site.parent) as tmp:
-        # Hard links of just these pages at their own paths, so Pagefind gives them their URLs
-        # (the folder is beside the generation, on the same file system).
-        for url in urls:
-            target = Path(tmp) / url / "index.html"
-            target.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                target.hardlink_to(site / url / "index.html")
-            except FileNotFoundError as exc:
-                raise SearchIndexError(say("site.search.index_bundle.1", url=url)) from exc
+        _link_pages(site, urls, Path(tmp))  # beside the generation, on the same file system
         if not urls:
             stub = Path(tmp) / PLACEHOLDER
             stub.parent.mkdir(parents=True, exist_ok=True)
@@ -138,6 +135,147 @@ def index_bundle(site: Path, urls: list[str], name: str) -> None:
     drop(site, name)
     (site / name).parent.mkdir(parents=True, exist_ok=True)
     fresh.rename(site / name)
+
+
+@dataclass
+class BundleJob:
+    """One bundle to (re)make: the pages `urls` of the generation folder `site`, into `name`."""
+    site: Path
+    urls: list[str]
+    name: str
+
+
+def index_bundles(jobs: list[BundleJob]) -> None:
+    """(Re)make many small bundles (the overlays', one per unit or person) with one Pagefind
+    process: its service mode (`pagefind --service`) keeps one index per bundle in memory and
+    writes each where it is asked. One process instead of one per bundle: a Pagefind run costs
+    about half a second before it indexes anything (start-up, the Chinese dictionary, the UI
+    files), which was most of the time of a hundred overlays. Requests are written by a thread
+    while this one reads the replies (neither pipe can fill up and stall the other side); each
+    bundle is indexed from hard links of just its pages, as `index_bundle` does, and replaces
+    the old one only when written whole."""
+    work = [job for job in jobs if job.urls]
+    for job in jobs:
+        if not job.urls:
+            if job.name == BASE:
+                index_bundle(job.site, [], job.name)
+            else:
+                drop(job.site, job.name)
+    if not work:
+        return
+    binary = get_executable()
+    if binary is None:
+        raise SearchIndexError(say("site.search._pagefind.1"))
+    with contextlib.ExitStack() as stack:
+        sources: list[Path] = []
+        for job in work:
+            flat = job.name.replace("/", "-")
+            shutil.rmtree(job.site / f".{flat}.new", ignore_errors=True)
+            tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix=f".{flat}-src-", dir=job.site.parent)))
+            _link_pages(job.site, job.urls, tmp)
+            sources.append(tmp)
+        errors = stack.enter_context(tempfile.TemporaryFile())
+        service = _Service(binary, errors)
+        try:
+            ids = service.ask([{"type": "NewIndex", "config": None} for _ in work])
+            requests: list[dict[str, Any]] = []
+            for job, source, reply in zip(work, sources, ids):
+                index = reply["index_id"]
+                flat = job.name.replace("/", "-")
+                requests.append({"type": "AddDir", "index_id": index, "path": str(source), "glob": GLOB})
+                requests.append({"type": "WriteFiles", "index_id": index,
+                                 "output_path": str(job.site / f".{flat}.new")})
+            replies = service.ask(requests)
+        finally:
+            service.close()
+        for job, added in zip(work, replies[0::2]):
+            if int(added.get("page_count", -1)) != len(job.urls):
+                raise SearchIndexError(say("site.search._pagefind.2", value=f"{job.name}: {added}"))
+    for job in work:
+        flat = job.name.replace("/", "-")
+        fresh = job.site / f".{flat}.new"
+        _offline(fresh)
+        drop(job.site, job.name)
+        (job.site / job.name).parent.mkdir(parents=True, exist_ok=True)
+        fresh.rename(job.site / job.name)
+
+
+def _link_pages(site: Path, urls: list[str], tmp: Path) -> None:
+    """Hard links of just these pages at their own paths, so Pagefind gives them their URLs."""
+    for url in urls:
+        target = tmp / url / "index.html"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            target.hardlink_to(site / url / "index.html")
+        except FileNotFoundError as exc:
+            raise SearchIndexError(say("site.search.index_bundle.1", url=url)) from exc
+
+
+class _Service:
+    """`pagefind --service`: base64 JSON messages, each ended by a comma, on stdin and stdout."""
+
+    def __init__(self, binary: Path, errors: IO[bytes]) -> None:
+        self.errors = errors
+        self.process = subprocess.Popen([str(binary), "--service"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        stderr=errors)
+        self.sent = 0
+        self.buffer = b""
+
+    def ask(self, requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Send every request (from a thread), return the replies' payloads in request order."""
+        first = self.sent + 1
+        self.sent += len(requests)
+        data = b"".join(base64.b64encode(json.dumps({"message_id": first + n, "payload": r}).encode()) + b","
+                        for n, r in enumerate(requests))
+        failed: list[BaseException] = []
+
+        def write() -> None:
+            try:
+                assert self.process.stdin is not None
+                self.process.stdin.write(data)
+                self.process.stdin.flush()
+            except BaseException as exc:  # noqa: BLE001 - reported below, after the replies
+                failed.append(exc)
+        writer = threading.Thread(target=write, daemon=True)
+        writer.start()
+        replies: dict[int, dict[str, Any]] = {}
+        try:
+            while len(replies) < len(requests):
+                message = self._read()
+                payload = message.get("payload") or {}
+                ident = message.get("message_id")
+                if payload.get("type") == "Error" or ident is None:
+                    raise SearchIndexError(say("site.search._pagefind.2", value=str(payload.get("message"))[:400]))
+                replies[int(ident)] = payload
+        finally:
+            writer.join()
+        if failed:
+            raise SearchIndexError(say("site.search._pagefind.2", value=str(failed[0])))
+        return [replies[first + n] for n in range(len(requests))]
+
+    def _read(self) -> dict[str, Any]:
+        assert self.process.stdout is not None
+        while b"," not in self.buffer:
+            chunk = os.read(self.process.stdout.fileno(), 1 << 16)
+            if not chunk:
+                self.errors.seek(0)
+                raise SearchIndexError(say("site.search._pagefind.2",
+                                           value=self.errors.read().decode("utf-8", "replace").strip()[:400]))
+            self.buffer += chunk
+        message, _, self.buffer = self.buffer.partition(b",")
+        return dict(json.loads(base64.b64decode(message)))
+
+    def close(self) -> None:
+        if self.process.stdin is not None:
+            try:
+                self.process.stdin.close()
+            except OSError:
+                pass
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
 
 
 def drop(site: Path, name: str) -> None:
