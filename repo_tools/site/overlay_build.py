@@ -25,8 +25,9 @@ from mkdocs.config import load_config
 from mkdocs.structure.files import Files, set_exclusions
 from mkdocs.structure.nav import get_navigation
 
+from repo_tools.site import search
 from repo_tools.site.pages import PagePlan
-from repo_tools.site.rendering import MKDOCS_YML, Rendered
+from repo_tools.site.rendering import MKDOCS_YML, PARALLEL_MIN, Rendered, _fork, _join
 
 if TYPE_CHECKING:
     from repo_tools.site.plugin import SitePlugin
@@ -34,10 +35,49 @@ if TYPE_CHECKING:
 
 @dataclass
 class PageJob:
-    """One overlay's pages to render into its slot, with the data its templates get."""
+    """One overlay's pages to render into its slot, with the data its templates get, and the
+    pages of its search bundle to (re)make there afterwards (None: the bundle stays)."""
     slot: Path
     plans: list[PagePlan]
     extra: dict[str, Any] = field(default_factory=dict)
+    bundle: str | None = None
+    index: list[str] | None = None
+
+
+def render_and_index(store: Path, jobs: list[PageJob]) -> list[Rendered]:
+    """Render every job's pages, then make the bundles they name; what each job wrote, in order.
+
+    A big batch (a first build: every overlay) is shared between this process and one forked
+    worker (rendering.py's, for the same reasons), each rendering its half of the overlays in
+    one MkDocs pass and indexing their bundles with one Pagefind process: both cores work."""
+    pages = sum(len(job.plans) for job in jobs)
+    if pages < PARALLEL_MIN or len(jobs) < 2:
+        return _render_and_index(store, jobs)
+    halves: tuple[list[int], list[int]] = ([], [])
+    weight = [0, 0]
+    for n in sorted(range(len(jobs)), key=lambda n: -len(jobs[n].plans)):
+        side = 0 if weight[0] <= weight[1] else 1
+        halves[side].append(n)
+        weight[side] += len(jobs[n].plans) + 1
+    theirs_jobs = [jobs[n] for n in halves[1]]
+    pid, read_end = _fork(lambda: cast(Rendered, _render_and_index(store, theirs_jobs)))
+    try:
+        mine = _render_and_index(store, [jobs[n] for n in halves[0]])
+    finally:
+        theirs = cast("list[Rendered]", _join(pid, read_end))  # always reaped; its failure is raised
+    done: dict[int, Rendered] = dict(zip(halves[0], mine, strict=True))
+    done.update(zip(halves[1], theirs, strict=True))
+    return [done[n] for n in range(len(jobs))]
+
+
+def _render_and_index(store: Path, jobs: list[PageJob]) -> list[Rendered]:
+    done = render_overlay_pages(store, jobs)
+    search.index_bundles([search.BundleJob(job.slot, job.index, job.bundle) for job in jobs
+                          if job.bundle is not None and job.index is not None])
+    for job, written in zip(jobs, done, strict=True):
+        if job.bundle is not None and job.index is not None:
+            written.written.add(job.bundle)
+    return done
 
 
 def render_overlay_pages(store: Path, jobs: list[PageJob]) -> list[Rendered]:

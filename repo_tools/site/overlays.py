@@ -16,10 +16,24 @@ instead, a small site of its own in `<site>-overlays/unit-<id>/` or `.../user-<i
   lists only the rows for everyone, and a person's copy carries their unit's rows too.
 
 A reader's site is the base with their unit's and their own overlays laid over it (the portal
-resolves a path in the personal overlay, then the unit's, then the base). Overlays exist only for
-units and people that have something of their own (restricted items, registers, catalogue rows), so the build follows the content, not the number of
-people; an overlay whose pages are unchanged is not touched, and each has its own slots, state
-and journal (publish.py), so a change rebuilds only the overlays it concerns.
+resolves a path in the personal overlay, then the unit's, then the base; the theme's static files
+and the 404 page are the base's alone). Overlays exist only for units and people that have
+something of their own (restricted items, registers, catalogue rows), so the build follows the
+content, not the number of people.
+
+How a build stays proportional to what changed:
+- every overlay has one key (`overlay_key`: its readers, its pages' keys, its small files), kept
+  for all overlays in one overlay index (`<site>-overlays/.overlays.index`); an overlay whose key
+  did not change is skipped without opening its own state, so a rebuild with nothing new writes
+  no file at all;
+- the key is cheap to make: document keys come from the index's memo (build._document_key), a
+  unit's registers are read again only when its record refs (delivery refs, the access register's
+  branch, read from the ref store) or the registry moved, catalogue copies are chosen in one pass
+  over the catalogue;
+- the overlays that changed are built together (overlay_build.py): each into its own slot, with
+  its own state and journal (publish.py), but their pages rendered in one MkDocs pass and their
+  search bundles made by one Pagefind process (search.index_bundles), shared with one forked
+  worker when there are many.
 """
 from __future__ import annotations
 
@@ -353,9 +367,9 @@ def _build(ctx: _Context, root: Path, todo: list[_Planned], full: bool) -> dict[
     """Build the overlays that changed: each its own generation (slot, state, journal), their
     pages rendered in one pass and their bundles made by one Pagefind process, then each
     published in turn (a failure discards every slot not yet published)."""
-    from repo_tools.site.build import SiteState, _Generation, _item_plan, _Timer
+    from repo_tools.site.build import SiteState, _Generation, _item_plan, _prefetch, _Timer
     from repo_tools.site import search
-    from repo_tools.site.overlay_build import PageJob, render_overlay_pages
+    from repo_tools.site.overlay_build import PageJob, render_and_index
     started: list[tuple[_Planned, str, Any, list[PagePlan]]] = []
     reports: dict[str, BuildReport | None] = {}
     try:
@@ -377,12 +391,14 @@ def _build(ctx: _Context, root: Path, todo: list[_Planned], full: bool) -> dict[
                                      bundle_at=bundle_at, extra_files=planned.extra_files,
                                      carry={"item_keys": memo})
             started.append((planned, bundle_at, generation, generation.start()))
-        rendered = render_overlay_pages(root / ".docs", [PageJob(g.slot, main, g.extra) for _, _, g, main in started])
-        search.index_bundles([search.BundleJob(g.slot, sorted(g.search_plan.shards[0]), at)
-                              for _, at, g, _ in started if g.search_plan.rebuild])
-        for (planned, bundle_at, generation, _), done in zip(started, rendered):
-            if generation.search_plan.rebuild:  # indexed above, with the others
-                done.written.add(bundle_at)
+        # One gpg run for the signatures of every overlay's documents (not one per overlay).
+        _prefetch(ctx, [p for _, _, _, main in started for p in main])
+        jobs = [PageJob(g.slot, main, g.extra, bundle_at if g.search_plan.rebuild else None,
+                        sorted(g.search_plan.shards[0]) if g.search_plan.rebuild else None)
+                for _, bundle_at, g, main in started]
+        rendered = render_and_index(root / ".docs", jobs)
+        for (planned, _, generation, _), done in zip(started, rendered, strict=True):
+            if generation.search_plan.rebuild:  # indexed above, with the others: not again in `finish`
                 generation.rendering.search_plan = search.SearchPlan(generation.search_plan.shards, [], None)
             reports[planned.name] = generation.finish(done)
     except BaseException:

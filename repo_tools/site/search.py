@@ -10,6 +10,9 @@ the browser merges (`mergeIndex`):
 - one small *delta* bundle of the pages added since, remade on each incremental build. When it
   grows past DELTA_LIMIT pages, the pages are split again and every base bundle is remade.
 `_pagefind` (shard 0) also carries Pagefind's UI files, so it always exists.
+
+The overlays' bundles (one per unit or person with something of their own, overlays.py) are small
+and many: they are made together by one Pagefind process in its service mode (`index_bundles`).
 """
 from __future__ import annotations
 
@@ -155,17 +158,30 @@ def index_bundles(jobs: list[BundleJob]) -> None:
     bundle is indexed from hard links of just its pages, as `index_bundle` does, and replaces
     the old one only when written whole."""
     work = [job for job in jobs if job.urls]
+    if work:
+        binary = get_executable()
+        if binary is None:
+            raise SearchIndexError(say("site.search._pagefind.1"))
+        try:
+            _index_together(binary, work)
+        except BaseException:
+            for job in work:  # nothing half made stays beside the generation
+                shutil.rmtree(job.site / f".{job.name.replace('/', '-')}.new", ignore_errors=True)
+            raise
+    for job in work:
+        flat = job.name.replace("/", "-")
+        fresh = job.site / f".{flat}.new"
+        _offline(fresh)
+        drop(job.site, job.name)
+        (job.site / job.name).parent.mkdir(parents=True, exist_ok=True)
+        fresh.rename(job.site / job.name)
     for job in jobs:
         if not job.urls:
-            if job.name == BASE:
-                index_bundle(job.site, [], job.name)
-            else:
-                drop(job.site, job.name)
-    if not work:
-        return
-    binary = get_executable()
-    if binary is None:
-        raise SearchIndexError(say("site.search._pagefind.1"))
+            index_bundle(job.site, [], job.name)  # removed (`_pagefind`: a page with no text)
+
+
+def _index_together(binary: Path, work: list[BundleJob]) -> None:
+    """Every bundle of `work` written into `.<name>.new` beside its generation, by one service."""
     with contextlib.ExitStack() as stack:
         sources: list[Path] = []
         for job in work:
@@ -179,7 +195,7 @@ def index_bundles(jobs: list[BundleJob]) -> None:
         try:
             ids = service.ask([{"type": "NewIndex", "config": None} for _ in work])
             requests: list[dict[str, Any]] = []
-            for job, source, reply in zip(work, sources, ids):
+            for job, source, reply in zip(work, sources, ids, strict=True):
                 index = reply["index_id"]
                 flat = job.name.replace("/", "-")
                 requests.append({"type": "AddDir", "index_id": index, "path": str(source), "glob": GLOB})
@@ -188,16 +204,9 @@ def index_bundles(jobs: list[BundleJob]) -> None:
             replies = service.ask(requests)
         finally:
             service.close()
-        for job, added in zip(work, replies[0::2]):
+        for job, added in zip(work, replies[0::2], strict=True):
             if int(added.get("page_count", -1)) != len(job.urls):
                 raise SearchIndexError(say("site.search._pagefind.2", value=f"{job.name}: {added}"))
-    for job in work:
-        flat = job.name.replace("/", "-")
-        fresh = job.site / f".{flat}.new"
-        _offline(fresh)
-        drop(job.site, job.name)
-        (job.site / job.name).parent.mkdir(parents=True, exist_ok=True)
-        fresh.rename(job.site / job.name)
 
 
 def _link_pages(site: Path, urls: list[str], tmp: Path) -> None:
