@@ -16,10 +16,12 @@ MkDocs is pinned to 1.6.x (pyproject.toml): these are its internals, as the plug
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
+from jinja2 import FileSystemBytecodeCache
 from mkdocs.commands.build import _build_page, _populate_page
 from mkdocs.config import load_config
 from mkdocs.structure.files import Files, set_exclusions
@@ -44,12 +46,15 @@ class PageJob:
     index: list[str] | None = None
 
 
-def render_and_index(store: Path, jobs: list[PageJob]) -> list[Rendered]:
+def render_and_index(store: Path, jobs: list[PageJob], finish: Callable[[], None] | None = None) -> list[Rendered]:
     """Render every job's pages, then make the bundles they name; what each job wrote, in order.
+    `store`: a folder of the overlays' own (MkDocs' empty docs folder, the templates' bytecode).
 
     A big batch (a first build: every overlay) is shared between this process and one forked
     worker (rendering.py's, for the same reasons), each rendering its half of the overlays in
-    one MkDocs pass and indexing their bundles with one Pagefind process: both cores work."""
+    one MkDocs pass and indexing their bundles with one Pagefind process: both cores work.
+    `finish`: called in the worker after its pages (it leaves with `os._exit`), e.g. to save what
+    it judged to the verification cache."""
     pages = sum(len(job.plans) for job in jobs)
     if pages < PARALLEL_MIN or len(jobs) < 2:
         return _render_and_index(store, jobs)
@@ -60,7 +65,12 @@ def render_and_index(store: Path, jobs: list[PageJob]) -> list[Rendered]:
         halves[side].append(n)
         weight[side] += len(jobs[n].plans) + 1
     theirs_jobs = [jobs[n] for n in halves[1]]
-    pid, read_end = _fork(lambda: cast(Rendered, _render_and_index(store, theirs_jobs)))
+    def worker() -> Rendered:
+        done = _render_and_index(store, theirs_jobs)
+        if finish is not None:
+            finish()
+        return cast(Rendered, done)
+    pid, read_end = _fork(worker)
     try:
         mine = _render_and_index(store, [jobs[n] for n in halves[0]])
     finally:
@@ -71,9 +81,17 @@ def render_and_index(store: Path, jobs: list[PageJob]) -> list[Rendered]:
 
 
 def _render_and_index(store: Path, jobs: list[PageJob]) -> list[Rendered]:
-    done = render_overlay_pages(store, jobs)
-    search.index_bundles([search.BundleJob(job.slot, job.index, job.bundle) for job in jobs
-                          if job.bundle is not None and job.index is not None])
+    bundles = [search.BundleJob(job.slot, job.index, job.bundle) for job in jobs
+               if job.bundle is not None and job.index is not None]
+    # Pagefind starts (and loads its dictionary) on the other core while MkDocs renders.
+    indexer = search.Indexer() if any(b.urls for b in bundles) else None
+    try:
+        done = render_overlay_pages(store, jobs)
+    except BaseException:
+        if indexer is not None:
+            indexer.close()
+        raise
+    search.index_bundles(bundles, indexer)
     for job, written in zip(jobs, done, strict=True):
         if job.bundle is not None and job.index is not None:
             written.written.add(job.bundle)
@@ -98,6 +116,10 @@ def render_overlay_pages(store: Path, jobs: list[PageJob]) -> list[Rendered]:
     try:
         config = config.plugins.on_config(config)
         env = config.theme.get_env()
+        # The templates compiled once, not by every build: their bytecode is kept beside the
+        # overlays (Jinja checks each against its template's source).
+        (store / "jinja").mkdir(parents=True, exist_ok=True)
+        env.bytecode_cache = FileSystemBytecodeCache(str(store / "jinja"))
         env_ready = False
         for job in jobs:
             config.site_dir = str(job.slot)  # generated files take their destination from it

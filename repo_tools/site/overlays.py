@@ -346,7 +346,7 @@ def build_overlays(ctx: _Context, site: Path, units: dict[str, UnitContent], ful
         if planned is None:
             continue
         known = index.overlays.get(planned.name)
-        if not full and known is not None and known.key == planned.key and Publication(root / planned.name).live():
+        if not full and known is not None and known.key == planned.key and _published(root / planned.name):
             reports[planned.name] = None
             kept[planned.name] = known
             continue
@@ -361,6 +361,11 @@ def build_overlays(ctx: _Context, site: Path, units: dict[str, UnitContent], ful
     if kept != index.overlays:  # a rebuild that changed nothing writes nothing
         OverlayIndex(kept).save(root)
     return reports
+
+
+def _published(link: Path) -> bool:
+    """The overlay's link leads to a folder (publish.py made it; a lookup, not a `realpath`)."""
+    return os.path.islink(link) and os.path.isdir(link)
 
 
 def _build(ctx: _Context, root: Path, todo: list[_Planned], full: bool) -> dict[str, BuildReport | None]:
@@ -396,7 +401,7 @@ def _build(ctx: _Context, root: Path, todo: list[_Planned], full: bool) -> dict[
         jobs = [PageJob(g.slot, main, g.extra, bundle_at if g.search_plan.rebuild else None,
                         sorted(g.search_plan.shards[0]) if g.search_plan.rebuild else None)
                 for _, bundle_at, g, main in started]
-        rendered = render_and_index(root / ".docs", jobs)
+        rendered = render_and_index(root / ".overlays.builds", jobs, getattr(ctx.verification, "flush", None))
         for (planned, _, generation, _), done in zip(started, rendered, strict=True):
             if generation.search_plan.rebuild:  # indexed above, with the others: not again in `finish`
                 generation.rendering.search_plan = search.SearchPlan(generation.search_plan.shards, [], None)

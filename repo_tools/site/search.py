@@ -148,26 +148,24 @@ class BundleJob:
     name: str
 
 
-def index_bundles(jobs: list[BundleJob]) -> None:
+def index_bundles(jobs: list[BundleJob], indexer: Indexer | None = None) -> None:
     """(Re)make many small bundles (the overlays', one per unit or person) with one Pagefind
-    process: its service mode (`pagefind --service`) keeps one index per bundle in memory and
-    writes each where it is asked. One process instead of one per bundle: a Pagefind run costs
-    about half a second before it indexes anything (start-up, the Chinese dictionary, the UI
-    files), which was most of the time of a hundred overlays. Requests are written by a thread
-    while this one reads the replies (neither pipe can fill up and stall the other side); each
-    bundle is indexed from hard links of just its pages, as `index_bundle` does, and replaces
-    the old one only when written whole."""
+    process (`Indexer`); each replaces its old bundle only once every bundle is written whole,
+    and a job without pages removes its bundle. `indexer`: one started earlier (warmed up while
+    the pages were rendered), else one is started here; it is closed either way."""
     work = [job for job in jobs if job.urls]
-    if work:
-        binary = get_executable()
-        if binary is None:
-            raise SearchIndexError(say("site.search._pagefind.1"))
-        try:
-            _index_together(binary, work)
-        except BaseException:
-            for job in work:  # nothing half made stays beside the generation
-                shutil.rmtree(job.site / f".{job.name.replace('/', '-')}.new", ignore_errors=True)
-            raise
+    try:
+        if work:
+            indexer = indexer if indexer is not None else Indexer()
+            try:
+                indexer.index(work)
+            except BaseException:
+                for job in work:  # nothing half made stays beside the generation
+                    shutil.rmtree(job.site / f".{job.name.replace('/', '-')}.new", ignore_errors=True)
+                raise
+    finally:
+        if indexer is not None:
+            indexer.close()
     for job in work:
         flat = job.name.replace("/", "-")
         fresh = job.site / f".{flat}.new"
@@ -180,20 +178,45 @@ def index_bundles(jobs: list[BundleJob]) -> None:
             index_bundle(job.site, [], job.name)  # removed (`_pagefind`: a page with no text)
 
 
-def _index_together(binary: Path, work: list[BundleJob]) -> None:
-    """Every bundle of `work` written into `.<name>.new` beside its generation, by one service."""
-    with contextlib.ExitStack() as stack:
-        sources: list[Path] = []
-        for job in work:
-            flat = job.name.replace("/", "-")
-            shutil.rmtree(job.site / f".{flat}.new", ignore_errors=True)
-            tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix=f".{flat}-src-", dir=job.site.parent)))
-            _link_pages(job.site, job.urls, tmp)
-            sources.append(tmp)
-        errors = stack.enter_context(tempfile.TemporaryFile())
-        service = _Service(binary, errors)
+WARM_UP = ('<!doctype html><html lang="zh-CN"><body><main data-pagefind-body><p>为加快推进电子政务建设，'
+           '提高行政效能。</p></main></body></html>')
+
+
+class Indexer:
+    """One Pagefind process in its service mode (`pagefind --service`), for a batch of bundles:
+    it keeps one index per bundle in memory and writes each where it is asked. One process
+    instead of one per bundle: a Pagefind run costs about half a second before it indexes
+    anything (start-up, the Chinese dictionary it loads with the first page, the UI files),
+    which was most of the time of a hundred overlays. Started before the pages are rendered, it
+    is handed one throw-away page at once, so the dictionary loads on the other core while
+    MkDocs renders."""
+
+    def __init__(self) -> None:
+        binary = get_executable()
+        if binary is None:
+            raise SearchIndexError(say("site.search._pagefind.1"))
+        self.errors = tempfile.TemporaryFile()
+        self.service = _Service(binary, self.errors)
         try:
-            ids = service.ask([{"type": "NewIndex", "config": None} for _ in work])
+            scratch = self.service.ask([{"type": "NewIndex", "config": None}])[0]
+            self.service.post([{"type": "AddFile", "index_id": scratch["index_id"], "url": "/warm-up/",
+                                "file_contents": WARM_UP}])  # its reply is read (and dropped) later
+        except BaseException:
+            self.close()
+            raise
+
+    def index(self, work: list[BundleJob]) -> None:
+        """Every bundle of `work` written into `.<name>.new` beside its generation."""
+        with contextlib.ExitStack() as stack:
+            sources: list[Path] = []
+            for job in work:
+                flat = job.name.replace("/", "-")
+                shutil.rmtree(job.site / f".{flat}.new", ignore_errors=True)
+                tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix=f".{flat}-src-",
+                                                                           dir=job.site.parent)))
+                _link_pages(job.site, job.urls, tmp)
+                sources.append(tmp)
+            ids = self.service.ask([{"type": "NewIndex", "config": None} for _ in work])
             requests: list[dict[str, Any]] = []
             for job, source, reply in zip(work, sources, ids, strict=True):
                 index = reply["index_id"]
@@ -201,12 +224,14 @@ def _index_together(binary: Path, work: list[BundleJob]) -> None:
                 requests.append({"type": "AddDir", "index_id": index, "path": str(source), "glob": GLOB})
                 requests.append({"type": "WriteFiles", "index_id": index,
                                  "output_path": str(job.site / f".{flat}.new")})
-            replies = service.ask(requests)
-        finally:
-            service.close()
-        for job, added in zip(work, replies[0::2], strict=True):
-            if int(added.get("page_count", -1)) != len(job.urls):
-                raise SearchIndexError(say("site.search._pagefind.2", value=f"{job.name}: {added}"))
+            replies = self.service.ask(requests)
+            for job, added in zip(work, replies[0::2], strict=True):
+                if int(added.get("page_count", -1)) != len(job.urls):
+                    raise SearchIndexError(say("site.search._pagefind.2", value=f"{job.name}: {added}"))
+
+    def close(self) -> None:
+        self.service.close()
+        self.errors.close()
 
 
 def _link_pages(site: Path, urls: list[str], tmp: Path) -> None:
@@ -230,12 +255,23 @@ class _Service:
         self.sent = 0
         self.buffer = b""
 
-    def ask(self, requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Send every request (from a thread), return the replies' payloads in request order."""
+    def _encode(self, requests: list[dict[str, Any]]) -> tuple[int, bytes]:
         first = self.sent + 1
         self.sent += len(requests)
-        data = b"".join(base64.b64encode(json.dumps({"message_id": first + n, "payload": r}).encode()) + b","
-                        for n, r in enumerate(requests))
+        return first, b"".join(base64.b64encode(json.dumps({"message_id": first + n, "payload": r}).encode()) + b","
+                               for n, r in enumerate(requests))
+
+    def post(self, requests: list[dict[str, Any]]) -> None:
+        """Send small requests without waiting for their replies (`ask` drops them later)."""
+        _, data = self._encode(requests)
+        assert self.process.stdin is not None
+        self.process.stdin.write(data)
+        self.process.stdin.flush()
+
+    def ask(self, requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Send every request (from a thread, while this one reads the replies: neither pipe can
+        fill up and stall the other side); the replies' payloads in request order."""
+        first, data = self._encode(requests)
         failed: list[BaseException] = []
 
         def write() -> None:
@@ -253,9 +289,14 @@ class _Service:
                 message = self._read()
                 payload = message.get("payload") or {}
                 ident = message.get("message_id")
+                if ident is not None and not first <= int(ident) < first + len(requests):
+                    continue  # a reply to a request posted earlier (the warm-up)
                 if payload.get("type") == "Error" or ident is None:
                     raise SearchIndexError(say("site.search._pagefind.2", value=str(payload.get("message"))[:400]))
                 replies[int(ident)] = payload
+        except BaseException:
+            self.process.kill()  # the writer cannot then wait for a reader that stopped
+            raise
         finally:
             writer.join()
         if failed:
@@ -275,11 +316,12 @@ class _Service:
         return dict(json.loads(base64.b64decode(message)))
 
     def close(self) -> None:
-        if self.process.stdin is not None:
-            try:
-                self.process.stdin.close()
-            except OSError:
-                pass
+        for stream in (self.process.stdin, self.process.stdout):
+            if stream is not None:
+                try:
+                    stream.close()
+                except OSError:
+                    pass
         try:
             self.process.wait(timeout=30)
         except subprocess.TimeoutExpired:
