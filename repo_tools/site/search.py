@@ -178,8 +178,10 @@ def index_bundles(jobs: list[BundleJob], indexer: Indexer | None = None) -> None
             index_bundle(job.site, [], job.name)  # removed (`_pagefind`: a page with no text)
 
 
-WARM_UP = ('<!doctype html><html lang="zh-CN"><body><main data-pagefind-body><p>为加快推进电子政务建设，'
-           '提高行政效能。</p></main></body></html>')
+def _warm_up_page() -> str:
+    """A throw-away page in Chinese: Pagefind loads its dictionary with the first such page."""
+    return ('<!doctype html><html lang="zh-CN"><body><main data-pagefind-body><p>'
+            f'{say("site.search.warm_up.1")}</p></main></body></html>')
 
 
 class Indexer:
@@ -200,7 +202,7 @@ class Indexer:
         try:
             scratch = self.service.ask([{"type": "NewIndex", "config": None}])[0]
             self.service.post([{"type": "AddFile", "index_id": scratch["index_id"], "url": "/warm-up/",
-                                "file_contents": WARM_UP}])  # its reply is read (and dropped) later
+                                "file_contents": _warm_up_page()}])  # its reply is read (and dropped) later
         except BaseException:
             self.close()
             raise
