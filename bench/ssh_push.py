@@ -53,6 +53,7 @@ def main() -> None:
     account = f"oabench{os.getpid() % 10000}"
     root = base / "c"
     homes: list[Path] = []
+    load_before = os.getloadavg()
     try:
         city = city_mod.init(root)
         city_mod.add_unit(city, "admin", "lagov", "六安市人民政府办公室", ["六政办"], "city")
@@ -77,11 +78,14 @@ def main() -> None:
         typical_push(work, 100)  # warm: first SSH connection, the service's interpreter
         ssh = [typical_push(work, 100 + n) for n in range(1, args.runs + 1)]
         p, s = statistics.median(path), statistics.median(ssh)
+        load_after = os.getloadavg()
+        loads = (f"load average (1, 5, 15 min) {' '.join(f'{x:.2f}' for x in load_before)} before, "
+                 f"{' '.join(f'{x:.2f}' for x in load_after)} after")
         text = (
             "# A typical push over SSH and over the path, same city, same run\n\n"
             f"`bench/ssh_push.py --runs {args.runs}` on this 2-core machine, {time.strftime('%Y-%m-%d')}, "
-            f"shared with other work while it ran (load average {os.getloadavg()[0]:.1f}: absolute figures "
-            "are several times those of an idle machine, `docs/bench-hook.md`; the ratio is what to read). Typical push: one document, three JPEG images, three "
+            f"shared with other work while it ran ({loads}: absolute figures are several times those of an "
+            "idle machine, `docs/bench-hook.md`; the ratio is what to read). Typical push: one document, three JPEG images, three "
             "commits, one signed push (the same as `bench/hook.py`). Median wall time of `git push`, "
             "both hooks, the log and (over SSH) gitolite's access check and our forced command.\n\n"
             "| transport | median | runs |\n|---|---|---|\n"

@@ -214,6 +214,11 @@ def _log_carried(push: Push, pusher: str | None) -> None:
             continue  # pre-receive refused such a push; never reached
         event, fields = found
         fields = carried.completed(event, fields, [(u.ref, u.new) for u in push.updates])
+        if event == "incident":  # the id and the time are the service's (incident/clock.py)
+            from repo_tools.incident.clock import INCIDENT_REFS, log_carried
+            ref = next((u.ref for u in push.updates if u.ref.startswith(INCIDENT_REFS)), None)
+            log_carried(push.city, fields, pusher, ref, pushed_by=pusher, carried_by=cert.oid)
+            continue
         push.city.log(event, **fields, pushed_by=pusher, carried_by=cert.oid)
 
 

@@ -141,11 +141,9 @@ def _lock(city: City) -> FileLock:
     return FileLock(str(city.root / "server" / "incident.lock"))
 
 
-def open_incident(city: City, actor: str, summary: str, since: str | datetime | None = None,
-                  now: datetime | None = None) -> Incident:
-    """Report a fault. `since`: when it was reported (default now); the clocks run from it."""
-    moment = now or timeutil.now()
-    reg = city.registry()
+def _check_open(reg: Registry, actor: str, summary: str, since: str | datetime | None,
+                moment: datetime) -> datetime:
+    """Who may report, and a summary and a report time that make sense; returns the start."""
     if not _may_report(reg, actor):
         raise Refused("incident-role", user=actor, action=say("incident.clock.open_incident.1"), detail=say("incident.clock.open_incident.2"),
                       remedy=say("incident.clock.open_incident.3"))
@@ -158,6 +156,42 @@ def open_incident(city: City, actor: str, summary: str, since: str | datetime | 
     if start is None or start > moment:
         raise Refused("usage", detail=say("incident.clock.open_incident.6", since=since),
                       remedy=say("incident.clock.open_incident.7"))
+    return start
+
+
+def _check_respond(incident: Incident, moment: datetime) -> None:
+    ident = incident.id
+    if incident.status(moment) == "resolved":
+        raise Refused("incident-state", id=ident, detail=say("incident.clock.respond.2"), remedy=say("incident.clock.respond.3"))
+    if incident.responded_at is not None:
+        raise Refused("incident-state", id=ident, detail=say("incident.clock.respond.4",
+                                                             timeutil_iso=timeutil.iso(incident.responded_at)),
+                      remedy=say("incident.clock.respond.5"))
+    if moment < incident.since:
+        raise Refused("incident-state", id=ident, detail=say("incident.clock.respond.6"), remedy=say("incident.clock.respond.7"))
+
+
+def _check_resolve(incident: Incident, moment: datetime) -> None:
+    ident = incident.id
+    if incident.resolved_at is not None:
+        raise Refused("incident-state", id=ident, detail=say("incident.clock.resolve.2",
+                                                             timeutil_iso=timeutil.iso(incident.resolved_at)),
+                      remedy=say("incident.clock.resolve.3"))
+    if moment < incident.since:
+        raise Refused("incident-state", id=ident, detail=say("incident.clock.resolve.4"), remedy=say("incident.clock.resolve.5"))
+
+
+def open_incident(city: City, actor: str, summary: str, since: str | datetime | None = None,
+                  now: datetime | None = None) -> Incident:
+    """Report a fault. `since`: when it was reported (default now); the clocks run from it."""
+    moment = now or timeutil.now()
+    start = _check_open(city.registry(), actor, summary, since, moment)
+    if carried_by_push(city):  # from a clone: the service allocates the id and sets the time
+        fields: dict[str, Any] = {"action": "open", "summary": summary.strip()}
+        if since is not None:
+            fields["since"] = timeutil.iso(start)
+        ref = _carry(city, actor, fields)
+        return _find_by_ref(city, ref)
     with _lock(city):
         ident = str(len(incidents(city)) + 1)
         city.log(EVENT, action="open", id=ident, summary=summary.strip(), since=timeutil.iso(start),
@@ -169,16 +203,12 @@ def respond(city: City, actor: str, ident: str, now: datetime | None = None) -> 
     """The e-gov office's response (Art. 44: within one hour)."""
     moment = now or timeutil.now()
     _require_office(city.registry(), actor, say("incident.clock.respond.1"))
+    if carried_by_push(city):
+        _check_respond(find(city, ident), moment)
+        _carry(city, actor, {"action": "respond", "id": str(ident)})
+        return find(city, ident)
     with _lock(city):
-        incident = find(city, ident)
-        if incident.status(moment) == "resolved":
-            raise Refused("incident-state", id=ident, detail=say("incident.clock.respond.2"), remedy=say("incident.clock.respond.3"))
-        if incident.responded_at is not None:
-            raise Refused("incident-state", id=ident, detail=say("incident.clock.respond.4",
-                                                                 timeutil_iso=timeutil.iso(incident.responded_at)),
-                          remedy=say("incident.clock.respond.5"))
-        if moment < incident.since:
-            raise Refused("incident-state", id=ident, detail=say("incident.clock.respond.6"), remedy=say("incident.clock.respond.7"))
+        _check_respond(find(city, ident), moment)
         city.log(EVENT, action="respond", id=ident, at=timeutil.iso(moment), by=actor)
     return find(city, ident)
 
@@ -187,16 +217,88 @@ def resolve(city: City, actor: str, ident: str, now: datetime | None = None) -> 
     """The fault is cleared; the clocks stop."""
     moment = now or timeutil.now()
     _require_office(city.registry(), actor, say("incident.clock.resolve.1"))
+    if carried_by_push(city):
+        _check_resolve(find(city, ident), moment)
+        _carry(city, actor, {"action": "resolve", "id": str(ident)})
+        return find(city, ident)
     with _lock(city):
-        incident = find(city, ident)
-        if incident.resolved_at is not None:
-            raise Refused("incident-state", id=ident, detail=say("incident.clock.resolve.2",
-                                                                 timeutil_iso=timeutil.iso(incident.resolved_at)),
-                          remedy=say("incident.clock.resolve.3"))
-        if moment < incident.since:
-            raise Refused("incident-state", id=ident, detail=say("incident.clock.resolve.4"), remedy=say("incident.clock.resolve.5"))
+        _check_resolve(find(city, ident), moment)
         city.log(EVENT, action="resolve", id=ident, at=timeutil.iso(moment), by=actor)
     return find(city, ident)
+
+
+# From a clone: the step rides a push to the actor's own unit -----------------------------------
+INCIDENT_REFS = "refs/incidents/"
+CARRIED_FIELDS = {"open": {"action", "summary", "since"}, "respond": {"action", "id"}, "resolve": {"action", "id"}}
+
+
+def carried_by_push(city: City) -> bool:
+    """A clone cannot write the city's log: its steps are carried in a push (`log/carried.py`)."""
+    from repo_tools.server.remote import is_remote
+    return is_remote(city.root)
+
+
+def _carry(city: City, actor: str, fields: dict[str, Any]) -> str:
+    """Push a signed, empty commit to `refs/incidents/<token>` of the actor's own unit with the
+    step in the push certificate; the service checks it (`hook/rules/incidents.py`) and logs it
+    with the time of the push. Returns the ref; the clone's copy of the log is brought up to date."""
+    import secrets
+
+    from repo_tools.git.repo import Scratch
+    from repo_tools.log.carried import carry
+    from repo_tools.server.remote import RemoteCity, sync_log
+    reg = city.registry()
+    person = reg.person(actor)
+    assert person is not None  # _check_open / _require_office found them
+    repo = city.unit_repo(person.unit)
+    if not repo.is_dir():
+        repo = city.open_unit_repo(person.unit)
+    ref = f"{INCIDENT_REFS}{secrets.token_hex(8)}"
+    with Scratch(repo, city.signer(actor, reg)) as scratch:
+        commit = scratch.commit({}, say("incident.clock._carry.1", action=fields["action"],
+                                        id=fields.get("id", "")), parent=None)
+        with carry(EVENT, **fields):
+            scratch.push([f"{commit}:{ref}"])
+    if isinstance(city, RemoteCity):
+        sync_log(city)
+    return ref
+
+
+def _find_by_ref(city: City, ref: str) -> Incident:
+    for entry in eventlog.entries_matching(city.log_file, f'"type": "{EVENT}"', "incidents"):
+        if entry.get("type") == EVENT and entry.get("action") == "open" and entry.get("ref") == ref:
+            return find(city, str(entry.get("id")))
+    raise Refused("incident-not-found", id=ref)
+
+
+def check_carried(city: City, reg: Registry, pusher: str | None, fields: dict[str, Any], moment: datetime) -> None:
+    """The service's judgement of a step carried in a push (pre-receive): the same rules as a
+    step taken on the server, for the person who signed the push, at the time of the push.
+    Raises Refused; the push is then refused whole and nothing is logged."""
+    action = str(fields.get("action") or "")
+    allowed = CARRIED_FIELDS.get(action)
+    if allowed is None or set(fields) - allowed or pusher is None:
+        raise Refused("incident-carried", detail=say("incident.clock.check_carried.1",
+                                                     fields="、".join(sorted(set(fields) - (allowed or set()))) or action))
+    if action == "open":
+        since = fields.get("since")
+        _check_open(reg, pusher, str(fields.get("summary") or ""), str(since) if since is not None else None, moment)
+        return
+    _require_office(reg, pusher, say("incident.clock.respond.1" if action == "respond" else "incident.clock.resolve.1"))
+    incident = find(city, str(fields.get("id") or ""))
+    (_check_respond if action == "respond" else _check_resolve)(incident, moment)
+
+
+def log_carried(city: City, fields: dict[str, Any], pusher: str | None, ref: str | None, **extra: Any) -> None:
+    """The service writes a carried step (post-receive): who is the pusher, the time is the
+    log's own (the step's `at`), and a new incident gets the next id, under the incident lock."""
+    with _lock(city):
+        entry = {**fields, "by": pusher, "ref": ref}
+        if fields.get("action") == "open":
+            entry["id"] = str(len(incidents(city)) + 1)
+            if not fields.get("since"):
+                entry["since"] = timeutil.iso(timeutil.now())
+        city.log(EVENT, **entry, **extra)
 
 
 def open_incidents(city: City, now: datetime | None = None) -> list[dict[str, Any]]:
@@ -207,4 +309,5 @@ def open_incidents(city: City, now: datetime | None = None) -> list[dict[str, An
 
 
 __all__ = ["Incident", "incidents", "find", "open_incident", "respond", "resolve", "open_incidents",
+           "check_carried", "log_carried", "carried_by_push", "INCIDENT_REFS",
            "RESPOND_WITHIN", "ESCALATE_AFTER", "STATUSES", "STATUS_NAMES"]

@@ -15,7 +15,7 @@ from typing import Any
 from repo_tools import timeutil
 from repo_tools.city import City
 from repo_tools.documents import markup, official_form, render
-from repo_tools.incident.clock import EVENT, Incident, _lock, _require_office, find
+from repo_tools.incident.clock import EVENT, Incident, _lock, _require_office, carried_by_push, find
 from repo_tools.incident.vocabulary import STATUS_WORDS as STATUS_WORDS
 from repo_tools.messages import Refused, say
 from repo_tools.registry.records import EGOV
@@ -90,6 +90,8 @@ def write_notice(city: City, actor: str, ident: str, pdf: str | Path, now: datet
     moment = now or timeutil.now()
     reg = city.registry()
     _require_office(reg, actor, say("incident.notice.write_notice.1"))
+    if carried_by_push(city):  # every unit's waiting deliveries: only the service sees them all
+        raise Refused("incident-notice-by-service")
     incident = find(city, ident)
     status = incident.status(moment)
     if status != "escalated":

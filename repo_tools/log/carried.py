@@ -24,14 +24,20 @@ from typing import Any
 from repo_tools.messages import say
 
 OPTION = "oa-event="
-MAX_BYTES = 16 * 1024   # one event; push options travel in pkt-lines (< 64 KiB)
+PART = "oa-event-part="   # one piece of a longer event: oa-event-part=<k>/<n>:<base64 piece>
+MAX_OPTION = 16 * 1024    # base64 characters in one push option (a pkt-line holds < 64 KiB)
+# One event, JSON bytes. A longer event travels in pieces of MAX_OPTION, each its own push
+# option inside the signed certificate. receive-pack hands every option to the hooks in the
+# environment (GIT_PUSH_OPTION_<i>), which the kernel bounds (ARG_MAX, 2 MiB here), so one event
+# stays under 768 KiB (about 25,000 archive items in one batch).
+MAX_BYTES = 768 * 1024
 
 # What a command may report about its own push. Anything else (a push, a delivery placement,
 # a lock-out, a portal login) is the service's to write.
 COMMAND_EVENTS = frozenset({
     "delivery-sent", "delivery-received", "delivery-registered", "delivery-returned",
     "delivery-resend-requested", "certificate", "seal", "merge", "archive", "archive-access",
-    "unit", "person",
+    "unit", "person", "incident",
 })
 # Fields the log itself sets: a carried event can never choose its own time or place in the chain.
 RESERVED = frozenset({"seq", "time", "type", "prev", "hash", "objects", "certificate", "certificate_id",
@@ -55,8 +61,16 @@ def push_options() -> tuple[list[str], list[dict[str, Any]]]:
     """The options for the next push and the pending entries they stand for (marked sent by
     `sent` once the push is accepted, so a retried push after a refusal carries them again)."""
     waiting = [e for e in _PENDING.get() if not e["sent"]]
-    options = [OPTION + encode(e["event"], e["fields"]) for e in waiting]
+    options = [o for e in waiting for o in options_for(encode(e["event"], e["fields"]))]
     return options, waiting
+
+
+def options_for(encoded: str) -> list[str]:
+    """One push option, or the pieces of a longer event in order."""
+    if len(encoded) <= MAX_OPTION:
+        return [OPTION + encoded]
+    pieces = [encoded[i:i + MAX_OPTION] for i in range(0, len(encoded), MAX_OPTION)]
+    return [f"{PART}{k}/{len(pieces)}:{piece}" for k, piece in enumerate(pieces, start=1)]
 
 
 def sent(entries: list[dict[str, Any]]) -> None:
@@ -89,8 +103,39 @@ def decode(option: str) -> tuple[str, dict[str, Any]] | str:
 
 
 def events_in(options: tuple[str, ...]) -> list[tuple[str, dict[str, Any]] | str]:
-    """Every carried event of a certificate's push options (decoded, or why refused)."""
-    return [decode(o) for o in options if o.startswith(OPTION)]
+    """Every carried event of a certificate's push options (decoded, or why refused): a
+    longer event is its pieces joined, which must come 1..n in order, all of them."""
+    found: list[tuple[str, dict[str, Any]] | str] = []
+    pieces: list[str] = []
+    total = 0
+    for option in options:
+        if option.startswith(OPTION):
+            if pieces:
+                found.append(say("log.carried.events_in.1"))
+                pieces = []
+            found.append(decode(option))
+            continue
+        if not option.startswith(PART):
+            continue
+        head, sep, piece = option[len(PART):].partition(":")
+        k, _, n = head.partition("/")
+        if not sep or not k.isdigit() or not n.isdigit() or int(k) != len(pieces) + 1 or \
+                (pieces and int(n) != total) or int(n) < 2:
+            found.append(say("log.carried.events_in.1"))
+            pieces = []
+            continue
+        total = int(n)
+        pieces.append(piece)
+        if sum(len(p) for p in pieces) > MAX_BYTES * 4 // 3 + 4:
+            found.append(say("log.carried.decode.1"))
+            pieces = []
+            continue
+        if len(pieces) == total:
+            found.append(decode(OPTION + "".join(pieces)))
+            pieces = []
+    if pieces:
+        found.append(say("log.carried.events_in.1"))
+    return found
 
 
 def completed(event: str, fields: dict[str, Any], updates: list[tuple[str, str]]) -> dict[str, Any]:

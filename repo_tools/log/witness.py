@@ -160,7 +160,12 @@ def run(city_root: Path, registry_repo: Path, unit: str, holder: str, state_dir:
         signature = note.cosign(published.text, signer, stamp)
         _save_state(state_dir, unit, State(checkpoint.size, checkpoint.root,
                                            published.with_signature(signature).encode()))
-    submit_cosignature(log_root, registry_repo, unit, published.text, signature)
+    from repo_tools.server.remote import is_remote
+    if is_remote(city_root):  # a clone: the published copy was checked; the service publishes
+        from repo_tools.server.remote import submit_cosignature as submit_remote
+        submit_remote(city_root, unit, note.Note(published.text, (signature,)).encode())
+    else:
+        submit_cosignature(log_root, registry_repo, unit, published.text, signature)
     return Cosigned(unit, old_size, checkpoint.size, checkpoint.root, stamp, len(proof), reader.fetched)
 
 

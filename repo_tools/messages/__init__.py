@@ -364,6 +364,10 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
     "incident-role": ("第四十四条", "{user} 不能{action}：{detail}。", "{remedy}"),
     "incident-state": ("第四十五条", "故障 {id}：{detail}。", "{remedy}"),
     "incident-not-found": ("第四十四条", "故障编号“{id}”不存在。", "请用 `oa incident list` 查看故障登记。"),
+    "incident-notice-by-service": ("第四十五条", "纸质通知要附上各单位尚待签收或登记的传输，工作副本只有本单位的仓库，不能在工作副本中印发。",
+                                   "请由电子政务办公室在服务器上以服务账户运行 `oa --city CITY --as 本人 incident notice 编号 --pdf 文件`。"),
+    "incident-carried": ("第四十四条", "{detail}。",
+                         "故障的报告、响应和排除只能由 `oa incident open/respond/resolve` 随其推送报告，由服务器记入日志；请用这些命令重新办理。"),
     # the city as a service (Art. 11, 13, 24-26)
     "ssh-denied": ("第十一条", "没有可访问的仓库，或您无权访问。",
                    "只能访问本单位的仓库和登记系统；如需权限，请联系本单位系统管理员。"),

@@ -276,5 +276,7 @@ TEXT: dict[str, str] = {
     'hook.rules_merges.merge_applies_cleanly.1': '合并请求与原 main 无法自动合并',
     'hook.rules_deliveries._lock_problem.unknown': '（未知）',
     'hook.rules_deliveries._lock_problem.next': '原编号加一',
+    'hook.rules_incidents.incident_refs.1': '故障登记的推送只能新建一个 refs/incidents/<16 位十六进制> 引用，并携带且只携带一项故障登记',
+    'hook.rules_incidents.incident_refs.2': '故障登记的提交须是没有父提交、没有文件的签名提交',
     'hook.rules_events.carried_events_valid.1': '推送证书',
 }

@@ -27,6 +27,8 @@ TEXT: dict[str, str] = {
     'incident.clock.resolve.3': '无需再次登记。',
     'incident.clock.resolve.4': '排除时间早于故障报告时间',
     'incident.clock.resolve.5': '请检查时间。',
+    'incident.clock._carry.1': '故障登记：{action} {id}',
+    'incident.clock.check_carried.1': '推送携带的故障登记不符合规定：{fields}',
     'incident.notice.notice_meta.1': '市电子政务办公室',
     'incident.notice.notice_meta.2': '电政',
     'incident.notice.clock.1': '{timeutil_chinese_date}{hour}时{minute:02d}分',

@@ -54,4 +54,5 @@ TEXT: dict[str, str] = {
     'log.carried.decode.3': '缺少事件类型',
     'log.carried.decode.4': '事件类型“{value}”不能由推送者报告',
     'log.carried.decode.5': '含有只能由日志自己写入的字段：{value_join}',
+    'log.carried.events_in.1': '分段携带的事件不完整或顺序有误',
 }

@@ -7,7 +7,9 @@ a small city of mirrors that every `oa` command reads like a city directory:
     units/<unit>.git    mirror of the person's own unit
     server/gnupg/       a keyring of the registry's public keys (signatures are checked with it)
     server/config.yaml  the authority's fingerprint: the signer of the registry's first commit
-    log/events.jsonl    the published event log (`oa-log` over the same SSH)
+    log/                the published log (`oa-log since ...` over the same SSH): events.jsonl,
+                        the checkpoint with its cosignatures, the kept cosigned checkpoints and
+                        the tiles, fetched as far as the clone lacks them (`log/published.py`)
 
 Each mirror names the server in `oa.upstream`; `gitrepo.push` sends pushes there (signed, with a
 push certificate, through the person's gpg-agent) and fetches the result back. Signing keys are
@@ -28,7 +30,6 @@ from repo_tools.city import City, refresh_server_keyring
 from repo_tools.git.repo import clean_env, git
 from repo_tools.messages import Refused, say
 from repo_tools.server.layout import REGISTRY_REPO
-from repo_tools.server.shell import LOG_COMMAND
 
 URL = re.compile(r"^ssh://(?:(?P<account>[a-z_][a-z0-9_-]*)@)?(?P<host>[A-Za-z0-9.:\[\]-]+?)"
                  r"(?::(?P<port>\d+))?/(?P<unit>[a-z][a-z0-9-]*?)(?:\.git)?/?$")
@@ -130,11 +131,48 @@ def sync(root: str | Path) -> RemoteCity:
     refresh_server_keyring(city)
     if not city.server_config.exists():
         city.server_config.write_text(yaml.safe_dump({"authority": _authority(city)}))
-    log = subprocess.run(["sh", "-c", f"{city.ssh} -p {address.port} {address.account}@{address.host} {LOG_COMMAND}"],
-                         capture_output=True, env={**os.environ, "GNUPGHOME": str(city.gnupghome)})
-    if log.returncode == 0:
-        city.log_file.write_bytes(log.stdout)
+    sync_log(city, address)
     return city
+
+
+def sync_log(city: RemoteCity, address: ServerAddress | None = None) -> list[str]:
+    """Bring the clone's copy of the published log up to date: only what it lacks (the new
+    lines, the checkpoint, new cosigned checkpoints, changed tiles; `log/published.py`).
+    Verification checks all of it with the registry's keys; nothing here is trusted yet.
+    Returns what changed; a service that cannot answer leaves the copy as it was."""
+    from repo_tools.log import published
+    if address is None:
+        settings = _settings(city.root)
+        address = ServerAddress(settings["account"], settings["host"], int(settings["port"]))
+    log_root = city.log_file.parent
+    command = published.have(log_root).command()
+    proc = subprocess.Popen(["sh", "-c", f"{city.ssh} -p {address.port} {address.account}@{address.host} '{command}'"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env={**os.environ, "GNUPGHOME": str(city.gnupghome)})
+    assert proc.stdout is not None
+    try:
+        changed = published.fetch_into(log_root, proc.stdout)
+    except (published.PublishedError, OSError, EOFError, ValueError):
+        changed = []
+    finally:
+        proc.stdout.close()
+        proc.wait()
+    return changed if proc.returncode == 0 else []
+
+
+def submit_cosignature(root: Path, unit: str, signed: str) -> None:
+    """Hand a witness's cosignature (the checkpoint with it alone, a signed note) to the
+    service, which checks it against the registry and publishes it (`server/shell.py`), then
+    bring the clone's copy of the log up to date. Raises Refused when the service refuses."""
+    settings = _settings(root)
+    address = ServerAddress(settings["account"], settings["host"], int(settings["port"]))
+    city = RemoteCity(root.resolve(), gnupghome=Path(settings["gnupghome"]), ssh=settings["ssh"])
+    proc = subprocess.run(["sh", "-c", f"{city.ssh} -p {address.port} {address.account}@{address.host} "
+                           f"'oa-log cosign {unit}'"], input=signed.encode("utf-8"), capture_output=True,
+                          env={**os.environ, "GNUPGHOME": str(city.gnupghome)})
+    if proc.returncode != 0:
+        raise Refused("cosignature-stale" if b"cosignature-stale" in proc.stderr else "cosignature-invalid", unit=unit)
+    sync_log(city, address)
 
 
 def prepare(root: str | Path, url: str, gnupghome: Path, ssh: str, units: list[str]) -> RemoteCity:

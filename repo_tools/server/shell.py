@@ -1,7 +1,9 @@
 """The forced command of every key (`python -m repo_tools.server.shell CITY USER`), in front of
-gitolite-shell: a person may run Git's fetch and push and the city's read-only log command,
-nothing else; every refusal is the same single Chinese line, which names no repository, so a
-person learns nothing about repositories they cannot reach (not even whether they exist).
+gitolite-shell: a person may run Git's fetch and push and the city's read-only log commands
+(`oa-log`, `oa-log since ...` for the checkpoint, cosignatures and tiles too, and `oa-log
+cosign UNIT` for a witness's cosignature), nothing
+else; every refusal is the same single Chinese line, which names no repository, so a person
+learns nothing about repositories they cannot reach (not even whether they exist).
 
 gitolite's own refusal ("FATAL: R any <repo> <user> DENIED by fallthru") names the repository
 and is English; we ask gitolite the same question first (`gitolite access`) and answer it
@@ -24,9 +26,9 @@ GIT_COMMAND = re.compile(r"^(git-upload-pack|git-receive-pack) '/?([A-Za-z0-9][A
 LOG_COMMAND = "oa-log"
 
 
-def refuse(rule: str = "ssh-denied") -> int:
+def refuse(rule: str = "ssh-denied", **fields: object) -> int:
     """One line on stderr, exit 1 (git prints it after `remote:`-less `fatal:` lines)."""
-    article, message, remedy = render(rule)
+    article, message, remedy = render(rule, **fields)
     print(say("server.shell.refuse.1", article=article, message=message, remedy=remedy), file=sys.stderr)
     return 1
 
@@ -47,6 +49,48 @@ def serve_log(root: Path) -> int:
     return 0
 
 
+def serve_published(root: Path, command: str, user: str) -> int:
+    """What the log publishes (events, checkpoint, cosignatures, tiles) that the reader lacks
+    (`log/published.py`; imported only here: every Git request passes this shell)."""
+    from repo_tools.log import published
+    reader = published.Have.parse(command)
+    if reader is None:
+        return refuse("ssh-git-only")
+    if not allowed("registry", user, "R"):
+        return refuse()
+    published.serve(root / "log" / "events.jsonl", reader, sys.stdout.buffer)
+    sys.stdout.flush()
+    return 0
+
+
+COSIGN = re.compile(r"^oa-log cosign ([a-z][a-z0-9-]{0,40})$")
+MAX_NOTE = 64 * 1024
+
+
+def accept_cosignature(root: Path, command: str, user: str) -> int:
+    """A unit's witness, run on its admin's own machine from the published log, hands in its
+    cosignature (stdin: the checkpoint with it, a signed note). The log takes it only when it
+    verifies with the unit's witness key in the registry and is for the current checkpoint
+    (`log/witness.submit_cosignature`): who sends it does not matter, the key does."""
+    match = COSIGN.match(command)
+    if not match or not allowed("registry", user, "R"):
+        return refuse() if match else refuse("ssh-git-only")
+    from repo_tools.log import note, witness
+    from repo_tools.messages import Refused
+    data = sys.stdin.buffer.read(MAX_NOTE + 1)
+    try:
+        signed = note.Note.parse(data[:MAX_NOTE].decode("utf-8"))
+        if len(data) > MAX_NOTE or len(signed.signatures) != 1:
+            raise note.NoteError("one cosignature")
+        witness.submit_cosignature(root / "log", root / "registry.git", match[1], signed.text, signed.signatures[0])
+    except (UnicodeDecodeError, note.NoteError):
+        return refuse("cosignature-invalid", unit=match[1])
+    except Refused as exc:
+        print(exc.text(), file=sys.stderr)
+        return 1
+    return 0
+
+
 def main(argv: list[str]) -> int:
     if len(argv) < 2:
         return refuse()
@@ -56,6 +100,10 @@ def main(argv: list[str]) -> int:
         return refuse()
     if command == LOG_COMMAND:
         return serve_log(root) if allowed("registry", user, "R") else refuse()
+    if command.startswith(LOG_COMMAND + " since "):
+        return serve_published(root, command, user)
+    if command.startswith(LOG_COMMAND + " cosign "):
+        return accept_cosignature(root, command, user)
     match = GIT_COMMAND.match(command)
     if not match:
         return refuse("ssh-git-only")

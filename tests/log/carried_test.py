@@ -61,3 +61,35 @@ def test_push_options_are_read_from_the_signed_certificate() -> None:
     assert cert.options == ("oa-event=e30=", "other") and cert.nonce == "1-ab"
     assert [u.ref for u in cert.updates] == ["refs/heads/x"]
     assert carried.events_in(cert.options) == ["缺少事件类型"]
+
+
+def test_a_long_event_travels_in_pieces_and_comes_back_whole() -> None:
+    body = {"items": [f"六政办-2026-Y-{n:05d}" for n in range(3000)]}   # > 16 KiB: many options
+    with carried.carry("archive", **body):
+        options, _ = carried.push_options()
+    assert len(options) > 3 and all(o.startswith(carried.PART) and len(o) <= carried.MAX_OPTION + 40 for o in options)
+    assert carried.events_in(tuple(options)) == [("archive", body)]
+    assert carried.events_in(tuple(["other", *options, "oa-event=e30="])) == [("archive", body), "缺少事件类型"]
+    broken = "分段携带的事件不完整或顺序有误"
+    assert carried.events_in(tuple(options[:-1])) == [broken]                       # a piece missing
+    assert broken in carried.events_in(tuple([options[1], options[0], *options[2:]]))   # out of order
+    assert broken in carried.events_in(tuple([options[0], "oa-event=e30=", *options[1:]]))
+    too_long = carried.options_for("A" * (carried.MAX_BYTES * 2))
+    got = carried.events_in(tuple(too_long))
+    assert got[0] == "过长" and all(isinstance(g, str) for g in got)
+
+
+def test_a_long_event_is_logged_whole_by_the_service(ws) -> None:  # type: ignore[no-untyped-def]
+    """Through a real push and the real hook (the path transport): an event of ~120 KB, in
+    pieces inside the signed certificate, is one log entry."""
+    import json as _json
+
+    from repo_tools.git.repo import Scratch
+    reason = "长" * 40000
+    signer = ws.city.signer("zhang")
+    with Scratch(ws.city.unit_repo("lagov"), signer) as scratch:
+        commit = scratch.commit({"notes/long.md": b"x\n"}, "草稿")
+        with carried.carry("archive-access", unit="lagov", item="x", reader="zhang", reason=reason):
+            scratch.push([f"{commit}:refs/heads/draft/long-event"])
+    last = _json.loads(ws.city.log_file.read_text(encoding="utf-8").splitlines()[-1])
+    assert last["type"] == "archive-access" and last["reason"] == reason and last["pushed_by"] == "zhang"

@@ -19,6 +19,7 @@ import yaml
 from fixtures import PROJECT_ROOT, short_tmpdir
 
 from repo_tools import city as city_mod
+from repo_tools.archive.vocabulary import SAFETY
 from repo_tools.identity import keys
 from repo_tools.messages import Refused, render
 from repo_tools.server import service
@@ -416,6 +417,96 @@ def test_a_return_and_the_archive_from_clones_over_ssh(served: Served) -> None:
     assert event[0]["tag_object"]
 
 
+def test_the_archivist_verifies_and_exports_the_archive_from_the_clone(served: Served) -> None:
+    """四性检测 and the BagIt export from the archivist's clone: the log, its checkpoint, the
+    cosigned checkpoints and the tiles come over SSH (`oa-log since`), and are checked with the
+    log's key from the registry. A tampered copy of the log is refused: the clone's own copy
+    changed, or a fresh copy of a log the operator rewrote."""
+    d = served.people["ssd"]
+    wd = d.home / "w-rev"
+    if not (wd / ".git").is_dir() or "archive/" not in _service_refs(served, "lagov", "refs/tags/archive/"):
+        pytest.skip("needs the archive made by test_a_return_and_the_archive_from_clones_over_ssh")
+    copy = wd / ".git" / "oa-city" / "log"
+    _witnesses_cosign(served)
+    verified = _oa(served, d, "--json", "archive", "verify", str(_year()), cwd=wd)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    report = yaml.safe_load(verified.stdout)
+    assert report["ok"] and report["packages"] and all(c["ok"] for c in report["checks"].values())
+    assert (copy / "checkpoint").is_file() and list((copy / "tile").rglob("*"))
+    assert (copy / "events.jsonl").read_bytes() == (served.root / "log" / "events.jsonl").read_bytes()
+    bag = d.home / "bag"
+    exported = _oa(served, d, "--json", "archive", "export", str(_year()), str(bag), cwd=wd)
+    assert exported.returncode == 0, exported.stdout + exported.stderr
+    assert yaml.safe_load(exported.stdout)["valid"]
+    from repo_tools.log import policy as log_policy
+    from repo_tools.log import proof as log_proof
+    keys = log_policy.load(_admin_city(served)[1].registry_repo)  # a registry mirror root may read
+    proofs = sorted((bag / "data" / "proofs").glob("*.tlog-proof"))
+    assert proofs and all(log_proof.check(p.read_text(), keys).ok for p in proofs)
+    # The clone's own copy altered (one entry, its length kept: the copy still continues the
+    # service's and is not fetched again): refused against the published checkpoint and tiles.
+    events = copy / "events.jsonl"
+    original = events.read_bytes()
+    lines = original.split(b"\n")
+    assert b'"seq": 2,' in lines[1]
+    lines[1] = lines[1].replace(b'"seq": 2,', b'"seq": 7,', 1)
+    events.write_bytes(b"\n".join(lines))
+    try:
+        refused = _oa(served, d, "--json", "archive", "verify", str(_year()), cwd=wd)
+        assert refused.returncode == 1, refused.stdout + refused.stderr
+        checks = yaml.safe_load(refused.stdout)["checks"]
+        assert not checks[SAFETY]["ok"] and any("日志" in p for p in checks[SAFETY]["problems"]), checks[SAFETY]
+    finally:
+        events.write_bytes(original)
+    # A log the operator rewrote (an old entry changed): a fresh copy of it is refused by the
+    # checkpoint the log key signed before, which the rewrite no longer matches.
+    server_log = served.root / "log" / "events.jsonl"
+    honest = server_log.read_bytes()
+    shutil.rmtree(copy)
+    rewritten = honest.split(b"\n")
+    rewritten[1] = rewritten[1].replace(b'"seq": 2,', b'"seq": 2 ,', 1)
+    server_log.write_bytes(b"\n".join(rewritten))
+    try:
+        refused = _oa(served, d, "--json", "archive", "verify", str(_year()), cwd=wd)
+        assert refused.returncode == 1 and not yaml.safe_load(refused.stdout)["ok"], refused.stdout + refused.stderr
+        assert (copy / "events.jsonl").read_bytes() == server_log.read_bytes()  # what the service served
+    finally:
+        server_log.write_bytes(honest)
+        shutil.rmtree(copy, ignore_errors=True)
+    again = _oa(served, d, "--json", "archive", "verify", str(_year()), cwd=wd)
+    assert again.returncode == 0, again.stdout + again.stderr
+
+
+def _witnesses_cosign(served: Served) -> None:
+    """Two units' witnesses (the quorum) are registered by the e-gov office and cosign from
+    their admins' own machines: each checks the published checkpoint and tiles in its copy and
+    hands in its cosignature over SSH (`oa-log cosign UNIT`). A cosignature by a key the
+    registry does not hold for the unit is refused, and the checkpoint stays as it was."""
+    from repo_tools.log import enrol, note, witness
+    from repo_tools.server.remote import submit_cosignature
+    admin, city = _admin_city(served)
+    states = served.base / "witness"
+    for unit, holder in (("egov", "admin"), ("jyj", "jyjadm")):
+        if unit not in [p.name[:-4] for p in (states / holder).glob("*.key")]:
+            enrol.add_witness(city, "admin", unit, holder, state_dir=states / holder)
+    admin, city = _admin_city(served)
+    checkpoint = served.root / "log" / "checkpoint"
+    published = note.Note.parse(checkpoint.read_text())
+    other = note.Signer.generate(witness.witness_name(note.Checkpoint.parse(published.text).origin, "jyj"),
+                                 note.ALG_COSIGNATURE_V1)
+    before = checkpoint.read_bytes()
+    with pytest.raises(Refused) as refused:
+        submit_cosignature(city.root, "jyj", note.Note(published.text, (note.cosign(published.text, other, 1),)).encode())
+    assert refused.value.rule == "cosignature-invalid" and checkpoint.read_bytes() == before
+    for unit, holder in (("egov", "admin"), ("jyj", "jyjadm")):
+        done = witness.run(city.root, city.registry_repo, unit, holder, states / holder)
+        assert done.size == served.log_lines()
+    cosigned = note.Note.parse(checkpoint.read_text())
+    from repo_tools.log import policy as log_policy
+    assert log_policy.load(city.registry_repo).witnessed(cosigned)  # the keys in the registry
+    assert (served.root / "log" / "checkpoints" / str(served.log_lines())).is_file()
+
+
 def test_the_site_is_built_by_the_service(served: Served) -> None:
     """A clone holds one unit: `oa site build` there is refused with the reason; the service
     built the site after the seal merge moved lagov's main, and `oa server publish` builds now."""
@@ -536,6 +627,95 @@ def test_a_queued_delivery_arrives_when_the_receiver_gains_a_clerk(served: Serve
     back = _oa(served, a, "--json", "sent", cwd=wa)
     mine = [r for r in yaml.safe_load(back.stdout) if r["id"] == row["id"]]
     assert len(mine) == 1 and mine[0]["queued"] is False
+
+
+def test_a_resend_request_over_ssh_is_reflected_to_the_sender(served: Served) -> None:
+    """请求重发 (Art. 29) from the receiving clerk's clone; the sender sees it in `oa sent` and
+    resends from theirs; both steps logged from what their pushes carried."""
+    a, b = served.people["ssa"], served.people["ssb"]
+    wa, wb = a.home / "w-rev", b.home / "w-inbox"
+    if not (wb / ".git").is_dir():
+        pytest.skip("needs the clones of test_a_delivery_crosses_units_only_through_the_service")
+    sent = _oa(served, a, "--json", "send", f"documents/{_year()}/ssh-notice", "--to", "jyj", cwd=wa)
+    assert sent.returncode == 0, sent.stderr
+    ident = yaml.safe_load(sent.stdout)["sent"][0]["id"]
+    assert _oa(served, b, "inbox", "open", ident, cwd=wb).returncode == 0  # 签收 first (Art. 29)
+    asked = _oa(served, b, "inbox", "resend-request", ident, "--reason", "附件无法打开。", cwd=wb)
+    assert asked.returncode == 0, asked.stderr
+    back = _oa(served, a, "--json", "sent", cwd=wa)
+    row = next(r for r in yaml.safe_load(back.stdout) if r["id"] == ident)
+    assert row["status"] == "resend-requested" and row["reason"] == "附件无法打开。"
+    found = [e for e in _events(served) if e["type"] == "delivery-resend-requested" and e.get("id") == ident]
+    assert len(found) == 1 and found[0]["pushed_by"] == "ssb" and found[0]["carried_by"]
+    again = _oa(served, a, "--json", "send", f"documents/{_year()}/ssh-notice", "--to", "jyj", "--resend", ident, cwd=wa)
+    assert again.returncode == 0, again.stderr
+    resent = yaml.safe_load(again.stdout)["sent"][0]
+    assert resent["resend_of"] == ident and resent["id"] != ident
+    inbox = yaml.safe_load(_oa(served, b, "--json", "inbox", "list", cwd=wb).stdout)
+    assert next(r for r in inbox if r["id"] == resent["id"])["status"] == "sent"
+
+
+def test_a_deregistered_units_repository_is_read_only_for_the_holder_of_its_archives(served: Served) -> None:
+    """Art. 9: ssx is deregistered with its archives to lagov. lagov's members read its
+    repository over SSH (lifecycle.repository_readers -> gitolite R), nobody writes it, and a
+    member of another unit learns nothing about it."""
+    if not (served.root / "units" / "ssx.git").is_dir():
+        pytest.skip("needs the unit made by test_unit_add_over_ssh_creates_the_repository_on_the_server")
+    from repo_tools import lifecycle
+    admin, mirror = _admin_city(served)
+    home = short_tmpdir("oal")
+    try:
+        fpr = keys.generate(home, "测试局局长", "lead@ssx.oa.local")
+        (home / "k.asc").write_text(keys.export_public(home, fpr))
+        city_mod.add_user(mirror, "admin", "ssxlead", "测试局局长", "ssx", ["reviewer"], key_file=home / "k.asc")
+        city_mod.set_unit_leader(mirror, "admin", "ssx", "ssxlead")
+        office = _Office(admin.home / "city", gnupghome=admin.gnupghome, ssh=mirror.ssh, homes=(("ssxlead", home),))
+        lifecycle.deregister(office, "admin", "ssx", "lagov", approved_by="ssxlead")
+    finally:
+        keys.stop_agent(home)
+        shutil.rmtree(home, ignore_errors=True)
+    assert (served.root / "handover" / "ssx.bundle").is_file()
+    a, b = served.people["ssa"], served.people["ssb"]
+    refs = served.git(a, "ls-remote", served.url("ssx"), "refs/heads/main")
+    assert refs.returncode == 0 and "refs/heads/main" in refs.stdout, refs.stderr
+    copy = a.home / "x-ssx"
+    assert served.git(a, "clone", "-q", served.url("ssx"), str(copy)).returncode == 0
+    push = served.ssh(a, f"{served.account}@127.0.0.1", "git-receive-pack '/ssx'")
+    assert push.returncode != 0 and DENIED in push.stderr
+    for got in (served.git(b, "ls-remote", served.url("ssx")),
+                served.git(b, "clone", "-q", served.url("ssx"), str(b.home / "x-ssx"))):
+        assert got.returncode != 0 and DENIED in got.stderr and "ssx" not in got.stderr.replace("x-ssx", "")
+    assert not (b.home / "x-ssx").exists()
+
+
+def test_incident_steps_from_a_clone_are_carried_in_their_pushes(served: Served) -> None:
+    """Art. 44-45 from the e-gov office's own machine: report, respond and resolve ride pushes to
+    refs/incidents/ of the office's unit; the service logs each with its own time and id. A
+    forged or wrong step is refused over SSH with the whole push, and nothing changes."""
+    from repo_tools import incident
+    from repo_tools.git.repo import PushRefused
+    from repo_tools.incident import clock
+    admin, city = _admin_city(served)
+    opened = incident.open_incident(city, "admin", "公文无法推送（远程报告）")
+    step = [e for e in _events(served) if e["type"] == "incident"][-1]
+    assert step["action"] == "open" and step["id"] == opened.id and step["by"] == step["pushed_by"] == "admin"
+    assert "at" not in step and step["ref"] in _service_refs(served, "egov", "refs/incidents/")
+    assert opened.summary == "公文无法推送（远程报告）" and opened.status() == "open"
+    assert incident.respond(city, "admin", opened.id).responded_by == "admin"
+    before_refs, before_lines = _service_refs(served, "egov", "refs/incidents/"), served.log_lines()
+    for fields, why in (({"action": "respond", "id": opened.id}, "incident-state"),      # responded already
+                        ({"action": "resolve", "id": "999"}, "incident-not-found"),
+                        ({"action": "open", "summary": "伪造", "by": "ssa"}, "incident-carried")):
+        with pytest.raises(PushRefused) as caught:
+            clock._carry(city, "admin", fields)
+        assert why in caught.value.message, caught.value.message
+    assert _service_refs(served, "egov", "refs/incidents/") == before_refs and served.log_lines() == before_lines
+    done = incident.resolve(city, "admin", opened.id)
+    assert done.status() == "resolved" and [i.id for i in incident.incidents(city)].count(opened.id) == 1
+    # The notice lists every unit's waiting deliveries: only the service sees them all.
+    with pytest.raises(Refused) as refused:
+        incident.write_notice(city, "admin", opened.id, admin.home / "notice.pdf")
+    assert refused.value.rule == "incident-notice-by-service"
 
 
 def test_revoking_a_certificate_ends_ssh_access_at_once(served: Served) -> None:

@@ -26,6 +26,7 @@ DELEGATION_REFS = ("refs/delegations/",)
 DELIVERY_REFS = ("refs/inbox/", "refs/replies/", "refs/outbox/", "refs/receipts/", "refs/registers/")
 ARCHIVE_TAG_REFS = ("refs/tags/archive/",)
 ARCHIVE_REGISTER = "refs/heads/archive-register"
+INCIDENT_REFS = ("refs/incidents/",)
 CONTENT_FOLDERS = ("documents/", "bulletins/")
 
 
@@ -80,6 +81,7 @@ UNIT_RULES: list[Rule] = [
     _rule("archives", "archive_tags", _refs(*ARCHIVE_TAG_REFS)),
     _rule("archives", "archive_on_main", _ref_is(MAIN)),
     _rule("archives", "access_register", _ref_is(ARCHIVE_REGISTER)),
+    _rule("incidents", "incident_refs", _refs(*INCIDENT_REFS)),
 ]
 
 REGISTRY_RULES: list[Rule] = [

@@ -18,3 +18,7 @@ def carried_events_valid(push: Push) -> Iterator[Refusal]:
     for found in carried.events_in(cert.options):
         if isinstance(found, str):
             yield refusal("carried-event-invalid", say("hook.rules_events.carried_events_valid.1"), detail=found)
+        elif found[0] == "incident" and not any(u.ref.startswith("refs/incidents/") for u in push.updates):
+            # a fault's step rides only its own push (hook/rules/incidents.py judges it there)
+            yield refusal("incident-carried", say("hook.rules_events.carried_events_valid.1"),
+                          detail=say("hook.rules_incidents.incident_refs.1"))

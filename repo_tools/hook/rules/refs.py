@@ -34,7 +34,8 @@ def unit_ref_namespaces(push: Push) -> Iterator[Refusal]:
     allowed = ("refs/heads/", "refs/reviews/", "refs/tags/", "refs/outbox/", "refs/receipts/",
                "refs/inbox/", "refs/replies/",  # the last two are the service's: policy.deliveries refuses
                "refs/delegations/", "refs/outbox-countersign/",  # workflow: 委托, 会签 on its way
-               "refs/registers/")  # the 收文 register's lock (policy.deliveries)
+               "refs/registers/",  # the 收文 register's lock (policy.deliveries)
+               "refs/incidents/")  # a fault's step from a clone (hook/rules/incidents.py)
     for update in push.updates:
         if not update.ref.startswith(allowed):
             yield refusal("ref-forbidden", update.ref, ref=update.ref,
