@@ -3,15 +3,19 @@
     .venv/bin/python bench/overlays.py --docs 1000 --units 100 --restricted 0.1
 
 A city of `--units` units holding `--docs` documents; a fraction `--restricted` of them is
-restricted to its own unit (`audience: [unit:<id>]`), so every unit has an overlay. Measured:
-the full build of the base alone (`overlays=False`, the single-audience build of before), the
-full build of base + overlays, a no-op rebuild, and a rebuild after one new restricted document
-in one unit (only that unit's overlay should be rebuilt).
+restricted to its own unit (`audience: [unit:<id>]`), so every unit has an overlay. Measured in
+one run, each figure with the load average (1 min) when it was taken (the machine is shared):
+the full build of the base alone (`overlays=False`, the single-audience build), the full build
+of base + overlays, a no-op rebuild, a rebuild after one new restricted document in one unit
+(only that unit's overlay is rebuilt), and a second such rebuild (the slots then replay their
+journal rather than copy the site once). Each build's own split (collect, render+index,
+overlays...) is printed below the table. `--rounds N` repeats the incremental rebuild N times.
 """
 from __future__ import annotations
 
 import argparse
 import importlib.util  # noqa: E402
+import os
 import random
 import shutil
 import sys
@@ -74,32 +78,50 @@ def timed(func, *args, **kwargs):  # type: ignore[no-untyped-def]
     return round(time.perf_counter() - start, 2), result
 
 
+def load() -> str:
+    return f"{os.getloadavg()[0]:.1f}"
+
+
+def new_restricted(city, n: int) -> None:  # type: ignore[no-untyped-def]
+    fast_import(city.unit_repo("u001"), {f"documents/2019/new-{n}/index.md": (
+        f"---\ntype: 通知\ntitle: 关于新增内部事项的通知（{n}）\nrecipients: [各科室]\ndate: 2019-03-01\n"
+        "audience: [unit:u001]\n---\n\n新增。\n")}, "基准测试：新增一件限定范围的公文")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--docs", type=int, default=1000)
     parser.add_argument("--units", type=int, default=100)
     parser.add_argument("--restricted", type=float, default=0.1)
+    parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
     base = Path(tempfile.mkdtemp(prefix="oabo", dir="/tmp"))
+    rows: list[tuple[str, float, str, dict[str, float]]] = []
     try:
         t_gen, city = timed(make_city, base / "c", args.docs, args.units, args.restricted)
         t_single, single = timed(build_site, city, base / "single", overlays=False)
+        rows.append((f"single-audience build (base only, {single.items} items)", t_single, load(), single.seconds))
         t_full, full = timed(build_site, city, base / "site")
+        rows.append((f"base + {len(full.overlays)} overlays, full", t_full, load(), full.seconds))
         t_noop, noop = timed(build_site, city, base / "site")
-        fast_import(city.unit_repo("u001"), {"documents/2019/new-one/index.md": (
-            "---\ntype: 通知\ntitle: 关于新增内部事项的通知\nrecipients: [各科室]\ndate: 2019-03-01\n"
-            "audience: [unit:u001]\n---\n\n新增。\n")}, "基准测试：新增一件限定范围的公文")
-        t_inc, inc = timed(build_site, city, base / "site")
-        rebuilt = sorted(n for n, r in inc.overlays.items() if r is not None)
+        touched = sum(1 for r in noop.overlays.values() if r is not None)
+        rows.append((f"no-op rebuild (base + overlays; overlays rebuilt: {touched})", t_noop, load(), noop.seconds))
+        for n in range(args.rounds):
+            new_restricted(city, n)
+            t_inc, inc = timed(build_site, city, base / "site")
+            rebuilt = sorted(name for name, r in inc.overlays.items() if r is not None)
+            rows.append((f"one new restricted document in u001, round {n + 1} (overlays rebuilt: {', '.join(rebuilt)})",
+                         t_inc, load(), inc.seconds))
         restricted = sum(r.items for r in full.overlays.values() if r is not None)
         print(f"{args.docs} documents in {args.units} units ({restricted} restricted, {len(full.overlays)} overlays); "
-              f"city made in {t_gen} s")
-        print("| build | seconds |")
-        print("|---|---|")
-        print(f"| single-audience build (base only, {single.items} items) | {t_single} |")
-        print(f"| base + {len(full.overlays)} overlays, full | {t_full} |")
-        print(f"| no-op rebuild (base + overlays) | {t_noop} |")
-        print(f"| one new restricted document in u001 (rebuilt: {', '.join(rebuilt)}) | {t_inc} |")
+              f"city made in {t_gen} s; {os.cpu_count()} cores")
+        print("| build | seconds | load (1 min) |")
+        print("|---|---|---|")
+        for name, seconds, when, _ in rows:
+            print(f"| {name} | {seconds} | {when} |")
+        print(f"\nfull with overlays / single-audience: {t_full / t_single:.2f}x")
+        for name, _, _, split in rows:
+            print(f"- {name}: {split}")
     finally:
         shutil.rmtree(base, ignore_errors=True)
 

@@ -20,7 +20,12 @@ _RUN_DIR = pytest.StashKey[Path]()
 
 def pytest_configure(config: pytest.Config) -> None:
     """In the controller (or a run without xdist): one folder for the cities this run builds
-    once; the workers xdist starts later inherit its name through the environment."""
+    once; the workers xdist starts later inherit its name through the environment.
+
+    Every hook, `oa` and worker process keeps its compiled modules: with PYTHONDONTWRITEBYTECODE
+    set, each of the suite's thousands of Python processes compiled repo_tools again."""
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    sys.dont_write_bytecode = False
     if hasattr(config, "workerinput") or os.environ.get(RUN_DIR_ENV):
         return
     base = short_tmpdir("oar")

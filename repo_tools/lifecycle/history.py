@@ -9,6 +9,7 @@ only ever grow (a later `compromised_since` must still void later signatures).""
 from __future__ import annotations
 
 import bisect
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -27,6 +28,40 @@ class ArrivalIndex:
     def __init__(self, log_file: Path) -> None:
         self.log_file = log_file
         self._known: dict[str, int | None] = {}
+
+    def prefill(self, oids: Iterable[str]) -> None:
+        """Look many objects up at once (one index query per 500, one reader of the stored
+        tree), as `store.first_push_seq` would one by one; an object the index does not place
+        at a push is left to that lookup (it also reads lines not yet indexed)."""
+        wanted = sorted({o for o in oids if o and o not in self._known})
+        if not wanted:
+            return
+        paths = store.LogPaths(self.log_file)
+        db = store._reader_db(paths)
+        if db is None:
+            return
+        leaves: dict[str, list[int]] = {}
+        try:
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start:start + 500]
+                marks = ",".join("?" * len(chunk))
+                for oid, leaf in db.execute(f"SELECT oid, leaf FROM objects WHERE oid IN ({marks}) AND unit != ?",
+                                            (*chunk, "registry")):
+                    leaves.setdefault(str(oid), []).append(int(leaf))
+        except Exception:  # noqa: BLE001 - sqlite3.OperationalError: an index being created
+            return
+        finally:
+            db.close()
+        tree = store.ReadTree(self.log_file)
+        try:
+            for oid, found in leaves.items():
+                for leaf in sorted(found):
+                    entry = json.loads(tree.entry(leaf))
+                    if isinstance(entry, dict) and entry.get("type") == "push":
+                        self._known[oid] = int(entry.get("seq") or leaf + 1)
+                        break
+        finally:
+            tree.close()
 
     def get(self, oid: str, default: int | None = None) -> int | None:
         if oid not in self._known:

@@ -40,6 +40,7 @@ TEXT: dict[str, str] = {
     'site.rendering._join.2': '生成网站的工作进程出错：\n{value}',
     'site.search._pagefind.1': '找不到 Pagefind 程序：请运行 make 安装依赖（pagefind[extended]）',
     'site.search._pagefind.2': 'Pagefind 建立搜索索引失败：{value}',
+    'site.search.warm_up.1': '为加快推进电子政务建设，提高行政效能。',
     'site.search.index_bundle.1': '要建立索引的页面不存在：{url}',
     'site.search.index_bundle.2': '暂无已发布的公文和信息',
     'site.serve.serve.1': '网站地址：http://{host}:{server_address_1}/  （按 Ctrl-C 停止）',

@@ -50,6 +50,7 @@ class SiteState:
     # whose mark was final: the next build reuses the key while the unit's main has not moved.
     item_keys: dict[str, tuple[tuple[Any, ...], str]] = field(default_factory=dict)
     catalogues: dict[str, tuple[str | None, list[dict[str, Any]]]] = field(default_factory=dict)  # unit -> (main, pages)
+    access_rows: dict[str, tuple[str, str, list[dict[str, Any]]]] = field(default_factory=dict)  # records.access
 
     @property
     def generation(self) -> int:
@@ -184,11 +185,12 @@ class SiteBuild:
         plans = [_item_plan(context, i, salt, self.state, context.item_keys) for i in items]
         plans += listings(items, self.unit_names, salt + digest(self.unit_names))
         catalogues = _catalogues(city, self.registry, self.units, self.state, self.moved)
-        self.records = records = Records(city, self.registry, catalogues)
+        self.records = records = Records(city, self.registry, catalogues, getattr(self.state, "access_rows", None))
         plans += register_plans(city, self.audience, salt, records) + archive_plans(city, self.readers, salt, records)
         self.generation = _Generation(context, self.publication, self.previous, self.state, self.fresh, salt, items,
                                       plans, {"audience": self.audience}, self.timer, self.units, target=self.slot,
-                                      carry={"item_keys": context.item_keys, "catalogues": catalogues})
+                                      carry={"item_keys": context.item_keys, "catalogues": catalogues,
+                                             "access_rows": records.made_access})
         return self.generation.start()
 
     def finish(self, main: Rendered) -> BuildReport:
@@ -201,6 +203,7 @@ class SiteBuild:
             from repo_tools.site.overlays import build_overlays
             report.overlays = build_overlays(self.context, self.publication.out, self.units, request.full,
                                              _with_incidents(_salt("overlay"), self.incidents), self.records)
+            self.context.verification.flush()
             self.timer.mark("overlays")
         return report
 
@@ -305,7 +308,8 @@ class _Generation:
                 self.search_plan = search.SearchPlan([searchable], [] if same else [0], None)
             # Rendering and (re)making base search bundles run together, in workers on big builds.
             self.rendering = Rendering(generation, self.publication.store, to_render, self.extra, self.search_plan,
-                                       self.bundle_at, prepare=lambda ps: _prefetch(self.context, ps))
+                                       self.bundle_at, prepare=lambda ps: _prefetch(self.context, ps),
+                                       done=self.context.verification.flush)
             return self.rendering.main
         except BaseException:
             self.abort()
@@ -318,6 +322,7 @@ class _Generation:
         sequence = state.sequence + 1
         try:
             done = self.rendering.join(main)
+            self.context.verification.flush()  # the judgements and reports this process made
             changed.update(done.written)
             timer.mark("render+index")
             if self.bundle_at is None:
@@ -377,20 +382,22 @@ def _document_key(ctx: _Context, item: Item, salt: str, state: SiteState, unit_n
         if kept is not None and kept[0] == made_of:
             memo[item.url] = kept
             return kept[1]
-    mark = ctx.verification.witness_mark(item.unit, item.folder)
+    mark = ctx.verification.final_mark(item.unit, item.folder, item.tree) \
+        or ctx.verification.witness_mark(item.unit, item.folder)
     key = _key(salt, "document", *made_of, mark)
     if memo is not None and mark in FINAL_MARKS:
         memo[item.url] = (made_of, key)
     return key
 
 
-PREFETCH_MIN = 20  # documents to render before their signatures are checked in one gpg run
+PREFETCH_MIN = 1  # documents to render before their signatures are checked in one gpg run
 
 
 def _prefetch(ctx: _Context, plans: list[PagePlan]) -> None:
     """Before rendering many document pages (a first build, a new registry), gpg checks their
     signatures not yet judged in one run per process, instead of one gpg process each."""
-    documents = [(p.item.unit, p.item.folder) for p in plans if p.item is not None and p.item.kind == "document"]
+    documents: list[tuple[str, str, str | None]] = [(p.item.unit, p.item.folder, p.item.tree) for p in plans
+                 if p.item is not None and p.item.kind == "document"]
     if len(documents) >= PREFETCH_MIN:
         ctx.verification.prefetch(documents)
 
@@ -411,7 +418,7 @@ def _item_plan(ctx: _Context, item: Item, salt: str, state: SiteState,
 
         def context() -> dict[str, Any]:
             body_html = to_safe_html(bodies[item.source])
-            report = verification.report(item.unit, item.folder, item.meta)
+            report = verification.report(item.unit, item.folder, item.meta, item.tree)
             seal = None
             if report.get("sealed"):
                 if unit_name not in seal_cache:

@@ -144,20 +144,33 @@ def main_head(repo: Path) -> str | None:
     """The repository's `main`, read from git's ref files (the loose ref, else `packed-refs`)
     rather than by a `git rev-parse` process: a build asks every unit, and 100 processes cost
     more than the rest of a rebuild. Anything unusual (a symbolic ref, no file) asks git."""
+    return ref_value(repo, "refs/heads/main")
+
+
+def ref_value(repo: Path, ref: str) -> str | None:
+    """The commit a branch `ref` names, from git's ref files as `main_head` reads them; a ref
+    in neither file is absent (None) when the repository keeps its refs in files, else git is
+    asked."""
     try:
-        text = (repo / "refs" / "heads" / "main").read_text(encoding="ascii").strip()
+        text = (repo / ref).read_text(encoding="ascii").strip()
         if len(text) == 40 and all(c in "0123456789abcdef" for c in text):
             return text
     except FileNotFoundError:
         try:
             for line in (repo / "packed-refs").read_text(encoding="utf-8").splitlines():
-                if line.endswith(" refs/heads/main") and len(line) == 56 and line[40] == " ":
+                if line.endswith(f" {ref}") and len(line) == 41 + len(ref) and line[40] == " ":
                     return line[:40]
+        except FileNotFoundError:
+            if (repo / "refs").is_dir() and not (repo / "reftable").exists():
+                return None  # no loose ref and no packed-refs: the ref does not exist
         except (OSError, UnicodeDecodeError):
             pass
+        else:
+            if (repo / "refs").is_dir() and not (repo / "reftable").exists():
+                return None
     except (OSError, UnicodeDecodeError):
         pass
-    return rev_parse(repo, "refs/heads/main", env=clean_env())
+    return rev_parse(repo, ref, env=clean_env())
 
 
 def collect_unit(city: City, unit: str, previous: UnitContent | None, arrival: int,

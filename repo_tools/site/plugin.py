@@ -202,6 +202,13 @@ class SitePlugin(BasePlugin[SiteOptions]):
         # Titles, opinions and register cells are user text: escape everything; only the HTML
         # we made safe ourselves (official form, sanitized body, seal and chart SVG) is Markup.
         run = self.run_for(config)
+        store = Path(config.docs_dir).parent
+        if store.name.endswith(".builds") and env.bytecode_cache is None:
+            # The templates compiled once, not by every build and worker: the publication's own
+            # folder keeps their bytecode (Jinja checks each against its template's source).
+            from jinja2 import FileSystemBytecodeCache
+            (store / "jinja").mkdir(exist_ok=True)
+            env.bytecode_cache = FileSystemBytecodeCache(str(store / "jinja"))
         env.autoescape = True
         env.filters["chinese_day"] = chinese_day
         env.filters["chinese_time"] = chinese_time

@@ -36,7 +36,8 @@ class Records:
     base and every overlay."""
 
     def __init__(self, city: City, registry: Any = None,
-                 catalogues: dict[str, tuple[str | None, list[dict[str, Any]]]] | None = None) -> None:
+                 catalogues: dict[str, tuple[str | None, list[dict[str, Any]]]] | None = None,
+                 kept_access: dict[str, tuple[str, str, list[dict[str, Any]]]] | None = None) -> None:
         """`registry`: the build's, already loaded; `catalogues`: the catalogue pages by unit, of
         which build.py re-reads only the units whose main moved."""
         self.city = city
@@ -45,6 +46,9 @@ class Records:
         self._pages: list[dict[str, Any]] | None = None
         self._access: dict[str, list[dict[str, Any]]] | None = None
         self._times: dict[str, str] | None = None
+        # unit -> (its register branch, registry commit, rows): the last build's and this one's
+        self.kept_access = kept_access or {}
+        self.made_access: dict[str, tuple[str, str, list[dict[str, Any]]]] = {}
 
     @property
     def pages(self) -> list[dict[str, Any]]:
@@ -54,12 +58,29 @@ class Records:
         return self._pages
 
     def access(self, unit: str) -> list[dict[str, Any]]:
-        """The unit's 调阅登记 (Art. 37), oldest first."""
+        """The unit's 调阅登记 (Art. 37), oldest first. Each unit's register branch is looked up
+        in its ref files (no process per unit); only a unit whose branch or the registry moved
+        since the last build is read again."""
         if self._access is None:
+            from repo_tools.archive.access import REGISTER_REF
             from repo_tools.archive.access import register as access_register
+            from repo_tools.site.collect import ref_value
             self._access = {}
-            for row in access_register(self.city):
-                self._access.setdefault(str(row["unit"]), []).append(row)
+            commit = str(getattr(self.registry, "commit", None) or "") if self.registry is not None else ""
+            units = sorted(self.registry.units) if self.registry is not None else sorted(self.city.registry().units)
+            for name in units:
+                repo = self.city.unit_repo(name)
+                head = ref_value(repo, REGISTER_REF) if repo.is_dir() else None
+                if head is None:
+                    continue
+                kept = self.kept_access.get(name)
+                if kept is not None and commit and kept[0] == head and kept[1] == commit:
+                    rows = kept[2]
+                else:
+                    rows = access_register(self.city, name)
+                if commit and all(row.get("trusted_time") for row in rows):  # else: read again
+                    self.made_access[name] = (head, commit, rows)
+                self._access[name] = rows
         return self._access.get(unit, [])
 
     def has_deliveries(self, unit: str) -> bool:

@@ -145,11 +145,14 @@ def _join(pid: int, read_end: int) -> Rendered:
 
 
 def _shard_task(shard: _Shard, generation: Path, store: Path, extra: dict[str, Any],
-                prepare: Callable[[list[PagePlan]], None] | None = None) -> Callable[[], Rendered]:
+                prepare: Callable[[list[PagePlan]], None] | None = None,
+                finish: Callable[[], None] | None = None) -> Callable[[], Rendered]:
     def run() -> Rendered:
         if prepare is not None:
             prepare(shard.plans)
         done = render_pages(generation, store, shard.plans, extra, pages_only=True)
+        if finish is not None:  # before the index: the worker leaves with os._exit
+            finish()
         if shard.index is not None:
             search.index_bundle(generation, shard.index, search.bundle(shard.number))
         return done
@@ -165,9 +168,11 @@ class Rendering:
 
     def __init__(self, generation: Path, store: Path, plans: list[PagePlan], extra: dict[str, Any],
                  search_plan: search.SearchPlan, bundle_at: str | None = None,
-                 prepare: Callable[[list[PagePlan]], None] | None = None) -> None:
+                 prepare: Callable[[list[PagePlan]], None] | None = None,
+                 done: Callable[[], None] | None = None) -> None:
         """`prepare`: called in each process with the pages it is about to render (a first
-        build's signatures checked in one gpg run per process: build._prefetch)."""
+        build's signatures checked in one gpg run per process: build._prefetch); `done`: in each
+        worker after its pages (what it judged written to the verification cache)."""
         self.generation, self.search_plan, self.bundle_at = generation, search_plan, bundle_at
         self.main: list[PagePlan] = plans
         self.workers: list[tuple[int, int]] = []
@@ -192,7 +197,7 @@ class Rendering:
         # Outside MkDocs' own pass, for speed: MkDocs renders on one core, so the pages of each
         # search bundle are rendered (by a nested build) and indexed in a forked worker while
         # this process renders the rest.
-        self.workers = [_fork(_shard_task(s, generation, store, extra, prepare)) for s in work]
+        self.workers = [_fork(_shard_task(s, generation, store, extra, prepare, done)) for s in work]
         self.forked = True
         self.main = rest
         if prepare is not None:

@@ -10,16 +10,24 @@ the browser merges (`mergeIndex`):
 - one small *delta* bundle of the pages added since, remade on each incremental build. When it
   grows past DELTA_LIMIT pages, the pages are split again and every base bundle is remade.
 `_pagefind` (shard 0) also carries Pagefind's UI files, so it always exists.
+
+The overlays' bundles (one per unit or person with something of their own, overlays.py) are small
+and many: they are made together by one Pagefind process in its service mode (`index_bundles`).
 """
 from __future__ import annotations
 
+import base64
+import contextlib
 import json
+import os
 import re
 import shutil
 import subprocess
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, Any
 
 from pagefind.service import get_executable
 from repo_tools.messages import say
@@ -119,15 +127,7 @@ def index_bundle(site: Path, urls: list[str], name: str) -> None:
     fresh = site / f".{flat}.new"
     shutil.rmtree(fresh, ignore_errors=True)
     with tempfile.TemporaryDirectory(prefix=f".{flat}-src-", dir=site.parent) as tmp:
-        # Hard links of just these pages at their own paths, so Pagefind gives them their URLs
-        # (the folder is beside the generation, on the same file system).
-        for url in urls:
-            target = Path(tmp) / url / "index.html"
-            target.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                target.hardlink_to(site / url / "index.html")
-            except FileNotFoundError as exc:
-                raise SearchIndexError(say("site.search.index_bundle.1", url=url)) from exc
+        _link_pages(site, urls, Path(tmp))  # beside the generation, on the same file system
         if not urls:
             stub = Path(tmp) / PLACEHOLDER
             stub.parent.mkdir(parents=True, exist_ok=True)
@@ -138,6 +138,197 @@ def index_bundle(site: Path, urls: list[str], name: str) -> None:
     drop(site, name)
     (site / name).parent.mkdir(parents=True, exist_ok=True)
     fresh.rename(site / name)
+
+
+@dataclass
+class BundleJob:
+    """One bundle to (re)make: the pages `urls` of the generation folder `site`, into `name`."""
+    site: Path
+    urls: list[str]
+    name: str
+
+
+def index_bundles(jobs: list[BundleJob], indexer: Indexer | None = None) -> None:
+    """(Re)make many small bundles (the overlays', one per unit or person) with one Pagefind
+    process (`Indexer`); each replaces its old bundle only once every bundle is written whole,
+    and a job without pages removes its bundle. `indexer`: one started earlier (warmed up while
+    the pages were rendered), else one is started here; it is closed either way."""
+    work = [job for job in jobs if job.urls]
+    try:
+        if work:
+            indexer = indexer if indexer is not None else Indexer()
+            try:
+                indexer.index(work)
+            except BaseException:
+                for job in work:  # nothing half made stays beside the generation
+                    shutil.rmtree(job.site / f".{job.name.replace('/', '-')}.new", ignore_errors=True)
+                raise
+    finally:
+        if indexer is not None:
+            indexer.close()
+    for job in work:
+        flat = job.name.replace("/", "-")
+        fresh = job.site / f".{flat}.new"
+        _offline(fresh)
+        drop(job.site, job.name)
+        (job.site / job.name).parent.mkdir(parents=True, exist_ok=True)
+        fresh.rename(job.site / job.name)
+    for job in jobs:
+        if not job.urls:
+            index_bundle(job.site, [], job.name)  # removed (`_pagefind`: a page with no text)
+
+
+def _warm_up_page() -> str:
+    """A throw-away page in Chinese: Pagefind loads its dictionary with the first such page."""
+    return ('<!doctype html><html lang="zh-CN"><body><main data-pagefind-body><p>'
+            f'{say("site.search.warm_up.1")}</p></main></body></html>')
+
+
+class Indexer:
+    """One Pagefind process in its service mode (`pagefind --service`), for a batch of bundles:
+    it keeps one index per bundle in memory and writes each where it is asked. One process
+    instead of one per bundle: a Pagefind run costs about half a second before it indexes
+    anything (start-up, the Chinese dictionary it loads with the first page, the UI files),
+    which was most of the time of a hundred overlays. Started before the pages are rendered, it
+    is handed one throw-away page at once, so the dictionary loads on the other core while
+    MkDocs renders."""
+
+    def __init__(self) -> None:
+        binary = get_executable()
+        if binary is None:
+            raise SearchIndexError(say("site.search._pagefind.1"))
+        self.errors = tempfile.TemporaryFile()
+        self.service = _Service(binary, self.errors)
+        try:
+            scratch = self.service.ask([{"type": "NewIndex", "config": None}])[0]
+            self.service.post([{"type": "AddFile", "index_id": scratch["index_id"], "url": "/warm-up/",
+                                "file_contents": _warm_up_page()}])  # its reply is read (and dropped) later
+        except BaseException:
+            self.close()
+            raise
+
+    def index(self, work: list[BundleJob]) -> None:
+        """Every bundle of `work` written into `.<name>.new` beside its generation."""
+        with contextlib.ExitStack() as stack:
+            sources: list[Path] = []
+            for job in work:
+                flat = job.name.replace("/", "-")
+                shutil.rmtree(job.site / f".{flat}.new", ignore_errors=True)
+                tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix=f".{flat}-src-",
+                                                                           dir=job.site.parent)))
+                _link_pages(job.site, job.urls, tmp)
+                sources.append(tmp)
+            ids = self.service.ask([{"type": "NewIndex", "config": None} for _ in work])
+            requests: list[dict[str, Any]] = []
+            for job, source, reply in zip(work, sources, ids, strict=True):
+                index = reply["index_id"]
+                flat = job.name.replace("/", "-")
+                requests.append({"type": "AddDir", "index_id": index, "path": str(source), "glob": GLOB})
+                requests.append({"type": "WriteFiles", "index_id": index,
+                                 "output_path": str(job.site / f".{flat}.new")})
+            replies = self.service.ask(requests)
+            for job, added in zip(work, replies[0::2], strict=True):
+                if int(added.get("page_count", -1)) != len(job.urls):
+                    raise SearchIndexError(say("site.search._pagefind.2", value=f"{job.name}: {added}"))
+
+    def close(self) -> None:
+        self.service.close()
+        self.errors.close()
+
+
+def _link_pages(site: Path, urls: list[str], tmp: Path) -> None:
+    """Hard links of just these pages at their own paths, so Pagefind gives them their URLs."""
+    for url in urls:
+        target = tmp / url / "index.html"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            target.hardlink_to(site / url / "index.html")
+        except FileNotFoundError as exc:
+            raise SearchIndexError(say("site.search.index_bundle.1", url=url)) from exc
+
+
+class _Service:
+    """`pagefind --service`: base64 JSON messages, each ended by a comma, on stdin and stdout."""
+
+    def __init__(self, binary: Path, errors: IO[bytes]) -> None:
+        self.errors = errors
+        self.process = subprocess.Popen([str(binary), "--service"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        stderr=errors)
+        self.sent = 0
+        self.buffer = b""
+
+    def _encode(self, requests: list[dict[str, Any]]) -> tuple[int, bytes]:
+        first = self.sent + 1
+        self.sent += len(requests)
+        return first, b"".join(base64.b64encode(json.dumps({"message_id": first + n, "payload": r}).encode()) + b","
+                               for n, r in enumerate(requests))
+
+    def post(self, requests: list[dict[str, Any]]) -> None:
+        """Send small requests without waiting for their replies (`ask` drops them later)."""
+        _, data = self._encode(requests)
+        assert self.process.stdin is not None
+        self.process.stdin.write(data)
+        self.process.stdin.flush()
+
+    def ask(self, requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Send every request (from a thread, while this one reads the replies: neither pipe can
+        fill up and stall the other side); the replies' payloads in request order."""
+        first, data = self._encode(requests)
+        failed: list[BaseException] = []
+
+        def write() -> None:
+            try:
+                assert self.process.stdin is not None
+                self.process.stdin.write(data)
+                self.process.stdin.flush()
+            except BaseException as exc:  # noqa: BLE001 - reported below, after the replies
+                failed.append(exc)
+        writer = threading.Thread(target=write, daemon=True)
+        writer.start()
+        replies: dict[int, dict[str, Any]] = {}
+        try:
+            while len(replies) < len(requests):
+                message = self._read()
+                payload = message.get("payload") or {}
+                ident = message.get("message_id")
+                if ident is not None and not first <= int(ident) < first + len(requests):
+                    continue  # a reply to a request posted earlier (the warm-up)
+                if payload.get("type") == "Error" or ident is None:
+                    raise SearchIndexError(say("site.search._pagefind.2", value=str(payload.get("message"))[:400]))
+                replies[int(ident)] = payload
+        except BaseException:
+            self.process.kill()  # the writer cannot then wait for a reader that stopped
+            raise
+        finally:
+            writer.join()
+        if failed:
+            raise SearchIndexError(say("site.search._pagefind.2", value=str(failed[0])))
+        return [replies[first + n] for n in range(len(requests))]
+
+    def _read(self) -> dict[str, Any]:
+        assert self.process.stdout is not None
+        while b"," not in self.buffer:
+            chunk = os.read(self.process.stdout.fileno(), 1 << 16)
+            if not chunk:
+                self.errors.seek(0)
+                raise SearchIndexError(say("site.search._pagefind.2",
+                                           value=self.errors.read().decode("utf-8", "replace").strip()[:400]))
+            self.buffer += chunk
+        message, _, self.buffer = self.buffer.partition(b",")
+        return dict(json.loads(base64.b64decode(message)))
+
+    def close(self) -> None:
+        for stream in (self.process.stdin, self.process.stdout):
+            if stream is not None:
+                try:
+                    stream.close()
+                except OSError:
+                    pass
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
 
 
 def drop(site: Path, name: str) -> None:

@@ -1,7 +1,7 @@
 """What `oa verify` keeps between runs, so that a unit of 10,000 sealed documents verifies in
 about a second once it has been verified (ARCHITECTURE.md "Performance targets").
 
-Three layers, each keyed by everything its result depends on, so that a cached answer can
+Layers, each keyed by everything its result depends on, so that a cached answer can
 never say more than a fresh judgement would:
 
 - **gpg's verdicts** (`signatures.json`): is this signature over these exact bytes good, and by
@@ -10,6 +10,11 @@ never say more than a fresh judgement would:
 - **judgements** (`verdicts/<unit>/<registry commit>.json`): one object's finding, by object
   id, kind, flags and trusted time (with its witness state), against one registry commit. Any
   registry change (a revocation, a compromise date) starts a fresh store.
+- **a document's final report** (`documents/<unit>/<registry commit>.json`, the site's verification
+  panel, `site/adapters.py`): kept only once every signature in it is valid, witnessed and at a
+  known trusted time, by report code, the document's folder tree and its sealing merge; the
+  witnessed checkpoint it shows is the reading build's. `sealing/<unit>.json`: the unit's sealing
+  merges by document, kept with the `main` they were read at.
 - **the report's text** (`reports/`): `oa verify`'s output for the same question, kept with a
   digest of every input (the units' refs, the registry commit, the log's size and checkpoints,
   the server keyring, and the code that judges). Same digest, same report; anything else, and
@@ -20,6 +25,7 @@ processes (a site build's workers) may write: each merges what is on disk before
 """
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 from pathlib import Path
@@ -64,8 +70,13 @@ class JsonStore:
     def flush(self) -> None:
         if not self._new:
             return
-        merged = {**_load(self.path), **self._new}  # another process may have added entries
-        write_atomic(self.path, json.dumps(merged, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # Under a lock: two site workers flushing one store at once would each write what it read
+        # before the other wrote, and one of them would lose its entries.
+        with open(self.path.with_name(self.path.name + ".lock"), "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            merged = {**_load(self.path), **self._new}  # another process may have added entries
+            write_atomic(self.path, json.dumps(merged, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
         self._new = {}
 
 

@@ -107,14 +107,24 @@ class Verifier:
         self._quorum: Any = None
         self._entries: dict[str, dict[str, Any]] = {}
         self._history: Any = None
+        # False: no per-object fallback files; the caller flushes the one-file stores itself (a
+        # site build does, in every worker: 80,000 small files were a fifth of a first build).
+        self.object_files = True
+
+    def quorum(self) -> Any:
+        """The log's newest quorum-cosigned checkpoint view, shared by every witnessing check."""
+        from repo_tools.log import quorum
+
+        if self._quorum is None:
+            self._quorum = quorum.QuorumView(self.city.log_file, self.city.registry_repo)
+        return self._quorum
 
     def witnessing(self, unit: str, oid: str) -> Any:
         """Whether the log entry that gives `oid` its trusted time is inside a checkpoint
         cosigned by the city's witness quorum (`repo_tools.log.quorum`)."""
-        from repo_tools.log import quorum, store
+        from repo_tools.log import store
 
-        if self._quorum is None:
-            self._quorum = quorum.QuorumView(self.city.log_file, self.city.registry_repo)
+        view = self.quorum()
         if unit not in self._entries:
             self._entries[unit] = store.object_entries(self.city.log_file, unit)
         entry = self._entries[unit].get(oid)
@@ -125,7 +135,7 @@ class Verifier:
         leaf = entry.leaf if entry is not None else None
         if leaf is None and oid.startswith("log:") and oid[4:].isdigit():
             leaf = int(oid[4:]) - 1  # a push without certificate, named by its sequence number
-        return self._quorum.status(oid, leaf)
+        return view.status(oid, leaf)
 
     def registry_then(self, oid: str | None, trusted: str | None) -> Registry:
         """The registry as it stood when `oid` arrived (`lifecycle.history`): membership, names,
@@ -208,7 +218,7 @@ class Verifier:
         path = self._cache_file(key)
         found: Finding | None = None
         data = store.get(key)
-        if data is None and path.exists():
+        if data is None and self.object_files and path.exists():
             try:
                 data = json.loads(path.read_text(encoding="utf-8"))
             except json.JSONDecodeError:
@@ -226,7 +236,8 @@ class Verifier:
                 found.valid = False
                 found.reason = witness.text()
             record = {**found.to_dict(), "witness": None}
-            _store(path, record)
+            if self.object_files:
+                _store(path, record)
             store.put(key, record)
         elif store.get(key) is None:
             store.put(key, {**found.to_dict(), "witness": None, "ref": None})
@@ -242,9 +253,10 @@ class Verifier:
             return keys.Verification(**known)
         path = self.cache_dir / "signatures" / digest[:2] / f"{digest}.json"
         try:
-            got = keys.Verification(**json.loads(path.read_text(encoding="utf-8")))
-            self._sigs.put(digest, asdict(got))
-            return got
+            if self.object_files:
+                got = keys.Verification(**json.loads(path.read_text(encoding="utf-8")))
+                self._sigs.put(digest, asdict(got))
+                return got
         except (OSError, json.JSONDecodeError, TypeError):
             pass
         got = keys.verify_detached(self.city.server_gnupg, payload, signature)
@@ -258,7 +270,8 @@ class Verifier:
 
     def _keep_signature(self, digest: str, got: keys.Verification) -> None:
         if got.key_known:
-            _store(self.cache_dir / "signatures" / digest[:2] / f"{digest}.json", asdict(got))
+            if self.object_files:
+                _store(self.cache_dir / "signatures" / digest[:2] / f"{digest}.json", asdict(got))
             self._sigs.put(digest, asdict(got))
 
     def prefetch(self, signed: list[tuple[bytes, bytes | None]]) -> None:
@@ -269,8 +282,8 @@ class Verifier:
             if signature is None:
                 continue
             digest = self._signature_key(payload, signature)
-            if digest not in todo and self._sigs.get(digest) is None \
-                    and not (self.cache_dir / "signatures" / digest[:2] / f"{digest}.json").exists():
+            if digest not in todo and self._sigs.get(digest) is None and not (
+                    self.object_files and (self.cache_dir / "signatures" / digest[:2] / f"{digest}.json").exists()):
                 todo[digest] = (payload, signature)
         if len(todo) < 2:
             return

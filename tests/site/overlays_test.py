@@ -112,3 +112,46 @@ def test_overlays_follow_the_records_when_they_change(records, tmp_path):  # typ
     assert not any(page.startswith(("registers/", "archive/lagov/")) for page in third.rendered), third.rendered
     assert "第二次调阅核对条款" in readable(overlay_root(site) / "unit-lagov")
     assert "第二次调阅核对条款" not in readable(site)
+
+
+def files_state(root: Path) -> dict[str, tuple[int, int]]:
+    """Every path under `root` (links not followed) -> (inode, modification time)."""
+    return {str(p.relative_to(root)): (p.lstat().st_ino, p.lstat().st_mtime_ns) for p in root.rglob("*")}
+
+
+def test_overlays_are_built_together_and_a_rebuild_that_changed_nothing_touches_nothing(ws, tmp_path):  # type: ignore[no-untyped-def]
+    """One document for two units is in both their overlays (page and search bundle), in no other
+    and not in the base; the overlays are rendered in one pass and indexed by one Pagefind
+    process, yet each holds only its own pages; a rebuild with nothing new writes no file."""
+    shared, own = "两单位联合值班安排甲乙丙", "教育局内部事项丁戊己"
+    ws.land("lagov", "zhang", {
+        "documents/2013/joint/index.md": doc(shared, extra="audience: [unit:lagov, unit:jyj]\n"),
+        "documents/2013/jyj-own/index.md": doc(own, extra="audience: [unit:jyj]\n"),
+    })
+    site = tmp_path / "site"
+    report = build_site(ws.city, site)
+    assert {"unit-lagov", "unit-jyj"} <= set(report.overlays) and "unit-czj" not in report.overlays
+    root = overlay_root(site)
+    lagov, jyj = (Path(os.path.realpath(root / n)) for n in ("unit-lagov", "unit-jyj"))
+    for overlay in (lagov, jyj):
+        assert shared in bundle_text(overlay, "restricted/unit/_pagefind")
+        assert (overlay / "documents/lagov/2013/joint/index.html").exists()
+        assert not (overlay / "assets").exists() and not (overlay / "404.html").exists()  # the base's
+    assert own in bundle_text(jyj, "restricted/unit/_pagefind") and own not in readable(lagov)
+    base = readable(site)
+    assert shared not in base and own not in base
+    for name in report.overlays:
+        if name not in ("unit-lagov", "unit-jyj"):
+            text = readable(root / name)
+            assert shared not in text and own not in text, name
+    before = files_state(root)
+    again = build_site(ws.city, site)
+    assert again.overlays == dict.fromkeys(report.overlays)
+    assert files_state(root) == before  # not one file written, not even the overlay index
+    # Without the overlay index (lost, or from an older build) every overlay is looked at again
+    # and brought up to date from its own state; nothing restricted moves.
+    (root / ".overlays.index").unlink()
+    third = build_site(ws.city, site)
+    assert set(third.overlays) == set(report.overlays)
+    assert shared in bundle_text(Path(os.path.realpath(root / "unit-jyj")), "restricted/unit/_pagefind")
+    assert build_site(ws.city, site).overlays == dict.fromkeys(report.overlays)
