@@ -67,7 +67,7 @@ def _imports_of_a_push(ws: Workspace, files: dict[str, str | bytes], refspec: st
     python = git("config", "oa.python", cwd=repo, env=clean_env()).strip()
     log = ws.city.root / "importtime.log"
     wrapper = ws.city.root / "python-importtime"
-    wrapper.write_text(f'#!/bin/sh\nif [ "$3" = "pre-receive" ]; then exec "{python}" -X importtime "$@" 2>>"{log}"; fi\n'
+    wrapper.write_text(f'#!/bin/sh\ncase " $* " in *" pre-receive "*) exec "{python}" -X importtime "$@" 2>>"{log}";; esac\n'
                        f'exec "{python}" "$@"\n')
     wrapper.chmod(0o755)
     git("config", "oa.python", str(wrapper), cwd=repo, env=clean_env())
