@@ -11,6 +11,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from repo_tools.git.atomic import exclusive
+
 MAX_FAILURES = 5
 
 
@@ -23,12 +25,6 @@ def _load(root: Path) -> dict[str, Any]:
     return json.loads(path.read_text()) if path.exists() else {"failures": {}, "locked": {}}
 
 
-def FileLock(path: str) -> Any:  # noqa: N802 - filelock's own name
-    """filelock's lock, imported on first write: every push asks `is_locked`, few ever write."""
-    from filelock import FileLock as lock
-    return lock(path)
-
-
 def _save(root: Path, data: dict[str, Any]) -> None:
     _file(root).write_text(json.dumps(data, ensure_ascii=False, indent=1))
 
@@ -39,7 +35,7 @@ def is_locked(root: Path, person: str) -> bool:
 
 def record_failure(city: Any, person: str, detail: str) -> bool:
     """Count one failed authentication; return True when this one locks the account."""
-    with FileLock(str(_file(city.root)) + ".lock"):
+    with exclusive(str(_file(city.root)) + ".lock"):
         data = _load(city.root)
         count = data["failures"].get(person, 0) + 1
         data["failures"][person] = count
@@ -56,7 +52,7 @@ def record_success(root: Path, person: str) -> None:
     """A successful authentication resets the count (consecutive failures lock, not scattered ones)."""
     data = _load(root)
     if data["failures"].get(person):
-        with FileLock(str(_file(root)) + ".lock"):
+        with exclusive(str(_file(root)) + ".lock"):
             data = _load(root)
             data["failures"].pop(person, None)
             _save(root, data)
@@ -64,7 +60,7 @@ def record_success(root: Path, person: str) -> None:
 
 def unlock(city: Any, person: str, actor: str) -> bool:
     """Lift a lock-out; return whether there was one."""
-    with FileLock(str(_file(city.root)) + ".lock"):
+    with exclusive(str(_file(city.root)) + ".lock"):
         data = _load(city.root)
         was = data["locked"].pop(person, None) is not None
         data["failures"].pop(person, None)

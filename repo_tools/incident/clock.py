@@ -13,14 +13,14 @@ which the library takes as a parameter so that tests set times instead of sleepi
 """
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from filelock import FileLock
-
 from repo_tools import timeutil
 from repo_tools.city import City
+from repo_tools.git.atomic import exclusive
 from repo_tools.incident.vocabulary import STATUS_NAMES as STATUS_NAMES
 from repo_tools.log import eventlog
 from repo_tools.messages import Refused, say
@@ -137,8 +137,8 @@ def _require_office(reg: Registry, actor: str, action: str) -> None:
                       remedy=say("incident.clock._require_office.2"))
 
 
-def _lock(city: City) -> FileLock:
-    return FileLock(str(city.root / "server" / "incident.lock"))
+def _lock(city: City) -> AbstractContextManager[None]:
+    return exclusive(city.root / "server" / "incident.lock")
 
 
 def _check_open(reg: Registry, actor: str, summary: str, since: str | datetime | None,

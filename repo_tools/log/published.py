@@ -29,9 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from filelock import FileLock
-
-from repo_tools.git.atomic import write_atomic
+from repo_tools.git.atomic import exclusive, write_atomic
 from repo_tools.log import note, store, tiles
 
 TAIL_BYTES = 4096
@@ -102,7 +100,7 @@ def serve(log_file: Path, reader: Have, out: IO[bytes]) -> None:
     consistent state); the events themselves are streamed after it (they only ever grow)."""
     paths = store.LogPaths(log_file)
     small: list[tuple[str, bytes]] = []
-    with FileLock(str(paths.lock)):
+    with exclusive(paths.lock):
         end = log_file.stat().st_size if log_file.exists() else 0
         start = 0
         if 0 < reader.offset <= end and reader.tail != "-":

@@ -26,9 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from filelock import FileLock
-
-from repo_tools.git.atomic import write_atomic
+from repo_tools.git.atomic import exclusive, write_atomic
 from repo_tools.log import note, tiles
 from repo_tools.log.tlog import HASH_SIZE, node_hash, record_hash, tree_hash
 from repo_tools.messages import say
@@ -387,7 +385,7 @@ def append_line(log_file: Path, make_line: Any) -> Any:
     bring the tree, tiles and checkpoint up to date. Returns the value."""
     paths = LogPaths(log_file)
     log_file.parent.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(paths.lock)):
+    with exclusive(paths.lock):
         _drop_partial_tail(log_file)
         line, value = make_line(_last_line(log_file))
         with log_file.open("ab") as handle:
@@ -414,7 +412,7 @@ def update(log_file: Path) -> None:
     paths = LogPaths(log_file)
     if not log_file.exists():
         return
-    with FileLock(str(paths.lock)):
+    with exclusive(paths.lock):
         _drop_partial_tail(log_file)
         _update_locked(paths)
 

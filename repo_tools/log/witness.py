@@ -15,9 +15,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from filelock import FileLock
-
-from repo_tools.git.atomic import write_atomic
+from repo_tools.git.atomic import exclusive, write_atomic
 from repo_tools.log import note, policy, store, tiles
 from repo_tools.log.tlog import EMPTY_ROOT, check_tree, prove_tree
 from repo_tools.messages import Refused, say
@@ -136,7 +134,7 @@ def run(city_root: Path, registry_repo: Path, unit: str, holder: str, state_dir:
     if not published.signed_by(keys.log_key) or checkpoint.origin != keys.log_key.name:
         raise Refused("witness-bad-checkpoint", detail=say("log.witness.run.4"))
 
-    with FileLock(str(state_dir / f"{unit}.state.lock")):
+    with exclusive(state_dir / f"{unit}.state.lock"):
         old = load_state(state_dir, unit)
         old_size, old_root = (old.size, old.root) if old else (0, EMPTY_ROOT)
         old_text = old.describe() if old else say("log.witness.run.5")
@@ -187,7 +185,7 @@ def submit_cosignature(log_root: Path, registry_repo: Path, unit: str, text: str
             or signature.name != registered.name or signature.key_id != registered.key_id:
         raise Refused("cosignature-invalid", unit=unit)
     paths = store.LogPaths(log_root / "events.jsonl")
-    with FileLock(str(paths.lock)):
+    with exclusive(paths.lock):
         current = store.read_checkpoint(paths)
         if current is None or current.text != text:
             raise Refused("cosignature-stale", unit=unit)

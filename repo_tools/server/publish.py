@@ -19,8 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-from filelock import FileLock, Timeout
-
+from repo_tools.git.atomic import Busy, exclusive
 from repo_tools.server.layout import ServiceLayout
 
 
@@ -57,20 +56,16 @@ def build_pending(root: Path) -> bool:
     folder = _folder(root)
     built_any = False
     while True:
-        lock = FileLock(str(folder / "build.lock"))
         try:
-            lock.acquire(timeout=0)
-        except Timeout:
+            with exclusive(folder / "build.lock", wait=False):
+                wanted = _read(folder / "wanted")
+                if wanted and wanted == _read(folder / "built"):
+                    return built_any
+                build_site(City.at(root))
+                (folder / "built").write_text(wanted)
+                built_any = True
+        except Busy:
             return built_any
-        try:
-            wanted = _read(folder / "wanted")
-            if wanted and wanted == _read(folder / "built"):
-                return built_any
-            build_site(City.at(root))
-            (folder / "built").write_text(wanted)
-            built_any = True
-        finally:
-            lock.release()
         if _read(folder / "wanted") == _read(folder / "built"):
             return built_any
 
@@ -80,7 +75,7 @@ def publish_now(root: Path) -> Path:
     from repo_tools.city import City
     from repo_tools.site import build_site
     folder = _folder(root)
-    with FileLock(str(folder / "build.lock")):
+    with exclusive(folder / "build.lock"):
         wanted = _read(folder / "wanted")
         report = build_site(City.at(root))
         (folder / "built").write_text(wanted)

@@ -470,7 +470,7 @@ def _tag_findings(verifier: Verifier, reader: ObjectReader, unit: str, tags: lis
         oid = tag.oid
         first = _first_line(tag.message)
         if ref.startswith("refs/reviews/"):  # a verdict's first line is its code: show it in words
-            from repo_tools.review.requests import VERDICT_NAMES
+            from repo_tools.review.vocabulary import VERDICT_NAMES
 
             first = VERDICT_NAMES.get(first, first)
         summary = say("verify.report._tag_findings.1", tag=tag.tag, first=first)
@@ -1059,7 +1059,7 @@ def _object_lines(f: dict[str, Any]) -> list[str]:
 
 def _document_lines(d: dict[str, Any]) -> list[str]:
     """One document: number, seal and its state, the witnessing, the approvals, the problems."""
-    from repo_tools.review.requests import VERDICT_NAMES  # review judges with verify: import here, not at the top
+    from repo_tools.review.vocabulary import VERDICT_NAMES  # review judges with verify: import here, not at the top
 
     lines = [
         say(

@@ -10,7 +10,8 @@ from repo_tools import timeutil
 from repo_tools.city import City
 from repo_tools.git.repo import Scratch, git
 from repo_tools.messages import Refused, say
-from repo_tools.review.requests import MR_BRANCH, REVIEWS, ReviewView
+from repo_tools.review.model import MR_BRANCH, REVIEWS
+from repo_tools.review.views import ReviewView
 from repo_tools.workflow import delegation as delegation_mod
 from repo_tools.workflow.settings import allowed_signers
 from repo_tools.workflow.steps import (

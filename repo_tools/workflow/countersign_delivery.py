@@ -20,7 +20,8 @@ from pathlib import Path
 from repo_tools.city import City
 from repo_tools.git.repo import clean_env, git
 from repo_tools.messages import say
-from repo_tools.review.requests import MR_BRANCH, REVIEWS, ReviewView
+from repo_tools.review.model import MR_BRANCH, REVIEWS
+from repo_tools.review.views import ReviewView
 from repo_tools.workflow.steps import COUNTERSIGN_REF, OUTBOX_COUNTERSIGN, request_documents
 
 SERVICE = {"GIT_AUTHOR_NAME": say("workflow.countersign_delivery.module.1"), "GIT_AUTHOR_EMAIL": "service@oa.local",

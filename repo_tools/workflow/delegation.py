@@ -24,7 +24,7 @@ from repo_tools.registry.records import Unit
 from repo_tools.workflow.trusted import times_of
 
 if TYPE_CHECKING:
-    from repo_tools.review.requests import ReviewView
+    from repo_tools.review.views import ReviewView
 
 GRANTS = "refs/delegations/"
 REVOKED = "refs/delegations/revoked/"
@@ -159,7 +159,7 @@ def revoke(city: City, actor: str, ident: str) -> str:
 
 def grants(city: City, unit_id: str) -> list[dict]:
     """Every 委托 of a unit with its period and whether it was revoked (for `oa delegate --list`)."""
-    from repo_tools.review.requests import ReviewView
+    from repo_tools.review.views import ReviewView
     rows = []
     with ReviewView.of(city, unit_id) as view:
         for ref in sorted(view.refs(GRANTS)):

@@ -28,7 +28,8 @@ from repo_tools.documents import frontmatter
 from repo_tools.git.repo import parse_commit, parse_tag
 from repo_tools.messages import say
 from repo_tools.registry.records import Registry, Unit
-from repo_tools.review.requests import ReviewView, Status, Verdict, document_folders
+from repo_tools.review.model import document_folders
+from repo_tools.review.views import ReviewView, Status, Verdict
 from repo_tools.workflow import delegation as delegation_mod
 from repo_tools.workflow.settings import allowed_signers
 from repo_tools.workflow.trusted import times_of

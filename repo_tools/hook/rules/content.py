@@ -10,8 +10,6 @@ import io
 import warnings
 from collections.abc import Iterator
 
-from PIL import Image
-
 from repo_tools.git.push import Push
 from repo_tools.hook.rules.base import Refusal, refusal
 from repo_tools.messages import say
@@ -47,6 +45,7 @@ def check_image(path: str, data: bytes, fmt: str) -> Iterator[Refusal]:
         return
     if fmt in UNDECODED:  # recognized and bounded by size; no decoder for it here
         return
+    from PIL import Image  # only a push that brings an image pays Pillow's import
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)

@@ -13,7 +13,7 @@ from repo_tools.git.repo import ZERO
 from repo_tools.hook.rules.base import Refusal, refusal
 from repo_tools.messages import say
 from repo_tools.review.model import MR_BRANCH, MR_REF, MR_TAG, REVIEW_HISTORY_REF, REVIEW_REF, REVIEWS
-from repo_tools.review.requests import ReviewView  # the read model of a unit's requests
+from repo_tools.review.views import ReviewView  # the read model of a unit's requests
 
 
 def review_view(push: Push) -> ReviewView:

@@ -26,7 +26,7 @@ from repo_tools.hook.rules.base import Refusal, refusal
 from repo_tools.messages import say
 from repo_tools.registry.records import person_from_dict, unit_from_dict
 from repo_tools.review.model import MergeTrailers
-from repo_tools.review.requests import ReviewView, Verdict
+from repo_tools.review.views import ReviewView, Verdict
 from repo_tools.workflow import delegation as delegation_mod
 from repo_tools.workflow.acting import order_missing
 from repo_tools.workflow.issuing import signed_fields, typed_signer_problem
