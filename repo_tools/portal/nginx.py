@@ -10,11 +10,35 @@ runs as an ordinary user beside a system nginx: `nginx -p STATE -c FILE`.
 """
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
+from repo_tools.messages import Refused, say
 from repo_tools.portal.headers import CSP
 
 MIME_TYPES = Path("/etc/nginx/mime.types")
+# What nginx itself refuses (a malformed request, a method a file does not take, a target or
+# headers too long, the portal not answering) gets a Chinese page saying what to do, never
+# nginx's own English one: (status, the named location, the refusal).
+ERRORS = (
+    ("400 494", 400, "oa_400", lambda: Refused("portal-bad-request", detail=say("portal.nginx.module.1"))),
+    ("405", 405, "oa_405", lambda: Refused("usage", detail=say("portal.nginx.module.2"),
+                                            remedy=say("portal.nginx.module.3"))),
+    ("414", 414, "oa_414", lambda: Refused("portal-bad-request", detail=say("portal.nginx.module.4"))),
+    ("500 502 503 504", 503, "oa_503", lambda: Refused("portal-unavailable", detail=say("portal.nginx.module.5"))),
+)
+
+
+def _error_page(status: int, refusal: Refused) -> str:
+    """A whole Chinese page as an nginx string (no variables: `$` is never in a message)."""
+    title = html.escape(refusal.message)
+    body = (f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>{title}</title>'
+            f'<link rel="stylesheet" href="/assets/site.css"></head><body><main class="site-main">'
+            f'<div class="portal-refusal" role="alert"><p><strong>{title}</strong></p>'
+            f'<p>{html.escape(say("portal.nginx._error_page.1"))}{html.escape(refusal.remedy)}</p></div>'
+            f'<p><a href="/">{html.escape(say("portal.nginx._error_page.2"))}</a></p></main></body></html>')
+    assert "$" not in body
+    return body.replace("\\", "\\\\").replace('"', '\\"')
 
 
 def nginx_config(site: Path, state: Path, listen: int = 8443, portal: str = "127.0.0.1:8080",
@@ -29,10 +53,17 @@ def nginx_config(site: Path, state: Path, listen: int = 8443, portal: str = "127
       add_header Content-Security-Policy "{CSP}" always;
       add_header Referrer-Policy same-origin always;
       add_header X-Frame-Options DENY always;'''
+    # URI locations, not named ones: a request whose line could not be parsed has no URI, and
+    # nginx cannot redirect such a request to a named location.
+    errors = "\n".join(f"    error_page {codes} ={status} /__{name};" for codes, status, name, _ in ERRORS)
+    error_locations = "\n".join(
+        f'    location = /__{name} {{\n      internal;\n      default_type "text/html; charset=utf-8";\n{security}\n'
+        f'      add_header Cache-Control no-store always;\n      return {status} "{_error_page(status, make())}";\n    }}'
+        for _, status, name, make in ERRORS)
     proxy = '''      proxy_pass http://oa_portal;
       proxy_http_version 1.1;
       proxy_set_header Connection "";
-      proxy_set_header Host $http_host;
+      proxy_set_header Host $proxy_host;     # an HTTP/1.0 request without Host still gets an answer
       proxy_set_header X-Forwarded-For $remote_addr;'''
     user = f"user {run_as};" if run_as else ""
     return f'''# Written by `oa portal nginx-config`: nginx serves the files, the portal decides who reads them.
@@ -61,8 +92,11 @@ http {{
     listen {host}:{listen};
     root {root};
     merge_slashes off;      # a double slash reaches the portal, which refuses it
+    absolute_redirect off;  # every redirect is a path of this site, whatever Host the request named
     disable_symlinks if_not_owner from=$document_root;
     error_page 404 /__oa_404;   # every 404 is the site's own page, in Chinese
+{errors}
+{error_locations}
     location = /login {{
 {proxy}
     }}
@@ -86,7 +120,7 @@ http {{
       proxy_pass_request_body off;
       proxy_set_header Content-Length "";
       proxy_set_header X-Original-URI $request_uri;
-      proxy_set_header Host $http_host;
+      proxy_set_header Host $proxy_host;
     }}
     location = /__oa_404 {{
       internal;
@@ -112,6 +146,7 @@ http {{
       auth_request_set $oa_csp $upstream_http_x_oa_csp;
       error_page 401 = @oa_login;
       error_page 403 404 =404 /__oa_404;
+  {errors}
       # Every file's type and policy come from the portal's answer (repo_tools/site/headers.py,
       # what `oa serve` and the embedded portal send): nginx's own type table is emptied here, so
       # a repository file is never served as a type a browser renders or runs, and it gets the
