@@ -40,7 +40,7 @@ def delivery_order(row: dict[str, Any]) -> tuple[bool, int, str]:
 
 
 def _age(since: str | None) -> str:
-    return review._waiting(since, timeutil.now()) if since else ""  # the same wording as `oa review list`
+    return review.waiting_time(since, timeutil.now()) if since else ""  # the same wording as `oa review list`
 
 
 def waiting_work(city: City, registry: Any, user: str) -> Waiting:
