@@ -652,3 +652,44 @@ def test_thumbnails_and_attachments_of_a_restricted_item_are_in_its_overlay_only
         url = "/" + rel.removesuffix("index.html")
         assert files.resolve(reader_overlays(out, "wu", "jyj") + [out], url) is not None, url
         assert files.resolve(reader_overlays(out, "feng", "czj") + [out], url) is None, url
+
+
+def test_another_overlays_search_files_typed_by_name_are_404(portal, sample):  # type: ignore[no-untyped-def]
+    """Every file of jyj's bundle (its entry, index, fragments, metadata), asked for by its exact
+    name: wu reads each, feng (czj, with overlays of their own) gets the 404 page for each."""
+    bundle = Path(os.path.realpath(overlay_root(sample.city.site_dir) / "unit-jyj"))
+    names = ["/" + str(p.relative_to(bundle)) for p in (bundle / "restricted/unit/_pagefind").rglob("*") if p.is_file()]
+    assert any(n.endswith(".pf_fragment") for n in names) and any(n.endswith(".pf_index") for n in names)
+    wu, feng = logged_in(portal, "wu", sample), logged_in(portal, "feng", sample)
+    for name in names:
+        assert wu.get(name)[0] == 200, name
+        status, _, page = feng.get(name)
+        assert status == 404 and "页面不存在" in text(page), name
+    base = all_text(Path(os.path.realpath(sample.city.site_dir)))
+    for url in (UNIT_URL, PERSON_URL):  # no sitemap, feed, listing or index of the base names them
+        assert url.strip("/") not in base, url
+
+
+@pytest.mark.parametrize("target", ["//evil.example/", "/\\evil.example", "https://evil.example/", "javascript:alert(1)",
+                                    "/\t/evil.example", "\\\\evil.example", " //evil.example", "http:evil.example",
+                                    "/\r\nSet-Cookie: x=1"])
+def test_next_never_leads_off_the_site(portal, sample, target):  # type: ignore[no-untyped-def]
+    from urllib.parse import quote, unquote
+    c = client(portal)
+    token = c.csrf("/login?next=" + quote(target, safe=""))
+    assert 'name="next" value="/"' in text(c.get("/login?next=" + quote(target, safe=""))[2])
+    status, headers, _ = c.post("/login", {"user": "feng", "password": sample.passwords["feng"], "csrf_token": token,
+                                           "next": unquote(target)})
+    assert status == 303 and headers["location"] == "/", (target, headers)
+    assert "set-cookie: x" not in headers["set-cookie"].lower()
+
+
+def test_next_leads_back_to_the_page_asked_for(portal, sample):  # type: ignore[no-untyped-def]
+    c = client(portal)
+    status, headers, _ = c.get(PUBLIC_URL + "?from=list")
+    assert status == 303
+    form = c.get(headers["location"])[2]
+    assert f'name="next" value="{PUBLIC_URL}?from=list"' in text(form)
+    status, headers, _ = c.post("/login", {"user": "feng", "password": sample.passwords["feng"],
+                                           "csrf_token": c.csrf(), "next": PUBLIC_URL + "?from=list"})
+    assert status == 303 and headers["location"] == PUBLIC_URL + "?from=list"
