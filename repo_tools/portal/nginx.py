@@ -130,6 +130,12 @@ http {{
     }}
     location ^~ /assets/ {{   # the site's styles and scripts (no content): the login form needs them
       root {site};
+      # Served without asking the portal, so judged here as the portal would (files.py): no
+      # symbolic link below the site's own folder, no dot-file.
+      disable_symlinks on from=$document_root;
+      location ~ /\\. {{ return 404; }}
+      error_page 403 404 =404 /__oa_404;
+  {errors}
 {security}
     }}
     location @oa_login {{

@@ -389,16 +389,23 @@ def test_symlink_inside_the_site_is_not_followed_out(portal, sample):  # type: i
     secret = overlay_root(sample.city.site_dir) / "unit-jyj" / UNIT_URL.strip("/") / "index.html"
     link = base / "leak.html"
     passwd = base / "passwd.txt"
+    styles = base / "assets" / "leak.css"
     link.symlink_to(secret)
     passwd.symlink_to("/etc/passwd")
+    styles.symlink_to(secret)
     try:
         feng = logged_in(portal, "feng", sample)
         assert feng.get("/leak.html")[0] == 404
         assert feng.get("/passwd.txt")[0] == 404
         assert feng.get("/assets/site.css")[0] == 200
+        for reader in (feng, client(portal)):  # the styles before login are judged alike
+            status, _, page = reader.get("/assets/leak.css")
+            assert status == 404 and UNIT_SECRET not in text(page)
+        assert client(portal).get("/assets/site.css")[0] == 200
     finally:
         link.unlink()
         passwd.unlink()
+        styles.unlink()
 
 
 def test_headers_and_downloads(portal, sample):  # type: ignore[no-untyped-def]
@@ -693,3 +700,18 @@ def test_next_leads_back_to_the_page_asked_for(portal, sample):  # type: ignore[
     status, headers, _ = c.post("/login", {"user": "feng", "password": sample.passwords["feng"],
                                            "csrf_token": c.csrf(), "next": PUBLIC_URL + "?from=list"})
     assert status == 303 and headers["location"] == PUBLIC_URL + "?from=list"
+
+
+def test_a_password_change_without_its_forms_token_changes_nothing(portal, sample):  # type: ignore[no-untyped-def]
+    feng = logged_in(portal, "feng", sample)
+    other = logged_in(portal, "feng", sample)
+    for token in ("", "0" * 43, other.csrf("/password")):  # none, forged, another session's
+        status, _, page = feng.post("/password", {"old": sample.passwords["feng"], "new": "Stolen2026pass",
+                                                  "csrf_token": token})
+        assert status == 403 and "表单校验码" in text(page) and "重新打开" in text(page), token
+    assert client(portal).login("feng", "Stolen2026pass")[0] == 401
+    assert feng.get(PUBLIC_URL)[0] == 200  # the refused form ended nothing
+    status, _, _ = feng.post("/password", {"old": sample.passwords["feng"], "new": "Fengnew2026pass",
+                                           "csrf_token": feng.csrf("/password")})
+    assert status == 303
+    sample.passwords["feng"] = "Fengnew2026pass"

@@ -263,3 +263,23 @@ def test_nginx_without_its_portal_says_so_in_chinese(sample, tmp_path):  # type:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_the_styles_served_before_login_are_judged_like_every_file(front):  # type: ignore[no-untyped-def]
+    """nginx serves /assets/ without asking the portal (the login form needs its style): a
+    symbolic link or a dot-file placed there is refused as the portal refuses it elsewhere."""
+    listen, sample = front
+    base = Path(os.path.realpath(sample.city.site_dir))
+    from repo_tools.site.overlays import overlay_root
+    secret = Path(os.path.realpath(overlay_root(sample.city.site_dir) / "unit-jyj")) / UNIT_URL.strip("/") / "index.html"
+    (base / "assets/leak.css").symlink_to(secret)
+    (base / "assets/.hidden.css").write_text(UNIT_SECRET, encoding="utf-8")
+    try:
+        for path in ("/assets/leak.css", "/assets/.hidden.css", "/assets/%2ehidden.css"):
+            status, _, body = Client("127.0.0.1", listen).get(path)
+            assert status == 404 and UNIT_SECRET not in text(body) and "页面不存在" in text(body), (path, status)
+        status, _, body = Client("127.0.0.1", listen).get("/assets/site.css")
+        assert status == 200 and body == (base / "assets/site.css").read_bytes()
+    finally:
+        (base / "assets/leak.css").unlink()
+        (base / "assets/.hidden.css").unlink()
