@@ -283,3 +283,62 @@ def test_the_styles_served_before_login_are_judged_like_every_file(front):  # ty
     finally:
         (base / "assets/leak.css").unlink()
         (base / "assets/.hidden.css").unlink()
+
+
+def test_nginx_with_tls_speaks_https_only_and_the_cookie_is_secure(sample, tmp_path):  # type: ignore[no-untyped-def]
+    """`oa portal nginx-config --tls-cert --tls-key`: passwords never cross the network in clear;
+    a plain HTTP request to the port is refused in Chinese; behind it the portal's cookies carry
+    Secure (`oa portal --secure-cookies`), and every answer tells the browser to keep to HTTPS."""
+    import http.client
+    import ssl
+
+    from click.testing import CliRunner
+
+    from repo_tools.cli import oa
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    listen = free_port()
+    with PortalServer(sample.city, secure_cookies=True) as portal:
+        result = CliRunner().invoke(oa, ["--city", str(sample.city.root), "portal", "nginx-config", "--out",
+                                         str(tmp_path / "nginx.conf"), "--state", str(tmp_path), "--listen", str(listen),
+                                         "--portal", f"127.0.0.1:{portal.port}", "--tls-cert", str(cert),
+                                         "--tls-key", str(key)] + (["--user", "root"] if os.geteuid() == 0 else []))
+        assert result.exit_code == 0 and "https://" in result.output and "--secure-cookies" in result.output, result.output
+        half = CliRunner().invoke(oa, ["--city", str(sample.city.root), "portal", "nginx-config", "--out",
+                                       str(tmp_path / "x.conf"), "--tls-cert", str(cert)])
+        assert half.exit_code == 2 and "--tls-key" in half.output
+        proc = subprocess.Popen([NGINX, "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf"), "-e",
+                                 str(tmp_path / "error.log"), "-g", "daemon off;"], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)
+        context = ssl.create_default_context(cafile=str(cert))
+        try:
+            deadline = time.monotonic() + 15
+            while True:
+                try:
+                    conn = http.client.HTTPSConnection("127.0.0.1", listen, timeout=30, context=context)
+                    conn.request("GET", "/login")
+                    page = conn.getresponse()
+                    break
+                except ConnectionRefusedError:
+                    assert proc.poll() is None and time.monotonic() < deadline
+                    time.sleep(0.1)
+            body = page.read().decode()
+            nonce = page.getheader("set-cookie", "").split(";", 1)[0]
+            token = body.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+            conn.request("POST", "/login", body=f"user=feng&password={sample.passwords['feng']}&csrf_token={token}",
+                         headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": nonce})
+            answer = conn.getresponse()
+            answer.read()
+            cookie = next(v for k, v in answer.getheaders() if k.lower() == "set-cookie" and v.startswith("oa_session"))
+            assert answer.status == 303 and "Secure" in cookie and "HttpOnly" in cookie
+            conn.request("GET", PUBLIC_URL, headers={"Cookie": cookie.split(";", 1)[0]})
+            doc = conn.getresponse()
+            assert doc.status in (200, 303) and doc.getheader("strict-transport-security", "").startswith("max-age=")
+            doc.read()
+            status, _, plain = Client("127.0.0.1", listen).get("/login")  # plain HTTP to the HTTPS port
+            assert status == 400 and "处理办法" in text(plain) and "nginx" not in text(plain)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
