@@ -401,6 +401,7 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
     "portal-session-ended": ("第十四条", "登录已失效（已退出、密码已更改或账户已锁定、停用）。",
                              "请重新登录。"),
     "portal-session-idle": ("第十六条", "超过 {minutes} 分钟未操作，登录已自动失效。", "请重新登录。"),
+    "portal-session-expired": ("第十四条", "本次登录已超过 {hours} 小时，已自动失效。", "请重新登录。"),
     "portal-old-password": ("第十四条", "原密码不正确，密码未更改。", "请输入当前使用的密码（首次登录时即初始密码）。"),
     "portal-weak-password": ("第十四条", "新密码不符合要求：{detail}。",
                              "请设置至少 10 位、同时包含字母和数字、且不同于原密码的新密码。"),

@@ -15,6 +15,7 @@ TEXT: dict[str, str] = {
     'portal.nginx._error_page.1': '处理办法：',
     'portal.nginx._error_page.2': '返回首页',
     'portal.app.http_error.1': '无法处理的请求',
+    'portal.app.http_error.2': '请求的格式不正确（{status}）',
     'portal.app.server_error.1': '服务暂时不可用',
     'portal.app.server_error.2': '门户内部出错，已记入服务器日志',
     'portal.app._login_page.1': '您已退出登录。',

@@ -138,7 +138,7 @@ class Portal:
         try:
             sid = self.signer.loads(cookie, max_age=ABSOLUTE_MAX)
         except SignatureExpired:
-            return Refused("portal-session-idle", minutes=int(ABSOLUTE_MAX // 60))
+            return Refused("portal-session-expired", hours=int(ABSOLUTE_MAX // 3600))
         except BadSignature:
             return Refused("portal-session-ended")
         session = self.accounts.session(str(sid))
@@ -147,7 +147,8 @@ class Portal:
         now = time.time()
         if now - session.created > ABSOLUTE_MAX:  # the server's own clock, whatever the cookie says
             self.accounts.end_session(session.sid)
-            return Refused("portal-session-idle", minutes=int(ABSOLUTE_MAX // 60))
+            self.city.log("portal-session-expired", person=session.user)
+            return Refused("portal-session-expired", hours=int(ABSOLUTE_MAX // 3600))
         if now - session.seen > self.idle:
             self.accounts.end_session(session.sid)
             self.city.log("portal-session-idle", person=session.user)
@@ -426,7 +427,7 @@ def create_app(city: City, site: Path | None = None, idle_minutes: float = 30.0,
         if status == 405:
             return await other_method(request)
         return portal.page("refusal.html", status, title=say("portal.app.http_error.1"), back="/", refusal=Refused(
-            "portal-bad-request", detail=str(getattr(exc, "detail", "")) or str(status)))
+            "portal-bad-request", detail=say("portal.app.http_error.2", status=status)))
 
     async def server_error(request: Request, exc: Exception) -> Response:
         return portal.page("refusal.html", 500, title=say("portal.app.server_error.1"), back="/", refusal=Refused(

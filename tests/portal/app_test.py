@@ -608,9 +608,12 @@ def test_the_server_ends_a_session_past_its_absolute_limit_whatever_the_cookie(p
     db.execute("UPDATE sessions SET created=? WHERE sid=?", (time.time() - 13 * 3600, sid))
     db.commit()
     db.close()
+    status, _, page = c.post("/password", {"old": "x", "new": "y", "csrf_token": "z"})
+    assert status == 401 and "已超过 12 小时" in text(page) and "请重新登录" in text(page)
     status, headers, _ = c.get(PUBLIC_URL)
     assert status == 303 and headers["location"].startswith("/login")
     assert state.accounts.session(sid) is None
+    assert events(sample.city, "portal-session-expired")[-1]["person"] == "feng"
 
 
 def test_a_reader_moved_to_another_unit_reads_the_new_units_overlay_at_once(portal, sample):  # type: ignore[no-untyped-def]
