@@ -59,9 +59,15 @@ def nginx_config_cmd(ctx: Context, out: str | None, listen: int, portal_address:
         raise click.UsageError(say("cli.portal_commands.nginx_config_cmd.9"))
     tls = (Path(tls_cert), Path(tls_key)) if tls_cert and tls_key else None
     path = write_config(city.site_dir, target, folder, listen, portal_address, run_as=run_as, tls=tls)
+    port = portal_address.rsplit(":", 1)[-1]
+    if tls:
+        told = say("cli.portal_commands.nginx_config_cmd.10", path=path, portal_address_rsplit=port, folder=folder,
+                   listen=listen)
+    else:
+        told = say("cli.portal_commands.nginx_config_cmd.6", path=path, portal_address_rsplit=port, folder=folder,
+                   listen=listen)
     emit(ctx, {"config": str(path), "listen": listen, "portal": portal_address, "state": str(folder), "tls": bool(tls)},
-         say("cli.portal_commands.nginx_config_cmd.10" if tls else "cli.portal_commands.nginx_config_cmd.6",
-             path=path, portal_address_rsplit=portal_address.rsplit(':', 1)[-1], folder=folder, listen=listen))
+         told)
 
 
 @user_group.command("reset-password")
