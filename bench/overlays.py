@@ -18,6 +18,14 @@ overlays...) is printed below the table. `--rounds N` repeats the incremental re
 must make one overlay per unit and per person *with something of their own* (100 + P), never one
 per person (5,100). Then also measured: one new personal document for one person (only that
 person's overlay is rebuilt).
+
+    .venv/bin/python bench/overlays.py --sealed --units 20 --docs 1000 --restricted 0.1
+
+`--sealed`: the sealed city of bench/sealed_city.py (every document with its seal, approvals,
+push certificates and log entries; cached in bench/out/), a fraction `--restricted` of its
+documents restricted to their own unit. The first build fills the signature cache (a cold one),
+so the single-audience build is measured cold and again warm, and compared warm with the build
+of base + overlays; then one new sealed restricted document.
 """
 from __future__ import annotations
 
@@ -132,24 +140,43 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--people", type=int, default=0)
     parser.add_argument("--personal", type=int, default=0)
+    parser.add_argument("--sealed", action="store_true", help="the sealed city of bench/sealed_city.py")
+    parser.add_argument("--bulletins", type=int, default=None, help="bulletins of the sealed city (default docs / 5)")
     args = parser.parse_args()
     base = Path(tempfile.mkdtemp(prefix="oabo", dir="/tmp"))
     rows: list[tuple[str, float, str, dict[str, float]]] = []
     try:
-        t_gen, city = timed(make_city, base / "c", args.docs, args.units, args.restricted, args.people, args.personal)
-        t_single, single = timed(build_site, city, base / "single", overlays=False)
-        rows.append((f"single-audience build (base only, {single.items} items)", t_single, load(), single.seconds))
+        if args.sealed:
+            sys.path.insert(0, str(Path(__file__).resolve().parent))
+            import sealed_city
+            bulletins = args.docs // 5 if args.bulletins is None else args.bulletins
+            t_gen, cached = timed(sealed_city.cached_city, args.units, args.docs, bulletins, restricted=args.restricted)
+            city = sealed_city.working_copy(cached, base / "c")
+            t_cold, cold = timed(build_site, city, base / "single", overlays=False)
+            rows.append((f"single-audience build, cold signature cache ({cold.items} items)", t_cold, load(), cold.seconds))
+            t_single, single = timed(build_site, city, base / "single", overlays=False, full=True)
+            rows.append((f"single-audience build, warm ({single.items} items)", t_single, load(), single.seconds))
+        else:
+            t_gen, city = timed(make_city, base / "c", args.docs, args.units, args.restricted, args.people,
+                                args.personal)
+            t_single, single = timed(build_site, city, base / "single", overlays=False)
+            rows.append((f"single-audience build (base only, {single.items} items)", t_single, load(), single.seconds))
         t_full, full = timed(build_site, city, base / "site")
         rows.append((f"base + {len(full.overlays)} overlays, full", t_full, load(), full.seconds))
         t_noop, noop = timed(build_site, city, base / "site")
         touched = sum(1 for r in noop.overlays.values() if r is not None)
         rows.append((f"no-op rebuild (base + overlays; overlays rebuilt: {touched})", t_noop, load(), noop.seconds))
+        adder = sealed_city.adder(city) if args.sealed else None
+        target = sorted(adder.units)[1] if adder is not None else "u001"
         for n in range(args.rounds):
-            new_restricted(city, n)
+            if adder is not None:
+                sealed_city.add_document(adder, target, n, audience=f"unit:{target}")
+            else:
+                new_restricted(city, n)
             t_inc, inc = timed(build_site, city, base / "site")
             rebuilt = sorted(name for name, r in inc.overlays.items() if r is not None)
-            rows.append((f"one new restricted document in u001, round {n + 1} (overlays rebuilt: {', '.join(rebuilt)})",
-                         t_inc, load(), inc.seconds))
+            rows.append((f"one new {'sealed ' if adder else ''}restricted document in {target}, round {n + 1} "
+                         f"(overlays rebuilt: {', '.join(rebuilt)})", t_inc, load(), inc.seconds))
         if args.personal:
             person = sorted(name for name in full.overlays if name.startswith("user-"))[0].removeprefix("user-")
             unit = city.registry().person(person).unit
