@@ -68,8 +68,9 @@ STAFF = [("author", ["author"], "拟稿人"), ("rev1", ["reviewer"], "审核人"
 WITNESS_UNITS = 2  # the first units' leaders are also their admins and hold the witness keys
 
 
-def cache_dir(units: int, docs: int, bulletins: int) -> Path:
-    return OUT / f"sealed-u{units}-d{docs}-b{bulletins}-g{GENERATOR}"
+def cache_dir(units: int, docs: int, bulletins: int, restricted: float = 0.0) -> Path:
+    tail = f"-r{round(restricted * 100)}" if restricted else ""
+    return OUT / f"sealed-u{units}-d{docs}-b{bulletins}{tail}-g{GENERATOR}"
 
 
 # Objects ---------------------------------------------------------------------------------------
@@ -325,11 +326,15 @@ class Generator:
         self.push(unit, admin, [("refs/heads/main", ZERO, head)], [head])
         unit.head = head
 
-    def document(self, unit: UnitWriter, n: int, rng: random.Random, year: int, slug: str | None = None) -> str:
-        """One sealed document, the whole 发文 flow; returns its folder in the unit's repository."""
+    def document(self, unit: UnitWriter, n: int, rng: random.Random, year: int, slug: str | None = None,
+                 audience: str | None = None) -> str:
+        """One sealed document, the whole 发文 flow; returns its folder in the unit's repository.
+        `audience` (e.g. `unit:u001`): the document is restricted to it (the site's overlays)."""
         pack = unit.open()
         staff = unit.staff
         draft = document_md(n, rng, year, unit.name)
+        if audience:
+            draft = draft.replace("\n---\n", f"\naudience: [{audience}]\n---\n", 1)
         meta, _ = frontmatter.split(draft)
         title, kind, day = str(meta["title"]), str(meta["type"]), str(meta["date"])
         slug = slug or f"doc-{n:05d}"
@@ -530,17 +535,21 @@ def _save_state(root: Path, writers: dict[str, UnitWriter], keys: dict[str, str]
     (root / "bench-state.json").write_text(json.dumps(state, ensure_ascii=False), encoding="utf-8")
 
 
-def add_content(city: City, docs: int, bulletins: int, say: Any = print) -> None:
+def add_content(city: City, docs: int, bulletins: int, say: Any = print, restricted: float = 0.0) -> None:
     """`docs` sealed documents and `bulletins` bulletins, interleaved over the units as a city's
-    pushes arrive (document n belongs to unit n % units); then both witnesses cosign."""
+    pushes arrive (document n belongs to unit n % units); then both witnesses cosign.
+    `restricted`: the fraction of documents restricted to their own unit."""
     started = time.perf_counter()
     gen = adder(city, live=False)
     ids = list(gen.units)
     units = len(ids)
     rng = random.Random(42)
+    chooser = random.Random(43)  # apart from `rng`: the same documents whatever the fraction
     every = max(1, docs // bulletins) if bulletins else 0
     for n in range(docs):
-        gen.document(gen.units[ids[n % units]], n, rng, 2010 + n % 10)
+        uid = ids[n % units]
+        gen.document(gen.units[uid], n, rng, 2010 + n % 10,
+                     audience=f"unit:{uid}" if chooser.random() < restricted else None)
         if every and n % every == 0 and n // every < bulletins:
             b = n // every
             column = COLUMNS[b % len(COLUMNS)]
@@ -575,18 +584,18 @@ def adder(city: City, live: bool = True) -> Generator:
     return Generator(city, writers, live=live)
 
 
-def add_document(gen: Generator, unit: str, n: int) -> str:
+def add_document(gen: Generator, unit: str, n: int, audience: str | None = None) -> str:
     """One more sealed document on `unit`'s main (the refs and pack written at once)."""
     writer = gen.units[unit]
-    folder = gen.document(writer, 900000 + n, random.Random(n), 2026, f"new-{n}")
+    folder = gen.document(writer, 900000 + n, random.Random(n), 2026, f"new-{n}", audience=audience)
     writer.finish()
     return folder
 
 
-def cached_city(units: int, docs: int, bulletins: int, say: Any = print) -> Path:
+def cached_city(units: int, docs: int, bulletins: int, say: Any = print, restricted: float = 0.0) -> Path:
     """The cached sealed city for these parameters (made once; `bench/out/` is not versioned).
     The base (registry, people, keys, repositories) is cached by the number of units alone."""
-    base = cache_dir(units, docs, bulletins)
+    base = cache_dir(units, docs, bulletins, restricted)
     if (base / "ready").exists():
         say(f"sealed city: reusing {base}")
         return base / "city"
@@ -601,7 +610,7 @@ def cached_city(units: int, docs: int, bulletins: int, say: Any = print) -> Path
     shutil.rmtree(base, ignore_errors=True)
     base.mkdir(parents=True)
     say(f"sealed city: signing {docs} documents and {bulletins} bulletins into {base}")
-    add_content(working_copy(shared / "city", base / "city"), docs, bulletins, say)
+    add_content(working_copy(shared / "city", base / "city"), docs, bulletins, say, restricted)
     (base / "ready").write_text(json.dumps({"seconds": round(time.perf_counter() - started, 1)}))
     return base / "city"
 

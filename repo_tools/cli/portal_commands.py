@@ -14,22 +14,23 @@ from repo_tools.messages import say
 @click.option("--port", default=8080, show_default=True, type=int, help=say("cli.portal_commands.portal_group.1"))
 @click.option("--host", default="127.0.0.1", show_default=True, help=say("cli.portal_commands.portal_group.2"))
 @click.option("--idle-minutes", default=30.0, show_default=True, type=float, help=say("cli.portal_commands.portal_group.3"))
+@click.option("--secure-cookies", is_flag=True, default=False, help=say("cli.portal_commands.portal_group.4"))
 @click.pass_context
-def portal_group(click_ctx: click.Context, port: int, host: str, idle_minutes: float) -> None:
+def portal_group(click_ctx: click.Context, port: int, host: str, idle_minutes: float, secure_cookies: bool) -> None:
     """阅读门户：读者用用户标识和密码登录，只看到本人读者范围内的内容（第十四、十六、三十二条）。"""
     if click_ctx.invoked_subcommand is not None:
         return
     ctx: Context = click_ctx.obj
-    _serve(ctx, port, host, idle_minutes)
+    _serve(ctx, port, host, idle_minutes, secure_cookies)
 
 
 @refusals_exit
-def _serve(ctx: Context, port: int, host: str, idle_minutes: float) -> None:
+def _serve(ctx: Context, port: int, host: str, idle_minutes: float, secure_cookies: bool = False) -> None:
     from repo_tools.portal import serve
     city = ctx.city
     if not (city.site_dir / "index.html").exists():
         raise click.UsageError(say("cli.portal_commands._serve.1", site_dir=city.site_dir))
-    serve(city, port, host, idle_minutes)
+    serve(city, port, host, idle_minutes, secure_cookies)
 
 
 @portal_group.command("nginx-config")
@@ -41,19 +42,32 @@ def _serve(ctx: Context, port: int, host: str, idle_minutes: float) -> None:
 @click.option("--state", type=click.Path(file_okay=False), default=None,
               help=say("cli.portal_commands.nginx_config_cmd.4"))
 @click.option("--user", "run_as", default=None, help=say("cli.portal_commands.nginx_config_cmd.5"))
+@click.option("--tls-cert", type=click.Path(dir_okay=False, exists=True), default=None,
+              help=say("cli.portal_commands.nginx_config_cmd.7"))
+@click.option("--tls-key", type=click.Path(dir_okay=False, exists=True), default=None,
+              help=say("cli.portal_commands.nginx_config_cmd.8"))
 @pass_ctx
 @refusals_exit
 def nginx_config_cmd(ctx: Context, out: str | None, listen: int, portal_address: str, state: str | None,
-                     run_as: str | None) -> None:
+                     run_as: str | None, tls_cert: str | None, tls_key: str | None) -> None:
     """写出 nginx 配置：nginx 直接提供网站文件，每个请求先询问门户该读者能否阅读（auth_request）。"""
     from repo_tools.portal.nginx import write_config
     city = ctx.city
     target = Path(out) if out else city.root / "server" / "nginx" / "nginx.conf"
     folder = Path(state) if state else target.parent
-    path = write_config(city.site_dir, target, folder, listen, portal_address, run_as=run_as)
-    emit(ctx, {"config": str(path), "listen": listen, "portal": portal_address, "state": str(folder)},
-         say("cli.portal_commands.nginx_config_cmd.6",
-             path=path, portal_address_rsplit=portal_address.rsplit(':', 1)[-1], folder=folder, listen=listen))
+    if (tls_cert is None) != (tls_key is None):
+        raise click.UsageError(say("cli.portal_commands.nginx_config_cmd.9"))
+    tls = (Path(tls_cert), Path(tls_key)) if tls_cert and tls_key else None
+    path = write_config(city.site_dir, target, folder, listen, portal_address, run_as=run_as, tls=tls)
+    port = portal_address.rsplit(":", 1)[-1]
+    if tls:
+        told = say("cli.portal_commands.nginx_config_cmd.10", path=path, portal_address_rsplit=port, folder=folder,
+                   listen=listen)
+    else:
+        told = say("cli.portal_commands.nginx_config_cmd.6", path=path, portal_address_rsplit=port, folder=folder,
+                   listen=listen)
+    emit(ctx, {"config": str(path), "listen": listen, "portal": portal_address, "state": str(folder), "tls": bool(tls)},
+         told)
 
 
 @user_group.command("reset-password")

@@ -63,10 +63,8 @@ def run_demo(directory: str | Path, serve: bool = False, fresh: bool = True) -> 
                 state.witness()
         state.summary(time.monotonic() - started)
         if serve:  # the reading portal over the sample city (logins printed by its chapter)
-            from repo_tools.portal import serve as serve_portal
-            for user, password in state.facts.get("portal_logins", []):
-                state.console.print(say("demo.__init__.run_demo.2", user=user, password=password))
-            serve_portal(state.city, 8080)
+            from repo_tools.demo import portal
+            portal.serve(state, 8080)
     finally:
         state.city.stop_agents()
     return state

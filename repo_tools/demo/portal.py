@@ -91,6 +91,24 @@ def _publish_restricted(state: DemoState) -> None:
                  author=author, reviewer=reviewer, unit=UNIT, title=TITLE))
 
 
+def serving(state: DemoState) -> list[str]:
+    """What `make demo SERVE=1` prints before the portal starts: the logins of two readers of
+    different units (set by the chapter) and the restricted item only one of them sees."""
+    lines = [say("demo.portal.serving.1", user=user, password=password)
+             for user, password in state.facts.get("portal_logins", [])]
+    reg = state.city.registry()
+    lines.append(say("demo.portal.run.13", url=URL, name=reg.units[UNIT].name))
+    return lines
+
+
+def serve(state: DemoState, port: int = 8080, host: str = "127.0.0.1") -> None:
+    """The `--serve` ending: the logins and the restricted item, then the portal until Ctrl-C."""
+    from repo_tools.portal import serve as serve_portal
+    for line in serving(state):
+        state.console.print(line)
+    serve_portal(state.city, port, host)
+
+
 def run(state: DemoState) -> None:
     state.chapter(say("demo.portal.run.1"))
     city = state.city

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 TEXT: dict[str, str] = {
     'demo.__init__.run_demo.1': '[yellow]原有的演示目录已保留为 {kept}（没有删除；不再需要时可自行删除）[/]',
-    'demo.__init__.run_demo.2': '门户登录：用户 {user}  初始密码 {password}（首次登录须修改）',
+    'demo.portal.serving.1': '门户登录：用户 {user}  初始密码 {password}（首次登录须修改）',
     'demo.archive.run.1': '归档：{year} 年度公文与信息的归档、四性检测、移交包、调阅登记与统计',
     'demo.archive.run.2': '{name}：{year} 年度没有待归档的文件',
     'demo.archive.run.3': '{name}（档案员）归档 {name2} {year} 年度 {len_rows} 件：{refs}；签名标签 refs/tags/{tag}',

@@ -7,6 +7,17 @@ from __future__ import annotations
 
 TEXT: dict[str, str] = {
     'portal.app.not_found.1': '页面不存在',
+    'portal.nginx.module.1': '请求的格式不正确，或请求头过长',
+    'portal.nginx.module.2': '本网站的文件只能阅读，不接受这种请求方式',
+    'portal.nginx.module.3': '请用浏览器直接打开页面；登录、修改密码和退出请使用页面上的表单。',
+    'portal.nginx.module.4': '地址过长',
+    'portal.nginx.module.5': '门户服务没有应答',
+    'portal.nginx._error_page.1': '处理办法：',
+    'portal.nginx._error_page.2': '返回首页',
+    'portal.app.http_error.1': '无法处理的请求',
+    'portal.app.http_error.2': '请求的格式不正确（{status}）',
+    'portal.app.server_error.1': '服务暂时不可用',
+    'portal.app.server_error.2': '门户内部出错，已记入服务器日志',
     'portal.app._login_page.1': '您已退出登录。',
     'portal.app._login_page.2': '登录',
     'portal.app._csrf_refused.1': '请求被拒绝',

@@ -21,6 +21,9 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 HASHER = PasswordHasher()  # argon2id with the library's current recommended parameters
+# Each hash takes HASHER.memory_cost KiB (64 MiB) for a moment: at most this many at once, so a
+# burst of logins queues instead of taking the machine's memory (the server's thread pool is 40).
+HASHING = threading.BoundedSemaphore(max(2, os.cpu_count() or 2))
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS accounts (
   user TEXT PRIMARY KEY, hash TEXT NOT NULL, must_change INTEGER NOT NULL, changed_at REAL NOT NULL);
@@ -68,22 +71,25 @@ class Accounts:
     # Passwords ---------------------------------------------------------------------------
     def set_password(self, user: str, password: str, initial: bool) -> None:
         """Store a new hash; an initial password must be changed at the first login."""
-        digest = HASHER.hash(password)
+        with HASHING:
+            digest = HASHER.hash(password)
         self._run("INSERT INTO accounts(user, hash, must_change, changed_at) VALUES (?, ?, ?, ?) "
                   "ON CONFLICT(user) DO UPDATE SET hash=excluded.hash, must_change=excluded.must_change, "
                   "changed_at=excluded.changed_at", user, digest, int(initial), time.time())
 
     def check_password(self, user: str, password: str) -> bool:
         rows = self._run("SELECT hash FROM accounts WHERE user=?", user)
-        if not rows:
-            HASHER.hash(password)  # the same cost as a real check: timing does not reveal who has a password
-            return False
-        try:
-            HASHER.verify(rows[0][0], password)
-        except (VerifyMismatchError, VerificationError, InvalidHashError):
-            return False
-        if HASHER.check_needs_rehash(rows[0][0]):
-            self._run("UPDATE accounts SET hash=? WHERE user=?", HASHER.hash(password), user)
+        with HASHING:
+            if not rows:
+                HASHER.hash(password)  # the same cost as a real check: timing does not reveal who has a password
+                return False
+            try:
+                HASHER.verify(rows[0][0], password)
+            except (VerifyMismatchError, VerificationError, InvalidHashError):
+                return False
+            rehash = HASHER.hash(password) if HASHER.check_needs_rehash(rows[0][0]) else None
+        if rehash is not None:
+            self._run("UPDATE accounts SET hash=? WHERE user=?", rehash, user)
         return True
 
     def must_change(self, user: str) -> bool:

@@ -29,9 +29,12 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from repo_tools.city import City
 from repo_tools.messages import Refused, say
@@ -135,13 +138,17 @@ class Portal:
         try:
             sid = self.signer.loads(cookie, max_age=ABSOLUTE_MAX)
         except SignatureExpired:
-            return Refused("portal-session-idle", minutes=int(ABSOLUTE_MAX // 60))
+            return Refused("portal-session-expired", hours=int(ABSOLUTE_MAX // 3600))
         except BadSignature:
             return Refused("portal-session-ended")
         session = self.accounts.session(str(sid))
         if session is None:
             return Refused("portal-session-ended")  # logged out, replaced, locked: a replay finds nothing
         now = time.time()
+        if now - session.created > ABSOLUTE_MAX:  # the server's own clock, whatever the cookie says
+            self.accounts.end_session(session.sid)
+            self.city.log("portal-session-expired", person=session.user)
+            return Refused("portal-session-expired", hours=int(ABSOLUTE_MAX // 3600))
         if now - session.seen > self.idle:
             self.accounts.end_session(session.sid)
             self.city.log("portal-session-idle", person=session.user)
@@ -197,6 +204,21 @@ def _login_redirect(request: Request) -> RedirectResponse:
     return RedirectResponse(f"/login?next={quote(target, safe='/')}", status_code=303)
 
 
+class OriginForm:
+    """An absolute-form request target (`GET http://host/p HTTP/1.1`, which servers must accept)
+    is routed by its path, as nginx does; a target that is no path at all (`*`) reaches no route
+    and gets the site's Chinese 404."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not str(scope.get("path", "")).startswith("/"):
+            raw = files.origin_form(scope.get("raw_path") or str(scope.get("path", "")).encode("latin-1", "replace"))
+            scope = {**scope, "raw_path": raw, "path": unquote(raw.decode("latin-1")) if raw else "*"}
+        await self.app(scope, receive, send)
+
+
 def create_app(city: City, site: Path | None = None, idle_minutes: float = 30.0,
                secure_cookies: bool = False) -> Starlette:
     """The portal as an ASGI application (uvicorn serves it; tests start it on a free port)."""
@@ -239,6 +261,9 @@ def create_app(city: City, site: Path | None = None, idle_minutes: float = 30.0,
         outcome = await run_in_threadpool(auth.login, city, portal.registry.get(), portal.accounts, user, password)
         if outcome.session is None:
             return _login_page(request, outcome.refusal, 401, user_value=user[:64], next_value=str(form.get("next") or ""))
+        previous = portal.reader(request)
+        if isinstance(previous, Reader):  # one browser, one session: the one it had ends here
+            portal.accounts.end_session(previous.session.sid)
         target = "/password" if outcome.must_change else _safe_next(str(form.get("next") or "/"))
         response = RedirectResponse(target, status_code=303)
         portal.set_session(response, outcome.session)
@@ -288,16 +313,10 @@ def create_app(city: City, site: Path | None = None, idle_minutes: float = 30.0,
         return response
 
     def _decoded_path(request: Request) -> str | None:
-        """The request path decoded exactly once from the raw bytes (an encoded `%2F` is a
-        slash and is then judged as one)."""
+        """The request path decoded exactly once from the raw bytes, as nginx reads it
+        (files.target_path: an encoded `%2F` is a slash and is then judged as one)."""
         raw = request.scope.get("raw_path")
-        if raw is None:
-            return request.url.path
-        text = raw.decode("latin-1").split("?", 1)[0]
-        try:
-            return unquote(text, encoding="utf-8", errors="strict")
-        except UnicodeDecodeError:
-            return None
+        return files.target_path(raw if raw is not None else request.url.path.encode("utf-8"))
 
     def _home(reader: Reader, found: files.Found, request: Request) -> Response:
         """The base's home page with the reader's waiting work (Art. 16) in front of it."""
@@ -331,7 +350,7 @@ def create_app(city: City, site: Path | None = None, idle_minutes: float = 30.0,
             if redirect is not None:
                 return RedirectResponse(quote(redirect, safe="/"), status_code=301)
             return portal.not_found()
-        if found.relative == "index.html" and found.root == portal.site and request.method == "GET":
+        if found.relative == "index.html" and found.root == portal.site:  # HEAD answers as GET does
             return await run_in_threadpool(_home, reader, found, request)  # reads the repositories
         media = mimetypes.guess_type(found.real.name)[0] or "application/octet-stream"
         if media.startswith("text/") or media in ("application/json", "text/javascript"):
@@ -365,10 +384,8 @@ def create_app(city: City, site: Path | None = None, idle_minutes: float = 30.0,
                 "X-OA-Location": f"/login?next={quote(_safe_next(original), safe='/')}"})
         if reader.must_change:
             return Response(status_code=401, headers={"X-OA-Location": "/password"})
-        raw = original.split("?", 1)[0]
-        try:
-            path = unquote(raw, encoding="utf-8", errors="strict")
-        except UnicodeDecodeError:
+        path = files.target_path(original)  # the path nginx serves as `$uri` (files.py)
+        if path is None:
             return Response(status_code=403)
         roots = portal.roots(reader)
         found = files.resolve(roots, path)
@@ -401,6 +418,22 @@ def create_app(city: City, site: Path | None = None, idle_minutes: float = 30.0,
         Route("/{path:path}", site_file, methods=["GET", "HEAD"]),
         Route("/{path:path}", other_method, methods=["POST", "PUT", "DELETE", "PATCH", "OPTIONS"]),
     ]
-    app = Starlette(routes=routes)
+    async def http_error(request: Request, exc: Exception) -> Response:
+        """What the framework itself refuses (no route, a method no route takes, a malformed
+        form) answers like the portal: the site's 404 page, or a Chinese page saying what to do."""
+        status = getattr(exc, "status_code", 400)
+        if status == 404:
+            return portal.not_found()
+        if status == 405:
+            return await other_method(request)
+        return portal.page("refusal.html", status, title=say("portal.app.http_error.1"), back="/", refusal=Refused(
+            "portal-bad-request", detail=say("portal.app.http_error.2", status=status)))
+
+    async def server_error(request: Request, exc: Exception) -> Response:
+        return portal.page("refusal.html", 500, title=say("portal.app.server_error.1"), back="/", refusal=Refused(
+            "portal-unavailable", detail=say("portal.app.server_error.2")))
+
+    app = Starlette(routes=routes, middleware=[Middleware(OriginForm)],
+                    exception_handlers={HTTPException: http_error, Exception: server_error})
     app.state.portal = portal
     return app

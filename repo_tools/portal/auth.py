@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 import string
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +16,18 @@ from repo_tools.portal.accounts import Accounts, Session
 
 MIN_LENGTH = 10
 STATUS_NAMES = {"disabled": say("portal.auth.module.1"), "removed": say("portal.auth.module.2")}
+
+
+# One attempt at a time per person, from the lock check to the count: otherwise a burst of
+# guesses sent together would all pass the check before the fifth failure locks the account,
+# and a right guess among them would be told so (the lock limits guesses, not just sessions).
+_ATTEMPTS: dict[str, threading.Lock] = {}
+_ATTEMPTS_GUARD = threading.Lock()
+
+
+def _attempt_lock(user: str) -> threading.Lock:
+    with _ATTEMPTS_GUARD:  # keys are registered people only: bounded by the registry
+        return _ATTEMPTS.setdefault(user, threading.Lock())
 
 
 @dataclass
@@ -44,6 +57,11 @@ def login(city: City, registry: Any, accounts: Accounts, user: str, password: st
         accounts.check_password("", password)  # same cost as for a real account
         city.log("portal-login-failed", person=user[:64], detail=say("portal.auth.login.1"))
         return LoginOutcome(None, Refused("portal-login-failed", left=lockout.MAX_FAILURES))
+    with _attempt_lock(user):
+        return _attempt(city, registry, accounts, user, password)
+
+
+def _attempt(city: City, registry: Any, accounts: Accounts, user: str, password: str) -> LoginOutcome:
     refusal = account_refusal(city, registry, user)
     if refusal is not None:
         city.log("portal-login-refused", person=user, rule=refusal.rule)
@@ -56,6 +74,9 @@ def login(city: City, registry: Any, accounts: Accounts, user: str, password: st
             accounts.end_sessions(user)
             return LoginOutcome(None, Refused("portal-locked", user=user, failures=count))
         return LoginOutcome(None, Refused("portal-login-failed", left=max(0, lockout.MAX_FAILURES - count)))
+    if lockout.is_locked(city.root, user):  # locked meanwhile by push authentication (another process)
+        city.log("portal-login-refused", person=user, rule="portal-locked")
+        return LoginOutcome(None, Refused("portal-locked", user=user, failures=lockout.failures(city.root, user)))
     lockout.record_success(city.root, user)
     session = accounts.open_session(user)
     must = accounts.must_change(user)

@@ -1,9 +1,12 @@
 """Which file a reader gets for a URL path: the path is resolved in the reader's roots only
 (personal overlay, unit overlay, base), and anything that is not plainly a path inside one of
 them is "not found". The class of traversal tricks is closed at the root, not one by one:
-- the path arrives percent-decoded once (the server's job); a segment that is empty (double
-  slash), `.` or `..`, starts with a dot, or holds a backslash, NUL or other control character
-  is refused, whatever encoding brought it;
+- the request target is read the way nginx reads it (`target_path`): an absolute-form target
+  (`http://host/p`) is its path, the path ends at the first raw `?` or `#`, and it is
+  percent-decoded exactly once from the raw bytes as UTF-8 (an invalid sequence is refused), so
+  the embedded server, the nginx front (which serves `$uri`) and this check all mean one path;
+- a segment that is empty (double slash), `.` or `..`, starts with a dot, or holds a backslash,
+  NUL or other control character is refused, whatever encoding brought it;
 - the candidate is then resolved with `realpath` and must lie inside the root's own real
   folder (a symbolic link inside the site pointing elsewhere is refused);
 - only regular files are served. The file system is case-sensitive, so a case variation of a
@@ -15,6 +18,7 @@ import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote_to_bytes
 
 MAX_PATH = 1024
 MAX_SEGMENT = 255
@@ -25,6 +29,32 @@ class Found:
     root: Path          # the root as configured (e.g. CITY/site, a symbolic link to the live slot)
     relative: str       # path inside the root, '/'-separated
     real: Path          # the regular file actually served
+
+
+def origin_form(raw: bytes) -> bytes:
+    """The path part of a raw request target: `http://host/p?q` -> `/p`, `/p#f` -> `/p` (nginx
+    ends `$uri` at a raw `#` too), `*` or garbage -> b"" (never a path)."""
+    lowered = raw[:8].lower()
+    if lowered.startswith((b"http://", b"https://")):
+        rest = raw.split(b"//", 1)[1]
+        slash = rest.find(b"/")
+        raw = rest[slash:] if slash >= 0 else b"/"
+    for mark in (b"?", b"#"):
+        raw = raw.split(mark, 1)[0]
+    return raw if raw.startswith(b"/") else b""
+
+
+def target_path(raw: bytes | str) -> str | None:
+    """The one decoded path of a raw request target (bytes as sent; a str is taken as latin-1,
+    which is how servers hand raw header bytes over), or None when it is no path."""
+    data = raw.encode("latin-1", "replace") if isinstance(raw, str) else raw
+    path = origin_form(data)
+    if not path:
+        return None
+    try:
+        return unquote_to_bytes(path).decode("utf-8", "strict")
+    except UnicodeDecodeError:
+        return None
 
 
 def segments(path: str) -> list[str] | None:

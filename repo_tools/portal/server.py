@@ -24,10 +24,10 @@ class PortalServer:
     """A portal on a port, started and stopped by the caller (`with PortalServer(...) as p:`)."""
 
     def __init__(self, city: City, port: int = 0, host: str = "127.0.0.1", site: Path | None = None,
-                 idle_minutes: float = 30.0) -> None:
+                 idle_minutes: float = 30.0, secure_cookies: bool = False) -> None:
         self.host = host
         self.port = port or free_port(host)
-        self.app = create_app(city, site, idle_minutes)
+        self.app = create_app(city, site, idle_minutes, secure_cookies)
         config = uvicorn.Config(self.app, host=host, port=self.port, log_level="warning", access_log=False,
                                 lifespan="off")
         self.server = uvicorn.Server(config)
@@ -60,8 +60,9 @@ class PortalServer:
         self.stop()
 
 
-def serve(city: City, port: int = 8080, host: str = "127.0.0.1", idle_minutes: float = 30.0) -> None:
-    """Serve until interrupted (Ctrl-C)."""
-    app = create_app(city, None, idle_minutes)
+def serve(city: City, port: int = 8080, host: str = "127.0.0.1", idle_minutes: float = 30.0,
+          secure_cookies: bool = False) -> None:
+    """Serve until interrupted (Ctrl-C). `secure_cookies`: behind nginx speaking HTTPS."""
+    app = create_app(city, None, idle_minutes, secure_cookies)
     print(say("portal.server.serve.1", host=host, port=port), flush=True)
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, lifespan="off")

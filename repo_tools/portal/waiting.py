@@ -34,8 +34,13 @@ class Waiting:
         return len(self.reviews) + len(self.deliveries) + len(self.seals)
 
 
+def delivery_order(row: dict[str, Any]) -> tuple[bool, int, str]:
+    """Overdue ones first, then 特急 before 加急 before the rest, then the longest waiting."""
+    return (not row["overdue"], URGENCY_RANK.get(row.get("urgency") or "", 2), row.get("sent_at") or "")
+
+
 def _age(since: str | None) -> str:
-    return review._waiting(since, timeutil.now()) if since else ""  # the same wording as `oa review list`
+    return review.waiting_time(since, timeutil.now()) if since else ""  # the same wording as `oa review list`
 
 
 def waiting_work(city: City, registry: Any, user: str) -> Waiting:
@@ -73,8 +78,7 @@ def waiting_work(city: City, registry: Any, user: str) -> Waiting:
                 row["status_name"] = transmit.STATUS_NAMES[row["status"]]
                 row["age"] = _age(delivery.sent_at)
                 found.deliveries.append(row)
-            found.deliveries.sort(key=lambda r: (not r["overdue"], URGENCY_RANK.get(r.get("urgency") or "", 2),
-                                                 r.get("sent_at") or ""))
+            found.deliveries.sort(key=delivery_order)
         except Exception as exc:  # noqa: BLE001
             found.problems.append(say("portal.waiting.waiting_work.2", exc=exc))
     return found

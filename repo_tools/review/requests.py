@@ -223,7 +223,7 @@ def _opened_at(city: City, unit: str) -> dict[str, str]:
     return found
 
 
-def _waiting(since: str | None, until: datetime) -> str:
+def waiting_time(since: str | None, until: datetime) -> str:
     start = timeutil.parse(since)
     if start is None:
         return ""
@@ -232,10 +232,10 @@ def _waiting(since: str | None, until: datetime) -> str:
     hours, rest = divmod(rest, 3600)
     minutes = rest // 60
     if days:
-        return say("review.requests._waiting.1", days=days, hours=hours)
+        return say("review.requests.waiting_time.1", days=days, hours=hours)
     if hours:
-        return say("review.requests._waiting.2", hours=hours, minutes=minutes)
-    return say("review.requests._waiting.3", minutes=minutes)
+        return say("review.requests.waiting_time.2", hours=hours, minutes=minutes)
+    return say("review.requests.waiting_time.3", minutes=minutes)
 
 
 def requests(city: City, unit: str) -> list[dict]:
@@ -260,7 +260,7 @@ def requests(city: City, unit: str) -> list[dict]:
             rows.append({
                 "n": n, "title": request.title, "author": request.author, "branch": request.branch,
                 "head": head, "state": state, "opened_at": since,
-                "waiting": "" if merged else _waiting(since, now),
+                "waiting": "" if merged else waiting_time(since, now),
                 "approvals": len(status.approvals), "required": status.required,
                 "merge": merged[0] if merged else None,
                 "numbers": [num for _, num in merged[1].sealed] if merged else [],

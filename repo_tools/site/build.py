@@ -24,7 +24,7 @@ from repo_tools.site.headers import published_name
 from repo_tools.site.pages import PagePlan, digest, entry, listings
 from repo_tools.site.publish import SLOTS, Preview, Publication
 from repo_tools.site.records import Records, archive_plans, register_plans
-from repo_tools.site.rendering import MKDOCS_YML, Rendered, Rendering, render_pages
+from repo_tools.site.rendering import MKDOCS_YML, Rendered, Rendering
 from repo_tools.site.thumbnails import IMAGE_SUFFIXES, thumbnail
 from repo_tools.messages import say
 
@@ -91,7 +91,7 @@ def _salt(audience: str) -> str:
     return h.hexdigest()[:24]
 
 
-class _Timer:
+class Timer:
     def __init__(self) -> None:
         self.marks: dict[str, float] = {}
         self._last = time.perf_counter()
@@ -134,8 +134,8 @@ class SiteBuild:
 
     def __init__(self, request: BuildRequest) -> None:
         self.request = request
-        self.timer = _Timer()
-        self.generation: _Generation | None = None
+        self.timer = Timer()
+        self.generation: Generation | None = None
 
     def collect(self) -> Path:
         """Read every unit's `main` (what changed since the last build); returns the folder
@@ -180,14 +180,14 @@ class SiteBuild:
         render theirs, unchanged pages are not rendered at all)."""
         city, salt, items = self.request.city, self.salt, self.items
         verification = adapters.Verification(city, self.registry)
-        self.context = context = _Context(city, self.registry, self.registry_head, self.unit_names, self.bodies,
+        self.context = context = BuildContext(city, self.registry, self.registry_head, self.unit_names, self.bodies,
                                           verification, self.incidents, moved=self.moved)
-        plans = [_item_plan(context, i, salt, self.state, context.item_keys) for i in items]
+        plans = [item_plan(context, i, salt, self.state, context.item_keys) for i in items]
         plans += listings(items, self.unit_names, salt + digest(self.unit_names))
         catalogues = _catalogues(city, self.registry, self.units, self.state, self.moved)
         self.records = records = Records(city, self.registry, catalogues, getattr(self.state, "access_rows", None))
         plans += register_plans(city, self.audience, salt, records) + archive_plans(city, self.readers, salt, records)
-        self.generation = _Generation(context, self.publication, self.previous, self.state, self.fresh, salt, items,
+        self.generation = Generation(context, self.publication, self.previous, self.state, self.fresh, salt, items,
                                       plans, {"audience": self.audience}, self.timer, self.units, target=self.slot,
                                       carry={"item_keys": context.item_keys, "catalogues": catalogues,
                                              "access_rows": records.made_access})
@@ -214,7 +214,7 @@ class SiteBuild:
 
 
 @dataclass
-class _Context:
+class BuildContext:
     """What every page plan of one build shares (the base and each overlay)."""
     city: City
     registry: Any
@@ -248,16 +248,16 @@ def _with_incidents(salt: str, incidents: list[dict[str, Any]]) -> str:
     return hashlib.sha256("|".join(marks).encode()).hexdigest()[:24]
 
 
-class _Generation:
+class Generation:
     """Rendering what changed of `plans` into a slot, indexing it for search and publishing it
     atomically, in two halves around the rendering of this process's pages: `start` (up to the
     pages to render) and `finish` (after). `bundle_at`: an overlay's single search bundle (None:
     the base's shards and delta); `extra_files`: site path -> bytes of small generated files (an
     overlay's entries); `target`: the slot chosen in advance (MkDocs' `site_dir`)."""
 
-    def __init__(self, context: _Context, publication: Publication, previous: SiteState | None, state: SiteState,
+    def __init__(self, context: BuildContext, publication: Publication, previous: SiteState | None, state: SiteState,
                  fresh: bool, salt: str, items: list[Item], plans: list[PagePlan], extra: dict[str, Any],
-                 timer: "_Timer", units: dict[str, UnitContent], bundle_at: str | None = None,
+                 timer: "Timer", units: dict[str, UnitContent], bundle_at: str | None = None,
                  extra_files: dict[str, bytes] | None = None, target: Path | None = None,
                  carry: dict[str, Any] | None = None) -> None:
         """`carry`: SiteState fields this build made for the next one (the memo of document keys)."""
@@ -308,7 +308,7 @@ class _Generation:
                 self.search_plan = search.SearchPlan([searchable], [] if same else [0], None)
             # Rendering and (re)making base search bundles run together, in workers on big builds.
             self.rendering = Rendering(generation, self.publication.store, to_render, self.extra, self.search_plan,
-                                       self.bundle_at, prepare=lambda ps: _prefetch(self.context, ps),
+                                       self.bundle_at, prepare=lambda ps: prefetch_signatures(self.context, ps),
                                        done=self.context.verification.flush)
             return self.rendering.main
         except BaseException:
@@ -353,25 +353,7 @@ class _Generation:
             self.publication.discard(self.slot)
 
 
-def _generate(context: _Context, publication: Publication, previous: SiteState | None, state: SiteState,
-              fresh: bool, salt: str, items: list[Item], plans: list[PagePlan], extra: dict[str, Any],
-              timer: "_Timer", units: dict[str, UnitContent], bundle_at: str | None = None,
-              extra_files: dict[str, bytes] | None = None, carry: dict[str, Any] | None = None) -> BuildReport:
-    """A nested build (an overlay): one MkDocs build of its own renders the pages `start` hands back.
-    Each overlay is a site of its own, in its own folder, and MkDocs writes one site per build."""
-    generation = _Generation(context, publication, previous, state, fresh, salt, items, plans, extra, timer, units,
-                             bundle_at, extra_files, carry=carry)
-    main = generation.start()
-    assert generation.slot is not None
-    try:
-        rendered = render_pages(generation.slot, publication.store, main, generation.extra)
-    except BaseException:
-        generation.abort()
-        raise
-    return generation.finish(rendered)
-
-
-def _document_key(ctx: _Context, item: Item, salt: str, state: SiteState, unit_name: str, level: str,
+def _document_key(ctx: BuildContext, item: Item, salt: str, state: SiteState, unit_name: str, level: str,
                   memo: dict[str, tuple[tuple[Any, ...], str]] | None) -> str:
     """A document page's key. Its witness mark costs a log lookup and an inclusion proof, so a
     mark that can no longer change (witnessed, or unsealed on a main that has not moved) is
@@ -393,7 +375,7 @@ def _document_key(ctx: _Context, item: Item, salt: str, state: SiteState, unit_n
 PREFETCH_MIN = 1  # documents to render before their signatures are checked in one gpg run
 
 
-def _prefetch(ctx: _Context, plans: list[PagePlan]) -> None:
+def prefetch_signatures(ctx: BuildContext, plans: list[PagePlan]) -> None:
     """Before rendering many document pages (a first build, a new registry), gpg checks their
     signatures not yet judged in one run per process, instead of one gpg process each."""
     documents: list[tuple[str, str, str | None]] = [(p.item.unit, p.item.folder, p.item.tree) for p in plans
@@ -402,7 +384,7 @@ def _prefetch(ctx: _Context, plans: list[PagePlan]) -> None:
         ctx.verification.prefetch(documents)
 
 
-def _item_plan(ctx: _Context, item: Item, salt: str, state: SiteState,
+def item_plan(ctx: BuildContext, item: Item, salt: str, state: SiteState,
                memo: dict[str, tuple[tuple[Any, ...], str]] | None = None) -> PagePlan:
     verification, registry = ctx.verification, ctx.registry
     unit_names, bodies, seal_cache = ctx.unit_names, ctx.bodies, ctx.seal_cache

@@ -29,7 +29,7 @@ from mkdocs.structure.nav import get_navigation
 
 from repo_tools.site import search
 from repo_tools.site.pages import PagePlan
-from repo_tools.site.rendering import MKDOCS_YML, PARALLEL_MIN, Rendered, _fork, _join
+from repo_tools.site.rendering import MKDOCS_YML, PARALLEL_MIN, Rendered, fork_worker, join_worker
 
 if TYPE_CHECKING:
     from repo_tools.site.plugin import SitePlugin
@@ -70,11 +70,11 @@ def render_and_index(store: Path, jobs: list[PageJob], finish: Callable[[], None
         if finish is not None:
             finish()
         return cast(Rendered, done)
-    pid, read_end = _fork(worker)
+    pid, read_end = fork_worker(worker)
     try:
         mine = _render_and_index(store, [jobs[n] for n in halves[0]])
     finally:
-        theirs = cast("list[Rendered]", _join(pid, read_end))  # always reaped; its failure is raised
+        theirs = cast("list[Rendered]", join_worker(pid, read_end))  # always reaped; its failure is raised
     done: dict[int, Rendered] = dict(zip(halves[0], mine, strict=True))
     done.update(zip(halves[1], theirs, strict=True))
     return [done[n] for n in range(len(jobs))]

@@ -51,12 +51,12 @@ from repo_tools.site.audience import build_readers, item_audience
 from repo_tools.site.collect import Item, UnitContent
 from repo_tools.site.pages import Listing, PagePlan, digest, entry
 from repo_tools.site.publish import Publication
-from repo_tools.site.records import Records, _catalogue_plan
+from repo_tools.site.records import Records, catalogue_plan
 from repo_tools.git.atomic import write_atomic
 from repo_tools.messages import say
 
 if TYPE_CHECKING:
-    from repo_tools.site.build import BuildReport, _Context
+    from repo_tools.site.build import BuildReport, BuildContext
 
 REGISTERS = "registers/"
 KINDS = {"unit": say("site.overlays.module.1"), "user": say("site.overlays.module.2")}
@@ -241,7 +241,7 @@ class _Planner:
     from the index's memo, registers are read again only when the unit's record refs (or the
     registry) moved, catalogue pages are chosen in one pass."""
 
-    def __init__(self, ctx: _Context, records: Records, index: OverlayIndex, base_salt: str) -> None:
+    def __init__(self, ctx: BuildContext, records: Records, index: OverlayIndex, base_salt: str) -> None:
         self.ctx, self.records, self.index, self.base_salt = ctx, records, index, base_salt
         self.selection = catalogue_selection(records)
         self.refs = {u: record_refs(ctx.city.unit_repo(u)) for u in sorted(ctx.registry.units)}
@@ -259,7 +259,7 @@ class _Planner:
         return self._log_size
 
     def plan(self, audience: str, items: list[Item]) -> _Planned | None:
-        from repo_tools.site.build import SiteState, _item_plan
+        from repo_tools.site.build import SiteState, item_plan
         kind, _, ident = audience.partition(":")
         name = overlay_name(audience)
         salt = _overlay_salt(self.base_salt, audience)
@@ -275,7 +275,7 @@ class _Planner:
             return None
         light = SiteState(salt, item_keys=dict(known.item_keys) if known else {})
         memo: dict[str, Any] = {}
-        plans = [_item_plan(self.ctx, i, salt, light, memo) for i in items]
+        plans = [item_plan(self.ctx, i, salt, light, memo) for i in items]
         listing = _listing_plans(items, self.ctx.unit_names, salt, kind) if items else []
         has_registers = any(p.url == REGISTERS for p in record_plans)
         extra_files = {f"{prefix(kind)}entries.json": entries_json(items, self.ctx.unit_names, has_registers)}
@@ -319,10 +319,10 @@ class _Planner:
                 chosen.setdefault(id(page), page)
         order = {id(p): n for n, p in enumerate(self.records.pages)}
         pages = sorted(chosen.values(), key=lambda p: order.get(id(p), 0))
-        return [_catalogue_plan(page, readers, salt)[0] for page in pages]
+        return [catalogue_plan(page, readers, salt)[0] for page in pages]
 
 
-def build_overlays(ctx: _Context, site: Path, units: dict[str, UnitContent], full: bool,
+def build_overlays(ctx: BuildContext, site: Path, units: dict[str, UnitContent], full: bool,
                    base_salt: str, records: Records | None = None) -> dict[str, BuildReport | None]:
     """Build every overlay that has something for its readers (restricted items, a unit's
     registers, restricted catalogue rows); remove those that have none any more.
@@ -368,11 +368,11 @@ def _published(link: Path) -> bool:
     return os.path.islink(link) and os.path.isdir(link)
 
 
-def _build(ctx: _Context, root: Path, todo: list[_Planned], full: bool) -> dict[str, BuildReport | None]:
+def _build(ctx: BuildContext, root: Path, todo: list[_Planned], full: bool) -> dict[str, BuildReport | None]:
     """Build the overlays that changed: each its own generation (slot, state, journal), their
     pages rendered in one pass and their bundles made by one Pagefind process, then each
     published in turn (a failure discards every slot not yet published)."""
-    from repo_tools.site.build import SiteState, _Generation, _item_plan, _prefetch, _Timer
+    from repo_tools.site.build import SiteState, Generation, item_plan, prefetch_signatures, Timer
     from repo_tools.site import search
     from repo_tools.site.overlay_build import PageJob, render_and_index
     started: list[tuple[_Planned, str, Any, list[PagePlan]]] = []
@@ -386,18 +386,18 @@ def _build(ctx: _Context, root: Path, todo: list[_Planned], full: bool) -> dict[
             state: SiteState = (SiteState(planned.salt, epoch=os.urandom(8).hex()) if fresh or previous is None
                                 else previous)
             memo: dict[str, Any] = {}  # document keys kept for the next build (build._document_key)
-            plans = [_item_plan(ctx, i, planned.salt, state, memo) for i in planned.items]
+            plans = [item_plan(ctx, i, planned.salt, state, memo) for i in planned.items]
             plans += planned.listing_plans + planned.record_plans
             planned.key = overlay_key(planned.salt, planned.readers, plans, planned.extra_files)
             planned.item_keys = memo
             bundle_at = f"{prefix(kind)}_pagefind"
-            generation = _Generation(ctx, publication, previous, state, fresh, planned.salt, planned.items, plans,
-                                     {"audience": planned.audience, "overlay": kind}, _Timer(), {},
+            generation = Generation(ctx, publication, previous, state, fresh, planned.salt, planned.items, plans,
+                                     {"audience": planned.audience, "overlay": kind}, Timer(), {},
                                      bundle_at=bundle_at, extra_files=planned.extra_files,
                                      carry={"item_keys": memo})
             started.append((planned, bundle_at, generation, generation.start()))
         # One gpg run for the signatures of every overlay's documents (not one per overlay).
-        _prefetch(ctx, [p for _, _, _, main in started for p in main])
+        prefetch_signatures(ctx, [p for _, _, _, main in started for p in main])
         jobs = [PageJob(g.slot, main, g.extra, bundle_at if g.search_plan.rebuild else None,
                         sorted(g.search_plan.shards[0]) if g.search_plan.rebuild else None)
                 for _, bundle_at, g, main in started]

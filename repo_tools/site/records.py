@@ -134,7 +134,7 @@ def archive_plans(city: City, readers: frozenset[str], salt: str, records: Recor
     catalogues = []
     years: set[int] = set()
     for page in (records or Records(city)).pages:
-        plan, shown = _catalogue_plan(page, readers, salt)
+        plan, shown = catalogue_plan(page, readers, salt)
         plans.append(plan)
         catalogues.append({"url": plan.url, "name": page["title"], "count": shown})
         years.add(int(page["year"]))
@@ -159,7 +159,7 @@ def overlay_catalogue_plans(records: Records, readers: frozenset[str], salt: str
     plans = []
     for page in records.pages:
         if any(_restricted_to(row, readers) for row in page["rows"]):
-            plans.append(_catalogue_plan(page, readers, salt)[0])
+            plans.append(catalogue_plan(page, readers, salt)[0])
     return plans
 
 
@@ -177,7 +177,7 @@ def _restricted_to(row: dict[str, Any], readers: frozenset[str]) -> bool:
     return named is not None and bool(named & readers)
 
 
-def _catalogue_plan(page: dict[str, Any], readers: frozenset[str], salt: str) -> tuple[PagePlan, int]:
+def catalogue_plan(page: dict[str, Any], readers: frozenset[str], salt: str) -> tuple[PagePlan, int]:
     """One catalogue page with the rows `readers` may see (a build for all: the public rows)."""
     rows = [row for row in page["rows"] if visible({"audience": row.get("audience", "all")}, readers)]
     sections = []

@@ -109,7 +109,7 @@ class WorkerError(RuntimeError):
     """A rendering worker failed (its traceback is in the message); the build is discarded."""
 
 
-def _fork(task: Callable[[], Rendered]) -> tuple[int, int]:
+def fork_worker(task: Callable[[], Rendered]) -> tuple[int, int]:
     """Run `task` in a forked child; returns (pid, the descriptor its result comes back on)."""
     read_end, write_end = os.pipe()
     pid = os.fork()
@@ -132,15 +132,15 @@ def _fork(task: Callable[[], Rendered]) -> tuple[int, int]:
         os._exit(code)
 
 
-def _join(pid: int, read_end: int) -> Rendered:
+def join_worker(pid: int, read_end: int) -> Rendered:
     with os.fdopen(read_end, "rb") as source:
         data = source.read()
     os.waitpid(pid, 0)
     if not data:
-        raise WorkerError(say("site.rendering._join.1"))
+        raise WorkerError(say("site.rendering.join_worker.1"))
     status, value = pickle.loads(data)  # noqa: S301 - our own child's bytes
     if status != "ok":
-        raise WorkerError(say("site.rendering._join.2", value=value))
+        raise WorkerError(say("site.rendering.join_worker.2", value=value))
     return value
 
 
@@ -171,7 +171,7 @@ class Rendering:
                  prepare: Callable[[list[PagePlan]], None] | None = None,
                  done: Callable[[], None] | None = None) -> None:
         """`prepare`: called in each process with the pages it is about to render (a first
-        build's signatures checked in one gpg run per process: build._prefetch); `done`: in each
+        build's signatures checked in one gpg run per process: build.prefetch_signatures); `done`: in each
         worker after its pages (what it judged written to the verification cache)."""
         self.generation, self.search_plan, self.bundle_at = generation, search_plan, bundle_at
         self.main: list[PagePlan] = plans
@@ -197,7 +197,7 @@ class Rendering:
         # Outside MkDocs' own pass, for speed: MkDocs renders on one core, so the pages of each
         # search bundle are rendered (by a nested build) and indexed in a forked worker while
         # this process renders the rest.
-        self.workers = [_fork(_shard_task(s, generation, store, extra, prepare, done)) for s in work]
+        self.workers = [fork_worker(_shard_task(s, generation, store, extra, prepare, done)) for s in work]
         self.forked = True
         self.main = rest
         if prepare is not None:
@@ -231,7 +231,7 @@ class Rendering:
         workers, self.workers = self.workers, []
         for pid, read_end in workers:  # always reap every worker, even when this part failed
             try:
-                results.append(_join(pid, read_end))
+                results.append(join_worker(pid, read_end))
             except WorkerError as exc:
                 results.append(exc)
         return results

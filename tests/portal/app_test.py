@@ -389,16 +389,23 @@ def test_symlink_inside_the_site_is_not_followed_out(portal, sample):  # type: i
     secret = overlay_root(sample.city.site_dir) / "unit-jyj" / UNIT_URL.strip("/") / "index.html"
     link = base / "leak.html"
     passwd = base / "passwd.txt"
+    styles = base / "assets" / "leak.css"
     link.symlink_to(secret)
     passwd.symlink_to("/etc/passwd")
+    styles.symlink_to(secret)
     try:
         feng = logged_in(portal, "feng", sample)
         assert feng.get("/leak.html")[0] == 404
         assert feng.get("/passwd.txt")[0] == 404
         assert feng.get("/assets/site.css")[0] == 200
+        for reader in (feng, client(portal)):  # the styles before login are judged alike
+            status, _, page = reader.get("/assets/leak.css")
+            assert status == 404 and UNIT_SECRET not in text(page)
+        assert client(portal).get("/assets/site.css")[0] == 200
     finally:
         link.unlink()
         passwd.unlink()
+        styles.unlink()
 
 
 def test_headers_and_downloads(portal, sample):  # type: ignore[no-untyped-def]
@@ -438,3 +445,276 @@ def test_nginx_config_cli_writes_a_config(sample, tmp_path):  # type: ignore[no-
     conf = out.read_text()
     assert "auth_request /_portal/auth;" in conf and "listen 127.0.0.1:18443;" in conf
     assert "server 127.0.0.1:18080;" in conf and f"alias {sample.city.site_dir}/404.html;" in conf
+
+
+def test_deliveries_are_ordered_overdue_first_then_urgency_then_age():  # type: ignore[no-untyped-def]
+    from repo_tools.portal.waiting import delivery_order
+    rows = [{"id": "normal-new", "overdue": False, "urgency": None, "sent_at": "2013-05-03T09:00:00+08:00"},
+            {"id": "urgent", "overdue": False, "urgency": "特急", "sent_at": "2013-05-03T10:00:00+08:00"},
+            {"id": "normal-old", "overdue": False, "urgency": None, "sent_at": "2013-05-01T09:00:00+08:00"},
+            {"id": "late", "overdue": True, "urgency": None, "sent_at": "2013-04-01T09:00:00+08:00"},
+            {"id": "hurry", "overdue": False, "urgency": "加急", "sent_at": "2013-05-02T09:00:00+08:00"}]
+    assert [r["id"] for r in sorted(rows, key=delivery_order)] == ["late", "urgent", "hurry", "normal-old", "normal-new"]
+
+
+def test_documents_waiting_for_the_seal_are_on_the_custodians_home(portal, sample):  # type: ignore[no-untyped-def]
+    """Art. 16: once a request has all its approvals, the unit's seal custodian (zheng) sees it;
+    before, nobody's home lists it as waiting for the seal."""
+    from repo_tools.review import requests as review
+    zheng = logged_in(portal, "zheng", sample)
+    assert "待盖章" not in text(zheng.get("/")[2])
+    (row,) = [r for r in review.requests(sample.city, "jyj") if r["state"] == "open"]
+    review.approve(sample.city, "jyj", row["n"], "he", "同意。")
+    home = text(zheng.get("/")[2])
+    assert "待盖章" in home and f"!{row['n']} 待审核的信息" in home and f"oa review merge {row['n']}" in home
+    he = logged_in(portal, "he", sample)
+    he_home = text(he.get("/")[2])
+    assert "待盖章" not in he_home and "待审核的合并请求" not in he_home  # approved: no longer theirs to review
+
+
+# Attacks, class by class: each refused at its root, with the plain request beside it accepted ------
+def raw_request(portal: PortalServer, request: bytes) -> tuple[int, dict[str, str], bytes]:
+    """Bytes on the wire as given (request lines a client library would refuse to send)."""
+    import socket
+    with socket.create_connection((portal.host, portal.port), timeout=30) as sock:
+        sock.sendall(request)
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
+    return int(lines[0].split()[1]), headers, body
+
+
+def cookie_header(c: Client) -> bytes:
+    return f"Cookie: {SESSION_COOKIE}={c.cookies[SESSION_COOKIE]}\r\n".encode()
+
+
+def test_absolute_form_targets_and_targets_that_are_no_path(portal, sample):  # type: ignore[no-untyped-def]
+    feng = logged_in(portal, "feng", sample)
+    for url, status, secret in ((PUBLIC_URL, 200, None), (UNIT_URL, 404, UNIT_SECRET)):
+        got, headers, body = raw_request(portal, f"GET http://elsewhere.example{url} HTTP/1.1\r\nHost: x\r\n".encode()
+                                         + cookie_header(feng) + b"Connection: close\r\n\r\n")
+        assert got == status, (url, got)
+        assert headers["content-type"].startswith("text/html") and chinese(body)
+        if secret:
+            assert secret not in text(body) and "页面不存在" in text(body)
+    got, _, body = raw_request(portal, b"OPTIONS * HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    assert got == 404 and "页面不存在" in text(body)
+    got, _, body = raw_request(portal, b"TRACE / HTTP/1.1\r\nHost: x\r\n" + cookie_header(feng) + b"Connection: close\r\n\r\n")
+    assert got == 405 and chinese(body) and "TRACE" in text(body)
+    # A raw `#` ends the path (as nginx reads it): what follows never names another file.
+    got, _, body = raw_request(portal, f"GET {PUBLIC_URL}index.html#/../../../jyj/2013/supervision/ HTTP/1.1\r\n"
+                               "Host: x\r\n".encode() + cookie_header(feng) + b"Connection: close\r\n\r\n")
+    assert got == 200 and UNIT_SECRET not in text(body)
+
+
+def test_head_and_range_answer_like_get(portal, sample):  # type: ignore[no-untyped-def]
+    feng = logged_in(portal, "feng", sample)
+    for url in (UNIT_URL, UNIT_URL + "index.html"):
+        for method, extra in (("HEAD", b""), ("GET", b"Range: bytes=0-40\r\n")):
+            got, headers, body = raw_request(portal, f"{method} {url} HTTP/1.1\r\nHost: x\r\n".encode() + extra
+                                             + cookie_header(feng) + b"Connection: close\r\n\r\n")
+            assert got == 404 and "content-range" not in headers and UNIT_SECRET not in text(body), (method, url)
+    got, headers, body = raw_request(portal, f"GET {PUBLIC_URL} HTTP/1.1\r\nHost: x\r\nRange: bytes=0-14\r\n".encode()
+                                     + cookie_header(feng) + b"Connection: close\r\n\r\n")
+    assert got == 206 and body == b"<!doctype html>"
+    got, headers, _ = raw_request(portal, b"HEAD / HTTP/1.1\r\nHost: x\r\n" + cookie_header(feng) + b"Connection: close\r\n\r\n")
+    assert got == 200 and int(headers["content-length"]) == len(feng.get("/")[2])  # the home with its waiting work
+
+
+def test_the_base_search_index_has_nothing_restricted(sample):  # type: ignore[no-untyped-def]
+    """Pagefind's index, fragments and filters are compressed: read them as the browser does."""
+    import gzip
+    site = Path(os.path.realpath(sample.city.site_dir))
+    words = {"public": ("协同办公系统",), "restricted": ("督导", "琥珀", "蜻蜓", "翡翠", "麒麟", "冯刚同志", "supervision",
+                                                          "feng-notice")}
+    seen = {"public": False, "restricted": []}
+    for path in (site / "_pagefind").rglob("*"):
+        if not path.is_file():
+            continue
+        data = path.read_bytes()
+        if path.suffix.startswith(".pf_"):
+            data = gzip.decompress(data)
+        seen["public"] = seen["public"] or any(w.encode() in data for w in words["public"])
+        seen["restricted"] += [(path.name, w) for w in words["restricted"] if w.encode() in data]
+    assert seen["public"] and seen["restricted"] == []
+    unit = Path(os.path.realpath(overlay_root(sample.city.site_dir) / "unit-jyj")) / "restricted/unit/_pagefind"
+    fragments = b"".join(gzip.decompress(p.read_bytes()) for p in unit.rglob("*.pf_fragment"))
+    assert "琥珀".encode() in fragments and "翡翠".encode() not in fragments
+
+
+def test_a_burst_of_guesses_sent_together_is_still_five(portal, sample):  # type: ignore[no-untyped-def]
+    """Attempts for one account are judged one after the other: twelve wrong passwords sent at
+    the same instant are five failures (the fifth locks) and seven refusals of a locked account,
+    so a right guess among a burst could not be told apart either."""
+    import threading
+    before = len([e for e in events(sample.city, "portal-login-failed") if e.get("person") == "chen"])
+    clients = [client(portal) for _ in range(12)]
+    tokens = [c.csrf() for c in clients]
+    barrier = threading.Barrier(len(clients))
+    pages: list[str] = []
+
+    def guess(c: Client, token: str, n: int) -> None:
+        barrier.wait()
+        pages.append(text(c.post("/login", {"user": "chen", "password": f"guess-{n}-wrong", "csrf_token": token})[2]))
+    threads = [threading.Thread(target=guess, args=(c, t, n)) for n, (c, t) in enumerate(zip(clients, tokens, strict=True))]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert len(pages) == 12
+        assert sum("用户标识或密码不正确" in p for p in pages) == 4
+        assert sum("已被锁定" in p for p in pages) == 8
+        after = len([e for e in events(sample.city, "portal-login-failed") if e.get("person") == "chen"])
+        assert after - before == 5 and lockout.is_locked(sample.city.root, "chen")
+        status, _, page = client(portal).login("chen", sample.passwords["chen"])
+        assert status == 401 and "已被锁定" in text(page)
+    finally:
+        lockout.unlock(sample.city, "chen", "admin")
+    assert client(portal).login("chen", sample.passwords["chen"])[0] == 303
+
+
+def test_a_reset_password_ends_the_sessions_and_a_new_login_ends_the_browsers_old_one(portal, sample):  # type: ignore[no-untyped-def]
+    he = logged_in(portal, "he", sample)
+    saved = he.cookies[SESSION_COOKIE]
+    assert he.get(PUBLIC_URL)[0] == 200
+    sample.passwords["he"] = reset_password(sample.city, "admin", "he", "Reset2026again")
+    replay = client(portal)
+    replay.cookies[SESSION_COOKIE] = saved
+    status, headers, _ = replay.get(PUBLIC_URL)
+    assert status == 303 and headers["location"].startswith("/login")
+    he = logged_in(portal, "he", sample)
+    first = he.cookies[SESSION_COOKIE]
+    # The same browser logs in as someone else (its form from before): the session it had ends.
+    shared = client(portal)
+    token = shared.csrf()
+    shared.cookies[SESSION_COOKIE] = first
+    status, _, _ = shared.post("/login", {"user": "chen", "password": sample.passwords["chen"], "csrf_token": token})
+    assert status == 303 and shared.cookies[SESSION_COOKIE] != first
+    replay.cookies[SESSION_COOKIE] = first
+    assert replay.get(PUBLIC_URL)[0] == 303
+    assert shared.get(PUBLIC_URL)[0] == 200
+
+
+def test_the_server_ends_a_session_past_its_absolute_limit_whatever_the_cookie(portal, sample):  # type: ignore[no-untyped-def]
+    c = logged_in(portal, "feng", sample)
+    assert c.get(PUBLIC_URL)[0] == 200
+    state = portal.app.state.portal
+    sid = state.signer.loads(c.cookies[SESSION_COOKIE])
+    db = sqlite3.connect(sample.city.root / "server/portal/portal.sqlite")
+    db.execute("UPDATE sessions SET created=? WHERE sid=?", (time.time() - 13 * 3600, sid))
+    db.commit()
+    db.close()
+    status, _, page = c.post("/password", {"old": "x", "new": "y", "csrf_token": "z"})
+    assert status == 401 and "已超过 12 小时" in text(page) and "请重新登录" in text(page)
+    status, headers, _ = c.get(PUBLIC_URL)
+    assert status == 303 and headers["location"].startswith("/login")
+    assert state.accounts.session(sid) is None
+    assert events(sample.city, "portal-session-expired")[-1]["person"] == "feng"
+
+
+def test_a_reader_moved_to_another_unit_reads_the_new_units_overlay_at_once(portal, sample):  # type: ignore[no-untyped-def]
+    """The roots come from the registry on every request, never from the cookie: wu's cookie,
+    from before the move, reads czj's registers and no longer jyj's items."""
+    wu = logged_in(portal, "wu", sample)
+    assert wu.get(UNIT_URL)[0] == 200 and wu.get("/registers/")[0] == 404
+    result = CliRunner().invoke(oa, ["--city", str(sample.city.root), "--as", "admin", "user", "move", "wu", "--to", "czj"])
+    assert result.exit_code == 0, result.output
+    try:
+        status, _, page = wu.get(UNIT_URL)
+        assert status == 404 and UNIT_SECRET not in text(page)
+        assert wu.get("/restricted/unit/_pagefind/pagefind-entry.json")[0] == 404
+        assert wu.get("/registers/")[0] == 200
+    finally:
+        result = CliRunner().invoke(oa, ["--city", str(sample.city.root), "--as", "admin", "user", "move", "wu",
+                                         "--to", "jyj", "--role", "author", "--role", "reviewer"])
+        assert result.exit_code == 0, result.output
+    assert wu.get(UNIT_URL)[0] == 200
+
+
+def test_thumbnails_and_attachments_of_a_restricted_item_are_in_its_overlay_only(sample, tmp_path):  # type: ignore[no-untyped-def]
+    import io
+
+    from PIL import Image
+
+    from repo_tools.portal import files
+    from repo_tools.site.overlays import reader_overlays
+    photo = io.BytesIO()
+    Image.new("RGB", (1600, 1000), (200, 30, 30)).save(photo, "JPEG")
+    folder = "bulletins/工作动态/2013-06-01-inner"
+    sample.ws.land("jyj", "wu", {f"{folder}/index.md": "---\ntitle: 教育局内部照片\ncolumn: 工作动态\ndate: 2013-06-01\n"
+                                                      "audience: [unit:jyj]\n---\n\n![现场](photo.jpg)\n\n[附件](notes.pdf)\n",
+                                 f"{folder}/photo.jpg": photo.getvalue(),
+                                 f"{folder}/notes.pdf": b"%PDF-1.4 restricted notes"})
+    out = tmp_path / "site"
+    build_site(sample.city, out)
+    base = Path(os.path.realpath(out))
+    unit = Path(os.path.realpath(overlay_root(out) / "unit-jyj"))
+    made = sorted(str(p.relative_to(unit)) for p in unit.rglob("*") if "2013-06-01-inner" in str(p) and p.is_file())
+    assert any(name.endswith("photo.jpg") for name in made) and any(name.endswith("notes.pdf") for name in made)
+    assert len([n for n in made if "photo" in n]) >= 2, made  # the photo and its thumbnail
+    assert not [p for p in base.rglob("*") if "2013-06-01-inner" in str(p)]
+    assert "教育局内部照片" not in all_text(base)
+    for rel in made:
+        url = "/" + rel.removesuffix("index.html")
+        assert files.resolve(reader_overlays(out, "wu", "jyj") + [out], url) is not None, url
+        assert files.resolve(reader_overlays(out, "feng", "czj") + [out], url) is None, url
+
+
+def test_another_overlays_search_files_typed_by_name_are_404(portal, sample):  # type: ignore[no-untyped-def]
+    """Every file of jyj's bundle (its entry, index, fragments, metadata), asked for by its exact
+    name: wu reads each, feng (czj, with overlays of their own) gets the 404 page for each."""
+    bundle = Path(os.path.realpath(overlay_root(sample.city.site_dir) / "unit-jyj"))
+    names = ["/" + str(p.relative_to(bundle)) for p in (bundle / "restricted/unit/_pagefind").rglob("*") if p.is_file()]
+    assert any(n.endswith(".pf_fragment") for n in names) and any(n.endswith(".pf_index") for n in names)
+    wu, feng = logged_in(portal, "wu", sample), logged_in(portal, "feng", sample)
+    for name in names:
+        assert wu.get(name)[0] == 200, name
+        status, _, page = feng.get(name)
+        assert status == 404 and "页面不存在" in text(page), name
+    base = all_text(Path(os.path.realpath(sample.city.site_dir)))
+    for url in (UNIT_URL, PERSON_URL):  # no sitemap, feed, listing or index of the base names them
+        assert url.strip("/") not in base, url
+
+
+@pytest.mark.parametrize("target", ["//evil.example/", "/\\evil.example", "https://evil.example/", "javascript:alert(1)",
+                                    "/\t/evil.example", "\\\\evil.example", " //evil.example", "http:evil.example",
+                                    "/\r\nSet-Cookie: x=1"])
+def test_next_never_leads_off_the_site(portal, sample, target):  # type: ignore[no-untyped-def]
+    from urllib.parse import quote, unquote
+    c = client(portal)
+    token = c.csrf("/login?next=" + quote(target, safe=""))
+    assert 'name="next" value="/"' in text(c.get("/login?next=" + quote(target, safe=""))[2])
+    status, headers, _ = c.post("/login", {"user": "feng", "password": sample.passwords["feng"], "csrf_token": token,
+                                           "next": unquote(target)})
+    assert status == 303 and headers["location"] == "/", (target, headers)
+    assert "set-cookie: x" not in headers["set-cookie"].lower()
+
+
+def test_next_leads_back_to_the_page_asked_for(portal, sample):  # type: ignore[no-untyped-def]
+    c = client(portal)
+    status, headers, _ = c.get(PUBLIC_URL + "?from=list")
+    assert status == 303
+    form = c.get(headers["location"])[2]
+    assert f'name="next" value="{PUBLIC_URL}?from=list"' in text(form)
+    status, headers, _ = c.post("/login", {"user": "feng", "password": sample.passwords["feng"],
+                                           "csrf_token": c.csrf(), "next": PUBLIC_URL + "?from=list"})
+    assert status == 303 and headers["location"] == PUBLIC_URL + "?from=list"
+
+
+def test_a_password_change_without_its_forms_token_changes_nothing(portal, sample):  # type: ignore[no-untyped-def]
+    feng = logged_in(portal, "feng", sample)
+    other = logged_in(portal, "feng", sample)
+    for token in ("", "0" * 43, other.csrf("/password")):  # none, forged, another session's
+        status, _, page = feng.post("/password", {"old": sample.passwords["feng"], "new": "Stolen2026pass",
+                                                  "csrf_token": token})
+        assert status == 403 and "表单校验码" in text(page) and "重新打开" in text(page), token
+    assert client(portal).login("feng", "Stolen2026pass")[0] == 401
+    assert feng.get(PUBLIC_URL)[0] == 200  # the refused form ended nothing
+    status, _, _ = feng.post("/password", {"old": sample.passwords["feng"], "new": "Fengnew2026pass",
+                                           "csrf_token": feng.csrf("/password")})
+    assert status == 303
+    sample.passwords["feng"] = "Fengnew2026pass"

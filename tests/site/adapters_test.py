@@ -42,8 +42,8 @@ def counting(monkeypatch) -> list[str]:  # type: ignore[no-untyped-def]
     def inline(task):  # type: ignore[no-untyped-def]
         done.append(task())
         return -1, len(done) - 1
-    monkeypatch.setattr(rendering, "_fork", inline)
-    monkeypatch.setattr(rendering, "_join", lambda pid, i: done[i])
+    monkeypatch.setattr(rendering, "fork_worker", inline)
+    monkeypatch.setattr(rendering, "join_worker", lambda pid, i: done[i])
     made: list[str] = []
     original = adapters.document_report
 
