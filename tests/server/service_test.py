@@ -1,6 +1,9 @@
 """The city as a service: a real sshd on 127.0.0.1, real gitolite3, real gpg-agents serving each
 person's authentication subkey, and real Unix accounts for the people (created here, removed
-after). The served city is built once for the module; every test acts on it over SSH."""
+after). The served city is built once for the module; every test acts on it over SSH. What a
+test needs that another one makes too (the clones, the sealed notice, the clerk's clone, the
+archive, unit ssx, the witnesses) is a module fixture built when first asked, never another
+test's side effect: each test passes alone and in any order, and none skips as root."""
 from __future__ import annotations
 
 import os
@@ -926,7 +929,8 @@ def test_an_incident_step_forged_over_ssh_is_refused_in_chinese_with_nothing_cha
 def test_a_carried_event_in_broken_pieces_is_refused_over_ssh_with_nothing_changed(
         served: Served, clones: dict[str, Path]) -> None:
     """Pieces of a long event (`oa-event-part=k/n/digest:`) that are missing, repeated, out of
-    order, of two events spliced, or not ASCII digits: refused in Chinese with the whole push.
+    order, of two events spliced, not ASCII digits, or an event over the size limit: refused in
+    Chinese with the whole push.
     The same event in its right pieces is accepted and logged whole."""
     from repo_tools.log import carried
     a = served.people["ssa"]
@@ -943,6 +947,11 @@ def test_a_carried_event_in_broken_pieces_is_refused_over_ssh_with_nothing_chang
                          "HEAD:refs/heads/draft/pieces", cwd=work)
         assert got.returncode != 0 and "carried-event-invalid" in got.stderr and "推送被拒绝" in got.stderr, got.stderr
         assert "Traceback" not in got.stderr and "hook-error" not in got.stderr
+    # One event over the limit (about 1.1 MB of base64 in 70 pieces): refused as too long.
+    huge = carried.options_for(carried.encode("archive-access", {"unit": "lagov", "item": "x", "reason": "长" * 280000}))
+    got = served.git(a, "push", "--signed", *[x for o in huge for x in ("-o", o)], "origin",
+                     "HEAD:refs/heads/draft/pieces", cwd=work)
+    assert got.returncode != 0 and "carried-event-invalid" in got.stderr and "过长" in got.stderr, got.stderr[-600:]
     assert _service_refs(served, "lagov", "refs/heads/") == before and served.log_lines() == lines
     got = served.git(a, "push", "--signed", *[x for o in options for x in ("-o", o)], "origin",
                      "HEAD:refs/heads/draft/pieces", cwd=work)
