@@ -27,8 +27,10 @@ demo: $(STAMP) system compiled
 	@$(VENV)/bin/oa demo $(DEMO_DIR) $(if $(SERVE),--serve,)
 
 # Lint first (seconds), then the suite (see the README's "Tests" for what it builds once per run).
+# --dist loadgroup: the tests of a module marked `xdist_group` (tests/server/service_test.py: one
+# served city, sshd and Unix accounts) run on one worker, so what it builds once is built once.
 test: $(STAMP) system lint compiled
-	@$(PY) -m pytest -n 2 -q $(PYTEST_ARGS)
+	@$(PY) -m pytest -n 2 --dist loadgroup -q $(PYTEST_ARGS)
 
 compiled: $(STAMP)
 	@$(PY) -m compileall -q -j 0 repo_tools tests bench scripts >/dev/null

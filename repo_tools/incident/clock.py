@@ -159,26 +159,29 @@ def _check_open(reg: Registry, actor: str, summary: str, since: str | datetime |
     return start
 
 
-def _check_respond(incident: Incident, moment: datetime) -> None:
-    ident = incident.id
-    if incident.status(moment) == "resolved":
-        raise Refused("incident-state", id=ident, detail=say("incident.clock.respond.2"), remedy=say("incident.clock.respond.3"))
-    if incident.responded_at is not None:
-        raise Refused("incident-state", id=ident, detail=say("incident.clock.respond.4",
-                                                             timeutil_iso=timeutil.iso(incident.responded_at)),
-                      remedy=say("incident.clock.respond.5"))
-    if moment < incident.since:
-        raise Refused("incident-state", id=ident, detail=say("incident.clock.respond.6"), remedy=say("incident.clock.respond.7"))
+def _step_words(action: str, taken_at: datetime | None = None) -> tuple[str, str, str, str, str]:
+    """What is said of the e-gov office's two later steps (respond, resolve): the action's
+    name; when it was taken already (detail, remedy); when it would come before the report
+    (detail, remedy)."""
+    iso = timeutil.iso(taken_at) if taken_at is not None else ""
+    if action == "respond":
+        return (say("incident.clock.respond.1"), say("incident.clock.respond.4", timeutil_iso=iso),
+                say("incident.clock.respond.5"), say("incident.clock.respond.6"), say("incident.clock.respond.7"))
+    return (say("incident.clock.resolve.1"), say("incident.clock.resolve.2", timeutil_iso=iso),
+            say("incident.clock.resolve.3"), say("incident.clock.resolve.4"), say("incident.clock.resolve.5"))
 
 
-def _check_resolve(incident: Incident, moment: datetime) -> None:
-    ident = incident.id
-    if incident.resolved_at is not None:
-        raise Refused("incident-state", id=ident, detail=say("incident.clock.resolve.2",
-                                                             timeutil_iso=timeutil.iso(incident.resolved_at)),
-                      remedy=say("incident.clock.resolve.3"))
+def _check_step(incident: Incident, action: str, moment: datetime) -> None:
+    """May `action` (respond, resolve) be taken on `incident` at `moment`? Raises Refused."""
+    if action == "respond" and incident.status(moment) == "resolved":
+        raise Refused("incident-state", id=incident.id, detail=say("incident.clock.respond.2"),
+                      remedy=say("incident.clock.respond.3"))
+    taken = incident.responded_at if action == "respond" else incident.resolved_at
+    _name, done, done_remedy, early, early_remedy = _step_words(action, taken)
+    if taken is not None:
+        raise Refused("incident-state", id=incident.id, detail=done, remedy=done_remedy)
     if moment < incident.since:
-        raise Refused("incident-state", id=ident, detail=say("incident.clock.resolve.4"), remedy=say("incident.clock.resolve.5"))
+        raise Refused("incident-state", id=incident.id, detail=early, remedy=early_remedy)
 
 
 def open_incident(city: City, actor: str, summary: str, since: str | datetime | None = None,
@@ -201,29 +204,25 @@ def open_incident(city: City, actor: str, summary: str, since: str | datetime | 
 
 def respond(city: City, actor: str, ident: str, now: datetime | None = None) -> Incident:
     """The e-gov office's response (Art. 44: within one hour)."""
-    moment = now or timeutil.now()
-    _require_office(city.registry(), actor, say("incident.clock.respond.1"))
-    if carried_by_push(city):
-        _check_respond(find(city, ident), moment)
-        _carry(city, actor, {"action": "respond", "id": str(ident)})
-        return find(city, ident)
-    with _lock(city):
-        _check_respond(find(city, ident), moment)
-        city.log(EVENT, action="respond", id=ident, at=timeutil.iso(moment), by=actor)
-    return find(city, ident)
+    return _take_step(city, actor, ident, "respond", now)
 
 
 def resolve(city: City, actor: str, ident: str, now: datetime | None = None) -> Incident:
     """The fault is cleared; the clocks stop."""
+    return _take_step(city, actor, ident, "resolve", now)
+
+
+def _take_step(city: City, actor: str, ident: str, action: str, now: datetime | None) -> Incident:
+    """The office's step on the server (logged here) or from a clone (carried in a push)."""
     moment = now or timeutil.now()
-    _require_office(city.registry(), actor, say("incident.clock.resolve.1"))
+    _require_office(city.registry(), actor, _step_words(action)[0])
     if carried_by_push(city):
-        _check_resolve(find(city, ident), moment)
-        _carry(city, actor, {"action": "resolve", "id": str(ident)})
+        _check_step(find(city, ident), action, moment)
+        _carry(city, actor, {"action": action, "id": str(ident)})
         return find(city, ident)
     with _lock(city):
-        _check_resolve(find(city, ident), moment)
-        city.log(EVENT, action="resolve", id=ident, at=timeutil.iso(moment), by=actor)
+        _check_step(find(city, ident), action, moment)
+        city.log(EVENT, action=action, id=ident, at=timeutil.iso(moment), by=actor)
     return find(city, ident)
 
 
@@ -284,9 +283,8 @@ def check_carried(city: City, reg: Registry, pusher: str | None, fields: dict[st
         since = fields.get("since")
         _check_open(reg, pusher, str(fields.get("summary") or ""), str(since) if since is not None else None, moment)
         return
-    _require_office(reg, pusher, say("incident.clock.respond.1" if action == "respond" else "incident.clock.resolve.1"))
-    incident = find(city, str(fields.get("id") or ""))
-    (_check_respond if action == "respond" else _check_resolve)(incident, moment)
+    _require_office(reg, pusher, _step_words(action)[0])
+    _check_step(find(city, str(fields.get("id") or "")), action, moment)
 
 
 def log_carried(city: City, fields: dict[str, Any], pusher: str | None, ref: str | None, **extra: Any) -> None:

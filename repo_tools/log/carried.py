@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -24,13 +26,22 @@ from typing import Any
 from repo_tools.messages import say
 
 OPTION = "oa-event="
-PART = "oa-event-part="   # one piece of a longer event: oa-event-part=<k>/<n>:<base64 piece>
+PART = "oa-event-part="   # one piece of a longer event: oa-event-part=<k>/<n>/<digest>:<base64 piece>
 MAX_OPTION = 16 * 1024    # base64 characters in one push option (a pkt-line holds < 64 KiB)
 # One event, JSON bytes. A longer event travels in pieces of MAX_OPTION, each its own push
 # option inside the signed certificate. receive-pack hands every option to the hooks in the
 # environment (GIT_PUSH_OPTION_<i>), which the kernel bounds (ARG_MAX, 2 MiB here), so one event
 # stays under 768 KiB (about 25,000 archive items in one batch).
 MAX_BYTES = 768 * 1024
+MAX_ENCODED = MAX_BYTES * 4 // 3 + 4
+# `<k>/<n>/<digest>:` in ASCII digits only (str.isdigit() also takes "²", which int() refuses);
+# the digest (of the whole encoded event) binds every piece to its event: pieces of two events
+# spliced into one run are refused, even when they are of the same length.
+PIECE = re.compile(r"([1-9][0-9]{0,3})/([1-9][0-9]{0,3})/([0-9a-f]{16}):", re.ASCII)
+
+
+def _digest(encoded: str) -> str:
+    return hashlib.sha256(encoded.encode("ascii")).hexdigest()[:16]
 
 # What a command may report about its own push. Anything else (a push, a delivery placement,
 # a lock-out, a portal login) is the service's to write.
@@ -70,7 +81,8 @@ def options_for(encoded: str) -> list[str]:
     if len(encoded) <= MAX_OPTION:
         return [OPTION + encoded]
     pieces = [encoded[i:i + MAX_OPTION] for i in range(0, len(encoded), MAX_OPTION)]
-    return [f"{PART}{k}/{len(pieces)}:{piece}" for k, piece in enumerate(pieces, start=1)]
+    digest = _digest(encoded)
+    return [f"{PART}{k}/{len(pieces)}/{digest}:{piece}" for k, piece in enumerate(pieces, start=1)]
 
 
 def sent(entries: list[dict[str, Any]]) -> None:
@@ -86,12 +98,12 @@ def encode(event: str, fields: dict[str, Any]) -> str:
 def decode(option: str) -> tuple[str, dict[str, Any]] | str:
     """(event, fields) from one `oa-event=` option, or why it is refused."""
     raw = option[len(OPTION):]
-    if len(raw) > MAX_BYTES * 4 // 3 + 4:
+    if len(raw) > MAX_ENCODED:
         return say("log.carried.decode.1")
     try:
         data = json.loads(base64.b64decode(raw, validate=True).decode("utf-8"))
-    except (binascii.Error, UnicodeDecodeError, json.JSONDecodeError):
-        return say("log.carried.decode.2")
+    except (binascii.Error, UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        return say("log.carried.decode.2")  # RecursionError: arrays nested thousands deep
     if not isinstance(data, dict) or not isinstance(data.get("type"), str):
         return say("log.carried.decode.3")
     event = data.pop("type")
@@ -104,10 +116,12 @@ def decode(option: str) -> tuple[str, dict[str, Any]] | str:
 
 def events_in(options: tuple[str, ...]) -> list[tuple[str, dict[str, Any]] | str]:
     """Every carried event of a certificate's push options (decoded, or why refused): a
-    longer event is its pieces joined, which must come 1..n in order, all of them."""
+    longer event is its pieces joined, which must come 1..n in order, all of them, each once,
+    with the same n and digest, and the whole must have that digest (a piece missing, repeated,
+    out of place or of another event breaks the run: refused)."""
     found: list[tuple[str, dict[str, Any]] | str] = []
     pieces: list[str] = []
-    total = 0
+    total, digest = 0, ""
     for option in options:
         if option.startswith(OPTION):
             if pieces:
@@ -117,21 +131,21 @@ def events_in(options: tuple[str, ...]) -> list[tuple[str, dict[str, Any]] | str
             continue
         if not option.startswith(PART):
             continue
-        head, sep, piece = option[len(PART):].partition(":")
-        k, _, n = head.partition("/")
-        if not sep or not k.isdigit() or not n.isdigit() or int(k) != len(pieces) + 1 or \
-                (pieces and int(n) != total) or int(n) < 2:
+        match = PIECE.match(option, len(PART))
+        if match is None or int(match[1]) != len(pieces) + 1 or int(match[2]) < 2 \
+                or (pieces and (int(match[2]), match[3]) != (total, digest)):
             found.append(say("log.carried.events_in.1"))
             pieces = []
             continue
-        total = int(n)
-        pieces.append(piece)
-        if sum(len(p) for p in pieces) > MAX_BYTES * 4 // 3 + 4:
+        total, digest = int(match[2]), match[3]
+        pieces.append(option[match.end():])
+        if sum(len(p) for p in pieces) > MAX_ENCODED:
             found.append(say("log.carried.decode.1"))
             pieces = []
             continue
         if len(pieces) == total:
-            found.append(decode(OPTION + "".join(pieces)))
+            whole = "".join(pieces)
+            found.append(decode(OPTION + whole) if _digest(whole) == digest else say("log.carried.events_in.1"))
             pieces = []
     if pieces:
         found.append(say("log.carried.events_in.1"))

@@ -181,7 +181,8 @@ def submit_cosignature(log_root: Path, registry_repo: Path, unit: str, text: str
     cosigned checkpoint in CITY/log/checkpoints/<size>."""
     keys = policy.load(registry_repo)
     registered = keys.witnesses.get(unit)
-    if registered is None or note.check_cosignature(registered, text, signature) is None \
+    stamp = note.check_cosignature(registered, text, signature) if registered is not None else None
+    if registered is None or stamp is None \
             or signature.name != registered.name or signature.key_id != registered.key_id:
         raise Refused("cosignature-invalid", unit=unit)
     paths = store.LogPaths(log_root / "events.jsonl")
@@ -189,6 +190,12 @@ def submit_cosignature(log_root: Path, registry_repo: Path, unit: str, text: str
         current = store.read_checkpoint(paths)
         if current is None or current.text != text:
             raise Refused("cosignature-stale", unit=unit)
+        if signature in current.signatures:
+            return current  # the same cosignature again: nothing changes
+        held = current.cosignature_by(registered)
+        if held is not None and stamp <= held:
+            # an older (replayed) cosignature never replaces the witness's newer one
+            raise Refused("cosignature-replayed", unit=unit)
         updated = current.with_signature(signature)
         data = updated.encode().encode()
         size = note.Checkpoint.parse(text).size

@@ -336,6 +336,8 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
                             "请用登记的见证密钥重新运行 `oa witness run`。"),
     "cosignature-stale": ("第四十一条", "单位“{unit}”联署的不是日志当前的检查点（日志已有新条目）。",
                           "请重新运行 `oa witness run` 联署最新检查点。"),
+    "cosignature-replayed": ("第四十一条", "单位“{unit}”对当前检查点已有时间更晚的联署签名，较早的联署签名不能替换它。",
+                             "无需重复提交；请用 `oa witness run` 联署最新检查点。"),
     "registry-log-key": ("第四十一条", "登记文件 {path}（日志公钥）一经登记不得更改或删除：以往的检查点和日志证明都要用它核验。",
                          "如日志密钥泄露，请按安全事件处理并另行规划日志迁移，不要改写登记的公钥。"),
     "proof-invalid": ("第四十一条", "日志证明无效：{detail}。",

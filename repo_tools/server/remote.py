@@ -82,8 +82,7 @@ class RemoteCity(City):
     def open_unit_repo(self, unit_id: str) -> Path:
         """The service created the unit's repository when the registry push was accepted; the
         e-gov admin mirrors it (writable for them until its first `main`) for the first commit."""
-        settings = _settings(self.root)
-        address = ServerAddress(settings["account"], settings["host"], int(settings["port"]))
+        address = _address(_settings(self.root))
         # Not added to the synced units: the admin's access ends with the first commit.
         _mirror(self, address, unit_id, self.unit_repo(unit_id))
         return self.unit_repo(unit_id)
@@ -91,6 +90,16 @@ class RemoteCity(City):
 
 def _settings(root: Path) -> dict[str, Any]:
     return dict(yaml.safe_load((root / SETTINGS).read_text()) or {})
+
+
+def _address(settings: dict[str, Any]) -> ServerAddress:
+    return ServerAddress(settings["account"], settings["host"], int(settings["port"]))
+
+
+def _service_command(city: RemoteCity, address: ServerAddress, command: str) -> list[str]:
+    """The argv that runs one of the service's own commands (`oa-log ...`, server/shell.py)
+    over the person's SSH, with their agent."""
+    return ["sh", "-c", f"{city.ssh} -p {address.port} {address.account}@{address.host} '{command}'"]
 
 
 def _env(city: RemoteCity) -> dict[str, str]:
@@ -121,7 +130,7 @@ def sync(root: str | Path) -> RemoteCity:
     """Bring the mirrors, the keyring and the log up to date; return the city to act on."""
     root = Path(root)
     settings = _settings(root)
-    address = ServerAddress(settings["account"], settings["host"], int(settings["port"]))
+    address = _address(settings)
     city = RemoteCity(root.resolve(), gnupghome=Path(settings["gnupghome"]), ssh=settings["ssh"])
     for sub in ("units", "log", "server"):
         (root / sub).mkdir(parents=True, exist_ok=True)
@@ -141,12 +150,9 @@ def sync_log(city: RemoteCity, address: ServerAddress | None = None) -> list[str
     Verification checks all of it with the registry's keys; nothing here is trusted yet.
     Returns what changed; a service that cannot answer leaves the copy as it was."""
     from repo_tools.log import published
-    if address is None:
-        settings = _settings(city.root)
-        address = ServerAddress(settings["account"], settings["host"], int(settings["port"]))
+    address = address or _address(_settings(city.root))
     log_root = city.log_file.parent
-    command = published.have(log_root).command()
-    proc = subprocess.Popen(["sh", "-c", f"{city.ssh} -p {address.port} {address.account}@{address.host} '{command}'"],
+    proc = subprocess.Popen(_service_command(city, address, published.have(log_root).command()),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             env={**os.environ, "GNUPGHOME": str(city.gnupghome)})
     assert proc.stdout is not None
@@ -170,13 +176,13 @@ def submit_cosignature(root: Path, unit: str, signed: str) -> None:
     service, which checks it against the registry and publishes it (`server/shell.py`), then
     bring the clone's copy of the log up to date. Raises Refused when the service refuses."""
     settings = _settings(root)
-    address = ServerAddress(settings["account"], settings["host"], int(settings["port"]))
+    address = _address(settings)
     city = RemoteCity(root.resolve(), gnupghome=Path(settings["gnupghome"]), ssh=settings["ssh"])
-    proc = subprocess.run(["sh", "-c", f"{city.ssh} -p {address.port} {address.account}@{address.host} "
-                           f"'oa-log cosign {unit}'"], input=signed.encode("utf-8"), capture_output=True,
-                          env={**os.environ, "GNUPGHOME": str(city.gnupghome)})
+    proc = subprocess.run(_service_command(city, address, f"oa-log cosign {unit}"), input=signed.encode("utf-8"),
+                          capture_output=True, env={**os.environ, "GNUPGHOME": str(city.gnupghome)})
     if proc.returncode != 0:
-        raise Refused("cosignature-stale" if b"cosignature-stale" in proc.stderr else "cosignature-invalid", unit=unit)
+        said = [rule for rule in ("cosignature-stale", "cosignature-replayed") if rule.encode() in proc.stderr]
+        raise Refused(said[0] if said else "cosignature-invalid", unit=unit)
     sync_log(city, address)
 
 

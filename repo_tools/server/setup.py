@@ -100,6 +100,44 @@ def _site_packages() -> Path:
     raise RuntimeError(say("server.setup._site_packages.1"))
 
 
+def _runtime_files(source: Path) -> list[Path] | None:
+    """The files under `source` (site-packages) of the libraries the project runs with: its
+    requirements, theirs, with the extras each names (`pagefind[extended]` brings its binary),
+    never the developer's tools (mypy, ruff, pytest, playwright: half the venv). None when a
+    library has no RECORD to say which files are its own."""
+    import re
+    from importlib.metadata import PackageNotFoundError, distribution
+
+    from packaging.requirements import Requirement
+
+    def key(name: str) -> str:
+        return re.sub(r"[-_.]+", "-", name).lower()
+    seen: set[tuple[str, frozenset[str]]] = set()
+    copied: set[str] = {"repo-tools"}  # the project's own code is copied beside (oa-app.pth)
+    files: list[Path] = []
+    todo: list[tuple[str, frozenset[str]]] = [("repo_tools", frozenset())]
+    while todo:
+        name, extras = todo.pop()
+        if (key(name), extras) in seen:
+            continue
+        seen.add((key(name), extras))
+        try:
+            dist = distribution(name)
+        except PackageNotFoundError:
+            continue  # a requirement of another platform or Python (its marker said so too)
+        if key(name) not in copied:
+            if dist.files is None:
+                return None
+            copied.add(key(name))
+            files += [Path(str(rel)) for rel in dist.files  # with their compiled modules
+                      if not str(rel).startswith("..") and (source / str(rel)).is_file()]
+        for text in dist.requires or []:
+            req = Requirement(text)
+            if req.marker is None or any(req.marker.evaluate({"extra": e}) for e in ("", *extras)):
+                todo.append((req.name, frozenset(req.extras)))
+    return files
+
+
 def _debian_python_version() -> str:
     return subprocess.run([DEBIAN_PYTHON, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
                           capture_output=True, text=True, check=True).stdout.strip()
@@ -132,14 +170,21 @@ def install_interpreter(venv: Path, app: Path) -> Path:
     write_distribution(target)
     if version == "{}.{}".format(*sys.version_info[:2]):
         source = _site_packages()
-        for entry in source.iterdir():
-            if entry.name.startswith(SKIP_PACKAGES) or entry.name in ("__pycache__",):
-                continue
-            dest = target / entry.name
-            if entry.is_dir():
-                shutil.copytree(entry, dest, symlinks=True, dirs_exist_ok=True)
-            else:
-                shutil.copy2(entry, dest)
+        files = _runtime_files(source)
+        if files is None:  # a library without a RECORD of its files: copy what is there
+            for entry in source.iterdir():
+                if entry.name.startswith(SKIP_PACKAGES) or entry.name in ("__pycache__",):
+                    continue
+                dest = target / entry.name
+                if entry.is_dir():
+                    shutil.copytree(entry, dest, symlinks=True, dirs_exist_ok=True)
+                else:
+                    shutil.copy2(entry, dest)
+            return venv / "bin" / "python"
+        for rel in files:
+            dest = target / rel
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source / rel, dest, follow_symlinks=False)
         return venv / "bin" / "python"
     from importlib.metadata import requires
     wanted = [r.split(";")[0] for r in (requires("repo_tools") or []) if "extra ==" not in r]

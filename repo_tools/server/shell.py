@@ -1,8 +1,7 @@
 """The forced command of every key (`python -m repo_tools.server.shell CITY USER`), in front of
-gitolite-shell: a person may run Git's fetch and push and the city's read-only log commands
-(`oa-log`, `oa-log since ...` for the checkpoint, cosignatures and tiles too, and `oa-log
-cosign UNIT` for a witness's cosignature), nothing
-else; every refusal is the same single Chinese line, which names no repository, so a person
+gitolite-shell: a person may run Git's fetch and push and the city's log commands (`oa-log
+since ...`: what the published log holds that the reader lacks, read-only; `oa-log cosign
+UNIT`: a witness's cosignature), nothing else; every refusal is the same single Chinese line, which names no repository, so a person
 learns nothing about repositories they cannot reach (not even whether they exist).
 
 gitolite's own refusal ("FATAL: R any <repo> <user> DENIED by fallthru") names the repository
@@ -37,16 +36,6 @@ def allowed(repo: str, user: str, mode: str) -> bool:
     proc = subprocess.run(["gitolite", "access", "-q", repo, user, mode, "any"],
                           capture_output=True, env={**os.environ, "PATH": f"/usr/share/gitolite3:{os.environ.get('PATH', '/usr/bin:/bin')}"})
     return proc.returncode == 0
-
-
-def serve_log(root: Path) -> int:
-    """The published event log, read-only, for clones that verify without the city's files."""
-    log = root / "log" / "events.jsonl"
-    with log.open("rb") as handle:
-        while chunk := handle.read(1 << 16):
-            sys.stdout.buffer.write(chunk)
-    sys.stdout.flush()
-    return 0
 
 
 def serve_published(root: Path, command: str, user: str) -> int:
@@ -98,8 +87,6 @@ def main(argv: list[str]) -> int:
     command = os.environ.get("SSH_ORIGINAL_COMMAND", "")
     if user != ADMIN_NAME and lockout.is_locked(root, user):
         return refuse()
-    if command == LOG_COMMAND:
-        return serve_log(root) if allowed("registry", user, "R") else refuse()
     if command.startswith(LOG_COMMAND + " since "):
         return serve_published(root, command, user)
     if command.startswith(LOG_COMMAND + " cosign "):

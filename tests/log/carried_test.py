@@ -93,3 +93,33 @@ def test_a_long_event_is_logged_whole_by_the_service(ws) -> None:  # type: ignor
             scratch.push([f"{commit}:refs/heads/draft/long-event"])
     last = _json.loads(ws.city.log_file.read_text(encoding="utf-8").splitlines()[-1])
     assert last["type"] == "archive-access" and last["reason"] == reason and last["pushed_by"] == "zhang"
+
+
+def test_malformed_pieces_are_refused_never_half_read() -> None:
+    """Every broken run of pieces is one refusal in Chinese (never an exception the hook would
+    turn into an internal error): a repeated piece, a piece of another event spliced in, digits
+    int() does not read, a nesting json cannot decode. A well-formed run still comes back."""
+    body = {"items": [f"六政办-2026-Y-{n:05d}" for n in range(3000)]}
+    other = {"items": [f"六教局-2026-Y-{n:05d}" for n in range(3000)]}
+    with carried.carry("archive", **body):
+        options, _ = carried.push_options()
+    with carried.carry("archive", **other):
+        others, _ = carried.push_options()
+    assert len(options) == len(others) >= 3
+    broken = "分段携带的事件不完整或顺序有误"
+    for run in ([options[0], *options],                                 # the first piece twice
+                [*options[:-1], options[-2], options[-1]],              # a middle piece twice
+                [options[0], others[1], *options[2:]],                  # another event's piece
+                [*others[:2], *options[2:]],                            # two events spliced
+                [f"{carried.PART}1/2/{'0' * 16}:e30", f"{carried.PART}2/2/{'0' * 16}:="],  # wrong digest
+                [options[0].replace("1/", "²/", 1), *options[1:]],      # not ASCII digits
+                [f"{carried.PART}1/{'9' * 5000}/{'0' * 16}:e30="],      # more digits than int() reads
+                [options[0].replace("1/", "0/", 1), *options[1:]],
+                [f"{carried.PART}1/1/{'0' * 16}:e30="]):                # one piece is not a run
+        got = carried.events_in(tuple(run))
+        assert got and all(isinstance(g, str) for g in got), run[:1]
+        assert broken in got or "编码" in " ".join(got), got
+    assert carried.events_in(tuple(options)) == [("archive", body)]
+    nested = carried.OPTION + base64.b64encode(b"[" * 12000).decode()
+    assert carried.decode(nested) == "不是有效的编码"
+    assert carried.events_in((nested, *options)) == ["不是有效的编码", ("archive", body)]

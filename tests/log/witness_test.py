@@ -185,6 +185,31 @@ def test_cosignatures_need_the_registered_key_and_the_current_checkpoint(ws: Wor
     assert caught.value.rule == "cosignature-stale"
 
 
+def test_an_older_cosignature_never_replaces_the_witnesss_newer_one(ws: Workspace) -> None:
+    """A replayed (older) cosignature of the current checkpoint by the registered key is
+    refused and changes nothing; the same cosignature handed in again is taken unchanged."""
+    ws.witness()
+    path = ws.city.root / "log" / "checkpoint"
+    published = note.Note.parse(path.read_text())
+    key = note.Signer.parse(witness.key_file(witness.default_state_dir(ws.city.root, "zhou"), "lagov").read_text())
+    held = published.cosignature_by(key.verifier)
+    assert held is not None
+    before = path.read_bytes()
+    for stamp in (held - 3600, held):  # older, or another signature claiming the same time
+        replay = note.cosign(published.text, key, stamp)
+        if replay in published.signatures:
+            continue  # Ed25519 is deterministic: the same time is the same signature
+        with pytest.raises(Refused) as caught:
+            witness.submit_cosignature(ws.city.root / "log", ws.city.registry_repo, "lagov", published.text, replay)
+        assert caught.value.rule == "cosignature-replayed" and path.read_bytes() == before
+    mine = next(s for s in published.signatures if s.key_id == key.verifier.key_id)
+    witness.submit_cosignature(ws.city.root / "log", ws.city.registry_repo, "lagov", published.text, mine)
+    assert path.read_bytes() == before
+    newer = note.cosign(published.text, key, held + 60)
+    witness.submit_cosignature(ws.city.root / "log", ws.city.registry_repo, "lagov", published.text, newer)
+    assert note.Note.parse(path.read_text()).cosignature_by(key.verifier) == held + 60
+
+
 def test_only_the_units_admin_runs_its_registered_witness(ws: Workspace) -> None:
     before = (ws.city.root / "log" / "checkpoint").read_bytes()
     refused = oa(ws, "witness", "run", "--unit", "lagov", user="zhang")
