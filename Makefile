@@ -43,12 +43,14 @@ lint: $(STAMP)
 screenshot: $(STAMP) system
 	@OA_REFRESH_SCREENSHOT=1 $(PY) -m pytest -n 0 -q tests/site/browser_test.py
 
-# The site part: the sealed city of 100 units at 1,000 and 10,000 documents (generated once, cached
+# The hook on a typical push, `oa verify --unit` of 10,000 sealed documents (target 1 s warm), then
+# the site part: the sealed city of 100 units at 1,000 and 10,000 documents (generated once, cached
 # in bench/out/), Hugo + Pagefind beside each size and MkDocs Material at 1,000 (docs/benchmarks.md).
 bench: $(STAMP) system
 	@bash scripts/setup-system.sh bench
 	@$(PY) -m pip install -q -e '.[test,bench]'
 	@$(PY) bench/hook.py
+	@$(PY) bench/verify.py --docs 10000
 	@$(PY) bench/site.py --sealed --docs 10000 --bulletins 2000 --also 1000 --peers --material 1000 --browser
 
 # The wheel as a user gets it: `pip install .` (not editable) into a fresh venv, then the whole
