@@ -91,7 +91,7 @@ def sealed_tree_of(sender_repo: Path, commit: str) -> str | None:
     the delivered tree against this (the log that records it is witnessed)."""
     import yaml
 
-    from repo_tools.transmit.deliveries import RECORD
+    from repo_tools.transmit.model import RECORD
     raw = git("show", f"{commit}:{RECORD}", cwd=sender_repo, env=clean_env(), check=False)
     try:
         record = yaml.safe_load(raw) or {}

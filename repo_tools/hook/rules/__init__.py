@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 MAIN = "refs/heads/main"
 # Ref namespaces, as the rule modules spell them (review.requests, workflow.steps,
-# workflow.delegation, transmit.deliveries, hook/rules/archives.py).
+# workflow.delegation, transmit.model, hook/rules/archives.py).
 REVIEW_REFS = ("refs/reviews/", "refs/heads/mr/", "refs/tags/mr/")
 COUNTERSIGN_REFS = ("refs/countersign/", "refs/outbox-countersign/")
 DELEGATION_REFS = ("refs/delegations/",)

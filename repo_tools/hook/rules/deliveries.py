@@ -25,7 +25,8 @@ from repo_tools.git.repo import ZERO, ParsedCommit, git, parse_commit
 from repo_tools.hook.rules.base import Refusal, first_refusing, refusal
 from repo_tools.messages import say
 from repo_tools.registry.records import ROLE_NAMES
-from repo_tools.transmit import deliveries as transmit
+from repo_tools.transmit import model as transmit
+from repo_tools.transmit.vocabulary import ACTION_VERBS
 
 INBOX_REF = re.compile(r"^refs/inbox/([a-z][a-z0-9-]{0,31})/([0-9a-f]{12})$")
 OUTBOX_REF = re.compile(r"^refs/outbox/([a-z][a-z0-9-]{0,31})/([0-9a-f]{12})$")
@@ -306,7 +307,7 @@ def _check_step(push: Push, oid: str, n: int, before: list[str], pusher: str) ->
     if not before and action != "received":
         return say("hook.rules_deliveries._check_step.6")
     if before and (action == "received" or before[-1] in transmit.FINAL_ACTIONS):
-        return say("hook.rules_deliveries._check_step.7", action_verbs=transmit.ACTION_VERBS[before[-1]], action_verbs2=transmit.ACTION_VERBS[action])
+        return say("hook.rules_deliveries._check_step.7", action_verbs=ACTION_VERBS[before[-1]], action_verbs2=ACTION_VERBS[action])
     try:
         data = yaml.safe_load(push.blob(_blob_at(push, oid, path)).decode("utf-8")) or {}
     except (yaml.YAMLError, UnicodeDecodeError):
