@@ -240,8 +240,10 @@ def test_nobody_writes_another_units_repository_not_even_a_delivery(ws: Workspac
     delivery = transmit.send(ws.city, "zhao", DOC_DIR, to=["jyj"]).deliveries[0]
     lagov_main = git("rev-parse", "refs/heads/main", cwd=ws.city.unit_repo("lagov"), env=clean_env()).strip()
     before = ws.snapshot()
-    # a branch, an inbox entry or a receipt in another unit's repository
-    for refspec in (f"{delivery.commit}:refs/heads/x", f"{delivery.commit}:refs/inbox/lagov/{delivery.id[:-1]}0",
+    # a branch, an inbox entry (not the one the service placed: that push would change nothing)
+    # or a receipt in another unit's repository
+    other_id = delivery.id[:-1] + ("1" if delivery.id.endswith("0") else "0")
+    for refspec in (f"{delivery.commit}:refs/heads/x", f"{delivery.commit}:refs/inbox/lagov/{other_id}",
                     f"{delivery.commit}:refs/receipts/lagov/{delivery.id}"):
         with pytest.raises(PushRefused) as exc:
             with Scratch(ws.city.unit_repo("jyj"), ws.city.signer("zhao")) as scratch:
