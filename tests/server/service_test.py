@@ -164,6 +164,24 @@ class _Batch(City):
         return ""
 
 
+def _remove_account(account: str, home: bool) -> None:
+    """End the account's processes and remove it. `pkill` only sends the signal: userdel
+    refuses an account a process still runs as, and the account stayed behind (TERM, a wait of
+    up to 5 s, then KILL)."""
+    import time
+    subprocess.run(["pkill", "-u", account], capture_output=True)
+    for _ in range(50):
+        if subprocess.run(["pgrep", "-u", account], capture_output=True).returncode != 0:
+            break
+        time.sleep(0.1)
+    else:
+        subprocess.run(["pkill", "-KILL", "-u", account], capture_output=True)
+        time.sleep(0.2)
+    subprocess.run(["userdel", *(["-r"] if home else []), account], capture_output=True)
+    if subprocess.run(["getent", "passwd", account], capture_output=True).returncode == 0:
+        subprocess.run(["userdel", "-f", *(["-r"] if home else []), account], capture_output=True)
+
+
 @pytest.fixture(scope="module")
 def served() -> Iterator[Served]:
     if not (Path("/usr/sbin/sshd").exists() and Path("/usr/bin/gitolite").exists()):
@@ -222,13 +240,11 @@ def served() -> Iterator[Served]:
             subprocess.run(["/usr/sbin/runuser", "-u", person.account, "--", "env", f"GNUPGHOME={person.gnupghome}",
                             "gpgconf", "--kill", "all"], capture_output=True)
         for acct in created:
-            subprocess.run(["pkill", "-u", acct], capture_output=True)  # only this test's own accounts
-            subprocess.run(["userdel", "-r", acct], capture_output=True)
+            _remove_account(acct, home=True)  # only this test's own accounts
         if (base / "keys").exists():
             for home in (base / "keys").glob("*/*/gnupg"):
                 keys.stop_agent(home)
-        subprocess.run(["pkill", "-u", account], capture_output=True)  # e.g. a detached site build
-        subprocess.run(["userdel", account], capture_output=True)
+        _remove_account(account, home=False)  # its processes: e.g. a detached site build
         shutil.rmtree(base, ignore_errors=True)
 
 
