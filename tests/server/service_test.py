@@ -164,6 +164,18 @@ class _Batch(City):
         return ""
 
 
+def _remove_account(account: str, home: bool) -> None:
+    """End the account's processes and remove it. userdel refuses an account a process still
+    runs as, and after a plain `pkill` (TERM: gpg-agent, for one, first finishes its open
+    connections) accounts stayed behind run after run. These are the test's own throw-away
+    accounts: KILL, and userdel -f when a process has not gone yet (the base folder, homes
+    included, is removed after)."""
+    subprocess.run(["pkill", "-KILL", "-u", account], capture_output=True)
+    if subprocess.run(["userdel", *(["-r"] if home else []), account], capture_output=True).returncode != 0 \
+            and subprocess.run(["getent", "passwd", account], capture_output=True).returncode == 0:
+        subprocess.run(["userdel", "-f", *(["-r"] if home else []), account], capture_output=True)
+
+
 @pytest.fixture(scope="module")
 def served() -> Iterator[Served]:
     if not (Path("/usr/sbin/sshd").exists() and Path("/usr/bin/gitolite").exists()):
@@ -222,13 +234,11 @@ def served() -> Iterator[Served]:
             subprocess.run(["/usr/sbin/runuser", "-u", person.account, "--", "env", f"GNUPGHOME={person.gnupghome}",
                             "gpgconf", "--kill", "all"], capture_output=True)
         for acct in created:
-            subprocess.run(["pkill", "-u", acct], capture_output=True)  # only this test's own accounts
-            subprocess.run(["userdel", "-r", acct], capture_output=True)
+            _remove_account(acct, home=True)  # only this test's own accounts
         if (base / "keys").exists():
             for home in (base / "keys").glob("*/*/gnupg"):
                 keys.stop_agent(home)
-        subprocess.run(["pkill", "-u", account], capture_output=True)  # e.g. a detached site build
-        subprocess.run(["userdel", account], capture_output=True)
+        _remove_account(account, home=False)  # its processes: e.g. a detached site build
         shutil.rmtree(base, ignore_errors=True)
 
 
