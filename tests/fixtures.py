@@ -286,7 +286,8 @@ def signed_off(city: City, unit: str, n: int, on: date | None = None, signer: st
     """The steps after 核稿 that a document needs before the seal: the 签发 by the unit's first
     permitted signer (成文日期 `on`, by default the latest `date` typed in the request's documents,
     so that sample years stay) and the 复核 where the unit requires it."""
-    from repo_tools.review.requests import MR_BRANCH, ReviewView
+    from repo_tools.review.model import MR_BRANCH
+    from repo_tools.review.views import ReviewView
     from repo_tools.workflow import acting, steps
     from repo_tools.workflow.settings import allowed_signers
     with ReviewView.of(city, unit) as view:

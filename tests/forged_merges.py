@@ -8,7 +8,8 @@ from fixtures import Workspace
 from repo_tools import timeutil
 from repo_tools.documents import frontmatter
 from repo_tools.git.repo import PushRefused, Scratch, clean_env, git, push, rev_parse
-from repo_tools.review.requests import ReviewView, document_folders
+from repo_tools.review.model import document_folders
+from repo_tools.review.views import ReviewView
 from repo_tools.workflow import steps
 from repo_tools.workflow.issuing import signed_fields
 

@@ -13,6 +13,7 @@ from repo_tools.git.repo import clean_env, git
 from repo_tools.messages import Refused, say
 from repo_tools.review import requests as review_mod
 from repo_tools.review.vocabulary import STATES as STATES
+from repo_tools.review.vocabulary import VERDICT_NAMES
 from repo_tools.seal import sealing
 
 
@@ -110,11 +111,11 @@ def show_cmd(ctx: Context, n: int, unit_id: str | None) -> None:
     for v in data["verdicts"]:
         mark = "✓" if v["valid"] and v["current"] else "✗"
         when = say("cli.review_commands.show_cmd.6") if v["current"] else say("cli.review_commands.show_cmd.7", head=v["head"][:10])
-        verdict = review_mod.VERDICT_NAMES.get(v["verdict"] or "", say("cli.review_commands.show_cmd.8"))
+        verdict = VERDICT_NAMES.get(v["verdict"] or "", say("cli.review_commands.show_cmd.8"))
         extra = say("cli.review_commands.show_cmd.9", problem=v["problem"]) if v["problem"] else ""
         lines.append(f"  {mark} {v['name'] or v['reviewer']}（{v['reviewer']}）{verdict}，{when}{extra}：{v['opinion']}")
     for h in data.get("history", []):
-        verdict = review_mod.VERDICT_NAMES.get(h["verdict"] or "", say("cli.review_commands.show_cmd.8"))
+        verdict = VERDICT_NAMES.get(h["verdict"] or "", say("cli.review_commands.show_cmd.8"))
         lines.append(
             say(
                 "cli.review_commands.show_cmd.10",
@@ -138,7 +139,7 @@ def _verdict(ctx: Context, n: int, opinion: str, unit_id: str | None, verdict: s
     unit = _unit(ctx, unit_id)
     done = review_mod.cast(ctx.city, unit, n, ctx.user, verdict, opinion)
     tag = done.tag
-    text = say("cli.review_commands._verdict.1", verdict_names=review_mod.VERDICT_NAMES[verdict], n=n, user=ctx.user, tag=tag[:10])
+    text = say("cli.review_commands._verdict.1", verdict_names=VERDICT_NAMES[verdict], n=n, user=ctx.user, tag=tag[:10])
     if done.replaced:
         text += say("cli.review_commands._verdict.2", n=n, replaced=done.replaced[:10], history_ref=done.history_ref)
     emit(

@@ -13,6 +13,7 @@ from repo_tools.demo.state import DemoState
 from repo_tools.git.clone import clone
 from repo_tools.messages import Refused, refusal_summary, refused_rules, say
 from repo_tools.review import requests as review
+from repo_tools.review.views import ReviewView
 from repo_tools.seal import sealing
 from repo_tools.workflow import acting, delegation, steps
 from repo_tools.workflow.settings import allowed_signers
@@ -102,7 +103,7 @@ def _issuing_steps(state: DemoState, draft: dict, unit: str, n: int, custodian: 
     reg = city.registry()
     unit_rec = reg.unit(unit)
     assert unit_rec is not None
-    with review.ReviewView.of(city, unit, reg) as view:
+    with ReviewView.of(city, unit, reg) as view:
         head = view.ref(f"refs/heads/mr/{n}")
         assert head is not None
         flow = steps.judge(view, n, head, view.ref("refs/heads/main"))

@@ -41,25 +41,8 @@ from repo_tools.git.repo import push as signed_push
 from repo_tools.log import eventlog
 from repo_tools.messages import Refused, say
 from repo_tools.registry.records import Registry
-
-# The names and the message formats (pure, beside the model the hook's rules read):
-from repo_tools.review.model import (  # noqa: E402, F401 - the names this module always offered
-    FIELD_LINE,
-    MR_BRANCH,
-    MR_REF,
-    MR_TAG,
-    REVIEW_HISTORY_REF,
-    REVIEW_REF,
-    REVIEWS,
-    TRAILER,
-    VERDICT_NAMES,
-    VERDICTS,
-    MergeTrailers,
-    document_folders,
-    parse_verdict,
-    verdict_message,
-)
-from repo_tools.review.views import Request, ReviewView, Status, Verdict, _tagger_date  # noqa: E402, F401 - the read model
+from repo_tools.review.model import MR_BRANCH, MR_TAG, REVIEWS, document_folders, parse_verdict, verdict_message
+from repo_tools.review.views import ReviewView, Status, _tagger_date
 
 # Acting -----------------------------------------------------------------------------------
 
@@ -342,5 +325,4 @@ def _step_row(s: Any) -> dict[str, Any]:
             "signed_at": s.trusted_at.isoformat() if s.trusted_at else None}
 
 
-__all__ = ["ReviewView", "MergeTrailers", "Verdict", "Status", "Cast", "cast", "open_request", "approve", "reject",
-           "requests", "show", "parse_verdict", "document_folders"]
+__all__ = ["Cast", "cast", "open_request", "approve", "reject", "requests", "show"]

@@ -18,7 +18,9 @@ from repo_tools.documents import frontmatter
 from repo_tools.git.repo import GitError, PushRefused, Scratch, clean_env, git, rev_parse
 from repo_tools.log.carried import carry
 from repo_tools.messages import Refused, say
-from repo_tools.review.requests import MR_BRANCH, ReviewView, _push, document_folders
+from repo_tools.review.model import MR_BRANCH, document_folders
+from repo_tools.review.requests import _push
+from repo_tools.review.views import ReviewView
 from repo_tools.seal import numbering
 from repo_tools.seal.edits import SEALED_KEYS, document_year, seal_edit_problem
 from repo_tools.workflow.issuing import signed_fields, typed_signer_problem
