@@ -185,3 +185,17 @@ def chinese(payload: bytes) -> bool:
 
 __all__ = ["Client", "SampleCity", "sample_city", "text", "chinese", "PASSWORD", "UNIT_URL", "PERSON_URL",
            "PUBLIC_URL", "FILES_URL", "UNIT_SECRET", "PERSON_SECRET", "PUBLIC_TITLE", "Path"]
+
+
+def raw_request(port: int, request: bytes, host: str = "127.0.0.1") -> tuple[int, dict[str, str], bytes]:
+    """Bytes on the wire as given (request lines a client library would refuse or tidy up)."""
+    import socket
+    with socket.create_connection((host, port), timeout=30) as sock:
+        sock.sendall(request)
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
+    return int(lines[0].split()[1]), headers, body

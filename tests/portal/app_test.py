@@ -20,6 +20,7 @@ from portal_support import (
     UNIT_URL,
     Client,
     chinese,
+    raw_request,
     sample_city,
     text,
 )
@@ -473,20 +474,6 @@ def test_documents_waiting_for_the_seal_are_on_the_custodians_home(portal, sampl
 
 
 # Attacks, class by class: each refused at its root, with the plain request beside it accepted ------
-def raw_request(portal: PortalServer, request: bytes) -> tuple[int, dict[str, str], bytes]:
-    """Bytes on the wire as given (request lines a client library would refuse to send)."""
-    import socket
-    with socket.create_connection((portal.host, portal.port), timeout=30) as sock:
-        sock.sendall(request)
-        data = b""
-        while chunk := sock.recv(65536):
-            data += chunk
-    head, _, body = data.partition(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
-    headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
-    return int(lines[0].split()[1]), headers, body
-
-
 def cookie_header(c: Client) -> bytes:
     return f"Cookie: {SESSION_COOKIE}={c.cookies[SESSION_COOKIE]}\r\n".encode()
 
@@ -494,18 +481,18 @@ def cookie_header(c: Client) -> bytes:
 def test_absolute_form_targets_and_targets_that_are_no_path(portal, sample):  # type: ignore[no-untyped-def]
     feng = logged_in(portal, "feng", sample)
     for url, status, secret in ((PUBLIC_URL, 200, None), (UNIT_URL, 404, UNIT_SECRET)):
-        got, headers, body = raw_request(portal, f"GET http://elsewhere.example{url} HTTP/1.1\r\nHost: x\r\n".encode()
+        got, headers, body = raw_request(portal.port, f"GET http://elsewhere.example{url} HTTP/1.1\r\nHost: x\r\n".encode()
                                          + cookie_header(feng) + b"Connection: close\r\n\r\n")
         assert got == status, (url, got)
         assert headers["content-type"].startswith("text/html") and chinese(body)
         if secret:
             assert secret not in text(body) and "页面不存在" in text(body)
-    got, _, body = raw_request(portal, b"OPTIONS * HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    got, _, body = raw_request(portal.port, b"OPTIONS * HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
     assert got == 404 and "页面不存在" in text(body)
-    got, _, body = raw_request(portal, b"TRACE / HTTP/1.1\r\nHost: x\r\n" + cookie_header(feng) + b"Connection: close\r\n\r\n")
+    got, _, body = raw_request(portal.port, b"TRACE / HTTP/1.1\r\nHost: x\r\n" + cookie_header(feng) + b"Connection: close\r\n\r\n")
     assert got == 405 and chinese(body) and "TRACE" in text(body)
     # A raw `#` ends the path (as nginx reads it): what follows never names another file.
-    got, _, body = raw_request(portal, f"GET {PUBLIC_URL}index.html#/../../../jyj/2013/supervision/ HTTP/1.1\r\n"
+    got, _, body = raw_request(portal.port, f"GET {PUBLIC_URL}index.html#/../../../jyj/2013/supervision/ HTTP/1.1\r\n"
                                "Host: x\r\n".encode() + cookie_header(feng) + b"Connection: close\r\n\r\n")
     assert got == 200 and UNIT_SECRET not in text(body)
 
@@ -514,13 +501,13 @@ def test_head_and_range_answer_like_get(portal, sample):  # type: ignore[no-unty
     feng = logged_in(portal, "feng", sample)
     for url in (UNIT_URL, UNIT_URL + "index.html"):
         for method, extra in (("HEAD", b""), ("GET", b"Range: bytes=0-40\r\n")):
-            got, headers, body = raw_request(portal, f"{method} {url} HTTP/1.1\r\nHost: x\r\n".encode() + extra
+            got, headers, body = raw_request(portal.port, f"{method} {url} HTTP/1.1\r\nHost: x\r\n".encode() + extra
                                              + cookie_header(feng) + b"Connection: close\r\n\r\n")
             assert got == 404 and "content-range" not in headers and UNIT_SECRET not in text(body), (method, url)
-    got, headers, body = raw_request(portal, f"GET {PUBLIC_URL} HTTP/1.1\r\nHost: x\r\nRange: bytes=0-14\r\n".encode()
+    got, headers, body = raw_request(portal.port, f"GET {PUBLIC_URL} HTTP/1.1\r\nHost: x\r\nRange: bytes=0-14\r\n".encode()
                                      + cookie_header(feng) + b"Connection: close\r\n\r\n")
     assert got == 206 and body == b"<!doctype html>"
-    got, headers, _ = raw_request(portal, b"HEAD / HTTP/1.1\r\nHost: x\r\n" + cookie_header(feng) + b"Connection: close\r\n\r\n")
+    got, headers, _ = raw_request(portal.port, b"HEAD / HTTP/1.1\r\nHost: x\r\n" + cookie_header(feng) + b"Connection: close\r\n\r\n")
     assert got == 200 and int(headers["content-length"]) == len(feng.get("/")[2])  # the home with its waiting work
 
 

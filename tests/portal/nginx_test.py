@@ -10,7 +10,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from portal_support import FILES_URL, PERSON_URL, PUBLIC_TITLE, PUBLIC_URL, UNIT_SECRET, UNIT_URL, Client, sample_city, text
+from portal_support import FILES_URL, PERSON_URL, PUBLIC_TITLE, PUBLIC_URL, UNIT_SECRET, UNIT_URL, Client, raw_request, sample_city, text
 
 from repo_tools.portal.nginx import write_config
 from repo_tools.portal.server import PortalServer, free_port
@@ -142,20 +142,6 @@ def test_nginx_sends_the_sites_own_headers_for_every_file(front):  # type: ignor
     # A file that is no page of the site and has no inert type is a download, whatever nginx's
     # own table would have said (its type table is empty in the guarded location).
     assert "text/html" not in html["content-type"] and "image/svg+xml" == svg["content-type"]
-
-
-def raw_request(port: int, request: bytes) -> tuple[int, dict[str, str], bytes]:
-    """Bytes on the wire as given (what a client library would refuse or tidy up)."""
-    import socket
-    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
-        sock.sendall(request)
-        data = b""
-        while chunk := sock.recv(65536):
-            data += chunk
-    head, _, body = data.partition(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
-    headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
-    return int(lines[0].split()[1]), headers, body
 
 
 def cookie(c: Client) -> bytes:
