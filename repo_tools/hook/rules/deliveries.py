@@ -181,13 +181,11 @@ def _record_problems(exc: Any) -> str:
             group = wrong
         if name not in group:
             group.append(name)
-    return "；".join(
-        say(key, value_join="、".join(names))
-        for key, names in (("hook.rules_deliveries.delivery_record_complete.1", missing),
-                           ("hook.rules_deliveries.delivery_record_complete.2", unknown),
-                           ("hook.rules_deliveries.delivery_record_complete.3", wrong))
-        if names
-    )
+    return "；".join(filter(None, [
+        say("hook.rules_deliveries.delivery_record_complete.1", value_join="、".join(missing)) if missing else "",
+        say("hook.rules_deliveries.delivery_record_complete.2", value_join="、".join(unknown)) if unknown else "",
+        say("hook.rules_deliveries.delivery_record_complete.3", value_join="、".join(wrong)) if wrong else "",
+    ]))
 
 
 def delivery_record_truthful(case: _Outbox) -> Iterator[Refusal]:
