@@ -252,6 +252,7 @@ TEXT: dict[str, str] = {
     'hook.rules_deliveries.delivery_tree_shaped.1': '树中应恰好有 {record} 和 {document}/，实为 {sorted_entries}',
     'hook.rules_deliveries.delivery_record_complete.1': '缺少 {value_join}',
     'hook.rules_deliveries.delivery_record_complete.2': '未知字段 {value_join}',
+    'hook.rules_deliveries.delivery_record_complete.3': '{value_join} 的类型或取值无效',
     'hook.rules_deliveries.delivery_record_truthful.1': '记录中的 {value_join} 与实际不符',
     'hook.rules_deliveries.delivery_is_sealed_document.1': '内容（树 {value}）不是 main 上盖章的版本（树 {value2}）',
     'hook.rules_deliveries._check_step.13': '登记必须在同一次推送中更新收文编号锁 {lock}（由 `oa inbox register` 分配编号）',

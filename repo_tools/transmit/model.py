@@ -39,9 +39,8 @@ ID_LENGTH = 12
 SENDER_ROLES = ("clerk", "seal-custodian")
 ACTIONS = ("received", "registered", "returned", "resend-requested")
 FINAL_ACTIONS = ("registered", "returned", "resend-requested")
-RECORD_KEYS = ("from", "from_name", "to", "to_name", "number", "title", "urgency", "type", "path",
-               "sealing_commit", "document_tree", "sender", "sender_name", "resend_of")
-REQUIRED_RECORD_KEYS = ("from", "to", "number", "title", "path", "sealing_commit", "document_tree", "sender")
+# The record's fields: `records.DeliveryRecord` (the hook judges delivery.yaml by it).
+
 # The sealing merge names each document it seals in a trailer; only such a merge seals.
 SEALED_TRAILER = re.compile(r"^Sealed-Document:\s*(\S+)\s+(\S+)\s*$", re.M)
 ID_PATTERN = re.compile(rf"^[0-9a-f]{{{ID_LENGTH}}}$")

@@ -7,6 +7,7 @@ import shutil
 from datetime import timedelta
 
 import pytest
+import yaml
 from click.testing import CliRunner
 from fixtures import Workspace, run, signed_off
 from forged_merges import hand_merge
@@ -212,6 +213,53 @@ def test_delivery_whose_content_differs_from_sealed_document_is_refused(ws: Work
     with pytest.raises(PushRefused) as exc:
         hand_delivery(ws, "zhao", "lagov")
     assert_push_refused(ws, before, exc, "delivery-malformed")
+
+
+def record_delivery(ws: Workspace, pusher: str, to: str, text: bytes) -> None:
+    """Push by hand a delivery of lagov's sealed notice whose delivery.yaml is `text`, signed by
+    `pusher` (as a forger would: build_delivery only writes records it was given as mappings)."""
+    city = ws.city
+    sealed, _ = transmit.sealed_document(city, "lagov", DOC_DIR, city.registry())
+    assert sealed is not None
+    work = transmit._sending_workdir(city, "lagov", to)
+    signer = city.signer(pusher)
+    try:
+        env = clean_env(signer.git_env())
+        blob = git("hash-object", "-w", "--stdin", cwd=work, env=env, input=text).strip()
+        listing = f"100644 blob {blob}\t{transmit.RECORD}\n040000 tree {sealed.tree}\t{transmit.DOCUMENT}\n"
+        tree = git("mktree", cwd=work, env=env, input=listing.encode()).strip()
+        commit = git(*signer.git_config(), "commit-tree", f"-S{signer.fingerprint}", tree, "-m", "传输", cwd=work, env=env).strip()
+        signed_push(work, str(city.unit_repo("lagov")), [f"{commit}:refs/outbox/{to}/{commit[:12]}"], signer)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _record_without_sender(record: dict) -> dict:
+    return {k: v for k, v in record.items() if k != "sender"}
+
+
+@pytest.mark.parametrize(("change", "said"), [
+    pytest.param(_record_without_sender, "缺少 sender", id="missing"),
+    pytest.param(lambda r: {**r, "signed_by": "zhao"}, "未知字段 signed_by", id="unknown"),
+    pytest.param(lambda r: {**r, "urgency": "很急"}, "urgency 的类型或取值无效", id="wrong-value"),
+    pytest.param(lambda r: {**r, "number": ["六政办秘〔2013〕27号"]}, "number 的类型或取值无效", id="wrong-type"),
+    pytest.param(lambda r: list(r), "delivery.yaml 不是 YAML 映射", id="not-a-mapping"),
+])
+def test_delivery_record_that_is_no_delivery_record_is_refused_naming_the_field(ws: Workspace, change, said) -> None:
+    """The hook judges delivery.yaml by the model `DeliveryRecord`, as every reader does."""
+    published(ws)
+    reg = ws.city.registry()
+    sealed, _ = transmit.sealed_document(ws.city, "lagov", DOC_DIR, reg)
+    assert sealed is not None
+    record = transmit.delivery_record(reg, sealed, "jyj", "zhao")
+    record_delivery(ws, "zhao", "jyj", transmit.dump_record(record))  # as sent, the record passes
+    assert len(refs(ws, "lagov", "refs/outbox/")) == 1
+    before = ws.snapshot()
+    with pytest.raises(PushRefused) as exc:
+        record_delivery(ws, "zhao", "jyj", yaml.safe_dump(change(record), allow_unicode=True).encode())
+    assert_push_refused(ws, before, exc, "delivery-malformed")
+    assert said in exc.value.message, exc.value.message
+    assert "Traceback" not in exc.value.message
 
 
 def test_delivery_of_a_draft_pushed_by_hand_is_refused(ws: Workspace) -> None:

@@ -147,31 +147,45 @@ def delivery_tree_shaped(case: _Outbox) -> Iterator[Refusal]:
 
 
 def delivery_record_complete(case: _Outbox) -> Iterator[Refusal]:
-    """Is the record a mapping with every required field and no unknown one?"""
+    """Is the record a `DeliveryRecord` (a mapping with every required field, no unknown one,
+    each of its type and values)? Pydantic is loaded here, only for a push carrying a delivery."""
+    from pydantic import ValidationError
+
+    from repo_tools.transmit.records import DeliveryRecord
+
     ref = case.ref
-    record = _record(case.push, case.entries[transmit.RECORD][1])
-    if record is None:
+    data = _record(case.push, case.entries[transmit.RECORD][1])
+    if data is None:
         yield refusal("delivery-malformed", ref, ref=ref, detail=say("hook.rules_deliveries._check_delivery.8",
                                                                      record=transmit.RECORD))
         return
-    missing = [k for k in transmit.REQUIRED_RECORD_KEYS if not record.get(k)]
-    unknown = [k for k in record if k not in transmit.RECORD_KEYS]
-    if missing or unknown:
-        yield refusal(
-            "delivery-malformed",
-            ref,
-            ref=ref,
-            detail="；".join(
-                filter(
-                    None,
-                    [
-                        say("hook.rules_deliveries.delivery_record_complete.1", value_join="、".join(missing)) if missing else "",
-                        say("hook.rules_deliveries.delivery_record_complete.2", value_join="、".join(unknown)) if unknown else "",
-                    ],
-                )
-            ),
-        )
-    case.record = record
+    try:
+        case.record = DeliveryRecord.model_validate(data).as_dict()
+    except ValidationError as exc:
+        yield refusal("delivery-malformed", ref, ref=ref, detail=_record_problems(exc))
+
+
+def _record_problems(exc: Any) -> str:
+    """The fields a record's validation error names, in Chinese: missing (or empty), unknown,
+    of a wrong type or value."""
+    missing: list[str] = []
+    unknown: list[str] = []
+    wrong: list[str] = []
+    for error in exc.errors():
+        name = ".".join(str(p) for p in error["loc"]) or "?"
+        if error["type"] == "extra_forbidden":
+            group = unknown
+        elif error["type"] == "missing" or error["input"] is None or error["input"] == "":
+            group = missing
+        else:
+            group = wrong
+        if name not in group:
+            group.append(name)
+    return "；".join(filter(None, [
+        say("hook.rules_deliveries.delivery_record_complete.1", value_join="、".join(missing)) if missing else "",
+        say("hook.rules_deliveries.delivery_record_complete.2", value_join="、".join(unknown)) if unknown else "",
+        say("hook.rules_deliveries.delivery_record_complete.3", value_join="、".join(wrong)) if wrong else "",
+    ]))
 
 
 def delivery_record_truthful(case: _Outbox) -> Iterator[Refusal]:
