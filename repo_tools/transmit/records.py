@@ -26,7 +26,7 @@ class DeliveryRecord(BaseModel):
     to: str = Field(min_length=1)
     to_name: str | None = None
     number: str = Field(min_length=1)
-    title: str
+    title: str = Field(min_length=1)  # the sealed document's 标题: a 公文 always has one
     urgency: Literal["特急", "加急"] | None = None
     type: str | None = None
     path: str = Field(min_length=1)

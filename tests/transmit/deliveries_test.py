@@ -234,12 +234,12 @@ def record_delivery(ws: Workspace, pusher: str, to: str, text: bytes) -> None:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _record_without_sender(record: dict) -> dict:
-    return {k: v for k, v in record.items() if k != "sender"}
+def _record_without_sender_and_title(record: dict) -> dict:
+    return {**{k: v for k, v in record.items() if k != "sender"}, "title": ""}
 
 
 @pytest.mark.parametrize(("change", "said"), [
-    pytest.param(_record_without_sender, "缺少 sender", id="missing"),
+    pytest.param(_record_without_sender_and_title, "缺少 title、sender", id="missing"),
     pytest.param(lambda r: {**r, "signed_by": "zhao"}, "未知字段 signed_by", id="unknown"),
     pytest.param(lambda r: {**r, "urgency": "很急"}, "urgency 的类型或取值无效", id="wrong-value"),
     pytest.param(lambda r: {**r, "number": ["六政办秘〔2013〕27号"]}, "number 的类型或取值无效", id="wrong-type"),
