@@ -420,8 +420,9 @@ class _Office(RemoteCity):
 
 
 def _year() -> int:
-    from datetime import date
-    return date.today().year
+    """This year in the city's time zone (the archive's year), not the machine's."""
+    from repo_tools import timeutil
+    return timeutil.today().year
 
 
 def test_nonce_made_with_the_pushers_own_seed_is_refused_and_the_real_one_accepted(ws) -> None:  # type: ignore[no-untyped-def]

@@ -20,17 +20,21 @@ from repo_tools.seal import sealing
 from repo_tools.workflow import acting, delegation, settings
 from repo_tools.workflow.steps import step_message
 
-TODAY = timeutil.today()
+
+def today() -> date:
+    """Today in the city's time zone, read at each use: a run that crosses midnight (CST, 16:00
+    UTC) must not hold yesterday's date against the code's today (it did, as a module constant)."""
+    return timeutil.today()
 
 
 def notice(title: str = "六安市人民政府办公室关于开展安全检查的通知", extra: str = "") -> str:
-    return (f"---\ntype: 通知\ntitle: {title}\nrecipients: [市政府各部门]\ndate: {TODAY.isoformat()}\n{extra}---\n\n"
+    return (f"---\ntype: 通知\ntitle: {title}\nrecipients: [市政府各部门]\ndate: {today().isoformat()}\n{extra}---\n\n"
             "市政府各部门：\n\n请认真开展安全检查。\n")
 
 
 def request_doc(signer: str) -> str:
     return (f"---\ntype: 请示\ntitle: 六安市人民政府办公室关于增加协同办公系统经费的请示\n"
-            f"recipients: [安徽省人民政府办公厅]\nsigner: {signer}\ndate: {TODAY.isoformat()}\n---\n\n"
+            f"recipients: [安徽省人民政府办公厅]\nsigner: {signer}\ndate: {today().isoformat()}\n---\n\n"
             "安徽省人民政府办公厅：\n\n妥否，请批示。\n")
 
 
@@ -96,7 +100,7 @@ def test_sign_off_is_required_ordered_and_by_a_permitted_person(ws: Workspace) -
     with pytest.raises(Refused) as early:
         acting.sign_off(ws.city, "lagov", n, "lu", "同意印发。")
     assert early.value.rule == "workflow-order" and "核稿" in early.value.text()
-    refused = git_step(ws, "lagov", "lu", n, "sign-off", "同意印发。", {"Date": TODAY.isoformat()})
+    refused = git_step(ws, "lagov", "lu", n, "sign-off", "同意印发。", {"Date": today().isoformat()})
     assert "[workflow-order｜" in refused and "核稿" in refused
     assert ws.snapshot() == before
     review.approve(ws.city, "lagov", n, "li", "同意。")
@@ -105,10 +109,10 @@ def test_sign_off_is_required_ordered_and_by_a_permitted_person(ws: Workspace) -
         acting.sign_off(ws.city, "lagov", n, "wang", "同意印发。")
     assert wrong.value.rule == "workflow-signer"
     before = ws.snapshot()
-    refused = git_step(ws, "lagov", "wang", n, "sign-off", "同意印发。", {"Date": TODAY.isoformat()})
+    refused = git_step(ws, "lagov", "wang", n, "sign-off", "同意印发。", {"Date": today().isoformat()})
     assert "[workflow-step-invalid｜" in refused and "负责人" in refused
     # a 签发 dated after its trusted time
-    later = (TODAY + timedelta(days=3)).isoformat()
+    later = (today() + timedelta(days=3)).isoformat()
     assert "[workflow-step-invalid｜" in git_step(ws, "lagov", "lu", n, "sign-off", "同意。", {"Date": later})
     assert ws.snapshot() == before
     # the seal without 签发: the command and a hand-made merge are refused
@@ -121,7 +125,7 @@ def test_sign_off_is_required_ordered_and_by_a_permitted_person(ws: Workspace) -
     shown = review.show(ws.city, "lagov", n)
     assert [m.split("：")[0] for m in shown["missing"]] == ["签发"]
     # accepted: the deputy signs off by plain git, the seal writes the 成文日期 of the signature
-    signed_on = TODAY - timedelta(days=1)
+    signed_on = today() - timedelta(days=1)
     assert git_step(ws, "lagov", "lu", n, "sign-off", "同意印发。", {"Date": signed_on.isoformat()}) == ""
     assert review.show(ws.city, "lagov", n)["missing"] == []
     result = sealing.merge(ws.city, "lagov", n, "zhao")
@@ -153,19 +157,19 @@ def test_typed_signer_must_be_the_one_who_signed(ws: Workspace) -> None:
     acting.sign_off(ws.city, "lagov", n2, "lu", "同意上报。")
     sealing.merge(ws.city, "lagov", n2, "zhao")
     meta = main_meta(ws, "documents/2026/funds2/index.md")
-    assert meta["signer"] == "陆远" and meta["date"] == TODAY
+    assert meta["signer"] == "陆远" and meta["date"] == today()
 
 
 def test_hand_merge_writing_another_signer_or_date_is_refused(ws: Workspace) -> None:
     path = "documents/2026/funds/index.md"
     _, n = opened(ws, {path: request_doc("陆远")})
-    acting.sign_off(ws.city, "lagov", n, "lu", "同意上报。", on=TODAY - timedelta(days=2))
+    acting.sign_off(ws.city, "lagov", n, "lu", "同意上报。", on=today() - timedelta(days=2))
     head = rev_parse(ws.city.unit_repo("lagov"), f"refs/heads/mr/{n}", env=clean_env())
     text = git("show", f"{head}:{path}", cwd=ws.city.unit_repo("lagov"), env=clean_env())
     before = ws.snapshot()
-    for fields in ({"signer": "王芳"}, {"date": TODAY}):
-        edited = frontmatter.set_fields(text, {"number": "六政办〔2026〕1号", "sealed_on": TODAY,
-                                               "signer": "陆远", "date": TODAY - timedelta(days=2), **fields})
+    for fields in ({"signer": "王芳"}, {"date": today()}):
+        edited = frontmatter.set_fields(text, {"number": "六政办〔2026〕1号", "sealed_on": today(),
+                                               "signer": "陆远", "date": today() - timedelta(days=2), **fields})
         forged = hand_merge(ws, "lagov", n, signer="", pusher="zhao", seal_key=True,
                             numbers={path: "六政办〔2026〕1号"}, extra={path: edited.encode()})
         assert "[merge-signed-field｜" in forged, forged
@@ -217,38 +221,38 @@ def test_delegation_period_revocation_and_the_deputy_shown_as_dai(ws: Workspace)
         acting.sign_off(ws.city, "lagov", n, "ma", "同意上报。")
     assert none.value.rule == "workflow-signer"
     with pytest.raises(Refused) as not_leader:
-        delegation.delegate(ws.city, "zhou", "ma", TODAY, TODAY)
+        delegation.delegate(ws.city, "zhou", "ma", today(), today())
     assert not_leader.value.rule == "delegation-not-leader"
     assert ws.snapshot() == before
     # a grant pushed by someone who is not the leader is refused by the hook
     work = ws.clone("lagov", "zhou")
-    run(["git", "tag", "-s", "-m", delegation.grant_message("ma", "马骏", TODAY, TODAY), "grant", "HEAD"], work)
-    proc = ws.push(work, f"refs/tags/grant:refs/delegations/{TODAY:%Y%m%d}-ma")
+    run(["git", "tag", "-s", "-m", delegation.grant_message("ma", "马骏", today(), today()), "grant", "HEAD"], work)
+    proc = ws.push(work, f"refs/tags/grant:refs/delegations/{today():%Y%m%d}-ma")
     assert proc.returncode != 0 and "[delegation-not-leader｜" in proc.stderr
     assert ws.snapshot() == before
     # outside its period: a grant starting tomorrow does not cover today's 签发
-    future = delegation.delegate(ws.city, "lu", "ma", TODAY + timedelta(days=1), TODAY + timedelta(days=5))
+    future = delegation.delegate(ws.city, "lu", "ma", today() + timedelta(days=1), today() + timedelta(days=5))
     with pytest.raises(Refused) as early:
         acting.sign_off(ws.city, "lagov", n, "ma", "同意上报。", delegation=future)
     assert early.value.rule == "workflow-delegation" and "期限" in early.value.text()
     snap = ws.snapshot()
-    refused = git_step(ws, "lagov", "ma", n, "sign-off", "同意上报。", {"Date": TODAY.isoformat(), "Delegation": future})
+    refused = git_step(ws, "lagov", "ma", n, "sign-off", "同意上报。", {"Date": today().isoformat(), "Delegation": future})
     assert "[workflow-step-invalid｜" in refused and "期限" in refused
     # revoked: a grant covering today, revoked, no longer lets ma sign off
-    current = delegation.delegate(ws.city, "lu", "ma", TODAY - timedelta(days=1), TODAY + timedelta(days=1))
+    current = delegation.delegate(ws.city, "lu", "ma", today() - timedelta(days=1), today() + timedelta(days=1))
     delegation.revoke(ws.city, "lu", current)
     snap = ws.snapshot()
     with pytest.raises(Refused) as revoked:
         acting.sign_off(ws.city, "lagov", n, "ma", "同意上报。", delegation=current)
     assert revoked.value.rule == "workflow-delegation" and "撤销" in revoked.value.text()
-    refused = git_step(ws, "lagov", "ma", n, "sign-off", "同意上报。", {"Date": TODAY.isoformat(), "Delegation": current})
+    refused = git_step(ws, "lagov", "ma", n, "sign-off", "同意上报。", {"Date": today().isoformat(), "Delegation": current})
     assert "[workflow-step-invalid｜" in refused and "撤销" in refused
     # a grant is never moved nor deleted
     proc = ws.push(work, f":refs/delegations/{current}")
     assert proc.returncode != 0
     assert ws.snapshot() == snap
     # accepted: a grant in force; the 签发 shows （代） with both names, the print form the delegate
-    granted = delegation.delegate(ws.city, "lu", "ma", TODAY, TODAY + timedelta(days=7))
+    granted = delegation.delegate(ws.city, "lu", "ma", today(), today() + timedelta(days=7))
     acting.sign_off(ws.city, "lagov", n, "ma", "同意上报。")  # the grant in force is found
     sealing.merge(ws.city, "lagov", n, "zhao")
     assert main_meta(ws, path)["signer"] == "马骏（代）"
@@ -277,14 +281,14 @@ def test_joint_document_needs_the_co_issuers_countersign_through_the_service(ws:
     assert early.value.rule == "workflow-order" and "会签" in early.value.text()
     # a 会签 cannot be pushed into the drafting unit's repository, by anyone
     assert "[workflow-countersign-route｜" in git_step(ws, "lagov", "wang", n, "countersign", "同意。",
-                                                      {"Date": TODAY.isoformat(), "Unit": "jyj"})
+                                                      {"Date": today().isoformat(), "Unit": "jyj"})
     # nor by someone of the co-issuer who is not its leader or deputy
     with pytest.raises(Refused) as not_leader:
         acting.countersign(ws.city, "he", n, "同意。")
     assert not_leader.value.rule == "workflow-signer"
     he = ws.clone("jyj", "he")
     run(["git", "fetch", "-q", "origin", f"refs/countersign/lagov/{n}"], he)
-    message = step_message("countersign", "同意。", {"Date": TODAY.isoformat(), "Unit": "jyj", "Head": "x"})
+    message = step_message("countersign", "同意。", {"Date": today().isoformat(), "Unit": "jyj", "Head": "x"})
     run(["git", "tag", "-s", "-m", message, "cs", "FETCH_HEAD"], he)
     proc = ws.push(he, f"refs/tags/cs:refs/outbox-countersign/lagov/{n}/he")
     assert proc.returncode != 0 and "[workflow-countersign-invalid｜" in proc.stderr
