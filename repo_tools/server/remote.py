@@ -96,10 +96,19 @@ def _address(settings: dict[str, Any]) -> ServerAddress:
     return ServerAddress(settings["account"], settings["host"], int(settings["port"]))
 
 
+def _remote_city(root: Path, settings: dict[str, Any]) -> RemoteCity:
+    return RemoteCity(root.resolve(), gnupghome=Path(settings["gnupghome"]), ssh=settings["ssh"])
+
+
 def _service_command(city: RemoteCity, address: ServerAddress, command: str) -> list[str]:
     """The argv that runs one of the service's own commands (`oa-log ...`, server/shell.py)
-    over the person's SSH, with their agent."""
+    over the person's SSH, with their agent (run it with `_ssh_env`)."""
     return ["sh", "-c", f"{city.ssh} -p {address.port} {address.account}@{address.host} '{command}'"]
+
+
+def _ssh_env(city: RemoteCity) -> dict[str, str]:
+    """The person's environment with their GnuPG home: its agent serves the SSH key."""
+    return {**os.environ, "GNUPGHOME": str(city.gnupghome)}
 
 
 def _env(city: RemoteCity) -> dict[str, str]:
@@ -131,7 +140,7 @@ def sync(root: str | Path) -> RemoteCity:
     root = Path(root)
     settings = _settings(root)
     address = _address(settings)
-    city = RemoteCity(root.resolve(), gnupghome=Path(settings["gnupghome"]), ssh=settings["ssh"])
+    city = _remote_city(root, settings)
     for sub in ("units", "log", "server"):
         (root / sub).mkdir(parents=True, exist_ok=True)
     _mirror(city, address, REGISTRY_REPO, city.registry_repo)
@@ -154,7 +163,7 @@ def sync_log(city: RemoteCity, address: ServerAddress | None = None) -> list[str
     log_root = city.log_file.parent
     proc = subprocess.Popen(_service_command(city, address, published.have(log_root).command()),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env={**os.environ, "GNUPGHOME": str(city.gnupghome)})
+                            env=_ssh_env(city))
     assert proc.stdout is not None
     try:
         changed = published.fetch_into(log_root, proc.stdout)
@@ -177,9 +186,9 @@ def submit_cosignature(root: Path, unit: str, signed: str) -> None:
     bring the clone's copy of the log up to date. Raises Refused when the service refuses."""
     settings = _settings(root)
     address = _address(settings)
-    city = RemoteCity(root.resolve(), gnupghome=Path(settings["gnupghome"]), ssh=settings["ssh"])
+    city = _remote_city(root, settings)
     proc = subprocess.run(_service_command(city, address, f"oa-log cosign {unit}"), input=signed.encode("utf-8"),
-                          capture_output=True, env={**os.environ, "GNUPGHOME": str(city.gnupghome)})
+                          capture_output=True, env=_ssh_env(city))
     if proc.returncode != 0:
         said = [rule for rule in ("cosignature-stale", "cosignature-replayed") if rule.encode() in proc.stderr]
         raise Refused(said[0] if said else "cosignature-invalid", unit=unit)
