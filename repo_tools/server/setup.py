@@ -105,13 +105,11 @@ def _runtime_files(source: Path) -> list[Path] | None:
     requirements, theirs, with the extras each names (`pagefind[extended]` brings its binary),
     never the developer's tools (mypy, ruff, pytest, playwright: half the venv). None when a
     library has no RECORD to say which files are its own."""
-    import re
     from importlib.metadata import PackageNotFoundError, distribution
 
     from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name as key
 
-    def key(name: str) -> str:
-        return re.sub(r"[-_.]+", "-", name).lower()
     seen: set[tuple[str, frozenset[str]]] = set()
     copied: set[str] = {"repo-tools"}  # the project's own code is copied beside (oa-app.pth)
     files: list[Path] = []
