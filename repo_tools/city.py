@@ -20,6 +20,7 @@ from repo_tools.resources import project_path
 from repo_tools.workspace import AUTHORITY, City
 
 PROJECT_HOOKS = project_path("hooks")
+HOOK_CLIENT = (Path(__file__).parent / "hook" / "client.py").resolve()  # the shims' fast path
 
 
 def _install_hooks(repo: Path, city: City, kind: str, unit: str | None = None) -> None:
@@ -28,6 +29,8 @@ def _install_hooks(repo: Path, city: City, kind: str, unit: str | None = None) -
     git("config", "oa.kind", kind, cwd=repo, env=env)
     served = city.root / "server" / "venv" / "bin" / "python"  # a served city's own interpreter
     git("config", "oa.python", str(served if served.exists() else sys.executable), cwd=repo, env=env)
+    if not served.exists():  # a served city's interpreter has its own copy (server/setup.point_hooks_at)
+        git("config", "oa.hookclient", str(HOOK_CLIENT), cwd=repo, env=env)
     if unit:
         git("config", "oa.unit", unit, cwd=repo, env=env)
     git("config", "receive.certNonceSeed", secrets.token_hex(32), cwd=repo, env=env)

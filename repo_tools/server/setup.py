@@ -207,6 +207,8 @@ def point_hooks_at(city: City, layout: ServiceLayout) -> None:
     repos = [city.registry_repo, *sorted((city.root / "units").glob("*.git"))]
     for repo in repos:
         git("config", "--file", str(repo / "config"), "oa.python", str(layout.python), env=clean_env())
+        git("config", "--file", str(repo / "config"), "oa.hookclient",
+            str(layout.app / "repo_tools" / "hook" / "client.py"), env=clean_env())
 
 
 RC_TEXT = """# gitolite for the city service: written by `oa server setup`, do not edit by hand.
