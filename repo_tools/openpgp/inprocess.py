@@ -9,11 +9,15 @@ has that gpg lacks, such as refusing SHA-1, an algorithm it does not know) retur
 caller asks gpg, so no verdict changes and the rare bad cases keep gpg's exact wording.
 
 The certificates are exported once per process and per state of the keyring file (path, mtime,
-size: importing, deleting or revoking a key changes it).
+size: importing, deleting or revoking a key changes it), and gpg's export kept in a cache file
+beside the keyring for the next process.
 """
 from __future__ import annotations
 
+import json
+import os
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,18 +41,53 @@ class Keyring:
     keys: dict[str, _Key] = field(default_factory=dict)  # fingerprint and 16-hex key id -> key
 
 
-_CACHE: dict[str, tuple[tuple[str, int, int], Keyring]] = {}
+Identity = tuple[str, int, int, int, int]
+_CACHE: dict[str, tuple[Identity, Keyring]] = {}
+# Beside the keyring: gpg's export and listing of it, so that a hook's process need not run gpg
+# twice to read certificates that have not changed (`_identity` says whether they still apply).
+CACHE_FILE = "oa-certificates.cache"
 
 
-def _identity(home: Path) -> tuple[str, int, int] | None:
+def _identity(home: Path) -> Identity | None:
+    """The keyring file's path, inode, mtime, ctime and size: a key imported, deleted or revoked
+    changes them (ctime cannot be set back by hand, nor the path of a copied home kept)."""
     for name in ("pubring.kbx", "pubring.gpg"):
         path = home / name
         try:
             st = path.stat()
         except OSError:
             continue
-        return (str(path), st.st_mtime_ns, st.st_size)
+        return (str(path), st.st_ino, st.st_mtime_ns, st.st_ctime_ns, st.st_size)
     return None
+
+
+def _gpg_output(home: Path, ident: Identity) -> tuple[bytes, bytes] | None:
+    """(export, colon listing) of the keyring: from the cache file when it was written for this
+    very state of the keyring, else from gpg (and the cache file written, where it can be)."""
+    cache = home / CACHE_FILE
+    try:
+        blob = cache.read_bytes()
+        head, _, rest = blob.partition(b"\n")
+        meta = json.loads(head)
+        if tuple(meta["identity"]) == ident and len(rest) == meta["export"] + meta["listing"]:
+            return rest[:meta["export"]], rest[meta["export"]:]
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    base = ["gpg", "--homedir", str(home), "--batch", "--no-tty"]
+    export = subprocess.run([*base, "--export"], capture_output=True)
+    listing = subprocess.run([*base, "--with-colons", "--fixed-list-mode", "--with-subkey-fingerprints",
+                              "--list-keys"], capture_output=True)
+    if export.returncode != 0 or listing.returncode != 0 or _identity(home) != ident:
+        return None  # gpg failed, or the keyring changed while it ran: gpg judges this time
+    header = json.dumps({"identity": ident, "export": len(export.stdout), "listing": len(listing.stdout)})
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".oa-cert", dir=home)
+        with os.fdopen(fd, "wb") as out:
+            out.write(header.encode() + b"\n" + export.stdout + listing.stdout)
+        os.replace(tmp, cache)
+    except OSError:
+        pass  # a read-only home: read by gpg each process, still correct
+    return export.stdout, listing.stdout
 
 
 def keyring(home: str | Path) -> Keyring | None:
@@ -65,18 +104,20 @@ def keyring(home: str | Path) -> Keyring | None:
     cached = _CACHE.get(str(home))
     if cached and cached[0] == ident:
         return cached[1]
-    base = ["gpg", "--homedir", str(home), "--batch", "--no-tty"]
-    export = subprocess.run([*base, "--export"], capture_output=True)
-    listing = subprocess.run([*base, "--with-colons", "--fixed-list-mode", "--with-subkey-fingerprints",
-                              "--list-keys"], capture_output=True)
-    if export.returncode != 0 or listing.returncode != 0:
+    got = _gpg_output(home, ident)
+    if got is None:
         return None
+    export, listing = got
     ring = Keyring()
-    for cert in Cert.split_bytes(export.stdout) if export.stdout else []:
+    try:
+        certs = Cert.split_bytes(export) if export else []
+    except Exception:  # noqa: BLE001 - a keyring Sequoia cannot read: gpg judges everything
+        return None
+    for cert in certs:
         ring.certs[cert.fingerprint.upper()] = cert
     primary = ""
     pending: tuple[bool, int | None] | None = None
-    for line in listing.stdout.decode("utf-8", "replace").splitlines():
+    for line in listing.decode("utf-8", "replace").splitlines():
         f = line.split(":")
         if f[0] in ("pub", "sub"):
             # validity e/r/d/i/n: expired, revoked, disabled, invalid, not valid

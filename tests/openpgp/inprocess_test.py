@@ -137,3 +137,26 @@ def test_callers_gnupghome_is_never_consulted(homes: tuple[Path, Path, str, str]
     got = both(server, DATA, sig)
     assert all(not v.valid and v.fingerprint is None for v in got)
     assert os.environ["GNUPGHOME"] == str(signer)
+
+
+def test_next_process_reads_the_cached_export_without_gpg(homes: tuple[Path, Path, str, str],
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """The export beside the keyring serves a later process (no gpg on PATH) while the keyring is
+    unchanged; an import makes it stale, and it is not used then."""
+    signer, server, a, b = homes
+    sig = keys.sign_detached(signer, a, DATA).encode()
+    assert keys.verify_detached(server, DATA, sig).valid
+    assert (server / inprocess.CACHE_FILE).is_file()
+    inprocess._CACHE.clear()
+    empty = short_tmpdir("np")
+    with monkeypatch.context() as m:
+        m.setenv("PATH", str(empty))
+        ring = inprocess.keyring(server)
+    assert ring is not None and a in ring.keys and b not in ring.keys
+    keys.import_keys(server, keys.export_public(signer, b))
+    inprocess._CACHE.clear()
+    ring = inprocess.keyring(server)
+    assert ring is not None and b in ring.keys
+    sig_b = keys.sign_detached(signer, b, DATA).encode()
+    assert keys.verify_detached(server, DATA, sig_b) == keys.Verification(True, b, "good")
+    empty.rmdir()
