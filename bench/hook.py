@@ -64,7 +64,7 @@ date: 2026-11-20
 # With GNU time (Debian's `time`), also its CPU time (user + system, children included: the
 # hook's git and gpg processes), which a busy machine inflates far less than the wall clock.
 WRAPPER = """#!/bin/sh
-if [ "$3" = "pre-receive" ]; then
+if [ "$3" = "pre-receive" ] || [ "$4" = "pre-receive" ]; then  # after `-I -m repo_tools.hook`
   start=$(date +%s%N)
   if [ -x /usr/bin/time ]; then
     /usr/bin/time -a -o "{cpu}" -f "%U %S" "{python}" "$@"

@@ -20,8 +20,9 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from repo_tools.identity.keys import Verification, verify_detached
+from repo_tools.identity.keys import Verification, verify_detached_gpg
 from repo_tools.messages import say
+from repo_tools.openpgp import inprocess
 
 MAX_RESTARTS = 16
 NOT_CHECKED = say("openpgp.batch.module.1")
@@ -123,7 +124,25 @@ def _judge(lines: list[str]) -> Verification:
 
 
 def verify_many(home: str | Path, items: list[tuple[bytes, bytes]]) -> list[Verification]:
-    """Check each (payload, armored detached signature) with the keyring in `home` only."""
+    """Check each (payload, armored detached signature) with the keyring in `home` only: the
+    plain cases in this process (`inprocess`, ~0.1 ms each), the rest by one gpg run."""
+    ring = inprocess.keyring(home) if items else None
+    results: list[Verification | None] = [None] * len(items)
+    rest: list[int] = []
+    for i, (payload, signature) in enumerate(items):
+        packet = single_signature_packet(signature) if ring is not None else None
+        if ring is not None and packet is not None:
+            results[i] = inprocess.verify(ring, payload, packet)
+        if results[i] is None:
+            rest.append(i)
+    if rest:
+        for i, got in zip(rest, verify_many_gpg(home, [items[i] for i in rest]), strict=True):
+            results[i] = got
+    return [r if r is not None else Verification(False, None, "invalid") for r in results]
+
+
+def verify_many_gpg(home: str | Path, items: list[tuple[bytes, bytes]]) -> list[Verification]:
+    """Check each (payload, armored detached signature) with the keyring in `home` only, by gpg."""
     results: list[Verification | None] = [None] * len(items)
     wrapped: list[int] = []
     # In memory where the system has it: 2,000 small files cost seconds on a busy disk.
@@ -132,7 +151,7 @@ def verify_many(home: str | Path, items: list[tuple[bytes, bytes]]) -> list[Veri
         for i, (payload, signature) in enumerate(items):
             packet = single_signature_packet(signature)
             if packet is None:
-                results[i] = verify_detached(home, payload, signature)
+                results[i] = verify_detached_gpg(home, payload, signature)
                 continue
             (Path(tmp) / f"{i}.gpg").write_bytes(packet + literal_packet(payload))
             wrapped.append(i)
