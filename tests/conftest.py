@@ -37,6 +37,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     base = config.stash.get(_RUN_DIR, None)
     if base is None:
         return
+    from repo_tools.hook import forkserver
+    forkserver.stop()  # the hook server this run's pushes started (it would leave when idle)
     for root in base.iterdir():
         if (root / "registry.git").is_dir():
             City(root).stop_agents()

@@ -67,4 +67,6 @@ def run_demo(directory: str | Path, serve: bool = False, fresh: bool = True) -> 
             portal.serve(state, 8080)
     finally:
         state.city.stop_agents()
+        from repo_tools.hook import forkserver
+        forkserver.stop()  # the hook server the demo's pushes started: nothing left running
     return state
