@@ -39,13 +39,16 @@ _listening: list[socket.socket] = []  # closed in every child
 
 
 def source_stamp() -> tuple[int, int]:
-    """(newest mtime, count) of repo_tools' modules: a change means this server is stale."""
+    """(newest change, count) of repo_tools' modules: a change means this server is stale.
+    The inode change time too: an installer may keep or set old modification times, but any
+    write or replacement of a file moves its ctime."""
     newest, count = 0, 0
     for folder, dirs, files in os.walk(PACKAGE / "repo_tools"):
         dirs[:] = [d for d in dirs if d != "__pycache__"]
         for name in files:
             if name.endswith(".py"):
-                newest = max(newest, os.stat(os.path.join(folder, name)).st_mtime_ns)
+                info = os.stat(os.path.join(folder, name))
+                newest = max(newest, info.st_mtime_ns, info.st_ctime_ns)
                 count += 1
     return newest, count
 

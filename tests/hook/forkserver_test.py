@@ -102,3 +102,31 @@ def test_socket_names_differ_per_interpreter_and_installation() -> None:
     assert one != client.socket_path("/venv/bin/python", "/opt/a")
     assert one.startswith(f"/tmp/oa-hooks-{os.getuid()}/")
     assert forkserver.PACKAGE == Path(client.package_dir())
+
+
+def test_a_server_whose_code_changed_answers_stale_and_leaves() -> None:
+    """A rule edited (or a new version installed) after the server started never runs old code:
+    the server says so before it forks, the client runs the ordinary hook, the server leaves."""
+    import shutil
+    base = short_tmpdir("oaz")
+    copy = base / "pkg"
+    shutil.copytree(Path(client.package_dir()) / "repo_tools", copy / "repo_tools",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    folder = base / "s"
+    folder.mkdir(mode=0o700)
+    path = folder / "t.sock"
+    start = ("import sys, runpy; sys.path.insert(0, sys.argv[1]); sys.argv = sys.argv[1:]; "
+             "runpy.run_module('repo_tools.hook.forkserver', run_name='__main__')")
+    proc = subprocess.Popen([sys.executable, "-I", "-c", start, str(copy), str(path), "60"],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait_for(path)
+        assert _ask(path, "/somewhere/else") == b"S" and proc.poll() is None  # refused, still there
+        rule = copy / "repo_tools" / "hook" / "rules" / "content.py"
+        rule.write_text(rule.read_text() + "\n")
+        assert _ask(path, str(copy)) == b"S"  # its own installation, but changed: stale
+        assert proc.wait(timeout=30) == 0
+        assert not path.exists()
+    finally:
+        proc.kill()
+        shutil.rmtree(base, ignore_errors=True)
