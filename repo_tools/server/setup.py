@@ -207,8 +207,9 @@ def point_hooks_at(city: City, layout: ServiceLayout) -> None:
     repos = [city.registry_repo, *sorted((city.root / "units").glob("*.git"))]
     for repo in repos:
         git("config", "--file", str(repo / "config"), "oa.python", str(layout.python), env=clean_env())
-        git("config", "--file", str(repo / "config"), "oa.hookclient",
-            str(layout.app / "repo_tools" / "hook" / "client.py"), env=clean_env())
+        if os.environ.get("OA_HOOK_SERVER") == "1":  # opt-in, as in city._install_hooks
+            git("config", "--file", str(repo / "config"), "oa.hookclient",
+                str(layout.app / "repo_tools" / "hook" / "client.py"), env=clean_env())
 
 
 RC_TEXT = """# gitolite for the city service: written by `oa server setup`, do not edit by hand.
