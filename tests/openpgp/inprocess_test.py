@@ -44,22 +44,25 @@ def both(server: Path, data: bytes, sig: bytes) -> tuple[keys.Verification, keys
             keys.verify_detached_gpg(server, data, sig), batch.verify_many_gpg(server, [(data, sig)])[0])
 
 
-def test_good_signature_is_decided_in_process(homes: tuple[Path, Path, str, str]) -> None:
+def signed(homes: tuple[Path, Path, str, str]) -> tuple[Path, bytes, bytes, inprocess.Keyring]:
+    """(server home, signature by key a over DATA, its one packet, the server's keyring)."""
     signer, server, a, _ = homes
     sig = keys.sign_detached(signer, a, DATA).encode()
     packet = batch.single_signature_packet(sig)
     ring = inprocess.keyring(server)
     assert ring is not None and packet is not None
+    return server, sig, packet, ring
+
+
+def test_good_signature_is_decided_in_process(homes: tuple[Path, Path, str, str]) -> None:
+    server, sig, packet, ring = signed(homes)
+    a = homes[2]
     assert inprocess.verify(ring, DATA, packet) == keys.Verification(True, a, "good")
     assert set(both(server, DATA, sig)) == {keys.Verification(True, a, "good")}
 
 
 def test_tampered_data_falls_back_to_gpg_and_is_bad(homes: tuple[Path, Path, str, str]) -> None:
-    signer, server, a, _ = homes
-    sig = keys.sign_detached(signer, a, DATA).encode()
-    packet = batch.single_signature_packet(sig)
-    ring = inprocess.keyring(server)
-    assert ring is not None and packet is not None
+    server, sig, packet, ring = signed(homes)
     assert inprocess.verify(ring, DATA + b"x", packet) is None  # gpg words the refusal
     got = both(server, DATA + b"x", sig)
     assert set(got) == {keys.Verification(False, None, "signature bad")}
