@@ -163,17 +163,10 @@ def sign_detached(home: str | Path, fingerprint: str, data: bytes) -> str:
 def verify_detached(home: str | Path, data: bytes, signature: bytes | str) -> Verification:
     """Check `signature` over `data` with the keyring in `home` only: in this process when the
     case is plain (`openpgp.inprocess`), else by gpg, whose verdicts those match."""
-    from repo_tools.openpgp.batch import single_signature_packet
-    from repo_tools.openpgp.inprocess import keyring as certificates
-    from repo_tools.openpgp.inprocess import verify as verify_here
+    from repo_tools.openpgp import batch, inprocess
     raw = signature.encode() if isinstance(signature, str) else signature
-    packet = single_signature_packet(raw)
-    ring = certificates(home) if packet is not None else None
-    if ring is not None and packet is not None:
-        got = verify_here(ring, data, packet)
-        if got is not None:
-            return got
-    return verify_detached_gpg(home, data, signature)
+    got = batch.in_process(inprocess.keyring(home), data, raw)
+    return got if got is not None else verify_detached_gpg(home, data, signature)
 
 
 def verify_detached_gpg(home: str | Path, data: bytes, signature: bytes | str) -> Verification:

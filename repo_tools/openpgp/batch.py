@@ -123,18 +123,19 @@ def _judge(lines: list[str]) -> Verification:
     return Verification(False, None, "invalid")
 
 
+def in_process(ring: inprocess.Keyring | None, payload: bytes, signature: bytes) -> Verification | None:
+    """The verdict `inprocess` gives, or None when gpg must say: no keyring, not exactly one
+    signature packet, or not a plain case."""
+    packet = single_signature_packet(signature) if ring is not None else None
+    return inprocess.verify(ring, payload, packet) if ring is not None and packet is not None else None
+
+
 def verify_many(home: str | Path, items: list[tuple[bytes, bytes]]) -> list[Verification]:
     """Check each (payload, armored detached signature) with the keyring in `home` only: the
     plain cases in this process (`inprocess`, ~0.1 ms each), the rest by one gpg run."""
     ring = inprocess.keyring(home) if items else None
-    results: list[Verification | None] = [None] * len(items)
-    rest: list[int] = []
-    for i, (payload, signature) in enumerate(items):
-        packet = single_signature_packet(signature) if ring is not None else None
-        if ring is not None and packet is not None:
-            results[i] = inprocess.verify(ring, payload, packet)
-        if results[i] is None:
-            rest.append(i)
+    results: list[Verification | None] = [in_process(ring, payload, signature) for payload, signature in items]
+    rest = [i for i, got in enumerate(results) if got is None]
     if rest:
         for i, got in zip(rest, verify_many_gpg(home, [items[i] for i in rest]), strict=True):
             results[i] = got

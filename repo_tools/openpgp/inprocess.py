@@ -33,6 +33,9 @@ class _Key:
     usable: bool  # not revoked, expired, disabled or invalid when the keyring was read
     expires: int | None  # seconds since the epoch, None for never
 
+    def may_sign(self, now: float) -> bool:
+        return self.usable and (self.expires is None or self.expires > now)
+
 
 @dataclass
 class Keyring:
@@ -157,10 +160,8 @@ def verify(ring: Keyring, data: bytes, packet: bytes) -> Verification | None:
         return Verification(False, None, "no public key")
     key = found[0]
     now = time.time()
-    if not key.usable or (key.expires is not None and key.expires <= now):
-        return None
     primary = ring.keys.get(key.primary)
-    if primary is None or not primary.usable or (primary.expires is not None and primary.expires <= now):
+    if not key.may_sign(now) or primary is None or not primary.may_sign(now):
         return None
     cert = ring.certs[key.primary]
     try:
