@@ -20,7 +20,20 @@ import sys
 import zlib
 
 PROTOCOL = b"OA-HOOK-1"
+STOP = PROTOCOL + b"\0stop"  # the request that makes a server leave (`forkserver.stop`)
 IDLE_SECONDS = 120  # the server leaves after this long without a hook run
+OPT_IN = "OA_HOOK_SERVER"  # =1 in the installer's environment: hooks installed with the fast path
+
+
+def wanted_at_install() -> bool:
+    """Whether hooks being installed get the fast path (`oa.hookclient`): opt-in for now, see
+    the README's "The hook server"."""
+    return os.environ.get(OPT_IN) == "1"
+
+
+def frame(body: bytes) -> bytes:
+    """A request on the socket: its length, then the body."""
+    return struct.pack("!I", len(body)) + body
 
 
 def package_dir() -> str:
@@ -57,8 +70,7 @@ def request(package: str, argv: list[str]) -> bytes:
     fields = [PROTOCOL, package.encode(), sys.executable.encode(), os.getcwd().encode("utf-8", "surrogateescape"),
               str(mask).encode(), str(len(argv)).encode(),
               *(a.encode("utf-8", "surrogateescape") for a in argv), *env]
-    body = b"\0".join(fields)
-    return struct.pack("!I", len(body)) + body
+    return frame(b"\0".join(fields))
 
 
 def receive(conn: socket.socket, size: int) -> bytes:
@@ -118,8 +130,7 @@ def main() -> None:
     code = run_in_server(path, package, argv)
     if code is not None:
         sys.exit(code)
-    if not os.environ.get("OA_HOOK_SERVER_OFF"):
-        start_server(path)
+    start_server(path)
     os.execv(sys.executable, [sys.executable, "-I", "-m", "repo_tools.hook", *argv])
 
 

@@ -25,9 +25,7 @@ import struct
 import sys
 from pathlib import Path
 
-os.environ["PYDANTIC_DISABLE_PLUGINS"] = "__all__"  # as in hook/__main__.py, before pydantic loads
-
-from repo_tools.hook import client  # noqa: E402
+from repo_tools.hook import client
 
 PACKAGE = Path(client.package_dir())
 # What a hook run may import; imported once here (site, portal, CLI and demo never run in a hook).
@@ -150,7 +148,7 @@ def answer(conn: socket.socket, stamp: tuple[int, int]) -> bool:
     except (OSError, ValueError, struct.error):
         return True
     try:
-        if body == client.PROTOCOL + b"\0stop":
+        if body == client.STOP:
             return False
         package, executable, *_ = parse(body)
         if len(fds) != 3 or package != str(PACKAGE) or executable != sys.executable:
@@ -195,6 +193,7 @@ def bind(path: str) -> socket.socket | None:
 def serve(path: str, idle: float) -> None:
     if not client.private_dir(path):
         return
+    os.environ["PYDANTIC_DISABLE_PLUGINS"] = "__all__"  # as in hook/__main__.py, before preload
     stamp = source_stamp()
     preload()
     import fcntl
@@ -226,14 +225,14 @@ def serve(path: str, idle: float) -> None:
             pass
 
 
-def stop(executable: str | None = None, package: Path | None = None) -> bool:
-    """Ask the server of this interpreter and installation to leave; True if one was there."""
-    path = client.socket_path(executable or sys.executable, str(package or PACKAGE))
+def stop(path: str | None = None) -> bool:
+    """Ask the server at `path` (by default: of this interpreter and installation) to leave;
+    True if one was there."""
+    path = path or client.socket_path(sys.executable, str(PACKAGE))
     conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         conn.connect(path)
-        body = client.PROTOCOL + b"\0stop"
-        conn.sendall(struct.pack("!I", len(body)) + body)
+        conn.sendall(client.frame(client.STOP))
         conn.recv(1)  # the server closes without an answer once it has read the request
         return True
     except OSError:

@@ -28,6 +28,7 @@ import yaml
 
 from repo_tools.city import PROJECT_HOOKS, City
 from repo_tools.git.repo import clean_env, git
+from repo_tools.hook.client import wanted_at_install
 from repo_tools.identity import keys
 from repo_tools.messages import Refused, say
 from repo_tools.server import access
@@ -207,7 +208,7 @@ def point_hooks_at(city: City, layout: ServiceLayout) -> None:
     repos = [city.registry_repo, *sorted((city.root / "units").glob("*.git"))]
     for repo in repos:
         git("config", "--file", str(repo / "config"), "oa.python", str(layout.python), env=clean_env())
-        if os.environ.get("OA_HOOK_SERVER") == "1":  # opt-in, as in city._install_hooks
+        if wanted_at_install():  # opt-in, as in city._install_hooks
             git("config", "--file", str(repo / "config"), "oa.hookclient",
                 str(layout.app / "repo_tools" / "hook" / "client.py"), env=clean_env())
 

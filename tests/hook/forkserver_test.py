@@ -67,11 +67,7 @@ def test_server_refuses_another_installation_and_a_stop_ends_it() -> None:
     try:
         _wait_for(path)
         assert _ask(path, "/somewhere/else") == b"S"  # another repo_tools: the client runs its own hook
-        conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        conn.connect(str(path))
-        body = client.PROTOCOL + b"\0stop"
-        conn.sendall(struct.pack("!I", len(body)) + body)
-        conn.close()
+        assert forkserver.stop(str(path))
         assert proc.wait(timeout=30) == 0
         assert not path.exists()
     finally:
