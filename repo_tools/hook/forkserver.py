@@ -69,7 +69,10 @@ def preload() -> None:
         records._adapter(model)
 
 
-def parse(body: bytes) -> tuple[str, str, str, int, list[str], dict[str, str]]:
+Request = tuple[str, str, str, int, list[str], dict[str, str]]
+
+
+def parse(body: bytes) -> Request:
     """(package, executable, cwd, umask, argv, env) of a client's request."""
     fields = body.split(b"\0")
     if fields[0] != client.PROTOCOL:
@@ -95,7 +98,7 @@ def read_request(conn: socket.socket) -> tuple[bytes, list[int]]:
     return body, list(fds)
 
 
-def run_child(conn: socket.socket, body: bytes, fds: list[int]) -> None:
+def run_child(conn: socket.socket, request: Request, fds: list[int]) -> None:
     """In the forked child: become the hook run the client described, run it, report, exit."""
     code = 1
     try:
@@ -104,7 +107,7 @@ def run_child(conn: socket.socket, body: bytes, fds: list[int]) -> None:
         for listener in _listening:
             listener.close()
         conn.settimeout(None)
-        _, _, cwd, mask, argv, env = parse(body)
+        _, _, cwd, mask, argv, env = request
         for target, fd in enumerate(fds[:3]):
             os.dup2(fd, target)
         for fd in fds:
@@ -150,7 +153,8 @@ def answer(conn: socket.socket, stamp: tuple[int, int]) -> bool:
     try:
         if body == client.STOP:
             return False
-        package, executable, *_ = parse(body)
+        request = parse(body)
+        package, executable = request[:2]
         if len(fds) != 3 or package != str(PACKAGE) or executable != sys.executable:
             conn.sendall(b"S")
             return True
@@ -158,7 +162,7 @@ def answer(conn: socket.socket, stamp: tuple[int, int]) -> bool:
             conn.sendall(b"S")
             return False
         if os.fork() == 0:
-            run_child(conn, body, fds)
+            run_child(conn, request, fds)
         return True
     except (OSError, ValueError):
         return True
