@@ -155,6 +155,32 @@ def test_send_delivers_exact_sealed_tree_to_each_named_unit_and_logs(ws: Workspa
     assert eventlog.verify(ws.city.log_file) == []
 
 
+def test_the_same_document_sent_twice_in_one_second_is_two_deliveries(ws: Workspace) -> None:
+    """A commit is its content and its second: a send whose commit the sender already holds (the
+    same record, key and second) must not vanish into the earlier one, whose push changed the ref."""
+    published(ws)
+    city, reg = ws.city, ws.city.registry()
+    sealed, _ = transmit.sealed_document(city, "lagov", DOC_DIR, reg)
+    assert sealed is not None
+    record = transmit.delivery_record(reg, sealed, "jyj", "zhao")
+    signer, sender = city.signer("zhao", reg), city.unit_repo("lagov")
+    first = transmit.push_delivery(city, signer, "lagov", "jyj", record, sealed.tree)
+    work = transmit._sending_workdir(city, "lagov", "jyj")
+    try:
+        # What a second send within the same second builds first is `first` itself.
+        second = transmit.unsent_commit(sender, lambda serial: first if serial == 1 else transmit.build_delivery(
+            city, signer, "lagov", "jyj", record, sealed.tree, work, serial))
+        assert second != first
+        assert transmit.unsent_commit(sender, lambda serial: second) == second  # not sent yet: kept
+        signed_push(work, str(sender), [f"{second}:refs/outbox/jyj/{second[:12]}"], signer)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    message = parse_commit(second, git("cat-file", "commit", second, cwd=sender, env=clean_env()).encode()).message
+    assert "本秒内第2次发送" in message
+    assert {first, second} <= {d.commit for d in transmit.sent_by(city, "lagov")}
+    assert {first, second} <= {d.commit for d in transmit.deliveries_in(city, "jyj")}
+
+
 def test_draft_not_on_main_cannot_be_sent(ws: Workspace) -> None:
     work = ws.clone("lagov", "zhang")
     ws.commit(work, {f"{DOC_DIR}/index.md": DRAFT, f"{DOC_DIR}/attachments/办法.txt": "第一条……\n"})
