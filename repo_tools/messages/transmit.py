@@ -22,7 +22,6 @@ TEXT: dict[str, str] = {
     'transmit.deliveries._require_role.3': '或',
     'transmit.deliveries.build_delivery.1': '公文传输：{number}《{title}》→ {to_name}\n',
     'transmit.deliveries.build_delivery.2': '\n重发：{resend_of}\n',
-    'transmit.deliveries.build_delivery.3': '\n本秒内第{serial}次发送\n',
     'transmit.deliveries.send.1': '代表本单位发送公文',
     'transmit.deliveries.send.2': '重发',
     'transmit.deliveries.send.3': '只有被退文或对方请求重发的传输才需要重发。',

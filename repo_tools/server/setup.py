@@ -208,7 +208,7 @@ def point_hooks_at(city: City, layout: ServiceLayout) -> None:
     repos = [city.registry_repo, *sorted((city.root / "units").glob("*.git"))]
     for repo in repos:
         git("config", "--file", str(repo / "config"), "oa.python", str(layout.python), env=clean_env())
-        if wanted_at_install():  # opt-in, as in city._install_hooks
+        if wanted_at_install():  # as in city._install_hooks
             git("config", "--file", str(repo / "config"), "oa.hookclient",
                 str(layout.app / "repo_tools" / "hook" / "client.py"), env=clean_env())
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -48,6 +48,7 @@ from repo_tools.git.repo import (
     list_tree,
     parse_commit,
     rev_parse,
+    signed_anew,
 )
 from repo_tools.git.repo import (
     push as signed_push,
@@ -318,10 +319,8 @@ def dump_record(record: dict[str, Any]) -> bytes:
 
 
 def build_delivery(city: City, signer: Signer, from_unit: str, to: str, record: dict[str, Any],
-                   document_tree: str, workdir: Path, serial: int = 1) -> str:
-    """Write the parentless signed delivery commit in `workdir` (objects of both repos borrowed).
-    `serial` > 1 marks the same document sent again to the same unit within the same second,
-    which would otherwise be the very same commit, hence the same delivery."""
+                   document_tree: str, workdir: Path) -> str:
+    """Write the parentless signed delivery commit in `workdir` (objects of both repos borrowed)."""
     env = clean_env(signer.git_env())
     blob = git("hash-object", "-w", "--stdin", cwd=workdir, env=env, input=dump_record(record)).strip()
     listing = f"100644 blob {blob}\t{RECORD}\n040000 tree {document_tree}\t{DOCUMENT}\n"
@@ -330,8 +329,6 @@ def build_delivery(city: City, signer: Signer, from_unit: str, to: str, record: 
                   number=record['number'], title=record['title'], to_name=record['to_name'])
     if record.get("resend_of"):
         message += say("transmit.deliveries.build_delivery.2", resend_of=record['resend_of'])
-    if serial > 1:
-        message += say("transmit.deliveries.build_delivery.3", serial=serial)
     return git(*signer.git_config(), "commit-tree", f"-S{signer.fingerprint}", tree, "-m", message,
                cwd=workdir, env=env).strip()
 
@@ -353,27 +350,13 @@ def push_delivery(city: City, signer: Signer, from_unit: str, to: str, record: d
     work = _sending_workdir(city, from_unit, to)
     sender = city.unit_repo(from_unit)
     try:
-        commit = unsent_commit(sender, lambda serial: build_delivery(
-            city, signer, from_unit, to, record, document_tree, work, serial))
+        # The same document sent again within the same second is a delivery of its own.
+        commit = signed_anew(sender, lambda: build_delivery(city, signer, from_unit, to, record, document_tree, work))
         ref = f"{OUTBOX}{to}/{commit[:ID_LENGTH]}"
         signed_push(work, str(sender), [f"{commit}:{ref}"], signer)
         return commit
     finally:
         shutil.rmtree(work, ignore_errors=True)
-
-
-def unsent_commit(sender: Path, build: Callable[[int], str]) -> str:
-    """The first of build(1), build(2), ... that the sender's repository does not hold yet.
-
-    A commit is its content: the same record signed by the same key in the same second is the
-    same commit (an Ed25519 signature has no randomness). Were it sent again, its push would
-    change nothing and this send would vanish into the earlier one; the serial tells them apart."""
-    serial = 1
-    commit = build(serial)
-    while rev_parse(sender, f"{commit}^{{commit}}", env=clean_env()) is not None:
-        serial += 1
-        commit = build(serial)
-    return commit
 
 
 @dataclass

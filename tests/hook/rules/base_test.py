@@ -71,6 +71,8 @@ def _imports_of_a_push(ws: Workspace, files: dict[str, str | bytes], refspec: st
                        f'exec "{python}" "$@"\n')
     wrapper.chmod(0o755)
     git("config", "oa.python", str(wrapper), cwd=repo, env=clean_env())
+    # The ordinary hook's imports: a hook server (oa.hookclient) has imported everything once.
+    subprocess.run(["git", "config", "--unset", "oa.hookclient"], cwd=repo, env=clean_env())
     work = ws.clone("lagov", "zhang")
     ws.commit(work, files)
     proc: subprocess.CompletedProcess[str] = ws.push(work, refspec)
