@@ -169,8 +169,15 @@ def _remove_account(account: str, home: bool) -> None:
     runs as, and after a plain `pkill` (TERM: gpg-agent, for one, first finishes its open
     connections) accounts stayed behind run after run. These are the test's own throw-away
     accounts: KILL, and userdel -f when a process has not gone yet (the base folder, homes
-    included, is removed after)."""
+    included, is removed after), and the hook server's socket folder of the account goes too
+    (the KILL leaves its socket behind)."""
+    try:
+        uid: int | None = pwd.getpwnam(account).pw_uid
+    except KeyError:
+        uid = None
     subprocess.run(["pkill", "-KILL", "-u", account], capture_output=True)
+    if uid is not None:
+        shutil.rmtree(f"/tmp/oa-hooks-{uid}", ignore_errors=True)
     if subprocess.run(["userdel", *(["-r"] if home else []), account], capture_output=True).returncode != 0 \
             and subprocess.run(["getent", "passwd", account], capture_output=True).returncode == 0:
         subprocess.run(["userdel", "-f", *(["-r"] if home else []), account], capture_output=True)
