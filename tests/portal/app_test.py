@@ -673,6 +673,7 @@ def test_another_overlays_search_files_typed_by_name_are_404(portal, sample):  #
                                     "/\r\nSet-Cookie: x=1"])
 def test_next_never_leads_off_the_site(portal, sample, target):  # type: ignore[no-untyped-def]
     from urllib.parse import quote, unquote
+    logged_in(portal, "feng", sample)  # feng past the first login, whichever tests ran before on this worker
     c = client(portal)
     token = c.csrf("/login?next=" + quote(target, safe=""))
     assert 'name="next" value="/"' in text(c.get("/login?next=" + quote(target, safe=""))[2])
@@ -683,6 +684,7 @@ def test_next_never_leads_off_the_site(portal, sample, target):  # type: ignore[
 
 
 def test_next_leads_back_to_the_page_asked_for(portal, sample):  # type: ignore[no-untyped-def]
+    logged_in(portal, "feng", sample)  # as above: the first login leads to /password, not back
     c = client(portal)
     status, headers, _ = c.get(PUBLIC_URL + "?from=list")
     assert status == 303
