@@ -5,7 +5,7 @@ the checkpoint, in Chinese."""
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from repo_tools.log import note, store, tiles
@@ -65,7 +65,20 @@ def audit(log_file: Path, policy: LogPolicy | None, given: list[tuple[str, str]]
         except OSError:
             pass  # a reader without write access checks what is published
     paths = store.LogPaths(log_file)
-    root = paths.root
+    computed, problems = _check_leaves(log_file, paths.root)
+    problems += _check_tiles(paths.root, computed)
+    candidates, missing = _checkpoint_candidates(paths, computed.size)
+    problems += missing
+    verdict = _check_checkpoints([*candidates, *given], policy, computed)
+    problems += verdict.problems
+    if verdict.bad:
+        problems.append(_locate_rewrite(paths.root, computed, verdict.ok_sizes, verdict.bad))
+    return Audit(computed.size, problems, verdict.checked, verdict.witnessed)
+
+
+def _check_leaves(log_file: Path, root: Path) -> tuple[MemoryHashes, list[Problem]]:
+    """Every complete line's leaf hash against the stored tree, and each full or partial bundle
+    of entries against its published tile; the hashes computed from the lines."""
     computed = MemoryHashes()
     problems: list[Problem] = []
     tree = store.ReadTree(log_file)
@@ -106,9 +119,13 @@ def audit(log_file: Path, policy: LogPolicy | None, given: list[tuple[str, str]]
             problems.append(Problem("tree", min(tree.size, n), say("tree-size", stored=tree.size, size=n)))
     finally:
         tree.close()
+    return computed, problems
 
-    # Published tiles against the leaves.
-    for level, index, width in tiles.tiles_for(n):
+
+def _check_tiles(root: Path, computed: MemoryHashes) -> list[Problem]:
+    """Each published hash tile against the hashes of the leaves."""
+    problems: list[Problem] = []
+    for level, index, width in tiles.tiles_for(computed.size):
         rel = tiles.tile_path(level, index, width)
         path = root / rel
         base = tiles.HEIGHT * level
@@ -121,60 +138,88 @@ def audit(log_file: Path, policy: LogPolicy | None, given: list[tuple[str, str]]
                           if got[i * HASH_SIZE:(i + 1) * HASH_SIZE] != want[i * HASH_SIZE:(i + 1) * HASH_SIZE]), 0)
             entry = (index * tiles.WIDTH + first) << base
             problems.append(Problem("tile", entry, say("tile-mismatch", path=rel, entry=entry)))
+    return problems
 
-    # Checkpoints: the current one, the kept history, and any given.
+
+def _checkpoint_candidates(paths: store.LogPaths, size: int) -> tuple[list[tuple[str, str]], list[Problem]]:
+    """(name, text) of the current checkpoint and of every kept one, oldest kept first; a
+    missing current checkpoint of a log with entries is a problem."""
     candidates: list[tuple[str, str]] = []
+    problems: list[Problem] = []
     if paths.checkpoint.exists():
         candidates.append((say("current-checkpoint"), paths.checkpoint.read_text(encoding="utf-8")))
-    elif n:
+    elif size:
         problems.append(Problem("checkpoint", None, say("checkpoint-missing")))
     if paths.history.is_dir():
         for p in sorted(paths.history.iterdir(), key=lambda p: int(p.name) if p.name.isdigit() else -1):
             if p.name.isdigit():
                 candidates.append((say("kept-checkpoint", size=p.name), p.read_text(encoding="utf-8")))
-    candidates += list(given)
-    checked, witnessed, ok_sizes, bad = 0, 0, [0], []
+    return candidates, problems
+
+
+@dataclass
+class _Checkpoints:
+    """What the checkpoints say of the log: their problems, the sizes that hold and those that
+    do not (a rewrite or truncation to locate), and the largest witnessed size that holds."""
+    problems: list[Problem] = field(default_factory=list)
+    ok_sizes: list[int] = field(default_factory=lambda: [0])
+    bad: list[int] = field(default_factory=list)
+    checked: int = 0
+    witnessed: int = 0
+
+
+def _check_checkpoints(candidates: list[tuple[str, str]], policy: LogPolicy | None,
+                       computed: MemoryHashes) -> _Checkpoints:
+    """Each checkpoint: well formed, signed by the log key, its cosignatures valid, no fork
+    between two of one size, and its root that of the leaves at its size."""
+    out = _Checkpoints()
+    n = computed.size
     seen_roots: dict[int, tuple[bytes, str]] = {}
     for name, text in candidates:
         try:
             signed = note.Note.parse(text)
             cp = note.Checkpoint.parse(signed.text)
         except note.NoteError as exc:
-            problems.append(Problem("checkpoint", None, say("checkpoint-malformed", name=name, detail=exc), name))
+            out.problems.append(Problem("checkpoint", None, say("checkpoint-malformed", name=name, detail=exc), name))
             continue
-        checked += 1
+        out.checked += 1
         if policy is not None and policy.log_key is not None:
             if cp.origin != policy.log_key.name or not signed.signed_by(policy.log_key):
-                problems.append(Problem("checkpoint", None,
-                                        say("checkpoint-unsigned", name=name, checkpoint=_describe(cp)), name))
+                out.problems.append(Problem("checkpoint", None,
+                                            say("checkpoint-unsigned", name=name, checkpoint=_describe(cp)), name))
                 continue
             for s in signed.signatures:
                 unit = next((u for u, k in policy.witnesses.items() if k.name == s.name and k.key_id == s.key_id), None)
                 if unit is not None and note.check_cosignature(policy.witnesses[unit], signed.text, s) is None:
-                    problems.append(Problem("cosignature", None, say("cosignature-bad", name=name, unit=unit), name))
+                    out.problems.append(Problem("cosignature", None, say("cosignature-bad", name=name, unit=unit), name))
         if cp.size in seen_roots and seen_roots[cp.size][0] != cp.root:
-            problems.append(Problem("fork", None, say("fork", name=name, checkpoint=_describe(cp),
-                                                      other=seen_roots[cp.size][1]), name))
+            out.problems.append(Problem("fork", None, say("fork", name=name, checkpoint=_describe(cp),
+                                                          other=seen_roots[cp.size][1]), name))
         seen_roots.setdefault(cp.size, (cp.root, name))
         if cp.size > n:
-            problems.append(Problem("truncation", n, say("truncated", name=name, size=cp.size,
-                                                         checkpoint=_describe(cp), have=n), name))
-            bad.append(cp.size)
+            out.problems.append(Problem("truncation", n, say("truncated", name=name, size=cp.size,
+                                                             checkpoint=_describe(cp), have=n), name))
+            out.bad.append(cp.size)
             continue
         if tree_hash(cp.size, computed) != cp.root:
-            bad.append(cp.size)
-            problems.append(Problem("rewrite", None, say("inconsistent", name=name, checkpoint=_describe(cp),
-                                                         size=cp.size), name))
+            out.bad.append(cp.size)
+            out.problems.append(Problem("rewrite", None, say("inconsistent", name=name, checkpoint=_describe(cp),
+                                                             size=cp.size), name))
             continue
-        ok_sizes.append(cp.size)
+        out.ok_sizes.append(cp.size)
         if policy is not None and policy.witnessed(signed):
-            witnessed = max(witnessed, cp.size)
-    if bad:
-        lo = max([s for s in ok_sizes if s < min(bad)] or [0])
-        hi = min(bad)
-        changed = _first_tile_difference(root, computed, lo, min(hi, n))
-        where = say("located-entry", entry=changed, line=changed + 1) if changed is not None else \
-            say("located-range", lo=lo, hi=min(hi, n) - 1)
-        problems.append(Problem("rewrite" if hi <= n else "truncation", changed if changed is not None else lo,
-                                say("located", where=where, lo=lo, hi=hi)))
-    return Audit(n, problems, checked, witnessed)
+            out.witnessed = max(out.witnessed, cp.size)
+    return out
+
+
+def _locate_rewrite(root: Path, computed: MemoryHashes, ok_sizes: list[int], bad: list[int]) -> Problem:
+    """Between the largest size that holds below the first that does not and that one: the
+    first entry whose published tile hash differs, else the range."""
+    n = computed.size
+    lo = max([s for s in ok_sizes if s < min(bad)] or [0])
+    hi = min(bad)
+    changed = _first_tile_difference(root, computed, lo, min(hi, n))
+    where = say("located-entry", entry=changed, line=changed + 1) if changed is not None else \
+        say("located-range", lo=lo, hi=min(hi, n) - 1)
+    return Problem("rewrite" if hi <= n else "truncation", changed if changed is not None else lo,
+                   say("located", where=where, lo=lo, hi=hi))
