@@ -73,7 +73,9 @@ def reinstall_hooks(city: City) -> list[Path]:
 
 def _new_bare(path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    git("init", "-q", "--bare", "--initial-branch=main", str(path), env=clean_env())
+    # No template: git's sample hooks and description are files nobody runs or reads here.
+    git("init", "-q", "--bare", "--template=", "--initial-branch=main", str(path), env=clean_env())
+    (path / "hooks").mkdir(exist_ok=True)
 
 
 def person_key(city: City, user: str, name: str, email: str, key_file: Path | None) -> tuple[str, str]:

@@ -84,9 +84,19 @@ def short_tmpdir(prefix: str = "oa") -> Path:
     return Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
 
 
+def _copy_file(source: str, target: str) -> None:
+    """Git objects (loose objects and packs) are never written in place, only added and
+    removed: a hard link shares them with the template (no new inode, no data copied). Every
+    other file (keyrings, logs, configs, refs) is copied."""
+    if f"{os.sep}objects{os.sep}" in source and ".git" in source:
+        os.link(source, target)
+    else:
+        shutil.copy2(source, target)
+
+
 def copy_city(template: City, target: Path) -> City:
     """A private copy of a city whose repositories' hooks point at the copy."""
-    shutil.copytree(template.root, target, symlinks=True,
+    shutil.copytree(template.root, target, symlinks=True, copy_function=_copy_file,
                     ignore=shutil.ignore_patterns("S.gpg-agent*", "*.lock"))
     city = City(target.resolve())
     for repo in [city.registry_repo, *(city.root / "units").glob("*.git")]:

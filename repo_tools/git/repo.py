@@ -441,7 +441,7 @@ class Scratch:
         self.signer = signer
         self.dir = Path(tempfile.mkdtemp(prefix="oa-w"))
         self.env = clean_env(signer.git_env())
-        git("init", "-q", "--bare", str(self.dir), env=self.env)
+        git("init", "-q", "--bare", "--template=", str(self.dir), env=self.env)  # no sample hooks to write
         # Borrow the server's objects instead of copying them: the scratch repo is short-lived.
         alt = Path(self.bare, "objects").resolve()
         (self.dir / "objects" / "info" / "alternates").write_text(f"{alt}\n")

@@ -336,7 +336,7 @@ def build_delivery(city: City, signer: Signer, from_unit: str, to: str, record: 
 def _sending_workdir(city: City, from_unit: str, to: str) -> Path:
     """A scratch repository borrowing the sender's own objects (never the receiver's)."""
     work = Path(tempfile.mkdtemp(prefix="oa-s"))
-    git("init", "-q", "--bare", str(work), env=clean_env())
+    git("init", "-q", "--bare", "--template=", str(work), env=clean_env())
     alternates = [city.unit_repo(from_unit) / "objects"]
     (work / "objects" / "info" / "alternates").write_text(
         "".join(f"{p.resolve()}\n" for p in alternates))
