@@ -19,21 +19,23 @@ def clone(city: City, unit: str, directory: str | Path, user: str) -> Path:
     target = Path(directory).resolve()
     if target.exists() and any(target.iterdir()):
         raise Refused("exists", what=say("git.clone.clone.3"), name=str(target))
-    git("clone", "-q", str(city.unit_repo(unit)), str(target), env=clean_env())
     wrapper = target / ".git" / "oa-gpg"
-    # git has no setting for the GnuPG home, so the clone gets a tiny gpg wrapper that sets it.
-    wrapper.write_text(f'#!/bin/sh\nGNUPGHOME="{signer.gnupghome}" exec gpg "$@"\n')
-    wrapper.chmod(0o755)
     settings = {
         "user.name": signer.name, "user.email": signer.email, "user.signingkey": signer.fingerprint,
         "commit.gpgSign": "true", "tag.gpgSign": "true", "push.gpgSign": "true",
         "gpg.program": str(wrapper), "gpg.format": "openpgp",
         "oa.city": str(city.root), "oa.user": user, "oa.unit": unit, "oa.python": sys.executable,
-        "remote.origin.fetch": "+refs/heads/*:refs/remotes/origin/*",
+        # with the default +refs/heads/*:refs/remotes/origin/*, the merge requests' reviews too
+        "remote.origin.fetch": "+refs/reviews/*:refs/reviews/*",
     }
-    for key, value in settings.items():
-        git("config", key, value, cwd=target, env=clean_env())
-    git("config", "--add", "remote.origin.fetch", "+refs/reviews/*:refs/reviews/*", cwd=target, env=clean_env())
+    # One process: `clone -c` writes the settings into the new repository before it fetches;
+    # no template (git's sample hooks): the one hook a clone has is ours, below.
+    git("clone", "-q", "--template=", *(f"-c{k}={v}" for k, v in settings.items()),
+        str(city.unit_repo(unit)), str(target), env=clean_env())
+    # git has no setting for the GnuPG home, so the clone gets a tiny gpg wrapper that sets it.
+    wrapper.write_text(f'#!/bin/sh\nGNUPGHOME="{signer.gnupghome}" exec gpg "$@"\n')
+    wrapper.chmod(0o755)
+    (target / ".git" / "hooks").mkdir(exist_ok=True)
     hook = target / ".git" / "hooks" / "pre-commit"
     hook.write_bytes((PROJECT_HOOKS / "pre-commit").read_bytes())
     hook.chmod(hook.stat().st_mode | stat.S_IXUSR)
