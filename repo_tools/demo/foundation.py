@@ -10,6 +10,7 @@ from PIL import Image
 from repo_tools import city as city_mod
 from repo_tools.demo.state import DemoState
 from repo_tools.git.clone import clone
+from repo_tools.git.repo import clean_env, git
 from repo_tools.messages import refusal_summary, refused_rules, say
 
 
@@ -65,6 +66,8 @@ def run(state: DemoState) -> None:
         {"kind": "bulletin", "unit": "lagov", "author": author, "clone": work, "branch": "draft/bulletins",
          "paths": [say("demo.foundation.run.10")]})
     state.ok(say("demo.foundation.run.11", author=author, size_work=_size(work)))
+    served = git("config", "--get", "oa.hookclient", cwd=city.unit_repo("lagov"), env=clean_env(), check=False).strip()
+    state.fact(say("demo.foundation.hook_server.1") if served else say("demo.foundation.hook_server.2"))
 
     big = Image.frombytes("RGB", (520, 520), os.urandom(520 * 520 * 3))
     buf = io.BytesIO()
