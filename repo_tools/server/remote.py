@@ -213,10 +213,7 @@ def is_remote(root: Path) -> bool:
 def clone_over_ssh(url: str, directory: str | Path, user: str, gnupghome: Path | None = None) -> Path:
     """`oa clone ssh://...`: a working clone that signs commits, tags and pushes as `user` with
     their own key, and reaches the server through their gpg-agent's SSH socket."""
-    import stat
-    import sys
-
-    from repo_tools.city import PROJECT_HOOKS
+    from repo_tools.git.clone import REVIEWS_FETCH, equip, working_settings
     from repo_tools.server.identity import agent_ssh_socket
     address, unit = ServerAddress.parse(url)
     home = Path(gnupghome or os.environ.get("GNUPGHOME") or Path.home() / ".gnupg")
@@ -229,21 +226,11 @@ def clone_over_ssh(url: str, directory: str | Path, user: str, gnupghome: Path |
     git("-c", f"core.sshCommand={ssh}", "clone", "-q", address.url(unit), str(target), env=env)
     city = prepare(target / ".git" / "oa-city", url, home, ssh, [unit])
     signer = city.signer(user)
-    wrapper = target / ".git" / "oa-gpg"
-    wrapper.write_text(f'#!/bin/sh\nGNUPGHOME="{home}" exec gpg "$@"\n')
-    wrapper.chmod(0o755)
-    settings = {
-        "user.name": signer.name, "user.email": signer.email, "user.signingkey": signer.fingerprint,
-        "commit.gpgSign": "true", "tag.gpgSign": "true", "push.gpgSign": "true",
-        "gpg.program": str(wrapper), "gpg.format": "openpgp", "core.sshCommand": ssh,
-        "oa.city": str(city.root), "oa.user": user, "oa.unit": unit, "oa.python": sys.executable,
-        "oa.remote": address.url(unit),
-        "remote.origin.fetch": "+refs/heads/*:refs/remotes/origin/*",
-    }
+    settings = {**working_settings(signer, target / ".git" / "oa-gpg", city.root, user, unit),
+                "core.sshCommand": ssh, "oa.remote": address.url(unit),
+                "remote.origin.fetch": "+refs/heads/*:refs/remotes/origin/*"}
     for key, value in settings.items():
         git("config", key, value, cwd=target, env=env)
-    git("config", "--add", "remote.origin.fetch", "+refs/reviews/*:refs/reviews/*", cwd=target, env=env)
-    hook = target / ".git" / "hooks" / "pre-commit"
-    hook.write_bytes((PROJECT_HOOKS / "pre-commit").read_bytes())
-    hook.chmod(hook.stat().st_mode | stat.S_IXUSR)
+    git("config", "--add", "remote.origin.fetch", REVIEWS_FETCH, cwd=target, env=env)
+    equip(target, home)
     return target
