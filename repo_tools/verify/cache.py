@@ -4,7 +4,7 @@ about a second once it has been verified (ARCHITECTURE.md "Performance targets")
 Layers, each keyed by everything its result depends on, so that a cached answer can
 never say more than a fresh judgement would:
 
-- **gpg's verdicts** (`signatures.json`): is this signature over these exact bytes good, and by
+- **gpg's verdicts** (`signatures/<first two hex digits>.json`): is this signature over these exact bytes good, and by
   which key, with the server keyring. Kept only once the key was known (the keyring only gains
   keys): an unknown key is asked again next time. Filled by one batched gpg run per report.
 - **judgements** (`verdicts/<unit>/<registry commit>.json`): one object's finding, by object
@@ -78,6 +78,33 @@ class JsonStore:
             merged = {**_load(self.path), **self._new}  # another process may have added entries
             write_atomic(self.path, json.dumps(merged, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
         self._new = {}
+
+
+class ShardedJsonStore:
+    """A JsonStore split by the first two hex digits of its keys (digests): 256 files, each
+    loaded on first use and written on `flush` only when it gained entries. gpg's verdicts are
+    one entry per signature of the whole city (four per document): as one file, every rebuild
+    that judged one new document rewrote all of them (O(city), 0.2 s at 10,000 documents)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._shards: dict[str, JsonStore] = {}
+
+    def _shard(self, key: str) -> JsonStore:
+        name = key[:2] if len(key) >= 2 and all(c in "0123456789abcdef" for c in key[:2]) else "__"
+        if name not in self._shards:
+            self._shards[name] = JsonStore(self.folder / f"{name}.json")
+        return self._shards[name]
+
+    def get(self, key: str) -> Any:
+        return self._shard(key).get(key)
+
+    def put(self, key: str, value: Any) -> None:
+        self._shard(key).put(key, value)
+
+    def flush(self) -> None:
+        for shard in self._shards.values():
+            shard.flush()
 
 
 def digest(*parts: str | bytes) -> str:

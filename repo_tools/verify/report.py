@@ -33,7 +33,7 @@ from repo_tools.identity import judgement, keys
 from repo_tools.log import eventlog
 from repo_tools.messages import Refused, say
 from repo_tools.registry.records import ROLE_NAMES, KeyHolder, Registry
-from repo_tools.verify.cache import JsonStore
+from repo_tools.verify.cache import JsonStore, ShardedJsonStore
 
 UNKNOWN = "unknown"
 PENDING_TEXT = say("verify.report.module.1")
@@ -101,7 +101,7 @@ class Verifier:
         # One file per unit and registry commit, and one for gpg's verdicts (`verify.cache`);
         # the per-object files below stay the fallback a worker that never closes still writes.
         self._verdicts: dict[str, JsonStore] = {}
-        self._sigs = JsonStore(self.cache_dir / "signatures.json")
+        self._sigs = ShardedJsonStore(self.cache_dir / "signatures")
         self._sealing: dict[Path, dict[str, str]] = {}
         self._readers: dict[Path, ObjectReader] = {}
         self._quorum: Any = None
