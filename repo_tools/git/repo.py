@@ -56,12 +56,6 @@ def rev_parse(repo: str | Path, rev: str, env: Mapping[str, str] | None = None) 
     return out.stdout.decode().strip() or None
 
 
-def holds(repo: str | Path, oid: str) -> bool:
-    """Whether `repo` holds the object `oid` (itself or through its alternates)."""
-    return subprocess.run(["git", "cat-file", "-e", oid], cwd=repo, env=clean_env(),
-                          capture_output=True).returncode == 0
-
-
 def signed_anew(repo: str | Path, build: Callable[[], str]) -> str:
     """The signed object `build` writes, written again in the clock's next second while `repo`
     already holds it.
@@ -72,7 +66,7 @@ def signed_anew(repo: str | Path, build: Callable[[], str]) -> str:
     or replaces a verdict with itself, and the later act would vanish into the earlier one.
     Each act gets a second of its own instead; this waits only when the object is a repeat."""
     oid = build()
-    while holds(repo, oid):
+    while rev_parse(repo, f"{oid}^{{object}}", env=clean_env()) is not None:  # `repo` holds it
         time.sleep(1.02 - time.time() % 1)
         oid = build()
     return oid
