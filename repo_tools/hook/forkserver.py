@@ -32,6 +32,13 @@ PACKAGE = Path(client.package_dir())
 PRELOAD = ("hook", "git", "log", "registry", "documents", "review", "seal", "transmit", "archive",
            "verify", "workflow", "identity", "lifecycle", "screening", "incident", "openpgp", "server")
 NOT_PRELOADED = ("repo_tools.server.serve", "repo_tools.server.portal")
+# The libraries those modules import only inside the functions that use them (so that a command
+# that never needs them starts fast). A hook run needs them on most pushes: the in-process
+# signature check, the log's signing key (40 ms of every post-receive when not preloaded), gpg's
+# wrapper, the image and XML checks of attachments. Found by listing what hook runs imported.
+LIBRARIES = ("pysequoia", "cryptography.hazmat.primitives.serialization",
+             "cryptography.hazmat.primitives.asymmetric.ed25519", "gnupg", "PIL.Image",
+             "defusedxml.ElementTree", "gzip", "mmap")
 REQUEST_SECONDS = 5  # a caller that connects and says nothing does not hold the server up
 _listening: list[socket.socket] = []  # closed in every child
 
@@ -64,6 +71,13 @@ def preload() -> None:
                 importlib.import_module(info.name)
             except Exception:  # noqa: BLE001 - a module a hook never imports may need more
                 continue
+    for name in LIBRARIES:
+        importlib.import_module(name)
+    from repo_tools import messages  # the catalogue's parts, imported by the first sentence of each
+    for info in pkgutil.iter_modules(messages.__path__, "repo_tools.messages."):
+        importlib.import_module(info.name)
+    from PIL import Image
+    Image.init()  # every image plugin, as the first check of an image would load them
     from repo_tools.registry import records
     for model in (records.Unit, records.Person, records.Seal):
         records._adapter(model)

@@ -342,7 +342,7 @@ class IndexedRegistry(Registry):
                 try:
                     # The mapping as `load_record` reads it, without pydantic: every record on the
                     # registry's main was validated by the registry hook (`records_valid`) when pushed.
-                    record = _times_as_text(yaml.safe_load(data.decode("utf-8")) or {})
+                    record = _times_as_text(yaml.load(data.decode("utf-8"), Loader=_FAST_LOADER) or {})
                     if not isinstance(record, dict):
                         raise ValueError(path)
                     if path.startswith("people/"):
