@@ -26,9 +26,7 @@ from repo_tools import timeutil
 from repo_tools.identity import keys, lockout
 from repo_tools.messages import say
 from repo_tools.registry.records import Person, Registry
-from repo_tools.server.layout import ADMIN_NAME, REGISTRY_REPO, RESERVED, ServiceLayout
-
-GITOLITE_SHELL = "/usr/share/gitolite3/gitolite-shell"
+from repo_tools.server.layout import ADMIN_NAME, GITOLITE_SHELL, REGISTRY_REPO, RESERVED, ServiceLayout
 
 
 @dataclass(frozen=True)

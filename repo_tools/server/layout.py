@@ -13,10 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 REGISTRY_REPO = "registry"
 ADMIN_NAME = "oa-service"   # gitolite's admin: the service's own key, never a person's
+GITOLITE_SHELL = "/usr/share/gitolite3/gitolite-shell"
 RESERVED = (REGISTRY_REPO, "gitolite-admin", "testing")
 
 
@@ -95,6 +94,7 @@ class ServiceLayout:
 
     def settings(self) -> dict[str, Any]:
         """The service's settings, or {} when the city is not served (embedded demo, tests)."""
+        import yaml  # here: every SSH request's shell imports this module, never this method
         try:
             return dict(yaml.safe_load(self.settings_file.read_text()) or {})
         except (OSError, yaml.YAMLError):

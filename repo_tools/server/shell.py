@@ -18,8 +18,7 @@ from pathlib import Path
 
 from repo_tools.identity import lockout
 from repo_tools.messages import render, say
-from repo_tools.server.access import GITOLITE_SHELL
-from repo_tools.server.layout import ADMIN_NAME
+from repo_tools.server.layout import ADMIN_NAME, GITOLITE_SHELL
 
 GIT_COMMAND = re.compile(r"^(git-upload-pack|git-receive-pack) '/?([A-Za-z0-9][A-Za-z0-9_-]*?)(?:\.git)?/?'$")
 LOG_COMMAND = "oa-log"
