@@ -2,6 +2,7 @@
 the pages whose content key changed, index them for search, and publish atomically."""
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import time
@@ -136,6 +137,7 @@ class SiteBuild:
         self.request = request
         self.timer = Timer()
         self.generation: Generation | None = None
+        self.frozen = False
 
     def collect(self) -> Path:
         """Read every unit's `main` (what changed since the last build); returns the folder
@@ -173,6 +175,12 @@ class SiteBuild:
         self.items = [i for i in items if _publishable(i)]
         timer.mark("collect")
         self.slot = self.publication.choose()
+        # The last build's state and this build's items live until the build ends: taken out of
+        # the collector's sight, so its passes scan only what the build makes meanwhile. At 50,000
+        # documents these passes over every item were most of a rebuild's planning (10,000: 0.25
+        # -> 0.10 s). Given back (unfreeze) when the build ends either way.
+        gc.freeze()
+        self.frozen = True
         return self.slot
 
     def plan(self) -> list[PagePlan]:
@@ -196,21 +204,33 @@ class SiteBuild:
     def finish(self, main: Rendered) -> BuildReport:
         """After MkDocs wrote this process's pages: search, publish, then the overlays."""
         assert self.generation is not None
-        report = self.generation.finish(main)
-        request = self.request
-        overlays = request.overlays if request.overlays is not None else self.audience == "all"
-        if overlays and not request.preview:
-            from repo_tools.site.overlays import build_overlays
-            report.overlays = build_overlays(self.context, self.publication.out, self.units, request.full,
-                                             _with_incidents(_salt("overlay"), self.incidents), self.records)
-            self.context.verification.flush()
-            self.timer.mark("overlays")
+        try:
+            report = self.generation.finish(main)
+            request = self.request
+            overlays = request.overlays if request.overlays is not None else self.audience == "all"
+            if overlays and not request.preview:
+                from repo_tools.site.overlays import build_overlays
+                report.overlays = build_overlays(self.context, self.publication.out, self.units, request.full,
+                                                 _with_incidents(_salt("overlay"), self.incidents), self.records)
+                self.context.verification.flush()
+                self.timer.mark("overlays")
+        finally:
+            self._thaw()
         return report
 
     def abort(self) -> None:
         """MkDocs failed: the workers are reaped and the slot discarded (the live site stays)."""
-        if self.generation is not None:
-            self.generation.abort()
+        try:
+            if self.generation is not None:
+                self.generation.abort()
+        finally:
+            self._thaw()
+
+    def _thaw(self) -> None:
+        """What `collect` froze is the collector's again (a long-lived process builds many times)."""
+        if self.frozen:
+            self.frozen = False
+            gc.unfreeze()
 
 
 @dataclass

@@ -40,7 +40,10 @@ def site_relative(rel: str) -> str:
     parts = [p for p in rel.split("/") if p != ""]
     if not parts or any(p in (".", "..") for p in parts):
         raise OutsideOutput(say("site.confine.site_relative.2", rel=rel))
-    out = "/".join(short_component(p) for p in parts)
+    if len(rel.encode("utf-8", "surrogateescape")) <= MAX_COMPONENT:  # no component can be too long
+        out = "/".join(parts)
+    else:
+        out = "/".join(short_component(p) for p in parts)
     return out + ("/" if trailing else "")
 
 

@@ -62,8 +62,9 @@ class Listing:
             chunk = self.items[(k - 1) * PER_PAGE: k * PER_PAGE]
             ctx = {"listing_title": self.title, "page": k, "base": self.base,
                    "older": k - 1 if k > 1 else None, "newer": k + 1 if k < pages else None}
-            # The key is made from the items' ids, not from rendered entries: cheap for every page.
-            key = digest(salt, "listing", ctx, [i.source + (i.published_at or "") for i in chunk])
+            # The key is made from the items' ids, not from rendered entries: cheap for every page
+            # (a rebuild makes it for every listing page of the city: no JSON, one hash of a line).
+            key = _listing_key(salt, ctx, chunk)
             out.append(PagePlan(f"{self.base}page/{k}/", "listing.html", say("site.pages.plans.1", title=self.title, k=k), key,
                                 _entries(ctx, chunk, unit_names)))
         latest = self.items[-PER_PAGE:]
@@ -73,6 +74,13 @@ class Listing:
         key = digest(salt, "front", front, [i.source + (i.published_at or "") for i in latest])
         out.append(PagePlan(self.base, "listing.html", self.title, key, _entries(front, latest, unit_names)))
         return out
+
+
+def _listing_key(salt: str, ctx: dict[str, Any], chunk: list[Item]) -> str:
+    """A listing page's key: its place (title, page, neighbours) and its items' ids."""
+    head = "\x1f".join(str(ctx[k]) for k in ("listing_title", "page", "base", "older", "newer"))
+    ids = "\x1f".join(i.source + (i.published_at or "") for i in chunk)
+    return hashlib.sha256(f"{salt}\x1elisting\x1e{head}\x1e{ids}".encode()).hexdigest()[:32]
 
 
 def _entries(ctx: dict[str, Any], items: list[Item], unit_names: dict[str, str]
