@@ -156,6 +156,12 @@ def test_merge_changing_more_than_number_and_seal_date_refused(ws: Workspace) ->
     assert ws.snapshot() == before
 
 
+def _first_sealed_second_approved(ws: Workspace) -> int:
+    """lagov's first notice sealed (六政办〔2026〕1号); a second approved and signed off: its request."""
+    ws.land("lagov", "zhang", {"documents/2026/first/index.md": notice("第一份通知")})
+    return approved(ws, {"documents/2026/second/index.md": notice("第二份通知")})[1]
+
+
 @pytest.mark.parametrize("number,rule", [
     ("六政办〔2026〕1号", "seal-number-duplicate"),
     ("六教〔2026〕7号", "seal-code-foreign"),
@@ -163,9 +169,8 @@ def test_merge_changing_more_than_number_and_seal_date_refused(ws: Workspace) ->
     ("六政办〔2025〕3号", "seal-number-invalid"),
 ])
 def test_bad_numbers_refused(ws: Workspace, number: str, rule: str) -> None:
-    ws.land("lagov", "zhang", {"documents/2026/first/index.md": notice("第一份通知")})
+    n = ws.prepare("seal-second", _first_sealed_second_approved)  # built once for the four cases
     assert numbering.numbers_on(ws.city.unit_repo("lagov"))["documents/2026/first/index.md"].n == 1
-    _, n = approved(ws, {"documents/2026/second/index.md": notice("第二份通知")})
     before = ws.snapshot()
     refused = hand_merge(ws, "lagov", n, signer="", pusher="zhao", seal_key=True,
                          numbers={"documents/2026/second/index.md": number})
