@@ -121,6 +121,7 @@ def fork_worker(task: Callable[[], Rendered]) -> tuple[int, int]:
         os.closerange(3, write_end)
         os.closerange(write_end + 1, os.sysconf("SC_OPEN_MAX"))
         gc.freeze()
+        gc.enable()  # the parent may be planning with the collector off (build.SiteBuild)
         payload = pickle.dumps(("ok", task()))
     except BaseException:  # noqa: BLE001 - everything goes back to the parent
         payload = pickle.dumps(("error", traceback.format_exc()))
