@@ -7,7 +7,6 @@ items are reused, so collecting costs what changed, not what the city holds.
 """
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,18 +36,14 @@ class Item:
     published_at: str | None = None                      # trusted time of the commit that added it
     arrival: int = 0                                      # build sequence that first saw it
 
-    @functools.cached_property
+    @property
     def url(self) -> str:
-        """Site path of the item's page (directory URL, no leading slash); made once per build
-        (a rebuild asks it of every item several times), never saved with the site state."""
+        """Site path of the item's page (directory URL, no leading slash)."""
         if self.kind == "document":
             _, year, slug = self.folder.split("/", 2)
             return f"documents/{self.unit}/{year}/{slug}/"
         _, column, name = self.folder.split("/", 2)
         return f"bulletins/{self.unit}/{column}/{name}/"
-
-    def __getstate__(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if k != "url"}
 
     @property
     def title(self) -> str:
