@@ -35,6 +35,9 @@ from repo_tools.portal.server import PortalServer
 from repo_tools.site import build_site
 from repo_tools.site.overlays import overlay_root
 
+# One worker for the module (`make test`: --dist loadgroup): the portal's sample city and site,
+# a module fixture, were built on each worker that ran one of its tests.
+pytestmark = pytest.mark.xdist_group("portal-app")
 
 @pytest.fixture(scope="module")
 def sample(template_city):  # type: ignore[no-untyped-def]

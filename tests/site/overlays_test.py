@@ -37,8 +37,9 @@ def readable(root: Path) -> str:
     return "\n".join(chunks)
 
 
-@pytest.fixture
-def records(ws):  # type: ignore[no-untyped-def]
+def _with_records(ws):  # type: ignore[no-untyped-def]
+    """Three lagov documents (one for the unit, one for wu), archived, one sent to jyj and
+    returned, one of the archive's rows consulted: the archive's rows."""
     ws.land("lagov", "zhang", {
         "documents/2013/oa-measures/index.md": REGULATION,
         "documents/2013/oa-measures/attachments/measures.txt": "第一条 为规范协同办公系统的使用管理。\n",
@@ -52,7 +53,13 @@ def records(ws):  # type: ignore[no-untyped-def]
     transmit.answer(ws.city, "zheng", delivery.id, "returned", RETURN_REASON)
     unit_row = next(r for r in package.rows if UNIT_TITLE in str(r.get("题名")))
     archive_access.access(ws.city, "zhang", str(unit_row["档号"]), ACCESS_REASON)
-    ws.rows = package.rows
+    return package.rows
+
+
+@pytest.fixture
+def records(ws):  # type: ignore[no-untyped-def]
+    """The city with those records, made once per test run and copied for each test."""
+    ws.rows = ws.prepare("overlay-records", _with_records)
     return ws
 
 

@@ -24,14 +24,20 @@ RESTRICTED = ("---\ntype: 通知\ntitle: 关于教育局内部安排子丑寅的
 DOC_PAGE = "documents/lagov/2013/oa-measures/index.html"
 
 
-@pytest.fixture
-def landed(ws):  # type: ignore[no-untyped-def]
+def _land(ws):  # type: ignore[no-untyped-def]
     ws.land("lagov", "zhang", {
         "documents/2013/oa-measures/index.md": REGULATION,
         "documents/2013/oa-measures/attachments/measures.txt": "第一条 为规范协同办公系统的使用管理。\n",
         "bulletins/政务动态/2013-03-26-oa-trial-run/index.md": BULLETIN,
     })
     ws.land("jyj", "wu", {"documents/2013/internal-plan/index.md": RESTRICTED})
+
+
+@pytest.fixture
+def landed(ws):  # type: ignore[no-untyped-def]
+    """The sample city with lagov's regulation and bulletin and jyj's restricted notice, landed
+    once per test run and copied for each test."""
+    ws.prepare("plugin-landed", _land)
     return ws
 
 
