@@ -52,6 +52,7 @@ class SiteState:
     item_keys: dict[str, tuple[tuple[Any, ...], str]] = field(default_factory=dict)
     catalogues: dict[str, tuple[str | None, list[dict[str, Any]]]] = field(default_factory=dict)  # unit -> (main, pages)
     access_rows: dict[str, tuple[str, str, list[dict[str, Any]]]] = field(default_factory=dict)  # records.access
+    unit_files: dict[str, str] = field(default_factory=dict)  # unit -> its content's file (publish.py)
 
     @property
     def generation(self) -> int:

@@ -91,6 +91,7 @@ def parse_source(data: bytes) -> tuple[dict[str, Any], str]:
 class UnitContent:
     head: str | None
     items: list[Item]
+    stored_as: str | None = field(default=None, compare=False, repr=False)  # its file (site/publish.py)
 
 
 def _tree_listing(repo: Path, rev: str) -> tuple[dict[str, str], dict[str, str]]:

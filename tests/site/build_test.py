@@ -180,6 +180,35 @@ def test_incremental_build_renders_only_what_changed(published, tmp_path):  # ty
     assert "教育局新通知" not in (old_generation / "index.html").read_text(encoding="utf-8")
 
 
+def test_a_rebuild_saves_only_the_units_that_moved_and_a_lost_unit_file_means_a_fresh_build(
+        published, tmp_path):  # type: ignore[no-untyped-def]
+    """The site state keeps each unit's collected content in its own file (site/publish.py): a
+    rebuild writes the unit whose main moved and no other; files no slot names are removed; and
+    a state whose unit file is gone is not trusted (the next build is a fresh one, nothing lost)."""
+    site = tmp_path / "site"
+    build_site(published.city, site)
+    units = tmp_path / ".site.builds" / "units"
+    first = {p.name: p.stat().st_ino for p in units.glob("*.pickle")}
+    assert sorted(name.split("-")[0] for name in first) == sorted(published.city.registry().units)
+    published.land("jyj", "wu", {"documents/2013/new-one/index.md": doc("教育局新通知")})
+    after = build_site(published.city, site)
+    assert "documents/jyj/2013/new-one/index.md" in after.rendered and not after.full
+    now = {p.name: p.stat().st_ino for p in units.glob("*.pickle")}
+    new = sorted(set(now) - set(first))
+    assert [name.split("-")[0] for name in new] == ["jyj"]
+    assert all(now[name] == ino for name, ino in first.items() if name in now)  # untouched files
+    for _ in range(3):  # every slot rewritten: the first build's jyj file is named by no slot
+        published.land("jyj", "wu", {f"documents/2013/more-{_}/index.md": doc(f"教育局又一通知{_}")})
+        build_site(published.city, site)
+    jyj_files = sorted(p.name for p in units.glob("jyj-*.pickle"))
+    assert not set(jyj_files) & {n for n in first if n.startswith("jyj-")} and len(jyj_files) <= 3
+    live_units = Path(os.path.realpath(site)).with_suffix(".units").read_text().split()
+    (units / next(n for n in live_units if n.startswith("lagov-"))).unlink()
+    again = build_site(published.city, site)
+    assert again.full and "documents/lagov/2013/oa-measures/index.md" in again.rendered
+    assert "教育局又一通知2" in all_text(site)
+
+
 def test_failed_build_leaves_the_old_site(published, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
     site = tmp_path / "site"
     build_site(published.city, site)
