@@ -116,7 +116,11 @@ class Publication:
         to it in `on_config`, before `prepare` fills it in `on_files`)."""
         live = self.live()
         candidates = [self.slot(n) for n in range(SLOTS) if self.slot(n).resolve() != (live or Path("/-"))]
-        return min(candidates, key=lambda c: self._read_mark(c)[1])
+        # A slot of an older epoch (before the last full build) first: it must be copied whole
+        # anyway, and so the copies come with the first rebuilds after a full build, not with a
+        # later one whose generation happened to pass the stale slot's number.
+        epoch = self._read_mark(live)[0] if live is not None else ""
+        return min(candidates, key=lambda c: (self._read_mark(c)[0] == epoch, self._read_mark(c)[1]))
 
     def prepare(self, incremental: bool, live_state: Any, target: Path | None = None) -> Path:
         """A slot to build into (`target`, else `choose()`): the live site's content

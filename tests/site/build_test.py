@@ -209,6 +209,19 @@ def test_a_rebuild_saves_only_the_units_that_moved_and_a_lost_unit_file_means_a_
     assert "教育局又一通知2" in all_text(site)
 
 
+def test_after_a_full_build_the_first_rebuilds_fill_the_stale_slots_and_later_ones_replay(
+        published, tmp_path):  # type: ignore[no-untyped-def]
+    """A slot from before a full build must be copied whole once; those copies come with the
+    first two rebuilds after it (the two spare slots), never with a later one whose generation
+    happened to pass the stale slot's number."""
+    site = tmp_path / "site"
+    for _ in range(6):  # every slot of the first epoch at a high generation
+        build_site(published.city, site)
+    assert build_site(published.city, site, full=True).full
+    replayed = [build_site(published.city, site).replayed for _ in range(8)]
+    assert replayed[:2] == [-1, -1] and all(n >= 0 for n in replayed[2:]), replayed
+
+
 def test_failed_build_leaves_the_old_site(published, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
     site = tmp_path / "site"
     build_site(published.city, site)
