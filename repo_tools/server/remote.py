@@ -168,8 +168,10 @@ def sync_log(city: RemoteCity, address: ServerAddress | None = None) -> list[str
     from repo_tools.log import published
     address = address or _address(_settings(city.root))
     log_root = city.log_file.parent
+    # stderr is not read (a failure leaves the copy as it was): DEVNULL, so that a service that
+    # wrote much to it could never block on a full pipe while this side reads stdout.
     proc = subprocess.Popen(_service_command(city, address, published.have(log_root).command()),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                             env=_ssh_env(city))
     assert proc.stdout is not None
     try:
