@@ -620,7 +620,7 @@ def working_copy(cached: Path, target: Path) -> City:
     repository's `oa.city` pointed at the copy (a push into it must never reach the cache)."""
     subprocess.run(["cp", "-a", "--reflink=auto", str(cached), str(target)], check=True)
     city = City.at(target)
-    for repo in [city.registry_repo, *sorted((city.root / "units").glob("*.git"))]:
+    for repo in city.repositories():
         subprocess.run(["git", "config", "oa.city", str(city.root)], cwd=repo, env=clean_env(), check=True)
     return city
 

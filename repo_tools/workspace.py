@@ -42,6 +42,10 @@ class City:
     def unit_repo(self, unit: str) -> Path:
         return self.root / "units" / f"{unit}.git"
 
+    def repositories(self) -> list[Path]:
+        """The registry and every unit's bare repository there is (by name)."""
+        return [self.registry_repo, *sorted((self.root / "units").glob("*.git"))]
+
     @property
     def server_gnupg(self) -> Path:
         return self.root / "server" / "gnupg"

@@ -99,7 +99,7 @@ def copy_city(template: City, target: Path) -> City:
     shutil.copytree(template.root, target, symlinks=True, copy_function=_copy_file,
                     ignore=shutil.ignore_patterns("S.gpg-agent*", "*.lock"))
     city = City(target.resolve())
-    for repo in [city.registry_repo, *(city.root / "units").glob("*.git")]:
+    for repo in city.repositories():
         git("config", "oa.city", str(city.root), cwd=repo, env=clean_env())
     return city
 
@@ -151,7 +151,7 @@ def _pack(city: City) -> None:
     """Each repository's objects in one pack: every test copies the city, and its few hundred
     loose objects (and their folders) were half of what a copy made and removed. Objects no ref
     reaches (a push certificate the log names) stay loose, as they were."""
-    for repo in [city.registry_repo, *(city.root / "units").glob("*.git")]:
+    for repo in city.repositories():
         git("repack", "-a", "-d", "-q", cwd=repo, env=clean_env())
 
 
@@ -295,7 +295,7 @@ class Workspace:
     def snapshot(self) -> dict[str, object]:
         """Everything a refused push must leave untouched: refs, registry and the log."""
         refs = {}
-        for repo in [self.city.registry_repo, *(self.city.root / "units").glob("*.git")]:
+        for repo in self.city.repositories():
             refs[repo.name] = git("for-each-ref", "--format=%(objectname) %(refname)", cwd=repo,
                                   env=clean_env())
         return {"refs": refs, "log": self.city.log_file.read_bytes()}

@@ -128,7 +128,7 @@ def status(root: str | Path) -> Status:
         else:
             report.problems.append(say("server.service.status.10",
                                        account=account, stderr_decode=probe.stderr.decode('utf-8', 'replace')[-200:]))
-    for repo in [city.registry_repo, *sorted((city.root / "units").glob("*.git"))]:
+    for repo in city.repositories():
         hook = repo / "hooks" / "update"
         ours = repo / "hooks" / "pre-receive"
         if not (hook.is_symlink() and ours.is_symlink()):

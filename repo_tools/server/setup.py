@@ -205,7 +205,7 @@ def write_distribution(target: Path) -> None:
 
 def point_hooks_at(city: City, layout: ServiceLayout) -> None:
     """Every repository's hook shim runs the service's interpreter."""
-    repos = [city.registry_repo, *sorted((city.root / "units").glob("*.git"))]
+    repos = city.repositories()
     for repo in repos:
         git("config", "--file", str(repo / "config"), "oa.python", str(layout.python), env=clean_env())
         if wanted_at_install():  # as in city._install_hooks
