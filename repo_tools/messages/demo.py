@@ -54,7 +54,7 @@ TEXT: dict[str, str] = {
     'demo.foundation.run.8': '二、信息：拟稿人提交带照片的信息，服务器钩子逐项检查',
     'demo.foundation.run.9': '信息：市协同办公系统今日起试运行',
     'demo.foundation.run.10': 'bulletins/政务动态/2013-03-26-oa-trial-run',
-    'demo.foundation.hook_server.1': '服务器钩子经钩子服务运行：规则模块只导入一次，每次推送由它派生一个子进程检查（bench/hook.py 在双核开发机上测得典型推送 0.07 秒，普通钩子 0.19 秒；安装时设 OA_HOOK_SERVER=0 则不用，检查结论相同）',
+    'demo.foundation.hook_server.1': '服务器钩子经钩子服务运行：规则模块只导入一次，每次推送由它派生一个子进程检查（bench/hook.py 在双核开发机上测得典型推送 0.05 秒，普通钩子 0.18 秒；安装时设 OA_HOOK_SERVER=0 则不用，检查结论相同）',
     'demo.foundation.hook_server.2': '服务器钩子以普通方式运行（安装时设了 OA_HOOK_SERVER=0）：每次推送启动一个 Python 进程导入规则，结论与钩子服务相同',
     'demo.foundation.run.11': '{author} 签名提交并签名推送信息草稿（照片 {size_work} 字节，≤ 500 KB），钩子通过',
     'demo.foundation.run.12': '政务动态',

@@ -138,7 +138,7 @@ class SiteBuild:
         self.request = request
         self.timer = Timer()
         self.generation: Generation | None = None
-        self.frozen = False
+        self.collector_held = False  # True from `collect` until `_thaw`: the collector is ours to give back
 
     def collect(self) -> Path:
         """Read every unit's `main` (what changed since the last build); returns the folder
@@ -154,10 +154,10 @@ class SiteBuild:
         # Collecting and planning make objects that live until the build ends (the last state,
         # the items, a plan per page): with the collector on, its passes over all of them were
         # most of a rebuild's planning at 50,000 documents (2.0 s). It is off until the plans are
-        # made, then they are frozen out of its sight and it is on again for the rendering
-        # (`_collector_back`); `_thaw` gives them back when the build ends either way.
+        # made (`plan`), then they are frozen out of its sight and it is on again for the
+        # rendering; `_thaw` gives them back when the build ends either way.
         gc.disable()
-        self.frozen = True
+        self.collector_held = True
         city = request.city
         self.audience = audience = parse_build_audience(request.audience)
         self.registry = registry = city.registry()
@@ -241,8 +241,8 @@ class SiteBuild:
 
     def _thaw(self) -> None:
         """The collector as it was before `collect` (a long-lived process builds many times)."""
-        if self.frozen:
-            self.frozen = False
+        if self.collector_held:
+            self.collector_held = False
             gc.unfreeze()
             gc.enable()
 

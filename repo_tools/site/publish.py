@@ -120,7 +120,8 @@ class Publication:
         # anyway, and so the copies come with the first rebuilds after a full build, not with a
         # later one whose generation happened to pass the stale slot's number.
         epoch = self._read_mark(live)[0] if live is not None else ""
-        return min(candidates, key=lambda c: (self._read_mark(c)[0] == epoch, self._read_mark(c)[1]))
+        marks = {c: self._read_mark(c) for c in candidates}
+        return min(candidates, key=lambda c: (marks[c][0] == epoch, marks[c][1]))
 
     def prepare(self, incremental: bool, live_state: Any, target: Path | None = None) -> Path:
         """A slot to build into (`target`, else `choose()`): the live site's content
